@@ -1,0 +1,61 @@
+"""tinygrad_edu: the autograd engine you can see through.
+
+    import tinygrad_edu as tg
+    a = tg.Tensor(2.0, requires_grad=True)
+    b = tg.Tensor(-3.0, requires_grad=True)
+    c = a * b + b ** 2
+    c.backward()            # a.grad == -3, b.grad == -4
+
+`Tensor` records the graph; the primitive ops (each a `Function` subclass with a
+hand-written VJP) are listed in `OPS`; `composed` builds the rest from them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
+from .autograd import grad
+from .composed import (ValuesIndices, amin, broadcast_to, cat, chunk, clone, flatten, flip,
+                       logsumexp, mean, minimum, pad, reciprocal, sign, split, square, squeeze,
+                       stack, std, t, take_along_dim, transpose, unsqueeze, var)
+from .composed import max as _max
+from .composed import min as _min
+from .creation import (arange, eye, from_numpy, full, full_like, ones, ones_like, rand,
+                       rand_like, randn, randn_like, tensor, zeros, zeros_like)
+from .dtypes import bool_, double, float32, float64, int32, int64, long
+from .function import OPS, Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .random import manual_seed
+from .serialization import load, save
+from .tensor import Tensor
+
+max = _max  # noqa: A001 - torch.max
+min = _min  # noqa: A001 - torch.min
+
+
+def _function_form(method: str):
+    def fn(input: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return getattr(input if isinstance(input, Tensor) else Tensor(input), method)(
+            *args, **kwargs)
+    fn.__name__ = method
+    fn.__doc__ = f"`tinygrad_edu.{method}(x, ...)` is `x.{method}(...)`."
+    return fn
+
+
+# torch has these both as `torch.f(x, ...)` and as `x.f(...)`.
+for _name in ("add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", "sqrt", "tanh",
+              "sigmoid", "relu", "abs", "maximum", "clamp", "clip", "sum", "amax", "argmax",
+              "argmin", "reshape", "permute", "softmax", "log_softmax", "isfinite", "isnan",
+              "numel"):
+    globals()[_name] = _function_form(_name)
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:
+    """`input` where `condition` else `other` (torch.where)."""
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    return x.where(condition, other)
+
+
+def is_tensor(obj: Any) -> bool:
+    return isinstance(obj, Tensor)

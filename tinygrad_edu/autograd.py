@@ -1,0 +1,191 @@
+"""Reverse-mode automatic differentiation: walk the graph backwards, applying each VJP once.
+
+The graph: every non-leaf Tensor points to the node (`grad_fn`) that made it, and a
+node points to its input Tensors. Backward from a root:
+
+1. order the nodes so that every node comes after all nodes that consume its output
+   (reverse post-order of an iterative depth-first search: no recursion limit);
+2. walk that order with a table node -> dL/d(node's output), where the gradients of
+   all consumers have already been summed when a node's turn comes;
+3. call the node's VJP once, sum each returned gradient down to its input's shape
+   (undoing broadcasting, in this one place for all ops) and add it to the table,
+   or, for a leaf, to its `.grad`.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from . import grad_mode
+from .function import Function
+from .ops.reduce import SumTo
+
+
+def topological_order(roots: Iterable) -> list[Function]:
+    """Nodes reachable from `roots`, each listed before the nodes that produced its inputs."""
+    order, visited = [], set()
+    for root in roots:
+        if root is None or root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root.inputs))]
+        while stack:
+            node, inputs = stack[-1]
+            for t in inputs:
+                parent = t._ctx
+                if parent is not None and parent not in visited:
+                    visited.add(parent)
+                    stack.append((parent, iter(parent.inputs)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def unbroadcast(grad, shape: tuple, op_name: str):
+    """Sum a gradient shaped like a broadcast result down to its input's `shape`."""
+    if grad.shape == shape:
+        return grad
+    try:
+        np.broadcast_shapes(grad.shape, shape)
+    except ValueError:
+        raise RuntimeError(f"{op_name}: backward returned a gradient of shape {grad.shape} "
+                           f"for an input of shape {shape}") from None
+    return SumTo.apply(grad, shape=shape)
+
+
+def _vjp(node: Function, g) -> tuple:
+    """Run one node's backward and return one gradient (or None) per input."""
+    grads = type(node).backward(node, g)
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != len(node.inputs):
+        raise RuntimeError(f"{node.name}: backward returned {len(grads)} gradients "
+                           f"for {len(node.inputs)} inputs")
+    return grads
+
+
+def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
+                 create_graph: bool, inputs: Sequence | None = None):
+    """Backpropagate from `roots`. With `inputs`, return their gradients and leave `.grad` alone."""
+    from .tensor import Tensor
+    node_grads: dict = {}
+    leaf_grads: dict = {}   # id(leaf) -> [leaf, summed gradient]
+    capture = {t._ctx: None for t in inputs if t._ctx is not None} if inputs is not None else {}
+
+    def send(t, g):
+        if t._ctx is None:
+            entry = leaf_grads.get(id(t))
+            if entry is None:
+                leaf_grads[id(t)] = [t, g]
+            else:
+                entry[1] = entry[1] + g
+        else:
+            previous = node_grads.get(t._ctx)
+            node_grads[t._ctx] = g if previous is None else previous + g
+
+    with grad_mode.no_grad() if not create_graph else grad_mode.enable_grad():
+        for root, g in zip(roots, root_grads):
+            send(root, g)
+        for node in topological_order(t._ctx for t in roots):
+            g = node_grads.pop(node, None)
+            if g is None:
+                continue
+            if node._hooks:
+                for hook in node._hooks:
+                    g = _hooked(hook, g)
+            if node in capture:
+                capture[node] = g
+            elif inputs is None and node._retained is not None:
+                retained = node._retained()
+                if retained is not None:
+                    retained._accumulate(g)
+            for t, gi, needed in zip(node.inputs, _vjp(node, g), node.needs_input_grad):
+                if needed and gi is not None:
+                    if not isinstance(gi, Tensor):
+                        gi = Tensor(gi, dtype=t.dtype)
+                    send(t, unbroadcast(gi, t.shape, node.name))
+            if not retain_graph:
+                node.free_saved()
+        results = {}
+        for t, g in leaf_grads.values():
+            for hook in t._hooks or ():
+                g = _hooked(hook, g)
+            if inputs is None:
+                t._accumulate(g)
+            else:
+                results[id(t)] = g
+    if inputs is None:
+        return None
+    return tuple(capture.get(t._ctx) if t._ctx is not None else results.get(id(t)) for t in inputs)
+
+
+def _hooked(hook, g):
+    """Call a gradient hook; it may return a replacement gradient."""
+    replaced = hook(g)
+    return g if replaced is None else replaced
+
+
+def _as_grad_outputs(outputs: Sequence, grad_outputs: Sequence | None, op: str) -> list:
+    from .tensor import Tensor
+    grads = []
+    for i, out in enumerate(outputs):
+        g = None if grad_outputs is None else grad_outputs[i]
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    f"{op}: grad can be implicitly created only for scalar outputs, but the "
+                    f"output has shape {out.shape}; pass a gradient of that shape")
+            g = Tensor(np.ones(out.shape, dtype=out.dtype))
+        elif not isinstance(g, Tensor):
+            g = Tensor(g, dtype=out.dtype)
+        if g.shape != out.shape:
+            raise RuntimeError(f"{op}: gradient has shape {g.shape} but the output has "
+                               f"shape {out.shape}")
+        grads.append(g)
+    return grads
+
+
+def backward(tensor, gradient=None, retain_graph: bool | None = None,
+             create_graph: bool = False) -> None:
+    """Implementation of `Tensor.backward` (see its docstring)."""
+    if not tensor.requires_grad:
+        raise RuntimeError("backward: this tensor does not require grad and has no grad_fn; "
+                           "did you create its inputs with requires_grad=True?")
+    retain = create_graph if retain_graph is None else retain_graph
+    grads = _as_grad_outputs([tensor], None if gradient is None else [gradient], "backward")
+    run_backward([tensor], grads, retain, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """Gradients of `outputs` with respect to `inputs`, like `torch.autograd.grad`.
+
+    Returns a tuple with one Tensor per input, and does not touch any `.grad`.
+    With `create_graph=True` the results are part of a new graph, so they can be
+    differentiated again (second and higher derivatives).
+    """
+    from .tensor import Tensor
+    single = isinstance(outputs, Tensor)
+    outputs = [outputs] if single else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    for t in outputs:
+        if not t.requires_grad:
+            raise RuntimeError("grad: an output does not require grad and has no grad_fn")
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: an input of shape {t.shape} does not require grad")
+    retain = create_graph if retain_graph is None else retain_graph
+    result = run_backward(outputs, _as_grad_outputs(outputs, grad_outputs, "grad"),
+                          retain, create_graph, inputs)
+    if not allow_unused:
+        for t, g in zip(inputs, result):
+            if g is None:
+                raise RuntimeError(f"grad: an input of shape {t.shape} was not used in the "
+                                   "graph of the outputs; pass allow_unused=True to get None")
+    return result

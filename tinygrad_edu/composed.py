@@ -1,0 +1,252 @@
+"""Ops composed from primitives: their gradients come from the primitives' VJPs.
+
+Nothing here has a backward of its own. Each function is also a Tensor method
+(`x.mean()` and `tinygrad_edu.mean(x)`), attached at the bottom of the file.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any, Sequence
+
+import numpy as np
+
+from .ops import movement
+from .tensor import Tensor, _axes, _axis
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+"""What `max(dim)` / `min(dim)` return, like torch's `torch.return_types.max`."""
+
+
+def _count(x: Tensor, axes: tuple) -> int:
+    return int(np.prod([x.shape[i] for i in axes]))
+
+
+def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+    """sum / count over `dim` (all axes when None)."""
+    x = x if x.dtype.kind == "f" else x.float()
+    axes = _axes(x, dim, "mean")
+    if _count(x, axes) == 0:
+        raise ValueError(f"mean: cannot average over zero elements of shape {x.shape}")
+    return x.sum(axes, keepdim) / _count(x, axes)
+
+
+def var(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
+        keepdim: bool = False) -> Tensor:
+    """sum((x - mean)**2) / (N - correction); unbiased (correction=1) by default, as torch."""
+    axes = _axes(x, dim, "var")
+    n = _count(x, axes)
+    if n - correction <= 0:
+        raise ValueError(f"var: {n} elements with correction={correction} leave no degrees "
+                         "of freedom")
+    centered = x - x.mean(axes, keepdim=True)
+    return (centered * centered).sum(axes, keepdim) / (n - correction)
+
+
+def std(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
+        keepdim: bool = False) -> Tensor:
+    """sqrt(var)."""
+    return var(x, dim, correction, keepdim).sqrt()
+
+
+def take_along_dim(x: Tensor, indices: Any, dim: int) -> Tensor:
+    """out[..., i, ...] = x[..., indices[..., i, ...], ...] along `dim` (an integer-array getitem)."""
+    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    dim = _axis(x, dim, "take_along_dim")
+    grids = np.ogrid[tuple(slice(n) for n in idx.shape)]
+    index = tuple(idx if axis == dim else grids[axis] for axis in range(x.ndim))
+    return movement.GetItem.apply(x, index=index)
+
+
+def max(x: Tensor, dim: int | None = None, keepdim: bool = False):  # noqa: A001
+    """`max()`: the largest value (ties share the gradient evenly).
+    `max(dim)`: (values, indices); the gradient goes to the one index returned, as torch.
+    """
+    if dim is None:
+        return x.amax()
+    indices = x.argmax(dim, keepdim=True)
+    values = take_along_dim(x, indices, dim)
+    if not keepdim:
+        values, indices = values.squeeze(dim), indices.squeeze(dim)
+    return ValuesIndices(values, indices)
+
+
+def min(x: Tensor, dim: int | None = None, keepdim: bool = False):  # noqa: A001
+    """Like `max`, for the smallest value: min(x) = -max(-x)."""
+    if dim is None:
+        return x.amin()
+    values, indices = max(-x, dim, keepdim)
+    return ValuesIndices(-values, indices)
+
+
+def amin(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+    """-amax(-x): ties share the gradient evenly."""
+    return -((-x).amax(dim, keepdim))
+
+
+def minimum(x: Tensor, other: Any) -> Tensor:
+    """Elementwise min = -maximum(-a, -b); ties share the gradient evenly."""
+    a, b = x._operands(other, "minimum")
+    return -((-a).maximum(-b))
+
+
+def logsumexp(x: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max (a constant: it cancels)."""
+    axes = _axes(x, dim, "logsumexp")
+    m = x.detach().amax(axes, keepdim=True)
+    out = (x - m).exp().sum(axes, keepdim=True).log() + m
+    return out if keepdim else out.squeeze(axes)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two axes."""
+    dims = list(range(x.ndim))
+    a, b = _axis(x, dim0, "transpose"), _axis(x, dim1, "transpose")
+    dims[a], dims[b] = dims[b], dims[a]
+    return x.permute(*dims)
+
+
+def t(x: Tensor) -> Tensor:
+    """Transpose of a matrix (<= 2-D)."""
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor with <= 2 dimensions, got shape {x.shape}")
+    return x.T
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge axes start_dim..end_dim into one."""
+    if x.ndim == 0:
+        return x.reshape(1)
+    s, e = _axis(x, start_dim, "flatten"), _axis(x, end_dim, "flatten")
+    return x.reshape(*x.shape[:s], -1 if x.numel() else 0, *x.shape[e + 1:]) if s <= e else x
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a size-1 axis at `dim` (negative counts from the end of the result)."""
+    if not -x.ndim - 1 <= dim <= x.ndim:
+        raise IndexError(f"unsqueeze: dimension {dim} is out of range for a tensor of "
+                         f"shape {x.shape}")
+    dim = dim % (x.ndim + 1)
+    return x.reshape(*x.shape[:dim], 1, *x.shape[dim:])
+
+
+def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    """Remove size-1 axes (only the given ones when `dim` is set; others are kept)."""
+    axes = range(x.ndim) if dim is None else _axes(x, dim, "squeeze")
+    drop = {i for i in axes if x.shape[i] == 1}
+    return x.reshape(*[n for i, n in enumerate(x.shape) if i not in drop])
+
+
+def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
+    return x.expand(*shape)
+
+
+def expand_as(x: Tensor, other: Tensor) -> Tensor:
+    return x.expand(*other.shape)
+
+
+def view_as(x: Tensor, other: Tensor) -> Tensor:
+    return x.reshape(*other.shape)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0) -> Tensor:
+    """torch.nn.functional.pad: `pad` is (left, right, top, bottom, ...), last axis first."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported; only 'constant'")
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: {pad} must have an even length of at most 2 * {input.ndim} "
+                         f"for a tensor of shape {input.shape}")
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: negative padding {pad} is not supported")
+    pairs = [(0, 0)] * input.ndim
+    for k in range(len(pad) // 2):
+        pairs[input.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    if not any(before or after for before, after in pairs):
+        return input
+    return movement.Pad.apply(input, widths=tuple(pairs), value=value)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    first = tensors[0]
+    dim = _axis(first, dim, "cat")
+    for t_ in tensors[1:]:
+        if t_.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(
+                zip(t_.shape, first.shape)) if i != dim):
+            raise ValueError(f"cat: shapes {first.shape} and {t_.shape} differ outside "
+                             f"dimension {dim}")
+    dtype = first.dtype
+    for t_ in tensors[1:]:
+        dtype = np.promote_types(dtype, t_.dtype) if dtype.kind == t_.dtype.kind else (
+            dtype if dtype.kind == "f" else t_.dtype)
+    return movement.Cat.apply(*[t_.to(dtype) for t_ in tensors], dim=dim)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along a new axis: unsqueeze each, then cat."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    for t_ in tensors[1:]:
+        if t_.shape != tensors[0].shape:
+            raise ValueError(f"stack: all tensors must have the same shape, got "
+                             f"{tensors[0].shape} and {t_.shape}")
+    return cat([t_.unsqueeze(dim) for t_ in tensors], dim % (tensors[0].ndim + 1))
+
+
+def split(x: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple:
+    """Pieces of `split_size` along `dim` (or the given list of sizes)."""
+    dim = _axis(x, dim, "split")
+    n = x.shape[dim]
+    sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []) \
+        if isinstance(split_size, int) else list(split_size)
+    if sum(sizes) != n:
+        raise ValueError(f"split: sizes {sizes} do not add up to {n} along dim {dim}")
+    starts = np.cumsum([0] + sizes[:-1])
+    return tuple(x[(slice(None),) * dim + (slice(s, s + k),)] for s, k in zip(starts, sizes))
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """`chunks` nearly equal pieces along `dim`."""
+    n = x.shape[_axis(x, dim, "chunk")]
+    return split(x, -(-n // chunks), dim)
+
+
+def square(x: Tensor) -> Tensor:
+    return x * x
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    return 1 / x
+
+
+def sign(x: Tensor) -> Tensor:
+    """-1, 0 or 1 (no gradient: it is flat almost everywhere)."""
+    return Tensor._from_node(np.sign(x.data), None)
+
+
+def contiguous(x: Tensor) -> Tensor:
+    """Identity (numpy copies when it must)."""
+    return x
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy of the values that stays in the graph (gradient flows through unchanged)."""
+    return x + 0 if x.requires_grad else Tensor._from_node(x.data.copy(), None)
+
+
+def flip(x: Tensor, dims: int | Sequence[int]) -> Tensor:
+    """Reverse the order of elements along `dims` (a reversing slice)."""
+    axes = set(_axes(x, dims, "flip"))
+    return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
+
+
+METHODS = [mean, var, std, max, min, amin, minimum, logsumexp, transpose, t, flatten,
+           unsqueeze, squeeze, broadcast_to, expand_as, view_as, split, chunk, square,
+           reciprocal, sign, contiguous, clone, flip, take_along_dim]
+for _fn in METHODS:
+    setattr(Tensor, _fn.__name__, _fn)
+Tensor.swapaxes = transpose

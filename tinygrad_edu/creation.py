@@ -1,0 +1,91 @@
+"""Tensor factories, as torch's: zeros, ones, full, arange, eye, rand, randn and the *_like forms."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .dtypes import to_dtype
+from .random import generator
+from .tensor import Tensor, _shape_arg
+
+
+def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
+    return Tensor._from_node(array, None).requires_grad_(requires_grad)
+
+
+def _float(dtype: Any) -> np.dtype:
+    return np.dtype(np.float32) if dtype is None else to_dtype(dtype)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.zeros(_shape_arg(size), dtype=_float(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.ones(_shape_arg(size), dtype=_float(dtype)), requires_grad)
+
+
+def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Filled with `fill_value`; the dtype follows the value when not given (as torch)."""
+    if dtype is None:
+        dtype = Tensor(fill_value).dtype
+    return _make(np.full(_shape_arg((size,)), fill_value, dtype=to_dtype(dtype)), requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """[start, end) in steps; int64 for integer arguments, float32 otherwise (as torch)."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if integral else np.float32
+    return _make(np.arange(start, end, step, dtype=to_dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1)."""
+    dtype = _float(dtype)
+    return _make(generator().random(_shape_arg(size), dtype=dtype), requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal."""
+    dtype = _float(dtype)
+    return _make(generator().standard_normal(_shape_arg(size), dtype=dtype), requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return ones(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value: float, dtype: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """`torch.tensor`: the same as `Tensor(...)`."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """Wrap an ndarray without copying (dtype kept)."""
+    return Tensor._from_node(np.asarray(array), None)

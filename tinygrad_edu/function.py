@@ -1,0 +1,144 @@
+"""`Function`: the base class of every primitive op, and the registry `OPS`.
+
+A primitive op is one subclass with two static methods, in the style of
+`torch.autograd.Function`:
+
+    class Mul(Function):
+        '''out = a * b.   VJP: dL/da = g * b,  dL/db = g * a.'''
+        @staticmethod
+        def forward(ctx, a, b):          # numpy arrays in, numpy array out
+            ctx.save_for_backward(a, b)
+            return a * b
+        @staticmethod
+        def backward(ctx, g):            # g = dL/dout as a Tensor
+            a, b = ctx.saved_tensors      # Tensors again, still in the graph
+            return g * b, g * a           # one gradient per input (None: no gradient)
+
+`Mul.apply(x, y)` runs `forward` on the arrays of `x` and `y` and, when some input
+requires grad and grad mode is on, records the call as a node of the graph: the
+node *is* the `ctx` object (an instance of the subclass), so `out.grad_fn` is it.
+
+The VJP is written with Tensor operations. Normally backward runs in `no_grad`
+mode and those are plain numpy calls; with `backward(create_graph=True)` they are
+recorded too, so the gradient can itself be differentiated (Hessians for free).
+That is why saved arrays come back as Tensors: an input or the output of the op
+that was saved comes back as *that* graph Tensor, everything else as a constant.
+
+Gradients with a broadcast shape are fine: the engine sums each one down to its
+input's shape (`autograd.py`), so no op repeats that bookkeeping.
+
+Defining a subclass registers it in `OPS` under its class name (`Mul` -> "mul").
+"""
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from . import grad_mode
+
+_REGISTRY: dict[str, type[Function]] = {}
+OPS = MappingProxyType(_REGISTRY)
+"""Read-only mapping from op name (e.g. ``"mul"``, ``"conv2d"``) to its Function subclass."""
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+class Function:
+    """Base class of primitive ops; an instance is a node of the backward graph.
+
+    Subclasses define ``forward(ctx, *arrays, **options) -> ndarray`` and
+    ``backward(ctx, grad) -> gradient | tuple of gradients`` (one per input, None
+    where there is none). Options (ints, tuples, strings) are keyword arguments
+    of ``apply`` and are kept in ``ctx.options`` for viz and error messages.
+    Set ``differentiable = False`` for ops with no gradient (argmax, comparisons).
+    """
+
+    __slots__ = ("inputs", "needs_input_grad", "options", "_saved", "_out", "_freed",
+                 "_hooks", "_retained", "out_shape", "out_dtype", "__weakref__")
+
+    name: str = "function"
+    differentiable: bool = True
+
+    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = _snake(cls.__name__)
+        if register:
+            _REGISTRY[cls.name] = cls
+
+    # --- what forward calls -------------------------------------------------------
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays for backward; inputs and the output come back as graph Tensors."""
+        self._saved = arrays
+
+    # --- what backward calls ------------------------------------------------------
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._freed:
+            raise RuntimeError(
+                f"{self.name}: trying to backward through the graph a second time, but the "
+                "values it saved were freed by the first backward. Pass retain_graph=True to "
+                "the first backward (or grad) call if you need to backward twice.")
+        from .tensor import Tensor
+        by_id = {id(t.data): t for t in self.inputs}
+        out = []
+        for arr in self._saved:
+            if not isinstance(arr, np.ndarray):
+                out.append(arr)
+            elif arr is self._out:
+                out.append(Tensor._from_node(arr, self))
+            else:
+                source = by_id.get(id(arr))
+                out.append(source if source is not None else Tensor(arr))
+        return tuple(out)
+
+    def free_saved(self) -> None:
+        """Drop what forward saved (backward with retain_graph=False does this)."""
+        if self._saved:
+            self._saved, self._out, self._freed = (), None, True
+
+    # --- running an op --------------------------------------------------------------
+    @classmethod
+    def apply(cls, *inputs: Any, **options: Any):
+        """Run the op on Tensors (numbers are wrapped) and record the node if needed."""
+        from .tensor import Tensor
+        tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        ctx = cls.__new__(cls)
+        ctx.inputs = tensors
+        ctx.options = options
+        ctx._saved = ()
+        ctx._out = None
+        ctx._freed = False
+        out = cls.forward(ctx, *[t.data for t in tensors], **options)
+        if not isinstance(out, np.ndarray):
+            out = np.asarray(out)
+        record = cls.differentiable and grad_mode.is_grad_enabled() and any(
+            t.requires_grad for t in tensors)
+        if not record:
+            return Tensor._from_node(out, None)
+        ctx.needs_input_grad = tuple(t.requires_grad for t in tensors)
+        ctx._hooks = None
+        ctx._retained = None
+        ctx.out_shape = out.shape
+        ctx.out_dtype = out.dtype
+        for arr in ctx._saved:
+            if arr is out:
+                ctx._out = out
+                break
+        return Tensor._from_node(out, ctx)
+
+    @staticmethod
+    def forward(ctx, *arrays, **options):  # pragma: no cover - every op overrides it
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):  # pragma: no cover - every op overrides it
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"

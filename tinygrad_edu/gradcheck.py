@@ -1,0 +1,115 @@
+"""Check hand-written VJPs against central finite differences, in float64.
+
+For a function f and a random direction v (shaped like f's output) the engine's
+vector-Jacobian product  v^T J  must match, element by element, the numerical
+
+    d(v . f(x)) / dx_i  ~  (v . f(x + eps e_i) - v . f(x - eps e_i)) / (2 eps)
+
+whose error is O(eps^2). Projecting on a random v needs one backward pass and
+two forward passes per input element, and any wrong Jacobian entry shows up with
+probability 1. `gradgradcheck` applies the same test to the function
+(x, v) -> v^T J(x), whose own VJP is made of second derivatives.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import grad_mode
+from .autograd import grad
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """The analytic gradient disagrees with the finite-difference one."""
+
+
+def _float_outputs(result: Any) -> list[Tensor]:
+    outs = list(result) if isinstance(result, (tuple, list)) else [result]
+    return [o for o in outs if isinstance(o, Tensor) and o.dtype.kind == "f"]
+
+
+def _projected(fn: Callable, inputs: Sequence, directions: list[np.ndarray],
+               record: bool) -> float:
+    with grad_mode.enable_grad() if record else grad_mode.no_grad():
+        outs = _float_outputs(fn(*inputs))
+    return float(sum(np.sum(o.data * v) for o, v in zip(outs, directions)))
+
+
+def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, seed: int = 0, _record: bool = False) -> bool:
+    """Compare the VJP of `fn` at `inputs` with central differences; True or GradcheckError.
+
+    `inputs` is a Tensor or a sequence; the float64 Tensors with requires_grad=True are
+    checked. On failure the error names the input, the worst element, and the
+    analytic and numerical values of v^T J there.
+    """
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input has requires_grad=True")
+    for i in checked:
+        if inputs[i].dtype != np.float64:
+            raise ValueError(f"gradcheck: input {i} has dtype {inputs[i].dtype}; finite "
+                             "differences need float64 (use .double())")
+    rng = np.random.default_rng(seed)
+    outs = _float_outputs(fn(*inputs))
+    directions = [rng.standard_normal(o.shape) for o in outs]
+    analytic = [np.zeros(inputs[i].shape) for i in checked]
+    pairs = [(o, Tensor(v, dtype=o.dtype)) for o, v in zip(outs, directions) if o.requires_grad]
+    if pairs:
+        grads = grad([o for o, _ in pairs], [inputs[i] for i in checked],
+                     [v for _, v in pairs], allow_unused=True)
+        analytic = [a if g is None else g.data for a, g in zip(analytic, grads)]
+
+    for k, i in enumerate(checked):
+        x = inputs[i]
+        x.data = np.array(x.data)            # a writable, contiguous copy to perturb
+        numerical = np.zeros(x.shape)
+        flat = x.data.reshape(-1)
+        for j in range(flat.size):
+            original = flat[j]
+            flat[j] = original + eps
+            plus = _projected(fn, inputs, directions, _record)
+            flat[j] = original - eps
+            minus = _projected(fn, inputs, directions, _record)
+            flat[j] = original
+            numerical.flat[j] = (plus - minus) / (2 * eps)
+        excess = np.abs(analytic[k] - numerical) - (atol + rtol * np.abs(numerical))
+        if excess.size and (excess.max() > 0 or not np.all(np.isfinite(analytic[k]))):
+            worst = np.unravel_index(np.nanargmax(np.where(np.isfinite(excess), excess, np.inf)),
+                                     x.shape)
+            raise GradcheckError(
+                f"gradcheck: input {i} (shape {x.shape}): worst element {tuple(map(int, worst))}: "
+                f"analytic {analytic[k][worst]:.10g}, numerical {numerical[worst]:.10g} "
+                f"(v^T J for a random v; atol={atol}, rtol={rtol})")
+    return True
+
+
+def gradgradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, seed: int = 0) -> bool:
+    """Check second derivatives: gradcheck of (x, v) -> v^T J(x) built with create_graph=True."""
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    checked = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    rng = np.random.default_rng(seed + 1)
+    outs = _float_outputs(fn(*inputs))
+    directions = [Tensor(rng.standard_normal(o.shape), dtype=np.float64, requires_grad=True)
+                  for o in outs]
+
+    def first_derivatives(*args: Tensor) -> tuple:
+        xs, vs = args[:len(inputs)], args[len(inputs):]
+        outs = _float_outputs(fn(*xs))
+        pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+        wrt = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+        if not pairs:
+            return ()
+        grads = grad([o for o, _ in pairs], wrt, [v for _, v in pairs],
+                     create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    if not checked:
+        raise ValueError("gradgradcheck: no input has requires_grad=True")
+    # first_derivatives differentiates inside, so its finite differences must record a graph
+    return gradcheck(first_derivatives, (*inputs, *directions), eps, atol, rtol, seed,
+                     _record=True)

@@ -1,0 +1,51 @@
+"""Softmax and log-softmax along one axis, both stable for huge logits."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+
+def log_softmax_array(a: np.ndarray, dim: int) -> np.ndarray:
+    """log softmax with the max subtracted first, so logits of 1e4 give finite numbers."""
+    shifted = a - a.max(axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+class Softmax(Function):
+    """out = exp(a) / sum(exp(a)) along `dim`.
+
+    Jacobian d out_i / d a_j = out_i (delta_ij - out_j), so
+    VJP: dL/da = out * (g - sum(g * out, dim)).   Saves out.
+    """
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        out = np.exp(log_softmax_array(a, dim))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        dim = ctx.options["dim"]
+        return out * (g - (g * out).sum(dim, keepdim=True))
+
+
+class LogSoftmax(Function):
+    """out = a - log(sum(exp(a))) along `dim` (max-shifted log-sum-exp).
+
+    d out_i / d a_j = delta_ij - softmax_j, so
+    VJP: dL/da = g - exp(out) * sum(g, dim).   Saves out.
+    """
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        out = log_softmax_array(a, dim)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g - out.exp() * g.sum(ctx.options["dim"], keepdim=True)

@@ -1,0 +1,300 @@
+"""Elementwise primitives: out[i] = f(a[i], b[i]) with numpy broadcasting.
+
+Notation in every docstring: g = dL/dout (the upstream gradient, shaped like out).
+A VJP may return a gradient with the broadcast shape of out; the engine sums it
+down to the input's shape (see `autograd.sum_to_shape`), so these read exactly
+like the scalar chain rule.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+
+class Add(Function):
+    """out = a + b.   VJP: dL/da = g,  dL/db = g.   Saves nothing."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    """out = a - b.   VJP: dL/da = g,  dL/db = -g.   Saves nothing."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g
+
+
+class Mul(Function):
+    """out = a * b.   VJP: dL/da = g * b,  dL/db = g * a.   Saves a, b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g * b, g * a
+
+
+class Div(Function):
+    """out = a / b.   VJP: dL/da = g / b,  dL/db = -g * a / b**2 = -g * out / b.   Saves b, out."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a / b
+        ctx.save_for_backward(b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        b, out = ctx.saved_tensors
+        grad_a = g / b
+        return grad_a, -grad_a * out
+
+
+class Neg(Function):
+    """out = -a.   VJP: dL/da = -g.   Saves nothing."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class PowScalar(Function):
+    """out = a ** p for a number p.   VJP: dL/da = g * p * a**(p-1).   Saves a."""
+
+    name = "pow_scalar"
+
+    @staticmethod
+    def forward(ctx, a, exponent):
+        ctx.save_for_backward(a)
+        return a ** exponent
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        p = ctx.options["exponent"]
+        if p == 0:
+            return g * 0
+        return g * p * a ** (p - 1)
+
+
+class Pow(Function):
+    """out = a ** b, both Tensors.
+
+    VJP: dL/da = g * b * a**(b-1),   dL/db = g * out * ln(a).
+    ln(a) is taken as 0 where a <= 0: at a = 0 the limit out*ln(a) is 0 for b > 0,
+    and for a < 0 the real power has no derivative in b (torch gives NaN there).
+    Saves a, b, out.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a ** b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        log_a = a.where(a > 0, 1).log()
+        return g * b * a ** (b - 1), g * out * log_a
+
+
+class Exp(Function):
+    """out = e**a.   VJP: dL/da = g * out.   Saves out."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    """out = ln(a).   VJP: dL/da = g / a.   Saves a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / a
+
+
+class Sqrt(Function):
+    """out = sqrt(a).   VJP: dL/da = g / (2 * out).   Saves out."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (out * 2)
+
+
+class Tanh(Function):
+    """out = tanh(a).   VJP: dL/da = g * (1 - out**2).   Saves out."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + e**-a), computed without overflow.   VJP: dL/da = g * out * (1 - out).
+
+    Saves out.
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        e = np.exp(-np.abs(a))            # in (0, 1]: never overflows
+        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
+
+
+class Relu(Function):
+    """out = max(a, 0).   VJP: dL/da = g * [a > 0]   (so relu'(0) = 0, as torch).   Saves the mask."""
+
+    @staticmethod
+    def forward(ctx, a):
+        positive = a > 0
+        ctx.save_for_backward(positive)
+        return np.maximum(a, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (positive,) = ctx.saved_tensors
+        return g * positive
+
+
+class Abs(Function):
+    """out = |a|.   VJP: dL/da = g * sign(a)   (sign(0) = 0, as torch).   Saves a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * np.sign(a.data)
+
+
+class Maximum(Function):
+    """out = max(a, b) elementwise.
+
+    VJP: dL/da = g * w,  dL/db = g * (1 - w)  with w = 1 where a > b, 0 where a < b and
+    1/2 on ties (the gradient is shared evenly, as torch does).   Saves w.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        share_a = (a > b) + 0.5 * (a == b)
+        ctx.save_for_backward(share_a.astype(np.result_type(a, b), copy=False))
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (share_a,) = ctx.saved_tensors
+        return g * share_a, g * (1 - share_a)
+
+
+class Clamp(Function):
+    """out = min(max(a, low), high) with number bounds (either may be None).
+
+    VJP: dL/da = g * [low <= a <= high]   (inclusive, as torch).   Saves the mask.
+    """
+
+    @staticmethod
+    def forward(ctx, a, low, high):
+        inside = np.ones(a.shape, dtype=bool)
+        if low is not None:
+            inside &= a >= low
+        if high is not None:
+            inside &= a <= high
+        ctx.save_for_backward(inside)
+        return np.clip(a, low, high).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (inside,) = ctx.saved_tensors
+        return g * inside
+
+
+class Where(Function):
+    """out = a where cond else b   (cond is a bool Tensor, not differentiated).
+
+    VJP: dL/dcond = None,  dL/da = g * cond,  dL/db = g * (1 - cond).   Saves cond.
+    """
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        return None, g.where(cond, 0), g.where(~cond, 0)
+
+
+class Cast(Function):
+    """out = a converted to `dtype` (float32 <-> float64).   VJP: dL/da = g converted back.
+
+    Saves nothing (only a's dtype).
+    """
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.in_dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx.in_dtype)

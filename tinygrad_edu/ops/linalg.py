@@ -1,0 +1,28 @@
+"""Matrix product."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+
+class Matmul(Function):
+    """out = a @ b for a: (..., n, k), b: (..., k, m) -> (..., n, m); batch axes broadcast.
+
+    out[i, j] = sum_k a[i, k] b[k, j], so
+    VJP: dL/da = g @ b^T   (n, m)(m, k) -> (n, k)
+         dL/db = a^T @ g   (k, n)(n, m) -> (k, m)
+    (^T swaps the last two axes; a broadcast batch axis is summed by the engine).
+    1-D operands are handled by `Tensor.matmul`, which adds and removes the axis.
+    Saves a, b.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g @ b.mT, a.mT @ g

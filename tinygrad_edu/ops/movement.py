@@ -1,0 +1,139 @@
+"""Movement primitives: they move, copy or select elements; no arithmetic.
+
+Each VJP puts g back where the element came from: reshape undoes reshape,
+permute undoes permute, and the VJP of selecting (indexing, slicing a pad away)
+is scattering g into zeros. Pairs that are each other's VJP: Expand <-> SumTo,
+GetItem <-> IndexAdd, Pad <-> GetItem.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+
+class Reshape(Function):
+    """out = a viewed as `shape` (same elements, same order).   VJP: dL/da = g reshaped to a.shape."""
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.in_shape = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.in_shape)
+
+
+class Permute(Function):
+    """out = a with axes reordered: out.shape[i] = a.shape[dims[i]].
+
+    VJP: dL/da = g permuted by the inverse permutation (argsort of dims).
+    """
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        return a.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.permute(*np.argsort(ctx.options["dims"]).tolist())
+
+
+class Expand(Function):
+    """out = a broadcast to `shape` (numpy rules; no copy).
+
+    VJP: dL/da = g summed over the broadcast axes (SumTo): each element of a was used
+    once per copy, so its gradient is the sum over its copies.
+    """
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.in_shape = a.shape
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.sum_to(ctx.in_shape)
+
+
+def is_basic_index(index: tuple) -> bool:
+    """True when `index` uses only ints, slices, None and Ellipsis (no element repeats)."""
+    return not any(isinstance(i, np.ndarray) for i in index)
+
+
+class GetItem(Function):
+    """out = a[index]   (ints, slices, None, Ellipsis, integer arrays; numpy semantics).
+
+    VJP: dL/da = zeros like a with g added at a[index] (IndexAdd). When an integer
+    array repeats an index, that element was read twice, so its gradients add up.
+    """
+
+    name = "getitem"
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.in_shape = a.shape
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        return IndexAdd.apply(g, shape=ctx.in_shape, index=ctx.options["index"])
+
+
+class IndexAdd(Function):
+    """out = zeros(shape) with out[index] += g (repeated indices accumulate).
+
+    The VJP of GetItem. Its own VJP: dL/dg = gout[index] (GetItem).
+    """
+
+    @staticmethod
+    def forward(ctx, g, shape, index):
+        out = np.zeros(shape, dtype=g.dtype)
+        if is_basic_index(index):
+            out[index] = g
+        else:
+            np.add.at(out, index, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return GetItem.apply(g, index=ctx.options["index"])
+
+
+class Pad(Function):
+    """out = a with `widths[i] = (before, after)` constant `value`s around axis i.
+
+    VJP: dL/da = g with the padding sliced away (the padded cells are constants).
+    """
+
+    @staticmethod
+    def forward(ctx, a, widths, value):
+        return np.pad(a, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, g):
+        inner = tuple(slice(before, n - after)
+                      for (before, after), n in zip(ctx.options["widths"], g.shape))
+        return GetItem.apply(g, index=inner)
+
+
+class Cat(Function):
+    """out = the inputs joined along axis `dim`.
+
+    VJP: dL/dinput_k = the slice of g that input k filled.
+    """
+
+    @staticmethod
+    def forward(ctx, *arrays, dim):
+        ctx.sizes = [a.shape[dim] for a in arrays]
+        return np.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        dim, grads, start = ctx.options["dim"], [], 0
+        for size in ctx.sizes:
+            index = (slice(None),) * dim + (slice(start, start + size),)
+            grads.append(GetItem.apply(g, index=index))
+            start += size
+        return tuple(grads)

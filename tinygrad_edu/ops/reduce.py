@@ -1,0 +1,82 @@
+"""Reductions: sum over axes, sum down to a broadcast shape, and amax.
+
+g = dL/dout. A reduction's VJP spreads g back over the axes it removed, so every
+VJP here is "reshape g to keep the reduced axes as size 1, then broadcast".
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+
+def kept_shape(shape: tuple, axes: tuple) -> tuple:
+    """`shape` with the reduced `axes` kept as size 1 (what keepdim=True gives)."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """out = sum of a over `axes` (a tuple of non-negative ints).
+
+    VJP: dL/da[i] = g[i with the summed axes dropped]: every element of a moves out by
+    the same amount, so g is broadcast back over the summed axes.   Saves nothing.
+    """
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.in_shape = a.shape
+        return np.sum(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape = ctx.in_shape
+        return g.reshape(kept_shape(shape, ctx.options["axes"])).expand(shape)
+
+
+class SumTo(Function):
+    """out = a summed down to `shape`, the inverse of broadcasting a to a's shape.
+
+    The engine calls this on every gradient whose shape is a broadcast of its input's.
+    VJP: dL/da = g broadcast back to a's shape.   Saves nothing.
+    """
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.in_shape = a.shape
+        return sum_to_shape(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.expand(ctx.in_shape)
+
+
+def sum_to_shape(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum the numpy array `a` down to `shape` (the axes numpy broadcasting added or stretched)."""
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
+    out = a.sum(axis=axes, keepdims=True) if axes else a
+    return out.reshape(shape)
+
+
+class Amax(Function):
+    """out = max of a over `axes`.
+
+    VJP: dL/da = g broadcast back, times w, where w = 1/k at the k positions that
+    reach the max in each reduced slice and 0 elsewhere: ties share the gradient
+    evenly (torch's rule for amax and for the full `max()`).   Saves w.
+    """
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        if a.size == 0:
+            raise ValueError(f"amax: cannot reduce an empty tensor of shape {a.shape}")
+        out = np.max(a, axis=axes, keepdims=True)
+        is_max = a == out
+        ctx.save_for_backward(is_max / is_max.sum(axis=axes, keepdims=True, dtype=a.dtype))
+        return out if keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, g):
+        (share,) = ctx.saved_tensors
+        return g.reshape(kept_shape(share.shape, ctx.options["axes"])) * share

@@ -1,0 +1,68 @@
+"""`save` / `load`: nested dicts and lists of Tensors, arrays, numbers and strings in one `.npz`.
+
+No pickle: the nesting (with the numbers and strings) is stored as JSON in the
+archive entry `__structure__`, and every array under its own entry, so a
+checkpoint can be read back with plain `numpy.load(path)` and never runs code.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor
+
+_STRUCTURE = "__structure__"
+
+
+def _encode(obj: Any, arrays: dict) -> Any:
+    if isinstance(obj, (Tensor, np.ndarray)):
+        key = f"a{len(arrays)}"
+        arrays[key] = obj.data if isinstance(obj, Tensor) else obj
+        return {"__tensor__" if isinstance(obj, Tensor) else "__array__": key}
+    if isinstance(obj, dict):
+        if not all(isinstance(k, str) for k in obj):
+            raise TypeError("save: dictionary keys must be strings")
+        return {"__dict__": {k: _encode(v, arrays) for k, v in obj.items()}}
+    if isinstance(obj, (list, tuple)):
+        return {"__list__" if isinstance(obj, list) else "__tuple__":
+                [_encode(v, arrays) for v in obj]}
+    if isinstance(obj, (np.generic,)):
+        obj = obj.item()
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    raise TypeError(f"save: cannot store a {type(obj).__name__}; expected Tensors, arrays, "
+                    "numbers, strings, None, and dicts/lists of them")
+
+
+def _decode(node: Any, archive: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    (kind, value), = node.items()
+    if kind == "__tensor__":
+        return Tensor._from_node(archive[value], None)
+    if kind == "__array__":
+        return archive[value]
+    if kind == "__dict__":
+        return {k: _decode(v, archive) for k, v in value.items()}
+    items = [_decode(v, archive) for v in value]
+    return items if kind == "__list__" else tuple(items)
+
+
+def save(obj: Any, path: str | os.PathLike) -> None:
+    """Write `obj` to `path` (an `.npz` file; numpy adds the suffix when missing)."""
+    arrays: dict = {}
+    structure = json.dumps(_encode(obj, arrays))
+    np.savez(path, **arrays, **{_STRUCTURE: np.array(structure)})
+
+
+def load(path: str | os.PathLike) -> Any:
+    """Read back what `save` wrote (Tensors come back as leaf Tensors, no grad)."""
+    with np.load(path, allow_pickle=False) as archive:
+        if _STRUCTURE not in archive.files:
+            raise ValueError(f"load: {path} was not written by tinygrad_edu.save "
+                             f"(no '{_STRUCTURE}' entry)")
+        arrays = {k: archive[k] for k in archive.files}
+    return _decode(json.loads(str(arrays[_STRUCTURE])), arrays)

@@ -1,0 +1,606 @@
+"""`Tensor`: a numpy array that remembers how it was computed.
+
+A Tensor holds `data` (an ndarray) and, when it was computed by a recorded op,
+`grad_fn`: the graph node that made it. Methods here are thin: each primitive is
+one `SomeOp.apply(...)` call (the op, its forward and its VJP live in `ops/`), and
+everything else is composed from primitives in `composed.py`, so that one file
+shows what is built from what.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import autograd, grad_mode
+from .dtypes import promote, to_dtype
+from .ops import elementwise as ew
+from .ops import linalg, movement, reduce
+
+Number = (int, float, bool, np.number, np.bool_)
+
+
+def _default_array(data: Any) -> np.ndarray:
+    """Python numbers and lists: float32 for floats, int64 for ints, bool for bools."""
+    arr = np.array(data)
+    if arr.dtype == np.float64 and not isinstance(data, np.ndarray):
+        arr = arr.astype(np.float32)
+    elif arr.dtype.kind not in "fiub":
+        raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} "
+                        f"(numpy dtype {arr.dtype}); expected numbers, nested lists or an ndarray")
+    return arr
+
+
+class Tensor:
+    """A multi-dimensional array with reverse-mode automatic differentiation.
+
+    `Tensor(data, dtype=None, requires_grad=False, name=None)`: data is a number, a
+    nested list or a numpy array (copied). Python floats become float32 (torch's
+    default dtype); float64 arrays stay float64. `name` labels the tensor in `viz`.
+    """
+
+    __slots__ = ("data", "requires_grad", "grad", "_ctx", "name", "_hooks", "__weakref__")
+    __array_priority__ = 1000       # so `ndarray + Tensor` calls Tensor.__radd__
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
+                 name: str | None = None) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        arr = _default_array(data) if dtype is None else np.array(data, dtype=to_dtype(dtype))
+        self.data = arr
+        self.grad = None
+        self._ctx = None
+        self._hooks = None
+        self.name = name
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _from_node(cls, data: np.ndarray, ctx) -> Tensor:
+        """Wrap an op's output array without copying (ctx=None: a constant)."""
+        t = cls.__new__(cls)
+        t.data = data
+        t.grad = None
+        t._ctx = ctx
+        t._hooks = None
+        t.name = None
+        t.requires_grad = ctx is not None
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def grad_fn(self):
+        """The node that computed this tensor (None for leaves)."""
+        return self._ctx
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def T(self) -> Tensor:
+        """All axes reversed (as torch's deprecated `.T`; for 2-D the transpose)."""
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two axes swapped (batched matrix transpose)."""
+        return self.transpose(-2, -1)
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def size(self, dim: int | None = None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise ValueError(f"item: only a tensor with one element can be converted to a "
+                             f"Python number, but this one has shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        extras = []
+        if self.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn={self._ctx!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"bool: the truth value of a tensor of shape {self.shape} "
+                               "is ambiguous; use .any() or .all()")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu":
+            raise TypeError("only integer tensors can be used as an index")
+        return int(self.item())
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set `requires_grad` on a leaf (only floating point tensors can require grad)."""
+        if requires_grad and self.dtype.kind != "f":
+            raise RuntimeError(f"requires_grad: only floating point tensors can require grad, "
+                               f"but this tensor has dtype {self.dtype}")
+        if self._ctx is not None and not requires_grad:
+            raise RuntimeError("requires_grad_: a non-leaf tensor always requires grad; "
+                               "use .detach() for a tensor outside the graph")
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> Tensor:
+        """The same data as a new leaf outside the graph (shares memory, as torch)."""
+        return Tensor._from_node(self.data, None)
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad.
+
+        `gradient` is dL/d(self): optional for a single-element tensor (1 is used).
+        The graph's saved values are freed afterwards unless `retain_graph=True`.
+        With `create_graph=True` the gradients are themselves graph Tensors, so they
+        can be differentiated again.
+        """
+        autograd.backward(self, gradient, retain_graph, create_graph)
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
+        if self._ctx is not None:
+            self._ctx._retained = weakref.ref(self)
+        elif not self.requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad")
+
+    def register_hook(self, hook: Callable) -> Callable:
+        """Call `hook(grad)` when this tensor's gradient is computed; it may return a new one."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that "
+                               "does not require grad")
+        owner = self if self._ctx is None else self._ctx
+        if owner._hooks is None:
+            owner._hooks = []
+        owner._hooks.append(hook)
+        return hook
+
+    def _accumulate(self, g: Tensor) -> None:
+        """Add a gradient into `.grad` (a fresh writable copy the first time)."""
+        if not g.requires_grad:
+            g = Tensor._from_node(np.array(g.data, dtype=self.dtype), None)
+        self.grad = g if self.grad is None else self.grad + g
+
+    # ------------------------------------------------------------------ dtype
+    def to(self, dtype: Any) -> Tensor:
+        """This tensor as `dtype` (differentiable between float types; self if it already is)."""
+        dtype = to_dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        if self.requires_grad and dtype.kind == "f":
+            return ew.Cast.apply(self, dtype=dtype)
+        return Tensor._from_node(self.data.astype(dtype), None)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def long(self) -> Tensor:
+        return self.to(np.int64)
+
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    def type(self, dtype: Any) -> Tensor:
+        return self.to(dtype)
+
+    # ------------------------------------------------------------------ binary ops
+    def _operands(self, other: Any, op: str, true_divide: bool = False) -> tuple:
+        """Wrap `other`, check broadcasting and promote both to one dtype (torch's rules)."""
+        if not isinstance(other, Tensor):
+            if isinstance(other, Number):
+                other = Tensor._from_node(np.asarray(other, dtype=_scalar_dtype(self.dtype, other)),
+                                          None)
+            elif isinstance(other, (np.ndarray, list, tuple)):
+                other = Tensor(other)
+            else:
+                raise TypeError(f"{op}: expected a Tensor, a number or an array, "
+                                f"got {type(other).__name__}")
+        a, b = self, other
+        if a.shape != b.shape:
+            try:
+                np.broadcast_shapes(a.shape, b.shape)
+            except ValueError:
+                raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
+                                 "together (numpy rules: trailing axes must match or be 1)") from None
+        if a.dtype != b.dtype or (true_divide and a.dtype.kind != "f"):
+            dtype = promote(a.dtype, b.dtype)
+            if true_divide and dtype.kind != "f":
+                dtype = np.dtype(np.float32)
+            a, b = a._cast_for(dtype), b._cast_for(dtype)
+        return a, b
+
+    def _cast_for(self, dtype: np.dtype) -> Tensor:
+        """Cast an operand; a bool operand of a numeric op is left to numpy (exact)."""
+        if self.dtype == np.bool_ and not self.requires_grad:
+            return self
+        return self.to(dtype)
+
+    def __add__(self, other: Any) -> Tensor:
+        return ew.Add.apply(*self._operands(other, "add"))
+
+    def __radd__(self, other: Any) -> Tensor:
+        b, a = self._operands(other, "add")
+        return ew.Add.apply(a, b)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return ew.Sub.apply(*self._operands(other, "sub"))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        b, a = self._operands(other, "sub")
+        return ew.Sub.apply(a, b)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ew.Mul.apply(*self._operands(other, "mul"))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        b, a = self._operands(other, "mul")
+        return ew.Mul.apply(a, b)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return ew.Div.apply(*self._operands(other, "div", true_divide=True))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        b, a = self._operands(other, "div", true_divide=True)
+        return ew.Div.apply(a, b)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        if isinstance(exponent, Number) and not isinstance(exponent, (bool, np.bool_)):
+            if self.dtype.kind != "f" and (isinstance(exponent, float) or exponent < 0):
+                return self.float() ** exponent
+            return ew.PowScalar.apply(self, exponent=exponent)
+        return ew.Pow.apply(*self._operands(exponent, "pow"))
+
+    def __rpow__(self, base: Any) -> Tensor:
+        b, a = self._operands(base, "pow")
+        return ew.Pow.apply(a, b)
+
+    def __neg__(self) -> Tensor:
+        return ew.Neg.apply(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return self.matmul(other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return Tensor(other).matmul(self)
+
+    add, sub, mul, div, pow, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __neg__
+
+    def matmul(self, other: Any) -> Tensor:
+        """Matrix product with torch.matmul's shape rules (1-D, 2-D and batched)."""
+        other = other if isinstance(other, Tensor) else Tensor(other)
+        if self.ndim == 0 or other.ndim == 0:
+            raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
+                             f"{self.shape} and {other.shape}")
+        a = self.unsqueeze(0) if self.ndim == 1 else self
+        b = other.unsqueeze(-1) if other.ndim == 1 else other
+        if a.shape[-1] != b.shape[-2]:
+            raise ValueError(f"matmul: {self.shape} @ {other.shape}: inner dimensions "
+                             f"{a.shape[-1]} and {b.shape[-2]} differ")
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"matmul: {self.shape} @ {other.shape}: batch dimensions "
+                             f"{a.shape[:-2]} and {b.shape[:-2]} cannot be broadcast") from None
+        if a.dtype != b.dtype:
+            if a.dtype.kind == "f" and b.dtype.kind == "f":
+                raise TypeError(f"matmul: both operands must have the same dtype, got "
+                                f"{self.dtype} and {other.dtype}; convert one with .to()")
+            dtype = promote(a.dtype, b.dtype)
+            a, b = a.to(dtype), b.to(dtype)
+        out = linalg.Matmul.apply(a, b)
+        if other.ndim == 1:
+            out = out.squeeze(-1)
+        if self.ndim == 1:
+            out = out.squeeze(-2)
+        return out
+
+    # ------------------------------------------------------------------ comparisons (no grad)
+    def _compare(self, other: Any, fn: Callable) -> Tensor:
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor._from_node(np.asarray(fn(self.data, other)), None)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __invert__(self) -> Tensor:
+        if self.dtype != np.bool_:
+            return self._compare(None, lambda a, _: np.invert(a))
+        return self._compare(None, lambda a, _: ~a)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def logical_not(self) -> Tensor:
+        return self._compare(None, lambda a, _: np.logical_not(a))
+
+    def any(self) -> Tensor:
+        return Tensor._from_node(np.asarray(self.data.any()), None)
+
+    def all(self) -> Tensor:
+        return Tensor._from_node(np.asarray(self.data.all()), None)
+
+    def isfinite(self) -> Tensor:
+        return self._compare(None, lambda a, _: np.isfinite(a))
+
+    def isnan(self) -> Tensor:
+        return self._compare(None, lambda a, _: np.isnan(a))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the (first) largest element, flattened when dim is None. No gradient."""
+        return Tensor._from_node(_arg_reduce(np.argmax, self, dim, keepdim), None)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the (first) smallest element, flattened when dim is None. No gradient."""
+        return Tensor._from_node(_arg_reduce(np.argmin, self, dim, keepdim), None)
+
+    # ------------------------------------------------------------------ unary primitives
+    def exp(self) -> Tensor:
+        return ew.Exp.apply(self._floating("exp"))
+
+    def log(self) -> Tensor:
+        return ew.Log.apply(self._floating("log"))
+
+    def sqrt(self) -> Tensor:
+        return ew.Sqrt.apply(self._floating("sqrt"))
+
+    def tanh(self) -> Tensor:
+        return ew.Tanh.apply(self._floating("tanh"))
+
+    def sigmoid(self) -> Tensor:
+        return ew.Sigmoid.apply(self._floating("sigmoid"))
+
+    def relu(self) -> Tensor:
+        return ew.Relu.apply(self)
+
+    def abs(self) -> Tensor:
+        return ew.Abs.apply(self)
+
+    def _floating(self, op: str) -> Tensor:
+        return self if self.dtype.kind == "f" else self.float()
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise max; on ties the gradient is shared evenly (as torch)."""
+        return ew.Maximum.apply(*self._operands(other, "maximum"))
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Limit to [min, max]; the gradient passes where min <= x <= max."""
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        return ew.Clamp.apply(self, low=min, high=max)
+
+    clip = clamp
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """`self` where condition is True, else `other` (torch's `x.where(cond, y)`)."""
+        cond = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
+        if cond.dtype != np.bool_:
+            raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
+        a, b = self._operands(other, "where")
+        try:
+            np.broadcast_shapes(cond.shape, a.shape, b.shape)
+        except ValueError:
+            raise ValueError(f"where: condition {cond.shape}, input {a.shape} and other "
+                             f"{b.shape} cannot be broadcast together") from None
+        return ew.Where.apply(cond, a, b)
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        x = self if self.dtype.kind == "f" or self.dtype.kind in "iu" else self.long()
+        return reduce.Sum.apply(x, axes=_axes(self, dim, "sum"), keepdim=keepdim)
+
+    def amax(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        """Largest value over `dim`; tied maxima share the gradient evenly."""
+        return reduce.Amax.apply(self, axes=_axes(self, dim, "amax"), keepdim=keepdim)
+
+    def sum_to(self, shape: Sequence[int]) -> Tensor:
+        """Sum down to `shape`, undoing a broadcast (the VJP of `expand`)."""
+        shape = tuple(shape)
+        return self if shape == self.shape else reduce.SumTo.apply(self, shape=shape)
+
+    def softmax(self, dim: int) -> Tensor:
+        from .ops.activation import Softmax
+        return Softmax.apply(self._floating("softmax"), dim=_axis(self, dim, "softmax"))
+
+    def log_softmax(self, dim: int) -> Tensor:
+        from .ops.activation import LogSoftmax
+        return LogSoftmax.apply(self._floating("log_softmax"), dim=_axis(self, dim, "log_softmax"))
+
+    # ------------------------------------------------------------------ shape
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same elements in `shape` (one entry may be -1: inferred)."""
+        target = _infer_shape(_shape_arg(shape), self.shape, "reshape")
+        if target == self.shape:
+            return self
+        return movement.Reshape.apply(self, shape=target)
+
+    view = reshape
+
+    def permute(self, *dims: Any) -> Tensor:
+        dims = tuple(_axis(self, d, "permute") for d in _shape_arg(dims))
+        if sorted(dims) != list(range(self.ndim)):
+            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} "
+                             f"axes of a tensor of shape {self.shape}")
+        if dims == tuple(range(self.ndim)):
+            return self
+        return movement.Permute.apply(self, dims=dims)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Broadcast to `sizes` (-1 keeps a size); no copy. VJP: sum over the copies."""
+        sizes = _shape_arg(sizes)
+        lead = len(sizes) - self.ndim
+        shape = tuple(self.shape[i - lead] if s == -1 and i >= lead else s
+                      for i, s in enumerate(sizes))
+        try:
+            if lead < 0 or np.broadcast_shapes(self.shape, shape) != shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"expand: cannot expand shape {self.shape} to "
+                             f"{tuple(sizes)}") from None
+        if shape == self.shape:
+            return self
+        return movement.Expand.apply(self, shape=shape)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return movement.GetItem.apply(self, index=_normalize_index(index, self.shape))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if self.requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError("setitem: in-place assignment into a tensor that requires grad "
+                               "would hide it from autograd; do it inside no_grad() or use "
+                               "where/cat to build a new tensor")
+        self.data[_normalize_index(index, self.shape)] = value.data if isinstance(
+            value, Tensor) else value
+
+
+def _scalar_dtype(tensor_dtype: np.dtype, value: Any) -> np.dtype:
+    """dtype of a Python number next to a tensor: the tensor's, unless it must widen (torch)."""
+    if isinstance(value, (bool, np.bool_)):
+        return tensor_dtype
+    if tensor_dtype.kind == "f":
+        return tensor_dtype
+    if isinstance(value, (float, np.floating)):
+        return np.dtype(np.float32)
+    return tensor_dtype if tensor_dtype.kind in "iu" else np.dtype(np.int64)
+
+
+def _axis(t: Tensor, dim: int, op: str) -> int:
+    n = max(t.ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: dimension {dim} is out of range for a tensor of shape "
+                         f"{t.shape} (expected -{n} <= dim < {n})")
+    return dim % n
+
+
+def _axes(t: Tensor, dim: Any, op: str) -> tuple:
+    if dim is None:
+        return tuple(range(t.ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    axes = tuple(sorted({_axis(t, d, op) for d in dims}))
+    if t.ndim == 0:
+        return ()
+    return axes
+
+
+def _arg_reduce(fn: Callable, t: Tensor, dim: int | None, keepdim: bool) -> np.ndarray:
+    if t.data.size == 0:
+        raise ValueError(f"{fn.__name__}: cannot reduce an empty tensor of shape {t.shape}")
+    if dim is None:
+        out = fn(t.data)
+        return np.asarray(out).reshape((1,) * t.ndim if keepdim else ())
+    return fn(t.data, axis=_axis(t, dim, fn.__name__), keepdims=keepdim)
+
+
+def _shape_arg(args: tuple) -> tuple:
+    """Accept both `f(2, 3)` and `f((2, 3))`."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def _infer_shape(shape: tuple, old: tuple, op: str) -> tuple:
+    """Resolve one -1 in `shape` so that it holds as many elements as `old`."""
+    size = int(np.prod(old))
+    known = int(np.prod([n for n in shape if n != -1]))
+    if shape.count(-1) == 1 and known != 0 and size % known == 0:
+        shape = tuple(size // known if n == -1 else n for n in shape)
+    if shape.count(-1) or any(n < 0 for n in shape) or int(np.prod(shape)) != size:
+        raise ValueError(f"{op}: cannot view {size} elements of shape {old} as {shape}")
+    return tuple(int(n) for n in shape)
+
+
+def _normalize_index(index: Any, shape: tuple) -> tuple:
+    """numpy index with Tensors replaced by arrays and bool masks by their nonzero positions."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    for item in index:
+        if isinstance(item, Tensor):
+            item = item.data
+        elif isinstance(item, list):
+            item = np.asarray(item)
+        if isinstance(item, np.ndarray) and item.dtype == np.bool_:
+            out.extend(np.nonzero(item))
+        elif isinstance(item, np.ndarray) and item.dtype.kind not in "iu":
+            raise IndexError(f"getitem: index arrays must be integer or bool, got {item.dtype}")
+        else:
+            out.append(item)
+    index = tuple(out)
+    try:
+        np.broadcast_to(np.empty((), dtype=np.bool_), shape)[index]
+    except IndexError as e:
+        raise IndexError(f"getitem: index {index!r} is invalid for shape {shape}: {e}") from None
+    return index
