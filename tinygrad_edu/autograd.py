@@ -13,7 +13,7 @@ node points to its input Tensors. Backward from a root:
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -69,12 +69,22 @@ def _vjp(node: Function, g) -> tuple:
 
 
 def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
-                 create_graph: bool, inputs: Sequence | None = None):
-    """Backpropagate from `roots`. With `inputs`, return their gradients and leave `.grad` alone."""
+                 create_graph: bool, inputs: Sequence | None = None,
+                 observer: Callable | None = None):
+    """Backpropagate from `roots`. With `inputs`, return their gradients and leave `.grad` alone.
+
+    `observer(node, g, contributions)`, when given, is called after each node's VJP with
+    the upstream gradient g and, per input, the gradient sent to it (None where none):
+    `viz.trace` uses it to show the chain rule step by step.
+    """
     from .tensor import Tensor
     node_grads: dict = {}
     leaf_grads: dict = {}   # id(leaf) -> [leaf, summed gradient]
     capture = {t._ctx: None for t in inputs if t._ctx is not None} if inputs is not None else {}
+
+    def add(total, g):
+        # the sum is itself differentiable only when building a graph of the gradients
+        return total + g if create_graph else Tensor._from_node(total.data + g.data, None)
 
     def send(t, g):
         if t._ctx is None:
@@ -82,10 +92,10 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             if entry is None:
                 leaf_grads[id(t)] = [t, g]
             else:
-                entry[1] = entry[1] + g
+                entry[1] = add(entry[1], g)
         else:
             previous = node_grads.get(t._ctx)
-            node_grads[t._ctx] = g if previous is None else previous + g
+            node_grads[t._ctx] = g if previous is None else add(previous, g)
 
     with grad_mode.no_grad() if not create_graph else grad_mode.enable_grad():
         for root, g in zip(roots, root_grads):
@@ -103,11 +113,18 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                 retained = node._retained()
                 if retained is not None:
                     retained._accumulate(g)
+            contributions = []
             for t, gi, needed in zip(node.inputs, _vjp(node, g), node.needs_input_grad):
                 if needed and gi is not None:
                     if not isinstance(gi, Tensor):
                         gi = Tensor(gi, dtype=t.dtype)
-                    send(t, unbroadcast(gi, t.shape, node.name))
+                    gi = unbroadcast(gi, t.shape, node.name)
+                    send(t, gi)
+                else:
+                    gi = None
+                contributions.append(gi)
+            if observer is not None:
+                observer(node, g, contributions)
             if not retain_graph:
                 node.free_saved()
         results = {}

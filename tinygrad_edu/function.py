@@ -39,6 +39,10 @@ import numpy as np
 
 from . import grad_mode
 
+# A 0-d result may stay a numpy scalar (np.float32(3.0)): numpy returns those for 0-d
+# arithmetic, they behave as 0-d arrays, and scalar graphs run several times faster with them.
+_ARRAY_TYPES = (np.ndarray, np.generic)
+
 _REGISTRY: dict[str, type[Function]] = {}
 OPS = MappingProxyType(_REGISTRY)
 """Read-only mapping from op name (e.g. ``"mul"``, ``"conv2d"``) to its Function subclass."""
@@ -59,7 +63,7 @@ class Function:
     """
 
     __slots__ = ("inputs", "needs_input_grad", "options", "_saved", "_out", "_freed",
-                 "_hooks", "_retained", "out_shape", "out_dtype", "__weakref__")
+                 "_hooks", "_retained", "__weakref__")
 
     name: str = "function"
     differentiable: bool = True
@@ -84,18 +88,18 @@ class Function:
                 f"{self.name}: trying to backward through the graph a second time, but the "
                 "values it saved were freed by the first backward. Pass retain_graph=True to "
                 "the first backward (or grad) call if you need to backward twice.")
-        from .tensor import Tensor
-        by_id = {id(t.data): t for t in self.inputs}
-        out = []
-        for arr in self._saved:
-            if not isinstance(arr, np.ndarray):
-                out.append(arr)
-            elif arr is self._out:
-                out.append(Tensor._from_node(arr, self))
-            else:
-                source = by_id.get(id(arr))
-                out.append(source if source is not None else Tensor(arr))
-        return tuple(out)
+        return tuple([self._as_tensor(arr) for arr in self._saved])
+
+    def _as_tensor(self, arr: Any):
+        """A saved array as a Tensor: the graph's own Tensor for an input or the output."""
+        if not isinstance(arr, _ARRAY_TYPES):
+            return arr
+        if arr is self._out:
+            return tensor.Tensor._from_node(arr, self)
+        for t in self.inputs:
+            if t.data is arr:
+                return t
+        return tensor.Tensor._from_node(arr, None)
 
     def free_saved(self) -> None:
         """Drop what forward saved (backward with retain_graph=False does this)."""
@@ -106,30 +110,26 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **options: Any):
         """Run the op on Tensors (numbers are wrapped) and record the node if needed."""
-        from .tensor import Tensor
-        tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        Tensor = tensor.Tensor
+        if not all(isinstance(x, Tensor) for x in inputs):
+            inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
         ctx = cls.__new__(cls)
-        ctx.inputs = tensors
+        ctx.inputs = inputs
         ctx.options = options
         ctx._saved = ()
-        ctx._out = None
-        ctx._freed = False
-        out = cls.forward(ctx, *[t.data for t in tensors], **options)
-        if not isinstance(out, np.ndarray):
+        out = cls.forward(ctx, *[t.data for t in inputs], **options)
+        if not isinstance(out, _ARRAY_TYPES):
             out = np.asarray(out)
-        record = cls.differentiable and grad_mode.is_grad_enabled() and any(
-            t.requires_grad for t in tensors)
-        if not record:
+        if not grad_mode._enabled or not cls.differentiable:
             return Tensor._from_node(out, None)
-        ctx.needs_input_grad = tuple(t.requires_grad for t in tensors)
+        needs = [t.requires_grad for t in inputs]
+        if True not in needs:
+            return Tensor._from_node(out, None)
+        ctx.needs_input_grad = needs
+        ctx._out = out if any(arr is out for arr in ctx._saved) else None
+        ctx._freed = False
         ctx._hooks = None
         ctx._retained = None
-        ctx.out_shape = out.shape
-        ctx.out_dtype = out.dtype
-        for arr in ctx._saved:
-            if arr is out:
-                ctx._out = out
-                break
         return Tensor._from_node(out, ctx)
 
     @staticmethod
@@ -142,3 +142,6 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
+
+
+from . import tensor  # noqa: E402  (tensor.py builds on this module; read at call time)

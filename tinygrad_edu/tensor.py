@@ -246,6 +246,9 @@ class Tensor:
     # ------------------------------------------------------------------ binary ops
     def _operands(self, other: Any, op: str, true_divide: bool = False) -> tuple:
         """Wrap `other`, check broadcasting and promote both to one dtype (torch's rules)."""
+        if type(other) is Tensor and other.data.dtype == self.data.dtype and \
+                other.data.shape == self.data.shape and not true_divide:
+            return self, other
         if not isinstance(other, Tensor):
             if isinstance(other, Number):
                 other = Tensor._from_node(np.asarray(other, dtype=_scalar_dtype(self.dtype, other)),
