@@ -351,10 +351,10 @@ class Tensor:
             dtype = promote(a.dtype, b.dtype)
             a, b = a.to(dtype), b.to(dtype)
         out = linalg.Matmul.apply(a, b)
-        if other.ndim == 1:
-            out = out.squeeze(-1)
         if self.ndim == 1:
             out = out.squeeze(-2)
+        if other.ndim == 1:
+            out = out.squeeze(-1)
         return out
 
     # ------------------------------------------------------------------ comparisons (no grad)
