@@ -1,0 +1,227 @@
+"""Every registered op against finite differences, driven by the registry `OPS`.
+
+The cases live in `tests/gradcases/<family>.py`; `test_every_op_has_a_case` fails when
+an op is registered without one, so coverage cannot silently shrink.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+import tinygrad_edu as tg
+from gradcases import GradCase, all_cases, rand_tensor
+from tinygrad_edu import OPS, Function, GradcheckError, Tensor, gradcheck, gradgradcheck
+
+CASES = all_cases()
+SECOND_ORDER = [c for c in CASES if c.second_order]
+
+
+def ops_in_graph(result) -> set[str]:
+    """Names of the ops recorded in the graph that produced `result`."""
+    outs = result if isinstance(result, (tuple, list)) else [result]
+    seen, stack = set(), [o.grad_fn for o in outs if isinstance(o, Tensor) and o.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(t.grad_fn for t in node.inputs if t.grad_fn is not None)
+    return {node.name for node in seen}
+
+
+def check(case: GradCase, checker) -> None:
+    assert checker(case.fn, case.inputs(), eps=case.eps, atol=case.atol, rtol=case.rtol)
+
+
+def test_case_ids_are_unique():
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_case_exercises_its_op(case):
+    assert case.op in OPS, f"{case.id}: {case.op!r} is not a registered op"
+    assert case.op in ops_in_graph(case.fn(*case.inputs()))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_gradcheck(case):
+    check(case, gradcheck)
+
+
+@pytest.mark.parametrize("case", SECOND_ORDER, ids=lambda c: c.id)
+def test_gradgradcheck(case):
+    check(case, gradgradcheck)
+
+
+def _defined_by_tests(cls: type) -> bool:
+    return cls.__module__.split(".")[-1].startswith(("test_", "conftest"))
+
+
+def test_every_op_has_a_case():
+    covered = {c.op for c in CASES}
+    missing = sorted(name for name, cls in OPS.items()
+                     if cls.differentiable and not _defined_by_tests(cls) and name not in covered)
+    assert not missing, f"registered ops without a GradCase in tests/gradcases/: {missing}"
+
+
+# ---------------------------------------------------------------- random shapes (hypothesis)
+BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+          "div": lambda a, b: a / (b * b + 0.5), "maximum": lambda a, b: a.maximum(b)}
+
+
+@settings(max_examples=12, deadline=None)
+@given(op=st.sampled_from(sorted(BINARY)),
+       shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+       seed=st.integers(0, 2**16))
+def test_binary_ops_broadcast_random_shapes(op, shapes, seed):
+    (sa, sb), result_shape = shapes.input_shapes, shapes.result_shape
+    a, b = rand_tensor(*sa, seed=seed), rand_tensor(*sb, seed=seed + 1)
+    out = BINARY[op](a, b)
+    assert out.shape == result_shape
+    assert gradcheck(BINARY[op], [a, b])
+    out.sum().backward()
+    assert a.grad.shape == sa and b.grad.shape == sb
+
+
+@settings(max_examples=12, deadline=None)
+@given(shape=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+       data=st.data(), keepdim=st.booleans(), reduction=st.sampled_from(["sum", "amax", "mean"]))
+def test_reductions_random_axes(shape, data, keepdim, reduction):
+    dims = data.draw(st.lists(st.integers(-len(shape), len(shape) - 1), min_size=1,
+                              max_size=len(shape), unique_by=lambda d: d % len(shape)))
+    a = rand_tensor(*shape, seed=len(dims))
+    fn = lambda x: getattr(x, reduction)(tuple(dims), keepdim=keepdim)  # noqa: E731
+    expected = getattr(np, {"amax": "max"}.get(reduction, reduction))(
+        a.data, axis=tuple(dims), keepdims=keepdim)
+    np.testing.assert_allclose(fn(a).data, expected)
+    assert gradcheck(fn, [a])
+
+
+@settings(max_examples=10, deadline=None)
+@given(perm=st.permutations(range(4)), seed=st.integers(0, 2**16))
+def test_permute_reshape_random(perm, seed):
+    a = rand_tensor(2, 3, 1, 2, seed=seed)
+    fn = lambda x: x.permute(*perm).reshape(-1, 2) * x.sum()  # noqa: E731
+    np.testing.assert_array_equal(a.permute(*perm).data, a.data.transpose(perm))
+    assert gradcheck(fn, [a]) and gradgradcheck(fn, [a])
+
+
+# ---------------------------------------------------------------- a user's own op
+@pytest.fixture
+def unregister():
+    """Remove the ops a test registers, so the registry is the same for the next test."""
+    before = set(OPS)
+    yield
+    for name in set(OPS) - before:
+        del tg.function._REGISTRY[name]
+
+
+def test_user_op_registers_and_passes_gradcheck(unregister):
+    class Cube(Function):
+        """out = a**3.   VJP: dL/da = g * 3 * a**2.   Saves a."""
+
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return g * 3 * a * a
+
+    assert OPS["cube"] is Cube
+    x = rand_tensor(2, 3)
+    y = Cube.apply(x)
+    assert y.grad_fn.name == "cube" and "Cube" in repr(y)
+    np.testing.assert_allclose(y.data, x.data ** 3)
+    assert gradcheck(Cube.apply, [x]) and gradgradcheck(Cube.apply, [x])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 3 * x.data ** 2)
+
+
+def test_user_op_name_attribute(unregister):
+    class MyScale(Function):
+        """out = 2 a.   VJP: dL/da = 2 g.   Saves nothing."""
+
+        name = "twice"
+
+        @staticmethod
+        def forward(ctx, a):
+            return 2 * a
+
+        @staticmethod
+        def backward(ctx, g):
+            return 2 * g
+
+    assert OPS["twice"] is MyScale and "my_scale" not in OPS
+
+
+def test_ops_mapping_is_read_only():
+    with pytest.raises(TypeError):
+        OPS["mul"] = None  # type: ignore[index]
+
+
+class HalfSquare(Function, register=False):
+    """out = a**2 with a wrong VJP (the factor 2 is missing)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return a * a
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * a
+
+
+class FrozenSquare(Function, register=False):
+    """out = a**2 with a VJP that is right but not differentiable (uses a constant 2a)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return a * a
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * Tensor(2 * a.data)
+
+
+def test_wrong_vjp_is_caught_with_details():
+    x = rand_tensor(3, 2, seed=7)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(HalfSquare.apply, [x])
+    message = str(info.value)
+    for word in ("input 0", "worst element", "analytic", "numerical"):
+        assert word in message
+    analytic = float(re.search(r"analytic (\S+),", message).group(1))
+    numerical = float(re.search(r"numerical (\S+) ", message).group(1))
+    assert numerical == pytest.approx(2 * analytic, rel=1e-5)
+
+
+def test_wrong_vjp_names_the_right_input():
+    a, b = rand_tensor(3, seed=1), rand_tensor(3, seed=2)
+    with pytest.raises(GradcheckError, match="input 1"):
+        gradcheck(lambda a, b: a + HalfSquare.apply(b), [a, b])
+
+
+def test_non_differentiable_vjp_fails_only_second_order():
+    x = rand_tensor(4, seed=3)
+    assert gradcheck(FrozenSquare.apply, [x])
+    with pytest.raises(GradcheckError):
+        gradgradcheck(FrozenSquare.apply, [x])
+
+
+def test_gradcheck_needs_float64_and_an_input_requiring_grad():
+    with pytest.raises(ValueError, match="float64"):
+        gradcheck(lambda a: a * 2, [Tensor([1.0, 2.0], requires_grad=True)])
+    with pytest.raises(ValueError, match="requires_grad"):
+        gradcheck(lambda a: a * 2, [rand_tensor(2, requires_grad=False)])
