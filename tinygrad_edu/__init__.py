@@ -15,6 +15,8 @@ from typing import Any
 
 from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
 from .autograd import grad
+from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy, dropout,  # noqa: F401
+                  dropout2d, max_pool2d, mse_loss, multi_margin_loss, nll_loss)
 from .composed import (ValuesIndices, amin, broadcast_to, cat, chunk, clone, flatten, flip,
                        logsumexp, mean, minimum, pad, reciprocal, sign, split, square, squeeze,
                        stack, std, t, take_along_dim, transpose, unsqueeze, var)

@@ -1,0 +1,324 @@
+"""The CNN ops of `torch.nn.functional` besides convolution: pooling, dropout and losses.
+
+Each function checks its arguments (raising an error that names the op, the shapes
+and what was expected) and then calls a primitive from `ops/` (max/avg pooling,
+dropout, cross-entropy: hand-written VJPs) or composes primitives (the other losses).
+Layout is NCHW; pooling also accepts an unbatched (C, H, W) input, as torch.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .ops.dropout import Dropout
+from .ops.loss import CrossEntropy
+from .ops.pool import AvgPool2d, MaxPool2d, Windows, first_max_offsets, flat_indices
+from .tensor import Tensor
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+# ---------------------------------------------------------------------------------- checks
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _image(op: str, x: Any) -> Tensor:
+    """A floating (N, C, H, W) or unbatched (C, H, W) input."""
+    x = _tensor(x)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+                         f"got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
+    return x
+
+
+def _pair(op: str, name: str, value: Any, minimum: int) -> tuple:
+    """An int or a pair of ints, as a (rows, columns) pair, each >= minimum."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if min(pair) < minimum:
+        expected = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{op}: {name} must be {expected}, got {value!r}")
+    return tuple(int(v) for v in pair)
+
+
+def _pool_options(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
+                  dilation: Any, ceil_mode: bool) -> tuple[dict, Windows]:
+    """Validated (rows, columns) options and the window geometry, by torch's rules."""
+    kernel = _pair(op, "kernel_size", kernel_size, 1)
+    options = dict(kernel_size=kernel,
+                   stride=kernel if stride is None else _pair(op, "stride", stride, 1),
+                   padding=_pair(op, "padding", padding, 0),
+                   dilation=_pair(op, "dilation", dilation, 1),
+                   ceil_mode=bool(ceil_mode))
+    if any(p > k // 2 for p, k in zip(options["padding"], kernel)):
+        raise ValueError(f"{op}: padding {options['padding']} must be at most half of "
+                         f"kernel_size {kernel} (torch's limit: pad <= kernel_size // 2)")
+    win = Windows.of(x.shape[-2:], **options)
+    if min(win.out_size) < 1:
+        raise ValueError(
+            f"{op}: the kernel is larger than the padded input: input {tuple(x.shape)} "
+            f"with kernel_size {kernel}, dilation {options['dilation']} and padding "
+            f"{options['padding']} gives an output of {win.out_size[0]}x{win.out_size[1]}")
+    return options, win
+
+
+# ---------------------------------------------------------------------------------- pooling
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False):
+    """Max over sliding kh x kw windows (torch.nn.functional.max_pool2d).
+
+    Windows may overlap (stride < kernel_size); `stride` defaults to `kernel_size`.
+    The input is padded with -inf (padding <= kernel_size // 2); the output size is
+    floor((H + 2p - d(k-1) - 1) / s) + 1 (ceil with ceil_mode). The gradient goes to
+    one position per window, the first max in row-major order on ties (as torch).
+    With return_indices, also returns the argmax of each window as a flat index
+    row * W + col into the input's H x W plane (int64), as torch.
+    """
+    x = _image("max_pool2d", input)
+    options, win = _pool_options("max_pool2d", x, kernel_size, stride, padding, dilation,
+                                 ceil_mode)
+    out = MaxPool2d.apply(x, **options)
+    if not return_indices:
+        return out
+    return out, Tensor(flat_indices(first_max_offsets(x.data, out.data, win), win))
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over sliding kh x kw windows (torch.nn.functional.avg_pool2d).
+
+    Zero padding (padding <= kernel_size // 2). Each window is divided by its size:
+    with count_include_pad the padded cells count (but not the cells a ceil_mode
+    window has beyond the padding), without it only the input cells do;
+    divisor_override replaces the divisor for every window.
+    """
+    x = _image("avg_pool2d", input)
+    options, _ = _pool_options("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+    del options["dilation"]
+    if divisor_override is not None and divisor_override <= 0:
+        raise ValueError(f"avg_pool2d: divisor_override must be positive, got "
+                         f"{divisor_override}")
+    return AvgPool2d.apply(x, **options, count_include_pad=bool(count_include_pad),
+                           divisor_override=divisor_override)
+
+
+# ---------------------------------------------------------------------------------- dropout
+def _dropout(op: str, x: Any, p: float, training: bool, mask_shape) -> Tensor:
+    x = _tensor(x)
+    if not 0 <= p <= 1:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
+    if not training or p == 0:
+        return x
+    return Dropout.apply(x, p=float(p), mask_shape=tuple(mask_shape(x.shape)))
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p) (inverted
+    dropout: the expected value is unchanged); the identity when not training.
+    The mask comes from `tinygrad_edu.random.generator()` (seeded by manual_seed)."""
+    return _dropout("dropout", input, p, training, lambda shape: shape)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Dropout of whole channels: one draw per (n, c), shared by its H x W plane.
+    Accepts (N, C, H, W) and unbatched (C, H, W) (torch's documented meaning of 3-D)."""
+    x = _image("dropout2d", input)
+    return _dropout("dropout2d", x, p, training, lambda shape: shape[:-2] + (1, 1))
+
+
+# ---------------------------------------------------------------------------------- losses
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
+
+
+def _check_reduction(op: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _logits(op: str, x: Any) -> Tensor:
+    x = _tensor(x)
+    if x.ndim == 0:
+        raise ValueError(f"{op}: expected an input of shape (C,), (N, C) or (N, C, d1, ...), "
+                         f"got a 0-d tensor")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
+    return x
+
+
+def _class_indices(op: str, x: Tensor, target: Tensor, ignore_index: int | None) -> np.ndarray:
+    """The integer target array for input x (N, C, d1, ...), checked like torch's nll_loss:
+    each in [0, C) or equal to ignore_index (when there is one)."""
+    expected = x.shape[:1] + x.shape[2:]
+    if target.shape != expected:
+        raise ValueError(f"{op}: input of shape {x.shape} needs class indices of shape "
+                         f"{expected}" + (f" or probabilities of shape {x.shape}"
+                                          if op == "cross_entropy" else "")
+                         + f", got target of shape {target.shape}")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{op}: class-index target of shape {target.shape} must have an "
+                        f"integer dtype, got {target.dtype}")
+    t = target.data
+    bad = (t < 0) | (t >= x.shape[1])
+    if ignore_index is not None:
+        bad &= t != ignore_index
+    if bad.any():
+        ignored = "" if ignore_index is None else f" or target == ignore_index={ignore_index}"
+        raise ValueError(f"{op}: target {t[bad].flat[0]} is out of bounds for input of shape "
+                         f"{x.shape} (expected 0 <= target < {x.shape[1]}{ignored})")
+    return t
+
+
+def _class_weight(op: str, weight: Any, x: Tensor) -> Tensor | None:
+    if weight is None:
+        return None
+    weight = _tensor(weight).detach().to(x.dtype)
+    if weight.shape != (x.shape[1],):
+        raise ValueError(f"{op}: weight must have shape ({x.shape[1]},), one per class of "
+                         f"input {x.shape}, got {weight.shape}")
+    return weight
+
+
+def log_softmax(input: Tensor, dim: int) -> Tensor:
+    """x - logsumexp(x) along `dim` (a primitive, stable for huge logits)."""
+    return _tensor(input).log_softmax(dim)
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of logits (N, C), (N, C, d1, ...) or unbatched (C,), one fused
+    primitive (see `ops.loss.CrossEntropy` for the math and its VJP (softmax - onehot)/N).
+
+    `target`: class indices (N,) / (N, d1, ...) / () of an integer dtype, or class
+    probabilities shaped like the input. `weight` (C,) is a constant per-class weight;
+    'mean' divides by the summed weights of the non-ignored targets, as torch.
+    """
+    op = "cross_entropy"
+    _check_reduction(op, reduction)
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"{op}: label_smoothing must be between 0 and 1, got "
+                         f"{label_smoothing}")
+    x, target = _logits(op, input), _tensor(target)
+    unbatched = x.ndim == 1
+    if unbatched:
+        x, target = x.unsqueeze(0), target.unsqueeze(0)
+    if target.shape == x.shape and target.dtype.kind == "f":
+        target = target.to(x.dtype)
+    else:
+        _class_indices(op, x, target, ignore_index)
+    weights = () if weight is None else (_class_weight(op, weight, x),)
+    out = CrossEntropy.apply(x, target, *weights, ignore_index=int(ignore_index),
+                             reduction=reduction, label_smoothing=float(label_smoothing))
+    return out.squeeze(0) if unbatched and reduction == "none" else out
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities (N, C, ...): loss_i = -w_(y_i) x[i, y_i].
+
+    Composed: a gather of x at the targets (getitem), times constant weights that are 0
+    at ignored targets; 'mean' divides by the summed weights, as torch.
+    """
+    op = "nll_loss"
+    _check_reduction(op, reduction)
+    x, target = _logits(op, input), _tensor(target)
+    unbatched = x.ndim == 1
+    if unbatched:
+        x, target = x.unsqueeze(0), target.unsqueeze(0)
+    t = _class_indices(op, x, target, ignore_index)
+    weight = _class_weight(op, weight, x)
+    kept = t != ignore_index
+    safe = np.where(kept, t, 0)
+    w = (1 if weight is None else weight.data[safe]) * kept
+    picked = x.take_along_dim(np.expand_dims(safe, 1), 1).squeeze(1)
+    losses = -picked * Tensor(w.astype(x.dtype))
+    if reduction == "mean":
+        return losses.sum() / float(w.sum())
+    out = _reduce(losses, reduction)
+    return out.squeeze(0) if unbatched and reduction == "none" else out
+
+
+def _same_shape(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
+    x, t = _tensor(input), _tensor(target)
+    if x.shape != t.shape:
+        raise ValueError(f"{op}: target shape {t.shape} must match input shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
+    return x, t.to(x.dtype) if t.dtype.kind != "f" else t
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """(input - target)**2, reduced. Composed; shapes must match (no silent broadcasting)."""
+    _check_reduction("mse_loss", reduction)
+    x, t = _same_shape("mse_loss", input, target)
+    diff = x - t
+    return _reduce(diff * diff, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """-w [pw t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))], computed stably as
+
+        (1 - t) x + (1 + (pw - 1) t) softplus(-x),  softplus(z) = max(z, 0) + log(1 + e^-|z|)
+
+    (e^-|z| <= 1 never overflows). Composed; max(z, 0) is `maximum`, whose even split
+    on the tie at z = 0 gives the exact slope softplus'(0) = 1/2 there.
+    """
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(op, reduction)
+    x, t = _same_shape(op, input, target)
+    z = -x
+    softplus = z.maximum(0) + (1 + (-z.abs()).exp()).log()
+    scale = 1 if pos_weight is None else 1 + (_tensor(pos_weight).to(x.dtype) - 1) * t
+    losses = (1 - t) * x + scale * softplus
+    if weight is not None:
+        losses = losses * _tensor(weight).to(x.dtype)
+    return _reduce(losses, reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+                      weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
+    """torch's multiclass hinge loss, averaged over the C classes:
+
+        loss_i = (1/C) sum_(c != y_i) w_(y_i) max(0, margin - x[i, y_i] + x[i, c])**p
+
+    The CS231n SVM loss (Weinberger-Watkins, margin 1) is the same sum without the
+    1/C, i.e. C times this. Composed from gather, relu and sums.
+    """
+    op = "multi_margin_loss"
+    _check_reduction(op, reduction)
+    if p not in (1, 2):
+        raise ValueError(f"{op}: only p == 1 and p == 2 are supported, got {p}")
+    x, target = _logits(op, input), _tensor(target)
+    unbatched = x.ndim == 1
+    if unbatched:
+        x, target = x.unsqueeze(0), target.unsqueeze(0)
+    if x.ndim != 2:
+        raise ValueError(f"{op}: expected an input of shape (N, C) or (C,), got {x.shape}")
+    t = _class_indices(op, x, target, ignore_index=None)
+    n_classes = x.shape[1]
+    others = np.arange(n_classes) != t[:, None]
+    hinge = (margin - x.take_along_dim(t[:, None], 1) + x).relu() * Tensor(others.astype(x.dtype))
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        hinge = hinge * Tensor(_class_weight(op, weight, x).data[t][:, None])
+    losses = hinge.sum(1) / n_classes
+    out = _reduce(losses, reduction)
+    return out.squeeze(0) if unbatched and reduction == "none" else out
+
+
+for _fn in (max_pool2d, avg_pool2d):
+    setattr(Tensor, _fn.__name__, _fn)

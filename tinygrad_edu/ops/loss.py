@@ -1,0 +1,80 @@
+"""Softmax cross-entropy as one fused primitive (log-softmax + negative log-likelihood)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from .activation import log_softmax_array
+
+
+def class_axis_shape(ndim: int, n_classes: int) -> tuple:
+    """(1, C, 1, ...): a per-class vector laid along axis 1 of an (N, C, d1, ...) array."""
+    return (1, n_classes) + (1,) * (ndim - 2)
+
+
+class CrossEntropy(Function):
+    """Softmax cross-entropy of logits x (N, C, d1, ...) against a target distribution.
+
+    With log-softmax  lp = x - logsumexp(x)  over the class axis C, every sample i
+    (one of N*d1*..., i.e. an image position for dense targets) has the loss
+
+        loss_i = -sum_c q_ic lp_ic
+
+    where q is the (weighted) target distribution, exactly torch's definitions:
+      class indices y (N, d1, ...):  q_ic = w_c ((1 - e) [c = y_i] + e / C), and 0 for
+        the samples with y_i == ignore_index (e: label_smoothing, w: weight or 1);
+      probabilities t (N, C, d1, ...): q_ic = w_c ((1 - e) t_ic + e / C).
+    reduction 'none' gives loss_i, 'sum' their sum, 'mean' their sum divided by D:
+    sum_i w_(y_i) over the samples not ignored for class indices (torch's weighted
+    mean; 0/0 = nan when all are ignored, as torch), the number of samples for
+    probabilities. lp is computed with the max subtracted, so logits of 1e4 are fine.
+
+    VJP: d lp_ic / d x_ik = [c = k] - p_ik   with p = softmax(x), so
+         d loss_i / d x_ik = -q_ik + (sum_c q_ic) p_ik = s_i p_ik - q_ik,  s_i = sum_c q_ic;
+         dL/dx = g_i (s_i p - q) / D   (N, C, d1, ...), which for one-hot q and no
+         weights is the textbook (softmax - onehot) / N.
+         For probability targets also dL/dt = -g_i (1 - e) w lp / D; weights are constants.
+    g is the upstream gradient (a scalar, or (N, d1, ...) for 'none'; D = 1 unless 'mean').
+    p is recomputed in backward as softmax of the saved logits Tensor, so this VJP is
+    differentiable again (second derivatives). Saves x, the target and q.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target, weight=None, *, ignore_index, reduction,
+                label_smoothing):
+        n_classes = logits.shape[1]
+        lp = log_softmax_array(logits, 1)
+        w = 1 if weight is None else weight.reshape(class_axis_shape(logits.ndim, n_classes))
+        if target.dtype.kind == "f":
+            q = w * ((1 - label_smoothing) * target + label_smoothing / n_classes)
+            ctx.denominator = logits.size / n_classes
+        else:
+            kept = np.expand_dims(target != ignore_index, 1)
+            classes = np.arange(n_classes).reshape(class_axis_shape(logits.ndim, n_classes))
+            onehot = (classes == np.expand_dims(target, 1)) & kept
+            q = w * ((1 - label_smoothing) * onehot + (label_smoothing / n_classes) * kept)
+            ctx.denominator = (onehot * w).sum()
+        q = np.asarray(q, dtype=logits.dtype)
+        ctx.save_for_backward(logits, target, weight, q)
+        losses = -(q * lp).sum(axis=1)
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        return total / np.asarray(ctx.denominator, logits.dtype) if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, g):
+        logits, target, weight, q = ctx.saved_tensors
+        options = ctx.options
+        if options["reduction"] == "none":
+            g = g.unsqueeze(1)
+        elif options["reduction"] == "mean":
+            g = g / ctx.denominator
+        grad_target = None
+        if target.requires_grad:       # probabilities t: q as a Tensor, differentiable in t
+            e, n_classes = options["label_smoothing"], logits.shape[1]
+            w = 1 if weight is None else weight.reshape(class_axis_shape(logits.ndim, n_classes))
+            q = w * ((1 - e) * target + e / n_classes)
+            grad_target = -g * (1 - e) * w * logits.log_softmax(1)
+        grad_logits = g * (logits.softmax(1) * q.sum(1, keepdim=True) - q)
+        return (grad_logits, grad_target) + ((None,) if len(ctx.inputs) == 3 else ())

@@ -1,0 +1,286 @@
+"""2-D pooling primitives (max and average) over the last two axes of (..., H, W) arrays.
+
+A pooling window slides over the (padded) image; the window at output (oh, ow)
+covers rows oh*s + i*d and columns ow*s + j*d for the kernel offsets (i, j).
+For one kernel offset, the cells it touches in all windows at once form a strided
+slice of the padded input, shaped like the output:
+
+    xp[..., i*d : i*d + (OH-1)*s + 1 : s,  j*d : j*d + (OW-1)*s + 1 : s]
+
+So every op here is a loop over the kh*kw kernel offsets with one whole-array numpy
+operation per offset, and no loop over images, channels or positions. Measured on
+(32, 64, 32, 32) float32, a running `np.maximum` over these slices is about 10x
+faster than building the windows (sliding_window_view + max/argmax over them),
+which copies every window before reducing it.
+
+Pairs of ops that are each other's VJP (so pooling has second derivatives):
+MaxPool2dScatter <-> MaxPool2dGather, AvgPool2d <-> AvgPool2dAdjoint.
+"""
+from __future__ import annotations
+
+from typing import Iterator, NamedTuple
+
+import numpy as np
+
+from ..function import Function
+
+
+def pooled_size(n: int, kernel: int, stride: int, padding: int, dilation: int,
+                ceil_mode: bool) -> int:
+    """torch's output length: floor (or ceil) of (n + 2p - d(k-1) - 1) / s, plus 1.
+
+    With ceil_mode the last window must start inside the input or the left padding
+    (a window starting in the right padding only would see no input); torch drops it.
+    """
+    span = n + 2 * padding - dilation * (kernel - 1) - 1
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= n + padding:
+        out -= 1
+    return out
+
+
+class Windows(NamedTuple):
+    """Where the pooling windows of one call lie (pairs are (rows, columns))."""
+
+    kernel: tuple
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+    in_size: tuple
+    out_size: tuple
+
+    @classmethod
+    def of(cls, in_size: tuple, kernel_size: tuple, stride: tuple, padding: tuple,
+           dilation: tuple, ceil_mode: bool) -> Windows:
+        out = tuple(pooled_size(*args, ceil_mode)
+                    for args in zip(in_size, kernel_size, stride, padding, dilation))
+        return cls(kernel_size, stride, padding, dilation, tuple(in_size), out)
+
+    def pad_widths(self) -> tuple:
+        """(before, after) per axis: `padding` before; after, enough for the last window
+        (ceil_mode windows may run past the right padding)."""
+        return tuple((p, max(p, (o - 1) * s + d * (k - 1) + 1 - n - p))
+                     for n, k, s, p, d, o in zip(self.in_size, self.kernel, self.stride,
+                                                 self.padding, self.dilation, self.out_size))
+
+    def pad(self, x: np.ndarray, value: float) -> np.ndarray:
+        """x with the padding of the last two axes filled with `value`."""
+        widths = self.pad_widths()
+        if not any(before or after for before, after in widths):
+            return x
+        (top, bottom), (left, right) = widths
+        h, w = self.in_size
+        out = np.full(x.shape[:-2] + (top + h + bottom, left + w + right), value, dtype=x.dtype)
+        out[..., top:top + h, left:left + w] = x
+        return out
+
+    def crop(self, xp: np.ndarray) -> np.ndarray:
+        """The input-sized part of a padded array (undoes `pad`)."""
+        (top, _), (left, _) = self.pad_widths()
+        h, w = self.in_size
+        if xp.shape[-2:] == (h, w):
+            return xp
+        return np.ascontiguousarray(xp[..., top:top + h, left:left + w])
+
+    def padded_shape(self, lead: tuple) -> tuple:
+        return lead + tuple(before + n + after
+                            for (before, after), n in zip(self.pad_widths(), self.in_size))
+
+    def offsets(self) -> Iterator[tuple]:
+        """(k, slice) per kernel offset (i, j), k = i*kw + j in row-major order: the slice
+        of the padded input that offset reads in every window, shaped like the output."""
+        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = (self.kernel, self.stride, self.dilation,
+                                                  self.out_size)
+        for i in range(kh):
+            for j in range(kw):
+                yield i * kw + j, (Ellipsis,
+                                   slice(i * dh, i * dh + (oh - 1) * sh + 1, sh),
+                                   slice(j * dw, j * dw + (ow - 1) * sw + 1, sw))
+
+
+def windows_of(ctx, in_size: tuple) -> Windows:
+    o = ctx.options
+    return Windows.of(in_size, o["kernel_size"], o["stride"], o["padding"],
+                      o.get("dilation", (1, 1)), o["ceil_mode"])
+
+
+# ---------------------------------------------------------------------------------- max
+def pool_max(x: np.ndarray, win: Windows) -> np.ndarray:
+    """The max of every window: a running np.maximum over the kernel-offset slices."""
+    xp = win.pad(x, -np.inf)
+    out = None
+    for _, cells in win.offsets():
+        if out is None:
+            out = xp[cells].copy()
+        else:
+            np.maximum(out, xp[cells], out=out)
+    return out
+
+
+def first_max_offsets(x: np.ndarray, out: np.ndarray, win: Windows) -> np.ndarray:
+    """Per window, the kernel offset k (row-major) of the FIRST cell equal to the max.
+
+    One equality test per offset; the offsets are visited last to first so that the
+    first match is written last. Ties therefore go to the first max, as in torch.
+    """
+    xp = win.pad(x, -np.inf)
+    winner = np.zeros(out.shape, dtype=np.min_scalar_type(win.kernel[0] * win.kernel[1]))
+    for k, cells in reversed(list(win.offsets())):
+        np.putmask(winner, xp[cells] == out, k)
+    return winner
+
+
+def flat_indices(winner: np.ndarray, win: Windows) -> np.ndarray:
+    """torch's `return_indices`: the argmax's position row * W + col in the unpadded input."""
+    (kw, (sh, sw), (ph, pw), (dh, dw), (_, w), (oh, ow)) = (
+        win.kernel[1], win.stride, win.padding, win.dilation, win.in_size, win.out_size)
+    i, j = np.divmod(winner.astype(np.int64), kw)
+    rows = np.arange(oh)[:, None] * sh - ph + i * dh
+    cols = np.arange(ow)[None, :] * sw - pw + j * dw
+    return rows * w + cols
+
+
+class MaxPool2d(Function):
+    """out[n, c, oh, ow] = max over (i, j) of xp[n, c, oh*s + i*d, ow*s + j*d]
+    (xp: x padded with -inf; options are (rows, columns) pairs).
+
+    VJP: the max is locally a selection out = xp[a] of one cell a (the argmax of the
+    window), so d out / d x is 1 at a and 0 elsewhere:
+         dL/dx[p] = sum over the windows whose argmax is p of g[window]
+    i.e. g (N, C, OH, OW) is routed back (MaxPool2dScatter) to x's shape (N, C, H, W);
+    cells that are the max of several overlapping windows add up. On ties the first
+    max in row-major window order gets it all, as in torch. Saves x and out (the
+    argmax offsets are recomputed from them in backward: one equality test per offset).
+    """
+
+    @staticmethod
+    def forward(ctx, x, kernel_size, stride, padding, dilation, ceil_mode):
+        out = pool_max(x, windows_of(ctx, x.shape[-2:]))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..tensor import Tensor
+        x, out = ctx.saved_tensors
+        win = windows_of(ctx, x.shape[-2:])
+        winner = Tensor(first_max_offsets(x.data, out.data, win))
+        return MaxPool2dScatter.apply(g, winner, **ctx.options, input_size=x.shape[-2:])
+
+
+class MaxPool2dScatter(Function):
+    """out = zeros (..., H, W) with out[argmax of window w] += g[w] for every window;
+    `winner` (an int array shaped like g) holds each window's argmax kernel offset.
+
+    Linear in g: out = R g with R[p, w] = 1 when p is window w's argmax. Its VJP is
+    the transpose R^T, which reads (gathers) the upstream gradient at each window's
+    argmax: VJP: dL/dg = MaxPool2dGather(gout)   (shape of g).   Saves winner.
+    """
+
+    @staticmethod
+    def forward(ctx, g, winner, kernel_size, stride, padding, dilation, ceil_mode, input_size):
+        ctx.save_for_backward(winner)
+        win = windows_of(ctx, input_size)
+        gp = np.zeros(win.padded_shape(g.shape[:-2]), dtype=g.dtype)
+        for k, cells in win.offsets():
+            gp[cells] += np.where(winner == k, g, 0)
+        return win.crop(gp)
+
+    @staticmethod
+    def backward(ctx, gout):
+        (winner,) = ctx.saved_tensors
+        options = {k: v for k, v in ctx.options.items() if k != "input_size"}
+        return MaxPool2dGather.apply(gout, winner, **options), None
+
+
+class MaxPool2dGather(Function):
+    """out[w] = h[argmax of window w]: h (..., H, W) read at each window's saved argmax
+    (`winner` holds its kernel offset), shaped like the pooled output.
+
+    Linear in h: out = R^T h. VJP: dL/dh = R gout = MaxPool2dScatter(gout).   Saves winner.
+    """
+
+    @staticmethod
+    def forward(ctx, h, winner, kernel_size, stride, padding, dilation, ceil_mode):
+        ctx.save_for_backward(winner)
+        ctx.in_size = h.shape[-2:]
+        win = windows_of(ctx, ctx.in_size)
+        hp = win.pad(h, 0)
+        out = np.zeros(winner.shape, dtype=h.dtype)
+        for k, cells in win.offsets():
+            np.copyto(out, hp[cells], where=winner == k)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (winner,) = ctx.saved_tensors
+        return MaxPool2dScatter.apply(g, winner, **ctx.options, input_size=ctx.in_size), None
+
+
+# ---------------------------------------------------------------------------------- average
+def window_sizes(win: Windows, count_include_pad: bool,
+                 divisor_override: int | None) -> np.ndarray | int:
+    """The divisor of every window, (OH, OW), by torch's rule.
+
+    With count_include_pad the window is clipped to the padded input (cells of a
+    ceil_mode window beyond the right padding do not count); without, to the input.
+    """
+    if divisor_override:
+        return divisor_override
+    sizes = []
+    for n, k, s, p, o in zip(win.in_size, win.kernel, win.stride, win.padding, win.out_size):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, n)
+        sizes.append(end - start)
+    return np.outer(*sizes)
+
+
+class AvgPool2d(Function):
+    """out[n, c, oh, ow] = (1 / D[oh, ow]) * sum over (i, j) of xp[n, c, oh*s + i, ow*s + j]
+    (xp: x zero-padded; D: the window's size by torch's count_include_pad rule).
+
+    Linear: out = A x with A[w, p] = 1/D[w] for the cells p in window w. So
+    VJP: dL/dx = A^T g = AvgPool2dAdjoint(g): each window spreads g[w] / D[w] evenly
+    over its cells, (N, C, OH, OW) -> (N, C, H, W); overlaps add up.   Saves nothing.
+    """
+
+    @staticmethod
+    def forward(ctx, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override):
+        ctx.in_size = x.shape[-2:]
+        win = windows_of(ctx, ctx.in_size)
+        xp = win.pad(x, 0)
+        total = None
+        for _, cells in win.offsets():
+            total = xp[cells].copy() if total is None else np.add(total, xp[cells], out=total)
+        total /= np.asarray(window_sizes(win, count_include_pad, divisor_override), x.dtype)
+        return total
+
+    @staticmethod
+    def backward(ctx, g):
+        return AvgPool2dAdjoint.apply(g, **ctx.options, input_size=ctx.in_size)
+
+
+class AvgPool2dAdjoint(Function):
+    """out = A^T g: zeros (..., H, W) plus g[w] / D[w] on every cell of window w
+    (the transpose of average pooling; overlapping windows add up).
+
+    Linear, so VJP: dL/dg = (A^T)^T gout = A gout = AvgPool2d(gout).   Saves nothing.
+    """
+
+    @staticmethod
+    def forward(ctx, g, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override, input_size):
+        win = windows_of(ctx, input_size)
+        share = g / np.asarray(window_sizes(win, count_include_pad, divisor_override), g.dtype)
+        gp = np.zeros(win.padded_shape(g.shape[:-2]), dtype=g.dtype)
+        for _, cells in win.offsets():
+            gp[cells] += share
+        return win.crop(gp)
+
+    @staticmethod
+    def backward(ctx, gout):
+        options = {k: v for k, v in ctx.options.items() if k != "input_size"}
+        return AvgPool2d.apply(gout, **options)
