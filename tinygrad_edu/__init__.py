@@ -22,6 +22,7 @@ from .composed import (ValuesIndices, amin, broadcast_to, cat, chunk, clone, fla
                        stack, std, t, take_along_dim, transpose, unsqueeze, var)
 from .composed import max as _max
 from .composed import min as _min
+from .conv import conv2d, conv_transpose2d
 from .creation import (arange, eye, from_numpy, full, full_like, ones, ones_like, rand,
                        rand_like, randn, randn_like, tensor, zeros, zeros_like)
 from .dtypes import bool_, double, float32, float64, int32, int64, long

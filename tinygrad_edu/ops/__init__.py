@@ -1,2 +1,2 @@
 """Primitive ops, one family per module. Importing this package registers them all in `OPS`."""
-from . import activation, dropout, elementwise, linalg, loss, movement, pool, reduce  # noqa: F401
+from . import activation, conv, dropout, elementwise, linalg, loss, movement, pool, reduce  # noqa: F401

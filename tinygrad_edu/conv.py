@@ -1,0 +1,157 @@
+"""`conv2d` and `conv_transpose2d` as in torch.nn.functional: argument checks, then the primitives.
+
+The arithmetic and the VJPs live in `ops/conv.py`; this module turns torch's arguments
+(ints or pairs, 'same'/'valid', output_padding, unbatched input) into the primitives'
+explicit geometry, and adds the bias as a broadcast add (its gradient, the sum of g
+over batch and pixels, comes from the engine). Both are also Tensor methods.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from .ops.conv import Conv2d, ConvTranspose2d
+from .tensor import Tensor
+
+IntOrPair = int | Sequence[int]
+
+
+def _pair(value: IntOrPair, name: str, op: str, minimum: int) -> tuple:
+    """An int or a pair of ints as a pair, each at least `minimum`."""
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if min(pair) < minimum:
+        rule = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{op}: {name} must be {rule}, got {value!r}")
+    return pair
+
+
+def _check_tensors(op: str, input: Tensor, weight: Tensor, bias: Tensor | None) -> bool:
+    """Check ranks and dtypes; True when the input is unbatched (C, H, W)."""
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D unbatched input "
+                         f"(C, H, W), got shape {input.shape}")
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D weight, got shape {weight.shape}")
+    for t, role in ((input, "input"), (weight, "weight"), (bias, "bias")):
+        if t is not None and t.dtype.kind != "f":
+            raise TypeError(f"{op}: {role} must be a floating point tensor, got {t.dtype}")
+    for t, role in ((weight, "weight"), (bias, "bias")):
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(f"{op}: input is {input.dtype} but {role} is {t.dtype}; "
+                            "convert one with .to()")
+    return input.ndim == 3
+
+
+def _check_groups(op: str, groups: int, in_channels: int, out_channels: int) -> None:
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    for what, n in (("input channels", in_channels), ("output channels", out_channels)):
+        if n % groups:
+            raise ValueError(f"{op}: groups={groups} does not divide the {n} {what}")
+
+
+def _add_bias(op: str, out: Tensor, bias: Tensor | None) -> Tensor:
+    if bias is None:
+        return out
+    if bias.shape != (out.shape[1],):
+        raise ValueError(f"{op}: bias must have shape ({out.shape[1]},) (one per output "
+                         f"channel), got {bias.shape}")
+    return out + bias.reshape(-1, 1, 1)
+
+
+def _same_padding(kernel: tuple, dilation: tuple) -> tuple:
+    """Total padding d*(k-1) per axis, the odd one extra at the bottom/right (as torch)."""
+    return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
+                 for k, d in zip(kernel, dilation))
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrPair = 1,
+           padding: IntOrPair | str = 0, dilation: IntOrPair = 1, groups: int = 1) -> Tensor:
+    """2-D convolution (a cross-correlation, as in every framework), torch.nn.functional.conv2d.
+
+    input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,) or None.
+    out[n,o,i,j] = bias[o] + sum_{c,a,b} weight[o,c,a,b] x[n, c', i*sh + a*dh - ph, j*sw + b*dw - pw]
+    (zero outside x), OH = (H + 2ph - dh*(kh-1) - 1) // sh + 1. `padding` is an int, a pair,
+    'valid' (0) or 'same' (output size = input size, stride 1; an odd total padding puts
+    the extra row/column at the bottom/right, as torch).
+    """
+    op = "conv2d"
+    unbatched = _check_tensors(op, input, weight, bias)
+    x = input.unsqueeze(0) if unbatched else input
+    kernel = weight.shape[2:]
+    stride = _pair(stride, "stride", op, 1)
+    dilation = _pair(dilation, "dilation", op, 1)
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0), (0, 0))
+        elif padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride}")
+            pads = _same_padding(kernel, dilation)
+        else:
+            raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', "
+                             f"got {padding!r}")
+    else:
+        pads = tuple((p, p) for p in _pair(padding, "padding", op, 0))
+    _check_groups(op, groups, x.shape[1], weight.shape[0])
+    if x.shape[1] != weight.shape[1] * groups:
+        per_group = f" ({weight.shape[1]} per group x {groups} groups)" if groups > 1 else ""
+        raise ValueError(f"{op}: input has {x.shape[1]} channels but weight expects "
+                         f"{weight.shape[1] * groups}{per_group}; input {input.shape}, "
+                         f"weight {weight.shape}")
+    padded = tuple(n + before + after for n, (before, after) in zip(x.shape[2:], pads))
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(span > n for span, n in zip(spans, padded)):
+        raise ValueError(f"{op}: kernel {kernel[0]}x{kernel[1]} (dilated to "
+                         f"{spans[0]}x{spans[1]}) is larger than the padded input "
+                         f"{padded[0]}x{padded[1]} (input {input.shape})")
+    out = Conv2d.apply(x, weight, stride=stride, padding=pads, dilation=dilation,
+                       groups=groups)
+    out = _add_bias(op, out, bias)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: IntOrPair = 1, padding: IntOrPair = 0,
+                     output_padding: IntOrPair = 0, groups: int = 1,
+                     dilation: IntOrPair = 1) -> Tensor:
+    """Transposed convolution, torch.nn.functional.conv_transpose2d: the adjoint of conv2d.
+
+    input (N, Cin, H, W) or (Cin, H, W); weight (Cin, Cout/groups, kh, kw) (the weight of
+    the conv2d it transposes, which maps Cout channels to Cin); bias (Cout,) or None.
+    conv2d with the same weight, stride, padding and dilation maps the output back to
+    the input's size, and <conv2d(y, w), x> = <y, conv_transpose2d(x, w)>.
+    HO = (H - 1)*sh - 2ph + dh*(kh - 1) + 1 + output_padding: output_padding (< stride or
+    < dilation) picks among the sizes that conv2d maps to H; the extra rows only get bias.
+    """
+    op = "conv_transpose2d"
+    unbatched = _check_tensors(op, input, weight, bias)
+    x = input.unsqueeze(0) if unbatched else input
+    kernel = weight.shape[2:]
+    stride = _pair(stride, "stride", op, 1)
+    dilation = _pair(dilation, "dilation", op, 1)
+    pads = _pair(padding, "padding", op, 0)
+    extra = _pair(output_padding, "output_padding", op, 0)
+    _check_groups(op, groups, weight.shape[0], weight.shape[1] * groups)
+    if x.shape[1] != weight.shape[0]:
+        raise ValueError(f"{op}: input has {x.shape[1]} channels but weight expects "
+                         f"{weight.shape[0]}; input {input.shape}, weight {weight.shape}")
+    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{op}: output_padding {extra} must be smaller than stride "
+                         f"{stride} or dilation {dilation}")
+    out_size = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 + e
+                     for n, s, p, d, k, e in zip(x.shape[2:], stride, pads, dilation, kernel,
+                                                 extra))
+    if min(out_size) < 1:
+        raise ValueError(f"{op}: the output size {out_size} would be empty (input "
+                         f"{input.shape}, kernel {kernel}, padding {pads})")
+    geometry = dict(stride=stride, padding=tuple((p, p) for p in pads), dilation=dilation,
+                    groups=groups)
+    out = ConvTranspose2d.apply(x, weight, **geometry, out_size=out_size)
+    out = _add_bias(op, out, bias)
+    return out.squeeze(0) if unbatched else out
+
+
+Tensor.conv2d = conv2d
+Tensor.conv_transpose2d = conv_transpose2d

@@ -1,0 +1,231 @@
+"""2-D convolution as three primitives that are each other's VJPs.
+
+Everything here is one trilinear form. For an image x (N, C, H, W) zero-padded to xp,
+a weight w (O, C/G, kh, kw) and an array g (N, O, OH, OW) on the grid of windows:
+
+    T(x, w, g) = sum_{n,o,i,j,c,a,b} g[n,o,i,j] w[o,c,a,b] xp[n, c', i*sh + a*dh, j*sw + b*dw]
+
+with c' = group(o) * C/G + c (groups: output channel o only sees its group's inputs).
+The three ops are the three partial derivatives of T, each linear in both its arguments:
+
+    Conv2d(x, w)            = dT/dg   (N, O, OH, OW)   the convolution (a correlation)
+    ConvTranspose2d(g, w)   = dT/dx   (N, C, H, W)     its adjoint in x
+    Conv2dWeightGrad(x, g)  = dT/dw   (O, C/G, kh, kw) its adjoint in w
+
+For an op f = dT/dv, <G, f> is T with G in place of v, so the VJP of f with respect to
+each of its two arguments is again a partial derivative of T: the VJPs of every op are
+the other two ops. Second derivatives need nothing else.
+
+Shared options: stride (sh, sw), padding ((top, bottom), (left, right)) (zeros),
+dilation (dh, dw), groups. The grid has OH = (H + top + bottom - dh*(kh-1) - 1) // sh + 1
+rows (rows of xp past the last window are not used; the same for columns).
+
+How the numbers are computed (timed in benchmarks/bench_conv.py, float32, N=32,
+32->64 channels, 3x3, 32x32, 2 threads; "vs" = the alternative measured):
+- Images are handled channel-major, (C, N, H, W): the window view of the padded image
+  then copies to the columns matrix (C*kh*kw, N*OH*OW) 2-4x faster than to the
+  pixel-major (N*OH*OW, C*kh*kw), and the GEMM result (O, N*OH*OW) is already the
+  output seen as (N, O, OH, OW) by a transposed view (no copy).
+- Conv2d: one GEMM per group on those columns (12-17 ms vs 18-23 ms for a GEMM per
+  kernel offset). Conv2dWeightGrad: one GEMM of g with the columns.
+- ConvTranspose2d: one GEMM per kernel offset, each product added into the strided
+  window slice of the padded result (16 ms vs 16-19 ms for one big GEMM and then the
+  same adds, whose 9x-sized temporary glibc maps fresh from the OS on every call,
+  and 28+ ms for a full correlation with the flipped kernel).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .. import grad_mode
+from ..function import Function
+
+
+def padded_channel_major(x: np.ndarray, padding: tuple) -> np.ndarray:
+    """x (N, C, H, W) as (C, N, H + top + bottom, W + left + right) with zeros around."""
+    (top, bottom), (left, right) = padding
+    n, c, h, w = x.shape
+    x_cn = x.transpose(1, 0, 2, 3)
+    if not (top or bottom or left or right):
+        return x_cn
+    out = np.zeros((c, n, h + top + bottom, w + left + right), dtype=x.dtype)
+    out[:, :, top:top + h, left:left + w] = x_cn
+    return out
+
+
+def windows(image_cn: np.ndarray, kernel: tuple, grid: tuple, stride: tuple,
+            dilation: tuple, writeable: bool = False) -> np.ndarray:
+    """The (C, kh, kw, N, OH, OW) view v[c, a, b, n, i, j] = image[c, n, i*sh + a*dh, j*sw + b*dw].
+
+    No copy: it steps through the padded channel-major image with strides.
+    """
+    sc, sn, sy, sx = image_cn.strides
+    c, n = image_cn.shape[:2]
+    return as_strided(image_cn, shape=(c, *kernel, n, *grid),
+                      strides=(sc, sy * dilation[0], sx * dilation[1], sn,
+                               sy * stride[0], sx * stride[1]), writeable=writeable)
+
+
+def columns(x: np.ndarray, kernel: tuple, grid: tuple, stride: tuple, padding: tuple,
+            dilation: tuple, groups: int) -> np.ndarray:
+    """im2col: the windows of x as a (G, C/G*kh*kw, N*OH*OW) array, one matrix per group."""
+    view = windows(padded_channel_major(x, padding), kernel, grid, stride, dilation)
+    return np.ascontiguousarray(view).reshape(groups, -1, x.shape[0] * grid[0] * grid[1])
+
+
+def weight_grad_from_columns(cols: np.ndarray, g: np.ndarray, weight_shape: tuple,
+                             groups: int) -> np.ndarray:
+    """dT/dw = g (G, O/G, N*OH*OW) @ columns^T (G, N*OH*OW, C/G*kh*kw), as (O, C/G, kh, kw)."""
+    g_rows = g.transpose(1, 0, 2, 3).reshape(groups, g.shape[1] // groups, -1)
+    return np.matmul(g_rows, cols.transpose(0, 2, 1)).reshape(weight_shape)
+
+
+def grid_size(image_hw: tuple, kernel: tuple, stride: tuple, padding: tuple,
+              dilation: tuple) -> tuple:
+    """(OH, OW): how many windows fit along each axis of the padded image."""
+    return tuple((n + before + after - d * (k - 1) - 1) // s + 1
+                 for n, k, s, (before, after), d in zip(image_hw, kernel, stride, padding,
+                                                         dilation))
+
+
+def _conv_on_grid(x, w, grid: tuple, options: dict):
+    """Conv2d(x, w) restricted to the first `grid` windows.
+
+    More windows than the grid fit only when a transposed convolution was given an
+    output_padding >= stride (torch allows it when dilation is larger): its extra rows
+    and columns were never written, so their windows get no gradient and are dropped.
+    """
+    out = Conv2d.apply(x, w, **options)
+    if out.shape[2:] != tuple(grid):
+        out = out[:, :, :grid[0], :grid[1]]
+    return out
+
+
+def _geometry(options: dict) -> dict:
+    """The options the three ops share (the T they differentiate)."""
+    return {k: options[k] for k in ("stride", "padding", "dilation", "groups")}
+
+
+class Conv2d(Function):
+    """out = conv2d(x, w): out[n,o,i,j] = sum_{c,a,b} w[o,c,a,b] xp[n, c', i*sh + a*dh, j*sw + b*dw].
+
+    x (N, C, H, W), w (O, C/G, kh, kw) -> out (N, O, OH, OW); xp is x zero-padded and
+    c' = group(o) * C/G + c. As matrices, per group: out = W @ X with W (O/G, C/G*kh*kw)
+    the flattened weight and X (C/G*kh*kw, N*OH*OW) the columns (im2col) of x.
+
+    VJP: dL/dx = ConvTranspose2d(g, w)      (N, C, H, W)
+         every x[n,c,y,z] meets w[o,c,a,b] in each window that covers it, so dL/dx
+         collects g[n,o,i,j] w[o,c,a,b] over all (o, a, b) with y = i*sh + a*dh - top:
+         the transposed convolution. With stride 1 that is a full correlation of g
+         with w rotated by 180 degrees (and input/output channels swapped).
+         dL/dw = Conv2dWeightGrad(x, g)     (O, C/G, kh, kw)
+         = G @ X^T per group: the correlation of the input with the output gradient,
+         dL/dw[o,c,a,b] = sum_{n,i,j} g[n,o,i,j] xp[n, c', i*sh + a*dh, j*sw + b*dw].
+    Saves x, w. The columns X are kept on the node until its backward and reused for
+    dL/dw when that gradient is not itself differentiated (saves a second im2col).
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, stride, padding, dilation, groups):
+        kernel = w.shape[2:]
+        grid = grid_size(x.shape[2:], kernel, stride, padding, dilation)
+        cols = columns(x, kernel, grid, stride, padding, dilation, groups)
+        ctx.save_for_backward(x, w)
+        ctx.columns = cols
+        w_rows = w.reshape(groups, w.shape[0] // groups, -1)
+        out = np.matmul(w_rows, cols)                        # (G, O/G, N*OH*OW)
+        return out.reshape(w.shape[0], x.shape[0], *grid).transpose(1, 0, 2, 3)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        cols, ctx.columns = ctx.columns, None          # used at most once, then freed
+        geometry = _geometry(ctx.options)
+        grad_x = grad_w = None
+        if ctx.needs_input_grad[0]:
+            grad_x = ConvTranspose2d.apply(g, w, **geometry, out_size=x.shape[2:])
+        if ctx.needs_input_grad[1]:
+            if cols is not None and not grad_mode.is_grad_enabled():
+                grad_w = weight_grad_from_columns(cols, g.data, w.shape, geometry["groups"])
+            else:
+                grad_w = Conv2dWeightGrad.apply(x, g, **geometry, kernel_size=w.shape[2:])
+        return grad_x, grad_w
+
+
+class ConvTranspose2d(Function):
+    """out = conv_transpose2d(g, w): the adjoint of Conv2d in its input, <Conv2d(x, w), g> = <x, out>.
+
+    g (N, O, OH, OW), w (O, C/G, kh, kw) (the same weight as the convolution) ->
+    out (N, C, H, W) with H, W = `out_size`. Each window of the convolution is put back:
+    out[n, c', i*sh + a*dh - top, j*sw + b*dw - left] += w[o,c,a,b] g[n,o,i,j]
+    (positions in the padding are dropped). As matrices, per group: columns = W^T @ G,
+    then col2im adds every column back into its window.
+
+    VJP: dL/dg = Conv2d(gout, w)               (N, O, OH, OW)
+         out is linear in g with the transposed matrix of Conv2d, so its VJP is Conv2d.
+         dL/dw = Conv2dWeightGrad(gout, g)     (O, C/G, kh, kw)
+         dL/dw[o,c,a,b] = sum_{n,i,j} g[n,o,i,j] goutp[n, c', i*sh + a*dh, j*sw + b*dw]:
+         the weight gradient of the convolution with the roles swapped (gout is the image).
+    Saves g, w.
+    """
+
+    @staticmethod
+    def forward(ctx, g, w, stride, padding, dilation, groups, out_size):
+        ctx.save_for_backward(g, w)
+        (top, bottom), (left, right) = padding
+        n, o, oh, ow = g.shape
+        c, kh, kw = w.shape[1] * groups, *w.shape[2:]
+        padded = np.zeros((c, n, out_size[0] + top + bottom, out_size[1] + left + right),
+                          dtype=g.dtype)
+        target = windows(padded, (kh, kw), (oh, ow), stride, dilation, writeable=True)
+        g_rows = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
+        w_by_offset = w.reshape(groups, o // groups, w.shape[1], kh, kw)
+        for a in range(kh):
+            for b in range(kw):
+                w_t = w_by_offset[:, :, :, a, b].transpose(0, 2, 1)     # (G, C/G, O/G)
+                target[:, a, b] += np.matmul(w_t, g_rows).reshape(c, n, oh, ow)
+        inner = padded[:, :, top:top + out_size[0], left:left + out_size[1]]
+        return inner.transpose(1, 0, 2, 3)
+
+    @staticmethod
+    def backward(ctx, gout):
+        g, w = ctx.saved_tensors
+        geometry = _geometry(ctx.options)
+        grad_g = grad_w = None
+        if ctx.needs_input_grad[0]:
+            grad_g = _conv_on_grid(gout, w, g.shape[2:], geometry)
+        if ctx.needs_input_grad[1]:
+            grad_w = Conv2dWeightGrad.apply(gout, g, **geometry, kernel_size=w.shape[2:])
+        return grad_g, grad_w
+
+
+class Conv2dWeightGrad(Function):
+    """out = dL/dw of Conv2d: out[o,c,a,b] = sum_{n,i,j} g[n,o,i,j] xp[n, c', i*sh + a*dh, j*sw + b*dw].
+
+    x (N, C, H, W), g (N, O, OH, OW) -> out (O, C/G, kh, kw) with kh, kw = `kernel_size`:
+    the correlation of the image with the output gradient; per group G @ X^T with X
+    the columns of x. Linear in x and in g:
+
+    VJP: dL/dx = ConvTranspose2d(g, gout)   (N, C, H, W)   (gout plays the weight)
+         dL/dg = Conv2d(x, gout)            (N, O, OH, OW)
+    Saves x, g.
+    """
+
+    @staticmethod
+    def forward(ctx, x, g, stride, padding, dilation, groups, kernel_size):
+        ctx.save_for_backward(x, g)
+        cols = columns(x, kernel_size, g.shape[2:], stride, padding, dilation, groups)
+        weight_shape = (g.shape[1], x.shape[1] // groups, *kernel_size)
+        return weight_grad_from_columns(cols, g, weight_shape, groups)
+
+    @staticmethod
+    def backward(ctx, gout):
+        x, g = ctx.saved_tensors
+        geometry = _geometry(ctx.options)
+        grad_x = grad_g = None
+        if ctx.needs_input_grad[0]:
+            grad_x = ConvTranspose2d.apply(g, gout, **geometry, out_size=x.shape[2:])
+        if ctx.needs_input_grad[1]:
+            grad_g = _conv_on_grid(x, gout, g.shape[2:], geometry)
+        return grad_x, grad_g
