@@ -1,0 +1,450 @@
+"""Tensor behaviour: construction, dtypes, factories, attributes, indexing, reductions' tie
+rules, composed ops and save/load."""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor
+
+
+def f64(data, requires_grad=True) -> Tensor:
+    return Tensor(np.asarray(data, dtype=np.float64), requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------- construction and dtypes
+@pytest.mark.parametrize("data, dtype", [
+    (1.5, np.float32), ([1.0, 2.0], np.float32), ([[1, 2], [3, 4]], np.int64), (3, np.int64),
+    (True, np.bool_), ([True, False], np.bool_), (np.array([1.0, 2.0]), np.float64),
+    (np.array([1.0], dtype=np.float32), np.float32), (np.array([1, 2], dtype=np.int32), np.int32),
+])
+def test_default_dtypes(data, dtype):
+    assert Tensor(data).dtype == dtype
+
+
+def test_explicit_dtype_and_conversions():
+    x = Tensor([1, 2], dtype=tg.float64)
+    assert x.dtype == np.float64
+    assert Tensor([1.0], dtype="float64").dtype == np.float64
+    assert x.float().dtype == np.float32 and x.float().double().dtype == np.float64
+    assert x.to(tg.int64).dtype == np.int64 and x.long().tolist() == [1, 2]
+    assert x.to(np.float64) is x
+
+
+def test_constructor_copies_arrays():
+    arr = np.array([1.0, 2.0])
+    t = Tensor(arr)
+    arr[0] = 100.0
+    assert t.data[0] == 1.0
+
+
+def test_integer_and_bool_cannot_require_grad():
+    for data in ([1, 2], [True]):
+        with pytest.raises(RuntimeError, match="floating point"):
+            Tensor(data, requires_grad=True)
+        with pytest.raises(RuntimeError, match="floating point"):
+            Tensor(data).requires_grad_()
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    (Tensor([1.0]), Tensor(np.array([1.0])), np.float64),
+    (Tensor([1.0]), Tensor([1]), np.float32),
+    (Tensor([1]), Tensor([1]), np.int64),
+    (Tensor([1]), 1.5, np.float32),
+    (Tensor([1.0]), 2, np.float32),
+    (Tensor(np.array([1.0])), 2.5, np.float64),
+    (Tensor([True]), 1, np.int64),
+    (Tensor([1.0], dtype=np.float64), Tensor(2.0), np.float64),
+])
+def test_promotion(a, b, expected):
+    assert (a + b).dtype == expected and (a * b).dtype == expected
+
+
+def test_true_division_of_integers_is_float32():
+    assert (Tensor([1, 2]) / 2).dtype == np.float32
+    np.testing.assert_array_equal((Tensor([1, 2]) / 2).data, [0.5, 1.0])
+
+
+def test_mixed_precision_gradients_keep_each_leaf_dtype():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = f64([3.0, 4.0])
+    c = a * b
+    assert c.dtype == np.float64
+    c.sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
+    np.testing.assert_array_equal(a.grad.data, [3.0, 4.0])
+
+
+def test_matmul_mismatched_float_dtypes_error():
+    with pytest.raises(TypeError, match=r"matmul: .*float32.*float64"):
+        Tensor(np.ones((2, 2), dtype=np.float32)) @ Tensor(np.ones((2, 2)))
+
+
+# ---------------------------------------------------------------- factories
+def test_factories_shapes_values_dtypes():
+    assert tg.zeros(2, 3).shape == (2, 3) and tg.zeros((2, 3)).shape == (2, 3)
+    assert tg.zeros(2).dtype == np.float32 and not tg.zeros(2).data.any()
+    assert tg.ones(2, 2, dtype=tg.float64).dtype == np.float64
+    assert tg.ones(3).tolist() == [1.0, 1.0, 1.0]
+    assert tg.full((2,), 7).dtype == np.int64 and tg.full((2,), 7.0).dtype == np.float32
+    assert tg.full((2, 2), 0.5).tolist() == [[0.5, 0.5], [0.5, 0.5]]
+    assert tg.arange(4).tolist() == [0, 1, 2, 3] and tg.arange(4).dtype == np.int64
+    assert tg.arange(1, 2, 0.25).tolist() == [1.0, 1.25, 1.5, 1.75]
+    assert tg.arange(1, 2, 0.25).dtype == np.float32
+    np.testing.assert_array_equal(tg.eye(3).data, np.eye(3))
+    assert tg.eye(2, 3).shape == (2, 3)
+    x = tg.rand(1000)
+    assert x.dtype == np.float32 and 0 <= x.data.min() and x.data.max() < 1
+    n = tg.randn(4000, dtype=tg.float64)
+    assert n.dtype == np.float64 and abs(n.data.mean()) < 0.1 and abs(n.data.std() - 1) < 0.1
+    base = Tensor(np.ones((2, 3)))
+    for like in (tg.zeros_like, tg.ones_like, tg.randn_like):
+        made = like(base)
+        assert made.shape == (2, 3) and made.dtype == np.float64 and made.is_leaf
+    assert tg.zeros_like(base).data.sum() == 0 and tg.ones_like(base).data.sum() == 6
+
+
+def test_factories_requires_grad():
+    for make in (lambda: tg.zeros(2, requires_grad=True), lambda: tg.randn(2, requires_grad=True),
+                 lambda: tg.ones_like(tg.zeros(2), requires_grad=True)):
+        t = make()
+        assert t.requires_grad and t.is_leaf
+
+
+def test_manual_seed_reproducible():
+    def draw():
+        return [tg.rand(3).tolist(), tg.randn(2, 2).tolist(), tg.randn_like(tg.zeros(2)).tolist()]
+    tg.manual_seed(123)
+    first = draw()
+    tg.manual_seed(123)
+    assert draw() == first
+    tg.manual_seed(124)
+    assert draw() != first
+
+
+def test_all_randomness_comes_from_the_shared_generator():
+    tg.manual_seed(7)
+    expected = np.random.default_rng(7).standard_normal(5, dtype=np.float32)
+    tg.manual_seed(7)
+    np.testing.assert_array_equal(tg.randn(5).data, expected)
+    assert isinstance(tg.random.generator(), np.random.Generator)
+
+
+# ---------------------------------------------------------------- attributes
+def test_attributes():
+    x = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    assert isinstance(x.data, np.ndarray) and x.shape == (2, 3) and x.ndim == 2
+    assert x.dtype == np.float32 and x.numel() == 6 and len(x) == 2
+    assert x.requires_grad and x.grad is None and x.grad_fn is None and x.is_leaf
+    assert x.T.shape == (3, 2) and x.T.tolist() == [[1, 4], [2, 5], [3, 6]]
+    assert x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    np.testing.assert_array_equal(x.numpy(), x.data)
+    y = x * 2
+    assert not y.is_leaf and y.grad_fn.name == "mul" and y.requires_grad
+    assert Tensor(2.5).item() == 2.5 and isinstance(Tensor(2.5).item(), float)
+    assert Tensor([7]).item() == 7 and isinstance(Tensor([7]).item(), int)
+
+
+def test_detach_and_requires_grad_():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    d = (x * 2).detach()
+    assert d.is_leaf and not d.requires_grad and d.grad_fn is None
+    x_d = x.detach()
+    x_d.data[0] = 10.0                              # shares memory, as torch
+    assert x.data[0] == 10.0
+    leaf = Tensor([1.0])
+    assert leaf.requires_grad_() is leaf and leaf.requires_grad
+    leaf.requires_grad_(False)
+    assert not leaf.requires_grad
+
+
+def test_repr_shows_values_and_grad_fn():
+    x = Tensor([1.5, -2.0], requires_grad=True)
+    assert repr(x) == "tensor([ 1.5, -2. ], requires_grad=True)"
+    y = x * 2
+    assert repr(y) == "tensor([ 3., -4.], grad_fn=<MulBackward>)"
+    assert repr(Tensor([1, 2])) == "tensor([1, 2])"
+    assert "dtype=float64" in repr(Tensor(np.array([1.0])))
+    assert repr(Tensor(0.5)) == "tensor(0.5)"
+
+
+def test_len_of_0d_and_item_of_many_raise():
+    with pytest.raises(TypeError):
+        len(Tensor(1.0))
+    with pytest.raises(ValueError, match="one element"):
+        Tensor([1.0, 2.0]).item()
+
+
+# ---------------------------------------------------------------- operators
+def test_operators_and_reflected_forms():
+    x = f64([1.0, 2.0, 4.0], requires_grad=False)
+    arr = np.array([2.0, 2.0, 2.0])
+    cases = [(x + 1, [2, 3, 5]), (1 + x, [2, 3, 5]), (x - 1, [0, 1, 3]), (1 - x, [0, -1, -3]),
+             (x * 3, [3, 6, 12]), (3 * x, [3, 6, 12]), (x / 2, [0.5, 1, 2]), (4 / x, [4, 2, 1]),
+             (x ** 2, [1, 4, 16]), (2 ** x, [2, 4, 16]), (-x, [-1, -2, -4]),
+             (arr * x, [2, 4, 8]), (arr - x, [1, 0, -2]), (arr / x, [2, 1, 0.5]),
+             (x ** Tensor(np.array([2.0, 0.5, 0.5])), [1, np.sqrt(2), 2])]
+    for got, expected in cases:
+        assert isinstance(got, Tensor)
+        np.testing.assert_allclose(got.data, expected)
+    assert (x @ x).item() == 21.0 and (np.eye(3) @ x).tolist() == [1.0, 2.0, 4.0]
+
+
+def test_comparisons_are_bool_without_grad():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for result, expected in [(x > 1.5, [False, True, True]), (x <= 2, [True, True, False]),
+                             (x == Tensor([1.0, 0.0, 3.0]), [True, False, True]),
+                             (x != 2, [True, False, True]), (x < x, [False] * 3),
+                             (x >= 3, [False, False, True])]:
+        assert result.dtype == np.bool_ and not result.requires_grad and result.grad_fn is None
+        assert result.tolist() == expected
+
+
+def test_function_forms_match_methods():
+    x = f64([[0.5, -1.0], [2.0, 0.25]], requires_grad=False)
+    for name in ("exp", "tanh", "sigmoid", "relu", "abs", "neg"):
+        np.testing.assert_array_equal(getattr(tg, name)(x).data, getattr(x, name)().data)
+    np.testing.assert_array_equal(tg.sum(x, 1).data, x.sum(1).data)
+    np.testing.assert_array_equal(tg.matmul(x, x).data, (x @ x).data)
+    np.testing.assert_array_equal(tg.softmax(x, 0).data, x.softmax(0).data)
+
+
+def test_matmul_shapes_like_torch():
+    for sa, sb, expected in [((3,), (3,), ()), ((3,), (3, 4), (4,)), ((2, 3), (3,), (2,)),
+                             ((5, 2, 3), (3, 4), (5, 2, 4)), ((3,), (5, 3, 4), (5, 4)),
+                             ((2, 1, 2, 3), (4, 3, 5), (2, 4, 2, 5))]:
+        a, b = np.ones(sa), np.ones(sb)
+        out = Tensor(a) @ Tensor(b)
+        assert out.shape == expected == np.matmul(a, b).shape
+
+
+# ---------------------------------------------------------------- indexing
+@pytest.mark.parametrize("index", [
+    1, -1, (0, 2), slice(1, None), (slice(None), slice(None, None, -2)), None, (None, 1),
+    Ellipsis, (Ellipsis, 1), (1, Ellipsis, None), [2, 0, 2], (np.array([0, 1]), np.array([3, 3])),
+    (slice(None), [1, 1]), np.array([True, False, True]),
+])
+def test_getitem_matches_numpy(index):
+    a = np.arange(12.0).reshape(3, 4)
+    got = Tensor(a)[index]
+    np.testing.assert_array_equal(got.data, a[index])
+
+
+def test_getitem_bool_mask_and_tensor_indices():
+    a = np.arange(6.0).reshape(2, 3)
+    x = Tensor(a, requires_grad=True)
+    picked = x[x > 2.5]
+    assert picked.tolist() == [3.0, 4.0, 5.0]
+    picked.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, a > 2.5)
+    assert Tensor(a)[Tensor([1, 1])].shape == (2, 3)
+
+
+def test_getitem_repeated_indices_accumulate():
+    x = f64([1.0, 2.0, 3.0])
+    y = x[[0, 2, 0, 0, 2]]
+    (y * Tensor(np.arange(1.0, 6.0))).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1 + 3 + 4, 0, 2 + 5])
+    m = f64(np.zeros((2, 2)))
+    m[np.array([1, 1, 0]), np.array([0, 0, 1])].sum().backward()
+    np.testing.assert_array_equal(m.grad.data, [[0, 1], [2, 0]])
+
+
+def test_setitem_only_outside_the_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="no_grad"):
+        x[0] = 5.0
+    with tg.no_grad():
+        x[0] = 5.0
+    assert x.tolist() == [5.0, 2.0]
+
+
+# ---------------------------------------------------------------- reductions: ties and var
+def test_max_and_amax_ties_share_gradient_evenly():
+    x = f64([1.0, 3.0, 3.0, 2.0])
+    m = x.max()
+    assert m.shape == () and m.item() == 3.0
+    m.backward()
+    np.testing.assert_array_equal(x.grad.data, [0, 0.5, 0.5, 0])
+    y = f64([[1.0, 1.0, 1.0], [0.0, 2.0, 2.0]])
+    y.amax(1).sum().backward()
+    np.testing.assert_allclose(y.grad.data, [[1 / 3, 1 / 3, 1 / 3], [0, 0.5, 0.5]])
+
+
+def test_max_dim_sends_gradient_to_one_index():
+    x = f64([[1.0, 3.0, 3.0], [5.0, 0.0, 5.0]])
+    values, indices = x.max(1)
+    assert values.tolist() == [3.0, 5.0] and indices.tolist() == [1, 0]
+    assert indices.dtype == np.int64 and not indices.requires_grad
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [1, 0, 0]])
+    kept = x.max(0, keepdim=True)
+    assert kept.values.shape == (1, 3) and kept.indices.shape == (1, 3)
+
+
+def test_min_rules():
+    x = f64([2.0, -1.0, -1.0])
+    x.min().backward()
+    np.testing.assert_array_equal(x.grad.data, [0, 0.5, 0.5])
+    values, indices = f64([[2.0, -1.0, -1.0]]).min(1)
+    assert values.tolist() == [-1.0] and indices.tolist() == [1]
+    z = f64([[4.0, 4.0], [3.0, 6.0]])
+    z.amin(0).sum().backward()
+    np.testing.assert_array_equal(z.grad.data, [[0, 1], [1, 0]])
+
+
+def test_argmax_argmin_first_index_no_grad():
+    x = Tensor([[1.0, 5.0, 5.0], [7.0, 7.0, 0.0]], requires_grad=True)
+    assert x.argmax().item() == 3 and x.argmin().item() == 5    # flattened, first hit
+    assert x.argmax(1).tolist() == [1, 0] and x.argmin(0).tolist() == [0, 0, 1]
+    assert x.argmax(1, keepdim=True).shape == (2, 1)
+    assert tg.argmax(x, 1).tolist() == [1, 0] and not x.argmax().requires_grad
+
+
+@pytest.mark.parametrize("dim, correction, keepdim", [
+    (None, 1, False), (0, 1, False), (1, 0, True), ((0, 1), 1, False), (-1, 2, False)])
+def test_var_std_correction(dim, correction, keepdim):
+    a = np.random.default_rng(0).standard_normal((4, 5))
+    expected_var = np.var(a, axis=dim, ddof=correction, keepdims=keepdim)
+    x = Tensor(a)
+    np.testing.assert_allclose(x.var(dim, correction=correction, keepdim=keepdim).data,
+                               expected_var, rtol=1e-12)
+    np.testing.assert_allclose(x.std(dim, correction=correction, keepdim=keepdim).data,
+                               np.sqrt(expected_var), rtol=1e-12)
+
+
+def test_mean_and_sum_dims():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x = Tensor(a)
+    np.testing.assert_array_equal(x.mean((0, 2)).data, a.mean((0, 2)))
+    np.testing.assert_array_equal(x.sum(-1, keepdim=True).data, a.sum(-1, keepdims=True))
+    assert x.sum().shape == () and x.mean().item() == a.mean()
+    assert Tensor([1, 2, 3]).mean().dtype == np.float32
+
+
+# ---------------------------------------------------------------- shape ops
+def test_pad_uses_torch_flat_tuple():
+    x = Tensor(np.ones((2, 3)))
+    out = tg.pad(x, (1, 2))                          # last axis: 1 before, 2 after
+    assert out.shape == (2, 6) and out.data[:, 0].sum() == 0 and out.data[:, 1:4].sum() == 6
+    out = tg.pad(x, (0, 1, 2, 0), value=-1.0)        # last axis (0, 1), then (2, 0)
+    expected = np.pad(np.ones((2, 3)), ((2, 0), (0, 1)), constant_values=-1.0)
+    np.testing.assert_array_equal(out.data, expected)
+
+
+def test_cat_and_stack_values_and_gradients():
+    a = f64(np.ones((2, 2)))
+    b = f64(np.zeros((1, 2)))
+    out = tg.cat([a, b])
+    assert out.shape == (3, 2)
+    (out * Tensor(np.arange(6.0).reshape(3, 2))).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [[0, 1], [2, 3]])
+    np.testing.assert_array_equal(b.grad.data, [[4, 5]])
+    s = tg.stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], dim=1)
+    assert s.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    assert tg.stack([Tensor([1.0]), Tensor([2.0])], dim=-1).shape == (1, 2)
+    assert tg.cat([Tensor([1.0]), Tensor(np.array([2.0]))]).dtype == np.float64
+
+
+def test_reshape_flatten_squeeze_unsqueeze_transpose():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4))
+    assert x.reshape(4, -1).shape == (4, 6) and x.view(-1).shape == (24,)
+    assert x.flatten().shape == (24,) and x.flatten(1).shape == (2, 12)
+    assert x.unsqueeze(0).shape == (1, 2, 3, 4) and x.unsqueeze(-1).shape == (2, 3, 4, 1)
+    assert x.reshape(2, 1, 12).squeeze().shape == (2, 12)
+    assert x.reshape(1, 2, 1, 12).squeeze(0).shape == (2, 1, 12)
+    assert x.transpose(0, 2).shape == (4, 3, 2)
+    np.testing.assert_array_equal(x.permute(1, 2, 0).data, x.data.transpose(1, 2, 0))
+    assert Tensor([[1.0], [2.0]]).expand(2, 3).tolist() == [[1, 1, 1], [2, 2, 2]]
+
+
+def test_where_clamp_maximum_values():
+    x = Tensor([-2.0, 0.5, 3.0])
+    assert tg.where(x > 0, x, Tensor(0.0)).tolist() == [0.0, 0.5, 3.0]
+    assert x.clamp(-1, 1).tolist() == [-1.0, 0.5, 1.0]
+    assert x.clamp(min=0).tolist() == [0.0, 0.5, 3.0]
+    assert x.maximum(Tensor([0.0, 1.0, 2.0])).tolist() == [0.0, 1.0, 3.0]
+    assert tg.minimum(x, 0.0).tolist() == [-2.0, 0.0, 0.0]
+
+
+def test_relu_abs_clamp_kinks():
+    x = f64([-1.0, 0.0, 2.0])
+    (x.relu() + x.abs()).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [-1.0, 0.0, 2.0])   # relu'(0) = 0, sign(0) = 0
+    y = f64([-1.0, 0.0, 1.0, 2.0])
+    y.clamp(0.0, 1.0).sum().backward()                               # bounds inclusive
+    np.testing.assert_array_equal(y.grad.data, [0, 1, 1, 0])
+    a, b = f64([1.0, 2.0]), f64([1.0, 3.0])
+    a.maximum(b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [0.5, 0])                # a tie is shared
+    np.testing.assert_array_equal(b.grad.data, [0.5, 1])
+
+
+# ---------------------------------------------------------------- softmax stability
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_and_log_softmax_stable_for_huge_logits(dtype):
+    x = Tensor(np.array([[1e4, 0.0, -1e4], [1e4, 1e4, 1e4]], dtype=dtype), requires_grad=True)
+    s = x.softmax(-1)
+    ls = x.log_softmax(-1)
+    np.testing.assert_allclose(s.data, [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-6)
+    np.testing.assert_allclose(ls.data, [[0, -1e4, -2e4], [-np.log(3)] * 3], rtol=1e-6)
+    (ls[:, 0].sum() + s[:, 1].sum()).backward()
+    assert np.all(np.isfinite(x.grad.data))
+    np.testing.assert_allclose(x.grad.data[0], [0, 0, 0], atol=1e-6)
+    assert np.all(np.isfinite(x.logsumexp(1).data))
+
+
+# ---------------------------------------------------------------- save / load
+def test_save_load_roundtrip(tmp_path):
+    obj = {
+        "weights": {"w": Tensor(np.arange(6.0).reshape(2, 3)), "b": Tensor([1.0, 2.0])},
+        "labels": Tensor([1, 2, 3]), "mask": Tensor([True, False]),
+        "raw": np.array([[1, 2]], dtype=np.int32), "epoch": 7, "lr": 0.125, "name": "mlp",
+        "flag": True, "nothing": None, "history": [1.5, 2.5, {"inner": Tensor(0.5)}],
+        "pair": (1, "two"),
+    }
+    path = tmp_path / "ckpt.npz"
+    tg.save(obj, path)
+    back = tg.load(path)
+    assert set(back) == set(obj)
+    assert isinstance(back["weights"]["w"], Tensor) and back["weights"]["w"].dtype == np.float64
+    np.testing.assert_array_equal(back["weights"]["w"].data, obj["weights"]["w"].data)
+    assert back["weights"]["b"].dtype == np.float32 and back["labels"].dtype == np.int64
+    assert back["mask"].tolist() == [True, False]
+    assert isinstance(back["raw"], np.ndarray) and not isinstance(back["raw"], Tensor)
+    assert back["raw"].dtype == np.int32
+    assert (back["epoch"], back["lr"], back["name"], back["flag"], back["nothing"]) == (
+        7, 0.125, "mlp", True, None)
+    assert back["history"][:2] == [1.5, 2.5] and back["history"][2]["inner"].item() == 0.5
+    assert back["pair"] == (1, "two")
+    assert not back["weights"]["w"].requires_grad
+
+
+def test_load_uses_no_pickle(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.npz"
+    tg.save({"w": Tensor([1.0]), "s": "text"}, path)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("load must not unpickle")
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    assert tg.load(path)["s"] == "text"
+    with np.load(path, allow_pickle=False) as archive:       # a plain npz without objects
+        assert all(archive[k].dtype != object for k in archive.files)
+
+
+def test_save_rejects_unsupported_objects(tmp_path):
+    with pytest.raises(TypeError, match="save"):
+        tg.save({"f": object()}, tmp_path / "x.npz")
+    with pytest.raises(TypeError, match="keys"):
+        tg.save({1: Tensor([1.0])}, tmp_path / "y.npz")
+
+
+def test_load_rejects_foreign_npz(tmp_path):
+    path = tmp_path / "plain.npz"
+    np.savez(path, a=np.ones(2))
+    with pytest.raises(ValueError, match="not written by"):
+        tg.load(path)
