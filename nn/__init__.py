@@ -1,0 +1,22 @@
+"""`nn`: neural-network building blocks on the tinygrad_edu engine, with PyTorch's names.
+
+    import nn
+    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    optimizer.zero_grad(); loss.backward(); optimizer.step()
+"""
+from . import data, datasets, functional, init, optim, utils
+from .containers import ModuleDict, ModuleList, Sequential
+from .layers import (AvgPool2d, Conv2d, ConvTranspose2d, Dropout, Dropout2d, Flatten, Identity,
+                     LeakyReLU, Linear, LogSoftmax, MaxPool2d, ReLU, Sigmoid, Softmax, Tanh)
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MultiMarginLoss, NLLLoss
+from .module import Module, Parameter
+from .normalization import BatchNorm1d, BatchNorm2d
+
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
+           "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
+           "Softmax", "LogSoftmax", "Dropout", "Dropout2d", "Flatten", "Identity",
+           "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "NLLLoss", "MSELoss",
+           "BCEWithLogitsLoss", "MultiMarginLoss", "functional", "init", "optim", "data",
+           "datasets", "utils"]

@@ -1,0 +1,91 @@
+"""`Dataset`, `TensorDataset` and `DataLoader`: feed a model mini-batches of Tensors."""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from tinygrad_edu import Tensor
+from tinygrad_edu.random import generator
+
+
+class Dataset:
+    """Anything with `__len__` and `__getitem__(i)` returning one sample (a Tensor, an
+    array, a number or a tuple of them)."""
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define __getitem__")
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} does not define __len__")
+
+
+class TensorDataset(Dataset):
+    """Samples are rows of the given tensors: `dataset[i] == (t0[i], t1[i], ...)`."""
+
+    def __init__(self, *tensors: Any) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset: give at least one tensor")
+        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor(np.asarray(t))
+                             for t in tensors)
+        sizes = {t.shape[0] if t.ndim else None for t in self.tensors}
+        if len(sizes) != 1 or None in sizes:
+            raise ValueError(f"TensorDataset: all tensors need the same first dimension, got "
+                             f"shapes {[t.shape for t in self.tensors]}")
+
+    def __getitem__(self, index: Any) -> tuple:
+        return tuple(Tensor._from_node(t.data[index], None) for t in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+    def batch(self, indices: np.ndarray) -> tuple:
+        """Many samples at once, gathered with one fancy index per tensor."""
+        return self[indices]
+
+
+def default_collate(samples: Sequence[Any]) -> Any:
+    """Stack a list of samples into a batch (tuples are stacked field by field)."""
+    first = samples[0]
+    if isinstance(first, (tuple, list)):
+        return type(first)(default_collate(list(field)) for field in zip(*samples))
+    arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
+    return Tensor._from_node(np.stack(arrays), None)
+
+
+class DataLoader:
+    """Iterate over a dataset in batches of Tensors.
+
+    `shuffle=True` draws a new permutation every epoch (every `iter()`): from
+    `np.random.default_rng(seed)` created once when `seed` is given, so the sequence of
+    epochs is reproducible on its own; otherwise from `tinygrad_edu.random.generator()`
+    (fixed by `manual_seed`). `drop_last` drops a final incomplete batch.
+    """
+
+    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, seed: int | None = None) -> None:
+        if batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        self.dataset, self.batch_size = dataset, batch_size
+        self.shuffle, self.drop_last, self.seed = shuffle, drop_last, seed
+        self._rng = None if seed is None else np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def _order(self) -> np.ndarray:
+        n = len(self.dataset)
+        if not self.shuffle:
+            return np.arange(n)
+        return (self._rng if self._rng is not None else generator()).permutation(n)
+
+    def __iter__(self) -> Iterator[Any]:
+        order = self._order()
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            indices = order[start:start + self.batch_size]
+            if hasattr(self.dataset, "batch"):
+                yield self.dataset.batch(indices)
+            else:
+                yield default_collate([self.dataset[int(i)] for i in indices])

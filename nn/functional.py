@@ -1,0 +1,75 @@
+"""`nn.functional`: the functional forms of the layers, as `torch.nn.functional`.
+
+The CNN primitives (convolutions, pooling, dropout, the losses) live in the engine
+and are re-exported here unchanged; this module adds the few forms that are
+compositions of engine ops: `linear`, `leaky_relu`, `batch_norm`.
+"""
+from __future__ import annotations
+
+from tinygrad_edu import (Tensor, avg_pool2d, binary_cross_entropy_with_logits, conv2d,
+                          conv_transpose2d, cross_entropy, dropout, dropout2d, flatten,
+                          log_softmax, max_pool2d, mse_loss, multi_margin_loss, nll_loss, pad,
+                          relu, sigmoid, softmax, tanh)
+
+__all__ = ["linear", "leaky_relu", "batch_norm", "conv2d", "conv_transpose2d", "max_pool2d",
+           "avg_pool2d", "dropout", "dropout2d", "cross_entropy", "nll_loss", "mse_loss",
+           "binary_cross_entropy_with_logits", "multi_margin_loss", "relu", "sigmoid", "tanh",
+           "softmax", "log_softmax", "flatten", "pad"]
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """out = input @ weight^T + bias, weight of shape (out_features, in_features)."""
+    if input.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input has {input.shape[-1]} features (shape {input.shape}) "
+                         f"but weight {tuple(weight.shape)} expects {weight.shape[1]}")
+    out = input.matmul(weight.T)
+    return out if bias is None else out + bias
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as torch)."""
+    return input.where(input > 0, input * negative_slope)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (axis 1) over the batch and spatial axes:
+
+        out = (x - mean) / sqrt(var + eps) * weight + bias
+
+    Training: mean and the biased var come from this batch (gradients flow through
+    them), and the running statistics move towards them in place,
+    running = (1 - momentum) * running + momentum * batch, with the *unbiased*
+    variance var * n / (n - 1) for running_var (torch's rule). Evaluation: the
+    running statistics are used as constants.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected input of shape (N, C, ...), got {input.shape}")
+    channels = input.shape[1]
+    axes = (0,) + tuple(range(2, input.ndim))
+    shape = (1, channels) + (1,) * (input.ndim - 2)
+    if training:
+        n = input.numel() // channels
+        if n <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input of shape {input.shape}")
+        centered = input - input.mean(axes, keepdim=True)
+        var = (centered * centered).mean(axes, keepdim=True)
+        if running_mean is not None and running_var is not None:
+            batch_mean = input.data.mean(axis=axes)
+            unbiased = var.data.reshape(channels) * (n / (n - 1))
+            running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * batch_mean
+            running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
+        centered = input - running_mean.detach().reshape(shape)
+        var = running_var.detach().reshape(shape)
+    out = centered / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+

@@ -1,0 +1,338 @@
+"""`Module` and `Parameter`: how a model finds, names, saves and converts its weights.
+
+A Module keeps three ordered dicts, filled by plain attribute assignment:
+
+    self.fc = Linear(4, 2)          # -> _modules["fc"]
+    self.scale = Parameter(...)     # -> _parameters["scale"]
+    self.register_buffer("running_mean", zeros(4))   # -> _buffers (saved, not trained)
+
+Names follow torch: `fc.weight`, `features.0.bias`, ... A module's own parameters
+(and buffers) come first, then its children in the order they were assigned, so
+`state_dict()` keys and order are exactly torch's and a torch state dict converted
+with `.numpy()` loads directly.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from tinygrad_edu import Tensor
+from tinygrad_edu.dtypes import to_dtype
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module registers as trainable (requires_grad=True by default)."""
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        super().__init__(np.empty(0, np.float32) if data is None else data,
+                         requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+_REGISTRIES = ("_parameters", "_buffers", "_modules")
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+"""What `load_state_dict(strict=False)` returns, as torch's `_IncompatibleKeys`."""
+
+
+def _holds_modules(value: Any) -> bool:
+    items = value.values() if isinstance(value, dict) else value
+    return isinstance(value, (list, tuple, dict)) and any(
+        isinstance(v, (Module, Parameter)) for v in items)
+
+
+class Module:
+    """Base class of every layer and model: subclass it, assign layers in `__init__`,
+    compute in `forward`, and call the module like a function."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no forward(); define one")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {name!r} before Module.__init__() call; "
+                                 f"call super().__init__() first in {type(self).__name__}")
+        params, buffers, modules = self._parameters, self._buffers, self._modules
+        if isinstance(value, Parameter):
+            self._forget(name)
+            params[name] = value
+        elif isinstance(value, Module):
+            self._forget(name)
+            modules[name] = value
+        elif name in params or name in modules:
+            if value is not None:
+                kind = "parameter" if name in params else "module"
+                raise TypeError(f"cannot assign a {type(value).__name__} as {kind} {name!r} "
+                                f"of {type(self).__name__} (expected a "
+                                f"{'Parameter' if kind == 'parameter' else 'Module'} or None)")
+            (params if name in params else modules)[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign a {type(value).__name__} as buffer {name!r} "
+                                f"of {type(self).__name__} (expected a Tensor or None)")
+            buffers[name] = value
+        else:
+            if _holds_modules(value):
+                raise TypeError(_plain_container_message(self, name, value))
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name: str) -> None:
+        self.__dict__.pop(name, None)
+        for table in (self._parameters, self._buffers, self._modules):
+            table.pop(name, None)
+        self._non_persistent.discard(name)
+
+    def __getattr__(self, name: str) -> Any:
+        # only called when normal lookup fails: look in the three registries
+        for table in _REGISTRIES:
+            entries = self.__dict__.get(table)
+            if entries is not None and name in entries:
+                return entries[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        if name in self._parameters or name in self._buffers or name in self._modules:
+            self._forget(name)
+        else:
+            object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register `param` under `name` (None reserves the name, as a missing bias)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, "
+                            f"got {type(param).__name__}")
+        self._forget(name)
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """A tensor that is state but not trained (BatchNorm's running mean); saved in
+        `state_dict` unless `persistent=False`, converted by `.double()` like parameters."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, "
+                            f"got {type(tensor).__name__}")
+        self._forget(name)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module or None, "
+                            f"got {type(module).__name__}")
+        if "." in name or name == "":
+            raise KeyError(f"add_module: module name {name!r} must be non-empty without '.'")
+        self._forget(name)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    # ------------------------------------------------------------------ traversal
+    def named_modules(self, prefix: str = "", memo: set | None = None
+                      ) -> Iterator[tuple[str, Module]]:
+        """(name, module) for self and every descendant, pre-order, each module once."""
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        self._check_plain_containers()
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, child in self._modules.items():
+            if child is not None:
+                yield name, child
+
+    def children(self) -> Iterator[Module]:
+        for _, child in self.named_children():
+            yield child
+
+    def _named_members(self, table: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Any]]:
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_prefix, module in modules:
+            for name, value in getattr(module, table).items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True
+                         ) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter), torch's names and order; a shared parameter once."""
+        return self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def _check_plain_containers(self) -> None:
+        """A list of layers appended after assignment would be invisible: say so loudly."""
+        for name, value in self.__dict__.items():
+            if name not in _REGISTRIES and _holds_modules(value):
+                raise TypeError(_plain_container_message(self, name, value))
+
+    # ------------------------------------------------------------------ modes and grads
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (dropout active, BatchNorm uses and updates batch statistics)."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: `train(False)`."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's `.grad` (to None by default, as torch)."""
+        for param in self.parameters():
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad = Tensor._from_node(np.zeros_like(param.data), None)
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call `fn` on every submodule (children first) and on self; returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------ dtype
+    def to(self, dtype: Any) -> Module:
+        """Convert floating point parameters and buffers (and their grads) in place.
+
+        The Parameter objects stay the same, so an optimizer built before still updates
+        them. Integer buffers (num_batches_tracked) are left alone, as torch.
+        """
+        dtype = to_dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to: only floating point dtypes are accepted, got {dtype}")
+        for module in self.modules():
+            for tensor in (*module._parameters.values(), *module._buffers.values()):
+                if tensor is None or tensor.dtype.kind != "f":
+                    continue
+                tensor.data = tensor.data.astype(dtype)
+                if tensor.grad is not None:
+                    tensor.grad = Tensor._from_node(tensor.grad.data.astype(dtype), None)
+        return self
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    # ------------------------------------------------------------------ state dict
+    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
+        """Name -> detached Tensor (sharing memory) for every parameter and persistent buffer:
+        own entries first, then each child's under `child_name.` (torch's keys and order)."""
+        self._check_plain_containers()
+        out: OrderedDict = OrderedDict()
+        for name, param in self._parameters.items():
+            if param is not None:
+                out[prefix + name] = param if keep_vars else param.detach()
+        for name, buffer in self._buffers.items():
+            if buffer is not None and name not in self._non_persistent:
+                out[prefix + name] = buffer if keep_vars else buffer.detach()
+        for name, child in self._modules.items():
+            if child is not None:
+                out.update(child.state_dict(f"{prefix}{name}.", keep_vars))
+        return out
+
+    def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy values (Tensors or numpy arrays) into the parameters and buffers.
+
+        Shapes must match exactly; with `strict=True` (default) the keys must match too.
+        All problems are collected and reported in one error naming the keys.
+        Values are converted to each target's dtype.
+        """
+        targets = self.state_dict(keep_vars=True)
+        missing = [k for k in targets if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in targets]
+        errors = []
+        for key, target in targets.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            array = value.data if isinstance(value, Tensor) else np.asarray(value)
+            if array.shape != target.shape:
+                errors.append(f"size mismatch for {key}: copying a param with shape "
+                              f"{tuple(array.shape)} from checkpoint, the shape in current "
+                              f"model is {tuple(target.shape)}.")
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in unexpected) + ".")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in missing) + ".")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        for key, target in targets.items():
+            if key in state_dict:
+                value = state_dict[key]
+                array = value.data if isinstance(value, Tensor) else np.asarray(value)
+                target.data = np.array(array, dtype=target.dtype)
+        return IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------ repr
+    def extra_repr(self) -> str:
+        """The text between the parentheses of this module's repr line (override it)."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + _indent(repr(child)) for name, child in self._modules.items()]
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        body = "\n  ".join(([extra] if extra else []) + lines)
+        return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n  ")
+
+
+def _plain_container_message(module: Module, name: str, value: Any) -> str:
+    kind = "dict" if isinstance(value, dict) else type(value).__name__
+    fix = "nn.ModuleDict({...})" if isinstance(value, dict) else "nn.ModuleList([...])"
+    return (f"{type(module).__name__}.{name} is a plain {kind} holding Modules or Parameters; "
+            f"their parameters would not be registered (so not trained or saved). "
+            f"Use {fix} instead, or assign each one as its own attribute.")

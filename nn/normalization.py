@@ -1,0 +1,81 @@
+"""BatchNorm1d / BatchNorm2d: per-channel normalisation with running statistics."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import Tensor
+from tinygrad_edu.dtypes import to_dtype
+
+from . import functional as F
+from .module import Module, Parameter
+
+
+class _BatchNorm(Module):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, per channel (axis 1).
+
+    Training: batch statistics, and running_mean/running_var move towards them with
+    `momentum` (running_var from the unbiased batch variance); momentum=None uses the
+    cumulative average 1/num_batches_tracked instead. Eval: the running statistics.
+    Buffers and keys as torch: running_mean, running_var, num_batches_tracked (int64).
+    """
+
+    expected_ndim: tuple = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dtype = to_dtype(dtype or np.float32)
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dtype))
+            self.bias = Parameter(np.zeros(num_features, dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def forward(self, input: Tensor) -> Tensor:
+        name = type(self).__name__
+        if input.ndim not in self.expected_ndim or input.shape[1] != self.num_features:
+            dims = " or ".join(f"{n}-D" for n in self.expected_ndim)
+            raise ValueError(f"{name}: expected {dims} input with {self.num_features} channels "
+                             f"on axis 1, got shape {input.shape}")
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data[...] += 1
+            if self.momentum is None:
+                momentum = 1.0 / float(self.num_batches_tracked.data)
+        use_batch_stats = self.training or not self.track_running_stats
+        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_batch_stats, momentum, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """BatchNorm over (N, C) or (N, C, L) input."""
+
+    expected_ndim = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """BatchNorm over (N, C, H, W) input."""
+
+    expected_ndim = (4,)

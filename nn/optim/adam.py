@@ -1,0 +1,73 @@
+"""Adam and AdamW: adaptive steps from running averages of the gradient and its square."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """torch.optim.Adam's rule (Kingma & Ba), per parameter p with gradient g, step t = 1, 2, ...:
+
+        g = g + weight_decay * p                     (L2 penalty, coupled)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        m_hat = m / (1 - beta1**t)                   (bias corrections: m, v start at 0)
+        v_hat = v / (1 - beta2**t)   [amsgrad: v_max = max(v_max, v), v_hat = v_max / (1 - beta2**t)]
+        p = p - lr * m_hat / (sqrt(v_hat) + eps)
+    """
+
+    decoupled = False
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+        name = type(self).__name__
+        if lr < 0 or eps < 0 or weight_decay < 0:
+            raise ValueError(f"{name}: lr, eps and weight_decay must be >= 0")
+        if not all(0 <= b < 1 for b in betas):
+            raise ValueError(f"{name}: betas must be in [0, 1), got {betas}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad))
+
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+        if not state:
+            state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(param)
+        state["step"] += 1
+        t = state["step"]
+        if self.decoupled:
+            param *= 1 - lr * wd
+        elif wd:
+            grad = grad + wd * param
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        if group["amsgrad"]:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        m_hat = m / (1 - beta1 ** t)
+        v_hat = v / (1 - beta2 ** t)
+        param -= lr * m_hat / (np.sqrt(v_hat) + group["eps"])
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): before the Adam step,
+
+        p = p - lr * weight_decay * p
+
+    and the gradient itself gets no L2 term. Default weight_decay = 0.01, as torch.
+    """
+
+    decoupled = True
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)

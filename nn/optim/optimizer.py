@@ -1,0 +1,153 @@
+"""`Optimizer`: parameter groups, per-parameter state, zero_grad, state_dict.
+
+A subclass only writes `update(param, grad, state, group)`: the rule for one
+parameter as numpy arithmetic on `param.data` (in place, outside the graph).
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from tinygrad_edu import Tensor, enable_grad
+
+
+class Optimizer:
+    """Base class. `params` is an iterable of Tensors, or of dicts (parameter groups), each
+    with a "params" list and any options that override the defaults for that group."""
+
+    def __init__(self, params: Iterable[Any], defaults: dict) -> None:
+        self.defaults = dict(defaults)
+        self.state: dict[Tensor, dict] = {}
+        self.param_groups: list[dict] = []
+        params = list(params)
+        if not params:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict) -> None:
+        """Add a group of parameters with its own options (missing ones from the defaults)."""
+        name = type(self).__name__
+        group = dict(group)
+        params = group.get("params")
+        params = [params] if isinstance(params, Tensor) else list(params or [])
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: can only optimize Tensors, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (one computed by "
+                                 "an op); optimize the leaf parameters it was computed from")
+            if not p.requires_grad or p.dtype.kind != "f":
+                raise ValueError(f"{name}: parameter of shape {p.shape} and dtype {p.dtype} "
+                                 "does not require grad, so it would never be updated")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group "
+                             "(or twice in one)")
+        unknown = set(group) - set(self.defaults) - {"params", "initial_lr", "max_lr", "min_lr",
+                                                     "max_momentum", "base_momentum"}
+        if unknown:
+            raise TypeError(f"{name}: unknown option(s) {sorted(unknown)} in a parameter group; "
+                            f"known: {sorted(self.defaults)}")
+        group["params"] = params
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's `.grad` (None by default, as torch; else zeros)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad = Tensor._from_node(np.zeros_like(p.data), None)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient. `closure` re-evaluates the loss."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = p.grad.data
+                if grad.shape != p.shape:
+                    raise RuntimeError(f"{type(self).__name__}: gradient of shape {grad.shape} "
+                                       f"for a parameter of shape {p.shape}")
+                self.update(p.data, grad, self.state.setdefault(p, {}), group)
+        return loss
+
+    def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        """Apply one step of the rule to `param` in place (subclasses define it)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define update()")
+
+    # ------------------------------------------------------------------ checkpointing
+    def state_dict(self) -> dict:
+        """{"state": {"0": {...}, ...}, "param_groups": [{options..., "params": [0, 1]}]}.
+
+        Parameters are numbered in group order, as torch; the keys are strings so that
+        `tinygrad_edu.save` can write it. Arrays are copies.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            entry = {k: v for k, v in group.items() if k != "params"}
+            entry["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(entry)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:
+                    state[str(index[id(p)])] = {k: v.copy() if isinstance(v, np.ndarray) else v
+                                                for k, v in self.state[p].items()}
+        return {"state": state, "param_groups": copy.deepcopy(groups)}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore options and state saved by `state_dict` (this optimizer must hold
+        parameter groups of the same sizes; state arrays take each parameter's dtype)."""
+        name = type(self).__name__
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: the state has {len(saved_groups)} "
+                             f"parameter groups, this optimizer {len(self.param_groups)}")
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"{name}.load_state_dict: group {i} has "
+                                 f"{len(saved['params'])} parameters in the state but "
+                                 f"{len(group['params'])} in this optimizer")
+        saved_state = {str(k): v for k, v in state_dict["state"].items()}
+        self.state = {}
+        for saved, group in zip(saved_groups, self.param_groups):
+            for key, value in saved.items():
+                if key != "params":
+                    group[key] = tuple(value) if isinstance(value, list) else value
+            for index, p in zip(saved["params"], group["params"]):
+                entry = saved_state.get(str(index))
+                if entry is None:
+                    continue
+                for key, value in entry.items():
+                    value = value.data if isinstance(value, Tensor) else value
+                    if isinstance(value, np.ndarray) and value.shape != p.shape and key != "step":
+                        raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter "
+                                         f"{index} has shape {value.shape}, the parameter "
+                                         f"{p.shape}")
+                self.state[p] = {k: np.array(v.data if isinstance(v, Tensor) else v,
+                                             dtype=p.dtype) if _is_array(v) else v
+                                 for k, v in entry.items()}
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params")
+        return "\n".join(lines + [")"])
+
+
+def _is_array(value: Any) -> bool:
+    return isinstance(value, (np.ndarray, Tensor))
