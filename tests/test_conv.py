@@ -1,0 +1,363 @@
+"""conv2d and conv_transpose2d: against loop references written from the definitions,
+as each other's adjoints, gradcheck / gradgradcheck, errors, and (when installed) torch.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, gradcheck, gradgradcheck
+
+
+# ---------------------------------------------------------------- loop references (tests only)
+def reference_conv2d(x, w, b=None, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
+                     groups=1):
+    """out[n,o,i,j] = b[o] + sum_{c,a,q} w[o,c,a,q] x[n, c', i*sh + a*dh - top, j*sw + q*dw - left],
+    with c' = (o // (O/G)) * (C/G) + c and x read as 0 outside the image."""
+    n_batch, channels, height, width = x.shape
+    out_channels, per_group, kh, kw = w.shape
+    (sh, sw), (dh, dw), ((top, bottom), (left, right)) = stride, dilation, pads
+    oh = (height + top + bottom - dh * (kh - 1) - 1) // sh + 1
+    ow = (width + left + right - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((n_batch, out_channels, oh, ow))
+    for n, o, i, j in itertools.product(range(n_batch), range(out_channels), range(oh), range(ow)):
+        first = (o // (out_channels // groups)) * per_group
+        total = 0.0 if b is None else b[o]
+        for c, a, q in itertools.product(range(per_group), range(kh), range(kw)):
+            y, z = i * sh + a * dh - top, j * sw + q * dw - left
+            if 0 <= y < height and 0 <= z < width:
+                total += w[o, c, a, q] * x[n, first + c, y, z]
+        out[n, o, i, j] = total
+    return out
+
+
+def reference_conv_transpose2d(x, w, b=None, stride=(1, 1), padding=(0, 0),
+                               output_padding=(0, 0), groups=1, dilation=(1, 1)):
+    """Every input pixel spreads over a kernel-sized patch of the output:
+    out[n, c', i*sh + a*dh - ph, j*sw + q*dw - pw] += x[n,k,i,j] w[k,c,a,q],
+    c' = (k // (Cin/G)) * Cout/G + c; positions outside the output are dropped."""
+    n_batch, in_channels, height, width = x.shape
+    _, per_group, kh, kw = w.shape
+    (sh, sw), (dh, dw), (ph, pw) = stride, dilation, padding
+    oh = (height - 1) * sh - 2 * ph + dh * (kh - 1) + 1 + output_padding[0]
+    ow = (width - 1) * sw - 2 * pw + dw * (kw - 1) + 1 + output_padding[1]
+    out = np.zeros((n_batch, per_group * groups, oh, ow))
+    for n, k, i, j, c, a, q in itertools.product(range(n_batch), range(in_channels),
+                                                 range(height), range(width), range(per_group),
+                                                 range(kh), range(kw)):
+        y, z = i * sh + a * dh - ph, j * sw + q * dw - pw
+        if 0 <= y < oh and 0 <= z < ow:
+            out[n, (k // (in_channels // groups)) * per_group + c, y, z] += x[n, k, i, j] * w[k, c, a, q]
+    if b is not None:
+        out += b.reshape(-1, 1, 1)
+    return out
+
+
+def pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def same_pads(kernel, dilation):
+    return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
+
+
+def randn(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def t64(array, requires_grad=False):
+    return Tensor(array, dtype=np.float64, requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------- conv2d forward vs the loops
+GRID = [(s, p, d, g) for s in (1, 2, 3) for p in (0, 1, 2, "same") for d in (1, 2)
+        for g in (1, 2, 4) if not (p == "same" and s != 1)]
+
+
+@pytest.mark.parametrize("stride,padding,dilation,groups", GRID)
+def test_conv2d_matches_loop_reference(stride, padding, dilation, groups):
+    x = randn(2, 4, 7, 6, seed=1)                  # non-square image
+    w = randn(8, 4 // groups, 3, 2, seed=2)         # non-square kernel
+    b = randn(8, seed=3)
+    out = tg.conv2d(t64(x), t64(w), t64(b), stride=stride, padding=padding, dilation=dilation,
+                    groups=groups)
+    pads = same_pads((3, 2), (dilation,) * 2) if padding == "same" else ((padding,) * 2,) * 2
+    expected = reference_conv2d(x, w, b, pair(stride), pads, pair(dilation), groups)
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+    if padding == "same":
+        assert out.shape[2:] == x.shape[2:]
+
+
+@pytest.mark.parametrize("x_shape,w_shape,options", [
+    ((1, 1, 5, 5), (1, 1, 3, 3), {}),                                   # batch 1, C = 1
+    ((1, 1, 4, 9), (3, 1, 4, 2), dict(stride=(1, 3), padding=(0, 1))),  # kernel as tall as x
+    ((3, 2, 4, 4), (5, 2, 1, 1), dict(stride=2)),                       # 1x1 kernel
+    ((2, 3, 5, 5), (2, 3, 5, 5), {}),                                   # a single window
+    ((1, 2, 6, 5), (4, 2, 2, 3), dict(padding="valid", dilation=(2, 1))),
+    ((1, 2, 6, 5), (4, 2, 2, 4), dict(padding="same", dilation=(3, 1))),   # even kernel, 'same'
+])
+def test_conv2d_edge_shapes(x_shape, w_shape, options):
+    x, w = randn(*x_shape, seed=4), randn(*w_shape, seed=5)
+    padding = options.get("padding", 0)
+    dilation = pair(options.get("dilation", 1))
+    if padding == "same":
+        pads = same_pads(w_shape[2:], dilation)
+    else:
+        pads = tuple((p, p) for p in pair(0 if padding == "valid" else padding))
+    expected = reference_conv2d(x, w, None, pair(options.get("stride", 1)), pads, dilation)
+    np.testing.assert_allclose(tg.conv2d(t64(x), t64(w), **options).data, expected,
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_unbatched_input_and_method_form():
+    x, w, b = randn(3, 6, 5, seed=6), randn(2, 3, 3, 3, seed=7), randn(2, seed=8)
+    out = t64(x).conv2d(t64(w), t64(b), padding=1)
+    assert out.shape == (2, 6, 5)
+    np.testing.assert_allclose(out.data, reference_conv2d(x[None], w, b, pads=((1, 1), (1, 1)))[0],
+                               rtol=1e-12, atol=1e-12)
+    back = t64(out.data).conv_transpose2d(t64(w), padding=1)
+    assert back.shape == (3, 6, 5)
+
+
+def test_float32_stays_float32_and_is_close():
+    x, w = randn(2, 3, 6, 6, seed=9), randn(4, 3, 3, 3, seed=10)
+    out = tg.conv2d(Tensor(x.astype(np.float32)), Tensor(w.astype(np.float32)), stride=2)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, reference_conv2d(x, w, stride=(2, 2)), rtol=1e-4,
+                               atol=1e-4)
+
+
+# ---------------------------------------------------------------- conv_transpose2d
+TRANSPOSE_GRID = [  # stride, padding, output_padding, groups, dilation
+    (1, 0, 0, 1, 1), (2, 1, 1, 1, 1), (3, 2, (2, 1), 2, 1), ((2, 1), (0, 1), (1, 0), 4, (1, 2)),
+    (1, 1, 1, 2, 2),          # output_padding >= stride, allowed because dilation is larger
+    (2, 0, 0, 1, 3),
+]
+
+
+@pytest.mark.parametrize("stride,padding,output_padding,groups,dilation", TRANSPOSE_GRID)
+def test_conv_transpose2d_matches_loop_reference(stride, padding, output_padding, groups,
+                                                 dilation):
+    x = randn(2, 4, 4, 3, seed=11)
+    w = randn(4, 6 // 2 if groups == 2 else (8 // groups), 3, 2, seed=12)
+    b = randn(w.shape[1] * groups, seed=13)
+    out = tg.conv_transpose2d(t64(x), t64(w), t64(b), stride=stride, padding=padding,
+                              output_padding=output_padding, groups=groups, dilation=dilation)
+    expected = reference_conv_transpose2d(x, w, b, pair(stride), pair(padding),
+                                          pair(output_padding), groups, pair(dilation))
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("stride,padding,dilation,groups", GRID[::3])
+def test_conv_transpose_is_the_adjoint_of_conv(stride, padding, dilation, groups):
+    """<conv2d(x, w), y> == <x, conv_transpose2d(y, w)> for the same weight; the
+    output_padding that gives back x's size is the rest conv2d's floor dropped."""
+    if padding == "same":       # conv_transpose2d takes symmetric padding only
+        padding = dilation
+    x = randn(2, 4, 7, 6, seed=14)
+    w = randn(8, 4 // groups, 3, 2, seed=15)
+    conv = tg.conv2d(t64(x), t64(w), stride=stride, padding=padding, dilation=dilation,
+                     groups=groups)
+    y = randn(*conv.shape, seed=16)
+    spans = (dilation * 2 + 1, dilation + 1)
+    output_padding = tuple(n + 2 * padding - ((m - 1) * stride + span)
+                           for n, m, span in zip(x.shape[2:], conv.shape[2:], spans))
+    back = tg.conv_transpose2d(t64(y), t64(w), stride=stride, padding=padding,
+                               output_padding=output_padding, groups=groups, dilation=dilation)
+    assert back.shape == x.shape
+    np.testing.assert_allclose(np.sum(conv.data * y), np.sum(x * back.data), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- gradients
+GRAD_CONFIGS = [  # x shape, w shape, options
+    ((1, 1, 4, 4), (2, 1, 2, 2), {}),
+    ((2, 2, 4, 3), (2, 2, 2, 2), dict(stride=2, padding=1)),
+    ((1, 2, 5, 5), (2, 2, 2, 2), dict(stride=3, padding=2)),
+    ((1, 2, 5, 4), (2, 2, 2, 2), dict(dilation=2, padding=1)),
+    ((1, 4, 3, 3), (4, 2, 2, 1), dict(groups=2, padding=(1, 0))),
+    ((1, 2, 3, 4), (2, 1, 3, 2), dict(groups=2, padding="same")),      # groups = channels
+    ((1, 2, 3, 4), (2, 2, 2, 2), dict(padding="same", dilation=(1, 2))),
+    ((2, 3, 4), (2, 2, 2, 2), {}),                                         # unbatched
+]
+
+
+@pytest.mark.parametrize("x_shape,w_shape,options", GRAD_CONFIGS)
+def test_conv2d_gradcheck_and_gradgradcheck(x_shape, w_shape, options):
+    x = t64(randn(*x_shape, seed=17), requires_grad=True)
+    w = t64(randn(*w_shape, seed=18), requires_grad=True)
+    b = t64(randn(w_shape[0], seed=19), requires_grad=True)
+
+    def fn(x, w, b):
+        return tg.conv2d(x, w, b, **options)
+    assert gradcheck(fn, [x, w, b])
+    assert gradgradcheck(fn, [x, w, b])
+
+
+@pytest.mark.parametrize("x_shape,w_shape,options", [
+    ((1, 2, 2, 3), (2, 1, 2, 2), dict(stride=2, padding=1, output_padding=1)),
+    ((1, 2, 2, 2), (2, 2, 3, 2), dict(stride=(1, 3), output_padding=(0, 2), dilation=(1, 1))),
+    ((1, 2, 2, 2), (2, 1, 2, 2), dict(dilation=2, output_padding=1, groups=2)),
+    ((2, 3, 3), (2, 1, 2, 2), dict(stride=2)),                              # unbatched
+])
+def test_conv_transpose2d_gradcheck_and_gradgradcheck(x_shape, w_shape, options):
+    x = t64(randn(*x_shape, seed=20), requires_grad=True)
+    w = t64(randn(*w_shape, seed=21), requires_grad=True)
+    b = t64(randn(w_shape[1] * options.get("groups", 1), seed=22), requires_grad=True)
+
+    def fn(x, w, b):
+        return tg.conv_transpose2d(x, w, b, **options)
+    assert gradcheck(fn, [x, w, b])
+    assert gradgradcheck(fn, [x, w, b])
+
+
+def test_input_gradient_is_full_correlation_with_rotated_kernel():
+    """Stride 1, no padding: dL/dx = g zero-padded by k-1, correlated with w rotated 180
+    degrees and its in/out channels swapped (the textbook result)."""
+    x = t64(randn(2, 3, 5, 6, seed=23), requires_grad=True)
+    w = randn(4, 3, 3, 2, seed=24)
+    out = tg.conv2d(x, t64(w))
+    g = randn(*out.shape, seed=25)
+    out.backward(t64(g))
+    rotated = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    full = reference_conv2d(g, rotated, pads=((2, 2), (1, 1)))
+    np.testing.assert_allclose(x.grad.data, full, rtol=1e-12, atol=1e-12)
+
+
+def test_weight_gradient_is_correlation_of_input_with_output_gradient():
+    x = randn(2, 3, 5, 6, seed=26)
+    w = t64(randn(4, 3, 3, 2, seed=27), requires_grad=True)
+    out = tg.conv2d(t64(x), w, stride=2, padding=1)
+    g = randn(*out.shape, seed=28)
+    out.backward(t64(g))
+    expected = np.zeros(w.shape)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    for a, q in itertools.product(range(3), range(2)):     # dL/dw[o,c,a,q] = sum g * window
+        patch = xp[:, :, a:a + 2 * out.shape[2] - 1:2, q:q + 2 * out.shape[3] - 1:2]
+        expected[:, :, a, q] = np.einsum("noij,ncij->oc", g, patch)
+    np.testing.assert_allclose(w.grad.data, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_backward_twice_with_retain_graph_accumulates():
+    """The first backward reuses forward's columns for dL/dw; the second recomputes them."""
+    x = t64(randn(1, 2, 5, 5, seed=29), requires_grad=True)
+    w = t64(randn(3, 2, 3, 3, seed=30), requires_grad=True)
+    loss = (tg.conv2d(x, w, padding=1) ** 2).sum()
+    loss.backward(retain_graph=True)
+    first_w, first_x = w.grad.data.copy(), x.grad.data.copy()
+    loss.backward()
+    np.testing.assert_allclose(w.grad.data, 2 * first_w, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.data, 2 * first_x, rtol=1e-12)
+
+
+def test_only_the_needed_gradients_are_computed():
+    x = t64(randn(1, 2, 4, 4, seed=31), requires_grad=True)
+    w = t64(randn(3, 2, 2, 2, seed=32))
+    tg.conv2d(x, w).sum().backward()
+    assert x.grad is not None and w.grad is None
+
+
+# ---------------------------------------------------------------- errors
+def _conv_error(exc, match, x_shape=(1, 3, 5, 5), w_shape=(2, 3, 3, 3), **options):
+    with pytest.raises(exc, match=match):
+        tg.conv2d(Tensor(np.zeros(x_shape, np.float32)), Tensor(np.zeros(w_shape, np.float32)),
+                  **options)
+
+
+def test_conv2d_errors():
+    _conv_error(ValueError, r"conv2d: expected a 4-D input \(N, C, H, W\) or a 3-D unbatched "
+                r"input \(C, H, W\), got shape \(5, 5\)", x_shape=(5, 5))
+    _conv_error(ValueError, r"conv2d: expected a 4-D weight, got shape \(2, 3, 3\)",
+                w_shape=(2, 3, 3))
+    _conv_error(ValueError, "conv2d: input has 3 channels but weight expects 1",
+                w_shape=(2, 1, 3, 3))
+    _conv_error(ValueError, r"conv2d: input has 4 channels but weight expects 6 \(3 per group "
+                r"x 2 groups\)", x_shape=(1, 4, 5, 5), w_shape=(2, 3, 3, 3), groups=2)
+    _conv_error(ValueError, "conv2d: groups=2 does not divide the 3 input channels", groups=2)
+    _conv_error(ValueError, "conv2d: groups=2 does not divide the 3 output channels",
+                x_shape=(1, 4, 5, 5), w_shape=(3, 2, 3, 3), groups=2)
+    _conv_error(ValueError, "conv2d: groups must be a positive int, got 0", groups=0)
+    _conv_error(ValueError, r"conv2d: kernel 3x3 \(dilated to 5x5\) is larger than the padded "
+                r"input 4x4", x_shape=(1, 3, 2, 2), padding=1, dilation=2)
+    _conv_error(ValueError, r"kernel 3x3 \(dilated to 3x3\) is larger than the padded input "
+                r"2x5", x_shape=(1, 3, 2, 5))
+    _conv_error(ValueError, r"conv2d: stride must be positive, got 0", stride=0)
+    _conv_error(ValueError, r"conv2d: dilation must be positive, got \(1, 0\)", dilation=(1, 0))
+    _conv_error(ValueError, r"conv2d: padding must be non-negative, got -1", padding=-1)
+    _conv_error(TypeError, r"conv2d: stride must be an int or a pair of ints, got \(1, 2, 3\)",
+                stride=(1, 2, 3))
+    _conv_error(ValueError, r"conv2d: padding='same' needs stride 1, got stride=\(2, 2\)",
+                padding="same", stride=2)
+    _conv_error(ValueError, "conv2d: padding must be an int, a pair, 'valid' or 'same', got "
+                "'full'", padding="full")
+    with pytest.raises(ValueError, match=r"conv2d: bias must have shape \(2,\) \(one per output "
+                       r"channel\), got \(3,\)"):
+        tg.conv2d(Tensor(np.zeros((1, 3, 5, 5))), Tensor(np.zeros((2, 3, 3, 3))),
+                  Tensor(np.zeros(3)))
+
+
+def test_conv2d_dtype_errors():
+    x32, w64 = Tensor(np.zeros((1, 1, 3, 3), np.float32)), Tensor(np.zeros((1, 1, 2, 2)))
+    with pytest.raises(TypeError, match="conv2d: input is float32 but weight is float64; "
+                       r"convert one with .to\(\)"):
+        tg.conv2d(x32, w64)
+    with pytest.raises(TypeError, match="conv2d: input is float32 but bias is float64"):
+        tg.conv2d(x32, w64.float(), Tensor(np.zeros(1)))
+    with pytest.raises(TypeError, match="conv2d: input must be a floating point tensor, "
+                       "got int64"):
+        tg.conv2d(Tensor(np.zeros((1, 1, 3, 3), np.int64)), w64)
+
+
+def test_conv_transpose2d_errors():
+    x, w = Tensor(np.zeros((1, 4, 3, 3))), Tensor(np.zeros((4, 2, 3, 3)))
+    with pytest.raises(ValueError, match="conv_transpose2d: input has 3 channels but weight "
+                       "expects 4"):
+        tg.conv_transpose2d(Tensor(np.zeros((1, 3, 3, 3))), w)
+    with pytest.raises(ValueError, match=r"conv_transpose2d: output_padding \(2, 2\) must be "
+                       r"smaller than stride \(2, 2\) or dilation \(1, 1\)"):
+        tg.conv_transpose2d(x, w, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match="conv_transpose2d: groups=3 does not divide the 4 "
+                       "input channels"):
+        tg.conv_transpose2d(x, w, groups=3)
+    with pytest.raises(ValueError, match=r"conv_transpose2d: the output size \(-1, -1\) would be "
+                       "empty"):
+        tg.conv_transpose2d(x, w, padding=3)
+    with pytest.raises(ValueError, match="conv_transpose2d: stride must be positive"):
+        tg.conv_transpose2d(x, w, stride=0)
+    with pytest.raises(TypeError, match="conv_transpose2d: padding must be an int or a pair"):
+        tg.conv_transpose2d(x, w, padding="same")
+
+
+# ---------------------------------------------------------------- torch, when installed
+TORCH_CONFIGS = [
+    ("conv2d", (2, 4, 7, 6), (6, 2, 3, 2), dict(stride=(2, 1), padding=(1, 2), dilation=(1, 2),
+                                                 groups=2)),
+    ("conv2d", (2, 3, 6, 6), (4, 3, 4, 2), dict(padding="same", dilation=(1, 3))),
+    ("conv2d", (3, 5, 5), (4, 3, 3, 3), dict(stride=3, padding=2)),
+    ("conv_transpose2d", (2, 4, 3, 5), (4, 3, 3, 2), dict(stride=2, padding=1, output_padding=1,
+                                                          groups=2)),
+    ("conv_transpose2d", (2, 2, 4, 4), (2, 3, 2, 2), dict(dilation=3, output_padding=2)),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")   # torch's note on its own copy
+@pytest.mark.parametrize("op,x_shape,w_shape,options", TORCH_CONFIGS)
+def test_matches_torch_forward_and_gradients(op, x_shape, w_shape, options):
+    torch = pytest.importorskip("torch")
+    out_channels = w_shape[0] if op == "conv2d" else w_shape[1] * options.get("groups", 1)
+    arrays = [randn(*x_shape, seed=33), randn(*w_shape, seed=34), randn(out_channels, seed=35)]
+    ours = [t64(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = getattr(tg, op)(*ours, **options)
+    expected = getattr(torch.nn.functional, op)(*theirs, **options)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+    g = randn(*out.shape, seed=36)
+    out.backward(t64(g))
+    expected.backward(torch.tensor(g))
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), rtol=1e-12,
+                                   atol=1e-12)
