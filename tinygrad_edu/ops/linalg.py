@@ -14,7 +14,7 @@ class Matmul(Function):
          dL/db = a^T @ g   (k, n)(n, m) -> (k, m)
     (^T swaps the last two axes; a broadcast batch axis is summed by the engine).
     1-D operands are handled by `Tensor.matmul`, which adds and removes the axis.
-    Saves a, b.
+    Saves a, b. (A gradient nobody needs, e.g. for the input batch, is not computed.)
     """
 
     @staticmethod
@@ -25,4 +25,5 @@ class Matmul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return g @ b.mT, a.mT @ g
+        need_a, need_b = ctx.needs_input_grad
+        return (g @ b.mT if need_a else None), (a.mT @ g if need_b else None)
