@@ -63,6 +63,7 @@ def max(x: Tensor, dim: int | None = None, keepdim: bool = False):  # noqa: A001
     """
     if dim is None:
         return x.amax()
+    dim = _axis(x, dim, "max")
     indices = x.argmax(dim, keepdim=True)
     values = take_along_dim(x, indices, dim)
     if not keepdim:
@@ -74,7 +75,7 @@ def min(x: Tensor, dim: int | None = None, keepdim: bool = False):  # noqa: A001
     """Like `max`, for the smallest value: min(x) = -max(-x)."""
     if dim is None:
         return x.amin()
-    values, indices = max(-x, dim, keepdim)
+    values, indices = max(-x, _axis(x, dim, "min"), keepdim)
     return ValuesIndices(-values, indices)
 
 

@@ -23,7 +23,11 @@ Number = (int, float, bool, np.number, np.bool_)
 
 def _default_array(data: Any) -> np.ndarray:
     """Python numbers and lists: float32 for floats, int64 for ints, bool for bools."""
-    arr = np.array(data)
+    try:
+        arr = np.array(data)
+    except ValueError as e:
+        raise ValueError(f"Tensor: cannot make a tensor from this data ({e}); nested lists "
+                         "must be rectangular") from None
     if arr.dtype == np.float64 and not isinstance(data, np.ndarray):
         arr = arr.astype(np.float32)
     elif arr.dtype.kind not in "fiub":
