@@ -1,0 +1,262 @@
+"""Backward, step by step: what every node received and what it sent to each input.
+
+`trace(output)` runs the engine's own backward (`autograd.run_backward`) with an
+observer, so `.grad` is filled exactly as `output.backward()` fills it, and records
+one `Step` per node in the order the engine processed them:
+
+    upstream g = dL/d(node's output)  ->  VJP rule  ->  one contribution per input
+    and, per input, the gradient accumulated so far (the SUM over its consumers).
+
+When the graph was already freed by an earlier `backward()`, the steps are replayed
+instead: each op is re-run (`OpClass.apply`) on copies of its recorded inputs and its
+VJP applied to the same upstream gradient, without touching `.grad`. An op whose
+forward draws random numbers (dropout) cannot be replayed exactly; that is an error
+telling the learner to record the first backward with `viz.trace`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from tinygrad_edu import grad as autograd_grad
+from tinygrad_edu import grad_mode
+from tinygrad_edu.autograd import run_backward, topological_order
+from tinygrad_edu.random import generator
+from tinygrad_edu.tensor import Tensor
+
+from . import fmt
+from .graph import Graph, build, value_key
+from .rules import op_title, rule_for_input, vjp_rules
+
+RECORD_ATTR = "_viz_trace"     # where trace() leaves its steps on the output's node
+
+
+class ReplayError(RuntimeError):
+    """Backward cannot be replayed exactly from what the freed graph still holds."""
+
+
+@dataclass
+class Contribution:
+    """What one step sent to input `position` and that input's gradient so far."""
+
+    position: int
+    title: str
+    grad: np.ndarray
+    total: np.ndarray
+    rule: str | None
+    summed_axes: tuple = ()
+
+
+@dataclass
+class Step:
+    """One node's turn in backward: dL/d(out) in, one contribution per input out."""
+
+    index: int
+    node: Any
+    op: str
+    title: str
+    output: str
+    upstream: np.ndarray
+    rules: tuple
+    contributions: list[Contribution] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"{self.title} -> {self.output}",
+                 f"upstream g = dL/d{self.output} = {fmt.fmt_grad(self.upstream)}"]
+        if self.rules:
+            lines.append("local rule (VJP): " + ";  ".join(self.rules))
+        for c in self.contributions:
+            summed = f", summed over the broadcast axes {c.summed_axes}" if c.summed_axes else ""
+            lines.append(f"sends {fmt.fmt_grad(c.grad)} to {c.title} (#{c.position}){summed}; "
+                         f"gradient of {c.title} so far: {fmt.fmt_grad(c.total)}")
+        return "\n".join(lines)
+
+
+class Trace(list):
+    """The list of `Step`s of one backward; `print(trace)` shows them as a table."""
+
+    replayed = False
+
+    def __str__(self) -> str:
+        header = ("step", "op -> output", "upstream g", "to input", "local rule (VJP)",
+                  "contribution", "grad so far")
+        rows = []
+        for step in self:
+            first = (str(step.index), f"{step.title} -> {step.output}", fmt.fmt_grad(step.upstream))
+            for k, c in enumerate(step.contributions or [None]):
+                lead = first if k == 0 else ("", "", "")
+                if c is None:
+                    rows.append(lead + ("(no input needs a gradient)", "", "", ""))
+                    continue
+                summed = f" (summed over axes {c.summed_axes})" if c.summed_axes else ""
+                rows.append(lead + (f"{c.title} (#{c.position})", _clip(c.rule or "?", 44),
+                                    fmt.fmt_grad(c.grad) + summed, fmt.fmt_grad(c.total)))
+        widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+                 for row in [header] + rows]
+        note = ["(replayed from the recorded inputs; .grad was not changed)"] if self.replayed else []
+        return "\n".join(lines[:1] + ["-" * len(lines[0])] + lines[1:] + note)
+
+    def __repr__(self) -> str:
+        return f"<viz.Trace of {len(self)} steps>"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def summed_axes(in_shape: tuple, out_shape: tuple) -> tuple:
+    """Axes of the output a broadcast input was stretched along (its gradient was summed there)."""
+    if in_shape == out_shape or len(in_shape) > len(out_shape):
+        return ()
+    lead = len(out_shape) - len(in_shape)
+    if any(n != 1 and n != out_shape[lead + i] for i, n in enumerate(in_shape)):
+        return ()
+    return tuple(i for i, n in enumerate(out_shape)
+                 if n > 1 and (i < lead or in_shape[i - lead] == 1))
+
+
+def is_freed(graph_nodes: list) -> bool:
+    """True when an earlier backward freed what some node saved."""
+    return any(getattr(node, "_freed", False) for node in graph_nodes)
+
+
+def reapply(node: Any, dtype: Any = None) -> tuple[list[Tensor], Tensor, bool]:
+    """Re-run `node`'s op on fresh copies of its inputs (cast to `dtype` if given).
+
+    Returns the input copies (leaves, requiring grad where the node needed it), the
+    new output, and whether the forward drew random numbers. The library's random
+    generator is left as it was, so replaying never changes later draws.
+    """
+    rng = generator().bit_generator
+    state = rng.state
+    copies = []
+    for t, needed in zip(node.inputs, node.needs_input_grad):
+        data = t.data.astype(dtype) if dtype is not None and t.dtype.kind == "f" else t.data
+        copies.append(Tensor(data, requires_grad=bool(needed)))
+    with grad_mode.enable_grad():
+        out = type(node).apply(*copies, **node.options)
+    random = rng.state != state
+    rng.state = state
+    return copies, out, random
+
+
+def reapplied_vjp(node: Any, g: np.ndarray, dtype: Any = None) -> tuple[list, bool]:
+    """The VJP of a re-run copy of `node` at upstream gradient g: one array (or None) per input."""
+    copies, out, random = reapply(node, dtype)
+    wrt = [c for c in copies if c.requires_grad]
+    grads = iter(autograd_grad(out, wrt, Tensor(np.asarray(g, dtype=out.dtype)),
+                               allow_unused=True))
+    result = []
+    for c in copies:
+        gi = next(grads) if c.requires_grad else None
+        result.append(None if gi is None else gi.data)
+    return result, random
+
+
+def _seed(output: Tensor, gradient: Any) -> Tensor:
+    if not output.requires_grad:
+        raise RuntimeError("viz.trace: the output does not require grad, so there is no "
+                           "backward to trace; create its inputs with requires_grad=True")
+    if gradient is None:
+        if output.data.size != 1:
+            raise RuntimeError(f"viz.trace: the output has shape {output.shape}; pass "
+                               "gradient= (dL/d output, same shape), as for backward()")
+        return Tensor(np.ones(output.shape, dtype=output.dtype))
+    g = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=output.dtype)
+    if g.shape != output.shape:
+        raise RuntimeError(f"viz.trace: gradient has shape {g.shape} but the output has "
+                           f"shape {output.shape}")
+    return g
+
+
+def observe(output: Tensor, gradient: Any = None, graph: Graph | None = None,
+            fill_grad: bool = False, model: Any = None) -> Trace:
+    """The steps of backward from `output`; `.grad` is filled only with fill_grad=True.
+
+    With fill_grad=False an intact graph is walked by the engine with retain_graph=True
+    and nothing accumulated; a freed graph is replayed with `reapply`.
+    """
+    seed = _seed(output, gradient)
+    graph = graph or build(output, model)
+    nodes = topological_order([output._ctx])
+    steps = Trace()
+    totals: dict[tuple, np.ndarray] = {}
+
+    def record(node: Any, g: Any, contributions: list) -> None:
+        box = graph.op_box(node)
+        step = Step(len(steps) + 1, node, node.name, op_title(node),
+                    box.output.title if box and box.output else "?", _array(g),
+                    vjp_rules(type(node)))
+        for position, (t, gi) in enumerate(zip(node.inputs, contributions)):
+            if gi is None:
+                continue
+            gi = _array(gi)
+            key = value_key(t)
+            totals[key] = gi.copy() if key not in totals else totals[key] + gi
+            value = graph.value_box(t)
+            step.contributions.append(Contribution(
+                position, value.title if value else "?", gi, totals[key],
+                rule_for_input(type(node), position, len(node.inputs)),
+                summed_axes(t.shape, step.upstream.shape)))
+        steps.append(step)
+
+    if not is_freed(nodes):
+        run_backward([output], [seed], retain_graph=not fill_grad, create_graph=False,
+                     inputs=None if fill_grad else [], observer=record)
+    else:
+        _replay(nodes, output, seed, record)
+        steps.replayed = True
+    return steps
+
+
+def _array(x: Any) -> np.ndarray:
+    return np.array(x.data if isinstance(x, Tensor) else x)
+
+
+def _replay(nodes: list, output: Tensor, seed: Tensor, record: Callable) -> None:
+    """The engine's loop, with each VJP computed on a re-run copy of the node."""
+    pending = {id(output._ctx): seed.data}
+    for node in nodes:
+        g = pending.pop(id(node), None)
+        if g is None:
+            continue
+        contributions, random = reapplied_vjp(node, g)
+        if random:
+            raise ReplayError(
+                f"viz: backward was already run and freed the graph, and the op "
+                f"'{node.name}' draws random numbers in forward, so its gradients cannot "
+                "be replayed exactly. Call viz.trace(loss) instead of loss.backward() "
+                "(or backward(retain_graph=True)) to record them.")
+        for t, gi in zip(node.inputs, contributions):
+            if gi is not None and t._ctx is not None:
+                previous = pending.get(id(t._ctx))
+                pending[id(t._ctx)] = gi if previous is None else previous + gi
+        record(node, g, contributions)
+
+
+def trace(output: Tensor, gradient: Any = None, model: Any = None) -> Trace:
+    """Run backward from `output` exactly as `output.backward(gradient)` and return its steps.
+
+    Each `Step` has the node and its op, the upstream gradient dL/d(out), the local
+    VJP rule from the op's docstring, the contribution sent to each input and that
+    input's gradient accumulated so far. `print(steps)` shows them as a table; the
+    numbers are the ones `viz.draw(output)` then shows. If an earlier backward freed
+    the graph, the steps are replayed without changing `.grad` (`steps.replayed`).
+    `model` (an nn.Module) names the parameters.
+    """
+    if output._ctx is None:
+        raise RuntimeError("viz.trace: the output is a leaf tensor; there is no graph to trace")
+    steps = observe(output, gradient, fill_grad=True, model=model)
+    try:
+        setattr(output._ctx, RECORD_ATTR, steps)
+    except AttributeError:      # an op class with __slots__: draw() replays instead
+        pass
+    return steps
+
+
+def recorded(output: Tensor) -> Trace | None:
+    """The steps `trace(output)` recorded for this output, if any."""
+    return getattr(output._ctx, RECORD_ATTR, None) if output._ctx is not None else None

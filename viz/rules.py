@@ -1,0 +1,76 @@
+"""What an op node says about itself: its name with key options, and its VJP rule.
+
+Every primitive's docstring states the forward formula and then a part starting
+with `VJP:` (see tinygrad_edu/ops/elementwise.py), e.g.
+
+    out = a * b.   VJP: dL/da = g * b,  dL/db = g * a.   Saves a, b.
+
+`vjp_rules` reads that part up to `Saves` or a blank line and splits it into one
+rule per `dL/d...` (each ends at the next rule or the end of its sentence). An op
+without such a part (a user's op, say) simply has no rules: nothing here raises.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+_RULE_START = re.compile(r"dL/d\w+")
+_SENTENCE_END = re.compile(r"(?<!i\.e)(?<!e\.g)\.(?=\s|$)")
+_VJP_PART = re.compile(r"\bVJP:(.*?)(?:\bSaves\b|\n\s*\n|$)", re.S)
+MAX_OPTION_CHARS = 24
+
+
+@lru_cache(maxsize=None)
+def vjp_rules(op_class: type) -> tuple[str, ...]:
+    """The VJP rules stated in `op_class`'s docstring, one string per rule (maybe none)."""
+    doc = inspect.getdoc(op_class) if op_class.__doc__ else None
+    found = _VJP_PART.search(doc or "")
+    if found is None:
+        return ()
+    text = found.group(1)
+    starts = [m.start() for m in _RULE_START.finditer(text)] or [0]
+    rules = []
+    for begin, end in zip(starts, starts[1:] + [len(text)]):
+        rule = text[begin:end]
+        stop = _SENTENCE_END.search(rule)
+        rule = " ".join(rule[:stop.start() if stop else len(rule)].split()).rstrip(",; ")
+        if rule:
+            rules.append(rule)
+    return tuple(rules)
+
+
+def rule_for_input(op_class: type, position: int, n_inputs: int) -> str | None:
+    """The rule for input `position` when the docstring gives one rule per input."""
+    rules = vjp_rules(op_class)
+    if len(rules) == n_inputs:
+        return rules[position]
+    return " ;  ".join(rules) if rules and n_inputs == 1 else None
+
+
+def fmt_option(value: Any) -> str:
+    """An option value in a few characters: tuples as (1, 2), slices as 0:3, arrays by shape."""
+    if isinstance(value, np.ndarray):
+        text = f"array{value.shape}" if value.size > 4 else str(value.tolist())
+    elif isinstance(value, slice):
+        parts = ["" if p is None else str(p) for p in (value.start, value.stop, value.step)]
+        text = ":".join(parts[:2] if value.step is None else parts)
+    elif isinstance(value, tuple):
+        text = "(" + ", ".join(fmt_option(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    elif value is Ellipsis:
+        text = "..."
+    elif isinstance(value, (np.dtype, type)):
+        text = np.dtype(value).name
+    else:
+        text = str(value)
+    return text if len(text) <= MAX_OPTION_CHARS else text[:MAX_OPTION_CHARS - 1] + "…"
+
+
+def op_title(node: Any) -> str:
+    """`conv2d stride=1 padding=2`: the op name and its options that are not None."""
+    options = getattr(node, "options", None) or {}
+    parts = [node.name] + [f"{k}={fmt_option(v)}" for k, v in options.items() if v is not None]
+    return " ".join(parts)
