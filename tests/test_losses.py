@@ -8,7 +8,6 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, gradcheck, gradgradcheck
-from tinygrad_edu.cnn import log_softmax
 
 
 def reference_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean",
@@ -122,7 +121,8 @@ def test_dense_targets_and_unbatched():
 def test_nll_loss_of_log_softmax_is_cross_entropy():
     x = Tensor(LOGITS, requires_grad=True)
     for reduction in ("mean", "sum", "none"):
-        nll = tg.nll_loss(log_softmax(x, 1), Tensor(INDICES), Tensor(WEIGHT), reduction=reduction)
+        nll = tg.nll_loss(tg.log_softmax(x, 1), Tensor(INDICES), Tensor(WEIGHT),
+                          reduction=reduction)
         ce = tg.cross_entropy(x, Tensor(INDICES), Tensor(WEIGHT), reduction=reduction)
         np.testing.assert_allclose(nll.data, ce.data, rtol=1e-13)
     fn = lambda x: tg.nll_loss(x, Tensor(INDICES), Tensor(WEIGHT))  # noqa: E731
@@ -207,7 +207,8 @@ def test_multi_margin_loss_is_the_cs231n_svm_loss_over_c():
      r"got \(3,\)"),
     (lambda: tg.cross_entropy(Tensor(LOGITS), Tensor(INDICES), reduction="avg"),
      r"cross_entropy: reduction must be one of \('none', 'mean', 'sum'\), got 'avg'"),
-    (lambda: tg.cross_entropy(Tensor(np.ones((2, 3), dtype=np.int64)), Tensor(np.zeros(2, dtype=np.int64))),
+    (lambda: tg.cross_entropy(Tensor(np.ones((2, 3), dtype=np.int64)),
+                              Tensor(np.zeros(2, dtype=np.int64))),
      r"cross_entropy: expected a floating point input, got dtype int64"),
     (lambda: tg.cross_entropy(Tensor(LOGITS), Tensor(INDICES), label_smoothing=1.5),
      r"cross_entropy: label_smoothing must be between 0 and 1, got 1.5"),

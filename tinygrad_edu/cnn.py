@@ -189,11 +189,6 @@ def _class_weight(op: str, weight: Any, x: Tensor) -> Tensor | None:
     return weight
 
 
-def log_softmax(input: Tensor, dim: int) -> Tensor:
-    """x - logsumexp(x) along `dim` (a primitive, stable for huge logits)."""
-    return _tensor(input).log_softmax(dim)
-
-
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:

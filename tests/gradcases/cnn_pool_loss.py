@@ -67,7 +67,8 @@ for sid, geometry in {"overlap": ((1, 2, 5, 5), (3, 3), (1, 1), (1, 1), (1, 1), 
          MaxPool2dScatter.apply(g, winner, **opts, input_size=in_shape[-2:]),
          [lambda out_shape=out_shape: rand_tensor(*out_shape)])
     case("max_pool2d_gather", sid, lambda h, opts=opts, winner=winner:
-         MaxPool2dGather.apply(h, winner, **opts), [lambda in_shape=in_shape: rand_tensor(*in_shape)])
+         MaxPool2dGather.apply(h, winner, **opts),
+         [lambda in_shape=in_shape: rand_tensor(*in_shape)])
 case("avg_pool2d_adjoint", "direct",
      lambda g: tg.OPS["avg_pool2d_adjoint"].apply(
          g, kernel_size=(2, 3), stride=(1, 2), padding=(1, 1), ceil_mode=False,
@@ -111,6 +112,7 @@ case("cross_entropy", "weight-ignore-smooth",
      [lambda: rand_tensor(4, 4), indices(1, 3, 0, 1)])
 case("cross_entropy", "dense-target",
      lambda x, t: tg.cross_entropy(x, t, reduction="none"),
-     [lambda: rand_tensor(2, 3, 2, 2), lambda: Tensor(np.array([[[0, 2], [1, 1]], [[2, 2], [0, 1]]]))])
+     [lambda: rand_tensor(2, 3, 2, 2),
+      lambda: Tensor(np.array([[[0, 2], [1, 1]], [[2, 2], [0, 1]]]))])
 case("cross_entropy", "unbatched", lambda x, t: tg.cross_entropy(x, t),
      [lambda: rand_tensor(5), lambda: Tensor(np.array(3))])
