@@ -273,7 +273,7 @@ class Picture:
 
     # ------------------------------------------------------------------ op boxes
     def op_label(self, box: OpBox) -> str:
-        lines = [f"<B>{escape(op_title(box.node))}</B>"]
+        lines = [f"<B>{escape(part)}</B>" for part in textwrap.wrap(op_title(box.node), RULE_WIDTH)]
         if self.options.show_formulas:
             for rule in vjp_rules(type(box.node)):
                 lines += [f'<FONT POINT-SIZE="9">{escape(part)}</FONT>'

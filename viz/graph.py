@@ -15,7 +15,6 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from tinygrad_edu.autograd import topological_order
 
 ROLES = ("parameter", "input", "constant", "output", "intermediate")
 
@@ -166,50 +165,33 @@ def _module_of(parameter_name: str | None) -> str | None:
 
 
 def _assign_modules(ops: list[OpBox], values: list[Value]) -> None:
-    """Put op boxes into nn modules (for the clusters); the heuristic, in two rules:
+    """Put op boxes into nn modules (for the clusters). The heuristic, in three rules:
 
-    1. an op that reads parameters of exactly one module belongs to that module
-       (`linear.weight` -> the `permute` and the bias `add` belong to `linear`);
-    2. an op without parameters belongs to module M when M is both the nearest module
-       upstream (some input comes, through unassigned ops only, from an op of M) and
-       the nearest downstream (its output reaches an op of M the same way) and no other
-       module is: the `matmul` between `linear`'s transpose and its bias add. Ops
-       between two different modules (an activation between layers) stay outside.
+    1. an op that reads parameters of exactly one module M belongs to M
+       (the `permute` of `linear.weight`, the `add` of `linear.bias`, `conv2d`);
+    2. an op that combines two or more results of rule-1 ops of M, and nothing else
+       but constants, belongs to M: the `add` of a conv's output and its reshaped bias;
+    3. an op with an input made by an op of M whose output is read only by ops of M
+       belongs to M: the `matmul` between linear's transposed weight and its bias add.
+    Ops that no rule places (an activation between two layers, the loss, a
+    BatchNorm's normalisation before its affine part) stay outside every module.
     An intermediate tensor goes where the op that made it went.
     """
     for box in ops:
         found = {v.module for v in box.inputs if v is not None and v.role == "parameter"}
         box.module = found.pop() if len(found) == 1 and None not in found else None
-    producers = {id(box): [v.op for v in box.inputs if v is not None and v.op is not None]
-                 for box in ops}
-    consumers: dict[int, list[OpBox]] = {id(box): [] for box in ops}
+    direct = {id(box): box.module for box in ops}
     for box in ops:
-        for op in producers[id(box)]:
-            consumers[id(op)].append(box)
-    by_node = {id(box.node): box for box in ops}
-    roots = [box.node for box in ops if box.output is not None and not box.output.uses]
-    topo = [by_node[id(n)] for n in topological_order(roots) if id(n) in by_node]
-    upstream = _nearest_modules(list(reversed(topo)), producers)   # inputs first
-    downstream = _nearest_modules(topo, consumers)                 # output first
+        made_by = [direct[id(v.op)] if v.op is not None else None
+                   for v in box.inputs if v is not None and v.tensor.requires_grad]
+        if box.module is None and len(made_by) >= 2 and len(set(made_by)) == 1 and made_by[0]:
+            box.module = made_by[0]
     for box in ops:
-        if box.module is None:
-            common = upstream[id(box)] & downstream[id(box)]
-            if len(common) == 1 and len(upstream[id(box)] | downstream[id(box)]) == 1:
-                box.module = common.pop()
+        if box.module is None and box.output is not None and box.output.uses:
+            readers = {user.module for user, _ in box.output.uses}
+            fed_by = {v.op.module for v in box.inputs if v is not None and v.op is not None}
+            if len(readers) == 1 and None not in readers and readers <= fed_by:
+                box.module = readers.pop()
     for value in values:
         if value.op is not None:
             value.module = value.op.module
-
-
-def _nearest_modules(order: list[OpBox], neighbours: dict) -> dict[int, set]:
-    """For each op, the modules of the first assigned ops reached through `neighbours`.
-
-    `order` lists every op after all of its neighbours, so one pass suffices.
-    """
-    nearest: dict[int, set] = {}
-    for box in order:
-        found: set = set()
-        for other in neighbours[id(box)]:
-            found |= {other.module} if other.module is not None else nearest.get(id(other), set())
-        nearest[id(box)] = found
-    return nearest

@@ -69,8 +69,25 @@ def fmt_option(value: Any) -> str:
     return text if len(text) <= MAX_OPTION_CHARS else text[:MAX_OPTION_CHARS - 1] + "…"
 
 
+SPATIAL = {"kernel_size", "stride", "padding", "dilation", "output_padding"}
+QUIET = {"dilation": 1, "groups": 1, "ceil_mode": False, "keepdim": False, "output_padding": 0}
+
+
+def _compact(name: str, value: Any) -> Any:
+    """A spatial option with the same number everywhere, ((2, 2), (2, 2)), is just 2."""
+    if name in SPATIAL and isinstance(value, tuple):
+        flat = np.asarray(value, dtype=object).reshape(-1).tolist()
+        if flat and all(v == flat[0] for v in flat):
+            return flat[0]
+    return value
+
+
 def op_title(node: Any) -> str:
-    """`conv2d stride=1 padding=2`: the op name and its options that are not None."""
+    """`conv2d stride=1 padding=2`: the op name and its options, less None and quiet defaults."""
     options = getattr(node, "options", None) or {}
-    parts = [node.name] + [f"{k}={fmt_option(v)}" for k, v in options.items() if v is not None]
+    parts = [node.name]
+    for name, value in options.items():
+        value = _compact(name, value)
+        if value is not None and not (name in QUIET and value == QUIET[name]):
+            parts.append(f"{name}={fmt_option(value)}")
     return " ".join(parts)
