@@ -225,6 +225,8 @@ def test_avg_pool_divisor_override():
      r"max_pool2d: expected a floating point input, got dtype int64"),
     (lambda: tg.max_pool2d(Tensor(np.ones((1, 1, 4, 4))), (2, 2, 2)),
      r"max_pool2d: kernel_size must be an int or a pair of ints, got \(2, 2, 2\)"),
+    (lambda: tg.avg_pool2d(Tensor(np.ones((1, 1, 4, 4))), 2, stride=1.5),
+     r"avg_pool2d: stride must be an int or a pair of ints, got 1.5"),
 ])
 def test_bad_input_errors(call, message):
     with pytest.raises((ValueError, TypeError), match=message):

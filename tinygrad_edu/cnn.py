@@ -37,7 +37,8 @@ def _image(op: str, x: Any) -> Tensor:
 
 def _pair(op: str, name: str, value: Any, minimum: int) -> tuple:
     """An int or a pair of ints, as a (rows, columns) pair, each >= minimum."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    pair = (value, value) if isinstance(value, (int, np.integer)) else (
+        tuple(value) if isinstance(value, (tuple, list)) else ())
     if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if min(pair) < minimum:
@@ -69,7 +70,8 @@ def _pool_options(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: An
 
 # ---------------------------------------------------------------------------------- pooling
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False):
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """Max over sliding kh x kw windows (torch.nn.functional.max_pool2d).
 
     Windows may overlap (stride < kernel_size); `stride` defaults to `kernel_size`.
