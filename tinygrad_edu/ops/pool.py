@@ -109,17 +109,20 @@ def windows_of(ctx, in_size: tuple) -> Windows:
                       o.get("dilation", (1, 1)), o["ceil_mode"])
 
 
+def fold_windows(ufunc: np.ufunc, xp: np.ndarray, win: Windows) -> np.ndarray:
+    """A binary ufunc folded over the kernel-offset slices of the padded input xp,
+    in place: np.maximum gives every window's max, np.add its sum."""
+    slices = (xp[cells] for _, cells in win.offsets())
+    out = next(slices).copy()
+    for cells in slices:
+        ufunc(out, cells, out=out)
+    return out
+
+
 # ---------------------------------------------------------------------------------- max
 def pool_max(x: np.ndarray, win: Windows) -> np.ndarray:
     """The max of every window: a running np.maximum over the kernel-offset slices."""
-    xp = win.pad(x, -np.inf)
-    out = None
-    for _, cells in win.offsets():
-        if out is None:
-            out = xp[cells].copy()
-        else:
-            np.maximum(out, xp[cells], out=out)
-    return out
+    return fold_windows(np.maximum, win.pad(x, -np.inf), win)
 
 
 def first_max_offsets(x: np.ndarray, out: np.ndarray, win: Windows) -> np.ndarray:
@@ -266,10 +269,7 @@ class AvgPool2d(Function):
                 divisor_override):
         ctx.in_size = x.shape[-2:]
         win = windows_of(ctx, ctx.in_size)
-        xp = win.pad(x, 0)
-        total = None
-        for _, cells in win.offsets():
-            total = xp[cells].copy() if total is None else np.add(total, xp[cells], out=total)
+        total = fold_windows(np.add, win.pad(x, 0), win)
         total /= np.asarray(window_sizes(win, count_include_pad, divisor_override), x.dtype)
         return total
 
