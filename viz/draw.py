@@ -29,7 +29,7 @@ from tinygrad_edu.tensor import Tensor
 from . import fmt
 from .check import check_node, nonfinite_origins
 from .flows import ReplayError, Trace, is_freed, observe, recorded
-from .graph import Graph, OpBox, Value, build
+from .graph import Graph, OpBox, Value, build, value_key
 from .rules import op_title, vjp_rules
 
 COLOURS = {"parameter": "#c8e6c9", "input": "#bbdefb", "constant": "#eeeeee",
@@ -113,7 +113,8 @@ class Picture:
                  rankdir: str, cluster_modules: bool, collapse: tuple) -> None:
         self.graph, self.options, self.note, self.rankdir = graph, options, note, rankdir
         self.step_of = {id(s.node): s for s in steps or ()}
-        self.have_flows = steps is not None
+        self.sent_totals = {value_key(s.node.inputs[c.position]): c.total
+                            for s in steps or () for c in s.contributions}
         self.checks = {box.id: check_node(box.node) for box in graph.ops} if options.check else {}
         self.bad_values = nonfinite_origins(graph)
         self.bad_grads = {box.id for box in graph.ops if _grad_turns_nonfinite(
@@ -209,8 +210,10 @@ class Picture:
     # ------------------------------------------------------------------ tensor boxes
     def value_grad(self, value: Value) -> np.ndarray | None:
         """The gradient shown in a tensor box: `.grad` of a leaf, else what backward sent."""
+        if value.op is None and value.tensor.grad is not None:
+            return value.tensor.grad.data
         if value.op is None:
-            return None if value.tensor.grad is None else value.tensor.grad.data
+            return self.sent_totals.get(value_key(value.tensor))
         step = self.step_of.get(id(value.op.node))
         return None if step is None else step.upstream
 
