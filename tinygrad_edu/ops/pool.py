@@ -8,10 +8,10 @@ slice of the padded input, shaped like the output:
     xp[..., i*d : i*d + (OH-1)*s + 1 : s,  j*d : j*d + (OW-1)*s + 1 : s]
 
 So every op here is a loop over the kh*kw kernel offsets with one whole-array numpy
-operation per offset, and no loop over images, channels or positions. Measured on
-(32, 64, 32, 32) float32, a running `np.maximum` over these slices is about 10x
-faster than building the windows (sliding_window_view + max/argmax over them),
-which copies every window before reducing it.
+operation per offset, and no loop over images, channels or positions. Measured for a
+2x2 max-pool of (32, 64, 32, 32) float32: a running `np.maximum` over these slices
+takes 1.2 ms; argmax over a copy of the windows 24 ms, `.max` over a
+sliding_window_view 64 ms, `.max` over a (..., 16, 2, 16, 2) reshape 43 ms.
 
 Pairs of ops that are each other's VJP (so pooling has second derivatives):
 MaxPool2dScatter <-> MaxPool2dGather, AvgPool2d <-> AvgPool2dAdjoint.
