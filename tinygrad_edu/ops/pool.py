@@ -196,7 +196,7 @@ class MaxPool2dScatter(Function):
         ctx.save_for_backward(winner)
         win = windows_of(ctx, input_size)
         gp = np.zeros(win.padded_shape(g.shape[:-2]), dtype=g.dtype)
-        if win.disjoint():     # each cell is written once: no adding (1.9 ms vs 3.3 ms above)
+        if win.disjoint():   # each cell written once, no adding: 1.9 vs 3.3 ms for a 2x2 pool
             for k, cells in win.offsets():
                 np.multiply(g, winner == k, out=gp[cells])
         else:
