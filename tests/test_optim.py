@@ -1,0 +1,259 @@
+"""Optimizers: the update rules, step by step, against values computed by hand from the
+formulas in torch's documentation (plain Python floats, no torch), then torch itself."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import nn
+import tinygrad_edu as tg
+
+A = [3.0, 0.5]          # loss = sum(A * p**2 / 2 + B * p), so dL/dp = A * p + B
+B = [0.1, -0.2]
+P0 = [1.0, -2.0]
+
+
+def run(optimizer_cls, steps: int, **options) -> list[list[float]]:
+    """Parameter values after each of `steps` optimizer steps on the quadratic loss."""
+    p = tg.Tensor(np.array(P0), requires_grad=True)
+    optimizer = optimizer_cls([p], **options)
+    trajectory = []
+    for _ in range(steps):
+        loss = (tg.Tensor(np.array(A)) * p * p / 2 + tg.Tensor(np.array(B)) * p).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        trajectory.append(p.numpy().tolist())
+    return trajectory
+
+
+def by_hand(rule, steps: int) -> list[list[float]]:
+    """Apply `rule(p, g, state, t) -> new p` to each coordinate separately."""
+    out, ps, states = [], list(P0), [{} for _ in P0]
+    for t in range(1, steps + 1):
+        ps = [rule(p, a * p + b, state, t) for p, a, b, state in zip(ps, A, B, states)]
+        out.append(list(ps))
+    return out
+
+
+def test_plain_sgd_first_steps_literal():
+    # g = [3*1 + 0.1, 0.5*(-2) - 0.2] = [3.1, -1.2]; p1 = p0 - 0.1 g = [0.69, -1.88]
+    # g1 = [3*0.69 + 0.1, 0.5*(-1.88) - 0.2] = [2.17, -1.14]; p2 = [0.473, -1.766]
+    np.testing.assert_allclose(run(nn.optim.SGD, 2, lr=0.1), [[0.69, -1.88], [0.473, -1.766]],
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("momentum,dampening,nesterov,weight_decay", [
+    (0.9, 0.0, False, 0.0), (0.9, 0.3, False, 0.0), (0.8, 0.0, True, 0.0),
+    (0.9, 0.0, True, 0.05), (0.0, 0.0, False, 0.1)])
+def test_sgd(momentum, dampening, nesterov, weight_decay):
+    lr = 0.05
+
+    def rule(p, g, s, t):
+        g = g + weight_decay * p
+        if momentum:
+            s["b"] = g if t == 1 else momentum * s["b"] + (1 - dampening) * g
+            g = g + momentum * s["b"] if nesterov else s["b"]
+        return p - lr * g
+
+    np.testing.assert_allclose(run(nn.optim.SGD, 6, lr=lr, momentum=momentum,
+                                   dampening=dampening, nesterov=nesterov,
+                                   weight_decay=weight_decay), by_hand(rule, 6), rtol=1e-12)
+
+
+def adam_rule(lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad):
+    def rule(p, g, s, t):
+        if decoupled:
+            p = p - lr * weight_decay * p
+        else:
+            g = g + weight_decay * p
+        s["m"] = beta1 * s.get("m", 0.0) + (1 - beta1) * g
+        s["v"] = beta2 * s.get("v", 0.0) + (1 - beta2) * g * g
+        v = s["v"]
+        if amsgrad:
+            s["vmax"] = max(s.get("vmax", 0.0), v)
+            v = s["vmax"]
+        m_hat, v_hat = s["m"] / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        return p - lr * m_hat / (math.sqrt(v_hat) + eps)
+    return rule
+
+
+def test_adam_first_step_is_lr_times_sign():
+    # bias correction makes the first step lr * g / (|g| + eps'), i.e. almost exactly lr
+    trajectory = run(nn.optim.Adam, 1, lr=0.01)
+    np.testing.assert_allclose(trajectory[0], [1.0 - 0.01, -2.0 + 0.01], rtol=1e-9)
+
+
+@pytest.mark.parametrize("weight_decay,amsgrad", [(0.0, False), (0.1, False), (0.1, True)])
+def test_adam(weight_decay, amsgrad):
+    rule = adam_rule(0.1, 0.8, 0.9, 1e-8, weight_decay, decoupled=False, amsgrad=amsgrad)
+    np.testing.assert_allclose(run(nn.optim.Adam, 8, lr=0.1, betas=(0.8, 0.9),
+                                   weight_decay=weight_decay, amsgrad=amsgrad),
+                               by_hand(rule, 8), rtol=1e-12)
+
+
+def test_adamw_decouples_weight_decay():
+    rule = adam_rule(0.1, 0.9, 0.999, 1e-8, 0.2, decoupled=True, amsgrad=False)
+    ours = run(nn.optim.AdamW, 8, lr=0.1, weight_decay=0.2)
+    np.testing.assert_allclose(ours, by_hand(rule, 8), rtol=1e-12)
+    coupled = run(nn.optim.Adam, 8, lr=0.1, weight_decay=0.2)
+    assert not np.allclose(ours, coupled)
+    assert nn.optim.AdamW([tg.Tensor([1.0], requires_grad=True)]).defaults["weight_decay"] == 0.01
+
+
+@pytest.mark.parametrize("momentum,centered,weight_decay", [
+    (0.0, False, 0.0), (0.9, False, 0.0), (0.0, True, 0.0), (0.5, True, 0.1)])
+def test_rmsprop(momentum, centered, weight_decay):
+    lr, alpha, eps = 0.01, 0.9, 1e-8
+
+    def rule(p, g, s, t):
+        g = g + weight_decay * p
+        s["v"] = alpha * s.get("v", 0.0) + (1 - alpha) * g * g
+        v = s["v"]
+        if centered:
+            s["a"] = alpha * s.get("a", 0.0) + (1 - alpha) * g
+            v = v - s["a"] ** 2
+        if momentum:
+            s["b"] = momentum * s.get("b", 0.0) + g / (math.sqrt(v) + eps)
+            return p - lr * s["b"]
+        return p - lr * g / (math.sqrt(v) + eps)
+
+    np.testing.assert_allclose(run(nn.optim.RMSprop, 8, lr=lr, alpha=alpha, momentum=momentum,
+                                   centered=centered, weight_decay=weight_decay),
+                               by_hand(rule, 8), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name,options", [
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+    ("Adam", dict(lr=0.05, betas=(0.8, 0.95), weight_decay=0.1, amsgrad=True)),
+    ("AdamW", dict(lr=0.05, weight_decay=0.1)),
+    ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1))])
+def test_matches_torch(name, options):
+    torch = pytest.importorskip("torch")
+    p = torch.tensor(P0, dtype=torch.float64, requires_grad=True)
+    optimizer = getattr(torch.optim, name)([p], **options)
+    expected = []
+    for _ in range(10):
+        loss = (torch.tensor(A, dtype=torch.float64) * p * p / 2
+                + torch.tensor(B, dtype=torch.float64) * p).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        expected.append(p.detach().numpy().tolist())
+    np.testing.assert_allclose(run(getattr(nn.optim, name), 10, **options), expected, rtol=1e-10)
+
+
+def test_parameter_groups_use_their_own_options():
+    a = tg.Tensor(np.ones(2), requires_grad=True)
+    b = tg.Tensor(np.ones(2), requires_grad=True)
+    optimizer = nn.optim.SGD([{"params": [a]}, {"params": b, "lr": 1.0, "momentum": 0.5}],
+                             lr=0.1)
+    assert optimizer.param_groups[0]["momentum"] == 0.0 and optimizer.param_groups[1]["lr"] == 1.0
+    (a.sum() + b.sum()).backward()
+    optimizer.step()
+    np.testing.assert_allclose(a.numpy(), [0.9, 0.9])
+    np.testing.assert_allclose(b.numpy(), [0.0, 0.0])
+    assert "momentum_buffer" not in optimizer.state.get(a, {})
+    assert "momentum_buffer" in optimizer.state[b]
+
+
+def test_parameters_without_grad_are_skipped_and_zero_grad():
+    a = tg.Tensor(np.ones(2), requires_grad=True)
+    b = tg.Tensor(np.ones(2), requires_grad=True)
+    optimizer = nn.optim.Adam([a, b], lr=0.1)
+    (a * 2).sum().backward()
+    optimizer.step()
+    np.testing.assert_array_equal(b.numpy(), [1.0, 1.0])
+    optimizer.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0])
+    optimizer.zero_grad()
+    assert a.grad is None
+
+
+def test_bad_arguments_are_clear_errors():
+    p = tg.Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        nn.optim.SGD([], lr=0.1)
+    with pytest.raises(ValueError, match="Nesterov"):
+        nn.optim.SGD([p], lr=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        nn.optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+    with pytest.raises(ValueError, match="non-leaf"):
+        nn.optim.SGD([p * 2], lr=0.1)
+    with pytest.raises(ValueError, match="does not require grad"):
+        nn.optim.SGD([tg.Tensor(np.ones(2))], lr=0.1)
+    with pytest.raises(TypeError, match=r"unknown option\(s\) \['betas'\]"):
+        nn.optim.SGD([{"params": [p], "betas": (0.9, 0.9)}], lr=0.1)
+    with pytest.raises(ValueError, match="betas"):
+        nn.optim.Adam([p], betas=(0.9, 1.0))
+
+
+def test_state_dict_roundtrip_resumes_exactly():
+    def make():
+        p = tg.Tensor(np.array(P0), requires_grad=True)
+        return p, nn.optim.Adam([p], lr=0.1, amsgrad=True)
+
+    def step(p, optimizer):
+        loss = (tg.Tensor(np.array(A)) * p * p / 2 + tg.Tensor(np.array(B)) * p).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    p, optimizer = make()
+    for _ in range(3):
+        step(p, optimizer)
+    state = optimizer.state_dict()
+    assert state["param_groups"][0]["params"] == [0] and state["state"]["0"]["step"] == 3
+    q, resumed = make()
+    q.data[...] = p.data
+    resumed.load_state_dict(state)
+    state["state"]["0"]["exp_avg"][...] = 0          # a copy: the optimizer is not affected
+    for _ in range(3):
+        step(p, optimizer)
+        step(q, resumed)
+    np.testing.assert_array_equal(p.numpy(), q.numpy())
+    with pytest.raises(ValueError, match="parameter groups"):
+        resumed.load_state_dict({"state": {}, "param_groups": []})
+
+
+def test_checkpoint_through_save_load(tmp_path):
+    p = tg.Tensor(np.array(P0), requires_grad=True)
+    optimizer = nn.optim.SGD([p], lr=0.1, momentum=0.9)
+    (p * p).sum().backward()
+    optimizer.step()
+    tg.save(optimizer.state_dict(), tmp_path / "opt.npz")
+    loaded = tg.load(tmp_path / "opt.npz")
+    fresh = nn.optim.SGD([tg.Tensor(np.array(P0), requires_grad=True)], lr=0.5)
+    fresh.load_state_dict(loaded)
+    assert fresh.param_groups[0]["lr"] == 0.1
+    np.testing.assert_array_equal(next(iter(fresh.state.values()))["momentum_buffer"],
+                                  optimizer.state[p]["momentum_buffer"])
+
+
+def test_float32_parameters_stay_float32():
+    p = tg.Tensor(np.ones(3, np.float32), requires_grad=True)
+    for cls in (nn.optim.SGD, nn.optim.Adam, nn.optim.AdamW, nn.optim.RMSprop):
+        optimizer = cls([p], lr=0.01)
+        (p * p).sum().backward()
+        optimizer.step()
+        p.grad = None
+        assert p.dtype == np.float32
+
+
+def test_clip_grad_norm():
+    a = tg.Tensor(np.array([3.0, 0.0]), requires_grad=True)
+    b = tg.Tensor(np.array([4.0]), requires_grad=True)
+    a.grad, b.grad = tg.Tensor(np.array([3.0, 0.0])), tg.Tensor(np.array([4.0]))
+    total = nn.utils.clip_grad_norm_([a, b], max_norm=1.0)
+    assert total.item() == pytest.approx(5.0)
+    np.testing.assert_allclose(a.grad.numpy(), [3 / (5 + 1e-6), 0.0])
+    np.testing.assert_allclose(b.grad.numpy(), [4 / (5 + 1e-6)])
+    assert nn.utils.clip_grad_norm_([a, b], 10.0).item() == pytest.approx(1.0, rel=1e-5)
+    np.testing.assert_allclose(b.grad.numpy(), [4 / (5 + 1e-6)])      # unchanged
+    assert nn.utils.clip_grad_norm_(a, 1.0, norm_type="inf").item() == pytest.approx(0.6, 1e-5)
+    b.grad = tg.Tensor(np.array([np.inf]))
+    with pytest.raises(RuntimeError, match="non-finite"):
+        nn.utils.clip_grad_norm_([a, b], 1.0, error_if_nonfinite=True)
