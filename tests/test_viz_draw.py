@@ -137,11 +137,11 @@ def test_small_tensors_show_numbers_large_ones_statistics_and_heatmaps():
     big = tg.Tensor(np.arange(40.0).reshape(5, 8) - 20, requires_grad=True)
     source = viz.draw((small.sum() + big.sum())).source
     small_box = label_of(source, [n for n in nodes(source) if "shape (2, 2)" in label_of(source, n)][0])
-    assert ">-2<" in small_box and 'BGCOLOR="#ff0000">4<' in small_box   # 4 is the reddest
+    assert ">-2<" in small_box and 'BGCOLOR="#ff4141">4<' in small_box   # 4 is the reddest
     big_box = label_of(source, [n for n in nodes(source) if "shape (5, 8)" in label_of(source, n)][0])
     assert "mean -0.5  std 11.54  min -20  max 19" in big_box
     assert big_box.count('FIXEDSIZE="TRUE"') == 40                     # one cell per element
-    assert 'BGCOLOR="#0000ff"' in big_box                               # -20 is the bluest
+    assert 'BGCOLOR="#4141ff"' in big_box                               # -20 is the bluest
     assert "shape (2, 2)" in viz.draw(small.sum(), max_elements=1).source
 
 

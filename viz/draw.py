@@ -39,6 +39,7 @@ ROLE_TEXT = {"parameter": "parameter", "input": "input", "constant": "constant",
 OP_COLOUR = "#fff9c4"
 ALARM = "#d32f2f"
 RULE_WIDTH = 48
+RULE_CHARS = 150           # longer rules are cut in the picture (the trace has them whole)
 INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: `sudo apt-get install graphviz`; macOS: "
                 "`brew install graphviz`; conda: `conda install -c conda-forge graphviz`; "
                 "Windows: the installer from graphviz.org, then add its bin folder to PATH) "
@@ -280,7 +281,7 @@ class Picture:
         if self.options.show_formulas:
             for rule in vjp_rules(type(box.node)):
                 lines += [f'<FONT POINT-SIZE="9">{escape(part)}</FONT>'
-                          for part in textwrap.wrap(rule, RULE_WIDTH)]
+                          for part in textwrap.wrap(_clip(rule, RULE_CHARS), RULE_WIDTH)]
         result = self.checks.get(box.id)
         if result is not None:
             colour = {"ok": "#2e7d32", "wrong": ALARM}.get(result.status, "#666666")
@@ -368,6 +369,10 @@ class Picture:
         return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2" CELLPADDING="3">'
                 f'<TR>{cells}</TR><TR><TD COLSPAN="{len(COLOURS) + 1}" BORDER="0">'
                 f'<FONT POINT-SIZE="9">{escape(text)}</FONT></TD></TR></TABLE>>')
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _inline(cells: list[str]) -> str:

@@ -46,7 +46,11 @@ SHORT = 4             # arrays of at most this many elements print in full in on
 def fmt_grad(a: np.ndarray) -> str:
     """A gradient in one short string: its numbers when it has at most SHORT, else its norm."""
     a = np.asarray(a)
-    return fmt_array(a) if a.size <= SHORT else "‖·‖=" + fmt_num(norm(a))
+    if a.size > SHORT:
+        return "‖·‖=" + fmt_num(norm(a))
+    while a.ndim > 1 and a.shape[0] == 1:      # [[[[1, 2], [3, 4]]]] reads as [[1, 2], [3, 4]]
+        a = a[0]
+    return fmt_array(a)
 
 
 def stats(a: np.ndarray) -> str:
@@ -66,7 +70,7 @@ def colour(x: float, scale: float) -> str:
     if not np.isfinite(x):
         return "#ff00ff"
     t = 0.0 if scale == 0 else max(-1.0, min(1.0, x / scale))
-    fade = int(round(255 * (1 - abs(t))))
+    fade = int(round(255 - 190 * abs(t)))      # the strongest colour stays light enough to read
     return f"#ff{fade:02x}{fade:02x}" if t > 0 else f"#{fade:02x}{fade:02x}ff"
 
 

@@ -6,7 +6,9 @@ with `VJP:` (see tinygrad_edu/ops/elementwise.py), e.g.
     out = a * b.   VJP: dL/da = g * b,  dL/db = g * a.   Saves a, b.
 
 `vjp_rules` reads that part up to `Saves` or a blank line and splits it into one
-rule per `dL/d...` (each ends at the next rule or the end of its sentence). An op
+rule per input: each `dL/dx = ...` runs to the next `dL/d... =` or the end of its
+sentence, and a restatement of the same input's rule (`dL/dw[o,c,a,b] = ...`) is
+joined to it. An op
 without such a part (a user's op, say) simply has no rules: nothing here raises.
 """
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-_RULE_START = re.compile(r"dL/d\w+")
+_RULE_START = re.compile(r"dL/d(\w+)[^\s=]*\s*=")
 _SENTENCE_END = re.compile(r"(?<!i\.e)(?<!e\.g)\.(?=\s|$)")
 _VJP_PART = re.compile(r"\bVJP:(.*?)(?:\bSaves\b|\n\s*\n|$)", re.S)
 MAX_OPTION_CHARS = 24
@@ -32,13 +34,17 @@ def vjp_rules(op_class: type) -> tuple[str, ...]:
     if found is None:
         return ()
     text = found.group(1)
-    starts = [m.start() for m in _RULE_START.finditer(text)] or [0]
-    rules = []
-    for begin, end in zip(starts, starts[1:] + [len(text)]):
+    found = list(_RULE_START.finditer(text))
+    starts = [m.start() for m in found] or [0]
+    names = [m.group(1) for m in found] or [None]
+    rules: list[str] = []
+    for k, (begin, end) in enumerate(zip(starts, starts[1:] + [len(text)])):
         rule = text[begin:end]
         stop = _SENTENCE_END.search(rule)
         rule = " ".join(rule[:stop.start() if stop else len(rule)].split()).rstrip(",; ")
-        if rule:
+        if rule and k > 0 and names[k] == names[k - 1]:
+            rules[-1] += "; " + rule          # dL/dw = ..., restated as dL/dw[o,c,a,b] = ...
+        elif rule:
             rules.append(rule)
     return tuple(rules)
 
