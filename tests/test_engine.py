@@ -8,6 +8,8 @@ import weakref
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu import Function, Tensor
@@ -140,6 +142,35 @@ def test_micrograd_examples_match_torch():
     micrograd_more_ops(a, b).backward()
     assert a.grad.item() == pytest.approx(ta.grad.item(), rel=1e-13)
     assert b.grad.item() == pytest.approx(tb.grad.item(), rel=1e-13)
+
+
+# random scalar DAGs: each step combines two earlier values, so values are reused many times
+OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+       "div": lambda a, b: a / (b * b + 1), "relu": lambda a, b: (a - b).relu() + b}
+steps_strategy = st.lists(st.tuples(st.sampled_from(sorted(OPS)), st.integers(0, 10**6),
+                                    st.integers(0, 10**6)), min_size=1, max_size=25)
+
+
+def evaluate(inputs: list, steps: list):
+    values = list(inputs)
+    for op, i, j in steps:
+        values.append(OPS[op](values[i % len(values)], values[j % len(values)]))
+    out = values[-1]
+    for v in values[-4:-1]:
+        out = out + v
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(steps=steps_strategy, start=st.lists(st.floats(-1, 1), min_size=3, max_size=3))
+def test_random_dags_match_forward_mode(steps, start):
+    xs = [scalar(v) for v in start]
+    evaluate(xs, steps).backward()
+    for k, x in enumerate(xs):
+        dual = evaluate([Dual(v, float(i == k)) for i, v in enumerate(start)], steps)
+        assert x.grad is None or x.grad.item() == pytest.approx(dual.deriv, rel=1e-9, abs=1e-12)
+        if x.grad is None:
+            assert dual.deriv == 0
 
 
 # ---------------------------------------------------------------- accumulation in the graph
