@@ -42,7 +42,8 @@ def test_reshape_message():
 
 @pytest.mark.parametrize("name, call", [
     ("add", lambda a, b: a + b), ("sub", lambda a, b: a - b), ("mul", lambda a, b: a * b),
-    ("div", lambda a, b: a / b), ("pow", lambda a, b: a ** b), ("maximum", lambda a, b: a.maximum(b)),
+    ("div", lambda a, b: a / b), ("pow", lambda a, b: a ** b),
+    ("maximum", lambda a, b: a.maximum(b)),
     ("add", lambda a, b: b + a), ("sub", lambda a, b: b.data - a),
 ])
 def test_broadcast_failure_names_the_op_and_shapes(name, call):

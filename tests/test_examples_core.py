@@ -1,4 +1,4 @@
-"""The core examples run as a user runs them (`python examples/X.py`) and print the right numbers."""
+"""The core examples run as a user runs them (`python examples/X.py`) and print right numbers."""
 from __future__ import annotations
 
 import re

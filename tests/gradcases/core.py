@@ -1,4 +1,4 @@
-"""Gradient-check cases for the core primitives (ops/elementwise, reduce, movement, linalg, activation).
+"""Gradient-check cases for the core primitives (elementwise, reduce, movement, linalg, activation).
 
 Inputs stay away from the points where an op has no derivative (|x| and relu at 0,
 clamp at its bounds, maximum on ties, log/sqrt at 0), because finite differences
@@ -14,11 +14,11 @@ from tinygrad_edu import OPS, Tensor
 from . import GradCase, rand_tensor
 
 
-def away_from_zero(*shape: int, seed: int = 0, margin: float = 0.1) -> Tensor:
-    """Random values in [-2, -margin] U [margin, 2] (random signs)."""
+def away_from_zero(*shape: int, seed: int = 0, margin: float = 0.1, center: float = 0.0) -> Tensor:
+    """A leaf of random values in center + ([-2, -margin] U [margin, 2]) (random signs)."""
     rng = np.random.default_rng(seed)
     data = rng.uniform(margin, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
-    return Tensor(data, dtype=np.float64, requires_grad=True)
+    return Tensor(center + data, dtype=np.float64, requires_grad=True)
 
 
 def positive(*shape: int, seed: int = 0) -> Tensor:
@@ -71,12 +71,13 @@ case("mul", "self", lambda a: a * a, [r(5)])
 case("mul", "ndarray", lambda a: np.arange(3.0) * a, [r(2, 3)])
 
 for sid, (sa, sb) in BINARY_SHAPES.items():
-    case("div", sid, lambda a, b: a / b, [r(*sa, seed=1), lambda sb=sb: away_from_zero(*sb, seed=2)])
+    case("div", sid, lambda a, b: a / b,
+         [r(*sa, seed=1), lambda sb=sb: away_from_zero(*sb, seed=2)])
 case("div", "rdiv-number", lambda b: 1.0 / b, [lambda: away_from_zero(4, 2)])
 
 case("maximum", "same", lambda a, b: a.maximum(b), [r(3, 4, seed=1), r(3, 4, seed=2)])
 case("maximum", "bcast", lambda a, b: a.maximum(b), [r(3, 1, seed=1), r(4, seed=2)])
-case("maximum", "number", lambda a: a.maximum(0.25), [lambda: away_from_zero(6) + 0.25])
+case("maximum", "number", lambda a: a.maximum(0.25), [lambda: away_from_zero(6, center=0.25)])
 case("maximum", "minimum", lambda a, b: tg.minimum(a, b), [r(2, 3, seed=1), r(3, seed=2)])
 
 case("pow", "tensor-exp", lambda a, b: a ** b, [lambda: positive(3, 4, seed=1), r(3, 4, seed=2)])
@@ -85,25 +86,28 @@ case("pow", "rpow-number", lambda b: 2.0 ** b, [r(5)])
 case("pow", "neg-base-const-exp", lambda a, b: a ** b,
      [r(4, seed=1), lambda: Tensor(np.array([1.0, 2.0, 3.0, 2.0]), dtype=np.float64)])
 
-case("where", "same", lambda c, a, b: tg.where(c, a, b), [mask(3, 4), r(3, 4, seed=1), r(3, 4, seed=2)])
-case("where", "bcast", lambda c, a, b: tg.where(c, a, b), [mask(3, 1), r(4, seed=1), r(3, 4, seed=2)])
+where = tg.where
+case("where", "same", where, [mask(3, 4), r(3, 4, seed=1), r(3, 4, seed=2)])
+case("where", "bcast", where, [mask(3, 1), r(4, seed=1), r(3, 4, seed=2)])
 case("where", "number", lambda c, a: a.where(c, 0.0), [mask(5), r(5)])
 
 # ---------------------------------------------------------------- unary elementwise
 UNARY_SHAPES = {"vec": (5,), "mat": (2, 3), "0d": (), "size1": (1, 3, 1), "empty": (0, 2)}
-UNARY = {  # op: (method, input maker)
-    "neg": (lambda a: -a, rand_tensor),
-    "exp": (lambda a: a.exp(), rand_tensor),
-    "log": (lambda a: a.log(), lambda *s, seed=0: rand_tensor(*s, low=0.2, high=3.0, seed=seed)),
-    "sqrt": (lambda a: a.sqrt(), lambda *s, seed=0: rand_tensor(*s, low=0.2, high=3.0, seed=seed)),
-    "tanh": (lambda a: a.tanh(), rand_tensor),
-    "sigmoid": (lambda a: a.sigmoid(), lambda *s, seed=0: rand_tensor(*s, low=-6, high=6, seed=seed)),
-    "relu": (lambda a: a.relu(), away_from_zero),
-    "abs": (lambda a: a.abs(), away_from_zero),
+UNARY = {  # op: (function, (low, high) of the inputs, or None: away from the kink at 0)
+    "neg": (lambda a: -a, (-2, 2)),
+    "exp": (lambda a: a.exp(), (-2, 2)),
+    "log": (lambda a: a.log(), (0.2, 3)),
+    "sqrt": (lambda a: a.sqrt(), (0.2, 3)),
+    "tanh": (lambda a: a.tanh(), (-2, 2)),
+    "sigmoid": (lambda a: a.sigmoid(), (-6, 6)),
+    "relu": (lambda a: a.relu(), None),
+    "abs": (lambda a: a.abs(), None),
 }
-for op, (fn, make) in UNARY.items():
+for op, (fn, bounds) in UNARY.items():
     for sid, shape in UNARY_SHAPES.items():
-        case(op, sid, fn, [lambda make=make, shape=shape: make(*shape, seed=3)])
+        make = r(*shape, seed=3, low=bounds[0], high=bounds[1]) if bounds else (
+            lambda shape=shape: away_from_zero(*shape, seed=3))
+        case(op, sid, fn, [make])
 case("sigmoid", "large", lambda a: a.sigmoid(),
      [lambda: Tensor(np.array([-30.0, -8.0, 8.0, 30.0]), dtype=np.float64, requires_grad=True)])
 case("exp", "composite", lambda a: (a.exp() * a).exp(), [r(3, high=1.0)])
@@ -117,8 +121,8 @@ case("pow_scalar", "0d", lambda a: a ** 3, [r()])
 case("clamp", "both", lambda a: a.clamp(-0.5, 0.5),
      [lambda: Tensor(np.array([-1.5, -0.7, -0.3, 0.1, 0.4, 0.9, 2.0]), dtype=np.float64,
                      requires_grad=True)])
-case("clamp", "min-only", lambda a: a.clamp(min=0.3), [lambda: away_from_zero(3, 4) + 0.3])
-case("clamp", "max-only", lambda a: a.clamp(max=-0.3), [lambda: away_from_zero(4) - 0.3])
+case("clamp", "min-only", lambda a: a.clamp(min=0.3), [lambda: away_from_zero(3, 4, center=0.3)])
+case("clamp", "max-only", lambda a: a.clamp(max=-0.3), [lambda: away_from_zero(4, center=-0.3)])
 case("clamp", "0d", lambda a: a.clamp(-1, 1), [lambda: Tensor(0.5, dtype=np.float64,
                                                                requires_grad=True)])
 
@@ -177,12 +181,12 @@ for sid, fn in AMAXES.items():
 case("amax", "0d", lambda a: a.amax(), [r()])
 case("amax", "size1", lambda a: a.amax(1), [r(3, 1)])
 
-for op, fn in [("softmax", lambda a, d: a.softmax(d)), ("log_softmax", lambda a, d: a.log_softmax(d))]:
+for op, fn in [("softmax", Tensor.softmax), ("log_softmax", Tensor.log_softmax)]:
     case(op, "last", lambda a, fn=fn: fn(a, -1), [r(3, 5)])
     case(op, "first", lambda a, fn=fn: fn(a, 0), [r(3, 5)])
     case(op, "3d", lambda a, fn=fn: fn(a, 1), [r(2, 3, 4)])
     case(op, "size1", lambda a, fn=fn: fn(a, 1), [r(4, 1)])
-    case(op, "1e4", lambda a, fn=fn: fn(a, -1), [lambda: rand_tensor(2, 4) + 1e4])
+    case(op, "1e4", lambda a, fn=fn: fn(a, -1), [r(2, 4, low=1e4 - 2, high=1e4 + 2)])
 
 # ---------------------------------------------------------------- movement
 case("reshape", "flat", lambda a: a.reshape(-1), [r(2, 3)])
