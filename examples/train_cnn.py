@@ -29,10 +29,10 @@ from nn import functional as F
 
 
 class LeNet(nn.Module):
-    """Two conv blocks and a two-layer classifier, sized for 8x8 or 28x28 inputs.
+    """Convolutions, ReLU and max-pooling, then a two-layer classifier; for 8x8 or 28x28 input.
 
-    8x8:   conv 1->16 3x3, conv 16->32 3x3, pool -> 32x4x4, conv 32->64 3x3, pool -> 64x2x2
-    28x28: conv 1->16 5x5, pool -> 16x14x14, conv 16->32 5x5, pool -> 32x7x7
+    8x8:   conv 1->16 3x3, conv 16->32 3x3, pool 2            -> 32 x 4 x 4 = 512 features
+    28x28: conv 1->16 5x5, pool 2, conv 16->32 5x5, pool 2    -> 32 x 7 x 7 = 1568 features
     then Linear(features, 128), ReLU, Dropout(0.25), Linear(128, 10).
     """
 
@@ -41,9 +41,8 @@ class LeNet(nn.Module):
         if image_size == 8:
             self.features = nn.Sequential(
                 nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
-                nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-            features = 64 * 2 * 2
+                nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+            features = 32 * 4 * 4
         elif image_size == 28:
             self.features = nn.Sequential(
                 nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
