@@ -84,7 +84,9 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
 
     def add(total, g):
         # the sum is itself differentiable only when building a graph of the gradients
-        return total + g if create_graph else Tensor._from_node(total.data + g.data, None)
+        if create_graph:
+            return total + g
+        return Tensor._from_node(np.asarray(total.data + g.data), None)
 
     def send(t, g):
         if t._ctx is None:

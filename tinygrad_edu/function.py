@@ -39,10 +39,6 @@ import numpy as np
 
 from . import grad_mode
 
-# A 0-d result may stay a numpy scalar (np.float32(3.0)): numpy returns those for 0-d
-# arithmetic, they behave as 0-d arrays, and scalar graphs run several times faster with them.
-_ARRAY_TYPES = (np.ndarray, np.generic)
-
 _REGISTRY: dict[str, type[Function]] = {}
 OPS = MappingProxyType(_REGISTRY)
 """Read-only mapping from op name (e.g. ``"mul"``, ``"conv2d"``) to its Function subclass."""
@@ -92,7 +88,7 @@ class Function:
 
     def _as_tensor(self, arr: Any):
         """A saved array as a Tensor: the graph's own Tensor for an input or the output."""
-        if not isinstance(arr, _ARRAY_TYPES):
+        if type(arr) is not np.ndarray:
             return arr
         if arr is self._out:
             return tensor.Tensor._from_node(arr, self)
@@ -117,16 +113,19 @@ class Function:
         ctx.inputs = inputs
         ctx.options = options
         ctx._saved = ()
-        out = cls.forward(ctx, *[t.data for t in inputs], **options)
-        if not isinstance(out, _ARRAY_TYPES):
-            out = np.asarray(out)
+        result = cls.forward(ctx, *[t.data for t in inputs], **options)
+        # numpy returns scalars for 0-d results; Tensor.data is always an ndarray
+        out = result if type(result) is np.ndarray else np.asarray(result)
         if not grad_mode._enabled or not cls.differentiable:
             return Tensor._from_node(out, None)
         needs = [t.requires_grad for t in inputs]
         if True not in needs:
             return Tensor._from_node(out, None)
         ctx.needs_input_grad = needs
-        ctx._out = out if any(arr is out for arr in ctx._saved) else None
+        ctx._out = None
+        if any(arr is result for arr in ctx._saved):     # the op saved its own output
+            ctx._out = out
+            ctx._saved = tuple(out if arr is result else arr for arr in ctx._saved)
         ctx._freed = False
         ctx._hooks = None
         ctx._retained = None
