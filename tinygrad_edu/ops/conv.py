@@ -76,9 +76,15 @@ def columns(x: np.ndarray, kernel: tuple, grid: tuple, stride: tuple, padding: t
 
 def weight_grad_from_columns(cols: np.ndarray, g: np.ndarray, weight_shape: tuple,
                              groups: int) -> np.ndarray:
-    """dT/dw = g (G, O/G, N*OH*OW) @ columns^T (G, N*OH*OW, C/G*kh*kw), as (O, C/G, kh, kw)."""
+    """dT/dw = g (G, O/G, N*OH*OW) @ columns^T (G, N*OH*OW, C/G*kh*kw), as (O, C/G, kh, kw).
+
+    Computed as its transpose, columns @ g^T: the same product, but OpenBLAS splits this
+    orientation well across threads; the other one (a 64x288 result from K = 32768) was
+    up to 10x slower when the cores were busy with other work.
+    """
     g_rows = g.transpose(1, 0, 2, 3).reshape(groups, g.shape[1] // groups, -1)
-    return np.matmul(g_rows, cols.transpose(0, 2, 1)).reshape(weight_shape)
+    grad_t = np.matmul(cols, g_rows.transpose(0, 2, 1))        # (G, C/G*kh*kw, O/G)
+    return grad_t.transpose(0, 2, 1).reshape(weight_shape)
 
 
 def grid_size(image_hw: tuple, kernel: tuple, stride: tuple, padding: tuple,
@@ -175,16 +181,18 @@ class ConvTranspose2d(Function):
         ctx.save_for_backward(g, w)
         (top, bottom), (left, right) = padding
         n, o, oh, ow = g.shape
-        c, kh, kw = w.shape[1] * groups, *w.shape[2:]
-        padded = np.zeros((c, n, out_size[0] + top + bottom, out_size[1] + left + right),
-                          dtype=g.dtype)
-        target = windows(padded, (kh, kw), (oh, ow), stride, dilation, writeable=True)
+        per_group, kh, kw = w.shape[1:]
         g_rows = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
-        w_by_offset = w.reshape(groups, o // groups, w.shape[1], kh, kw)
-        for a in range(kh):
+        w_rows = w.reshape(groups, o // groups, -1)
+        cols = np.matmul(w_rows.transpose(0, 2, 1), g_rows)     # (G, C/G*kh*kw, N*OH*OW)
+        cols = cols.reshape(groups, per_group, kh, kw, n, oh, ow)
+        padded = np.zeros((groups * per_group, n, out_size[0] + top + bottom,
+                           out_size[1] + left + right), dtype=g.dtype)
+        target = windows(padded, (kh, kw), (oh, ow), stride, dilation, writeable=True)
+        target = target.reshape(groups, per_group, kh, kw, n, oh, ow)
+        for a in range(kh):                     # col2im: one strided slice per kernel offset
             for b in range(kw):
-                w_t = w_by_offset[:, :, :, a, b].transpose(0, 2, 1)     # (G, C/G, O/G)
-                target[:, a, b] += np.matmul(w_t, g_rows).reshape(c, n, oh, ow)
+                target[:, :, a, b] += cols[:, :, a, b]
         inner = padded[:, :, top:top + out_size[0], left:left + out_size[1]]
         return inner.transpose(1, 0, 2, 3)
 

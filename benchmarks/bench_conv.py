@@ -1,0 +1,180 @@
+"""One conv layer, forward + backward: N=32, 32->64 channels, 3x3, padding 1, 32x32, float32.
+
+Prints median ms per step (forward, backward, total) and minor page faults per step.
+With PyTorch importable the same layer runs in PyTorch interleaved with ours in this
+process, with numpy's BLAS thread count, and the ratio ours/torch is printed (the
+machines here are shared and noisy: compare ratios, not absolute times).
+
+Then the glibc malloc question of issue 3: the script runs itself again in fresh
+processes, alternately with the default allocator settings and with
+MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ raised (big temporaries are then
+reused instead of being returned to the OS and page-faulted back in on every step),
+and prints the medians of both.
+
+    python benchmarks/bench_conv.py [--steps 30] [--rounds 3] [--no-malloc]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import tinygrad_edu as tg
+
+N, C_IN, C_OUT, SIZE, KERNEL, PAD = 32, 32, 64, 32, 3, 1
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 32)}
+
+
+def blas_threads() -> int:
+    """numpy's BLAS thread count (threadpoolctl when installed, else the CPU count)."""
+    try:
+        from threadpoolctl import threadpool_info
+        return max(info["num_threads"] for info in threadpool_info()
+                   if info["user_api"] == "blas")
+    except (ImportError, ValueError):
+        return os.cpu_count() or 1
+
+
+def make_ours(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray):
+    weight, bias = tg.Tensor(w, requires_grad=True), tg.Tensor(b, requires_grad=True)
+    grad = tg.Tensor(g)
+
+    def forward():
+        inp = tg.Tensor(x, requires_grad=True)
+        return inp, tg.conv2d(inp, weight, bias, padding=PAD)
+
+    def backward(state):
+        inp, out = state
+        weight.grad = bias.grad = None
+        out.backward(grad)
+        return inp.grad.data, weight.grad.data, bias.grad.data
+    return forward, backward
+
+
+def make_torch(torch, x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray):
+    weight = torch.from_numpy(w).requires_grad_(True)
+    bias = torch.from_numpy(b).requires_grad_(True)
+    tx, grad = torch.from_numpy(x), torch.from_numpy(g)
+
+    def forward():
+        inp = tx.detach().requires_grad_(True)
+        return inp, torch.nn.functional.conv2d(inp, weight, bias, padding=PAD)
+
+    def backward(state):
+        inp, out = state
+        weight.grad = bias.grad = None
+        out.backward(grad)
+        return inp.grad.numpy(), weight.grad.numpy(), bias.grad.numpy()
+    return forward, backward
+
+
+def minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def run(steps: int) -> dict:
+    """Interleaved timing; returns {name: {"forward", "backward", "total", "faults"}} medians."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((N, C_IN, SIZE, SIZE), dtype=np.float32)
+    w = (rng.standard_normal((C_OUT, C_IN, KERNEL, KERNEL)) * 0.05).astype(np.float32)
+    b = rng.standard_normal(C_OUT, dtype=np.float32)
+    g = rng.standard_normal((N, C_OUT, SIZE, SIZE), dtype=np.float32)
+    layers = {"ours": make_ours(x, w, b, g)}
+    try:
+        import torch
+        torch.set_num_threads(blas_threads())
+        layers["torch"] = make_torch(torch, x, w, b, g)
+    except ImportError:
+        torch = None
+    if torch is not None:                    # same numbers before timing anything
+        ours = layers["ours"][1](layers["ours"][0]())
+        theirs = layers["torch"][1](layers["torch"][0]())
+        for mine, reference in zip(ours, theirs):
+            np.testing.assert_allclose(mine, reference, rtol=2e-3, atol=2e-3)
+    samples = {name: {"forward": [], "backward": [], "faults": []} for name in layers}
+    for step in range(steps + 3):            # 3 warm-up steps, then interleaved
+        for name, (forward, backward) in layers.items():
+            faults, start = minor_faults(), time.perf_counter()
+            state = forward()
+            middle = time.perf_counter()
+            backward(state)
+            end = time.perf_counter()
+            del state
+            if step >= 3:
+                samples[name]["forward"].append(middle - start)
+                samples[name]["backward"].append(end - middle)
+                samples[name]["faults"].append(minor_faults() - faults)
+    result = {}
+    for name, s in samples.items():
+        total = np.add(s["forward"], s["backward"])
+        result[name] = {"forward": 1e3 * np.median(s["forward"]),
+                        "backward": 1e3 * np.median(s["backward"]),
+                        "total": 1e3 * np.median(total), "faults": float(np.median(s["faults"]))}
+    result["threads"] = blas_threads()
+    return result
+
+
+def report(result: dict, title: str) -> None:
+    print(title)
+    for name in ("ours", "torch"):
+        if name in result:
+            r = result[name]
+            print(f"  {name:5s} forward {r['forward']:7.2f} ms  backward {r['backward']:7.2f} ms"
+                  f"  total {r['total']:7.2f} ms  minor faults/step {r['faults']:8.0f}")
+    if "torch" in result:
+        print(f"  threads {result['threads']}, ours/torch "
+              f"{result['ours']['total'] / result['torch']['total']:.2f}x")
+
+
+def malloc_comparison(steps: int, rounds: int) -> None:
+    """Fresh processes, alternating default and raised malloc thresholds."""
+    runs: dict[str, list[dict]] = {"default": [], "raised": []}
+    for _ in range(rounds):
+        for label in runs:
+            env = dict(os.environ)
+            for key in MALLOC_ENV:
+                env.pop(key, None)
+            if label == "raised":
+                env.update(MALLOC_ENV)
+            out = subprocess.run([sys.executable, __file__, "--steps", str(steps), "--json"],
+                                 env=env, capture_output=True, text=True, check=True)
+            runs[label].append(json.loads(out.stdout))
+    print(f"\nglibc malloc, {rounds} fresh processes each, medians over processes "
+          f"(raised = {' '.join(f'{k}={v}' for k, v in MALLOC_ENV.items())}):")
+    for label, results in runs.items():
+        ours = np.median([r["ours"]["total"] for r in results])
+        faults = np.median([r["ours"]["faults"] for r in results])
+        line = f"  {label:7s} ours {ours:7.2f} ms  minor faults/step {faults:7.0f}"
+        if "torch" in results[0]:
+            torch_ms = np.median([r["torch"]["total"] for r in results])
+            ratio = np.median([r["ours"]["total"] / r["torch"]["total"] for r in results])
+            line += f"  torch {torch_ms:7.2f} ms  ours/torch {ratio:.2f}x"
+        print(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=3, help="processes per malloc setting")
+    parser.add_argument("--no-malloc", action="store_true", help="skip the malloc comparison")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    result = run(args.steps)
+    if args.json:
+        print(json.dumps(result))
+        return
+    report(result, f"conv2d layer N={N}, {C_IN}->{C_OUT}, {KERNEL}x{KERNEL}, pad {PAD}, "
+                   f"{SIZE}x{SIZE}, float32, bias; median of {args.steps} steps "
+                   "(this process's malloc settings):")
+    if not args.no_malloc:
+        malloc_comparison(args.steps, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
