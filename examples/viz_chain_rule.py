@@ -38,8 +38,8 @@ def main(out: Path) -> None:
     assert abs(n.data - 0.8813735870195432) < 1e-12
     assert abs(x1.grad.item() - (-1.5)) < 1e-9 and abs(w1.grad.item() - 1.0) < 1e-9
     assert abs(x2.grad.item() - 0.5) < 1e-9 and w2.grad.item() == 0.0
-    print(f"x1.grad = {x1.grad.item():.4f}, w1.grad = {w1.grad.item():.4f}, "
-          f"x2.grad = {x2.grad.item():.4f}, w2.grad = {w2.grad.item():.4f}, b.grad = {b.grad.item():.4f}")
+    for t in (x1, w1, x2, w2, b):
+        print(f"{t.name}.grad = {t.grad.item():.4f}")
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ def correlate(a: np.ndarray, k: np.ndarray) -> np.ndarray:
 
 
 def main(out: Path) -> None:
-    x = tg.Tensor(np.array([[1.0, 2.0, 0.0], [-1.0, 3.0, 1.0], [2.0, 0.0, -2.0]]).reshape(1, 1, 3, 3),
-                  requires_grad=True, name="x")
+    image = np.array([[1.0, 2.0, 0.0], [-1.0, 3.0, 1.0], [2.0, 0.0, -2.0]])
+    x = tg.Tensor(image.reshape(1, 1, 3, 3), requires_grad=True, name="x")
     w = tg.Tensor(np.array([[1.0, -1.0], [0.5, 2.0]]).reshape(1, 1, 2, 2),
                   requires_grad=True, name="w")
     g = tg.Tensor(np.array([[1.0, -2.0], [0.5, 1.0]]).reshape(1, 1, 2, 2), name="g (upstream)")

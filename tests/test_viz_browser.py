@@ -34,7 +34,8 @@ document.querySelectorAll("#picture g.node").forEach(g => {
   if (t) grads[g.id] = t.textContent;
 });
 const shown = Array.from(document.querySelectorAll("#picture g.edge"))
-  .filter(g => Array.from(g.querySelectorAll("text")).slice(1).some(t => t.style.visibility === "visible"))
+  .filter(g => Array.from(g.querySelectorAll("text")).slice(1)
+                    .some(t => t.style.visibility === "visible"))
   .map(g => g.id);
 return {current: current ? current.id : null, grads: grads, edges: shown,
         counter: document.getElementById("counter").textContent,

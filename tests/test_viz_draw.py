@@ -47,6 +47,11 @@ def label_of(source: str, node: str) -> str:
     return re.search(rf"^\s*{node} \[label=(.*)$", source, re.M).group(1)
 
 
+def box_with(source: str, text: str) -> str:
+    """The label of the first box whose label contains `text`."""
+    return next(label_of(source, n) for n in nodes(source) if text in label_of(source, n))
+
+
 # ---------------------------------------------------------------- snapshots of small graphs
 def test_neuron_before_backward_snapshot():
     out, _ = neuron()
@@ -136,9 +141,9 @@ def test_small_tensors_show_numbers_large_ones_statistics_and_heatmaps():
     small = tg.Tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
     big = tg.Tensor(np.arange(40.0).reshape(5, 8) - 20, requires_grad=True)
     source = viz.draw((small.sum() + big.sum())).source
-    small_box = label_of(source, [n for n in nodes(source) if "shape (2, 2)" in label_of(source, n)][0])
+    small_box = box_with(source, "shape (2, 2)")
     assert ">-2<" in small_box and 'BGCOLOR="#ff4141">4<' in small_box   # 4 is the reddest
-    big_box = label_of(source, [n for n in nodes(source) if "shape (5, 8)" in label_of(source, n)][0])
+    big_box = box_with(source, "shape (5, 8)")
     assert "mean -0.5  std 11.54  min -20  max 19" in big_box
     assert big_box.count('FIXEDSIZE="TRUE"') == 40                     # one cell per element
     assert 'BGCOLOR="#4141ff"' in big_box                               # -20 is the bluest
@@ -231,8 +236,8 @@ def test_node_and_edge_counts_of_an_mlp():
     assert len(nodes(source)) == len(graph.values) + len(graph.ops) + 1      # + legend
     inputs = sum(len(box.node.inputs) for box in graph.ops)
     assert len(edges(source)) == inputs + len(graph.ops)      # every input edge + op -> output
-    assert source.count("<BR/>← ") == sum(1 for box in graph.ops for need in box.node.needs_input_grad
-                                     if need)
+    needed = sum(sum(map(bool, box.node.needs_input_grad)) for box in graph.ops)
+    assert source.count("<BR/>← ") == needed
 
 
 def test_user_op_without_docstring_draws():
@@ -312,6 +317,7 @@ def test_check_does_not_disturb_the_random_generator():
     assert viz.check_node(y.grad_fn).status == "skipped"
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")
 def test_non_finite_values_and_gradients_are_marked_where_they_start():
     x = tg.Tensor([0.0, 1.0], requires_grad=True, name="x")
     y = x.log()                       # -inf at 0: first appears here
@@ -342,3 +348,17 @@ def test_freed_graph_with_dropout_explains_why_edges_have_no_gradients():
     loss = tg.cnn.dropout(x * 2, 0.5).sum()
     viz.trace(loss)
     assert "<BR/>← " in viz.draw(loss).source
+
+
+def test_every_edge_shows_the_number_the_trace_sent():
+    a = tg.Tensor(2.0, dtype=tg.float64, requires_grad=True, name="a")
+    b = tg.Tensor(-3.0, dtype=tg.float64, requires_grad=True, name="b")
+    loss = (a * b + b ** 2).tanh()
+    steps = viz.trace(loss)
+    source = viz.draw(loss).source
+    graph = viz.graph.build(loss)
+    for step in steps:
+        box = graph.op_box(step.node)
+        for c in step.contributions:
+            label = re.search(rf"label=<(.*)> id=e_{box.id}_{c.position}\]", source).group(1)
+            assert label == f"#{c.position}<BR/>← {viz.fmt.fmt_grad(c.grad)}"

@@ -1,4 +1,4 @@
-"""The viz lessons in examples/ run end to end (each checks its own numbers) and write their pictures."""
+"""The viz lessons in examples/ run end to end (each checks its own numbers) and draw."""
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,4 @@
-"""viz.render / viz.animate / viz.grad_flow: files written with the real Graphviz, and without it."""
+"""viz.render / animate / grad_flow: files written with the real Graphviz, and without it."""
 from __future__ import annotations
 
 import json

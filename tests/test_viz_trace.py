@@ -101,7 +101,7 @@ def test_retained_graph_traces_again_and_accumulates_like_backward():
 def test_non_scalar_output_needs_a_gradient():
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     y = x * 3
-    with pytest.raises(RuntimeError, match=r"viz.trace: the output has shape \(2,\); pass gradient="):
+    with pytest.raises(RuntimeError, match=r"output has shape \(2,\); pass gradient="):
         viz.trace(y)
     steps = viz.trace(y, gradient=[1.0, -1.0])
     np.testing.assert_allclose(steps[0].contributions[0].grad, [3.0, -3.0])

@@ -70,8 +70,11 @@ function show(k) {{
 }}
 function play() {{
   if (timer) {{ clearInterval(timer); timer = null; }}
-  else {{ if (frame === FRAMES.length - 1) show(0);
-         timer = setInterval(() => {{ if (frame === FRAMES.length - 1) play(); else show(frame + 1); }}, 1200); }}
+  else {{
+    if (frame === FRAMES.length - 1) show(0);
+    timer = setInterval(() => {{
+      if (frame === FRAMES.length - 1) play(); else show(frame + 1); }}, 1200);
+  }}
   document.getElementById("play").textContent = timer ? "pause" : "play";
 }}
 document.getElementById("prev").onclick = () => show(frame - 1);

@@ -64,8 +64,9 @@ def check_node(node: Any, seed: int = 0) -> CheckResult:
         forward, backward = (f[0] - f[1]) / EPS, (f[1] - f[2]) / EPS
         numerical = (f[0] - f[2]) / (2 * EPS)
         if abs(forward - backward) > KINK * (1 + abs(numerical)):
+            slopes = f"{fmt.fmt_num(forward)} and {fmt.fmt_num(backward)}"
             return CheckResult("kink", f"input #{i}: not differentiable here (one-sided "
-                                       f"slopes {fmt.fmt_num(forward)} and {fmt.fmt_num(backward)})")
+                                       f"slopes {slopes})")
         tolerance = RTOL * max(abs(analytic), abs(numerical)) + 1e-9 * (1 + scale)
         if not abs(analytic - numerical) <= tolerance:
             return CheckResult("wrong", f"input #{i}: VJP gives {fmt.fmt_num(analytic)}, "

@@ -220,7 +220,8 @@ class Picture:
 
     def value_label(self, value: Value) -> str:
         t, opts = value.tensor, self.options
-        rows = [f'<B>{escape(value.title)}</B>  <FONT POINT-SIZE="9">{ROLE_TEXT[value.role]}</FONT>',
+        role = f'<FONT POINT-SIZE="9">{ROLE_TEXT[value.role]}</FONT>'
+        rows = [f"<B>{escape(value.title)}</B>  {role}",
                 f'{"scalar" if t.ndim == 0 else "shape " + str(tuple(t.shape))} {t.dtype}']
         grad = self.value_grad(value) if opts.show_grads else None
         if t.data.size == 1:
@@ -378,7 +379,8 @@ def _clip(text: str, width: int) -> str:
 def _inline(cells: list[str]) -> str:
     """Cells side by side (micrograd's `data | grad` record)."""
     tds = '<TD BORDER="0">  |  </TD>'.join(f"<TD>{escape(c)}</TD>" for c in cells)
-    return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1"><TR>{tds}</TR></TABLE>'
+    return (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            f'<TR>{tds}</TR></TABLE>')
 
 
 def _grad_turns_nonfinite(step: Any) -> bool:

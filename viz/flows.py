@@ -96,8 +96,9 @@ class Trace(list):
         widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
                  for row in [header] + rows]
-        note = ["(replayed from the recorded inputs; .grad was not changed)"] if self.replayed else []
-        return "\n".join(lines[:1] + ["-" * len(lines[0])] + lines[1:] + note)
+        if self.replayed:
+            lines.append("(replayed from the recorded inputs; .grad was not changed)")
+        return "\n".join(lines[:1] + ["-" * len(lines[0])] + lines[1:])
 
     def __repr__(self) -> str:
         return f"<viz.Trace of {len(self)} steps>"

@@ -78,8 +78,9 @@ def maps(a: np.ndarray) -> tuple[list[list[np.ndarray]], str]:
     """Split an array into a grid of 2-D maps: rows x cols of (H, W) arrays, and a note.
 
     0-D/1-D: one row vector; 2-D: itself; 3-D (C, H, W): one row of C maps;
-    4-D (N, C, H, W): N rows of C maps (more leading axes are merged into N). At most MAX_MAPS rows and columns are kept,
-    and each map is subsampled to at most MAX_CELLS cells a side; the note says so.
+    4-D (N, C, H, W): N rows of C maps (more leading axes are merged into N).
+    At most MAX_MAPS rows and columns are kept, and each map is subsampled to at
+    most MAX_CELLS cells a side; the note says so.
     """
     a = np.asarray(a)
     if a.ndim <= 1:
@@ -113,7 +114,8 @@ def heatmap(a: np.ndarray, numbers: bool) -> str:
     for row in grid:
         cells = "".join(f"<TD>{_map_table(m, scale, numbers)}</TD>" for m in row)
         outer.append(f"<TR>{cells}</TR>")
-    table = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="0">{"".join(outer)}</TABLE>'
+    table = ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="0">'
+             + "".join(outer) + "</TABLE>")
     if note:
         table += f'<BR/><FONT POINT-SIZE="8">{escape(note)}</FONT>'
     return table

@@ -65,7 +65,8 @@ def fmt_option(value: Any) -> str:
         parts = ["" if p is None else str(p) for p in (value.start, value.stop, value.step)]
         text = ":".join(parts[:2] if value.step is None else parts)
     elif isinstance(value, tuple):
-        text = "(" + ", ".join(fmt_option(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+        inner = ", ".join(fmt_option(v) for v in value)
+        text = f"({inner},)" if len(value) == 1 else f"({inner})"
     elif value is Ellipsis:
         text = "..."
     elif isinstance(value, (np.dtype, type)):
