@@ -182,8 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
                         default="digits")
     parser.add_argument("--data", default=None, help="directory with the IDX files (MNIST)")
     parser.add_argument("--download", action="store_true", help="fetch MNIST if missing")
-    parser.add_argument("--epochs", type=int, default=None, help="default: 30 digits, 3 MNIST")
-    parser.add_argument("--batch-size", type=int, default=None, help="default: 32 digits, 64 MNIST")
+    parser.add_argument("--epochs", type=int, default=None, help="default: 20 digits, 3 MNIST")
+    parser.add_argument("--batch-size", type=int, default=None, help="default: 64")
     parser.add_argument("--lr", type=float, default=0.01, help="peak learning rate (one-cycle)")
     parser.add_argument("--shift", type=int, default=None,
                         help="max random shift in pixels (default 1 digits, 2 MNIST)")
@@ -201,8 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> tuple:
     args = build_parser().parse_args(argv)
     mnist_like = args.dataset != "digits"
-    args.epochs = args.epochs or (3 if mnist_like else 30)
-    args.batch_size = args.batch_size or (64 if mnist_like else 32)
+    args.epochs = args.epochs or (3 if mnist_like else 20)
+    args.batch_size = args.batch_size or 64
     args.shift = (2 if mnist_like else 1) if args.shift is None else args.shift
     tg.manual_seed(args.seed)
     out = Path(args.out)
