@@ -50,7 +50,8 @@ def reference_conv_transpose2d(x, w, b=None, stride=(1, 1), padding=(0, 0),
                                                  range(kh), range(kw)):
         y, z = i * sh + a * dh - ph, j * sw + q * dw - pw
         if 0 <= y < oh and 0 <= z < ow:
-            out[n, (k // (in_channels // groups)) * per_group + c, y, z] += x[n, k, i, j] * w[k, c, a, q]
+            channel = (k // (in_channels // groups)) * per_group + c
+            out[n, channel, y, z] += x[n, k, i, j] * w[k, c, a, q]
     if b is not None:
         out += b.reshape(-1, 1, 1)
     return out
@@ -61,7 +62,9 @@ def pair(v):
 
 
 def same_pads(kernel, dilation):
-    return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
+    """torch's 'same': total d*(k-1), the odd one extra at the bottom/right."""
+    return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
+                 for k, d in zip(kernel, dilation))
 
 
 def randn(*shape, seed=0):

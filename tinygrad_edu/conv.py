@@ -71,10 +71,14 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
     """2-D convolution (a cross-correlation, as in every framework), torch.nn.functional.conv2d.
 
     input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,) or None.
-    out[n,o,i,j] = bias[o] + sum_{c,a,b} weight[o,c,a,b] x[n, c', i*sh + a*dh - ph, j*sw + b*dw - pw]
-    (zero outside x), OH = (H + 2ph - dh*(kh-1) - 1) // sh + 1. `padding` is an int, a pair,
-    'valid' (0) or 'same' (output size = input size, stride 1; an odd total padding puts
-    the extra row/column at the bottom/right, as torch).
+
+        out[n,o,i,j] = bias[o] + sum_{c,a,b} weight[o,c,a,b] x[n, c', i*sh + a*dh - ph,
+                                                                j*sw + b*dw - pw]
+
+    with x read as 0 outside the image, c' = group(o) * C/groups + c, and
+    OH = (H + 2ph - dh*(kh-1) - 1) // sh + 1. `padding` is an int, a pair, 'valid' (0) or
+    'same' (output size = input size, stride 1; an odd total padding puts the extra
+    row/column at the bottom/right, as torch).
     """
     op = "conv2d"
     unbatched = _check_tensors(op, input, weight, bias)

@@ -71,7 +71,14 @@ def columns(x: np.ndarray, kernel: tuple, grid: tuple, stride: tuple, padding: t
             dilation: tuple, groups: int) -> np.ndarray:
     """im2col: the windows of x as a (G, C/G*kh*kw, N*OH*OW) array, one matrix per group."""
     view = windows(padded_channel_major(x, padding), kernel, grid, stride, dilation)
-    return np.ascontiguousarray(view).reshape(groups, -1, x.shape[0] * grid[0] * grid[1])
+    rows = x.shape[1] // groups * kernel[0] * kernel[1]
+    return np.ascontiguousarray(view).reshape(groups, rows, x.shape[0] * grid[0] * grid[1])
+
+
+def channel_rows(a: np.ndarray, groups: int) -> np.ndarray:
+    """a (N, K, h, w) as matrices (G, K/G, N*h*w): one row per channel, one matrix per group."""
+    n, k, h, w = a.shape
+    return a.transpose(1, 0, 2, 3).reshape(groups, k // groups, n * h * w)
 
 
 def weight_grad_from_columns(cols: np.ndarray, g: np.ndarray, weight_shape: tuple,
@@ -82,8 +89,7 @@ def weight_grad_from_columns(cols: np.ndarray, g: np.ndarray, weight_shape: tupl
     orientation well across threads; the other one (a 64x288 result from K = 32768) was
     up to 10x slower when the cores were busy with other work.
     """
-    g_rows = g.transpose(1, 0, 2, 3).reshape(groups, g.shape[1] // groups, -1)
-    grad_t = np.matmul(cols, g_rows.transpose(0, 2, 1))        # (G, C/G*kh*kw, O/G)
+    grad_t = np.matmul(cols, channel_rows(g, groups).transpose(0, 2, 1))   # (G, C/G*kh*kw, O/G)
     return grad_t.transpose(0, 2, 1).reshape(weight_shape)
 
 
@@ -114,9 +120,10 @@ def _geometry(options: dict) -> dict:
 
 
 class Conv2d(Function):
-    """out = conv2d(x, w): out[n,o,i,j] = sum_{c,a,b} w[o,c,a,b] xp[n, c', i*sh + a*dh, j*sw + b*dw].
+    """out = conv2d(x, w), a correlation; no bias (the public function adds it).
 
-    x (N, C, H, W), w (O, C/G, kh, kw) -> out (N, O, OH, OW); xp is x zero-padded and
+    out[n,o,i,j] = sum_{c,a,b} w[o,c,a,b] xp[n, c', i*sh + a*dh, j*sw + b*dw]
+    for x (N, C, H, W), w (O, C/G, kh, kw) -> out (N, O, OH, OW); xp is x zero-padded and
     c' = group(o) * C/G + c. As matrices, per group: out = W @ X with W (O/G, C/G*kh*kw)
     the flattened weight and X (C/G*kh*kw, N*OH*OW) the columns (im2col) of x.
 
@@ -160,7 +167,7 @@ class Conv2d(Function):
 
 
 class ConvTranspose2d(Function):
-    """out = conv_transpose2d(g, w): the adjoint of Conv2d in its input, <Conv2d(x, w), g> = <x, out>.
+    """out = conv_transpose2d(g, w): the adjoint of Conv2d in x, <Conv2d(x, w), g> = <x, out>.
 
     g (N, O, OH, OW), w (O, C/G, kh, kw) (the same weight as the convolution) ->
     out (N, C, H, W) with H, W = `out_size`. Each window of the convolution is put back:
@@ -182,9 +189,8 @@ class ConvTranspose2d(Function):
         (top, bottom), (left, right) = padding
         n, o, oh, ow = g.shape
         per_group, kh, kw = w.shape[1:]
-        g_rows = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
         w_rows = w.reshape(groups, o // groups, -1)
-        cols = np.matmul(w_rows.transpose(0, 2, 1), g_rows)     # (G, C/G*kh*kw, N*OH*OW)
+        cols = np.matmul(w_rows.transpose(0, 2, 1), channel_rows(g, groups))  # W^T @ G
         cols = cols.reshape(groups, per_group, kh, kw, n, oh, ow)
         padded = np.zeros((groups * per_group, n, out_size[0] + top + bottom,
                            out_size[1] + left + right), dtype=g.dtype)
@@ -209,11 +215,11 @@ class ConvTranspose2d(Function):
 
 
 class Conv2dWeightGrad(Function):
-    """out = dL/dw of Conv2d: out[o,c,a,b] = sum_{n,i,j} g[n,o,i,j] xp[n, c', i*sh + a*dh, j*sw + b*dw].
+    """out = dL/dw of Conv2d, the correlation of the image x with the output gradient g.
 
-    x (N, C, H, W), g (N, O, OH, OW) -> out (O, C/G, kh, kw) with kh, kw = `kernel_size`:
-    the correlation of the image with the output gradient; per group G @ X^T with X
-    the columns of x. Linear in x and in g:
+    out[o,c,a,b] = sum_{n,i,j} g[n,o,i,j] xp[n, c', i*sh + a*dh, j*sw + b*dw]
+    for x (N, C, H, W), g (N, O, OH, OW) -> out (O, C/G, kh, kw), kh, kw = `kernel_size`;
+    per group G @ X^T with X the columns of x. Linear in x and in g:
 
     VJP: dL/dx = ConvTranspose2d(g, gout)   (N, C, H, W)   (gout plays the weight)
          dL/dg = Conv2d(x, gout)            (N, O, OH, OW)
