@@ -39,6 +39,8 @@ import numpy as np
 
 from . import grad_mode
 
+_NO_OPTIONS = MappingProxyType({})  # shared by option-less nodes: one object less per node
+
 _REGISTRY: dict[str, type[Function]] = {}
 OPS = MappingProxyType(_REGISTRY)
 """Read-only mapping from op name (e.g. ``"mul"``, ``"conv2d"``) to its Function subclass."""
@@ -111,14 +113,14 @@ class Function:
             inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
         ctx = cls.__new__(cls)
         ctx.inputs = inputs
-        ctx.options = options
+        ctx.options = options or _NO_OPTIONS
         ctx._saved = ()
         result = cls.forward(ctx, *[t.data for t in inputs], **options)
         # numpy returns scalars for 0-d results; Tensor.data is always an ndarray
         out = result if type(result) is np.ndarray else np.asarray(result)
         if not grad_mode._enabled or not cls.differentiable:
             return Tensor._from_node(out, None)
-        needs = [t.requires_grad for t in inputs]
+        needs = tuple([t.requires_grad for t in inputs])
         if True not in needs:
             return Tensor._from_node(out, None)
         ctx.needs_input_grad = needs

@@ -45,7 +45,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "requires_grad", "grad", "_ctx", "name", "_hooks", "__weakref__")
-    __array_priority__ = 1000       # so `ndarray + Tensor` calls Tensor.__radd__
+    __array_ufunc__ = None          # `ndarray + Tensor` calls Tensor.__radd__ (numpy defers)
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None) -> None:
@@ -132,6 +132,10 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         return self.data
 
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """`np.asarray(t)` gives the data (no gradient flows through numpy functions)."""
+        return self.data if dtype is None else self.data.astype(dtype)
+
     def tolist(self) -> Any:
         return self.data.tolist()
 
@@ -202,8 +206,11 @@ class Tensor:
         elif not self.requires_grad:
             raise RuntimeError("retain_grad: the tensor does not require grad")
 
-    def register_hook(self, hook: Callable) -> Callable:
-        """Call `hook(grad)` when this tensor's gradient is computed; it may return a new one."""
+    def register_hook(self, hook: Callable) -> RemovableHandle:
+        """Call `hook(grad)` when this tensor's gradient is computed; it may return a new one.
+
+        Returns a handle whose `remove()` unregisters the hook (as torch).
+        """
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that "
                                "does not require grad")
@@ -211,7 +218,7 @@ class Tensor:
         if owner._hooks is None:
             owner._hooks = []
         owner._hooks.append(hook)
-        return hook
+        return RemovableHandle(owner._hooks, hook)
 
     def _accumulate(self, g: Tensor) -> None:
         """Add a gradient into `.grad` (a fresh writable copy the first time)."""
@@ -531,6 +538,17 @@ class Tensor:
                                "where/cat to build a new tensor")
         self.data[_normalize_index(index, self.shape)] = value.data if isinstance(
             value, Tensor) else value
+
+
+class RemovableHandle:
+    """What `register_hook` returns: `handle.remove()` takes the hook out again."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
 
 
 def _scalar_dtype(tensor_dtype: np.dtype, value: Any) -> np.dtype:
