@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
+
 from .ops.conv import Conv2d, ConvTranspose2d
 from .tensor import Tensor
 
@@ -17,9 +19,11 @@ IntOrPair = int | Sequence[int]
 
 def _pair(value: IntOrPair, name: str, op: str, minimum: int) -> tuple:
     """An int or a pair of ints as a pair, each at least `minimum`."""
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                 for v in pair):
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    pair = tuple(int(v) for v in pair)
     if min(pair) < minimum:
         rule = "positive" if minimum == 1 else "non-negative"
         raise ValueError(f"{op}: {name} must be {rule}, got {value!r}")

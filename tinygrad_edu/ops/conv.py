@@ -20,18 +20,22 @@ Shared options: stride (sh, sw), padding ((top, bottom), (left, right)) (zeros),
 dilation (dh, dw), groups. The grid has OH = (H + top + bottom - dh*(kh-1) - 1) // sh + 1
 rows (rows of xp past the last window are not used; the same for columns).
 
-How the numbers are computed (timed in benchmarks/bench_conv.py, float32, N=32,
-32->64 channels, 3x3, 32x32, 2 threads; "vs" = the alternative measured):
+How the numbers are computed. Alternatives were timed on the benchmark layer (float32,
+N=32, 32->64 channels, 3x3, pad 1, 32x32, 2 OpenBLAS threads; benchmarks/bench_conv.py
+times the kept version) and the fastest kept:
 - Images are handled channel-major, (C, N, H, W): the window view of the padded image
-  then copies to the columns matrix (C*kh*kw, N*OH*OW) 2-4x faster than to the
-  pixel-major (N*OH*OW, C*kh*kw), and the GEMM result (O, N*OH*OW) is already the
-  output seen as (N, O, OH, OW) by a transposed view (no copy).
-- Conv2d: one GEMM per group on those columns (12-17 ms vs 18-23 ms for a GEMM per
-  kernel offset). Conv2dWeightGrad: one GEMM of g with the columns.
-- ConvTranspose2d: one GEMM per kernel offset, each product added into the strided
-  window slice of the padded result (16 ms vs 16-19 ms for one big GEMM and then the
-  same adds, whose 9x-sized temporary glibc maps fresh from the OS on every call,
-  and 28+ ms for a full correlation with the flipped kernel).
+  copies to the columns (C*kh*kw, N*OH*OW) in 3-7 ms, vs 23-28 ms for the pixel-major
+  (N*OH*OW, C*kh*kw); and the GEMM result (O, N*OH*OW) is the output (N, O, OH, OW)
+  through a transposed view, with no copy.
+- Conv2d: one GEMM per group on the columns, 12-18 ms; a GEMM per kernel offset on
+  shifted slices took 18-23 ms.
+- ConvTranspose2d: one GEMM to columns (W^T @ G), then col2im as one strided add per
+  kernel offset, 16-19 ms. A GEMM per offset was as fast on an idle machine but twice
+  as slow when other processes used the cores (nine thread hand-offs instead of one);
+  a full correlation of the padded g with the flipped kernel took 28 ms, np.add.at
+  for col2im 5x longer.
+- Conv2dWeightGrad: one GEMM with the columns, 9 ms; building them again from x costs
+  another 4-8 ms, which is why Conv2d hands its columns to its backward.
 """
 from __future__ import annotations
 
@@ -85,9 +89,9 @@ def weight_grad_from_columns(cols: np.ndarray, g: np.ndarray, weight_shape: tupl
                              groups: int) -> np.ndarray:
     """dT/dw = g (G, O/G, N*OH*OW) @ columns^T (G, N*OH*OW, C/G*kh*kw), as (O, C/G, kh, kw).
 
-    Computed as its transpose, columns @ g^T: the same product, but OpenBLAS splits this
-    orientation well across threads; the other one (a 64x288 result from K = 32768) was
-    up to 10x slower when the cores were busy with other work.
+    Computed as its transpose, columns @ g^T: the same product, but OpenBLAS threads this
+    orientation well; the other one (a 64x288 result from K = 32768 in the benchmark)
+    took 2-35x longer whenever other processes were using the cores.
     """
     grad_t = np.matmul(cols, channel_rows(g, groups).transpose(0, 2, 1))   # (G, C/G*kh*kw, O/G)
     return grad_t.transpose(0, 2, 1).reshape(weight_shape)
