@@ -240,6 +240,8 @@ class Module:
         The Parameter objects stay the same, so an optimizer built before still updates
         them. Integer buffers (num_batches_tracked) are left alone, as torch.
         """
+        if dtype == "cpu":                      # torch code moves models to the CPU: a no-op
+            return self
         dtype = to_dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Module.to: only floating point dtypes are accepted, got {dtype}")
@@ -285,31 +287,21 @@ class Module:
         targets = self.state_dict(keep_vars=True)
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]
-        errors = []
-        for key, target in targets.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if array.shape != target.shape:
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{tuple(array.shape)} from checkpoint, the shape in current "
-                              f"model is {tuple(target.shape)}.")
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in unexpected) + ".")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in missing) + ".")
+        arrays = {k: _as_array(state_dict[k]) for k in targets if k in state_dict}
+        errors = [f"size mismatch for {key}: copying a param with shape {array.shape} from "
+                  f"checkpoint, the shape in current model is {tuple(targets[key].shape)}."
+                  for key, array in arrays.items() if array.shape != targets[key].shape]
+        if strict and unexpected:
+            errors.insert(0, "Unexpected key(s) in state_dict: "
+                          + ", ".join(f'"{k}"' for k in unexpected) + ".")
+        if strict and missing:
+            errors.insert(0, "Missing key(s) in state_dict: "
+                          + ", ".join(f'"{k}"' for k in missing) + ".")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
-        for key, target in targets.items():
-            if key in state_dict:
-                value = state_dict[key]
-                array = value.data if isinstance(value, Tensor) else np.asarray(value)
-                target.data = np.array(array, dtype=target.dtype)
+        for key, array in arrays.items():
+            targets[key].data = np.array(array, dtype=targets[key].dtype)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ repr
@@ -324,6 +316,10 @@ class Module:
             return f"{type(self).__name__}({extra})"
         body = "\n  ".join(([extra] if extra else []) + lines)
         return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def _as_array(value: Any) -> np.ndarray:
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
 
 
 def _indent(text: str) -> str:

@@ -129,17 +129,9 @@ class Optimizer:
                     group[key] = tuple(value) if isinstance(value, list) else value
             for index, p in zip(saved["params"], group["params"]):
                 entry = saved_state.get(str(index))
-                if entry is None:
-                    continue
-                for key, value in entry.items():
-                    value = value.data if isinstance(value, Tensor) else value
-                    if isinstance(value, np.ndarray) and value.shape != p.shape and key != "step":
-                        raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter "
-                                         f"{index} has shape {value.shape}, the parameter "
-                                         f"{p.shape}")
-                self.state[p] = {k: np.array(v.data if isinstance(v, Tensor) else v,
-                                             dtype=p.dtype) if _is_array(v) else v
-                                 for k, v in entry.items()}
+                if entry is not None:
+                    self.state[p] = {key: _state_value(value, p, key, name, index)
+                                     for key, value in entry.items()}
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -149,5 +141,13 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-def _is_array(value: Any) -> bool:
-    return isinstance(value, (np.ndarray, Tensor))
+def _state_value(value: Any, param: Tensor, key: str, name: str, index: Any) -> Any:
+    """A saved state entry for `param`: arrays copied in the parameter's dtype and shape."""
+    if isinstance(value, Tensor):
+        value = value.data
+    if not isinstance(value, np.ndarray):
+        return value
+    if value.shape != param.shape:
+        raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {index} has "
+                         f"shape {value.shape}, the parameter {param.shape}")
+    return np.array(value, dtype=param.dtype)
