@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", default=None, help="directory with the IDX files (MNIST)")
     parser.add_argument("--download", action="store_true", help="fetch MNIST if missing")
     parser.add_argument("--epochs", type=int, default=None, help="default: 20 digits, 3 MNIST")
-    parser.add_argument("--batch-size", type=int, default=None, help="default: 64")
+    parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=0.01, help="peak learning rate (one-cycle)")
     parser.add_argument("--shift", type=int, default=None,
                         help="max random shift in pixels (default 1 digits, 2 MNIST)")
@@ -191,7 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=0, help="use only the first N images")
     parser.add_argument("--out", default="train_cnn_out", help="directory for outputs")
-    parser.add_argument("--resume", default=None, help="checkpoint to continue from")
+    parser.add_argument("--resume", default=None,
+                        help="checkpoint to continue an interrupted run from (same options)")
     parser.add_argument("--no-progress", dest="progress", action="store_false")
     parser.add_argument("--no-plots", dest="plots", action="store_false",
                         help="skip the curve and graph pictures")
@@ -202,7 +203,6 @@ def main(argv: list[str] | None = None) -> tuple:
     args = build_parser().parse_args(argv)
     mnist_like = args.dataset != "digits"
     args.epochs = args.epochs or (3 if mnist_like else 20)
-    args.batch_size = args.batch_size or 64
     args.shift = (2 if mnist_like else 1) if args.shift is None else args.shift
     tg.manual_seed(args.seed)
     out = Path(args.out)
@@ -225,6 +225,8 @@ def main(argv: list[str] | None = None) -> tuple:
         optimizer.load_state_dict(checkpoint["optimizer"])
         scheduler.load_state_dict(checkpoint["scheduler"])
         history, first_epoch = checkpoint["history"], checkpoint["epoch"] + 1
+        tg.random.generator().bit_generator.state = checkpoint["random_state"]["shared"]
+        loader.generator.bit_generator.state = checkpoint["random_state"]["loader"]
 
     print(f"{args.dataset}: {len(train_set)} train / {len(test_set)} test images, "
           f"{sum(p.numel() for p in model.parameters())} parameters")
@@ -241,7 +243,9 @@ def main(argv: list[str] | None = None) -> tuple:
         print(f"epoch {epoch}: train loss {loss:.4f}, train acc {train_acc:.2f}%, "
               f"test acc {test_acc:.2f}%")
         tg.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                 "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history},
+                 "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history,
+                 "random_state": {"shared": tg.random.generator().bit_generator.state,
+                                  "loader": loader.generator.bit_generator.state}},
                 checkpoint_path)
     print(f"trained in {time.perf_counter() - start:.1f} s; checkpoint: {checkpoint_path}")
     if args.plots:

@@ -58,9 +58,11 @@ class DataLoader:
     """Iterate over a dataset in batches of Tensors.
 
     `shuffle=True` draws a new permutation every epoch (every `iter()`): from
-    `np.random.default_rng(seed)` created once when `seed` is given, so the sequence of
-    epochs is reproducible on its own; otherwise from `tinygrad_edu.random.generator()`
-    (fixed by `manual_seed`). `drop_last` drops a final incomplete batch.
+    `self.generator = np.random.default_rng(seed)`, created once when `seed` is given, so
+    the sequence of epochs is reproducible on its own (save and restore
+    `generator.bit_generator.state` to resume it); otherwise from
+    `tinygrad_edu.random.generator()` (fixed by `manual_seed`). `drop_last` drops a final
+    incomplete batch.
     """
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
@@ -69,7 +71,7 @@ class DataLoader:
             raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last, self.seed = shuffle, drop_last, seed
-        self._rng = None if seed is None else np.random.default_rng(seed)
+        self.generator = None if seed is None else np.random.default_rng(seed)
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -79,7 +81,7 @@ class DataLoader:
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n)
-        return (self._rng if self._rng is not None else generator()).permutation(n)
+        return (self.generator if self.generator is not None else generator()).permutation(n)
 
     def __iter__(self) -> Iterator[Any]:
         order = self._order()

@@ -55,3 +55,32 @@ def test_random_shift_moves_each_image_by_at_most_one_pixel():
     assert all(np.abs(p - 4).max() <= 1 for p in positions)
     assert len({tuple(p) for p in positions}) == 9                 # all 9 offsets happen
     assert shifted.sum() == 50
+
+
+def test_resume_from_checkpoint_continues_exactly(tmp_path, monkeypatch):
+    """Stop a 2-epoch run after epoch 1, resume it: the same weights as running straight
+    through (model, optimizer, scheduler and both random generators are restored)."""
+    demo = load_demo()
+    options = ["--epochs", "2", "--limit", "192", "--batch-size", "32", "--no-progress",
+               "--no-plots"]
+    straight, _, _ = demo.main(options + ["--out", str(tmp_path / "a")])
+
+    train_epoch, calls = demo.train_epoch, []
+
+    def stop_in_second_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return train_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(demo, "train_epoch", stop_in_second_epoch)
+    try:
+        demo.main(options + ["--out", str(tmp_path / "b")])
+    except KeyboardInterrupt:
+        pass
+    monkeypatch.setattr(demo, "train_epoch", train_epoch)
+    resumed, history, _ = demo.main(options + ["--out", str(tmp_path / "c"), "--resume",
+                                               str(tmp_path / "b" / "checkpoint.npz")])
+    assert len(history["train_loss"]) == 2
+    for a, b in zip(straight.parameters(), resumed.parameters()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
