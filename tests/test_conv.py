@@ -246,7 +246,7 @@ def test_weight_gradient_is_correlation_of_input_with_output_gradient():
 
 
 def test_backward_twice_with_retain_graph_accumulates():
-    """The first backward reuses forward's columns for dL/dw; the second recomputes them."""
+    """Both backwards reuse the columns forward saved for dL/dw."""
     x = t64(randn(1, 2, 5, 5, seed=29), requires_grad=True)
     w = t64(randn(3, 2, 3, 3, seed=30), requires_grad=True)
     loss = (tg.conv2d(x, w, padding=1) ** 2).sum()

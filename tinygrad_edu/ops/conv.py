@@ -139,8 +139,8 @@ class Conv2d(Function):
          dL/dw = Conv2dWeightGrad(x, g)     (O, C/G, kh, kw)
          = G @ X^T per group: the correlation of the input with the output gradient,
          dL/dw[o,c,a,b] = sum_{n,i,j} g[n,o,i,j] xp[n, c', i*sh + a*dh, j*sw + b*dw].
-    Saves x, w. The columns X are kept on the node until its backward and reused for
-    dL/dw when that gradient is not itself differentiated (saves a second im2col).
+    Saves x, w and the columns X: dL/dw reuses them (no second im2col) unless that
+    gradient is itself being differentiated; then it is the Conv2dWeightGrad op.
     """
 
     @staticmethod
@@ -148,23 +148,21 @@ class Conv2d(Function):
         kernel = w.shape[2:]
         grid = grid_size(x.shape[2:], kernel, stride, padding, dilation)
         cols = columns(x, kernel, grid, stride, padding, dilation, groups)
-        ctx.save_for_backward(x, w)
-        ctx.columns = cols
+        ctx.save_for_backward(x, w, cols)
         w_rows = w.reshape(groups, w.shape[0] // groups, -1)
         out = np.matmul(w_rows, cols)                        # (G, O/G, N*OH*OW)
         return out.reshape(w.shape[0], x.shape[0], *grid).transpose(1, 0, 2, 3)
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.saved_tensors
-        cols, ctx.columns = ctx.columns, None          # used at most once, then freed
+        x, w, cols = ctx.saved_tensors
         geometry = _geometry(ctx.options)
         grad_x = grad_w = None
         if ctx.needs_input_grad[0]:
             grad_x = ConvTranspose2d.apply(g, w, **geometry, out_size=x.shape[2:])
         if ctx.needs_input_grad[1]:
-            if cols is not None and not grad_mode.is_grad_enabled():
-                grad_w = weight_grad_from_columns(cols, g.data, w.shape, geometry["groups"])
+            if not grad_mode.is_grad_enabled():
+                grad_w = weight_grad_from_columns(cols.data, g.data, w.shape, geometry["groups"])
             else:
                 grad_w = Conv2dWeightGrad.apply(x, g, **geometry, kernel_size=w.shape[2:])
         return grad_x, grad_w
