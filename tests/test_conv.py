@@ -333,6 +333,17 @@ def test_conv_transpose2d_errors():
         tg.conv_transpose2d(x, w, stride=0)
     with pytest.raises(TypeError, match="conv_transpose2d: padding must be an int or a pair"):
         tg.conv_transpose2d(x, w, padding="same")
+    with pytest.raises(ValueError, match=r"conv_transpose2d: bias must have shape \(2,\)"):
+        tg.conv_transpose2d(x, w, Tensor(np.zeros(4)))
+
+
+def test_arguments_must_be_tensors_and_numpy_integers_are_fine():
+    w = Tensor(np.ones((1, 1, 2, 2)))
+    with pytest.raises(TypeError, match="conv2d: input must be a Tensor, got ndarray"):
+        tg.conv2d(np.ones((1, 1, 3, 3)), w)
+    out = tg.conv2d(Tensor(np.ones((1, 2, 3, 3))), Tensor(np.ones((2, 1, 2, 2))),
+                    stride=np.int64(1), padding=[0, 1], groups=np.int64(2))
+    np.testing.assert_array_equal(out.data[0, :, 0], [[2, 4, 4, 2], [2, 4, 4, 2]])
 
 
 # ---------------------------------------------------------------- torch, when installed

@@ -32,6 +32,9 @@ def _pair(value: IntOrPair, name: str, op: str, minimum: int) -> tuple:
 
 def _check_tensors(op: str, input: Tensor, weight: Tensor, bias: Tensor | None) -> bool:
     """Check ranks and dtypes; True when the input is unbatched (C, H, W)."""
+    for t, role in ((input, "input"), (weight, "weight"), (bias, "bias")):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"{op}: {role} must be a Tensor, got {type(t).__name__}")
     if input.ndim not in (3, 4):
         raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D unbatched input "
                          f"(C, H, W), got shape {input.shape}")
@@ -47,21 +50,23 @@ def _check_tensors(op: str, input: Tensor, weight: Tensor, bias: Tensor | None) 
     return input.ndim == 3
 
 
-def _check_groups(op: str, groups: int, in_channels: int, out_channels: int) -> None:
-    if not isinstance(groups, int) or groups < 1:
+def _check_groups(op: str, groups: int, in_channels: int, out_channels: int) -> int:
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     for what, n in (("input channels", in_channels), ("output channels", out_channels)):
         if n % groups:
             raise ValueError(f"{op}: groups={groups} does not divide the {n} {what}")
+    return int(groups)
 
 
-def _add_bias(op: str, out: Tensor, bias: Tensor | None) -> Tensor:
-    if bias is None:
-        return out
-    if bias.shape != (out.shape[1],):
-        raise ValueError(f"{op}: bias must have shape ({out.shape[1]},) (one per output "
+def _check_bias(op: str, bias: Tensor | None, out_channels: int) -> None:
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"{op}: bias must have shape ({out_channels},) (one per output "
                          f"channel), got {bias.shape}")
-    return out + bias.reshape(-1, 1, 1)
+
+
+def _add_bias(out: Tensor, bias: Tensor | None) -> Tensor:
+    return out if bias is None else out + bias.reshape(-1, 1, 1)
 
 
 def _same_padding(kernel: tuple, dilation: tuple) -> tuple:
@@ -102,7 +107,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
                              f"got {padding!r}")
     else:
         pads = tuple((p, p) for p in _pair(padding, "padding", op, 0))
-    _check_groups(op, groups, x.shape[1], weight.shape[0])
+    groups = _check_groups(op, groups, x.shape[1], weight.shape[0])
     if x.shape[1] != weight.shape[1] * groups:
         per_group = f" ({weight.shape[1]} per group x {groups} groups)" if groups > 1 else ""
         raise ValueError(f"{op}: input has {x.shape[1]} channels but weight expects "
@@ -114,9 +119,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
         raise ValueError(f"{op}: kernel {kernel[0]}x{kernel[1]} (dilated to "
                          f"{spans[0]}x{spans[1]}) is larger than the padded input "
                          f"{padded[0]}x{padded[1]} (input {input.shape})")
+    _check_bias(op, bias, weight.shape[0])
     out = Conv2d.apply(x, weight, stride=stride, padding=pads, dilation=dilation,
                        groups=groups)
-    out = _add_bias(op, out, bias)
+    out = _add_bias(out, bias)
     return out.squeeze(0) if unbatched else out
 
 
@@ -141,7 +147,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     dilation = _pair(dilation, "dilation", op, 1)
     pads = _pair(padding, "padding", op, 0)
     extra = _pair(output_padding, "output_padding", op, 0)
-    _check_groups(op, groups, weight.shape[0], weight.shape[1] * groups)
+    groups = _check_groups(op, groups, weight.shape[0], weight.shape[1] * groups)
     if x.shape[1] != weight.shape[0]:
         raise ValueError(f"{op}: input has {x.shape[1]} channels but weight expects "
                          f"{weight.shape[0]}; input {input.shape}, weight {weight.shape}")
@@ -151,13 +157,14 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     out_size = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 + e
                      for n, s, p, d, k, e in zip(x.shape[2:], stride, pads, dilation, kernel,
                                                  extra))
+    _check_bias(op, bias, weight.shape[1] * groups)
     if min(out_size) < 1:
         raise ValueError(f"{op}: the output size {out_size} would be empty (input "
                          f"{input.shape}, kernel {kernel}, padding {pads})")
     geometry = dict(stride=stride, padding=tuple((p, p) for p in pads), dilation=dilation,
                     groups=groups)
     out = ConvTranspose2d.apply(x, weight, **geometry, out_size=out_size)
-    out = _add_bias(op, out, bias)
+    out = _add_bias(out, bias)
     return out.squeeze(0) if unbatched else out
 
 

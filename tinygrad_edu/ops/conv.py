@@ -161,9 +161,9 @@ class Conv2d(Function):
         if ctx.needs_input_grad[0]:
             grad_x = ConvTranspose2d.apply(g, w, **geometry, out_size=x.shape[2:])
         if ctx.needs_input_grad[1]:
-            if not grad_mode.is_grad_enabled():
+            if not grad_mode.is_grad_enabled():       # a plain gradient: reuse the columns
                 grad_w = weight_grad_from_columns(cols.data, g.data, w.shape, geometry["groups"])
-            else:
+            else:                                       # create_graph: a recorded op
                 grad_w = Conv2dWeightGrad.apply(x, g, **geometry, kernel_size=w.shape[2:])
         return grad_x, grad_w
 
