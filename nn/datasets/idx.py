@@ -136,7 +136,7 @@ def _load(name: str, dataset_dir: str, mirrors: tuple, checksums: dict,
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise ValueError(f"{name}: images of shape {images.shape} do not match labels of "
                          f"shape {labels.shape}")
-    return TensorDataset((images[:, None] / np.float32(255)).astype(np.float32),
+    return TensorDataset((images[:, None] / np.float32(255)).astype(np.float32, copy=False),
                          labels.astype(np.int64))
 
 
