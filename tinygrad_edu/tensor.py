@@ -277,7 +277,7 @@ class Tensor:
                 raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
                                  "together (numpy rules: trailing axes must match or be 1)") from None
         if a.dtype != b.dtype or (true_divide and a.dtype.kind != "f"):
-            dtype = promote(a.dtype, b.dtype)
+            dtype = _result_dtype(a, b)
             if true_divide and dtype.kind != "f":
                 dtype = np.dtype(np.float32)
             a, b = a._cast_for(dtype), b._cast_for(dtype)
@@ -538,6 +538,18 @@ class Tensor:
                                "where/cat to build a new tensor")
         self.data[_normalize_index(index, self.shape)] = value.data if isinstance(
             value, Tensor) else value
+
+
+def _result_dtype(a: Tensor, b: Tensor) -> np.dtype:
+    """torch's promotion, including: a 0-d tensor next to a dimensioned one of the same
+    category (float, integer, bool) does not widen it (float32 (3,) + float64 () is float32)."""
+    if (a.ndim == 0) != (b.ndim == 0) and _category(a.dtype) == _category(b.dtype):
+        return b.dtype if a.ndim == 0 else a.dtype
+    return promote(a.dtype, b.dtype)
+
+
+def _category(dtype: np.dtype) -> str:
+    return "i" if dtype.kind == "u" else dtype.kind
 
 
 class RemovableHandle:
