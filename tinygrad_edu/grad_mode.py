@@ -1,4 +1,8 @@
-"""Grad mode: whether ops are recorded (`no_grad`, `enable_grad`, `is_grad_enabled`)."""
+"""Grad mode: whether ops are recorded (`no_grad`, `enable_grad`, `is_grad_enabled`).
+
+Unlike torch, the mode is one switch for the whole process, not one per thread: a
+`no_grad()` block in one thread also stops recording in the others.
+"""
 from __future__ import annotations
 
 import functools
