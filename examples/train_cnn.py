@@ -83,7 +83,7 @@ def load_data(args: argparse.Namespace) -> tuple:
     return train, test
 
 
-def accuracy(model: nn.Module, dataset: nn.data.TensorDataset, batch_size: int = 500) -> float:
+def accuracy(model: nn.Module, dataset: nn.data.TensorDataset, batch_size: int = 256) -> float:
     """Percentage of correct predictions (eval mode, no graph)."""
     model.eval()
     correct = 0
@@ -142,7 +142,7 @@ def save_curves(history: dict, path: Path) -> None:
                  history["step_loss"], lw=0.6, alpha=0.6, label="per step")
     epochs = np.arange(1, len(history["train_loss"]) + 1)
     ax_loss.plot(epochs, history["train_loss"], "o-", label="epoch mean")
-    ax_loss.set(xlabel="epoch", ylabel="train loss", title="loss")
+    ax_loss.set(xlabel="epoch", ylabel="train loss", title="loss (with label smoothing)")
     ax_loss.legend()
     ax_acc.plot(epochs, history["train_acc"], "o-", label="train")
     ax_acc.plot(epochs, history["test_acc"], "o-", label="test")
