@@ -17,7 +17,6 @@ import sys
 import numpy as np
 
 import nn
-import tinygrad_edu as tg
 
 TOLERANCE = 1e-6
 

@@ -1,6 +1,6 @@
 """Train a LeNet-style CNN with `nn`, `loss.backward()` and `nn.optim` -- the main demo.
 
-    python examples/train_cnn.py                          # embedded 8x8 digits, ~30 s
+    python examples/train_cnn.py                          # embedded 8x8 digits, ~20 s
     python examples/train_cnn.py --dataset mnist --data DIR   # MNIST IDX files in DIR
     python examples/train_cnn.py --dataset mnist --download   # fetch MNIST into the cache
 
@@ -25,7 +25,6 @@ import numpy as np
 
 import nn
 import tinygrad_edu as tg
-from nn import functional as F
 
 
 class LeNet(nn.Module):

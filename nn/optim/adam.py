@@ -15,7 +15,8 @@ class Adam(Optimizer):
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g**2
         m_hat = m / (1 - beta1**t)                   (bias corrections: m, v start at 0)
-        v_hat = v / (1 - beta2**t)   [amsgrad: v_max = max(v_max, v), v_hat = v_max / (1 - beta2**t)]
+        v_hat = v / (1 - beta2**t)
+                (amsgrad: v_max = max(v_max, v),  v_hat = v_max / (1 - beta2**t))
         p = p - lr * m_hat / (sqrt(v_hat) + eps)
     """
 
