@@ -29,7 +29,8 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group: dict) -> None:
-        """Add a group of parameters with its own options (missing ones from the defaults)."""
+        """Add a group of parameters with its own options (missing ones from the defaults).
+        Other keys (e.g. a "name" for logging) are kept as they are, as in torch."""
         name = type(self).__name__
         group = dict(group)
         params = group.get("params")
@@ -47,11 +48,6 @@ class Optimizer:
         if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
             raise ValueError(f"{name}: some parameters appear in more than one parameter group "
                              "(or twice in one)")
-        unknown = set(group) - set(self.defaults) - {"params", "initial_lr", "max_lr", "min_lr",
-                                                     "max_momentum", "base_momentum"}
-        if unknown:
-            raise TypeError(f"{name}: unknown option(s) {sorted(unknown)} in a parameter group; "
-                            f"known: {sorted(self.defaults)}")
         group["params"] = params
         for key, value in self.defaults.items():
             group.setdefault(key, value)
