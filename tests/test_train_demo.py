@@ -84,3 +84,22 @@ def test_resume_from_checkpoint_continues_exactly(tmp_path, monkeypatch):
     assert len(history["train_loss"]) == 2
     for a, b in zip(straight.parameters(), resumed.parameters()):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_curve_picture_and_graph_guard(tmp_path, capsys, monkeypatch):
+    demo = load_demo()
+    history = {"train_loss": [2.0, 1.0], "train_acc": [50.0, 80.0], "test_acc": [60.0, 85.0],
+               "step_loss": [2.3, 1.9, 1.2, 0.9], "steps_per_epoch": 2}
+    try:
+        import matplotlib  # noqa: F401
+        demo.save_curves(history, tmp_path / "curves.png")
+        assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    except ImportError:
+        demo.save_curves(history, tmp_path / "curves.png")
+        assert "matplotlib is not installed" in capsys.readouterr().out
+    monkeypatch.setattr(demo.shutil, "which", lambda name: None)
+    model, test_set = demo.LeNet(8), nn.datasets.digits("test")
+    demo.render_graph(model, test_set, nn.CrossEntropyLoss(), tmp_path / "graph.svg")
+    printed = capsys.readouterr().out
+    assert "Graphviz" in printed or "viz is not available" in printed
+    assert not (tmp_path / "graph.svg").exists()
