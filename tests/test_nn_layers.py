@@ -171,6 +171,8 @@ def copy_weights(ours: nn.Module, theirs) -> None:
     lambda m: m.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2),
     lambda m: m.MaxPool2d(3, stride=2, padding=1),
     lambda m: m.AvgPool2d(2),
+    lambda m: m.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    lambda m: m.AvgPool2d(2, divisor_override=3),
     lambda m: m.Sequential(m.LeakyReLU(0.2), m.Sigmoid(), m.Tanh(), m.ReLU()),
     lambda m: m.Softmax(dim=1),
     lambda m: m.LogSoftmax(dim=-1),
