@@ -137,3 +137,11 @@ def test_grad_flow_without_matplotlib_prints_the_table(tmp_path, monkeypatch, ca
     out = capsys.readouterr().out
     assert str(flow) in out and "install matplotlib" in out
     assert not (tmp_path / "flow.png").exists()
+
+
+@needs_dot
+def test_subsampled_heatmap_renders(tmp_path):
+    """A tensor too big for its cells gets a note row under the heatmap; dot must accept it."""
+    x = tg.randn(2, 40, requires_grad=True)
+    path = viz.render((x * 2).sum(), str(tmp_path / "big.svg"))
+    assert "showing columns 1 in 3" in open(path).read()

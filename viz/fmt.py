@@ -100,7 +100,9 @@ def maps(a: np.ndarray) -> tuple[list[list[np.ndarray]], str]:
     step_h, step_w = -(-h // MAX_CELLS), -(-w // MAX_CELLS)
     if step_h > 1 or step_w > 1:
         grid = [[m[::step_h, ::step_w] for m in row] for row in grid]
-        notes.append(f"every {step_h}th row, {step_w}th column")
+        kept = [f"{axis} 1 in {step}" for axis, step in (("rows", step_h), ("columns", step_w))
+                if step > 1]
+        notes.append("showing " + ", ".join(kept))
     return grid, "; ".join(notes)
 
 
@@ -114,11 +116,11 @@ def heatmap(a: np.ndarray, numbers: bool) -> str:
     for row in grid:
         cells = "".join(f"<TD>{_map_table(m, scale, numbers)}</TD>" for m in row)
         outer.append(f"<TR>{cells}</TR>")
-    table = ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="0">'
-             + "".join(outer) + "</TABLE>")
-    if note:
-        table += f'<BR/><FONT POINT-SIZE="8">{escape(note)}</FONT>'
-    return table
+    if note:   # Graphviz allows no text after a nested table in a cell: the note is a row
+        outer.append(f'<TR><TD COLSPAN="{len(grid[0])}"><FONT POINT-SIZE="8">'
+                     f'{escape(note)}</FONT></TD></TR>')
+    return ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="0">'
+            + "".join(outer) + "</TABLE>")
 
 
 def _map_table(m: np.ndarray, scale: float, numbers: bool) -> str:
