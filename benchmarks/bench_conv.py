@@ -1,9 +1,14 @@
-"""One conv layer, forward + backward: N=32, 32->64 channels, 3x3, padding 1, 32x32, float32.
+"""One conv layer with bias, forward + backward: N=32, 32->64 channels, 3x3, pad 1, 32x32, float32.
 
 Prints median ms per step (forward, backward, total) and minor page faults per step.
 With PyTorch importable the same layer runs in PyTorch interleaved with ours in this
 process, with numpy's BLAS thread count, and the ratio ours/torch is printed (the
 machines here are shared and noisy: compare ratios, not absolute times).
+
+Interleaved in blocks: each round runs, per library, a 0.3 s pause, one untimed step
+and 3 timed ones. Alternating single steps would time torch next to OpenBLAS's worker
+threads, which keep spinning for up to ~0.1 s after a GEMM: measured that way torch
+was 2x slower than alone (with OPENBLAS_THREAD_TIMEOUT=4 or the pause it was not).
 
 Then the glibc malloc question of issue 3: the script runs itself again in fresh
 processes, alternately with the default allocator settings and with
@@ -11,7 +16,7 @@ MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ raised (big temporaries are then
 reused instead of being returned to the OS and page-faulted back in on every step),
 and prints the medians of both.
 
-    python benchmarks/bench_conv.py [--steps 30] [--rounds 3] [--no-malloc]
+    python benchmarks/bench_conv.py [--rounds 10] [--processes 3] [--no-malloc]
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ import numpy as np
 import tinygrad_edu as tg
 
 N, C_IN, C_OUT, SIZE, KERNEL, PAD = 32, 32, 64, 32, 3, 1
+BLOCK, PAUSE = 3, 0.3
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 32)}
 
 
@@ -46,7 +52,7 @@ def make_ours(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray):
     grad = tg.Tensor(g)
 
     def forward():
-        inp = tg.Tensor(x, requires_grad=True)
+        inp = tg.from_numpy(x).requires_grad_(True)      # no copy, as torch.from_numpy
         return inp, tg.conv2d(inp, weight, bias, padding=PAD)
 
     def backward(state):
@@ -78,7 +84,7 @@ def minor_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
-def run(steps: int) -> dict:
+def run(rounds: int) -> dict:
     """Interleaved timing; returns {name: {"forward", "backward", "total", "faults"}} medians."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((N, C_IN, SIZE, SIZE), dtype=np.float32)
@@ -98,15 +104,17 @@ def run(steps: int) -> dict:
         for mine, reference in zip(ours, theirs):
             np.testing.assert_allclose(mine, reference, rtol=2e-3, atol=2e-3)
     samples = {name: {"forward": [], "backward": [], "faults": []} for name in layers}
-    for step in range(steps + 3):            # 3 warm-up steps, then interleaved
+    for _ in range(rounds):                  # interleaved blocks: both see the same load
         for name, (forward, backward) in layers.items():
-            faults, start = minor_faults(), time.perf_counter()
-            state = forward()
-            middle = time.perf_counter()
-            backward(state)
-            end = time.perf_counter()
-            del state
-            if step >= 3:
+            time.sleep(PAUSE)
+            backward(forward())              # untimed: wakes this library's threads
+            for _ in range(BLOCK):
+                faults, start = minor_faults(), time.perf_counter()
+                state = forward()
+                middle = time.perf_counter()
+                backward(state)
+                end = time.perf_counter()
+                del state
                 samples[name]["forward"].append(middle - start)
                 samples[name]["backward"].append(end - middle)
                 samples[name]["faults"].append(minor_faults() - faults)
@@ -132,20 +140,20 @@ def report(result: dict, title: str) -> None:
               f"{result['ours']['total'] / result['torch']['total']:.2f}x")
 
 
-def malloc_comparison(steps: int, rounds: int) -> None:
+def malloc_comparison(rounds: int, processes: int) -> None:
     """Fresh processes, alternating default and raised malloc thresholds."""
     runs: dict[str, list[dict]] = {"default": [], "raised": []}
-    for _ in range(rounds):
+    for _ in range(processes):
         for label in runs:
             env = dict(os.environ)
             for key in MALLOC_ENV:
                 env.pop(key, None)
             if label == "raised":
                 env.update(MALLOC_ENV)
-            out = subprocess.run([sys.executable, __file__, "--steps", str(steps), "--json"],
+            out = subprocess.run([sys.executable, __file__, "--rounds", str(rounds), "--json"],
                                  env=env, capture_output=True, text=True, check=True)
             runs[label].append(json.loads(out.stdout))
-    print(f"\nglibc malloc, {rounds} fresh processes each, medians over processes "
+    print(f"\nglibc malloc, {processes} fresh processes each, medians over processes "
           f"(raised = {' '.join(f'{k}={v}' for k, v in MALLOC_ENV.items())}):")
     for label, results in runs.items():
         ours = np.median([r["ours"]["total"] for r in results])
@@ -160,20 +168,20 @@ def malloc_comparison(steps: int, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=3, help="processes per malloc setting")
+    parser.add_argument("--rounds", type=int, default=10, help=f"rounds of {BLOCK} steps each")
+    parser.add_argument("--processes", type=int, default=3, help="per malloc setting")
     parser.add_argument("--no-malloc", action="store_true", help="skip the malloc comparison")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    result = run(args.steps)
+    result = run(args.rounds)
     if args.json:
         print(json.dumps(result))
         return
     report(result, f"conv2d layer N={N}, {C_IN}->{C_OUT}, {KERNEL}x{KERNEL}, pad {PAD}, "
-                   f"{SIZE}x{SIZE}, float32, bias; median of {args.steps} steps "
+                   f"{SIZE}x{SIZE}, float32, bias; median of {args.rounds * BLOCK} steps "
                    "(this process's malloc settings):")
     if not args.no_malloc:
-        malloc_comparison(args.steps, args.rounds)
+        malloc_comparison(args.rounds, args.processes)
 
 
 if __name__ == "__main__":
