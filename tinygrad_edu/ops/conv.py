@@ -21,21 +21,21 @@ dilation (dh, dw), groups. The grid has OH = (H + top + bottom - dh*(kh-1) - 1) 
 rows (rows of xp past the last window are not used; the same for columns).
 
 How the numbers are computed. Alternatives were timed on the benchmark layer (float32,
-N=32, 32->64 channels, 3x3, pad 1, 32x32, 2 OpenBLAS threads; benchmarks/bench_conv.py
-times the kept version) and the fastest kept:
+N=32, 32->64 channels, 3x3, pad 1, 32x32, 2 OpenBLAS threads, default malloc; the
+kept versions are timed against torch in benchmarks/bench_conv.py), fastest kept:
 - Images are handled channel-major, (C, N, H, W): the window view of the padded image
   copies to the columns (C*kh*kw, N*OH*OW) in 3-7 ms, vs 23-28 ms for the pixel-major
   (N*OH*OW, C*kh*kw); and the GEMM result (O, N*OH*OW) is the output (N, O, OH, OW)
   through a transposed view, with no copy.
-- Conv2d: one GEMM per group on the columns, 12-18 ms; a GEMM per kernel offset on
-  shifted slices took 18-23 ms.
+- Conv2d: the columns and one GEMM per group, 18 ms; a GEMM per kernel offset on
+  shifted slices took 25 ms, pixel-major columns and one GEMM 40 ms.
 - ConvTranspose2d: one GEMM to columns (W^T @ G), then col2im as one strided add per
-  kernel offset, 16-19 ms. A GEMM per offset was as fast on an idle machine but twice
-  as slow when other processes used the cores (nine thread hand-offs instead of one);
-  a full correlation of the padded g with the flipped kernel took 28 ms, np.add.at
-  for col2im 5x longer.
-- Conv2dWeightGrad: one GEMM with the columns, 9 ms; building them again from x costs
-  another 4-8 ms, which is why Conv2d hands its columns to its backward.
+  kernel offset, 20-22 ms. A GEMM per offset was as fast on an idle machine but 2-3x
+  slower whenever other processes used the cores (nine thread hand-offs instead of
+  one); a full correlation of the padded g with the flipped kernel took 26 ms, and
+  np.add.at for col2im 9x longer.
+- Conv2dWeightGrad: one GEMM with the columns, 8 ms; 16 ms when they are built again
+  from x, which is why Conv2d saves its columns for its backward.
 """
 from __future__ import annotations
 
