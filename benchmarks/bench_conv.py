@@ -7,8 +7,8 @@ machines here are shared and noisy: compare ratios, not absolute times).
 
 Interleaved in blocks: each round runs, per library, a 0.3 s pause, one untimed step
 and 3 timed ones. Alternating single steps would time torch next to OpenBLAS's worker
-threads, which keep spinning for up to ~0.1 s after a GEMM: measured that way torch
-was 2x slower than alone (with OPENBLAS_THREAD_TIMEOUT=4 or the pause it was not).
+threads, which keep busy-waiting for a while after each GEMM: measured that way torch
+was 2-3x slower than alone (with OPENBLAS_THREAD_TIMEOUT=4, or the pause, it was not).
 
 Then the glibc malloc question of issue 3: the script runs itself again in fresh
 processes, alternately with the default allocator settings and with
