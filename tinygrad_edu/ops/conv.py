@@ -89,9 +89,9 @@ def weight_grad_from_columns(cols: np.ndarray, g: np.ndarray, weight_shape: tupl
                              groups: int) -> np.ndarray:
     """dT/dw = g (G, O/G, N*OH*OW) @ columns^T (G, N*OH*OW, C/G*kh*kw), as (O, C/G, kh, kw).
 
-    Computed as its transpose, columns @ g^T: the same product, but OpenBLAS threads this
-    orientation well; the other one (a 64x288 result from K = 32768 in the benchmark)
-    took 2-35x longer whenever other processes were using the cores.
+    Computed as its transpose, columns @ g^T: the same product, equally fast on an idle
+    machine, but the other orientation (a 64x288 result from K = 32768 in the benchmark)
+    took 1.5-35x longer in OpenBLAS whenever other processes were using the cores.
     """
     grad_t = np.matmul(cols, channel_rows(g, groups).transpose(0, 2, 1))   # (G, C/G*kh*kw, O/G)
     return grad_t.transpose(0, 2, 1).reshape(weight_shape)
