@@ -6,8 +6,8 @@ with `VJP:` (see tinygrad_edu/ops/elementwise.py), e.g.
     out = a * b.   VJP: dL/da = g * b,  dL/db = g * a.   Saves a, b.
 
 `vjp_rules` reads that part up to `Saves` or a blank line and splits it into one
-rule per input: each `dL/dx = ...` runs to the next `dL/d... =` or the end of its
-sentence, and a restatement of the same input's rule (`dL/dw[o,c,a,b] = ...`) is
+rule per input: each `dL/dx = ...` runs to the next `dL/d... =`, the end of its
+sentence or a gap of three spaces (which sets off a shape or a remark), and a restatement of the same input's rule (`dL/dw[o,c,a,b] = ...`) is
 joined to it. An op
 without such a part (a user's op, say) simply has no rules: nothing here raises.
 """
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 _RULE_START = re.compile(r"dL/d(\w+)[^\s=]*\s*=")
+_GAP = re.compile(r"[ ]{3,}")
 _SENTENCE_END = re.compile(r"(?<!i\.e)(?<!e\.g)\.(?=\s|$)")
 _VJP_PART = re.compile(r"\bVJP:(.*?)(?:\bSaves\b|\n\s*\n|$)", re.S)
 MAX_OPTION_CHARS = 24
@@ -39,9 +40,9 @@ def vjp_rules(op_class: type) -> tuple[str, ...]:
     names = [m.group(1) for m in found] or [None]
     rules: list[str] = []
     for k, (begin, end) in enumerate(zip(starts, starts[1:] + [len(text)])):
-        rule = text[begin:end]
+        rule = _GAP.split(text[begin:end])[0]      # a wide gap sets off a shape or a note
         stop = _SENTENCE_END.search(rule)
-        rule = " ".join(rule[:stop.start() if stop else len(rule)].split()).rstrip(",; ")
+        rule = " ".join(rule[:stop.start() if stop else len(rule)].split()).rstrip(",;: ")
         if rule and k > 0 and names[k] == names[k - 1]:
             rules[-1] += "; " + rule          # dL/dw = ..., restated as dL/dw[o,c,a,b] = ...
         elif rule:
