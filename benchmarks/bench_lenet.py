@@ -9,7 +9,12 @@ this process, with the same thread count, and the ratio ours/torch is printed.
 Peak memory: the script runs itself again in a fresh process that never imports torch
 and prints that process's peak resident set size (ru_maxrss) after the steps.
 
-    python benchmarks/bench_lenet.py [--steps 40] [--threads N]
+    python benchmarks/bench_lenet.py [--steps 40] [--threads N] [--default-malloc]
+
+Like the demo, it calls `tinygrad_edu.tune_malloc()` (the whole process, torch included,
+then reuses freed memory instead of page-faulting it in again every step) unless
+`--default-malloc` is given. OpenBLAS's idle threads are told to sleep after 4 ms
+(OPENBLAS_THREAD_TIMEOUT) so that they do not spin on the cores torch's next step needs.
 """
 from __future__ import annotations
 
@@ -22,10 +27,12 @@ import subprocess
 import sys
 import time
 
-import numpy as np
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")   # before numpy loads OpenBLAS
 
-import nn
-import tinygrad_edu as tg
+import numpy as np  # noqa: E402
+
+import nn  # noqa: E402
+import tinygrad_edu as tg  # noqa: E402
 
 BATCH = 64
 
@@ -107,8 +114,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--default-malloc", action="store_true",
+                        help="do not call tinygrad_edu.tune_malloc()")
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    tuned = not args.default_malloc and tg.tune_malloc()
     try:
         from threadpoolctl import threadpool_limits
         threadpool_limits(args.threads, user_api="blas")
@@ -135,7 +145,7 @@ def main() -> None:
             if t_torch is not None:
                 torch_ms.append(t_torch)
     print(f"LeNet-5 train step, batch {BATCH}, float32, {args.threads} thread(s), "
-          f"median of {args.steps}:")
+          f"median of {args.steps}, malloc {'tuned' if tuned else 'default'}:")
     print(f"  ours:  {statistics.median(ours_ms):7.2f} ms")
     if torch_ms:
         print(f"  torch: {statistics.median(torch_ms):7.2f} ms   (PyTorch {torch.__version__})")
@@ -143,8 +153,9 @@ def main() -> None:
               f"   (per-step ratios: median "
               f"{statistics.median(a / b for a, b in zip(ours_ms, torch_ms)):.2f}x)")
     child = subprocess.run([sys.executable, __file__, "--memory-child", "--steps", "20",
-                            "--threads", str(args.threads)], capture_output=True, text=True,
-                           check=True)
+                            "--threads", str(args.threads)]
+                           + (["--default-malloc"] if args.default_malloc else []),
+                           capture_output=True, text=True, check=True)
     peak = json.loads(child.stdout.strip().splitlines()[-1])["peak_rss_mb"]
     print(f"  peak RSS of a process running only our steps: {peak:.0f} MB")
 

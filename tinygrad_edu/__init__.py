@@ -29,6 +29,7 @@ from .dtypes import bool_, double, float32, float64, int32, int64, long
 from .function import OPS, Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .memory import tune_malloc
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor
