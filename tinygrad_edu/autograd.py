@@ -119,8 +119,9 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             for t, gi, needed in zip(node.inputs, _vjp(node, g), node.needs_input_grad):
                 if needed and gi is not None:
                     if not isinstance(gi, Tensor):
-                        gi = Tensor(gi, dtype=t.dtype)
-                    gi = unbroadcast(gi, t.shape, node.name)
+                        gi = Tensor._from_node(np.asarray(gi, dtype=t.dtype), None)
+                    if gi.data.shape != t.data.shape:
+                        gi = unbroadcast(gi, t.shape, node.name)
                     send(t, gi)
                 else:
                     gi = None

@@ -109,8 +109,10 @@ class Function:
     def apply(cls, *inputs: Any, **options: Any):
         """Run the op on Tensors (numbers are wrapped) and record the node if needed."""
         Tensor = tensor.Tensor
-        if not all(isinstance(x, Tensor) for x in inputs):
-            inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+                break
         ctx = cls.__new__(cls)
         ctx.inputs = inputs
         ctx.options = options or _NO_OPTIONS
@@ -118,16 +120,18 @@ class Function:
         result = cls.forward(ctx, *[t.data for t in inputs], **options)
         # numpy returns scalars for 0-d results; Tensor.data is always an ndarray
         out = result if type(result) is np.ndarray else np.asarray(result)
-        if not grad_mode._enabled or not cls.differentiable:
+        if not (grad_mode._enabled and cls.differentiable):
             return Tensor._from_node(out, None)
         needs = tuple([t.requires_grad for t in inputs])
         if True not in needs:
             return Tensor._from_node(out, None)
         ctx.needs_input_grad = needs
         ctx._out = None
-        if any(arr is result for arr in ctx._saved):     # the op saved its own output
-            ctx._out = out
-            ctx._saved = tuple(out if arr is result else arr for arr in ctx._saved)
+        for arr in ctx._saved:
+            if arr is result:                     # the op saved its own output
+                ctx._out = out
+                ctx._saved = tuple(out if a is result else a for a in ctx._saved)
+                break
         ctx._freed = False
         ctx._hooks = None
         ctx._retained = None
