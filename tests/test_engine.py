@@ -593,3 +593,20 @@ def test_registry_and_hooks_do_not_keep_tensors_alive():
     ref = weakref.ref(x)
     del x
     assert ref() is None
+
+
+def test_grads_are_writeable_arrays_of_their_own():
+    """.grad never aliases another .grad, the user's gradient or a read-only broadcast view."""
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()                      # Add's VJP hands the same g to both
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    x = Tensor(np.ones((3, 4)), requires_grad=True)
+    x.sum().backward()                            # Sum's VJP is a stride-0 broadcast view
+    assert x.grad.data.flags.writeable and x.grad.data.flags.owndata
+    seed = np.ones(2)
+    a.grad = None
+    a.backward(seed)
+    assert not np.shares_memory(a.grad.data, seed)
+    a.grad.data[0] = 7.0
+    assert seed[0] == 1.0 and b.grad.data[0] == 1.0

@@ -88,6 +88,16 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             return total + g
         return Tensor._from_node(np.asarray(total.data + g.data), None)
 
+    stored: set = set()   # ids of the arrays already put into some .grad
+
+    def store(t, g):
+        # .grad gets its own array: a copy unless this one is fresh and nobody else holds it
+        # (Add's VJP hands the same g to both inputs; views share their base's memory)
+        arr = g.data
+        shared = id(arr) in stored or not (arr.flags.owndata and arr.flags.writeable)
+        stored.add(id(arr))
+        t._accumulate(g, copy=shared)
+
     def send(t, g):
         if t._ctx is None:
             entry = leaf_grads.get(id(t))
@@ -114,7 +124,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             elif inputs is None and node._retained is not None:
                 retained = node._retained()
                 if retained is not None:
-                    retained._accumulate(g)
+                    store(retained, g)
             contributions = []
             for t, gi, needed in zip(node.inputs, _vjp(node, g), node.needs_input_grad):
                 if needed and gi is not None:
@@ -135,7 +145,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             for hook in t._hooks or ():
                 g = _hooked(hook, g)
             if inputs is None:
-                t._accumulate(g)
+                store(t, g)
             else:
                 results[id(t)] = g
     if inputs is None:

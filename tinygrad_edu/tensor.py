@@ -220,11 +220,14 @@ class Tensor:
         owner._hooks.append(hook)
         return RemovableHandle(owner._hooks, hook)
 
-    def _accumulate(self, g: Tensor) -> None:
-        """Add a gradient into `.grad` (a fresh writable copy the first time)."""
-        if not g.requires_grad:
-            g = Tensor._from_node(np.array(g.data, dtype=self.dtype), None)
-        self.grad = g if self.grad is None else self.grad + g
+    def _accumulate(self, g: Tensor, copy: bool = True) -> None:
+        """Add a gradient into `.grad` (the first time as is, or copied when it is shared)."""
+        if self.grad is not None:
+            self.grad = self.grad + g
+        elif g.requires_grad or not copy:    # a graph of the gradient, or an array of its own
+            self.grad = g
+        else:
+            self.grad = Tensor._from_node(np.array(g.data, dtype=self.dtype), None)
 
     # ------------------------------------------------------------------ dtype
     def to(self, dtype: Any) -> Tensor:
