@@ -20,6 +20,7 @@ import numpy as np
 from . import grad_mode
 from .function import Function
 from .ops.reduce import SumTo
+from .shapes import broadcast_shapes
 
 
 def topological_order(roots: Iterable) -> list[Function]:
@@ -50,7 +51,7 @@ def unbroadcast(grad, shape: tuple, op_name: str):
     if grad.shape == shape:
         return grad
     try:
-        np.broadcast_shapes(grad.shape, shape)
+        broadcast_shapes(grad.shape, shape)
     except ValueError:
         raise RuntimeError(f"{op_name}: backward returned a gradient of shape {grad.shape} "
                            f"for an input of shape {shape}") from None

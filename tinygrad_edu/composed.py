@@ -5,6 +5,7 @@ Nothing here has a backward of its own. Each function is also a Tensor method
 """
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from typing import Any, Sequence
 
@@ -18,7 +19,7 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
 def _count(x: Tensor, axes: tuple) -> int:
-    return int(np.prod([x.shape[i] for i in axes]))
+    return math.prod(x.shape[i] for i in axes)
 
 
 def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:

@@ -8,6 +8,7 @@ shows what is built from what.
 """
 from __future__ import annotations
 
+import math
 import weakref
 from typing import Any, Callable, Sequence
 
@@ -17,6 +18,7 @@ from . import autograd, grad_mode
 from .dtypes import promote, to_dtype
 from .ops import elementwise as ew
 from .ops import linalg, movement, reduce
+from .shapes import broadcast_shapes
 
 Number = (int, float, bool, np.number, np.bool_)
 
@@ -275,7 +277,7 @@ class Tensor:
         a, b = self, other
         if a.shape != b.shape:
             try:
-                np.broadcast_shapes(a.shape, b.shape)
+                broadcast_shapes(a.shape, b.shape)
             except ValueError:
                 raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
                                  "together (numpy rules: trailing axes must match or be 1)") from None
@@ -354,7 +356,7 @@ class Tensor:
             raise ValueError(f"matmul: {self.shape} @ {other.shape}: inner dimensions "
                              f"{a.shape[-1]} and {b.shape[-2]} differ")
         try:
-            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError:
             raise ValueError(f"matmul: {self.shape} @ {other.shape}: batch dimensions "
                              f"{a.shape[:-2]} and {b.shape[:-2]} cannot be broadcast") from None
@@ -468,7 +470,7 @@ class Tensor:
             raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
         a, b = self._operands(other, "where")
         try:
-            np.broadcast_shapes(cond.shape, a.shape, b.shape)
+            broadcast_shapes(cond.shape, a.shape, b.shape)
         except ValueError:
             raise ValueError(f"where: condition {cond.shape}, input {a.shape} and other "
                              f"{b.shape} cannot be broadcast together") from None
@@ -522,7 +524,7 @@ class Tensor:
         shape = tuple(self.shape[i - lead] if s == -1 and i >= lead else s
                       for i, s in enumerate(sizes))
         try:
-            if lead < 0 or np.broadcast_shapes(self.shape, shape) != shape:
+            if lead < 0 or broadcast_shapes(self.shape, shape) != shape:
                 raise ValueError
         except ValueError:
             raise ValueError(f"expand: cannot expand shape {self.shape} to "
@@ -613,11 +615,11 @@ def _shape_arg(args: tuple) -> tuple:
 
 def _infer_shape(shape: tuple, old: tuple, op: str) -> tuple:
     """Resolve one -1 in `shape` so that it holds as many elements as `old`."""
-    size = int(np.prod(old))
-    known = int(np.prod([n for n in shape if n != -1]))
+    size = math.prod(old)
+    known = math.prod(n for n in shape if n != -1)
     if shape.count(-1) == 1 and known != 0 and size % known == 0:
         shape = tuple(size // known if n == -1 else n for n in shape)
-    if shape.count(-1) or any(n < 0 for n in shape) or int(np.prod(shape)) != size:
+    if shape.count(-1) or any(n < 0 for n in shape) or math.prod(shape) != size:
         raise ValueError(f"{op}: cannot view {size} elements of shape {old} as {shape}")
     return tuple(int(n) for n in shape)
 
