@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import grad_mode
 from ..function import Function
 from .activation import log_softmax_array
 
@@ -35,8 +36,10 @@ class CrossEntropy(Function):
          weights is the textbook (softmax - onehot) / N.
          For probability targets also dL/dt = -g_i (1 - e) w lp / D; weights are constants.
     g is the upstream gradient (a scalar, or (N, d1, ...) for 'none'; D = 1 unless 'mean').
-    p is recomputed in backward as softmax of the saved logits Tensor, so this VJP is
-    differentiable again (second derivatives). Saves x, the target and q.
+    Forward already has p, so it saves the local gradient s p - q and backward is one
+    multiplication. With create_graph, p is instead recomputed as softmax of the saved
+    logits Tensor, so that the VJP is differentiable again (second derivatives).
+    Saves x, the target, q and s p - q.
     """
 
     @staticmethod
@@ -55,7 +58,8 @@ class CrossEntropy(Function):
             q = w * ((1 - label_smoothing) * onehot + (label_smoothing / n_classes) * kept)
             ctx.denominator = (onehot * w).sum()
         q = np.asarray(q, dtype=logits.dtype)
-        ctx.save_for_backward(logits, target, weight, q)
+        local_grad = np.exp(lp) * q.sum(axis=1, keepdims=True) - q        # s p - q
+        ctx.save_for_backward(logits, target, weight, q, local_grad)
         losses = -(q * lp).sum(axis=1)
         if reduction == "none":
             return losses
@@ -64,7 +68,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, g):
-        logits, target, weight, q = ctx.saved_tensors
+        logits, target, weight, q, local_grad = ctx.saved_tensors
         options = ctx.options
         if options["reduction"] == "none":
             g = g.unsqueeze(1)
@@ -76,5 +80,7 @@ class CrossEntropy(Function):
             w = 1 if weight is None else weight.reshape(class_axis_shape(logits.ndim, n_classes))
             q = w * ((1 - e) * target + e / n_classes)
             grad_target = -g * (1 - e) * w * logits.log_softmax(1)
-        grad_logits = g * (logits.softmax(1) * q.sum(1, keepdim=True) - q)
+        if grad_mode.is_grad_enabled():     # create_graph: s p - q as a function of the logits
+            local_grad = logits.softmax(1) * q.sum(1, keepdim=True) - q
+        grad_logits = g * local_grad
         return (grad_logits, grad_target) + ((None,) if len(ctx.inputs) == 3 else ())
