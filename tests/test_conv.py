@@ -10,6 +10,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, gradcheck, gradgradcheck
+from tinygrad_edu.ops import conv as conv_ops
 
 
 # ---------------------------------------------------------------- loop references (tests only)
@@ -262,6 +263,95 @@ def test_only_the_needed_gradients_are_computed():
     w = t64(randn(3, 2, 2, 2, seed=32))
     tg.conv2d(x, w).sum().backward()
     assert x.grad is not None and w.grad is None
+
+
+# ---------------------------------------------------------------- wide and narrow rows
+def reference_weight_grad(x, g, kernel, stride, pads, dilation, groups):
+    """dL/dw[o,c,a,q] = sum_{n,i,j} g[n,o,i,j] xp[n, c', i*sh + a*dh, j*sw + q*dw]."""
+    (sh, sw), (dh, dw) = stride, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), *pads))
+    out_channels, per_group = g.shape[1], x.shape[1] // groups
+    grad = np.zeros((out_channels, per_group, *kernel))
+    for o, c, a, q in itertools.product(range(out_channels), range(per_group), *map(range, kernel)):
+        channel = (o // (out_channels // groups)) * per_group + c
+        for n, i, j in itertools.product(range(g.shape[0]), range(g.shape[2]), range(g.shape[3])):
+            grad[o, c, a, q] += g[n, o, i, j] * xp[n, channel, i * sh + a * dh, j * sw + q * dw]
+    return grad
+
+
+WIDE_CASES = [  # x shape, w shape, options: where the slack and the garbage columns matter
+    ((2, 3, 5, 4), (2, 3, 2, 4), {}),                               # kernel as wide as x: OW = 1
+    ((1, 2, 4, 3), (3, 2, 3, 5), dict(padding=1)),                  # as wide as the padded x
+    ((2, 2, 6, 7), (2, 2, 2, 3), dict(padding=(0, 2), dilation=(1, 3))),   # slack dw*(kw-1)
+    ((2, 4, 7, 5), (4, 2, 3, 2), dict(stride=(2, 1), padding=1, groups=2)),
+    ((1, 2, 3, 30), (2, 2, 2, 3), {}),                              # OW = 28
+    ((0, 2, 5, 5), (3, 2, 3, 3), dict(padding=1)),                  # empty batch
+]
+
+
+@pytest.mark.parametrize("wide_up_to", [0, 1000])       # every grid narrow / every sw=1 grid wide
+@pytest.mark.parametrize("x_shape,w_shape,options", WIDE_CASES)
+def test_wide_and_narrow_rows_match_the_loops(monkeypatch, wide_up_to, x_shape, w_shape,
+                                              options):
+    """Forward, dL/dx and dL/dw in both row layouts of ops/conv.py's PaddedImage."""
+    monkeypatch.setattr(conv_ops, "WIDE_ROWS_UP_TO", wide_up_to)
+    x = t64(randn(*x_shape, seed=37), requires_grad=True)
+    w = t64(randn(*w_shape, seed=38), requires_grad=True)
+    stride, dilation = pair(options.get("stride", 1)), pair(options.get("dilation", 1))
+    pads, groups = tuple((p, p) for p in pair(options.get("padding", 0))), options.get("groups", 1)
+    out = tg.conv2d(x, w, **options)
+    expected = reference_conv2d(x.data, w.data, None, stride, pads, dilation, groups)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+    g = randn(*out.shape, seed=39)
+    out.backward(t64(g))
+    spans = [d * (k - 1) + 1 for d, k in zip(dilation, w_shape[2:])]
+    extra = tuple(n + 2 * p - ((m - 1) * s + span) for n, (p, _), m, s, span
+                  in zip(x_shape[2:], pads, out.shape[2:], stride, spans))
+    grad_x = reference_conv_transpose2d(g, w.data, None, stride, [p for p, _ in pads], extra,
+                                        groups, dilation)
+    np.testing.assert_allclose(x.grad.data, grad_x, rtol=1e-12, atol=1e-12)
+    grad_w = reference_weight_grad(x.data, g, w_shape[2:], stride, pads, dilation, groups)
+    np.testing.assert_allclose(w.grad.data, grad_w, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("wide_up_to", [0, 1000])
+@pytest.mark.parametrize("x_shape,w_shape,options", WIDE_CASES[:-1])
+def test_row_windows_stay_inside_their_buffer(monkeypatch, wide_up_to, x_shape, w_shape,
+                                              options):
+    """The windows view (im2col reads it, col2im adds into it) ends inside the padded
+    buffer: wide rows run past the last image row into the slack, never beyond."""
+    monkeypatch.setattr(conv_ops, "WIDE_ROWS_UP_TO", wide_up_to)
+    stride, dilation = pair(options.get("stride", 1)), pair(options.get("dilation", 1))
+    pads = tuple((p, p) for p in pair(options.get("padding", 0)))
+    grid = conv_ops.grid_size(x_shape[2:], w_shape[2:], stride, pads, dilation)
+    layout = conv_ops.PaddedImage(x_shape[2:], pads, w_shape[2:], stride, dilation, grid)
+    flat = layout.zeros(2, 3, np.float64)
+    view = layout.windows(flat)
+    assert view.shape[-1] == (layout.pitch if wide_up_to and stride[1] == 1 else grid[1])
+    last = sum((n - 1) * step for n, step in zip(view.shape, view.strides)) // flat.itemsize
+    assert last == flat.size - 1 if wide_up_to and stride[1] == 1 else last < flat.size
+
+
+@pytest.mark.parametrize("wide_up_to", [0, 1000])
+def test_wide_and_narrow_rows_second_order(monkeypatch, wide_up_to):
+    """gradgradcheck runs ConvTranspose2d and Conv2dWeightGrad in the chosen layout."""
+    monkeypatch.setattr(conv_ops, "WIDE_ROWS_UP_TO", wide_up_to)
+    x = t64(randn(1, 2, 4, 3, seed=40), requires_grad=True)
+    w = t64(randn(2, 2, 2, 3, seed=41), requires_grad=True)
+
+    def fn(x, w):
+        return tg.conv2d(x, w, padding=(1, 1), dilation=(1, 2))
+    assert gradgradcheck(fn, [x, w])
+
+
+def test_conv_transpose2d_wide_rows_with_output_padding():
+    """Extra output columns (output_padding < dilation) with width-stride 1: the wide rows
+    of the col2im then run over them too."""
+    x, w = randn(2, 2, 3, 4, seed=42), randn(2, 3, 2, 3, seed=43)
+    options = dict(stride=(2, 1), padding=(0, 1), output_padding=(1, 1), dilation=(1, 2))
+    out = tg.conv_transpose2d(t64(x), t64(w), **options)
+    expected = reference_conv_transpose2d(x, w, None, (2, 1), (0, 1), (1, 1), 1, (1, 2))
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
 
 
 # ---------------------------------------------------------------- errors

@@ -46,55 +46,91 @@ from .. import grad_mode
 from ..function import Function
 
 
-def padded_channel_major(x: np.ndarray, padding: tuple) -> np.ndarray:
-    """x (N, C, H, W) as (C, N, H + top + bottom, W + left + right) with zeros around."""
-    (top, bottom), (left, right) = padding
-    n, c, h, w = x.shape
-    x_cn = x.transpose(1, 0, 2, 3)
-    if not (top or bottom or left or right):
-        return x_cn
-    out = np.zeros((c, n, h + top + bottom, w + left + right), dtype=x.dtype)
-    out[:, :, top:top + h, left:left + w] = x_cn
-    return out
+WIDE_ROWS_UP_TO = 24
+"""Grids at most this many windows wide (with width-stride 1) use wide rows; see PaddedImage."""
 
 
-def windows(image_cn: np.ndarray, kernel: tuple, grid: tuple, stride: tuple,
-            dilation: tuple, writeable: bool = False) -> np.ndarray:
-    """The (C, kh, kw, N, OH, OW) view v[c, a, b, n, i, j] = image[c, n, i*sh + a*dh, j*sw + b*dw].
+class PaddedImage:
+    """Zero-padded channel-major images, flat: (C, N, Hp*Wp + slack), for im2col and col2im.
 
-    No copy: it steps through the padded channel-major image with strides.
+    Image rows follow each other with pitch Wp, then (kw-1)*dw zeros of slack. For kernel
+    offset (a, b), output row i reads its windows' pixels from (i*sh + a*dh)*Wp + b*dw on,
+    every sw-th element. Copying (or adding) the OW of them costs numpy a fixed overhead
+    per row, large when rows are short. Wide rows (sw = 1): take Wp elements instead,
+    running on into the next image row; the rows of all OH outputs then join into one
+    contiguous run. A 3-wide kernel, Wp = 4 so OW = 2, offset b = 1, output row 0:
+
+        flat:  p q r s | t u v w | ...     the windows use q r
+        wide:    q r s t                   s t: garbage columns, finite, never used
+
+    A GEMM on wide columns gives (.., OH, Wp) outputs whose first OW columns are the
+    result. Where a gradient g enters (weight gradient, col2im) it is zero-extended, so
+    the garbage columns add nothing. The GEMMs do Wp/OW more work: wide rows were faster
+    for grids up to WIDE_ROWS_UP_TO windows wide, slower from 28 on and with sw = 2.
+    `width`: the windows computed per output row, Wp when wide, else OW.
     """
-    sc, sn, sy, sx = image_cn.strides
-    c, n = image_cn.shape[:2]
-    return as_strided(image_cn, shape=(c, *kernel, n, *grid),
-                      strides=(sc, sy * dilation[0], sx * dilation[1], sn,
-                               sy * stride[0], sx * stride[1]), writeable=writeable)
+
+    def __init__(self, image_hw: tuple, padding: tuple, kernel: tuple, stride: tuple,
+                 dilation: tuple, grid: tuple):
+        (top, bottom), (left, right) = padding
+        self.size, self.top, self.left = tuple(image_hw), top, left
+        self.height, self.pitch = image_hw[0] + top + bottom, image_hw[1] + left + right
+        self.kernel, self.stride, self.dilation, self.rows = kernel, stride, dilation, grid[0]
+        wide = stride[1] == 1 and grid[1] <= WIDE_ROWS_UP_TO
+        self.width = self.pitch if wide else grid[1]
+        slack = dilation[1] * (kernel[1] - 1) if wide else 0
+        self.length = self.height * self.pitch + slack
+
+    def zeros(self, channels: int, batch: int, dtype) -> np.ndarray:
+        """An all-zero (C, N, Hp*Wp + slack) image."""
+        return np.zeros((channels, batch, self.length), dtype=dtype)
+
+    def interior(self, flat: np.ndarray) -> np.ndarray:
+        """The (C, N, H, W) view of the unpadded image inside `flat`."""
+        rows = flat[:, :, :self.height * self.pitch].reshape(*flat.shape[:2], self.height,
+                                                              self.pitch)
+        return rows[:, :, self.top:self.top + self.size[0], self.left:self.left + self.size[1]]
+
+    def windows(self, flat: np.ndarray, writeable: bool = False) -> np.ndarray:
+        """The (C, kh, kw, N, OH, width) view, no copy:
+        v[c, a, b, n, i, j] = flat[c, n, (i*sh + a*dh)*Wp + b*dw + j*sw]."""
+        (sh, sw), (dh, dw), (sc, sn, item) = self.stride, self.dilation, flat.strides
+        return as_strided(flat, shape=(flat.shape[0], *self.kernel, flat.shape[1], self.rows,
+                                       self.width),
+                          strides=(sc, item * self.pitch * dh, item * dw, sn,
+                                   item * self.pitch * sh, item * sw), writeable=writeable)
 
 
-def columns(x: np.ndarray, kernel: tuple, grid: tuple, stride: tuple, padding: tuple,
-            dilation: tuple, groups: int) -> np.ndarray:
-    """im2col: the windows of x as a (G, C/G*kh*kw, N*OH*OW) array, one matrix per group."""
-    view = windows(padded_channel_major(x, padding), kernel, grid, stride, dilation)
-    rows = x.shape[1] // groups * kernel[0] * kernel[1]
-    return np.ascontiguousarray(view).reshape(groups, rows, x.shape[0] * grid[0] * grid[1])
+def columns(x: np.ndarray, layout: PaddedImage, groups: int) -> np.ndarray:
+    """im2col: the windows of x as (G, C/G*kh*kw, N*OH*width), one matrix per group."""
+    n, c = x.shape[:2]
+    flat = layout.zeros(c, n, x.dtype)
+    layout.interior(flat)[...] = x.transpose(1, 0, 2, 3)
+    rows = c // groups * layout.kernel[0] * layout.kernel[1]
+    return np.ascontiguousarray(layout.windows(flat)).reshape(
+        groups, rows, n * layout.rows * layout.width)
 
 
-def channel_rows(a: np.ndarray, groups: int) -> np.ndarray:
-    """a (N, K, h, w) as matrices (G, K/G, N*h*w): one row per channel, one matrix per group."""
-    n, k, h, w = a.shape
-    return a.transpose(1, 0, 2, 3).reshape(groups, k // groups, n * h * w)
+def channel_rows(g: np.ndarray, width: int, groups: int) -> np.ndarray:
+    """g (N, K, h, w) as matrices (G, K/G, N*h*width): one row per channel, one matrix per
+    group, each image row zero-extended to `width` (zeros in the garbage columns)."""
+    n, k, h, w = g.shape
+    rows = np.empty((k, n, h, width), dtype=g.dtype)
+    rows[..., :w] = g.transpose(1, 0, 2, 3)
+    rows[..., w:] = 0
+    return rows.reshape(groups, k // groups, n * h * width)
 
 
-def weight_grad_from_columns(cols: np.ndarray, g: np.ndarray, weight_shape: tuple,
+def weight_grad_from_columns(cols: np.ndarray, g: np.ndarray, width: int, weight_shape: tuple,
                              groups: int) -> np.ndarray:
-    """dT/dw = g (G, O/G, N*OH*OW) @ columns^T (G, N*OH*OW, C/G*kh*kw), as (O, C/G, kh, kw).
+    """dT/dw = g (G, O/G, N*OH*width) @ columns^T (G, N*OH*width, C/G*kh*kw) as (O, C/G, kh, kw).
 
     Computed as its transpose, columns @ g^T: the same product, equally fast on an idle
     machine, but the other orientation (a 64x288 result from K = 32768 in the benchmark)
     took 1.5-35x longer in OpenBLAS whenever other processes were using the cores.
     """
-    grad_t = np.matmul(cols, channel_rows(g, groups).transpose(0, 2, 1))   # (G, C/G*kh*kw, O/G)
-    return grad_t.transpose(0, 2, 1).reshape(weight_shape)
+    grad_t = np.matmul(cols, channel_rows(g, width, groups).transpose(0, 2, 1))
+    return grad_t.transpose(0, 2, 1).reshape(weight_shape)              # from (G, C/G*kh*kw, O/G)
 
 
 def grid_size(image_hw: tuple, kernel: tuple, stride: tuple, padding: tuple,
@@ -147,11 +183,14 @@ class Conv2d(Function):
     def forward(ctx, x, w, stride, padding, dilation, groups):
         kernel = w.shape[2:]
         grid = grid_size(x.shape[2:], kernel, stride, padding, dilation)
-        cols = columns(x, kernel, grid, stride, padding, dilation, groups)
+        layout = PaddedImage(x.shape[2:], padding, kernel, stride, dilation, grid)
+        cols = columns(x, layout, groups)
         ctx.save_for_backward(x, w, cols)
+        ctx.width = layout.width
         w_rows = w.reshape(groups, w.shape[0] // groups, -1)
-        out = np.matmul(w_rows, cols)                        # (G, O/G, N*OH*OW)
-        return out.reshape(w.shape[0], x.shape[0], *grid).transpose(1, 0, 2, 3)
+        out = np.matmul(w_rows, cols)                        # (G, O/G, N*OH*width)
+        out = out.reshape(w.shape[0], x.shape[0], grid[0], layout.width)[..., :grid[1]]
+        return out.transpose(1, 0, 2, 3)
 
     @staticmethod
     def backward(ctx, g):
@@ -162,7 +201,8 @@ class Conv2d(Function):
             grad_x = ConvTranspose2d.apply(g, w, **geometry, out_size=x.shape[2:])
         if ctx.needs_input_grad[1]:
             if not grad_mode.is_grad_enabled():       # a plain gradient: reuse the columns
-                grad_w = weight_grad_from_columns(cols.data, g.data, w.shape, geometry["groups"])
+                grad_w = weight_grad_from_columns(cols.data, g.data, ctx.width, w.shape,
+                                                  geometry["groups"])
             else:                                       # create_graph: a recorded op
                 grad_w = Conv2dWeightGrad.apply(x, g, **geometry, kernel_size=w.shape[2:])
         return grad_x, grad_w
@@ -188,21 +228,19 @@ class ConvTranspose2d(Function):
     @staticmethod
     def forward(ctx, g, w, stride, padding, dilation, groups, out_size):
         ctx.save_for_backward(g, w)
-        (top, bottom), (left, right) = padding
-        n, o, oh, ow = g.shape
-        per_group, kh, kw = w.shape[1:]
+        n, o, oh = g.shape[:3]
+        channels, kernel = w.shape[1] * groups, w.shape[2:]
+        layout = PaddedImage(out_size, padding, kernel, stride, dilation, g.shape[2:])
         w_rows = w.reshape(groups, o // groups, -1)
-        cols = np.matmul(w_rows.transpose(0, 2, 1), channel_rows(g, groups))  # W^T @ G
-        cols = cols.reshape(groups, per_group, kh, kw, n, oh, ow)
-        padded = np.zeros((groups * per_group, n, out_size[0] + top + bottom,
-                           out_size[1] + left + right), dtype=g.dtype)
-        target = windows(padded, (kh, kw), (oh, ow), stride, dilation, writeable=True)
-        target = target.reshape(groups, per_group, kh, kw, n, oh, ow)
-        for a in range(kh):                     # col2im: one strided slice per kernel offset
-            for b in range(kw):
-                target[:, :, a, b] += cols[:, :, a, b]
-        inner = padded[:, :, top:top + out_size[0], left:left + out_size[1]]
-        return inner.transpose(1, 0, 2, 3)
+        g_rows = channel_rows(g, layout.width, groups)
+        cols = np.matmul(w_rows.transpose(0, 2, 1), g_rows)     # W^T @ G
+        cols = cols.reshape(channels, *kernel, n, oh, layout.width)
+        padded = layout.zeros(channels, n, g.dtype)
+        target = layout.windows(padded, writeable=True)
+        for a in range(kernel[0]):           # col2im: one strided add per kernel offset
+            for b in range(kernel[1]):
+                target[:, a, b] += cols[:, a, b]
+        return layout.interior(padded).transpose(1, 0, 2, 3)
 
     @staticmethod
     def backward(ctx, gout):
@@ -231,9 +269,10 @@ class Conv2dWeightGrad(Function):
     @staticmethod
     def forward(ctx, x, g, stride, padding, dilation, groups, kernel_size):
         ctx.save_for_backward(x, g)
-        cols = columns(x, kernel_size, g.shape[2:], stride, padding, dilation, groups)
+        layout = PaddedImage(x.shape[2:], padding, kernel_size, stride, dilation, g.shape[2:])
+        cols = columns(x, layout, groups)
         weight_shape = (g.shape[1], x.shape[1] // groups, *kernel_size)
-        return weight_grad_from_columns(cols, g, weight_shape, groups)
+        return weight_grad_from_columns(cols, g, layout.width, weight_shape, groups)
 
     @staticmethod
     def backward(ctx, gout):
