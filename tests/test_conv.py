@@ -272,7 +272,8 @@ def reference_weight_grad(x, g, kernel, stride, pads, dilation, groups):
     xp = np.pad(x, ((0, 0), (0, 0), *pads))
     out_channels, per_group = g.shape[1], x.shape[1] // groups
     grad = np.zeros((out_channels, per_group, *kernel))
-    for o, c, a, q in itertools.product(range(out_channels), range(per_group), *map(range, kernel)):
+    for o, c, a, q in itertools.product(range(out_channels), range(per_group),
+                                        *map(range, kernel)):
         channel = (o // (out_channels // groups)) * per_group + c
         for n, i, j in itertools.product(range(g.shape[0]), range(g.shape[2]), range(g.shape[3])):
             grad[o, c, a, q] += g[n, o, i, j] * xp[n, channel, i * sh + a * dh, j * sw + q * dw]

@@ -32,10 +32,15 @@ kept versions are timed against torch in benchmarks/bench_conv.py), fastest kept
 - ConvTranspose2d: one GEMM to columns (W^T @ G), then col2im as one strided add per
   kernel offset, 20-22 ms. A GEMM per offset was as fast on an idle machine but 2-3x
   slower whenever other processes used the cores (nine thread hand-offs instead of
-  one); a full correlation of the padded g with the flipped kernel took 26 ms, and
-  np.add.at for col2im 9x longer.
+  one), a GEMM per kernel row no faster; a full correlation of the padded g with the
+  flipped kernel took 26 ms, and np.add.at for col2im 9x longer.
 - Conv2dWeightGrad: one GEMM with the columns, 8 ms; 16 ms when they are built again
   from x, which is why Conv2d saves its columns for its backward.
+- Wide rows (PaddedImage) when the grid is at most 24 windows wide, width-stride 1:
+  numpy pays per copied row, and short rows dominate. Forward + both gradients, one
+  thread: LeNet's conv 6->16 (14x14 -> 10x10, batch 64) 4.2 -> 3.6 ms, 8x8 grids -13%,
+  20x20 -4%; slower from 28 columns on (the 32-wide layer +3%, its forward +5%) and
+  with stride 2 (+6-13%), which keep rows of OW.
 """
 from __future__ import annotations
 
@@ -53,12 +58,13 @@ WIDE_ROWS_UP_TO = 24
 class PaddedImage:
     """Zero-padded channel-major images, flat: (C, N, Hp*Wp + slack), for im2col and col2im.
 
-    Image rows follow each other with pitch Wp, then (kw-1)*dw zeros of slack. For kernel
-    offset (a, b), output row i reads its windows' pixels from (i*sh + a*dh)*Wp + b*dw on,
-    every sw-th element. Copying (or adding) the OW of them costs numpy a fixed overhead
-    per row, large when rows are short. Wide rows (sw = 1): take Wp elements instead,
-    running on into the next image row; the rows of all OH outputs then join into one
-    contiguous run. A 3-wide kernel, Wp = 4 so OW = 2, offset b = 1, output row 0:
+    Image rows follow each other with pitch Wp (with wide rows, then (kw-1)*dw zeros of
+    slack, where the last wide row ends). For kernel offset (a, b), output row i reads its
+    windows' pixels from (i*sh + a*dh)*Wp + b*dw on, every sw-th element. Copying (or
+    adding) the OW of them costs numpy a fixed overhead per row, large when rows are
+    short. Wide rows (sw = 1): take Wp elements instead, running on into the next image
+    row; the rows of all OH outputs then join into one contiguous run. A 3-wide kernel,
+    Wp = 4 so OW = 2, offset b = 1, output row 0:
 
         flat:  p q r s | t u v w | ...     the windows use q r
         wide:    q r s t                   s t: garbage columns, finite, never used
@@ -123,7 +129,7 @@ def channel_rows(g: np.ndarray, width: int, groups: int) -> np.ndarray:
 
 def weight_grad_from_columns(cols: np.ndarray, g: np.ndarray, width: int, weight_shape: tuple,
                              groups: int) -> np.ndarray:
-    """dT/dw = g (G, O/G, N*OH*width) @ columns^T (G, N*OH*width, C/G*kh*kw) as (O, C/G, kh, kw).
+    """dT/dw = g (G, O/G, N*OH*width) @ columns^T (G, N*OH*width, C/G*kh*kw), (O, C/G, kh, kw).
 
     Computed as its transpose, columns @ g^T: the same product, equally fast on an idle
     machine, but the other orientation (a 64x288 result from K = 32768 in the benchmark)
