@@ -1,5 +1,8 @@
 """One conv layer with bias, forward + backward: N=32, 32->64 channels, 3x3, pad 1, 32x32, float32.
 
+`--layer lenet2` times LeNet-5's second conv instead (N=64, 6->16, 5x5, 14x14, no
+padding: a 10x10 grid, where ops/conv.py uses wide rows).
+
 Prints median ms per step (forward, backward, total) and minor page faults per step.
 With PyTorch importable the same layer runs in PyTorch interleaved with ours in this
 process, with numpy's BLAS thread count, and the ratio ours/torch is printed (the
@@ -16,7 +19,8 @@ MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ raised (big temporaries are then
 reused instead of being returned to the OS and page-faulted back in on every step),
 and prints the medians of both.
 
-    python benchmarks/bench_conv.py [--rounds 10] [--processes 3] [--no-malloc]
+    python benchmarks/bench_conv.py [--layer issue|lenet2] [--rounds 10] [--processes 3]
+                                    [--no-malloc]
 """
 from __future__ import annotations
 
@@ -32,7 +36,10 @@ import numpy as np
 
 import tinygrad_edu as tg
 
-N, C_IN, C_OUT, SIZE, KERNEL, PAD = 32, 32, 64, 32, 3, 1
+LAYERS = {  # batch, in channels, out channels, image size, kernel size, padding
+    "issue": (32, 32, 64, 32, 3, 1),
+    "lenet2": (64, 6, 16, 14, 5, 0),
+}
 BLOCK, PAUSE = 3, 0.3
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 32)}
 
@@ -47,13 +54,13 @@ def blas_threads() -> int:
         return os.cpu_count() or 1
 
 
-def make_ours(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray):
+def make_ours(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray, pad: int):
     weight, bias = tg.Tensor(w, requires_grad=True), tg.Tensor(b, requires_grad=True)
     grad = tg.Tensor(g)
 
     def forward():
         inp = tg.from_numpy(x).requires_grad_(True)      # no copy, as torch.from_numpy
-        return inp, tg.conv2d(inp, weight, bias, padding=PAD)
+        return inp, tg.conv2d(inp, weight, bias, padding=pad)
 
     def backward(state):
         inp, out = state
@@ -63,14 +70,14 @@ def make_ours(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray):
     return forward, backward
 
 
-def make_torch(torch, x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray):
+def make_torch(torch, x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray, pad: int):
     weight = torch.from_numpy(w).requires_grad_(True)
     bias = torch.from_numpy(b).requires_grad_(True)
     tx, grad = torch.from_numpy(x), torch.from_numpy(g)
 
     def forward():
         inp = tx.detach().requires_grad_(True)
-        return inp, torch.nn.functional.conv2d(inp, weight, bias, padding=PAD)
+        return inp, torch.nn.functional.conv2d(inp, weight, bias, padding=pad)
 
     def backward(state):
         inp, out = state
@@ -84,18 +91,20 @@ def minor_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
-def run(rounds: int) -> dict:
+def run(rounds: int, layer: str) -> dict:
     """Interleaved timing; returns {name: {"forward", "backward", "total", "faults"}} medians."""
+    n, c_in, c_out, size, kernel, pad = LAYERS[layer]
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((N, C_IN, SIZE, SIZE), dtype=np.float32)
-    w = (rng.standard_normal((C_OUT, C_IN, KERNEL, KERNEL)) * 0.05).astype(np.float32)
-    b = rng.standard_normal(C_OUT, dtype=np.float32)
-    g = rng.standard_normal((N, C_OUT, SIZE, SIZE), dtype=np.float32)
-    layers = {"ours": make_ours(x, w, b, g)}
+    x = rng.standard_normal((n, c_in, size, size), dtype=np.float32)
+    w = (rng.standard_normal((c_out, c_in, kernel, kernel)) * 0.05).astype(np.float32)
+    b = rng.standard_normal(c_out, dtype=np.float32)
+    out_size = size + 2 * pad - kernel + 1
+    g = rng.standard_normal((n, c_out, out_size, out_size), dtype=np.float32)
+    layers = {"ours": make_ours(x, w, b, g, pad)}
     try:
         import torch
         torch.set_num_threads(blas_threads())
-        layers["torch"] = make_torch(torch, x, w, b, g)
+        layers["torch"] = make_torch(torch, x, w, b, g, pad)
     except ImportError:
         torch = None
     if torch is not None:                    # same numbers before timing anything
@@ -140,7 +149,7 @@ def report(result: dict, title: str) -> None:
               f"{result['ours']['total'] / result['torch']['total']:.2f}x")
 
 
-def malloc_comparison(rounds: int, processes: int) -> None:
+def malloc_comparison(rounds: int, processes: int, layer: str) -> None:
     """Fresh processes, alternating default and raised malloc thresholds."""
     runs: dict[str, list[dict]] = {"default": [], "raised": []}
     for _ in range(processes):
@@ -150,7 +159,8 @@ def malloc_comparison(rounds: int, processes: int) -> None:
                 env.pop(key, None)
             if label == "raised":
                 env.update(MALLOC_ENV)
-            out = subprocess.run([sys.executable, __file__, "--rounds", str(rounds), "--json"],
+            out = subprocess.run([sys.executable, __file__, "--rounds", str(rounds), "--json",
+                                  "--layer", layer],
                                  env=env, capture_output=True, text=True, check=True)
             runs[label].append(json.loads(out.stdout))
     print(f"\nglibc malloc, {processes} fresh processes each, medians over processes "
@@ -168,20 +178,22 @@ def malloc_comparison(rounds: int, processes: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--layer", choices=LAYERS, default="issue")
     parser.add_argument("--rounds", type=int, default=10, help=f"rounds of {BLOCK} steps each")
     parser.add_argument("--processes", type=int, default=3, help="per malloc setting")
     parser.add_argument("--no-malloc", action="store_true", help="skip the malloc comparison")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    result = run(args.rounds)
+    result = run(args.rounds, args.layer)
     if args.json:
         print(json.dumps(result))
         return
-    report(result, f"conv2d layer N={N}, {C_IN}->{C_OUT}, {KERNEL}x{KERNEL}, pad {PAD}, "
-                   f"{SIZE}x{SIZE}, float32, bias; median of {args.rounds * BLOCK} steps "
+    n, c_in, c_out, size, kernel, pad = LAYERS[args.layer]
+    report(result, f"conv2d layer N={n}, {c_in}->{c_out}, {kernel}x{kernel}, pad {pad}, "
+                   f"{size}x{size}, float32, bias; median of {args.rounds * BLOCK} steps "
                    "(this process's malloc settings):")
     if not args.no_malloc:
-        malloc_comparison(args.rounds, args.processes)
+        malloc_comparison(args.rounds, args.processes, args.layer)
 
 
 if __name__ == "__main__":
