@@ -67,12 +67,13 @@ class PaddedImage:
     Wp = 4 so OW = 2, offset b = 1, output row 0:
 
         flat:  p q r s | t u v w | ...     the windows use q r
-        wide:    q r s t                   s t: garbage columns, finite, never used
+        wide:    q r s t                   s t: garbage columns, never used
 
     A GEMM on wide columns gives (.., OH, Wp) outputs whose first OW columns are the
     result. Where a gradient g enters (weight gradient, col2im) it is zero-extended, so
-    the garbage columns add nothing. The GEMMs do Wp/OW more work: wide rows were faster
-    for grids up to WIDE_ROWS_UP_TO windows wide, slower from 28 on and with sw = 2.
+    the garbage columns add nothing (unless x or w holds an inf: 0 * inf = nan). The
+    GEMMs do Wp/OW more work: wide rows were faster for grids up to WIDE_ROWS_UP_TO
+    windows wide, slower from 28 on and with sw = 2.
     `width`: the windows computed per output row, Wp when wide, else OW.
     """
 
@@ -171,7 +172,8 @@ class Conv2d(Function):
     out[n,o,i,j] = sum_{c,a,b} w[o,c,a,b] xp[n, c', i*sh + a*dh, j*sw + b*dw]
     for x (N, C, H, W), w (O, C/G, kh, kw) -> out (N, O, OH, OW); xp is x zero-padded and
     c' = group(o) * C/G + c. As matrices, per group: out = W @ X with W (O/G, C/G*kh*kw)
-    the flattened weight and X (C/G*kh*kw, N*OH*OW) the columns (im2col) of x.
+    the flattened weight and X (C/G*kh*kw, N*OH*OW) the columns (im2col) of x
+    (N*OH*Wp with wide rows, see PaddedImage).
 
     VJP: dL/dx = ConvTranspose2d(g, w)      (N, C, H, W)
          every x[n,c,y,z] meets w[o,c,a,b] in each window that covers it, so dL/dx
