@@ -290,11 +290,12 @@ WIDE_CASES = [  # x shape, w shape, options: where the slack and the garbage col
 ]
 
 
-@pytest.mark.parametrize("wide_up_to", [0, 1000])       # every grid narrow / every sw=1 grid wide
+@pytest.mark.parametrize("wide_up_to", [0, 1000])       # im2col narrow / wide for every sw=1
 @pytest.mark.parametrize("x_shape,w_shape,options", WIDE_CASES)
 def test_wide_and_narrow_rows_match_the_loops(monkeypatch, wide_up_to, x_shape, w_shape,
                                               options):
-    """Forward, dL/dx and dL/dw in both row layouts of ops/conv.py's PaddedImage."""
+    """Forward, dL/dx and dL/dw in both row layouts of ops/conv.py's PaddedImage (col2im
+    uses wide rows whenever sw = 1, narrow ones otherwise)."""
     monkeypatch.setattr(conv_ops, "WIDE_ROWS_UP_TO", wide_up_to)
     x = t64(randn(*x_shape, seed=37), requires_grad=True)
     w = t64(randn(*w_shape, seed=38), requires_grad=True)
@@ -315,27 +316,28 @@ def test_wide_and_narrow_rows_match_the_loops(monkeypatch, wide_up_to, x_shape, 
     np.testing.assert_allclose(w.grad.data, grad_w, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("wide_up_to", [0, 1000])
+@pytest.mark.parametrize("wide", [False, True])
 @pytest.mark.parametrize("x_shape,w_shape,options", WIDE_CASES[:-1])
-def test_row_windows_stay_inside_their_buffer(monkeypatch, wide_up_to, x_shape, w_shape,
-                                              options):
+def test_row_windows_stay_inside_their_buffer(wide, x_shape, w_shape, options):
     """The windows view (im2col reads it, col2im adds into it) ends inside the padded
     buffer: wide rows run past the last image row into the slack, never beyond."""
-    monkeypatch.setattr(conv_ops, "WIDE_ROWS_UP_TO", wide_up_to)
     stride, dilation = pair(options.get("stride", 1)), pair(options.get("dilation", 1))
     pads = tuple((p, p) for p in pair(options.get("padding", 0)))
     grid = conv_ops.grid_size(x_shape[2:], w_shape[2:], stride, pads, dilation)
-    layout = conv_ops.PaddedImage(x_shape[2:], pads, w_shape[2:], stride, dilation, grid)
+    layout = conv_ops.PaddedImage(x_shape[2:], pads, w_shape[2:], stride, dilation, grid,
+                                  wide=wide)
     flat = layout.zeros(2, 3, np.float64)
     view = layout.windows(flat)
-    assert view.shape[-1] == (layout.pitch if wide_up_to and stride[1] == 1 else grid[1])
+    wide = wide and stride[1] == 1
+    assert view.size == 2 * 3 * w_shape[2] * w_shape[3] * grid[0] * (
+        layout.pitch if wide else grid[1])
     last = sum((n - 1) * step for n, step in zip(view.shape, view.strides)) // flat.itemsize
-    assert last == flat.size - 1 if wide_up_to and stride[1] == 1 else last < flat.size
+    assert last == flat.size - 1 if wide else last < flat.size
 
 
 @pytest.mark.parametrize("wide_up_to", [0, 1000])
 def test_wide_and_narrow_rows_second_order(monkeypatch, wide_up_to):
-    """gradgradcheck runs ConvTranspose2d and Conv2dWeightGrad in the chosen layout."""
+    """gradgradcheck runs Conv2dWeightGrad (and Conv2d) with the chosen im2col rows."""
     monkeypatch.setattr(conv_ops, "WIDE_ROWS_UP_TO", wide_up_to)
     x = t64(randn(1, 2, 4, 3, seed=40), requires_grad=True)
     w = t64(randn(2, 2, 2, 3, seed=41), requires_grad=True)

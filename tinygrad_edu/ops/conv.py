@@ -36,11 +36,12 @@ kept versions are timed against torch in benchmarks/bench_conv.py), fastest kept
   flipped kernel took 26 ms, and np.add.at for col2im 9x longer.
 - Conv2dWeightGrad: one GEMM with the columns, 8 ms; 16 ms when they are built again
   from x, which is why Conv2d saves its columns for its backward.
-- Wide rows (PaddedImage) when the grid is at most 24 windows wide, width-stride 1:
-  numpy pays per copied row, and short rows dominate. Forward + both gradients, one
-  thread: LeNet's conv 6->16 (14x14 -> 10x10, batch 64) 4.2 -> 3.6 ms, 8x8 grids -13%,
-  20x20 -4%; slower from 28 columns on (the 32-wide layer +3%, its forward +5%) and
-  with stride 2 (+6-13%), which keep rows of OW.
+- Wide rows (PaddedImage, width-stride 1): numpy pays per copied or added row. For
+  im2col when the grid is at most 24 windows wide: forward + both gradients, one
+  thread, LeNet's conv 6->16 (14x14 -> 10x10, batch 64) 4.2 -> 3.6 ms, 8x8 grids -13%,
+  20x20 -4%; slower from 28 columns on (the layer's forward +5%) and with stride 2
+  (+6-13%), which keep rows of OW. For col2im always: the layer's ConvTranspose2d
+  17.3 -> 15.9 ms (its whole backward 27.5 -> 26.3 ms, malloc thresholds raised).
 """
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ from ..function import Function
 
 
 WIDE_ROWS_UP_TO = 24
-"""Grids at most this many windows wide (with width-stride 1) use wide rows; see PaddedImage."""
+"""im2col uses wide rows for grids at most this many windows wide (col2im for all); see
+PaddedImage."""
 
 
 class PaddedImage:
@@ -72,18 +74,20 @@ class PaddedImage:
     A GEMM on wide columns gives (.., OH, Wp) outputs whose first OW columns are the
     result. Where a gradient g enters (weight gradient, col2im) it is zero-extended, so
     the garbage columns add nothing (unless x or w holds an inf: 0 * inf = nan). The
-    GEMMs do Wp/OW more work: wide rows were faster for grids up to WIDE_ROWS_UP_TO
-    windows wide, slower from 28 on and with sw = 2.
+    GEMMs do Wp/OW more work: for im2col, wide rows were faster for grids up to
+    WIDE_ROWS_UP_TO windows wide, slower from 28 on (copying 28 floats a row is cheap
+    enough already) and with sw = 2; col2im's in-place adds pay more per row than
+    copies, and wide rows were faster at every width measured.
     `width`: the windows computed per output row, Wp when wide, else OW.
     """
 
     def __init__(self, image_hw: tuple, padding: tuple, kernel: tuple, stride: tuple,
-                 dilation: tuple, grid: tuple):
+                 dilation: tuple, grid: tuple, wide: bool):
         (top, bottom), (left, right) = padding
         self.size, self.top, self.left = tuple(image_hw), top, left
         self.height, self.pitch = image_hw[0] + top + bottom, image_hw[1] + left + right
         self.kernel, self.stride, self.dilation, self.rows = kernel, stride, dilation, grid[0]
-        wide = stride[1] == 1 and grid[1] <= WIDE_ROWS_UP_TO
+        wide = wide and stride[1] == 1
         self.width = self.pitch if wide else grid[1]
         slack = dilation[1] * (kernel[1] - 1) if wide else 0
         self.length = self.height * self.pitch + slack
@@ -100,12 +104,20 @@ class PaddedImage:
 
     def windows(self, flat: np.ndarray, writeable: bool = False) -> np.ndarray:
         """The (C, kh, kw, N, OH, width) view, no copy:
-        v[c, a, b, n, i, j] = flat[c, n, (i*sh + a*dh)*Wp + b*dw + j*sw]."""
+        v[c, a, b, n, i, j] = flat[c, n, (i*sh + a*dh)*Wp + b*dw + j*sw].
+
+        When the rows join into one run (wide rows, sh = 1) it has the shape
+        (C, kh, kw, N, OH*width): numpy's in-place adds (col2im) run 15-20% faster on one
+        long axis than on two that it could merge.
+        """
         (sh, sw), (dh, dw), (sc, sn, item) = self.stride, self.dilation, flat.strides
-        return as_strided(flat, shape=(flat.shape[0], *self.kernel, flat.shape[1], self.rows,
-                                       self.width),
-                          strides=(sc, item * self.pitch * dh, item * dw, sn,
-                                   item * self.pitch * sh, item * sw), writeable=writeable)
+        if sh == sw == 1 and self.width == self.pitch:
+            grid, steps = (self.rows * self.width,), (item,)
+        else:
+            grid, steps = (self.rows, self.width), (item * self.pitch * sh, item * sw)
+        return as_strided(flat, shape=(flat.shape[0], *self.kernel, flat.shape[1], *grid),
+                          strides=(sc, item * self.pitch * dh, item * dw, sn, *steps),
+                          writeable=writeable)
 
 
 def columns(x: np.ndarray, layout: PaddedImage, groups: int) -> np.ndarray:
@@ -191,7 +203,8 @@ class Conv2d(Function):
     def forward(ctx, x, w, stride, padding, dilation, groups):
         kernel = w.shape[2:]
         grid = grid_size(x.shape[2:], kernel, stride, padding, dilation)
-        layout = PaddedImage(x.shape[2:], padding, kernel, stride, dilation, grid)
+        layout = PaddedImage(x.shape[2:], padding, kernel, stride, dilation, grid,
+                             wide=grid[1] <= WIDE_ROWS_UP_TO)
         cols = columns(x, layout, groups)
         ctx.save_for_backward(x, w, cols)
         ctx.width = layout.width
@@ -236,16 +249,17 @@ class ConvTranspose2d(Function):
     @staticmethod
     def forward(ctx, g, w, stride, padding, dilation, groups, out_size):
         ctx.save_for_backward(g, w)
-        n, o, oh = g.shape[:3]
+        n, o = g.shape[:2]
         channels, kernel = w.shape[1] * groups, w.shape[2:]
-        layout = PaddedImage(out_size, padding, kernel, stride, dilation, g.shape[2:])
+        layout = PaddedImage(out_size, padding, kernel, stride, dilation, g.shape[2:],
+                             wide=True)
         w_rows = w.reshape(groups, o // groups, -1)
         g_rows = channel_rows(g, layout.width, groups)
         cols = np.matmul(w_rows.transpose(0, 2, 1), g_rows)     # W^T @ G
-        cols = cols.reshape(channels, *kernel, n, oh, layout.width)
         padded = layout.zeros(channels, n, g.dtype)
         target = layout.windows(padded, writeable=True)
-        for a in range(kernel[0]):           # col2im: one strided add per kernel offset
+        cols = cols.reshape(target.shape)
+        for a in range(kernel[0]):           # col2im: one add per kernel offset
             for b in range(kernel[1]):
                 target[:, a, b] += cols[:, a, b]
         return layout.interior(padded).transpose(1, 0, 2, 3)
@@ -277,7 +291,8 @@ class Conv2dWeightGrad(Function):
     @staticmethod
     def forward(ctx, x, g, stride, padding, dilation, groups, kernel_size):
         ctx.save_for_backward(x, g)
-        layout = PaddedImage(x.shape[2:], padding, kernel_size, stride, dilation, g.shape[2:])
+        layout = PaddedImage(x.shape[2:], padding, kernel_size, stride, dilation, g.shape[2:],
+                             wide=g.shape[3] <= WIDE_ROWS_UP_TO)
         cols = columns(x, layout, groups)
         weight_shape = (g.shape[1], x.shape[1] // groups, *kernel_size)
         return weight_grad_from_columns(cols, g, layout.width, weight_shape, groups)
