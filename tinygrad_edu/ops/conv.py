@@ -77,7 +77,7 @@ class PaddedImage:
     GEMMs do Wp/OW more work: for im2col, wide rows were faster for grids up to
     WIDE_ROWS_UP_TO windows wide, slower from 28 on (copying 28 floats a row is cheap
     enough already) and with sw = 2; col2im's in-place adds pay more per row than
-    copies, and wide rows were faster at every width measured.
+    copies, and wide rows were faster at both widths measured (10 and 32).
     `width`: the windows computed per output row, Wp when wide, else OW.
     """
 
@@ -107,7 +107,7 @@ class PaddedImage:
         v[c, a, b, n, i, j] = flat[c, n, (i*sh + a*dh)*Wp + b*dw + j*sw].
 
         When the rows join into one run (wide rows, sh = 1) it has the shape
-        (C, kh, kw, N, OH*width): numpy's in-place adds (col2im) run 15-20% faster on one
+        (C, kh, kw, N, OH*width): numpy's in-place adds (col2im) ran 14-18% faster on one
         long axis than on two that it could merge.
         """
         (sh, sw), (dh, dw), (sc, sn, item) = self.stride, self.dilation, flat.strides
