@@ -43,7 +43,7 @@ def main(out: Path) -> None:
     viz.trace(loss)
     kept = dropped.data != 0
     assert np.allclose(h.grad.data, np.where(kept, 3.0 / (1 - p), 0.0))
-    print(f"dropout h.grad (3 / (1 - p) where kept, 0 where dropped):\n", h.grad.data[0, 0])
+    print("dropout h.grad (3 / (1 - p) where kept, 0 where dropped):\n", h.grad.data[0, 0])
     print(viz.render(loss, out / "dropout.svg"))
 
 

@@ -5,7 +5,6 @@ import textwrap
 
 import pytest
 
-import tinygrad_edu as tg
 
 SCRIPT = textwrap.dedent("""
     import resource, sys

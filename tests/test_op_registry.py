@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
-import tinygrad_edu as tg
 from gradcases import GradCase, all_cases, rand_tensor
 from tinygrad_edu import OPS, Function, GradcheckError, Tensor, gradcheck, gradgradcheck
 
@@ -112,15 +111,6 @@ def test_permute_reshape_random(perm, seed):
 
 
 # ---------------------------------------------------------------- a user's own op
-@pytest.fixture
-def unregister():
-    """Remove the ops a test registers, so the registry is the same for the next test."""
-    before = set(OPS)
-    yield
-    for name in set(OPS) - before:
-        del tg.function._REGISTRY[name]
-
-
 def test_user_op_registers_and_passes_gradcheck(unregister):
     class Cube(Function):
         """out = a**3.   VJP: dL/da = g * 3 * a**2.   Saves a."""

@@ -261,15 +261,6 @@ def test_draw_rejects_non_tensors():
 
 
 # ---------------------------------------------------------------- diagnostics
-@pytest.fixture
-def unregister():
-    """Remove the ops a test registers, so the registry is the same for the next test."""
-    before = set(tg.OPS)
-    yield
-    for name in set(tg.OPS) - before:
-        del tg.function._REGISTRY[name]
-
-
 def test_check_flags_a_wrong_vjp_and_passes_the_right_ones(unregister):
     class BadSquare(Function):
         """out = a**2.   VJP: dL/da = g * a   (wrong on purpose: the 2 is missing)."""

@@ -115,9 +115,9 @@ def _download(filename: str, target_dir: Path, mirrors: tuple, sha256: str, name
             problems.append(f"{url}: {error}")
     raise RuntimeError(
         f"{name}: could not download {filename}:\n  " + "\n  ".join(problems) +
-        f"\nDownload it yourself from one of\n  " + "\n  ".join(m + filename for m in mirrors) +
+        "\nDownload it yourself from one of\n  " + "\n  ".join(m + filename for m in mirrors) +
         f"\n(SHA-256 {sha256}) and put it (.gz or uncompressed) in {target_dir}, "
-        f"or pass that directory as root.")
+        "or pass that directory as root.")
 
 
 def _load(name: str, dataset_dir: str, mirrors: tuple, checksums: dict,
