@@ -215,3 +215,20 @@ def test_gradcheck_needs_float64_and_an_input_requiring_grad():
         gradcheck(lambda a: a * 2, [Tensor([1.0, 2.0], requires_grad=True)])
     with pytest.raises(ValueError, match="requires_grad"):
         gradcheck(lambda a: a * 2, [rand_tensor(2, requires_grad=False)])
+
+
+def test_a_non_differentiable_op_is_registered_but_never_recorded(unregister):
+    class RoundHalf(Function):
+        """out = round(2a) / 2 (flat almost everywhere: no gradient)."""
+
+        differentiable = False
+
+        @staticmethod
+        def forward(ctx, a):
+            return np.round(2 * a) / 2
+
+    x = Tensor([0.3, 1.2], requires_grad=True)
+    y = RoundHalf.apply(x)
+    assert OPS["round_half"] is RoundHalf
+    assert y.grad_fn is None and not y.requires_grad
+    assert y.tolist() == [0.5, 1.0]

@@ -57,7 +57,8 @@ class Function:
     ``backward(ctx, grad) -> gradient | tuple of gradients`` (one per input, None
     where there is none). Options (ints, tuples, strings) are keyword arguments
     of ``apply`` and are kept in ``ctx.options`` for viz and error messages.
-    Set ``differentiable = False`` for ops with no gradient (argmax, comparisons).
+    Set ``differentiable = False`` for an op whose output carries no gradient (say, a
+    user's rounding or argmax op): it is never recorded, so it needs no ``backward``.
     """
 
     __slots__ = ("inputs", "needs_input_grad", "options", "_saved", "_out", "_freed",
@@ -81,6 +82,7 @@ class Function:
     # --- what backward calls ------------------------------------------------------
     @property
     def saved_tensors(self) -> tuple:
+        """What forward saved, as Tensors (an error once backward has freed it)."""
         if self._freed:
             raise RuntimeError(
                 f"{self.name}: trying to backward through the graph a second time, but the "
