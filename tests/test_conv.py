@@ -468,3 +468,33 @@ def test_matches_torch_forward_and_gradients(op, x_shape, w_shape, options):
     for mine, reference in zip(ours, theirs):
         np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), rtol=1e-12,
                                    atol=1e-12)
+
+
+def test_an_inf_in_the_image_stays_where_the_windows_put_it():
+    """Wide rows would multiply the inf by a zero-extended g (0 * inf = nan) in the weight
+    gradient's garbage columns; a non-finite image is laid out narrow instead, so only the
+    weight entries whose windows see the inf are non-finite, as the definition says."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((1, 1, 6, 6))
+    x[0, 0, 2, 0] = np.inf                    # column 0: only kernel column b = 0 reads it
+    xt = Tensor(x, requires_grad=True)
+    w = Tensor(rng.standard_normal((1, 1, 3, 3)), requires_grad=True)
+    out = tg.conv2d(xt, w)
+    out.backward(np.ones(out.shape))          # (a sum of +inf and -inf outputs would be nan)
+    assert np.isinf(w.grad.data[0, 0, :, 0]).all()
+    assert np.isfinite(w.grad.data[0, 0, :, 1:]).all()
+    windows = np.lib.stride_tricks.sliding_window_view(x[0, 0], (3, 3))   # (4, 4, 3, 3)
+    np.testing.assert_allclose(w.grad.data[0, 0, :, 1:], windows.sum((0, 1))[:, 1:])
+
+
+def test_an_inf_in_the_weight_stays_in_its_own_input_gradient_cells():
+    rng = np.random.default_rng(6)
+    w = rng.standard_normal((1, 1, 3, 3))
+    w[0, 0, 0, 0] = np.inf
+    x = Tensor(rng.standard_normal((1, 1, 6, 6)), requires_grad=True)
+    out = tg.conv2d(x, Tensor(w))
+    out.backward(np.ones(out.shape))
+    # dL/dx[y, z] = sum over windows covering (y, z) of w[y - i, z - j]; w[0, 0] reaches
+    # the cells (i, j) with i, j < 4 (window origins), and no others
+    assert np.isinf(x.grad.data[0, 0, :4, :4]).all()
+    assert np.isfinite(x.grad.data[0, 0, 4:, :]).all() and np.isfinite(x.grad.data[0, 0, :, 4:]).all()

@@ -73,7 +73,8 @@ class PaddedImage:
 
     A GEMM on wide columns gives (.., OH, Wp) outputs whose first OW columns are the
     result. Where a gradient g enters (weight gradient, col2im) it is zero-extended, so
-    the garbage columns add nothing (unless x or w holds an inf: 0 * inf = nan). The
+    the garbage columns add nothing; 0 * inf would be nan, so an image (or, for col2im,
+    a weight) that holds an inf or a nan is never laid out wide. The
     GEMMs do Wp/OW more work: for im2col, wide rows were faster for grids up to
     WIDE_ROWS_UP_TO windows wide, slower from 28 on (copying 28 floats a row is cheap
     enough already) and with sw = 2; col2im's in-place adds pay more per row than
@@ -204,7 +205,7 @@ class Conv2d(Function):
         kernel = w.shape[2:]
         grid = grid_size(x.shape[2:], kernel, stride, padding, dilation)
         layout = PaddedImage(x.shape[2:], padding, kernel, stride, dilation, grid,
-                             wide=grid[1] <= WIDE_ROWS_UP_TO)
+                             wide=grid[1] <= WIDE_ROWS_UP_TO and np.isfinite(x).all())
         cols = columns(x, layout, groups)
         ctx.save_for_backward(x, w, cols)
         ctx.width = layout.width
@@ -252,7 +253,7 @@ class ConvTranspose2d(Function):
         n, o = g.shape[:2]
         channels, kernel = w.shape[1] * groups, w.shape[2:]
         layout = PaddedImage(out_size, padding, kernel, stride, dilation, g.shape[2:],
-                             wide=True)
+                             wide=np.isfinite(w).all())
         w_rows = w.reshape(groups, o // groups, -1)
         g_rows = channel_rows(g, layout.width, groups)
         cols = np.matmul(w_rows.transpose(0, 2, 1), g_rows)     # W^T @ G
@@ -292,7 +293,7 @@ class Conv2dWeightGrad(Function):
     def forward(ctx, x, g, stride, padding, dilation, groups, kernel_size):
         ctx.save_for_backward(x, g)
         layout = PaddedImage(x.shape[2:], padding, kernel_size, stride, dilation, g.shape[2:],
-                             wide=g.shape[3] <= WIDE_ROWS_UP_TO)
+                             wide=g.shape[3] <= WIDE_ROWS_UP_TO and np.isfinite(x).all())
         cols = columns(x, layout, groups)
         weight_shape = (g.shape[1], x.shape[1] // groups, *kernel_size)
         return weight_grad_from_columns(cols, g, layout.width, weight_shape, groups)
