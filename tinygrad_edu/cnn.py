@@ -14,6 +14,7 @@ import numpy as np
 from .ops.dropout import Dropout
 from .ops.loss import CrossEntropy
 from .ops.pool import AvgPool2d, MaxPool2d, Windows, first_max_offsets, flat_indices
+from .shapes import int_pair
 from .tensor import Tensor
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -35,26 +36,14 @@ def _image(op: str, x: Any) -> Tensor:
     return x
 
 
-def _pair(op: str, name: str, value: Any, minimum: int) -> tuple:
-    """An int or a pair of ints, as a (rows, columns) pair, each >= minimum."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else (
-        tuple(value) if isinstance(value, (tuple, list)) else ())
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if min(pair) < minimum:
-        expected = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{op}: {name} must be {expected}, got {value!r}")
-    return tuple(int(v) for v in pair)
-
-
 def _pool_options(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
                   dilation: Any, ceil_mode: bool) -> tuple[dict, Windows]:
     """Validated (rows, columns) options and the window geometry, by torch's rules."""
-    kernel = _pair(op, "kernel_size", kernel_size, 1)
+    kernel = int_pair(kernel_size, "kernel_size", op, 1)
     options = dict(kernel_size=kernel,
-                   stride=kernel if stride is None else _pair(op, "stride", stride, 1),
-                   padding=_pair(op, "padding", padding, 0),
-                   dilation=_pair(op, "dilation", dilation, 1),
+                   stride=kernel if stride is None else int_pair(stride, "stride", op, 1),
+                   padding=int_pair(padding, "padding", op, 0),
+                   dilation=int_pair(dilation, "dilation", op, 1),
                    ceil_mode=bool(ceil_mode))
     if any(p > k // 2 for p, k in zip(options["padding"], kernel)):
         raise ValueError(f"{op}: padding {options['padding']} must be at most half of "

@@ -12,22 +12,10 @@ from typing import Sequence
 import numpy as np
 
 from .ops.conv import Conv2d, ConvTranspose2d
+from .shapes import int_pair
 from .tensor import Tensor
 
 IntOrPair = int | Sequence[int]
-
-
-def _pair(value: IntOrPair, name: str, op: str, minimum: int) -> tuple:
-    """An int or a pair of ints as a pair, each at least `minimum`."""
-    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                                 for v in pair):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    pair = tuple(int(v) for v in pair)
-    if min(pair) < minimum:
-        rule = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{op}: {name} must be {rule}, got {value!r}")
-    return pair
 
 
 def _check_tensors(op: str, input: Tensor, weight: Tensor, bias: Tensor | None) -> bool:
@@ -93,8 +81,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
     unbatched = _check_tensors(op, input, weight, bias)
     x = input.unsqueeze(0) if unbatched else input
     kernel = weight.shape[2:]
-    stride = _pair(stride, "stride", op, 1)
-    dilation = _pair(dilation, "dilation", op, 1)
+    stride = int_pair(stride, "stride", op, 1)
+    dilation = int_pair(dilation, "dilation", op, 1)
     if isinstance(padding, str):
         if padding == "valid":
             pads = ((0, 0), (0, 0))
@@ -106,7 +94,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
             raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', "
                              f"got {padding!r}")
     else:
-        pads = tuple((p, p) for p in _pair(padding, "padding", op, 0))
+        pads = tuple((p, p) for p in int_pair(padding, "padding", op, 0))
     groups = _check_groups(op, groups, x.shape[1], weight.shape[0])
     if x.shape[1] != weight.shape[1] * groups:
         per_group = f" ({weight.shape[1]} per group x {groups} groups)" if groups > 1 else ""
@@ -143,10 +131,10 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     unbatched = _check_tensors(op, input, weight, bias)
     x = input.unsqueeze(0) if unbatched else input
     kernel = weight.shape[2:]
-    stride = _pair(stride, "stride", op, 1)
-    dilation = _pair(dilation, "dilation", op, 1)
-    pads = _pair(padding, "padding", op, 0)
-    extra = _pair(output_padding, "output_padding", op, 0)
+    stride = int_pair(stride, "stride", op, 1)
+    dilation = int_pair(dilation, "dilation", op, 1)
+    pads = int_pair(padding, "padding", op, 0)
+    extra = int_pair(output_padding, "output_padding", op, 0)
     groups = _check_groups(op, groups, weight.shape[0], weight.shape[1] * groups)
     if x.shape[1] != weight.shape[0]:
         raise ValueError(f"{op}: input has {x.shape[1]} channels but weight expects "

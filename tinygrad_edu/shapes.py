@@ -1,6 +1,10 @@
 """Shape arithmetic in plain Python (numpy's helpers cost microseconds per call on small tuples)."""
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 
 def broadcast_shapes(*shapes: tuple) -> tuple:
     """The shape numpy broadcasting gives `shapes`; ValueError when they do not broadcast.
@@ -17,3 +21,20 @@ def broadcast_shapes(*shapes: tuple) -> tuple:
                 if n != 1:
                     result[i] = n
     return tuple(result)
+
+
+def int_pair(value: Any, name: str, op: str, minimum: int) -> tuple:
+    """An int or a pair of ints (kernel_size, stride, ...) as a (rows, columns) pair.
+
+    Raises TypeError naming `op` and `name` for anything else, ValueError when an entry is
+    below `minimum` (1: must be positive, 0: must be non-negative).
+    """
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                 for v in pair):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    pair = tuple(int(v) for v in pair)
+    if min(pair) < minimum:
+        rule = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{op}: {name} must be {rule}, got {value!r}")
+    return pair

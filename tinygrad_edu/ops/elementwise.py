@@ -2,7 +2,7 @@
 
 Notation in every docstring: g = dL/dout (the upstream gradient, shaped like out).
 A VJP may return a gradient with the broadcast shape of out; the engine sums it
-down to the input's shape (see `autograd.sum_to_shape`), so these read exactly
+down to the input's shape (see `autograd.unbroadcast`), so these read exactly
 like the scalar chain rule.
 """
 from __future__ import annotations
