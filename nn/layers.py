@@ -14,14 +14,11 @@ import numpy as np
 
 from tinygrad_edu import Tensor
 from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.shapes import int_pair
 
 from . import functional as F
 from . import init
 from .module import Module, Parameter
-
-
-def _pair(value: Any) -> tuple:
-    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
 def _empty(*shape: int, dtype: Any) -> Parameter:
@@ -70,9 +67,13 @@ class _ConvNd(Module):
             raise ValueError(f"{type(self).__name__}: groups={groups} must divide both "
                              f"in_channels={in_channels} and out_channels={out_channels}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
-        self.padding = padding if isinstance(padding, str) else _pair(padding)
-        self.dilation, self.output_padding = _pair(dilation), _pair(output_padding)
+        name = type(self).__name__          # bad options fail here, not at the first forward
+        self.kernel_size = int_pair(kernel_size, "kernel_size", name, 1)
+        self.stride = int_pair(stride, "stride", name, 1)
+        self.padding = padding if isinstance(padding, str) else int_pair(
+            padding, "padding", name, 0)
+        self.dilation = int_pair(dilation, "dilation", name, 1)
+        self.output_padding = int_pair(output_padding, "output_padding", name, 0)
         # conv: (out, in/groups, kh, kw); transposed conv: (in, out/groups, kh, kw)
         channels = ((in_channels, out_channels // groups) if self.transposed
                     else (out_channels, in_channels // groups))

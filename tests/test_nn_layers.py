@@ -238,3 +238,11 @@ def test_class_weights_are_buffers():
     loss = nn.CrossEntropyLoss(weight=tg.Tensor([1.0, 2.0, 0.5]))
     assert list(loss.state_dict()) == ["weight"] and not list(loss.parameters())
     assert loss.double().weight.dtype == np.float64
+
+
+def test_conv_layer_options_fail_at_construction():
+    with pytest.raises(ValueError, match=r"^Conv2d: kernel_size must be positive, got 0"):
+        nn.Conv2d(1, 6, 0)
+    with pytest.raises(TypeError, match=r"^ConvTranspose2d: stride must be an int or a pair"):
+        nn.ConvTranspose2d(1, 6, 3, stride=1.5)
+    assert nn.Conv2d(1, 6, (3, 5), padding="same").kernel_size == (3, 5)
