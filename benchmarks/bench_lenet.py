@@ -51,19 +51,22 @@ def batches(steps: int) -> list:
              rng.integers(0, 10, BATCH)) for _ in range(steps)]
 
 
-def ours_step_fn():
-    tg.manual_seed(0)
-    model = lenet(nn)
-    optimizer = nn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    criterion = nn.CrossEntropyLoss()
-
+def train_step(model, optimizer, criterion, to_tensor):
+    """One forward + backward + update, written once for both libraries."""
     def step(x: np.ndarray, y: np.ndarray) -> float:
-        loss = criterion(model(tg.Tensor(x)), tg.Tensor(y))
+        loss = criterion(model(to_tensor(x)), to_tensor(y))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         return loss.item()
-    return model, step
+    return step
+
+
+def ours_step_fn():
+    tg.manual_seed(0)
+    model = lenet(nn)
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return model, train_step(model, optimizer, nn.CrossEntropyLoss(), tg.Tensor)
 
 
 def torch_step_fn(torch, ours: nn.Module):
@@ -71,15 +74,7 @@ def torch_step_fn(torch, ours: nn.Module):
     model.load_state_dict({k: torch.from_numpy(v.numpy().copy())
                            for k, v in ours.state_dict().items()})
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    criterion = torch.nn.CrossEntropyLoss()
-
-    def step(x: np.ndarray, y: np.ndarray) -> float:
-        loss = criterion(model(torch.from_numpy(x)), torch.from_numpy(y))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-    return step
+    return train_step(model, optimizer, torch.nn.CrossEntropyLoss(), torch.from_numpy)
 
 
 def timed(step, x, y) -> float:

@@ -24,7 +24,7 @@ def _count(x: Tensor, axes: tuple) -> int:
 
 def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
     """sum / count over `dim` (all axes when None)."""
-    x = x if x.dtype.kind == "f" else x.float()
+    x = x._as_float()
     axes = _axes(x, dim, "mean")
     if _count(x, axes) == 0:
         raise ValueError(f"mean: cannot average over zero elements of shape {x.shape}")

@@ -428,19 +428,19 @@ class Tensor:
 
     # ------------------------------------------------------------------ unary primitives
     def exp(self) -> Tensor:
-        return ew.Exp.apply(self._floating("exp"))
+        return ew.Exp.apply(self._as_float())
 
     def log(self) -> Tensor:
-        return ew.Log.apply(self._floating("log"))
+        return ew.Log.apply(self._as_float())
 
     def sqrt(self) -> Tensor:
-        return ew.Sqrt.apply(self._floating("sqrt"))
+        return ew.Sqrt.apply(self._as_float())
 
     def tanh(self) -> Tensor:
-        return ew.Tanh.apply(self._floating("tanh"))
+        return ew.Tanh.apply(self._as_float())
 
     def sigmoid(self) -> Tensor:
-        return ew.Sigmoid.apply(self._floating("sigmoid"))
+        return ew.Sigmoid.apply(self._as_float())
 
     def relu(self) -> Tensor:
         return ew.Relu.apply(self)
@@ -448,7 +448,8 @@ class Tensor:
     def abs(self) -> Tensor:
         return ew.Abs.apply(self)
 
-    def _floating(self, op: str) -> Tensor:
+    def _as_float(self) -> Tensor:
+        """Self if floating point, else float32 (exp, log, mean... of integers, as torch)."""
         return self if self.dtype.kind == "f" else self.float()
 
     def maximum(self, other: Any) -> Tensor:
@@ -478,7 +479,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        x = self if self.dtype.kind == "f" or self.dtype.kind in "iu" else self.long()
+        x = self if self.dtype.kind in "fiu" else self.long()       # bools count as ints
         return reduce.Sum.apply(x, axes=_axes(self, dim, "sum"), keepdim=keepdim)
 
     def amax(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
@@ -492,11 +493,11 @@ class Tensor:
 
     def softmax(self, dim: int) -> Tensor:
         from .ops.activation import Softmax
-        return Softmax.apply(self._floating("softmax"), dim=_axis(self, dim, "softmax"))
+        return Softmax.apply(self._as_float(), dim=_axis(self, dim, "softmax"))
 
     def log_softmax(self, dim: int) -> Tensor:
         from .ops.activation import LogSoftmax
-        return LogSoftmax.apply(self._floating("log_softmax"), dim=_axis(self, dim, "log_softmax"))
+        return LogSoftmax.apply(self._as_float(), dim=_axis(self, dim, "log_softmax"))
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
