@@ -59,6 +59,20 @@ def test_cross_entropy_matches_loop_reference(reduction, weight, smoothing, targ
     assert gradcheck(fn, [x]) and gradgradcheck(fn, [x])
 
 
+@pytest.mark.parametrize("weight", [None, WEIGHT], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.25])
+@pytest.mark.parametrize("target", [INDICES, PROBS], ids=["indices", "probabilities"])
+def test_cross_entropy_keeps_float32(weight, smoothing, target):
+    x = Tensor(LOGITS.astype(np.float32), requires_grad=True)
+    w = None if weight is None else Tensor(weight.astype(np.float32))
+    loss = tg.cross_entropy(x, Tensor(target), w, label_smoothing=smoothing)
+    loss.backward()
+    assert loss.dtype == np.float32 and x.grad.dtype == np.float32
+    expected = reference_cross_entropy(LOGITS.astype(np.float32).astype(np.float64), target,
+                                       weight, smoothing=smoothing)
+    np.testing.assert_allclose(loss.data, expected, rtol=1e-6)
+
+
 def test_unweighted_gradient_is_softmax_minus_onehot_over_n():
     x = Tensor(LOGITS, requires_grad=True)
     y = np.array([1, 0, 3, 2, 2, 0])

@@ -45,25 +45,27 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, logits, target, weight=None, *, ignore_index, reduction,
                 label_smoothing):
-        n_classes = logits.shape[1]
+        n_classes, e = logits.shape[1], label_smoothing
         lp = log_softmax_array(logits, 1)
-        w = 1 if weight is None else weight.reshape(class_axis_shape(logits.ndim, n_classes))
-        if target.dtype.kind == "f":
-            q = w * ((1 - label_smoothing) * target + label_smoothing / n_classes)
+        if target.dtype.kind == "f":                   # probabilities: every sample counts
+            q, counted = target, 1
             ctx.denominator = logits.size / n_classes
-        else:
-            kept = np.expand_dims(target != ignore_index, 1)
+        else:                                           # class indices: one-hot rows
+            counted = np.expand_dims(target != ignore_index, 1)
             classes = np.arange(n_classes).reshape(class_axis_shape(logits.ndim, n_classes))
-            onehot = (classes == np.expand_dims(target, 1)) & kept
-            q = w * ((1 - label_smoothing) * onehot + (label_smoothing / n_classes) * kept)
-            ctx.denominator = (onehot * w).sum()
-        q = np.asarray(q, dtype=logits.dtype)
+            q = ((classes == np.expand_dims(target, 1)) & counted).astype(logits.dtype)
+        if weight is not None:
+            w = weight.reshape(class_axis_shape(logits.ndim, n_classes))
+            q, counted = w * q, w * counted
+        if target.dtype.kind != "f":
+            ctx.denominator = q.sum()                   # sum of w_(y_i) over counted samples
+        if e:
+            q = ((1 - e) * q + (e / n_classes) * counted).astype(logits.dtype, copy=False)
         local_grad = np.exp(lp) * q.sum(axis=1, keepdims=True) - q        # s p - q
         ctx.save_for_backward(logits, target, weight, q, local_grad)
-        losses = -(q * lp).sum(axis=1)
         if reduction == "none":
-            return losses
-        total = losses.sum()
+            return -(q * lp).sum(axis=1)
+        total = -(q * lp).sum()
         return total / np.asarray(ctx.denominator, logits.dtype) if reduction == "mean" else total
 
     @staticmethod
