@@ -160,6 +160,8 @@ def _class_indices(op: str, x: Tensor, target: Tensor, ignore_index: int | None)
         raise TypeError(f"{op}: class-index target of shape {target.shape} must have an "
                         f"integer dtype, got {target.dtype}")
     t = target.data
+    if t.size == 0 or 0 <= t.min() and t.max() < x.shape[1]:     # the usual case, two reductions
+        return t
     bad = (t < 0) | (t >= x.shape[1])
     if ignore_index is not None:
         bad &= t != ignore_index

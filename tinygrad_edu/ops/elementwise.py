@@ -198,11 +198,15 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """out = max(a, 0).   VJP: dL/da = g * [a > 0]   (so relu'(0) = 0, as torch).   Saves the mask."""
+    """out = max(a, 0).   VJP: dL/da = g * [a > 0]   (so relu'(0) = 0, as torch).
+
+    Saves the indicator [a > 0] as 0.0 / 1.0 in a's dtype: numpy multiplies two float
+    arrays 2-3x faster than a float array by a bool one.
+    """
 
     @staticmethod
     def forward(ctx, a):
-        positive = a > 0
+        positive = (a > 0).astype(a.dtype)
         ctx.save_for_backward(positive)
         return np.maximum(a, 0)
 

@@ -50,10 +50,11 @@ class CrossEntropy(Function):
         if target.dtype.kind == "f":                   # probabilities: every sample counts
             q, counted = target, 1
             ctx.denominator = logits.size / n_classes
-        else:                                           # class indices: one-hot rows
-            counted = np.expand_dims(target != ignore_index, 1)
-            classes = np.arange(n_classes).reshape(class_axis_shape(logits.ndim, n_classes))
-            q = ((classes == np.expand_dims(target, 1)) & counted).astype(logits.dtype)
+        else:              # class indices: rows of the identity, a zero row where ignored
+            kept = target != ignore_index
+            identity = np.eye(n_classes + 1, n_classes, dtype=logits.dtype)
+            q = identity[np.where(kept, target, n_classes)].transpose(0, -1, *range(1, kept.ndim))
+            counted = kept[:, None]                     # (N, 1, d1, ...)
         if weight is not None:
             w = weight.reshape(class_axis_shape(logits.ndim, n_classes))
             q, counted = w * q, w * counted
