@@ -265,6 +265,20 @@ def test_only_the_needed_gradients_are_computed():
     assert x.grad is not None and w.grad is None
 
 
+@pytest.mark.parametrize("trained", ["weight", "bias"])
+def test_bias_gradient_with_or_without_the_weight_gradient(trained):
+    """With dL/dw the bias gradient is the last column of the weight gradient's GEMM (the
+    columns' row of ones); without it, the sum of g."""
+    x = t64(randn(2, 4, 5, 5, seed=44))
+    w = t64(randn(6, 2, 3, 3, seed=45), requires_grad=trained == "weight")
+    b = t64(randn(6, seed=46), requires_grad=True)
+    out = tg.conv2d(x, w, b, padding=1, groups=2)
+    g = randn(*out.shape, seed=47)
+    out.backward(t64(g))
+    np.testing.assert_allclose(b.grad.data, g.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
+    assert (w.grad is not None) == (trained == "weight")
+
+
 # ---------------------------------------------------------------- wide and narrow rows
 def reference_weight_grad(x, g, kernel, stride, pads, dilation, groups):
     """dL/dw[o,c,a,q] = sum_{n,i,j} g[n,o,i,j] xp[n, c', i*sh + a*dh, j*sw + q*dw]."""
@@ -294,15 +308,16 @@ WIDE_CASES = [  # x shape, w shape, options: where the slack and the garbage col
 @pytest.mark.parametrize("x_shape,w_shape,options", WIDE_CASES)
 def test_wide_and_narrow_rows_match_the_loops(monkeypatch, wide_up_to, x_shape, w_shape,
                                               options):
-    """Forward, dL/dx and dL/dw in both row layouts of ops/conv.py's PaddedImage (col2im
-    uses wide rows whenever sw = 1, narrow ones otherwise)."""
+    """Forward, dL/dx, dL/dw and dL/db in both row layouts of ops/conv.py's PaddedImage
+    (col2im uses wide rows whenever sw = 1, narrow ones otherwise)."""
     monkeypatch.setattr(conv_ops, "WIDE_ROWS_UP_TO", wide_up_to)
     x = t64(randn(*x_shape, seed=37), requires_grad=True)
     w = t64(randn(*w_shape, seed=38), requires_grad=True)
+    b = t64(randn(w_shape[0], seed=48), requires_grad=True)
     stride, dilation = pair(options.get("stride", 1)), pair(options.get("dilation", 1))
     pads, groups = tuple((p, p) for p in pair(options.get("padding", 0))), options.get("groups", 1)
-    out = tg.conv2d(x, w, **options)
-    expected = reference_conv2d(x.data, w.data, None, stride, pads, dilation, groups)
+    out = tg.conv2d(x, w, b, **options)
+    expected = reference_conv2d(x.data, w.data, b.data, stride, pads, dilation, groups)
     np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
     g = randn(*out.shape, seed=39)
     out.backward(t64(g))
@@ -314,6 +329,7 @@ def test_wide_and_narrow_rows_match_the_loops(monkeypatch, wide_up_to, x_shape, 
     np.testing.assert_allclose(x.grad.data, grad_x, rtol=1e-12, atol=1e-12)
     grad_w = reference_weight_grad(x.data, g, w_shape[2:], stride, pads, dilation, groups)
     np.testing.assert_allclose(w.grad.data, grad_w, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(b.grad.data, g.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("wide", [False, True])

@@ -2,8 +2,9 @@
 
 The arithmetic and the VJPs live in `ops/conv.py`; this module turns torch's arguments
 (ints or pairs, 'same'/'valid', output_padding, unbatched input) into the primitives'
-explicit geometry, and adds the bias as a broadcast add (its gradient, the sum of g
-over batch and pixels, comes from the engine). Both are also Tensor methods.
+explicit geometry. conv2d's bias is an input of the Conv2d primitive (one GEMM adds it);
+conv_transpose2d adds its bias as a broadcast add (its gradient, the sum of g over batch
+and pixels, comes from the engine). Both are also Tensor methods.
 """
 from __future__ import annotations
 
@@ -51,10 +52,6 @@ def _check_bias(op: str, bias: Tensor | None, out_channels: int) -> None:
     if bias is not None and bias.shape != (out_channels,):
         raise ValueError(f"{op}: bias must have shape ({out_channels},) (one per output "
                          f"channel), got {bias.shape}")
-
-
-def _add_bias(out: Tensor, bias: Tensor | None) -> Tensor:
-    return out if bias is None else out + bias.reshape(-1, 1, 1)
 
 
 def _same_padding(kernel: tuple, dilation: tuple) -> tuple:
@@ -108,9 +105,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
                          f"{spans[0]}x{spans[1]}) is larger than the padded input "
                          f"{padded[0]}x{padded[1]} (input {input.shape})")
     _check_bias(op, bias, weight.shape[0])
-    out = Conv2d.apply(x, weight, stride=stride, padding=pads, dilation=dilation,
+    params = (weight,) if bias is None else (weight, bias)
+    out = Conv2d.apply(x, *params, stride=stride, padding=pads, dilation=dilation,
                        groups=groups)
-    out = _add_bias(out, bias)
     return out.squeeze(0) if unbatched else out
 
 
@@ -152,7 +149,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     geometry = dict(stride=stride, padding=tuple((p, p) for p in pads), dilation=dilation,
                     groups=groups)
     out = ConvTranspose2d.apply(x, weight, **geometry, out_size=out_size)
-    out = _add_bias(out, bias)
+    if bias is not None:
+        out = out + bias.reshape(-1, 1, 1)
     return out.squeeze(0) if unbatched else out
 
 

@@ -14,7 +14,9 @@ The three ops are the three partial derivatives of T, each linear in both its ar
 
 For an op f = dT/dv, <G, f> is T with G in place of v, so the VJP of f with respect to
 each of its two arguments is again a partial derivative of T: the VJPs of every op are
-the other two ops. Second derivatives need nothing else.
+the other two ops. Second derivatives need nothing else. Conv2d also takes the layer's
+optional bias, added as the weight of an input that is always 1; its VJP is the sum of g
+over N, OH, OW (see Conv2d).
 
 Shared options: stride (sh, sw), padding ((top, bottom), (left, right)) (zeros),
 dilation (dh, dw), groups. The grid has OH = (H + top + bottom - dh*(kh-1) - 1) // sh + 1
@@ -121,14 +123,20 @@ class PaddedImage:
                           writeable=writeable)
 
 
-def columns(x: np.ndarray, layout: PaddedImage, groups: int) -> np.ndarray:
-    """im2col: the windows of x as (G, C/G*kh*kw, N*OH*width), one matrix per group."""
+def columns(x: np.ndarray, layout: PaddedImage, groups: int, ones_row: bool = False
+            ) -> np.ndarray:
+    """im2col: the windows of x as (G, C/G*kh*kw, N*OH*width), one matrix per group; with
+    `ones_row`, each matrix gets one more row, all ones (the bias's input, see Conv2d)."""
     n, c = x.shape[:2]
     flat = layout.zeros(c, n, x.dtype)
     layout.interior(flat)[...] = x.transpose(1, 0, 2, 3)
+    windows = layout.windows(flat)
     rows = c // groups * layout.kernel[0] * layout.kernel[1]
-    return np.ascontiguousarray(layout.windows(flat)).reshape(
-        groups, rows, n * layout.rows * layout.width)
+    cols = np.empty((groups, rows + ones_row, n * layout.rows * layout.width), dtype=x.dtype)
+    cols[:, rows:] = 1
+    per_group = (groups, c // groups, *windows.shape[1:])
+    cols[:, :rows].reshape(per_group)[...] = windows.reshape(per_group)   # views: axes split
+    return cols
 
 
 def channel_rows(g: np.ndarray, width: int, groups: int) -> np.ndarray:
@@ -142,15 +150,19 @@ def channel_rows(g: np.ndarray, width: int, groups: int) -> np.ndarray:
 
 
 def weight_grad_from_columns(cols: np.ndarray, g: np.ndarray, width: int, weight_shape: tuple,
-                             groups: int) -> np.ndarray:
+                             groups: int) -> tuple:
     """dT/dw = g (G, O/G, N*OH*width) @ columns^T (G, N*OH*width, C/G*kh*kw), (O, C/G, kh, kw).
 
+    Returns (dT/dw, the bias gradient (O,) or None): when the columns end with a row of
+    ones, the product's last column is g summed over N, OH, OW, the bias's gradient.
     Computed as its transpose, columns @ g^T: the same product, equally fast on an idle
     machine, but the other orientation (a 64x288 result from K = 32768 in the benchmark)
     took 1.5-35x longer in OpenBLAS whenever other processes were using the cores.
     """
     grad_t = np.matmul(cols, channel_rows(g, width, groups).transpose(0, 2, 1))
-    return grad_t.transpose(0, 2, 1).reshape(weight_shape)              # from (G, C/G*kh*kw, O/G)
+    rows = weight_shape[1] * weight_shape[2] * weight_shape[3]     # grad_t: (G, rows [+ 1], O/G)
+    grad_w = grad_t[:, :rows].transpose(0, 2, 1).reshape(weight_shape)
+    return grad_w, (grad_t[:, rows].reshape(-1) if cols.shape[1] > rows else None)
 
 
 def grid_size(image_hw: tuple, kernel: tuple, stride: tuple, padding: tuple,
@@ -180,13 +192,15 @@ def _geometry(options: dict) -> dict:
 
 
 class Conv2d(Function):
-    """out = conv2d(x, w), a correlation; no bias (the public function adds it).
+    """out = conv2d(x, w) + bias, a correlation; the bias is optional.
 
-    out[n,o,i,j] = sum_{c,a,b} w[o,c,a,b] xp[n, c', i*sh + a*dh, j*sw + b*dw]
-    for x (N, C, H, W), w (O, C/G, kh, kw) -> out (N, O, OH, OW); xp is x zero-padded and
-    c' = group(o) * C/G + c. As matrices, per group: out = W @ X with W (O/G, C/G*kh*kw)
-    the flattened weight and X (C/G*kh*kw, N*OH*OW) the columns (im2col) of x
-    (N*OH*Wp with wide rows, see PaddedImage).
+    out[n,o,i,j] = bias[o] + sum_{c,a,b} w[o,c,a,b] xp[n, c', i*sh + a*dh, j*sw + b*dw]
+    for x (N, C, H, W), w (O, C/G, kh, kw), bias (O,) -> out (N, O, OH, OW); xp is x
+    zero-padded and c' = group(o) * C/G + c. As matrices, per group: out = W @ X with W
+    (O/G, C/G*kh*kw) the flattened weight and X (C/G*kh*kw, N*OH*OW) the columns
+    (im2col) of x (N*OH*Wp with wide rows, see PaddedImage). The bias is the weight of
+    an input that is always 1: out = [W | bias] @ [X; 1], one GEMM, where adding it to
+    the output took one more pass over it (0.3-0.8 ms of the benchmark's step).
 
     VJP: dL/dx = ConvTranspose2d(g, w)      (N, C, H, W)
          every x[n,c,y,z] meets w[o,c,a,b] in each window that covers it, so dL/dx
@@ -196,20 +210,27 @@ class Conv2d(Function):
          dL/dw = Conv2dWeightGrad(x, g)     (O, C/G, kh, kw)
          = G @ X^T per group: the correlation of the input with the output gradient,
          dL/dw[o,c,a,b] = sum_{n,i,j} g[n,o,i,j] xp[n, c', i*sh + a*dh, j*sw + b*dw].
-    Saves x, w and the columns X: dL/dw reuses them (no second im2col) unless that
-    gradient is itself being differentiated; then it is the Conv2dWeightGrad op.
+         dL/dbias = g.sum(dim=(0, 2, 3))    (O,)
+         every out[n,o,i,j] holds bias[o] once.
+    Saves x, w and the columns X (with the row of ones when there is a bias): a plain
+    dL/dw reuses them (no second im2col), and [dL/dw | dL/dbias] = G @ [X; 1]^T is one
+    GEMM, the bias gradient its last column (the sum of g took 0.6 ms more). When the
+    gradients are themselves being differentiated, dL/dw is the Conv2dWeightGrad op and
+    dL/dbias the sum, both recorded.
     """
 
     @staticmethod
-    def forward(ctx, x, w, stride, padding, dilation, groups):
+    def forward(ctx, x, w, bias=None, *, stride, padding, dilation, groups):
         kernel = w.shape[2:]
         grid = grid_size(x.shape[2:], kernel, stride, padding, dilation)
         layout = PaddedImage(x.shape[2:], padding, kernel, stride, dilation, grid,
                              wide=grid[1] <= WIDE_ROWS_UP_TO and np.isfinite(x).all())
-        cols = columns(x, layout, groups)
+        cols = columns(x, layout, groups, ones_row=bias is not None)
         ctx.save_for_backward(x, w, cols)
         ctx.width = layout.width
         w_rows = w.reshape(groups, w.shape[0] // groups, -1)
+        if bias is not None:                                # [W | bias]
+            w_rows = np.concatenate((w_rows, bias.reshape(groups, -1, 1)), axis=2)
         out = np.matmul(w_rows, cols)                        # (G, O/G, N*OH*width)
         out = out.reshape(w.shape[0], x.shape[0], grid[0], layout.width)[..., :grid[1]]
         return out.transpose(1, 0, 2, 3)
@@ -218,16 +239,20 @@ class Conv2d(Function):
     def backward(ctx, g):
         x, w, cols = ctx.saved_tensors
         geometry = _geometry(ctx.options)
-        grad_x = grad_w = None
-        if ctx.needs_input_grad[0]:
+        needs = ctx.needs_input_grad
+        grad_x = grad_w = grad_bias = None
+        if needs[0]:
             grad_x = ConvTranspose2d.apply(g, w, **geometry, out_size=x.shape[2:])
-        if ctx.needs_input_grad[1]:
-            if not grad_mode.is_grad_enabled():       # a plain gradient: reuse the columns
-                grad_w = weight_grad_from_columns(cols.data, g.data, ctx.width, w.shape,
-                                                  geometry["groups"])
-            else:                                       # create_graph: a recorded op
-                grad_w = Conv2dWeightGrad.apply(x, g, **geometry, kernel_size=w.shape[2:])
-        return grad_x, grad_w
+        if needs[1] and not grad_mode.is_grad_enabled():     # plain: reuse the columns
+            grad_w, grad_bias = weight_grad_from_columns(cols.data, g.data, ctx.width,
+                                                         w.shape, geometry["groups"])
+        elif needs[1]:                                        # create_graph: a recorded op
+            grad_w = Conv2dWeightGrad.apply(x, g, **geometry, kernel_size=w.shape[2:])
+        if len(needs) == 2:
+            return grad_x, grad_w
+        if needs[2] and grad_bias is None:
+            grad_bias = g.sum(dim=(0, 2, 3))
+        return grad_x, grad_w, grad_bias
 
 
 class ConvTranspose2d(Function):
@@ -296,7 +321,7 @@ class Conv2dWeightGrad(Function):
                              wide=g.shape[3] <= WIDE_ROWS_UP_TO and np.isfinite(x).all())
         cols = columns(x, layout, groups)
         weight_shape = (g.shape[1], x.shape[1] // groups, *kernel_size)
-        return weight_grad_from_columns(cols, g, layout.width, weight_shape, groups)
+        return weight_grad_from_columns(cols, g, layout.width, weight_shape, groups)[0]
 
     @staticmethod
     def backward(ctx, gout):
