@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from . import grad_mode
+from . import grad_mode, tensor
 from .function import Function
 from .ops.reduce import SumTo
 from .shapes import broadcast_shapes
@@ -78,7 +78,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
     the upstream gradient g and, per input, the gradient sent to it (None where none):
     `viz.trace` uses it to show the chain rule step by step.
     """
-    from .tensor import Tensor
+    Tensor = tensor.Tensor
     node_grads: dict = {}
     leaf_grads: dict = {}   # id(leaf) -> [leaf, summed gradient]
     capture = {t._ctx: None for t in inputs if t._ctx is not None} if inputs is not None else {}
@@ -161,7 +161,7 @@ def _hooked(hook, g):
 
 
 def _as_grad_outputs(outputs: Sequence, grad_outputs: Sequence | None, op: str) -> list:
-    from .tensor import Tensor
+    Tensor = tensor.Tensor
     grads = []
     for i, out in enumerate(outputs):
         g = None if grad_outputs is None else grad_outputs[i]
@@ -170,7 +170,7 @@ def _as_grad_outputs(outputs: Sequence, grad_outputs: Sequence | None, op: str) 
                 raise RuntimeError(
                     f"{op}: grad can be implicitly created only for scalar outputs, but the "
                     f"output has shape {out.shape}; pass a gradient of that shape")
-            g = Tensor(np.ones(out.shape, dtype=out.dtype))
+            g = Tensor._from_node(np.ones(out.shape, dtype=out.dtype), None)
         elif not isinstance(g, Tensor):
             g = Tensor(g, dtype=out.dtype)
         if g.shape != out.shape:
@@ -199,7 +199,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     With `create_graph=True` the results are part of a new graph, so they can be
     differentiated again (second and higher derivatives).
     """
-    from .tensor import Tensor
+    Tensor = tensor.Tensor
     single = isinstance(outputs, Tensor)
     outputs = [outputs] if single else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)

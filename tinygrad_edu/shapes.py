@@ -11,7 +11,7 @@ def broadcast_shapes(*shapes: tuple) -> tuple:
 
     Aligned from the right, each axis must be equal across shapes or 1.
     """
-    ndim = max(len(s) for s in shapes)
+    ndim = max(map(len, shapes))
     result = [1] * ndim
     for shape in shapes:
         for i, n in enumerate(shape, ndim - len(shape)):

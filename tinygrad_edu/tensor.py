@@ -109,7 +109,10 @@ class Tensor:
     @property
     def mT(self) -> Tensor:
         """The last two axes swapped (batched matrix transpose)."""
-        return self.transpose(-2, -1)
+        n = self.ndim
+        if n < 2:
+            raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
+        return movement.Permute.apply(self, dims=(*range(n - 2), n - 1, n - 2))
 
     def numel(self) -> int:
         return int(self.data.size)
@@ -347,31 +350,35 @@ class Tensor:
     def matmul(self, other: Any) -> Tensor:
         """Matrix product with torch.matmul's shape rules (1-D, 2-D and batched)."""
         other = other if isinstance(other, Tensor) else Tensor(other)
-        if self.ndim == 0 or other.ndim == 0:
+        a_shape, b_shape = self.data.shape, other.data.shape
+        if not a_shape or not b_shape:
             raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
-                             f"{self.shape} and {other.shape}")
-        a = self.unsqueeze(0) if self.ndim == 1 else self
-        b = other.unsqueeze(-1) if other.ndim == 1 else other
-        if a.shape[-1] != b.shape[-2]:
-            raise ValueError(f"matmul: {self.shape} @ {other.shape}: inner dimensions "
-                             f"{a.shape[-1]} and {b.shape[-2]} differ")
-        try:
-            broadcast_shapes(a.shape[:-2], b.shape[:-2])
-        except ValueError:
-            raise ValueError(f"matmul: {self.shape} @ {other.shape}: batch dimensions "
-                             f"{a.shape[:-2]} and {b.shape[:-2]} cannot be broadcast") from None
+                             f"{a_shape} and {b_shape}")
+        inner_a, inner_b = a_shape[-1], b_shape[-2] if len(b_shape) > 1 else b_shape[0]
+        if inner_a != inner_b:
+            raise ValueError(f"matmul: {a_shape} @ {b_shape}: inner dimensions "
+                             f"{inner_a} and {inner_b} differ")
+        if len(a_shape) > 2 or len(b_shape) > 2:
+            try:
+                broadcast_shapes(a_shape[:-2], b_shape[:-2])
+            except ValueError:
+                raise ValueError(f"matmul: {a_shape} @ {b_shape}: batch dimensions "
+                                 f"{a_shape[:-2]} and {b_shape[:-2]} cannot be broadcast") from None
+        a, b = self, other
         if a.dtype != b.dtype:
             if a.dtype.kind == "f" and b.dtype.kind == "f":
                 raise TypeError(f"matmul: both operands must have the same dtype, got "
-                                f"{self.dtype} and {other.dtype}; convert one with .to()")
+                                f"{a.dtype} and {b.dtype}; convert one with .to()")
             dtype = promote(a.dtype, b.dtype)
             a, b = a.to(dtype), b.to(dtype)
-        out = linalg.Matmul.apply(a, b)
-        if self.ndim == 1:
+        if len(a_shape) > 1 and len(b_shape) > 1:
+            return linalg.Matmul.apply(a, b)
+        # a vector is a matrix of one row (on the left) or one column (on the right)
+        out = linalg.Matmul.apply(a.unsqueeze(0) if len(a_shape) == 1 else a,
+                                  b.unsqueeze(-1) if len(b_shape) == 1 else b)
+        if len(a_shape) == 1:
             out = out.squeeze(-2)
-        if other.ndim == 1:
-            out = out.squeeze(-1)
-        return out
+        return out.squeeze(-1) if len(b_shape) == 1 else out
 
     # ------------------------------------------------------------------ comparisons (no grad)
     def _compare(self, other: Any, fn: Callable) -> Tensor:

@@ -53,9 +53,9 @@ class SumTo(Function):
 def sum_to_shape(a: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum the numpy array `a` down to `shape` (the axes numpy broadcasting added or stretched)."""
     lead = a.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
-    out = a.sum(axis=axes, keepdims=True) if axes else a
+    axes = [*range(lead)] + [lead + i for i, n in enumerate(shape)
+                             if n == 1 and a.shape[lead + i] != 1]
+    out = a.sum(axis=tuple(axes), keepdims=True) if axes else a
     return out.reshape(shape)
 
 
