@@ -122,6 +122,28 @@ class PaddedImage:
                           strides=(sc, item * self.pitch * dh, item * dw, sn, *steps),
                           writeable=writeable)
 
+    def col2im(self, cols: np.ndarray, channels: int, batch: int) -> np.ndarray:
+        """col2im: the (C, N, Hp*Wp + slack) image in which every column of `cols`
+        (C*kh*kw rows, ordered as the windows) is added back into its window, one add
+        per kernel offset. With one run per image, offset (0, 0) covers flat[..., :run]
+        exactly: it is copied there and only the rest is zeroed (adding it to an all-zero
+        image took 3% longer in the benchmark layer's ConvTranspose2d).
+        """
+        flat = np.empty((channels, batch, self.length), dtype=cols.dtype)
+        target = self.windows(flat, writeable=True)
+        cols = cols.reshape(target.shape)
+        offsets = [(a, b) for a in range(self.kernel[0]) for b in range(self.kernel[1])]
+        if target.ndim == 5:                       # one run per image
+            run = target.shape[-1]
+            flat[..., :run] = cols[:, 0, 0]
+            flat[..., run:] = 0
+            offsets = offsets[1:]
+        else:
+            flat[...] = 0
+        for a, b in offsets:
+            target[:, a, b] += cols[:, a, b]
+        return flat
+
 
 def columns(x: np.ndarray, layout: PaddedImage, groups: int, ones_row: bool = False
             ) -> np.ndarray:
@@ -143,9 +165,8 @@ def channel_rows(g: np.ndarray, width: int, groups: int) -> np.ndarray:
     """g (N, K, h, w) as matrices (G, K/G, N*h*width): one row per channel, one matrix per
     group, each image row zero-extended to `width` (zeros in the garbage columns)."""
     n, k, h, w = g.shape
-    rows = np.empty((k, n, h, width), dtype=g.dtype)
+    rows = (np.empty if width == w else np.zeros)((k, n, h, width), dtype=g.dtype)
     rows[..., :w] = g.transpose(1, 0, 2, 3)
-    rows[..., w:] = 0
     return rows.reshape(groups, k // groups, n * h * width)
 
 
@@ -282,12 +303,7 @@ class ConvTranspose2d(Function):
         w_rows = w.reshape(groups, o // groups, -1)
         g_rows = channel_rows(g, layout.width, groups)
         cols = np.matmul(w_rows.transpose(0, 2, 1), g_rows)     # W^T @ G
-        padded = layout.zeros(channels, n, g.dtype)
-        target = layout.windows(padded, writeable=True)
-        cols = cols.reshape(target.shape)
-        for a in range(kernel[0]):           # col2im: one add per kernel offset
-            for b in range(kernel[1]):
-                target[:, a, b] += cols[:, a, b]
+        padded = layout.col2im(cols, channels, n)
         return layout.interior(padded).transpose(1, 0, 2, 3)
 
     @staticmethod
