@@ -332,23 +332,56 @@ def test_wide_and_narrow_rows_match_the_loops(monkeypatch, wide_up_to, x_shape, 
     np.testing.assert_allclose(b.grad.data, g.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("wide", [False, True])
+def last_element(view, flat):
+    """The index in `flat` of the last element a view of it reaches."""
+    start = (view.__array_interface__["data"][0] - flat.__array_interface__["data"][0])
+    return (start + sum((n - 1) * step for n, step in zip(view.shape, view.strides))
+            ) // flat.itemsize
+
+
+@pytest.mark.parametrize("wide,tight", [(False, False), (True, False), (True, True)])
 @pytest.mark.parametrize("x_shape,w_shape,options", WIDE_CASES[:-1])
-def test_row_windows_stay_inside_their_buffer(wide, x_shape, w_shape, options):
-    """The windows view (im2col reads it, col2im adds into it) ends inside the padded
-    buffer: wide rows run past the last image row into the slack, never beyond."""
+def test_row_windows_stay_inside_their_buffer(wide, tight, x_shape, w_shape, options):
+    """The windows view (im2col reads it, col2im adds into it) and the interior end
+    inside the padded buffer: wide rows run past the last image row into the slack,
+    never beyond, also when tight rows are closer than the padded width."""
     stride, dilation = pair(options.get("stride", 1)), pair(options.get("dilation", 1))
     pads = tuple((p, p) for p in pair(options.get("padding", 0)))
     grid = conv_ops.grid_size(x_shape[2:], w_shape[2:], stride, pads, dilation)
     layout = conv_ops.PaddedImage(x_shape[2:], pads, w_shape[2:], stride, dilation, grid,
-                                  wide=wide)
+                                  wide=wide, tight=tight)
     flat = layout.zeros(2, 3, np.float64)
     view = layout.windows(flat)
     wide = wide and stride[1] == 1
     assert view.size == 2 * 3 * w_shape[2] * w_shape[3] * grid[0] * (
         layout.pitch if wide else grid[1])
-    last = sum((n - 1) * step for n, step in zip(view.shape, view.strides)) // flat.itemsize
+    last = last_element(view, flat)
     assert last == flat.size - 1 if wide else last < flat.size
+    assert last_element(layout.interior(flat), flat) < flat.size
+
+
+@pytest.mark.parametrize("wide_up_to,copies", [(0, [6]), (1000, [6, 8])])
+def test_plain_backward_copies_g_once_when_both_gradients_use_one_width(monkeypatch,
+                                                                        wide_up_to, copies):
+    """'same' padding: col2im's tight rows are W = OW wide, as the narrow columns of dL/dw,
+    so one channel-major copy of g serves both; wide columns (Wp = 8) need their own."""
+    monkeypatch.setattr(conv_ops, "WIDE_ROWS_UP_TO", wide_up_to)
+    widths = []
+    channel_rows = conv_ops.channel_rows
+    monkeypatch.setattr(conv_ops, "channel_rows",
+                        lambda g, width, groups: widths.append(width) or channel_rows(
+                            g, width, groups))
+    x = t64(randn(2, 3, 6, 6, seed=49), requires_grad=True)
+    w = t64(randn(4, 3, 3, 3, seed=50), requires_grad=True)
+    out = tg.conv2d(x, w, padding=1)
+    g = randn(*out.shape, seed=51)
+    out.backward(t64(g))
+    assert widths == copies
+    np.testing.assert_allclose(x.grad.data, reference_conv_transpose2d(g, w.data, None, (1, 1),
+                                                                       (1, 1)),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(w.grad.data, reference_weight_grad(
+        x.data, g, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("wide_up_to", [0, 1000])

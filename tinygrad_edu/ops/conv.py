@@ -60,54 +60,73 @@ PaddedImage."""
 
 
 class PaddedImage:
-    """Zero-padded channel-major images, flat: (C, N, Hp*Wp + slack), for im2col and col2im.
+    """Zero-padded channel-major images, flat: (C, N, Hp*pitch + slack), for im2col and col2im.
 
-    Image rows follow each other with pitch Wp (with wide rows, then (kw-1)*dw zeros of
-    slack, where the last wide row ends). For kernel offset (a, b), output row i reads its
-    windows' pixels from (i*sh + a*dh)*Wp + b*dw on, every sw-th element. Copying (or
-    adding) the OW of them costs numpy a fixed overhead per row, large when rows are
-    short. Wide rows (sw = 1): take Wp elements instead, running on into the next image
-    row; the rows of all OH outputs then join into one contiguous run. A 3-wide kernel,
-    Wp = 4 so OW = 2, offset b = 1, output row 0:
+    The Hp padded image rows follow each other every `pitch` elements, Wp (the padded
+    width) unless tight (with wide rows, (kw-1)*dw zeros of slack follow where the last
+    wide row ends). For kernel offset (a, b), output row i reads its windows' pixels from
+    (i*sh + a*dh)*pitch + b*dw on, every sw-th element. Copying (or adding) the OW of them
+    costs numpy a fixed overhead per row, large when rows are short. Wide rows (sw = 1):
+    take `pitch` elements instead, running on into the next image row; the rows of all OH
+    outputs then join into one contiguous run. A 3-wide kernel, Wp = 4 so OW = 2, offset
+    b = 1, output row 0:
 
         flat:  p q r s | t u v w | ...     the windows use q r
         wide:    q r s t                   s t: garbage columns, never used
 
-    A GEMM on wide columns gives (.., OH, Wp) outputs whose first OW columns are the
+    A GEMM on wide columns gives (.., OH, pitch) outputs whose first OW columns are the
     result. Where a gradient g enters (weight gradient, col2im) it is zero-extended, so
     the garbage columns add nothing; 0 * inf would be nan, so an image (or, for col2im,
     a weight) that holds an inf or a nan is never laid out wide. The
-    GEMMs do Wp/OW more work: for im2col, wide rows were faster for grids up to
+    GEMMs do pitch/OW more work: for im2col, wide rows were faster for grids up to
     WIDE_ROWS_UP_TO windows wide, slower from 28 on (copying 28 floats a row is cheap
     enough already) and with sw = 2; col2im's in-place adds pay more per row than
     copies, and wide rows were faster at both widths measured (10 and 32).
-    `width`: the windows computed per output row, Wp when wide, else OW.
+
+    Tight rows (col2im's wide rows): pitch max(W, OW) instead of Wp, so that one row's
+    right padding is the next row's left padding (pitch - W zeros). There are then
+    pitch - OW garbage columns instead of Wp - OW: none in the benchmark layer (W = OW =
+    32), whose W^T @ G GEMM does 6% less work, and g's channel rows there are those of
+    the weight gradient, made once for both. A window column in the padding that the
+    rows no longer keep lands on a pixel of the row before or after (3-wide kernel,
+    pad 1, W = OW = 3; kernel column b = 0 of output column 0 reads the left padding):
+
+        pitch Wp = 5:  0 p q r 0 | 0 s t u 0      b = 0, column 0 of row s t u: 0
+        pitch W = 3:     p q r | s t u            b = 0, column 0 of row s t u: r
+
+    so col2im zeroes those columns first (`wrapping_columns`): the layer's backward
+    took 3% less time. im2col keeps pitch Wp: there zeroing them in the 9x larger
+    columns cost about 1 ms, more than the one-run copy saved (nothing: it was already
+    as fast as memory allows).
+    `width`: the windows computed per output row, `pitch` when wide, else OW.
     """
 
     def __init__(self, image_hw: tuple, padding: tuple, kernel: tuple, stride: tuple,
-                 dilation: tuple, grid: tuple, wide: bool):
+                 dilation: tuple, grid: tuple, wide: bool, tight: bool = False):
         (top, bottom), (left, right) = padding
         self.size, self.top, self.left = tuple(image_hw), top, left
-        self.height, self.pitch = image_hw[0] + top + bottom, image_hw[1] + left + right
+        self.height, self.padded_width = image_hw[0] + top + bottom, image_hw[1] + left + right
         self.kernel, self.stride, self.dilation, self.rows = kernel, stride, dilation, grid[0]
         wide = wide and stride[1] == 1
+        self.pitch = max(image_hw[1], grid[1]) if wide and tight else self.padded_width
         self.width = self.pitch if wide else grid[1]
         slack = dilation[1] * (kernel[1] - 1) if wide else 0
         self.length = self.height * self.pitch + slack
 
     def zeros(self, channels: int, batch: int, dtype) -> np.ndarray:
-        """An all-zero (C, N, Hp*Wp + slack) image."""
+        """An all-zero (C, N, Hp*pitch + slack) image."""
         return np.zeros((channels, batch, self.length), dtype=dtype)
 
     def interior(self, flat: np.ndarray) -> np.ndarray:
         """The (C, N, H, W) view of the unpadded image inside `flat`."""
-        rows = flat[:, :, :self.height * self.pitch].reshape(*flat.shape[:2], self.height,
-                                                              self.pitch)
-        return rows[:, :, self.top:self.top + self.size[0], self.left:self.left + self.size[1]]
+        sc, sn, item = flat.strides
+        start = flat[:, :, self.top * self.pitch + self.left:]
+        return as_strided(start, shape=(*flat.shape[:2], *self.size),
+                          strides=(sc, sn, item * self.pitch, item))
 
     def windows(self, flat: np.ndarray, writeable: bool = False) -> np.ndarray:
         """The (C, kh, kw, N, OH, width) view, no copy:
-        v[c, a, b, n, i, j] = flat[c, n, (i*sh + a*dh)*Wp + b*dw + j*sw].
+        v[c, a, b, n, i, j] = flat[c, n, (i*sh + a*dh)*pitch + b*dw + j*sw].
 
         When the rows join into one run (wide rows, sh = 1) it has the shape
         (C, kh, kw, N, OH*width): numpy's in-place adds (col2im) ran 14-18% faster on one
@@ -122,17 +141,33 @@ class PaddedImage:
                           strides=(sc, item * self.pitch * dh, item * dw, sn, *steps),
                           writeable=writeable)
 
+    def wrapping_columns(self, b: int) -> list:
+        """The output columns j (as slices) whose window column j + b*dw is left or right
+        padding that tight rows do not keep: columns [0, left - (pitch - W)) and
+        [pitch + left, Wp) land on the row before or after. None unless tight."""
+        gap, step = self.pitch - self.size[1], b * self.dilation[1]
+        bounds = ((0, self.left - gap - step),
+                  (self.pitch + self.left - step, self.padded_width - step))
+        return [slice(max(lo, 0), min(hi, self.width)) for lo, hi in bounds
+                if max(lo, 0) < min(hi, self.width)]
+
     def col2im(self, cols: np.ndarray, channels: int, batch: int) -> np.ndarray:
-        """col2im: the (C, N, Hp*Wp + slack) image in which every column of `cols`
-        (C*kh*kw rows, ordered as the windows) is added back into its window, one add
-        per kernel offset. With one run per image, offset (0, 0) covers flat[..., :run]
-        exactly: it is copied there and only the rest is zeroed (adding it to an all-zero
-        image took 3% longer in the benchmark layer's ConvTranspose2d).
+        """col2im: the (C, N, Hp*pitch + slack) image in which every column of `cols`
+        (C*kh*kw rows, ordered as the windows; overwritten) is added back into its
+        window, one add per kernel offset. With one run per image, offset (0, 0) covers
+        flat[..., :run] exactly: it is copied there and only the rest is zeroed (adding
+        it to an all-zero image took 3% longer in the benchmark layer's
+        ConvTranspose2d). Columns whose windows wrap into a neighbouring row (tight
+        rows) are zeroed first.
         """
         flat = np.empty((channels, batch, self.length), dtype=cols.dtype)
         target = self.windows(flat, writeable=True)
+        per_row = cols.reshape(channels, *self.kernel, batch, self.rows, self.width)
         cols = cols.reshape(target.shape)
         offsets = [(a, b) for a in range(self.kernel[0]) for b in range(self.kernel[1])]
+        for b in range(self.kernel[1]):
+            for wrapping in self.wrapping_columns(b):
+                per_row[:, :, b, :, :, wrapping] = 0
         if target.ndim == 5:                       # one run per image
             run = target.shape[-1]
             flat[..., :run] = cols[:, 0, 0]
@@ -170,20 +205,38 @@ def channel_rows(g: np.ndarray, width: int, groups: int) -> np.ndarray:
     return rows.reshape(groups, k // groups, n * h * width)
 
 
-def weight_grad_from_columns(cols: np.ndarray, g: np.ndarray, width: int, weight_shape: tuple,
-                             groups: int) -> tuple:
-    """dT/dw = g (G, O/G, N*OH*width) @ columns^T (G, N*OH*width, C/G*kh*kw), (O, C/G, kh, kw).
+def weight_grad_from_columns(cols: np.ndarray, g_rows: np.ndarray, weight_shape: tuple
+                             ) -> tuple:
+    """dT/dw = G (G, O/G, N*OH*width) @ columns^T (G, N*OH*width, C/G*kh*kw), (O, C/G, kh, kw),
+    with G = g's channel rows of the columns' width.
 
     Returns (dT/dw, the bias gradient (O,) or None): when the columns end with a row of
     ones, the product's last column is g summed over N, OH, OW, the bias's gradient.
-    Computed as its transpose, columns @ g^T: the same product, equally fast on an idle
+    Computed as its transpose, columns @ G^T: the same product, equally fast on an idle
     machine, but the other orientation (a 64x288 result from K = 32768 in the benchmark)
     took 1.5-35x longer in OpenBLAS whenever other processes were using the cores.
     """
-    grad_t = np.matmul(cols, channel_rows(g, width, groups).transpose(0, 2, 1))
+    grad_t = np.matmul(cols, g_rows.transpose(0, 2, 1))
     rows = weight_shape[1] * weight_shape[2] * weight_shape[3]     # grad_t: (G, rows [+ 1], O/G)
     grad_w = grad_t[:, :rows].transpose(0, 2, 1).reshape(weight_shape)
     return grad_w, (grad_t[:, rows].reshape(-1) if cols.shape[1] > rows else None)
+
+
+def transposed_layout(image_hw: tuple, w: np.ndarray, grid: tuple, options: dict
+                      ) -> PaddedImage:
+    """The layout col2im adds into: tight wide rows, unless w holds an inf or a nan."""
+    return PaddedImage(image_hw, options["padding"], w.shape[2:], options["stride"],
+                       options["dilation"], grid, wide=np.isfinite(w).all(), tight=True)
+
+
+def transposed_conv(g_rows: np.ndarray, w: np.ndarray, layout: PaddedImage, batch: int
+                    ) -> np.ndarray:
+    """dT/dx from g's channel rows (of the layout's width): columns = W^T @ G per group,
+    then col2im; the (N, C, H, W) view of the image."""
+    groups, o = g_rows.shape[0], w.shape[0]
+    cols = np.matmul(w.reshape(groups, o // groups, -1).transpose(0, 2, 1), g_rows)
+    padded = layout.col2im(cols, w.shape[1] * groups, batch)
+    return layout.interior(padded).transpose(1, 0, 2, 3)
 
 
 def grid_size(image_hw: tuple, kernel: tuple, stride: tuple, padding: tuple,
@@ -233,11 +286,13 @@ class Conv2d(Function):
          dL/dw[o,c,a,b] = sum_{n,i,j} g[n,o,i,j] xp[n, c', i*sh + a*dh, j*sw + b*dw].
          dL/dbias = g.sum(dim=(0, 2, 3))    (O,)
          every out[n,o,i,j] holds bias[o] once.
-    Saves x, w and the columns X (with the row of ones when there is a bias): a plain
-    dL/dw reuses them (no second im2col), and [dL/dw | dL/dbias] = G @ [X; 1]^T is one
-    GEMM, the bias gradient its last column (the sum of g took 0.6 ms more). When the
-    gradients are themselves being differentiated, dL/dw is the Conv2dWeightGrad op and
-    dL/dbias the sum, both recorded.
+    Saves x, w and the columns X (with the row of ones when there is a bias). A plain
+    backward (gradients not differentiated again) runs the numpy of ConvTranspose2d and
+    Conv2dWeightGrad directly: dL/dw reuses the columns (no second im2col),
+    [dL/dw | dL/dbias] = G @ [X; 1]^T is one GEMM, the bias gradient its last column
+    (the sum of g took 0.6 ms more), and one channel-major copy of g serves both GEMMs
+    when their widths agree. When the gradients are themselves being differentiated,
+    they are the recorded ops ConvTranspose2d, Conv2dWeightGrad and the sum.
     """
 
     @staticmethod
@@ -261,19 +316,38 @@ class Conv2d(Function):
         x, w, cols = ctx.saved_tensors
         geometry = _geometry(ctx.options)
         needs = ctx.needs_input_grad
-        grad_x = grad_w = grad_bias = None
-        if needs[0]:
-            grad_x = ConvTranspose2d.apply(g, w, **geometry, out_size=x.shape[2:])
-        if needs[1] and not grad_mode.is_grad_enabled():     # plain: reuse the columns
-            grad_w, grad_bias = weight_grad_from_columns(cols.data, g.data, ctx.width,
-                                                         w.shape, geometry["groups"])
-        elif needs[1]:                                        # create_graph: a recorded op
-            grad_w = Conv2dWeightGrad.apply(x, g, **geometry, kernel_size=w.shape[2:])
-        if len(needs) == 2:
-            return grad_x, grad_w
-        if needs[2] and grad_bias is None:
-            grad_bias = g.sum(dim=(0, 2, 3))
-        return grad_x, grad_w, grad_bias
+        if grad_mode.is_grad_enabled():                      # create_graph: recorded ops
+            grad_x = (ConvTranspose2d.apply(g, w, **geometry, out_size=x.shape[2:])
+                      if needs[0] else None)
+            grad_w = (Conv2dWeightGrad.apply(x, g, **geometry, kernel_size=w.shape[2:])
+                      if needs[1] else None)
+            grad_bias = g.sum(dim=(0, 2, 3)) if needs[2:] == (True,) else None
+        else:
+            grad_x, grad_w, grad_bias = _plain_gradients(g.data, x.shape, w.data, cols.data,
+                                                         ctx.width, geometry, needs)
+        return (grad_x, grad_w, grad_bias)[:len(needs)]
+
+
+def _plain_gradients(g: np.ndarray, x_shape: tuple, w: np.ndarray, cols: np.ndarray,
+                     width: int, geometry: dict, needs: tuple) -> tuple:
+    """Conv2d's VJP when it is not itself differentiated: the numpy of ConvTranspose2d and
+    Conv2dWeightGrad, with dL/dw (and dL/dbias) from the saved columns and g's channel
+    rows made once when both use the same width (the benchmark layer: 32, no garbage
+    columns on either side)."""
+    groups = geometry["groups"]
+    grad_x = grad_w = grad_bias = None
+    rows_x = None
+    if needs[0]:
+        layout = transposed_layout(x_shape[2:], w, g.shape[2:], geometry)
+        rows_x = channel_rows(g, layout.width, groups)
+        grad_x = transposed_conv(rows_x, w, layout, g.shape[0])
+    if needs[1]:
+        shared = rows_x is not None and rows_x.shape[2] == g.shape[0] * g.shape[2] * width
+        rows_w = rows_x if shared else channel_rows(g, width, groups)
+        grad_w, grad_bias = weight_grad_from_columns(cols, rows_w, w.shape)
+    if needs[2:] == (True,) and grad_bias is None:
+        grad_bias = g.sum(axis=(0, 2, 3))
+    return grad_x, grad_w, grad_bias
 
 
 class ConvTranspose2d(Function):
@@ -296,15 +370,8 @@ class ConvTranspose2d(Function):
     @staticmethod
     def forward(ctx, g, w, stride, padding, dilation, groups, out_size):
         ctx.save_for_backward(g, w)
-        n, o = g.shape[:2]
-        channels, kernel = w.shape[1] * groups, w.shape[2:]
-        layout = PaddedImage(out_size, padding, kernel, stride, dilation, g.shape[2:],
-                             wide=np.isfinite(w).all())
-        w_rows = w.reshape(groups, o // groups, -1)
-        g_rows = channel_rows(g, layout.width, groups)
-        cols = np.matmul(w_rows.transpose(0, 2, 1), g_rows)     # W^T @ G
-        padded = layout.col2im(cols, channels, n)
-        return layout.interior(padded).transpose(1, 0, 2, 3)
+        layout = transposed_layout(out_size, w, g.shape[2:], ctx.options)
+        return transposed_conv(channel_rows(g, layout.width, groups), w, layout, g.shape[0])
 
     @staticmethod
     def backward(ctx, gout):
@@ -337,7 +404,8 @@ class Conv2dWeightGrad(Function):
                              wide=g.shape[3] <= WIDE_ROWS_UP_TO and np.isfinite(x).all())
         cols = columns(x, layout, groups)
         weight_shape = (g.shape[1], x.shape[1] // groups, *kernel_size)
-        return weight_grad_from_columns(cols, g, layout.width, weight_shape, groups)[0]
+        return weight_grad_from_columns(cols, channel_rows(g, layout.width, groups),
+                                        weight_shape)[0]
 
     @staticmethod
     def backward(ctx, gout):
