@@ -336,15 +336,15 @@ def _plain_gradients(g: np.ndarray, x_shape: tuple, w: np.ndarray, cols: np.ndar
     columns on either side)."""
     groups = geometry["groups"]
     grad_x = grad_w = grad_bias = None
-    rows_x = None
-    if needs[0]:
-        layout = transposed_layout(x_shape[2:], w, g.shape[2:], geometry)
-        rows_x = channel_rows(g, layout.width, groups)
-        grad_x = transposed_conv(rows_x, w, layout, g.shape[0])
+    rows_w = None
     if needs[1]:
-        shared = rows_x is not None and rows_x.shape[2] == g.shape[0] * g.shape[2] * width
-        rows_w = rows_x if shared else channel_rows(g, width, groups)
+        rows_w = channel_rows(g, width, groups)
         grad_w, grad_bias = weight_grad_from_columns(cols, rows_w, w.shape)
+    if needs[0]:                    # last: its image is still in the cache when it is copied
+        layout = transposed_layout(x_shape[2:], w, g.shape[2:], geometry)
+        shared = rows_w is not None and layout.width == width
+        rows_x = rows_w if shared else channel_rows(g, layout.width, groups)
+        grad_x = transposed_conv(rows_x, w, layout, g.shape[0])
     if needs[2:] == (True,) and grad_bias is None:
         grad_bias = g.sum(axis=(0, 2, 3))
     return grad_x, grad_w, grad_bias
