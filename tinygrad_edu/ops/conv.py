@@ -44,6 +44,39 @@ kept versions are timed against torch in benchmarks/bench_conv.py), fastest kept
   20x20 -4%; slower from 28 columns on (the layer's forward +5%) and with stride 2
   (+6-13%), which keep rows of OW. For col2im always: the layer's ConvTranspose2d
   17.3 -> 15.9 ms (its whole backward 27.5 -> 26.3 ms, malloc thresholds raised).
+
+Second round (malloc thresholds raised; each change timed against the previous code in
+the same process, steps alternating, medians of 80-120 paired ratios). The layer's
+step then took ~37 ms where torch's took ~24.5: the three GEMMs ~8.6 ms each
+(OpenBLAS at ~80 GFLOP/s per core, about this CPU's peak; torch's whole step is the
+same FLOPs at the same rate), im2col with its padded copy ~4 ms, col2im ~5 ms (~1 ms
+of it zeroing the wrapping columns), g's channel-major copy ~0.8 ms, the engine's copy
+of dL/dx into .grad ~0.4 ms. Kept, in order:
+- The bias as a row of ones in the columns (Conv2d): step -2.4%, forward -5%.
+- col2im copies kernel offset (0, 0) instead of adding it to zeros: backward -0.3..-2%.
+- Tight rows for col2im and one copy of g for both gradients: backward -3..-3.6%
+  (LeNet's 14 -> 10 conv -4%); dL/dw before dL/dx: backward -0.1..-1.5%.
+Together: the layer's step -8% (forward -7.5%, backward -8%), LeNet's train step -3.5%.
+Measured and dropped:
+- Bias added in place into the GEMM output (0.3 ms) and its gradient as g's rows times
+  a vector of ones (0.2 ms; np.sum 0.6 ms); the row of ones costs each GEMM one more
+  row or column of 289.
+- dL/dw as one GEMM per image on g as it is, no channel-major copy: the layer's
+  weight gradient -5%, but LeNet's conv backward +15% (64 tiny GEMMs); both gradients'
+  GEMMs per image (dL/dx's written channel-major through out=): the layer +2%, LeNet's
+  conv +47%.
+- Wide rows for the layer's im2col (32 windows wide): step +4.7% (a shared copy of g
+  would win back ~1.5%). Tight rows for im2col: the one-run copy was no faster
+  (memory bound), zeroing the wrapping columns ~1 ms more.
+- im2col straight from x (nine slice copies, borders zeroed): +6-8%; the padded copy
+  in np.empty with only its border zeroed: no faster.
+- The forward as three GEMMs, one per kernel row (K = C*kw), on column-shifted views of
+  a flat image copied three times: +6%; im2col and a GEMM per kernel row: +20%.
+- col2im into one image per kernel column (its wrapped junk zeroed there, then summed)
+  instead of zeroing the columns: no faster. Blocks of channels that stay in the
+  cache (a Python loop): slower. Two Python threads, each with half the channels, for
+  im2col or col2im: 5-8% slower (one core already saturates memory here).
+- GEMM leading dimensions off multiples of 4 KiB, np.matmul(..., out=): no change.
 """
 from __future__ import annotations
 
