@@ -47,7 +47,7 @@ kept versions are timed against torch in benchmarks/bench_conv.py), fastest kept
 
 Second round (malloc thresholds raised; each change timed against the previous code in
 the same process, steps alternating, medians of 80-120 paired ratios). The layer's
-step then took ~37 ms where torch's took ~24.5: the three GEMMs ~8.6 ms each
+step then took ~37 ms where torch's took ~25: the three GEMMs ~8.6 ms each
 (OpenBLAS at ~80 GFLOP/s per core, about this CPU's peak; torch's whole step is the
 same FLOPs at the same rate), im2col with its padded copy ~4 ms, col2im ~5 ms (~1 ms
 of it zeroing the wrapping columns), g's channel-major copy ~0.8 ms, the engine's copy
@@ -73,9 +73,14 @@ Measured and dropped:
 - The forward as three GEMMs, one per kernel row (K = C*kw), on column-shifted views of
   a flat image copied three times: +6%; im2col and a GEMM per kernel row: +20%.
 - col2im into one image per kernel column (its wrapped junk zeroed there, then summed)
-  instead of zeroing the columns: no faster. Blocks of channels that stay in the
-  cache (a Python loop): slower. Two Python threads, each with half the channels, for
-  im2col or col2im: 5-8% slower (one core already saturates memory here).
+  instead of zeroing the columns: no faster; straight into an unpadded (N, C, H, W)
+  image (no copy into .grad): +15%. Blocks of channels that stay in the cache (a
+  Python loop): slower.
+- Two Python threads, each with half of the channels, for im2col and col2im (numpy
+  lets go of the GIL): no faster in the step, because after each GEMM OpenBLAS's
+  worker thread keeps spinning on the other core (for ~0.1 s by default); with
+  OPENBLAS_THREAD_TIMEOUT=4 set before numpy loads, the step was 9-10% faster. The
+  library cannot set that, so the threads would only pay where the user does.
 - GEMM leading dimensions off multiples of 4 KiB, np.matmul(..., out=): no change.
 """
 from __future__ import annotations
