@@ -116,3 +116,15 @@ def test_trace_names_parameters_from_the_model():
     loss = model(tg.ones(3, 2)).sum()
     titles = {c.title for s in viz.trace(loss, model=model) for c in s.contributions}
     assert {"weight", "bias"} <= titles
+
+
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_conv_steps_name_each_inputs_rule_with_or_without_bias(with_bias):
+    rng = np.random.default_rng(0)
+    args = [tg.Tensor(rng.standard_normal(s), requires_grad=True)
+            for s in [(1, 1, 4, 4), (2, 1, 3, 3), (2,)][:3 if with_bias else 2]]
+    step = next(s for s in viz.trace(tg.conv2d(*args).sum()) if s.op == "conv2d")
+    rules = [c.rule for c in step.contributions]
+    assert rules[0] == "dL/dx = ConvTranspose2d(g, w)"
+    assert rules[1].startswith("dL/dw = Conv2dWeightGrad(x, g)")
+    assert rules[2:] == (["dL/dbias = g.sum(dim=(0, 2, 3))"] if with_bias else [])

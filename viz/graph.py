@@ -170,7 +170,7 @@ def _assign_modules(ops: list[OpBox], values: list[Value]) -> None:
     1. an op that reads parameters of exactly one module M belongs to M
        (the `permute` of `linear.weight`, the `add` of `linear.bias`, `conv2d`);
     2. an op that combines two or more results of rule-1 ops of M, and nothing else
-       but constants, belongs to M: the `add` of a conv's output and its reshaped bias;
+       but constants, belongs to M: say the product of two of M's reshaped parameters;
     3. an op with an input made by an op of M whose output is read only by ops of M
        belongs to M: the `matmul` between linear's transposed weight and its bias add.
     Ops that no rule places (an activation between two layers, the loss, a

@@ -51,9 +51,13 @@ def vjp_rules(op_class: type) -> tuple[str, ...]:
 
 
 def rule_for_input(op_class: type, position: int, n_inputs: int) -> str | None:
-    """The rule for input `position` when the docstring gives one rule per input."""
+    """The rule for input `position` when the docstring gives one rule per input.
+
+    More rules than inputs (and more than one input) means optional trailing inputs were
+    not given, as conv2d's bias: the leading rules are those of the inputs present.
+    """
     rules = vjp_rules(op_class)
-    if len(rules) == n_inputs:
+    if len(rules) == n_inputs or 1 < n_inputs < len(rules):
         return rules[position]
     return " ;  ".join(rules) if rules and n_inputs == 1 else None
 
