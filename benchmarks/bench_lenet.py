@@ -13,8 +13,14 @@ and prints that process's peak resident set size (ru_maxrss) after the steps.
 
 Like the demo, it calls `tinygrad_edu.tune_malloc()` (the whole process, torch included,
 then reuses freed memory instead of page-faulting it in again every step) unless
-`--default-malloc` is given. OpenBLAS's idle threads are told to sleep after 4 ms
-(OPENBLAS_THREAD_TIMEOUT) so that they do not spin on the cores torch's next step needs.
+`--default-malloc` is given.
+
+Interleaved in blocks, as bench_conv.py: each round runs, per library, a 0.3 s pause, one
+untimed step and 3 timed ones, all on the same batches. Alternating single steps would
+time each library next to the other's idle threads, which keep spinning for a while
+after their work (torch's OpenMP workers, OpenBLAS's): measured that way with 2 threads,
+our step took 11-12 ms instead of its 9.0-9.4 ms alone, torch's 6.3 ms instead of 5.5-5.8.
+OpenBLAS's idle threads are also told to sleep at once (OPENBLAS_THREAD_TIMEOUT).
 """
 from __future__ import annotations
 
@@ -35,6 +41,7 @@ import nn  # noqa: E402
 import tinygrad_edu as tg  # noqa: E402
 
 BATCH = 64
+BLOCK, PAUSE = 3, 0.3
 
 
 def lenet(m):
@@ -130,17 +137,19 @@ def main() -> None:
         theirs = torch_step_fn(torch, model)
     except ImportError:
         torch = theirs = None
-    data = batches(args.steps + 5)
-    ours_ms, torch_ms = [], []
-    for i, (x, y) in enumerate(data):
-        t_ours = timed(ours, x, y)
-        t_torch = timed(theirs, x, y) if theirs else None
-        if i >= 5:                                   # the first steps warm caches and BLAS
-            ours_ms.append(t_ours)
-            if t_torch is not None:
-                torch_ms.append(t_torch)
+    rounds = -(-args.steps // BLOCK)
+    data = batches(rounds * (BLOCK + 1))
+    steps = {"ours": ours, "torch": theirs} if theirs else {"ours": ours}
+    times: dict = {name: [] for name in steps}
+    for r in range(rounds):          # interleaved blocks: both see the same load and batches
+        block = data[r * (BLOCK + 1):(r + 1) * (BLOCK + 1)]
+        for name, step in steps.items():
+            time.sleep(PAUSE)
+            step(*block[0])                          # untimed: wakes this library's threads
+            times[name] += [timed(step, x, y) for x, y in block[1:]]
+    ours_ms, torch_ms = times["ours"], times.get("torch", [])
     print(f"LeNet-5 train step, batch {BATCH}, float32, {args.threads} thread(s), "
-          f"median of {args.steps}, malloc {'tuned' if tuned else 'default'}:")
+          f"median of {len(ours_ms)}, malloc {'tuned' if tuned else 'default'}:")
     print(f"  ours:  {statistics.median(ours_ms):7.2f} ms")
     if torch_ms:
         print(f"  torch: {statistics.median(torch_ms):7.2f} ms   (PyTorch {torch.__version__})")
