@@ -361,6 +361,16 @@ def test_reshape_flatten_squeeze_unsqueeze_transpose():
     assert Tensor([[1.0], [2.0]]).expand(2, 3).tolist() == [[1, 1, 1], [2, 2, 2]]
 
 
+def test_mT_swaps_the_last_two_axes_and_needs_two():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    np.testing.assert_array_equal(x.mT.data, x.data.swapaxes(-1, -2))
+    assert Tensor(np.ones((3, 4))).mT.shape == (4, 3)
+    (x.mT * Tensor(np.arange(24.0).reshape(2, 4, 3))).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.arange(24.0).reshape(2, 4, 3).swapaxes(-1, -2))
+    with pytest.raises(ValueError, match=r"mT: needs at least 2 dimensions, got shape \(3,\)"):
+        Tensor([1.0, 2.0, 3.0]).mT
+
+
 def test_where_clamp_maximum_values():
     x = Tensor([-2.0, 0.5, 3.0])
     assert tg.where(x > 0, x, Tensor(0.0)).tolist() == [0.0, 0.5, 3.0]
