@@ -32,9 +32,13 @@ import subprocess
 import sys
 import time
 
-import numpy as np
+# After a GEMM OpenBLAS's idle workers spin for ~0.1 s by default, taking the other core
+# from our im2col/col2im threads (tinygrad_edu/parallel.py): let them sleep at once.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")   # before numpy loads OpenBLAS
 
-import tinygrad_edu as tg
+import numpy as np  # noqa: E402
+
+import tinygrad_edu as tg  # noqa: E402
 
 LAYERS = {  # batch, in channels, out channels, image size, kernel size, padding
     "issue": (32, 32, 64, 32, 3, 1),
@@ -100,6 +104,7 @@ def run(rounds: int, layer: str) -> dict:
     b = rng.standard_normal(c_out, dtype=np.float32)
     out_size = size + 2 * pad - kernel + 1
     g = rng.standard_normal((n, c_out, out_size, out_size), dtype=np.float32)
+    tg.set_num_threads(blas_threads())           # im2col/col2im threads, as numpy's BLAS
     layers = {"ours": make_ours(x, w, b, g, pad)}
     try:
         import torch

@@ -121,6 +121,7 @@ def main() -> None:
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     tuned = not args.default_malloc and tg.tune_malloc()
+    tg.set_num_threads(args.threads)             # im2col/col2im threads, as torch's
     try:
         from threadpoolctl import threadpool_limits
         threadpool_limits(args.threads, user_api="blas")

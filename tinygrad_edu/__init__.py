@@ -30,6 +30,7 @@ from .function import OPS, Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .memory import tune_malloc
+from .parallel import get_num_threads, set_num_threads
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor

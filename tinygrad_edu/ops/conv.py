@@ -76,19 +76,23 @@ Measured and dropped:
   instead of zeroing the columns: no faster; straight into an unpadded (N, C, H, W)
   image (no copy into .grad): +15%. Blocks of channels that stay in the cache (a
   Python loop): slower.
-- Two Python threads, each with half of the channels, for im2col and col2im (numpy
-  lets go of the GIL): no faster in the step, because after each GEMM OpenBLAS's
-  worker thread keeps spinning on the other core (for ~0.1 s by default); with
-  OPENBLAS_THREAD_TIMEOUT=4 set before numpy loads, the step was 9-10% faster. The
-  library cannot set that, so the threads would only pay where the user does.
+- Two Python threads, each with half of the channels, for im2col and col2im: see the
+  threads below (kept, split over the images, where OPENBLAS_THREAD_TIMEOUT is set).
 - GEMM leading dimensions off multiples of 4 KiB, np.matmul(..., out=): no change.
+
+Threads (tinygrad_edu/parallel.py, set_num_threads): im2col and col2im split the batch
+into one chunk of images per thread (numpy releases the GIL in its copies and adds;
+each chunk writes its own images, so the numbers are bitwise those of one thread).
+With 2 threads and OPENBLAS_THREAD_TIMEOUT=4: the benchmark layer's step 43 -> 40 ms
+(ours/torch 1.46x -> 1.33-1.35x); LeNet's convs (5 MB of columns) stay on one thread,
+they were no faster with two.
 """
 from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .. import grad_mode
+from .. import grad_mode, parallel
 from ..function import Function
 
 
@@ -196,16 +200,26 @@ class PaddedImage:
         flat[..., :run] exactly: it is copied there and only the rest is zeroed (adding
         it to an all-zero image took 3% longer in the benchmark layer's
         ConvTranspose2d). Columns whose windows wrap into a neighbouring row (tight
-        rows) are zeroed first.
+        rows) are zeroed first. Big batches are split into chunks of images, one per
+        thread (tinygrad_edu.parallel).
         """
         flat = np.empty((channels, batch, self.length), dtype=cols.dtype)
+        cols = cols.reshape(channels, *self.kernel, batch, self.rows, self.width)
+
+        def add_images(start: int, stop: int) -> None:
+            self._add_windows(cols[:, :, :, start:stop], flat[:, start:stop])
+        parallel.for_chunks(add_images, batch, cols.nbytes)
+        return flat
+
+    def _add_windows(self, per_row: np.ndarray, flat: np.ndarray) -> None:
+        """col2im's adds into `flat` (C, n, ...) from its columns `per_row`
+        (C, kh, kw, n, OH, width; overwritten), for one slice of the batch."""
         target = self.windows(flat, writeable=True)
-        per_row = cols.reshape(channels, *self.kernel, batch, self.rows, self.width)
-        cols = cols.reshape(target.shape)
-        offsets = [(a, b) for a in range(self.kernel[0]) for b in range(self.kernel[1])]
         for b in range(self.kernel[1]):
             for wrapping in self.wrapping_columns(b):
                 per_row[:, :, b, :, :, wrapping] = 0
+        cols = per_row.reshape(target.shape)
+        offsets = [(a, b) for a in range(self.kernel[0]) for b in range(self.kernel[1])]
         if target.ndim == 5:                       # one run per image
             run = target.shape[-1]
             flat[..., :run] = cols[:, 0, 0]
@@ -215,22 +229,26 @@ class PaddedImage:
             flat[...] = 0
         for a, b in offsets:
             target[:, a, b] += cols[:, a, b]
-        return flat
 
 
 def columns(x: np.ndarray, layout: PaddedImage, groups: int, ones_row: bool = False
             ) -> np.ndarray:
     """im2col: the windows of x as (G, C/G*kh*kw, N*OH*width), one matrix per group; with
-    `ones_row`, each matrix gets one more row, all ones (the bias's input, see Conv2d)."""
+    `ones_row`, each matrix gets one more row, all ones (the bias's input, see Conv2d).
+    Big batches are copied in chunks of images, one per thread (tinygrad_edu.parallel)."""
     n, c = x.shape[:2]
     flat = layout.zeros(c, n, x.dtype)
-    layout.interior(flat)[...] = x.transpose(1, 0, 2, 3)
     windows = layout.windows(flat)
     rows = c // groups * layout.kernel[0] * layout.kernel[1]
     cols = np.empty((groups, rows + ones_row, n * layout.rows * layout.width), dtype=x.dtype)
     cols[:, rows:] = 1
     per_group = (groups, c // groups, *windows.shape[1:])
-    cols[:, :rows].reshape(per_group)[...] = windows.reshape(per_group)   # views: axes split
+    source, target = windows.reshape(per_group), cols[:, :rows].reshape(per_group)  # views
+
+    def copy_images(start: int, stop: int) -> None:     # axis 4 of source/target: batch
+        layout.interior(flat[:, start:stop])[...] = x[start:stop].transpose(1, 0, 2, 3)
+        target[:, :, :, :, start:stop] = source[:, :, :, :, start:stop]
+    parallel.for_chunks(copy_images, n, cols.nbytes)
     return cols
 
 
