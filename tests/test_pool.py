@@ -188,6 +188,16 @@ def test_ties_in_overlapping_windows_like_after_relu():
     np.testing.assert_array_equal(x.grad.data[0, 0], expected)
 
 
+def test_a_nan_window_sends_the_gradient_to_its_last_nan_like_torch():
+    nan = np.nan      # torch's CPU kernel takes a NaN as the max, and the last one it meets
+    x = Tensor(np.array([[[[1.0, nan, 5.0, 0.0], [2.0, 3.0, nan, nan]]]]), requires_grad=True)
+    out, idx = tg.max_pool2d(x, 2, return_indices=True)
+    out.sum().backward()
+    assert np.isnan(out.data).all()
+    np.testing.assert_array_equal(idx.data[0, 0], [[1, 7]])
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[0, 1, 0, 0], [0, 0, 0, 1]])
+
+
 def test_unbatched_and_method_and_dtype():
     x = np.random.default_rng(3).standard_normal((3, 6, 6)).astype(np.float32)
     out = Tensor(x).max_pool2d(2)
