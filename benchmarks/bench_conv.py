@@ -13,6 +13,13 @@ and 3 timed ones. Alternating single steps would time torch next to OpenBLAS's w
 threads, which keep busy-waiting for a while after each GEMM: measured that way torch
 was 2-3x slower than alone (with OPENBLAS_THREAD_TIMEOUT=4, or the pause, it was not).
 
+OpenBLAS runs as the environment configures it (the report says how). By default its
+idle workers spin for ~0.1 s after each GEMM and take the other core from our
+im2col/col2im threads (tinygrad_edu/parallel.py), which then gain nothing: ours
+44.3 ms. With OPENBLAS_THREAD_TIMEOUT=4 set before the script starts they sleep at once
+and the threads pay: 39.6 ms, in the same hour (LeNet's small GEMMs lose more than that,
+see bench_lenet.py).
+
 Then the glibc malloc question of issue 3: the script runs itself again in fresh
 processes, alternately with the default allocator settings and with
 MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ raised (big temporaries are then
@@ -32,13 +39,9 @@ import subprocess
 import sys
 import time
 
-# After a GEMM OpenBLAS's idle workers spin for ~0.1 s by default, taking the other core
-# from our im2col/col2im threads (tinygrad_edu/parallel.py): let them sleep at once.
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")   # before numpy loads OpenBLAS
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import tinygrad_edu as tg  # noqa: E402
+import tinygrad_edu as tg
 
 LAYERS = {  # batch, in channels, out channels, image size, kernel size, padding
     "issue": (32, 32, 64, 32, 3, 1),
@@ -150,7 +153,8 @@ def report(result: dict, title: str) -> None:
             print(f"  {name:5s} forward {r['forward']:7.2f} ms  backward {r['backward']:7.2f} ms"
                   f"  total {r['total']:7.2f} ms  minor faults/step {r['faults']:8.0f}")
     if "torch" in result:
-        print(f"  threads {result['threads']}, ours/torch "
+        print(f"  threads {result['threads']}, OPENBLAS_THREAD_TIMEOUT="
+              f"{os.environ.get('OPENBLAS_THREAD_TIMEOUT', 'unset')}, ours/torch "
               f"{result['ours']['total'] / result['torch']['total']:.2f}x")
 
 

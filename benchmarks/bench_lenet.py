@@ -20,7 +20,12 @@ untimed step and 3 timed ones, all on the same batches. Alternating single steps
 time each library next to the other's idle threads, which keep spinning for a while
 after their work (torch's OpenMP workers, OpenBLAS's): measured that way with 2 threads,
 our step took 11-12 ms instead of its 9.0-9.4 ms alone, torch's 6.3 ms instead of 5.5-5.8.
-OpenBLAS's idle threads are also told to sleep at once (OPENBLAS_THREAD_TIMEOUT).
+
+OpenBLAS runs as the environment configures it, and the header line says how. By default
+its idle workers spin for ~0.1 s after a GEMM, so the step's 13 small GEMMs start at
+once; with OPENBLAS_THREAD_TIMEOUT=4 (which lets our im2col/col2im threads pay in
+bench_conv.py) they sleep at once and each GEMM waits for a wake-up: our step then took
+9.4 instead of 7.7 ms (2 threads).
 """
 from __future__ import annotations
 
@@ -33,12 +38,10 @@ import subprocess
 import sys
 import time
 
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")   # before numpy loads OpenBLAS
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import nn  # noqa: E402
-import tinygrad_edu as tg  # noqa: E402
+import nn
+import tinygrad_edu as tg
 
 BATCH = 64
 BLOCK, PAUSE = 3, 0.3
@@ -150,7 +153,8 @@ def main() -> None:
             times[name] += [timed(step, x, y) for x, y in block[1:]]
     ours_ms, torch_ms = times["ours"], times.get("torch", [])
     print(f"LeNet-5 train step, batch {BATCH}, float32, {args.threads} thread(s), "
-          f"median of {len(ours_ms)}, malloc {'tuned' if tuned else 'default'}:")
+          f"median of {len(ours_ms)}, malloc {'tuned' if tuned else 'default'}, "
+          f"OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT', 'unset')}:")
     print(f"  ours:  {statistics.median(ours_ms):7.2f} ms")
     if torch_ms:
         print(f"  torch: {statistics.median(torch_ms):7.2f} ms   (PyTorch {torch.__version__})")
