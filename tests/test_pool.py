@@ -198,6 +198,20 @@ def test_a_nan_window_sends_the_gradient_to_its_last_nan_like_torch():
     np.testing.assert_array_equal(x.grad.data[0, 0], [[0, 1, 0, 0], [0, 0, 0, 1]])
 
 
+def test_kernels_of_more_than_256_cells_and_of_one_cell():
+    """The first-max offset is counted in uint16 once a window has more than 256 cells."""
+    x = np.random.default_rng(5).standard_normal((2, 3, 17, 18))
+    for kernel in ((17, 17), (1, 1)):
+        t = Tensor(x, requires_grad=True)
+        tg.max_pool2d(t, kernel, stride=1).sum().backward()
+        expected = np.zeros_like(x)
+        rows, cols = kernel
+        for n, c, i, j in np.ndindex(2, 3, 18 - rows, 19 - cols):
+            a, b = np.unravel_index(x[n, c, i:i + rows, j:j + cols].argmax(), kernel)
+            expected[n, c, i + a, j + b] += 1
+        np.testing.assert_array_equal(t.grad.data, expected)
+
+
 def test_unbatched_and_method_and_dtype():
     x = np.random.default_rng(3).standard_normal((3, 6, 6)).astype(np.float32)
     out = Tensor(x).max_pool2d(2)
