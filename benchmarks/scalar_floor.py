@@ -10,8 +10,9 @@ broadcasting or error messages, so it bounds what any implementation of the desi
 
     python benchmarks/scalar_floor.py [--repeats 15]
 
-It prints us/op with 0-d ndarrays as data (the library's contract) and with Python floats
-(what micrograd does, and what the contract rules out), next to the library itself.
+It prints us/op with 0-d ndarrays as data (the library's contract), with numpy scalars
+(np.float32: array-like, immutable, not an ndarray) and with Python floats (what micrograd
+does), next to the library itself.
 """
 from __future__ import annotations
 
@@ -33,20 +34,22 @@ class Node:
 
 
 class Value:
-    """A scalar with a gradient; `data` is a 0-d ndarray, or a float when `as_float`."""
+    """A scalar with a gradient; `data` is a 0-d ndarray, a numpy scalar or a float (`kind`)."""
 
     __slots__ = ("data", "node", "grad")
-    as_float = False
+    kind = "ndarray"
 
     def __init__(self, data, node: Node | None = None):
         self.data, self.node, self.grad = data, node, None
 
     @classmethod
     def leaf(cls, x: float) -> Value:
-        return cls(float(x) if cls.as_float else np.asarray(x, dtype=np.float32))
+        if cls.kind == "ndarray":
+            return cls(np.asarray(x, dtype=np.float32))
+        return cls(np.float32(x) if cls.kind == "numpy scalar" else float(x))
 
     def _result(self, data, inputs: tuple, saved: tuple, vjp) -> Value:
-        if not self.as_float and type(data) is not np.ndarray:
+        if self.kind == "ndarray" and type(data) is not np.ndarray:
             data = np.asarray(data)              # numpy returns scalars for 0-d results
         if not RECORDING[0]:
             return Value(data)
@@ -90,8 +93,8 @@ def backward(root: Value) -> None:
         v.grad = g
 
 
-def time_floor(as_float: bool, repeats: int) -> float:
-    Value.as_float = as_float
+def time_floor(kind: str, repeats: int) -> float:
+    Value.kind = kind
     rng = np.random.default_rng(0)
     weights, points = scalar_weights(rng), rng.standard_normal((16, 2))
     params = [[[Value.leaf(w) for w in row] for row in m.tolist()] for m in weights]
@@ -122,8 +125,8 @@ def main() -> None:
     library = float(np.median(times[1:]))
     print(f"scalar MLP graph, {n_ops} ops, forward + backward, gc on, median of {args.repeats}:")
     print(f"  tinygrad_edu                      {1e6 * library / n_ops:6.2f} us/op")
-    print(f"  minimal engine, 0-d ndarray data  {1e6 * time_floor(False, args.repeats) / n_ops:6.2f} us/op")
-    print(f"  minimal engine, float data        {1e6 * time_floor(True, args.repeats) / n_ops:6.2f} us/op")
+    for kind in ("ndarray", "numpy scalar", "float"):
+        print(f"  minimal engine, {kind + ' data':18s}{1e6 * time_floor(kind, args.repeats) / n_ops:6.2f} us/op")
 
 
 if __name__ == "__main__":
