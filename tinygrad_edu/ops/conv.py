@@ -30,7 +30,8 @@ kept versions are timed against torch in benchmarks/bench_conv.py), fastest kept
   (N*OH*OW, C*kh*kw). The GEMM result (O, N*OH*OW) is copied once into the output's
   own (N, O, OH, OW) order (0.4 ms of the layer's 40 ms step): returned as a transposed
   view it cost more downstream, where every elementwise op on the strided array ran
-  2-3x slower (LeNet's train step 9.7 -> 9.0 ms with the copy, 2 threads).
+  2-3x slower (with relu's max against zeros, ops/elementwise.py, LeNet's train step
+  went 9.7 -> 9.0 ms, 2 threads).
 - Conv2d: the columns and one GEMM per group, 18 ms; a GEMM per kernel offset on
   shifted slices took 25 ms, pixel-major columns and one GEMM 40 ms.
 - ConvTranspose2d: one GEMM to columns (W^T @ G), then col2im as one strided add per
