@@ -5,7 +5,6 @@ import numpy as np
 
 from .. import grad_mode
 from ..function import Function
-from .activation import log_softmax_array
 
 
 def class_axis_shape(ndim: int, n_classes: int) -> tuple:
@@ -40,32 +39,41 @@ class CrossEntropy(Function):
     multiplication. With create_graph, p is instead recomputed as softmax of the saved
     logits Tensor, so that the VJP is differentiable again (second derivatives).
     Saves x, the target, q and s p - q.
+
+    Forward works on a copy of x with the class axis first, (C, N, d1, ...): numpy sums
+    and maxes over the first axis of a contiguous array row by row, 2-3x faster than
+    over a short last axis (C = 10 logits per row: 2 against 5-7 us at N = 128).
+    q and s p - q are saved as (N, C, d1, ...) views of those class-first arrays.
     """
 
     @staticmethod
     def forward(ctx, logits, target, weight=None, *, ignore_index, reduction,
                 label_smoothing):
         n_classes, e = logits.shape[1], label_smoothing
-        lp = log_softmax_array(logits, 1)
+        x = np.ascontiguousarray(logits.swapaxes(0, 1))          # (C, N, d1, ...)
+        shifted = x - x.max(axis=0)
+        exp = np.exp(shifted)
+        sum_exp = exp.sum(axis=0)
+        lp = shifted - np.log(sum_exp)                          # log-softmax
         if target.dtype.kind == "f":                   # probabilities: every sample counts
-            q, counted = target, 1
+            q, counted = target.swapaxes(0, 1), 1
             ctx.denominator = logits.size / n_classes
-        else:              # class indices: rows of the identity, a zero row where ignored
-            kept = target != ignore_index
-            identity = np.eye(n_classes + 1, n_classes, dtype=logits.dtype)
-            q = identity[np.where(kept, target, n_classes)].transpose(0, -1, *range(1, kept.ndim))
-            counted = kept[:, None]                     # (N, 1, d1, ...)
+        else:               # class indices: q_ic = [c = y_i], a zero column where ignored
+            counted = target != ignore_index                     # (N, d1, ...)
+            classes = np.arange(n_classes).reshape((-1,) + (1,) * target.ndim)
+            q = ((classes == target) & counted).astype(logits.dtype)
         if weight is not None:
-            w = weight.reshape(class_axis_shape(logits.ndim, n_classes))
+            w = weight.reshape((-1,) + (1,) * (logits.ndim - 1))   # (C, 1, 1, ...)
             q, counted = w * q, w * counted
         if target.dtype.kind != "f":
             ctx.denominator = q.sum()                   # sum of w_(y_i) over counted samples
         if e:
             q = ((1 - e) * q + (e / n_classes) * counted).astype(logits.dtype, copy=False)
-        local_grad = np.exp(lp) * q.sum(axis=1, keepdims=True) - q        # s p - q
-        ctx.save_for_backward(logits, target, weight, q, local_grad)
+        local_grad = exp * (q.sum(axis=0) / sum_exp) - q               # s p - q
+        ctx.save_for_backward(logits, target, weight, q.swapaxes(0, 1),
+                              local_grad.swapaxes(0, 1))
         if reduction == "none":
-            return -(q * lp).sum(axis=1)
+            return -(q * lp).sum(axis=0)
         total = -(q * lp).sum()
         return total / np.asarray(ctx.denominator, logits.dtype) if reduction == "mean" else total
 
