@@ -265,9 +265,6 @@ class Tensor:
     # ------------------------------------------------------------------ binary ops
     def _operands(self, other: Any, op: str, true_divide: bool = False) -> tuple:
         """Wrap `other`, check broadcasting and promote both to one dtype (torch's rules)."""
-        if type(other) is Tensor and other.data.dtype == self.data.dtype and \
-                other.data.shape == self.data.shape and not true_divide:
-            return self, other
         if not isinstance(other, Tensor):
             if isinstance(other, Number):
                 other = Tensor._from_node(np.asarray(other, dtype=_scalar_dtype(self.dtype, other)),
@@ -278,13 +275,14 @@ class Tensor:
                 raise TypeError(f"{op}: expected a Tensor, a number or an array, "
                                 f"got {type(other).__name__}")
         a, b = self, other
-        if a.shape != b.shape:
+        a_data, b_data = a.data, b.data
+        if a_data.shape != b_data.shape:
             try:
-                broadcast_shapes(a.shape, b.shape)
+                broadcast_shapes(a_data.shape, b_data.shape)
             except ValueError:
                 raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
                                  "together (numpy rules: trailing axes must match or be 1)") from None
-        if a.dtype != b.dtype or (true_divide and a.dtype.kind != "f"):
+        if a_data.dtype != b_data.dtype or (true_divide and a_data.dtype.kind != "f"):
             dtype = _result_dtype(a, b)
             if true_divide and dtype.kind != "f":
                 dtype = np.dtype(np.float32)
