@@ -204,13 +204,15 @@ class Relu(Function):
     arrays 2-3x faster than a float array by a bool one. The max is taken against an
     array of zeros: np.maximum(a, 0) runs numpy's loop for a broadcast scalar, which
     is not vectorized (150 vs 90 us with the zeros made, for LeNet's first activation).
+    The zeros come from np.zeros (calloc) rather than np.zeros_like (allocate, then
+    fill): 92 -> 83 us there, 40 -> 37 us for the MLP's first (128, 256) activation.
     """
 
     @staticmethod
     def forward(ctx, a):
         positive = (a > 0).astype(a.dtype)
         ctx.save_for_backward(positive)
-        return np.maximum(a, np.zeros_like(a))
+        return np.maximum(a, np.zeros(a.shape, a.dtype))
 
     @staticmethod
     def backward(ctx, g):
