@@ -26,4 +26,7 @@ class Matmul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (g @ b.mT if need_a else None), (a.mT @ g if need_b else None)
+        # Matmul.apply rather than @: the shapes are known to fit (Tensor.matmul checks them)
+        grad_a = Matmul.apply(g, b.mT) if need_a else None        # g @ b^T
+        grad_b = Matmul.apply(a.mT, g) if need_b else None        # a^T @ g
+        return grad_a, grad_b
