@@ -587,6 +587,22 @@ def test_training_loop_memory_is_flat():
     assert (after_1000 - after_100) / 900 < 256, (after_100, after_1000)
 
 
+def test_nodes_share_needs_tuples_and_the_shared_set_stays_small():
+    """needs_input_grad is one shared tuple per pattern (fewer objects for the collector),
+    and only for ops of up to three inputs: a cat of many tensors does not grow the set."""
+    from tinygrad_edu import function
+    a, b, c = Tensor(1.0, requires_grad=True), Tensor(2.0, requires_grad=True), Tensor(3.0)
+    assert (a * b).grad_fn.needs_input_grad is (b * a).grad_fn.needs_input_grad == (True, True)
+    assert (a * c).grad_fn.needs_input_grad is (b * c).grad_fn.needs_input_grad == (True, False)
+    rng = np.random.default_rng(0)
+    for n in range(4, 40):
+        parts = [Tensor(np.ones(2), requires_grad=bool(r)) for r in rng.integers(0, 2, n)]
+        parts[0].requires_grad_()
+        node = tg.cat(parts).grad_fn
+        assert node.needs_input_grad == tuple(p.requires_grad for p in parts)
+    assert all(len(k) <= 3 for k in function._NEEDS) and len(function._NEEDS) <= 11
+
+
 def test_registry_and_hooks_do_not_keep_tensors_alive():
     x = Tensor(np.ones(1000), requires_grad=True)
     (x * 2).sum().backward()

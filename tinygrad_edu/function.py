@@ -40,7 +40,8 @@ import numpy as np
 from . import grad_mode
 
 _NO_OPTIONS = MappingProxyType({})  # shared by option-less nodes: one object less per node
-# One shared needs_input_grad tuple per pattern ((True, False), ...): every object a node
+# One shared needs_input_grad tuple per pattern ((True, False), ...) of ops with at most
+# three inputs (11 patterns; cat of many tensors keeps its own): every object a node
 # keeps counts towards the next garbage collection, which then scans the whole graph.
 _NEEDS: dict[tuple, tuple] = {}
 
@@ -130,7 +131,7 @@ class Function:
         needs = tuple([t.requires_grad for t in inputs])
         if True not in needs:
             return Tensor._from_node(out, None)
-        ctx.needs_input_grad = _NEEDS.setdefault(needs, needs)
+        ctx.needs_input_grad = _NEEDS.setdefault(needs, needs) if len(needs) <= 3 else needs
         ctx._out = None
         for arr in ctx._saved:
             if arr is result:                     # the op saved its own output
