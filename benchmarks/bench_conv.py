@@ -43,22 +43,14 @@ import numpy as np
 
 import tinygrad_edu as tg
 
+import blas
+
 LAYERS = {  # batch, in channels, out channels, image size, kernel size, padding
     "issue": (32, 32, 64, 32, 3, 1),
     "lenet2": (64, 6, 16, 14, 5, 0),
 }
 BLOCK, PAUSE = 3, 0.3
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 32)}
-
-
-def blas_threads() -> int:
-    """numpy's BLAS thread count (threadpoolctl when installed, else the CPU count)."""
-    try:
-        from threadpoolctl import threadpool_info
-        return max(info["num_threads"] for info in threadpool_info()
-                   if info["user_api"] == "blas")
-    except (ImportError, ValueError):
-        return os.cpu_count() or 1
 
 
 def make_ours(x: np.ndarray, w: np.ndarray, b: np.ndarray, g: np.ndarray, pad: int):
@@ -107,11 +99,11 @@ def run(rounds: int, layer: str) -> dict:
     b = rng.standard_normal(c_out, dtype=np.float32)
     out_size = size + 2 * pad - kernel + 1
     g = rng.standard_normal((n, c_out, out_size, out_size), dtype=np.float32)
-    tg.set_num_threads(blas_threads())           # im2col/col2im threads, as numpy's BLAS
+    tg.set_num_threads(blas.threads())           # im2col/col2im threads, as numpy's BLAS
     layers = {"ours": make_ours(x, w, b, g, pad)}
     try:
         import torch
-        torch.set_num_threads(blas_threads())
+        torch.set_num_threads(blas.threads())
         layers["torch"] = make_torch(torch, x, w, b, g, pad)
     except ImportError:
         torch = None
@@ -141,7 +133,7 @@ def run(rounds: int, layer: str) -> dict:
         result[name] = {"forward": 1e3 * np.median(s["forward"]),
                         "backward": 1e3 * np.median(s["backward"]),
                         "total": 1e3 * np.median(total), "faults": float(np.median(s["faults"]))}
-    result["threads"] = blas_threads()
+    result["threads"] = blas.threads()
     return result
 
 
@@ -156,6 +148,7 @@ def report(result: dict, title: str) -> None:
         print(f"  threads {result['threads']}, OPENBLAS_THREAD_TIMEOUT="
               f"{os.environ.get('OPENBLAS_THREAD_TIMEOUT', 'unset')}, ours/torch "
               f"{result['ours']['total'] / result['torch']['total']:.2f}x")
+    print(f"  {blas.describe()}")
 
 
 def malloc_comparison(rounds: int, processes: int, layer: str) -> None:

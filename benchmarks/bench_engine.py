@@ -28,6 +28,8 @@ import numpy as np
 
 import tinygrad_edu as tg
 
+import blas
+
 SCALAR_SIZES = (2, 16, 16, 1)
 SCALAR_POINTS = 16
 MLP_SIZES = (784, 256, 128, 10)
@@ -164,11 +166,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     except ImportError:
         torch = None
-    try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(args.threads)       # numpy's BLAS gets the same threads as torch
-    except ImportError:
-        pass
+    blas.limit_threads(args.threads)          # numpy's BLAS gets the same threads as torch
     rng = np.random.default_rng(0)
 
     # (a)
@@ -206,7 +204,7 @@ def main() -> None:
     ratio = f", ours/torch {medians['ours'] / medians['torch']:.2f}x" if torch else ""
     print(f"(b) MLP {'-'.join(map(str, MLP_SIZES))}, batch {BATCH}, float32, SGD step, "
           f"median of {args.repeats * 4}: {line}{ratio}")
-    print(f"    threads {args.threads}")
+    print(f"    threads {args.threads}; {blas.describe()}")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ import numpy as np
 import nn
 import tinygrad_edu as tg
 
+import blas
+
 BATCH = 64
 BLOCK, PAUSE = 3, 0.3
 
@@ -125,11 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     tuned = not args.default_malloc and tg.tune_malloc()
     tg.set_num_threads(args.threads)             # im2col/col2im threads, as torch's
-    try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(args.threads, user_api="blas")
-    except ImportError:
-        print("threadpoolctl is not installed: numpy uses its default BLAS thread count")
+    blas.limit_threads(args.threads)
     if args.memory_child:
         measure_memory(args.steps)
         return
@@ -155,6 +153,7 @@ def main() -> None:
     print(f"LeNet-5 train step, batch {BATCH}, float32, {args.threads} thread(s), "
           f"median of {len(ours_ms)}, malloc {'tuned' if tuned else 'default'}, "
           f"OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT', 'unset')}:")
+    print(f"  {blas.describe()}")
     print(f"  ours:  {statistics.median(ours_ms):7.2f} ms")
     if torch_ms:
         print(f"  torch: {statistics.median(torch_ms):7.2f} ms   (PyTorch {torch.__version__})")
