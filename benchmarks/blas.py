@@ -3,7 +3,7 @@
 Every comparison with torch must give numpy's BLAS the same number of threads as torch
 gets, and only threadpoolctl can set that after numpy has loaded; without it a
 `--threads 1` run timed our GEMMs on every core against torch's one (the MLP step then
-read 0.61x instead of 0.90x). So the scripts stop with an explanation when it is missing
+read 0.61x instead of 0.88-0.91x). So the scripts stop with an explanation when it is missing
 (`pip install -e ".[bench]"`).
 
 OpenBLAS picks its kernels when numpy loads it, from the CPU's family and model. The
@@ -57,8 +57,8 @@ def cpu_has_avx512() -> bool:
 
 
 def describe() -> str:
-    """One line: the BLAS library, its kernels and threads, and a warning when OpenBLAS
-    runs kernels below what the CPU can do."""
+    """The BLAS library, its kernels and threads on one line, and on a second line a
+    warning when OpenBLAS runs kernels below what the CPU can do."""
     info = _info()
     if not info:
         return "numpy's BLAS: not found by threadpoolctl"
