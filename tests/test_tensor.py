@@ -253,6 +253,87 @@ def test_getitem_repeated_indices_accumulate():
     np.testing.assert_array_equal(m.grad.data, [[0, 1], [2, 0]])
 
 
+@pytest.mark.parametrize("shape, index, expected", [
+    # (shape of x, index, torch's x[index] written out with numpy: ints first, then arrays)
+    ((2, 3, 4), (0, slice(None), [1, 2]), lambda a: a[0][:, [1, 2]]),          # numpy: (2, 3)
+    ((1, 3, 4), (0, slice(None), np.array([True, False, True, True])),
+     lambda a: a[0][:, [0, 2, 3]]),                  # numpy: same shape, other values
+    ((2, 4, 2), (slice(None), [1], Ellipsis, [0]), lambda a: a[:, [1], [0]]),  # numpy: (1, 2)
+    ((2, 3, 4, 5), ([1, 0], 2, slice(None), [3, 3]), lambda a: a[:, 2][[1, 0], :, [3, 3]]),
+    ((2, 3, 4), (np.int64(1), None, [2, 0], 1), lambda a: a[1][None][:, [2, 0], 1]),
+    ((3, 4), (Tensor(np.array(2)), [1, 3]), lambda a: a[2][[1, 3]]),       # 0-d Tensor: an int
+])
+def test_getitem_ints_among_index_arrays_follow_torch(shape, index, expected):
+    a = np.arange(float(np.prod(shape))).reshape(shape)
+    x = f64(a)
+    out = x[index]
+    want = expected(a)
+    assert out.shape == want.shape
+    np.testing.assert_array_equal(out.data, want)
+    upstream = np.arange(1.0, out.data.size + 1).reshape(out.shape)
+    out.backward(Tensor(upstream))
+    grad = np.zeros(shape)
+    np.add.at(grad, np.unravel_index(expected(np.arange(a.size).reshape(shape)), shape),
+              upstream)                                  # each picked element gets its g
+    np.testing.assert_array_equal(x.grad.data, grad)
+
+
+def random_index(rng: np.random.Generator, shape: tuple) -> tuple:
+    """A random mix of ints, slices, index arrays, bool masks, None and one Ellipsis."""
+    index, axis = [], 0
+    ellipsis_at = rng.integers(-1, len(shape) + 1)          # -1: no Ellipsis
+    while axis < len(shape):
+        if axis == ellipsis_at:
+            index.append(Ellipsis)
+            axis = min(len(shape), axis + int(rng.integers(0, 2)))
+            ellipsis_at = -2
+            continue
+        kind, n = rng.integers(0, 5), shape[axis]
+        if kind == 0:
+            index.append(int(rng.integers(-n, n)))
+        elif kind == 1:
+            index.append(slice(int(rng.integers(0, n)), None, int(rng.integers(1, 3))))
+        elif kind == 2:
+            index.append(rng.integers(0, n, 2).tolist())
+        elif kind == 3 and axis + 1 < len(shape):
+            mask = np.zeros(shape[axis:axis + 2], dtype=bool)
+            mask.flat[rng.choice(mask.size, 2, replace=False)] = True
+            index.append(mask)
+            axis += 1
+        else:
+            index.append(None)
+            continue
+        axis += 1
+    return tuple(index)
+
+
+def test_getitem_random_mixed_indices_match_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    shape = (3, 4, 5, 2)
+    a = rng.standard_normal(shape)
+    for _ in range(300):
+        index = random_index(rng, shape)
+        x, xt = f64(a), torch.tensor(a, requires_grad=True)
+        out = x[index]
+        ref = xt[tuple(torch.tensor(i) if isinstance(i, (list, np.ndarray)) else i
+                       for i in index)]
+        assert out.shape == tuple(ref.shape), index
+        np.testing.assert_array_equal(out.data, ref.detach().numpy())
+        upstream = rng.standard_normal(out.shape)
+        out.backward(Tensor(upstream))
+        ref.backward(torch.tensor(upstream))
+        np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_setitem_with_ints_among_index_arrays_follows_torch():
+    x = Tensor(np.zeros((2, 3, 4)))
+    x[1, :, [0, 3]] = Tensor(np.arange(6.0).reshape(3, 2))        # numpy would need (2, 3)
+    want = np.zeros((2, 3, 4))
+    want[1][:, [0, 3]] = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(x.data, want)
+
+
 def test_setitem_only_outside_the_graph():
     x = Tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="no_grad"):

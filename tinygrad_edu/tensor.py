@@ -16,6 +16,7 @@ import numpy as np
 
 from . import autograd, grad_mode
 from .dtypes import promote, to_dtype
+from .indexing import index_steps
 from .ops import elementwise as ew
 from .ops import linalg, movement, reduce
 from .shapes import broadcast_shapes
@@ -540,15 +541,22 @@ class Tensor:
         return movement.Expand.apply(self, shape=shape)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return movement.GetItem.apply(self, index=_normalize_index(index, self.shape))
+        """torch's indexing (see `indexing.py`: ints among index arrays differ from numpy)."""
+        out = self
+        for step in index_steps(index, self.shape):
+            out = movement.GetItem.apply(out, index=step)
+        return out
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if self.requires_grad and grad_mode.is_grad_enabled():
             raise RuntimeError("setitem: in-place assignment into a tensor that requires grad "
                                "would hide it from autograd; do it inside no_grad() or use "
                                "where/cat to build a new tensor")
-        self.data[_normalize_index(index, self.shape)] = value.data if isinstance(
-            value, Tensor) else value
+        *first, last = index_steps(index, self.shape)
+        target = self.data
+        for step in first:
+            target = target[step]                 # a view: ints and slices only
+        target[last] = value.data if isinstance(value, Tensor) else value
 
 
 def _result_dtype(a: Tensor, b: Tensor) -> np.dtype:
@@ -628,27 +636,3 @@ def _infer_shape(shape: tuple, old: tuple, op: str) -> tuple:
     if shape.count(-1) or any(n < 0 for n in shape) or math.prod(shape) != size:
         raise ValueError(f"{op}: cannot view {size} elements of shape {old} as {shape}")
     return tuple(int(n) for n in shape)
-
-
-def _normalize_index(index: Any, shape: tuple) -> tuple:
-    """numpy index with Tensors replaced by arrays and bool masks by their nonzero positions."""
-    if not isinstance(index, tuple):
-        index = (index,)
-    out = []
-    for item in index:
-        if isinstance(item, Tensor):
-            item = item.data
-        elif isinstance(item, list):
-            item = np.asarray(item)
-        if isinstance(item, np.ndarray) and item.dtype == np.bool_:
-            out.extend(np.nonzero(item))
-        elif isinstance(item, np.ndarray) and item.dtype.kind not in "iu":
-            raise IndexError(f"getitem: index arrays must be integer or bool, got {item.dtype}")
-        else:
-            out.append(item)
-    index = tuple(out)
-    try:
-        np.broadcast_to(np.empty((), dtype=np.bool_), shape)[index]
-    except IndexError as e:
-        raise IndexError(f"getitem: index {index!r} is invalid for shape {shape}: {e}") from None
-    return index

@@ -63,7 +63,8 @@ def is_basic_index(index: tuple) -> bool:
 
 
 class GetItem(Function):
-    """out = a[index]   (ints, slices, None, Ellipsis, integer arrays; numpy semantics).
+    """out = a[index]   (ints, slices, None, Ellipsis, integer arrays; numpy semantics:
+    `Tensor.__getitem__` applies torch's rule as one or two of these, see indexing.py).
 
     VJP: dL/da = zeros like a with g added at a[index] (IndexAdd). When an integer
     array repeats an index, that element was read twice, so its gradients add up.

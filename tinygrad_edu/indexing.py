@@ -1,0 +1,84 @@
+"""torch's indexing rules, as numpy indices for the GetItem op.
+
+numpy and torch agree on `x[index]` except where an int (or an Ellipsis) sits among
+index arrays. numpy counts an int as one more index array, and index arrays that are
+not side by side put their result axes first:
+
+    x.shape == (2, 3, 4)
+    x[0, :, [1, 2]]    numpy (2, 3): the int and [1, 2] broadcast, their axis goes first
+                       torch (3, 2): the int selects x[0] first, then [:, [1, 2]]
+
+torch applies the ints, slices, None and Ellipsis first (plain views), then the index
+arrays to what is left, where an Ellipsis covering no axes no longer separates two
+arrays. `index_steps` returns exactly those two numpy indices, or one when numpy would
+already agree.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def index_steps(index: Any, shape: tuple) -> list[tuple]:
+    """numpy indices that, applied one after the other, give torch's `x[index]`."""
+    items = [_as_item(item) for item in (index if isinstance(index, tuple) else (index,))]
+    arrays = [item for item in items if isinstance(item, np.ndarray)]
+    if not arrays or not any(_is_int(item) or item is Ellipsis for item in items):
+        return [numpy_index(tuple(items), shape)]
+    used = sum(_axes_used(item) for item in items if item is not None and item is not Ellipsis)
+    first, then = [], []
+    for item in items:
+        if isinstance(item, np.ndarray):            # step 1 keeps its axes for step 2
+            first += [slice(None)] * _axes_used(item)
+            then.append(item)
+        elif item is Ellipsis:
+            first.append(item)
+            then += [slice(None)] * (len(shape) - used)
+        else:                                       # an int's axis is gone after step 1
+            first.append(item)
+            then += [] if _is_int(item) else [slice(None)]
+    first_index = numpy_index(tuple(first), shape)
+    selected = np.empty(shape, dtype=np.bool_)[first_index].shape
+    return [first_index, numpy_index(tuple(then), selected)]
+
+
+def numpy_index(index: tuple, shape: tuple) -> tuple:
+    """The index with bool masks as their nonzero positions, checked against `shape`."""
+    out = []
+    for item in index:
+        if isinstance(item, np.ndarray) and item.dtype == np.bool_:
+            out.extend(np.nonzero(item))
+        elif isinstance(item, np.ndarray) and item.dtype.kind not in "iu":
+            raise IndexError(f"getitem: index arrays must be integer or bool, got {item.dtype}")
+        else:
+            out.append(item)
+    index = tuple(out)
+    try:
+        np.broadcast_to(np.empty((), dtype=np.bool_), shape)[index]
+    except IndexError as e:
+        raise IndexError(f"getitem: index {index!r} is invalid for shape {shape}: {e}") from None
+    return index
+
+
+def _as_item(item: Any) -> Any:
+    """Tensors and lists as arrays; a 0-d integer array is an int (as in torch)."""
+    from .tensor import Tensor
+    if isinstance(item, Tensor):
+        item = item.data
+    elif isinstance(item, list):
+        item = np.asarray(item)
+    if isinstance(item, np.ndarray) and item.ndim == 0 and item.dtype.kind in "iu":
+        return int(item)
+    return item
+
+
+def _is_int(item: Any) -> bool:
+    return isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_))
+
+
+def _axes_used(item: Any) -> int:
+    """How many axes of x an index item consumes (a bool mask: its ndim)."""
+    if isinstance(item, np.ndarray) and item.dtype == np.bool_:
+        return item.ndim
+    return 0 if isinstance(item, (bool, np.bool_)) else 1
