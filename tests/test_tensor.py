@@ -20,6 +20,7 @@ def f64(data, requires_grad=True) -> Tensor:
     (1.5, np.float32), ([1.0, 2.0], np.float32), ([[1, 2], [3, 4]], np.int64), (3, np.int64),
     (True, np.bool_), ([True, False], np.bool_), (np.array([1.0, 2.0]), np.float64),
     (np.array([1.0], dtype=np.float32), np.float32), (np.array([1, 2], dtype=np.int32), np.int32),
+    (np.float64(2.0), np.float64), (np.float32(2.0), np.float32),   # numpy scalars keep theirs
 ])
 def test_default_dtypes(data, dtype):
     assert Tensor(data).dtype == dtype
@@ -66,6 +67,31 @@ def test_promotion(a, b, expected):
 def test_true_division_of_integers_is_float32():
     assert (Tensor([1, 2]) / 2).dtype == np.float32
     np.testing.assert_array_equal((Tensor([1, 2]) / 2).data, [0.5, 1.0])
+    assert (Tensor([True]) / Tensor([True])).dtype == np.float32         # numpy: float64
+
+
+@pytest.mark.parametrize("make, dtype, values", [
+    (lambda: Tensor([1, 2, 3]).clamp(min=1.5), np.float32, [1.5, 2, 3]),   # was int [1, 2, 3]
+    (lambda: Tensor([1, 2, 3]).clamp(max=2), np.int64, [1, 2, 2]),
+    (lambda: Tensor([True, False]).clamp(min=0, max=0.5), np.float32, [0.5, 0]),
+    (lambda: Tensor([1.0, 2.0]) ** np.float64(2.0), np.float32, [1, 4]),  # numpy: float64
+    (lambda: Tensor(np.array([3], np.int32)) ** np.int64(2), np.int32, [9]),
+    (lambda: Tensor([4, 9]) ** 0.5, np.float32, [2, 3]),
+    (lambda: Tensor([2]) ** -1, np.float32, [0.5]),
+    (lambda: Tensor([True]) ** 2, np.int64, [1]),                          # numpy: int8
+    (lambda: Tensor(np.array([200, 100], np.uint8)).sum(), np.int64, 300),  # numpy: uint64
+])
+def test_scalar_operands_promote_as_torch(make, dtype, values):
+    out = make()
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out.data, values)
+
+
+def test_numpy_scalar_exponent_keeps_the_gradient_dtype():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x ** np.float64(3.0)).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.data, [3.0, 12.0])
 
 
 def test_mixed_precision_gradients_keep_each_leaf_dtype():
@@ -428,6 +454,18 @@ def test_cat_and_stack_values_and_gradients():
     assert s.tolist() == [[1.0, 3.0], [2.0, 4.0]]
     assert tg.stack([Tensor([1.0]), Tensor([2.0])], dim=-1).shape == (1, 2)
     assert tg.cat([Tensor([1.0]), Tensor(np.array([2.0]))]).dtype == np.float64
+
+
+@pytest.mark.parametrize("arrays, dtype", [
+    ([np.array([5, -7]), np.array([True])], np.int64),            # was bool: [True, True, True]
+    ([np.array([300, -1]), np.array([1], np.uint8)], np.int64),   # was uint8: [44, 255, 1]
+    ([np.array([1], np.uint8), np.array([-1], np.int8)], np.int16),
+    ([np.array([True]), np.array([2], np.int32), np.array([0.5], np.float32)], np.float32),
+])
+def test_cat_promotes_dtypes_as_torch_without_changing_values(arrays, dtype):
+    out = tg.cat([Tensor(a) for a in arrays])
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out.data, np.concatenate([a.astype(np.float64) for a in arrays]))
 
 
 def test_reshape_flatten_squeeze_unsqueeze_transpose():

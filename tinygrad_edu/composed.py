@@ -5,12 +5,14 @@ Nothing here has a backward of its own. Each function is also a Tensor method
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections import namedtuple
 from typing import Any, Sequence
 
 import numpy as np
 
+from .dtypes import promote
 from .ops import movement
 from .tensor import Tensor, _axes, _axis
 
@@ -180,10 +182,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 zip(t_.shape, first.shape)) if i != dim):
             raise ValueError(f"cat: shapes {first.shape} and {t_.shape} differ outside "
                              f"dimension {dim}")
-    dtype = first.dtype
-    for t_ in tensors[1:]:
-        dtype = np.promote_types(dtype, t_.dtype) if dtype.kind == t_.dtype.kind else (
-            dtype if dtype.kind == "f" else t_.dtype)
+    dtype = functools.reduce(promote, (t_.dtype for t_ in tensors))      # torch's promotion
     return movement.Cat.apply(*[t_.to(dtype) for t_ in tensors], dim=dim)
 
 

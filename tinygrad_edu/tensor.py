@@ -31,7 +31,7 @@ def _default_array(data: Any) -> np.ndarray:
     except ValueError as e:
         raise ValueError(f"Tensor: cannot make a tensor from this data ({e}); nested lists "
                          "must be rectangular") from None
-    if arr.dtype == np.float64 and not isinstance(data, np.ndarray):
+    if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
         arr = arr.astype(np.float32)
     elif arr.dtype.kind not in "fiub":
         raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} "
@@ -285,8 +285,8 @@ class Tensor:
                                  "together (numpy rules: trailing axes must match or be 1)") from None
         if a_data.dtype != b_data.dtype or (true_divide and a_data.dtype.kind != "f"):
             dtype = _result_dtype(a, b)
-            if true_divide and dtype.kind != "f":
-                dtype = np.dtype(np.float32)
+            if true_divide and dtype.kind != "f":       # ints and bools divide as float32
+                return a.to(np.float32), b.to(np.float32)
             a, b = a._cast_for(dtype), b._cast_for(dtype)
         return a, b
 
@@ -326,9 +326,11 @@ class Tensor:
 
     def __pow__(self, exponent: Any) -> Tensor:
         if isinstance(exponent, Number) and not isinstance(exponent, (bool, np.bool_)):
-            if self.dtype.kind != "f" and (isinstance(exponent, float) or exponent < 0):
-                return self.float() ** exponent
-            return ew.PowScalar.apply(self, exponent=exponent)
+            exponent = exponent.item() if isinstance(exponent, np.generic) else exponent
+            dtype = _scalar_dtype(self.dtype, exponent)     # as torch: int ** 0.5 is float32
+            if self.dtype.kind != "f" and exponent < 0:       # (torch refuses int ** -1)
+                dtype = np.dtype(np.float32)
+            return ew.PowScalar.apply(self.to(dtype), exponent=exponent)
         return ew.Pow.apply(*self._operands(exponent, "pow"))
 
     def __rpow__(self, base: Any) -> Tensor:
@@ -466,7 +468,11 @@ class Tensor:
         """Limit to [min, max]; the gradient passes where min <= x <= max."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
-        return ew.Clamp.apply(self, low=min, high=max)
+        x = self
+        for bound in (min, max):                # an int tensor with a float bound: float32
+            if bound is not None:
+                x = x.to(_scalar_dtype(x.dtype, bound))
+        return ew.Clamp.apply(x, low=min, high=max)
 
     clip = clamp
 
@@ -485,7 +491,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        x = self if self.dtype.kind in "fiu" else self.long()       # bools count as ints
+        x = self if self.dtype.kind == "f" else self.long()   # torch sums ints and bools as int64
         return reduce.Sum.apply(x, axes=_axes(self, dim, "sum"), keepdim=keepdim)
 
     def amax(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
