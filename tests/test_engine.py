@@ -289,6 +289,18 @@ def test_backward_non_scalar_needs_gradient():
     np.testing.assert_array_equal(x.grad.data, [2.0, -2.0])
 
 
+def test_backward_gradient_is_cast_to_the_output_dtype_and_copied_into_grad():
+    x = Tensor([1.0, 2.0], requires_grad=True)                   # float32
+    (x * 2).backward(Tensor(np.ones(2)))                         # a float64 gradient
+    assert x.grad.dtype == np.float32
+    y = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    upstream = Tensor(np.ones(2))
+    (y + 1).backward(upstream)                 # reaches the leaf unchanged through +
+    upstream.data[:] = 7                       # the caller's tensor, not y.grad
+    np.testing.assert_array_equal(y.grad.data, [1.0, 1.0])
+    assert y.grad.data is not upstream.data
+
+
 def test_backward_on_single_element_non_0d():
     x = Tensor([3.0], requires_grad=True)
     (x * x).backward()

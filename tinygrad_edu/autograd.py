@@ -89,7 +89,9 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             return total + g
         return Tensor._from_node(np.asarray(total.data + g.data), None)
 
-    stored: set = set()   # ids of the arrays already put into some .grad
+    # ids of the arrays already put into some .grad, or that the caller holds: a gradient
+    # passed to backward reaches a leaf unchanged through + or -, and .grad gets a copy
+    stored: set = {id(g.data) for g in root_grads}
 
     def store(t, g):
         # .grad gets its own array: a copy unless this one is fresh and nobody else holds it
@@ -173,6 +175,8 @@ def _as_grad_outputs(outputs: Sequence, grad_outputs: Sequence | None, op: str) 
             g = Tensor._from_node(np.ones(out.shape, dtype=out.dtype), None)
         elif not isinstance(g, Tensor):
             g = Tensor(g, dtype=out.dtype)
+        elif g.dtype != out.dtype:                   # as torch: in the output's dtype
+            g = g.to(out.dtype)
         if g.shape != out.shape:
             raise RuntimeError(f"{op}: gradient has shape {g.shape} but the output has "
                                f"shape {out.shape}")
