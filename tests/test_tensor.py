@@ -423,6 +423,50 @@ def test_var_std_correction(dim, correction, keepdim):
                                np.sqrt(expected_var), rtol=1e-12)
 
 
+def test_std_gradient_is_zero_where_the_std_is_zero():
+    x = f64([[3.0, 1.0], [3.0, 5.0]])
+    x.std(0).sum().backward()                  # column 0 is constant: d std = 0, not nan
+    np.testing.assert_allclose(x.grad.data, [[0.0, -np.sqrt(0.5)], [0.0, np.sqrt(0.5)]],
+                               rtol=1e-15)
+    assert tg.gradcheck(lambda t: t.std(1), [f64([[1.0, 2.0, 4.0]])])
+
+
+def test_logsumexp_of_infinite_slices():
+    x = Tensor(np.array([[-np.inf, -np.inf], [np.inf, 0.0], [0.0, 1.0]]))
+    np.testing.assert_allclose(x.logsumexp(1).data, [-np.inf, np.inf, np.log(1 + np.e)],
+                               rtol=1e-15)
+
+
+def test_empty_dimensions_where_the_reduced_one_is_not_empty():
+    x = tg.zeros(0, 3)
+    assert x.amax(1).shape == (0,) and x.argmax(1).shape == (0,) and x.max(1).values.shape == (0,)
+    with pytest.raises(ValueError, match="amax: cannot take the max over an empty dimension"):
+        x.amax(0)
+    with pytest.raises(ValueError, match="argmax: cannot reduce an empty tensor"):
+        x.argmax()
+    assert tg.zeros(1, 0, 3, 2).flatten(2, 3).shape == (1, 0, 6)
+    assert tg.zeros(1, 0, 3, 2).flatten(0, 0).shape == (1, 0, 3, 2)
+    assert [p.shape for p in x.chunk(2)] == [(0, 3), (0, 3)]
+    assert [p.shape for p in x.split(2)] == [(0, 3)]
+
+
+def test_dimension_arguments_torch_refuses():
+    x = tg.ones(2, 3)
+    with pytest.raises(ValueError, match=r"sum: dim \(0, 0\) names a dimension more than once"):
+        x.sum((0, 0))
+    with pytest.raises(ValueError, match="flatten: start_dim 1 comes after end_dim 0"):
+        x.flatten(1, 0)
+    with pytest.raises(ValueError, match="chunk: chunks must be positive"):
+        x.chunk(0)
+    with pytest.raises(ValueError, match="split: split_size must be positive"):
+        x.split(0)
+
+
+def test_max_and_min_of_two_tensors_are_elementwise():
+    a, b = Tensor([1.0, 5.0]), Tensor([3.0, 2.0])
+    assert tg.max(a, b).tolist() == [3.0, 5.0] and a.min(b).tolist() == [1.0, 2.0]
+
+
 def test_mean_and_sum_dims():
     a = np.arange(24.0).reshape(2, 3, 4)
     x = Tensor(a)

@@ -5,6 +5,7 @@ Nothing here has a backward of its own. Each function is also a Tensor method
 """
 from __future__ import annotations
 
+import builtins
 import functools
 import math
 from collections import namedtuple
@@ -47,8 +48,12 @@ def var(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
 
 def std(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
         keepdim: bool = False) -> Tensor:
-    """sqrt(var)."""
-    return var(x, dim, correction, keepdim).sqrt()
+    """sqrt(var). Where var = 0 the gradient is 0, as torch: d sqrt(v)/dv = 1/(2 sqrt v) is
+    infinite there and times dv/dx = 0 it would be nan, so there sqrt is taken of 1 and
+    `where` puts 0 in its place (a constant, so no gradient flows)."""
+    v = var(x, dim, correction, keepdim)
+    positive = v.data > 0
+    return v.where(positive, 1).sqrt().where(positive, 0)
 
 
 def take_along_dim(x: Tensor, indices: Any, dim: int) -> Tensor:
@@ -60,10 +65,13 @@ def take_along_dim(x: Tensor, indices: Any, dim: int) -> Tensor:
     return movement.GetItem.apply(x, index=index)
 
 
-def max(x: Tensor, dim: int | None = None, keepdim: bool = False):  # noqa: A001
+def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False):  # noqa: A001
     """`max()`: the largest value (ties share the gradient evenly).
     `max(dim)`: (values, indices); the gradient goes to the one index returned, as torch.
+    `max(other)` with a Tensor: the elementwise `maximum`, as torch.
     """
+    if isinstance(dim, Tensor):
+        return x.maximum(dim)
     if dim is None:
         return x.amax()
     dim = _axis(x, dim, "max")
@@ -74,8 +82,10 @@ def max(x: Tensor, dim: int | None = None, keepdim: bool = False):  # noqa: A001
     return ValuesIndices(values, indices)
 
 
-def min(x: Tensor, dim: int | None = None, keepdim: bool = False):  # noqa: A001
+def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False):  # noqa: A001
     """Like `max`, for the smallest value: min(x) = -max(-x)."""
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
     if dim is None:
         return x.amin()
     values, indices = max(-x, _axis(x, dim, "min"), keepdim)
@@ -94,9 +104,12 @@ def minimum(x: Tensor, other: Any) -> Tensor:
 
 
 def logsumexp(x: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
-    """log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max (a constant: it cancels)."""
+    """log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max (a constant: it cancels).
+    Where the max is infinite, m = 0 instead (x - m would be inf - inf = nan): a slice of
+    -inf then gives log(0) = -inf, one holding +inf gives +inf, as torch."""
     axes = _axes(x, dim, "logsumexp")
-    m = x.detach().amax(axes, keepdim=True)
+    peak = x.detach().amax(axes, keepdim=True).data
+    m = Tensor(np.where(np.isfinite(peak), peak, 0))
     out = (x - m).exp().sum(axes, keepdim=True).log() + m
     return out if keepdim else out.squeeze(axes)
 
@@ -121,7 +134,10 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if x.ndim == 0:
         return x.reshape(1)
     s, e = _axis(x, start_dim, "flatten"), _axis(x, end_dim, "flatten")
-    return x.reshape(*x.shape[:s], -1 if x.numel() else 0, *x.shape[e + 1:]) if s <= e else x
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                         f"for shape {x.shape}")
+    return x.reshape(*x.shape[:s], math.prod(x.shape[s:e + 1]), *x.shape[e + 1:])
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
@@ -202,8 +218,12 @@ def split(x: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple:
     """Pieces of `split_size` along `dim` (or the given list of sizes)."""
     dim = _axis(x, dim, "split")
     n = x.shape[dim]
-    sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []) \
-        if isinstance(split_size, int) else list(split_size)
+    if isinstance(split_size, int):
+        if split_size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {split_size}")
+        sizes = [builtins.min(split_size, n - start) for start in range(0, n, split_size)] or [0]
+    else:
+        sizes = list(split_size)
     if sum(sizes) != n:
         raise ValueError(f"split: sizes {sizes} do not add up to {n} along dim {dim}")
     starts = np.cumsum([0] + sizes[:-1])
@@ -211,8 +231,12 @@ def split(x: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple:
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
-    """`chunks` nearly equal pieces along `dim`."""
+    """`chunks` nearly equal pieces along `dim` (fewer when they would be empty, as torch)."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     n = x.shape[_axis(x, dim, "chunk")]
+    if n == 0:                                   # torch: `chunks` empty pieces
+        return split(x, [0] * chunks, dim)
     return split(x, -(-n // chunks), dim)
 
 

@@ -612,13 +612,15 @@ def _axes(t: Tensor, dim: Any, op: str) -> tuple:
         return tuple(range(t.ndim))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     axes = tuple(sorted({_axis(t, d, op) for d in dims}))
+    if len(axes) != len(dims):
+        raise ValueError(f"{op}: dim {tuple(dims)} names a dimension more than once")
     if t.ndim == 0:
         return ()
     return axes
 
 
 def _arg_reduce(fn: Callable, t: Tensor, dim: int | None, keepdim: bool) -> np.ndarray:
-    if t.data.size == 0:
+    if t.data.size == 0 and (dim is None or t.shape[_axis(t, dim, fn.__name__)] == 0):
         raise ValueError(f"{fn.__name__}: cannot reduce an empty tensor of shape {t.shape}")
     if dim is None:
         out = fn(t.data)

@@ -135,12 +135,14 @@ class Exp(Function):
 
 
 class Log(Function):
-    """out = ln(a).   VJP: dL/da = g / a.   Saves a."""
+    """out = ln(a).   VJP: dL/da = g / a.   Saves a.   ln(0) = -inf without numpy's
+    divide-by-zero warning (the exact limit, as torch); ln of a negative is nan and warns."""
 
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.log(a)
+        with np.errstate(divide="ignore"):
+            return np.log(a)
 
     @staticmethod
     def backward(ctx, g):

@@ -69,8 +69,9 @@ class Amax(Function):
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
-        if a.size == 0:
-            raise ValueError(f"amax: cannot reduce an empty tensor of shape {a.shape}")
+        if any(a.shape[axis] == 0 for axis in axes):
+            raise ValueError(f"amax: cannot take the max over an empty dimension of shape "
+                             f"{a.shape}")
         out = np.max(a, axis=axes, keepdims=True)
         is_max = a == out
         ctx.save_for_backward(is_max / is_max.sum(axis=axes, keepdims=True, dtype=a.dtype))
