@@ -91,12 +91,32 @@ def test_ignore_index_samples_get_no_gradient_and_leave_the_mean():
     np.testing.assert_allclose(loss.data, expected, rtol=1e-13)
 
 
-@pytest.mark.filterwarnings("ignore:invalid value encountered")
-def test_all_targets_ignored_gives_nan_mean_like_torch():
-    loss = tg.cross_entropy(Tensor(LOGITS[:2]), Tensor(np.array([-100, -100])))
+@pytest.mark.parametrize("loss_fn", [tg.cross_entropy,
+                                     lambda x, t: tg.nll_loss(x.log_softmax(1), t)])
+def test_all_targets_ignored_gives_nan_mean_and_zero_gradient_like_torch(loss_fn):
+    x = Tensor(LOGITS[:2], requires_grad=True)
+    loss = loss_fn(x, Tensor(np.array([-100, -100])))
     assert np.isnan(loss.item())
+    loss.backward()                            # no sample contributes: 0, not nan
+    np.testing.assert_array_equal(x.grad.data, 0.0)
     assert tg.cross_entropy(Tensor(LOGITS[:2]), Tensor(np.array([-100, -100])),
                             reduction="sum").item() == 0
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_a_minus_inf_logit_of_another_class_gives_a_finite_loss(reduction):
+    logits = np.array([[1.0, -np.inf, 2.0], [0.5, 0.0, -np.inf]])
+    x = Tensor(logits, requires_grad=True)
+    loss = tg.cross_entropy(x, Tensor(np.array([0, 1])), reduction=reduction)
+    finite = logits[:, :2].copy()
+    finite[0, 1] = 2.0                               # the classes with p > 0 per row
+    expected = np.log(np.exp(finite).sum(1)) - np.array([1.0, 0.0])
+    np.testing.assert_allclose(loss.data, {"mean": expected.mean(), "sum": expected.sum(),
+                                           "none": expected}[reduction], rtol=1e-15)
+    loss.sum().backward()
+    assert np.isfinite(x.grad.data).all() and x.grad.data[0, 1] == x.grad.data[1, 2] == 0
+    smoothed = tg.cross_entropy(Tensor(logits), Tensor(np.array([0, 1])), label_smoothing=0.1)
+    assert smoothed.item() == np.inf              # then every class has q > 0: log 0 counts
 
 
 def test_probability_targets_are_differentiable():
@@ -226,6 +246,8 @@ def test_multi_margin_loss_is_the_cs231n_svm_loss_over_c():
      r"cross_entropy: expected a floating point input, got dtype int64"),
     (lambda: tg.cross_entropy(Tensor(LOGITS), Tensor(INDICES), label_smoothing=1.5),
      r"cross_entropy: label_smoothing must be between 0 and 1, got 1.5"),
+    (lambda: tg.cross_entropy(Tensor(LOGITS), Tensor(PROBS), ignore_index=0),
+     r"cross_entropy: ignore_index \(0\) does not apply to class probability targets"),
     (lambda: tg.nll_loss(Tensor(LOGITS), Tensor(np.array([0, 1, 2, 3, 0, -1]))),
      r"nll_loss: target -1 is out of bounds"),
     (lambda: tg.multi_margin_loss(Tensor(LOGITS), Tensor(np.array([0, 1, 2, 3, 0, -100]))),

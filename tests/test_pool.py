@@ -198,6 +198,19 @@ def test_a_nan_window_sends_the_gradient_to_its_last_nan_like_torch():
     np.testing.assert_array_equal(x.grad.data[0, 0], [[0, 1, 0, 0], [0, 0, 0, 1]])
 
 
+def test_windows_of_minus_inf_pick_an_input_cell_not_the_padding_like_torch():
+    x = Tensor(np.array([[[[-np.inf, 1.0], [2.0, 3.0]]]]), requires_grad=True)
+    out, idx = tg.max_pool2d(x, 2, stride=1, padding=1, return_indices=True)
+    out.sum().backward()
+    assert out.data[0, 0, 0, 0] == -np.inf and idx.data[0, 0, 0, 0] == 0   # was -3: padding
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[1, 2], [2, 4]])
+    blank = Tensor(np.full((1, 1, 3, 3), -np.inf), requires_grad=True)
+    out, idx = tg.max_pool2d(blank, 2, stride=2, padding=1, ceil_mode=True, return_indices=True)
+    out.sum().backward()                          # each window's first input cell
+    np.testing.assert_array_equal(idx.data[0, 0], [[0, 1], [3, 4]])
+    np.testing.assert_array_equal(blank.grad.data[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
+
+
 def test_kernels_of_more_than_256_cells_and_of_one_cell():
     """The first-max offset is counted in uint16 once a window has more than 256 cells."""
     x = np.random.default_rng(5).standard_normal((2, 3, 17, 18))
@@ -245,6 +258,9 @@ def test_avg_pool_divisor_override():
      r"kernel_size \(3, 3\), dilation \(1, 1\) and padding \(0, 0\) gives an output of 0x0"),
     (lambda: tg.max_pool2d(Tensor(np.ones((1, 1, 4, 4))), 2, dilation=4),
      r"max_pool2d: the kernel is larger than the padded input"),
+    (lambda: tg.max_pool2d(Tensor(np.ones((1, 1, 3, 1))), (1, 2), padding=(0, 1), dilation=2),
+     r"max_pool2d: with dilation \(2, 2\) and padding \(0, 1\), some windows of the input "
+     r"\(1, 1, 3, 1\) cover only padding cells"),
     (lambda: tg.max_pool2d(Tensor(np.ones((1, 1, 4, 4), dtype=np.int64)), 2),
      r"max_pool2d: expected a floating point input, got dtype int64"),
     (lambda: tg.max_pool2d(Tensor(np.ones((1, 1, 4, 4))), (2, 2, 2)),

@@ -570,6 +570,16 @@ def test_softmax_and_log_softmax_stable_for_huge_logits(dtype):
     assert np.all(np.isfinite(x.logsumexp(1).data))
 
 
+@pytest.mark.parametrize("shape, dim", [((2, 0), 1), ((0, 3), 0), ((0, 3), 1)])
+def test_softmax_and_log_softmax_of_empty_tensors_are_empty(shape, dim):
+    x = Tensor(np.zeros(shape), requires_grad=True)
+    for fn in (tg.softmax, tg.log_softmax):
+        out = fn(x, dim)
+        assert out.shape == shape
+        out.sum().backward()
+        assert x.grad.shape == shape
+
+
 # ---------------------------------------------------------------- save / load
 def test_save_load_roundtrip(tmp_path):
     obj = {

@@ -7,6 +7,7 @@ Layout is NCHW; pooling also accepts an unbatched (C, H, W) input, as torch.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,10 @@ def _pool_options(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: An
             f"{op}: the kernel is larger than the padded input: input {tuple(x.shape)} "
             f"with kernel_size {kernel}, dilation {options['dilation']} and padding "
             f"{options['padding']} gives an output of {win.out_size[0]}x{win.out_size[1]}")
+    if win.some_window_sees_only_padding():
+        raise ValueError(f"{op}: with dilation {options['dilation']} and padding "
+                         f"{options['padding']}, some windows of the input {tuple(x.shape)} "
+                         "cover only padding cells")
     return options, win
 
 
@@ -202,6 +207,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if unbatched:
         x, target = x.unsqueeze(0), target.unsqueeze(0)
     if target.shape == x.shape and target.dtype.kind == "f":
+        if ignore_index >= 0:
+            raise ValueError(f"{op}: ignore_index ({ignore_index}) does not apply to class "
+                             "probability targets (as in torch)")
         target = target.to(x.dtype)
     else:
         _class_indices(op, x, target, ignore_index)
@@ -232,7 +240,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     picked = x.take_along_dim(np.expand_dims(safe, 1), 1).squeeze(1)
     losses = -picked * Tensor(w.astype(x.dtype))
     if reduction == "mean":
-        return losses.sum() / float(w.sum())
+        total_weight = float(w.sum())
+        if total_weight == 0:      # every target ignored: torch's loss 0/0 = nan, gradient 0
+            return losses.sum() + math.nan
+        return losses.sum() / total_weight
     out = _reduce(losses, reduction)
     return out.squeeze(0) if unbatched and reduction == "none" else out
 

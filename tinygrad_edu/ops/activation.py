@@ -7,9 +7,11 @@ from ..function import Function
 
 
 def log_softmax_array(a: np.ndarray, dim: int) -> np.ndarray:
-    """log softmax with the max subtracted first, so logits of 1e4 give finite numbers."""
-    shifted = a - a.max(axis=dim, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    """log softmax with the max subtracted first, so logits of 1e4 give finite numbers
+    (an empty axis gives an empty result: the max starts from -inf)."""
+    shifted = a - a.max(axis=dim, keepdims=True, initial=-np.inf)
+    with np.errstate(divide="ignore"):            # log(0) = -inf: the sum over an empty axis
+        return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
 
 class Softmax(Function):

@@ -26,8 +26,10 @@ class CrossEntropy(Function):
       probabilities t (N, C, d1, ...): q_ic = w_c ((1 - e) t_ic + e / C).
     reduction 'none' gives loss_i, 'sum' their sum, 'mean' their sum divided by D:
     sum_i w_(y_i) over the samples not ignored for class indices (torch's weighted
-    mean; 0/0 = nan when all are ignored, as torch), the number of samples for
-    probabilities. lp is computed with the max subtracted, so logits of 1e4 are fine.
+    mean; 0/0 = nan when all are ignored, as torch, while the gradient is 0: no sample
+    contributes), the number of samples for probabilities. lp is computed with the max
+    subtracted, so logits of 1e4 are fine; a class with q_ic = 0 adds nothing to loss_i
+    even where its logit is -inf (0 log 0 = 0).
 
     VJP: d lp_ic / d x_ik = [c = k] - p_ik   with p = softmax(x), so
          d loss_i / d x_ik = -q_ik + (sum_c q_ic) p_ik = s_i p_ik - q_ik,  s_i = sum_c q_ic;
@@ -72,10 +74,15 @@ class CrossEntropy(Function):
         local_grad = exp * (q.sum(axis=0) / sum_exp) - q               # s p - q
         ctx.save_for_backward(logits, target, weight, q.swapaxes(0, 1),
                               local_grad.swapaxes(0, 1))
+        # a class with q = 0 adds nothing, even where lp = -inf (a logit of -inf): in the
+        # cross-entropy 0 log 0 = 0, where 0 * -inf would be nan
+        losses = -(q * np.where(q != 0, lp, 0)).sum(axis=0)
         if reduction == "none":
-            return -(q * lp).sum(axis=0)
-        total = -(q * lp).sum()
-        return total / np.asarray(ctx.denominator, logits.dtype) if reduction == "mean" else total
+            return losses
+        if reduction == "sum":
+            return losses.sum()
+        with np.errstate(invalid="ignore"):         # every target ignored: 0/0 = nan
+            return losses.sum() / np.asarray(ctx.denominator, logits.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -83,8 +90,8 @@ class CrossEntropy(Function):
         options = ctx.options
         if options["reduction"] == "none":
             g = g.unsqueeze(1)
-        elif options["reduction"] == "mean":
-            g = g / ctx.denominator
+        elif options["reduction"] == "mean" and ctx.denominator:
+            g = g / ctx.denominator      # (D = 0: every target ignored, all of s p - q is 0)
         grad_target = None
         if target.requires_grad:       # probabilities t: q as a Tensor, differentiable in t
             e, n_classes = options["label_smoothing"], logits.shape[1]

@@ -82,6 +82,16 @@ class Windows(NamedTuple):
             return xp
         return np.ascontiguousarray(xp[..., top:top + h, left:left + w])
 
+    def some_window_sees_only_padding(self) -> bool:
+        """True when a window's cells all lie in the padding (possible with dilation):
+        along some axis, none of its k positions o*s + i*d - p is inside the input."""
+        for n, k, s, p, d, o in zip(self.in_size, self.kernel, self.stride, self.padding,
+                                    self.dilation, self.out_size):
+            positions = np.arange(o)[:, None] * s + np.arange(k) * d - p
+            if not ((positions >= 0) & (positions < n)).any(axis=1).all():
+                return True
+        return False
+
     def disjoint(self) -> bool:
         """True when no two windows share a cell (stride >= the dilated kernel's extent)."""
         return all(s >= d * (k - 1) + 1 for k, s, d in zip(self.kernel, self.stride,
@@ -132,10 +142,12 @@ def first_max_offsets(x: np.ndarray, out: np.ndarray, win: Windows) -> np.ndarra
     first max is at offset  sum over k < K-1 of [not found_k]  = (K-1) - sum_k found_k:
     ties go to the first max, as in torch. A NaN is the max of its window (np.maximum
     propagates it); such a window's winner is its LAST NaN, as in torch's CPU kernel.
+    The padding is NaN here, equal to nothing: a window whose input cells are all -inf
+    has its max at its first input cell, never in the padding (-inf there too).
     (Two or three bool/uint8 passes per offset; building the one-hot of the winner and
     adding k * onehot took five, and 1.2-1.6x the time.)
     """
-    xp = win.pad(x, -np.inf)
+    xp = win.pad(x, np.nan)
     last = win.kernel[0] * win.kernel[1] - 1
     winner = np.full(out.shape, last, dtype=np.min_scalar_type(last))
     found, is_max = np.empty(out.shape, dtype=bool), np.empty(out.shape, dtype=bool)
@@ -147,6 +159,7 @@ def first_max_offsets(x: np.ndarray, out: np.ndarray, win: Windows) -> np.ndarra
             found |= is_max
         winner -= found.view(np.uint8)             # as 0/1 bytes: 2x faster than bool
     if out.size and np.isnan(out.max()):           # NaN != NaN: found missed them
+        xp = win.pad(x, -np.inf)                   # (the input's NaNs, not the padding)
         for k, cells in win.offsets():
             winner[np.isnan(xp[cells])] = k
     return winner
