@@ -213,3 +213,8 @@ def test_pow_at_zero_base_has_finite_gradients():
     (a ** b).sum().backward()
     np.testing.assert_allclose(a.grad.data, [0.0, 12.0])
     np.testing.assert_allclose(b.grad.data, [0.0, 8 * np.log(2)])
+    z = Tensor(np.array([0.0, 0.0, 3.0]), requires_grad=True)
+    e = Tensor(np.array([0.0, 1.0, 0.0]), requires_grad=True)
+    (z ** e).sum().backward()                    # 0**0 = 1 is constant in the base: 0
+    np.testing.assert_array_equal(z.grad.data, [0.0, 1.0, 0.0])
+    np.testing.assert_allclose(e.grad.data, [0.0, 0.0, np.log(3.0)])

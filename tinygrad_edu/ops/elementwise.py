@@ -103,6 +103,8 @@ class Pow(Function):
     VJP: dL/da = g * b * a**(b-1),   dL/db = g * out * ln(a).
     ln(a) is taken as 0 where a <= 0: at a = 0 the limit out*ln(a) is 0 for b > 0,
     and for a < 0 the real power has no derivative in b (torch gives NaN there).
+    Where b = 0, a**0 = 1 is constant in a: dL/da = 0, also at a = 0, as torch; the
+    power there is taken as a**0, so that b * a**(b-1) is 0 * 1, not 0 * inf = nan.
     Saves a, b, out.
     """
 
@@ -116,7 +118,8 @@ class Pow(Function):
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
         log_a = a.where(a > 0, 1).log()
-        return g * b * a ** (b - 1), g * out * log_a
+        slope_a = b * a ** (b.where(b != 0, 1) - 1)
+        return g * slope_a, g * out * log_a
 
 
 class Exp(Function):
