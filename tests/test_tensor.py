@@ -467,6 +467,17 @@ def test_max_and_min_of_two_tensors_are_elementwise():
     assert tg.max(a, b).tolist() == [3.0, 5.0] and a.min(b).tolist() == [1.0, 2.0]
 
 
+def test_minimum_with_a_bool_tensor():
+    mask = Tensor([True, False])
+    x = Tensor([0.5, 2.0], requires_grad=True)
+    out = tg.minimum(x, mask)                                 # bools count as 0 and 1
+    assert out.dtype == np.float32 and out.tolist() == [0.5, 0.0]
+    out.sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0]
+    assert tg.minimum(mask, Tensor([True, True])).tolist() == [True, False]
+    assert tg.minimum(Tensor([3, -1]), mask).tolist() == [1, -1]
+
+
 def test_mean_and_sum_dims():
     a = np.arange(24.0).reshape(2, 3, 4)
     x = Tensor(a)

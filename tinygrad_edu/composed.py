@@ -100,6 +100,9 @@ def amin(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = Fals
 def minimum(x: Tensor, other: Any) -> Tensor:
     """Elementwise min = -maximum(-a, -b); ties share the gradient evenly."""
     a, b = x._operands(other, "minimum")
+    if a.dtype == np.bool_ and b.dtype == np.bool_:      # (bools cannot be negated)
+        return Tensor._from_node(a.data & b.data, None)
+    a, b = a.to(promote(a.dtype, b.dtype)), b.to(promote(a.dtype, b.dtype))
     return -((-a).maximum(-b))
 
 
