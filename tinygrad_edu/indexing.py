@@ -63,8 +63,7 @@ def numpy_index(index: tuple, shape: tuple) -> tuple:
 
 def _as_item(item: Any) -> Any:
     """Tensors and lists as arrays; a 0-d integer array is an int (as in torch)."""
-    from .tensor import Tensor
-    if isinstance(item, Tensor):
+    if isinstance(item, tensor.Tensor):
         item = item.data
     elif isinstance(item, list):
         item = np.asarray(item)
@@ -82,3 +81,6 @@ def _axes_used(item: Any) -> int:
     if isinstance(item, np.ndarray) and item.dtype == np.bool_:
         return item.ndim
     return 0 if isinstance(item, (bool, np.bool_)) else 1
+
+
+from . import tensor  # noqa: E402  (tensor.py builds on this module; read at call time)
