@@ -7,7 +7,52 @@ from typing import Any, Iterable, Iterator, Mapping
 from .module import Module
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children at positions 0, 1, ...; `del`,
+    `insert` and `pop` renumber them "0", "1", ... again, as torch does."""
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        self.add_module(list(self._modules)[_position(self, index)], module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        modules = list(self._modules.values())
+        del modules[index if isinstance(index, slice) else _position(self, index)]
+        self._renumber(modules)
+
+    def append(self, module: Module) -> _ModuleSequence:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> _ModuleSequence:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __iadd__(self, modules: Iterable[Module]) -> _ModuleSequence:
+        return self.extend(modules)
+
+    def insert(self, index: int, module: Module) -> None:
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._renumber(modules)
+
+    def pop(self, index: int = -1) -> Module:
+        module = self[index]
+        del self[index]
+        return module
+
+    def _renumber(self, modules: list) -> None:
+        self._modules.clear()
+        self.extend(modules)
+
+
+class Sequential(_ModuleSequence):
     """Calls its modules in order: `Sequential(a, b)(x) == b(a(x))`. Children are named
     "0", "1", ... or by the keys of an OrderedDict passed as the only argument."""
 
@@ -17,8 +62,7 @@ class Sequential(Module):
             for name, module in modules[0].items():
                 self.add_module(name, module)
         else:
-            for index, module in enumerate(modules):
-                self.add_module(str(index), module)
+            self.extend(modules)
 
     def forward(self, input: Any) -> Any:
         for module in self._modules.values():
@@ -30,18 +74,11 @@ class Sequential(Module):
             return Sequential(OrderedDict(list(self._modules.items())[index]))
         return _by_position(self, index)
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self)), module)
-        return self
+    def __add__(self, other: Sequential) -> Sequential:
+        return Sequential(*self, *other)
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules, registered as children "0", "1", ... (use it instead of a plain list)."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -54,36 +91,14 @@ class ModuleList(Module):
             return ModuleList(list(self._modules.values())[index])
         return _by_position(self, index)
 
-    def __setitem__(self, index: int, module: Module) -> None:
-        position = _position(self, index)
-        self.add_module(str(position), module)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index: int, module: Module) -> None:
-        items = list(self._modules.values())
-        items.insert(index, module)
-        self._modules.clear()
-        self.extend(items)
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList([*self, *other])
 
 
 class ModuleDict(Module):
     """A dict of modules, registered as children under their keys (in insertion order)."""
 
-    def __init__(self, modules: Mapping[str, Module] | None = None) -> None:
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
@@ -115,9 +130,18 @@ class ModuleDict(Module):
     def items(self) -> Iterable[tuple[str, Module]]:
         return self._modules.items()
 
-    def update(self, modules: Mapping[str, Module]) -> None:
-        for key, module in modules.items():
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple]) -> None:
+        """Add or replace modules from a mapping or from (key, module) pairs."""
+        for key, module in (modules.items() if isinstance(modules, Mapping) else modules):
             self[key] = module
+
+    def pop(self, key: str) -> Module:
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self) -> None:
+        self._modules.clear()
 
 
 def _position(container: Module, index: int) -> int:

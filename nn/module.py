@@ -71,11 +71,9 @@ class Module:
                                  f"call super().__init__() first in {type(self).__name__}")
         params, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, Parameter):
-            self._forget(name)
-            params[name] = value
+            self._register("_parameters", name, value)
         elif isinstance(value, Module):
-            self._forget(name)
-            modules[name] = value
+            self._register("_modules", name, value)
         elif name in params or name in modules:
             if value is not None:
                 kind = "parameter" if name in params else "module"
@@ -93,11 +91,20 @@ class Module:
                 raise TypeError(_plain_container_message(self, name, value))
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
+    def _register(self, table: str, name: str, value: Any) -> None:
+        """Put `value` under `name` in one registry. A name already there keeps its place,
+        as in torch: a replaced layer still runs, and is saved, where the old one was."""
+        self._forget(name, keep=table)
+        self.__dict__[table][name] = value
+
+    def _forget(self, name: str, keep: str | None = None) -> None:
+        """Remove `name` from the plain attributes and every registry but `keep`."""
         self.__dict__.pop(name, None)
-        for table in (self._parameters, self._buffers, self._modules):
-            table.pop(name, None)
-        self._non_persistent.discard(name)
+        for table in _REGISTRIES:
+            if table != keep:
+                self.__dict__[table].pop(name, None)
+        if keep != "_buffers":
+            self._non_persistent.discard(name)
 
     def __getattr__(self, name: str) -> Any:
         # only called when normal lookup fails: look in the three registries
@@ -118,8 +125,8 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, "
                             f"got {type(param).__name__}")
-        self._forget(name)
-        self._parameters[name] = param
+        _check_name("register_parameter", self, name, "_parameters")
+        self._register("_parameters", name, param)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """A tensor that is state but not trained (BatchNorm's running mean); saved in
@@ -127,19 +134,19 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, "
                             f"got {type(tensor).__name__}")
-        self._forget(name)
-        self._buffers[name] = tensor
-        if not persistent:
+        _check_name("register_buffer", self, name, "_buffers")
+        self._register("_buffers", name, tensor)
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module or None, "
                             f"got {type(module).__name__}")
-        if "." in name or name == "":
-            raise KeyError(f"add_module: module name {name!r} must be non-empty without '.'")
-        self._forget(name)
-        self._modules[name] = module
+        _check_name("add_module", self, name, "_modules")
+        self._register("_modules", name, module)
 
     register_module = add_module
 
@@ -162,8 +169,11 @@ class Module:
             yield module
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, child) for each direct child, a child held under two names once."""
+        seen = set()
         for name, child in self._modules.items():
-            if child is not None:
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
                 yield name, child
 
     def children(self) -> Iterator[Module]:
@@ -204,9 +214,14 @@ class Module:
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:
-        """Training mode (dropout active, BatchNorm uses and updates batch statistics)."""
-        for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+        """Training mode (dropout active, BatchNorm uses and updates batch statistics).
+        Calls each child's own `train`, so a module that overrides it (to keep a part
+        frozen in eval mode, say) is obeyed inside a bigger model, as in torch."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: mode is expected to be a bool, got {mode!r}")
+        object.__setattr__(self, "training", mode)
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -300,8 +315,8 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
-        for key, array in arrays.items():
-            targets[key].data = np.array(array, dtype=targets[key].dtype)
+        for key, array in arrays.items():     # in place, as torch's copy_: earlier
+            targets[key].data[...] = array      # state_dict() / detach() results see it
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ repr
@@ -316,6 +331,15 @@ class Module:
             return f"{type(self).__name__}({extra})"
         body = "\n  ".join(([extra] if extra else []) + lines)
         return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def _check_name(op: str, module: Module, name: str, table: str) -> None:
+    """A name for registry `table`: non-empty, without '.', and not already something
+    else (a method, a plain attribute, an entry of another registry), as torch."""
+    if not isinstance(name, str) or name == "" or "." in name:
+        raise KeyError(f"{op}: name {name!r} must be a non-empty string without '.'")
+    if name not in module.__dict__[table] and hasattr(module, name):
+        raise KeyError(f"{op}: attribute {name!r} already exists on {type(module).__name__}")
 
 
 def _as_array(value: Any) -> np.ndarray:

@@ -159,6 +159,14 @@ def test_load_state_dict_copies_values_and_keeps_parameter_objects():
     assert np.any(target.weight.numpy() != 0)
 
 
+def test_load_state_dict_writes_in_place_like_torch_copy():
+    lin = nn.Linear(2, 2)
+    earlier = lin.state_dict()["weight"]
+    lin.load_state_dict({"weight": np.full((2, 2), 3.0), "bias": np.zeros(2)})
+    np.testing.assert_array_equal(earlier.numpy(), 3.0)      # the same memory, updated
+    assert lin.weight.dtype == np.float32
+
+
 def test_state_dict_shares_memory_and_is_detached():
     lin = nn.Linear(2, 2)
     state = lin.state_dict()
@@ -181,6 +189,64 @@ def test_double_float_to_convert_in_place():
     assert all(p.dtype == np.float32 for p in net.parameters())
     with pytest.raises(TypeError, match="floating point"):
         net.to(np.int64)
+
+
+def test_replacing_a_registered_entry_keeps_its_place():
+    layers = nn.ModuleList([nn.ReLU(), nn.Tanh(), nn.Sigmoid()])
+    layers[0] = nn.Identity()
+    assert [type(m).__name__ for m in layers] == ["Identity", "Tanh", "Sigmoid"]
+    seq = nn.Sequential(nn.Linear(1, 1), nn.ReLU())
+    seq[0] = nn.Identity()                               # the head swap of fine-tuning
+    setattr(seq, "1", nn.Tanh())
+    assert [type(m).__name__ for m in seq] == ["Identity", "Tanh"]
+    lin = nn.Linear(2, 2)
+    lin.weight = nn.Parameter(tg.zeros(2, 2))
+    assert [name for name, _ in lin.named_parameters()] == ["weight", "bias"]
+    net = Net()
+    net.block = Block()
+    tops = list(dict.fromkeys(k.split(".")[0] for k in net.state_dict()))
+    assert tops == ["scale", "steps", "block", "layers", "heads"]
+    heads = nn.ModuleDict({"a": nn.ReLU(), "b": nn.ReLU()})
+    heads["a"] = nn.Identity()
+    assert list(heads) == ["a", "b"]
+    bn = nn.BatchNorm1d(3)
+    bn.register_buffer("running_mean", tg.ones(3))
+    assert list(bn.state_dict())[2:4] == ["running_mean", "running_var"]
+
+
+def test_register_names_are_checked_as_torch():
+    lin = nn.Linear(2, 2)
+    for call in (lambda: lin.register_buffer("a.b", tg.zeros(1)),
+                 lambda: lin.register_buffer("weight", tg.zeros(1)),     # a parameter
+                 lambda: lin.register_parameter("forward", None),        # a method
+                 lambda: lin.add_module("", nn.ReLU())):
+        with pytest.raises(KeyError):
+            call()
+
+
+def test_a_child_held_twice_is_one_child_and_train_calls_overrides():
+    shared = nn.ReLU()
+    seq = nn.Sequential(shared, shared)
+    assert list(seq.children()) == [shared]
+    visited = []
+    seq.apply(visited.append)
+    assert visited == [shared, seq]
+
+    class FrozenNorm(nn.Module):          # keeps its BatchNorm in eval mode, as in torch code
+        def __init__(self) -> None:
+            super().__init__()
+            self.bn = nn.BatchNorm1d(3)
+
+        def train(self, mode: bool = True) -> nn.Module:
+            super().train(mode)
+            self.bn.eval()
+            return self
+
+    model = nn.Sequential(nn.Linear(3, 3), FrozenNorm())
+    model.train()
+    assert model.training and model[0].training and not model[1].bn.training
+    with pytest.raises(ValueError, match="train: mode is expected to be a bool"):
+        model.train("yes")
 
 
 def test_train_eval_zero_grad_requires_grad():
@@ -220,6 +286,27 @@ def test_containers():
     heads = nn.ModuleDict({"x": nn.Linear(1, 1)})
     heads["y"] = nn.Linear(1, 1)
     assert "y" in heads and list(heads.keys()) == ["x", "y"] and len(heads) == 2
+
+
+def test_list_like_containers_delete_insert_and_pop_renumber_like_torch():
+    relu, tanh, sig, ident = nn.ReLU(), nn.Tanh(), nn.Sigmoid(), nn.Identity()
+    for kind in (nn.Sequential, lambda *ms: nn.ModuleList(ms)):
+        box = kind(relu, tanh, sig)
+        del box[0]
+        assert list(box) == [tanh, sig] and list(box._modules) == ["0", "1"]
+        box.insert(1, ident)
+        assert list(box) == [tanh, ident, sig] and list(box._modules) == ["0", "1", "2"]
+        assert box.pop(0) is tanh and list(box) == [ident, sig]
+        box += [relu]
+        del box[:2]
+        assert list(box) == [relu] and list(box._modules) == ["0"]
+    assert list(nn.Sequential(relu) + nn.Sequential(tanh)) == [relu, tanh]
+    assert list(nn.ModuleList([relu]) + nn.ModuleList([tanh])) == [relu, tanh]
+    heads = nn.ModuleDict([("a", relu), ("b", tanh)])           # (key, module) pairs
+    assert heads.pop("a") is relu and list(heads) == ["b"]
+    heads.update([("c", sig)])
+    heads.clear()
+    assert len(heads) == 0
 
 
 def test_repr_like_torch():
