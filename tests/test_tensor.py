@@ -635,6 +635,15 @@ def test_save_rejects_unsupported_objects(tmp_path):
         tg.save({"f": object()}, tmp_path / "x.npz")
     with pytest.raises(TypeError, match="keys"):
         tg.save({1: Tensor([1.0])}, tmp_path / "y.npz")
+    with pytest.raises(TypeError, match="save: cannot store an array of Python objects"):
+        tg.save([np.array([{"a": 1}, None], dtype=object)], tmp_path / "z.npz")
+
+
+def test_save_writes_the_path_it_is_given(tmp_path):
+    path = tmp_path / "model.pt"                        # the torch habit: no .npz suffix
+    tg.save({"w": Tensor([1.0, 2.0])}, path)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+    assert tg.load(path)["w"].tolist() == [1.0, 2.0]
 
 
 def test_load_rejects_foreign_npz(tmp_path):

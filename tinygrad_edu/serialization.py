@@ -21,6 +21,9 @@ def _encode(obj: Any, arrays: dict) -> Any:
     if isinstance(obj, (Tensor, np.ndarray)):
         key = f"a{len(arrays)}"
         arrays[key] = obj.data if isinstance(obj, Tensor) else obj
+        if arrays[key].dtype.hasobject:          # numpy would pickle it
+            raise TypeError("save: cannot store an array of Python objects (dtype object); "
+                            "expected numbers, bools or strings")
         return {"__tensor__" if isinstance(obj, Tensor) else "__array__": key}
     if isinstance(obj, dict):
         if not all(isinstance(k, str) for k in obj):
@@ -52,10 +55,12 @@ def _decode(node: Any, archive: Any) -> Any:
 
 
 def save(obj: Any, path: str | os.PathLike) -> None:
-    """Write `obj` to `path` (an `.npz` file; numpy adds the suffix when missing)."""
+    """Write `obj` to exactly `path` (an `.npz` archive whatever the suffix, so
+    `save(state, "model.pt")` then `load("model.pt")` works as in torch)."""
     arrays: dict = {}
     structure = json.dumps(_encode(obj, arrays))
-    np.savez(path, **arrays, **{_STRUCTURE: np.array(structure)})
+    with open(path, "wb") as file:               # a file: numpy adds no '.npz' to the name
+        np.savez(file, **arrays, **{_STRUCTURE: np.array(structure)}, allow_pickle=False)
 
 
 def load(path: str | os.PathLike) -> Any:
