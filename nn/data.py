@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -46,11 +46,17 @@ class TensorDataset(Dataset):
 
 
 def default_collate(samples: Sequence[Any]) -> Any:
-    """Stack a list of samples into a batch (tuples are stacked field by field)."""
+    """Stack a list of samples into a batch: tuples and lists field by field, dicts key by
+    key (as torch), everything else (Tensors, arrays, numbers) into one Tensor."""
     first = samples[0]
     if isinstance(first, (tuple, list)):
         return type(first)(default_collate(list(field)) for field in zip(*samples))
+    if isinstance(first, Mapping):
+        return {key: default_collate([s[key] for s in samples]) for key in first}
     arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
+    if any(a.dtype.kind not in "biuf" for a in arrays):
+        raise TypeError(f"DataLoader: cannot batch samples of type {type(first).__name__}; "
+                        "expected Tensors, arrays, numbers, or tuples/lists/dicts of them")
     return Tensor._from_node(np.stack(arrays), None)
 
 
@@ -62,13 +68,17 @@ class DataLoader:
     the sequence of epochs is reproducible on its own (save and restore
     `generator.bit_generator.state` to resume it); otherwise from
     `tinygrad_edu.random.generator()` (fixed by `manual_seed`). `drop_last` drops a final
-    incomplete batch.
+    incomplete batch. Batches are made in the main process: `num_workers` other than 0
+    (torch's worker processes) is an error rather than silently ignored.
     """
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, seed: int | None = None) -> None:
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+                 drop_last: bool = False, seed: int | None = None, num_workers: int = 0) -> None:
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be an int >= 1, got {batch_size!r}")
+        if num_workers != 0:
+            raise ValueError(f"DataLoader: num_workers={num_workers} is not supported; "
+                             "batches are made in the main process (use num_workers=0)")
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last, self.seed = shuffle, drop_last, seed
         self.generator = None if seed is None else np.random.default_rng(seed)

@@ -66,6 +66,34 @@ def test_any_dataset_is_collated():
     assert batches[2][0].shape == (1, 2)
 
 
+def test_dict_samples_are_collated_key_by_key_and_objects_refused():
+    class Records(Dataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return {"x": np.full(2, i, np.float32), "y": i}
+
+    batch = next(iter(DataLoader(Records(), 2)))
+    assert batch["x"].tolist() == [[0, 0], [1, 1]] and batch["y"].tolist() == [0, 1]
+
+    class Objects(Records):
+        def __getitem__(self, i):
+            return {"x": object()}
+
+    with pytest.raises(TypeError, match="DataLoader: cannot batch samples of type object"):
+        next(iter(DataLoader(Objects(), 2)))
+
+
+def test_loader_arguments_are_checked():
+    data = TensorDataset(np.zeros((4, 2)))
+    assert len(DataLoader(data, 2, num_workers=0)) == 2
+    with pytest.raises(ValueError, match="num_workers=2 is not supported"):
+        DataLoader(data, 2, num_workers=2)
+    with pytest.raises(ValueError, match=r"batch_size must be an int >= 1, got 2.0"):
+        DataLoader(data, 2.0)
+
+
 def test_digits_embedded_split():
     train, test = nn.datasets.digits("train"), nn.datasets.digits("test")
     assert len(train) == 1437 and len(test) == 360
