@@ -6,7 +6,9 @@ fan_out = out * prod(kernel).
 """
 from __future__ import annotations
 
+import functools
 import math
+from typing import Any, Callable
 
 import numpy as np
 
@@ -76,6 +78,16 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
     return _fill(tensor, val)
 
 
+def _unless_empty(init_fn: Callable) -> Callable:
+    """An init with fans: an empty tensor has nothing to fill and no fan to divide by,
+    so it is returned as it is (as torch)."""
+    @functools.wraps(init_fn)
+    def init_unless_empty(tensor: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return tensor if 0 in tensor.shape else init_fn(tensor, *args, **kwargs)
+    return init_unless_empty
+
+
+@_unless_empty
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))  (Glorot & Bengio, 2010)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -83,12 +95,14 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     return uniform_(tensor, -bound, bound)
 
 
+@_unless_empty
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
 
+@_unless_empty
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu") -> Tensor:
     """U(-bound, bound) with bound = gain * sqrt(3 / fan)  (He et al., 2015).
@@ -100,6 +114,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     return uniform_(tensor, -bound, bound)
 
 
+@_unless_empty
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu") -> Tensor:
     """N(0, std**2) with std = gain / sqrt(fan)."""

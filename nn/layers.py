@@ -73,6 +73,12 @@ class _ConvNd(Module):
         self.padding = padding if isinstance(padding, str) else int_pair(
             padding, "padding", name, 0)
         self.dilation = int_pair(dilation, "dilation", name, 1)
+        if isinstance(padding, str) and (self.transposed or padding not in ("valid", "same")):
+            raise ValueError(f"{name}: padding must be an int or a pair"
+                             + ("" if self.transposed else ", 'valid' or 'same'")
+                             + f", got {padding!r}")
+        if padding == "same" and self.stride != (1, 1):
+            raise ValueError(f"{name}: padding='same' needs stride 1, got stride={self.stride}")
         self.output_padding = int_pair(output_padding, "output_padding", name, 0)
         # conv: (out, in/groups, kh, kw); transposed conv: (in, out/groups, kh, kw)
         channels = ((in_channels, out_channels // groups) if self.transposed

@@ -246,3 +246,17 @@ def test_conv_layer_options_fail_at_construction():
     with pytest.raises(TypeError, match=r"^ConvTranspose2d: stride must be an int or a pair"):
         nn.ConvTranspose2d(1, 6, 3, stride=1.5)
     assert nn.Conv2d(1, 6, (3, 5), padding="same").kernel_size == (3, 5)
+    with pytest.raises(ValueError, match=r"^Conv2d: padding must be an int or a pair, 'valid'"):
+        nn.Conv2d(1, 1, 3, padding="full")
+    with pytest.raises(ValueError, match=r"^Conv2d: padding='same' needs stride 1"):
+        nn.Conv2d(1, 1, 3, padding="same", stride=2)
+    with pytest.raises(ValueError, match=r"^ConvTranspose2d: padding must be an int or a pair, "
+                                         r"got 'same'"):
+        nn.ConvTranspose2d(1, 1, 3, padding="same")
+
+
+def test_layers_with_no_inputs_or_outputs_build_like_torch():
+    assert nn.Linear(0, 3).weight.shape == (3, 0) and nn.Linear(2, 0).bias.shape == (0,)
+    assert nn.Conv2d(0, 2, 3).weight.shape == (2, 0, 3, 3)
+    for fill in (init.xavier_uniform_, init.xavier_normal_, init.kaiming_normal_):
+        assert fill(tg.zeros(0, 4)).shape == (0, 4)
