@@ -523,6 +523,19 @@ def test_cat_promotes_dtypes_as_torch_without_changing_values(arrays, dtype):
     np.testing.assert_array_equal(out.data, np.concatenate([a.astype(np.float64) for a in arrays]))
 
 
+@pytest.mark.parametrize("same", [
+    lambda x: x.reshape(2, 2), lambda x: x.view(2, 2), lambda x: x.expand(2, 2),
+    lambda x: x.permute(0, 1), lambda x: x.transpose(1, 1), lambda x: x.squeeze(),
+    lambda x: tg.pad(x, (0, 0)), lambda x: x.view_as(x), lambda x: x.broadcast_to((2, 2)),
+])
+def test_a_view_of_the_same_shape_is_a_new_tensor_with_its_own_gradient(same):
+    x = f64([[1.0, 2.0], [3.0, 4.0]])
+    y = same(x)
+    assert y is not x and not y.is_leaf
+    (grad_y,) = tg.grad((y * y).sum() + (x * 3).sum(), y)     # d/dy counts y's use only
+    np.testing.assert_array_equal(grad_y.data, 2 * x.data)
+
+
 def test_reshape_flatten_squeeze_unsqueeze_transpose():
     x = Tensor(np.arange(24.0).reshape(2, 3, 4))
     assert x.reshape(4, -1).shape == (4, 6) and x.view(-1).shape == (24,)

@@ -140,6 +140,8 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                          f"for shape {x.shape}")
+    if s == e:                                   # nothing to merge: x itself, as torch
+        return x
     return x.reshape(*x.shape[:s], math.prod(x.shape[s:e + 1]), *x.shape[e + 1:])
 
 
@@ -184,8 +186,6 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     pairs = [(0, 0)] * input.ndim
     for k in range(len(pad) // 2):
         pairs[input.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
-    if not any(before or after for before, after in pairs):
-        return input
     return movement.Pad.apply(input, widths=tuple(pairs), value=value)
 
 

@@ -515,9 +515,7 @@ class Tensor:
     def reshape(self, *shape: Any) -> Tensor:
         """The same elements in `shape` (one entry may be -1: inferred)."""
         target = _infer_shape(_shape_arg(shape), self.shape, "reshape")
-        if target == self.shape:
-            return self
-        return movement.Reshape.apply(self, shape=target)
+        return movement.Reshape.apply(self, shape=target)      # a new tensor even if the same
 
     view = reshape
 
@@ -526,8 +524,6 @@ class Tensor:
         if sorted(dims) != list(range(self.ndim)):
             raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} "
                              f"axes of a tensor of shape {self.shape}")
-        if dims == tuple(range(self.ndim)):
-            return self
         return movement.Permute.apply(self, dims=dims)
 
     def expand(self, *sizes: Any) -> Tensor:
@@ -542,8 +538,6 @@ class Tensor:
         except ValueError:
             raise ValueError(f"expand: cannot expand shape {self.shape} to "
                              f"{tuple(sizes)}") from None
-        if shape == self.shape:
-            return self
         return movement.Expand.apply(self, shape=shape)
 
     def __getitem__(self, index: Any) -> Tensor:
