@@ -301,6 +301,38 @@ def test_backward_gradient_is_cast_to_the_output_dtype_and_copied_into_grad():
     assert y.grad.data is not upstream.data
 
 
+def test_in_place_operators_write_into_the_tensor_when_nothing_is_recorded():
+    params = [Tensor(np.array([1.0, 2.0]), requires_grad=True)]
+    (params[0] * params[0]).sum().backward()
+    with tg.no_grad():
+        for p in params:                     # the hand-written SGD step of torch tutorials
+            p -= 0.25 * p.grad
+            p *= 2
+    np.testing.assert_array_equal(params[0].data, [1.0, 2.0])    # (x - 0.5 x) * 2
+    assert params[0].is_leaf and params[0].requires_grad
+    a = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    row = a[0]
+    row += 10                                # a view: a sees it, as in torch
+    row /= 2
+    np.testing.assert_array_equal(a.data, [[5.5, 6.0], [3.0, 4.0]])
+
+
+def test_in_place_operators_when_recorded_and_refused():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"x \+= y: a leaf tensor that requires grad"):
+        w += 1
+    y = w * 2
+    y += w                                   # recorded: y becomes the new tensor y + w
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [3.0, 3.0])
+    counts = Tensor([1, 2])
+    with pytest.raises(RuntimeError, match=r"cannot be written into x \(int64"):
+        counts += 0.5
+    with pytest.raises(RuntimeError, match="read-only view"):
+        flat = Tensor([1.0]).expand(3)
+        flat += 1
+
+
 def test_backward_on_single_element_non_0d():
     x = Tensor([3.0], requires_grad=True)
     (x * x).backward()

@@ -348,6 +348,44 @@ class Tensor:
 
     add, sub, mul, div, pow, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __neg__
 
+    # ------------------------------------------------------------------ in place
+    def _update(self, other: Any, op: Callable, symbol: str) -> Tensor:
+        """`x += y` (and -=, *=, /=) writes into x, as torch, when nothing is recorded
+        (in `no_grad`, or neither side requires grad): views of x see it. When the op is
+        recorded, a leaf that requires grad is an error (torch's rule: its .grad would
+        belong to a value that no longer exists); any other x becomes the recorded
+        result, x + y, as a new tensor (the same value and gradient as torch's in-place
+        op; only views of the old x do not see it)."""
+        other_grad = isinstance(other, Tensor) and other.requires_grad
+        if grad_mode._enabled and (self.requires_grad or other_grad):
+            if self._ctx is None and self.requires_grad:
+                raise RuntimeError(f"x {symbol} y: a leaf tensor that requires grad cannot be "
+                                   f"changed in place; do it inside no_grad() (an update "
+                                   f"step) or write x = x {symbol[0]} y")
+            return op(self, other)
+        with grad_mode.no_grad():
+            result = op(self, other)
+        if result.shape != self.shape or not np.can_cast(result.dtype, self.dtype, "same_kind"):
+            raise RuntimeError(f"x {symbol} y: the result ({result.dtype}, shape {result.shape}) "
+                               f"cannot be written into x ({self.dtype}, shape {self.shape})")
+        if not self.data.flags.writeable:
+            raise RuntimeError(f"x {symbol} y: x is a read-only view (expand shares one "
+                               "element between many positions); clone() it first")
+        self.data[...] = result.data
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._update(other, Tensor.__add__, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._update(other, Tensor.__sub__, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._update(other, Tensor.__mul__, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._update(other, Tensor.__truediv__, "/=")
+
     def matmul(self, other: Any) -> Tensor:
         """Matrix product with torch.matmul's shape rules (1-D, 2-D and batched)."""
         other = other if isinstance(other, Tensor) else Tensor(other)
