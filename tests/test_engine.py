@@ -301,6 +301,19 @@ def test_backward_gradient_is_cast_to_the_output_dtype_and_copied_into_grad():
     assert y.grad.data is not upstream.data
 
 
+def test_grad_runs_only_the_graph_above_its_inputs():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    other = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    calls = []
+    other.register_hook(lambda g: calls.append(g))
+    h = (x * x).tanh()
+    (grad_h,) = tg.grad((h * 3 + other).sum(), h)
+    np.testing.assert_array_equal(grad_h.data, [3.0, 3.0])
+    assert calls == []                           # not an input: its hook is not called
+    (h * 2).sum().backward()                     # the graph below h was not freed
+    np.testing.assert_allclose(x.grad.data, 2 * (1 - np.tanh([1.0, 4.0]) ** 2) * [2.0, 4.0])
+
+
 def test_in_place_operators_write_into_the_tensor_when_nothing_is_recorded():
     params = [Tensor(np.array([1.0, 2.0]), requires_grad=True)]
     (params[0] * params[0]).sum().backward()

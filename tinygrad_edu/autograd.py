@@ -46,6 +46,19 @@ def topological_order(roots: Iterable) -> list[Function]:
     return order
 
 
+def leading_to(order: list, inputs: Sequence) -> set:
+    """The nodes of `order` from which one of `inputs` is reached: the only VJPs that
+    `grad(outputs, inputs)` runs (the graph below the inputs is left as it is)."""
+    leaves = {id(t) for t in inputs if t._ctx is None}
+    targets = {t._ctx for t in inputs if t._ctx is not None}
+    needed: set = set()
+    for node in reversed(order):                    # every producer before its consumers
+        if any(t._ctx in needed or t._ctx in targets if t._ctx is not None
+               else id(t) in leaves for t in node.inputs):
+            needed.add(node)
+    return needed
+
+
 def unbroadcast(grad, shape: tuple, op_name: str):
     """Sum a gradient shaped like a broadcast result down to its input's `shape`."""
     if grad.shape == shape:
@@ -71,8 +84,9 @@ def _vjp(node: Function, g) -> tuple:
 
 def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                  create_graph: bool, inputs: Sequence | None = None,
-                 observer: Callable | None = None):
-    """Backpropagate from `roots`. With `inputs`, return their gradients and leave `.grad` alone.
+                 observer: Callable | None = None, only_to_inputs: bool = False):
+    """Backpropagate from `roots`. With `inputs`, return their gradients and leave `.grad` alone;
+    with `only_to_inputs` too, run only the VJPs on the way to them (as `grad` does).
 
     `observer(node, g, contributions)`, when given, is called after each node's VJP with
     the upstream gradient g and, per input, the gradient sent to it (None where none):
@@ -82,6 +96,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
     node_grads: dict = {}
     leaf_grads: dict = {}   # id(leaf) -> [leaf, summed gradient]
     capture = {t._ctx: None for t in inputs if t._ctx is not None} if inputs is not None else {}
+    wanted_leaves = {id(t) for t in inputs if t._ctx is None} if only_to_inputs else None
 
     def add(total, g):
         # the sum is itself differentiable only when building a graph of the gradients
@@ -103,6 +118,8 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
 
     def send(t, g):
         if t._ctx is None:
+            if wanted_leaves is not None and id(t) not in wanted_leaves:
+                return                            # grad() fills only what it was asked for
             entry = leaf_grads.get(id(t))
             if entry is None:
                 leaf_grads[id(t)] = [t, g]
@@ -115,7 +132,9 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
     with grad_mode.no_grad() if not create_graph else grad_mode.enable_grad():
         for root, g in zip(roots, root_grads):
             send(root, g)
-        for node in topological_order(t._ctx for t in roots):
+        order = topological_order(t._ctx for t in roots)
+        to_run = leading_to(order, inputs) if only_to_inputs else None
+        for node in order:
             g = node_grads.pop(node, None)
             if g is None:
                 continue
@@ -128,6 +147,8 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                 retained = node._retained()
                 if retained is not None:
                     store(retained, g)
+            if to_run is not None and node not in to_run:
+                continue                          # nothing asked for lies below this node
             contributions = []
             for t, gi, needed in zip(node.inputs, _vjp(node, g), node.needs_input_grad):
                 if needed and gi is not None:
@@ -217,7 +238,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
             raise RuntimeError(f"grad: an input of shape {t.shape} does not require grad")
     retain = create_graph if retain_graph is None else retain_graph
     result = run_backward(outputs, _as_grad_outputs(outputs, grad_outputs, "grad"),
-                          retain, create_graph, inputs)
+                          retain, create_graph, inputs, only_to_inputs=True)
     if not allow_unused:
         for t, g in zip(inputs, result):
             if g is None:
