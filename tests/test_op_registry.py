@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 from gradcases import GradCase, all_cases, rand_tensor
+import tinygrad_edu as tg
 from tinygrad_edu import OPS, Function, GradcheckError, Tensor, gradcheck, gradgradcheck
 
 CASES = all_cases()
@@ -208,6 +209,14 @@ def test_non_differentiable_vjp_fails_only_second_order():
     assert gradcheck(FrozenSquare.apply, [x])
     with pytest.raises(GradcheckError):
         gradgradcheck(FrozenSquare.apply, [x])
+
+
+def test_gradcheck_of_inputs_in_any_memory_order_keeps_their_memory():
+    array = np.random.default_rng(4).standard_normal((4, 3)).T      # Fortran order
+    x = tg.from_numpy(array).requires_grad_()
+    assert gradcheck(lambda t: t.exp() * t[0], [x]) and gradgradcheck(lambda t: t.exp(), [x])
+    assert x.data is array                       # perturbed in place and restored exactly
+    np.testing.assert_array_equal(array, np.random.default_rng(4).standard_normal((4, 3)).T)
 
 
 def test_gradcheck_needs_float64_and_an_input_requiring_grad():

@@ -65,17 +65,17 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
 
     for k, i in enumerate(checked):
         x = inputs[i]
-        x.data = np.array(x.data)            # a writable, contiguous copy to perturb
-        numerical = np.zeros(x.shape)
-        flat = x.data.reshape(-1)
-        for j in range(flat.size):
-            original = flat[j]
-            flat[j] = original + eps
+        if not x.data.flags.writeable:       # a broadcast view: perturb a copy instead
+            x.data = x.data.copy()
+        data, numerical = x.data, np.zeros(x.shape)
+        for index in np.ndindex(x.shape):    # perturbed in place, whatever its memory order
+            original = data[index]
+            data[index] = original + eps
             plus = _projected(fn, inputs, directions, _record)
-            flat[j] = original - eps
+            data[index] = original - eps
             minus = _projected(fn, inputs, directions, _record)
-            flat[j] = original
-            numerical.flat[j] = (plus - minus) / (2 * eps)
+            data[index] = original
+            numerical[index] = (plus - minus) / (2 * eps)
         excess = np.abs(analytic[k] - numerical) - (atol + rtol * np.abs(numerical))
         if excess.size and (excess.max() > 0 or not np.all(np.isfinite(analytic[k]))):
             worst = np.unravel_index(np.nanargmax(np.where(np.isfinite(excess), excess, np.inf)),
