@@ -133,6 +133,25 @@ def test_factories_shapes_values_dtypes():
     assert tg.zeros_like(base).data.sum() == 0 and tg.ones_like(base).data.sum() == 6
 
 
+def test_arange_float32_values_are_computed_in_float64_like_torch():
+    for start, end, step in ((1000, 1001, 0.001), (-5, 5, 0.01), (0.5, 300.25, 0.125)):
+        got = tg.arange(start, end, step)
+        exact = np.arange(start, end, step, dtype=np.float64)
+        assert got.dtype == np.float32 and got.shape == exact.shape
+        np.testing.assert_array_equal(got.data, exact.astype(np.float32))   # numpy: 24 steps off
+    assert tg.arange(Tensor(4)).dtype == np.int64
+    for args, message in (((0, 5, -1), "inconsistent with the sign of step -1"),
+                          ((-3.5,), "inconsistent"), ((0, 5, 0), "step must be nonzero")):
+        with pytest.raises(ValueError, match=f"arange: .*{message}"):
+            tg.arange(*args)
+
+
+def test_linspace_and_empty():
+    assert tg.linspace(0, 1, 5).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert tg.linspace(0, 1, 5).dtype == np.float32 and tg.linspace(2, 3, 0).shape == (0,)
+    assert tg.empty(2, 3).shape == (2, 3) and tg.empty(2, dtype=tg.float64).dtype == np.float64
+
+
 def test_factories_requires_grad():
     for make in (lambda: tg.zeros(2, requires_grad=True), lambda: tg.randn(2, requires_grad=True),
                  lambda: tg.ones_like(tg.zeros(2), requires_grad=True)):

@@ -35,13 +35,39 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
-    """[start, end) in steps; int64 for integer arguments, float32 otherwise (as torch)."""
+    """[start, end) in steps; int64 for integer arguments, float32 otherwise (as torch).
+
+    The values are start + i * step computed in float64, then cast, as torch does: numpy
+    building a float32 range in float32 drifts by many steps (arange(1000, 1001, 0.001)
+    ended at 1000.9756 instead of 1000.999).
+    """
     if end is None:
         start, end = 0, start
-    if dtype is None:
-        integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = np.int64 if integral else np.float32
-    return _make(np.arange(start, end, step, dtype=to_dtype(dtype)), requires_grad)
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange: the range from {start} to {end} is inconsistent with the "
+                         f"sign of step {step}")
+    integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    dtype = to_dtype(np.int64 if integral else np.float32) if dtype is None else to_dtype(dtype)
+    values = np.arange(start, end, step, dtype=np.int64 if integral else np.float64)
+    return _make(values.astype(dtype, copy=False), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """`steps` evenly spaced values from start to end, both included (float32 by default;
+    computed in float64, then cast)."""
+    if steps < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    return _make(np.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor to be filled in. torch leaves its values uninitialised; here they are
+    zeros, so nothing left over in memory shows up in a lesson."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
