@@ -460,6 +460,35 @@ def test_hook_replaces_gradient():
     np.testing.assert_array_equal(x.grad.data, [30.0, 30.0])
 
 
+def test_hook_results_are_checked_and_never_aliased_by_grad():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g.sum())
+    with pytest.raises(RuntimeError, match=r"hook: <lambda> returned float32 \(\) for a "
+                                           r"gradient of float32 \(2,\)"):
+        (x * 2).sum().backward()
+    y = Tensor([1.0, 2.0], requires_grad=True)
+    y.register_hook(lambda g: g.double())
+    with pytest.raises(RuntimeError, match="returned float64"):
+        (y * 2).sum().backward()
+    mine = Tensor([5.0, 5.0])
+    logged = []
+    z = Tensor([1.0, 2.0], requires_grad=True)
+    z.register_hook(logged.append)
+    z.register_hook(lambda g: mine)
+    (z * 2).sum().backward()
+    z.grad.data[:] = 0                             # .grad is its own copy
+    assert mine.tolist() == [5.0, 5.0] and logged[0].tolist() == [2.0, 2.0]
+
+
+def test_a_hook_that_removes_itself_does_not_skip_the_next():
+    x = Tensor([1.0, 1.0], requires_grad=True)
+    handles = []
+    handles.append(x.register_hook(lambda g: handles[0].remove()))
+    x.register_hook(lambda g: g * 3)
+    (x * 1).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
 def test_leaf_hook_sees_the_summed_gradient_once():
     calls = []
     x = scalar(2.0)

@@ -139,8 +139,8 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             if g is None:
                 continue
             if node._hooks:
-                for hook in node._hooks:
-                    g = _hooked(hook, g)
+                g = _run_hooks(node._hooks, g)
+                stored.add(id(g.data))          # a hook may keep or return it: .grad copies
             if node in capture:
                 capture[node] = g
             elif inputs is None and node._retained is not None:
@@ -166,8 +166,9 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                 node.free_saved()
         results = {}
         for t, g in leaf_grads.values():
-            for hook in t._hooks or ():
-                g = _hooked(hook, g)
+            if t._hooks:
+                g = _run_hooks(t._hooks, g)
+                stored.add(id(g.data))
             if inputs is None:
                 store(t, g)
             else:
@@ -177,10 +178,22 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
     return tuple(capture.get(t._ctx) if t._ctx is not None else results.get(id(t)) for t in inputs)
 
 
-def _hooked(hook, g):
-    """Call a gradient hook; it may return a replacement gradient."""
-    replaced = hook(g)
-    return g if replaced is None else replaced
+def _run_hooks(hooks: list, g):
+    """Call the gradient hooks in order (a hook that removes itself does not skip the
+    next); each may return a replacement gradient, of g's shape and dtype."""
+    for hook in list(hooks):
+        replaced = hook(g)
+        if replaced is None:
+            continue
+        if not isinstance(replaced, tensor.Tensor) or (replaced.shape, replaced.dtype) != (
+                g.shape, g.dtype):
+            got = (f"{replaced.dtype} {replaced.shape}" if isinstance(replaced, tensor.Tensor)
+                   else type(replaced).__name__)
+            raise RuntimeError(f"hook: {getattr(hook, '__name__', hook)} returned {got} for a "
+                               f"gradient of {g.dtype} {g.shape}; return None or a Tensor of "
+                               "the same shape and dtype")
+        g = replaced
+    return g
 
 
 def _as_grad_outputs(outputs: Sequence, grad_outputs: Sequence | None, op: str) -> list:
