@@ -248,6 +248,52 @@ def test_comparisons_are_bool_without_grad():
         assert result.tolist() == expected
 
 
+def test_comparing_with_none_or_a_string_is_false_like_torch():
+    x = Tensor([1.0, 2.0])
+    assert (x == None) is False and (x != "a") is True        # noqa: E711
+    with pytest.raises(TypeError):
+        x < None                                               # noqa: B015
+
+
+@pytest.mark.parametrize("a, b", [([-7.5, 7.5, -3.0, 3.0], [2.0, -2.0, 2.0, 2.0]),
+                                  ([-7, 7, 0, 5], [3, 3, -4, -2])])
+def test_remainder_and_floor_division_take_the_sign_of_the_divisor(a, b):
+    x, y = Tensor(np.array(a)), Tensor(np.array(b))
+    np.testing.assert_array_equal((x % y).data, np.array(a) % np.array(b))   # Python's rules
+    np.testing.assert_array_equal((x // y).data, np.array(a) // np.array(b))
+    assert (x // y).dtype == x.dtype and (x // y).grad_fn is None
+
+
+def test_remainder_gradient_is_one_and_minus_the_quotient():
+    a, b = f64([7.5, -7.5]), f64([2.0, 2.0])
+    (a % b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(b.grad.data, [-3.0, 4.0])      # -floor(a / b)
+    assert (10 % Tensor([3.0])).tolist() == [1.0] and (7 // Tensor([2])).tolist() == [3]
+
+
+def test_bitwise_operators_on_masks_and_integers():
+    x = Tensor([0.3, 1.2, -0.5])
+    assert ((x > 0) & (x < 1)).tolist() == [True, False, False]
+    assert ((x > 1) | (x < 0)).tolist() == [False, True, True]
+    assert ((x > 0) ^ True).tolist() == [False, False, True] and (~(x > 0)).tolist() == [
+        False, False, True]
+    assert (Tensor([6, 3]) & 5).tolist() == [4, 1]
+    with pytest.raises(TypeError, match="bitwise_and: needs bool or integer tensors"):
+        x & x
+
+
+def test_python_protocols_like_torch():
+    m = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = list(m)
+    assert [r.tolist() for r in rows] == [[1.0, 2.0], [3.0, 4.0]] and rows[0].grad_fn
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(Tensor(3.0))
+    assert 2.0 in m and 5.0 not in m
+    assert f"{Tensor(0.123456):.3f}" == "0.123" and f"{Tensor([1.0])}" == str(Tensor([1.0]))
+    assert abs(Tensor([-2.0])).tolist() == [2.0] and (+m) is m
+
+
 def test_function_forms_match_methods():
     x = f64([[0.5, -1.0], [2.0, 0.25]], requires_grad=False)
     for name in ("exp", "tanh", "sigmoid", "relu", "abs", "neg"):

@@ -129,6 +129,20 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
+    def __iter__(self):
+        """The sub-tensors along dim 0 (each one x[i], in the graph)."""
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __contains__(self, element: Any) -> bool:
+        """`v in x`: some element equals v (torch's (x == v).any())."""
+        return bool((self == element).any())
+
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.4f}" formats a 0-d tensor's number, as torch."""
+        return format(self.item(), spec) if self.ndim == 0 else format(str(self), spec)
+
     def item(self) -> float | int | bool:
         if self.data.size != 1:
             raise ValueError(f"item: only a tensor with one element can be converted to a "
@@ -340,6 +354,28 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return ew.Neg.apply(self)
 
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def __mod__(self, other: Any) -> Tensor:
+        return ew.Remainder.apply(*self._operands(other, "remainder"))
+
+    def __rmod__(self, other: Any) -> Tensor:
+        b, a = self._operands(other, "remainder")
+        return ew.Remainder.apply(a, b)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        """floor(a / b), as torch's `//`: piecewise constant, so it carries no gradient."""
+        a, b = self._operands(other, "floor_divide")
+        return Tensor._from_node(np.asarray(np.floor_divide(a.data, b.data)), None)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        b, a = self._operands(other, "floor_divide")
+        return a // b
+
     def __matmul__(self, other: Any) -> Tensor:
         return self.matmul(other)
 
@@ -421,6 +457,8 @@ class Tensor:
 
     # ------------------------------------------------------------------ comparisons (no grad)
     def _compare(self, other: Any, fn: Callable) -> Tensor:
+        if other is None or isinstance(other, str):
+            return NotImplemented           # x == None is False, x < None a TypeError (torch)
         other = other.data if isinstance(other, Tensor) else other
         return Tensor._from_node(np.asarray(fn(self.data, other)), None)
 
@@ -442,27 +480,47 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater_equal)
 
+    def _bitwise(self, other: Any, fn: Callable, op: str) -> Tensor:
+        """&, |, ^ of bool or integer tensors (masks: (x > 0) & (x < 1)), no gradient."""
+        a, b = self._operands(other, op)
+        if a.dtype.kind not in "biu":
+            raise TypeError(f"{op}: needs bool or integer tensors, got {a.dtype}")
+        return Tensor._from_node(np.asarray(fn(a.data, b.data)), None)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_and, "bitwise_and")
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_or, "bitwise_or")
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def _mapped(self, fn: Callable) -> Tensor:
+        """fn of the data, outside the graph (masks and tests: no gradient)."""
+        return Tensor._from_node(np.asarray(fn(self.data)), None)
+
     def __invert__(self) -> Tensor:
-        if self.dtype != np.bool_:
-            return self._compare(None, lambda a, _: np.invert(a))
-        return self._compare(None, lambda a, _: ~a)
+        return self._mapped(np.invert)             # logical not for bools
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def logical_not(self) -> Tensor:
-        return self._compare(None, lambda a, _: np.logical_not(a))
+        return self._mapped(np.logical_not)
 
     def any(self) -> Tensor:
-        return Tensor._from_node(np.asarray(self.data.any()), None)
+        return self._mapped(np.any)
 
     def all(self) -> Tensor:
-        return Tensor._from_node(np.asarray(self.data.all()), None)
+        return self._mapped(np.all)
 
     def isfinite(self) -> Tensor:
-        return self._compare(None, lambda a, _: np.isfinite(a))
+        return self._mapped(np.isfinite)
 
     def isnan(self) -> Tensor:
-        return self._compare(None, lambda a, _: np.isnan(a))
+        return self._mapped(np.isnan)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the (first) largest element, flattened when dim is None. No gradient."""

@@ -75,6 +75,24 @@ for sid, (sa, sb) in BINARY_SHAPES.items():
          [r(*sa, seed=1), lambda sb=sb: away_from_zero(*sb, seed=2)])
 case("div", "rdiv-number", lambda b: 1.0 / b, [lambda: away_from_zero(4, 2)])
 
+def away_from_multiples(divisor: np.ndarray, seed: int = 0) -> Tensor:
+    """a with a / divisor at least 0.2 from an integer: % has jumps at the multiples."""
+    rng = np.random.default_rng(seed)
+    quotient = rng.integers(-3, 3, divisor.shape) + rng.uniform(0.2, 0.8, divisor.shape)
+    return Tensor(quotient * divisor, dtype=np.float64, requires_grad=True)
+
+
+DIVISORS = np.array([[1.5, -2.0, 0.75], [-1.25, 2.5, 1.0]])
+case("remainder", "same", lambda a, b: a % b,
+     [lambda: away_from_multiples(DIVISORS), lambda: Tensor(DIVISORS, requires_grad=True)])
+case("remainder", "bcast", lambda a, b: a % b,
+     [lambda: away_from_multiples(np.tile(DIVISORS[0], (2, 1)), seed=1),
+      lambda: Tensor(DIVISORS[0], requires_grad=True)])
+case("remainder", "number", lambda a: a % 1.5,
+     [lambda: away_from_multiples(np.full((2, 3), 1.5), seed=2)])
+case("remainder", "rmod-number", lambda b: 5.0 % b, [lambda: Tensor(
+    np.array([1.5, -2.2, 0.9, 3.0]), dtype=np.float64, requires_grad=True)])
+
 case("maximum", "same", lambda a, b: a.maximum(b), [r(3, 4, seed=1), r(3, 4, seed=2)])
 case("maximum", "bcast", lambda a, b: a.maximum(b), [r(3, 1, seed=1), r(4, seed=2)])
 case("maximum", "number", lambda a: a.maximum(0.25), [lambda: away_from_zero(6, center=0.25)])

@@ -239,6 +239,24 @@ class Abs(Function):
         return g * np.sign(a.data)
 
 
+class Remainder(Function):
+    """out = a - floor(a / b) * b   (Python's and torch's %: the sign of b).
+
+    The quotient floor(a / b) is piecewise constant, so where out is continuous
+    VJP: dL/da = g,  dL/db = -g * floor(a / b)   (as torch).   Saves the quotient.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(np.floor_divide(a, b))
+        return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (quotient,) = ctx.saved_tensors
+        return g, -g * quotient
+
+
 class Maximum(Function):
     """out = max(a, b) elementwise.
 
