@@ -410,6 +410,40 @@ def test_no_grad_decorator_and_enable_grad():
     assert frozen.__name__ == "frozen"
 
 
+def test_grad_mode_decorators_without_parentheses_and_on_generators():
+    x = Tensor([1.0], requires_grad=True)
+
+    @tg.no_grad
+    def doubled():
+        return x * 2
+
+    @tg.no_grad()
+    def steps():
+        yield x * 2                  # runs when next() is called, after the decorator returned
+        yield x * 3
+
+    assert not doubled().requires_grad and tg.is_grad_enabled()
+    assert [s.requires_grad for s in steps()] == [False, False] and tg.is_grad_enabled()
+
+
+def test_set_grad_enabled_as_call_block_and_decorator():
+    x = Tensor([1.0], requires_grad=True)
+    with tg.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert tg.is_grad_enabled()
+
+    @tg.set_grad_enabled(False)
+    def frozen():
+        return (x * 2).requires_grad
+
+    assert tg.is_grad_enabled() and frozen() is False and tg.is_grad_enabled()
+    tg.set_grad_enabled(False)
+    try:
+        assert not tg.is_grad_enabled()
+    finally:
+        tg.set_grad_enabled(True)
+
+
 def test_grad_mode_restored_after_exception():
     with pytest.raises(ZeroDivisionError):
         with tg.no_grad():
