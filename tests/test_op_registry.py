@@ -153,6 +153,31 @@ def test_user_op_name_attribute(unregister):
     assert OPS["twice"] is MyScale and "my_scale" not in OPS
 
 
+def test_a_user_op_cannot_take_a_built_in_name(unregister):
+    with pytest.raises(ValueError, match=r"Mul: the op name 'mul' is taken by the built-in "
+                                         r"tinygrad_edu.ops.elementwise.Mul"):
+        class Mul(Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                return a * b
+    assert OPS["mul"].__module__ == "tinygrad_edu.ops.elementwise"
+
+    for scale in (2, 3):                 # a notebook cell run twice: the new one replaces it
+        class Scale(Function):
+            @staticmethod
+            def forward(ctx, a):
+                return scale * a
+
+            @staticmethod
+            def backward(ctx, g):
+                return g.sum()           # a wrong shape: the engine names the op
+    assert OPS["scale"] is Scale
+    x = Tensor(np.ones(4), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"scale: backward returned a gradient of shape \(\) "
+                                           r"for an input of shape \(4,\)"):
+        Scale.apply(x).sum().backward()
+
+
 def test_ops_mapping_is_read_only():
     with pytest.raises(TypeError):
         OPS["mul"] = None  # type: ignore[index]

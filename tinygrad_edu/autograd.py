@@ -64,10 +64,12 @@ def unbroadcast(grad, shape: tuple, op_name: str):
     if grad.shape == shape:
         return grad
     try:
-        broadcast_shapes(grad.shape, shape)
+        fits = broadcast_shapes(grad.shape, shape) == grad.shape   # shape broadcast to it
     except ValueError:
+        fits = False
+    if not fits:
         raise RuntimeError(f"{op_name}: backward returned a gradient of shape {grad.shape} "
-                           f"for an input of shape {shape}") from None
+                           f"for an input of shape {shape}")
     return SumTo.apply(grad, shape=shape)
 
 

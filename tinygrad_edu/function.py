@@ -50,6 +50,10 @@ OPS = MappingProxyType(_REGISTRY)
 """Read-only mapping from op name (e.g. ``"mul"``, ``"conv2d"``) to its Function subclass."""
 
 
+def _built_in(cls: type) -> bool:
+    return cls.__module__.startswith("tinygrad_edu.")
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
@@ -76,7 +80,12 @@ class Function:
         if "name" not in cls.__dict__:
             cls.name = _snake(cls.__name__)
         if register:
-            _REGISTRY[cls.name] = cls
+            taken = _REGISTRY.get(cls.name)
+            if taken is not None and _built_in(taken) and not _built_in(cls):
+                raise ValueError(f"{cls.__name__}: the op name {cls.name!r} is taken by the "
+                                 f"built-in {taken.__module__}.{taken.__qualname__}; give yours "
+                                 "another class name or a `name = ...` attribute")
+            _REGISTRY[cls.name] = cls       # (a user's op defined again replaces itself)
 
     # --- what forward calls -------------------------------------------------------
     def save_for_backward(self, *arrays: Any) -> None:

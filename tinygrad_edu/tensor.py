@@ -162,7 +162,10 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
         extras = []
-        if self.dtype not in (np.float32, np.int64, np.bool_):
+        if self.data.size == 0 and self.shape != (0,):       # torch: tensor([], size=(0, 3))
+            extras.append(f"size={self.shape}")
+        if self.dtype not in (np.float32, np.int64, np.bool_) or (
+                self.data.size == 0 and self.dtype != np.float32):   # [] alone reads as float
             extras.append(f"dtype={self.dtype}")
         if self._ctx is not None:
             extras.append(f"grad_fn={self._ctx!r}")
