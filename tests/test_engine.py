@@ -330,6 +330,21 @@ def test_in_place_operators_write_into_the_tensor_when_nothing_is_recorded():
     np.testing.assert_array_equal(a.data, [[5.5, 6.0], [3.0, 4.0]])
 
 
+def test_in_place_methods_of_a_hand_written_training_step():
+    w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    for _ in range(2):
+        (w * w).sum().backward()
+        with tg.no_grad():
+            w.sub_(w.grad, alpha=0.25)         # w -= 0.25 * 2w
+            w.grad.zero_()                     # the torch idiom between steps
+    np.testing.assert_array_equal(w.data, [0.25, -0.5])
+    np.testing.assert_array_equal(w.grad.data, [0.0, 0.0])
+    assert Tensor([1.0]).add_(2, alpha=3).tolist() == [7.0]
+    assert Tensor([4.0]).mul_(2).div_(4).tolist() == [2.0]
+    with pytest.raises(RuntimeError, match="fill_: a tensor that requires grad"):
+        w.fill_(0)
+
+
 def test_in_place_operators_when_recorded_and_refused():
     w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     with pytest.raises(RuntimeError, match=r"x \+= y: a leaf tensor that requires grad"):

@@ -425,6 +425,30 @@ class Tensor:
     def __itruediv__(self, other: Any) -> Tensor:
         return self._update(other, Tensor.__truediv__, "/=")
 
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """x += alpha * other, in place (see `_update`)."""
+        return self._update(other if alpha == 1 else other * alpha, Tensor.__add__, "+=")
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._update(other if alpha == 1 else other * alpha, Tensor.__sub__, "-=")
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._update(other, Tensor.__mul__, "*=")
+
+    def div_(self, other: Any) -> Tensor:
+        return self._update(other, Tensor.__truediv__, "/=")
+
+    def fill_(self, value: float) -> Tensor:
+        """Set every element to `value`, in place; never recorded (`p.grad.zero_()`)."""
+        if grad_mode._enabled and self.requires_grad:
+            raise RuntimeError("fill_: a tensor that requires grad can only be filled inside "
+                               "no_grad()")
+        self.data[...] = value
+        return self
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
     def matmul(self, other: Any) -> Tensor:
         """Matrix product with torch.matmul's shape rules (1-D, 2-D and batched)."""
         other = other if isinstance(other, Tensor) else Tensor(other)
