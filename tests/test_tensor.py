@@ -695,6 +695,20 @@ def test_save_load_roundtrip(tmp_path):
     assert not back["weights"]["w"].requires_grad
 
 
+def test_deepcopy_and_pickle_copy_leaves_and_refuse_graph_tensors():
+    import copy
+    x = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    x.register_hook(lambda g: None)
+    (x * 2).sum().backward()
+    for clone in (copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
+        assert clone is not x and clone.is_leaf and clone.requires_grad and clone.name == "w"
+        assert clone.tolist() == [1.0, 2.0] and clone.grad.tolist() == [2.0, 2.0]
+        assert clone._hooks is None and clone.data is not x.data
+    with pytest.raises(RuntimeError, match=r"only leaf tensors can be copied, not one made by "
+                                           r"<MulBackward>; copy x.detach\(\) instead"):
+        copy.deepcopy(x * 2)
+
+
 def test_load_uses_no_pickle(tmp_path, monkeypatch):
     path = tmp_path / "ckpt.npz"
     tg.save({"w": Tensor([1.0]), "s": "text"}, path)

@@ -178,6 +178,21 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
+    def __getstate__(self) -> dict:
+        """pickle and copy.deepcopy: a leaf's data, requires_grad, grad and name (not its
+        hooks). A tensor made by an op is refused, as torch's deepcopy does: its graph
+        would not come along."""
+        if self._ctx is not None:
+            raise RuntimeError("pickle/deepcopy: only leaf tensors can be copied, not one made "
+                               f"by {self._ctx!r}; copy x.detach() instead")
+        return {"data": self.data, "requires_grad": self.requires_grad, "grad": self.grad,
+                "name": self.name}
+
+    def __setstate__(self, state: dict) -> None:
+        self._ctx, self._hooks = None, None
+        for key, value in state.items():
+            setattr(self, key, value)
+
     def __bool__(self) -> bool:
         if self.data.size != 1:
             raise RuntimeError(f"bool: the truth value of a tensor of shape {self.shape} "
