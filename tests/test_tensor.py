@@ -290,6 +290,8 @@ def test_python_protocols_like_torch():
     with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
         list(Tensor(3.0))
     assert 2.0 in m and 5.0 not in m
+    with pytest.raises(TypeError, match="in: expected a number or a Tensor, got NoneType"):
+        None in m                                              # noqa: B015
     assert f"{Tensor(0.123456):.3f}" == "0.123" and f"{Tensor([1.0])}" == str(Tensor([1.0]))
     assert abs(Tensor([-2.0])).tolist() == [2.0] and (+m) is m
 

@@ -52,9 +52,12 @@ def leading_to(order: list, inputs: Sequence) -> set:
     leaves = {id(t) for t in inputs if t._ctx is None}
     targets = {t._ctx for t in inputs if t._ctx is not None}
     needed: set = set()
+
+    def leads_on(t) -> bool:                        # t is an input, or made by a needed node
+        return id(t) in leaves if t._ctx is None else t._ctx in needed or t._ctx in targets
+
     for node in reversed(order):                    # every producer before its consumers
-        if any(t._ctx in needed or t._ctx in targets if t._ctx is not None
-               else id(t) in leaves for t in node.inputs):
+        if any(leads_on(t) for t in node.inputs):
             needed.add(node)
     return needed
 

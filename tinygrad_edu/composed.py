@@ -102,7 +102,8 @@ def minimum(x: Tensor, other: Any) -> Tensor:
     a, b = x._operands(other, "minimum")
     if a.dtype == np.bool_ and b.dtype == np.bool_:      # (bools cannot be negated)
         return Tensor._from_node(a.data & b.data, None)
-    a, b = a.to(promote(a.dtype, b.dtype)), b.to(promote(a.dtype, b.dtype))
+    dtype = promote(a.dtype, b.dtype)
+    a, b = a.to(dtype), b.to(dtype)
     return -((-a).maximum(-b))
 
 

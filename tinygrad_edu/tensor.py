@@ -136,7 +136,9 @@ class Tensor:
         return (self[i] for i in range(self.shape[0]))
 
     def __contains__(self, element: Any) -> bool:
-        """`v in x`: some element equals v (torch's (x == v).any())."""
+        """`v in x`: some element equals v (torch's (x == v).any()); v a number or Tensor."""
+        if not isinstance(element, (Tensor, *Number)):
+            raise TypeError(f"in: expected a number or a Tensor, got {type(element).__name__}")
         return bool((self == element).any())
 
     def __format__(self, spec: str) -> str:
