@@ -59,8 +59,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if running_mean is not None and running_var is not None:
             batch_mean = input.data.mean(axis=axes)
             unbiased = var.data.reshape(channels) * (n / (n - 1))
-            running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * batch_mean
-            running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
+            running_mean.copy_((1 - momentum) * running_mean.data + momentum * batch_mean)
+            running_var.copy_((1 - momentum) * running_var.data + momentum * unbiased)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")

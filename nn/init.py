@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.random import generator
 
 
@@ -52,8 +52,8 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data[...] = values
-    return tensor
+    with no_grad():                       # as torch's init functions
+        return tensor.copy_(values)
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.dtypes import to_dtype
 
 
@@ -315,8 +315,9 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
-        for key, array in arrays.items():     # in place, as torch's copy_: earlier
-            targets[key].data[...] = array      # state_dict() / detach() results see it
+        with no_grad():
+            for key, array in arrays.items():   # in place: earlier state_dict() and
+                targets[key].copy_(array)       # detach() results see it
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ repr

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from . import grad_mode
+from . import grad_mode, versions
 
 _NO_OPTIONS = MappingProxyType({})  # shared by option-less nodes: one object less per node
 # One shared needs_input_grad tuple per pattern ((True, False), ...) of ops with at most
@@ -70,7 +70,7 @@ class Function:
     """
 
     __slots__ = ("inputs", "needs_input_grad", "options", "_saved", "_out", "_freed",
-                 "_hooks", "_retained", "__weakref__")
+                 "_born", "_hooks", "_retained", "__weakref__")
 
     name: str = "function"
     differentiable: bool = True
@@ -95,13 +95,26 @@ class Function:
     # --- what backward calls ------------------------------------------------------
     @property
     def saved_tensors(self) -> tuple:
-        """What forward saved, as Tensors (an error once backward has freed it)."""
+        """What forward saved, as Tensors (an error once backward has freed it, or when
+        one of them was changed in place since: see versions.py)."""
         if self._freed:
             raise RuntimeError(
                 f"{self.name}: trying to backward through the graph a second time, but the "
                 "values it saved were freed by the first backward. Pass retain_graph=True to "
                 "the first backward (or grad) call if you need to backward twice.")
+        if versions.clock != self._born:          # some in-place change since forward
+            self._check_unchanged()
         return tuple([self._as_tensor(arr) for arr in self._saved])
+
+    def _check_unchanged(self) -> None:
+        for arr in self._saved:
+            if type(arr) is np.ndarray and versions.changed_since(arr, self._born):
+                raise RuntimeError(
+                    f"{self.name}: a tensor it saved for backward ({arr.dtype}, shape "
+                    f"{arr.shape}) was changed in place after the forward pass (it is now at "
+                    f"version {versions.version(arr)}: an optimizer step, x += ..., "
+                    "x[...] = ..., x.zero_(), ...), so its gradient would be computed from "
+                    "the new values. Call backward before changing it, or change a clone().")
 
     def _as_tensor(self, arr: Any):
         """A saved array as a Tensor: the graph's own Tensor for an input or the output."""
@@ -148,6 +161,7 @@ class Function:
                 ctx._saved = tuple(out if a is result else a for a in ctx._saved)
                 break
         ctx._freed = False
+        ctx._born = versions.clock
         ctx._hooks = None
         ctx._retained = None
         return Tensor._from_node(out, ctx)

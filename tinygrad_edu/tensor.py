@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import autograd, grad_mode
+from . import autograd, grad_mode, versions
 from .dtypes import promote, to_dtype
 from .indexing import index_steps
 from .ops import elementwise as ew
@@ -101,6 +101,12 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         return self._ctx is None
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has had (shared with its views;
+        backward refuses to use a saved value that changed since: see versions.py)."""
+        return versions.version(self.data)
 
     @property
     def T(self) -> Tensor:
@@ -424,10 +430,9 @@ class Tensor:
         if result.shape != self.shape or not np.can_cast(result.dtype, self.dtype, "same_kind"):
             raise RuntimeError(f"x {symbol} y: the result ({result.dtype}, shape {result.shape}) "
                                f"cannot be written into x ({self.dtype}, shape {self.shape})")
-        if not self.data.flags.writeable:
-            raise RuntimeError(f"x {symbol} y: x is a read-only view (expand shares one "
-                               "element between many positions); clone() it first")
+        self._check_writeable(f"x {symbol} y: x")
         self.data[...] = result.data
+        versions.mark_changed(self.data)
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -455,16 +460,37 @@ class Tensor:
     def div_(self, other: Any) -> Tensor:
         return self._update(other, Tensor.__truediv__, "/=")
 
+    def copy_(self, src: Any) -> Tensor:
+        """Write src's values into self (broadcast to self's shape, cast to its dtype), in
+        place; never recorded, so a tensor that requires grad only takes it under no_grad
+        (torch would also record a copy into a non-leaf)."""
+        return self._overwrite(src, "copy_")
+
     def fill_(self, value: float) -> Tensor:
         """Set every element to `value`, in place; never recorded (`p.grad.zero_()`)."""
-        if grad_mode._enabled and self.requires_grad:
-            raise RuntimeError("fill_: a tensor that requires grad can only be filled inside "
-                               "no_grad()")
-        self.data[...] = value
-        return self
+        return self._overwrite(value, "fill_")
 
     def zero_(self) -> Tensor:
-        return self.fill_(0)
+        return self._overwrite(0, "zero_")
+
+    def _overwrite(self, values: Any, op: str) -> Tensor:
+        if grad_mode._enabled and self.requires_grad:
+            raise RuntimeError(f"{op}: a tensor that requires grad can only be overwritten "
+                               "inside no_grad()")
+        self._check_writeable(f"{op}: the tensor")
+        values = values.data if isinstance(values, Tensor) else np.asarray(values)
+        try:
+            self.data[...] = values
+        except ValueError as error:
+            raise ValueError(f"{op}: cannot write values of shape {values.shape} into a "
+                             f"tensor of shape {self.shape} ({error})") from None
+        versions.mark_changed(self.data)
+        return self
+
+    def _check_writeable(self, what: str) -> None:
+        if not self.data.flags.writeable:
+            raise RuntimeError(f"{what} is a read-only view (expand shares one element "
+                               "between many positions); clone() it first")
 
     def matmul(self, other: Any) -> Tensor:
         """Matrix product with torch.matmul's shape rules (1-D, 2-D and batched)."""
@@ -697,6 +723,7 @@ class Tensor:
         for step in first:
             target = target[step]                 # a view: ints and slices only
         target[last] = value.data if isinstance(value, Tensor) else value
+        versions.mark_changed(self.data)
 
 
 def _result_dtype(a: Tensor, b: Tensor) -> np.dtype:

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from tinygrad_edu import Tensor, enable_grad
+from tinygrad_edu import Tensor, enable_grad, versions
 
 
 class Optimizer:
@@ -77,6 +77,7 @@ class Optimizer:
                     raise RuntimeError(f"{type(self).__name__}: gradient of shape {grad.shape} "
                                        f"for a parameter of shape {p.shape}")
                 self.update(p.data, grad, self.state.setdefault(p, {}), group)
+                versions.mark_changed(p.data)      # a graph that saved p must not use it
         return loss
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:

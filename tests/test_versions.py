@@ -1,0 +1,142 @@
+"""Version counters: backward refuses a saved value that was changed in place since forward."""
+import gc
+
+import numpy as np
+import pytest
+
+import nn
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, versions
+
+CHANGED = "changed in place after the forward pass"
+
+
+def test_version_counts_in_place_changes_shared_with_views_and_detach():
+    x = Tensor(np.array([1.0, 2.0, 3.0]))
+    view, detached = x[0:2], x.detach()
+    assert x._version == 0
+    x.add_(1)
+    view[0] = 5.0                                # through a view: one memory, one count
+    detached.zero_()
+    x.copy_(np.array([1.0, 2.0, 3.0]))
+    x += 1
+    assert x._version == view._version == detached._version == 5
+    x.data[0] = 9.0                              # .data is not counted, as in torch
+    assert x._version == 5
+    assert Tensor(np.array([1.0, 2.0]))._version == 0
+
+
+def test_backward_refuses_a_saved_input_changed_in_place():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    c = Tensor(np.array([3.0, 4.0]))
+    y = (w * c).sum()                            # Mul saved c for dL/dw = g * c
+    c += 1
+    with pytest.raises(RuntimeError, match=f"mul: a tensor it saved .*float64, shape "
+                                           rf"\(2,\).*{CHANGED}.*version 1"):
+        y.backward()
+
+
+def test_a_value_the_op_did_not_save_may_change():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    c = Tensor(np.array([3.0, 4.0]))
+    y = ((w + c) * 2).sum()                      # Add saves nothing
+    c[0] = 10.0
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0])
+
+
+def test_changes_before_the_op_ran_are_fine_and_the_gradient_is_exact():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    c = Tensor(np.array([3.0, 4.0]))
+    c.mul_(2)
+    y = (w * c).sum()
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [6.0, 8.0])
+
+
+def test_a_saved_output_changed_in_place_is_refused():
+    x = Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    y = x.exp()                                  # Exp saves its output: dL/dx = g * exp(x)
+    with tg.no_grad():
+        y.mul_(2)
+    with pytest.raises(RuntimeError, match=f"exp: .*{CHANGED}"):
+        y.sum().backward()
+
+
+def test_a_change_through_a_view_of_a_saved_tensor_is_refused():
+    w = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    c = Tensor(np.ones((2, 2)))
+    y = (w * c).sum()
+    row = c[1]
+    row.fill_(7.0)
+    with pytest.raises(RuntimeError, match=CHANGED):
+        y.backward()
+
+
+def test_an_optimizer_step_before_a_retained_backward_is_refused():
+    w = nn.Parameter(Tensor(np.array([1.0, -2.0])))
+    x = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    optimizer = nn.optim.SGD([w], lr=0.1)
+    y = (w * x).sum()
+    y.backward(retain_graph=True)
+    optimizer.step()                             # w changes; y's graph saved the old w
+    assert w._version == 1
+    with pytest.raises(RuntimeError, match=CHANGED):
+        y.backward()
+    optimizer.zero_grad()
+    (w * x).sum().backward()                     # a new forward after the step is fine
+    np.testing.assert_array_equal(w.grad.data, [3.0, 4.0])
+
+
+def test_the_graph_of_a_gradient_is_checked_too():
+    x = Tensor(np.array([1.5]), requires_grad=True)
+    (g,) = tg.grad((x * x * x).sum(), x, create_graph=True)     # 3 x^2, a graph that saved x
+    np.testing.assert_array_equal(g.data, [6.75])
+    with tg.no_grad():
+        x.add_(1)
+    with pytest.raises(RuntimeError, match=CHANGED):
+        g.backward()
+
+
+def test_conv_refuses_a_changed_weight():
+    x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True)
+    w = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True)
+    y = tg.conv2d(x, w).sum()
+    with tg.no_grad():
+        w -= 1
+    with pytest.raises(RuntimeError, match=f"conv2d: .*shape \\(1, 1, 3, 3\\).*{CHANGED}"):
+        y.backward()
+
+
+def test_library_writes_count_as_changes():
+    layer = nn.Linear(2, 2)
+    assert layer.weight._version == 1            # kaiming_uniform_ wrote it in place
+    layer.load_state_dict(layer.state_dict())
+    assert layer.weight._version == layer.bias._version == 2
+    norm = nn.BatchNorm1d(2)
+    norm(Tensor(np.array([[1.0, 2.0], [3.0, 5.0]], dtype=np.float32)))
+    assert norm.running_mean._version == 1 and norm.num_batches_tracked._version == 1
+
+
+def test_copy_broadcasts_casts_and_explains_errors():
+    x = Tensor(np.zeros((2, 3), dtype=np.int64))
+    x.copy_(Tensor(np.array([1.7, 2.2, -3.9])))
+    np.testing.assert_array_equal(x.data, [[1, 2, -3], [1, 2, -3]])
+    with pytest.raises(ValueError, match=r"copy_: cannot write values of shape \(4,\) into a "
+                                         r"tensor of shape \(2, 3\)"):
+        x.copy_(np.zeros(4))
+    with pytest.raises(RuntimeError, match="copy_: a tensor that requires grad"):
+        Tensor([1.0], requires_grad=True).copy_(Tensor([2.0]))
+    with pytest.raises(RuntimeError, match="copy_: the tensor is a read-only view"):
+        Tensor([1.0]).expand(3).copy_(np.zeros(3))
+
+
+def test_the_stamp_table_forgets_freed_arrays():
+    gc.collect()
+    before = len(versions._stamps)
+    for _ in range(1000):
+        t = Tensor(np.zeros(3))
+        t += 1
+    del t
+    gc.collect()
+    assert len(versions._stamps) == before
