@@ -553,9 +553,32 @@ def test_retain_grad():
     y.retain_grad()
     (y * y + z).sum().backward(retain_graph=True)
     np.testing.assert_array_equal(y.grad.data, [4.0, 8.0])
-    assert z.grad is None
+    with pytest.warns(UserWarning, match=r"non-leaf tensor .* call \.retain_grad\(\)"):
+        assert z.grad is None                    # as torch: a warning, the grad stays None
     (y * 0 + y).sum().backward()
     np.testing.assert_array_equal(y.grad.data, [5.0, 9.0])      # accumulates like a leaf
+
+
+def test_requires_grad_and_grad_assignments_are_checked():
+    labels = Tensor([1, 2])
+    with pytest.raises(RuntimeError, match="only floating point tensors can require grad"):
+        labels.requires_grad = True
+    assert not labels.requires_grad
+    x = Tensor([1.0, 2.0])
+    x.requires_grad = True
+    y = x * 2
+    with pytest.raises(RuntimeError, match="a non-leaf tensor always requires grad"):
+        y.requires_grad = False
+    with pytest.raises(RuntimeError, match=r"assigned gradient is float32 \(3,\) but the "
+                                           r"tensor is float32 \(2,\)"):
+        x.grad = Tensor([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="float64"):
+        x.grad = Tensor(np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match="expected a Tensor or None, got ndarray"):
+        x.grad = np.ones(2, np.float32)
+    x.grad = Tensor([0.5, 0.5])                  # accepted, and backward adds to it
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.5, 2.5])
 
 
 # ---------------------------------------------------------------- higher order and grad()

@@ -150,7 +150,7 @@ class Function:
         out = result if type(result) is np.ndarray else np.asarray(result)
         if not (grad_mode._enabled and cls.differentiable):
             return Tensor._from_node(out, None)
-        needs = tuple([t.requires_grad for t in inputs])
+        needs = tuple([t._requires_grad for t in inputs])
         if True not in needs:
             return Tensor._from_node(out, None)
         ctx.needs_input_grad = _NEEDS.setdefault(needs, needs) if len(needs) <= 3 else needs

@@ -9,6 +9,7 @@ shows what is built from what.
 from __future__ import annotations
 
 import math
+import warnings
 import weakref
 from typing import Any, Callable, Sequence
 
@@ -47,7 +48,7 @@ class Tensor:
     default dtype); float64 arrays stay float64. `name` labels the tensor in `viz`.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_ctx", "name", "_hooks", "__weakref__")
+    __slots__ = ("data", "_requires_grad", "_grad", "_ctx", "name", "_hooks", "__weakref__")
     __array_ufunc__ = None          # `ndarray + Tensor` calls Tensor.__radd__ (numpy defers)
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
@@ -56,11 +57,11 @@ class Tensor:
             data = data.data
         arr = _default_array(data) if dtype is None else np.array(data, dtype=to_dtype(dtype))
         self.data = arr
-        self.grad = None
+        self._grad = None
         self._ctx = None
         self._hooks = None
         self.name = name
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -69,11 +70,11 @@ class Tensor:
         """Wrap an op's output array without copying (ctx=None: a constant)."""
         t = cls.__new__(cls)
         t.data = data
-        t.grad = None
+        t._grad = None
         t._ctx = ctx
         t._hooks = None
         t.name = None
-        t.requires_grad = ctx is not None
+        t._requires_grad = ctx is not None
         return t
 
     # ------------------------------------------------------------------ attributes
@@ -92,6 +93,36 @@ class Tensor:
     @property
     def device(self) -> str:
         return "cpu"
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether gradients flow to this tensor (set it on leaves, as requires_grad_)."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad: bool) -> None:
+        self.requires_grad_(requires_grad)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """dL/dself summed over backward calls: filled on leaves that require grad and on
+        tensors that called retain_grad(); None until then (a warning on other non-leaves,
+        as torch: their .grad is never filled)."""
+        if self._ctx is not None and self._ctx._retained is None:
+            warnings.warn("The .grad of a non-leaf tensor (one computed by an op) is not "
+                          "filled by backward; call .retain_grad() on it before backward "
+                          "to keep it, or read the .grad of the leaf tensors.", stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, grad: Tensor | None) -> None:
+        if grad is not None:
+            if not isinstance(grad, Tensor):
+                raise TypeError(f"grad: expected a Tensor or None, got {type(grad).__name__}")
+            if (grad.shape, grad.dtype) != (self.shape, self.dtype):
+                raise RuntimeError(f"grad: the assigned gradient is {grad.dtype} {grad.shape} "
+                                   f"but the tensor is {self.dtype} {self.shape}")
+        self._grad = grad
 
     @property
     def grad_fn(self):
@@ -227,7 +258,7 @@ class Tensor:
         if self._ctx is not None and not requires_grad:
             raise RuntimeError("requires_grad_: a non-leaf tensor always requires grad; "
                                "use .detach() for a tensor outside the graph")
-        self.requires_grad = requires_grad
+        self._requires_grad = bool(requires_grad)
         return self
 
     def detach(self) -> Tensor:
@@ -268,12 +299,12 @@ class Tensor:
 
     def _accumulate(self, g: Tensor, copy: bool = True) -> None:
         """Add a gradient into `.grad` (the first time as is, or copied when it is shared)."""
-        if self.grad is not None:
-            self.grad = self.grad + g
+        if self._grad is not None:
+            self._grad = self._grad + g
         elif g.requires_grad or not copy:    # a graph of the gradient, or an array of its own
-            self.grad = g
+            self._grad = g
         else:
-            self.grad = Tensor._from_node(np.array(g.data, dtype=self.dtype), None)
+            self._grad = Tensor._from_node(np.array(g.data, dtype=self.dtype), None)
 
     # ------------------------------------------------------------------ dtype
     def to(self, dtype: Any) -> Tensor:
