@@ -272,6 +272,21 @@ def test_remainder_gradient_is_one_and_minus_the_quotient():
     assert (10 % Tensor([3.0])).tolist() == [1.0] and (7 // Tensor([2])).tolist() == [3]
 
 
+def test_integer_division_by_zero_is_an_error_float_division_is_not():
+    with pytest.raises(ZeroDivisionError, match=r"floor_divide: integer division by zero "
+                                                r"\(the int64 divisor holds a 0\)"):
+        Tensor([5, 6]) // Tensor([2, 0])
+    with pytest.raises(ZeroDivisionError, match="remainder: integer division by zero"):
+        Tensor([5]) % 0
+    with pytest.raises(ZeroDivisionError, match="remainder"):
+        7 % Tensor([0])
+    with pytest.raises(ZeroDivisionError, match="floor_divide"):
+        7 // Tensor([3, 0])
+    with np.errstate(all="ignore"):
+        assert np.isnan((Tensor([5.0]) % 0).item())             # float: nan, as torch
+        assert (Tensor([5]) // 0.0).item() == np.inf            # promoted to float
+
+
 def test_bitwise_operators_on_masks_and_integers():
     x = Tensor([0.3, 1.2, -0.5])
     assert ((x > 0) & (x < 1)).tolist() == [True, False, False]

@@ -418,15 +418,16 @@ class Tensor:
         return self.abs()
 
     def __mod__(self, other: Any) -> Tensor:
-        return ew.Remainder.apply(*self._operands(other, "remainder"))
+        return _remainder(*self._operands(other, "remainder"))
 
     def __rmod__(self, other: Any) -> Tensor:
         b, a = self._operands(other, "remainder")
-        return ew.Remainder.apply(a, b)
+        return _remainder(a, b)
 
     def __floordiv__(self, other: Any) -> Tensor:
         """floor(a / b), as torch's `//`: piecewise constant, so it carries no gradient."""
         a, b = self._operands(other, "floor_divide")
+        _check_integer_divisor("floor_divide", b)
         return Tensor._from_node(np.asarray(np.floor_divide(a.data, b.data)), None)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
@@ -755,6 +756,19 @@ class Tensor:
             target = target[step]                 # a view: ints and slices only
         target[last] = value.data if isinstance(value, Tensor) else value
         versions.mark_changed(self.data)
+
+
+def _remainder(a: Tensor, b: Tensor) -> Tensor:
+    _check_integer_divisor("remainder", b)
+    return ew.Remainder.apply(a, b)
+
+
+def _check_integer_divisor(op: str, b: Tensor) -> None:
+    """Integers have no inf or nan: x // 0 and x % 0 are errors (torch's too), where numpy
+    would warn and return 0."""
+    if b.dtype.kind in "iub" and not b.data.all():
+        raise ZeroDivisionError(f"{op}: integer division by zero (the {b.dtype} divisor "
+                                "holds a 0)")
 
 
 def _result_dtype(a: Tensor, b: Tensor) -> np.dtype:
