@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from tinygrad_edu import Tensor, no_grad
+from tinygrad_edu.device import to_arguments
 from tinygrad_edu.dtypes import to_dtype
 
 
@@ -249,13 +250,16 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ dtype
-    def to(self, dtype: Any) -> Module:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Module:
         """Convert floating point parameters and buffers (and their grads) in place.
 
+        torch's forms: to(dtype), to(device), to(device, dtype), to(tensor) (its dtype)
+        and the keywords; the device can only be the CPU (moving there is a no-op).
         The Parameter objects stay the same, so an optimizer built before still updates
         them. Integer buffers (num_batches_tracked) are left alone, as torch.
         """
-        if dtype == "cpu":                      # torch code moves models to the CPU: a no-op
+        dtype = to_arguments(args, dtype, device, "Module.to")
+        if dtype is None:
             return self
         dtype = to_dtype(dtype)
         if dtype.kind != "f":
@@ -271,6 +275,10 @@ class Module:
 
     def double(self) -> Module:
         return self.to(np.float64)
+
+    def cpu(self) -> Module:
+        """self: modules always live on the CPU here."""
+        return self
 
     def float(self) -> Module:
         return self.to(np.float32)

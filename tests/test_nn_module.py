@@ -189,6 +189,12 @@ def test_double_float_to_convert_in_place():
     assert all(p.dtype == np.float32 for p in net.parameters())
     with pytest.raises(TypeError, match="floating point"):
         net.to(np.int64)
+    assert net.to("cpu") is net and net.cpu() is net
+    assert net.to("cpu", dtype=tg.float64) is net and net.block.bn.weight.dtype == np.float64
+    net.to(tg.zeros(1))                                  # to(tensor): its dtype, float32
+    assert all(p.dtype == np.float32 for p in net.parameters())
+    with pytest.raises(RuntimeError, match="Module.to: .*CPU only.*'cuda:0'"):
+        net.to("cuda:0")
 
 
 def test_replacing_a_registered_entry_keeps_its_place():

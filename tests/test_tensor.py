@@ -822,3 +822,25 @@ def test_values_and_gradients_match_torch(name):
         if mine.grad is not None:
             np.testing.assert_allclose(mine.grad.data, them.grad.numpy(), rtol=1e-12,
                                        atol=1e-12)
+
+
+def test_torch_device_arguments_are_accepted_for_the_cpu_only():
+    x = tg.zeros(2, 3, device="cpu")
+    assert x.to("cpu") is x and x.cpu() is x and x.device == "cpu"
+    assert x.to("cpu", tg.float64).dtype == np.float64
+    assert x.to(device="cpu", dtype="float64").dtype == np.float64
+    assert x.to(Tensor(np.zeros(1))).dtype == np.float64          # to(other): its dtype
+    assert x.to(tg.int64).dtype == np.int64
+    for make in (lambda d: Tensor([1.0], device=d), lambda d: tg.tensor([1.0], device=d),
+                 lambda d: tg.ones(2, device=d), lambda d: tg.randn(2, device=d),
+                 lambda d: tg.arange(3, device=d), lambda d: tg.eye(2, device=d),
+                 lambda d: tg.full((2,), 1.0, device=d), lambda d: tg.rand_like(x, device=d),
+                 lambda d: tg.linspace(0, 1, 3, device=d), lambda d: tg.empty(2, device=d)):
+        assert make("cpu:0").device == "cpu"
+        with pytest.raises(RuntimeError, match="CPU only .*got device 'cuda'"):
+            make("cuda")
+    with pytest.raises(RuntimeError, match=r"to: tinygrad_edu computes on the CPU only "
+                                           r"\(with numpy\); got device 'mps'"):
+        x.to("mps")
+    with pytest.raises(TypeError, match="'gpu' is not a dtype"):
+        x.to("gpu")

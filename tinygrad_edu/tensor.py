@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import autograd, grad_mode, versions
+from .device import check_device, to_arguments
 from .dtypes import promote, to_dtype
 from .indexing import index_steps
 from .ops import elementwise as ew
@@ -43,16 +44,18 @@ def _default_array(data: Any) -> np.ndarray:
 class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation.
 
-    `Tensor(data, dtype=None, requires_grad=False, name=None)`: data is a number, a
-    nested list or a numpy array (copied). Python floats become float32 (torch's
-    default dtype); float64 arrays stay float64. `name` labels the tensor in `viz`.
+    `Tensor(data, dtype=None, requires_grad=False, name=None, device=None)`: data is a
+    number, a nested list or a numpy array (copied). Python floats become float32
+    (torch's default dtype); float64 arrays stay float64. `name` labels the tensor in
+    `viz`; `device` can only be the CPU (device.py).
     """
 
     __slots__ = ("data", "_requires_grad", "_grad", "_ctx", "name", "_hooks", "__weakref__")
     __array_ufunc__ = None          # `ndarray + Tensor` calls Tensor.__radd__ (numpy defers)
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
-                 name: str | None = None) -> None:
+                 name: str | None = None, device: Any = None) -> None:
+        check_device(device, "Tensor")
         if isinstance(data, Tensor):
             data = data.data
         arr = _default_array(data) if dtype is None else np.array(data, dtype=to_dtype(dtype))
@@ -307,8 +310,13 @@ class Tensor:
             self._grad = Tensor._from_node(np.array(g.data, dtype=self.dtype), None)
 
     # ------------------------------------------------------------------ dtype
-    def to(self, dtype: Any) -> Tensor:
-        """This tensor as `dtype` (differentiable between float types; self if it already is)."""
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        """This tensor as another dtype (differentiable between float types; self if it
+        already is). torch's forms: to(dtype), to(device), to(device, dtype), to(tensor)
+        (its dtype), and the keywords; the device can only be the CPU."""
+        dtype = to_arguments(args, dtype, device, "to")
+        if dtype is None:
+            return self
         dtype = to_dtype(dtype)
         if dtype == self.dtype:
             return self
@@ -318,6 +326,10 @@ class Tensor:
 
     def double(self) -> Tensor:
         return self.to(np.float64)
+
+    def cpu(self) -> Tensor:
+        """self: tensors always live on the CPU here."""
+        return self
 
     def float(self) -> Tensor:
         return self.to(np.float32)

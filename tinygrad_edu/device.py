@@ -1,0 +1,41 @@
+"""The one device: the CPU, where numpy computes.
+
+torch code names a device everywhere (`torch.zeros(3, device=device)`, `x.to(device)`,
+`model.to("cpu")`), so the same calls are accepted here: 'cpu' (or 'cpu:0', or a torch
+device whose str() is 'cpu') does nothing, any other device is a clear error.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hip", "meta", "xla", "vulkan", "ipu", "hpu")
+"""The device names torch knows: an argument of `.to()` that starts with one is a device."""
+
+
+def is_device(value: Any) -> bool:
+    """Whether `value` names a device (as opposed to a dtype), as `.to(...)` reads it."""
+    return (isinstance(value, str) or type(value).__name__ == "device") and str(
+        value).split(":")[0] in DEVICE_TYPES
+
+
+def check_device(device: Any, op: str) -> None:
+    """Accept None and the CPU; anything else is an error naming the op."""
+    if device is None or (is_device(device) and str(device) in ("cpu", "cpu:0")):
+        return
+    raise RuntimeError(f"{op}: tinygrad_edu computes on the CPU only (with numpy); got "
+                       f"device {str(device)!r}. Use 'cpu' or leave device out.")
+
+
+def to_arguments(args: tuple, dtype: Any, device: Any, op: str) -> Any:
+    """Read torch's `.to(...)` forms: to(dtype), to(device), to(device, dtype), to(tensor)
+    (its dtype), and the keywords. Checks the device; returns the dtype (None: keep)."""
+    from .tensor import Tensor                      # (tensor.py imports this module)
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif is_device(arg):
+            device = arg
+        else:
+            dtype = arg
+    check_device(device, op)
+    return dtype
