@@ -425,6 +425,27 @@ def test_no_grad_decorator_and_enable_grad():
     assert frozen.__name__ == "frozen"
 
 
+def test_inference_mode_is_no_grad_and_mode_false_changes_nothing():
+    x = Tensor([1.0], requires_grad=True)
+    with tg.inference_mode():
+        assert not (x * 2).requires_grad
+        with tg.inference_mode(False):               # keeps the mode it finds
+            assert not (x * 2).requires_grad
+    with tg.inference_mode(False):
+        assert (x * 2).requires_grad
+
+    @tg.inference_mode
+    def predict(t):
+        return t * 2
+
+    @tg.inference_mode(mode=False)
+    def train(t):
+        return t * 2
+
+    assert not predict(x).requires_grad and train(x).requires_grad
+    assert tg.is_grad_enabled()
+
+
 def test_grad_mode_decorators_without_parentheses_and_on_generators():
     x = Tensor([1.0], requires_grad=True)
 

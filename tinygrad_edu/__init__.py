@@ -27,7 +27,7 @@ from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace
                        ones_like, rand, rand_like, randn, randn_like, tensor, zeros, zeros_like)
 from .dtypes import bool_, double, float32, float64, int32, int64, long
 from .function import OPS, Function
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .memory import tune_malloc
 from .parallel import get_num_threads, set_num_threads

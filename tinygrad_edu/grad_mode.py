@@ -1,4 +1,5 @@
-"""Grad mode: whether ops are recorded (`no_grad`, `enable_grad`, `set_grad_enabled`).
+"""Grad mode: whether ops are recorded (`no_grad`, `enable_grad`, `set_grad_enabled`,
+`inference_mode`).
 
 Unlike torch, the mode is one switch for the whole process, not one per thread: a
 `no_grad()` block in one thread also stops recording in the others.
@@ -32,10 +33,13 @@ class _GradMode:
 
     mode: bool
 
-    def __new__(cls, *args: Any) -> Any:
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if len(args) == 1 and callable(args[0]):
             return cls()(args[0])                 # @no_grad without parentheses
         return super().__new__(cls)
+
+    def __init__(self) -> None:                   # no_grad() and enable_grad() take nothing
+        pass
 
     def __enter__(self) -> None:
         self._previous = is_grad_enabled()
@@ -97,6 +101,22 @@ class set_grad_enabled(_GradMode):
     def __call__(self, fn: Callable) -> Callable:
         _set(self._previous)                      # decorating does not change the mode now
         return super().__call__(fn)
+
+
+class inference_mode(_GradMode):
+    """torch.inference_mode: here the same as no_grad() (with mode=False it changes nothing).
+    torch also marks the results as inference tensors, which can never join a graph
+    later; here they are ordinary tensors that do not require grad."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = False if mode else None       # None: keep whatever mode is on
+
+    def __enter__(self) -> None:
+        self._previous = is_grad_enabled()
+        _set(self._previous if self.mode is None else self.mode)
+
+    def _clone(self) -> _GradMode:
+        return inference_mode(self.mode is not None)
 
 
 class _Switch(_GradMode):
