@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -60,6 +60,21 @@ def default_collate(samples: Sequence[Any]) -> Any:
     return Tensor._from_node(np.stack(arrays), None)
 
 
+def default_convert(sample: Any) -> Any:
+    """One sample as `DataLoader(batch_size=None)` yields it, as torch: arrays and numpy
+    scalars become Tensors, inside lists, tuples and dicts too (a plain tuple becomes a
+    list, as torch); Python numbers and everything else stay as they are."""
+    if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biuf":
+        return Tensor._from_node(np.asarray(sample), None)
+    if isinstance(sample, Mapping):
+        return {key: default_convert(value) for key, value in sample.items()}
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):         # a namedtuple
+        return type(sample)(*(default_convert(field) for field in sample))
+    if isinstance(sample, (tuple, list)):
+        return [default_convert(field) for field in sample]
+    return sample
+
+
 class DataLoader:
     """Iterate over a dataset in batches of Tensors.
 
@@ -70,21 +85,33 @@ class DataLoader:
     `tinygrad_edu.random.generator()` (fixed by `manual_seed`). `drop_last` drops a final
     incomplete batch. Batches are made in the main process: `num_workers` other than 0
     (torch's worker processes) is an error rather than silently ignored.
+
+    As torch: `collate_fn(samples)` makes each batch from the list of its samples
+    (default: `default_collate`); `batch_size=None` yields the samples one by one,
+    through `collate_fn` or else `default_convert`.
     """
 
-    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, seed: int | None = None, num_workers: int = 0) -> None:
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be an int >= 1, got {batch_size!r}")
+    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool = False,
+                 drop_last: bool = False, seed: int | None = None, num_workers: int = 0,
+                 collate_fn: Callable[[list], Any] | None = None) -> None:
+        if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
+                                       or batch_size < 1):
+            raise ValueError(f"DataLoader: batch_size must be an int >= 1 or None, got "
+                             f"{batch_size!r}")
+        if batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None yields single samples, so there is "
+                             "no last batch to drop (drop_last=True)")
         if num_workers != 0:
             raise ValueError(f"DataLoader: num_workers={num_workers} is not supported; "
                              "batches are made in the main process (use num_workers=0)")
-        self.dataset, self.batch_size = dataset, batch_size
+        self.dataset, self.batch_size, self.collate_fn = dataset, batch_size, collate_fn
         self.shuffle, self.drop_last, self.seed = shuffle, drop_last, seed
         self.generator = None if seed is None else np.random.default_rng(seed)
 
     def __len__(self) -> int:
         n = len(self.dataset)
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _order(self) -> np.ndarray:
@@ -95,9 +122,16 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         order = self._order()
+        if self.batch_size is None:
+            convert = self.collate_fn or default_convert
+            for i in order:
+                yield convert(self.dataset[int(i)])
+            return
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             indices = order[start:start + self.batch_size]
-            if hasattr(self.dataset, "batch"):
+            if self.collate_fn is not None:
+                yield self.collate_fn([self.dataset[int(i)] for i in indices])
+            elif hasattr(self.dataset, "batch"):
                 yield self.dataset.batch(indices)
             else:
                 yield default_collate([self.dataset[int(i)] for i in indices])

@@ -16,6 +16,7 @@ import pytest
 import nn
 import tinygrad_edu as tg
 from nn.data import DataLoader, Dataset, TensorDataset
+from tinygrad_edu import Tensor
 from nn.datasets import idx
 
 
@@ -85,12 +86,37 @@ def test_dict_samples_are_collated_key_by_key_and_objects_refused():
         next(iter(DataLoader(Objects(), 2)))
 
 
+def test_collate_fn_and_unbatched_loading_as_torch():
+    class Pairs(Dataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return np.array([i, i]), i, {"w": np.float64(i / 2)}
+
+    sizes = list(DataLoader(Pairs(), 2, collate_fn=len))
+    assert sizes == [2, 1]
+    samples = list(DataLoader(Pairs(), batch_size=None))
+    assert len(DataLoader(Pairs(), batch_size=None)) == 3 and len(samples) == 3
+    array, number, record = samples[2]                   # a list, as torch's default_convert
+    assert isinstance(samples[2], list) and isinstance(array, Tensor)
+    assert array.tolist() == [2, 2] and number == 2 and type(number) is int
+    assert isinstance(record["w"], Tensor) and record["w"].item() == 1.0
+    rows = list(DataLoader(TensorDataset(np.arange(6.0).reshape(3, 2)), batch_size=None,
+                           shuffle=True, seed=0))
+    assert sorted(r[0].tolist() for r in rows) == [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]
+    firsts = list(DataLoader(Pairs(), batch_size=None, collate_fn=lambda s: s[1]))
+    assert firsts == [0, 1, 2]
+    with pytest.raises(ValueError, match="batch_size=None yields single samples"):
+        DataLoader(Pairs(), batch_size=None, drop_last=True)
+
+
 def test_loader_arguments_are_checked():
     data = TensorDataset(np.zeros((4, 2)))
     assert len(DataLoader(data, 2, num_workers=0)) == 2
     with pytest.raises(ValueError, match="num_workers=2 is not supported"):
         DataLoader(data, 2, num_workers=2)
-    with pytest.raises(ValueError, match=r"batch_size must be an int >= 1, got 2.0"):
+    with pytest.raises(ValueError, match=r"batch_size must be an int >= 1 or None, got 2.0"):
         DataLoader(data, 2.0)
 
 
