@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import Tensor
+from tinygrad_edu.conv import same_padding
 from tinygrad_edu.dtypes import to_dtype
 from tinygrad_edu.shapes import int_pair
 
@@ -54,6 +55,9 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
 class _ConvNd(Module):
     """What Conv2d and ConvTranspose2d share: options, parameters, init, repr."""
 
@@ -61,7 +65,7 @@ class _ConvNd(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any,
                  padding: Any, dilation: Any, groups: int, bias: bool, dtype: Any,
-                 output_padding: Any = 0) -> None:
+                 output_padding: Any = 0, padding_mode: str = "zeros") -> None:
         super().__init__()
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{type(self).__name__}: groups={groups} must divide both "
@@ -80,6 +84,13 @@ class _ConvNd(Module):
         if padding == "same" and self.stride != (1, 1):
             raise ValueError(f"{name}: padding='same' needs stride 1, got stride={self.stride}")
         self.output_padding = int_pair(output_padding, "output_padding", name, 0)
+        if self.transposed and padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {name}, got '
+                             f"padding_mode={padding_mode!r}")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of "
+                             f"{', '.join(map(repr, PADDING_MODES))}, got {padding_mode!r}")
+        self.padding_mode = padding_mode
         # conv: (out, in/groups, kh, kw); transposed conv: (in, out/groups, kh, kw)
         channels = ((in_channels, out_channels // groups) if self.transposed
                     else (out_channels, in_channels // groups))
@@ -104,21 +115,36 @@ class _ConvNd(Module):
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"          # unquoted, as torch
         return text
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution (cross-correlation) over NCHW input; weight (out, in/groups, kh, kw)."""
+    """2-D convolution (cross-correlation) over NCHW input; weight (out, in/groups, kh, kw).
+
+    padding_mode 'zeros' lets conv2d pad with zeros; 'reflect', 'replicate' or 'circular'
+    first pads the input with `F.pad(input, (left, right, top, bottom), mode)` (for
+    padding='same' torch's split: d*(k-1) per axis, the smaller half first), then
+    convolves it with padding 0.
+    """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 dtype: Any = None) -> None:
+                 padding_mode: str = "zeros", dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, dtype)
+                         groups, bias, dtype, padding_mode=padding_mode)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        padding = self.padding
+        if self.padding_mode != "zeros" and padding != "valid":
+            pads = (same_padding(self.kernel_size, self.dilation) if padding == "same"
+                    else [(p, p) for p in padding])
+            (top, bottom), (left, right) = pads
+            input = F.pad(input, (left, right, top, bottom), mode=self.padding_mode)
+            padding = 0
+        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -128,9 +154,9 @@ class ConvTranspose2d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, dtype: Any = None) -> None:
+                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, dtype, output_padding)
+                         groups, bias, dtype, output_padding, padding_mode)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,

@@ -174,20 +174,111 @@ def view_as(x: Tensor, other: Tensor) -> Tensor:
     return x.reshape(*other.shape)
 
 
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0) -> Tensor:
-    """torch.nn.functional.pad: `pad` is (left, right, top, bottom, ...), last axis first."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported; only 'constant'")
+    """torch.nn.functional.pad: `pad` is (left, right, top, bottom, ...), last axis first.
+
+    Along an axis of size n padded by l before and r after, output position i
+    (-l <= i < n + r; x's own positions are 0..n-1) holds
+
+        constant   x[i] for 0 <= i < n, else `value`
+        reflect    x[-i] for i < 0, x[2(n-1) - i] for i >= n    abc -> cb|abc|ba  (l, r < n)
+        replicate  x[0] for i < 0, x[n-1] for i >= n            abc -> aa|abc|cc  (n > 0)
+        circular   x[i mod n]                                   abc -> bc|abc|ab  (l, r <= n)
+
+    A negative amount crops instead, as torch: constant and circular crop first and pad the
+    cropped tensor; reflect and replicate copy about the original edges, then crop (torch's
+    kernels index the uncropped input; where cropping first is defined it gives the same).
+    The non-constant modes pad the last 1, 2 or 3 axes of a tensor with 1 or 2 more axes.
+
+    Gradient: each output element copies one input element (or is the constant), so
+    dL/dx[j] sums g over the positions that copy x[j]. The modes are slices, expand and cat,
+    whose VJPs give this (and the second derivatives): no backward of its own.
+    """
     pad = tuple(int(p) for p in pad)
-    if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(f"pad: {pad} must have an even length of at most 2 * {input.ndim} "
-                         f"for a tensor of shape {input.shape}")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad: negative padding {pad} is not supported")
-    pairs = [(0, 0)] * input.ndim
-    for k in range(len(pad) // 2):
-        pairs[input.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
-    return movement.Pad.apply(input, widths=tuple(pairs), value=value)
+    pairs = _pad_pairs(input, pad, mode, value)
+    if mode in ("reflect", "replicate"):
+        return _crop(_pad_with_copies(input, pairs, mode), pairs)
+    x = _crop(input, pairs)
+    if mode == "circular":
+        return _pad_with_copies(x, pairs, mode)
+    widths = [(0, 0)] * x.ndim
+    for axis, before, after in pairs:
+        widths[axis] = (builtins.max(before, 0), builtins.max(after, 0))
+    return movement.Pad.apply(x, widths=tuple(widths), value=value)
+
+
+def _pad_pairs(x: Tensor, pad: tuple, mode: str, value: float) -> list[tuple[int, int, int]]:
+    """Check torch's rules; (axis, before, after) for each padded axis, the last axis first."""
+    def error(why: str) -> ValueError:
+        return ValueError(f"pad: {why} (mode {mode!r}, pad {pad}, input shape {x.shape})")
+
+    if mode not in PAD_MODES:
+        raise error(f"unknown mode {mode!r}; expected one of {', '.join(map(repr, PAD_MODES))}")
+    k = len(pad) // 2
+    if len(pad) % 2 or k > x.ndim:
+        raise error(f"the pad tuple needs an even length of at most 2 * {x.ndim}")
+    if mode != "constant" and value:
+        raise error(f"padding mode {mode!r} doesn't take in value argument, got value={value}")
+    if mode != "constant" and (k not in (1, 2, 3) or x.ndim - k not in (1, 2)):
+        raise error(f"mode {mode!r} pads the last 1, 2 or 3 dimensions of a tensor with 1 or "
+                    f"2 more dimensions; {len(pad)} amounts do not fit {x.ndim} dimensions")
+    pairs = [(x.ndim - 1 - i, pad[2 * i], pad[2 * i + 1]) for i in range(k)]
+    for axis, before, after in pairs:
+        n = x.shape[axis]
+        cropped = n + builtins.min(before, 0) + builtins.min(after, 0)
+        # reflect and replicate crop the padded tensor (size n + before + after), the others x
+        if (n + before + after if mode in ("reflect", "replicate") else cropped) < 0:
+            raise error(f"the negative amounts crop dimension {axis} of size {n} below 0")
+        if mode == "reflect" and builtins.max(before, after) >= n:
+            raise error(f"reflect needs each amount smaller than the size {n} of dimension {axis}")
+        if mode == "replicate" and n == 0:
+            raise error(f"replicate needs a non-empty dimension {axis}")
+        if mode == "circular" and builtins.max(before, after) > cropped:
+            raise error(f"circular wraps around at most once: each amount must be at most the "
+                        f"size {cropped} of dimension {axis} (after cropping)")
+    return pairs
+
+
+def _crop(x: Tensor, pairs: list) -> Tensor:
+    """x without its first -before and last -after elements along each axis (negative amounts)."""
+    if all(before >= 0 and after >= 0 for _, before, after in pairs):
+        return x
+    index = [slice(None)] * x.ndim
+    for axis, before, after in pairs:
+        index[axis] = slice(builtins.max(-before, 0), x.shape[axis] - builtins.max(-after, 0))
+    return x[tuple(index)]
+
+
+def _along(x: Tensor, axis: int, start: int, stop: int, step: int = 1) -> Tensor:
+    """x[start:stop:step] along `axis`; a negative stop means "through index 0" (None)."""
+    return x[(slice(None),) * axis + (slice(start, None if stop < 0 else stop, step),)]
+
+
+def _repeated(edge: Tensor, axis: int, times: int) -> Tensor:
+    """A size-1 slice repeated `times` along `axis` (expand: no copy; its VJP sums)."""
+    return edge.expand(*edge.shape[:axis], times, *edge.shape[axis + 1:])
+
+
+def _pad_with_copies(x: Tensor, pairs: list, mode: str) -> Tensor:
+    """Pad by the positive amounts with copies of x's own elements: cat of slices."""
+    for axis, before, after in pairs:
+        before, after = builtins.max(before, 0), builtins.max(after, 0)
+        if not (before or after):
+            continue
+        n = x.shape[axis]
+        if mode == "reflect":          # x[before], ..., x[1] | x | x[n-2], ..., x[n-1-after]
+            pieces = [_along(x, axis, before, 0, -1), x,
+                      _along(x, axis, n - 2, n - 2 - after, -1)]
+        elif mode == "replicate":      # x[0] `before` times | x | x[n-1] `after` times
+            pieces = [_repeated(_along(x, axis, 0, 1), axis, before), x,
+                      _repeated(_along(x, axis, n - 1, n), axis, after)]
+        else:                          # circular: x[n-before:] | x | x[:after]
+            pieces = [_along(x, axis, n - before, n), x, _along(x, axis, 0, after)]
+        x = cat([p for p in pieces if p.shape[axis]], axis)
+    return x
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:

@@ -54,7 +54,7 @@ def _check_bias(op: str, bias: Tensor | None, out_channels: int) -> None:
                          f"channel), got {bias.shape}")
 
 
-def _same_padding(kernel: tuple, dilation: tuple) -> tuple:
+def same_padding(kernel: tuple, dilation: tuple) -> tuple:
     """Total padding d*(k-1) per axis, the odd one extra at the bottom/right (as torch)."""
     return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
                  for k, d in zip(kernel, dilation))
@@ -86,7 +86,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
         elif padding == "same":
             if stride != (1, 1):
                 raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride}")
-            pads = _same_padding(kernel, dilation)
+            pads = same_padding(kernel, dilation)
         else:
             raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', "
                              f"got {padding!r}")
