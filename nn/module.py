@@ -34,6 +34,18 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+def clear_grad(param: Tensor, set_to_none: bool = True) -> None:
+    """zero_grad for one parameter: `.grad` becomes None, or zeros written into it in place
+    (as torch; a gradient that is itself part of a graph is replaced by new zeros)."""
+    grad = param.grad
+    if set_to_none or grad is None:
+        param.grad = None
+    elif grad.requires_grad or not grad.data.flags.writeable:
+        param.grad = Tensor._from_node(np.zeros_like(param.data), None)
+    else:
+        grad.zero_()
+
+
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -235,12 +247,9 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear every parameter's `.grad` (to None by default, as torch)."""
+        """Clear every parameter's `.grad` (to None by default, as torch; see clear_grad)."""
         for param in self.parameters():
-            if set_to_none or param.grad is None:
-                param.grad = None
-            else:
-                param.grad = Tensor._from_node(np.zeros_like(param.data), None)
+            clear_grad(param, set_to_none)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call `fn` on every submodule (children first) and on self; returns self."""

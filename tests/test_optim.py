@@ -184,10 +184,50 @@ def test_bad_arguments_are_clear_errors():
         nn.optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
     with pytest.raises(ValueError, match="non-leaf"):
         nn.optim.SGD([p * 2], lr=0.1)
-    with pytest.raises(ValueError, match="does not require grad"):
-        nn.optim.SGD([tg.Tensor(np.ones(2))], lr=0.1)
-    with pytest.raises(ValueError, match="betas"):
+    with pytest.raises(ValueError, match="can only optimize floating point tensors"):
+        nn.optim.SGD([tg.Tensor(np.ones(2, np.int64))], lr=0.1)
+    with pytest.raises(ValueError, match="betas must be two numbers in"):
         nn.optim.Adam([p], betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match="betas must be two numbers in"):
+        nn.optim.Adam([p], betas=(0.9,))
+    for make in (nn.optim.SGD, nn.optim.Adam, nn.optim.AdamW, nn.optim.RMSprop):
+        with pytest.raises(ValueError, match=r"lr, .* must be >= 0, got lr=nan"):
+            make([p], lr=float("nan"))
+    with pytest.raises(ValueError, match=r"must be >= 0, got eps=nan, weight_decay=-1"):
+        nn.optim.Adam([p], eps=float("nan"), weight_decay=-1)
+    with pytest.raises(TypeError, match="an ordered iterable .* got a Tensor; wrap it in a list"):
+        nn.optim.SGD(p, lr=0.1)
+    with pytest.raises(TypeError, match="got a set: its order changes between runs"):
+        nn.optim.SGD({p}, lr=0.1)
+    with pytest.raises(TypeError, match="must be ordered .* not a set"):
+        nn.optim.SGD([{"params": {p}}], lr=0.1)
+    with pytest.raises(KeyError, match="needs a 'params' entry"):
+        nn.optim.SGD([p], lr=0.1).add_param_group({"lr": 0.5})
+
+
+def test_frozen_parameters_may_be_listed_and_are_left_alone():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    model[0].weight.requires_grad = False                # fine-tuning: freeze a layer
+    frozen = model[0].weight.numpy().copy()
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    model(tg.Tensor(np.ones((4, 2), np.float32))).sum().backward()
+    optimizer.step()
+    np.testing.assert_array_equal(model[0].weight.numpy(), frozen)
+    assert model[0].weight.grad is None and model[0].bias.grad is not None
+
+
+def test_zero_grad_without_none_zeroes_the_gradient_in_place():
+    p = tg.Tensor(np.ones(2), requires_grad=True)
+    optimizer = nn.optim.SGD([p], lr=0.1)
+    (p * 3).sum().backward()
+    held = p.grad
+    optimizer.zero_grad(set_to_none=False)
+    assert p.grad is held and held.tolist() == [0.0, 0.0]          # as torch
+    layer = nn.Linear(1, 1)
+    layer(tg.Tensor(np.ones((1, 1), np.float32))).sum().backward()
+    held = layer.weight.grad
+    layer.zero_grad(set_to_none=False)
+    assert layer.weight.grad is held and held.tolist() == [[0.0]]
 
 
 def test_state_dict_roundtrip_resumes_exactly():
@@ -256,3 +296,22 @@ def test_clip_grad_norm():
     b.grad = tg.Tensor(np.array([np.inf]))
     with pytest.raises(RuntimeError, match="non-finite"):
         nn.utils.clip_grad_norm_([a, b], 1.0, error_if_nonfinite=True)
+
+
+def test_clip_grad_norm_scales_in_place_and_follows_torch_at_the_edges():
+    a = tg.Tensor(np.array([3.0, 0.0]), requires_grad=True)
+    b = tg.Tensor(np.array([0.0, 0.0], np.float32), requires_grad=True)
+    c = tg.Tensor(np.array([4.0]), requires_grad=True)
+    a.grad, b.grad, c.grad = (tg.Tensor(np.array([3.0, 0.0])),
+                              tg.Tensor(np.array([0.0, 0.0], np.float32)),
+                              tg.Tensor(np.array([4.0])))
+    held = a.grad
+    total = nn.utils.clip_grad_norm_([a, b, c], 2.5)
+    assert total.item() == 5.0 and total.dtype == np.float64     # float32 and float64 promote
+    assert a.grad is held and held.tolist() == pytest.approx([1.5, 0.0], rel=1e-6)
+    # norm 0: torch's norm of the per-gradient norms counts the non-zero gradients (2 here)
+    assert nn.utils.clip_grad_norm_([a, b, c], 10.0, norm_type=0).item() == 2.0
+    assert nn.utils.clip_grad_norm_([a, b, c], 10.0, norm_type=-1).item() == 0.0
+    a.grad = tg.Tensor(np.array([np.nan, 1.0]))                     # nan: every gradient nan
+    assert np.isnan(nn.utils.clip_grad_norm_([a, c], 1.0).item())
+    assert np.isnan(c.grad.item())

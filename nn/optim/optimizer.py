@@ -12,15 +12,25 @@ import numpy as np
 
 from tinygrad_edu import Tensor, enable_grad, versions
 
+from ..module import clear_grad
+
 
 class Optimizer:
     """Base class. `params` is an iterable of Tensors, or of dicts (parameter groups), each
-    with a "params" list and any options that override the defaults for that group."""
+    with a "params" list and any options that override the defaults for that group.
+    Parameters that do not require grad (frozen layers) may be listed: like any
+    parameter without a gradient, `step` leaves them alone."""
 
     def __init__(self, params: Iterable[Any], defaults: dict) -> None:
         self.defaults = dict(defaults)
         self.state: dict[Tensor, dict] = {}
         self.param_groups: list[dict] = []
+        if isinstance(params, (Tensor, set)):
+            raise TypeError(f"{type(self).__name__}: params must be an ordered iterable of "
+                            f"Tensors or of dicts (parameter groups), got a "
+                            f"{type(params).__name__}" + ("; wrap it in a list" if isinstance(
+                                params, Tensor) else ": its order changes between runs, so a "
+                                "saved state_dict would load onto the wrong parameters"))
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
@@ -33,17 +43,21 @@ class Optimizer:
         Other keys (e.g. a "name" for logging) are kept as they are, as in torch."""
         name = type(self).__name__
         group = dict(group)
-        params = group.get("params")
-        params = [params] if isinstance(params, Tensor) else list(params or [])
+        if "params" not in group:
+            raise KeyError(f"{name}: a parameter group needs a 'params' entry")
+        params = group["params"]
+        if isinstance(params, set):
+            raise TypeError(f"{name}: the params of a group must be ordered (a list), not a set")
+        params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: can only optimize Tensors, got {type(p).__name__}")
             if not p.is_leaf:
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor (one computed by "
                                  "an op); optimize the leaf parameters it was computed from")
-            if not p.requires_grad or p.dtype.kind != "f":
-                raise ValueError(f"{name}: parameter of shape {p.shape} and dtype {p.dtype} "
-                                 "does not require grad, so it would never be updated")
+            if p.dtype.kind != "f":
+                raise ValueError(f"{name}: can only optimize floating point tensors, got a "
+                                 f"parameter of shape {p.shape} and dtype {p.dtype}")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
             raise ValueError(f"{name}: some parameters appear in more than one parameter group "
@@ -54,13 +68,11 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear every parameter's `.grad` (None by default, as torch; else zeros)."""
+        """Clear every parameter's `.grad`: None by default, as torch; else zeros, written
+        into the gradient in place (a gradient that is part of a graph is replaced)."""
         for group in self.param_groups:
             for p in group["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
-                else:
-                    p.grad = Tensor._from_node(np.zeros_like(p.data), None)
+                clear_grad(p, set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient. `closure` re-evaluates the loss."""
@@ -136,6 +148,13 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines.extend(f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params")
         return "\n".join(lines + [")"])
+
+
+def check_non_negative(name: str, **values: float) -> None:
+    """Hyper-parameters that must be >= 0 (nan too is refused: `not v >= 0`)."""
+    bad = [f"{key}={value}" for key, value in values.items() if not value >= 0]
+    if bad:
+        raise ValueError(f"{name}: {', '.join(values)} must be >= 0, got {', '.join(bad)}")
 
 
 def _state_value(value: Any, param: Tensor, key: str, name: str, index: Any) -> Any:
