@@ -1,34 +1,46 @@
 """`clip_grad_norm_`: rescale gradients so that their global norm is at most `max_norm`."""
 from __future__ import annotations
 
+import math
 from typing import Iterable
 
 import numpy as np
 
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, no_grad
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
                     norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
-    """total = (sum_p ||p.grad||^q)^(1/q) over all gradients as one vector (q = norm_type,
-    inf for the max-abs norm); if total > max_norm every gradient is multiplied by
-    max_norm / (total + 1e-6). Returns total (before clipping), as torch."""
+    """total = the q-norm (q = norm_type) of the vector of each gradient's q-norm, as torch:
+    for q > 0 or q < 0 the norm of all gradients as one vector (inf: the largest |g|), for
+    q = 0 the number of gradients that are not all zero. If total > max_norm every
+    gradient is multiplied in place by max_norm / (total + 1e-6) (a nan total makes them
+    nan, as torch). Returns total (before clipping) in the gradients' promoted dtype."""
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return Tensor(0.0)
-    norm_type = float(norm_type)
-    if norm_type == float("inf"):
-        total = max(float(np.abs(g.data).max()) for g in grads)
-    else:
-        total = float(sum(float((np.abs(g.data.astype(np.float64)) ** norm_type).sum())
-                          for g in grads) ** (1.0 / norm_type))
+    q = float(norm_type)
+    norms = np.array([_norm(g.data.astype(np.float64).ravel(), q) for g in grads])
+    total = float(_norm(norms, q))
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
                            f"gradients is non-finite ({total}), so it cannot be clipped")
-    coefficient = min(max_norm / (total + 1e-6), 1.0)
-    if coefficient < 1.0:
-        for p in params:
-            if p.grad is not None:
-                p.grad = Tensor._from_node((p.grad.data * coefficient).astype(p.grad.dtype), None)
-    return Tensor(np.array(total, dtype=grads[0].dtype))
+    coefficient = max_norm / (total + 1e-6)
+    if not coefficient >= 1.0:                       # (nan: clipped too)
+        with no_grad():
+            for g in grads:
+                g.mul_(coefficient)
+    return Tensor(np.array(total, dtype=np.result_type(*[g.dtype for g in grads])))
+
+
+def _norm(v: np.ndarray, q: float) -> float:
+    """torch.linalg.vector_norm(v, q): inf / -inf the largest / smallest |v|, 0 the count
+    of non-zeros, else (sum |v|^q)^(1/q)."""
+    v = np.abs(v)
+    if q == 0:
+        return float(np.count_nonzero(v))
+    if math.isinf(q):
+        return float(0.0 if not v.size else v.max() if q > 0 else v.min())
+    with np.errstate(divide="ignore"):              # q < 0: |0|^q = inf, and inf^(1/q) = 0
+        return float((v ** q).sum() ** (1.0 / q))

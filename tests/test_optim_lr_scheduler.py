@@ -112,6 +112,22 @@ def test_matches_torch(make, optimizer):
         ours.step()
 
 
+def test_one_cycle_checks_its_step_counts():
+    for kwargs, what in ((dict(epochs=-2, steps_per_epoch=-5), "epochs must be a positive int"),
+                         (dict(epochs=2.5, steps_per_epoch=4), "epochs must be a positive int"),
+                         (dict(epochs=2, steps_per_epoch=0), "steps_per_epoch must be"),
+                         (dict(total_steps=10.0), "total_steps must be a positive int")):
+        with pytest.raises(ValueError, match=f"OneCycleLR: {what}"):
+            lr_scheduler.OneCycleLR(sgd(), 0.1, **kwargs)
+
+
+def test_cosine_resumed_with_last_epoch_keeps_the_loaded_lr_as_torch():
+    optimizer = sgd()
+    optimizer.param_groups[0].update(lr=0.037, initial_lr=0.1)
+    scheduler = lr_scheduler.CosineAnnealingLR(optimizer, T_max=10, last_epoch=4)
+    assert scheduler.get_last_lr() == [0.037] and scheduler.last_epoch == 5
+
+
 def test_scheduler_state_dict_resumes():
     optimizer = sgd()
     scheduler = lr_scheduler.CosineAnnealingLR(optimizer, T_max=10)

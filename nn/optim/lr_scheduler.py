@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .optimizer import Optimizer
 
 
@@ -95,10 +97,8 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list[float]:
         t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
         groups = self.optimizer.param_groups
-        if t == 0:
-            return [group["lr"] for group in groups]
-        if self._step_count == 1 and t > 0:        # resuming: start from the closed form
-            return self.closed_form_lr()
+        if self._step_count == 1:                  # the step made by the constructor (also
+            return [group["lr"] for group in groups]   # when resuming), as torch 2.x
         if (t - 1 - T) % (2 * T) == 0:             # at a trough: the ratio below is 0/0
             return [group["lr"] + (base - eta_min) * (1 - math.cos(math.pi / T)) / 2
                     for base, group in zip(self.base_lrs, groups)]
@@ -134,9 +134,9 @@ class OneCycleLR(LRScheduler):
             if epochs is None or steps_per_epoch is None:
                 raise ValueError("OneCycleLR: give total_steps, or both epochs and "
                                  "steps_per_epoch")
+            _check_positive_int(epochs=epochs, steps_per_epoch=steps_per_epoch)
             total_steps = epochs * steps_per_epoch
-        if total_steps < 1:
-            raise ValueError(f"OneCycleLR: total_steps must be >= 1, got {total_steps}")
+        _check_positive_int(total_steps=total_steps)
         if not 0 <= pct_start <= 1:
             raise ValueError(f"OneCycleLR: pct_start must be in [0, 1], got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
@@ -211,3 +211,9 @@ def _per_group(value: Any, groups: list, name: str) -> list:
                              f"got {len(value)}")
         return list(value)
     return [value] * len(groups)
+
+
+def _check_positive_int(**values: Any) -> None:
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"OneCycleLR: {key} must be a positive int, got {value!r}")
