@@ -259,7 +259,8 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ dtype
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Module:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False) -> Module:
         """Convert floating point parameters and buffers (and their grads) in place.
 
         torch's forms: to(dtype), to(device), to(device, dtype), to(tensor) (its dtype)

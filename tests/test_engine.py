@@ -6,6 +6,8 @@ import gc
 import math
 import weakref
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -425,13 +427,14 @@ def test_no_grad_decorator_and_enable_grad():
     assert frozen.__name__ == "frozen"
 
 
-def test_inference_mode_is_no_grad_and_mode_false_changes_nothing():
+def test_inference_mode_is_no_grad_and_mode_false_is_enable_grad():
     x = Tensor([1.0], requires_grad=True)
     with tg.inference_mode():
         assert not (x * 2).requires_grad
-        with tg.inference_mode(False):               # keeps the mode it finds
-            assert not (x * 2).requires_grad
-    with tg.inference_mode(False):
+        with tg.inference_mode(False):               # records again, as torch
+            assert (x * 2).requires_grad
+        assert not tg.is_grad_enabled()
+    with tg.no_grad(), tg.inference_mode(False):
         assert (x * 2).requires_grad
 
     @tg.inference_mode
@@ -576,6 +579,10 @@ def test_retain_grad():
     np.testing.assert_array_equal(y.grad.data, [4.0, 8.0])
     with pytest.warns(UserWarning, match=r"non-leaf tensor .* call \.retain_grad\(\)"):
         assert z.grad is None                    # as torch: a warning, the grad stays None
+    z.grad = Tensor([1.0, 1.0])                  # assigned: no warning (torch's rule)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert z.grad.tolist() == [1.0, 1.0]
     (y * 0 + y).sum().backward()
     np.testing.assert_array_equal(y.grad.data, [5.0, 9.0])      # accumulates like a leaf
 
@@ -588,8 +595,14 @@ def test_requires_grad_and_grad_assignments_are_checked():
     x = Tensor([1.0, 2.0])
     x.requires_grad = True
     y = x * 2
-    with pytest.raises(RuntimeError, match="a non-leaf tensor always requires grad"):
-        y.requires_grad = False
+    for flag in (False, True):
+        with pytest.raises(RuntimeError, match="only a leaf's flag can be changed"):
+            y.requires_grad = flag
+    for flag in (1, None, "yes"):
+        with pytest.raises(TypeError, match="requires_grad must be a bool"):
+            x.requires_grad = flag
+    with pytest.raises(RuntimeError, match="cannot be its own gradient"):
+        x.grad = x
     with pytest.raises(RuntimeError, match=r"assigned gradient is float32 \(3,\) but the "
                                            r"tensor is float32 \(2,\)"):
         x.grad = Tensor([1.0, 2.0, 3.0])

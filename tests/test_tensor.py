@@ -844,3 +844,18 @@ def test_torch_device_arguments_are_accepted_for_the_cpu_only():
         x.to("mps")
     with pytest.raises(TypeError, match="'gpu' is not a dtype"):
         x.to("gpu")
+
+
+def test_device_objects_and_the_other_to_keywords():
+    x = tg.zeros(2)
+    assert x.device == "cpu" and x.device.type == "cpu" and x.device.index is None
+    assert repr(x.device) == "device(type='cpu')" and x.to(x.device) is x
+    gpu = tg.device("cuda", 1)
+    assert gpu == "cuda:1" and gpu.type == "cuda" and gpu.index == 1
+    with pytest.raises(RuntimeError, match="CPU only .*'cuda:1'"):
+        x.to(gpu)
+    with pytest.raises(ValueError, match="device: expected one of cpu, cuda"):
+        tg.device("gpu")
+    assert x.to("cpu", non_blocking=True) is x
+    copied = x.to(copy=True)
+    assert copied is not x and copied.data is not x.data and copied.tolist() == [0.0, 0.0]

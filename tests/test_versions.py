@@ -140,3 +140,57 @@ def test_the_stamp_table_forgets_freed_arrays():
     del t
     gc.collect()
     assert len(versions._stamps) == before
+
+
+def test_recorded_in_place_methods_are_refused_instead_of_doing_nothing():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = w * 2
+    with pytest.raises(RuntimeError, match=r"mul_: in-place ops are not recorded .* x "
+                                           r"requires grad; write x = x \* y"):
+        y.mul_(3)
+    buf = Tensor(np.zeros(2))
+    with pytest.raises(RuntimeError, match="add_: .* the operand requires grad"):
+        buf.add_(w)
+    y += w                                       # the operator rebinds y: recorded, as before
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [3.0, 3.0])
+
+
+def test_writing_a_value_that_requires_grad_is_refused():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    buf = Tensor(np.zeros(3))
+    with pytest.raises(RuntimeError, match="setitem: the value written requires grad"):
+        buf[0] = w[1] * 3
+    with pytest.raises(RuntimeError, match="copy_: the value written requires grad"):
+        buf[:2].copy_(w * 2)
+    buf[0] = (w[1] * 3).detach()                 # a constant: fine
+    with tg.no_grad():
+        buf[1] = w[0] * 3                        # nothing is recorded: fine
+    assert buf.tolist() == [6.0, 3.0, 0.0]
+    with pytest.raises(RuntimeError, match="setitem: the tensor is a read-only view"):
+        Tensor([1.0]).expand(3)[0] = 2.0
+
+
+def test_a_leaf_switched_off_after_forward_gets_no_grad():
+    x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    y = x * 2
+    x.requires_grad = False
+    y.sum().backward()
+    assert x.grad is None                        # as torch's AccumulateGrad
+
+
+def test_views_share_memory_and_copies_do_not_as_in_torch():
+    x = Tensor(np.array([1.0, 2.0, 3.0]))
+    element = x[1]                               # a 0-d view, not a copy of the number
+    element.add_(10)
+    assert x.tolist() == [1.0, 12.0, 3.0] and x._version == 1
+    flipped = x.flip(0)                          # flip copies, as torch
+    flipped.add_(100)
+    assert x.tolist() == [1.0, 12.0, 3.0]
+    m = Tensor(np.arange(6.0).reshape(2, 3))
+    m.t().contiguous().add_(1)                   # a transposed tensor is copied
+    assert m.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert m.contiguous() is m
+    with pytest.raises(RuntimeError, match=r"view: a tensor of shape \(3, 2\) .* use reshape"):
+        m.t().view(6)
+    assert m.view(3, 2).shape == (3, 2) and m.t().reshape(6).tolist() == [0, 3, 1, 4, 2, 5]

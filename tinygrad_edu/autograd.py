@@ -171,6 +171,8 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                 node.free_saved()
         results = {}
         for t, g in leaf_grads.values():
+            if not t._requires_grad:              # turned off after the forward pass (torch)
+                continue
             if t._hooks:
                 g = _run_hooks(t._hooks, g)
                 stored.add(id(g.data))

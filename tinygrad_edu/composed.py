@@ -349,8 +349,8 @@ def sign(x: Tensor) -> Tensor:
 
 
 def contiguous(x: Tensor) -> Tensor:
-    """Identity (numpy copies when it must)."""
-    return x
+    """x itself when its memory is in row-major order, else a copy that is (as torch)."""
+    return x if x.data.flags.c_contiguous else clone(x)
 
 
 def clone(x: Tensor) -> Tensor:
@@ -359,9 +359,11 @@ def clone(x: Tensor) -> Tensor:
 
 
 def flip(x: Tensor, dims: int | Sequence[int]) -> Tensor:
-    """Reverse the order of elements along `dims` (a reversing slice)."""
+    """Reverse the order of elements along `dims`: a reversing slice, copied (as torch: a
+    new tensor, not a view of x)."""
     axes = set(_axes(x, dims, "flip"))
-    return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
+    return clone(x[tuple(slice(None, None, -1) if i in axes else slice(None)
+                         for i in range(x.ndim))])
 
 
 METHODS = [mean, var, std, max, min, amin, minimum, logsumexp, transpose, t, flatten,

@@ -12,10 +12,39 @@ DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hip", "meta", "xla", "vulkan", "ip
 """The device names torch knows: an argument of `.to()` that starts with one is a device."""
 
 
+class device(str):
+    """torch.device: device('cpu') or device('cuda', 0); a str ('cpu', 'cuda:0') with
+    torch's .type and .index. Naming another device is fine; computing on it is not."""
+
+    def __new__(cls, type: str, index: int | None = None) -> device:
+        name = str(type) if index is None else f"{type}:{index}"
+        if not is_device(name):
+            raise ValueError(f"device: expected one of {', '.join(DEVICE_TYPES)} (with an "
+                             f"optional ':index'), got {name!r}")
+        return super().__new__(cls, name)
+
+    @property
+    def type(self) -> str:
+        return str(self).partition(":")[0]
+
+    @property
+    def index(self) -> int | None:
+        index = str(self).partition(":")[2]
+        return int(index) if index else None
+
+    def __repr__(self) -> str:
+        return f"device(type={self.type!r}" + (
+            f", index={self.index})" if self.index is not None else ")")
+
+
 def is_device(value: Any) -> bool:
     """Whether `value` names a device (as opposed to a dtype), as `.to(...)` reads it."""
     return (isinstance(value, str) or type(value).__name__ == "device") and str(
         value).split(":")[0] in DEVICE_TYPES
+
+
+CPU = device("cpu")
+"""Where every tensor lives (`Tensor.device`)."""
 
 
 def check_device(device: Any, op: str) -> None:

@@ -104,19 +104,13 @@ class set_grad_enabled(_GradMode):
 
 
 class inference_mode(_GradMode):
-    """torch.inference_mode: here the same as no_grad() (with mode=False it changes nothing).
-    torch also marks the results as inference tensors, which can never join a graph
-    later; here they are ordinary tensors that do not require grad."""
+    """torch.inference_mode: here no_grad() (and inference_mode(False) enable_grad(), as
+    in torch). torch also marks the results as inference tensors, which can never join a
+    graph later, and enable_grad() inside does not record; here the results are ordinary
+    tensors that do not require grad, and enable_grad() records again."""
 
     def __init__(self, mode: bool = True) -> None:
-        self.mode = False if mode else None       # None: keep whatever mode is on
-
-    def __enter__(self) -> None:
-        self._previous = is_grad_enabled()
-        _set(self._previous if self.mode is None else self.mode)
-
-    def _clone(self) -> _GradMode:
-        return inference_mode(self.mode is not None)
+        self.mode = not mode
 
 
 class _Switch(_GradMode):

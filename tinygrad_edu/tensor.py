@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import autograd, grad_mode, versions
-from .device import check_device, to_arguments
+from .device import CPU, check_device, device, to_arguments
 from .dtypes import promote, to_dtype
 from .indexing import index_steps
 from .ops import elementwise as ew
@@ -94,8 +94,9 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> device:
+        """Always the CPU: device('cpu'), equal to the string 'cpu', with .type and .index."""
+        return CPU
 
     @property
     def requires_grad(self) -> bool:
@@ -104,6 +105,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, requires_grad: bool) -> None:
+        if self._ctx is not None:
+            raise RuntimeError("requires_grad: only a leaf's flag can be changed (this tensor "
+                               "was computed by an op); use .detach() for a tensor outside "
+                               "the graph")
         self.requires_grad_(requires_grad)
 
     @property
@@ -111,7 +116,7 @@ class Tensor:
         """dL/dself summed over backward calls: filled on leaves that require grad and on
         tensors that called retain_grad(); None until then (a warning on other non-leaves,
         as torch: their .grad is never filled)."""
-        if self._ctx is not None and self._ctx._retained is None:
+        if self._grad is None and self._ctx is not None and self._ctx._retained is None:
             warnings.warn("The .grad of a non-leaf tensor (one computed by an op) is not "
                           "filled by backward; call .retain_grad() on it before backward "
                           "to keep it, or read the .grad of the leaf tensors.", stacklevel=2)
@@ -122,6 +127,8 @@ class Tensor:
         if grad is not None:
             if not isinstance(grad, Tensor):
                 raise TypeError(f"grad: expected a Tensor or None, got {type(grad).__name__}")
+            if grad is self:
+                raise RuntimeError("grad: a tensor cannot be its own gradient")
             if (grad.shape, grad.dtype) != (self.shape, self.dtype):
                 raise RuntimeError(f"grad: the assigned gradient is {grad.dtype} {grad.shape} "
                                    f"but the tensor is {self.dtype} {self.shape}")
@@ -255,6 +262,8 @@ class Tensor:
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` on a leaf (only floating point tensors can require grad)."""
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad must be a bool, got {type(requires_grad).__name__}")
         if requires_grad and self.dtype.kind != "f":
             raise RuntimeError(f"requires_grad: only floating point tensors can require grad, "
                                f"but this tensor has dtype {self.dtype}")
@@ -310,16 +319,16 @@ class Tensor:
             self._grad = Tensor._from_node(np.array(g.data, dtype=self.dtype), None)
 
     # ------------------------------------------------------------------ dtype
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
+           copy: bool = False, memory_format: Any = None) -> Tensor:
         """This tensor as another dtype (differentiable between float types; self if it
-        already is). torch's forms: to(dtype), to(device), to(device, dtype), to(tensor)
-        (its dtype), and the keywords; the device can only be the CPU."""
+        already is, unless copy=True). torch's forms: to(dtype), to(device), to(device,
+        dtype), to(tensor) (its dtype), and the keywords; the device can only be the CPU,
+        and non_blocking and memory_format change nothing here."""
         dtype = to_arguments(args, dtype, device, "to")
-        if dtype is None:
-            return self
-        dtype = to_dtype(dtype)
+        dtype = self.dtype if dtype is None else to_dtype(dtype)
         if dtype == self.dtype:
-            return self
+            return self.clone() if copy else self
         if self.requires_grad and dtype.kind == "f":
             return ew.Cast.apply(self, dtype=dtype)
         return Tensor._from_node(self.data.astype(dtype), None)
@@ -455,19 +464,27 @@ class Tensor:
     add, sub, mul, div, pow, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __neg__
 
     # ------------------------------------------------------------------ in place
-    def _update(self, other: Any, op: Callable, symbol: str) -> Tensor:
-        """`x += y` (and -=, *=, /=) writes into x, as torch, when nothing is recorded
-        (in `no_grad`, or neither side requires grad): views of x see it. When the op is
-        recorded, a leaf that requires grad is an error (torch's rule: its .grad would
-        belong to a value that no longer exists); any other x becomes the recorded
-        result, x + y, as a new tensor (the same value and gradient as torch's in-place
-        op; only views of the old x do not see it)."""
+    def _update(self, other: Any, op: Callable, symbol: str, method: str | None = None
+                ) -> Tensor:
+        """`x += y` (and -=, *=, /=; the methods add_, ...) writes into x, as torch, when
+        nothing is recorded (in `no_grad`, or neither side requires grad): views of x see
+        it. This engine does not record in-place ops. So when the op would be recorded, a
+        leaf that requires grad is an error (torch's rule: its .grad would belong to a
+        value that no longer exists); the operator `x += y` makes x the recorded result
+        x + y as a new tensor (Python rebinds the name x: the same value and gradient as
+        torch, but views of the old x and other names bound to it do not see it); the
+        methods, which cannot rebind a name, are an error rather than a silent no-op."""
         other_grad = isinstance(other, Tensor) and other.requires_grad
         if grad_mode._enabled and (self.requires_grad or other_grad):
             if self._ctx is None and self.requires_grad:
                 raise RuntimeError(f"x {symbol} y: a leaf tensor that requires grad cannot be "
                                    f"changed in place; do it inside no_grad() (an update "
                                    f"step) or write x = x {symbol[0]} y")
+            if method is not None:
+                raise RuntimeError(f"{method}: in-place ops are not recorded by this engine "
+                                   f"and {'x' if self.requires_grad else 'the operand'} "
+                                   f"requires grad; write x = x {symbol[0]} y (or x "
+                                   f"{symbol} y), or change x under no_grad()")
             return op(self, other)
         with grad_mode.no_grad():
             result = op(self, other)
@@ -493,16 +510,18 @@ class Tensor:
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """x += alpha * other, in place (see `_update`)."""
-        return self._update(other if alpha == 1 else other * alpha, Tensor.__add__, "+=")
+        return self._update(other if alpha == 1 else other * alpha, Tensor.__add__, "+=",
+                            "add_")
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._update(other if alpha == 1 else other * alpha, Tensor.__sub__, "-=")
+        return self._update(other if alpha == 1 else other * alpha, Tensor.__sub__, "-=",
+                            "sub_")
 
     def mul_(self, other: Any) -> Tensor:
-        return self._update(other, Tensor.__mul__, "*=")
+        return self._update(other, Tensor.__mul__, "*=", "mul_")
 
     def div_(self, other: Any) -> Tensor:
-        return self._update(other, Tensor.__truediv__, "/=")
+        return self._update(other, Tensor.__truediv__, "/=", "div_")
 
     def copy_(self, src: Any) -> Tensor:
         """Write src's values into self (broadcast to self's shape, cast to its dtype), in
@@ -521,6 +540,7 @@ class Tensor:
         if grad_mode._enabled and self.requires_grad:
             raise RuntimeError(f"{op}: a tensor that requires grad can only be overwritten "
                                "inside no_grad()")
+        _refuse_graph_value(values, op)
         self._check_writeable(f"{op}: the tensor")
         values = values.data if isinstance(values, Tensor) else np.asarray(values)
         try:
@@ -727,7 +747,17 @@ class Tensor:
         target = _infer_shape(_shape_arg(shape), self.shape, "reshape")
         return movement.Reshape.apply(self, shape=target)      # a new tensor even if the same
 
-    view = reshape
+    def view(self, *shape: Any) -> Tensor:
+        """reshape that must not copy, as torch: an error when the elements are not laid
+        out so that the new shape can share their memory (after a transpose, say)."""
+        target = _infer_shape(_shape_arg(shape), self.shape, "view")
+        try:
+            np.reshape(self.data, target, copy=False)
+        except ValueError:
+            raise RuntimeError(f"view: a tensor of shape {self.shape} with strides "
+                               f"{self.data.strides} cannot be viewed as {target} without a "
+                               "copy; use reshape (or .contiguous().view)") from None
+        return movement.Reshape.apply(self, shape=target)
 
     def permute(self, *dims: Any) -> Tensor:
         dims = tuple(_axis(self, d, "permute") for d in _shape_arg(dims))
@@ -762,12 +792,23 @@ class Tensor:
             raise RuntimeError("setitem: in-place assignment into a tensor that requires grad "
                                "would hide it from autograd; do it inside no_grad() or use "
                                "where/cat to build a new tensor")
+        _refuse_graph_value(value, "setitem")
+        self._check_writeable("setitem: the tensor")
         *first, last = index_steps(index, self.shape)
         target = self.data
         for step in first:
             target = target[step]                 # a view: ints and slices only
         target[last] = value.data if isinstance(value, Tensor) else value
         versions.mark_changed(self.data)
+
+
+def _refuse_graph_value(value: Any, op: str) -> None:
+    """An in-place write is not recorded: a value that requires grad would lose its
+    gradient without a word (torch records it). Refuse it."""
+    if grad_mode._enabled and isinstance(value, Tensor) and value.requires_grad:
+        raise RuntimeError(f"{op}: the value written requires grad, and in-place writes are "
+                           "not recorded by this engine, so its gradient would be lost; build "
+                           "the tensor with where/cat/stack instead, or write value.detach()")
 
 
 def _remainder(a: Tensor, b: Tensor) -> Tensor:

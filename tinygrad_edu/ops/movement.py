@@ -75,7 +75,10 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, a, index):
         ctx.in_shape = a.shape
-        return a[index]
+        out = a[index]
+        if type(out) is not np.ndarray:       # ints only: numpy copies the element out;
+            out = a[(*index, ...) if isinstance(index, tuple) else (index, ...)]  # a 0-d view
+        return out
 
     @staticmethod
     def backward(ctx, g):
