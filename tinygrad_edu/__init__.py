@@ -17,6 +17,7 @@ from . import composed, ops  # noqa: F401  (registers the primitives, attaches t
 from .autograd import grad
 from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy, dropout,  # noqa: F401
                   dropout2d, max_pool2d, mse_loss, multi_margin_loss, nll_loss)
+from .comparison import allclose, equal, isclose
 from .composed import (ValuesIndices, amin, broadcast_to, cat, chunk, clone, flatten, flip,
                        logsumexp, mean, minimum, pad, reciprocal, sign, split, square, squeeze,
                        stack, std, t, take_along_dim, transpose, unsqueeze, var)
@@ -30,9 +31,12 @@ from .dtypes import bool_, double, float32, float64, int32, int64, long
 from .function import OPS, Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .linear_algebra import bmm, dot, mm, norm, outer
 from .memory import tune_malloc
 from .parallel import get_num_threads, set_num_threads
 from .random import manual_seed
+from .selection import (argsort, gather, index_select, masked_fill, roll, sort, topk, tril,
+                        triu, unbind)
 from .serialization import load, save
 from .tensor import Tensor
 
@@ -53,7 +57,8 @@ def _function_form(method: str):
 for _name in ("add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", "sqrt", "tanh",
               "sigmoid", "relu", "abs", "maximum", "clamp", "clip", "sum", "amax", "argmax",
               "argmin", "reshape", "permute", "softmax", "log_softmax", "isfinite", "isnan",
-              "numel"):
+              "numel", "sin", "cos", "log1p", "expm1", "floor", "ceil", "round", "trunc",
+              "cumsum", "prod"):
     globals()[_name] = _function_form(_name)
 
 

@@ -137,3 +137,35 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
 def from_numpy(array: np.ndarray) -> Tensor:
     """Wrap an ndarray without copying (dtype kept)."""
     return Tensor._from_node(np.asarray(array), None)
+
+
+# ---------------------------------------------------------------- Tensor.new_* (torch's)
+def _new(factory):
+    """`x.new_zeros(*size)` and the like: the factory with x's dtype unless `dtype` is given."""
+    def method(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+        return factory(*size, dtype=dtype or self.dtype, requires_grad=requires_grad,
+                       device=device)
+    method.__name__ = f"new_{factory.__name__}"
+    method.__doc__ = (f"`{factory.__name__}(*size)` with this tensor's dtype unless `dtype` "
+                      "is given.")
+    return method
+
+
+def new_full(self: Tensor, size: Any, fill_value: float, *, dtype: Any = None,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """`full(size, fill_value)` with this tensor's dtype unless `dtype` is given."""
+    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad,
+                device=device)
+
+
+def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, requires_grad: bool = False,
+               device: Any = None) -> Tensor:
+    """A copy of `data` with this tensor's dtype unless `dtype` is given (a leaf, as torch)."""
+    data = data.data if isinstance(data, Tensor) else data
+    return Tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad, device=device)
+
+
+for _factory in (zeros, ones, empty):
+    setattr(Tensor, f"new_{_factory.__name__}", _new(_factory))
+Tensor.new_full, Tensor.new_tensor = new_full, new_tensor

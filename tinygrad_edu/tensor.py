@@ -20,7 +20,7 @@ from .device import CPU, check_device, device, to_arguments
 from .dtypes import promote, to_dtype
 from .indexing import index_steps
 from .ops import elementwise as ew
-from .ops import linalg, movement, reduce
+from .ops import linalg, movement, reduce, scan
 from .shapes import broadcast_shapes
 
 Number = (int, float, bool, np.number, np.bool_)
@@ -355,6 +355,10 @@ class Tensor:
     def type(self, dtype: Any) -> Tensor:
         return self.to(dtype)
 
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor as `other`'s dtype (self if it already is)."""
+        return self.to(other.dtype)
+
     # ------------------------------------------------------------------ binary ops
     def _operands(self, other: Any, op: str, true_divide: bool = False) -> tuple:
         """Wrap `other`, check broadcasting and promote both to one dtype (torch's rules)."""
@@ -686,6 +690,48 @@ class Tensor:
     def abs(self) -> Tensor:
         return ew.Abs.apply(self)
 
+    def sin(self) -> Tensor:
+        return ew.Sin.apply(self._as_float())
+
+    def cos(self) -> Tensor:
+        return ew.Cos.apply(self._as_float())
+
+    def log1p(self) -> Tensor:
+        """ln(1 + x), exact for small x."""
+        return ew.Log1p.apply(self._as_float())
+
+    def expm1(self) -> Tensor:
+        """e**x - 1, exact for small x."""
+        return ew.Expm1.apply(self._as_float())
+
+    def floor(self) -> Tensor:
+        """The largest integer <= x, elementwise. No gradient (see `_rounded`)."""
+        return self._rounded("floor")
+
+    def ceil(self) -> Tensor:
+        """The smallest integer >= x, elementwise. No gradient."""
+        return self._rounded("ceil")
+
+    def trunc(self) -> Tensor:
+        """x rounded toward 0, elementwise. No gradient."""
+        return self._rounded("trunc")
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """The nearest integer, halves to even (round(2.5) = 2, as torch); with `decimals`,
+        to that many decimal places (negative: to tens, hundreds, ...). No gradient."""
+        return self._rounded("round", decimals)
+
+    def _rounded(self, mode: str, decimals: int = 0) -> Tensor:
+        """floor, ceil, trunc and round: flat almost everywhere, so the result carries no
+        gradient (as `sign`). Integers come back as a copy in their dtype, as torch; bools
+        and integers with decimals are refused, as torch."""
+        if self.dtype.kind == "b" or (decimals and self.dtype.kind != "f"):
+            raise TypeError(f"{mode}: not implemented for {self.dtype} tensors"
+                            + (f" with decimals={decimals}" if self.dtype.kind != "b" else ""))
+        if self.dtype.kind != "f":
+            return Tensor._from_node(self.data.copy(), None)
+        return ew.Round.apply(self, mode=mode, decimals=int(decimals))
+
     def _as_float(self) -> Tensor:
         """Self if floating point, else float32 (exp, log, mean... of integers, as torch)."""
         return self if self.dtype.kind == "f" else self.float()
@@ -740,6 +786,26 @@ class Tensor:
     def log_softmax(self, dim: int) -> Tensor:
         from .ops.activation import LogSoftmax
         return LogSoftmax.apply(self._as_float(), dim=_axis(self, dim, "log_softmax"))
+
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """Running sums along `dim`: out[i] = x[0] + ... + x[i]."""
+        return scan.Cumsum.apply(self._accumulator(dtype), dim=_axis(self, dim, "cumsum"))
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, *,
+             dtype: Any = None) -> Tensor:
+        """Product over one `dim` (all elements when None); its gradient is exact where the
+        input holds zeros (ops/scan.py)."""
+        if dim is not None and not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"prod: dim must be an int or None (one dimension, as torch), "
+                            f"got {dim!r}")
+        return scan.Prod.apply(self._accumulator(dtype), axes=_axes(self, dim, "prod"),
+                               keepdim=keepdim)
+
+    def _accumulator(self, dtype: Any) -> Tensor:
+        """Self as `dtype` when given; else integers and bools as int64 (torch's cumsum, prod)."""
+        if dtype is not None:
+            return self.to(dtype)
+        return self if self.dtype.kind == "f" else self.long()
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:

@@ -168,6 +168,69 @@ class Sqrt(Function):
         return g / (out * 2)
 
 
+class Sin(Function):
+    """out = sin(a).   VJP: dL/da = g * cos(a).   Saves a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * a.cos()
+
+
+class Cos(Function):
+    """out = cos(a).   VJP: dL/da = -g * sin(a).   Saves a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return -g * a.sin()
+
+
+class Log1p(Function):
+    """out = ln(1 + a), exact for small a (where 1 + a would round).   VJP: dL/da = g / (1 + a).
+
+    Saves a.   log1p(-1) = -inf without numpy's divide-by-zero warning, as `Log`.
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore"):
+            return np.log1p(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (a + 1)
+
+
+class Expm1(Function):
+    """out = e**a - 1, exact for small a.   VJP: dL/da = g * e**a.   Saves a.
+
+    (Not g * (out + 1): for a < -37, out + 1 rounds to 0 where e**a is still positive.)
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.expm1(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * a.exp()
+
+
 class Tanh(Function):
     """out = tanh(a).   VJP: dL/da = g * (1 - out**2).   Saves out."""
 
@@ -329,3 +392,26 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, g):
         return g.to(ctx.in_dtype)
+
+
+_TO_INTEGER = {"floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "round": np.rint}
+
+
+class Round(Function):
+    """out = a rounded to an integer value (in a's float dtype), by `mode`: "floor" (down),
+    "ceil" (up), "trunc" (toward 0) or "round" (to the nearest, halves to even: 0.5 -> 0,
+    1.5 -> 2, as torch). With `decimals` d != 0, round rounds a * 10**d and divides by 10**d
+    (for d < 0: rounds a / 10**-d and multiplies back), as torch does.
+
+    Piecewise constant, so no gradient: `differentiable = False`, never recorded.
+    """
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, a, mode, decimals):
+        to_integer = _TO_INTEGER[mode]
+        if decimals == 0:
+            return to_integer(a)
+        scale = a.dtype.type(10.0 ** abs(decimals))
+        return to_integer(a * scale) / scale if decimals > 0 else to_integer(a / scale) * scale

@@ -1,0 +1,60 @@
+"""Comparing tensors as a whole: isclose, allclose, equal. Bool results, so no gradient.
+
+Each function is also a Tensor method, attached at the bottom of the file.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .shapes import broadcast_shapes
+from .tensor import Tensor
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """|input - other| <= atol + rtol * |other| elementwise (broadcasting), as a bool tensor.
+
+    Equal infinities are close; nan is close to nan only with equal_nan. Both need one
+    dtype, as in torch.
+    """
+    a, b = _tensor(input), _tensor(other)
+    if a.dtype != b.dtype:
+        raise TypeError(f"isclose: both tensors must have the same dtype, got {a.dtype} and "
+                        f"{b.dtype}")
+    if rtol < 0 or atol < 0:
+        raise ValueError(f"isclose: rtol and atol must be non-negative, got rtol={rtol}, "
+                         f"atol={atol}")
+    try:
+        broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"isclose: shapes {a.shape} and {b.shape} cannot be broadcast "
+                         "together") from None
+    if a.dtype == np.bool_:                      # (numpy cannot subtract bools)
+        close = a.data == b.data
+    else:
+        close = np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    return Tensor._from_node(np.asarray(close), None)
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """True when `isclose` holds everywhere (a Python bool)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both have the same shape and the same values (dtypes may differ, as in
+    torch; nan equals nothing)."""
+    a, b = _tensor(input), _tensor(other)
+    return a.shape == b.shape and bool(np.array_equal(a.data, b.data))
+
+
+METHODS = [isclose, allclose, equal]
+for _fn in METHODS:
+    setattr(Tensor, _fn.__name__, _fn)

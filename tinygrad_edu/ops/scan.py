@@ -1,0 +1,100 @@
+"""Running sums and products along axes: cumsum and prod.
+
+g = dL/dout. Output i of a cumsum adds up inputs 0..i, so input j reaches outputs j..n-1
+and its gradient adds up g over those: a cumsum run from the other end. The gradient of a
+product at a_i is the product of the other factors, which must not be computed as out / a_i
+where a_i = 0 (that is 0 / 0).
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import grad_mode
+from ..function import Function
+from .movement import GetItem, IndexAdd
+from .reduce import kept_shape
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+
+class Cumsum(Function):
+    """out[..., i, ...] = sum_{j <= i} a[..., j, ...] along axis `dim`.
+
+    VJP: dL/da[j] = sum_{i >= j} g[i]   (g flipped along dim, cumsum, flipped back: again
+    a cumsum, so it differentiates again).   Saves nothing.
+    """
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        return np.cumsum(a, axis=dim).reshape(a.shape)     # (numpy makes a 0-d input 1-d)
+
+    @staticmethod
+    def backward(ctx, g):
+        dim = ctx.options["dim"]
+        return Cumsum.apply(g.flip(dim), dim=dim).flip(dim)
+
+
+class Prod(Function):
+    """out = the product of a over `axes` (a tuple of non-negative ints), keepdim as for sum.
+
+    VJP: dL/da_i = g * prod_{j != i} a_j   (the other factors of a_i's slice).
+    That is out / a_i where the slice has no zero; with zeros, it is found without dividing:
+        one zero, at m:   at m, the product of the nonzero others (Prod of the slice with
+                          a_m set to 1); elsewhere out / a_i = 0
+        two or more:      0 everywhere
+    Each piece equals prod_{j != i} a_j near a (the zero masks are constants), so it
+    differentiates again exactly. With create_graph, the 0 at a zero m that shares its
+    slice is built as Prod of the slice with a_m set to 1: its value is 0, but its
+    derivative in another zero a_k is the product of the rest.   Saves a, out.
+    """
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        out = np.prod(a, axis=axes, keepdims=keepdim)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        axes = ctx.options["axes"]
+        shape = kept_shape(a.shape, axes)
+        return g.reshape(shape) * _product_of_others(a, out.reshape(shape), axes)
+
+
+def _product_of_others(a: Tensor, out: Tensor, axes: tuple) -> Tensor:
+    """prod_{j != i} a_j over the slice (the reduced `axes`) of every a_i.
+
+    `out` is Prod(a) with the reduced axes kept as size 1.
+    """
+    zero = a.data == 0
+    zeros_in_slice = zero.sum(axis=axes, keepdims=True)
+    others = (out / a.where(~zero, 1)).where(~zero, 0)
+    lone = zero & (zeros_in_slice == 1)
+    if lone.any():
+        others = Prod.apply(a.where(~zero, 1), axes=axes, keepdim=True).where(lone, others)
+    shared = zero & (zeros_in_slice > 1)
+    if shared.any() and grad_mode.is_grad_enabled():        # only derivatives change: value 0
+        others = others + _others_at_shared_zeros(a, shared, axes)
+    return others
+
+
+def _others_at_shared_zeros(a: Tensor, shared: np.ndarray, axes: tuple) -> Tensor:
+    """At each zero m marked in `shared`: Prod of its slice with a_m set to 1 (0 elsewhere).
+
+    The slices are laid out as rows (kept axes first, reduced axes last), the row of each
+    such zero is picked once per zero, and the products are added back at the zeros.
+    """
+    order = [i for i in range(a.ndim) if i not in axes] + list(axes)
+    n = math.prod(a.shape[i] for i in axes)
+    rows = a.permute(*order).reshape(-1, n)
+    row, col = np.nonzero(shared.transpose(order).reshape(-1, n))
+    picked = GetItem.apply(rows, index=(row,))
+    without_m = picked.where(np.arange(n) != col[:, None], 1)
+    products = Prod.apply(without_m, axes=(1,), keepdim=False)
+    spread = IndexAdd.apply(products, shape=rows.shape, index=(row, col))
+    return spread.reshape(*[a.shape[i] for i in order]).permute(*np.argsort(order).tolist())
