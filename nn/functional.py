@@ -16,6 +16,12 @@ __all__ = ["linear", "leaky_relu", "batch_norm", "conv2d", "conv_transpose2d", "
            "binary_cross_entropy_with_logits", "multi_margin_loss", "relu", "sigmoid", "tanh",
            "softmax", "log_softmax", "flatten", "pad"]
 
+from tinygrad_edu.resample import (adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa: E402
+                                   interpolate)
+from tinygrad_edu.unfold import fold, unfold  # noqa: E402
+
+__all__ += ["unfold", "fold", "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate"]
+
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """out = input @ weight^T + bias, weight of shape (out_features, in_features)."""

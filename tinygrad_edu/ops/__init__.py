@@ -1,3 +1,4 @@
 """Primitive ops, one family per module. Importing this package registers them all in `OPS`."""
 from . import activation, conv, dropout, elementwise, linalg, loss, movement, pool, reduce  # noqa: F401
 from . import scan  # noqa: F401  (cumsum, prod)
+from . import unfold  # noqa: F401  (im2col, col2im: F.unfold, F.fold)
