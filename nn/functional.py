@@ -16,6 +16,11 @@ __all__ = ["linear", "leaky_relu", "batch_norm", "conv2d", "conv_transpose2d", "
            "binary_cross_entropy_with_logits", "multi_margin_loss", "relu", "sigmoid", "tanh",
            "softmax", "log_softmax", "flatten", "pad"]
 
+from .functional_more import *  # noqa: E402,F401,F403  (activations, norms, embedding, losses)
+from .functional_more import __all__ as _more_names  # noqa: E402
+
+__all__ += _more_names
+
 from tinygrad_edu.resample import (adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa: E402
                                    interpolate)
 from tinygrad_edu.unfold import fold, unfold  # noqa: E402

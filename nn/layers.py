@@ -312,6 +312,38 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
+class Unflatten(Module):
+    """Split axis `dim` into the axes `unflattened_size` (one entry may be -1: inferred),
+    the inverse of Flatten: (N, 12) -> (N, 3, 4) with Unflatten(1, (3, 4)). A reshape."""
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int]) -> None:
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, got "
+                            f"{type(unflattened_size).__name__}")
+        for pos, size in enumerate(unflattened_size):
+            if not isinstance(size, int):
+                raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, got "
+                                f"{type(size).__name__} at position {pos}")
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        shape, sizes = input.shape, tuple(self.unflattened_size)
+        if not -input.ndim <= self.dim < input.ndim:
+            raise IndexError(f"Unflatten: dim {self.dim} is out of range for input of shape "
+                             f"{shape}")
+        axis = self.dim % input.ndim
+        known, inferred = math.prod(s for s in sizes if s != -1), sizes.count(-1)
+        fits = known > 0 and shape[axis] % known == 0 if inferred else known == shape[axis]
+        if inferred > 1 or not fits:
+            raise ValueError(f"Unflatten: sizes {sizes} don't multiply up to the size "
+                             f"{shape[axis]} of dim {self.dim} of input {shape}")
+        return input.reshape(*shape[:axis], *sizes, *shape[axis + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
 class Identity(Module):
     """Returns its input (a placeholder that keeps a model's structure, e.g. a removed head)."""
 

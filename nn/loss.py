@@ -8,11 +8,13 @@ from .module import Module
 
 
 class _Loss(Module):
+    reductions = ("mean", "sum", "none")
+
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
-                             f"'none', got {reduction!r}")
+        if reduction not in self.reductions:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of "
+                             f"{', '.join(map(repr, self.reductions))}, got {reduction!r}")
         self.reduction = reduction
 
 
@@ -85,3 +87,65 @@ class MultiMarginLoss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.multi_margin_loss(input, target, p=self.p, margin=self.margin,
                                    weight=self.weight, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """|input - target| averaged."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class _HuberFamily(_Loss):
+    """A loss with one width option, the attribute named by `width`, passed to `function`."""
+
+    function = staticmethod(F.huber_loss)
+    width = "delta"
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return type(self).function(input, target, reduction=self.reduction,
+                                   **{self.width: getattr(self, self.width)})
+
+
+class SmoothL1Loss(_HuberFamily):
+    """0.5 d^2 / beta where |d| < beta, else |d| - beta / 2 (d = input - target)."""
+
+    function, width = staticmethod(F.smooth_l1_loss), "beta"
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+
+class HuberLoss(_HuberFamily):
+    """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2) (d = input - target)."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities (logs clamped at -100); prefer BCEWithLogitsLoss."""
+
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        _weight_buffer(self, "weight", weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy(input, target, weight=self.weight,
+                                      reduction=self.reduction)
+
+
+class KLDivLoss(_Loss):
+    """KL divergence terms p (log p - input) of a target p against log-probabilities;
+    reduction='batchmean' gives the KL divergence averaged over the batch."""
+
+    reductions = _Loss.reductions + ("batchmean",)
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(reduction)
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

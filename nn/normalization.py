@@ -1,7 +1,9 @@
-"""BatchNorm1d / BatchNorm2d: per-channel normalisation with running statistics."""
+"""Normalisation layers: BatchNorm1d / BatchNorm2d (per channel, with running statistics),
+LayerNorm (per sample, over the trailing axes) and GroupNorm (per sample and group of
+channels). Parameters and keys as torch: `weight` (ones) and `bias` (zeros)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -10,6 +12,13 @@ from tinygrad_edu.dtypes import to_dtype
 
 from . import functional as F
 from .module import Module, Parameter
+
+
+def _affine(module: Module, shape: tuple, weight: bool, bias: bool, dtype: Any) -> None:
+    """Register `weight` = ones(shape) and `bias` = zeros(shape), or None for those not wanted."""
+    dtype = to_dtype(dtype or np.float32)
+    module.register_parameter("weight", Parameter(np.ones(shape, dtype)) if weight else None)
+    module.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if bias else None)
 
 
 class _BatchNorm(Module):
@@ -28,13 +37,8 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
+        _affine(self, (num_features,), affine, affine, dtype)
         dtype = to_dtype(dtype or np.float32)
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
@@ -79,3 +83,46 @@ class BatchNorm2d(_BatchNorm):
     """BatchNorm over (N, C, H, W) input."""
 
     expected_ndim = (4,)
+
+
+class LayerNorm(Module):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape)
+    axes of each sample (`F.layer_norm`); weight and bias of shape normalized_shape."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        self.normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
+                                 else tuple(normalized_shape))
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        _affine(self, self.normalized_shape, elementwise_affine, elementwise_affine and bias,
+                dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Normalise each group of num_channels / num_groups channels of each sample
+    (`F.group_norm`), then scale and shift per channel: weight and bias (num_channels,)."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.num_groups, self.num_channels = num_groups, num_channels
+        self.eps, self.affine = eps, affine
+        _affine(self, (num_channels,), affine, affine and bias, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

@@ -1,0 +1,404 @@
+"""More of `torch.nn.functional`: activations, layer and group norm, embedding, one_hot,
+normalize, cosine_similarity, and the L1 / Huber / BCE / KL losses.
+
+Everything here is composed from differentiable Tensor ops and has no backward of its
+own, so first and second derivatives come from the primitives' VJPs. Where the textbook
+formula overflows or makes nan (e^x for large x, log 0, 0 * inf), each piece is evaluated
+only where it is finite and `where` picks between the pieces. `where` sends an exact zero
+gradient to the piece it did not pick, and that zero is then multiplied by the piece's
+local derivatives, so those must be finite too: that is what the clamps before each
+`exp` and the "safe" arguments before each `log` are for.
+
+`inplace` arguments are accepted for torch compatibility; the result is always a new
+tensor. `nn.functional` re-exports every public name of this module.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Sequence
+
+import numpy as np
+
+from tinygrad_edu import Tensor
+from tinygrad_edu.cnn import REDUCTIONS, _check_reduction, _reduce, _same_shape, _tensor
+from tinygrad_edu.tensor import _axes, _axis
+
+__all__ = ["elu", "silu", "softplus", "hardtanh", "relu6", "logsigmoid", "layer_norm",
+           "group_norm", "embedding", "one_hot", "normalize", "cosine_similarity", "l1_loss",
+           "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "kl_div"]
+
+LOG_FLOOR = -100.0
+"""binary_cross_entropy clamps each log at -100, as torch, so probabilities 0 and 1 give
+a finite loss (100 per element at most)."""
+
+
+def _floating(op: str, x: object) -> Tensor:
+    x = _tensor(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
+    return x
+
+
+# ---------------------------------------------------------------------------- building blocks
+def _softplus(z: Tensor) -> Tensor:
+    """log(1 + e^z) for any z, without overflow and smooth at 0:
+
+        z > 0:   z + log1p(e^-z)        z <= 0:   log1p(e^z)
+
+    The clamps keep each exp's argument <= 0, so neither piece overflows anywhere.
+    Derivative sigmoid(z) = e^z / (1 + e^z) from either piece; second sigmoid(z) sigmoid(-z).
+    """
+    return (z + (-z.clamp(min=0)).exp().log1p()).where(z.data > 0, z.clamp(max=0).exp().log1p())
+
+
+def _floored_log(u: Tensor, plus_one: bool = False) -> Tensor:
+    """max(log(u), -100), or max(log(1 + u), -100) with `plus_one`. Where the log is -inf
+    (u <= 0, or u <= -1) the value is -100 and the gradient 0, not 0 * inf = nan."""
+    valid = u.data > (-1 if plus_one else 0)
+    safe = u.where(valid, 0 if plus_one else 1)
+    log = safe.log1p() if plus_one else safe.log()
+    return log.clamp(min=LOG_FLOOR).where(valid, LOG_FLOOR)
+
+
+def _standardized(x: Tensor, axes: tuple, eps: float) -> Tensor:
+    """(x - mean) / sqrt(var + eps) over `axes`, var the biased variance (1/n)."""
+    centered = x - x.mean(axes, keepdim=True)
+    var = (centered * centered).mean(axes, keepdim=True)
+    return centered / (var + eps).sqrt()
+
+
+def _clamped_norm(x: Tensor, p: float, axes: tuple, eps: float) -> Tensor:
+    """max(||x||_p, eps) over `axes` (kept as size 1), ||x||_p = (sum |x_i|^p)^(1/p),
+    ||x||_inf = max |x_i|. A zero vector has norm 0 with gradient 0 (torch's subgradient:
+    d||x||/dx = x / ||x|| is 0/0 there), and so has each zero element of |x_i|^p.
+    Where the norm is below eps the result is the constant eps: gradient 0 through it.
+    """
+    if p == math.inf:
+        norm = x.abs().amax(axes, keepdim=True)
+    else:
+        if p == 2:
+            powered = x * x
+        else:
+            size = x.abs()
+            nonzero = size.data > 0
+            powered = (size.where(nonzero, 1) ** p).where(nonzero, 0)
+        total = powered.sum(axes, keepdim=True)
+        positive = total.data > 0
+        safe = total.where(positive, 1)
+        norm = (safe.sqrt() if p == 2 else safe ** (1 / p)).where(positive, 0)
+    return norm.clamp(min=eps)
+
+
+def _matching(op: str, name: str, t: Tensor | None, shape: tuple) -> None:
+    if t is not None and tuple(t.shape) != tuple(shape):
+        raise ValueError(f"{op}: expected {name} of shape {tuple(shape)}, got {tuple(t.shape)}")
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------------------- activations
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha (e^x - 1) for x <= 0.
+
+    Derivative 1 for x > 0, alpha e^x for x <= 0 (alpha at 0, as torch). expm1 is taken of
+    min(x, 0), so large positive inputs never overflow in the unused piece.
+    """
+    x = _floating("elu", input)
+    return x.where(x.data > 0, alpha * x.clamp(max=0).expm1())
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x sigmoid(x) (swish). Derivative sigmoid(x) (1 + x (1 - sigmoid(x)))."""
+    x = _floating("silu", input)
+    return x * x.sigmoid()
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """(1/beta) log(1 + e^(beta x)), and x itself where beta x > threshold (torch's linear
+    region, where the two differ by less than e^-threshold / beta).
+
+    Stable for every x (see `_softplus`): softplus(-1000) = 0, softplus(1000) = 1000.
+    Derivative sigmoid(beta x) below the threshold, 1 above it.
+    """
+    x = _floating("softplus", input)
+    if beta == 0:
+        raise ValueError("softplus: beta must be nonzero (1/beta scales the result)")
+    z = x * beta
+    return x.where(z.data > threshold, _softplus(z) / beta)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """clamp(x, min_val, max_val). Derivative 1 strictly between the bounds and 0 outside
+    and at them, as torch (so relu6'(0) = 0 like relu'(0))."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                         f"({max_val})")
+    x = _tensor(input)
+    inside = (x.data > min_val) & (x.data < max_val)
+    return x.where(inside, x.detach().clamp(min_val, max_val))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6) = hardtanh(x, 0, 6)."""
+    return hardtanh(input, 0.0, 6.0)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log sigmoid(x) = -softplus(-x): stable at both ends (logsigmoid(-1000) = -1000,
+    not log 0). Derivative 1 - sigmoid(x) = sigmoid(-x)."""
+    return -_softplus(-_floating("logsigmoid", input))
+
+
+# ---------------------------------------------------------------------------- normalization
+def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the last len(normalized_shape) axes of each sample:
+
+        out = (x - mean) / sqrt(var + eps) * weight + bias
+
+    with the biased variance; weight and bias have shape normalized_shape. The gradient
+    flows through mean and var (no running statistics).
+    """
+    op = "layer_norm"
+    x = _floating(op, input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape:
+        raise ValueError(f"{op}: normalized_shape must have at least one element, got {shape}")
+    if x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape):]) != shape:
+        raise ValueError(f"{op}: normalized_shape {shape} expects input of shape "
+                         f"(*, {', '.join(map(str, shape))}), got {tuple(x.shape)}")
+    _matching(op, "weight", weight, shape)
+    _matching(op, "bias", bias, shape)
+    out = _standardized(x, tuple(range(x.ndim - len(shape), x.ndim)), eps)
+    if weight is not None:
+        out = out * weight
+    return out if bias is None else out + bias
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Split the C channels of (N, C, *) input into num_groups groups of C/G channels and
+    normalise each group of each sample over its channels and positions:
+
+        out = (x - mean_g) / sqrt(var_g + eps) * weight[c] + bias[c]
+
+    G = 1 is layer norm over (C, *) with per-channel affine; G = C is instance norm.
+    """
+    op = "group_norm"
+    x = _floating(op, input)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: expected input of shape (N, C, *), got {tuple(x.shape)}")
+    n, channels = x.shape[:2]
+    if num_groups <= 0 or channels % num_groups:
+        raise ValueError(f"{op}: num_groups={num_groups} must divide the {channels} channels "
+                         f"of input {tuple(x.shape)}")
+    _matching(op, "weight", weight, (channels,))
+    _matching(op, "bias", bias, (channels,))
+    groups = x.reshape(n, num_groups, x.numel() // max(n * num_groups, 1))
+    out = _standardized(groups, (2,), eps).reshape(*x.shape)
+    per_channel = (channels,) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(*per_channel)
+    return out if bias is None else out + bias.reshape(*per_channel)
+
+
+# ---------------------------------------------------------------------------- lookup, encodings
+def _padding_index(op: str, padding_idx: int | None, num_embeddings: int) -> int | None:
+    """padding_idx as a row in [0, num_embeddings) (a negative one counts from the end)."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"{op}: padding_idx={padding_idx} must be within num_embeddings="
+                         f"{num_embeddings} (-{num_embeddings} <= padding_idx < "
+                         f"{num_embeddings})")
+    return padding_idx % num_embeddings
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """out[...] = weight[input[...]]: rows of the (num_embeddings, dim) table, shape
+    input.shape + (dim,).
+
+    Gradient: dL/dweight[r] sums the output gradients of every position that looked up
+    row r (repeated indices accumulate). The padding_idx row gets no gradient, as torch:
+    its lookups read the constant weight.detach() instead.
+    """
+    op = "embedding"
+    idx = _tensor(input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: indices must have an integer dtype, got {idx.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got "
+                         f"shape {tuple(weight.shape)}")
+    rows = weight.shape[0]
+    pad = _padding_index(op, padding_idx, rows)
+    i = idx.data
+    if i.size and (i.min() < 0 or i.max() >= rows):
+        bad = i[(i < 0) | (i >= rows)].flat[0]
+        raise IndexError(f"{op}: index {bad} is out of range for weight of shape "
+                         f"{tuple(weight.shape)} (expected 0 <= index < {rows})")
+    out = weight[i]
+    if pad is None or not (i == pad).any():
+        return out
+    return out.where(np.expand_dims(i != pad, -1), weight.detach()[i])
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 tensor of shape tensor.shape + (num_classes,), 1 at each index, 0 elsewhere;
+    num_classes=-1 means max + 1. No gradient (the result is integer)."""
+    op = "one_hot"
+    t = _tensor(tensor)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{op}: expected an integer index tensor, got dtype {t.dtype}")
+    i = t.data
+    if num_classes == -1:
+        if i.size == 0:
+            raise ValueError(f"{op}: cannot infer the number of classes of an empty tensor; "
+                             "pass num_classes")
+        num_classes = int(i.max()) + 1
+    if i.size and i.min() < 0:
+        raise ValueError(f"{op}: class values must be non-negative, got {i.min()}")
+    if i.size and i.max() >= num_classes:
+        raise ValueError(f"{op}: class values must be smaller than num_classes={num_classes}, "
+                         f"got {i.max()}")
+    return Tensor((i[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int | Sequence[int] = 1,
+              eps: float = 1e-12) -> Tensor:
+    """x / max(||x||_p, eps) along `dim`: unit vectors, and x / eps for vectors shorter
+    than eps (so a zero vector stays 0, with gradient 1/eps as torch). p > 0 or inf.
+
+    Derivative (p = 2, ||x|| > eps): (I - y y^T) / ||x|| with y the output.
+    """
+    op = "normalize"
+    x = _floating(op, input)
+    if not p > 0:
+        raise ValueError(f"{op}: p must be positive (or inf), got {p}")
+    return x / _clamped_norm(x, p, _axes(x, dim, op), eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps)) along `dim` (torch 2.x: each norm
+    clamped separately, and each vector divided by it before the product).
+
+    x1 and x2 broadcast to a common shape; `dim` is removed. The result is in [-1, 1].
+    """
+    op = "cosine_similarity"
+    a, b = _floating(op, x1), _floating(op, x2)
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{op}: x1 of shape {tuple(a.shape)} and x2 of shape "
+                         f"{tuple(b.shape)} cannot be broadcast together") from None
+    a, b = a.expand(*shape), b.expand(*shape)
+    axis = _axis(a, dim, op)
+    return ((a / _clamped_norm(a, 2, (axis,), eps)) * (b / _clamped_norm(b, 2, (axis,), eps))
+            ).sum(axis)
+
+
+# ---------------------------------------------------------------------------- losses
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """|x - y|, reduced. Derivative sign(x - y) (0 at x = y, as torch)."""
+    _check_reduction("l1_loss", reduction)
+    x, t = _same_shape("l1_loss", input, target)
+    return _reduce((x - t).abs(), reduction)
+
+
+def _huber(diff: Tensor, delta: float) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2): quadratic near 0, then
+    linear with slope delta; value and slope are continuous at |d| = delta. The quadratic
+    is d * d (not |d|^2), so the second derivative at d = 0 is 1."""
+    size = diff.abs()
+    return (0.5 * diff * diff).where(size.data < delta, delta * (size - 0.5 * delta))
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - beta / 2 (d = x - y) = huber(d, beta) / beta.
+    Derivative clamp(d / beta, -1, 1). beta = 0 is l1_loss."""
+    op = "smooth_l1_loss"
+    _check_reduction(op, reduction)
+    if beta < 0:
+        raise ValueError(f"{op}: beta must be non-negative, got {beta}")
+    x, t = _same_shape(op, input, target)
+    losses = (x - t).abs() if beta == 0 else _huber(x - t, beta) / beta
+    return _reduce(losses, reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2) (d = x - y).
+    Derivative clamp(d, -delta, delta): the gradient of a large error is capped at delta."""
+    op = "huber_loss"
+    _check_reduction(op, reduction)
+    if not delta > 0:
+        raise ValueError(f"{op}: delta must be positive, got {delta}")
+    x, t = _same_shape(op, input, target)
+    return _reduce(_huber(x - t, delta), reduction)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """-w [y log(x) + (1 - y) log(1 - x)] for probabilities x in [0, 1] (after a sigmoid;
+    `binary_cross_entropy_with_logits` takes the logits and is the stabler choice).
+
+    Each log is clamped at -100, as torch, so x = 0 or 1 gives a finite loss. Derivative
+    w (x - y) / (x (1 - x)) inside (0, 1); at x = 0 and 1 it is the derivative of the
+    clamped function: the clamped log contributes 0 (torch instead divides by
+    max(x (1 - x), 1e-12) and gives +-1e12 there).
+    """
+    op = "binary_cross_entropy"
+    _check_reduction(op, reduction)
+    x, t = _same_shape(op, input, target)
+    for name, values in (("input", x.data), ("target", t.data)):
+        outside = ~((values >= 0) & (values <= 1))
+        if outside.any():
+            raise ValueError(f"{op}: all elements of {name} should be between 0 and 1, got "
+                             f"{values[outside].flat[0]}")
+    losses = -(t * _floored_log(x) + (1 - t) * _floored_log(-x, plus_one=True))
+    if weight is not None:
+        w = _tensor(weight).to(x.dtype)
+        if not _broadcasts_to(w.shape, x.shape):
+            raise ValueError(f"{op}: weight of shape {tuple(w.shape)} cannot be broadcast to "
+                             f"input shape {tuple(x.shape)}")
+        losses = losses * w
+    return _reduce(losses, reduction)
+
+
+KL_REDUCTIONS = REDUCTIONS + ("batchmean",)
+
+
+def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """KL divergence terms of the target distribution p against input = log q:
+
+        log_target=False (target p):      p (log p - log q),  0 where p = 0 (0 log 0 = 0)
+        log_target=True  (target log p):  e^t (t - log q),    0 where e^t = 0
+
+    Derivative -p for the input. Reductions: 'batchmean' is sum / N, the mean over the
+    batch of each sample's KL(p || q); 'mean' divides by every element (batch * classes),
+    torch's default, which warns about it as torch does. The target's gradient where
+    p = 0 is taken as 0 (torch: nan; the one-sided derivative log p + 1 - log q is -inf).
+    """
+    op = "kl_div"
+    if reduction not in KL_REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {KL_REDUCTIONS}, got {reduction!r}")
+    x, t = _same_shape(op, input, target)
+    if reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size "
+                      "and the support size; 'batchmean' divides only by the batch size and "
+                      "is the KL divergence (torch will switch 'mean' to it)", stacklevel=2)
+    p = t.exp() if log_target else t
+    seen = p.data != 0
+    log_p = t.where(seen, 0) if log_target else t.where(seen, 1).log()
+    losses = p * (log_p - x.where(seen, 0))
+    if reduction == "batchmean":
+        return losses.sum() / x.shape[0] if x.ndim else losses.sum()
+    return _reduce(losses, reduction)

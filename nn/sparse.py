@@ -1,0 +1,63 @@
+"""Embedding: a lookup table of learned vectors, one row per index (torch.nn.Embedding)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import Tensor, no_grad
+from tinygrad_edu.dtypes import to_dtype
+
+from . import functional as F
+from . import init
+from .functional_more import _padding_index
+from .module import Module, Parameter
+
+
+class Embedding(Module):
+    """out = weight[input]: weight (num_embeddings, embedding_dim), init N(0, 1) from the
+    library's seeded generator, as torch.
+
+    With padding_idx, that row starts at zero and never gets a gradient (so it stays
+    what it is: a "no token" vector); a negative padding_idx counts from the end.
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 *, _weight: Any = None, _freeze: bool = False, dtype: Any = None) -> None:
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.padding_idx = _padding_index("Embedding", padding_idx, num_embeddings)
+        shape = (num_embeddings, embedding_dim)
+        if _weight is None:
+            self.weight = Parameter(np.zeros(shape, to_dtype(dtype or np.float32)))
+            self.reset_parameters()
+        else:                                    # torch's private argument: a given table
+            table = Tensor(_weight).data
+            if table.shape != shape:
+                raise ValueError(f"Embedding: _weight must have shape {shape}, got "
+                                 f"{table.shape}")
+            self.weight = Parameter(table if dtype is None else table.astype(to_dtype(dtype)))
+        self.weight.requires_grad_(not _freeze)
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True,
+                        padding_idx: int | None = None) -> Embedding:
+        """An Embedding holding a copy of the 2-D `embeddings`; frozen (no gradient) by default."""
+        table = Tensor(embeddings).data
+        if table.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
+                             f"{table.shape}")
+        return cls(*table.shape, padding_idx=padding_idx, _weight=table, _freeze=freeze)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.embedding(input, self.weight, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        return text if self.padding_idx is None else text + f", padding_idx={self.padding_idx}"
