@@ -14,6 +14,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor
 from tinygrad_edu.conv import same_padding
+from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import to_dtype
 from tinygrad_edu.shapes import int_pair
 
@@ -37,8 +38,9 @@ class Linear(Module):
     """y = x @ weight^T + bias; weight (out_features, in_features)."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = None) -> None:
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
+        check_device(device, "Linear")
         self.in_features, self.out_features = in_features, out_features
         self.weight = _empty(out_features, in_features, dtype=dtype)
         self.register_parameter("bias", _empty(out_features, dtype=dtype) if bias else None)
@@ -131,7 +133,8 @@ class Conv2d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", dtype: Any = None) -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        check_device(device, "Conv2d")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, dtype, padding_mode=padding_mode)
 
@@ -154,7 +157,9 @@ class ConvTranspose2d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", dtype: Any = None) -> None:
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:
+        check_device(device, "ConvTranspose2d")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, dtype, output_padding, padding_mode)
 

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from tinygrad_edu import Tensor
+from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import to_dtype
 
 from . import functional as F
@@ -33,8 +34,10 @@ class _BatchNorm(Module):
     expected_ndim: tuple = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype: Any = None) -> None:
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _affine(self, (num_features,), affine, affine, dtype)
@@ -90,8 +93,10 @@ class LayerNorm(Module):
     axes of each sample (`F.layer_norm`); weight and bias of shape normalized_shape."""
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None) -> None:
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
+        check_device(device, "LayerNorm")
         self.normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
                                  else tuple(normalized_shape))
         self.eps, self.elementwise_affine = eps, elementwise_affine
@@ -111,8 +116,10 @@ class GroupNorm(Module):
     (`F.group_norm`), then scale and shift per channel: weight and bias (num_channels,)."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, dtype: Any = None, *, bias: bool = True) -> None:
+                 affine: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
         super().__init__()
+        check_device(device, "GroupNorm")
         if num_groups <= 0 or num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                              f"num_groups ({num_groups})")

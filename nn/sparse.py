@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import Tensor, no_grad
+from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import to_dtype
 
 from . import functional as F
@@ -23,8 +24,10 @@ class Embedding(Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 *, _weight: Any = None, _freeze: bool = False, dtype: Any = None) -> None:
+                 *, _weight: Any = None, _freeze: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
+        check_device(device, "Embedding")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = _padding_index("Embedding", padding_idx, num_embeddings)
         shape = (num_embeddings, embedding_dim)

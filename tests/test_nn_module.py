@@ -197,6 +197,18 @@ def test_double_float_to_convert_in_place():
         net.to("cuda:0")
 
 
+@pytest.mark.parametrize("make", [
+    lambda d: nn.Linear(2, 3, device=d), lambda d: nn.Conv2d(1, 2, 3, device=d),
+    lambda d: nn.ConvTranspose2d(1, 2, 3, device=d), lambda d: nn.BatchNorm2d(2, device=d),
+    lambda d: nn.LayerNorm(4, device=d), lambda d: nn.GroupNorm(1, 2, device=d),
+    lambda d: nn.Embedding(5, 2, device=d)])
+def test_layers_take_torch_device_argument(make):
+    layer = make("cpu")
+    assert all(p.device == "cpu" for p in layer.parameters())
+    with pytest.raises(RuntimeError, match=f"{type(layer).__name__}: .*CPU only.*'cuda'"):
+        make("cuda")
+
+
 def test_replacing_a_registered_entry_keeps_its_place():
     layers = nn.ModuleList([nn.ReLU(), nn.Tanh(), nn.Sigmoid()])
     layers[0] = nn.Identity()
