@@ -109,9 +109,11 @@ class Function:
     def _check_unchanged(self) -> None:
         for arr in self._saved:
             if type(arr) is np.ndarray and versions.changed_since(arr, self._born):
+                which = next((f"its input {i}" for i, t in enumerate(self.inputs)
+                              if t.data is arr), "its output" if arr is self._out else "a value")
                 raise RuntimeError(
-                    f"{self.name}: a tensor it saved for backward ({arr.dtype}, shape "
-                    f"{arr.shape}) was changed in place after the forward pass (it is now at "
+                    f"{self.name}: {which}, saved for backward ({arr.dtype}, shape "
+                    f"{arr.shape}), was changed in place after the forward pass (it is now at "
                     f"version {versions.version(arr)}: an optimizer step, x += ..., "
                     "x[...] = ..., x.zero_(), ...), so its gradient would be computed from "
                     "the new values. Call backward before changing it, or change a clone().")
