@@ -664,3 +664,31 @@ def test_against_torch_on_random_cases():
         for name in ("floor", "ceil", "trunc", "round"):
             np.testing.assert_array_equal(getattr(x, name)().data, getattr(y, name)().numpy())
         assert tg.allclose(x, x + 1e-6) == torch.allclose(y, y + 1e-6)
+
+
+def test_fuzz_found_edge_cases_follow_torch():
+    x = Tensor(np.array([1.0, np.nan, 2.0]), requires_grad=True)
+    for p in (2, 1, 3, 0.5, -1, "fro", None):                  # nan propagates, as torch
+        assert np.isnan(tg.norm(x, p).item()), p
+    big = Tensor(np.array([2**53 + 1, 10**17]))
+    assert tg.isclose(big, Tensor(np.array([2**53, 10**17 + 1])), rtol=0, atol=0).tolist() == [
+        False, False]
+    assert tg.isclose(Tensor([True]), Tensor([False]), atol=1).tolist() == [True]
+    with pytest.raises(ValueError, match="full: fill_value nan does not fit in int64"):
+        Tensor(np.zeros(2, np.int64)).new_full((2,), float("nan"))
+    assert np.isnan(Tensor([1.5]).round(decimals=400).item())
+    assert Tensor([1.0]).new_zeros(size=(2, 3)).shape == (2, 3)
+
+
+def test_indices_changed_after_the_forward_pass_do_not_reroute_the_gradient():
+    x = Tensor(np.array([3.0, 1.0, 2.0]), requires_grad=True)
+    values, indices = x.sort()
+    indices[0] = 0                                   # the caller's copy, not the graph's
+    values.backward(Tensor(np.array([1.0, 10.0, 100.0])))
+    np.testing.assert_array_equal(x.grad.data, [100.0, 1.0, 10.0])
+    y = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    index = Tensor([0, 1, 2])
+    picked = tg.gather(y, 0, index)
+    index[0] = 2
+    picked.backward(Tensor(np.array([1.0, 10.0, 100.0])))
+    np.testing.assert_array_equal(y.grad.data, [1.0, 10.0, 100.0])

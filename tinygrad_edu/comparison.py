@@ -35,10 +35,11 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     except ValueError:
         raise ValueError(f"isclose: shapes {a.shape} and {b.shape} cannot be broadcast "
                          "together") from None
-    if a.dtype == np.bool_:                      # (numpy cannot subtract bools)
-        close = a.data == b.data
-    else:
+    if a.dtype.kind == "f":
         close = np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    else:                   # integers and bools: the difference exactly (np.isclose would
+        x, y = a.data.astype(np.int64), b.data.astype(np.int64)   # round 2**53 + 1 to 2**53)
+        close = np.where(x >= y, x - y, y - x) <= atol + rtol * np.abs(y)
     return Tensor._from_node(np.asarray(close), None)
 
 

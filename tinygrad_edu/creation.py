@@ -35,9 +35,10 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
          device: Any = None) -> Tensor:
     """Filled with `fill_value`; the dtype follows the value when not given (as torch)."""
     check_device(device, "full")
-    if dtype is None:
-        dtype = Tensor(fill_value).dtype
-    return _make(np.full(_shape_arg((size,)), fill_value, dtype=to_dtype(dtype)), requires_grad)
+    dtype = Tensor(fill_value).dtype if dtype is None else to_dtype(dtype)
+    if dtype.kind in "iub" and not np.isfinite(fill_value):
+        raise ValueError(f"full: fill_value {fill_value} does not fit in {dtype}")
+    return _make(np.full(_shape_arg((size,)), fill_value, dtype=dtype), requires_grad)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
@@ -143,9 +144,12 @@ def from_numpy(array: np.ndarray) -> Tensor:
 def _new(factory):
     """`x.new_zeros(*size)` and the like: the factory with x's dtype unless `dtype` is given."""
     def method(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False,
-               device: Any = None) -> Tensor:
-        return factory(*size, dtype=dtype or self.dtype, requires_grad=requires_grad,
-                       device=device)
+               device: Any = None, **keyword: Any) -> Tensor:
+        if set(keyword) - {"size"} or (size and keyword):
+            raise TypeError(f"new_{factory.__name__}: give the size once, as sizes or size=; "
+                            f"got {size} and {keyword}")
+        return factory(*(size or (keyword["size"],)), dtype=dtype or self.dtype,
+                       requires_grad=requires_grad, device=device)
     method.__name__ = f"new_{factory.__name__}"
     method.__doc__ = (f"`{factory.__name__}(*size)` with this tensor's dtype unless `dtype` "
                       "is given.")

@@ -74,7 +74,9 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 
 def _order(p: Any, dim: Any) -> float:
-    """torch.norm's p as a number ('fro' is 2)."""
+    """torch.norm's p as a number ('fro' and None are 2)."""
+    if p is None:
+        return 2.0
     if isinstance(p, str):
         if p == "nuc":
             raise ValueError("norm: p='nuc' (the nuclear norm, a sum of singular values) is "
@@ -92,7 +94,7 @@ def _order(p: Any, dim: Any) -> float:
 def _power(t: Tensor, q: float) -> Tensor:
     """t**q for t >= 0, where t = 0 gives the constant 0 (q > 0) or inf (q < 0): there the
     gradient is 0, not q * 0**(q-1) (inf for q < 1, and nan once times a 0)."""
-    positive = t.data > 0
+    positive = t.data != 0                         # (nan too: it must reach the result)
     return (t.where(positive, 1) ** q).where(positive, 0.0 if q > 0 else math.inf)
 
 

@@ -413,5 +413,7 @@ class Round(Function):
         to_integer = _TO_INTEGER[mode]
         if decimals == 0:
             return to_integer(a)
-        scale = a.dtype.type(10.0 ** abs(decimals))
-        return to_integer(a * scale) / scale if decimals > 0 else to_integer(a / scale) * scale
+        with np.errstate(over="ignore", invalid="ignore"):   # |decimals| > 308: 10**d is
+            scale = np.power(a.dtype.type(10), abs(decimals), dtype=a.dtype)   # inf: nan
+            return (to_integer(a * scale) / scale if decimals > 0       # out, as torch
+                    else to_integer(a / scale) * scale)

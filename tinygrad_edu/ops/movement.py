@@ -72,6 +72,16 @@ class GetItem(Function):
 
     name = "getitem"
 
+    @classmethod
+    def apply(cls, a, index):
+        """Record a copy of the index's arrays: the caller may change its own (sort's
+        indices, say) before backward, which must route g by the index that was read."""
+        if isinstance(index, tuple):
+            index = tuple(np.array(i) if isinstance(i, np.ndarray) else i for i in index)
+        elif isinstance(index, np.ndarray):
+            index = np.array(index)
+        return super().apply(a, index=index)
+
     @staticmethod
     def forward(ctx, a, index):
         ctx.in_shape = a.shape
