@@ -68,11 +68,14 @@ def _standardized(x: Tensor, axes: tuple, eps: float) -> Tensor:
     return centered / (var + eps).sqrt()
 
 
-def _clamped_norm(x: Tensor, p: float, axes: tuple, eps: float) -> Tensor:
+def _clamped_norm(x: Tensor, p: float, axes: tuple, eps: float,
+                  clamp_value_only: bool = False) -> Tensor:
     """max(||x||_p, eps) over `axes` (kept as size 1), ||x||_p = (sum |x_i|^p)^(1/p),
     ||x||_inf = max |x_i|. A zero vector has norm 0 with gradient 0 (torch's subgradient:
     d||x||/dx = x / ||x|| is 0/0 there), and so has each zero element of |x_i|^p.
-    Where the norm is below eps the result is the constant eps: gradient 0 through it.
+    Where the norm is below eps the result is the constant eps: gradient 0 through it;
+    with `clamp_value_only` the gradient is that of the unclamped norm (torch's
+    cosine_similarity clamps a copy of the norm without recording it).
     """
     if p == math.inf:
         norm = x.abs().amax(axes, keepdim=True)
@@ -87,6 +90,8 @@ def _clamped_norm(x: Tensor, p: float, axes: tuple, eps: float) -> Tensor:
         positive = total.data > 0
         safe = total.where(positive, 1)
         norm = (safe.sqrt() if p == 2 else safe ** (1 / p)).where(positive, 0)
+    if clamp_value_only:
+        return norm + (norm.clamp(min=eps) - norm).detach()
     return norm.clamp(min=eps)
 
 
@@ -286,7 +291,8 @@ def normalize(input: Tensor, p: float = 2.0, dim: int | Sequence[int] = 1,
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps)) along `dim` (torch 2.x: each norm
-    clamped separately, and each vector divided by it before the product).
+    clamped separately, and each vector divided by it before the product). As torch, the
+    gradient flows through the unclamped norms even where the clamp is active.
 
     x1 and x2 broadcast to a common shape; `dim` is removed. The result is in [-1, 1].
     """
@@ -299,8 +305,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
                          f"{tuple(b.shape)} cannot be broadcast together") from None
     a, b = a.expand(*shape), b.expand(*shape)
     axis = _axis(a, dim, op)
-    return ((a / _clamped_norm(a, 2, (axis,), eps)) * (b / _clamped_norm(b, 2, (axis,), eps))
-            ).sum(axis)
+    norms = [_clamped_norm(v, 2, (axis,), eps, clamp_value_only=True) for v in (a, b)]
+    return ((a / norms[0]) * (b / norms[1])).sum(axis)
 
 
 # ---------------------------------------------------------------------------- losses
@@ -315,8 +321,12 @@ def _huber(diff: Tensor, delta: float) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2): quadratic near 0, then
     linear with slope delta; value and slope are continuous at |d| = delta. The quadratic
     is d * d (not |d|^2), so the second derivative at d = 0 is 1."""
+    if math.isinf(delta):
+        return 0.5 * diff * diff
     size = diff.abs()
-    return (0.5 * diff * diff).where(size.data < delta, delta * (size - 0.5 * delta))
+    small = size.data < delta
+    near, far = diff.where(small, 0), size.where(~small, delta)   # each piece finite where
+    return (0.5 * near * near).where(small, delta * (far - 0.5 * delta))   # it is not used
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
@@ -385,7 +395,8 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
     Derivative -p for the input. Reductions: 'batchmean' is sum / N, the mean over the
     batch of each sample's KL(p || q); 'mean' divides by every element (batch * classes),
     torch's default, which warns about it as torch does. The target's gradient where
-    p = 0 is taken as 0 (torch: nan; the one-sided derivative log p + 1 - log q is -inf).
+    p = 0 is taken as -log q, the derivative of -p log q, with p log p contributing 0 there
+    (torch: nan; the one-sided derivative log p + 1 - log q is -inf).
     """
     op = "kl_div"
     if reduction not in KL_REDUCTIONS:
@@ -398,7 +409,8 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
     p = t.exp() if log_target else t
     seen = p.data != 0
     log_p = t.where(seen, 0) if log_target else t.where(seen, 1).log()
-    losses = p * (log_p - x.where(seen, 0))
+    finite_x = x.where(seen | np.isfinite(x.data), 0)     # p = 0 and log q = -inf: 0, not nan
+    losses = p * log_p - p * finite_x
     if reduction == "batchmean":
         return losses.sum() / x.shape[0] if x.ndim else losses.sum()
     return _reduce(losses, reduction)

@@ -541,3 +541,29 @@ def test_lookup_and_encoding_errors():
         F.cosine_similarity(tg.ones(2, 3), tg.ones(4, 3))
     with pytest.raises(IndexError, match=r"^cosine_similarity: dimension 1 is out of range"):
         F.cosine_similarity(tg.ones(3), tg.ones(3))
+
+
+def test_fuzz_found_gradients_follow_torch():
+    # cosine_similarity: the clamp on a norm below eps changes the value only (torch)
+    a = Tensor(np.array([[0.3, 0.4]]), requires_grad=True)
+    b = Tensor(np.array([[1.0, 2.0]]))
+    F.cosine_similarity(a, b, dim=1, eps=1.0).sum().backward()
+    value = 1.1 / np.sqrt(5)                       # a.b / (max(0.5, 1) * sqrt 5)
+    np.testing.assert_allclose(a.grad.data, [[1 / np.sqrt(5) - value * 0.6,
+                                              2 / np.sqrt(5) - value * 0.8]], rtol=1e-12)
+    # kl_div: dL/dx = -p is smooth in p, so d(sum dL/dx)/dp = -1, also where p = 0
+    x = Tensor(np.log([0.5, 0.5]), requires_grad=True)
+    p = Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    (grad_x,) = tg.grad(F.kl_div(x, p, reduction="sum"), x, create_graph=True)
+    np.testing.assert_array_equal(grad_x.data, [0.0, -1.0])
+    grad_x.sum().backward()
+    np.testing.assert_array_equal(p.grad.data, [-1.0, -1.0])
+    # huber / smooth_l1: an infinite error has slope +-delta, and delta = inf is 0.5 d^2
+    d = Tensor(np.array([np.inf, -np.inf, 3.0]), requires_grad=True)
+    for loss in (F.huber_loss, F.smooth_l1_loss):
+        d.grad = None
+        loss(d, Tensor(np.zeros(3)), reduction="sum").backward()
+        np.testing.assert_array_equal(d.grad.data, [1.0, -1.0, 1.0])
+    e = Tensor(np.array([0.5, -3.0]), requires_grad=True)
+    F.huber_loss(e, Tensor(np.zeros(2)), reduction="sum", delta=float("inf")).backward()
+    np.testing.assert_array_equal(e.grad.data, [0.5, -3.0])

@@ -223,6 +223,12 @@ def test_wrong_vjp_is_caught_with_details():
     assert numerical == pytest.approx(2 * analytic, rel=1e-5)
 
 
+def test_a_nan_numerical_derivative_fails_instead_of_passing():
+    x = Tensor(np.array([1e-7, 0.5]), requires_grad=True)        # log(1e-7 - eps) is nan
+    with np.errstate(invalid="ignore"), pytest.raises(GradcheckError, match="numerical nan"):
+        gradcheck(lambda x: x.log() * 0 + 3 * x, [x])
+
+
 def test_wrong_vjp_names_the_right_input():
     a, b = rand_tensor(3, seed=1), rand_tensor(3, seed=2)
     with pytest.raises(GradcheckError, match="input 1"):

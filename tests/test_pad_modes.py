@@ -356,3 +356,11 @@ def test_conv2d_padding_mode_matches_torch(padding_mode):
         np.testing.assert_allclose(ours(Tensor(x_np)).numpy(),
                                    theirs(torch.from_numpy(x_np)).detach().numpy(),
                                    rtol=1e-10, atol=1e-12)
+
+
+def test_pad_amounts_must_be_ints_and_an_empty_pad_copies():
+    with pytest.raises(TypeError, match=r"pad: the amounts must be ints, got \(1.5, 1\)"):
+        tg.pad(arange(3), (1.5, 1))
+    x = Tensor(np.array(2.0))
+    y = tg.pad(x, ())
+    assert y is not x and y.item() == 2.0

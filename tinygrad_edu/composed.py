@@ -197,8 +197,12 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     dL/dx[j] sums g over the positions that copy x[j]. The modes are slices, expand and cat,
     whose VJPs give this (and the second derivatives): no backward of its own.
     """
+    if any(isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer)) for p in pad):
+        raise TypeError(f"pad: the amounts must be ints, got {tuple(pad)}")
     pad = tuple(int(p) for p in pad)
     pairs = _pad_pairs(input, pad, mode, value)
+    if not pairs:
+        return clone(input)                       # nothing to pad: a new tensor, as torch
     if mode in ("reflect", "replicate"):
         return _crop(_pad_with_copies(input, pairs, mode), pairs)
     x = _crop(input, pairs)
