@@ -103,24 +103,19 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
     return _make(generator().standard_normal(_shape_arg(size), dtype=dtype), requires_grad)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
-               device: Any = None) -> Tensor:
-    return zeros(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=device)
+def _like(factory):
+    """`zeros_like(t)` and the like: the factory with t's shape, and t's dtype unless
+    `dtype` is given."""
+    def like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
+        return factory(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad,
+                       device=device)
+    like.__name__ = like.__qualname__ = f"{factory.__name__}_like"
+    like.__doc__ = f"`{factory.__name__}(*t.shape)` in t's dtype unless `dtype` is given."
+    return like
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
-              device: Any = None) -> Tensor:
-    return ones(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=device)
-
-
-def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
-               device: Any = None) -> Tensor:
-    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=device)
-
-
-def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
-              device: Any = None) -> Tensor:
-    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=device)
+zeros_like, ones_like, randn_like, rand_like = map(_like, (zeros, ones, randn, rand))
 
 
 def full_like(t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False,
