@@ -22,6 +22,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor
 from tinygrad_edu.cnn import REDUCTIONS, _check_reduction, _reduce, _same_shape, _tensor
+from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.tensor import _axes, _axis
 
 __all__ = ["elu", "silu", "softplus", "hardtanh", "relu6", "logsigmoid", "layer_norm",
@@ -70,28 +71,15 @@ def _standardized(x: Tensor, axes: tuple, eps: float) -> Tensor:
 
 def _clamped_norm(x: Tensor, p: float, axes: tuple, eps: float,
                   clamp_value_only: bool = False) -> Tensor:
-    """max(||x||_p, eps) over `axes` (kept as size 1), ||x||_p = (sum |x_i|^p)^(1/p),
-    ||x||_inf = max |x_i|. A zero vector has norm 0 with gradient 0 (torch's subgradient:
-    d||x||/dx = x / ||x|| is 0/0 there), and so has each zero element of |x_i|^p.
-    Where the norm is below eps the result is the constant eps: gradient 0 through it;
-    with `clamp_value_only` the gradient is that of the unclamped norm (torch's
-    cosine_similarity clamps a copy of the norm without recording it).
+    """max(||x||_p, eps) over `axes` (kept as size 1), with tinygrad_edu.norm (scaled, so
+    it does not overflow; gradient 0 at a zero vector). Where the norm is below eps the
+    result is the constant eps: gradient 0 through it; with `clamp_value_only` the
+    gradient is that of the unclamped norm (torch's cosine_similarity clamps a copy of the
+    norm without recording it).
     """
-    if p == math.inf:
-        norm = x.abs().amax(axes, keepdim=True)
-    else:
-        if p == 2:
-            powered = x * x
-        else:
-            size = x.abs()
-            nonzero = size.data > 0
-            powered = (size.where(nonzero, 1) ** p).where(nonzero, 0)
-        total = powered.sum(axes, keepdim=True)
-        positive = total.data > 0
-        safe = total.where(positive, 1)
-        norm = (safe.sqrt() if p == 2 else safe ** (1 / p)).where(positive, 0)
+    norm = vector_norm(x, p, axes, keepdim=True)
     if clamp_value_only:
-        return norm + (norm.clamp(min=eps) - norm).detach()
+        return norm.where(norm.data >= eps, norm - norm.detach() + eps)
     return norm.clamp(min=eps)
 
 

@@ -567,3 +567,12 @@ def test_fuzz_found_gradients_follow_torch():
     e = Tensor(np.array([0.5, -3.0]), requires_grad=True)
     F.huber_loss(e, Tensor(np.zeros(2)), reduction="sum", delta=float("inf")).backward()
     np.testing.assert_array_equal(e.grad.data, [0.5, -3.0])
+
+
+def test_norms_of_big_float32_vectors_do_not_overflow():
+    x = Tensor(np.array([[3e20, 4e20]], np.float32), requires_grad=True)
+    y = F.cosine_similarity(x, Tensor(np.array([[4e20, 3e20]], np.float32)))
+    y.sum().backward()
+    np.testing.assert_allclose(y.numpy(), [0.96], rtol=1e-6)       # (12 + 12) / 25
+    assert np.all(np.isfinite(x.grad.numpy()))
+    np.testing.assert_allclose(F.normalize(x).numpy(), [[0.6, 0.8]], rtol=1e-6)

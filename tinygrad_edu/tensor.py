@@ -325,7 +325,11 @@ class Tensor:
         already is, unless copy=True). torch's forms: to(dtype), to(device), to(device,
         dtype), to(tensor) (its dtype), and the keywords; the device can only be the CPU,
         and non_blocking and memory_format change nothing here."""
-        dtype = to_arguments(args, dtype, device, "to")
+        if (len(args) == 1 and device is None and not isinstance(args[0], (str, Tensor))
+                and type(args[0]).__name__ != "device"):
+            dtype = args[0]                  # to(dtype): the library's own, frequent call
+        else:
+            dtype = to_arguments(args, dtype, device, "to")
         dtype = self.dtype if dtype is None else to_dtype(dtype)
         if dtype == self.dtype:
             return self.clone() if copy else self
@@ -481,9 +485,9 @@ class Tensor:
         other_grad = isinstance(other, Tensor) and other.requires_grad
         if grad_mode._enabled and (self.requires_grad or other_grad):
             if self._ctx is None and self.requires_grad:
-                raise RuntimeError(f"x {symbol} y: a leaf tensor that requires grad cannot be "
-                                   f"changed in place; do it inside no_grad() (an update "
-                                   f"step) or write x = x {symbol[0]} y")
+                raise RuntimeError(f"{method or f'x {symbol} y'}: a leaf tensor that requires "
+                                   f"grad cannot be changed in place; do it inside no_grad() "
+                                   f"(an update step) or write x = x {symbol[0]} y")
             if method is not None:
                 raise RuntimeError(f"{method}: in-place ops are not recorded by this engine "
                                    f"and {'x' if self.requires_grad else 'the operand'} "
@@ -817,13 +821,12 @@ class Tensor:
         """reshape that must not copy, as torch: an error when the elements are not laid
         out so that the new shape can share their memory (after a transpose, say)."""
         target = _infer_shape(_shape_arg(shape), self.shape, "view")
-        try:
-            np.reshape(self.data, target, copy=False)
-        except ValueError:
+        out = movement.Reshape.apply(self, shape=target)
+        if self.data.size and not np.may_share_memory(out.data, self.data):
             raise RuntimeError(f"view: a tensor of shape {self.shape} with strides "
                                f"{self.data.strides} cannot be viewed as {target} without a "
-                               "copy; use reshape (or .contiguous().view)") from None
-        return movement.Reshape.apply(self, shape=target)
+                               "copy; use reshape (or .contiguous().view)")
+        return out
 
     def permute(self, *dims: Any) -> Tensor:
         dims = tuple(_axis(self, d, "permute") for d in _shape_arg(dims))

@@ -13,7 +13,9 @@ as in torch). A node notes the clock when it is recorded. When backward unpacks 
 node saved and the clock has moved since, the owners of the saved arrays are looked up:
 one stamped later means the value changed. A forward and backward with no in-place
 change in between (the usual training step: the optimizer runs after backward) costs one
-int comparison per node.
+int comparison per node. BatchNorm's running statistics change in place during the
+forward pass, so in such a model the nodes recorded before its last BatchNorm look up
+their saved arrays (a dict lookup each: a 2,000-node backward took 13.0 ms, 11.4 without).
 
 Writes through `.data` (`x.data[...] = v`, `x.data -= ...`) are not counted, as in torch:
 `.data` is the escape hatch for code that knows what it does.

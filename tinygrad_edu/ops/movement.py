@@ -7,8 +7,11 @@ GetItem <-> IndexAdd, Pad <-> GetItem.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from .. import grad_mode
 from ..function import Function
 
 
@@ -73,13 +76,15 @@ class GetItem(Function):
     name = "getitem"
 
     @classmethod
-    def apply(cls, a, index):
-        """Record a copy of the index's arrays: the caller may change its own (sort's
-        indices, say) before backward, which must route g by the index that was read."""
-        if isinstance(index, tuple):
-            index = tuple(np.array(i) if isinstance(i, np.ndarray) else i for i in index)
-        elif isinstance(index, np.ndarray):
-            index = np.array(index)
+    def apply(cls, a: Any, index: Any) -> Any:
+        """When the op is recorded, record a copy of the index's arrays: the caller may
+        change its own (sort's indices, say) before backward, which must route g by the
+        index that was read."""
+        if grad_mode._enabled and a.requires_grad:
+            if isinstance(index, tuple):
+                index = tuple(np.array(i) if isinstance(i, np.ndarray) else i for i in index)
+            elif isinstance(index, np.ndarray):
+                index = np.array(index)
         return super().apply(a, index=index)
 
     @staticmethod

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class Cumsum(Function):
     """out[..., i, ...] = sum_{j <= i} a[..., j, ...] along axis `dim`.
 
-    VJP: dL/da[j] = sum_{i >= j} g[i]   (g flipped along dim, cumsum, flipped back: again
+    VJP: dL/da[j] = sum_{i >= j} g[i]   (g reversed along dim, cumsum, reversed back: again
     a cumsum, so it differentiates again).   Saves nothing.
     """
 
@@ -35,7 +35,8 @@ class Cumsum(Function):
     @staticmethod
     def backward(ctx, g):
         dim = ctx.options["dim"]
-        return Cumsum.apply(g.flip(dim), dim=dim).flip(dim)
+        backwards = (slice(None),) * dim + (slice(None, None, -1),) if g.ndim else ()  # views
+        return Cumsum.apply(g[backwards], dim=dim)[backwards]
 
 
 class Prod(Function):
