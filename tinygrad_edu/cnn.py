@@ -16,16 +16,12 @@ from .ops.dropout import Dropout
 from .ops.loss import CrossEntropy
 from .ops.pool import AvgPool2d, MaxPool2d, Windows, first_max_offsets, flat_indices
 from .shapes import int_pair
-from .tensor import Tensor
+from .tensor import Tensor, _tensor
 
 REDUCTIONS = ("none", "mean", "sum")
 
 
 # ---------------------------------------------------------------------------------- checks
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 def _image(op: str, x: Any) -> Tensor:
     """A floating (N, C, H, W) or unbatched (C, H, W) input."""
     x = _tensor(x)

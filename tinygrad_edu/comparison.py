@@ -4,16 +4,10 @@ Each function is also a Tensor method, attached at the bottom of the file.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .shapes import broadcast_shapes
-from .tensor import Tensor
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+from .tensor import Tensor, _tensor
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,

@@ -13,11 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .ops.linalg import Matmul
-from .tensor import Number, Tensor, _axes
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+from .tensor import Number, Tensor, _axes, _tensor
 
 
 def _ranked(op: str, input: Any, other: Any, ndim: int) -> tuple[Tensor, Tensor]:

@@ -16,11 +16,7 @@ import numpy as np
 from .composed import ValuesIndices, _along, cat, clone, take_along_dim
 from .ops import movement
 from .shapes import broadcast_shapes
-from .tensor import Number, Tensor, _axis, _shape_arg
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+from .tensor import Number, Tensor, _axis, _shape_arg, _tensor
 
 
 def _indices(op: str, index: Any) -> np.ndarray:

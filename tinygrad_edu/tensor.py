@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import autograd, grad_mode, versions
-from .device import CPU, check_device, device, to_arguments
+from .device import CPU, check_device, to_arguments
 from .dtypes import promote, to_dtype
 from .indexing import index_steps
 from .ops import elementwise as ew
@@ -94,8 +94,9 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def device(self) -> device:
-        """Always the CPU: device('cpu'), equal to the string 'cpu', with .type and .index."""
+    def device(self) -> str:
+        """Always the CPU: device('cpu') (device.py), a str equal to 'cpu' with torch's
+        .type and .index."""
         return CPU
 
     @property
@@ -925,6 +926,11 @@ def _scalar_dtype(tensor_dtype: np.dtype, value: Any) -> np.dtype:
     if isinstance(value, (float, np.floating)):
         return np.dtype(np.float32)
     return tensor_dtype if tensor_dtype.kind in "iu" else np.dtype(np.int64)
+
+
+def _tensor(x: Any) -> Tensor:
+    """x itself if it is a Tensor, else x wrapped (a number, list or array argument)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _axis(t: Tensor, dim: int, op: str) -> int:
