@@ -287,7 +287,7 @@ def test_modules():
     (lambda x: F.interpolate(x.to(tg.int64), size=4), TypeError,
      "interpolate: expected a floating point input, got dtype int64"),
     (lambda x: F.adaptive_avg_pool2d(x[0, 0], 2), ValueError,
-     r"adaptive_avg_pool2d: expected a 4-D \(N, C, H, W\) or 3-D unbatched \(C, H, W\) "
+     r"adaptive_avg_pool2d: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) "
      r"input, got shape \(3, 4\)"),
     (lambda x: F.adaptive_max_pool2d(x, (2, 3, 4)), TypeError,
      "adaptive_max_pool2d: output_size must be an int, None or a pair of them"),

@@ -194,7 +194,7 @@ def test_modules_call_the_functions():
 # ---------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("call, error, text", [
     (lambda: F.unfold(Tensor(np.zeros((3, 3))), 2), ValueError,
-     r"unfold: expected a 4-D \(N, C, H, W\) or 3-D unbatched \(C, H, W\) input, got shape "
+     r"unfold: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, got shape "
      r"\(3, 3\)"),
     (lambda: F.unfold(Tensor(np.zeros((1, 1, 1, 3, 3))), 2), ValueError, r"got shape \(1, 1, 1"),
     (lambda: F.unfold(Tensor(np.zeros((1, 1, 3, 3))), 4), ValueError,
@@ -211,10 +211,10 @@ def test_modules_call_the_functions():
      "unfold: expected non-empty channels and image"),
     (lambda: F.unfold(Tensor(np.zeros((1, 1, 3, 3), dtype=np.int64)), 2), TypeError,
      "unfold: expected a floating point input, got dtype int64"),
-    (lambda: F.unfold(np.zeros((1, 1, 3, 3)), 2), TypeError,
-     "unfold: input must be a Tensor, got ndarray"),
+    (lambda: F.unfold(np.zeros((1, 1, 3, 3), np.int64), 2), TypeError,   # arrays are wrapped
+     "unfold: expected a floating point input, got dtype int64"),
     (lambda: F.fold(Tensor(np.zeros((1, 4, 4, 1))), 3, 2), ValueError,
-     r"fold: expected a 3-D \(N, C\*kh\*kw, L\) or 2-D unbatched \(C\*kh\*kw, L\) input"),
+     r"fold: expected a 2-D unbatched \(C\*kh\*kw, L\) or 3-D \(N, C\*kh\*kw, L\) input"),
     (lambda: F.fold(Tensor(np.zeros((1, 4, 4))), (4, 4), 2), ValueError,
      r"fold: input \(1, 4, 4\) has 4 columns but output_size \(4, 4\) with kernel 2x2, "
      r"dilation \(1, 1\), padding \(0, 0\) and stride \(1, 1\) has 3x3 = 9 windows"),

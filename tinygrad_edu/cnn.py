@@ -22,15 +22,19 @@ REDUCTIONS = ("none", "mean", "sum")
 
 
 # ---------------------------------------------------------------------------------- checks
-def _image(op: str, x: Any) -> Tensor:
-    """A floating (N, C, H, W) or unbatched (C, H, W) input."""
+def floating_input(op: str, x: Any, ranks: tuple = (3, 4),
+                   layout: str = "3-D (C, H, W) or 4-D (N, C, H, W)") -> Tensor:
+    """x as a Tensor; a ValueError unless it has one of `ranks` dimensions (described by
+    `layout`), a TypeError unless it is floating point. Default: an image, batched or not."""
     x = _tensor(x)
-    if x.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
-                         f"got shape {x.shape}")
+    if x.ndim not in ranks:
+        raise ValueError(f"{op}: expected a {layout} input, got shape {x.shape}")
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
     return x
+
+
+_image = floating_input
 
 
 def _pool_options(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .cnn import floating_input
 from .composed import ValuesIndices
 from .tensor import Tensor
 
@@ -23,16 +24,10 @@ INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
 
 
 def _image(op: str, input: Any) -> Tensor:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected a 4-D (N, C, H, W) or 3-D unbatched (C, H, W) "
-                         f"input, got shape {input.shape}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
-    if 0 in input.shape[-3:]:
-        raise ValueError(f"{op}: expected non-empty channels and image, got shape {input.shape}")
-    return input
+    x = floating_input(op, input)
+    if 0 in x.shape[-3:]:
+        raise ValueError(f"{op}: expected non-empty channels and image, got shape {x.shape}")
+    return x
 
 
 def _is_int(v: Any) -> bool:

@@ -9,24 +9,15 @@ convolution is a matrix product:
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
+from .cnn import floating_input
 from .ops.conv import grid_size
 from .ops.unfold import Col2im, Im2col
 from .shapes import int_pair
 from .tensor import Tensor
 
 IntOrPair = int | Sequence[int]
-
-
-def _float_tensor(op: str, input: Any, ranks: tuple, layout: str) -> Tensor:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    if input.ndim not in ranks:
-        raise ValueError(f"{op}: expected a {layout} input, got shape {input.shape}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
-    return input
 
 
 def window_options(op: str, kernel_size: IntOrPair, dilation: IntOrPair, padding: IntOrPair,
@@ -66,7 +57,7 @@ def unfold(input: Tensor, kernel_size: IntOrPair, dilation: IntOrPair = 1,
     sum over the windows that copied it.
     """
     op = "unfold"
-    x = _float_tensor(op, input, (3, 4), "4-D (N, C, H, W) or 3-D unbatched (C, H, W)")
+    x = floating_input(op, input)
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
@@ -93,7 +84,7 @@ def fold(input: Tensor, output_size: IntOrPair, kernel_size: IntOrPair, dilation
     <unfold(x), y> = <x, fold(y)>: fold is unfold's adjoint, and its VJP is unfold.
     """
     op = "fold"
-    y = _float_tensor(op, input, (2, 3), "3-D (N, C*kh*kw, L) or 2-D unbatched (C*kh*kw, L)")
+    y = floating_input(op, input, (2, 3), "2-D unbatched (C*kh*kw, L) or 3-D (N, C*kh*kw, L)")
     unbatched = y.ndim == 2
     if unbatched:
         y = y.unsqueeze(0)
