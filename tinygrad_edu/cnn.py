@@ -34,9 +34,6 @@ def floating_input(op: str, x: Any, ranks: tuple = (3, 4),
     return x
 
 
-_image = floating_input
-
-
 def _pool_options(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
                   dilation: Any, ceil_mode: bool) -> tuple[dict, Windows]:
     """Validated (rows, columns) options and the window geometry, by torch's rules."""
@@ -75,7 +72,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     With return_indices, also returns the argmax of each window as a flat index
     row * W + col into the input's H x W plane (int64), as torch.
     """
-    x = _image("max_pool2d", input)
+    x = floating_input("max_pool2d", input)
     options, win = _pool_options("max_pool2d", x, kernel_size, stride, padding, dilation,
                                  ceil_mode)
     out = MaxPool2d.apply(x, **options)
@@ -94,7 +91,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     window has beyond the padding), without it only the input cells do;
     divisor_override replaces the divisor for every window.
     """
-    x = _image("avg_pool2d", input)
+    x = floating_input("avg_pool2d", input)
     options, _ = _pool_options("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     del options["dilation"]
     if divisor_override is not None and divisor_override <= 0:
@@ -126,7 +123,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Dropout of whole channels: one draw per (n, c), shared by its H x W plane.
     Accepts (N, C, H, W) and unbatched (C, H, W) (torch's documented meaning of 3-D)."""
-    x = _image("dropout2d", input)
+    x = floating_input("dropout2d", input)
     return _dropout("dropout2d", x, p, training, lambda shape: shape[:-2] + (1, 1))
 
 
