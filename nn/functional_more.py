@@ -23,6 +23,7 @@ import numpy as np
 from tinygrad_edu import Tensor
 from tinygrad_edu.cnn import REDUCTIONS, _check_reduction, _reduce, _same_shape, _tensor
 from tinygrad_edu.linear_algebra import norm as vector_norm
+from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _axes, _axis
 
 __all__ = ["elu", "silu", "softplus", "hardtanh", "relu6", "logsigmoid", "layer_norm",
@@ -90,7 +91,7 @@ def _matching(op: str, name: str, t: Tensor | None, shape: tuple) -> None:
 
 def _broadcasts_to(shape: tuple, target: tuple) -> bool:
     try:
-        return np.broadcast_shapes(shape, target) == tuple(target)
+        return broadcast_shapes(shape, target) == tuple(target)
     except ValueError:
         return False
 
@@ -287,7 +288,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     op = "cosine_similarity"
     a, b = _floating(op, x1), _floating(op, x2)
     try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
+        shape = broadcast_shapes(a.shape, b.shape)
     except ValueError:
         raise ValueError(f"{op}: x1 of shape {tuple(a.shape)} and x2 of shape "
                          f"{tuple(b.shape)} cannot be broadcast together") from None

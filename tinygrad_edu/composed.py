@@ -256,7 +256,7 @@ def _crop(x: Tensor, pairs: list) -> Tensor:
     return x[tuple(index)]
 
 
-def _along(x: Tensor, axis: int, start: int, stop: int, step: int = 1) -> Tensor:
+def _slice_along(x: Tensor, axis: int, start: int, stop: int, step: int = 1) -> Tensor:
     """x[start:stop:step] along `axis`; a negative stop means "through index 0" (None)."""
     return x[(slice(None),) * axis + (slice(start, None if stop < 0 else stop, step),)]
 
@@ -274,13 +274,14 @@ def _pad_with_copies(x: Tensor, pairs: list, mode: str) -> Tensor:
             continue
         n = x.shape[axis]
         if mode == "reflect":          # x[before], ..., x[1] | x | x[n-2], ..., x[n-1-after]
-            pieces = [_along(x, axis, before, 0, -1), x,
-                      _along(x, axis, n - 2, n - 2 - after, -1)]
+            pieces = [_slice_along(x, axis, before, 0, -1), x,
+                      _slice_along(x, axis, n - 2, n - 2 - after, -1)]
         elif mode == "replicate":      # x[0] `before` times | x | x[n-1] `after` times
-            pieces = [_repeated(_along(x, axis, 0, 1), axis, before), x,
-                      _repeated(_along(x, axis, n - 1, n), axis, after)]
+            pieces = [_repeated(_slice_along(x, axis, 0, 1), axis, before), x,
+                      _repeated(_slice_along(x, axis, n - 1, n), axis, after)]
         else:                          # circular: x[n-before:] | x | x[:after]
-            pieces = [_along(x, axis, n - before, n), x, _along(x, axis, 0, after)]
+            pieces = [_slice_along(x, axis, n - before, n), x,
+                      _slice_along(x, axis, 0, after)]
         x = cat([p for p in pieces if p.shape[axis]], axis)
     return x
 

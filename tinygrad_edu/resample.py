@@ -35,7 +35,7 @@ def _is_int(v: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------- gathers
-def _along(x: Tensor, axis: int, index: np.ndarray) -> Tensor:
+def _gather_along(x: Tensor, axis: int, index: np.ndarray) -> Tensor:
     """x read at `index` along `axis` (-1 or -2); index's axes take axis's place."""
     return x[..., index] if axis == -1 else x[..., index, :]
 
@@ -43,7 +43,7 @@ def _along(x: Tensor, axis: int, index: np.ndarray) -> Tensor:
 def _weighted(x: Tensor, axis: int, index: np.ndarray, weight: np.ndarray) -> Tensor:
     """x read at `index` along `axis`, times weight[i] at output index i."""
     w = weight.astype(x.dtype).reshape((-1,) + (1,) * (-1 - axis))
-    return _along(x, axis, index) * Tensor(w)
+    return _gather_along(x, axis, index) * Tensor(w)
 
 
 # ---------------------------------------------------------------------------- adaptive
@@ -81,7 +81,7 @@ def _binned(x: Tensor, axis: int, out: int) -> tuple:
     if out and n % out == 0:
         shape = (*x.shape[:x.ndim + axis], out, n // out, *x.shape[x.ndim + axis + 1:])
         return x.reshape(shape), index, None, sizes
-    return _along(x, axis, index), index, valid, sizes
+    return _gather_along(x, axis, index), index, valid, sizes
 
 
 def _bin_mean(x: Tensor, axis: int, out: int) -> Tensor:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .composed import ValuesIndices, _along, cat, clone, take_along_dim
+from .composed import ValuesIndices, _slice_along, cat, clone, take_along_dim
 from .ops import movement
 from .shapes import broadcast_shapes
 from .tensor import Number, Tensor, _axis, _shape_arg, _tensor
@@ -211,7 +211,7 @@ def roll(input: Tensor, shifts: int | tuple, dims: int | tuple | None = None) ->
         n = x.shape[dim]
         s = shift % n if n else 0
         if s:
-            out = cat([_along(out, dim, n - s, n), _along(out, dim, 0, n - s)], dim)
+            out = cat([_slice_along(out, dim, n - s, n), _slice_along(out, dim, 0, n - s)], dim)
     return clone(x) if out is x else out
 
 
