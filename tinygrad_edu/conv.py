@@ -60,6 +60,18 @@ def same_padding(kernel: tuple, dilation: tuple) -> tuple:
                  for k, d in zip(kernel, dilation))
 
 
+def check_kernel_fits(op: str, kernel: tuple, dilation: tuple, image_hw: tuple, pads: tuple,
+                      described: str, what: str = "input") -> None:
+    """ValueError unless the dilated kernel fits in the padded image (one window at least);
+    pads are ((top, bottom), (left, right)), `described` says where the image comes from."""
+    padded = tuple(n + before + after for n, (before, after) in zip(image_hw, pads))
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(span > n for span, n in zip(spans, padded)):
+        raise ValueError(f"{op}: kernel {kernel[0]}x{kernel[1]} (dilated to "
+                         f"{spans[0]}x{spans[1]}) is larger than the padded {what} "
+                         f"{padded[0]}x{padded[1]} ({described})")
+
+
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrPair = 1,
            padding: IntOrPair | str = 0, dilation: IntOrPair = 1, groups: int = 1) -> Tensor:
     """2-D convolution (a cross-correlation, as in every framework), torch.nn.functional.conv2d.
@@ -98,12 +110,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
         raise ValueError(f"{op}: input has {x.shape[1]} channels but weight expects "
                          f"{weight.shape[1] * groups}{per_group}; input {input.shape}, "
                          f"weight {weight.shape}")
-    padded = tuple(n + before + after for n, (before, after) in zip(x.shape[2:], pads))
-    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-    if any(span > n for span, n in zip(spans, padded)):
-        raise ValueError(f"{op}: kernel {kernel[0]}x{kernel[1]} (dilated to "
-                         f"{spans[0]}x{spans[1]}) is larger than the padded input "
-                         f"{padded[0]}x{padded[1]} (input {input.shape})")
+    check_kernel_fits(op, kernel, dilation, x.shape[2:], pads, f"input {input.shape}")
     _check_bias(op, bias, weight.shape[0])
     params = (weight,) if bias is None else (weight, bias)
     out = Conv2d.apply(x, *params, stride=stride, padding=pads, dilation=dilation,

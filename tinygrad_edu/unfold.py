@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .cnn import floating_input
+from .conv import check_kernel_fits
 from .ops.conv import grid_size
 from .ops.unfold import Col2im, Im2col
 from .shapes import int_pair
@@ -31,17 +32,11 @@ def window_options(op: str, kernel_size: IntOrPair, dilation: IntOrPair, padding
 
 def _grid(op: str, image_hw: tuple, geometry: dict, what: str) -> tuple:
     """(OH, OW) for an image of `image_hw`; ValueError when no window fits."""
-    kernel, dilation = geometry["kernel_size"], geometry["dilation"]
     pads = tuple((p, p) for p in geometry["padding"])
-    grid = grid_size(image_hw, kernel, geometry["stride"], pads, dilation)
-    if min(grid) < 1:
-        padded = tuple(n + 2 * p for n, p in zip(image_hw, geometry["padding"]))
-        spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-        raise ValueError(f"{op}: kernel {kernel[0]}x{kernel[1]} (dilated to "
-                         f"{spans[0]}x{spans[1]}) is larger than the padded {what} "
-                         f"{padded[0]}x{padded[1]} ({what} {tuple(image_hw)}, padding "
-                         f"{geometry['padding']})")
-    return grid
+    check_kernel_fits(op, geometry["kernel_size"], geometry["dilation"], image_hw, pads,
+                      f"{what} {tuple(image_hw)}, padding {geometry['padding']}", what)
+    return grid_size(image_hw, geometry["kernel_size"], geometry["stride"], pads,
+                     geometry["dilation"])
 
 
 def unfold(input: Tensor, kernel_size: IntOrPair, dilation: IntOrPair = 1,
