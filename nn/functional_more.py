@@ -221,7 +221,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
 
     Gradient: dL/dweight[r] sums the output gradients of every position that looked up
     row r (repeated indices accumulate). The padding_idx row gets no gradient, as torch:
-    its lookups read the constant weight.detach() instead.
+    its lookups are swapped for constants (the same values, detached).
     """
     op = "embedding"
     idx = _tensor(input)
@@ -240,7 +240,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     out = weight[i]
     if pad is None or not (i == pad).any():
         return out
-    return out.where(np.expand_dims(i != pad, -1), weight.detach()[i])
+    return out.where(np.expand_dims(i != pad, -1), out.detach())
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
