@@ -43,19 +43,21 @@ class Prod(Function):
     """out = the product of a over `axes` (a tuple of non-negative ints), keepdim as for sum.
 
     VJP: dL/da_i = g * prod_{j != i} a_j   (the other factors of a_i's slice).
-    That is out / a_i where the slice has no zero; with zeros, it is found without dividing:
-        one zero, at m:   at m, the product of the nonzero others (Prod of the slice with
-                          a_m set to 1); elsewhere out / a_i = 0
-        two or more:      0 everywhere
-    Each piece equals prod_{j != i} a_j near a (the zero masks are constants), so it
-    differentiates again exactly. With create_graph, the 0 at a zero m that shares its
-    slice is built as Prod of the slice with a_m set to 1: its value is 0, but its
-    derivative in another zero a_k is the product of the rest.   Saves a, out.
+    That is out / a_i where a_i is finite and not 0; at a zero, inf or nan it is found
+    without dividing (torch's values):
+        one such a_m in the slice:  at m, Prod of the slice with a_m set to 1
+        two or more:                at each, the same, one per element (0 if all are zeros)
+    Each piece equals prod_{j != i} a_j near a (the masks are constants), so it
+    differentiates again exactly. (With create_graph, even the 0 at a zero m that shares
+    its slice with another zero is built as Prod of the slice with a_m set to 1: its value
+    is 0, but its derivative in the other zero a_k is the product of the rest.)
+    Saves a, out.
     """
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
-        out = np.prod(a, axis=axes, keepdims=keepdim)
+        with np.errstate(invalid="ignore"):              # 0 * inf = nan, as IEEE and torch
+            out = np.prod(a, axis=axes, keepdims=keepdim)
         ctx.save_for_backward(a, out)
         return out
 
@@ -72,20 +74,23 @@ def _product_of_others(a: Tensor, out: Tensor, axes: tuple) -> Tensor:
 
     `out` is Prod(a) with the reduced axes kept as size 1.
     """
-    zero = a.data == 0
-    zeros_in_slice = zero.sum(axis=axes, keepdims=True)
-    others = (out / a.where(~zero, 1)).where(~zero, 0)
-    lone = zero & (zeros_in_slice == 1)
+    special = (a.data == 0) | ~np.isfinite(a.data)       # out / a_i is wrong there
+    in_slice = special.sum(axis=axes, keepdims=True)
+    with np.errstate(invalid="ignore"):                    # (out may be inf or nan)
+        others = (out / a.where(~special, 1)).where(~special, 0)
+    lone = special & (in_slice == 1)
     if lone.any():
-        others = Prod.apply(a.where(~zero, 1), axes=axes, keepdim=True).where(lone, others)
-    shared = zero & (zeros_in_slice > 1)
-    if shared.any() and grad_mode.is_grad_enabled():        # only derivatives change: value 0
-        others = others + _others_at_shared_zeros(a, shared, axes)
+        others = Prod.apply(a.where(~special, 1), axes=axes, keepdim=True).where(lone, others)
+    shared = special & (in_slice > 1)
+    only_zeros = not (shared & (a.data != 0)).any()       # then the value there is 0
+    if shared.any() and (grad_mode.is_grad_enabled() or not only_zeros):
+        others = others + _others_at_shared(a, shared, axes)
     return others
 
 
-def _others_at_shared_zeros(a: Tensor, shared: np.ndarray, axes: tuple) -> Tensor:
-    """At each zero m marked in `shared`: Prod of its slice with a_m set to 1 (0 elsewhere).
+def _others_at_shared(a: Tensor, shared: np.ndarray, axes: tuple) -> Tensor:
+    """At each element m marked in `shared` (a zero, inf or nan that shares its slice with
+    another): Prod of its slice with a_m set to 1 (0 elsewhere).
 
     The slices are laid out as rows (kept axes first, reduced axes last), the row of each
     such zero is picked once per zero, and the products are added back at the zeros.
