@@ -15,7 +15,7 @@ import numpy as np
 
 from .dtypes import promote
 from .ops import movement
-from .tensor import Tensor, _axes, _axis
+from .tensor import Tensor, _axes, _axis, _tensor
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 """What `max(dim)` / `min(dim)` return, like torch's `torch.return_types.max`."""
@@ -199,15 +199,16 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     """
     if any(isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, np.integer)) for p in pad):
         raise TypeError(f"pad: the amounts must be ints, got {tuple(pad)}")
-    pad = tuple(int(p) for p in pad)
+    pad, input = tuple(int(p) for p in pad), _tensor(input)
     pairs = _pad_pairs(input, pad, mode, value)
+    if mode in ("reflect", "replicate", "circular"):
+        out = (_crop(_pad_with_copies(input, pairs, mode), pairs) if mode != "circular"
+               else _pad_with_copies(_crop(input, pairs), pairs, mode))
+        # zero or cropping amounts leave x or a view of it: a new tensor, as torch
+        return clone(out) if np.may_share_memory(out.data, input.data) else out
     if not pairs:
         return clone(input)                       # nothing to pad: a new tensor, as torch
-    if mode in ("reflect", "replicate"):
-        return _crop(_pad_with_copies(input, pairs, mode), pairs)
     x = _crop(input, pairs)
-    if mode == "circular":
-        return _pad_with_copies(x, pairs, mode)
     widths = [(0, 0)] * x.ndim
     for axis, before, after in pairs:
         widths[axis] = (builtins.max(before, 0), builtins.max(after, 0))
@@ -354,8 +355,9 @@ def sign(x: Tensor) -> Tensor:
 
 
 def contiguous(x: Tensor) -> Tensor:
-    """x itself when its memory is in row-major order, else a copy that is (as torch)."""
-    return x if x.data.flags.c_contiguous else clone(x)
+    """x itself when its memory is in row-major order, else a copy that is (as torch): a
+    reshape to 1-D copies the elements in row-major order; the reshape back is a view."""
+    return x if x.data.flags.c_contiguous else x.reshape(-1).reshape(*x.shape)
 
 
 def clone(x: Tensor) -> Tensor:

@@ -278,20 +278,15 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     align_corners = check_mode(op, mode, align_corners)
     if antialias:
         raise ValueError(f"{op}: antialias=True is not supported")
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    if input.ndim not in (3, 4) or mode == "linear" and input.ndim != 3 or (
-            mode == "bilinear" and input.ndim != 4):
-        need = {"linear": "a 3-D (N, C, L)", "bilinear": "a 4-D (N, C, H, W)"}.get(
-            mode, "a 3-D (N, C, L) or 4-D (N, C, H, W)")
-        raise ValueError(f"{op}: mode={mode!r} needs {need} input, got shape {input.shape}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
-    spatial = input.ndim - 2
-    sizes, scales = _sizes_and_scales(input, spatial, size, scale_factor,
-                                      recompute_scale_factor)
+    x = floating_input(op, input, (3, 4), "3-D (N, C, L) or 4-D (N, C, H, W)")
+    if mode == "linear" and x.ndim != 3 or mode == "bilinear" and x.ndim != 4:
+        need = {"linear": "a 3-D (N, C, L)", "bilinear": "a 4-D (N, C, H, W)"}[mode]
+        raise ValueError(f"{op}: mode={mode!r} needs {need} input, got shape {x.shape}")
+    if 0 in x.shape[1:]:
+        raise ValueError(f"{op}: expected non-empty channels and sizes, got shape {x.shape}")
+    spatial = x.ndim - 2
+    sizes, scales = _sizes_and_scales(x, spatial, size, scale_factor, recompute_scale_factor)
     axes = (-2, -1)[-spatial:]
-    x = input
     if mode == "area":
         for axis, n_out in zip(axes[::-1], sizes[::-1]):
             x = _bin_mean(x, axis, n_out)
@@ -301,5 +296,5 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
             x = _linear_axis(x, axis, n_out, scale, align_corners)
         return x
     index = [nearest_source(n, n_out, s, mode == "nearest-exact", spatial == 2)
-             for n, n_out, s in zip(input.shape[-spatial:], sizes, scales)]
+             for n, n_out, s in zip(x.shape[-spatial:], sizes, scales)]
     return x[..., index[0][:, None], index[1]] if spatial == 2 else x[..., index[0]]

@@ -314,10 +314,12 @@ class Tensor:
         """Add a gradient into `.grad` (the first time as is, or copied when it is shared)."""
         if self._grad is not None:
             self._grad = self._grad + g
-        elif g.requires_grad or not copy:    # a graph of the gradient, or an array of its own
+        elif not copy and g.data.flags.c_contiguous:       # an array of its own
             self._grad = g
-        else:
-            self._grad = Tensor._from_node(np.array(g.data, dtype=self.dtype), None)
+        elif g.requires_grad:                 # a graph of the gradient (create_graph): a copy
+            self._grad = g.contiguous() if not g.data.flags.c_contiguous else g + 0
+        else:                                  # in row-major order, as torch's .grad
+            self._grad = Tensor._from_node(np.array(g.data, dtype=self.dtype, order="C"), None)
 
     # ------------------------------------------------------------------ dtype
     def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,

@@ -53,11 +53,12 @@ def unfold(input: Tensor, kernel_size: IntOrPair, dilation: IntOrPair = 1,
     """
     op = "unfold"
     x = floating_input(op, input)
+    shape = x.shape
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
     if x.shape[1] == 0 or 0 in x.shape[2:]:
-        raise ValueError(f"{op}: expected non-empty channels and image, got shape {input.shape}")
+        raise ValueError(f"{op}: expected non-empty channels and image, got shape {shape}")
     geometry = window_options(op, kernel_size, dilation, padding, stride)
     _grid(op, x.shape[2:], geometry, "input")
     out = Im2col.apply(x, **geometry)
@@ -80,6 +81,7 @@ def fold(input: Tensor, output_size: IntOrPair, kernel_size: IntOrPair, dilation
     """
     op = "fold"
     y = floating_input(op, input, (2, 3), "2-D unbatched (C*kh*kw, L) or 3-D (N, C*kh*kw, L)")
+    shape = y.shape
     unbatched = y.ndim == 2
     if unbatched:
         y = y.unsqueeze(0)
@@ -87,12 +89,12 @@ def fold(input: Tensor, output_size: IntOrPair, kernel_size: IntOrPair, dilation
     geometry = window_options(op, kernel_size, dilation, padding, stride)
     kh, kw = geometry["kernel_size"]
     if y.shape[1] == 0 or y.shape[1] % (kh * kw):
-        raise ValueError(f"{op}: input dimension 1 ({y.shape[1]}, of input {input.shape}) must "
+        raise ValueError(f"{op}: input dimension 1 ({y.shape[1]}, of input {shape}) must "
                          f"be C*kh*kw, a positive multiple of the kernel's {kh}x{kw} = "
                          f"{kh * kw} offsets")
     grid = _grid(op, size, geometry, "output")
     if y.shape[2] != grid[0] * grid[1]:
-        raise ValueError(f"{op}: input {input.shape} has {y.shape[2]} columns but output_size "
+        raise ValueError(f"{op}: input {shape} has {y.shape[2]} columns but output_size "
                          f"{size} with kernel {kh}x{kw}, dilation {geometry['dilation']}, "
                          f"padding {geometry['padding']} and stride {geometry['stride']} has "
                          f"{grid[0]}x{grid[1]} = {grid[0] * grid[1]} windows")

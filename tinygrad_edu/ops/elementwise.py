@@ -265,6 +265,16 @@ class Sigmoid(Function):
         return g * out * (1 - out)
 
 
+def masked(g, weight):
+    """g * weight for a weight that is 0 where no gradient flows (relu's, clamp's and
+    maximum's masks): as torch, 0 there even where g is inf or nan (0 * inf would be nan).
+    The product is the fast form; g.where(weight != 0, 0) is taken only when g is not
+    all finite (sqrt(relu(x)) at x = 0 sends an infinite g, say)."""
+    if np.isfinite(g.data).all():
+        return g * weight
+    return g.where(weight.data != 0, 0) * weight
+
+
 class Relu(Function):
     """out = max(a, 0).   VJP: dL/da = g * [a > 0]   (so relu'(0) = 0, as torch).
 
@@ -285,7 +295,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, g):
         (positive,) = ctx.saved_tensors
-        return g * positive
+        return masked(g, positive)
 
 
 class Abs(Function):
@@ -336,7 +346,7 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, g):
         (share_a,) = ctx.saved_tensors
-        return g * share_a, g * (1 - share_a)
+        return masked(g, share_a), masked(g, 1 - share_a)
 
 
 class Clamp(Function):
@@ -358,7 +368,7 @@ class Clamp(Function):
     @staticmethod
     def backward(ctx, g):
         (inside,) = ctx.saved_tensors
-        return g * inside
+        return masked(g, inside)
 
 
 class Where(Function):

@@ -203,6 +203,14 @@ class MaxPool2d(Function):
         return MaxPool2dScatter.apply(g, winner, **ctx.options, input_size=x.shape[-2:])
 
 
+def _router(g: np.ndarray):
+    """mask -> g where mask, else 0: g * mask (the fast form) when g is all finite, else
+    np.where, so that a cell no window picked gets 0 even next to an inf (0 * inf = nan)."""
+    if np.isfinite(g).all():
+        return lambda mask: g * mask
+    return lambda mask: np.where(mask, g, 0).astype(g.dtype, copy=False)
+
+
 class MaxPool2dScatter(Function):
     """out = zeros (..., H, W) with out[argmax of window w] += g[w] for every window;
     `winner` (an int array shaped like g) holds each window's argmax kernel offset.
@@ -217,12 +225,13 @@ class MaxPool2dScatter(Function):
         ctx.save_for_backward(winner)
         win = windows_of(ctx, input_size)
         gp = np.zeros(win.padded_shape(g.shape[:-2]), dtype=g.dtype)
+        routed = _router(g)
         if win.disjoint():   # each cell written once, no adding: 1.9 vs 3.3 ms for a 2x2 pool
             for k, cells in win.offsets():
-                np.multiply(g, winner == k, out=gp[cells])
+                gp[cells] = routed(winner == k)
         else:
             for k, cells in win.offsets():
-                gp[cells] += g * (winner == k)
+                gp[cells] += routed(winner == k)
         return win.crop(gp)
 
     @staticmethod
@@ -247,7 +256,7 @@ class MaxPool2dGather(Function):
         hp = win.pad(h, 0)
         out = np.zeros(winner.shape, dtype=h.dtype)
         for k, cells in win.offsets():
-            out += hp[cells] * (winner == k)
+            out += _router(hp[cells])(winner == k)
         return out
 
     @staticmethod

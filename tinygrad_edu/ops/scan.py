@@ -36,7 +36,7 @@ class Cumsum(Function):
     def backward(ctx, g):
         dim = ctx.options["dim"]
         backwards = (slice(None),) * dim + (slice(None, None, -1),) if g.ndim else ()  # views
-        return Cumsum.apply(g[backwards], dim=dim)[backwards]
+        return Cumsum.apply(g[backwards], dim=dim)[backwards].contiguous()
 
 
 class Prod(Function):
