@@ -311,7 +311,8 @@ class Tensor:
         return RemovableHandle(owner._hooks, hook)
 
     def _accumulate(self, g: Tensor, copy: bool = True) -> None:
-        """Add a gradient into `.grad` (the first time as is, or copied when it is shared)."""
+        """Add a gradient into `.grad`: the first time as is, or a row-major copy when the
+        array is shared (with another .grad, the caller, a hook) or strided."""
         if self._grad is not None:
             self._grad = self._grad + g
         elif not copy and g.data.flags.c_contiguous:       # an array of its own

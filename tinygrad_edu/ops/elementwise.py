@@ -7,9 +7,14 @@ like the scalar chain rule.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..function import Function
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 
 class Add(Function):
@@ -265,7 +270,7 @@ class Sigmoid(Function):
         return g * out * (1 - out)
 
 
-def masked(g, weight):
+def masked(g: Tensor, weight: Tensor) -> Tensor:
     """g * weight for a weight that is 0 where no gradient flows (relu's, clamp's and
     maximum's masks): as torch, 0 there even where g is inf or nan (0 * inf would be nan).
     The product is the fast form; g.where(weight != 0, 0) is taken only when g is not
