@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.cnn import REDUCTIONS, _check_reduction, _reduce, _same_shape, _tensor
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.shapes import broadcast_shapes
@@ -215,13 +215,17 @@ def _padding_index(op: str, padding_idx: int | None, num_embeddings: int) -> int
     return padding_idx % num_embeddings
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0) -> Tensor:
     """out[...] = weight[input[...]]: rows of the (num_embeddings, dim) table, shape
     input.shape + (dim,).
 
     Gradient: dL/dweight[r] sums the output gradients of every position that looked up
     row r (repeated indices accumulate). The padding_idx row gets no gradient, as torch:
     its lookups are swapped for constants (the same values, detached).
+    With max_norm, each row looked up whose norm_type-norm exceeds max_norm is first
+    rescaled in the table, in place and unrecorded, to max_norm / (norm + 1e-7) times
+    itself, as torch's embedding_renorm_.
     """
     op = "embedding"
     idx = _tensor(input)
@@ -237,10 +241,21 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
         bad = i[(i < 0) | (i >= rows)].flat[0]
         raise IndexError(f"{op}: index {bad} is out of range for weight of shape "
                          f"{tuple(weight.shape)} (expected 0 <= index < {rows})")
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(i), max_norm, norm_type)
     out = weight[i]
     if pad is None or not (i == pad).any():
         return out
     return out.where(np.expand_dims(i != pad, -1), out.detach())
+
+
+def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Scale the table's `rows` whose norm exceeds max_norm down to it (torch's rule)."""
+    table = weight.data[rows]
+    norms = np.linalg.norm(table, ord=norm_type, axis=1, keepdims=True)
+    scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1).astype(table.dtype)
+    with no_grad():
+        weight[rows] = Tensor._from_node(table * scale, None)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

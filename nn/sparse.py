@@ -24,11 +24,13 @@ class Embedding(Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 *, _weight: Any = None, _freeze: bool = False, device: Any = None,
+                 max_norm: float | None = None, norm_type: float = 2.0, *,
+                 _weight: Any = None, _freeze: bool = False, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
         check_device(device, "Embedding")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.max_norm, self.norm_type = max_norm, norm_type
         self.padding_idx = _padding_index("Embedding", padding_idx, num_embeddings)
         shape = (num_embeddings, embedding_dim)
         if _weight is None:
@@ -50,17 +52,23 @@ class Embedding(Module):
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,
-                        padding_idx: int | None = None) -> Embedding:
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0) -> Embedding:
         """An Embedding holding a copy of the 2-D `embeddings`; frozen (no gradient) by default."""
         table = Tensor(embeddings).data
         if table.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
                              f"{table.shape}")
-        return cls(*table.shape, padding_idx=padding_idx, _weight=table, _freeze=freeze)
+        return cls(*table.shape, padding_idx=padding_idx, max_norm=max_norm,
+                   norm_type=norm_type, _weight=table, _freeze=freeze)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text if self.padding_idx is None else text + f", padding_idx={self.padding_idx}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        return text + (f", norm_type={self.norm_type}" if self.norm_type != 2 else "")

@@ -364,3 +364,18 @@ def test_edge_values_match_torch():
                         torch.nn.functional.cosine_similarity(torch.tensor(zero),
                                                               torch.ones(3, dtype=torch.float64),
                                                               dim=0).item())
+
+
+def test_embedding_max_norm_rescales_the_rows_looked_up_in_place():
+    table = np.array([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]])
+    layer = nn.Embedding.from_pretrained(table.copy(), freeze=False, max_norm=1.0)
+    assert repr(layer) == "Embedding(3, 2, max_norm=1.0)"
+    out = layer(Tensor(np.array([0, 1, 0])))
+    scale = 1.0 / (5.0 + 1e-7)                      # torch's max_norm / (norm + 1e-7)
+    np.testing.assert_allclose(out.numpy(), [[3 * scale, 4 * scale], [0.3, 0.4],
+                                             [3 * scale, 4 * scale]], rtol=1e-12)
+    np.testing.assert_allclose(layer.weight.numpy()[0], [3 * scale, 4 * scale], rtol=1e-12)
+    np.testing.assert_array_equal(layer.weight.numpy()[2], [6.0, 8.0])   # not looked up
+    assert layer.weight._version == 1
+    out.sum().backward()
+    np.testing.assert_array_equal(layer.weight.grad.numpy(), [[2, 2], [1, 1], [0, 0]])
