@@ -91,7 +91,7 @@ class PowScalar(Function):
     @staticmethod
     def forward(ctx, a, exponent):
         ctx.save_for_backward(a)
-        return a ** exponent
+        return (a ** exponent).astype(a.dtype, copy=False)   # numpy 1.x: float32 ** 3 is f64
 
     @staticmethod
     def backward(ctx, g):
