@@ -40,9 +40,9 @@ def main(out: Path) -> None:
     print(viz.trace(loss))
 
     x2, w2, g2 = x.data[0, 0], w.data[0, 0], g.data[0, 0]
-    dx = correlate(np.pad(g2, 1), w2[::-1, ::-1])     # full convolution with the rotated kernel
+    dx = correlate(np.pad(g2, 1), w2[::-1, ::-1])     # full correlation with the rotated kernel
     dw = correlate(x2, g2)                            # input correlated with g
-    print("dL/dx = full convolution of g with rot180(w):\n", dx)
+    print("dL/dx = full correlation of g with rot180(w):\n", dx)
     print("dL/dw = correlation of x with g:\n", dw)
     assert np.allclose(x.grad.data[0, 0], dx) and np.allclose(w.grad.data[0, 0], dw)
     assert tg.gradcheck(lambda a, b: tg.conv2d(a, b), [x.double().detach().requires_grad_(),

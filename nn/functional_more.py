@@ -365,8 +365,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
     Each log is clamped at -100, as torch, so x = 0 or 1 gives a finite loss. Derivative
     w (x - y) / (x (1 - x)) inside (0, 1); at x = 0 and 1 it is the derivative of the
-    clamped function: the clamped log contributes 0 (torch instead divides by
-    max(x (1 - x), 1e-12) and gives +-1e12 there).
+    clamped function: the clamped log contributes 0, the other its usual slope, so it
+    is w (1 - y) at x = 0 and -w y at x = 1. (torch divides by max(x (1 - x), 1e-12)
+    instead and gives w (x - y) 1e12 there: +-1e12 for the opposite hard label, 0 for
+    y = x, where the slope of the loss is w (1 - y) = w, resp. -w y = -w.)
     """
     op = "binary_cross_entropy"
     _check_reduction(op, reduction)

@@ -69,6 +69,15 @@ def test_every_op_has_a_case():
     assert not missing, f"registered ops without a GradCase in tests/gradcases/: {missing}"
 
 
+def test_every_built_in_op_documents_its_vjp_and_what_it_saves():
+    """The design rule: each primitive's docstring states its VJP and what backward keeps."""
+    undocumented = sorted(
+        name for name, cls in OPS.items() if not _defined_by_tests(cls) and (
+            "Saves" not in cls.__doc__ and "saves" not in cls.__doc__
+            or cls.differentiable and "VJP" not in cls.__doc__))
+    assert not undocumented, f"ops whose docstring lacks its VJP or a Saves line: {undocumented}"
+
+
 # ---------------------------------------------------------------- random shapes (hypothesis)
 BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
           "div": lambda a, b: a / (b * b + 0.5), "maximum": lambda a, b: a.maximum(b)}

@@ -290,7 +290,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
 
         loss_i = (1/C) sum_(c != y_i) w_(y_i) max(0, margin - x[i, y_i] + x[i, c])**p
 
-    The CS231n SVM loss (Weinberger-Watkins, margin 1) is the same sum without the
+    The CS231n SVM loss (Weston-Watkins, margin 1) is the same sum without the
     1/C, i.e. C times this. Composed from gather, relu and sums.
     """
     op = "multi_margin_loss"

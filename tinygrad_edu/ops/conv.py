@@ -338,14 +338,16 @@ class Conv2d(Function):
     VJP: dL/dx = ConvTranspose2d(g, w)      (N, C, H, W)
          every x[n,c,y,z] meets w[o,c,a,b] in each window that covers it, so dL/dx
          collects g[n,o,i,j] w[o,c,a,b] over all (o, a, b) with y = i*sh + a*dh - top:
-         the transposed convolution. With stride 1 that is a full correlation of g
-         with w rotated by 180 degrees (and input/output channels swapped).
+         the transposed convolution. With stride 1 and dilation 1 that is a full
+         correlation of g with w rotated by 180 degrees (input and output channels
+         swapped), cropped by the padding (drop `top` rows, `left` columns, ...).
          dL/dw = Conv2dWeightGrad(x, g)     (O, C/G, kh, kw)
          = G @ X^T per group: the correlation of the input with the output gradient,
          dL/dw[o,c,a,b] = sum_{n,i,j} g[n,o,i,j] xp[n, c', i*sh + a*dh, j*sw + b*dw].
          dL/dbias = g.sum(dim=(0, 2, 3))    (O,)
          every out[n,o,i,j] holds bias[o] once.
-    Saves x, w and the columns X (with the row of ones when there is a bias). A plain
+    Saves x, w and the columns X (with the row of ones when there is a bias), and their
+    row width (ctx.width, see PaddedImage). A plain
     backward (gradients not differentiated again) runs the numpy of ConvTranspose2d and
     Conv2dWeightGrad directly: dL/dw reuses the columns (no second im2col),
     [dL/dw | dL/dbias] = G @ [X; 1]^T is one GEMM, the bias gradient its last column

@@ -40,7 +40,7 @@ class CrossEntropy(Function):
     Forward already has p, so it saves the local gradient s p - q and backward is one
     multiplication. With create_graph, p is instead recomputed as softmax of the saved
     logits Tensor, so that the VJP is differentiable again (second derivatives).
-    Saves x, the target, q and s p - q.
+    Saves x, the target, the weight (or None), q and s p - q; keeps D as ctx.denominator.
 
     Forward works on a copy of x with the class axis first, (C, N, d1, ...): numpy sums
     and maxes over the first axis of a contiguous array row by row, 2-3x faster than

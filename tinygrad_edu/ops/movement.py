@@ -16,7 +16,10 @@ from ..function import Function
 
 
 class Reshape(Function):
-    """out = a viewed as `shape` (same elements, same order).   VJP: dL/da = g reshaped to a.shape."""
+    """out = a viewed as `shape` (same elements, same order).   VJP: dL/da = g reshaped to a.shape.
+
+    Saves nothing (only a's shape, ctx.in_shape).
+    """
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -31,7 +34,7 @@ class Reshape(Function):
 class Permute(Function):
     """out = a with axes reordered: out.shape[i] = a.shape[dims[i]].
 
-    VJP: dL/da = g permuted by the inverse permutation (argsort of dims).
+    VJP: dL/da = g permuted by the inverse permutation (argsort of dims).   Saves nothing.
     """
 
     @staticmethod
@@ -48,6 +51,7 @@ class Expand(Function):
 
     VJP: dL/da = g summed over the broadcast axes (SumTo): each element of a was used
     once per copy, so its gradient is the sum over its copies.
+    Saves nothing (only a's shape, ctx.in_shape).
     """
 
     @staticmethod
@@ -71,6 +75,7 @@ class GetItem(Function):
 
     VJP: dL/da = zeros like a with g added at a[index] (IndexAdd). When an integer
     array repeats an index, that element was read twice, so its gradients add up.
+    Saves nothing (only a's shape, ctx.in_shape; the index is an option).
     """
 
     name = "getitem"
@@ -103,7 +108,7 @@ class GetItem(Function):
 class IndexAdd(Function):
     """out = zeros(shape) with out[index] += g (repeated indices accumulate).
 
-    The VJP of GetItem. Its own VJP: dL/dg = gout[index] (GetItem).
+    The VJP of GetItem. Its own VJP: dL/dg = gout[index] (GetItem).   Saves nothing.
     """
 
     @staticmethod
@@ -124,6 +129,7 @@ class Pad(Function):
     """out = a with `widths[i] = (before, after)` constant `value`s around axis i.
 
     VJP: dL/da = g with the padding sliced away (the padded cells are constants).
+    Saves nothing.
     """
 
     @staticmethod
@@ -141,6 +147,7 @@ class Cat(Function):
     """out = the inputs joined along axis `dim`.
 
     VJP: dL/dinput_k = the slice of g that input k filled.
+    Saves nothing (only the inputs' sizes along dim, ctx.sizes).
     """
 
     @staticmethod

@@ -245,7 +245,8 @@ class MaxPool2dGather(Function):
     """out[w] = h[argmax of window w]: h (..., H, W) read at each window's saved argmax
     (`winner` holds its kernel offset), shaped like the pooled output.
 
-    Linear in h: out = R^T h. VJP: dL/dh = R gout = MaxPool2dScatter(gout).   Saves winner.
+    Linear in h: out = R^T h. VJP: dL/dh = R gout = MaxPool2dScatter(gout).
+    Saves winner (and h's size, ctx.in_size).
     """
 
     @staticmethod
@@ -291,7 +292,8 @@ class AvgPool2d(Function):
 
     Linear: out = A x with A[w, p] = 1/D[w] for the cells p in window w. So
     VJP: dL/dx = A^T g = AvgPool2dAdjoint(g): each window spreads g[w] / D[w] evenly
-    over its cells, (N, C, OH, OW) -> (N, C, H, W); overlaps add up.   Saves nothing.
+    over its cells, (N, C, OH, OW) -> (N, C, H, W); overlaps add up.
+    Saves nothing (only x's size, ctx.in_size).
     """
 
     @staticmethod

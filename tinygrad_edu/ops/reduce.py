@@ -19,7 +19,8 @@ class Sum(Function):
     """out = sum of a over `axes` (a tuple of non-negative ints).
 
     VJP: dL/da[i] = g[i with the summed axes dropped]: every element of a moves out by
-    the same amount, so g is broadcast back over the summed axes.   Saves nothing.
+    the same amount, so g is broadcast back over the summed axes.
+    Saves nothing (only a's shape, ctx.in_shape).
     """
 
     @staticmethod
@@ -37,7 +38,7 @@ class SumTo(Function):
     """out = a summed down to `shape`, the inverse of broadcasting a to a's shape.
 
     The engine calls this on every gradient whose shape is a broadcast of its input's.
-    VJP: dL/da = g broadcast back to a's shape.   Saves nothing.
+    VJP: dL/da = g broadcast back to a's shape.   Saves nothing (only a's shape, ctx.in_shape).
     """
 
     @staticmethod

@@ -44,13 +44,16 @@ class Prod(Function):
 
     VJP: dL/da_i = g * prod_{j != i} a_j   (the other factors of a_i's slice).
     That is out / a_i where a_i is finite and not 0; at a zero, inf or nan it is found
-    without dividing (torch's values):
+    without dividing:
         one such a_m in the slice:  at m, Prod of the slice with a_m set to 1
         two or more:                at each, the same, one per element (0 if all are zeros)
     Each piece equals prod_{j != i} a_j near a (the masks are constants), so it
     differentiates again exactly. (With create_graph, even the 0 at a zero m that shares
     its slice with another zero is built as Prod of the slice with a_m set to 1: its value
     is 0, but its derivative in the other zero a_k is the product of the rest.)
+    These are torch's values while the slice holds no inf or nan. Where it does, torch
+    differs (it divides, or gives zeros when there are two zeros): the gradient of
+    prod([inf, 2, 3]) is [6, inf, inf] here, [nan, inf, inf] in torch.
     Saves a, out.
     """
 
