@@ -7,7 +7,7 @@
     optimizer.zero_grad(); loss.backward(); optimizer.step()
 """
 from . import data, datasets, functional, init, optim, utils
-from .containers import ModuleDict, ModuleList, Sequential
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .layers import (AvgPool2d, Conv2d, ConvTranspose2d, Dropout, Dropout2d, Flatten, Identity,
                      LeakyReLU, Linear, LogSoftmax, MaxPool2d, ReLU, Sigmoid, Softmax, Tanh)
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MultiMarginLoss, NLLLoss
@@ -31,3 +31,4 @@ __all__ += ["ELU", "SiLU", "Softplus", "Hardtanh", "ReLU6", "LogSigmoid", "Layer
             "GroupNorm", "Embedding", "Unflatten", "L1Loss", "SmoothL1Loss", "HuberLoss",
             "BCELoss", "KLDivLoss"]
 __all__ += ["Unfold", "Fold", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample"]
+__all__ += ["ParameterList", "ParameterDict"]

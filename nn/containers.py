@@ -1,10 +1,13 @@
-"""Containers that register the modules they hold: Sequential, ModuleList, ModuleDict."""
+"""Containers that register what they hold: Sequential, ModuleList, ModuleDict (modules),
+ParameterList, ParameterDict (parameters)."""
 from __future__ import annotations
 
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Mapping
 
-from .module import Module
+from tinygrad_edu import Tensor
+
+from .module import Module, Parameter, _indent, _repr_lines
 
 
 class _ModuleSequence(Module):
@@ -77,6 +80,15 @@ class Sequential(_ModuleSequence):
     def __add__(self, other: Sequential) -> Sequential:
         return Sequential(*self, *other)
 
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Put `module` before position `index` (torch: an IndexError past either end)."""
+        n = len(self)
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential.insert: index {index} is out of range for "
+                             f"{n} modules")
+        super().insert(index, module)
+        return self
+
 
 class ModuleList(_ModuleSequence):
     """A list of modules, registered as children "0", "1", ... (use it instead of a plain list)."""
@@ -93,6 +105,19 @@ class ModuleList(_ModuleSequence):
 
     def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList([*self, *other])
+
+    def __repr__(self) -> str:
+        """As torch: a run of identical children is one line, `(0-2): 3 x Linear(...)`."""
+        runs: list[list] = []                      # [first index, last index, repr]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        return _repr_lines(self, [_indent(f"({a}): {text}" if a == b else
+                                          f"({a}-{b}): {b - a + 1} x {text}")
+                                  for a, b, text in runs])
 
 
 class ModuleDict(Module):
@@ -131,8 +156,8 @@ class ModuleDict(Module):
         return self._modules.items()
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple]) -> None:
-        """Add or replace modules from a mapping or from (key, module) pairs."""
-        for key, module in (modules.items() if isinstance(modules, Mapping) else modules):
+        """Add or replace modules from a mapping (a ModuleDict too) or (key, module) pairs."""
+        for key, module in _pairs(modules):
             self[key] = module
 
     def pop(self, key: str) -> Module:
@@ -144,11 +169,126 @@ class ModuleDict(Module):
         self._modules.clear()
 
 
+class ParameterList(Module):
+    """A list of parameters, registered as "0", "1", ... (a Tensor is made a Parameter)."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(self._parameters.values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return ParameterList(list(self)[index])
+        return list(self._parameters.values())[_position(self, index)]
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        self.register_parameter(str(_position(self, index)), _as_parameter(value))
+
+    def append(self, value: Any) -> ParameterList:
+        self.register_parameter(str(len(self)), _as_parameter(value))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        for value in values:
+            self.append(value)
+        return self
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def __repr__(self) -> str:
+        return _repr_lines(self, [f"({name}): {_describe(p)}"
+                                  for name, p in self._parameters.items()])
+
+
+class ParameterDict(Module):
+    """A dict of parameters, registered under their keys (a Tensor is made a Parameter)."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple] | None = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Parameter:
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.register_parameter(key, _as_parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._parameters
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def keys(self) -> Iterable[str]:
+        return self._parameters.keys()
+
+    def values(self) -> Iterable[Parameter]:
+        return self._parameters.values()
+
+    def items(self) -> Iterable[tuple[str, Parameter]]:
+        return self._parameters.items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._parameters.get(key, default)
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple]) -> None:
+        """Add or replace parameters from a mapping (a ParameterDict too) or (key, value) pairs."""
+        for key, value in _pairs(parameters):
+            self[key] = value
+
+    def pop(self, key: str) -> Parameter:
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self) -> None:
+        self._parameters.clear()
+
+    def __repr__(self) -> str:
+        return _repr_lines(self, [f"({key}): {_describe(p)}"
+                                  for key, p in self._parameters.items()])
+
+
+def _pairs(entries: Any) -> Iterable[tuple]:
+    """(key, value) pairs of a mapping, of a ModuleDict/ParameterDict, or the pairs given."""
+    if isinstance(entries, (Mapping, ModuleDict, ParameterDict)):
+        return list(entries.items())
+    return entries
+
+
+def _as_parameter(value: Any) -> Parameter:
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value.detach())              # as torch: a Parameter, trainable
+    raise TypeError(f"expected a Parameter or a Tensor, got {type(value).__name__}")
+
+
+def _describe(param: Parameter) -> str:
+    size = "x".join(str(n) for n in param.shape)
+    return f"Parameter containing: [{param.dtype} of size {size}]"
+
+
 def _position(container: Module, index: int) -> int:
-    n = len(container._modules)
+    n = len(container)
     if not -n <= index < n:
         raise IndexError(f"{type(container).__name__}: index {index} is out of range "
-                         f"for {n} modules")
+                         f"for {n} entries")
     return index % n
 
 

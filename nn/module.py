@@ -13,6 +13,7 @@ with `.numpy()` loads directly.
 """
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator
 
@@ -21,6 +22,7 @@ import numpy as np
 from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.device import to_arguments
 from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.tensor import RemovableHandle
 
 
 class Parameter(Tensor):
@@ -48,14 +50,30 @@ def clear_grad(param: Tensor, set_to_none: bool = True) -> None:
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-"""What `load_state_dict(strict=False)` returns, as torch's `_IncompatibleKeys`."""
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What `load_state_dict` returns, as torch's `_IncompatibleKeys` (and printed as it)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")
 
 
 def _holds_modules(value: Any) -> bool:
     items = value.values() if isinstance(value, dict) else value
     return isinstance(value, (list, tuple, dict)) and any(
         isinstance(v, (Module, Parameter)) for v in items)
+
+
+class PlainContainerWarning(UserWarning):
+    """A Module attribute is a plain list/tuple/dict holding Modules or Parameters: as in
+    torch they are not registered, which is a classic silent bug (the layers are never
+    trained or saved) and occasionally intended (a frozen teacher model kept out of
+    `parameters()`). Silence it for the intended case with
+    `warnings.filterwarnings("ignore", category=nn.module.PlainContainerWarning)`."""
 
 
 class Module:
@@ -70,12 +88,59 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", [])
+        object.__setattr__(self, "_forward_hooks", [])
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define one")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._forward_pre_hooks or self._forward_hooks:
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ forward hooks
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call `hook(module, args)` before each forward, as torch; it may return new args
+        (a tuple, or one value that becomes a 1-tuple) or None. With `with_kwargs`:
+        `hook(module, args, kwargs)` returning None or `(args, kwargs)`."""
+        return _add_hook(self._forward_pre_hooks, (hook, with_kwargs), prepend)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False
+                              ) -> RemovableHandle:
+        """Call `hook(module, args, output)` after each forward, as torch (to look at
+        activations, say); it may return a replacement output or None. With
+        `with_kwargs`: `hook(module, args, kwargs, output)`. With `always_call`, it also
+        runs when forward raises (output None there), before the error propagates."""
+        return _add_hook(self._forward_hooks, (hook, with_kwargs, always_call), prepend)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        for hook, with_kwargs in list(self._forward_pre_hooks):
+            if with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"forward pre-hook {hook!r} with with_kwargs=True "
+                                           "must return None or an (args, kwargs) tuple")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        try:
+            output = self.forward(*args, **kwargs)
+        except Exception:
+            for hook, with_kwargs, always_call in list(self._forward_hooks):
+                if always_call:
+                    hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+            raise
+        for hook, with_kwargs, _ in list(self._forward_hooks):
+            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
@@ -85,7 +150,7 @@ class Module:
         params, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, Parameter):
             self._register("_parameters", name, value)
-        elif isinstance(value, Module):
+        elif isinstance(value, Module) and name not in params:
             self._register("_modules", name, value)
         elif name in params or name in modules:
             if value is not None:
@@ -101,7 +166,7 @@ class Module:
             buffers[name] = value
         else:
             if _holds_modules(value):
-                raise TypeError(_plain_container_message(self, name, value))
+                _warn_plain_container(self, name, value)
             object.__setattr__(self, name, value)
 
     def _register(self, table: str, name: str, value: Any) -> None:
@@ -164,21 +229,24 @@ class Module:
     register_module = add_module
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "", memo: set | None = None
-                      ) -> Iterator[tuple[str, Module]]:
-        """(name, module) for self and every descendant, pre-order, each module once."""
-        memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """(name, module) for self and every descendant, pre-order; a module held twice
+        is listed once, unless `remove_duplicate=False`. `memo`: a set of ids to skip."""
+        if remove_duplicate:
+            memo = set() if memo is None else memo
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         self._check_plain_containers()
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                               remove_duplicate)
 
-    def modules(self) -> Iterator[Module]:
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -193,37 +261,80 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def _named_members(self, table: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Any]]:
+    def _named_members(self, table: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool) -> Iterator[tuple[str, Any]]:
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])
         for module_prefix, module in modules:
             for name, value in getattr(module, table).items():
-                if value is None or id(value) in seen:
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
                 seen.add(id(value))
                 yield (f"{module_prefix}.{name}" if module_prefix else name), value
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True
-                         ) -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, parameter), torch's names and order; a shared parameter once."""
-        return self._named_members("_parameters", prefix, recurse)
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter), torch's names and order; a shared parameter once
+        (under its first name) unless `remove_duplicate=False`."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        return self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
     def _check_plain_containers(self) -> None:
-        """A list of layers appended after assignment would be invisible: say so loudly."""
+        """A list of layers appended after assignment would be invisible: say so."""
         for name, value in self.__dict__.items():
             if name not in _REGISTRIES and _holds_modules(value):
-                raise TypeError(_plain_container_message(self, name, value))
+                _warn_plain_container(self, name, value)
+
+    def get_submodule(self, target: str) -> Module:
+        """The module at dotted path `target` ("" is self), e.g. "features.0"."""
+        module = self
+        for part in target.split(".") if target else []:
+            child = module._modules.get(part)
+            if child is None:
+                raise AttributeError(f"{type(module).__name__} has no submodule `{part}` "
+                                     f"(looking up {target!r})")
+            module = child
+        return module
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put `module` at dotted path `target` (its parent must exist; with `strict`,
+        the name must already hold a module)."""
+        if not target:
+            raise ValueError("set_submodule: cannot set the module itself (empty target)")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{type(parent).__name__} has no submodule `{name}`")
+        setattr(parent, name, module)
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path `target`, e.g. "features.0.weight"."""
+        return self._get_member(target, "_parameters", "parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path `target`, e.g. "bn.running_mean"."""
+        return self._get_member(target, "_buffers", "buffer")
+
+    def _get_member(self, target: str, table: str, kind: str) -> Any:
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        entries = getattr(module, table)
+        if name not in entries:
+            raise AttributeError(f"{type(module).__name__} has no {kind} `{name}` "
+                                 f"(looking up {target!r})")
+        return entries[name]
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:
@@ -344,12 +455,8 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + _indent(repr(child)) for name, child in self._modules.items()]
-        extra = self.extra_repr()
-        if not lines:
-            return f"{type(self).__name__}({extra})"
-        body = "\n  ".join(([extra] if extra else []) + lines)
-        return f"{type(self).__name__}(\n  {body}\n)"
+        return _repr_lines(self, [f"({name}): " + _indent(repr(child))
+                                  for name, child in self._modules.items()])
 
 
 def _check_name(op: str, module: Module, name: str, table: str) -> None:
@@ -369,9 +476,32 @@ def _indent(text: str) -> str:
     return text.replace("\n", "\n  ")
 
 
-def _plain_container_message(module: Module, name: str, value: Any) -> str:
+def _repr_lines(module: Module, child_lines: list[str]) -> str:
+    """torch's layout: `Name(extra)` on one line when the extra text is one line and there
+    are no children; else one line per extra line and per child, indented."""
+    extra = module.extra_repr()
+    extra_lines = extra.split("\n") if extra else []
+    if len(extra_lines) == 1 and not child_lines:
+        return f"{type(module).__name__}({extra_lines[0]})"
+    if not extra_lines and not child_lines:
+        return f"{type(module).__name__}()"
+    return f"{type(module).__name__}(\n  " + "\n  ".join(extra_lines + child_lines) + "\n)"
+
+
+def _add_hook(hooks: list, entry: tuple, prepend: bool) -> RemovableHandle:
+    hooks.insert(0, entry) if prepend else hooks.append(entry)
+    return RemovableHandle(hooks, entry)
+
+
+def _warn_plain_container(module: Module, name: str, value: Any) -> None:
+    holds_modules = any(isinstance(v, Module)
+                        for v in (value.values() if isinstance(value, dict) else value))
     kind = "dict" if isinstance(value, dict) else type(value).__name__
-    fix = "nn.ModuleDict({...})" if isinstance(value, dict) else "nn.ModuleList([...])"
-    return (f"{type(module).__name__}.{name} is a plain {kind} holding Modules or Parameters; "
-            f"their parameters would not be registered (so not trained or saved). "
-            f"Use {fix} instead, or assign each one as its own attribute.")
+    fix = ("nn.ModuleDict({...})" if isinstance(value, dict) else "nn.ModuleList([...])"
+           ) if holds_modules else (
+           "nn.ParameterDict({...})" if isinstance(value, dict) else "nn.ParameterList([...])")
+    warnings.warn(f"{type(module).__name__}.{name} is a plain {kind} holding Modules or "
+                  "Parameters: they are not registered (not in parameters(), so not trained, "
+                  f"saved or converted). Use {fix} or one attribute each, unless you mean to "
+                  "keep them out (see nn.module.PlainContainerWarning).",
+                  PlainContainerWarning, stacklevel=3)

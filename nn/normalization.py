@@ -29,18 +29,19 @@ class _BatchNorm(Module):
     `momentum` (running_var from the unbiased batch variance); momentum=None uses the
     cumulative average 1/num_batches_tracked instead. Eval: the running statistics.
     Buffers and keys as torch: running_mean, running_var, num_batches_tracked (int64).
+    `bias=False` (keyword only, as torch) keeps the weight but no bias.
     """
 
     expected_ndim: tuple = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         check_device(device, type(self).__name__)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        _affine(self, (num_features,), affine, affine, dtype)
+        _affine(self, (num_features,), affine, affine and bias, dtype)
         dtype = to_dtype(dtype or np.float32)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
@@ -73,7 +74,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -93,14 +94,17 @@ def test_shared_parameter_listed_once_and_state_dict_keeps_both_names():
     assert list(model.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
 
 
-def test_plain_list_of_modules_is_a_clear_error():
+def test_plain_list_of_modules_warns_and_stays_unregistered_as_in_torch():
     class Bad(nn.Module):
         def __init__(self):
             super().__init__()
             self.layers = [nn.Linear(2, 2)]
 
-    with pytest.raises(TypeError, match=r"Bad\.layers is a plain list .*nn\.ModuleList"):
-        Bad()
+    with pytest.warns(nn.module.PlainContainerWarning,
+                      match=r"Bad\.layers is a plain list .*nn\.ModuleList"):
+        bad = Bad()
+    with pytest.warns(nn.module.PlainContainerWarning):
+        assert list(bad.parameters()) == [] and len(bad.layers) == 1  # torch: not registered
 
     class Late(nn.Module):
         def __init__(self):
@@ -108,10 +112,33 @@ def test_plain_list_of_modules_is_a_clear_error():
             self.layers = []
             self.layers.append(nn.Linear(2, 2))    # mutated after assignment
 
-    with pytest.raises(TypeError, match=r"Late\.layers is a plain list"):
+    with pytest.warns(nn.module.PlainContainerWarning, match=r"Late\.layers is a plain list"):
         list(Late().parameters())
-    with pytest.raises(TypeError, match=r"plain dict .*nn\.ModuleDict"):
+    with pytest.warns(nn.module.PlainContainerWarning, match=r"plain dict .*nn\.ModuleDict"):
         nn.Sequential().heads = {"a": nn.Linear(1, 1)}
+    with pytest.warns(nn.module.PlainContainerWarning, match=r"nn\.ParameterList"):
+        nn.Sequential().scales = [nn.Parameter(np.ones(2))]
+
+
+def test_a_frozen_teacher_kept_in_a_list_is_left_out_on_purpose():
+    class Student(nn.Module):
+        def __init__(self, teacher):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+            self._teacher = [teacher]            # torch's idiom: not a child, not trained
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nn.module.PlainContainerWarning)
+        student = Student(nn.Linear(2, 2))
+        assert list(student.state_dict()) == ["fc.weight", "fc.bias"]
+        assert student.double()._teacher[0].weight.dtype == np.float32
+
+
+def test_a_module_cannot_take_a_parameters_name():
+    lin = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="as parameter 'bias'"):
+        lin.bias = nn.Identity()                 # torch refuses it too
+    assert [n for n, _ in lin.named_parameters()] == ["weight", "bias"]
 
 
 def test_assigning_before_init_and_wrong_types():
@@ -339,7 +366,7 @@ def test_repr_like_torch():
         "  (3): Flatten(start_dim=1, end_dim=-1)\n"
         "  (4): Linear(in_features=16, out_features=10, bias=False)\n"
         "  (5): Dropout(p=0.25, inplace=False)\n"
-        "  (6): BatchNorm1d(10, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)\n"
+        "  (6): BatchNorm1d(10, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)\n"
         ")")
     assert repr(nn.Parameter(np.zeros(1, np.float32))).startswith("Parameter containing:\n")
 
