@@ -2,14 +2,16 @@
 
 The CNN primitives (convolutions, pooling, dropout, the losses) live in the engine
 and are re-exported here unchanged; this module adds the few forms that are
-compositions of engine ops: `linear`, `leaky_relu`, `batch_norm`.
+compositions of engine ops: `linear`, `relu`, `leaky_relu`, `batch_norm`.
+`inplace=True` is accepted wherever torch has it; the result is always a new tensor
+and the input is left as it was (README: this engine does not record in-place ops).
 """
 from __future__ import annotations
 
 from tinygrad_edu import (Tensor, avg_pool2d, binary_cross_entropy_with_logits, conv2d,
                           conv_transpose2d, cross_entropy, dropout, dropout2d, flatten,
                           log_softmax, max_pool2d, mse_loss, multi_margin_loss, nll_loss, pad,
-                          relu, sigmoid, softmax, tanh)
+                          sigmoid, softmax, tanh)
 
 __all__ = ["linear", "leaky_relu", "batch_norm", "conv2d", "conv_transpose2d", "max_pool2d",
            "avg_pool2d", "dropout", "dropout2d", "cross_entropy", "nll_loss", "mse_loss",
@@ -37,7 +39,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out if bias is None else out + bias
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0), the primitive op (gradient 0 at 0, as torch)."""
+    return input.relu()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as torch)."""
     return input.where(input > 0, input * negative_slope)
 

@@ -11,7 +11,10 @@ hand-written VJP) are listed in `OPS`; `composed` builds the rest from them.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
+
+import numpy as np
 
 from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
 from .autograd import grad
@@ -26,7 +29,7 @@ from .composed import min as _min
 from .conv import conv2d, conv_transpose2d
 from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, ones,
                        ones_like, rand, rand_like, randn, randn_like, tensor, zeros, zeros_like)
-from .device import device
+from .device import accelerator, backends, cuda, device
 from .dtypes import bool_, double, float32, float64, int32, int64, long
 from .function import OPS, Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -38,6 +41,7 @@ from .random import manual_seed
 from .selection import (argsort, gather, index_select, masked_fill, roll, sort, topk, tril,
                         triu, unbind)
 from .serialization import load, save
+from .shapes import Size
 from .tensor import Tensor
 
 max = _max  # noqa: A001 - torch.max
@@ -45,12 +49,36 @@ min = _min  # noqa: A001 - torch.min
 
 
 def _function_form(method: str):
-    def fn(input: Tensor, *args: Any, **kwargs: Any) -> Any:
-        return getattr(input if isinstance(input, Tensor) else Tensor(input), method)(
+    def fn(input: Tensor, *args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+        result = getattr(input if isinstance(input, Tensor) else Tensor(input), method)(
             *args, **kwargs)
+        return result if out is None else _write_out(method, result, out)
     fn.__name__ = method
-    fn.__doc__ = f"`tinygrad_edu.{method}(x, ...)` is `x.{method}(...)`."
+    fn.__doc__ = (f"`tinygrad_edu.{method}(x, ...)` is `x.{method}(...)`; with `out=t` the "
+                  "result is written into t, as torch.")
     return fn
+
+
+def _write_out(op: str, result: Tensor, out: Tensor) -> Tensor:
+    """torch's `out=`: the result written into `out` (resized when its shape differs, with
+    torch's warning if it held elements); not for results that need a gradient."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}: out must be a Tensor, got {type(out).__name__}")
+    if is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
+        raise RuntimeError(f"{op}: result type {result.dtype} can't be cast to the desired "
+                           f"output type {out.dtype}")
+    if out.shape != result.shape:
+        if out.numel():
+            warnings.warn(f"{op}: an output with one or more elements was resized since it had "
+                          f"shape {list(out.shape)}, which does not match the required output "
+                          f"shape {list(result.shape)}", stacklevel=3)
+        out.data = np.empty(result.shape, dtype=out.dtype)
+    with no_grad():
+        out.copy_(result)
+    return out
 
 
 # torch has these both as `torch.f(x, ...)` and as `x.f(...)`.
@@ -70,3 +98,10 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
 
 def is_tensor(obj: Any) -> bool:
     return isinstance(obj, Tensor)
+
+
+# torch's dtype aliases torch.float / torch.int / torch.bool. Last in this file: they shadow
+# the builtins float, int and bool for the code of this module.
+from .dtypes import bool_ as bool  # noqa: E402,A001
+from .dtypes import float32 as float  # noqa: E402,A001
+from .dtypes import int32 as int  # noqa: E402,A001

@@ -113,14 +113,17 @@ def _dropout(op: str, x: Any, p: float, training: bool, mask_shape) -> Tensor:
     return Dropout.apply(x, p=float(p), mask_shape=tuple(mask_shape(x.shape)))
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p) (inverted
     dropout: the expected value is unchanged); the identity when not training.
-    The mask comes from `tinygrad_edu.random.generator()` (seeded by manual_seed)."""
+    The mask comes from `tinygrad_edu.random.generator()` (seeded by manual_seed).
+    `inplace` is accepted as in torch; the result is always a new tensor."""
     return _dropout("dropout", input, p, training, lambda shape: shape)
 
 
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
     """Dropout of whole channels: one draw per (n, c), shared by its H x W plane.
     Accepts (N, C, H, W) and unbatched (C, H, W) (torch's documented meaning of 3-D)."""
     x = floating_input("dropout2d", input)

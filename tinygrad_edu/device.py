@@ -6,6 +6,7 @@ device whose str() is 'cpu') does nothing, any other device is a clear error.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hip", "meta", "xla", "vulkan", "ipu", "hpu")
@@ -68,3 +69,32 @@ def to_arguments(args: tuple, dtype: Any, device: Any, op: str) -> Any:
             dtype = arg
     check_device(device, op)
     return dtype
+
+
+def _false() -> bool:
+    return False
+
+
+def _zero() -> int:
+    return 0
+
+
+def _no_accelerator() -> None:
+    return None
+
+
+def _seed_nothing(seed: int) -> None:
+    """There is no GPU generator to seed (torch, without CUDA, does nothing either)."""
+
+
+cuda = SimpleNamespace(is_available=_false, device_count=_zero, manual_seed=_seed_nothing,
+                       manual_seed_all=_seed_nothing)
+"""`tg.cuda.is_available()` is False, as torch says on a machine without a GPU, so torch's
+`device = "cuda" if torch.cuda.is_available() else "cpu"` picks the CPU here."""
+
+accelerator = SimpleNamespace(is_available=_false, device_count=_zero,
+                              current_accelerator=_no_accelerator)
+"""torch.accelerator's answers on a CPU-only machine (its newer tutorials ask it)."""
+
+backends = SimpleNamespace(mps=SimpleNamespace(is_available=_false, is_built=_false))
+"""`tg.backends.mps.is_available()` is False (the Apple GPU check of torch's tutorials)."""

@@ -149,7 +149,7 @@ class Function:
         ctx._saved = ()
         result = cls.forward(ctx, *[t.data for t in inputs], **options)
         # numpy returns scalars for 0-d results; Tensor.data is always an ndarray
-        out = result if type(result) is np.ndarray else np.asarray(result)
+        out = result if type(result) is np.ndarray else _one_array(cls, result)
         if not (grad_mode._enabled and cls.differentiable):
             return Tensor._from_node(out, None)
         needs = tuple([t._requires_grad for t in inputs])
@@ -176,8 +176,41 @@ class Function:
     def backward(ctx, grad):  # pragma: no cover - every op overrides it
         raise NotImplementedError
 
+    @property
+    def next_functions(self) -> tuple:
+        """torch's view of the graph, one `(node, 0)` per input: the node that made the
+        input, an `AccumulateGrad` for a leaf that requires grad, or None for a constant.
+        (`node.inputs` gives the input Tensors themselves.)"""
+        return tuple((t._ctx if t._ctx is not None else
+                      AccumulateGrad(t) if t._requires_grad else None, 0) for t in self.inputs)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
+
+
+class AccumulateGrad:
+    """Where a path of `next_functions` ends at a leaf that requires grad: backward adds
+    the gradient into `variable.grad` (torch's node of the same name)."""
+
+    name = "accumulate_grad"
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+def _one_array(cls: type, result: Any) -> np.ndarray:
+    """forward's result as an ndarray; several outputs (a tuple or list) are refused:
+    this engine's ops have one output each (numpy would silently stack them)."""
+    if isinstance(result, (tuple, list)):
+        raise TypeError(f"{cls.__name__}.forward returned a {type(result).__name__} of "
+                        f"{len(result)} values; an op returns ONE array here (torch allows "
+                        "several). Write one Function per output, or return them stacked "
+                        "and index the result.")
+    return np.asarray(result)
 
 
 from . import tensor  # noqa: E402  (tensor.py builds on this module; read at call time)

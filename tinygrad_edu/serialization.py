@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .device import check_device
 from .tensor import Tensor
 
 _STRUCTURE = "__structure__"
@@ -63,8 +64,15 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         np.savez(file, **arrays, **{_STRUCTURE: np.array(structure)}, allow_pickle=False)
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Read back what `save` wrote (Tensors come back as leaf Tensors, no grad)."""
+def load(path: str | os.PathLike, map_location: Any = None, weights_only: bool = True) -> Any:
+    """Read back what `save` wrote (Tensors come back as leaf Tensors, no grad).
+
+    torch's keywords are accepted: `map_location` may only name the CPU, and the file
+    never holds pickled code, so loading is always what torch calls `weights_only`.
+    """
+    check_device(map_location, "load")
+    if not isinstance(weights_only, bool):
+        raise TypeError(f"load: weights_only must be a bool, got {weights_only!r}")
     with np.load(path, allow_pickle=False) as archive:
         if _STRUCTURE not in archive.files:
             raise ValueError(f"load: {path} was not written by tinygrad_edu.save "

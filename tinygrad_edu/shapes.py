@@ -7,6 +7,20 @@ from typing import Any
 import numpy as np
 
 
+class Size(tuple):
+    """A shape, as `torch.Size`: a tuple of ints with `numel()`; slices stay Sizes."""
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+    def __getitem__(self, index: Any) -> Any:
+        item = super().__getitem__(index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __repr__(self) -> str:
+        return f"tinygrad_edu.Size({list(self)})"
+
+
 @lru_cache(maxsize=4096)
 def broadcast_shapes(*shapes: tuple) -> tuple:
     """The shape numpy broadcasting gives `shapes`; ValueError when they do not broadcast.

@@ -21,7 +21,7 @@ from .dtypes import promote, to_dtype
 from .indexing import index_steps
 from .ops import elementwise as ew
 from .ops import linalg, movement, reduce, scan
-from .shapes import broadcast_shapes
+from .shapes import Size, broadcast_shapes
 
 Number = (int, float, bool, np.number, np.bool_)
 
@@ -145,6 +145,12 @@ class Tensor:
         return self._ctx is None
 
     @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor that called retain_grad() (torch's attribute)."""
+        retained = self._ctx._retained if self._ctx is not None else None
+        return retained is not None and retained() is self
+
+    @property
     def _version(self) -> int:
         """How many in-place changes this tensor's memory has had (shared with its views;
         backward refuses to use a saved value that changed since: see versions.py)."""
@@ -166,8 +172,9 @@ class Tensor:
     def numel(self) -> int:
         return int(self.data.size)
 
-    def size(self, dim: int | None = None):
-        return self.shape if dim is None else self.shape[dim]
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape as a `Size` (a tuple with numel(), as torch.Size), or its entry `dim`."""
+        return Size(self.data.shape) if dim is None else self.data.shape[dim]
 
     def dim(self) -> int:
         return self.ndim

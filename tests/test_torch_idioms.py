@@ -1,0 +1,136 @@
+"""Lines from PyTorch's own tutorials (the 60 minute blitz, "What is torch.nn really?",
+the autograd notes) that a learner copies: each runs here with the same meaning."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import nn
+import nn.functional as F
+import tinygrad_edu as tg
+
+
+def test_walking_the_graph_with_next_functions():
+    tg.manual_seed(0)
+    net = nn.Linear(3, 2)
+    x, target = tg.randn(4, 3), tg.randn(4, 2)
+    loss = F.mse_loss(net(x), target)
+    names, node = [], loss.grad_fn
+    while node is not None and node.next_functions:
+        names.append(node.name)
+        node = next((fn for fn, _ in node.next_functions if fn is not None), None)
+    assert names[0] == loss.grad_fn.name and len(names) >= 3
+    leaves = {fn.variable for fn, _ in _all_next(loss.grad_fn)
+              if isinstance(fn, tg.function.AccumulateGrad)}
+    assert leaves == {net.weight, net.bias}            # target and x need no grad: None
+    assert repr(tg.function.AccumulateGrad(net.bias)) == "<AccumulateGrad>"
+
+
+def _all_next(root) -> list:
+    out, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        for fn, index in node.next_functions:
+            assert index == 0
+            if fn is not None and id(fn) not in seen:
+                seen.add(id(fn))
+                out.append((fn, index))
+                stack.append(fn)
+    return out
+
+
+def test_a_function_with_two_outputs_is_refused_clearly():
+    class SinCos(tg.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return np.sin(a), np.cos(a)
+
+        @staticmethod
+        def backward(ctx, g):        # pragma: no cover - never reached
+            return g
+
+    with pytest.raises(TypeError, match="SinCos.forward returned a tuple of 2 values"):
+        SinCos.apply(tg.ones(3, requires_grad=True))
+
+
+def test_out_argument_writes_into_the_given_tensor():
+    x, y = tg.rand(5, 3), tg.rand(5, 3)
+    result = tg.empty(5, 3)
+    assert tg.add(x, y, out=result) is result
+    np.testing.assert_array_equal(result.numpy(), x.numpy() + y.numpy())
+    product = tg.zeros(0)                        # empty: resized silently, as torch
+    tg.matmul(x, y.T, out=product)
+    np.testing.assert_allclose(product.numpy(), x.numpy() @ y.numpy().T, rtol=1e-6)
+    wrong_shape = tg.zeros(2)
+    with pytest.warns(UserWarning, match="was resized"):
+        tg.mul(x, y, out=wrong_shape)
+    assert wrong_shape.shape == (5, 3)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        tg.add(x, y, out=tg.zeros(5, 3, dtype=tg.int64))
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        tg.add(x.requires_grad_(), y, out=result)
+    with tg.no_grad():
+        tg.add(x, y, out=result)                 # fine without a graph
+
+
+def test_dtype_aliases_and_size():
+    x = tg.rand(5, 3)
+    assert tg.randn_like(x, dtype=tg.float).dtype == np.float32
+    assert x.type(tg.int).dtype == np.int32 and (x > 0.5).dtype == tg.bool
+    assert x.size() == (5, 3) and x.size(-1) == 3 and repr(x.size()) == "tinygrad_edu.Size([5, 3])"
+    assert x.size()[1:].numel() == 3 and tg.zeros(2, 0).size().numel() == 0
+
+
+def test_device_checks_of_the_tutorials_pick_the_cpu():
+    device = tg.device("cuda:0" if tg.cuda.is_available() else "cpu")
+    assert device == "cpu" and tg.cuda.device_count() == 0
+    device = (tg.accelerator.current_accelerator().type if tg.accelerator.is_available()
+              else "cpu")
+    assert device == "cpu" and not tg.backends.mps.is_available()
+    tg.cuda.manual_seed_all(0)                   # nothing to seed, as torch without a GPU
+    model = nn.Linear(2, 2).to(device)
+    assert model(tg.ones(1, 2).to(device)).shape == (1, 2)
+
+
+def test_load_takes_torchs_keywords(tmp_path):
+    path = tmp_path / "model.pth"
+    net = nn.Linear(2, 2)
+    tg.save(net.state_dict(), path)
+    state = tg.load(path, weights_only=True, map_location=tg.device("cpu"))
+    assert repr(nn.Linear(2, 2).load_state_dict(state)) == "<All keys matched successfully>"
+    with pytest.raises(RuntimeError, match="load: .* CPU only"):
+        tg.load(path, map_location="cuda:0")
+
+
+def test_inplace_flags_are_accepted_and_return_a_new_tensor():
+    x = tg.Tensor([-1.0, 2.0])
+    assert F.relu(x, inplace=True).tolist() == [0.0, 2.0] and x.tolist() == [-1.0, 2.0]
+    assert F.leaky_relu(x, 0.5, inplace=True).tolist() == [-0.5, 2.0]
+    assert F.dropout(x, 0.5, training=False, inplace=True).tolist() == [-1.0, 2.0]
+
+
+def test_retains_grad():
+    a = tg.Tensor([1.0, 2.0], requires_grad=True)
+    b = a * 2
+    assert not a.retains_grad and not b.retains_grad
+    b.retain_grad()
+    assert b.retains_grad
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (b * b).sum().backward()
+        assert b.grad.tolist() == [4.0, 8.0]
+
+
+def test_against_torch():
+    torch = pytest.importorskip("torch")
+    assert repr(tg.zeros(4, 2).size()).replace("tinygrad_edu", "torch") == repr(
+        torch.zeros(4, 2).size())
+    t = torch.rand(5, 3)
+    result = torch.empty(5, 3)
+    torch.add(t, t, out=result)
+    ours = tg.empty(5, 3)
+    tg.add(tg.Tensor(t.numpy()), tg.Tensor(t.numpy()), out=ours)
+    np.testing.assert_array_equal(ours.numpy(), result.numpy())
+    assert tg.cuda.is_available() == torch.cuda.is_available()
