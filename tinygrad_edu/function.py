@@ -148,8 +148,12 @@ class Function:
         ctx.options = options or _NO_OPTIONS
         ctx._saved = ()
         result = cls.forward(ctx, *[t.data for t in inputs], **options)
-        # numpy returns scalars for 0-d results; Tensor.data is always an ndarray
-        out = result if type(result) is np.ndarray else _one_array(cls, result)
+        if type(result) is np.ndarray:
+            out = result
+        elif isinstance(result, (tuple, list)):      # numpy would stack them into one array
+            raise _several_outputs(cls, result)
+        else:               # numpy returns scalars for 0-d results; Tensor.data is an ndarray
+            out = np.asarray(result)
         if not (grad_mode._enabled and cls.differentiable):
             return Tensor._from_node(out, None)
         needs = tuple([t._requires_grad for t in inputs])
@@ -202,15 +206,11 @@ class AccumulateGrad:
         return "<AccumulateGrad>"
 
 
-def _one_array(cls: type, result: Any) -> np.ndarray:
-    """forward's result as an ndarray; several outputs (a tuple or list) are refused:
-    this engine's ops have one output each (numpy would silently stack them)."""
-    if isinstance(result, (tuple, list)):
-        raise TypeError(f"{cls.__name__}.forward returned a {type(result).__name__} of "
-                        f"{len(result)} values; an op returns ONE array here (torch allows "
-                        "several). Write one Function per output, or return them stacked "
-                        "and index the result.")
-    return np.asarray(result)
+def _several_outputs(cls: type, result: tuple | list) -> TypeError:
+    return TypeError(f"{cls.__name__}.forward returned a {type(result).__name__} of "
+                     f"{len(result)} values; an op returns ONE array here (torch allows "
+                     "several). Write one Function per output, or return them stacked and "
+                     "index the result.")
 
 
 from . import tensor  # noqa: E402  (tensor.py builds on this module; read at call time)
