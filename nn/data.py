@@ -1,18 +1,37 @@
-"""`Dataset`, `TensorDataset` and `DataLoader`: feed a model mini-batches of Tensors."""
+"""Datasets and `DataLoader`: feed a model mini-batches of Tensors, with torch.utils.data's API.
+
+Samplers (`Sampler`, `SequentialSampler`, `RandomSampler`, `BatchSampler`) live in
+`nn/samplers.py`, `default_collate` and `default_convert` in `nn/collate.py`; all are
+exported here too. Every random draw (shuffles, `random_split`)
+comes from the numpy Generator passed as `generator=`, else from
+`tinygrad_edu.random.generator()`, so `manual_seed` makes it reproducible.
+"""
 from __future__ import annotations
 
+import bisect
 import math
-from typing import Any, Callable, Iterator, Mapping, Sequence
+import warnings
+from collections.abc import Sequence
+from typing import Any, Callable, Generic, Iterable, Iterator
 
 import numpy as np
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.random import generator
+from tinygrad_edu.random import generator as shared_generator
+
+from .collate import default_collate, default_convert
+from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler, T_co,
+                       check_generator)
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
+           "DataLoader", "default_collate", "default_convert", "Sampler", "SequentialSampler",
+           "RandomSampler", "BatchSampler"]
 
 
-class Dataset:
+class Dataset(Generic[T_co]):
     """Anything with `__len__` and `__getitem__(i)` returning one sample (a Tensor, an
-    array, a number or a tuple of them)."""
+    array, a number, a string or a tuple/list/dict of them). `a + b` chains two datasets
+    (a `ConcatDataset`). Generic as torch's: `class Images(Dataset[tuple])`."""
 
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define __getitem__")
@@ -20,9 +39,16 @@ class Dataset:
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} does not define __len__")
 
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
 
 class TensorDataset(Dataset):
-    """Samples are rows of the given tensors: `dataset[i] == (t0[i], t1[i], ...)`."""
+    """Samples are rows of the given tensors: `dataset[i] == (t0[i], t1[i], ...)`.
+
+    A row of a tensor that requires grad is taken with the recorded op (`t[i]`), so it stays
+    in the graph, as torch; other rows are plain views of the data, outside any graph.
+    """
 
     def __init__(self, *tensors: Any) -> None:
         if not tensors:
@@ -35,103 +61,208 @@ class TensorDataset(Dataset):
                              f"shapes {[t.shape for t in self.tensors]}")
 
     def __getitem__(self, index: Any) -> tuple:
-        return tuple(Tensor._from_node(t.data[index], None) for t in self.tensors)
+        return tuple(_rows(t, index) for t in self.tensors)
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]
 
-    def batch(self, indices: np.ndarray) -> tuple:
-        """Many samples at once, gathered with one fancy index per tensor."""
-        return self[indices]
+
+def _rows(t: Tensor, index: Any) -> Tensor:
+    """`t[index]`: recorded when `t` requires grad, else a plain (fast) view of its data."""
+    if t.requires_grad:
+        return t[index]
+    return Tensor._from_node(np.asarray(t.data[index]), None)
 
 
-def default_collate(samples: Sequence[Any]) -> Any:
-    """Stack a list of samples into a batch: tuples and lists field by field, dicts key by
-    key (as torch), everything else (Tensors, arrays, numbers) into one Tensor."""
-    first = samples[0]
-    if isinstance(first, (tuple, list)):
-        return type(first)(default_collate(list(field)) for field in zip(*samples))
-    if isinstance(first, Mapping):
-        return {key: default_collate([s[key] for s in samples]) for key in first}
-    arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
-    if any(a.dtype.kind not in "biuf" for a in arrays):
-        raise TypeError(f"DataLoader: cannot batch samples of type {type(first).__name__}; "
-                        "expected Tensors, arrays, numbers, or tuples/lists/dicts of them")
-    return Tensor._from_node(np.stack(arrays), None)
+class Subset(Dataset):
+    """The samples of `dataset` at `indices`, in that order: `subset[i] == dataset[indices[i]]`."""
+
+    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        self.dataset, self.indices = dataset, indices
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, list):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
 
 
-def default_convert(sample: Any) -> Any:
-    """One sample as `DataLoader(batch_size=None)` yields it, as torch: arrays and numpy
-    scalars become Tensors, inside lists, tuples and dicts too (a plain tuple becomes a
-    list, as torch); Python numbers and everything else stay as they are."""
-    if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biuf":
-        return Tensor._from_node(np.asarray(sample), None)
-    if isinstance(sample, Mapping):
-        return {key: default_convert(value) for key, value in sample.items()}
-    if isinstance(sample, tuple) and hasattr(sample, "_fields"):         # a namedtuple
-        return type(sample)(*(default_convert(field) for field in sample))
-    if isinstance(sample, (tuple, list)):
-        return [default_convert(field) for field in sample]
-    return sample
+class ConcatDataset(Dataset):
+    """Several datasets one after the other; `cumulative_sizes[k]` is the length of the first
+    k + 1 together. Integer indices only (negative ones count from the end)."""
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        if index < 0:
+            if -index > len(self):
+                raise ValueError("ConcatDataset: absolute value of index should not exceed "
+                                 "dataset length")
+            index += len(self)
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        if which == len(self.datasets):
+            raise IndexError(f"ConcatDataset: index {index} is out of range for length "
+                             f"{len(self)}")
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][index - start]
+
+
+def random_split(dataset: Any, lengths: Sequence[int | float],
+                 generator: np.random.Generator | None = None) -> list[Subset]:
+    """Split `dataset` at random into non-overlapping `Subset`s of the given lengths.
+
+    As torch: `lengths` are either ints that add up to len(dataset), or fractions that add
+    up to 1; then each split gets floor(fraction * len) and the samples left over go one
+    each to the splits in turn, from the first (a warning names an empty split). The
+    permutation comes from `generator` (a np.random.Generator) or the shared generator.
+    """
+    rng = check_generator(generator, "random_split") or shared_generator()
+    n, lengths = len(dataset), list(lengths)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for i, fraction in enumerate(lengths):
+            if not 0 <= fraction <= 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+        sizes = [math.floor(n * fraction) for fraction in lengths]
+        for i in range(n - sum(sizes)):
+            sizes[i % len(sizes)] += 1
+        for i, size in enumerate(sizes):
+            if size == 0:
+                warnings.warn(f"Length of split at index {i} is 0. This might result in an "
+                              "empty dataset.", stacklevel=2)
+        lengths = sizes
+    if not all(isinstance(k, (int, np.integer)) and k >= 0 for k in lengths):
+        raise ValueError(f"random_split: lengths must be ints >= 0 that add up to "
+                         f"len(dataset) = {n}, or fractions that add up to 1, got {lengths}")
+    if sum(lengths) != n:
+        raise ValueError(f"Sum of input lengths does not equal the length of the input "
+                         f"dataset! ({sum(lengths)} != {n})")
+    order = rng.permutation(n).tolist()
+    ends = np.cumsum(lengths).tolist()
+    return [Subset(dataset, order[end - k:end]) for k, end in zip(lengths, ends)]
+
+
+def _gather(dataset: Any, indices: list) -> list | None:
+    """The batch `default_collate([dataset[i] for i in indices])` would make, gathered with
+    one fancy index per tensor (dozens of times faster); None unless that is provably the
+    same: a TensorDataset (or Subsets of one) whose `__getitem__` is not overridden, and
+    integer indices."""
+    while type(dataset).__getitem__ is Subset.__getitem__:
+        indices = [dataset.indices[i] for i in indices]
+        dataset = dataset.dataset
+    if type(dataset).__getitem__ is not TensorDataset.__getitem__:
+        return None
+    index = np.asarray(indices)
+    if index.ndim != 1 or index.dtype.kind not in "iu":
+        return None
+    return [_rows(t, index) for t in dataset.tensors]
+
+
+def _only_defaults(**options: tuple) -> None:
+    """Refuse a worker or device option (name=(value, default)) set to anything else."""
+    for name, (value, default) in options.items():
+        if value is not default and value != default:
+            raise ValueError(f"DataLoader: {name}={value!r} configures worker processes or "
+                             f"devices, which this CPU-only, single-process DataLoader does "
+                             f"not have (leave it at {default!r})")
 
 
 class DataLoader:
-    """Iterate over a dataset in batches of Tensors.
+    """Iterate over a dataset in batches, as torch.utils.data.DataLoader (same arguments in
+    the same order, plus `seed`).
 
-    `shuffle=True` draws a new permutation every epoch (every `iter()`): from
-    `self.generator = np.random.default_rng(seed)`, created once when `seed` is given, so
-    the sequence of epochs is reproducible on its own (save and restore
-    `generator.bit_generator.state` to resume it); otherwise from
-    `tinygrad_edu.random.generator()` (fixed by `manual_seed`). `drop_last` drops a final
-    incomplete batch. Batches are made in the main process: `num_workers` other than 0
-    (torch's worker processes) is an error rather than silently ignored.
+    Indices come from `sampler` (default: `SequentialSampler`, or with `shuffle=True` a
+    `RandomSampler`: a new permutation every epoch) grouped by `batch_sampler` (default:
+    `BatchSampler(sampler, batch_size, drop_last)`); `collate_fn` makes each batch from the
+    list of its samples (default: `default_collate`, so `(x, y)` samples give a list
+    `[X, Y]` of Tensors). `batch_size=None` yields single samples through `collate_fn` or
+    else `default_convert`.
 
-    As torch: `collate_fn(samples)` makes each batch from the list of its samples
-    (default: `default_collate`); `batch_size=None` yields the samples one by one,
-    through `collate_fn` or else `default_convert`.
+    Shuffles draw from `generator` (a `np.random.Generator` here), else from
+    `np.random.default_rng(seed)` made once when `seed` is given (kept as `self.generator`:
+    its `bit_generator.state` resumes the sequence of epochs), else from
+    `tinygrad_edu.random.generator()` (fixed by `manual_seed`).
+
+    CPU only and in the main process: `num_workers`, `prefetch_factor`, `persistent_workers`
+    and `pin_memory` are accepted and change nothing (torch's worker processes make the same
+    batches, in parallel: here the main process makes them). The options that would run
+    code or wait in a worker (`timeout`, `worker_init_fn`, `multiprocessing_context`,
+    `in_order`) and `pin_memory_device` accept only their defaults (anything else is an
+    error, not silently ignored).
+
+    With the default `collate_fn`, a `TensorDataset` (or a `Subset` of one) that does not
+    override `__getitem__` is batched with one fancy index per tensor: the same batches as
+    sample by sample, dozens of times faster.
     """
 
-    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool = False,
-                 drop_last: bool = False, seed: int | None = None, num_workers: int = 0,
-                 collate_fn: Callable[[list], Any] | None = None) -> None:
-        if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
-                                       or batch_size < 1):
-            raise ValueError(f"DataLoader: batch_size must be an int >= 1 or None, got "
-                             f"{batch_size!r}")
-        if batch_size is None and drop_last:
+    def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool | None = None,
+                 sampler: Iterable | None = None, batch_sampler: Iterable | None = None,
+                 num_workers: int = 0, collate_fn: Callable[[list], Any] | None = None,
+                 pin_memory: bool = False, drop_last: bool = False, timeout: float = 0,
+                 worker_init_fn: Callable | None = None, multiprocessing_context: Any = None,
+                 generator: np.random.Generator | None = None, *,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False,
+                 pin_memory_device: str = "", in_order: bool = True,
+                 seed: int | None = None) -> None:
+        if not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers option should be non-negative, got "
+                             f"{num_workers!r}")
+        _only_defaults(timeout=(timeout, 0), worker_init_fn=(worker_init_fn, None),
+                       multiprocessing_context=(multiprocessing_context, None),
+                       pin_memory_device=(pin_memory_device, ""), in_order=(in_order, True))
+        for name, value in (("sampler", sampler), ("batch_sampler", batch_sampler)):
+            if value is not None and not hasattr(value, "__iter__"):
+                raise TypeError(f"DataLoader: {name} must be an iterable of "
+                                f"{'indices' if name == 'sampler' else 'lists of indices'}, "
+                                f"got {type(value).__name__}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
+                                 "batch_size, shuffle, sampler, and drop_last")
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
             raise ValueError("DataLoader: batch_size=None yields single samples, so there is "
                              "no last batch to drop (drop_last=True)")
-        if num_workers != 0:
-            raise ValueError(f"DataLoader: num_workers={num_workers} is not supported; "
-                             "batches are made in the main process (use num_workers=0)")
-        self.dataset, self.batch_size, self.collate_fn = dataset, batch_size, collate_fn
-        self.shuffle, self.drop_last, self.seed = shuffle, drop_last, seed
-        self.generator = None if seed is None else np.random.default_rng(seed)
+        elif batch_size is not None and (not isinstance(batch_size, (int, np.integer))
+                                         or isinstance(batch_size, bool) or batch_size < 1):
+            raise ValueError(f"DataLoader: batch_size must be an int >= 1 or None, got "
+                             f"{batch_size!r}")
+        if seed is not None and generator is not None:
+            raise ValueError("DataLoader: give seed or generator, not both")
+        self.generator = check_generator(generator, "DataLoader")
+        if seed is not None:
+            self.generator = np.random.default_rng(seed)
+        if sampler is None:
+            sampler = (RandomSampler(dataset, generator=self.generator) if shuffle
+                       else SequentialSampler(dataset))
+        if batch_size is not None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.dataset, self.batch_size, self.drop_last = dataset, batch_size, drop_last
+        self.sampler, self.batch_sampler, self.collate_fn = sampler, batch_sampler, collate_fn
+        self.shuffle, self.seed, self.pin_memory = bool(shuffle), seed, pin_memory
+        self.num_workers = num_workers
 
     def __len__(self) -> int:
-        n = len(self.dataset)
-        if self.batch_size is None:
-            return n
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
-
-    def _order(self) -> np.ndarray:
-        n = len(self.dataset)
-        if not self.shuffle:
-            return np.arange(n)
-        return (self.generator if self.generator is not None else generator()).permutation(n)
+        return len(self.sampler if self.batch_sampler is None else self.batch_sampler)
 
     def __iter__(self) -> Iterator[Any]:
-        order = self._order()
-        if self.batch_size is None:
+        if self.batch_sampler is None:
             convert = self.collate_fn or default_convert
-            for i in order:
-                yield convert(self.dataset[int(i)])
+            for index in self.sampler:
+                yield convert(self.dataset[index])
             return
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            indices = order[start:start + self.batch_size]
-            if self.collate_fn is not None:
-                yield self.collate_fn([self.dataset[int(i)] for i in indices])
-            elif hasattr(self.dataset, "batch"):
-                yield self.dataset.batch(indices)
-            else:
-                yield default_collate([self.dataset[int(i)] for i in indices])
+        collate = self.collate_fn or default_collate
+        fast = collate is default_collate
+        for indices in self.batch_sampler:
+            batch = _gather(self.dataset, indices) if fast else None
+            yield batch if batch is not None else collate([self.dataset[i] for i in indices])

@@ -1,0 +1,73 @@
+"""How DataLoader turns a list of samples into a batch, as torch.utils.data: `default_collate`
+(with a batch size) and `default_convert` (without). Exported from `nn.data`."""
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import Tensor, is_grad_enabled, stack
+
+def default_collate(samples: Sequence[Any]) -> Any:
+    """Stack a list of samples into a batch, as torch.utils.data.default_collate.
+
+    Tensors, arrays and numbers become one Tensor (Python ints int64, floats float64, bools
+    bool; arrays keep their dtype; stacked with the recorded op when a sample requires
+    grad). Samples that are tuples give a list of fields (a namedtuple stays that
+    namedtuple; a list or other sequence keeps its type when it can be rebuilt), dicts are
+    collated key by key, and strings stay as the sequence they come in (a tuple for a field
+    of tuple samples, a list at the top level or under a dict key).
+    """
+    first = samples[0]
+    if isinstance(first, (str, bytes)):
+        return samples
+    if isinstance(first, Mapping):
+        fields = {key: default_collate([s[key] for s in samples]) for key in first}
+        if isinstance(first, MutableMapping):
+            batch = copy.copy(first)
+            batch.update(fields)
+            return batch
+        try:
+            return type(first)(fields)
+        except TypeError:
+            return fields
+    if isinstance(first, Sequence):
+        if any(len(s) != len(first) for s in samples):
+            raise RuntimeError("default_collate: each sample in the batch needs the same "
+                               f"number of fields, got {sorted({len(s) for s in samples})}")
+        fields = [default_collate(field) for field in zip(*samples)]
+        if isinstance(first, tuple):
+            return type(first)(*fields) if hasattr(first, "_fields") else fields
+        try:
+            return type(first)(fields)
+        except TypeError:
+            return fields
+    if isinstance(first, Tensor) and is_grad_enabled() and any(
+            isinstance(s, Tensor) and s.requires_grad for s in samples):
+        return stack(samples)
+    arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
+    if any(a.dtype.kind not in "biuf" for a in arrays):
+        raise TypeError(f"DataLoader: cannot batch samples of type {type(first).__name__}; "
+                        "expected Tensors, arrays, numbers, strings, or tuples/lists/dicts of "
+                        "them")
+    if any(a.shape != arrays[0].shape for a in arrays):
+        raise RuntimeError(f"DataLoader: cannot stack samples of different shapes "
+                           f"{sorted({a.shape for a in arrays})}; pad them in a collate_fn")
+    return Tensor._from_node(np.stack(arrays), None)
+
+
+def default_convert(sample: Any) -> Any:
+    """One sample as `DataLoader(batch_size=None)` yields it, as torch: arrays and numpy
+    scalars become Tensors, inside lists, tuples and dicts too (a plain tuple becomes a
+    list, as torch); Python numbers and everything else stay as they are."""
+    if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biuf":
+        return Tensor._from_node(np.asarray(sample), None)
+    if isinstance(sample, Mapping):
+        return {key: default_convert(value) for key, value in sample.items()}
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):         # a namedtuple
+        return type(sample)(*(default_convert(field) for field in sample))
+    if isinstance(sample, (tuple, list)):
+        return [default_convert(field) for field in sample]
+    return sample

@@ -1,0 +1,123 @@
+"""Samplers: the order in which `DataLoader` visits a dataset (exported from `nn.data`).
+
+As torch.utils.data: a sampler is any iterable of dataset indices (a list will do), and a
+batch sampler any iterable of index lists. `RandomSampler` draws from the numpy Generator it
+is given, else from `tinygrad_edu.random.generator()` at the start of every pass, so
+`manual_seed` makes it reproducible (torch's `generator=` is a `torch.Generator`; here it
+is a `np.random.Generator`).
+"""
+from __future__ import annotations
+
+import math
+from itertools import islice
+from numbers import Integral
+from typing import Any, Generic, Iterable, Iterator, Sized, TypeVar
+
+import numpy as np
+
+from tinygrad_edu.random import generator as shared_generator
+
+
+def check_generator(generator: Any, where: str) -> np.random.Generator | None:
+    """`generator` itself when it is None or a numpy Generator, else a clear TypeError."""
+    if generator is not None and not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{where}: generator must be a numpy np.random.Generator (for example "
+                        f"np.random.default_rng(0)) or None, got {type(generator).__name__}")
+    return generator
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool) and value > 0
+
+
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Sampler(Generic[T_co]):
+    """Base class of samplers: subclasses define `__iter__` (indices) and usually `__len__`.
+    Generic as torch's (`class MySampler(Sampler[int])`); `data_source` is accepted and
+    ignored, as torch 2.x does."""
+
+    def __init__(self, data_source: Any = None) -> None:
+        pass
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} does not define __iter__")
+
+
+class SequentialSampler(Sampler):
+    """0, 1, ..., len(data_source) - 1."""
+
+    def __init__(self, data_source: Sized) -> None:
+        self.data_source = data_source
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """Random indices of `data_source`, drawn anew on every pass.
+
+    Without replacement: a permutation of all indices (`num_samples` larger than the dataset
+    chains several permutations, smaller takes the start of one). With replacement:
+    `num_samples` (default len(data_source)) independent uniform draws.
+    """
+
+    def __init__(self, data_source: Sized, replacement: bool = False,
+                 num_samples: int | None = None,
+                 generator: np.random.Generator | None = None) -> None:
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got "
+                            f"replacement={replacement!r}")
+        self.data_source, self.replacement = data_source, replacement
+        self._num_samples = num_samples
+        self.generator = check_generator(generator, "RandomSampler")
+        if not _positive_int(self.num_samples):
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={self.num_samples!r}")
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self) -> Iterator[int]:
+        rng = self.generator if self.generator is not None else shared_generator()
+        n, count = len(self.data_source), self.num_samples
+        if self.replacement:
+            yield from rng.integers(0, n, size=count).tolist()
+            return
+        for _ in range(count // n):
+            yield from rng.permutation(n).tolist()
+        if count % n:                      # no needless draw: later epochs stay as they were
+            yield from rng.permutation(n)[:count % n].tolist()
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """Group the indices of `sampler` into lists of `batch_size`; `drop_last` drops a final
+    shorter list."""
+
+    def __init__(self, sampler: Iterable[Any], batch_size: int, drop_last: bool) -> None:
+        if not _positive_int(batch_size):
+            raise ValueError(f"batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size!r}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got "
+                             f"drop_last={drop_last!r}")
+        self.sampler, self.batch_size, self.drop_last = sampler, int(batch_size), drop_last
+
+    def __iter__(self) -> Iterator[list]:
+        indices = iter(self.sampler)
+        while batch := list(islice(indices, self.batch_size)):
+            if len(batch) < self.batch_size and self.drop_last:
+                return
+            yield batch
+
+    def __len__(self) -> int:
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
