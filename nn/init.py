@@ -1,6 +1,9 @@
-"""Weight initialisation, as `torch.nn.init`: fill a tensor in place, return it.
+"""Weight initialisation, as `torch.nn.init`: fill a tensor in place (under no_grad), return it.
 
-All draws come from `tinygrad_edu.random.generator()`, so `manual_seed` fixes them.
+The random ones take torch's `generator=` keyword, here a `numpy.random.Generator` to draw from;
+by default (None) they draw from `tinygrad_edu.random.generator()`, so `manual_seed` fixes them.
+As in torch they refuse integer and bool tensors (random values cannot fill them); the
+deterministic ones (zeros_, ones_, constant_, eye_, dirac_) fill any dtype.
 For a weight of shape (out, in, *kernel): fan_in = in * prod(kernel),
 fan_out = out * prod(kernel).
 """
@@ -13,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from tinygrad_edu import Tensor, no_grad
-from tinygrad_edu.random import generator
+from tinygrad_edu.random import generator as shared_generator
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -51,19 +54,104 @@ def _fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
+def _fill(tensor: Tensor, values: Any) -> Tensor:
     with no_grad():                       # as torch's init functions
         return tensor.copy_(values)
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    """U(a, b)."""
-    return _fill(tensor, generator().uniform(a, b, tensor.shape))
+def _need_ndim(ok: bool, op: str, tensor: Tensor, dims: str) -> None:
+    if not ok:
+        raise ValueError(f"{op}: only tensors with {dims} dimensions are supported, "
+                         f"got shape {tuple(tensor.shape)}")
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """N(mean, std**2)."""
-    return _fill(tensor, generator().normal(mean, std, tensor.shape))
+Sampler = Callable[[np.random.Generator, tuple], np.ndarray]
+
+
+def _draw(tensor: Tensor, op: str, generator: np.random.Generator | None,
+          sample: Sampler) -> Tensor:
+    """Fill `tensor` with sample(rng, shape), rng being `generator` or the shared one.
+    A non-empty integer or bool tensor is refused, as torch does."""
+    if tensor.numel() and not np.issubdtype(tensor.dtype, np.floating):
+        raise TypeError(f"{op}: expected a floating point tensor, got dtype {tensor.dtype} "
+                        "(random values cannot fill it; torch refuses it too)")
+    if generator is None:
+        generator = shared_generator()
+    elif not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{op}: generator must be a numpy.random.Generator or None, "
+                        f"got {type(generator).__name__}")
+    return _fill(tensor, sample(generator, tensor.shape))
+
+
+def _uniform(tensor: Tensor, a: float, b: float, generator: Any, op: str) -> Tensor:
+    if not a <= b:
+        raise ValueError(f"{op}: expects a <= b, got a={a}, b={b}")
+    return _draw(tensor, op, generator, lambda rng, shape: rng.uniform(a, b, shape))
+
+
+def _normal(tensor: Tensor, mean: float, std: float, generator: Any, op: str) -> Tensor:
+    if not std >= 0:
+        raise ValueError(f"{op}: expects std >= 0, got {std}")
+    return _draw(tensor, op, generator, lambda rng, shape: rng.normal(mean, std, shape))
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
+             generator: np.random.Generator | None = None) -> Tensor:
+    """U(a, b). `generator`: a numpy Generator to draw from (None: the shared one)."""
+    return _uniform(tensor, a, b, generator, "uniform_")
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
+            generator: np.random.Generator | None = None) -> Tensor:
+    """N(mean, std**2). `generator`: a numpy Generator to draw from (None: the shared one)."""
+    return _normal(tensor, mean, std, generator, "normal_")
+
+
+def _standard_truncated_normal(rng: np.random.Generator, lo: float, hi: float,
+                               n: int) -> np.ndarray:
+    """n exact draws of N(0, 1) conditioned on [lo, hi], by rejection from whichever proposal
+    accepts most (Robert, 1995): N(0, 1) itself for a wide interval around 0, lo + Exp(rate)
+    for a wide one in a tail, U(lo, hi) for a narrow one. Each accepts about half its draws
+    or more, wherever [lo, hi] lies."""
+    if lo == hi:
+        return np.full(n, lo)
+    if hi <= 0:                                     # mirror, so that hi > 0
+        return -_standard_truncated_normal(rng, -hi, -lo, n)
+    peak, width = max(lo, 0.0), hi - lo             # the density is highest at `peak`
+    rate = (peak + math.hypot(peak, 2)) / 2         # the best exponential for a tail
+
+    def propose(k: int) -> np.ndarray:
+        if lo <= 0 and width >= math.sqrt(2 * math.pi):
+            z = rng.standard_normal(k)
+            return z[(lo <= z) & (z <= hi)]
+        if lo > 0 and rate * width > math.exp((rate - lo) ** 2 / 2):
+            z = lo + rng.exponential(1 / rate, k)   # kept with p = density / envelope
+            return z[(z <= hi) & (rng.random(k) < np.exp(-(z - rate) ** 2 / 2))]
+        z = rng.uniform(lo, hi, k)
+        return z[rng.random(k) < np.exp((peak - z) * (peak + z) / 2)]
+
+    out = np.empty(0)
+    while out.size < n:
+        out = np.concatenate([out, propose(2 * (n - out.size) + 64)])
+    return out[:n]
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: np.random.Generator | None = None) -> Tensor:
+    """N(mean, std**2) conditioned on [a, b]: density proportional to
+    exp(-(x - mean)**2 / (2 std**2)) on [a, b], 0 outside; a and b may be infinite. With
+    alpha, beta = (a - mean) / std, (b - mean) / std and Z = Phi(beta) - Phi(alpha), its mean is
+    mean + std * (phi(alpha) - phi(beta)) / Z. Drawn exactly, by rejection, wherever mean lies
+    (torch's inverse-CDF draws are accurate only near [a, b], and it warns when mean is more
+    than 2 std away); every value lies in [a, b] (as rounded to the tensor's dtype).
+    `generator`: a numpy Generator to draw from (None: the shared one)."""
+    if not (0 < std < math.inf and math.isfinite(mean) and a <= b):
+        raise ValueError(f"trunc_normal_: expects a finite mean, 0 < std < inf and a <= b, "
+                         f"got mean={mean}, std={std}, a={a}, b={b}")
+    lo, hi = (a - mean) / std, (b - mean) / std
+    return _draw(tensor, "trunc_normal_", generator, lambda rng, shape: np.clip(
+        mean + std * _standard_truncated_normal(rng, lo, hi, math.prod(shape)), a, b
+    ).reshape(shape))
 
 
 def zeros_(tensor: Tensor) -> Tensor:
@@ -78,6 +166,34 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
     return _fill(tensor, val)
 
 
+def eye_(tensor: Tensor) -> Tensor:
+    """The identity matrix: ones on the main diagonal, zeros elsewhere (rectangular too), 2-D
+    only. A Linear layer with it passes min(in, out) of its inputs through unchanged."""
+    _need_ndim(tensor.ndim == 2, "eye_", tensor, "2")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The Dirac delta for a conv weight (out, in, *kernel), 3-D to 5-D: in each of the `groups`
+    blocks of out // groups output channels, output channel d of the block gets a 1 at input
+    channel d and at the kernel's centre (index k // 2 in each spatial dimension), for d below
+    min(out // groups, in); 0 elsewhere. Such a convolution keeps as many input channels as
+    it can unchanged."""
+    _need_ndim(3 <= tensor.ndim <= 5, "dirac_", tensor, "3, 4 or 5")
+    out_channels, in_channels = tensor.shape[:2]
+    if groups < 1 or out_channels % groups:
+        raise ValueError(f"dirac_: dim 0 ({out_channels}) must be divisible by groups, "
+                         f"got groups={groups}")
+    per_group = out_channels // groups
+    channel = np.arange(min(per_group, in_channels))
+    values = np.zeros(tensor.shape)
+    if values.size:
+        rows = (np.arange(groups)[:, None] * per_group + channel).ravel()
+        centre = tuple(k // 2 for k in tensor.shape[2:])
+        values[(rows, np.tile(channel, groups)) + centre] = 1
+    return _fill(tensor, values)
+
+
 def _unless_empty(init_fn: Callable) -> Callable:
     """An init with fans: an empty tensor has nothing to fill and no fan to divide by,
     so it is returned as it is (as torch)."""
@@ -88,35 +204,82 @@ def _unless_empty(init_fn: Callable) -> Callable:
 
 
 @_unless_empty
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
-    """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))  (Glorot & Bengio, 2010)."""
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
+                    generator: np.random.Generator | None = None) -> Tensor:
+    """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))  (Glorot & Bengio, 2010).
+    `generator`: a numpy Generator to draw from (None: the shared one)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    return _uniform(tensor, -bound, bound, generator, "xavier_uniform_")
 
 
 @_unless_empty
-def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
-    """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+def xavier_normal_(tensor: Tensor, gain: float = 1.0,
+                   generator: np.random.Generator | None = None) -> Tensor:
+    """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+    `generator`: a numpy Generator to draw from (None: the shared one)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return _normal(tensor, 0.0, std, generator, "xavier_normal_")
 
 
 @_unless_empty
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu") -> Tensor:
+                     nonlinearity: str = "leaky_relu",
+                     generator: np.random.Generator | None = None) -> Tensor:
     """U(-bound, bound) with bound = gain * sqrt(3 / fan)  (He et al., 2015).
 
     Layers use a = sqrt(5) with leaky_relu: gain = sqrt(2 / 6), so bound = 1 / sqrt(fan_in).
+    `generator`: a numpy Generator to draw from (None: the shared one).
     """
-    gain = calculate_gain(nonlinearity, a)
-    bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
-    return uniform_(tensor, -bound, bound)
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
+    return _uniform(tensor, -bound, bound, generator, "kaiming_uniform_")
 
 
 @_unless_empty
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> Tensor:
-    """N(0, std**2) with std = gain / sqrt(fan)."""
-    gain = calculate_gain(nonlinearity, a)
-    return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)))
+                    nonlinearity: str = "leaky_relu",
+                    generator: np.random.Generator | None = None) -> Tensor:
+    """N(0, std**2) with std = gain / sqrt(fan).
+    `generator`: a numpy Generator to draw from (None: the shared one)."""
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    return _normal(tensor, 0.0, std, generator, "kaiming_normal_")
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0,
+                generator: np.random.Generator | None = None) -> Tensor:
+    """gain * Q, Q a uniformly (Haar) distributed orthogonal matrix (Saxe et al., 2013): the
+    tensor, viewed as (rows, cols) = (shape[0], numel // shape[0]), gets orthonormal rows when
+    rows <= cols, orthonormal columns otherwise. Q comes from the QR decomposition of a
+    standard normal matrix, its columns' signs fixed so that R's diagonal is positive (without
+    that, Q would not be uniform). Needs 2 or more dimensions.
+    `generator`: a numpy Generator to draw from (None: the shared one)."""
+    _need_ndim(tensor.ndim >= 2, "orthogonal_", tensor, "2 or more")
+    if tensor.numel() == 0:
+        return tensor
+
+    def sample(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+        rows = shape[0]
+        cols = math.prod(shape) // rows
+        q, r = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
+        q = q * np.where(np.diag(r) < 0, -1.0, 1.0)
+        return gain * (q if rows >= cols else q.T).reshape(shape)
+    return _draw(tensor, "orthogonal_", generator, sample)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
+            generator: np.random.Generator | None = None) -> Tensor:
+    """N(0, std**2), then in each column ceil(sparsity * rows) entries, at rows drawn uniformly
+    without replacement, set to 0 (Martens, 2010). 2-D only, 0 <= sparsity <= 1.
+    `generator`: a numpy Generator to draw from (None: the shared one)."""
+    _need_ndim(tensor.ndim == 2, "sparse_", tensor, "2")
+    if not (0 <= sparsity <= 1 and std >= 0):
+        raise ValueError(f"sparse_: expects 0 <= sparsity <= 1 and std >= 0, "
+                         f"got sparsity={sparsity}, std={std}")
+
+    def sample(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+        values = rng.normal(0.0, std, shape)
+        zero_rows = rng.random(shape).argsort(axis=0)[:math.ceil(sparsity * shape[0])]
+        values[zero_rows, np.arange(shape[1])] = 0
+        return values
+    return _draw(tensor, "sparse_", generator, sample)
