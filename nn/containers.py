@@ -1,5 +1,7 @@
 """Containers that register what they hold: Sequential, ModuleList, ModuleDict (modules),
-ParameterList, ParameterDict (parameters)."""
+ParameterList, ParameterDict (parameters). Each is a list or dict view of one of the
+module's registries (`_modules` or `_parameters`), so what they hold is found by
+`parameters()`, saved by `state_dict()` and converted by `.to()`."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -10,62 +12,135 @@ from tinygrad_edu import Tensor
 from .module import Module, Parameter, _indent, _repr_lines
 
 
-class _ModuleSequence(Module):
-    """What Sequential and ModuleList share: children at positions 0, 1, ...; `del`,
-    `insert` and `pop` renumber them "0", "1", ... again, as torch does."""
+class _Registry(Module):
+    """A container over one registry: `_table`; `_put(name, value)` registers a value."""
+
+    _table = "_modules"
+
+    def _entries(self) -> OrderedDict:
+        return self.__dict__[self._table]
+
+    def _put(self, name: str, value: Any) -> None:
+        self.add_module(name, value)
 
     def __len__(self) -> int:
-        return len(self._modules)
+        return len(self._entries())
 
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
-    def __setitem__(self, index: int, module: Module) -> None:
-        self.add_module(list(self._modules)[_position(self, index)], module)
+class _RegistrySequence(_Registry):
+    """What the lists share: entries at positions 0, 1, ...; `del`, `insert` and `pop`
+    renumber them "0", "1", ... again, as torch does."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._entries().values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return type(self)(list(self)[index])
+        return list(self._entries().values())[_position(self, index)]
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        self._put(list(self._entries())[_position(self, index)], value)
 
     def __delitem__(self, index: int | slice) -> None:
-        modules = list(self._modules.values())
-        del modules[index if isinstance(index, slice) else _position(self, index)]
-        self._renumber(modules)
+        values = list(self._entries().values())
+        del values[index if isinstance(index, slice) else _position(self, index)]
+        self._renumber(values)
 
-    def append(self, module: Module) -> _ModuleSequence:
-        self.add_module(str(len(self)), module)
+    def append(self, value: Any) -> _RegistrySequence:
+        self._put(str(len(self)), value)
         return self
 
-    def extend(self, modules: Iterable[Module]) -> _ModuleSequence:
-        for module in modules:
-            self.append(module)
+    def extend(self, values: Iterable[Any]) -> _RegistrySequence:
+        for value in values:
+            self.append(value)
         return self
 
-    def __iadd__(self, modules: Iterable[Module]) -> _ModuleSequence:
-        return self.extend(modules)
+    def __iadd__(self, values: Iterable[Any]) -> _RegistrySequence:
+        return self.extend(values)
 
-    def insert(self, index: int, module: Module) -> None:
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        self._renumber(modules)
+    def insert(self, index: int, value: Any) -> None:
+        values = list(self._entries().values())
+        values.insert(index, value)
+        self._renumber(values)
 
-    def pop(self, index: int = -1) -> Module:
-        module = self[index]
+    def pop(self, index: int = -1) -> Any:
+        value = self[index]
         del self[index]
-        return module
+        return value
 
-    def _renumber(self, modules: list) -> None:
-        self._modules.clear()
-        self.extend(modules)
+    def _renumber(self, values: list) -> None:
+        self._entries().clear()
+        self.extend(values)
 
 
-class Sequential(_ModuleSequence):
+class _RegistryDict(_Registry):
+    """What the dicts share: entries under their keys, in insertion order."""
+
+    def __init__(self, entries: Mapping[str, Any] | Iterable[tuple] | None = None) -> None:
+        super().__init__()
+        if entries is not None:
+            self.update(entries)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._entries()[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._put(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        del self._entries()[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._entries()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries())
+
+    def keys(self) -> Iterable[str]:
+        return self._entries().keys()
+
+    def values(self) -> Iterable[Any]:
+        return self._entries().values()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return self._entries().items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._entries().get(key, default)
+
+    def update(self, entries: Mapping[str, Any] | Iterable[tuple]) -> None:
+        """Add or replace entries from a mapping (a ModuleDict/ParameterDict too) or from
+        (key, value) pairs."""
+        if isinstance(entries, (Mapping, _RegistryDict)):
+            entries = list(entries.items())
+        for key, value in entries:
+            self[key] = value
+
+    def pop(self, key: str) -> Any:
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self) -> None:
+        self._entries().clear()
+
+
+# ---------------------------------------------------------------------------- modules
+class Sequential(_RegistrySequence):
     """Calls its modules in order: `Sequential(a, b)(x) == b(a(x))`. Children are named
     "0", "1", ... or by the keys of an OrderedDict passed as the only argument."""
 
     def __init__(self, *modules: Module) -> None:
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            for name, module in modules[0].items():
-                self.add_module(name, module)
-        else:
-            self.extend(modules)
+        named = len(modules) == 1 and isinstance(modules[0], OrderedDict)
+        super().__init__(None if named else modules)
+        for name, module in (modules[0].items() if named else ()):
+            self.add_module(name, module)
 
     def forward(self, input: Any) -> Any:
         for module in self._modules.values():
@@ -73,9 +148,9 @@ class Sequential(_ModuleSequence):
         return input
 
     def __getitem__(self, index: int | slice) -> Module:
-        if isinstance(index, slice):
+        if isinstance(index, slice):                 # keeps the children's names
             return Sequential(OrderedDict(list(self._modules.items())[index]))
-        return _by_position(self, index)
+        return super().__getitem__(index)
 
     def __add__(self, other: Sequential) -> Sequential:
         return Sequential(*self, *other)
@@ -90,18 +165,8 @@ class Sequential(_ModuleSequence):
         return self
 
 
-class ModuleList(_ModuleSequence):
+class ModuleList(_RegistrySequence):
     """A list of modules, registered as children "0", "1", ... (use it instead of a plain list)."""
-
-    def __init__(self, modules: Iterable[Module] | None = None) -> None:
-        super().__init__()
-        if modules is not None:
-            self.extend(modules)
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return ModuleList(list(self._modules.values())[index])
-        return _by_position(self, index)
 
     def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList([*self, *other])
@@ -120,162 +185,37 @@ class ModuleList(_ModuleSequence):
                                   for a, b, text in runs])
 
 
-class ModuleDict(Module):
+class ModuleDict(_RegistryDict):
     """A dict of modules, registered as children under their keys (in insertion order)."""
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple] | None = None) -> None:
-        super().__init__()
-        if modules is not None:
-            self.update(modules)
 
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
+# ---------------------------------------------------------------------------- parameters
+class _ParameterRegistry(_Registry):
+    """Entries are parameters (a Tensor given is made a trainable Parameter, as torch)."""
 
-    def __setitem__(self, key: str, module: Module) -> None:
-        self.add_module(key, module)
+    _table = "_parameters"
 
-    def __delitem__(self, key: str) -> None:
-        del self._modules[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._modules
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def keys(self) -> Iterable[str]:
-        return self._modules.keys()
-
-    def values(self) -> Iterable[Module]:
-        return self._modules.values()
-
-    def items(self) -> Iterable[tuple[str, Module]]:
-        return self._modules.items()
-
-    def update(self, modules: Mapping[str, Module] | Iterable[tuple]) -> None:
-        """Add or replace modules from a mapping (a ModuleDict too) or (key, module) pairs."""
-        for key, module in _pairs(modules):
-            self[key] = module
-
-    def pop(self, key: str) -> Module:
-        module = self[key]
-        del self[key]
-        return module
-
-    def clear(self) -> None:
-        self._modules.clear()
-
-
-class ParameterList(Module):
-    """A list of parameters, registered as "0", "1", ... (a Tensor is made a Parameter)."""
-
-    def __init__(self, values: Iterable[Any] | None = None) -> None:
-        super().__init__()
-        if values is not None:
-            self.extend(values)
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self) -> Iterator[Parameter]:
-        return iter(self._parameters.values())
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return ParameterList(list(self)[index])
-        return list(self._parameters.values())[_position(self, index)]
-
-    def __setitem__(self, index: int, value: Any) -> None:
-        self.register_parameter(str(_position(self, index)), _as_parameter(value))
-
-    def append(self, value: Any) -> ParameterList:
-        self.register_parameter(str(len(self)), _as_parameter(value))
-        return self
-
-    def extend(self, values: Iterable[Any]) -> ParameterList:
-        for value in values:
-            self.append(value)
-        return self
-
-    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
-        return self.extend(values)
+    def _put(self, name: str, value: Any) -> None:
+        self.register_parameter(name, _as_parameter(value))
 
     def __repr__(self) -> str:
         return _repr_lines(self, [f"({name}): {_describe(p)}"
                                   for name, p in self._parameters.items()])
 
 
-class ParameterDict(Module):
-    """A dict of parameters, registered under their keys (a Tensor is made a Parameter)."""
-
-    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple] | None = None) -> None:
-        super().__init__()
-        if parameters is not None:
-            self.update(parameters)
-
-    def __getitem__(self, key: str) -> Parameter:
-        return self._parameters[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.register_parameter(key, _as_parameter(value))
-
-    def __delitem__(self, key: str) -> None:
-        del self._parameters[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._parameters
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._parameters)
-
-    def keys(self) -> Iterable[str]:
-        return self._parameters.keys()
-
-    def values(self) -> Iterable[Parameter]:
-        return self._parameters.values()
-
-    def items(self) -> Iterable[tuple[str, Parameter]]:
-        return self._parameters.items()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._parameters.get(key, default)
-
-    def update(self, parameters: Mapping[str, Any] | Iterable[tuple]) -> None:
-        """Add or replace parameters from a mapping (a ParameterDict too) or (key, value) pairs."""
-        for key, value in _pairs(parameters):
-            self[key] = value
-
-    def pop(self, key: str) -> Parameter:
-        value = self[key]
-        del self[key]
-        return value
-
-    def clear(self) -> None:
-        self._parameters.clear()
-
-    def __repr__(self) -> str:
-        return _repr_lines(self, [f"({key}): {_describe(p)}"
-                                  for key, p in self._parameters.items()])
+class ParameterList(_ParameterRegistry, _RegistrySequence):
+    """A list of parameters, registered as "0", "1", ... (use it instead of a plain list)."""
 
 
-def _pairs(entries: Any) -> Iterable[tuple]:
-    """(key, value) pairs of a mapping, of a ModuleDict/ParameterDict, or the pairs given."""
-    if isinstance(entries, (Mapping, ModuleDict, ParameterDict)):
-        return list(entries.items())
-    return entries
+class ParameterDict(_ParameterRegistry, _RegistryDict):
+    """A dict of parameters, registered under their keys (in insertion order)."""
 
 
 def _as_parameter(value: Any) -> Parameter:
     if isinstance(value, Parameter):
         return value
     if isinstance(value, Tensor):
-        return Parameter(value.detach())              # as torch: a Parameter, trainable
+        return Parameter(value.detach())
     raise TypeError(f"expected a Parameter or a Tensor, got {type(value).__name__}")
 
 
@@ -290,7 +230,3 @@ def _position(container: Module, index: int) -> int:
         raise IndexError(f"{type(container).__name__}: index {index} is out of range "
                          f"for {n} entries")
     return index % n
-
-
-def _by_position(container: Module, index: int) -> Module:
-    return list(container._modules.values())[_position(container, index)]
