@@ -17,11 +17,11 @@ from typing import Any, Callable, Generic, Iterable, Iterator
 import numpy as np
 
 from tinygrad_edu import Tensor
+from tinygrad_edu.random import check_generator
 from tinygrad_edu.random import generator as shared_generator
 
 from .collate import default_collate, default_convert
-from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler, T_co,
-                       check_generator)
+from .samplers import BatchSampler, RandomSampler, Sampler, SequentialSampler, T_co
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
            "DataLoader", "default_collate", "default_convert", "Sampler", "SequentialSampler",

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from tinygrad_edu import Tensor, no_grad
+from tinygrad_edu.random import check_generator
 from tinygrad_edu.random import generator as shared_generator
 
 
@@ -75,12 +76,8 @@ def _draw(tensor: Tensor, op: str, generator: np.random.Generator | None,
     if tensor.numel() and not np.issubdtype(tensor.dtype, np.floating):
         raise TypeError(f"{op}: expected a floating point tensor, got dtype {tensor.dtype} "
                         "(random values cannot fill it; torch refuses it too)")
-    if generator is None:
-        generator = shared_generator()
-    elif not isinstance(generator, np.random.Generator):
-        raise TypeError(f"{op}: generator must be a numpy.random.Generator or None, "
-                        f"got {type(generator).__name__}")
-    return _fill(tensor, sample(generator, tensor.shape))
+    rng = check_generator(generator, op) or shared_generator()
+    return _fill(tensor, sample(rng, tensor.shape))
 
 
 def _uniform(tensor: Tensor, a: float, b: float, generator: Any, op: str) -> Tensor:

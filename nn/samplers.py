@@ -15,15 +15,8 @@ from typing import Any, Generic, Iterable, Iterator, Sized, TypeVar
 
 import numpy as np
 
+from tinygrad_edu.random import check_generator
 from tinygrad_edu.random import generator as shared_generator
-
-
-def check_generator(generator: Any, where: str) -> np.random.Generator | None:
-    """`generator` itself when it is None or a numpy Generator, else a clear TypeError."""
-    if generator is not None and not isinstance(generator, np.random.Generator):
-        raise TypeError(f"{where}: generator must be a numpy np.random.Generator (for example "
-                        f"np.random.default_rng(0)) or None, got {type(generator).__name__}")
-    return generator
 
 
 def _positive_int(value: Any) -> bool:

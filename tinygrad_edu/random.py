@@ -5,6 +5,8 @@ draw from `generator()`.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 _generator = np.random.default_rng()
@@ -19,3 +21,12 @@ def manual_seed(seed: int) -> None:
 def generator() -> np.random.Generator:
     """The shared numpy Generator."""
     return _generator
+
+
+def check_generator(generator: Any, where: str) -> np.random.Generator | None:
+    """A `generator=` argument (torch's keyword; a numpy Generator here) itself when it is
+    None or a numpy Generator, else a TypeError naming `where`."""
+    if generator is not None and not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{where}: generator must be a numpy np.random.Generator (for example "
+                        f"np.random.default_rng(0)) or None, got {type(generator).__name__}")
+    return generator
