@@ -150,7 +150,7 @@ class Function:
         result = cls.forward(ctx, *[t.data for t in inputs], **options)
         if type(result) is np.ndarray:
             out = result
-        elif isinstance(result, (tuple, list)):      # numpy would stack them into one array
+        elif type(result) in (tuple, list):          # numpy would stack them into one array
             raise _several_outputs(cls, result)
         else:               # numpy returns scalars for 0-d results; Tensor.data is an ndarray
             out = np.asarray(result)
