@@ -55,6 +55,18 @@ def _fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _arrays_too(init_fn: Callable) -> Callable:
+    """torch code passes `m.weight.data` (`nn.init.normal_(m.weight.data, 0.0, 0.02)`), which
+    here is the numpy array itself: fill it in place too, and return it."""
+    @functools.wraps(init_fn)
+    def init(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(tensor, np.ndarray):
+            init_fn(Tensor._from_node(tensor, None), *args, **kwargs)   # a view: same memory
+            return tensor
+        return init_fn(tensor, *args, **kwargs)
+    return init
+
+
 def _fill(tensor: Tensor, values: Any) -> Tensor:
     with no_grad():                       # as torch's init functions
         return tensor.copy_(values)
@@ -92,12 +104,14 @@ def _normal(tensor: Tensor, mean: float, std: float, generator: Any, op: str) ->
     return _draw(tensor, op, generator, lambda rng, shape: rng.normal(mean, std, shape))
 
 
+@_arrays_too
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: np.random.Generator | None = None) -> Tensor:
     """U(a, b). `generator`: a numpy Generator to draw from (None: the shared one)."""
     return _uniform(tensor, a, b, generator, "uniform_")
 
 
+@_arrays_too
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: np.random.Generator | None = None) -> Tensor:
     """N(mean, std**2). `generator`: a numpy Generator to draw from (None: the shared one)."""
@@ -133,6 +147,7 @@ def _standard_truncated_normal(rng: np.random.Generator, lo: float, hi: float,
     return out[:n]
 
 
+@_arrays_too
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator: np.random.Generator | None = None) -> Tensor:
     """N(mean, std**2) conditioned on [a, b]: density proportional to
@@ -151,18 +166,22 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     ).reshape(shape))
 
 
+@_arrays_too
 def zeros_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 0)
 
 
+@_arrays_too
 def ones_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 1)
 
 
+@_arrays_too
 def constant_(tensor: Tensor, val: float) -> Tensor:
     return _fill(tensor, val)
 
 
+@_arrays_too
 def eye_(tensor: Tensor) -> Tensor:
     """The identity matrix: ones on the main diagonal, zeros elsewhere (rectangular too), 2-D
     only. A Linear layer with it passes min(in, out) of its inputs through unchanged."""
@@ -170,6 +189,7 @@ def eye_(tensor: Tensor) -> Tensor:
     return _fill(tensor, np.eye(*tensor.shape))
 
 
+@_arrays_too
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     """The Dirac delta for a conv weight (out, in, *kernel), 3-D to 5-D: in each of the `groups`
     blocks of out // groups output channels, output channel d of the block gets a 1 at input
@@ -200,6 +220,7 @@ def _unless_empty(init_fn: Callable) -> Callable:
     return init_unless_empty
 
 
+@_arrays_too
 @_unless_empty
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     generator: np.random.Generator | None = None) -> Tensor:
@@ -210,6 +231,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
     return _uniform(tensor, -bound, bound, generator, "xavier_uniform_")
 
 
+@_arrays_too
 @_unless_empty
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                    generator: np.random.Generator | None = None) -> Tensor:
@@ -220,6 +242,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
     return _normal(tensor, 0.0, std, generator, "xavier_normal_")
 
 
+@_arrays_too
 @_unless_empty
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
@@ -233,6 +256,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     return _uniform(tensor, -bound, bound, generator, "kaiming_uniform_")
 
 
+@_arrays_too
 @_unless_empty
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
@@ -243,6 +267,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     return _normal(tensor, 0.0, std, generator, "kaiming_normal_")
 
 
+@_arrays_too
 def orthogonal_(tensor: Tensor, gain: float = 1.0,
                 generator: np.random.Generator | None = None) -> Tensor:
     """gain * Q, Q a uniformly (Haar) distributed orthogonal matrix (Saxe et al., 2013): the
@@ -264,6 +289,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0,
     return _draw(tensor, "orthogonal_", generator, sample)
 
 
+@_arrays_too
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
             generator: np.random.Generator | None = None) -> Tensor:
     """N(0, std**2), then in each column ceil(sparsity * rows) entries, at rows drawn uniformly

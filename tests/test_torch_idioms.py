@@ -134,3 +134,36 @@ def test_against_torch():
     tg.add(tg.Tensor(t.numpy()), tg.Tensor(t.numpy()), out=ours)
     np.testing.assert_array_equal(ours.numpy(), result.numpy())
     assert tg.cuda.is_available() == torch.cuda.is_available()
+
+
+def test_dcgan_weights_init_through_dot_data():
+    def weights_init(m):                     # the DCGAN tutorial's function, as it is written
+        classname = m.__class__.__name__
+        if classname.find("Conv") != -1:
+            nn.init.normal_(m.weight.data, 0.0, 0.02)
+        elif classname.find("BatchNorm") != -1:
+            nn.init.normal_(m.weight.data, 1.0, 0.02)
+            nn.init.constant_(m.bias.data, 0)
+
+    tg.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 64, 4), nn.BatchNorm2d(64), nn.ReLU()).apply(weights_init)
+    conv, bn = net[0], net[1]
+    assert abs(conv.weight.numpy().std() - 0.02) < 0.002 and abs(conv.weight.numpy().mean()) < 0.002
+    assert abs(bn.weight.numpy().mean() - 1) < 0.01 and not bn.bias.numpy().any()
+    array = np.ones(3, np.float32)
+    assert nn.init.zeros_(array) is array and not array.any()       # returns what it was given
+
+
+def test_tensor_normal_and_uniform_fill_in_place_reproducibly():
+    tg.manual_seed(3)
+    first = tg.empty(1000).normal_(2.0, 0.5)
+    tg.manual_seed(3)
+    assert np.array_equal(tg.empty(1000).normal_(2.0, 0.5).numpy(), first.numpy())
+    assert abs(first.numpy().mean() - 2.0) < 0.05 and abs(first.numpy().std() - 0.5) < 0.05
+    u = tg.zeros(1000).uniform_(-1, 1, generator=np.random.default_rng(0))
+    assert u.numpy().min() >= -1 and u.numpy().max() < 1 and abs(u.numpy().mean()) < 0.1
+    w = nn.Linear(2, 2).weight
+    with pytest.raises(RuntimeError, match="only be overwritten inside no_grad"):
+        w.normal_()
+    with pytest.raises(TypeError, match="uniform_: expected a floating point tensor"):
+        tg.zeros(2, dtype=tg.int64).uniform_()

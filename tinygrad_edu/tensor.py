@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import autograd, grad_mode, versions
+from . import autograd, grad_mode, random, versions
 from .device import CPU, check_device, to_arguments
 from .dtypes import promote, to_dtype
 from .indexing import index_steps
@@ -554,6 +554,25 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         return self._overwrite(0, "zero_")
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *,
+                generator: np.random.Generator | None = None) -> Tensor:
+        """Fill with draws of N(mean, std**2), in place (from `generator`, a numpy Generator,
+        else the shared one that manual_seed fixes); never recorded."""
+        return self._overwrite(self._rng("normal_", generator).normal(mean, std, self.shape),
+                               "normal_")
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *,
+                 generator: np.random.Generator | None = None) -> Tensor:
+        """Fill with draws of U(from_, to), in place (torch's `from`, a Python keyword);
+        never recorded."""
+        return self._overwrite(self._rng("uniform_", generator).uniform(from_, to, self.shape),
+                               "uniform_")
+
+    def _rng(self, op: str, generator: np.random.Generator | None) -> np.random.Generator:
+        if self.dtype.kind != "f":
+            raise TypeError(f"{op}: expected a floating point tensor, got dtype {self.dtype}")
+        return random.check_generator(generator, op) or random.generator()
 
     def _overwrite(self, values: Any, op: str) -> Tensor:
         if grad_mode._enabled and self.requires_grad:
