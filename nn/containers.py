@@ -198,8 +198,8 @@ class _ParameterRegistry(_Registry):
     def _put(self, name: str, value: Any) -> None:
         self.register_parameter(name, _as_parameter(value))
 
-    def __repr__(self) -> str:
-        return _repr_lines(self, [f"({name}): {_describe(p)}"
+    def __repr__(self) -> str:           # torch indents these entries by four spaces
+        return _repr_lines(self, [f"  ({name}): {_describe(p)}"
                                   for name, p in self._parameters.items()])
 
 
@@ -208,7 +208,14 @@ class ParameterList(_ParameterRegistry, _RegistrySequence):
 
 
 class ParameterDict(_ParameterRegistry, _RegistryDict):
-    """A dict of parameters, registered under their keys (in insertion order)."""
+    """A dict of parameters, registered under their keys: in insertion order, except that
+    a plain dict given to the constructor or `update` is added in sorted key order (torch's
+    rule; an OrderedDict or a ParameterDict keeps its own order)."""
+
+    def update(self, entries: Mapping[str, Any] | Iterable[tuple]) -> None:
+        if isinstance(entries, Mapping) and not isinstance(entries, OrderedDict):
+            entries = sorted(entries.items())
+        super().update(entries)
 
 
 def _as_parameter(value: Any) -> Parameter:

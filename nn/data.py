@@ -166,15 +166,6 @@ def _gather(dataset: Any, indices: list) -> list | None:
     return [_rows(t, index) for t in dataset.tensors]
 
 
-def _only_defaults(**options: tuple) -> None:
-    """Refuse a worker or device option (name=(value, default)) set to anything else."""
-    for name, (value, default) in options.items():
-        if value is not default and value != default:
-            raise ValueError(f"DataLoader: {name}={value!r} configures worker processes or "
-                             f"devices, which this CPU-only, single-process DataLoader does "
-                             f"not have (leave it at {default!r})")
-
-
 class DataLoader:
     """Iterate over a dataset in batches, as torch.utils.data.DataLoader (same arguments in
     the same order, plus `seed`).
@@ -191,12 +182,11 @@ class DataLoader:
     its `bit_generator.state` resumes the sequence of epochs), else from
     `tinygrad_edu.random.generator()` (fixed by `manual_seed`).
 
-    CPU only and in the main process: `num_workers`, `prefetch_factor`, `persistent_workers`
-    and `pin_memory` are accepted and change nothing (torch's worker processes make the same
-    batches, in parallel: here the main process makes them). The options that would run
-    code or wait in a worker (`timeout`, `worker_init_fn`, `multiprocessing_context`,
-    `in_order`) and `pin_memory_device` accept only their defaults (anything else is an
-    error, not silently ignored).
+    CPU only and in the main process: the worker options (`num_workers`, `timeout`,
+    `worker_init_fn`, `multiprocessing_context`, `prefetch_factor`, `persistent_workers`,
+    `in_order`) and `pin_memory` are accepted and change nothing: torch's worker processes
+    make the same batches in parallel, here the main process makes them (so there is no
+    worker for `worker_init_fn` to set up). `pin_memory_device` can only be empty.
 
     With the default `collate_fn`, a `TensorDataset` (or a `Subset` of one) that does not
     override `__getitem__` is batched with one fancy index per tensor: the same batches as
@@ -215,9 +205,9 @@ class DataLoader:
         if not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers option should be non-negative, got "
                              f"{num_workers!r}")
-        _only_defaults(timeout=(timeout, 0), worker_init_fn=(worker_init_fn, None),
-                       multiprocessing_context=(multiprocessing_context, None),
-                       pin_memory_device=(pin_memory_device, ""), in_order=(in_order, True))
+        if pin_memory_device:
+            raise ValueError(f"DataLoader: pin_memory_device={pin_memory_device!r}: this "
+                             "DataLoader has only the CPU (leave it empty)")
         for name, value in (("sampler", sampler), ("batch_sampler", batch_sampler)):
             if value is not None and not hasattr(value, "__iter__"):
                 raise TypeError(f"DataLoader: {name} must be an iterable of "

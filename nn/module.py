@@ -90,12 +90,13 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", [])
         object.__setattr__(self, "_forward_hooks", [])
+        object.__setattr__(self, "_hooked", False)     # set by the first hook: one test a call
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define one")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._forward_pre_hooks or self._forward_hooks:
+        if self._hooked:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -105,7 +106,7 @@ class Module:
         """Call `hook(module, args)` before each forward, as torch; it may return new args
         (a tuple, or one value that becomes a 1-tuple) or None. With `with_kwargs`:
         `hook(module, args, kwargs)` returning None or `(args, kwargs)`."""
-        return _add_hook(self._forward_pre_hooks, (hook, with_kwargs), prepend)
+        return _add_hook(self, self._forward_pre_hooks, (hook, with_kwargs), prepend)
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
                               with_kwargs: bool = False, always_call: bool = False
@@ -113,34 +114,41 @@ class Module:
         """Call `hook(module, args, output)` after each forward, as torch (to look at
         activations, say); it may return a replacement output or None. With
         `with_kwargs`: `hook(module, args, kwargs, output)`. With `always_call`, it also
-        runs when forward raises (output None there), before the error propagates."""
-        return _add_hook(self._forward_hooks, (hook, with_kwargs, always_call), prepend)
+        runs when a pre-hook, forward or another hook raises (output None if forward did not
+        finish); an error it raises then is a warning, and the first error propagates."""
+        return _add_hook(self, self._forward_hooks, (hook, with_kwargs, always_call), prepend)
 
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
-        for hook, with_kwargs in list(self._forward_pre_hooks):
-            if with_kwargs:
-                result = hook(self, args, kwargs)
-                if result is not None:
-                    if not (isinstance(result, tuple) and len(result) == 2):
-                        raise RuntimeError(f"forward pre-hook {hook!r} with with_kwargs=True "
-                                           "must return None or an (args, kwargs) tuple")
-                    args, kwargs = result
-            else:
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
+        output, called = None, set()           # ids of the always_call entries that ran
         try:
+            for hook, with_kwargs in list(self._forward_pre_hooks):
+                if with_kwargs:
+                    result = hook(self, args, kwargs)
+                    if result is not None:
+                        if not (isinstance(result, tuple) and len(result) == 2):
+                            raise RuntimeError(f"forward pre-hook {hook!r} with "
+                                               "with_kwargs=True must return None or an "
+                                               "(args, kwargs) tuple")
+                        args, kwargs = result
+                else:
+                    result = hook(self, args)
+                    if result is not None:
+                        args = result if isinstance(result, tuple) else (result,)
             output = self.forward(*args, **kwargs)
+            for entry in list(self._forward_hooks):
+                called.add(id(entry))
+                output = _call_forward_hook(self, entry, args, kwargs, output)
+            return output
         except Exception:
-            for hook, with_kwargs, always_call in list(self._forward_hooks):
-                if always_call:
-                    hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+            for entry in list(self._forward_hooks):
+                if entry[2] and id(entry) not in called:
+                    try:
+                        output = _call_forward_hook(self, entry, args, kwargs, output)
+                    except Exception as error:
+                        warnings.warn(f"forward hook {entry[0]!r} with always_call=True raised "
+                                      f"{error!r} while another error was being raised (that "
+                                      "error follows)", stacklevel=2)
             raise
-        for hook, with_kwargs, _ in list(self._forward_hooks):
-            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
-            if result is not None:
-                output = result
-        return output
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
@@ -309,14 +317,20 @@ class Module:
         return module
 
     def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
-        """Put `module` at dotted path `target` (its parent must exist; with `strict`,
-        the name must already hold a module)."""
+        """Put `module` at dotted path `target` (its parent must exist; an attribute there
+        must be a module; with `strict`, the name must already hold one), as torch."""
         if not target:
             raise ValueError("set_submodule: cannot set the module itself (empty target)")
+        if not isinstance(module, Module):
+            raise ValueError(f"set_submodule: `module` is not an nn.Module, found "
+                             f"{type(module).__name__}")
         parent_path, _, name = target.rpartition(".")
         parent = self.get_submodule(parent_path)
         if strict and name not in parent._modules:
             raise AttributeError(f"{type(parent).__name__} has no submodule `{name}`")
+        if name not in parent._modules and hasattr(parent, name):
+            raise AttributeError(f"set_submodule: `{name}` of {type(parent).__name__} is not "
+                                 "an nn.Module")
         setattr(parent, name, module)
 
     def get_parameter(self, target: str) -> Parameter:
@@ -488,9 +502,18 @@ def _repr_lines(module: Module, child_lines: list[str]) -> str:
     return f"{type(module).__name__}(\n  " + "\n  ".join(extra_lines + child_lines) + "\n)"
 
 
-def _add_hook(hooks: list, entry: tuple, prepend: bool) -> RemovableHandle:
+def _add_hook(module: Module, hooks: list, entry: tuple, prepend: bool) -> RemovableHandle:
     hooks.insert(0, entry) if prepend else hooks.append(entry)
+    object.__setattr__(module, "_hooked", True)
     return RemovableHandle(hooks, entry)
+
+
+def _call_forward_hook(module: Module, entry: tuple, args: tuple, kwargs: dict,
+                       output: Any) -> Any:
+    """One forward hook: its replacement of the output, or the output as it was."""
+    hook, with_kwargs, _ = entry
+    result = hook(module, args, kwargs, output) if with_kwargs else hook(module, args, output)
+    return output if result is None else result
 
 
 def _warn_plain_container(module: Module, name: str, value: Any) -> None:

@@ -818,3 +818,20 @@ def test_grads_are_writeable_arrays_of_their_own():
     assert not np.shares_memory(a.grad.data, seed)
     a.grad.data[0] = 7.0
     assert seed[0] == 1.0 and b.grad.data[0] == 1.0
+
+
+def test_a_hook_handle_removes_its_own_registration():
+    seen = []
+
+    def double(g):
+        seen.append("double")
+        return g * 2
+
+    x = Tensor([1.0], requires_grad=True)
+    first = x.register_hook(double)
+    second = x.register_hook(double)
+    second.remove()
+    second.remove()                              # a second remove() takes nothing else
+    (x * 3).sum().backward()
+    assert seen == ["double"] and x.grad.tolist() == [6.0]
+    first.remove()

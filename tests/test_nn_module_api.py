@@ -59,7 +59,7 @@ def test_hooks_with_kwargs_prepend_and_order():
     assert calls == ["first", "second", 3.0]
 
 
-def test_always_call_hook_runs_when_forward_raises():
+def test_always_call_hook_runs_when_forward_or_a_pre_hook_raises():
     calls = []
     lin = nn.Linear(2, 2)
     lin.register_forward_hook(lambda mod, args, out: calls.append(out), always_call=True)
@@ -67,6 +67,36 @@ def test_always_call_hook_runs_when_forward_raises():
     with pytest.raises(ValueError):
         lin(tg.zeros(3, 5))
     assert calls == [None]
+
+    def broken_pre_hook(mod, args):
+        raise KeyError("pre")
+
+    def broken_hook(mod, args, out):
+        raise IndexError("hook")
+
+    handle = lin.register_forward_pre_hook(broken_pre_hook)
+    with pytest.raises(KeyError, match="pre"):
+        lin(tg.zeros(3, 2))
+    assert calls == [None, None]
+    handle.remove()
+    lin.register_forward_hook(broken_hook, always_call=True, prepend=True)
+    with pytest.warns(UserWarning, match="always_call=True raised IndexError"), \
+            pytest.raises(ValueError):                     # the first error propagates
+        lin(tg.zeros(3, 5))
+
+
+def test_a_handle_removes_its_own_registration():
+    calls = []
+    lin = nn.Linear(2, 2)
+    a = lambda mod, args, out: calls.append("a")           # noqa: E731
+    b = lambda mod, args, out: calls.append("b")           # noqa: E731
+    lin.register_forward_hook(a)
+    lin.register_forward_hook(b)
+    third = lin.register_forward_hook(a)
+    third.remove()
+    third.remove()                                         # twice: still only its own
+    lin(tg.zeros(1, 2))
+    assert calls == ["a", "b"]
 
 
 # ---------------------------------------------------------------- lookups by dotted path
@@ -85,6 +115,11 @@ def test_get_submodule_parameter_buffer_and_set_submodule():
     assert net.head is new_head and net(tg.randn(2, 3)).shape == (2, 3)
     with pytest.raises(AttributeError):
         net.set_submodule("features.extra", nn.ReLU(), strict=True)
+    net.scale = 3.0
+    with pytest.raises(AttributeError, match="`scale` of Sequential is not an nn.Module"):
+        net.set_submodule("scale", nn.ReLU())
+    with pytest.raises(ValueError, match="not an nn.Module"):
+        net.set_submodule("head", 3.0)
 
 
 # ---------------------------------------------------------------- shared entries
@@ -140,8 +175,12 @@ def test_parameter_dict_behaves_like_a_dict_of_registered_parameters():
     assert list(params.state_dict()) == ["a", "b", "c"]
     assert params.get("zz") is None and params.pop("a").shape == (2,)
     assert [k for k, _ in params.items()] == ["b", "c"]
-    assert repr(params) == ("ParameterDict(\n  (b): Parameter containing: [float32 of size 3]\n"
-                            "  (c): Parameter containing: [float32 of size 1]\n)")
+    assert repr(params) == ("ParameterDict(\n    (b): Parameter containing: [float32 of size 3]\n"
+                            "    (c): Parameter containing: [float32 of size 1]\n)")
+    unsorted = nn.ParameterDict({"weight": tg.ones(1), "bias": tg.ones(1)})
+    assert list(unsorted) == ["bias", "weight"]          # torch sorts a plain dict's keys
+    ordered = nn.ParameterDict(OrderedDict(weight=tg.ones(1), bias=tg.ones(1)))
+    assert list(ordered) == ["weight", "bias"]           # ... but keeps an OrderedDict's order
 
 
 def test_module_dict_from_another_module_dict():

@@ -26,6 +26,10 @@ def test_walking_the_graph_with_next_functions():
               if isinstance(fn, tg.function.AccumulateGrad)}
     assert leaves == {net.weight, net.bias}            # target and x need no grad: None
     assert repr(tg.function.AccumulateGrad(net.bias)) == "<AccumulateGrad>"
+    w = tg.ones(3, requires_grad=True)
+    y = (w * 2 + w * 3).sum()
+    assert len({id(fn) for fn, _ in _all_next(y.grad_fn)
+                if isinstance(fn, tg.function.AccumulateGrad)}) == 1   # one node per leaf
 
 
 def _all_next(root) -> list:
@@ -54,6 +58,18 @@ def test_a_function_with_two_outputs_is_refused_clearly():
     with pytest.raises(TypeError, match="SinCos.forward returned a tuple of 2 values"):
         SinCos.apply(tg.ones(3, requires_grad=True))
 
+    class LogDet(tg.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return np.linalg.slogdet(a)          # a namedtuple (sign, logabsdet) in numpy 2
+
+        @staticmethod
+        def backward(ctx, g):        # pragma: no cover - never reached
+            return g
+
+    with pytest.raises(TypeError, match="LogDet.forward returned a SlogdetResult of 2"):
+        LogDet.apply(tg.eye(3, requires_grad=True))
+
 
 def test_out_argument_writes_into_the_given_tensor():
     x, y = tg.rand(5, 3), tg.rand(5, 3)
@@ -73,6 +89,11 @@ def test_out_argument_writes_into_the_given_tensor():
         tg.add(x.requires_grad_(), y, out=result)
     with tg.no_grad():
         tg.add(x, y, out=result)                 # fine without a graph
+        base = tg.zeros(6)
+        with pytest.raises(RuntimeError, match="a view cannot be resized"):
+            tg.add(tg.ones(3), 1, out=base[:2])
+        tg.add(tg.ones(2), 1, out=base[:2])      # a view of the right shape is written
+        assert base.tolist() == [2, 2, 0, 0, 0, 0]
 
 
 def test_dtype_aliases_and_size():
@@ -81,6 +102,12 @@ def test_dtype_aliases_and_size():
     assert x.type(tg.int).dtype == np.int32 and (x > 0.5).dtype == tg.bool
     assert x.size() == (5, 3) and x.size(-1) == 3 and repr(x.size()) == "tinygrad_edu.Size([5, 3])"
     assert x.size()[1:].numel() == 3 and tg.zeros(2, 0).size().numel() == 0
+    assert (x.size() + (4,)).numel() == 60 and ((1,) + x.size()) == (1, 5, 3)
+    assert (x.size() * 2) == (5, 3, 5, 3) and isinstance(2 * x.size(), tg.Size)
+    with pytest.raises(TypeError, match="Size: expected a sequence of ints"):
+        tg.Size((2.5, 3))
+    import typing
+    assert typing.get_type_hints(tg.is_tensor)["return"] is bool     # the builtin, not a dtype
 
 
 def test_device_checks_of_the_tutorials_pick_the_cpu():
@@ -90,6 +117,7 @@ def test_device_checks_of_the_tutorials_pick_the_cpu():
               else "cpu")
     assert device == "cpu" and not tg.backends.mps.is_available()
     tg.cuda.manual_seed_all(0)                   # nothing to seed, as torch without a GPU
+    tg.backends.cudnn.benchmark = True           # the tutorials' speed switch: no effect here
     model = nn.Linear(2, 2).to(device)
     assert model(tg.ones(1, 2).to(device)).shape == (1, 2)
 
@@ -102,6 +130,8 @@ def test_load_takes_torchs_keywords(tmp_path):
     assert repr(nn.Linear(2, 2).load_state_dict(state)) == "<All keys matched successfully>"
     with pytest.raises(RuntimeError, match="load: .* CPU only"):
         tg.load(path, map_location="cuda:0")
+    for where in ({"cuda:0": "cpu"}, lambda storage, location: storage, None):
+        assert list(tg.load(path, map_location=where, weights_only=None)) == ["weight", "bias"]
 
 
 def test_inplace_flags_are_accepted_and_return_a_new_tensor():

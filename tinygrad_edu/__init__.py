@@ -71,6 +71,10 @@ def _write_out(op: str, result: Tensor, out: Tensor) -> Tensor:
         raise RuntimeError(f"{op}: result type {result.dtype} can't be cast to the desired "
                            f"output type {out.dtype}")
     if out.shape != result.shape:
+        if out.data.base is not None:
+            raise RuntimeError(f"{op}: out is a view of shape {out.shape} and the result has "
+                               f"shape {result.shape}; a view cannot be resized here (give an "
+                               "out of the result's shape)")
         if out.numel():
             warnings.warn(f"{op}: an output with one or more elements was resized since it had "
                           f"shape {list(out.shape)}, which does not match the required output "
@@ -100,8 +104,12 @@ def is_tensor(obj: Any) -> bool:
     return isinstance(obj, Tensor)
 
 
-# torch's dtype aliases torch.float / torch.int / torch.bool. Last in this file: they shadow
-# the builtins float, int and bool for the code of this module.
-from .dtypes import bool_ as bool  # noqa: E402,A001
-from .dtypes import float32 as float  # noqa: E402,A001
-from .dtypes import int32 as int  # noqa: E402,A001
+_DTYPE_ALIASES = {"float": float32, "int": int32, "bool": bool_}
+
+
+def __getattr__(name: str) -> Any:
+    """torch's dtype aliases tg.float, tg.int, tg.bool (float32, int32, bool), served here
+    so that they do not shadow the builtins float, int and bool inside this module."""
+    if name in _DTYPE_ALIASES:
+        return _DTYPE_ALIASES[name]
+    raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")

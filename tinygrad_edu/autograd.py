@@ -187,8 +187,9 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
 
 def _run_hooks(hooks: list, g):
     """Call the gradient hooks in order (a hook that removes itself does not skip the
-    next); each may return a replacement gradient, of g's shape and dtype."""
-    for hook in list(hooks):
+    next); each may return a replacement gradient, of g's shape and dtype. `hooks` holds
+    one 1-tuple per registration (see RemovableHandle)."""
+    for (hook,) in list(hooks):
         replaced = hook(g)
         if replaced is None:
             continue

@@ -96,5 +96,8 @@ accelerator = SimpleNamespace(is_available=_false, device_count=_zero,
                               current_accelerator=_no_accelerator)
 """torch.accelerator's answers on a CPU-only machine (its newer tutorials ask it)."""
 
-backends = SimpleNamespace(mps=SimpleNamespace(is_available=_false, is_built=_false))
-"""`tg.backends.mps.is_available()` is False (the Apple GPU check of torch's tutorials)."""
+backends = SimpleNamespace(mps=SimpleNamespace(is_available=_false, is_built=_false),
+                           cudnn=SimpleNamespace(is_available=_false, enabled=False,
+                                                 benchmark=False, deterministic=False))
+"""`tg.backends.mps.is_available()` is False (the Apple GPU check of torch's tutorials);
+`tg.backends.cudnn.benchmark = True` and the like may be set and change nothing."""

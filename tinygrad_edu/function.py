@@ -32,6 +32,7 @@ Defining a subclass registers it in `OPS` under its class name (`Mul` -> "mul").
 from __future__ import annotations
 
 import re
+import weakref
 from types import MappingProxyType
 from typing import Any
 
@@ -148,12 +149,9 @@ class Function:
         ctx.options = options or _NO_OPTIONS
         ctx._saved = ()
         result = cls.forward(ctx, *[t.data for t in inputs], **options)
-        if type(result) is np.ndarray:
-            out = result
-        elif type(result) in (tuple, list):          # numpy would stack them into one array
-            raise _several_outputs(cls, result)
-        else:               # numpy returns scalars for 0-d results; Tensor.data is an ndarray
-            out = np.asarray(result)
+        out = result if type(result) is np.ndarray else np.asarray(result)  # (numpy's 0-d
+        if out.ndim and isinstance(result, (tuple, list)):      # results are scalars)
+            raise _several_outputs(cls, result)     # numpy stacked them into one array
         if not (grad_mode._enabled and cls.differentiable):
             return Tensor._from_node(out, None)
         needs = tuple([t._requires_grad for t in inputs])
@@ -186,7 +184,8 @@ class Function:
         input, an `AccumulateGrad` for a leaf that requires grad, or None for a constant.
         (`node.inputs` gives the input Tensors themselves.)"""
         return tuple((t._ctx if t._ctx is not None else
-                      AccumulateGrad(t) if t._requires_grad else None, 0) for t in self.inputs)
+                      AccumulateGrad.of(t) if t._requires_grad else None, 0)
+                     for t in self.inputs)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
@@ -198,9 +197,19 @@ class AccumulateGrad:
 
     name = "accumulate_grad"
     next_functions: tuple = ()
+    _of_leaf: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
     def __init__(self, variable: Any) -> None:
         self.variable = variable
+
+    @classmethod
+    def of(cls, leaf: Any) -> AccumulateGrad:
+        """The leaf's one node while anything holds it, so a walk meets it once per leaf.
+        (Keyed by id: the node holds the leaf, so the id cannot be reused meanwhile.)"""
+        node = cls._of_leaf.get(id(leaf))
+        if node is None:
+            node = cls._of_leaf[id(leaf)] = cls(leaf)
+        return node
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"

@@ -64,15 +64,22 @@ def save(obj: Any, path: str | os.PathLike) -> None:
         np.savez(file, **arrays, **{_STRUCTURE: np.array(structure)}, allow_pickle=False)
 
 
-def load(path: str | os.PathLike, map_location: Any = None, weights_only: bool = True) -> Any:
+def load(path: str | os.PathLike, map_location: Any = None,
+         weights_only: bool | None = None) -> Any:
     """Read back what `save` wrote (Tensors come back as leaf Tensors, no grad).
 
-    torch's keywords are accepted: `map_location` may only name the CPU, and the file
-    never holds pickled code, so loading is always what torch calls `weights_only`.
+    torch's keywords are accepted. Everything loads onto the CPU: `map_location` may be
+    None, the CPU, a dict whose targets are the CPU ({'cuda:0': 'cpu'}) or a function
+    (torch's `lambda storage, loc: storage`, not called: the data is CPU arrays already).
+    The file never holds pickled code, so loading is always what torch calls `weights_only`.
     """
-    check_device(map_location, "load")
-    if not isinstance(weights_only, bool):
-        raise TypeError(f"load: weights_only must be a bool, got {weights_only!r}")
+    if isinstance(map_location, dict):
+        for target in map_location.values():
+            check_device(target, "load")
+    elif not callable(map_location):
+        check_device(map_location, "load")
+    if weights_only is not None and not isinstance(weights_only, bool):
+        raise TypeError(f"load: weights_only must be a bool or None, got {weights_only!r}")
     with np.load(path, allow_pickle=False) as archive:
         if _STRUCTURE not in archive.files:
             raise ValueError(f"load: {path} was not written by tinygrad_edu.save "

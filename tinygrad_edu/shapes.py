@@ -8,7 +8,14 @@ import numpy as np
 
 
 class Size(tuple):
-    """A shape, as `torch.Size`: a tuple of ints with `numel()`; slices stay Sizes."""
+    """A shape, as `torch.Size`: a tuple of ints with `numel()`; slices, `+` and `*` give
+    Sizes. (`x.size()` is one; `x.shape` stays numpy's plain tuple.)"""
+
+    def __new__(cls, sizes: Any = ()) -> Size:
+        sizes = tuple(sizes)
+        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in sizes):
+            raise TypeError(f"Size: expected a sequence of ints, got {sizes!r}")
+        return super().__new__(cls, (int(n) for n in sizes))
 
     def numel(self) -> int:
         return int(np.prod(self, dtype=np.int64))
@@ -16,6 +23,17 @@ class Size(tuple):
     def __getitem__(self, index: Any) -> Any:
         item = super().__getitem__(index)
         return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other: tuple) -> Size:
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other: tuple) -> Size:
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, times: int) -> Size:
+        return Size(tuple(self) * times)
+
+    __rmul__ = __mul__
 
     def __repr__(self) -> str:
         return f"tinygrad_edu.Size({list(self)})"

@@ -314,8 +314,9 @@ class Tensor:
         owner = self if self._ctx is None else self._ctx
         if owner._hooks is None:
             owner._hooks = []
-        owner._hooks.append(hook)
-        return RemovableHandle(owner._hooks, hook)
+        entry = (hook,)
+        owner._hooks.append(entry)
+        return RemovableHandle(owner._hooks, entry)
 
     def _accumulate(self, g: Tensor, copy: bool = True) -> None:
         """Add a gradient into `.grad`: the first time as is, or a row-major copy when the
@@ -936,14 +937,17 @@ def _category(dtype: np.dtype) -> str:
 
 
 class RemovableHandle:
-    """What `register_hook` returns: `handle.remove()` takes the hook out again."""
+    """What `register_hook` returns: `handle.remove()` takes out the entry that this
+    registration added (a tuple of its own: the same hook registered twice is two entries)."""
 
-    def __init__(self, hooks: list, hook: Callable) -> None:
-        self._hooks, self._hook = hooks, hook
+    def __init__(self, hooks: list, entry: tuple) -> None:
+        self._hooks, self._entry = hooks, entry
 
     def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
+        for i, entry in enumerate(self._hooks):
+            if entry is self._entry:
+                del self._hooks[i]
+                return
 
 
 def _scalar_dtype(tensor_dtype: np.dtype, value: Any) -> np.dtype:
