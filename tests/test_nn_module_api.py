@@ -35,6 +35,9 @@ def test_forward_hook_sees_inputs_and_output_and_can_replace_it():
 
 def test_forward_pre_hook_can_replace_the_input_and_gradients_flow_through_hooks():
     lin = nn.Linear(2, 1)
+    tuple_hook = lin.register_forward_pre_hook(lambda module, args: (args[0] * 0,))
+    assert lin(tg.ones(1, 2)).tolist() == [[lin.bias.item()]]           # a tuple: the args
+    tuple_hook.remove()
     lin.register_forward_pre_hook(lambda module, args: args[0] * 2)    # one value: a 1-tuple
     x = tg.Tensor([[1.0, 3.0]], requires_grad=True)
     lin(x).sum().backward()
@@ -165,6 +168,8 @@ def test_parameter_list_registers_converts_and_trains():
         model.gains[3]
     with pytest.raises(TypeError, match="expected a Parameter or a Tensor"):
         model.gains.append(3.0)
+    made = nn.ParameterList([tg.ones(2, requires_grad=True) * 2])[0]    # a graph tensor
+    assert made.is_leaf and made.requires_grad and made.tolist() == [2.0, 2.0]
 
 
 def test_parameter_dict_behaves_like_a_dict_of_registered_parameters():
