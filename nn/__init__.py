@@ -32,3 +32,9 @@ __all__ += ["ELU", "SiLU", "Softplus", "Hardtanh", "ReLU6", "LogSigmoid", "Layer
             "BCELoss", "KLDivLoss"]
 __all__ += ["Unfold", "Fold", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample"]
 __all__ += ["ParameterList", "ParameterDict"]
+
+from .layers_1d import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d,  # noqa: E402
+                        ConvTranspose1d, Dropout1d, MaxPool1d)
+
+__all__ += ["Conv1d", "ConvTranspose1d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
+            "AdaptiveMaxPool1d", "Dropout1d"]

@@ -29,6 +29,12 @@ from tinygrad_edu.unfold import fold, unfold  # noqa: E402
 
 __all__ += ["unfold", "fold", "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate"]
 
+from tinygrad_edu.cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d,  # noqa: E402
+                                avg_pool1d, conv1d, conv_transpose1d, dropout1d, max_pool1d)
+
+__all__ += ["conv1d", "conv_transpose1d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
+            "adaptive_max_pool1d", "dropout1d"]
+
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """out = input @ weight^T + bias, weight of shape (out_features, in_features)."""

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.conv import same_padding
+from tinygrad_edu.conv import _check_groups, conv_padding
 from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import to_dtype
-from tinygrad_edu.shapes import int_pair
+from tinygrad_edu.shapes import int_tuple
 
 from . import functional as F
 from . import init
@@ -61,31 +61,32 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
-    """What Conv2d and ConvTranspose2d share: options, parameters, init, repr."""
+    """What convolutions share: options, parameters, init, repr, padding_mode, for
+    `spatial` axes (2 here; Conv1d in layers_1d.py sets 1). Bad options fail here, not at
+    the first forward."""
 
     transposed = False
+    spatial = 2
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any,
                  padding: Any, dilation: Any, groups: int, bias: bool, dtype: Any,
                  output_padding: Any = 0, padding_mode: str = "zeros") -> None:
         super().__init__()
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{type(self).__name__}: groups={groups} must divide both "
-                             f"in_channels={in_channels} and out_channels={out_channels}")
+        name, n = type(self).__name__, self.spatial
+        groups = _check_groups(name, groups, in_channels, out_channels)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        name = type(self).__name__          # bad options fail here, not at the first forward
-        self.kernel_size = int_pair(kernel_size, "kernel_size", name, 1)
-        self.stride = int_pair(stride, "stride", name, 1)
-        self.padding = padding if isinstance(padding, str) else int_pair(
-            padding, "padding", name, 0)
-        self.dilation = int_pair(dilation, "dilation", name, 1)
-        if isinstance(padding, str) and (self.transposed or padding not in ("valid", "same")):
-            raise ValueError(f"{name}: padding must be an int or a pair"
-                             + ("" if self.transposed else ", 'valid' or 'same'")
-                             + f", got {padding!r}")
-        if padding == "same" and self.stride != (1, 1):
-            raise ValueError(f"{name}: padding='same' needs stride 1, got stride={self.stride}")
-        self.output_padding = int_pair(output_padding, "output_padding", name, 0)
+        self.kernel_size = int_tuple(kernel_size, n, "kernel_size", name, 1)
+        self.stride = int_tuple(stride, n, "stride", name, 1)
+        self.dilation = int_tuple(dilation, n, "dilation", name, 1)
+        if self.transposed:
+            if isinstance(padding, str):
+                raise ValueError(f"{name}: padding must be an int or ints, got {padding!r} "
+                                 "('valid' and 'same' are for convolutions)")
+            self.padding = int_tuple(padding, n, "padding", name, 0)
+        else:
+            pads = conv_padding(name, padding, self.kernel_size, self.stride, self.dilation)
+            self.padding = padding if isinstance(padding, str) else tuple(p for p, _ in pads)
+        self.output_padding = int_tuple(output_padding, n, "output_padding", name, 0)
         if self.transposed and padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {name}, got '
                              f"padding_mode={padding_mode!r}")
@@ -93,7 +94,7 @@ class _ConvNd(Module):
             raise ValueError(f"{name}: padding_mode must be one of "
                              f"{', '.join(map(repr, PADDING_MODES))}, got {padding_mode!r}")
         self.padding_mode = padding_mode
-        # conv: (out, in/groups, kh, kw); transposed conv: (in, out/groups, kh, kw)
+        # conv: (out, in/groups, *kernel); transposed conv: (in, out/groups, *kernel)
         channels = ((in_channels, out_channels // groups) if self.transposed
                     else (out_channels, in_channels // groups))
         self.weight = _empty(*channels, *self.kernel_size, dtype=dtype)
@@ -101,17 +102,29 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
+        fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
         _reset_like_torch(self.weight, self.bias, fan_in)
 
+    def _padded(self, input: Tensor) -> tuple[Tensor, Any]:
+        """(input, padding) for the functional convolution. padding_mode 'zeros' leaves
+        the padding to it; 'reflect', 'replicate' or 'circular' pads the input with F.pad
+        in that mode (padding='same': torch's split, the smaller half first), padding 0."""
+        if self.padding_mode == "zeros" or self.padding == "valid":
+            return input, self.padding
+        pads = conv_padding(type(self).__name__, self.padding, self.kernel_size, self.stride,
+                            self.dilation)
+        flat = tuple(amount for pair in reversed(pads) for amount in pair)  # last axis first
+        return F.pad(input, flat, mode=self.padding_mode), 0
+
     def extra_repr(self) -> str:
+        n = self.spatial
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
-        if self.padding != (0, 0):
+        if self.padding != (0,) * n:
             text += f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != (1,) * n:
             text += f", dilation={self.dilation}"
-        if self.output_padding != (0, 0):
+        if self.output_padding != (0,) * n:
             text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
@@ -139,13 +152,7 @@ class Conv2d(_ConvNd):
                          groups, bias, dtype, padding_mode=padding_mode)
 
     def forward(self, input: Tensor) -> Tensor:
-        padding = self.padding
-        if self.padding_mode != "zeros" and padding != "valid":
-            pads = (same_padding(self.kernel_size, self.dilation) if padding == "same"
-                    else [(p, p) for p in padding])
-            (top, bottom), (left, right) = pads
-            input = F.pad(input, (left, right, top, bottom), mode=self.padding_mode)
-            padding = 0
+        input, padding = self._padded(input)
         return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups)
 
@@ -168,8 +175,11 @@ class ConvTranspose2d(_ConvNd):
                                   self.output_padding, self.groups, self.dilation)
 
 
-class MaxPool2d(Module):
-    """Max over kernel_size windows (stride defaults to kernel_size)."""
+class _MaxPoolNd(Module):
+    """Max over kernel_size windows (stride defaults to kernel_size) with `functional`;
+    the options are kept as given, as torch."""
+
+    functional: Callable
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                  return_indices: bool = False, ceil_mode: bool = False) -> None:
@@ -179,12 +189,19 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input: Tensor) -> Any:
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+        return type(self).functional(input, self.kernel_size, self.stride, self.padding,
+                                     self.dilation, ceil_mode=self.ceil_mode,
+                                     return_indices=self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max over kernel_size windows (stride defaults to kernel_size)."""
+
+    functional = staticmethod(F.max_pool2d)
 
 
 class AvgPool2d(Module):

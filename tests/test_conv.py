@@ -446,7 +446,7 @@ def test_conv2d_errors():
                 stride=(1, 2, 3))
     _conv_error(ValueError, r"conv2d: padding='same' needs stride 1, got stride=\(2, 2\)",
                 padding="same", stride=2)
-    _conv_error(ValueError, "conv2d: padding must be an int, a pair, 'valid' or 'same', got "
+    _conv_error(ValueError, "conv2d: padding must be an int, a pair of ints, 'valid' or 'same', got "
                 "'full'", padding="full")
     with pytest.raises(ValueError, match=r"conv2d: bias must have shape \(2,\) \(one per output "
                        r"channel\), got \(3,\)"):

@@ -154,7 +154,7 @@ def test_shapes_and_bad_input():
         assert np.allclose(nn.LogSoftmax()(tg.randn(2, 3)).exp().numpy().sum(1), 1.0)
     with pytest.raises(ValueError, match=r"linear: input has 5 features .* expects 4"):
         nn.Linear(4, 2)(tg.randn(3, 5))
-    with pytest.raises(ValueError, match="groups=2 must divide"):
+    with pytest.raises(ValueError, match="groups=2 does not divide the 3 input channels"):
         nn.Conv2d(3, 4, 3, groups=2)
     with pytest.raises(ValueError, match="reduction must be"):
         nn.MSELoss(reduction="average")
@@ -246,11 +246,11 @@ def test_conv_layer_options_fail_at_construction():
     with pytest.raises(TypeError, match=r"^ConvTranspose2d: stride must be an int or a pair"):
         nn.ConvTranspose2d(1, 6, 3, stride=1.5)
     assert nn.Conv2d(1, 6, (3, 5), padding="same").kernel_size == (3, 5)
-    with pytest.raises(ValueError, match=r"^Conv2d: padding must be an int or a pair, 'valid'"):
+    with pytest.raises(ValueError, match=r"^Conv2d: padding must be an int, a pair of ints, 'valid'"):
         nn.Conv2d(1, 1, 3, padding="full")
     with pytest.raises(ValueError, match=r"^Conv2d: padding='same' needs stride 1"):
         nn.Conv2d(1, 1, 3, padding="same", stride=2)
-    with pytest.raises(ValueError, match=r"^ConvTranspose2d: padding must be an int or a pair, "
+    with pytest.raises(ValueError, match=r"^ConvTranspose2d: padding must be an int or ints, "
                                          r"got 'same'"):
         nn.ConvTranspose2d(1, 1, 3, padding="same")
 

@@ -26,6 +26,8 @@ from .composed import (ValuesIndices, amin, broadcast_to, cat, chunk, clone, fla
                        stack, std, t, take_along_dim, transpose, unsqueeze, var)
 from .composed import max as _max
 from .composed import min as _min
+from .cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d,
+                    conv_transpose1d, dropout1d, max_pool1d)
 from .conv import conv2d, conv_transpose2d
 from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, ones,
                        ones_like, rand, rand_like, randn, randn_like, tensor, zeros, zeros_like)

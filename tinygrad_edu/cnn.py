@@ -15,7 +15,7 @@ import numpy as np
 from .ops.dropout import Dropout
 from .ops.loss import CrossEntropy
 from .ops.pool import AvgPool2d, MaxPool2d, Windows, first_max_offsets, flat_indices
-from .shapes import int_pair
+from .shapes import int_tuple
 from .tensor import Tensor, _tensor
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -34,24 +34,25 @@ def floating_input(op: str, x: Any, ranks: tuple = (3, 4),
     return x
 
 
-def _pool_options(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
-                  dilation: Any, ceil_mode: bool) -> tuple[dict, Windows]:
-    """Validated (rows, columns) options and the window geometry, by torch's rules."""
-    kernel = int_pair(kernel_size, "kernel_size", op, 1)
+def pool_options(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
+                 dilation: Any, ceil_mode: bool, n: int = 2) -> tuple[dict, Windows]:
+    """Validated options over the last n axes (n-tuples) and the window geometry, by torch's
+    rules (n = 1: the 1-D pools of cnn1d.py)."""
+    kernel = int_tuple(kernel_size, n, "kernel_size", op, 1)
     options = dict(kernel_size=kernel,
-                   stride=kernel if stride is None else int_pair(stride, "stride", op, 1),
-                   padding=int_pair(padding, "padding", op, 0),
-                   dilation=int_pair(dilation, "dilation", op, 1),
+                   stride=kernel if stride is None else int_tuple(stride, n, "stride", op, 1),
+                   padding=int_tuple(padding, n, "padding", op, 0),
+                   dilation=int_tuple(dilation, n, "dilation", op, 1),
                    ceil_mode=bool(ceil_mode))
     if any(p > k // 2 for p, k in zip(options["padding"], kernel)):
         raise ValueError(f"{op}: padding {options['padding']} must be at most half of "
                          f"kernel_size {kernel} (torch's limit: pad <= kernel_size // 2)")
-    win = Windows.of(x.shape[-2:], **options)
+    win = Windows.of(x.shape[-n:], **options)
     if min(win.out_size) < 1:
         raise ValueError(
             f"{op}: the kernel is larger than the padded input: input {tuple(x.shape)} "
             f"with kernel_size {kernel}, dilation {options['dilation']} and padding "
-            f"{options['padding']} gives an output of {win.out_size[0]}x{win.out_size[1]}")
+            f"{options['padding']} gives an output of {'x'.join(map(str, win.out_size))}")
     if win.some_window_sees_only_padding():
         raise ValueError(f"{op}: with dilation {options['dilation']} and padding "
                          f"{options['padding']}, some windows of the input {tuple(x.shape)} "
@@ -73,7 +74,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     row * W + col into the input's H x W plane (int64), as torch.
     """
     x = floating_input("max_pool2d", input)
-    options, win = _pool_options("max_pool2d", x, kernel_size, stride, padding, dilation,
+    options, win = pool_options("max_pool2d", x, kernel_size, stride, padding, dilation,
                                  ceil_mode)
     out = MaxPool2d.apply(x, **options)
     if not return_indices:
@@ -92,7 +93,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     divisor_override replaces the divisor for every window.
     """
     x = floating_input("avg_pool2d", input)
-    options, _ = _pool_options("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+    options, _ = pool_options("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     del options["dilation"]
     if divisor_override is not None and divisor_override <= 0:
         raise ValueError(f"avg_pool2d: divisor_override must be positive, got "

@@ -8,27 +8,31 @@ and pixels, comes from the engine). Both are also Tensor methods.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from .ops.conv import Conv2d, ConvTranspose2d
-from .shapes import int_pair
+from .shapes import _SEQUENCE, int_pair, int_tuple
 from .tensor import Tensor
 
 IntOrPair = int | Sequence[int]
+_AXES = {1: "L", 2: "H, W"}
 
 
-def _check_tensors(op: str, input: Tensor, weight: Tensor, bias: Tensor | None) -> bool:
-    """Check ranks and dtypes; True when the input is unbatched (C, H, W)."""
+# The checks take the number n of spatial axes: conv1d (cnn1d.py) uses them with n = 1.
+def check_conv_tensors(op: str, input: Tensor, weight: Tensor, bias: Tensor | None,
+                       n: int = 2) -> bool:
+    """Check types, ranks (n spatial axes, batched or not) and dtypes; True when the input
+    is unbatched (C, *spatial)."""
     for t, role in ((input, "input"), (weight, "weight"), (bias, "bias")):
         if t is not None and not isinstance(t, Tensor):
             raise TypeError(f"{op}: {role} must be a Tensor, got {type(t).__name__}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D unbatched input "
-                         f"(C, H, W), got shape {input.shape}")
-    if weight.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D weight, got shape {weight.shape}")
+    if input.ndim not in (n + 1, n + 2):
+        raise ValueError(f"{op}: expected a {n + 2}-D input (N, C, {_AXES[n]}) or a {n + 1}-D "
+                         f"unbatched input (C, {_AXES[n]}), got shape {input.shape}")
+    if weight.ndim != n + 2:
+        raise ValueError(f"{op}: expected a {n + 2}-D weight, got shape {weight.shape}")
     for t, role in ((input, "input"), (weight, "weight"), (bias, "bias")):
         if t is not None and t.dtype.kind != "f":
             raise TypeError(f"{op}: {role} must be a floating point tensor, got {t.dtype}")
@@ -36,7 +40,33 @@ def _check_tensors(op: str, input: Tensor, weight: Tensor, bias: Tensor | None) 
         if t is not None and t.dtype != input.dtype:
             raise TypeError(f"{op}: input is {input.dtype} but {role} is {t.dtype}; "
                             "convert one with .to()")
-    return input.ndim == 3
+    return input.ndim == n + 1
+
+
+def check_channels(op: str, input: Tensor, weight: Tensor, groups: int) -> None:
+    """ValueError unless input's channels (axis 1, or 0 unbatched) are weight.shape[1] per
+    group, as a convolution's weight (O, C/groups, *kernel) needs."""
+    channels, expected = input.shape[1 - weight.ndim], weight.shape[1] * groups
+    if channels != expected:
+        per_group = f" ({weight.shape[1]} per group x {groups} groups)" if groups > 1 else ""
+        raise ValueError(f"{op}: input has {channels} channels but weight expects "
+                         f"{expected}{per_group}; input {input.shape}, weight {weight.shape}")
+
+
+def conv_padding(op: str, padding: Any, kernel: tuple, stride: tuple, dilation: tuple) -> tuple:
+    """A convolution's `padding` as (before, after) per spatial axis: an int or one per
+    axis (both sides), 'valid' (none) or 'same' (stride 1; see same_padding)."""
+    n = len(kernel)
+    if not isinstance(padding, str):
+        return tuple((p, p) for p in int_tuple(padding, n, "padding", op, 0))
+    if padding == "valid":
+        return ((0, 0),) * n
+    if padding != "same":
+        raise ValueError(f"{op}: padding must be an int, {_SEQUENCE[n]}, 'valid' or 'same', "
+                         f"got {padding!r}")
+    if stride != (1,) * n:
+        raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride}")
+    return same_padding(kernel, dilation)
 
 
 def _check_groups(op: str, groups: int, in_channels: int, out_channels: int) -> int:
@@ -60,16 +90,17 @@ def same_padding(kernel: tuple, dilation: tuple) -> tuple:
                  for k, d in zip(kernel, dilation))
 
 
-def check_kernel_fits(op: str, kernel: tuple, dilation: tuple, image_hw: tuple, pads: tuple,
+def check_kernel_fits(op: str, kernel: tuple, dilation: tuple, sizes: tuple, pads: tuple,
                       described: str, what: str = "input") -> None:
-    """ValueError unless the dilated kernel fits in the padded image (one window at least);
-    pads are ((top, bottom), (left, right)), `described` says where the image comes from."""
-    padded = tuple(n + before + after for n, (before, after) in zip(image_hw, pads))
+    """ValueError unless the dilated kernel fits in the padded input (one window at least);
+    pads are (before, after) per spatial axis, `described` says where the input comes from."""
+    padded = tuple(n + before + after for n, (before, after) in zip(sizes, pads))
     spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if any(span > n for span, n in zip(spans, padded)):
-        raise ValueError(f"{op}: kernel {kernel[0]}x{kernel[1]} (dilated to "
-                         f"{spans[0]}x{spans[1]}) is larger than the padded {what} "
-                         f"{padded[0]}x{padded[1]} ({described})")
+        def show(numbers: tuple) -> str:
+            return "x".join(map(str, numbers))
+        raise ValueError(f"{op}: kernel {show(kernel)} (dilated to {show(spans)}) is larger "
+                         f"than the padded {what} {show(padded)} ({described})")
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrPair = 1,
@@ -87,29 +118,14 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
     row/column at the bottom/right, as torch).
     """
     op = "conv2d"
-    unbatched = _check_tensors(op, input, weight, bias)
+    unbatched = check_conv_tensors(op, input, weight, bias)
     x = input.unsqueeze(0) if unbatched else input
     kernel = weight.shape[2:]
     stride = int_pair(stride, "stride", op, 1)
     dilation = int_pair(dilation, "dilation", op, 1)
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = ((0, 0), (0, 0))
-        elif padding == "same":
-            if stride != (1, 1):
-                raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride}")
-            pads = same_padding(kernel, dilation)
-        else:
-            raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', "
-                             f"got {padding!r}")
-    else:
-        pads = tuple((p, p) for p in int_pair(padding, "padding", op, 0))
+    pads = conv_padding(op, padding, kernel, stride, dilation)
     groups = _check_groups(op, groups, x.shape[1], weight.shape[0])
-    if x.shape[1] != weight.shape[1] * groups:
-        per_group = f" ({weight.shape[1]} per group x {groups} groups)" if groups > 1 else ""
-        raise ValueError(f"{op}: input has {x.shape[1]} channels but weight expects "
-                         f"{weight.shape[1] * groups}{per_group}; input {input.shape}, "
-                         f"weight {weight.shape}")
+    check_channels(op, input, weight, groups)
     check_kernel_fits(op, kernel, dilation, x.shape[2:], pads, f"input {input.shape}")
     _check_bias(op, bias, weight.shape[0])
     params = (weight,) if bias is None else (weight, bias)
@@ -132,7 +148,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     < dilation) picks among the sizes that conv2d maps to H; the extra rows only get bias.
     """
     op = "conv_transpose2d"
-    unbatched = _check_tensors(op, input, weight, bias)
+    unbatched = check_conv_tensors(op, input, weight, bias)
     x = input.unsqueeze(0) if unbatched else input
     kernel = weight.shape[2:]
     stride = int_pair(stride, "stride", op, 1)

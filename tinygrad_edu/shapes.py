@@ -59,18 +59,27 @@ def broadcast_shapes(*shapes: tuple) -> tuple:
     return tuple(result)
 
 
-def int_pair(value: Any, name: str, op: str, minimum: int) -> tuple:
-    """An int or a pair of ints (kernel_size, stride, ...) as a (rows, columns) pair.
+_SEQUENCE = {1: "a tuple of one int", 2: "a pair of ints"}
+
+
+def int_tuple(value: Any, n: int, name: str, op: str, minimum: int) -> tuple:
+    """An int or a sequence of n ints (kernel_size, stride, ... of n spatial axes) as an
+    n-tuple.
 
     Raises TypeError naming `op` and `name` for anything else, ValueError when an entry is
     below `minimum` (1: must be positive, 0: must be non-negative).
     """
-    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                                 for v in pair):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    pair = tuple(int(v) for v in pair)
-    if min(pair) < minimum:
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+    if len(values) != n or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                   for v in values):
+        raise TypeError(f"{op}: {name} must be an int or {_SEQUENCE[n]}, got {value!r}")
+    values = tuple(int(v) for v in values)
+    if min(values) < minimum:
         rule = "positive" if minimum == 1 else "non-negative"
         raise ValueError(f"{op}: {name} must be {rule}, got {value!r}")
-    return pair
+    return values
+
+
+def int_pair(value: Any, name: str, op: str, minimum: int) -> tuple:
+    """int_tuple for the (rows, columns) of an image."""
+    return int_tuple(value, 2, name, op, minimum)

@@ -1,0 +1,127 @@
+"""The 1-D layers: Conv1d, ConvTranspose1d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d,
+AdaptiveMaxPool1d and Dropout1d (BatchNorm1d is in normalization.py), thin Modules over
+`tinygrad_edu.cnn1d` on signals (N, C, L) or unbatched (C, L).
+
+Parameters, initialisation and reprs are torch's: weights kaiming_uniform_(a=sqrt(5)),
+biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn weight first from the seeded generator.
+The convolutions share layers._ConvNd (with `spatial = 1`), MaxPool1d shares
+layers._MaxPoolNd with MaxPool2d.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from tinygrad_edu import Tensor
+from tinygrad_edu.shapes import int_tuple
+from tinygrad_edu.cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d,
+                                 conv1d, conv_transpose1d, dropout1d, max_pool1d)
+from tinygrad_edu.device import check_device
+
+from .layers import Dropout, _ConvNd, _MaxPoolNd
+from .module import Module
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution (cross-correlation) over (N, C, L); weight (out, in/groups, k).
+
+    padding_mode 'zeros' lets conv1d pad with zeros; 'reflect', 'replicate' or 'circular'
+    first pads the input with `F.pad(input, (left, right), mode)`, then convolves it with
+    padding 0.
+    """
+
+    spatial = 1
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        check_device(device, "Conv1d")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, dtype, padding_mode=padding_mode)
+
+    def forward(self, input: Tensor) -> Tensor:
+        input, padding = self._padded(input)
+        return conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                      self.groups)
+
+
+class ConvTranspose1d(_ConvNd):
+    """Transposed 1-D convolution (the adjoint of Conv1d); weight (in, out/groups, k)."""
+
+    transposed, spatial = True, 1
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:
+        check_device(device, "ConvTranspose1d")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, dtype, output_padding, padding_mode)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
+                                self.output_padding, self.groups, self.dilation)
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Max over windows of kernel_size cells of (N, C, L) or (C, L)."""
+
+    functional = staticmethod(max_pool1d)
+
+
+class AvgPool1d(Module):
+    """Mean over windows of kernel_size cells (stride defaults to kernel_size); the sizes
+    are kept as 1-tuples, as torch."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = int_tuple(kernel_size, 1, "kernel_size", name, 1)
+        self.stride = (self.kernel_size if stride is None
+                       else int_tuple(stride, 1, "stride", name, 1))
+        self.padding = int_tuple(padding, 1, "padding", name, 0)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:
+        return avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _AdaptivePool1d(Module):
+    """What both adaptive pools keep: output_size (an int or (int,), kept as given)."""
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        int_tuple(output_size, 1, "output_size", type(self).__name__, 0)
+        self.output_size = output_size
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptivePool1d):
+    """Mean over adaptive bins to a fixed output length."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveMaxPool1d(_AdaptivePool1d):
+    """Max over adaptive bins; with return_indices also the position of each max."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor) -> Any:
+        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class Dropout1d(Dropout):
+    """Zero whole channels of (N, C, L) or (C, L) with probability p while training, scale
+    the rest by 1/(1-p)."""
+
+    functional = staticmethod(dropout1d)
