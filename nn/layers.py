@@ -135,44 +135,59 @@ class _ConvNd(Module):
         return text
 
 
-class Conv2d(_ConvNd):
-    """2-D convolution (cross-correlation) over NCHW input; weight (out, in/groups, kh, kw).
+class _Conv(_ConvNd):
+    """A convolution layer calling `functional` (F.conv2d, F.conv1d) with its options.
 
-    padding_mode 'zeros' lets conv2d pad with zeros; 'reflect', 'replicate' or 'circular'
-    first pads the input with `F.pad(input, (left, right, top, bottom), mode)` (for
-    padding='same' torch's split: d*(k-1) per axis, the smaller half first), then
+    padding_mode 'zeros' lets the functional pad with zeros; 'reflect', 'replicate' or
+    'circular' first pads the input with `F.pad(input, (left, right, top, bottom), mode)`
+    (for padding='same' torch's split: d*(k-1) per axis, the smaller half first), then
     convolves it with padding 0.
     """
+
+    functional: Callable
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        check_device(device, "Conv2d")
+        check_device(device, type(self).__name__)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, dtype, padding_mode=padding_mode)
 
     def forward(self, input: Tensor) -> Tensor:
         input, padding = self._padded(input)
-        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+        return type(self).functional(input, self.weight, self.bias, self.stride, padding,
+                                     self.dilation, self.groups)
 
 
-class ConvTranspose2d(_ConvNd):
-    """Transposed convolution (the adjoint of Conv2d); weight (in, out/groups, kh, kw)."""
+class _ConvTranspose(_ConvNd):
+    """A transposed convolution layer calling `functional` (F.conv_transpose2d, ...)."""
 
     transposed = True
+    functional: Callable
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
                  dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
                  dtype: Any = None) -> None:
-        check_device(device, "ConvTranspose2d")
+        check_device(device, type(self).__name__)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, dtype, output_padding, padding_mode)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.groups, self.dilation)
+        return type(self).functional(input, self.weight, self.bias, self.stride, self.padding,
+                                     self.output_padding, self.groups, self.dilation)
+
+
+class Conv2d(_Conv):
+    """2-D convolution (cross-correlation) over NCHW input; weight (out, in/groups, kh, kw)."""
+
+    functional = staticmethod(F.conv2d)
+
+
+class ConvTranspose2d(_ConvTranspose):
+    """Transposed convolution (the adjoint of Conv2d); weight (in, out/groups, kh, kw)."""
+
+    functional = staticmethod(F.conv_transpose2d)
 
 
 class _MaxPoolNd(Module):

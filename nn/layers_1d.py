@@ -15,51 +15,24 @@ from tinygrad_edu import Tensor
 from tinygrad_edu.shapes import int_tuple
 from tinygrad_edu.cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d,
                                  conv1d, conv_transpose1d, dropout1d, max_pool1d)
-from tinygrad_edu.device import check_device
 
-from .layers import Dropout, _ConvNd, _MaxPoolNd
+from .layers import Dropout, _Conv, _ConvTranspose, _MaxPoolNd
 from .module import Module
 
 
-class Conv1d(_ConvNd):
+class Conv1d(_Conv):
     """1-D convolution (cross-correlation) over (N, C, L); weight (out, in/groups, k).
-
-    padding_mode 'zeros' lets conv1d pad with zeros; 'reflect', 'replicate' or 'circular'
-    first pads the input with `F.pad(input, (left, right), mode)`, then convolves it with
-    padding 0.
-    """
+    padding_mode as Conv2d's: F.pad(input, (left, right), mode), then padding 0."""
 
     spatial = 1
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        check_device(device, "Conv1d")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, dtype, padding_mode=padding_mode)
-
-    def forward(self, input: Tensor) -> Tensor:
-        input, padding = self._padded(input)
-        return conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                      self.groups)
+    functional = staticmethod(conv1d)
 
 
-class ConvTranspose1d(_ConvNd):
+class ConvTranspose1d(_ConvTranspose):
     """Transposed 1-D convolution (the adjoint of Conv1d); weight (in, out/groups, k)."""
 
-    transposed, spatial = True, 1
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
-                 dtype: Any = None) -> None:
-        check_device(device, "ConvTranspose1d")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, dtype, output_padding, padding_mode)
-
-    def forward(self, input: Tensor) -> Tensor:
-        return conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
-                                self.output_padding, self.groups, self.dilation)
+    spatial = 1
+    functional = staticmethod(conv_transpose1d)
 
 
 class MaxPool1d(_MaxPoolNd):
