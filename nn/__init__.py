@@ -38,3 +38,30 @@ from .layers_1d import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d,
 
 __all__ += ["Conv1d", "ConvTranspose1d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
             "AdaptiveMaxPool1d", "Dropout1d"]
+
+from .activation_more import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish,  # noqa: E402
+                              Mish, PReLU, Softmax2d, Softmin, Softshrink, Softsign, Tanhshrink,
+                              Threshold)
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+from .loss_more import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss,  # noqa: E402
+                        MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
+                        PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
+from .normalization_more import (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,  # noqa: E402
+                                 LocalResponseNorm, RMSNorm)
+from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,  # noqa: E402
+                      ConstantPad2d, ConstantPad3d, ReflectionPad1d, ReflectionPad2d,
+                      ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
+                      ZeroPad1d, ZeroPad2d, ZeroPad3d)
+from .shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle  # noqa: E402
+
+__all__ += ["PReLU", "Softmin", "Softmax2d", "GLU", "Softsign", "Tanhshrink", "Hardswish",
+            "Hardsigmoid", "Mish", "SELU", "CELU", "Threshold", "Hardshrink", "Softshrink",
+            "CosineSimilarity", "PairwiseDistance", "PixelShuffle", "PixelUnshuffle",
+            "ChannelShuffle", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm",
+            "LocalResponseNorm", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d",
+            "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
+            "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
+            "CircularPad1d", "CircularPad2d", "CircularPad3d", "MarginRankingLoss",
+            "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
+            "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss", "PoissonNLLLoss",
+            "GaussianNLLLoss"]

@@ -97,3 +97,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         out = out + bias.reshape(shape)
     return out
 
+
+from .functional_extra import *  # noqa: E402,F401,F403  (more activations, shuffles, distances)
+from .functional_extra import __all__ as _extra_names  # noqa: E402
+from .functional_norm import *  # noqa: E402,F401,F403  (instance, RMS, local response norms)
+from .functional_norm import __all__ as _norm_names  # noqa: E402
+from .functional_loss import *  # noqa: E402,F401,F403  (margin, multi-label, NLL losses)
+from .functional_loss import __all__ as _loss_names  # noqa: E402
+
+__all__ += _extra_names + _norm_names + _loss_names

@@ -1,0 +1,248 @@
+"""Still more of `torch.nn.functional`: the remaining activations (prelu, softmin,
+softsign, hardswish, hardsigmoid, mish, selu, celu, tanhshrink, threshold, hardshrink,
+softshrink, glu), the pixel and channel shuffles, and the distances pairwise_distance
+and pdist.
+
+Everything is composed from differentiable Tensor ops (no backward of its own), so
+first and second derivatives come from the primitives' VJPs. A piecewise function is
+`where` of its pieces with the mask torch uses, so the slope at each kink is torch's.
+`inplace` arguments are accepted for torch compatibility; the result is always new.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import Tensor
+from tinygrad_edu.linear_algebra import norm as vector_norm
+from tinygrad_edu.shapes import broadcast_shapes
+from tinygrad_edu.tensor import _axis, _tensor
+
+from .functional_more import _floating, _softplus, elu, relu6
+
+__all__ = ["prelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu", "celu",
+           "tanhshrink", "threshold", "hardshrink", "softshrink", "glu", "pixel_shuffle",
+           "pixel_unshuffle", "channel_shuffle", "pairwise_distance", "pdist"]
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+"""selu's constants (Klambauer et al. 2017), those torch uses."""
+
+
+# ---------------------------------------------------------------------------- activations
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x for x > 0, weight * x otherwise, with one learnable slope per channel (axis 1)
+    or one for all (weight of one element).
+
+    Derivatives as torch: d/dx = 1 for x > 0, weight for x <= 0 (weight at 0);
+    d/dweight = x where x <= 0, summed over the positions that share the slope.
+    """
+    op = "prelu"
+    x, w = _floating(op, input), _floating(op, weight)
+    if w.ndim > 1:
+        raise ValueError(f"{op}: expected weight to be a scalar or 1-D tensor, got shape "
+                         f"{tuple(w.shape)}")
+    if w.numel() == 1:
+        w = w.reshape(())
+    else:
+        channels = x.shape[1] if x.ndim > 1 else 1
+        if w.numel() != channels:
+            raise ValueError(f"{op}: weight has {w.numel()} slopes but input of shape "
+                             f"{tuple(x.shape)} has {channels} channels (axis 1)")
+        w = w.reshape(channels, *(1,) * (x.ndim - 2))
+    return x.where(x.data > 0, w * x)
+
+
+def _implicit_dim(op: str, ndim: int, stacklevel: int) -> int:
+    """torch's legacy choice when dim is None: 0 for 0-, 1- and 3-D input, else 1 (warns)."""
+    warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
+    """softmax(-x) along `dim`: exp(-x_i) / sum_j exp(-x_j), the smallest entry weighted
+    most. `dtype` casts the input first, as torch."""
+    x = _floating("softmin", input if dtype is None else _tensor(input).to(dtype))
+    if dim is None:
+        dim = _implicit_dim("softmin", x.ndim, _stacklevel)
+    return (-x).softmax(dim)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|). Derivative 1 / (1 + |x|)^2."""
+    x = _floating("softsign", input)
+    return x / (x.abs() + 1)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x relu6(x + 3) / 6: 0 for x <= -3, x for x >= 3, x (x + 3) / 6 between.
+
+    Derivative as torch: x / 3 + 1/2 strictly between -3 and 3, 0 for x <= -3 and 1 for
+    x >= 3 (the slopes from outside at the two kinks).
+    """
+    x = _floating("hardswish", input)
+    inside = (x.data > -3) & (x.data < 3)
+    return (x * (x + 3) / 6).where(inside, x.where(x.data >= 3, 0))
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6: 0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between.
+    Derivative 1/6 strictly between -3 and 3, 0 elsewhere (as torch)."""
+    return relu6(_floating("hardsigmoid", input) + 3) / 6
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x)), softplus(x) = log(1 + e^x) computed without overflow.
+    Derivative tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), sp = softplus(x)."""
+    x = _floating("mish", input)
+    return x * _softplus(x).tanh()
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with torch's constants SELU_SCALE and SELU_ALPHA:
+    scale x for x > 0, scale alpha (e^x - 1) for x <= 0 (slope scale alpha at 0)."""
+    return SELU_SCALE * elu(_floating("selu", input), SELU_ALPHA)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha (e^(x / alpha) - 1) for x <= 0: continuously differentiable
+    for every alpha (slope 1 on both sides of 0)."""
+    x = _floating("celu", input)
+    if alpha == 0:
+        raise ValueError("celu: alpha cannot be 0 (x / alpha)")
+    return x.where(x.data > 0, alpha * (x.clamp(max=0) / alpha).expm1())
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x). Derivative tanh(x)^2."""
+    x = _floating("tanhshrink", input)
+    return x - x.tanh()
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else `value` (nan stays nan, as torch).
+    Derivative 1 where x > threshold, 0 elsewhere."""
+    x = _floating("threshold", input)
+    return x.where(~(x.data <= threshold), value)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0. Derivative 1 where |x| > lambd, 0 elsewhere (nan
+    stays nan, as torch)."""
+    x = _floating("hardshrink", input)
+    return x.where(~((x.data >= -lambd) & (x.data <= lambd)), 0)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd for x > lambd, x + lambd for x < -lambd, 0 between (lambd >= 0).
+    Derivative 1 where |x| > lambd, 0 elsewhere."""
+    x = _floating("softshrink", input)
+    if not lambd >= 0:
+        raise ValueError(f"softshrink: lambd must be non-negative, got {lambd}")
+    return (x - lambd).where(x.data > lambd, (x + lambd).where(x.data < -lambd, 0))
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: a * sigmoid(b), a and b the first and second halves of the input
+    along `dim` (whose size must be even). Derivatives sigmoid(b) for a, a s (1 - s) for b."""
+    op = "glu"
+    x = _floating(op, input)
+    if x.ndim == 0:
+        raise ValueError(f"{op}: a 0-d input cannot be halved")
+    axis = _axis(x, dim, op)
+    if x.shape[axis] % 2:
+        raise ValueError(f"{op}: halving dimension must be even, but dimension {dim} of input "
+                         f"{tuple(x.shape)} is size {x.shape[axis]}")
+    a, b = x.chunk(2, axis)
+    return a * b.sigmoid()
+
+
+# ---------------------------------------------------------------------------- shuffles
+def _factor(op: str, name: str, factor: int) -> int:
+    if isinstance(factor, bool) or not isinstance(factor, (int, np.integer)) or factor <= 0:
+        raise ValueError(f"{op}: expected a positive integer {name}, got {factor!r}")
+    return int(factor)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) -> (*, C, H r, W r): out[..., c, h r + i, w r + j] =
+    x[..., c r^2 + i r + j, h, w] (the sub-pixel convolution's rearrangement).
+    A reshape, a permutation and a reshape: the gradient is the inverse rearrangement."""
+    op, r = "pixel_shuffle", _factor("pixel_shuffle", "upscale_factor", upscale_factor)
+    x = _tensor(input)
+    if x.ndim < 3:
+        raise ValueError(f"{op}: expected an input of shape (*, C, H, W), got {tuple(x.shape)}")
+    *batch, c, h, w = x.shape
+    if c % (r * r):
+        raise ValueError(f"{op}: the channel dimension {c} of input {tuple(x.shape)} must be "
+                         f"divisible by upscale_factor**2 = {r * r}")
+    k = len(batch)
+    x = x.reshape(*batch, c // (r * r), r, r, h, w)
+    x = x.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)          # (*, C, H, r, W, r)
+    return x.reshape(*batch, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle."""
+    op, r = "pixel_unshuffle", _factor("pixel_unshuffle", "downscale_factor", downscale_factor)
+    x = _tensor(input)
+    if x.ndim < 3:
+        raise ValueError(f"{op}: expected an input of shape (*, C, H, W), got {tuple(x.shape)}")
+    *batch, c, h, w = x.shape
+    if h % r or w % r:
+        raise ValueError(f"{op}: the height {h} and width {w} of input {tuple(x.shape)} must "
+                         f"be divisible by downscale_factor={r}")
+    k = len(batch)
+    x = x.reshape(*batch, c, h // r, r, w // r, r)
+    x = x.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)          # (*, C, r, r, H, W)
+    return x.reshape(*batch, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *): view the channels as a (groups, C / groups) grid and transpose it, so
+    out[:, j * groups + g] = x[:, g * (C / groups) + j] (ShuffleNet's mixing of groups)."""
+    op = "channel_shuffle"
+    x = _tensor(input)
+    g = _factor(op, "groups", groups)
+    if x.ndim < 3:
+        raise ValueError(f"{op}: expected an input of shape (N, C, *) with at least 3 "
+                         f"dimensions, got {tuple(x.shape)}")
+    n, c, *rest = x.shape
+    if c % g:
+        raise ValueError(f"{op}: the {c} channels of input {tuple(x.shape)} must be divisible "
+                         f"by groups={g}")
+    return x.reshape(n, g, c // g, *rest).transpose(1, 2).reshape(*x.shape)
+
+
+# ---------------------------------------------------------------------------- distances
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p over the last dimension of the broadcast inputs (torch's rule:
+    eps is added to every difference, so equal vectors are sqrt(D) eps apart for p = 2
+    and the distance is differentiable there). p as `tinygrad_edu.norm`."""
+    op = "pairwise_distance"
+    a, b = _floating(op, x1), _floating(op, x2)
+    try:
+        broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{op}: x1 of shape {tuple(a.shape)} and x2 of shape "
+                         f"{tuple(b.shape)} cannot be broadcast together") from None
+    return vector_norm(a - b + eps, p, -1, keepdim)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distances ||x_i - x_j||_p between the rows of an (N, M) input, for
+    i < j in row-major order: N (N - 1) / 2 values, the upper triangle of cdist(x, x).
+    Gradient 0 where two rows are equal (the norm's rule at 0)."""
+    op = "pdist"
+    x = _floating(op, input)
+    if x.ndim != 2:
+        raise ValueError(f"{op}: expected a 2-D input (N, M), got shape {tuple(x.shape)}")
+    if not p >= 0:
+        raise ValueError(f"{op}: p must be non-negative, got {p}")
+    i, j = np.triu_indices(x.shape[0], 1)
+    return vector_norm(x[i] - x[j], p, 1)
