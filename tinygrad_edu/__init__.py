@@ -37,6 +37,13 @@ from .function import OPS, Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .linear_algebra import bmm, dot, mm, norm, outer
+from .discrete import (argwhere, count_nonzero, logical_and, logical_not, logical_or,
+                       logical_xor, nonzero, tril_indices, triu_indices, unique)
+from .indexed import (diag, diag_embed, diagonal, index_add, index_copy, index_fill,
+                      masked_select, scatter, scatter_add, take, trace)
+from .joining import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
+                      column_stack, concat, concatenate, dstack, hstack, meshgrid, row_stack,
+                      tensor_split, vstack)
 from .memory import tune_malloc
 from .parallel import get_num_threads, set_num_threads
 from .random import manual_seed
@@ -44,6 +51,8 @@ from .selection import (argsort, gather, index_select, masked_fill, roll, sort, 
                         triu, unbind)
 from .serialization import load, save
 from .shapes import Size
+from .shape_more import (fliplr, flipud, is_floating_point, moveaxis, movedim, narrow,
+                         repeat_interleave, rot90, swapaxes, swapdims, tile, unflatten)
 from .tensor import Tensor
 
 max = _max  # noqa: A001 - torch.max

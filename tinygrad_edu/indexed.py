@@ -1,0 +1,325 @@
+"""Reading and writing at computed positions: scatter, scatter_add, index_add, index_copy,
+index_fill, take, masked_select, and the diagonals (diagonal, diag_embed, diag, trace).
+
+Two primitives that are each other's VJP do all of it: GetItem with integer arrays reads
+elements, IndexAdd adds values into zeros at such positions. So
+
+    scatter_add(x, dim, index, src) = x + IndexAdd(src at index's positions)
+
+and src's gradient is g read back where each value was added. A write that replaces
+(scatter, index_copy, index_fill) is a Where: the written values where the mask of
+written positions holds, else x; so x's gradient is g where nothing was written and 0
+where something was (torch's rule). None has a backward of its own.
+
+Repeated positions. Adding twice adds up (scatter_add, index_add). Writing twice
+(scatter, index_copy) keeps one value, and torch leaves which one unspecified (its CPU
+kernels keep the last, in practice). Here the last in row-major order of index wins,
+always, and only the value that won gets a gradient: the exact derivative of what the
+forward pass computed. torch sends the gradient of that position to every value written
+there (grad.gather(dim, index)); without repeats the two agree.
+
+The in-place forms (scatter_, index_add_, ...) write into the tensor only when nothing is
+recorded, like the library's other in-place methods (Tensor._overwrite, README).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from . import grad_mode
+from .composed import clone
+from .ops import movement
+from .selection import _check_in_range, _fill_value, _indices
+from .shape_more import movedim
+from .shapes import broadcast_shapes
+from .tensor import Number, Tensor, _axis, _refuse_graph_value, _tensor
+
+
+def scatter(input: Tensor, dim: int, index: Any, src: Tensor | float | None = None,
+            value: Any = None, *, reduce: str | None = None) -> Tensor:
+    """A copy of input with, for dim = 0, out[index[i][j]][j] = src[i][j] (likewise for
+    the other dims), or = value for every entry of index.
+
+    index has as many dims as input; it is no larger than src, nor than input apart from
+    `dim` (the leading part of src is read). reduce='add' adds instead of replacing (as
+    scatter_add); reduce='multiply' multiplies, and has no gradient (torch neither).
+    Gradient: to input, g where nothing was written; to src, g at the position each
+    value won (see the module docstring for repeated positions), 0 for the part of a
+    larger src that was not read (torch's backward refuses a src larger than index).
+    """
+    x = _tensor(input)
+    if isinstance(src, Number):                  # torch.scatter(x, dim, index, 2.0)
+        src, value = None, src
+    if (src is None) == (value is None):
+        raise TypeError("scatter: give exactly one of src (a tensor) and value (a number)")
+    if reduce not in (None, "add", "multiply"):
+        raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")
+    if reduce == "multiply" and grad_mode._enabled and any(
+            isinstance(t, Tensor) and t.requires_grad for t in (x, src, value)):
+        raise RuntimeError("scatter: reduce='multiply' has no gradient (torch's derivative is "
+                           "not implemented either); call it under no_grad()")
+    return _scatter("scatter", x, dim, index, src, value, reduce or "replace")
+
+
+def scatter_add(input: Tensor, dim: int, index: Any, src: Tensor) -> Tensor:
+    """A copy of input with src's values added at scatter's positions (repeats add up).
+    Gradient: g to input; to src, g read back at each position."""
+    return _scatter("scatter_add", _tensor(input), dim, index, src, None, "add")
+
+
+def _scatter(op: str, x: Tensor, dim: int, index: Any, src: Any, value: Any,
+             how: str) -> Tensor:
+    """Write src (or value) into a copy of x at scatter's positions: how = 'replace',
+    'add' or 'multiply'. 0-d tensors count as 1-D, as in torch."""
+    src = None if src is None else _same_dtype(op, x, _tensor(src))
+    idx, dim = _indices(op, index), _axis(x, dim, op)
+    if idx.size == 0:
+        return clone(x)                                  # nothing to write (torch: no checks)
+    x1, idx, src = [t if t is None or t.ndim else t.reshape(1) for t in (x, idx, src)]
+    flat = _positions(op, x1.shape, dim, idx, src)
+    # values[k] goes to the flat position chosen[k] of x
+    if src is None:
+        values = _fill_value(op, value, x.dtype)
+        chosen = np.unique(flat) if how == "replace" else flat
+        values = values.expand(chosen.size)
+    else:
+        chosen = np.arange(flat.size)
+        if how == "replace":                             # the last write to each position
+            chosen = flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]
+        values = movement.GetItem.apply(src, index=np.unravel_index(chosen, idx.shape))
+        chosen = flat[chosen]
+    if how == "multiply":
+        out = x1.data.copy()
+        np.multiply.at(out.reshape(-1), chosen, values.data)
+        return Tensor._from_node(out.reshape(x.shape), None)
+    at = np.unravel_index(chosen, x1.shape)
+    placed = movement.IndexAdd.apply(values, shape=x1.shape, index=at)
+    if how == "add":
+        out = x1 + placed
+    else:
+        written = np.zeros(x1.shape, dtype=np.bool_)
+        written[at] = True
+        out = placed.where(written, x1)
+    return out.reshape(()) if x.ndim == 0 else out
+
+
+def _same_dtype(op: str, x: Tensor, src: Tensor, name: str = "src") -> Tensor:
+    if src.dtype != x.dtype:
+        raise TypeError(f"{op}: {name} must have input's dtype {x.dtype}, got {src.dtype}")
+    return src
+
+
+def _positions(op: str, shape: tuple, dim: int, idx: np.ndarray, src: Tensor | None
+               ) -> np.ndarray:
+    """Check torch's rules; the flat position in x (of `shape`) that each entry of index
+    names, in row-major order of index: index[i][j] along dim, its own place elsewhere."""
+    if idx.ndim != len(shape) or (src is not None and src.ndim != idx.ndim):
+        raise ValueError(f"{op}: index, input" + (" and src" if src is not None else "") +
+                         f" must have as many dims, got index {idx.shape}, input {shape}"
+                         + (f", src {src.shape}" if src is not None else ""))
+    if any((d != dim and idx.shape[d] > shape[d]) or (src is not None and idx.shape[d] >
+                                                       src.shape[d]) for d in range(idx.ndim)):
+        raise ValueError(f"{op}: index shape {idx.shape} must be no larger than input shape "
+                         f"{shape} apart from dimension {dim}" +
+                         (f", and no larger than src shape {src.shape}" if src is not None
+                          else ""))
+    _check_in_range(op, idx, dim, shape)
+    grids = np.ogrid[tuple(slice(n) for n in idx.shape)]
+    return np.ravel_multi_index(tuple(idx if axis == dim else grids[axis]
+                                      for axis in range(idx.ndim)), shape).reshape(-1)
+
+
+def _along(op: str, x: Tensor, dim: int, index: Any, source: Any) -> tuple:
+    """index_add/index_copy's arguments as scatter's: the 1-D index broadcast to source's
+    shape along `dim`, after checking that source has input's shape with len(index) at dim."""
+    idx, src = _indices(op, index), _same_dtype(op, x, _tensor(source), "source")
+    if idx.ndim > 1:
+        raise ValueError(f"{op}: index must be 0-d or 1-D, got shape {idx.shape}")
+    dim = _axis(x, dim, op)
+    shape = x.shape or (1,)
+    expected = shape[:dim] + (idx.size,) + shape[dim + 1:]
+    if (src.shape or (1,)) != expected:
+        raise ValueError(f"{op}: source must have shape {expected} (input shape {x.shape} with "
+                         f"dimension {dim} of size len(index) = {idx.size}), got {src.shape}")
+    lined_up = idx.reshape([-1 if d == dim else 1 for d in range(len(shape))])
+    return np.broadcast_to(lined_up, expected), src
+
+
+def index_add(input: Tensor, dim: int, index: Any, source: Tensor, *,
+              alpha: float = 1) -> Tensor:
+    """A copy of input with alpha * source[..., i, ...] added to the slice index[i] along
+    `dim` (repeats add up). Gradient: g to input, alpha * g's slices to source."""
+    x = _tensor(input)
+    idx, src = _along("index_add", x, dim, index, source)
+    if alpha != 1:
+        src = (src * alpha).to(x.dtype)           # an integer tensor truncates, as torch
+    return _scatter("index_add", x, dim, idx, src, None, "add")
+
+
+def index_copy(input: Tensor, dim: int, index: Any, source: Tensor) -> Tensor:
+    """A copy of input with its slice index[i] along `dim` replaced by source's slice i
+    (a repeated index keeps the last). Gradient as scatter's."""
+    x = _tensor(input)
+    idx, src = _along("index_copy", x, dim, index, source)
+    return _scatter("index_copy", x, dim, idx, src, None, "replace")
+
+
+def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+    """A copy of input with the slices index[i] along `dim` set to value (a number or a
+    0-d tensor); negative indices count from the end. Gradient: to input, g outside those
+    slices; to a tensor value, the sum of g inside them."""
+    x, idx = _tensor(input), _indices("index_fill", index)
+    if idx.ndim > 1:
+        raise ValueError(f"index_fill: index must be 0-d or 1-D, got shape {idx.shape}")
+    dim = _axis(x, dim, "index_fill")
+    n = x.shape[dim] if x.ndim else 1
+    hit = np.zeros(n, dtype=np.bool_)
+    hit[_wrapped("index_fill", idx, n, f"dimension {dim} of input shape {x.shape}")] = True
+    mask = hit.reshape([n if d == dim else 1 for d in range(x.ndim)])
+    return _fill_value("index_fill", value, x.dtype).where(mask, x)
+
+
+def _wrapped(op: str, idx: np.ndarray, size: int, where: str) -> np.ndarray:
+    """Indices in [-size, size) as positions in [0, size); others are an IndexError."""
+    outside = (idx < -size) | (idx >= size)
+    if outside.any():
+        raise IndexError(f"{op}: index {idx[outside].flat[0]} is out of range for {where} "
+                         f"of size {size} (expected {-size} <= index < {size})")
+    return idx % size if size else idx
+
+
+def take(input: Tensor, index: Any) -> Tensor:
+    """input read as 1-D at `index` (negative counts from the end); the result has index's
+    shape. Gradient: g added back where each element was read."""
+    x, idx = _tensor(input), _indices("take", index)
+    flat = x.reshape(-1)
+    at = _wrapped("take", idx, flat.shape[0], f"input of shape {x.shape} read as 1-D")
+    return movement.GetItem.apply(flat, index=(at,))
+
+
+def masked_select(input: Tensor, mask: Any) -> Tensor:
+    """The elements where mask (bool, broadcast with input) is True, as a 1-D tensor in
+    row-major order. Gradient: g back at those positions (summed over broadcast copies)."""
+    x = _tensor(input)
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {m.dtype}")
+    try:
+        shape = broadcast_shapes(x.shape, m.shape) or (1,)      # 0-d as 1-D
+    except ValueError:
+        raise ValueError(f"masked_select: mask of shape {m.shape} does not broadcast with "
+                         f"input of shape {x.shape}") from None
+    xb = x if x.shape == shape else x.expand(*shape)
+    return movement.GetItem.apply(xb, index=np.nonzero(np.broadcast_to(m, shape)))
+
+
+# ---------------------------------------------------------------- diagonals
+def _diagonal_at(rows: int, cols: int, offset: int) -> tuple:
+    """(i, j) of the diagonal j - i = offset of a rows x cols matrix, from the top left."""
+    first_row, first_col = max(-offset, 0), max(offset, 0)
+    k = np.arange(max(min(rows - first_row, cols - first_col), 0))
+    return k + first_row, k + first_col
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The elements (i, i + offset) of the matrices in dims (dim1, dim2), as a new last dim
+    (those two dims removed); offset > 0 is above the main diagonal. A copy (torch gives
+    a view). Gradient: g back on that diagonal, zeros elsewhere."""
+    x = _tensor(input)
+    d1, d2 = _axis(x, dim1, "diagonal"), _axis(x, dim2, "diagonal")
+    if d1 == d2:
+        raise ValueError(f"diagonal: dim1 and dim2 must differ, got {dim1} and {dim2} for "
+                         f"shape {x.shape}")
+    rows, cols = _diagonal_at(x.shape[d1], x.shape[d2], offset)
+    return movement.GetItem.apply(movedim(x, (d1, d2), (-2, -1)), index=(..., rows, cols))
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices in dims (dim1, dim2) of the result with input's last dim on their diagonal
+    (i, i + offset), zeros elsewhere: the inverse of diagonal. Gradient: g's diagonal."""
+    x = _tensor(input)
+    ndim = x.ndim + 1
+    d1, d2 = (_result_dim("diag_embed", d, ndim) for d in (dim1, dim2))
+    if d1 == d2:
+        raise ValueError(f"diag_embed: dim1 and dim2 must differ, got {dim1} and {dim2}")
+    size = x.shape[-1] + abs(offset)
+    at = (..., *_diagonal_at(size, size, offset))
+    placed = movement.IndexAdd.apply(x, shape=(*x.shape[:-1], size, size), index=at)
+    return movedim(placed, (-2, -1), (d1, d2))
+
+
+def _result_dim(op: str, dim: int, ndim: int) -> int:
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{op}: dimension {dim} is out of range for the {ndim}-D result "
+                         f"(expected {-ndim} <= dim < {ndim})")
+    return dim % ndim
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """1-D input: the square matrix with input on its diagonal `diagonal` (diag_embed).
+    2-D input: that diagonal of the matrix, as 1-D (torch.diagonal)."""
+    x = _tensor(input)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {x.shape}")
+    return diag_embed(x, diagonal) if x.ndim == 1 else x.diagonal(diagonal)
+
+
+def trace(input: Tensor) -> Tensor:
+    """The sum of a matrix's main diagonal (integers sum as int64)."""
+    x = _tensor(input)
+    if x.ndim != 2:
+        raise ValueError(f"trace: expects a matrix, got shape {x.shape}")
+    if x.dtype == np.bool_:
+        raise TypeError("trace: not implemented for bool tensors (as torch)")
+    return diagonal(x).sum()
+
+
+# ---------------------------------------------------------------- in place
+def _in_place(op: str, x: Tensor, values: tuple, result: Callable[[], Tensor]) -> Tensor:
+    """torch's in-place form: the out-of-place result written into x. As the library's
+    other in-place methods (Tensor._overwrite), only when nothing would be recorded."""
+    if grad_mode._enabled and x.requires_grad:
+        raise RuntimeError(f"{op}: in-place ops are not recorded by this engine and the tensor "
+                           f"requires grad; write x = x.{op[:-1]}(...), or change x under "
+                           "no_grad()")
+    for value in values:
+        _refuse_graph_value(value, op)
+    try:
+        with grad_mode.no_grad():
+            out = result()
+    except (ValueError, IndexError, TypeError) as error:
+        raise type(error)(f"{op}: {error}") from None
+    return x._overwrite(out, op)
+
+
+def scatter_(self: Tensor, dim: int, index: Any, src: Any = None, value: Any = None, *,
+             reduce: str | None = None) -> Tensor:
+    return _in_place("scatter_", self, (src, value),
+                     lambda: scatter(self, dim, index, src, value, reduce=reduce))
+
+
+def scatter_add_(self: Tensor, dim: int, index: Any, src: Tensor) -> Tensor:
+    return _in_place("scatter_add_", self, (src,), lambda: scatter_add(self, dim, index, src))
+
+
+def index_add_(self: Tensor, dim: int, index: Any, source: Tensor, *,
+               alpha: float = 1) -> Tensor:
+    return _in_place("index_add_", self, (source,),
+                     lambda: index_add(self, dim, index, source, alpha=alpha))
+
+
+def index_copy_(self: Tensor, dim: int, index: Any, source: Tensor) -> Tensor:
+    return _in_place("index_copy_", self, (source,),
+                     lambda: index_copy(self, dim, index, source))
+
+
+def index_fill_(self: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+    return _in_place("index_fill_", self, (value,), lambda: index_fill(self, dim, index, value))
+
+
+METHODS = [scatter, scatter_add, index_add, index_copy, index_fill, take, masked_select,
+           diagonal, diag_embed, diag, trace, scatter_, scatter_add_, index_add_, index_copy_,
+           index_fill_]
+for _fn in METHODS:
+    setattr(Tensor, _fn.__name__, _fn)

@@ -1,0 +1,238 @@
+"""More of torch's shape functions: narrow, movedim (moveaxis), swapdims, swapaxes, tile,
+repeat_interleave, reshape_as, unflatten, flipud, fliplr, rot90, and the questions about
+memory layout and dtype (stride, is_contiguous, element_size, ...). The functions of
+several tensors (hstack, tensor_split, meshgrid, ...) are in joining.py.
+
+All are composed from the movement primitives (GetItem, Reshape, Permute, Expand),
+whose VJPs put each gradient back where its element came from: none has a backward of
+its own, and second derivatives come for free. Each function is also a Tensor method
+where torch has one, attached at the bottom of the file.
+"""
+from __future__ import annotations
+
+import operator
+from typing import Any, Sequence
+
+import numpy as np
+
+from .composed import _slice_along, clone, flip
+from .selection import index_select, repeat
+from .tensor import Tensor, _axis, _infer_shape, _shape_arg, _tensor
+
+
+def _dims(x: Tensor, dims: int | Sequence[int], op: str) -> tuple:
+    """An int or a sequence of dims as non-negative axes, in the order given."""
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    return tuple(_axis(x, d, op) for d in dims)
+
+
+def narrow(input: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:
+    """input[..., start:start + length] along `dim` (a view, as torch). A negative start
+    counts from the end; start may be a 0-d integer tensor. Gradient: g in that slice."""
+    x = _tensor(input)
+    if x.ndim == 0:
+        raise ValueError("narrow: cannot be applied to a 0-d tensor")
+    dim = _axis(x, dim, "narrow")
+    n, start = x.shape[dim], operator.index(start)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start {start} is out of range for dimension {dim} of "
+                         f"size {n} (expected {-n} <= start <= {n})")
+    start = start + n if start < 0 else start
+    if length < 0:
+        raise ValueError(f"narrow: length must be non-negative, got {length}")
+    if start + length > n:
+        raise ValueError(f"narrow: start ({start}) + length ({length}) exceeds the size {n} "
+                         f"of dimension {dim} (input shape {x.shape})")
+    return _slice_along(x, dim, start, start + length)
+
+
+def movedim(input: Tensor, source: int | Sequence[int],
+            destination: int | Sequence[int]) -> Tensor:
+    """The dims `source` moved to the positions `destination`; the other dims keep their
+    order (a permute). `moveaxis` is the same function."""
+    x = _tensor(input)
+    src, dst = _dims(x, source, "movedim"), _dims(x, destination, "movedim")
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {src} and destination {dst} must name as many dims")
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise ValueError(f"movedim: repeated dim in {name} {dims}")
+    if x.ndim == 0:
+        return x.reshape(())
+    rest = iter(d for d in range(x.ndim) if d not in src)
+    order = dict(zip(dst, src))
+    return x.permute(*[order[i] if i in order else next(rest) for i in range(x.ndim)])
+
+
+moveaxis = movedim
+
+
+def _swapped(x: Tensor, dim0: int, dim1: int, op: str) -> Tensor:
+    dims = list(range(x.ndim))
+    a, b = _axis(x, dim0, op), _axis(x, dim1, op)
+    dims[a], dims[b] = dims[b], dims[a]
+    return x.permute(*dims)
+
+
+def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims (torch's alias of transpose)."""
+    return _swapped(_tensor(input), dim0, dim1, "swapdims")
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """Swap two dims (torch's alias of transpose)."""
+    return _swapped(_tensor(input), axis0, axis1, "swapaxes")
+
+
+def tile(input: Tensor, *dims: Any) -> Tensor:
+    """input repeated dims[d] times along each dim d; fewer dims than input has are padded
+    with 1s in front (tile(x, (2,)) on a matrix repeats its columns), more add leading
+    dims. `repeat` does the work: the gradient sums the copies."""
+    x, dims = _tensor(input), tuple(_shape_arg(dims))
+    if any(d < 0 for d in dims):
+        raise ValueError(f"tile: dims must be non-negative, got {dims}")
+    sizes = (1,) * (x.ndim - len(dims)) + dims
+    return repeat(x, sizes) if sizes else clone(x)
+
+
+def repeat_interleave(input: Tensor, repeats: int | Tensor | None = None,
+                      dim: int | None = None, *, output_size: int | None = None) -> Tensor:
+    """Each slice along `dim` repeated in place: [a, b] with repeats 2 -> [a, a, b, b].
+
+    repeats is an int or an integer tensor of one count per slice (or one count for all);
+    dim=None flattens input first. `output_size`, if given, must be the total. With no
+    repeats, `repeat_interleave(r)` repeats each index i r[i] times (torch's form).
+    An integer-array index_select: the gradient of a slice sums its copies.
+    """
+    if repeats is None:
+        counts = _repeat_counts(_tensor(input), None, "repeat_interleave")
+        return Tensor._from_node(np.repeat(np.arange(counts.size), counts), None)
+    x = _tensor(input)
+    if dim is None:
+        x, dim = x.reshape(-1), 0
+    elif x.ndim == 0:
+        raise IndexError("repeat_interleave: a 0-d tensor has no dimension to repeat along "
+                         "(leave dim=None)")
+    dim = _axis(x, dim, "repeat_interleave")
+    counts = _repeat_counts(repeats, x.shape[dim], "repeat_interleave")
+    if output_size is not None and output_size != counts.sum():
+        raise ValueError(f"repeat_interleave: output_size={output_size} but the repeats add "
+                         f"up to {counts.sum()}")
+    return index_select(x, dim, np.repeat(np.arange(x.shape[dim]), counts))
+
+
+def _repeat_counts(repeats: Any, n: int | None, op: str) -> np.ndarray:
+    """repeats as n non-negative counts (one int or one element is used n times)."""
+    counts = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if counts.dtype.kind not in "iu":
+        raise TypeError(f"{op}: repeats must be an int or an integer tensor, got dtype "
+                        f"{counts.dtype}")
+    if counts.ndim > 1:
+        raise ValueError(f"{op}: repeats must be 0-d or 1-D, got shape {counts.shape}")
+    if n is not None and counts.size == 1:
+        counts = np.full(n, counts.reshape(()))
+    elif n is not None and counts.size != n:
+        raise ValueError(f"{op}: {counts.size} repeats for a dimension of size {n}")
+    if (counts < 0).any():
+        raise ValueError(f"{op}: repeats must be non-negative, got {counts.tolist()}")
+    return counts.reshape(-1)
+
+
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    """input reshaped to other's shape."""
+    return _tensor(input).reshape(*other.shape)
+
+
+def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Dim `dim` split into several of `sizes` (one may be -1), whose product is its size."""
+    x, sizes = _tensor(input), tuple(sizes)
+    if x.ndim == 0:
+        raise ValueError("unflatten: a 0-d tensor has no dimension to unflatten")
+    dim = _axis(x, dim, "unflatten")
+    if not sizes:
+        raise ValueError("unflatten: sizes must be non-empty")
+    try:
+        sizes = _infer_shape(sizes, (x.shape[dim],), "unflatten")
+    except ValueError:
+        raise ValueError(f"unflatten: sizes {sizes} do not multiply up to the size "
+                         f"{x.shape[dim]} of dimension {dim} (input shape {x.shape})") from None
+    return x.reshape(*x.shape[:dim], *sizes, *x.shape[dim + 1:])
+
+
+# ---------------------------------------------------------------- flips and rotations
+def flipud(input: Tensor) -> Tensor:
+    """Reversed along dim 0 (up/down); needs at least 1 dim."""
+    x = _tensor(input)
+    if x.ndim < 1:
+        raise ValueError(f"flipud: input must be at least 1-D, got shape {x.shape}")
+    return flip(x, 0)
+
+
+def fliplr(input: Tensor) -> Tensor:
+    """Reversed along dim 1 (left/right); needs at least 2 dims."""
+    x = _tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"fliplr: input must be at least 2-D, got shape {x.shape}")
+    return flip(x, 1)
+
+
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """Rotated by k quarter turns in the plane of `dims`, from the first dim towards the
+    second (k=1 on a matrix: counter-clockwise, as numpy). A flip and a transpose; k=2
+    flips both dims."""
+    x, dims = _tensor(input), tuple(dims)
+    if len(dims) != 2:
+        raise ValueError(f"rot90: expected 2 rotation dims, got dims={dims}")
+    if x.ndim < 2:
+        raise ValueError(f"rot90: expected at least 2 dimensions, got shape {x.shape}")
+    d0, d1 = _dims(x, dims, "rot90")
+    if d0 == d1:
+        raise ValueError(f"rot90: the rotation dims must differ, got dims={dims}")
+    k %= 4
+    if k == 0:
+        return clone(x)
+    if k == 2:
+        return flip(x, (d0, d1))
+    return _swapped(flip(x, d1 if k == 1 else d0), d0, d1, "rot90")
+
+
+# ---------------------------------------------------------------- layout and dtype
+def is_contiguous(self: Tensor) -> bool:
+    """Whether the elements lie in memory in row-major order without gaps (numpy's layout,
+    which op results take here: see README)."""
+    return bool(self.data.flags.c_contiguous)
+
+
+def is_floating_point(input: Tensor) -> bool:
+    """Whether the dtype is a float type (float32, float64, ...)."""
+    return _tensor(input).dtype.kind == "f"
+
+
+def nelement(self: Tensor) -> int:
+    """The number of elements (numel)."""
+    return self.numel()
+
+
+def element_size(self: Tensor) -> int:
+    """Bytes per element (4 for float32)."""
+    return self.data.itemsize
+
+
+def stride(self: Tensor, dim: int | None = None) -> tuple | int:
+    """Steps in memory between neighbours along each dim, in elements as torch (numpy's
+    strides are in bytes); 0 along an expanded dim. The layout is numpy's (see
+    is_contiguous), so a result's strides can differ from torch's."""
+    strides = tuple(s // self.data.itemsize for s in self.data.strides)
+    if dim is None:
+        return strides
+    if self.ndim == 0:
+        raise IndexError(f"stride: a 0-d tensor has no dimension {dim}")
+    return strides[_axis(self, dim, "stride")]
+
+
+METHODS = [narrow, movedim, swapdims, tile, repeat_interleave, reshape_as, unflatten,
+           flipud, fliplr, rot90, is_contiguous, is_floating_point, nelement,
+           element_size, stride]
+for _fn in METHODS:
+    setattr(Tensor, _fn.__name__, _fn)
+Tensor.moveaxis = movedim
