@@ -37,6 +37,12 @@ from .function import OPS, Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .linear_algebra import bmm, dot, mm, norm, outer
+from .linear_algebra_more import addmm, baddbmm, cdist, dist, einsum, inner, kron, tensordot
+from .binning import bincount, bucketize, histc, searchsorted
+from .sampling import (as_tensor, bernoulli, empty_like, initial_seed, logspace, multinomial,
+                       normal, randint, randint_like, randperm, seed)
+from .statistics import (cummax, cummin, cumprod, median, mode, nanmean, nansum, std_mean,
+                         var_mean)
 from .discrete import (argwhere, count_nonzero, logical_and, logical_not, logical_or,
                        logical_xor, nonzero, tril_indices, triu_indices, unique)
 from .indexed import (diag, diag_embed, diagonal, index_add, index_copy, index_fill,

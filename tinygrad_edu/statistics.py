@@ -1,0 +1,182 @@
+"""Statistics of a tensor, as torch's: var_mean, std_mean, nanmean, nansum, median, mode,
+cumprod, cummax, cummin.
+
+All are composed except cumprod (one primitive, ops/cumprod.py, exact at zeros).
+median (with dim), mode, cummax and cummin find an index per slice with numpy and
+read the value there with take_along_dim, so the gradient goes to that one element, as
+torch. The counting functions (bincount, histc, searchsorted, bucketize) are in
+binning.py. The functions torch also has as Tensor methods are attached at the bottom.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .composed import ValuesIndices, mean, std, take_along_dim, var
+from .ops.cumprod import Cumprod
+from .tensor import Tensor, _axes, _axis, _tensor
+
+Dims = int | Sequence[int] | None
+
+
+def _correction(correction: float, unbiased: bool | None) -> float:
+    """torch's older `unbiased=` keyword: True is correction=1, False correction=0."""
+    return correction if unbiased is None else int(bool(unbiased))
+
+
+def var_mean(input: Tensor, dim: Dims = None, *, correction: float = 1, keepdim: bool = False,
+             unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
+    """(var, mean) over `dim`, as torch.var_mean: var divides by N - correction (1:
+    unbiased, by default). Each from its own composition (composed.py)."""
+    x = _tensor(input)
+    return var(x, dim, _correction(correction, unbiased), keepdim), mean(x, dim, keepdim)
+
+
+def std_mean(input: Tensor, dim: Dims = None, *, correction: float = 1, keepdim: bool = False,
+             unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
+    """(std, mean) over `dim`, as torch.std_mean (std = sqrt(var), correction as var_mean)."""
+    x = _tensor(input)
+    return std(x, dim, _correction(correction, unbiased), keepdim), mean(x, dim, keepdim)
+
+
+def nansum(input: Tensor, dim: Dims = None, keepdim: bool = False, *,
+           dtype: object = None) -> Tensor:
+    """The sum with nan counted as 0 (integers and bools sum as int64, as sum).
+    Gradient: g to every element that is not nan, 0 to the nans."""
+    x = _tensor(input) if dtype is None else _tensor(input).to(dtype)
+    if x.dtype.kind != "f":
+        return x.sum(dim, keepdim)
+    return x.where(~np.isnan(x.data), 0).sum(dim, keepdim)
+
+
+def nanmean(input: Tensor, dim: Dims = None, keepdim: bool = False, *,
+            dtype: object = None) -> Tensor:
+    """The mean of the elements that are not nan: nansum / their count (a constant).
+    A slice of nans only, or an empty one, gives nan. Gradient: g / count to each element
+    that is not nan, 0 to the nans (in a slice of nans only torch gives nan, 0 / 0)."""
+    x = _tensor(input) if dtype is None else _tensor(input).to(dtype)
+    if x.dtype.kind != "f":
+        raise TypeError(f"nanmean: expected a floating point tensor, got dtype {x.dtype}")
+    count = np.sum(~np.isnan(x.data), axis=_axes(x, dim, "nanmean"), keepdims=keepdim)
+    return (nansum(x, dim, keepdim) / np.maximum(count, 1)).where(count > 0, np.nan)
+
+
+def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
+    """The lower median: of n values sorted, the one at (n - 1) // 2. A slice holding nan
+    gives nan (its first nan), as torch.
+
+    median() -> 0-d tensor; tied elements share the gradient evenly, as torch (nan for an
+    empty tensor). median(dim) -> (values, indices); the gradient goes to the element at
+    the index. Among equal values which index is returned is not promised (torch's
+    neither); here it is the middle one in a stable sort.
+    """
+    x = _tensor(input)
+    if x.dtype == np.bool_:
+        raise TypeError("median: not implemented for bool tensors")
+    if dim is not None:
+        return _pick(x, _median_index, dim, keepdim, "median")
+    if x.numel() == 0:
+        return Tensor._from_node(np.array(np.nan, dtype=x._as_float().dtype), None)
+    flat = x.reshape(-1)
+    m = flat.data[_median_index(flat.data, 0)].item()
+    if x.dtype.kind != "f":
+        return Tensor._from_node(np.array(m, dtype=x.dtype), None)       # no gradient
+    tied = flat[np.flatnonzero(np.isnan(flat.data) if np.isnan(m) else flat.data == m)]
+    # amax gives m exactly with the gradient shared by the ties (nan == nan is False, so
+    # nans are averaged instead: the value stays nan)
+    return tied.mean() if np.isnan(m) else tied.amax()
+
+
+def _median_index(data: np.ndarray, dim: int) -> np.ndarray:
+    """Index of the lower median of each slice along `dim` (kept as size 1); of a slice
+    with nan, its first nan."""
+    order = np.argsort(data, axis=dim, kind="stable")
+    index = np.take(order, [(data.shape[dim] - 1) // 2], axis=dim)
+    if data.dtype.kind != "f":
+        return index
+    nan = np.isnan(data)
+    return np.where(nan.any(dim, keepdims=True), nan.argmax(dim, keepdims=True), index)
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+    """(values, indices): the most frequent value of each slice along `dim`, the smallest
+    one among equally frequent values, and the index of its last occurrence (as torch;
+    each nan counts as a value of its own). The gradient goes to the element at the index.
+    """
+    return _pick(_tensor(input), _mode_index, dim, keepdim, "mode")
+
+
+def _mode_index(data: np.ndarray, dim: int) -> np.ndarray:
+    """Sort each slice (stable: equal values keep their order); the length of the run of
+    equal values ending at position i is i - (start of the run) + 1. The first position
+    where that is largest ends the longest run of the smallest value, at its last index."""
+    order = np.moveaxis(np.argsort(data, axis=dim, kind="stable"), dim, -1)
+    ordered = np.take_along_axis(np.moveaxis(data, dim, -1), order, -1)
+    position = np.arange(ordered.shape[-1])
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    run_start = np.maximum.accumulate(np.where(starts, position, 0), axis=-1)
+    longest_end = np.argmax(position - run_start, axis=-1)[..., None]
+    return np.moveaxis(np.take_along_axis(order, longest_end, -1), -1, dim)
+
+
+def _pick(x: Tensor, find: Callable[[np.ndarray, int], np.ndarray], dim: int, keepdim: bool,
+          op: str) -> ValuesIndices:
+    """(values, indices) of the reduction `find`, which gives one index per slice along
+    `dim` (kept as size 1). A 0-d x is read as 1-D."""
+    dim = _axis(x, dim, op)
+    x1 = x.reshape(1) if x.ndim == 0 else x
+    if x1.shape[dim] == 0:
+        raise IndexError(f"{op}: expected reduction dim {dim} to have a non-zero size "
+                         f"(input shape {x.shape})")
+    shape = tuple(1 if i == dim else n for i, n in enumerate(x.shape) if keepdim or i != dim)
+    return _read(x1, find(x1.data, dim), dim, shape)
+
+
+def _read(x: Tensor, index: np.ndarray, dim: int, shape: tuple) -> ValuesIndices:
+    """(x at `index` along `dim`, index), both reshaped to `shape`: the gradient of a
+    value goes to the element it was read from."""
+    values = take_along_dim(x, index, dim).reshape(*shape)
+    return ValuesIndices(values, Tensor._from_node(index.reshape(shape), None))
+
+
+def cumprod(input: Tensor, dim: int, *, dtype: object = None) -> Tensor:
+    """Running products along `dim`: out[i] = x[0] * ... * x[i] (integers and bools as
+    int64). Its gradient is exact also where x holds zeros (ops/cumprod.py)."""
+    x = _tensor(input)._accumulator(dtype)
+    dim = _axis(x, dim, "cumprod")
+    if x.ndim == 0:
+        return Cumprod.apply(x.reshape(1), dim=0).reshape()
+    return Cumprod.apply(x, dim=dim)
+
+
+def cummax(input: Tensor, dim: int) -> ValuesIndices:
+    """(values, indices): the largest element so far along `dim` and its index; a tie
+    takes the later index, and from a nan on the values are nan (the index that of the
+    latest nan), as torch. The gradient of each value goes to the element at its index."""
+    return _running_extreme(_tensor(input), dim, np.maximum, "cummax")
+
+
+def cummin(input: Tensor, dim: int) -> ValuesIndices:
+    """(values, indices): the smallest element so far along `dim`, as cummax."""
+    return _running_extreme(_tensor(input), dim, np.minimum, "cummin")
+
+
+def _running_extreme(x: Tensor, dim: int, better: np.ufunc, op: str) -> ValuesIndices:
+    """Element i reaches the running extreme when it equals the extreme of 0..i (or is
+    nan); the index at i is the latest position <= i that did (a running max of them)."""
+    dim = _axis(x, dim, op)
+    x1 = x.reshape(1) if x.ndim == 0 else x
+    data = x1.data
+    reached = data == better.accumulate(data, axis=dim)
+    if data.dtype.kind == "f":
+        reached |= np.isnan(data)
+    position = np.arange(data.shape[dim]).reshape((-1,) + (1,) * (data.ndim - dim - 1))
+    index = np.maximum.accumulate(np.where(reached, position, 0), axis=dim)
+    return _read(x1, index, dim, x.shape)
+
+
+METHODS = [nansum, nanmean, median, mode, cumprod, cummax, cummin]
+for _fn in METHODS:
+    setattr(Tensor, _fn.__name__, _fn)
