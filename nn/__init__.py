@@ -13,7 +13,7 @@ from .layers import (AvgPool2d, Conv2d, ConvTranspose2d, Dropout, Dropout2d, Fla
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MultiMarginLoss, NLLLoss
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d
-from .activation import ELU, Hardtanh, LogSigmoid, ReLU6, SiLU, Softplus
+from .activation import ELU, GELU, Hardtanh, LogSigmoid, ReLU6, SiLU, Softplus
 from .layers import Unflatten
 from .loss import BCELoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .normalization import GroupNorm, LayerNorm
@@ -27,7 +27,7 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Lin
            "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "NLLLoss", "MSELoss",
            "BCEWithLogitsLoss", "MultiMarginLoss", "functional", "init", "optim", "data",
            "datasets", "utils"]
-__all__ += ["ELU", "SiLU", "Softplus", "Hardtanh", "ReLU6", "LogSigmoid", "LayerNorm",
+__all__ += ["GELU", "ELU", "SiLU", "Softplus", "Hardtanh", "ReLU6", "LogSigmoid", "LayerNorm",
             "GroupNorm", "Embedding", "Unflatten", "L1Loss", "SmoothL1Loss", "HuberLoss",
             "BCELoss", "KLDivLoss"]
 __all__ += ["Unfold", "Fold", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample"]

@@ -1,4 +1,4 @@
-"""More activation modules: ELU, SiLU, Softplus, Hardtanh, ReLU6, LogSigmoid.
+"""More activation modules: ELU, SiLU, Softplus, Hardtanh, ReLU6, LogSigmoid, GELU.
 
 Each stores its options and calls its functional form in `nn.functional` (where the
 math and the derivatives are documented); the repr is torch's. `inplace` is accepted
@@ -92,3 +92,18 @@ class LogSigmoid(_Activation):
 
     def __init__(self) -> None:
         super().__init__()
+
+
+class GELU(_Activation):
+    """x Phi(x), Phi the standard normal CDF; approximate='tanh' uses torch's tanh form.
+    As torch, the option is checked when the module is called."""
+
+    function = staticmethod(F.gelu)
+    options = ("approximate",)
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        self.approximate = approximate
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"

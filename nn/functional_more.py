@@ -23,10 +23,11 @@ import numpy as np
 from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.cnn import REDUCTIONS, _check_reduction, _reduce, _same_shape, _tensor
 from tinygrad_edu.linear_algebra import norm as vector_norm
+from tinygrad_edu.math_more import erfc
 from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _axes, _axis
 
-__all__ = ["elu", "silu", "softplus", "hardtanh", "relu6", "logsigmoid", "layer_norm",
+__all__ = ["elu", "silu", "softplus", "hardtanh", "relu6", "logsigmoid", "gelu", "layer_norm",
            "group_norm", "embedding", "one_hot", "normalize", "cosine_similarity", "l1_loss",
            "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "kl_div"]
 
@@ -148,6 +149,27 @@ def logsigmoid(input: Tensor) -> Tensor:
     """log sigmoid(x) = -softplus(-x): stable at both ends (logsigmoid(-1000) = -1000,
     not log 0). Derivative 1 - sigmoid(x) = sigmoid(-x)."""
     return -_softplus(-_floating("logsigmoid", input))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x), Phi the standard normal CDF:
+
+        'none':  0.5 x (1 + erf(x / sqrt 2))  = 0.5 x erfc(-x / sqrt 2)
+        'tanh':  0.5 x (1 + tanh(u))          = x sigmoid(2 u),  u = sqrt(2/pi) (x + 0.044715 x^3)
+
+    Each is computed by its right-hand side, the same function without the cancellation
+    of 1 + (-1 + tiny) for negative x: gelu(-10) = -7.6e-23, where torch's form gives 0
+    (and is 2% off at -8). The relative error of 'none' grows like x^2 eps for x < 0 (from
+    the rounding of x / sqrt 2): 1e-14 at -10, 2e-13 at -37, below which it underflows.
+    Derivative Phi(x) + x phi(x) with phi = e^(-x^2/2) / sqrt(2 pi) (for 'none').
+    gelu(-inf) is nan (-inf * 0), as torch.
+    """
+    x = _floating("gelu", input)
+    if approximate == "none":
+        return x / 2 * erfc(x * -math.sqrt(0.5))
+    if approximate == "tanh":
+        return x * ((x + 0.044715 * x * x * x) * (2 * math.sqrt(2 / math.pi))).sigmoid()
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 # ---------------------------------------------------------------------------- normalization

@@ -37,6 +37,9 @@ from .function import OPS, Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .linear_algebra import bmm, dot, mm, norm, outer
+from .math_more import (arctan, arctan2, atan, atan2, clamp_max, clamp_min, cosh, erf, erfc,
+                        exp2, frac, hypot, isinf, isneginf, isposinf, lerp, log2, log10,
+                        logaddexp, logaddexp2, logit, nan_to_num, rsqrt, sgn, sinh, tan, xlogy)
 from .linear_algebra_more import addmm, baddbmm, cdist, dist, einsum, inner, kron, tensordot
 from .binning import bincount, bucketize, histc, searchsorted
 from .sampling import (as_tensor, bernoulli, empty_like, initial_seed, logspace, multinomial,
@@ -107,7 +110,7 @@ for _name in ("add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", 
               "sigmoid", "relu", "abs", "maximum", "clamp", "clip", "sum", "amax", "argmax",
               "argmin", "reshape", "permute", "softmax", "log_softmax", "isfinite", "isnan",
               "numel", "sin", "cos", "log1p", "expm1", "floor", "ceil", "round", "trunc",
-              "cumsum", "prod"):
+              "cumsum", "prod", "absolute", "negative", "multiply", "true_divide", "fix"):
     globals()[_name] = _function_form(_name)
 
 

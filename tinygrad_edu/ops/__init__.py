@@ -3,3 +3,4 @@ from . import activation, conv, dropout, elementwise, linalg, loss, movement, po
 from . import scan  # noqa: F401  (cumsum, prod)
 from . import unfold  # noqa: F401  (im2col, col2im: F.unfold, F.fold)
 from . import cumprod, einsum  # noqa: F401  (Cumprod, Einsum)
+from . import special  # noqa: F401  (erf, erfc, atan, atan2, log2, log10)

@@ -1,0 +1,309 @@
+"""More elementwise math, as torch has it: erf, erfc, atan, atan2, log2, log10, exp2, rsqrt,
+tan, sinh, cosh, hypot, logaddexp, logaddexp2, xlogy, logit, lerp, frac, sgn, clamp_min,
+clamp_max, nan_to_num, isinf, isposinf, isneginf, and torch's aliases (arctan, arctan2,
+absolute, negative, multiply, true_divide, fix).
+
+erf, erfc, atan, atan2, log2 and log10 are the primitives of ops/special.py (their
+docstrings say why no composition would do); everything else is composed and has no
+backward of its own. Where the textbook formula overflows or makes nan although the answer
+is finite (e^x in sinh for x > 709.8, x^2 in hypot, e^x + e^y in logaddexp), it is
+rearranged so that it does not, and where `where` picks between pieces, the piece it does
+not pick is computed from safe values, so that its zero gradient stays zero (not 0 * inf).
+Integer and bool inputs become float32, as torch, except where torch refuses them (frac,
+hypot, logaddexp, logaddexp2, lerp). Each function is also a Tensor method, attached at
+the bottom of the file.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from .composed import clone, minimum, sign
+from .dtypes import promote
+from .ops import special
+from .shapes import broadcast_shapes
+from .tensor import Number, Tensor, _tensor
+
+LN2 = math.log(2)
+
+
+def _float(input: Any) -> Tensor:
+    """input as a Tensor, integers and bools as float32 (torch's exp, log, ...)."""
+    return _tensor(input)._as_float()
+
+
+def _only_float(op: str, x: Tensor) -> Tensor:
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype} (as torch)")
+    return x
+
+
+def _float_pair(op: str, input: Any, other: Any, integers: bool = True) -> tuple:
+    """input and other broadcast-checked and promoted to one float dtype, torch's (two
+    integer or bool tensors: float32, or an error when `integers` is False, as torch)."""
+    a, b = _tensor(input)._operands(other, op)
+    dtype = promote(a.dtype, b.dtype)              # a float beats an integer or bool
+    if dtype.kind != "f":
+        if not integers:
+            raise TypeError(f"{op}: expected floating point tensors, got dtypes {a.dtype} and "
+                            f"{b.dtype} (as torch)")
+        dtype = np.dtype(np.float32)
+    return a.to(dtype), b.to(dtype)
+
+
+def _mask(x: Tensor, fn: Callable) -> Tensor:
+    return Tensor._from_node(np.asarray(fn(x.data)), None)
+
+
+# ---------------------------------------------------------------------------- primitives
+def erf(input: Tensor) -> Tensor:
+    """erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt, within 1 ulp (ops/special.py).
+    Derivative 2/sqrt(pi) e^(-x^2)."""
+    return special.Erf.apply(_float(input))
+
+
+def erfc(input: Tensor) -> Tensor:
+    """erfc(x) = 1 - erf(x), without the cancellation: erfc(10) = 2.1e-45, not 0.
+    Derivative -2/sqrt(pi) e^(-x^2)."""
+    return special.Erfc.apply(_float(input))
+
+
+def atan(input: Tensor) -> Tensor:
+    """arctan(x) in (-pi/2, pi/2). Derivative 1 / (1 + x^2)."""
+    return special.Atan.apply(_float(input))
+
+
+def atan2(input: Tensor, other: Any) -> Tensor:
+    """The angle of the point (other, input) = (x, y), in [-pi, pi]: atan2(y, x), with
+    C's and torch's signed zeros and infinities. Derivatives x / (x^2 + y^2) in y and
+    -y / (x^2 + y^2) in x (0 at the origin, as torch)."""
+    return special.Atan2.apply(*_float_pair("atan2", input, other))
+
+
+def log2(input: Tensor) -> Tensor:
+    """log2(x), exact at powers of two (log2(2**29) = 29). Derivative 1 / (x ln 2)."""
+    return special.Log2.apply(_float(input))
+
+
+def log10(input: Tensor) -> Tensor:
+    """log10(x), exact at powers of ten (log10(1000) = 3). Derivative 1 / (x ln 10)."""
+    return special.Log10.apply(_float(input))
+
+
+# ---------------------------------------------------------------------------- composed
+def exp2(input: Tensor) -> Tensor:
+    """2^x, as the power 2 ** x: exact at integers (exp(x ln 2) is not). Derivative
+    2^x ln 2."""
+    return 2 ** _float(input)
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    """1 / sqrt(x): inf at 0 (-inf at -0.), nan below. Derivative -x^(-3/2) / 2."""
+    with np.errstate(divide="ignore"):             # 1 / 0 = inf is the answer, as torch
+        return 1 / _float(input).sqrt()
+
+
+def tan(input: Tensor) -> Tensor:
+    """sin(x) / cos(x). Derivative 1 + tan^2 x = 1 / cos^2 x."""
+    x = _float(input)
+    return x.sin() / x.cos()
+
+
+def _expm1_halves(input: Tensor) -> tuple:
+    """expm1(x/2) and expm1(-x/2): their difference is 2 sinh(x/2) without cancellation
+    (they have opposite signs), and neither overflows before sinh x and cosh x do (at
+    |x| = 710.5; e^x alone overflows from 709.8 on)."""
+    half = _float(input) / 2
+    return half.expm1(), (-half).expm1()
+
+
+def sinh(input: Tensor) -> Tensor:
+    """(e^x - e^-x) / 2, computed as 2 sinh(x/2) cosh(x/2) with u = expm1(x/2) and
+    d = expm1(-x/2):
+
+        sinh x = (u - d) ((u + d) / 2 + 1)
+
+    so that sinh(1e-10) keeps every digit (e^x - e^-x keeps six) and sinh(710) is finite.
+    Derivative cosh x.
+    """
+    up, down = _expm1_halves(input)
+    return (up - down) * ((up + down) / 2 + 1)
+
+
+def cosh(input: Tensor) -> Tensor:
+    """(e^x + e^-x) / 2, computed as 1 + 2 sinh^2(x/2) = 1 + (u - d)^2 / 2 (u, d as in
+    `sinh`): finite up to |x| = 710.5, and its derivative, 2 sinh(x/2) cosh(x/2), keeps
+    every digit near 0 (that of e^x/2 + e^-x/2 would be e^x/2 - e^-x/2, which cancels)."""
+    up, down = _expm1_halves(input)
+    twice_sinh_half = up - down
+    return twice_sinh_half * (twice_sinh_half / 2) + 1
+
+
+def hypot(input: Tensor, other: Any) -> Tensor:
+    """sqrt(x^2 + y^2) without overflow or underflow: with m = max(|x|, |y|) and
+    n = min(|x|, |y|) it is m sqrt(1 + (n / m)^2) (hypot(1e200, 1e200) = 1.4e200, where
+    x^2 is inf), and inf where x or y is infinite, even next to nan (as C and torch).
+
+    Derivatives x / hypot and y / hypot; at (0, 0), where there is none, 0 (torch: nan).
+    Floating point tensors only, as torch.
+    """
+    x, y = _float_pair("hypot", input, other, integers=False)
+    infinite = np.isinf(x.data) | np.isinf(y.data)
+    x, y = x.where(~infinite, 0), y.where(~infinite, 0)      # (inf / inf in the unused piece)
+    ax, ay = x.abs(), y.abs()
+    big, small = ax.maximum(ay), minimum(ax, ay)
+    ratio = small / big.where(big.data > 0, 1)                # 0 / 1 at the origin
+    return (big * (ratio * ratio + 1).sqrt()).where(~infinite, math.inf)
+
+
+def _log_add(op: str, input: Any, other: Any, log1p_power: Callable) -> Tensor:
+    """hi + log1p_power(lo - hi) with hi, lo the larger and smaller of x and y, lo - hi <= 0,
+    so the power never overflows; where x and y are the same infinity, lo - hi (nan) is
+    replaced by 0, which gives that infinity. nan in x or y gives nan."""
+    x, y = _float_pair(op, input, other, integers=False)
+    first = x.data >= y.data
+    hi, lo = x.where(first, y), y.where(first, x)
+    same_infinity = np.isinf(hi.data) & (hi.data == lo.data)
+    with np.errstate(invalid="ignore"):                 # inf - inf, replaced just below
+        diff = lo - hi
+    return hi + log1p_power(diff.where(~same_infinity, 0))
+
+
+def logaddexp(input: Tensor, other: Any) -> Tensor:
+    """log(e^x + e^y) = max + log1p(e^(min - max)): logaddexp(1000, 1000) = 1000 + ln 2 and
+    logaddexp(-inf, -inf) = -inf, as torch. Derivatives e^x / (e^x + e^y) = sigmoid(x - y)
+    in x and sigmoid(y - x) in y. Floating point tensors only, as torch."""
+    return _log_add("logaddexp", input, other, lambda d: d.exp().log1p())
+
+
+def logaddexp2(input: Tensor, other: Any) -> Tensor:
+    """log2(2^x + 2^y) = max + log2(1 + 2^(min - max)), as `logaddexp` (logaddexp2(x, x) is
+    x + 1 exactly). Derivatives 2^x / (2^x + 2^y) and 2^y / (2^x + 2^y)."""
+    return _log_add("logaddexp2", input, other, lambda d: (2 ** d).log1p() / LN2)
+
+
+def xlogy(input: Any, other: Any) -> Tensor:
+    """x log(y), and 0 where x == 0 (unless y is nan), as torch: the 0 log 0 = 0 of entropies.
+    Either may be a number. Derivatives log(y) in x and x / y in y, both 0 where x == 0 (the
+    log is taken of 1 there, so that no 0 * inf reaches the gradient)."""
+    x, y = _float_pair("xlogy", input, other)
+    zero = (x.data == 0) & ~np.isnan(y.data)
+    return (x * y.where(~zero, 1).log()).where(~zero, 0)
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """log(p / (1 - p)) = log(p) - log1p(-p), the inverse of sigmoid: -inf at 0, inf at 1, nan
+    outside [0, 1]. With `eps`, p is first clamped to [eps, 1 - eps] (gradient 0 outside,
+    as torch). Derivative 1 / (p (1 - p))."""
+    p = _float(input)
+    if eps is not None:
+        p = p.clamp(eps, 1 - eps)
+    return p.log() - (-p).log1p()
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
+    """input + weight (end - input), weight a number or a tensor (the three broadcast).
+
+    As torch, where |weight| >= 0.5 it is end - (end - input)(1 - weight), which is end
+    exactly at weight = 1; and end and a weight tensor must have input's dtype (a 0-d
+    weight may have another float dtype). Derivatives 1 - weight, weight, end - input.
+    """
+    start = _only_float("lerp", _tensor(input))
+    tensors = {"end": end} if isinstance(weight, Number) else {"end": end, "weight": weight}
+    for name, t in tensors.items():
+        if not isinstance(t, Tensor):
+            raise TypeError(f"lerp: {name} must be a Tensor, got {type(t).__name__}")
+        other_dtype_ok = name == "weight" and t.ndim == 0 and t.dtype.kind == "f"
+        if t.dtype != start.dtype and not other_dtype_ok:
+            raise TypeError(f"lerp: expected dtype {start.dtype} for {name} but got {t.dtype}")
+    try:
+        broadcast_shapes(start.shape, *(t.shape for t in tensors.values()))
+    except ValueError:
+        raise ValueError(f"lerp: shapes {start.shape}, {end.shape} and "
+                         f"{getattr(weight, 'shape', ())} cannot be broadcast together") from None
+    diff = end - start
+    if isinstance(weight, Number):
+        return start + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    weight = weight.to(start.dtype)
+    near_start = np.abs(weight.data) < 0.5
+    return (start + weight * diff).where(near_start, end - diff * (1 - weight))
+
+
+def frac(input: Tensor) -> Tensor:
+    """x - trunc(x): the fractional part, with x's sign (frac(-1.25) = -0.25). Derivative 1
+    (trunc is flat). Floating point tensors only, as torch."""
+    x = _only_float("frac", _tensor(input))
+    return x - x.trunc()
+
+
+def sgn(input: Tensor) -> Tensor:
+    """sign(x), which torch's sgn is for real tensors (x / |x| for complex ones). No
+    gradient (see `sign`)."""
+    return sign(_tensor(input))
+
+
+def _clamp_one(op: str, input: Any, bound: Any, upper: bool) -> Tensor:
+    """clamp with one bound; a tensor bound broadcasts with input and takes the gradient
+    where it is the result (strictly beyond input; on ties input takes it, as torch)."""
+    x = _tensor(input)
+    if not isinstance(bound, Tensor):
+        return x.clamp(max=bound) if upper else x.clamp(min=bound)
+    a, b = x._operands(bound, op)
+    keep = (a.data <= b.data if upper else a.data >= b.data) | np.isnan(a.data)
+    return a.where(keep, b)
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002 - torch's name
+    """max(x, min), min a number or a tensor; nan in either gives nan. The gradient goes
+    to x where x >= min, else to a tensor min (see `_clamp_one`)."""
+    return _clamp_one("clamp_min", input, min, upper=False)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002 - torch's name
+    """min(x, max), max a number or a tensor; the gradient goes to x where x <= max."""
+    return _clamp_one("clamp_max", input, max, upper=True)
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """nan -> `nan`, inf -> `posinf`, -inf -> `neginf` (by default the largest and the
+    lowest finite value of the dtype); a value beyond the dtype's range becomes inf, as
+    torch. Derivative 1 where x is finite, 0 where it was replaced. Integer and bool
+    tensors come back as a copy."""
+    x = _tensor(input)
+    if x.dtype.kind != "f":
+        return clone(x)
+    with np.errstate(over="ignore"):
+        filled = np.nan_to_num(x.data, nan=nan, posinf=posinf, neginf=neginf)
+    return x.where(np.isfinite(x.data), filled)
+
+
+def isinf(input: Tensor) -> Tensor:
+    """True where x is inf or -inf (never for integers). No gradient (a mask)."""
+    return _mask(_tensor(input), np.isinf)
+
+
+def isposinf(input: Tensor) -> Tensor:
+    """True where x is +inf. No gradient."""
+    return _mask(_tensor(input), np.isposinf)
+
+
+def isneginf(input: Tensor) -> Tensor:
+    """True where x is -inf. No gradient."""
+    return _mask(_tensor(input), np.isneginf)
+
+
+arctan, arctan2 = atan, atan2                      # torch's NumPy-style names
+
+METHODS = [erf, erfc, atan, atan2, log2, log10, exp2, rsqrt, tan, sinh, cosh, hypot,
+           logaddexp, logaddexp2, xlogy, logit, lerp, frac, sgn, clamp_min, clamp_max,
+           nan_to_num, isinf, isposinf, isneginf]
+for _fn in METHODS:
+    setattr(Tensor, _fn.__name__, _fn)
+ALIASES = {"arctan": "atan", "arctan2": "atan2", "absolute": "abs", "negative": "neg",
+           "multiply": "mul", "true_divide": "div", "fix": "trunc"}
+"""torch's second names of Tensor methods (and of torch functions: the same spelling)."""
+for _alias, _name in ALIASES.items():
+    setattr(Tensor, _alias, getattr(Tensor, _name))
