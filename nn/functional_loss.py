@@ -19,7 +19,7 @@ from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _tensor
 
 from .functional_extra import pairwise_distance
-from .functional_more import _broadcasts_to, _floating, _softplus, logsigmoid
+from .functional_more import _broadcasts_to, _floating, _softplus, _weighted, logsigmoid
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
            "cosine_embedding_loss", "triplet_margin_loss", "multilabel_soft_margin_loss",
@@ -134,13 +134,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     x, y = _same_shape(op, input, target)
     if x.ndim == 0:
         raise ValueError(f"{op}: expected an input of shape (N, C) or (C,), got a 0-d tensor")
-    losses = -(y * logsigmoid(x) + (1 - y) * logsigmoid(-x))
-    if weight is not None:
-        w = _tensor(weight).to(x.dtype)
-        if not _broadcasts_to(w.shape, x.shape):
-            raise ValueError(f"{op}: weight of shape {tuple(w.shape)} cannot be broadcast to "
-                             f"input shape {tuple(x.shape)}")
-        losses = losses * w
+    losses = _weighted(op, -(y * logsigmoid(x) + (1 - y) * logsigmoid(-x)), weight)
     return _reduce(losses.sum(-1) / x.shape[-1], reduction)
 
 

@@ -90,6 +90,29 @@ def _matching(op: str, name: str, t: Tensor | None, shape: tuple) -> None:
         raise ValueError(f"{op}: expected {name} of shape {tuple(shape)}, got {tuple(t.shape)}")
 
 
+def _normalized_shape(op: str, x: Tensor, normalized_shape: int | Sequence[int]) -> tuple:
+    """layer_norm's and rms_norm's trailing shape as a tuple, checked against x's shape."""
+    shape = ((normalized_shape,) if isinstance(normalized_shape, int)
+             else tuple(normalized_shape))
+    if not shape:
+        raise ValueError(f"{op}: normalized_shape must have at least one element, got {shape}")
+    if x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape):]) != shape:
+        raise ValueError(f"{op}: normalized_shape {shape} expects input of shape "
+                         f"(*, {', '.join(map(str, shape))}), got {tuple(x.shape)}")
+    return shape
+
+
+def _weighted(op: str, losses: Tensor, weight: Tensor | None) -> Tensor:
+    """losses * weight, a weight that broadcasts to the losses' shape (None: as they are)."""
+    if weight is None:
+        return losses
+    w = _tensor(weight).to(losses.dtype)
+    if not _broadcasts_to(w.shape, losses.shape):
+        raise ValueError(f"{op}: weight of shape {tuple(w.shape)} cannot be broadcast to "
+                         f"input shape {tuple(losses.shape)}")
+    return losses * w
+
+
 def _broadcasts_to(shape: tuple, target: tuple) -> bool:
     try:
         return broadcast_shapes(shape, target) == tuple(target)
@@ -184,12 +207,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
     """
     op = "layer_norm"
     x = _floating(op, input)
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if not shape:
-        raise ValueError(f"{op}: normalized_shape must have at least one element, got {shape}")
-    if x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape):]) != shape:
-        raise ValueError(f"{op}: normalized_shape {shape} expects input of shape "
-                         f"(*, {', '.join(map(str, shape))}), got {tuple(x.shape)}")
+    shape = _normalized_shape(op, x, normalized_shape)
     _matching(op, "weight", weight, shape)
     _matching(op, "bias", bias, shape)
     out = _standardized(x, tuple(range(x.ndim - len(shape), x.ndim)), eps)
@@ -401,13 +419,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             raise ValueError(f"{op}: all elements of {name} should be between 0 and 1, got "
                              f"{values[outside].flat[0]}")
     losses = -(t * _floored_log(x) + (1 - t) * _floored_log(-x, plus_one=True))
-    if weight is not None:
-        w = _tensor(weight).to(x.dtype)
-        if not _broadcasts_to(w.shape, x.shape):
-            raise ValueError(f"{op}: weight of shape {tuple(w.shape)} cannot be broadcast to "
-                             f"input shape {tuple(x.shape)}")
-        losses = losses * w
-    return _reduce(losses, reduction)
+    return _reduce(_weighted(op, losses, weight), reduction)
 
 
 KL_REDUCTIONS = REDUCTIONS + ("batchmean",)

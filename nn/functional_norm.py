@@ -10,7 +10,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor, avg_pool2d, pad
 
-from .functional_more import _floating, _matching, _standardized
+from .functional_more import _floating, _matching, _normalized_shape, _standardized
 
 __all__ = ["instance_norm", "rms_norm", "local_response_norm"]
 
@@ -74,12 +74,7 @@ def rms_norm(input: Tensor, normalized_shape: int | Sequence[int],
     """
     op = "rms_norm"
     x = _floating(op, input)
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if not shape:
-        raise ValueError(f"{op}: normalized_shape must have at least one element, got {shape}")
-    if x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape):]) != shape:
-        raise ValueError(f"{op}: normalized_shape {shape} expects input of shape "
-                         f"(*, {', '.join(map(str, shape))}), got {tuple(x.shape)}")
+    shape = _normalized_shape(op, x, normalized_shape)
     _matching(op, "weight", weight, shape)
     eps = float(np.finfo(x.dtype).eps) if eps is None else eps
     axes = tuple(range(x.ndim - len(shape), x.ndim))

@@ -11,30 +11,21 @@ import pytest
 
 import tinygrad_edu as tg
 from nn import functional as F
-from tinygrad_edu import Tensor, gradcheck, gradgradcheck
+from tinygrad_edu import Tensor, gradcheck
+
+from checks import check_both, leaf, value_and_grad
 
 RNG = np.random.default_rng(0)
 
 
-def leaf(values) -> Tensor:
-    return Tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
 
 
 def randn(*shape: int) -> Tensor:
     return leaf(RNG.standard_normal(shape))
 
 
-def value_and_grad(fn, values):
-    """fn(x) and d sum(fn(x)) / dx at float64 values."""
-    x = leaf(values)
-    out = fn(x)
-    (g,) = tg.grad(out.sum(), [x])
-    return out.numpy(), g.numpy()
 
 
-def check_both(fn, inputs) -> None:
-    assert gradcheck(fn, inputs)
-    assert gradgradcheck(fn, inputs)
 
 
 @pytest.fixture

@@ -24,26 +24,17 @@ from nn import padding as P
 from nn.normalization_more import (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,
                                    LocalResponseNorm, RMSNorm)
 from nn.shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
-from tinygrad_edu import Tensor, gradcheck, gradgradcheck
+from tinygrad_edu import Tensor
+
+from checks import check_both, leaf, value_and_grad
 
 RNG = np.random.default_rng(0)
 
 
-def leaf(values) -> Tensor:
-    return Tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
 
 
-def value_and_grad(fn, values):
-    """fn(x) and d sum(fn(x)) / dx at float64 values."""
-    x = leaf(values)
-    out = fn(x)
-    (g,) = tg.grad(out.sum(), [x])
-    return out.numpy(), g.numpy()
 
 
-def check_both(fn, inputs) -> None:
-    assert gradcheck(fn, inputs)
-    assert gradgradcheck(fn, inputs)
 
 
 def away_from(kinks, shape, low=-5.0, high=5.0) -> Tensor:

@@ -12,14 +12,14 @@ import pytest
 import tinygrad_edu as tg
 from nn import functional_loss as FL
 from nn import loss_more as L
-from tinygrad_edu import Tensor, gradcheck, gradgradcheck
+from tinygrad_edu import Tensor
+
+from checks import check_both, leaf
 
 RNG = np.random.default_rng(0)
 REDUCTIONS = ("none", "mean", "sum")
 
 
-def leaf(values) -> Tensor:
-    return Tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
 
 
 def randn(*shape: int) -> Tensor:
@@ -30,9 +30,6 @@ def signs(*shape: int) -> Tensor:
     return Tensor(RNG.choice([-1.0, 1.0], shape))
 
 
-def check_both(fn, inputs) -> None:
-    assert gradcheck(fn, inputs)
-    assert gradgradcheck(fn, inputs)
 
 
 # ---------------------------------------------------------------------------- by hand
