@@ -161,7 +161,13 @@ class Sequential(_RegistrySequence):
         if not -n <= index <= n:
             raise IndexError(f"Sequential.insert: index {index} is out of range for "
                              f"{n} modules")
-        super().insert(index, module)
+        index += n if index < 0 else 0
+        items = list(self._modules.items())     # as torch: the names before index are kept,
+        self._modules.clear()                   # the module and those after are numbered
+        for name, child in items[:index]:
+            self.add_module(name, child)
+        for position, child in enumerate([module] + [m for _, m in items[index:]], index):
+            self.add_module(str(position), child)
         return self
 
 

@@ -82,10 +82,10 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x relu6(x + 3) / 6: 0 for x <= -3, x for x >= 3, x (x + 3) / 6 between.
 
     Derivative as torch: x / 3 + 1/2 strictly between -3 and 3, 0 for x <= -3 and 1 for
-    x >= 3 (the slopes from outside at the two kinks).
+    x >= 3 (the slopes from outside at the two kinks). nan stays nan.
     """
     x = _floating("hardswish", input)
-    inside = (x.data > -3) & (x.data < 3)
+    inside = ~((x.data <= -3) | (x.data >= 3))          # nan too: the formula keeps it
     return (x * (x + 3) / 6).where(inside, x.where(x.data >= 3, 0))
 
 
@@ -138,12 +138,13 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    """x - lambd for x > lambd, x + lambd for x < -lambd, 0 between (lambd >= 0).
-    Derivative 1 where |x| > lambd, 0 elsewhere."""
+    """x - lambd for x > lambd, x + lambd for x < -lambd, 0 between (lambd >= 0); nan stays
+    nan. Derivative 1 where |x| > lambd, 0 elsewhere."""
     x = _floating("softshrink", input)
     if not lambd >= 0:
         raise ValueError(f"softshrink: lambd must be non-negative, got {lambd}")
-    return (x - lambd).where(x.data > lambd, (x + lambd).where(x.data < -lambd, 0))
+    between = (x.data >= -lambd) & (x.data <= lambd)
+    return (x - lambd).where(x.data > lambd, (x + lambd).where(~between, 0))
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:

@@ -173,9 +173,29 @@ class _ConvTranspose(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, dtype, output_padding, padding_mode)
 
-    def forward(self, input: Tensor) -> Tensor:
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        """With `output_size` (the spatial sizes, or with N and C in front) the output
+        padding is the one that gives it, as torch; otherwise the layer's own."""
+        extra = self.output_padding if output_size is None else self._output_padding(
+            input, output_size)
         return type(self).functional(input, self.weight, self.bias, self.stride, self.padding,
-                                     self.output_padding, self.groups, self.dilation)
+                                     extra, self.groups, self.dilation)
+
+    def _output_padding(self, input: Tensor, output_size: Any) -> tuple:
+        n = self.spatial
+        wanted = tuple(int(v) for v in output_size)[-n:]
+        sizes = input.shape[-n:]
+        smallest = tuple((i - 1) * s - 2 * p + d * (k - 1) + 1 for i, s, p, d, k in zip(
+            sizes, self.stride, self.padding, self.dilation, self.kernel_size))
+        largest = tuple(low + max(s, d) - 1 for low, s, d in zip(smallest, self.stride,
+                                                                  self.dilation))
+        if len(wanted) != n or any(not low <= w <= high
+                                   for w, low, high in zip(wanted, smallest, largest)):
+            raise ValueError(f"{type(self).__name__}: requested an output size of "
+                             f"{list(output_size)}, but valid sizes range from "
+                             f"{list(smallest)} to {list(largest)} (for an input of "
+                             f"{tuple(sizes)})")
+        return tuple(w - low for w, low in zip(wanted, smallest))
 
 
 class Conv2d(_Conv):

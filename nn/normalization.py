@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import to_dtype
 
@@ -22,7 +22,19 @@ def _affine(module: Module, shape: tuple, weight: bool, bias: bool, dtype: Any) 
     module.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if bias else None)
 
 
-class _BatchNorm(Module):
+class _Affine(Module):
+    """A norm layer's optional per-element scale `weight` (ones) and shift `bias` (zeros)."""
+
+    def reset_parameters(self) -> None:
+        """weight back to ones and bias to zeros, as torch (None stays None)."""
+        with no_grad():
+            for name, value in (("weight", 1), ("bias", 0)):
+                param = self._parameters.get(name)
+                if param is not None:
+                    param.fill_(value)
+
+
+class _BatchNorm(_Affine):
     """y = (x - mean) / sqrt(var + eps) * weight + bias, per channel (axis 1).
 
     Training: batch statistics, and running_mean/running_var move towards them with
@@ -57,6 +69,11 @@ class _BatchNorm(Module):
             self.running_var.fill_(1)
             self.num_batches_tracked.zero_()
 
+    def reset_parameters(self) -> None:
+        """Running statistics, weight and bias as a new layer has them."""
+        self.reset_running_stats()
+        super().reset_parameters()
+
     def forward(self, input: Tensor) -> Tensor:
         name = type(self).__name__
         if input.ndim not in self.expected_ndim or input.shape[1] != self.num_features:
@@ -90,7 +107,7 @@ class BatchNorm2d(_BatchNorm):
     expected_ndim = (4,)
 
 
-class LayerNorm(Module):
+class LayerNorm(_Affine):
     """y = (x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape)
     axes of each sample (`F.layer_norm`); weight and bias of shape normalized_shape."""
 
@@ -113,7 +130,7 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_Affine):
     """Normalise each group of num_channels / num_groups channels of each sample
     (`F.group_norm`), then scale and shift per channel: weight and bias (num_channels,)."""
 

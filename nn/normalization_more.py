@@ -11,10 +11,9 @@ from tinygrad_edu import Tensor
 from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import to_dtype
 
-from . import init as nn_init
 from .functional_norm import instance_norm, local_response_norm, rms_norm
 from .module import Module, Parameter
-from .normalization import _BatchNorm
+from .normalization import _Affine, _BatchNorm
 
 
 class _InstanceNorm(_BatchNorm):
@@ -68,7 +67,7 @@ class InstanceNorm3d(_InstanceNorm):
     expected_ndim = (4, 5)
 
 
-class RMSNorm(Module):
+class RMSNorm(_Affine):
     """y = x / sqrt(mean(x^2) + eps) * weight over the last len(normalized_shape) axes;
     weight (ones) of shape normalized_shape, no bias; eps=None is the dtype's epsilon."""
 
@@ -81,10 +80,6 @@ class RMSNorm(Module):
         self.eps, self.elementwise_affine = eps, elementwise_affine
         weight = np.ones(self.normalized_shape, to_dtype(dtype or np.float32))
         self.register_parameter("weight", Parameter(weight) if elementwise_affine else None)
-
-    def reset_parameters(self) -> None:
-        if self.weight is not None:
-            nn_init.ones_(self.weight)
 
     def forward(self, input: Tensor) -> Tensor:
         return rms_norm(input, self.normalized_shape, self.weight, self.eps)

@@ -1,5 +1,7 @@
 """Cases that differential fuzzing against torch found, with torch's answers written out
 (no torch needed): layouts, aliasing, and gradients next to an infinite one."""
+import math
+
 import numpy as np
 import pytest
 
@@ -73,3 +75,90 @@ def test_image_ops_take_arrays_and_name_themselves():
     with pytest.raises(ValueError, match="interpolate: expected non-empty channels and sizes"):
         F.interpolate(Tensor(np.zeros((1, 1, 0, 4))), size=(2, 2), mode="bilinear")
     assert nn.Upsample(scale_factor=2)(image).shape == (1, 1, 8, 8)
+
+
+# ---------------------------------------------------------------- eighth session's fuzzing
+def test_std_of_nan_is_nan_not_zero():
+    x = tg.Tensor([math.nan, 1.0, 2.0])
+    assert math.isnan(x.std().item()) and math.isnan(tg.std_mean(x)[0].item())
+    assert x.var().item() != x.var().item()
+
+
+def test_an_empty_dim_tuple_reduces_every_dim_as_torch():
+    x = tg.arange(6.0).reshape(2, 3)
+    assert x.sum(dim=()).item() == 15 and x.mean(dim=()).item() == 2.5
+    assert x.amax(dim=()).item() == 5 and tg.nansum(x, dim=()).item() == 15
+    assert tg.var_mean(x, dim=())[1].item() == 2.5
+    assert x.flip(()).tolist() == x.tolist() and x.unsqueeze(0).squeeze(()).shape == (1, 2, 3)
+
+
+def test_xlogy_gradient_in_x_at_zero_is_log_y():
+    x = Tensor(np.array([0.0, 0.0]), requires_grad=True)
+    y = Tensor(np.array([2.0, 0.5]), requires_grad=True)
+    tg.xlogy(x, y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.log([2.0, 0.5]))
+    assert not np.signbit(tg.xlogy(Tensor(np.zeros(1)), Tensor(np.array([0.5]))).numpy()).any()
+
+
+def test_take_with_a_0d_index_is_a_copy():
+    x = tg.Tensor([1.0, 2.0, 3.0])
+    picked = tg.take(x, tg.tensor(1))
+    with tg.no_grad():
+        picked += 10
+    assert x.tolist() == [1.0, 2.0, 3.0] and picked.item() == 12 and x._version == 0
+
+
+def test_sinh_and_cosh_gradients_are_finite_up_to_their_overflow():
+    x = Tensor(np.array([709.9, -710.4, 0.5]), requires_grad=True)
+    x.sinh().backward(tg.ones(3, dtype=tg.float64))     # (their sum would overflow)
+    np.testing.assert_allclose(x.grad.numpy(), [math.cosh(709.9), math.cosh(710.4),
+                                                math.cosh(0.5)], rtol=1e-14)
+    x.grad = None
+    x.cosh().backward(tg.ones(3, dtype=tg.float64))
+    np.testing.assert_allclose(x.grad.numpy(), [math.sinh(709.9), -math.cosh(710.4),
+                                                math.sinh(0.5)], rtol=1e-14)
+
+
+def test_swapdims_of_a_0d_tensor_and_index_add_with_an_int_alpha():
+    s = tg.tensor(3.0)
+    assert tg.swapdims(s, 0, -1).item() == 3.0 and s.transpose(0, 0).shape == ()
+    added = tg.tensor([0, 0, 0]).index_add(0, tg.tensor([0, 1]), tg.tensor([3, 5]), alpha=1.5)
+    assert added.tolist() == [3, 5, 0]                     # alpha truncated to 1 first
+
+
+def test_hardswish_and_softshrink_keep_nan():
+    x = tg.Tensor([math.nan, -4.0, 0.2, 4.0])
+    assert math.isnan(F.hardswish(x).numpy()[0]) and math.isnan(F.softshrink(x).numpy()[0])
+    assert F.softshrink(x).numpy()[1:].tolist() == pytest.approx([-3.5, 0.0, 3.5])
+
+
+def test_sequential_insert_keeps_the_names_before_it_and_handles_are_context_managers():
+    from collections import OrderedDict
+    seq = nn.Sequential(OrderedDict(conv=nn.Linear(1, 1), act=nn.ReLU()))
+    seq.insert(len(seq), nn.Linear(1, 1))
+    assert [n for n, _ in seq.named_parameters()] == ["conv.weight", "conv.bias",
+                                                       "2.weight", "2.bias"]
+    x = tg.ones(2, requires_grad=True)
+    with x.register_hook(lambda g: g * 2):
+        (x * 1).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    x.grad = None
+    (x * 1).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
+def test_conv_transpose_output_size_and_norm_reset_parameters():
+    up = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    x = tg.randn(1, 2, 5, 5)
+    assert up(x).shape == (1, 3, 9, 9) and up(x, output_size=[10, 10]).shape == (1, 3, 10, 10)
+    assert up(x, output_size=(1, 3, 9, 9)).shape == (1, 3, 9, 9)
+    with pytest.raises(ValueError, match=r"valid sizes range from \[9, 9\] to \[10, 10\]"):
+        up(x, output_size=[12, 12])
+    for layer in (nn.BatchNorm1d(3), nn.InstanceNorm1d(3, affine=True), nn.LayerNorm(3),
+                  nn.GroupNorm(1, 3), nn.RMSNorm(3)):
+        with tg.no_grad():
+            for p in layer.parameters():
+                p.fill_(7)
+        layer.reset_parameters()
+        assert layer.weight.tolist() == [1.0, 1.0, 1.0]
+        assert getattr(layer, "bias", None) is None or layer.bias.tolist() == [0.0] * 3

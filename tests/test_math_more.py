@@ -283,10 +283,11 @@ def test_xlogy_zero_rule_as_torch():
     assert not np.signbit(out[3])                                    # +0, as torch
 
 
-def test_xlogy_gradients_are_zero_where_x_is_zero():
+def test_xlogy_gradients_at_x_zero_are_torchs():
     gx, gy = grad_of(M.xlogy, [0.0, 0.0, 2.0, -1.5], [0.0, 3.0, 4.0, 0.5])
-    np.testing.assert_array_equal(gx[:2], [0, 0])
+    np.testing.assert_array_equal(gx[:2], [0, math.log(3.0)])   # linear in x when y > 0
     np.testing.assert_array_equal(gy[:2], [0, 0])
+    assert tg.gradcheck(M.xlogy, [f64([0.0, 0.0], True), f64([2.0, 0.5], True)])
     np.testing.assert_allclose(gx[2:], [math.log(4.0), math.log(0.5)], rtol=1e-15)
     np.testing.assert_allclose(gy[2:], [0.5, -3.0], rtol=1e-15)
 

@@ -50,10 +50,10 @@ def std(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
         keepdim: bool = False) -> Tensor:
     """sqrt(var). Where var = 0 the gradient is 0, as torch: d sqrt(v)/dv = 1/(2 sqrt v) is
     infinite there and times dv/dx = 0 it would be nan, so there sqrt is taken of 1 and
-    `where` puts 0 in its place (a constant, so no gradient flows)."""
+    `where` puts 0 in its place (a constant, so no gradient flows). A nan var stays nan."""
     v = var(x, dim, correction, keepdim)
-    positive = v.data > 0
-    return v.where(positive, 1).sqrt().where(positive, 0)
+    nonzero = v.data != 0
+    return v.where(nonzero, 1).sqrt().where(nonzero, 0)
 
 
 def take_along_dim(x: Tensor, indices: Any, dim: int) -> Tensor:
@@ -119,10 +119,16 @@ def logsumexp(x: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Ten
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Swap two axes."""
+    """Swap two axes (a 0-d tensor takes dims 0 and -1 and stays as it is, as torch)."""
+    return swapped(x, dim0, dim1, "transpose")
+
+
+def swapped(x: Tensor, dim0: int, dim1: int, op: str) -> Tensor:
+    """transpose, with errors naming `op` (swapdims and swapaxes are its aliases)."""
     dims = list(range(x.ndim))
-    a, b = _axis(x, dim0, "transpose"), _axis(x, dim1, "transpose")
-    dims[a], dims[b] = dims[b], dims[a]
+    a, b = _axis(x, dim0, op), _axis(x, dim1, op)
+    if dims:
+        dims[a], dims[b] = dims[b], dims[a]
     return x.permute(*dims)
 
 
@@ -156,8 +162,10 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 
 def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
-    """Remove size-1 axes (only the given ones when `dim` is set; others are kept)."""
-    axes = range(x.ndim) if dim is None else _axes(x, dim, "squeeze")
+    """Remove size-1 axes (only the given ones when `dim` is set, none for dim=(); others
+    are kept)."""
+    none = dim is not None and not isinstance(dim, int) and len(dim) == 0
+    axes = () if none else range(x.ndim) if dim is None else _axes(x, dim, "squeeze")
     drop = {i for i in axes if x.shape[i] == 1}
     return x.reshape(*[n for i, n in enumerate(x.shape) if i not in drop])
 
@@ -367,8 +375,8 @@ def clone(x: Tensor) -> Tensor:
 
 def flip(x: Tensor, dims: int | Sequence[int]) -> Tensor:
     """Reverse the order of elements along `dims`: a reversing slice, copied (as torch: a
-    new tensor, not a view of x)."""
-    axes = set(_axes(x, dims, "flip"))
+    new tensor, not a view of x). No dims: a copy."""
+    axes = set(_axes(x, dims, "flip")) if isinstance(dims, int) or len(dims) else set()
     return clone(x[tuple(slice(None, None, -1) if i in axes else slice(None)
                          for i in range(x.ndim))])
 

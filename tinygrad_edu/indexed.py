@@ -149,11 +149,14 @@ def _along(op: str, x: Tensor, dim: int, index: Any, source: Any) -> tuple:
 def index_add(input: Tensor, dim: int, index: Any, source: Tensor, *,
               alpha: float = 1) -> Tensor:
     """A copy of input with alpha * source[..., i, ...] added to the slice index[i] along
-    `dim` (repeats add up). Gradient: g to input, alpha * g's slices to source."""
+    `dim` (repeats add up). Gradient: g to input, alpha * g's slices to source. For an
+    integer input alpha is truncated to an int first, as torch."""
     x = _tensor(input)
     idx, src = _along("index_add", x, dim, index, source)
+    if x.dtype.kind in "iub":
+        alpha = int(alpha)
     if alpha != 1:
-        src = (src * alpha).to(x.dtype)           # an integer tensor truncates, as torch
+        src = (src * alpha).to(x.dtype)
     return _scatter("index_add", x, dim, idx, src, None, "add")
 
 
@@ -195,7 +198,7 @@ def take(input: Tensor, index: Any) -> Tensor:
     x, idx = _tensor(input), _indices("take", index)
     flat = x.reshape(-1)
     at = _wrapped("take", idx, flat.shape[0], f"input of shape {x.shape} read as 1-D")
-    return movement.GetItem.apply(flat, index=(at,))
+    return movement.GetItem.apply(flat, index=(np.asarray(at).reshape(idx.shape),))
 
 
 def masked_select(input: Tensor, mask: Any) -> Tensor:

@@ -3,10 +3,10 @@ tan, sinh, cosh, hypot, logaddexp, logaddexp2, xlogy, logit, lerp, frac, sgn, cl
 clamp_max, nan_to_num, isinf, isposinf, isneginf, and torch's aliases (arctan, arctan2,
 absolute, negative, multiply, true_divide, fix).
 
-erf, erfc, atan, atan2, log2 and log10 are the primitives of ops/special.py (their
-docstrings say why no composition would do); everything else is composed and has no
+erf, erfc, atan, atan2, log2, log10, sinh and cosh are the primitives of ops/special.py
+(their docstrings say why no composition would do); everything else is composed and has no
 backward of its own. Where the textbook formula overflows or makes nan although the answer
-is finite (e^x in sinh for x > 709.8, x^2 in hypot, e^x + e^y in logaddexp), it is
+is finite (x^2 in hypot, e^x + e^y in logaddexp), it is
 rearranged so that it does not, and where `where` picks between pieces, the piece it does
 not pick is computed from safe values, so that its zero gradient stays zero (not 0 * inf).
 Integer and bool inputs become float32, as torch, except where torch refuses them (frac,
@@ -111,34 +111,14 @@ def tan(input: Tensor) -> Tensor:
     return x.sin() / x.cos()
 
 
-def _expm1_halves(input: Tensor) -> tuple:
-    """expm1(x/2) and expm1(-x/2): their difference is 2 sinh(x/2) without cancellation
-    (they have opposite signs), and neither overflows before sinh x and cosh x do (at
-    |x| = 710.5; e^x alone overflows from 709.8 on)."""
-    half = _float(input) / 2
-    return half.expm1(), (-half).expm1()
-
-
 def sinh(input: Tensor) -> Tensor:
-    """(e^x - e^-x) / 2, computed as 2 sinh(x/2) cosh(x/2) with u = expm1(x/2) and
-    d = expm1(-x/2):
-
-        sinh x = (u - d) ((u + d) / 2 + 1)
-
-    so that sinh(1e-10) keeps every digit (e^x - e^-x keeps six) and sinh(710) is finite.
-    Derivative cosh x.
-    """
-    up, down = _expm1_halves(input)
-    return (up - down) * ((up + down) / 2 + 1)
+    """(e^x - e^-x) / 2, the primitive Sinh (derivative cosh x; see ops/special.py)."""
+    return special.Sinh.apply(_float(input))
 
 
 def cosh(input: Tensor) -> Tensor:
-    """(e^x + e^-x) / 2, computed as 1 + 2 sinh^2(x/2) = 1 + (u - d)^2 / 2 (u, d as in
-    `sinh`): finite up to |x| = 710.5, and its derivative, 2 sinh(x/2) cosh(x/2), keeps
-    every digit near 0 (that of e^x/2 + e^-x/2 would be e^x/2 - e^-x/2, which cancels)."""
-    up, down = _expm1_halves(input)
-    twice_sinh_half = up - down
-    return twice_sinh_half * (twice_sinh_half / 2) + 1
+    """(e^x + e^-x) / 2, the primitive Cosh (derivative sinh x; see ops/special.py)."""
+    return special.Cosh.apply(_float(input))
 
 
 def hypot(input: Tensor, other: Any) -> Tensor:
@@ -186,11 +166,13 @@ def logaddexp2(input: Tensor, other: Any) -> Tensor:
 
 def xlogy(input: Any, other: Any) -> Tensor:
     """x log(y), and 0 where x == 0 (unless y is nan), as torch: the 0 log 0 = 0 of entropies.
-    Either may be a number. Derivatives log(y) in x and x / y in y, both 0 where x == 0 (the
-    log is taken of 1 there, so that no 0 * inf reaches the gradient)."""
+    Either may be a number. Computed as x log(y'), y' = y except 1 where x == 0 and y is
+    not in (0, inf): then 0 log(1) = 0 is the value, and the derivatives are torch's, log(y)
+    in x (also at x == 0 when 0 < y < inf: the function is linear in x there; 0 where the
+    log would be infinite) and x / y in y (0 where x == 0)."""
     x, y = _float_pair("xlogy", input, other)
-    zero = (x.data == 0) & ~np.isnan(y.data)
-    return (x * y.where(~zero, 1).log()).where(~zero, 0)
+    keep = (x.data != 0) | ((y.data > 0) & (y.data < np.inf)) | np.isnan(y.data)
+    return x * y.where(keep, 1).log() + 0.0      # + 0.0: -0. * log(y) is 0, as torch's
 
 
 def logit(input: Tensor, eps: float | None = None) -> Tensor:

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .composed import _slice_along, clone, flip
+from .composed import _slice_along, clone, flip, swapped
 from .selection import index_select, repeat
 from .tensor import Tensor, _axis, _infer_shape, _shape_arg, _tensor
 
@@ -67,21 +67,14 @@ def movedim(input: Tensor, source: int | Sequence[int],
 moveaxis = movedim
 
 
-def _swapped(x: Tensor, dim0: int, dim1: int, op: str) -> Tensor:
-    dims = list(range(x.ndim))
-    a, b = _axis(x, dim0, op), _axis(x, dim1, op)
-    dims[a], dims[b] = dims[b], dims[a]
-    return x.permute(*dims)
-
-
 def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims (torch's alias of transpose)."""
-    return _swapped(_tensor(input), dim0, dim1, "swapdims")
+    return swapped(_tensor(input), dim0, dim1, "swapdims")
 
 
 def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
     """Swap two dims (torch's alias of transpose)."""
-    return _swapped(_tensor(input), axis0, axis1, "swapaxes")
+    return swapped(_tensor(input), axis0, axis1, "swapaxes")
 
 
 def tile(input: Tensor, *dims: Any) -> Tensor:
@@ -193,7 +186,7 @@ def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
         return clone(x)
     if k == 2:
         return flip(x, (d0, d1))
-    return _swapped(flip(x, d1 if k == 1 else d0), d0, d1, "rot90")
+    return swapped(flip(x, d1 if k == 1 else d0), d0, d1, "rot90")
 
 
 # ---------------------------------------------------------------- layout and dtype

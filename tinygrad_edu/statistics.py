@@ -101,8 +101,10 @@ def _median_index(data: np.ndarray, dim: int) -> np.ndarray:
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     """(values, indices): the most frequent value of each slice along `dim`, the smallest
-    one among equally frequent values, and the index of its last occurrence (as torch;
-    each nan counts as a value of its own). The gradient goes to the element at the index.
+    one among equally frequent values, and the index of its last occurrence, as torch.
+    Here each nan counts as a value of its own; torch's answer with nans follows its sort
+    and is not a rule (mode([1, nan, 1, nan, nan]) is 1 at index 0 there). The gradient
+    goes to the element at the index.
     """
     return _pick(_tensor(input), _mode_index, dim, keepdim, "mode")
 

@@ -949,6 +949,12 @@ class RemovableHandle:
                 del self._hooks[i]
                 return
 
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:       # `with x.register_hook(h):` removes it
+        self.remove()
+
 
 def _scalar_dtype(tensor_dtype: np.dtype, value: Any) -> np.dtype:
     """dtype of a Python number next to a tensor: the tensor's, unless it must widen (torch)."""
@@ -975,9 +981,10 @@ def _axis(t: Tensor, dim: int, op: str) -> int:
 
 
 def _axes(t: Tensor, dim: Any, op: str) -> tuple:
-    if dim is None:
+    """The axes a reduction runs over, sorted: all of them for dim None or () (as torch)."""
+    dims = (dim,) if isinstance(dim, int) else () if dim is None else tuple(dim)
+    if not dims:
         return tuple(range(t.ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
     axes = tuple(sorted({_axis(t, d, op) for d in dims}))
     if len(axes) != len(dims):
         raise ValueError(f"{op}: dim {tuple(dims)} names a dimension more than once")

@@ -1,4 +1,4 @@
-"""Gradient-check cases for erf, erfc, atan, atan2, log2, log10 (ops/special.py).
+"""Gradient-check cases for erf, erfc, atan, atan2, log2, log10, sinh, cosh (ops/special.py).
 
 Each unary op runs on the edge shapes (0-d, size-1 axes, empty) and two seeded random
 shapes; erf and erfc also out in their tails, where e^(-x^2) is tiny, and atan on large
@@ -37,6 +37,8 @@ UNARY = {  # op: (function, (low, high) of the inputs)
     "atan": (M.atan, (-4, 4)),
     "log2": (M.log2, (0.2, 5)),
     "log10": (M.log10, (0.2, 5)),
+    "sinh": (M.sinh, (-3, 3)),
+    "cosh": (M.cosh, (-3, 3)),
 }
 SHAPES = {**UNARY_SHAPES, **{f"rand{i}": random_shape() for i in range(2)}}
 for op, (fn, (low, high)) in UNARY.items():

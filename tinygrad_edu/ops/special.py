@@ -157,6 +157,45 @@ class Atan(Function):
         return g / (a * a + 1)
 
 
+class Sinh(Function):
+    """out = sinh(a) = (e^a - e^-a) / 2, numpy's (libm's: every digit near 0, finite up to
+    |a| = 710.47 where e^a alone overflows; inf beyond, without a warning).
+
+    VJP: dL/da = g * cosh(a).   Saves a.
+    A primitive because the composed forms lose either end: e^a - e^-a cancels near 0, and
+    forms built from expm1(a/2) overflow in their derivative before sinh itself does.
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(over="ignore"):
+            return np.sinh(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * Cosh.apply(a)
+
+
+class Cosh(Function):
+    """out = cosh(a) = (e^a + e^-a) / 2, numpy's (finite up to |a| = 710.47).
+
+    VJP: dL/da = g * sinh(a).   Saves a.   (A primitive for the reasons of Sinh.)
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(over="ignore"):
+            return np.cosh(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * Sinh.apply(a)
+
+
 class Atan2(Function):
     """out = atan2(a, b): the angle of the point (x, y) = (b, a), in [-pi, pi] (numpy's
     and torch's signed zeros and infinities: atan2(0, -1) = pi, atan2(-0., -1) = -pi,
