@@ -5,6 +5,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .common import check_betas
 from .optimizer import Optimizer, check_non_negative
 
 
@@ -27,9 +28,7 @@ class Adam(Optimizer):
                  weight_decay: float = 0.0, amsgrad: bool = False) -> None:
         name = type(self).__name__
         check_non_negative(name, lr=lr, eps=eps, weight_decay=weight_decay)
-        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-            raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+        super().__init__(params, dict(lr=lr, betas=check_betas(name, betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad))
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
