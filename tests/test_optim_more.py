@@ -346,3 +346,21 @@ def test_matches_torch(cls, seed):
         assert mine.state[p].keys() == expected.keys()
         for key, value in mine.state[p].items():
             np.testing.assert_allclose(value, expected[key], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps, **kw: nn.optim.SGD(ps, lr=0.1, momentum=0.9, **kw),
+    lambda ps, **kw: nn.optim.Adam(ps, lr=0.1, **kw),
+    lambda ps, **kw: nn.optim.AdamW(ps, lr=0.1, **kw),
+    lambda ps, **kw: nn.optim.RMSprop(ps, lr=0.1, momentum=0.5, **kw),
+])
+def test_maximize_on_the_first_optimizers_ascends_as_minimizing_the_negation(make):
+    up, down = tg.Tensor([1.0, -2.0], requires_grad=True), tg.Tensor([1.0, -2.0], requires_grad=True)
+    ascend, descend = make([up], maximize=True), make([down])
+    for _ in range(3):
+        for p, opt, sign in ((up, ascend, 1), (down, descend, -1)):
+            opt.zero_grad()
+            (sign * (p * p * 3 - p).sum()).backward()
+            opt.step()
+    np.testing.assert_array_equal(up.numpy(), down.numpy())
+    assert ascend.param_groups[0]["maximize"] and not descend.param_groups[0]["maximize"]

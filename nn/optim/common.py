@@ -1,4 +1,4 @@
-"""Pieces the update rules share: the opening of a step (state, maximize, weight decay),
+"""Pieces the update rules share: the opening of a step (state, weight decay),
 running averages, and the betas check."""
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ def begin_step(param: np.ndarray, grad: np.ndarray, state: dict, group: dict,
     """The opening of every rule here, for one parameter p with gradient g:
 
         first step: init_state(p, state, **fills);   then step = step + 1
-        g = -g                                  if maximize
         g = g + weight_decay * p                (L2 penalty, coupled; the default)
         p = p * (1 - lr * weight_decay)         if decoupled_weight_decay (as AdamW)
 
@@ -33,8 +32,6 @@ def begin_step(param: np.ndarray, grad: np.ndarray, state: dict, group: dict,
     if not state:
         init_state(param, state, **fills)
     state["step"] += 1
-    if group["maximize"]:
-        grad = -grad
     weight_decay = group.get("weight_decay", 0)
     if weight_decay and group.get("decoupled_weight_decay", False):
         param *= 1 - group["lr"] * weight_decay

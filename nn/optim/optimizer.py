@@ -19,7 +19,8 @@ class Optimizer:
     """Base class. `params` is an iterable of Tensors, or of dicts (parameter groups), each
     with a "params" list and any options that override the defaults for that group.
     Parameters that do not require grad (frozen layers) may be listed: like any
-    parameter without a gradient, `step` leaves them alone."""
+    parameter without a gradient, `step` leaves them alone. A group with `maximize` (every
+    optimizer's keyword, as torch) hands its rule -g: the rule then ascends."""
 
     def __init__(self, params: Iterable[Any], defaults: dict) -> None:
         self.defaults = dict(defaults)
@@ -88,6 +89,8 @@ class Optimizer:
                 if grad.shape != p.shape:
                     raise RuntimeError(f"{type(self).__name__}: gradient of shape {grad.shape} "
                                        f"for a parameter of shape {p.shape}")
+                if group.get("maximize", False):   # torch's maximize: ascend instead
+                    grad = -grad
                 self.update(p.data, grad, self.state.setdefault(p, {}), group)
                 versions.mark_changed(p.data)      # a graph that saved p must not use it
         return loss

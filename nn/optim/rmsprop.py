@@ -20,13 +20,14 @@ class RMSprop(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
-                 centered: bool = False) -> None:
+                 centered: bool = False, *, maximize: bool = False) -> None:
         check_non_negative("RMSprop", lr=lr, eps=eps, weight_decay=weight_decay,
                            momentum=momentum)
         if not 0 <= alpha <= 1:
             raise ValueError(f"RMSprop: alpha must be in [0, 1], got {alpha}")
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered))
+                                      momentum=momentum, centered=centered,
+                                      maximize=maximize))
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         alpha, momentum = group["alpha"], group["momentum"]
