@@ -65,3 +65,8 @@ __all__ += ["PReLU", "Softmin", "Softmax2d", "GLU", "Softsign", "Tanhshrink", "H
             "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
             "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss", "PoissonNLLLoss",
             "GaussianNLLLoss"]
+
+from .recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,  # noqa: E402
+                        RNNCellBase)
+
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
