@@ -106,3 +106,7 @@ from .functional_loss import *  # noqa: E402,F401,F403  (margin, multi-label, NL
 from .functional_loss import __all__ as _loss_names  # noqa: E402
 
 __all__ += _extra_names + _norm_names + _loss_names
+
+from .attention import scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention"]
