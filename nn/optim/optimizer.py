@@ -115,7 +115,7 @@ class Optimizer:
         state = {}
         for group in self.param_groups:
             for p in group["params"]:
-                if p in self.state:
+                if self.state.get(p):                # (plain SGD keeps no state: none saved)
                     state[str(index[id(p)])] = {k: v.copy() if isinstance(v, np.ndarray) else v
                                                 for k, v in self.state[p].items()}
         return {"state": state, "param_groups": copy.deepcopy(groups)}
