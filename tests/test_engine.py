@@ -203,6 +203,25 @@ def test_broadcast_gradient_sums_to_operand_shape():
     np.testing.assert_array_equal(a.grad.data, [[0, 2, 4], [0, 2, 4]])
 
 
+class SpreadRow(Function, register=False):
+    """out = a row (3,) broadcast to (2, 3), with a VJP that returns g as a plain ndarray of
+    the output's shape: the engine must wrap it and sum it down to (3,) itself."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.broadcast_to(a, (2, 3)).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.data * 1.0
+
+
+def test_a_vjp_may_return_a_broadcast_shaped_array():
+    a = Tensor(np.arange(3.0), requires_grad=True)
+    (SpreadRow.apply(a) * np.array([[1.0], [10.0]])).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [11.0, 11.0, 11.0])
+
+
 class Counted(Function, register=False):
     """out = 2a, counting backward calls and recording the gradients it receives."""
 

@@ -10,6 +10,12 @@ node points to its input Tensors. Backward from a root:
 3. call the node's VJP once, sum each returned gradient down to its input's shape
    (undoing broadcasting, in this one place for all ops) and add it to the table,
    or, for a leaf, to its `.grad`.
+
+Gradients of slices: the VJP of x[i] is zeros like x with g at [i]. A loop over
+x[0], ..., x[L-1] (or unbind, split) would add L full-size arrays, O(L * size of x).
+In a plain backward, GetItem returns that gradient unbuilt (SparseGrad), and the
+table sums gradients in an array of its own (_Sum) where each slice is added only
+where it is nonzero: O(size of x) in all. (torch builds the zeros for every x[i].)
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ import numpy as np
 
 from . import grad_mode, tensor
 from .function import Function
+from .ops.movement import SparseGrad, scatter_add
 from .ops.reduce import SumTo
 from .shapes import broadcast_shapes
 
@@ -76,6 +83,34 @@ def unbroadcast(grad, shape: tuple, op_name: str):
     return SumTo.apply(grad, shape=shape)
 
 
+class _Sum:
+    """A running sum of gradients in an array the engine owns (plain backward only), made
+    when a SparseGrad takes part: each further gradient is added in place, a SparseGrad
+    only at its index."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, g) -> None:
+        self.array = g.dense() if type(g) is SparseGrad else np.array(g.data)
+
+    def add(self, g) -> _Sum:
+        values = g.values if type(g) is SparseGrad else g.data
+        if values.dtype != self.array.dtype:        # promote, as total + g would
+            self.array = self.array.astype(np.result_type(self.array.dtype, values.dtype))
+        if type(g) is SparseGrad:
+            scatter_add(self.array, g.index, values)
+        else:
+            self.array += values
+        return self
+
+
+def _built(g):
+    """A gradient (sum) of the table as a Tensor."""
+    if isinstance(g, tensor.Tensor):
+        return g
+    return tensor.Tensor._from_node(g.array if type(g) is _Sum else g.dense(), None)
+
+
 def _vjp(node: Function, g) -> tuple:
     """Run one node's backward and return one gradient (or None) per input."""
     grads = type(node).backward(node, g)
@@ -107,7 +142,9 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
         # the sum is itself differentiable only when building a graph of the gradients
         if create_graph:
             return total + g
-        return Tensor._from_node(np.asarray(total.data + g.data), None)
+        if type(total) is Tensor and type(g) is Tensor:
+            return Tensor._from_node(np.asarray(total.data + g.data), None)
+        return (total if type(total) is _Sum else _Sum(total)).add(g)
 
     # ids of the arrays already put into some .grad, or that the caller holds: a gradient
     # passed to backward reaches a leaf unchanged through + or -, and .grad gets a copy
@@ -143,6 +180,8 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             g = node_grads.pop(node, None)
             if g is None:
                 continue
+            if not isinstance(g, Tensor):
+                g = _built(g)
             if node._hooks:
                 g = _run_hooks(node._hooks, g)
                 stored.add(id(g.data))          # a hook may keep or return it: .grad copies
@@ -157,22 +196,25 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             contributions = []
             for t, gi, needed in zip(node.inputs, _vjp(node, g), node.needs_input_grad):
                 if needed and gi is not None:
-                    if not isinstance(gi, Tensor):
-                        gi = Tensor._from_node(np.asarray(gi, dtype=t.dtype), None)
-                    if gi.data.shape != t.data.shape:
-                        gi = unbroadcast(gi, t.shape, node.name)
+                    if type(gi) is not SparseGrad:         # (a SparseGrad has t's shape)
+                        if not isinstance(gi, Tensor):
+                            gi = Tensor._from_node(np.asarray(gi, dtype=t.dtype), None)
+                        if gi.data.shape != t.data.shape:
+                            gi = unbroadcast(gi, t.shape, node.name)
                     send(t, gi)
                 else:
                     gi = None
                 contributions.append(gi)
             if observer is not None:
-                observer(node, g, contributions)
+                observer(node, g, [None if c is None else _built(c) for c in contributions])
             if not retain_graph:
                 node.free_saved()
         results = {}
         for t, g in leaf_grads.values():
             if not t._requires_grad:              # turned off after the forward pass (torch)
                 continue
+            if not isinstance(g, Tensor):
+                g = _built(g)
             if t._hooks:
                 g = _run_hooks(t._hooks, g)
                 stored.add(id(g.data))

@@ -75,6 +75,9 @@ class GetItem(Function):
 
     VJP: dL/da = zeros like a with g added at a[index] (IndexAdd). When an integer
     array repeats an index, that element was read twice, so its gradients add up.
+    In a plain backward (no graph of the gradients) that array is not built: the VJP
+    returns it as a SparseGrad, which the engine adds into one array per tensor, so
+    that L slices x[0], ..., x[L-1] cost O(size of x) in backward, not O(L * size).
     Saves nothing (only a's shape, ctx.in_shape; the index is an option).
     """
 
@@ -102,7 +105,44 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return IndexAdd.apply(g, shape=ctx.in_shape, index=ctx.options["index"])
+        index = ctx.options["index"]
+        if grad_mode.is_grad_enabled():       # create_graph: the recorded, differentiable op
+            return IndexAdd.apply(g, shape=ctx.in_shape, index=index)
+        return SparseGrad(g.data, ctx.in_shape, index)
+
+
+def scatter_add(out: np.ndarray, index: Any, values: np.ndarray) -> None:
+    """out[index] += values in place; elements that an integer array repeats add up."""
+    if is_basic_index(index):
+        out[index] += values
+    else:
+        np.add.at(out, index, values)
+
+
+def scattered(values: np.ndarray, shape: tuple, index: Any) -> np.ndarray:
+    """zeros(shape) with `values` added at [index]."""
+    out = np.zeros(shape, dtype=values.dtype)
+    if is_basic_index(index):
+        out[index] = values                   # no element repeats: a copy is the sum
+    else:
+        np.add.at(out, index, values)
+    return out
+
+
+class SparseGrad:
+    """The gradient zeros(shape) with `values` added at [index], not built: what
+    GetItem's VJP returns when no graph of the gradients is recorded. The engine
+    (autograd.py) adds such gradients into one array per tensor, touching only the
+    indexed elements (scatter_add), and builds a full array only when a tensor has no
+    other gradient (`dense`)."""
+
+    __slots__ = ("values", "shape", "index")
+
+    def __init__(self, values: np.ndarray, shape: tuple, index: Any) -> None:
+        self.values, self.shape, self.index = values, shape, index
+
+    def dense(self) -> np.ndarray:
+        return scattered(self.values, self.shape, self.index)
 
 
 class IndexAdd(Function):
@@ -113,12 +153,7 @@ class IndexAdd(Function):
 
     @staticmethod
     def forward(ctx, g, shape, index):
-        out = np.zeros(shape, dtype=g.dtype)
-        if is_basic_index(index):
-            out[index] = g
-        else:
-            np.add.at(out, index, g)
-        return out
+        return scattered(g, shape, index)
 
     @staticmethod
     def backward(ctx, g):
