@@ -32,8 +32,8 @@ this is written by hand here: the engine derives it from the VJPs of the ops of 
 (tests/test_recurrent.py checks it against these formulas and finite differences).
 
 Speed: W_ih x_t + b_ih does not depend on h, so it is one matmul for all L steps before
-the loop (sliced into steps as `_time_steps` explains); each step computes only
-W_hh h_{t-1} + b_hh and the gates.
+the loop, then unbound into steps (the engine adds their gradients back into one array,
+see autograd.py); each step computes only W_hh h_{t-1} + b_hh and the gates.
 """
 from __future__ import annotations
 
@@ -133,16 +133,6 @@ def _check_dtype(name: str, weight: Tensor, *tensors: Tensor) -> None:
                              f"input.to({weight.dtype}), or the model: model.to({t.dtype})")
 
 
-def _time_steps(gi: Tensor) -> list[Tensor]:
-    """gi[0], gi[1], ... of gi (L, ...), sliced in two levels: blocks of ceil(sqrt(L)) steps,
-    then the steps of each block. The VJP of a slice is a zero tensor of its source's shape
-    with g written in, and the engine adds those up: L slices of gi itself would cost L adds
-    of gi's whole size (quadratic in L), the two levels about 2 sqrt(L)."""
-    length = gi.shape[0]
-    size = math.isqrt(length - 1) + 1
-    return [step for start in range(0, length, size) for step in gi[start:start + size]]
-
-
 def _scan(step: Callable, x: Tensor, state: State, w_ih: Tensor, w_hh: Tensor,
           b_ih: Tensor | None, b_hh: Tensor | None, w_hr: Tensor | None,
           reverse: bool) -> tuple[Tensor, State]:
@@ -151,7 +141,7 @@ def _scan(step: Callable, x: Tensor, state: State, w_ih: Tensor, w_hh: Tensor,
     length, batch, features = x.shape
     gi = F.linear(x.reshape(length * batch, features), w_ih, b_ih)
     gi = gi.reshape(length, batch, w_ih.shape[0])
-    steps, outputs = _time_steps(gi), []
+    steps, outputs = gi.unbind(0), []
     for gi_t in (steps[::-1] if reverse else steps):
         state = step(gi_t, state, w_hh, b_hh, w_hr)
         outputs.append(state[0])
