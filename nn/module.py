@@ -19,10 +19,12 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from tinygrad_edu import Tensor, no_grad
+from tinygrad_edu import Tensor, is_grad_enabled, no_grad
 from tinygrad_edu.device import to_arguments
 from tinygrad_edu.dtypes import to_dtype
 from tinygrad_edu.tensor import RemovableHandle
+
+from .backward_hooks import BackwardHookCall
 
 
 class Parameter(Tensor):
@@ -90,6 +92,8 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", [])
         object.__setattr__(self, "_forward_hooks", [])
+        object.__setattr__(self, "_backward_pre_hooks", [])
+        object.__setattr__(self, "_backward_hooks", [])
         object.__setattr__(self, "_hooked", False)     # set by the first hook: one test a call
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -118,6 +122,24 @@ class Module:
         finish); an error it raises then is a warning, and the first error propagates."""
         return _add_hook(self, self._forward_hooks, (hook, with_kwargs, always_call), prepend)
 
+    # ------------------------------------------------------------------ backward hooks
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False
+                                        ) -> RemovableHandle:
+        """Call `hook(module, grad_output)` when the gradients with respect to the module's
+        outputs are computed, before they flow into it; it may return a new grad_output
+        (a tuple like it) or None. See nn/backward_hooks.py."""
+        return _add_hook(self, self._backward_pre_hooks, (hook,), prepend)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False
+                                    ) -> RemovableHandle:
+        """Call `hook(module, grad_input, grad_output)` when the gradients with respect to
+        the module's positional inputs are computed (one entry per argument, None where it
+        is not a Tensor that requires grad); it may return a new grad_input or None. As
+        torch, forward then gets views of the Tensor arguments and the caller views of the
+        outputs; an input or output no gradient reaches gets zeros, where torch may pass
+        None. See nn/backward_hooks.py."""
+        return _add_hook(self, self._backward_hooks, (hook,), prepend)
+
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
         output, called = None, set()           # ids of the always_call entries that ran
         try:
@@ -134,11 +156,15 @@ class Module:
                     result = hook(self, args)
                     if result is not None:
                         args = result if isinstance(result, tuple) else (result,)
+            backward = (BackwardHookCall(self, args) if is_grad_enabled() and (
+                self._backward_hooks or self._backward_pre_hooks) else None)
+            if backward is not None:
+                args = backward.wrap_inputs(args)
             output = self.forward(*args, **kwargs)
             for entry in list(self._forward_hooks):
                 called.add(id(entry))
                 output = _call_forward_hook(self, entry, args, kwargs, output)
-            return output
+            return output if backward is None else backward.wrap_outputs(output)
         except Exception:
             for entry in list(self._forward_hooks):
                 if entry[2] and id(entry) not in called:
