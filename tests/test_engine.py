@@ -854,3 +854,55 @@ def test_a_hook_handle_removes_its_own_registration():
     (x * 3).sum().backward()
     assert seen == ["double"] and x.grad.tolist() == [6.0]
     first.remove()
+
+
+def test_post_accumulate_grad_hooks_run_after_grad_is_updated():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    w.grad = Tensor([10.0, 10.0])
+    seen = []
+    w.register_hook(lambda g: g * 2)                 # runs first: .grad gets 2 * g
+    handle = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.numpy()))
+    (w * Tensor([3.0, 4.0])).sum().backward()
+    np.testing.assert_array_equal(seen[0], [16.0, 18.0])
+    tg.grad((w * w).sum(), w)                        # no .grad filled, no hook called
+    assert len(seen) == 1
+    handle.remove()
+    (w * 1.0).sum().backward()
+    assert len(seen) == 1
+
+
+def test_an_optimizer_step_inside_backward():
+    """torch's tutorial idiom: each parameter is updated (and its .grad dropped) as soon as
+    its gradient is accumulated."""
+    rng = np.random.default_rng(0)
+    w1, w2 = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    x = rng.standard_normal((5, 3))
+
+    def loss(a, b):
+        return ((Tensor(x) @ a).tanh() @ b).square().sum()
+    params = [Tensor(w1, requires_grad=True), Tensor(w2, requires_grad=True)]
+    reference = [Tensor(w1, requires_grad=True), Tensor(w2, requires_grad=True)]
+    loss(*reference).backward()
+    expected = [p.numpy() - 0.1 * p.grad.numpy() for p in reference]
+
+    def sgd_step(p):
+        with tg.no_grad():
+            p -= 0.1 * p.grad
+        p.grad = None
+    for p in params:
+        p.register_post_accumulate_grad_hook(sgd_step)
+    loss(*params).backward()
+    for p, e in zip(params, expected):
+        assert p.grad is None
+        np.testing.assert_allclose(p.numpy(), e, rtol=1e-15)
+
+
+def test_post_accumulate_grad_hooks_are_for_leaves_and_return_none():
+    x = Tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="only leaf tensors"):
+        (x * 2).register_post_accumulate_grad_hook(lambda t: None)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).register_post_accumulate_grad_hook(lambda t: None)
+    x.register_post_accumulate_grad_hook(lambda t: t.grad)
+    with pytest.raises(RuntimeError, match="must return None"):
+        (x * 2).sum().backward()

@@ -220,6 +220,8 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                 stored.add(id(g.data))
             if inputs is None:
                 store(t, g)
+                if t._post_hooks:
+                    _run_post_accumulate_hooks(t)
             else:
                 results[id(t)] = g
     if inputs is None:
@@ -244,6 +246,15 @@ def _run_hooks(hooks: list, g):
                                "the same shape and dtype")
         g = replaced
     return g
+
+
+def _run_post_accumulate_hooks(leaf) -> None:
+    """Call hook(leaf) for each post-accumulate-grad hook, after `.grad` was updated."""
+    for (hook,) in list(leaf._post_hooks):
+        if hook(leaf) is not None:
+            raise RuntimeError(f"post-accumulate-grad hook {getattr(hook, '__name__', hook)} "
+                               "returned a value; it must return None (it may change "
+                               "tensor.grad or the tensor itself in place)")
 
 
 def _as_grad_outputs(outputs: Sequence, grad_outputs: Sequence | None, op: str) -> list:

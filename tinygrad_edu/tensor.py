@@ -50,7 +50,8 @@ class Tensor:
     `viz`; `device` can only be the CPU (device.py).
     """
 
-    __slots__ = ("data", "_requires_grad", "_grad", "_ctx", "name", "_hooks", "__weakref__")
+    __slots__ = ("data", "_requires_grad", "_grad", "_ctx", "name", "_hooks", "_post_hooks",
+                 "__weakref__")
     __array_ufunc__ = None          # `ndarray + Tensor` calls Tensor.__radd__ (numpy defers)
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
@@ -62,7 +63,7 @@ class Tensor:
         self.data = arr
         self._grad = None
         self._ctx = None
-        self._hooks = None
+        self._hooks = self._post_hooks = None
         self.name = name
         self._requires_grad = False
         if requires_grad:
@@ -75,7 +76,7 @@ class Tensor:
         t.data = data
         t._grad = None
         t._ctx = ctx
-        t._hooks = None
+        t._hooks = t._post_hooks = None
         t.name = None
         t._requires_grad = ctx is not None
         return t
@@ -246,7 +247,7 @@ class Tensor:
                 "name": self.name}
 
     def __setstate__(self, state: dict) -> None:
-        self._ctx, self._hooks = None, None
+        self._ctx, self._hooks, self._post_hooks = None, None, None
         for key, value in state.items():
             setattr(self, key, value)
 
@@ -317,6 +318,23 @@ class Tensor:
         entry = (hook,)
         owner._hooks.append(entry)
         return RemovableHandle(owner._hooks, entry)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable) -> RemovableHandle:
+        """Call `hook(tensor)` after backward has added this leaf's gradient into `.grad`
+        (as torch; to update a parameter as soon as its gradient is ready, say). The hook
+        returns None; `grad()` fills no `.grad` and calls none. Returns a handle."""
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on "
+                               "a tensor that does not require grad")
+        if self._ctx is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: only leaf tensors have a "
+                               f".grad to accumulate into; this one was made by {self._ctx!r} "
+                               "(use register_hook to see its gradient)")
+        if self._post_hooks is None:
+            self._post_hooks = []
+        entry = (hook,)
+        self._post_hooks.append(entry)
+        return RemovableHandle(self._post_hooks, entry)
 
     def _accumulate(self, g: Tensor, copy: bool = True) -> None:
         """Add a gradient into `.grad`: the first time as is, or a row-major copy when the
