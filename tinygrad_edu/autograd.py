@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from . import grad_mode, tensor
-from .function import Function
+from .function import AFTER_VJP_HOOKS, Function
 from .ops.movement import SparseGrad, scatter_add
 from .ops.reduce import SumTo
 from .shapes import broadcast_shapes
@@ -111,6 +111,33 @@ def _built(g):
     return tensor.Tensor._from_node(g.array if type(g) is _Sum else g.dense(), None)
 
 
+def _input_gradient(t, gi, op_name: str):
+    """A VJP's gradient for input t as the table keeps it: an array wrapped as a Tensor,
+    a broadcast-shaped one summed down to t's shape; a SparseGrad as it is (t's shape)."""
+    if type(gi) is SparseGrad:
+        return gi
+    if not isinstance(gi, tensor.Tensor):
+        gi = tensor.Tensor._from_node(np.asarray(gi, dtype=t.dtype), None)
+    return gi if gi.data.shape == t.data.shape else unbroadcast(gi, t.shape, op_name)
+
+
+def _run_node_hooks(node: Function, grads: tuple, g) -> tuple:
+    """torch's Node.register_hook: hook(grad_inputs, grad_outputs) after the VJP, with one
+    Tensor of each input's shape (None where none is needed); a hook may return new ones."""
+    grad_inputs = tuple(_built(_input_gradient(t, gi, node.name)) if needed and gi is not None
+                        else None
+                        for t, gi, needed in zip(node.inputs, grads, node.needs_input_grad))
+    for (hook,) in list(AFTER_VJP_HOOKS[node]):
+        result = hook(grad_inputs, (g,))
+        if result is None:
+            continue
+        if not isinstance(result, (tuple, list)) or len(result) != len(grad_inputs):
+            raise RuntimeError(f"{node.name}: a hook must return None or {len(grad_inputs)} "
+                               f"gradients (one per input), got {result!r:.80}")
+        grad_inputs = tuple(result)
+    return grad_inputs
+
+
 def _vjp(node: Function, g) -> tuple:
     """Run one node's backward and return one gradient (or None) per input."""
     grads = type(node).backward(node, g)
@@ -137,6 +164,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
     leaf_grads: dict = {}   # id(leaf) -> [leaf, summed gradient]
     capture = {t._ctx: None for t in inputs if t._ctx is not None} if inputs is not None else {}
     wanted_leaves = {id(t) for t in inputs if t._ctx is None} if only_to_inputs else None
+    hooked_nodes = len(AFTER_VJP_HOOKS) > 0         # (asked once: len is Python code there)
 
     def add(total, g):
         # the sum is itself differentiable only when building a graph of the gradients
@@ -193,14 +221,14 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                     store(retained, g)
             if to_run is not None and node not in to_run:
                 continue                          # nothing asked for lies below this node
+            grads = _vjp(node, g)
+            if hooked_nodes and node in AFTER_VJP_HOOKS:
+                grads = _run_node_hooks(node, grads, g)
             contributions = []
-            for t, gi, needed in zip(node.inputs, _vjp(node, g), node.needs_input_grad):
+            for t, gi, needed in zip(node.inputs, grads, node.needs_input_grad):
                 if needed and gi is not None:
-                    if type(gi) is not SparseGrad:         # (a SparseGrad has t's shape)
-                        if not isinstance(gi, Tensor):
-                            gi = Tensor._from_node(np.asarray(gi, dtype=t.dtype), None)
-                        if gi.data.shape != t.data.shape:
-                            gi = unbroadcast(gi, t.shape, node.name)
+                    if type(gi) is not Tensor or gi.data.shape != t.data.shape:
+                        gi = _input_gradient(t, gi, node.name)
                     send(t, gi)
                 else:
                     gi = None
@@ -220,7 +248,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                 stored.add(id(g.data))
             if inputs is None:
                 store(t, g)
-                if t._post_hooks:
+                if getattr(t, "_post_hooks", None):
                     _run_post_accumulate_hooks(t)
             else:
                 results[id(t)] = g

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 import weakref
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -57,6 +57,11 @@ def _built_in(cls: type) -> bool:
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+AFTER_VJP_HOOKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""node -> the entries of its `register_hook` (run after its VJP). Few nodes have any, so
+they live in this table rather than in a slot that every recorded op would have to set."""
 
 
 class Function:
@@ -177,6 +182,31 @@ class Function:
     @staticmethod
     def backward(ctx, grad):  # pragma: no cover - every op overrides it
         raise NotImplementedError
+
+    # --- torch's Node hooks ---------------------------------------------------------
+    def register_prehook(self, hook: Callable) -> Any:
+        """Call `hook(grad_outputs)` before this node's VJP, as torch's Node.register_prehook:
+        grad_outputs is the 1-tuple (dL/d(output),), and the hook may return a new 1-tuple.
+        It is a hook on the output tensor (`out.register_hook`), which is kept here."""
+        def on_output_grad(g):
+            result = hook((g,))
+            if result is None:
+                return None
+            if not isinstance(result, (tuple, list)) or len(result) != 1:
+                raise RuntimeError(f"{self.name}: a prehook must return None or a 1-tuple "
+                                   f"(dL/d(output),), got {type(result).__name__}")
+            return result[0]
+        return tensor.add_hook(self, "_hooks", on_output_grad)
+
+    def register_hook(self, hook: Callable) -> Any:
+        """Call `hook(grad_inputs, grad_outputs)` after this node's VJP, as torch's
+        Node.register_hook: grad_inputs holds the gradient sent to each input (None where
+        an input needs none), grad_outputs is (dL/d(output),); the hook may return a new
+        grad_inputs tuple."""
+        hooks = AFTER_VJP_HOOKS.setdefault(self, [])
+        entry = (hook,)
+        hooks.append(entry)
+        return tensor.RemovableHandle(hooks, entry)
 
     @property
     def next_functions(self) -> tuple:

@@ -51,7 +51,8 @@ class Tensor:
     """
 
     __slots__ = ("data", "_requires_grad", "_grad", "_ctx", "name", "_hooks", "_post_hooks",
-                 "__weakref__")
+                 "__weakref__")     # _post_hooks: set on first use only (read with getattr),
+    # so that no op output pays for the rarely used post-accumulate-grad hooks
     __array_ufunc__ = None          # `ndarray + Tensor` calls Tensor.__radd__ (numpy defers)
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
@@ -63,7 +64,7 @@ class Tensor:
         self.data = arr
         self._grad = None
         self._ctx = None
-        self._hooks = self._post_hooks = None
+        self._hooks = None
         self.name = name
         self._requires_grad = False
         if requires_grad:
@@ -76,7 +77,7 @@ class Tensor:
         t.data = data
         t._grad = None
         t._ctx = ctx
-        t._hooks = t._post_hooks = None
+        t._hooks = None
         t.name = None
         t._requires_grad = ctx is not None
         return t
@@ -247,7 +248,7 @@ class Tensor:
                 "name": self.name}
 
     def __setstate__(self, state: dict) -> None:
-        self._ctx, self._hooks, self._post_hooks = None, None, None
+        self._ctx, self._hooks = None, None
         for key, value in state.items():
             setattr(self, key, value)
 
@@ -312,12 +313,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that "
                                "does not require grad")
-        owner = self if self._ctx is None else self._ctx
-        if owner._hooks is None:
-            owner._hooks = []
-        entry = (hook,)
-        owner._hooks.append(entry)
-        return RemovableHandle(owner._hooks, entry)
+        return add_hook(self if self._ctx is None else self._ctx, "_hooks", hook)
 
     def register_post_accumulate_grad_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(tensor)` after backward has added this leaf's gradient into `.grad`
@@ -330,11 +326,7 @@ class Tensor:
             raise RuntimeError("register_post_accumulate_grad_hook: only leaf tensors have a "
                                f".grad to accumulate into; this one was made by {self._ctx!r} "
                                "(use register_hook to see its gradient)")
-        if self._post_hooks is None:
-            self._post_hooks = []
-        entry = (hook,)
-        self._post_hooks.append(entry)
-        return RemovableHandle(self._post_hooks, entry)
+        return add_hook(self, "_post_hooks", hook)
 
     def _accumulate(self, g: Tensor, copy: bool = True) -> None:
         """Add a gradient into `.grad`: the first time as is, or a row-major copy when the
@@ -952,6 +944,18 @@ def _result_dtype(a: Tensor, b: Tensor) -> np.dtype:
 
 def _category(dtype: np.dtype) -> str:
     return "i" if dtype.kind == "u" else dtype.kind
+
+
+def add_hook(owner: Any, attribute: str, hook: Callable) -> RemovableHandle:
+    """Append `hook` to the list `owner.<attribute>` (made on first use) as an entry of its
+    own, and return the handle that removes that entry."""
+    hooks = getattr(owner, attribute, None)
+    if hooks is None:
+        hooks = []
+        setattr(owner, attribute, hooks)
+    entry = (hook,)
+    hooks.append(entry)
+    return RemovableHandle(hooks, entry)
 
 
 class RemovableHandle:
