@@ -111,20 +111,45 @@ def _built(g):
     return tensor.Tensor._from_node(g.array if type(g) is _Sum else g.dense(), None)
 
 
-def _input_gradient(t, gi, op_name: str):
+def _input_gradient(t, gi, node: Function, g):
     """A VJP's gradient for input t as the table keeps it: an array wrapped as a Tensor,
-    a broadcast-shaped one summed down to t's shape; a SparseGrad as it is (t's shape)."""
+    a broadcast-shaped one summed down to t's shape; a SparseGrad as it is (t's shape).
+    With create_graph, an array becomes a node that refuses to be differentiated (its
+    VJP computed it outside the graph), so no higher derivative silently misses it."""
     if type(gi) is SparseGrad:
         return gi
     if not isinstance(gi, tensor.Tensor):
-        gi = tensor.Tensor._from_node(np.asarray(gi, dtype=t.dtype), None)
-    return gi if gi.data.shape == t.data.shape else unbroadcast(gi, t.shape, op_name)
+        gi = np.asarray(gi, dtype=t.dtype)
+        gi = (NumpyGradient.apply(g, *node.inputs, value=gi, op=node.name)
+              if grad_mode._enabled else tensor.Tensor._from_node(gi, None))
+    return gi if gi.data.shape == t.data.shape else unbroadcast(gi, t.shape, node.name)
+
+
+class NumpyGradient(Function, register=False):
+    """A gradient that an op's backward returned as a numpy array while the gradients were
+    being recorded (create_graph): its value, recorded as depending on what that backward
+    read (g and the op's inputs). It cannot be differentiated: its VJP raises, as torch's
+    once_differentiable does, where a constant would silently drop this op's part of
+    every higher derivative. Saves nothing."""
+
+    @staticmethod
+    def forward(ctx, *arrays, value, op):
+        return value
+
+    @staticmethod
+    def backward(ctx, g):
+        op = ctx.options["op"]
+        raise RuntimeError(
+            f"{op}: cannot differentiate its gradient: its backward returned numpy arrays "
+            "(computed outside the graph), so a second derivative through it is unknown. "
+            "Write that backward with Tensor operations (g * a, not g.data * a.data), as the "
+            "built-in ops do; then higher derivatives work.")
 
 
 def _run_node_hooks(node: Function, grads: tuple, g) -> tuple:
     """torch's Node.register_hook: hook(grad_inputs, grad_outputs) after the VJP, with one
     Tensor of each input's shape (None where none is needed); a hook may return new ones."""
-    grad_inputs = tuple(_built(_input_gradient(t, gi, node.name)) if needed and gi is not None
+    grad_inputs = tuple(_built(_input_gradient(t, gi, node, g)) if needed and gi is not None
                         else None
                         for t, gi, needed in zip(node.inputs, grads, node.needs_input_grad))
     for (hook,) in list(AFTER_VJP_HOOKS[node]):
@@ -228,7 +253,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             for t, gi, needed in zip(node.inputs, grads, node.needs_input_grad):
                 if needed and gi is not None:
                     if type(gi) is not Tensor or gi.data.shape != t.data.shape:
-                        gi = _input_gradient(t, gi, node.name)
+                        gi = _input_gradient(t, gi, node, g)
                     send(t, gi)
                 else:
                     gi = None
