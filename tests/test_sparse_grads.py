@@ -151,3 +151,54 @@ def test_slices_of_a_float32_tensor_keep_its_dtype(length):
     sum(x[i].sum() for i in range(length)).backward()
     assert x.grad.dtype == np.float32
     np.testing.assert_array_equal(x.grad.numpy(), np.ones((length, 2)))
+
+
+# ------------------------------------------------------- the two paths agree, on random indices
+_SHAPE = (4, 5, 3)
+
+
+def _random_index(rng: np.random.Generator):
+    """One torch-style index into a (4, 5, 3) tensor: ints, slices with steps, None,
+    Ellipsis, integer arrays (with repeats) and bool masks."""
+    def axis_item(n):
+        kind = rng.integers(5)
+        if kind == 0:
+            return int(rng.integers(-n, n))
+        if kind == 1:
+            start, stop = sorted(rng.integers(-n, n + 1, size=2).tolist())
+            return slice(start, stop, int(rng.choice([1, 2, -1])) if start < stop else 1)
+        if kind == 2:
+            return rng.integers(-n, n, size=int(rng.integers(1, 5)))      # repeats likely
+        if kind == 3:
+            return rng.random(n) < 0.6
+        return slice(None)
+    count, trailing = int(rng.integers(1, 4)), rng.random() < 0.3
+    items = [axis_item(n) for n in (_SHAPE[-count:] if trailing else _SHAPE[:count])]
+    if trailing:
+        items.insert(0, Ellipsis)
+    if rng.random() < 0.3:
+        items.insert(int(rng.integers(len(items) + 1)), None)
+    arrays = [i for i, item in enumerate(items) if isinstance(item, np.ndarray)]
+    for i in arrays[1:]:                   # several index arrays must broadcast: use one
+        items[i] = slice(None)
+    return tuple(items)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_slice_sums_equal_the_recorded_index_add(seed):
+    """The sparse sums of a plain backward give what the recorded IndexAdd ops give."""
+    rng = np.random.default_rng(seed)
+    data = rng.standard_normal(_SHAPE)
+    indices = [_random_index(rng) for _ in range(int(rng.integers(1, 6)))]
+    dense_too = bool(rng.integers(2))
+    grads = []
+    for create_graph in (False, True):
+        x = Tensor(data, requires_grad=True)
+        loss = (x * x).sum() if dense_too else Tensor(0.0, dtype=np.float64)
+        for k, index in enumerate(indices):
+            part = x[index]
+            loss = loss + ((k + 1) * part * part).sum()
+        (g,) = tg.grad(loss, x, create_graph=create_graph)
+        grads.append(g.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-13, atol=1e-13)
+    assert grads[0].shape == _SHAPE
