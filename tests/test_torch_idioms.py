@@ -197,3 +197,20 @@ def test_tensor_normal_and_uniform_fill_in_place_reproducibly():
         w.normal_()
     with pytest.raises(TypeError, match="uniform_: expected a floating point tensor"):
         tg.zeros(2, dtype=tg.int64).uniform_()
+
+
+def test_clamp_in_place_as_the_style_transfer_tutorial_does():
+    image = tg.tensor([[-0.5, 0.25], [1.5, 1.0]], requires_grad=True)
+    with pytest.raises(RuntimeError, match="clamp_: a tensor that requires grad can only be "
+                                           "overwritten inside no_grad"):
+        image.clamp_(0, 1)
+    view = image.data[0]
+    with tg.no_grad():
+        assert image.clamp_(0, 1) is image
+    np.testing.assert_array_equal(image.numpy(), [[0.0, 0.25], [1.0, 1.0]])
+    np.testing.assert_array_equal(view, [0.0, 0.25])              # in place: views see it
+    labels = tg.tensor([3, -1, 7])
+    labels.clip_(max=5)
+    assert labels.tolist() == [3, -1, 5] and labels.dtype == np.int64
+    with pytest.raises(TypeError, match="clamp_: a int64 tensor cannot take a bound"):
+        labels.clamp_(0.5)
