@@ -906,37 +906,3 @@ def test_post_accumulate_grad_hooks_are_for_leaves_and_return_none():
     x.register_post_accumulate_grad_hook(lambda t: t.grad)
     with pytest.raises(RuntimeError, match="must return None"):
         (x * 2).sum().backward()
-
-
-class NumpySquare(Function, register=False):
-    """out = a^2 with its VJP in numpy (2 a g as arrays): right, but outside the graph."""
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return a * a
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return 2 * a.data * g.data
-
-
-def test_a_numpy_vjp_gives_first_derivatives_and_refuses_second_ones():
-    x = Tensor(np.array([3.0]), requires_grad=True)
-    y = NumpySquare.apply(x) + x ** 3                  # dy/dx = 2x + 3x^2, d2y/dx2 = 2 + 6x
-    NumpySquare.apply(x).sum().backward()
-    assert x.grad.item() == 6.0                        # plain backward: as before
-    (g,) = tg.grad(y.sum(), x, create_graph=True)
-    assert g.item() == 6.0 + 27.0 and g.requires_grad
-    # a constant in place of 2x would make this 18 (6x alone) instead of 20, silently
-    with pytest.raises(RuntimeError, match="numpy_square: cannot differentiate its gradient: "
-                                           "its backward returned numpy arrays"):
-        tg.grad(g.sum(), x)
-
-
-def test_gradgradcheck_of_a_numpy_vjp_says_why_it_fails():
-    x = Tensor(np.array([0.5, -1.5]), requires_grad=True)
-    assert tg.gradcheck(NumpySquare.apply, [x])
-    with pytest.raises(RuntimeError, match="Write that backward with Tensor operations"):
-        tg.gradgradcheck(NumpySquare.apply, [x])

@@ -14,10 +14,11 @@ import nn
 import tinygrad_edu as tg
 from nn.optim.adagrad import Adadelta, Adagrad
 from nn.optim.adam_more import Adamax, NAdam, RAdam
+from nn.optim.asgd import ASGD
 from nn.optim.lr_scheduler import OneCycleLR
 from nn.optim.rprop import Rprop
 
-ALL = (Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop)
+ALL = (Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD)
 G0 = [a * p + b for a, b, p in zip(A, B, P0)]          # the first gradient: [3.1, -1.2]
 
 
@@ -303,6 +304,9 @@ def random_options(cls, rng: np.random.Generator) -> dict:
     if cls is Adadelta:
         options.update(lr=float(rng.uniform(0.1, 2)), rho=float(rng.uniform(0.5, 0.99)),
                        eps=float(10 ** rng.uniform(-8, -2)))
+    if cls is ASGD:
+        options.update(lambd=float(rng.uniform(0, 0.1)), alpha=float(rng.uniform(0.5, 1)),
+                       t0=float(rng.integers(0, 10)))
     if cls is Rprop:
         options.update(etas=(float(rng.uniform(0.2, 0.9)), float(rng.uniform(1.05, 2))),
                        step_sizes=(float(rng.uniform(0, 0.01)), float(rng.uniform(0.2, 2))))
@@ -327,7 +331,8 @@ def test_matches_torch(cls, seed):
     theirs = [torch.tensor(x.copy(), requires_grad=True) for x in starts]
     mine = cls([{"params": ours[:2]}, {"params": ours[2:], **late}], **options)
     default_dtype = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)     # torch keeps NAdam's mu_product in this dtype
+    torch.set_default_dtype(torch.float64)     # torch keeps NAdam's mu_product, ASGD's eta
+                                               # and mu in this dtype
     try:
         reference = getattr(torch.optim, cls.__name__)(
             [{"params": theirs[:2]}, {"params": theirs[2:], **late}], **options)
