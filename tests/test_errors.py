@@ -80,10 +80,22 @@ def test_value_errors(call, text):
     (lambda: A[3], "getitem: index (3,) is invalid for shape (3, 4)"),
     (lambda: A[0, 0, 0], "getitem: index (0, 0, 0) is invalid for shape (3, 4)"),
     (lambda: A[np.array([0.5])], "getitem: index arrays must be integer or bool"),
+    (lambda: A[np.array([True, False])], "getitem: a mask of shape (2,) indexes axes of "
+                                         "shape (3,) (axis 0 on, of (3, 4))"),
+    (lambda: A[:, np.ones(6, bool)], "getitem: a mask of shape (6,) indexes axes of shape (4,)"),
+    (lambda: A[..., np.ones(3, bool)], "a mask of shape (3,) indexes axes of shape (4,) (axis 1 on"),
+    (lambda: A[np.ones((1, 4), bool)], "a mask of shape (1, 4) indexes axes of shape (3, 4)"),
 ])
 def test_index_errors(call, text):
     with raises(IndexError, text):
         call()
+
+
+def test_setitem_with_a_mask_of_the_wrong_shape_is_refused():
+    x = Tensor(np.zeros(4))
+    with raises(IndexError, "setitem: a mask of shape (2,) indexes axes of shape (4,)"):
+        x[np.array([False, True])] = 7.0
+    assert x.tolist() == [0.0] * 4
 
 
 def test_max_dim_error_names_max():

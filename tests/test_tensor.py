@@ -351,6 +351,19 @@ def test_getitem_bool_mask_and_tensor_indices():
     assert Tensor(a)[Tensor([1, 1])].shape == (2, 3)
 
 
+def test_getitem_masks_on_later_axes_0d_bool_and_empty_lists():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    assert x[:, Tensor([True, False, True])].shape == (2, 2, 4)
+    assert x[..., Tensor([True, False, True, True])].shape == (2, 3, 3)
+    assert x[0, np.ones((3, 4), bool)].shape == (12,)
+    assert x[None, ..., np.array([1, 0, 0, 1], bool)].shape == (1, 2, 3, 2)
+    assert x[Tensor(True)].shape == (1, 2, 3, 4) and x[Tensor(False)].shape == (0, 2, 3, 4)
+    empty = x[[]]
+    assert empty.shape == (0, 3, 4)
+    (empty.sum() + x[..., Tensor([True, False, True, True])].sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [1, 0, 1, 1])
+
+
 def test_getitem_repeated_indices_accumulate():
     x = f64([1.0, 2.0, 3.0])
     y = x[[0, 2, 0, 0, 2]]

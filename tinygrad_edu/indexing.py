@@ -20,12 +20,13 @@ from typing import Any
 import numpy as np
 
 
-def index_steps(index: Any, shape: tuple) -> list[tuple]:
-    """numpy indices that, applied one after the other, give torch's `x[index]`."""
+def index_steps(index: Any, shape: tuple, op: str = "getitem") -> list[tuple]:
+    """numpy indices that, applied one after the other, give torch's `x[index]` (`op`
+    names the caller in errors)."""
     items = [_as_item(item) for item in (index if isinstance(index, tuple) else (index,))]
     arrays = [item for item in items if isinstance(item, np.ndarray)]
     if not arrays or not any(_is_int(item) or item is Ellipsis for item in items):
-        return [numpy_index(tuple(items), shape)]
+        return [numpy_index(tuple(items), shape, op)]
     used = sum(_axes_used(item) for item in items if item is not None and item is not Ellipsis)
     first, then = [], []
     for item in items:
@@ -38,26 +39,38 @@ def index_steps(index: Any, shape: tuple) -> list[tuple]:
         else:                                       # an int's axis is gone after step 1
             first.append(item)
             then += [] if _is_int(item) else [slice(None)]
-    first_index = numpy_index(tuple(first), shape)
+    first_index = numpy_index(tuple(first), shape, op)
     selected = np.empty(shape, dtype=np.bool_)[first_index].shape
-    return [first_index, numpy_index(tuple(then), selected)]
+    return [first_index, numpy_index(tuple(then), selected, op)]
 
 
-def numpy_index(index: tuple, shape: tuple) -> tuple:
-    """The index with bool masks as their nonzero positions, checked against `shape`."""
-    out = []
+def numpy_index(index: tuple, shape: tuple, op: str = "getitem") -> tuple:
+    """The index with bool masks as their nonzero positions, checked against `shape`: a
+    mask must have the shape of the axes it covers (numpy would read other elements)."""
+    covered_by_others = sum(_axes_used(item) for item in index
+                            if item is not None and item is not Ellipsis)
+    out, axis = [], 0
     for item in index:
-        if isinstance(item, np.ndarray) and item.dtype == np.bool_:
+        if isinstance(item, np.ndarray) and item.dtype == np.bool_ and item.ndim:
+            axes = shape[axis:axis + item.ndim]
+            if item.shape != axes:
+                raise IndexError(f"{op}: a mask of shape {item.shape} indexes axes of "
+                                 f"shape {axes} (axis {axis} on, of {shape}); the shapes "
+                                 "must match")
             out.extend(np.nonzero(item))
-        elif isinstance(item, np.ndarray) and item.dtype.kind not in "iu":
-            raise IndexError(f"getitem: index arrays must be integer or bool, got {item.dtype}")
+        elif isinstance(item, np.ndarray) and item.dtype.kind not in "iub":
+            raise IndexError(f"{op}: index arrays must be integer or bool, got {item.dtype}")
         else:
             out.append(item)
+        if item is Ellipsis:
+            axis += max(len(shape) - covered_by_others, 0)
+        elif item is not None:
+            axis += _axes_used(item)
     index = tuple(out)
     try:
         np.broadcast_to(np.empty((), dtype=np.bool_), shape)[index]
     except IndexError as e:
-        raise IndexError(f"getitem: index {index!r} is invalid for shape {shape}: {e}") from None
+        raise IndexError(f"{op}: index {index!r} is invalid for shape {shape}: {e}") from None
     return index
 
 
@@ -67,6 +80,8 @@ def _as_item(item: Any) -> Any:
         item = item.data
     elif isinstance(item, list):
         item = np.asarray(item)
+        if item.size == 0:                  # x[[]]: no positions, as an (empty) int index
+            item = item.astype(np.int64)
     if isinstance(item, np.ndarray) and item.ndim == 0 and item.dtype.kind in "iu":
         return int(item)
     return item

@@ -916,7 +916,7 @@ class Tensor:
                                "where/cat to build a new tensor")
         _refuse_graph_value(value, "setitem")
         self._check_writeable("setitem: the tensor")
-        *first, last = index_steps(index, self.shape)
+        *first, last = index_steps(index, self.shape, "setitem")
         target = self.data
         for step in first:
             target = target[step]                 # a view: ints and slices only
