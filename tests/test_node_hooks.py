@@ -109,3 +109,23 @@ def test_matches_torch():
     for ours, theirs in zip(results[0][0] + list(results[0][1:]),
                             results[1][0] + list(results[1][1:])):
         np.testing.assert_allclose(ours, theirs, rtol=1e-14)
+
+
+def test_prehooks_run_after_the_output_tensors_hooks_and_retain_grad_as_torch():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = a * a
+    order = []
+    y.grad_fn.register_prehook(lambda go: order.append(("prehook", go[0].tolist()))
+                               or (go[0] * 10,))
+    y.register_hook(lambda g: order.append(("tensor hook", g.tolist())))
+    y.retain_grad()
+    y.sum().backward(retain_graph=True)
+    assert order == [("tensor hook", [1.0, 1.0]), ("prehook", [1.0, 1.0])]
+    assert y.grad.tolist() == [1.0, 1.0] and a.grad.tolist() == [20.0, 40.0]
+    order.clear()
+    (g,) = tg.grad(y.sum(), y)              # y's VJP does not run: neither does its prehook
+    assert g.tolist() == [1.0, 1.0] and order == [("tensor hook", [1.0, 1.0])]
+    y.grad_fn.register_prehook(lambda go: (go[0].sum(),))
+    with pytest.raises(RuntimeError, match=r"returned float64 \(\) for a gradient of float64 "
+                                           r"\(2,\)"):
+        y.sum().backward()

@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from . import grad_mode, tensor
-from .function import AFTER_VJP_HOOKS, Function
+from .function import AFTER_VJP_HOOKS, BEFORE_VJP_HOOKS, Function
 from .ops.movement import SparseGrad, scatter_add
 from .ops.reduce import SumTo
 from .shapes import broadcast_shapes
@@ -146,6 +146,19 @@ class NumpyGradient(Function, register=False):
             "built-in ops do; then higher derivatives work.")
 
 
+def _run_prehooks(node: Function, g):
+    """torch's Node.register_prehook: hook((g,)) right before the VJP; may return (g',)."""
+    for (hook,) in list(BEFORE_VJP_HOOKS[node]):
+        result = hook((g,))
+        if result is None:
+            continue
+        if not isinstance(result, (tuple, list)) or len(result) != 1:
+            raise RuntimeError(f"{node.name}: a prehook must return None or a 1-tuple "
+                               f"(dL/d(output),), got {type(result).__name__}")
+        g = _checked_replacement(hook, result[0], g)
+    return g
+
+
 def _run_node_hooks(node: Function, grads: tuple, g) -> tuple:
     """torch's Node.register_hook: hook(grad_inputs, grad_outputs) after the VJP, with one
     Tensor of each input's shape (None where none is needed); a hook may return new ones."""
@@ -189,7 +202,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
     leaf_grads: dict = {}   # id(leaf) -> [leaf, summed gradient]
     capture = {t._ctx: None for t in inputs if t._ctx is not None} if inputs is not None else {}
     wanted_leaves = {id(t) for t in inputs if t._ctx is None} if only_to_inputs else None
-    hooked_nodes = len(AFTER_VJP_HOOKS) > 0         # (asked once: len is Python code there)
+    hooked_nodes = len(BEFORE_VJP_HOOKS) + len(AFTER_VJP_HOOKS) > 0  # (len is Python code)
 
     def add(total, g):
         # the sum is itself differentiable only when building a graph of the gradients
@@ -246,6 +259,8 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                     store(retained, g)
             if to_run is not None and node not in to_run:
                 continue                          # nothing asked for lies below this node
+            if hooked_nodes and node in BEFORE_VJP_HOOKS:
+                g = _run_prehooks(node, g)
             grads = _vjp(node, g)
             if hooked_nodes and node in AFTER_VJP_HOOKS:
                 grads = _run_node_hooks(node, grads, g)
@@ -288,17 +303,21 @@ def _run_hooks(hooks: list, g):
     one 1-tuple per registration (see RemovableHandle)."""
     for (hook,) in list(hooks):
         replaced = hook(g)
-        if replaced is None:
-            continue
-        if not isinstance(replaced, tensor.Tensor) or (replaced.shape, replaced.dtype) != (
-                g.shape, g.dtype):
-            got = (f"{replaced.dtype} {replaced.shape}" if isinstance(replaced, tensor.Tensor)
-                   else type(replaced).__name__)
-            raise RuntimeError(f"hook: {getattr(hook, '__name__', hook)} returned {got} for a "
-                               f"gradient of {g.dtype} {g.shape}; return None or a Tensor of "
-                               "the same shape and dtype")
-        g = replaced
+        if replaced is not None:
+            g = _checked_replacement(hook, replaced, g)
     return g
+
+
+def _checked_replacement(hook: Callable, replaced, g):
+    """A hook's new gradient, which must be a Tensor of g's shape and dtype."""
+    if not isinstance(replaced, tensor.Tensor) or (replaced.shape, replaced.dtype) != (
+            g.shape, g.dtype):
+        got = (f"{replaced.dtype} {replaced.shape}" if isinstance(replaced, tensor.Tensor)
+               else type(replaced).__name__)
+        raise RuntimeError(f"hook: {getattr(hook, '__name__', hook)} returned {got} for a "
+                           f"gradient of {g.dtype} {g.shape}; return None or a Tensor of "
+                           "the same shape and dtype")
+    return replaced
 
 
 def _run_post_accumulate_hooks(leaf) -> None:

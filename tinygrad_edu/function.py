@@ -59,9 +59,18 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
+BEFORE_VJP_HOOKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""node -> the entries of its `register_prehook` (run right before its VJP)."""
 AFTER_VJP_HOOKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-"""node -> the entries of its `register_hook` (run after its VJP). Few nodes have any, so
-they live in this table rather than in a slot that every recorded op would have to set."""
+"""node -> the entries of its `register_hook` (run after its VJP). Few nodes have either,
+so they live in these tables rather than in slots that every recorded op would set."""
+
+
+def _add_node_hook(table: weakref.WeakKeyDictionary, node: Any, hook: Callable) -> Any:
+    hooks = table.setdefault(node, [])
+    entry = (hook,)
+    hooks.append(entry)
+    return tensor.RemovableHandle(hooks, entry)
 
 
 class Function:
@@ -185,28 +194,18 @@ class Function:
 
     # --- torch's Node hooks ---------------------------------------------------------
     def register_prehook(self, hook: Callable) -> Any:
-        """Call `hook(grad_outputs)` before this node's VJP, as torch's Node.register_prehook:
-        grad_outputs is the 1-tuple (dL/d(output),), and the hook may return a new 1-tuple.
-        It is a hook on the output tensor (`out.register_hook`), which is kept here."""
-        def on_output_grad(g):
-            result = hook((g,))
-            if result is None:
-                return None
-            if not isinstance(result, (tuple, list)) or len(result) != 1:
-                raise RuntimeError(f"{self.name}: a prehook must return None or a 1-tuple "
-                                   f"(dL/d(output),), got {type(result).__name__}")
-            return result[0]
-        return tensor.add_hook(self, "_hooks", on_output_grad)
+        """Call `hook(grad_outputs)` right before this node's VJP, as torch's
+        Node.register_prehook: grad_outputs is the 1-tuple (dL/d(output),), after the
+        output tensor's own hooks and retain_grad; the hook may return a new 1-tuple.
+        (`grad()` asked for the output itself does not run the VJP, nor this hook.)"""
+        return _add_node_hook(BEFORE_VJP_HOOKS, self, hook)
 
     def register_hook(self, hook: Callable) -> Any:
         """Call `hook(grad_inputs, grad_outputs)` after this node's VJP, as torch's
         Node.register_hook: grad_inputs holds the gradient sent to each input (None where
         an input needs none), grad_outputs is (dL/d(output),); the hook may return a new
         grad_inputs tuple."""
-        hooks = AFTER_VJP_HOOKS.setdefault(self, [])
-        entry = (hook,)
-        hooks.append(entry)
-        return tensor.RemovableHandle(hooks, entry)
+        return _add_node_hook(AFTER_VJP_HOOKS, self, hook)
 
     @property
     def next_functions(self) -> tuple:
