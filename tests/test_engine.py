@@ -906,3 +906,28 @@ def test_post_accumulate_grad_hooks_are_for_leaves_and_return_none():
     x.register_post_accumulate_grad_hook(lambda t: t.grad)
     with pytest.raises(RuntimeError, match="must return None"):
         (x * 2).sum().backward()
+
+
+class KeepsItsArrays(Function, register=False):
+    """out = a * c; a VJP that hands back arrays it holds: c (saved) and g itself."""
+
+    @staticmethod
+    def forward(ctx, a, c):
+        ctx.save_for_backward(c)
+        return a * c
+
+    @staticmethod
+    def backward(ctx, g):
+        (c,) = ctx.saved_tensors
+        return c, g.data.astype(np.float64)
+
+
+def test_grad_never_aliases_what_a_users_vjp_returned_and_has_the_leafs_dtype():
+    a = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    c = Tensor(np.array([5.0, 6.0], dtype=np.float32), requires_grad=True)
+    KeepsItsArrays.apply(a, c).sum().backward()
+    assert a.grad is not c and not np.shares_memory(a.grad.data, c.data)
+    assert (a.grad.dtype, c.grad.dtype) == (np.float32, np.float32)     # c's came as float64
+    with tg.no_grad():
+        a.grad.zero_()
+    assert c.tolist() == [5.0, 6.0] and c.grad.tolist() == [1.0, 1.0]

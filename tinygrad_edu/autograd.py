@@ -262,6 +262,8 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             if hooked_nodes and node in BEFORE_VJP_HOOKS:
                 g = _run_prehooks(node, g)
             grads = _vjp(node, g)
+            if not node._fresh_gradients:         # a user's op may return a saved array: a
+                stored.update([id(getattr(gi, "data", gi)) for gi in grads])   # .grad copies it
             if hooked_nodes and node in AFTER_VJP_HOOKS:
                 grads = _run_node_hooks(node, grads, g)
             contributions = []

@@ -94,6 +94,7 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = _snake(cls.__name__)
+        cls._fresh_gradients = _built_in(cls)   # a user's VJP may return arrays it keeps
         if register:
             taken = _REGISTRY.get(cls.name)
             if taken is not None and _built_in(taken) and not _built_in(cls):

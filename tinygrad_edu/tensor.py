@@ -330,7 +330,10 @@ class Tensor:
 
     def _accumulate(self, g: Tensor, copy: bool = True) -> None:
         """Add a gradient into `.grad`: the first time as is, or a row-major copy when the
-        array is shared (with another .grad, the caller, a hook) or strided."""
+        array is shared (with another .grad, the caller, a hook) or strided. As in torch,
+        .grad has this tensor's dtype (a user's VJP may return another)."""
+        if g.dtype != self.dtype:
+            g, copy = g.to(self.dtype), False          # (the cast is a new array)
         if self._grad is not None:
             self._grad = self._grad + g
         elif not copy and g.data.flags.c_contiguous:       # an array of its own
