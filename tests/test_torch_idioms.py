@@ -214,3 +214,21 @@ def test_clamp_in_place_as_the_style_transfer_tutorial_does():
     assert labels.tolist() == [3, -1, 5] and labels.dtype == np.int64
     with pytest.raises(TypeError, match="clamp_: a int64 tensor cannot take a bound"):
         labels.clamp_(0.5)
+
+
+def test_clamp_with_tensor_bounds_sends_the_gradient_to_the_winner():
+    x = tg.tensor([-2.0, 0.5, 3.0, 1.0], dtype=tg.float64, requires_grad=True)
+    low = tg.tensor([0.0, 0.0, 0.0, 1.0], dtype=tg.float64, requires_grad=True)
+    high = tg.tensor(2.0, dtype=tg.float64, requires_grad=True)
+    y = x.clamp(min=low, max=high)
+    assert y.tolist() == [0.0, 0.5, 2.0, 1.0]
+    (y * tg.tensor([1.0, 2.0, 3.0, 4.0], dtype=tg.float64)).sum().backward()
+    assert x.grad.tolist() == [0.0, 2.0, 0.0, 4.0]      # a tie x == min: x's, as torch
+    assert low.grad.tolist() == [1.0, 0.0, 0.0, 0.0] and high.grad.item() == 3.0
+    away_from_ties = [tg.tensor(np.array([-2.0, 0.5, 3.0]), requires_grad=True),
+                      tg.tensor(np.array([[0.0], [1.0]]), requires_grad=True),
+                      tg.tensor(np.array([2.0, 2.5, 2.8]), requires_grad=True)]
+    assert tg.gradcheck(lambda a, b, c: a.clamp(min=b, max=c), away_from_ties)
+    image = tg.tensor([1.0, 5.0, -3.0])
+    image.clamp_(tg.tensor(0.0), tg.tensor([2.0, 2.0, 2.0]))
+    assert image.tolist() == [1.0, 2.0, 0.0]

@@ -788,10 +788,15 @@ class Tensor:
         """Elementwise max; on ties the gradient is shared evenly (as torch)."""
         return ew.Maximum.apply(*self._operands(other, "maximum"))
 
-    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
-        """Limit to [min, max]; the gradient passes where min <= x <= max."""
+    def clamp(self, min: float | Tensor | None = None, max: float | Tensor | None = None
+              ) -> Tensor:
+        """Limit to [min, max]; the gradient passes where min <= x <= max. Tensor bounds
+        (broadcast, as torch) get the gradient where they win: x < min, x > max."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            x = self if min is None else self.where(~(self < min), min)
+            return x if max is None else x.where(~(x > max), max)
         x = self
         for bound in (min, max):                # an int tensor with a float bound: float32
             if bound is not None:
