@@ -162,3 +162,107 @@ def test_conv_transpose_output_size_and_norm_reset_parameters():
         layer.reset_parameters()
         assert layer.weight.tolist() == [1.0, 1.0, 1.0]
         assert getattr(layer, "bias", None) is None or layer.bias.tolist() == [0.0] * 3
+
+
+# --------------------------------------------- ninth session: indexing, in-place, selection
+def test_a_python_bool_in_an_index_is_a_mask_of_no_axes_as_in_torch():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    assert x[0, :, True].shape == (3, 1)                 # numpy: (1, 3)
+    assert x[1, ..., True].shape == (3, 1)
+    assert x[True, 1, [0, 1]].shape == (2,)              # numpy: (1, 2)
+    assert x[None, True, 0].shape == (1, 1, 3) and x[0, False].shape == (0, 3)
+    x[True, 1, [0, 2]].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 0, 0], [1, 0, 1]])
+    y = Tensor(np.zeros((2, 3)))
+    y[0, :, True] = Tensor(np.full((3, 1), 9.0))
+    np.testing.assert_array_equal(y.numpy(), [[9, 9, 9], [0, 0, 0]])
+
+
+def test_a_uint8_index_is_refused_where_torch_and_numpy_disagree():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(IndexError, match="a uint8 index: torch reads it as a mask"):
+        x[Tensor(np.array([1, 0], np.uint8))]
+    assert x[Tensor(np.array([1, 0], np.uint8)).bool()].shape == (1, 3)
+
+
+def test_setitem_drops_leading_ones_of_the_value_and_writes_through_int_steps():
+    x = tg.zeros(3)
+    x[0] = tg.ones(1)
+    y = tg.zeros(2, 3)
+    y[1, 2] = tg.ones(1, 1)
+    z = tg.zeros(4)
+    z[0, Tensor(True)] = 1.0
+    assert x.tolist() == [1, 0, 0] and y.tolist() == [[0, 0, 0], [0, 0, 1]]
+    assert z.tolist() == [1, 0, 0, 0]
+    with pytest.raises(ValueError, match=r"setitem: cannot write a value of shape \(2,\) into "
+                                         r"the \(3,\) elements selected"):
+        y[0] = tg.ones(2)
+
+
+def test_add_and_sub_with_alpha_scale_in_the_result_dtype():
+    x = tg.zeros(2)
+    x.add_(Tensor(np.array([200, 100], np.uint8)), alpha=2)     # not 144 (uint8 wrap-around)
+    assert x.tolist() == [400.0, 200.0]
+    y = tg.zeros(1)
+    y.sub_(Tensor(np.array([3], np.uint8)), alpha=-1)
+    assert y.tolist() == [3.0]
+    z = tg.zeros(1, dtype=tg.float64)
+    z.add_(tg.tensor([0.1]), alpha=0.1)                          # the product in float64
+    assert z.item() == np.float64(np.float32(0.1)) * 0.1
+
+
+def test_take_along_dim_broadcasts_checks_and_flattens_as_torch():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    picked = tg.take_along_dim(x, Tensor([[1]]), 1)             # indices broadcast over rows
+    assert picked.tolist() == [[1.0], [4.0]]
+    picked.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [0, 1, 0]])
+    assert tg.take_along_dim(x, Tensor([1, 5])).tolist() == [1.0, 5.0]     # dim None: flat
+    assert x.take_along_dim(Tensor([[-1]]), 1).tolist() == [[2.0], [5.0]]
+    with pytest.raises(ValueError, match="same number of dimensions, got shapes"):
+        tg.take_along_dim(x, Tensor([1]), 1)
+    with pytest.raises(ValueError, match="cannot be broadcast along the dimensions other than 0"):
+        tg.take_along_dim(x, Tensor([[0, 1]]), 0)
+    with pytest.raises(IndexError, match="out of range for dim 1 of size 3"):
+        tg.take_along_dim(x, Tensor([[3]]), 1)
+    with pytest.raises(TypeError, match="indices must be integers"):
+        tg.take_along_dim(x, Tensor([[0.5]]), 1)
+
+
+def test_an_empty_index_keeps_src_in_the_graph():
+    src = tg.ones(0, 3, requires_grad=True)
+    out = tg.zeros(2, 3).index_add(0, Tensor(np.zeros(0, np.int64)), src)
+    assert out.requires_grad
+    out.sum().backward()
+    assert src.grad.shape == (0, 3)
+    big = tg.ones(2, 3, dtype=tg.float64, requires_grad=True)
+    kept = Tensor(np.array([[-0.0, 1.0, 2.0]])).scatter_add(0, Tensor(np.zeros((0, 3), np.int64)),
+                                                            big)
+    assert np.signbit(kept.numpy()[0, 0]) and kept.tolist() == [[0.0, 1.0, 2.0]]
+    kept.sum().backward()
+    np.testing.assert_array_equal(big.grad.numpy(), np.zeros((2, 3)))
+
+
+def test_fill_and_copy_refuse_values_torch_refuses():
+    with pytest.raises(TypeError, match=r"fill_: the value must be a number or a 0-d tensor, "
+                                        r"got a Tensor of shape \(3,\)"):
+        tg.zeros(3).fill_(tg.tensor([1.0, 2.0, 3.0]))
+    with pytest.raises(TypeError, match="got a list of shape"):
+        tg.zeros(3).fill_([1, 2, 3])
+    with pytest.raises(ValueError, match=r"copy_: cannot write values of shape \(1, 3\) into "
+                                         r"a tensor of shape \(3,\)"):
+        tg.zeros(3).copy_(tg.ones(1, 3))
+    assert tg.zeros(2, 3).copy_(tg.ones(3)).tolist() == [[1.0] * 3] * 2
+    assert tg.zeros(2).fill_(tg.tensor(4.0)).tolist() == [4.0, 4.0]
+
+
+def test_flatten_of_a_0d_tensor_checks_its_dims_and_masked_fill_in_place():
+    assert tg.tensor(1.0).flatten(0, -1).shape == (1,)
+    with pytest.raises(IndexError, match="flatten: dimension 1 is out of range for a 0-d"):
+        tg.tensor(1.0).flatten(1, 0)
+    scores = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert scores.masked_fill_(tg.tensor([True, False]), -1.0) is scores
+    assert scores.tolist() == [[-1.0, 2.0], [-1.0, 4.0]]
+    with pytest.raises(ValueError, match=r"masked_fill_: a mask of shape \(2, 1, 2\) does not "
+                                         "broadcast to the tensor's shape"):
+        scores.masked_fill_(np.ones((2, 1, 2), bool), 0.0)

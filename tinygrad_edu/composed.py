@@ -56,10 +56,31 @@ def std(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
     return v.where(nonzero, 1).sqrt().where(nonzero, 0)
 
 
-def take_along_dim(x: Tensor, indices: Any, dim: int) -> Tensor:
-    """out[..., i, ...] = x[..., indices[..., i, ...], ...] along `dim` (an integer-array getitem)."""
+def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
+    """out[..., i, ...] = x[..., indices[..., i, ...], ...] along `dim` (an integer-array
+    getitem; negative indices count from the end). x and indices have the same number of
+    axes and broadcast along all but `dim`, as torch; dim=None reads x and indices
+    flattened."""
     idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"take_along_dim: indices must be integers, got dtype {idx.dtype}")
+    if dim is None:
+        return take_along_dim(x.reshape(-1), idx.reshape(-1), 0)
     dim = _axis(x, dim, "take_along_dim")
+    if idx.ndim != x.ndim:
+        raise ValueError(f"take_along_dim: input and indices must have the same number of "
+                         f"dimensions, got shapes {x.shape} and {idx.shape}")
+    size = x.shape[dim]
+    if idx.size and not (-size <= idx.min() and idx.max() < size):
+        raise IndexError(f"take_along_dim: an index is out of range for dim {dim} of size "
+                         f"{size} (indices from {idx.min()} to {idx.max()})")
+    try:
+        others = np.broadcast_shapes(*((*s[:dim], 1, *s[dim + 1:]) for s in (x.shape, idx.shape)))
+    except ValueError:
+        raise ValueError(f"take_along_dim: shapes {x.shape} and {idx.shape} cannot be broadcast "
+                         f"along the dimensions other than {dim}") from None
+    x = x.expand(*others[:dim], size, *others[dim + 1:])
+    idx = np.broadcast_to(idx, (*others[:dim], idx.shape[dim], *others[dim + 1:]))
     grids = np.ogrid[tuple(slice(n) for n in idx.shape)]
     index = tuple(idx if axis == dim else grids[axis] for axis in range(x.ndim))
     return movement.GetItem.apply(x, index=index)
@@ -142,6 +163,10 @@ def t(x: Tensor) -> Tensor:
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes start_dim..end_dim into one."""
     if x.ndim == 0:
+        for d in (start_dim, end_dim):
+            if d not in (0, -1):
+                raise IndexError(f"flatten: dimension {d} is out of range for a 0-d tensor "
+                                 "(expected 0 or -1)")
         return x.reshape(1)
     s, e = _axis(x, start_dim, "flatten"), _axis(x, end_dim, "flatten")
     if s > e:

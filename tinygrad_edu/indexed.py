@@ -74,8 +74,11 @@ def _scatter(op: str, x: Tensor, dim: int, index: Any, src: Any, value: Any,
     'add' or 'multiply'. 0-d tensors count as 1-D, as in torch."""
     src = None if src is None else _same_dtype(op, x, _tensor(src))
     idx, dim = _indices(op, index), _axis(x, dim, op)
-    if idx.size == 0:
-        return clone(x)                                  # nothing to write (torch: no checks)
+    if idx.size == 0:                                    # nothing to write (torch: no checks)
+        if src is None or not src.requires_grad:
+            return clone(x)
+        return x - src.reshape(-1)[:0].sum()     # minus a sum of no elements: src keeps a
+                                                 # (zero) gradient, -0.0 stays -0.0
     x1, idx, src = [t if t is None or t.ndim else t.reshape(1) for t in (x, idx, src)]
     flat = _positions(op, x1.shape, dim, idx, src)
     # values[k] goes to the flat position chosen[k] of x

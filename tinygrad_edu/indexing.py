@@ -75,13 +75,19 @@ def numpy_index(index: tuple, shape: tuple, op: str = "getitem") -> tuple:
 
 
 def _as_item(item: Any) -> Any:
-    """Tensors and lists as arrays; a 0-d integer array is an int (as in torch)."""
+    """Tensors and lists as arrays; a 0-d integer array is an int and a Python bool a 0-d
+    bool array, a mask of no axes (as in torch, where x[0, :, True] is x[0][:, None])."""
     if isinstance(item, tensor.Tensor):
         item = item.data
     elif isinstance(item, list):
         item = np.asarray(item)
         if item.size == 0:                  # x[[]]: no positions, as an (empty) int index
             item = item.astype(np.int64)
+    elif isinstance(item, (bool, np.bool_)):
+        return np.asarray(item)
+    if isinstance(item, np.ndarray) and item.dtype == np.uint8:
+        raise IndexError("getitem: a uint8 index: torch reads it as a mask (deprecated), numpy "
+                         "as positions; say which with .bool() or .long()")
     if isinstance(item, np.ndarray) and item.ndim == 0 and item.dtype.kind in "iu":
         return int(item)
     return item

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .composed import ValuesIndices, _slice_along, cat, clone, take_along_dim
+from .grad_mode import no_grad
 from .ops import movement
 from .shapes import broadcast_shapes
 from .tensor import Number, Tensor, _axis, _shape_arg, _tensor
@@ -36,10 +37,14 @@ def _check_in_range(op: str, idx: np.ndarray, dim: int, shape: tuple) -> None:
 
 
 def _gathered(x: Tensor, idx: np.ndarray, dim: int) -> Tensor:
-    """take_along_dim, reading a 0-d input or index as 1-d (no checks)."""
-    if x.ndim and idx.ndim:
-        return take_along_dim(x, idx, dim)
-    return take_along_dim(x.reshape(-1), idx.reshape(-1), 0).reshape(idx.shape)
+    """take_along_dim, reading a 0-d input or index as 1-d; where idx is smaller than x
+    in a dim other than `dim`, it reads x's leading part (gather's rule, where
+    take_along_dim would broadcast)."""
+    if not (x.ndim and idx.ndim):
+        return take_along_dim(x.reshape(-1), idx.reshape(-1), 0).reshape(idx.shape)
+    if any(n < m for d, (n, m) in enumerate(zip(idx.shape, x.shape)) if d != dim):
+        x = x[tuple(slice(None) if d == dim else slice(n) for d, n in enumerate(idx.shape))]
+    return take_along_dim(x, idx, dim)
 
 
 def gather(input: Tensor, dim: int, index: Any) -> Tensor:
@@ -96,6 +101,17 @@ def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
         raise ValueError(f"masked_fill: mask of shape {m.shape} does not broadcast with "
                          f"input of shape {x.shape}") from None
     return _fill_value("masked_fill", value, x.dtype).where(m, x)
+
+
+def masked_fill_(input: Tensor, mask: Any, value: Any) -> Tensor:
+    """masked_fill in place (the mask broadcasts to input's shape); never recorded, like
+    the other in-place methods, so a tensor that requires grad only under no_grad()."""
+    with no_grad():
+        filled = masked_fill(input, mask, value)
+    if filled.shape != input.shape:
+        raise ValueError(f"masked_fill_: a mask of shape {np.shape(mask)} does not broadcast "
+                         f"to the tensor's shape {input.shape}")
+    return input._overwrite(filled, "masked_fill_")
 
 
 def _fill_value(op: str, value: Any, dtype: np.dtype) -> Tensor:
@@ -246,7 +262,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
     return tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
 
 
-METHODS = [gather, index_select, masked_fill, sort, argsort, topk, tril, triu, roll, repeat,
-           unbind]
+METHODS = [gather, index_select, masked_fill, masked_fill_, sort, argsort, topk, tril, triu,
+           roll, repeat, unbind]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)

@@ -542,13 +542,17 @@ class Tensor:
         return self._update(other, Tensor.__truediv__, "/=")
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        """x += alpha * other, in place (see `_update`)."""
-        return self._update(other if alpha == 1 else other * alpha, Tensor.__add__, "+=",
-                            "add_")
+        """x += alpha * other, in place (see `_update`); alpha * other is computed in the
+        dtype of x + other, as torch (a uint8 other times 2 does not wrap around)."""
+        return self._update(self._scaled(other, alpha, "add_"), Tensor.__add__, "+=", "add_")
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._update(other if alpha == 1 else other * alpha, Tensor.__sub__, "-=",
-                            "sub_")
+        return self._update(self._scaled(other, alpha, "sub_"), Tensor.__sub__, "-=", "sub_")
+
+    def _scaled(self, other: Any, alpha: float, op: str) -> Any:
+        if alpha == 1:
+            return other
+        return self._operands(other, op)[1] * alpha
 
     def mul_(self, other: Any) -> Tensor:
         return self._update(other, Tensor.__mul__, "*=", "mul_")
@@ -560,10 +564,23 @@ class Tensor:
         """Write src's values into self (broadcast to self's shape, cast to its dtype), in
         place; never recorded, so a tensor that requires grad only takes it under no_grad
         (torch would also record a copy into a non-leaf)."""
+        shape = np.shape(src.data if isinstance(src, Tensor) else src)
+        try:
+            fits = np.broadcast_shapes(shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:                               # (numpy would drop leading 1s)
+            raise ValueError(f"copy_: cannot write values of shape {shape} into a tensor of "
+                             f"shape {self.shape}")
         return self._overwrite(src, "copy_")
 
     def fill_(self, value: float) -> Tensor:
-        """Set every element to `value`, in place; never recorded (`p.grad.zero_()`)."""
+        """Set every element to `value` (a number or a 0-d tensor), in place; never
+        recorded (`p.grad.zero_()`)."""
+        shape = np.shape(value.data if isinstance(value, Tensor) else value)
+        if shape != ():
+            raise TypeError(f"fill_: the value must be a number or a 0-d tensor, got a "
+                            f"{type(value).__name__} of shape {shape}")
         return self._overwrite(value, "fill_")
 
     def zero_(self) -> Tensor:
@@ -926,9 +943,17 @@ class Tensor:
         self._check_writeable("setitem: the tensor")
         *first, last = index_steps(index, self.shape, "setitem")
         target = self.data
-        for step in first:
-            target = target[step]                 # a view: ints and slices only
-        target[last] = value.data if isinstance(value, Tensor) else value
+        for step in first:                        # ints, slices, None: a view (with `...`,
+            target = target[step if any(i is Ellipsis for i in step) else (*step, ...)]
+        value = np.asarray(value.data if isinstance(value, Tensor) else value)  # also of ints)
+        written = np.broadcast_to(np.empty((), dtype=np.bool_), target.shape)[last].shape
+        while value.ndim > len(written) and value.shape[0] == 1:
+            value = value[0]                      # torch drops a value's leading 1s
+        try:
+            target[last] = value
+        except ValueError:
+            raise ValueError(f"setitem: cannot write a value of shape {value.shape} into "
+                             f"the {written} elements selected") from None
         versions.mark_changed(self.data)
 
 
