@@ -266,3 +266,62 @@ def test_flatten_of_a_0d_tensor_checks_its_dims_and_masked_fill_in_place():
     with pytest.raises(ValueError, match=r"masked_fill_: a mask of shape \(2, 1, 2\) does not "
                                          "broadcast to the tensor's shape"):
         scores.masked_fill_(np.ones((2, 1, 2), bool), 0.0)
+
+
+# ------------------------------------------ ninth session: dtypes, reductions, creation
+def _u8(values):
+    return Tensor(np.array(values, np.uint8))
+
+
+def test_min_of_unsigned_and_extreme_integers_and_bools_is_exact():
+    """min was -max(-x): -x wraps a uint 0 and int8's -128; ~x = -x - 1 never does."""
+    assert tg.minimum(_u8([0]), _u8([5])).tolist() == [0]
+    assert _u8([3, 0]).amin().item() == 0
+    values, indices = _u8([3, 0]).min(0)
+    assert (values.item(), indices.item()) == (0, 1)
+    assert Tensor(np.array([-128, 5], np.int8)).amin().item() == -128
+    assert Tensor([True, False]).min().item() is False and Tensor([True, True]).amin().item()
+    assert tg.max(tg.tensor(3.0), 0) == (3.0, 0) and tg.min(tg.tensor(3.0), 0) == (3.0, 0)
+    x = tg.tensor([3.0, 1.0, 1.0], requires_grad=True)
+    x.min().backward()
+    assert x.grad.tolist() == [0.0, 0.5, 0.5]
+
+
+def test_integer_operands_of_float_results_never_wrap_first():
+    assert tg.logsumexp(_u8([0, 5]), 0).item() == pytest.approx(5.006715348, rel=1e-6)
+    assert tg.logsumexp(Tensor(np.array([-100, 100], np.int8)), 0).item() == 100.0
+    assert tg.atan2(_u8([2]), Tensor(np.int32(-1000))).item() == pytest.approx(3.1395926, 1e-6)
+    with np.errstate(invalid="ignore"):
+        assert math.isnan(tg.xlogy(_u8([2]), Tensor(np.int32(-1))).item())
+    assert (Tensor(np.array([100], np.int8)) / np.int64(1000)).item() == pytest.approx(0.1)
+    assert (_u8([5]) / -3).item() == pytest.approx(-5 / 3) and (7 / _u8([2])).item() == 3.5
+    with pytest.raises(TypeError, match="hypot: expected floating point tensors, got dtypes "
+                                        "int64 and int64"):
+        tg.hypot(tg.tensor([3]), tg.tensor([4]))
+
+
+def test_integer_fill_values_must_fit_and_small_integer_dtypes_exist():
+    with pytest.raises(ValueError, match=r"full: the value 10000000000.0 does not fit in int32"):
+        tg.full((2,), 1e10, dtype=tg.int32)
+    with pytest.raises(ValueError, match=r"full: the value -2.5 does not fit in uint8 \(\[0, "):
+        tg.full((2,), -2.5, dtype=tg.uint8)
+    with pytest.raises(ValueError, match=r"fill_: the value 1000 does not fit in int8"):
+        tg.zeros(2, dtype=tg.int8).fill_(1000)
+    assert tg.full((2,), 2.7, dtype=tg.int32).tolist() == [2, 2]        # truncates, as torch
+    assert (tg.uint8, tg.int8, tg.int16, tg.short) == (np.uint8, np.int8, np.int16, np.int16)
+    assert tg.tensor([1, 2]).to("uint8").dtype == np.uint8
+
+
+def test_clamp_with_tensor_bounds_promotes_all_three_and_keeps_nan():
+    x = Tensor(np.array([1, 5, -3], np.int32))
+    out = tg.clamp(x, Tensor(np.float32(0.5)), Tensor(np.float64(2.5)))
+    assert out.dtype == np.float64 and out.tolist() == [1.0, 2.5, 0.5]
+    assert math.isnan(tg.clamp(tg.tensor([1.0]), tg.tensor([math.nan])).item())
+    kept = tg.clamp(tg.tensor([math.nan, 2.0]), tg.tensor([0.0]), 1.5).tolist()
+    assert math.isnan(kept[0]) and kept[1] == 1.5
+
+
+def test_comparisons_of_tensors_use_the_promoted_dtype():
+    assert (tg.tensor([0.1]) == Tensor(np.float64(0.1))).item()        # numpy: False
+    assert (tg.tensor([16777217]) == tg.tensor([16777216.0])).item()   # in float32, as torch
+    assert (tg.tensor([1, 2]) < tg.tensor([1.5, 1.5])).tolist() == [True, False]

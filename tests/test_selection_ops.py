@@ -679,7 +679,7 @@ def test_fuzz_found_edge_cases_follow_torch():
     assert tg.isclose(big, Tensor(np.array([2**53, 10**17 + 1])), rtol=0, atol=0).tolist() == [
         False, False]
     assert tg.isclose(Tensor([True]), Tensor([False]), atol=1).tolist() == [True]
-    with pytest.raises(ValueError, match="full: fill_value nan does not fit in int64"):
+    with pytest.raises(ValueError, match="full: the value nan does not fit in int64"):
         Tensor(np.zeros(2, np.int64)).new_full((2,), float("nan"))
     assert np.isnan(Tensor([1.5]).round(decimals=400).item())
     assert Tensor([1.0]).new_zeros(size=(2, 3)).shape == (2, 3)

@@ -136,9 +136,11 @@ def test_factories_shapes_values_dtypes():
 def test_arange_float32_values_are_computed_in_float64_like_torch():
     for start, end, step in ((1000, 1001, 0.001), (-5, 5, 0.01), (0.5, 300.25, 0.125)):
         got = tg.arange(start, end, step)
-        exact = np.arange(start, end, step, dtype=np.float64)
+        exact = start + np.arange(len(np.arange(start, end, step))) * step    # in float64
         assert got.dtype == np.float32 and got.shape == exact.shape
         np.testing.assert_array_equal(got.data, exact.astype(np.float32))   # numpy: 24 steps off
+    wide = tg.arange(1000, 1001, 0.001, dtype=tg.float64)    # np.arange: 1000.9989999999764
+    assert wide[-1].item() == 1000.999 and wide[500].item() == 1000.5
     assert tg.arange(Tensor(4)).dtype == np.int64
     for args, message in (((0, 5, -1), "inconsistent with the sign of step -1"),
                           ((-3.5,), "inconsistent"), ((0, 5, 0), "step must be nonzero")):

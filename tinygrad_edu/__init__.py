@@ -32,7 +32,7 @@ from .conv import conv2d, conv_transpose2d
 from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, ones,
                        ones_like, rand, rand_like, randn, randn_like, tensor, zeros, zeros_like)
 from .device import accelerator, backends, cuda, device
-from .dtypes import bool_, double, float32, float64, int32, int64, long
+from .dtypes import bool_, double, float32, float64, int8, int16, int32, int64, long, short, uint8
 from .function import OPS, Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck

@@ -67,6 +67,8 @@ def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
     if dim is None:
         return take_along_dim(x.reshape(-1), idx.reshape(-1), 0)
     dim = _axis(x, dim, "take_along_dim")
+    if x.ndim == 0 and idx.ndim == 0:                # as the 1-d case (max(x, 0) of a 0-d x)
+        return take_along_dim(x.reshape(1), idx.reshape(1), 0).reshape(())
     if idx.ndim != x.ndim:
         raise ValueError(f"take_along_dim: input and indices must have the same number of "
                          f"dimensions, got shapes {x.shape} and {idx.shape}")
@@ -103,29 +105,36 @@ def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False):  # n
     return ValuesIndices(values, indices)
 
 
+def _reversed(x: Tensor) -> Tensor:
+    """An exact order-reversing map, so that min(x) = r(max(r(x))): -x for floats; ~x for
+    integers and bools (~x = -x - 1 never overflows, where -x wraps -128 or a uint 0)."""
+    return -x if x.dtype.kind == "f" else ~x
+
+
 def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False):  # noqa: A001
-    """Like `max`, for the smallest value: min(x) = -max(-x)."""
+    """Like `max`, for the smallest value: min(x) = r(max(r(x))), r = _reversed."""
     if isinstance(dim, Tensor):
         return minimum(x, dim)
     if dim is None:
         return x.amin()
-    values, indices = max(-x, _axis(x, dim, "min"), keepdim)
-    return ValuesIndices(-values, indices)
+    values, indices = max(_reversed(x), _axis(x, dim, "min"), keepdim)
+    return ValuesIndices(_reversed(values), indices)
 
 
 def amin(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-    """-amax(-x): ties share the gradient evenly."""
-    return -((-x).amax(dim, keepdim))
+    """r(amax(r(x))), r = _reversed (-x for floats): ties share the gradient evenly."""
+    return _reversed(_reversed(x).amax(dim, keepdim))
 
 
 def minimum(x: Tensor, other: Any) -> Tensor:
-    """Elementwise min = -maximum(-a, -b); ties share the gradient evenly."""
+    """Elementwise min = r(maximum(r(a), r(b))), r = _reversed (-x for floats); ties share
+    the gradient evenly."""
     a, b = x._operands(other, "minimum")
-    if a.dtype == np.bool_ and b.dtype == np.bool_:      # (bools cannot be negated)
+    if a.dtype == np.bool_ and b.dtype == np.bool_:
         return Tensor._from_node(a.data & b.data, None)
     dtype = promote(a.dtype, b.dtype)
     a, b = a.to(dtype), b.to(dtype)
-    return -((-a).maximum(-b))
+    return _reversed(_reversed(a).maximum(_reversed(b)))
 
 
 def logsumexp(x: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
@@ -133,6 +142,8 @@ def logsumexp(x: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Ten
     Where the max is infinite, m = 0 instead (x - m would be inf - inf = nan): a slice of
     -inf then gives log(0) = -inf, one holding +inf gives +inf, as torch."""
     axes = _axes(x, dim, "logsumexp")
+    if x.dtype.kind != "f":                       # in float32, as torch (x - m would wrap)
+        x = x.to(np.float32)
     peak = x.detach().amax(axes, keepdim=True).data
     m = Tensor(np.where(np.isfinite(peak), peak, 0))
     out = (x - m).exp().sum(axes, keepdim=True).log() + m

@@ -1,12 +1,13 @@
 """Tensor factories, as torch's: zeros, ones, full, arange, eye, rand, randn and the *_like forms."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from .device import check_device
-from .dtypes import to_dtype
+from .dtypes import check_fits, to_dtype
 from .random import generator
 from .tensor import Tensor, _shape_arg
 
@@ -36,8 +37,7 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
     """Filled with `fill_value`; the dtype follows the value when not given (as torch)."""
     check_device(device, "full")
     dtype = Tensor(fill_value).dtype if dtype is None else to_dtype(dtype)
-    if dtype.kind in "iub" and not np.isfinite(fill_value):
-        raise ValueError(f"full: fill_value {fill_value} does not fit in {dtype}")
+    check_fits("full", fill_value, dtype)
     return _make(np.full(_shape_arg((size,)), fill_value, dtype=dtype), requires_grad)
 
 
@@ -45,9 +45,10 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
            requires_grad: bool = False, device: Any = None) -> Tensor:
     """[start, end) in steps; int64 for integer arguments, float32 otherwise (as torch).
 
-    The values are start + i * step computed in float64, then cast, as torch does: numpy
-    building a float32 range in float32 drifts by many steps (arange(1000, 1001, 0.001)
-    ended at 1000.9756 instead of 1000.999).
+    The values are start + i * step computed in float64, then cast (torch's float64
+    values agree to the last bit or one unit in it). numpy's arange drifts: in float32 by
+    many steps (arange(1000, 1001, 0.001) ended at 1000.9756 instead of 1000.999), in
+    float64 by hundreds of units in the last place (it steps by (start + step) - start).
     """
     check_device(device, "arange")
     if end is None:
@@ -60,7 +61,10 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
                          f"sign of step {step}")
     integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     dtype = to_dtype(np.int64 if integral else np.float32) if dtype is None else to_dtype(dtype)
-    values = np.arange(start, end, step, dtype=np.int64 if integral else np.float64)
+    if integral:
+        values = np.arange(start, end, step, dtype=np.int64)
+    else:
+        values = start + np.arange(math.ceil((end - start) / step)) * float(step)
     return _make(values.astype(dtype, copy=False), requires_grad)
 
 

@@ -1,19 +1,24 @@
 """dtypes: numpy's, with torch's names and torch's promotion rules."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
+uint8 = np.dtype(np.uint8)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
-float, double, long = float32, float64, int64  # noqa: A001 - torch's aliases
+float, double, short, long = float32, float64, int16, int64  # noqa: A001 - torch's aliases
 
 _NAMES = {"float": float32, "float32": float32, "double": float64, "float64": float64,
-          "long": int64, "int64": int64, "int": int32, "int32": int32, "bool": bool_}
+          "long": int64, "int64": int64, "int": int32, "int32": int32, "short": int16,
+          "int16": int16, "int8": int8, "uint8": uint8, "bool": bool_}
 
 
 def to_dtype(dtype: Any) -> np.dtype:
@@ -34,3 +39,16 @@ def promote(a: np.dtype, b: np.dtype) -> np.dtype:
     if b.kind == "f" and a.kind != "f":
         return b
     return np.promote_types(a, b)
+
+
+def check_fits(op: str, value: Any, dtype: np.dtype) -> None:
+    """A number written into an integer tensor must be representable there (torch raises;
+    numpy would wrap 1e10 or -2.5 around). Fractions truncate, as torch."""
+    value = value.item() if hasattr(value, "item") else value          # a 0-d Tensor too
+    if dtype.kind in "iu" and not isinstance(value, bool):
+        info = np.iinfo(dtype)
+        if not (np.isfinite(value) and info.min <= math.trunc(value) <= info.max):
+            raise ValueError(f"{op}: the value {value} does not fit in {dtype} "
+                             f"([{info.min}, {info.max}])")
+    elif dtype.kind == "b" and not np.isfinite(value):
+        raise ValueError(f"{op}: the value {value} does not fit in {dtype}")

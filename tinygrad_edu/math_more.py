@@ -21,7 +21,6 @@ from typing import Any, Callable
 import numpy as np
 
 from .composed import clone, minimum, sign
-from .dtypes import promote
 from .ops import special
 from .shapes import broadcast_shapes
 from .tensor import Number, Tensor, _tensor
@@ -41,16 +40,16 @@ def _only_float(op: str, x: Tensor) -> Tensor:
 
 
 def _float_pair(op: str, input: Any, other: Any, integers: bool = True) -> tuple:
-    """input and other broadcast-checked and promoted to one float dtype, torch's (two
-    integer or bool tensors: float32, or an error when `integers` is False, as torch)."""
-    a, b = _tensor(input)._operands(other, op)
-    dtype = promote(a.dtype, b.dtype)              # a float beats an integer or bool
-    if dtype.kind != "f":
-        if not integers:
-            raise TypeError(f"{op}: expected floating point tensors, got dtypes {a.dtype} and "
-                            f"{b.dtype} (as torch)")
-        dtype = np.dtype(np.float32)
-    return a.to(dtype), b.to(dtype)
+    """input and other broadcast-checked and cast straight to torch's float result dtype
+    (two integer or bool operands: float32, or an error when `integers` is False, as
+    torch); integers never meet in an integer dtype first, where they could wrap."""
+    x = _tensor(input)
+    a, b = x._operands(other, op, true_divide=True)
+    if not integers and x.dtype.kind != "f" and getattr(other, "dtype", np.dtype(
+            type(other))).kind != "f":
+        raise TypeError(f"{op}: expected floating point tensors, got dtypes {x.dtype} and "
+                        f"{getattr(other, 'dtype', type(other).__name__)} (as torch)")
+    return a, b
 
 
 def _mask(x: Tensor, fn: Callable) -> Tensor:

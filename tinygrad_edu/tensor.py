@@ -8,6 +8,7 @@ shows what is built from what.
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 import weakref
@@ -17,7 +18,7 @@ import numpy as np
 
 from . import autograd, grad_mode, random, versions
 from .device import CPU, check_device, to_arguments
-from .dtypes import promote, to_dtype
+from .dtypes import check_fits, promote, to_dtype
 from .indexing import index_steps
 from .ops import elementwise as ew
 from .ops import linalg, movement, reduce, scan
@@ -393,8 +394,8 @@ class Tensor:
         """Wrap `other`, check broadcasting and promote both to one dtype (torch's rules)."""
         if not isinstance(other, Tensor):
             if isinstance(other, Number):
-                other = Tensor._from_node(np.asarray(other, dtype=_scalar_dtype(self.dtype, other)),
-                                          None)
+                dtype = _scalar_dtype(self.dtype, other, true_divide)
+                other = Tensor._from_node(np.asarray(other, dtype=dtype), None)
             elif isinstance(other, (np.ndarray, list, tuple)):
                 other = Tensor(other)
             else:
@@ -581,6 +582,7 @@ class Tensor:
         if shape != ():
             raise TypeError(f"fill_: the value must be a number or a 0-d tensor, got a "
                             f"{type(value).__name__} of shape {shape}")
+        check_fits("fill_", value, self.dtype)
         return self._overwrite(value, "fill_")
 
     def zero_(self) -> Tensor:
@@ -660,10 +662,15 @@ class Tensor:
 
     # ------------------------------------------------------------------ comparisons (no grad)
     def _compare(self, other: Any, fn: Callable) -> Tensor:
+        """A comparison in the dtype torch promotes the two to (float32 [0.1] equals a 0-d
+        float64 0.1, as in torch; numpy would compare in float64)."""
         if other is None or isinstance(other, str):
             return NotImplemented           # x == None is False, x < None a TypeError (torch)
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._from_node(np.asarray(fn(self.data, other)), None)
+        a, b = self.data, other.data if isinstance(other, Tensor) else other
+        if isinstance(other, Tensor) and a.dtype != b.dtype:
+            dtype = _result_dtype(self, other)
+            a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+        return Tensor._from_node(np.asarray(fn(a, b)), None)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.equal)
@@ -812,8 +819,18 @@ class Tensor:
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            x = self if min is None else self.where(~(self < min), min)
-            return x if max is None else x.where(~(x > max), max)
+            limits = [(b if isinstance(b, Tensor) else Tensor._from_node(
+                np.asarray(b, dtype=_scalar_dtype(self.dtype, b)), None), below)
+                for b, below in ((min, True), (max, False)) if b is not None]
+            dtype = _result_dtype(self, *(bound for bound, _ in limits))
+            x = self.to(dtype)
+            for bound, below in limits:
+                bound = bound.to(dtype)
+                crosses = x < bound if below else x > bound
+                if dtype.kind == "f":
+                    crosses = crosses | bound.isnan()        # a nan bound gives nan, as torch
+                x = x.where(~crosses, bound)
+            return x
         x = self
         for bound in (min, max):                # an int tensor with a float bound: float32
             if bound is not None:
@@ -979,16 +996,19 @@ def _check_integer_divisor(op: str, b: Tensor) -> None:
                                 "holds a 0)")
 
 
-def _result_dtype(a: Tensor, b: Tensor) -> np.dtype:
-    """torch's promotion, including: a 0-d tensor next to a dimensioned one of the same
-    category (float, integer, bool) does not widen it (float32 (3,) + float64 () is float32)."""
-    if (a.ndim == 0) != (b.ndim == 0) and _category(a.dtype) == _category(b.dtype):
-        return b.dtype if a.ndim == 0 else a.dtype
-    return promote(a.dtype, b.dtype)
+def _result_dtype(*operands: Tensor) -> np.dtype:
+    """torch's promotion of the operands: the highest category (bool < integer < float)
+    wins, and within it the dimensioned tensors decide before the 0-d ones (a 0-d tensor
+    does not widen a dimensioned one of its category: float32 (3,) + float64 () is
+    float32; int32 (3,) with 0-d float32 and float64 bounds is float64)."""
+    top = max(_RANK[t.dtype.kind] for t in operands)
+    leaders = [t for t in operands if _RANK[t.dtype.kind] == top]
+    if any(t.ndim for t in leaders):
+        leaders = [t for t in leaders if t.ndim]
+    return functools.reduce(promote, [t.dtype for t in leaders])
 
 
-def _category(dtype: np.dtype) -> str:
-    return "i" if dtype.kind == "u" else dtype.kind
+_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
 def add_hook(owner: Any, attribute: str, hook: Callable) -> RemovableHandle:
@@ -1023,13 +1043,14 @@ class RemovableHandle:
         self.remove()
 
 
-def _scalar_dtype(tensor_dtype: np.dtype, value: Any) -> np.dtype:
-    """dtype of a Python number next to a tensor: the tensor's, unless it must widen (torch)."""
+def _scalar_dtype(tensor_dtype: np.dtype, value: Any, float_result: bool = False) -> np.dtype:
+    """dtype of a Python number next to a tensor: the tensor's, unless it must widen (torch);
+    float32 next to an integer tensor when the result is a float (division: 5 / -3)."""
     if isinstance(value, (bool, np.bool_)):
         return tensor_dtype
     if tensor_dtype.kind == "f":
         return tensor_dtype
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, (float, np.floating)) or float_result:
         return np.dtype(np.float32)
     return tensor_dtype if tensor_dtype.kind in "iu" else np.dtype(np.int64)
 
