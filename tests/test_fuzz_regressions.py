@@ -325,3 +325,12 @@ def test_comparisons_of_tensors_use_the_promoted_dtype():
     assert (tg.tensor([0.1]) == Tensor(np.float64(0.1))).item()        # numpy: False
     assert (tg.tensor([16777217]) == tg.tensor([16777216.0])).item()   # in float32, as torch
     assert (tg.tensor([1, 2]) < tg.tensor([1.5, 1.5])).tolist() == [True, False]
+
+
+def test_the_max_of_a_slice_holding_nan_sends_the_gradient_to_the_nan():
+    x = tg.tensor([1.0, math.nan, 3.0], requires_grad=True)
+    x.max().backward()                                   # was nan everywhere (0 / 0)
+    assert x.grad.tolist() == [0.0, 1.0, 0.0]
+    y = tg.tensor([[1.0, math.nan, math.nan], [2.0, 5.0, 5.0]], requires_grad=True)
+    y.amax(1).sum().backward()                           # torch: nan for the first row
+    assert y.grad.tolist() == [[0.0, 0.5, 0.5], [0.0, 0.5, 0.5]]

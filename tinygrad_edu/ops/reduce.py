@@ -65,7 +65,8 @@ class Amax(Function):
 
     VJP: dL/da = g broadcast back, times w, where w = 1/k at the k positions that
     reach the max in each reduced slice and 0 elsewhere: ties share the gradient
-    evenly (torch's rule for amax and for the full `max()`).   Saves w.
+    evenly (torch's rule for amax and for the full `max()`). A slice holding nan has
+    nan as its max, and its nans share the gradient (as torch).   Saves w.
     """
 
     @staticmethod
@@ -75,6 +76,8 @@ class Amax(Function):
                              f"{a.shape}")
         out = np.max(a, axis=axes, keepdims=True)
         is_max = a == out
+        if a.dtype.kind == "f" and np.isnan(out).any():         # nan == nan is False
+            is_max |= np.isnan(a) & np.isnan(out)
         ctx.save_for_backward(is_max / is_max.sum(axis=axes, keepdims=True, dtype=a.dtype))
         return out if keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
 
