@@ -551,6 +551,7 @@ class Tensor:
         return self._update(self._scaled(other, alpha, "sub_"), Tensor.__sub__, "-=", "sub_")
 
     def _scaled(self, other: Any, alpha: float, op: str) -> Any:
+        """alpha * other in the dtype other takes next to self."""
         if alpha == 1:
             return other
         return self._operands(other, op)[1] * alpha
@@ -960,9 +961,9 @@ class Tensor:
         self._check_writeable("setitem: the tensor")
         *first, last = index_steps(index, self.shape, "setitem")
         target = self.data
-        for step in first:                        # ints, slices, None: a view (with `...`,
+        for step in first:            # ints, slices, None: a view (`...` keeps an all-int one so)
             target = target[step if any(i is Ellipsis for i in step) else (*step, ...)]
-        value = np.asarray(value.data if isinstance(value, Tensor) else value)  # also of ints)
+        value = np.asarray(value.data if isinstance(value, Tensor) else value)
         written = np.broadcast_to(np.empty((), dtype=np.bool_), target.shape)[last].shape
         while value.ndim > len(written) and value.shape[0] == 1:
             value = value[0]                      # torch drops a value's leading 1s
