@@ -23,7 +23,7 @@ import numpy as np
 def index_steps(index: Any, shape: tuple, op: str = "getitem") -> list[tuple]:
     """numpy indices that, applied one after the other, give torch's `x[index]` (`op`
     names the caller in errors)."""
-    items = [_as_item(item) for item in (index if isinstance(index, tuple) else (index,))]
+    items = [_as_item(item, op) for item in (index if isinstance(index, tuple) else (index,))]
     arrays = [item for item in items if isinstance(item, np.ndarray)]
     if not arrays or not any(_is_int(item) or item is Ellipsis for item in items):
         return [numpy_index(tuple(items), shape, op)]
@@ -74,7 +74,7 @@ def numpy_index(index: tuple, shape: tuple, op: str = "getitem") -> tuple:
     return index
 
 
-def _as_item(item: Any) -> Any:
+def _as_item(item: Any, op: str) -> Any:
     """Tensors and lists as arrays; a 0-d integer array is an int and a Python bool a 0-d
     bool array, a mask of no axes (as in torch, where x[0, :, True] is x[0][:, None])."""
     if isinstance(item, tensor.Tensor):
@@ -86,7 +86,7 @@ def _as_item(item: Any) -> Any:
     elif isinstance(item, (bool, np.bool_)):
         return np.asarray(item)
     if isinstance(item, np.ndarray) and item.dtype == np.uint8:
-        raise IndexError("getitem: a uint8 index: torch reads it as a mask (deprecated), numpy "
+        raise IndexError(f"{op}: a uint8 index: torch reads it as a mask (deprecated), numpy "
                          "as positions; say which with .bool() or .long()")
     if isinstance(item, np.ndarray) and item.ndim == 0 and item.dtype.kind in "iu":
         return int(item)
