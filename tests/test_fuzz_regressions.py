@@ -334,3 +334,8 @@ def test_the_max_of_a_slice_holding_nan_sends_the_gradient_to_the_nan():
     y = tg.tensor([[1.0, math.nan, math.nan], [2.0, 5.0, 5.0]], requires_grad=True)
     y.amax(1).sum().backward()                           # torch: nan for the first row
     assert y.grad.tolist() == [[0.0, 0.5, 0.5], [0.0, 0.5, 0.5]]
+
+
+def test_sign_of_bools_is_the_bools():
+    assert tg.sign(tg.tensor([True, False])).tolist() == [True, False]
+    assert tg.sign(tg.tensor([-2.0, 0.0, 3.0])).tolist() == [-1.0, 0.0, 1.0]

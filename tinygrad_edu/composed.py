@@ -394,8 +394,8 @@ def reciprocal(x: Tensor) -> Tensor:
 
 
 def sign(x: Tensor) -> Tensor:
-    """-1, 0 or 1 (no gradient: it is flat almost everywhere)."""
-    return Tensor._from_node(np.sign(x.data), None)
+    """-1, 0 or 1 (no gradient: it is flat almost everywhere); a bool is its own sign."""
+    return Tensor._from_node(x.data.copy() if x.dtype == np.bool_ else np.sign(x.data), None)
 
 
 def contiguous(x: Tensor) -> Tensor:
