@@ -339,3 +339,26 @@ def test_the_max_of_a_slice_holding_nan_sends_the_gradient_to_the_nan():
 def test_sign_of_bools_is_the_bools():
     assert tg.sign(tg.tensor([True, False])).tolist() == [True, False]
     assert tg.sign(tg.tensor([-2.0, 0.0, 3.0])).tolist() == [-1.0, 0.0, 1.0]
+
+
+# ------------------------------------------------- ninth session: CNN ops and losses
+def test_conv_transpose_with_output_padding_beyond_padding_reads_only_its_own_memory():
+    """Tight col2im rows put the image's last row `left` past the padded rows when the
+    windows do not reach the image's end (output_padding beyond the padding, stride 1):
+    the buffer must hold it (it read past its end: garbage such as 6.9e-310)."""
+    from tinygrad_edu.ops.conv import transposed_layout
+    from numpy.lib.array_utils import byte_bounds
+    for k, d, p, e, w_in in [(1, 3, 1, 2, 3), (1, 2, 0, 1, 4), (2, 3, 1, 2, 2), (1, 3, 0, 2, 1)]:
+        out_w = (w_in - 1) - 2 * p + d * (k - 1) + 1 + e
+        weight = np.ones((1, 1, 1, k))
+        layout = transposed_layout((1, out_w), weight, (1, w_in),
+                                   dict(padding=((0, 0), (p, p)), stride=(1, 1),
+                                        dilation=(1, d)))
+        flat = layout.zeros(2, 3, np.float64)
+        low, high = byte_bounds(flat)
+        view_low, view_high = byte_bounds(layout.interior(flat))
+        assert low <= view_low and view_high <= high, (k, d, p, e, w_in)
+    x = Tensor(np.arange(1.0, 7.0).reshape(2, 1, 3))
+    out = F.conv_transpose1d(x, Tensor(np.ones((1, 1, 1))), dilation=3, padding=1,
+                             output_padding=2)
+    assert out.tolist() == [[[2.0, 3.0, 0.0]], [[5.0, 6.0, 0.0]]]          # torch's values

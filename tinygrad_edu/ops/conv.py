@@ -156,7 +156,11 @@ class PaddedImage:
         self.pitch = max(image_hw[1], grid[1]) if wide and tight else self.padded_width
         self.width = self.pitch if wide else grid[1]
         slack = dilation[1] * (kernel[1] - 1) if wide else 0
-        self.length = self.height * self.pitch + slack
+        # the image itself must fit too: with tight rows its last row runs `left` past the
+        # rows the windows cover when no slack or bottom padding follows (a transposed
+        # convolution whose output_padding goes beyond its padding, stride 1)
+        image_end = (top + image_hw[0] - 1) * self.pitch + left + image_hw[1]
+        self.length = max(self.height * self.pitch + slack, image_end)
 
     def zeros(self, channels: int, batch: int, dtype) -> np.ndarray:
         """An all-zero (C, N, Hp*pitch + slack) image."""
