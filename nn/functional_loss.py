@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.cnn import _check_reduction, _reduce, _same_shape
+from tinygrad_edu.cnn import _broadcasts_to, _check_reduction, _reduce, _same_shape, _weighted
 from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _tensor
 
 from .functional_extra import pairwise_distance
-from .functional_more import _broadcasts_to, _floating, _softplus, _weighted, logsigmoid
+from .functional_more import _floating, _softplus, logsigmoid
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
            "cosine_embedding_loss", "triplet_margin_loss", "multilabel_soft_margin_loss",

@@ -21,7 +21,8 @@ from typing import Sequence
 import numpy as np
 
 from tinygrad_edu import Tensor, no_grad
-from tinygrad_edu.cnn import REDUCTIONS, _check_reduction, _reduce, _same_shape, _tensor
+from tinygrad_edu.cnn import (REDUCTIONS, _check_reduction, _reduce, _same_shape, _tensor,
+                              _weighted)
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.math_more import erfc
 from tinygrad_edu.shapes import broadcast_shapes
@@ -100,24 +101,6 @@ def _normalized_shape(op: str, x: Tensor, normalized_shape: int | Sequence[int])
         raise ValueError(f"{op}: normalized_shape {shape} expects input of shape "
                          f"(*, {', '.join(map(str, shape))}), got {tuple(x.shape)}")
     return shape
-
-
-def _weighted(op: str, losses: Tensor, weight: Tensor | None) -> Tensor:
-    """losses * weight, a weight that broadcasts to the losses' shape (None: as they are)."""
-    if weight is None:
-        return losses
-    w = _tensor(weight).to(losses.dtype)
-    if not _broadcasts_to(w.shape, losses.shape):
-        raise ValueError(f"{op}: weight of shape {tuple(w.shape)} cannot be broadcast to "
-                         f"input shape {tuple(losses.shape)}")
-    return losses * w
-
-
-def _broadcasts_to(shape: tuple, target: tuple) -> bool:
-    try:
-        return broadcast_shapes(shape, target) == tuple(target)
-    except ValueError:
-        return False
 
 
 # ---------------------------------------------------------------------------- activations

@@ -362,3 +362,23 @@ def test_conv_transpose_with_output_padding_beyond_padding_reads_only_its_own_me
     out = F.conv_transpose1d(x, Tensor(np.ones((1, 1, 1))), dilation=3, padding=1,
                              output_padding=2)
     assert out.tolist() == [[[2.0, 3.0, 0.0]], [[5.0, 6.0, 0.0]]]          # torch's values
+
+
+def test_bce_with_logits_checks_its_weights_and_conv_refuses_empty_kernels():
+    x, t = Tensor(np.zeros((3, 4))), Tensor(np.ones((3, 4)))
+    with pytest.raises(ValueError, match=r"binary_cross_entropy_with_logits: weight of shape "
+                                         r"\(2, 3, 4\) cannot be broadcast to input shape"):
+        F.binary_cross_entropy_with_logits(x, t, weight=Tensor(np.ones((2, 3, 4))))
+    with pytest.raises(ValueError, match=r"pos_weight of shape \(3,\) cannot be broadcast"):
+        F.binary_cross_entropy_with_logits(x, t, pos_weight=Tensor(np.ones(3)))
+    loss = F.binary_cross_entropy_with_logits(x, t, weight=Tensor(np.full((3, 1), 2.0)),
+                                              pos_weight=Tensor(np.full(4, 3.0)))
+    assert loss.item() == pytest.approx(2 * 3 * math.log(2), rel=1e-12)
+    with pytest.raises(ValueError, match=r"conv2d: the weight \(1, 1, 0, 2\) has an empty axis"):
+        F.conv2d(Tensor(np.ones((1, 1, 3, 3))), Tensor(np.ones((1, 1, 0, 2))))
+    with pytest.raises(ValueError, match=r"conv_transpose2d: the weight \(1, 1, 0, 2\) has an "):
+        F.conv_transpose2d(Tensor(np.ones((1, 1, 3, 3))), Tensor(np.ones((1, 1, 0, 2))))
+    with pytest.raises(ValueError, match=r"conv2d: the weight \(0, 1, 2, 2\) has an empty axis"):
+        F.conv2d(Tensor(np.ones((2, 1, 3, 3))), Tensor(np.ones((0, 1, 2, 2))))
+    with pytest.raises(TypeError, match="avg_pool2d: divisor_override must be an int, got 1.5"):
+        F.avg_pool2d(Tensor(np.ones((1, 1, 4, 4))), 2, divisor_override=1.5)

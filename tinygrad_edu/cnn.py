@@ -15,7 +15,7 @@ import numpy as np
 from .ops.dropout import Dropout
 from .ops.loss import CrossEntropy
 from .ops.pool import AvgPool2d, MaxPool2d, Windows, first_max_offsets, flat_indices
-from .shapes import int_tuple
+from .shapes import broadcast_shapes, int_tuple
 from .tensor import Tensor, _tensor
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -95,6 +95,10 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     x = floating_input("avg_pool2d", input)
     options, _ = pool_options("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     del options["dilation"]
+    if divisor_override is not None and (isinstance(divisor_override, bool)
+                                         or not isinstance(divisor_override, (int, np.integer))):
+        raise TypeError(f"avg_pool2d: divisor_override must be an int, got "
+                        f"{divisor_override!r}")
     if divisor_override is not None and divisor_override <= 0:
         raise ValueError(f"avg_pool2d: divisor_override must be positive, got "
                          f"{divisor_override}")
@@ -281,11 +285,27 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     x, t = _same_shape(op, input, target)
     z = -x
     softplus = z.maximum(0) + (1 + (-z.abs()).exp()).log()
-    scale = 1 if pos_weight is None else 1 + (_tensor(pos_weight).to(x.dtype) - 1) * t
+    scale = 1 if pos_weight is None else 1 + (_weighted(op, t, pos_weight, "pos_weight") - t)
     losses = (1 - t) * x + scale * softplus
-    if weight is not None:
-        losses = losses * _tensor(weight).to(x.dtype)
-    return _reduce(losses, reduction)
+    return _reduce(_weighted(op, losses, weight), reduction)
+
+
+def _weighted(op: str, losses: Tensor, weight: Tensor | None, name: str = "weight") -> Tensor:
+    """losses * weight, a weight that broadcasts to the losses' shape (None: as they are)."""
+    if weight is None:
+        return losses
+    w = _tensor(weight).to(losses.dtype)
+    if not _broadcasts_to(w.shape, losses.shape):
+        raise ValueError(f"{op}: {name} of shape {tuple(w.shape)} cannot be broadcast to "
+                         f"input shape {tuple(losses.shape)}")
+    return losses * w
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    try:
+        return broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
 
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,

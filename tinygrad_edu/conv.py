@@ -33,6 +33,9 @@ def check_conv_tensors(op: str, input: Tensor, weight: Tensor, bias: Tensor | No
                          f"unbatched input (C, {_AXES[n]}), got shape {input.shape}")
     if weight.ndim != n + 2:
         raise ValueError(f"{op}: expected a {n + 2}-D weight, got shape {weight.shape}")
+    if 0 in weight.shape:
+        raise ValueError(f"{op}: the weight {weight.shape} has an empty axis; kernel sizes "
+                         "and channel counts must be positive")
     for t, role in ((input, "input"), (weight, "weight"), (bias, "bias")):
         if t is not None and t.dtype.kind != "f":
             raise TypeError(f"{op}: {role} must be a floating point tensor, got {t.dtype}")
