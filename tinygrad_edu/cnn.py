@@ -285,20 +285,24 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     x, t = _same_shape(op, input, target)
     z = -x
     softplus = z.maximum(0) + (1 + (-z.abs()).exp()).log()
-    scale = 1 if pos_weight is None else 1 + (_weighted(op, t, pos_weight, "pos_weight") - t)
+    scale = 1 if pos_weight is None else 1 + (
+        _checked_weight(op, pos_weight, x, "pos_weight") - 1) * t
     losses = (1 - t) * x + scale * softplus
     return _reduce(_weighted(op, losses, weight), reduction)
 
 
-def _weighted(op: str, losses: Tensor, weight: Tensor | None, name: str = "weight") -> Tensor:
+def _weighted(op: str, losses: Tensor, weight: Tensor | None) -> Tensor:
     """losses * weight, a weight that broadcasts to the losses' shape (None: as they are)."""
-    if weight is None:
-        return losses
-    w = _tensor(weight).to(losses.dtype)
-    if not _broadcasts_to(w.shape, losses.shape):
+    return losses if weight is None else losses * _checked_weight(op, weight, losses)
+
+
+def _checked_weight(op: str, weight: Any, like: Tensor, name: str = "weight") -> Tensor:
+    """`weight` in like's dtype, refused unless it broadcasts to like's shape."""
+    w = _tensor(weight).to(like.dtype)
+    if not _broadcasts_to(w.shape, like.shape):
         raise ValueError(f"{op}: {name} of shape {tuple(w.shape)} cannot be broadcast to "
-                         f"input shape {tuple(losses.shape)}")
-    return losses * w
+                         f"input shape {tuple(like.shape)}")
+    return w
 
 
 def _broadcasts_to(shape: tuple, target: tuple) -> bool:
