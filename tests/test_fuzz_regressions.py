@@ -382,3 +382,11 @@ def test_bce_with_logits_checks_its_weights_and_conv_refuses_empty_kernels():
         F.conv2d(Tensor(np.ones((2, 1, 3, 3))), Tensor(np.ones((0, 1, 2, 2))))
     with pytest.raises(TypeError, match="avg_pool2d: divisor_override must be an int, got 1.5"):
         F.avg_pool2d(Tensor(np.ones((1, 1, 4, 4))), 2, divisor_override=1.5)
+
+
+def test_python_ints_outside_int64_are_refused_as_torch():
+    for data in ([2 ** 63], [2 ** 63, 1], [[1, -2 ** 63 - 1]], 2 ** 70):
+        with pytest.raises(OverflowError, match="does not fit in int64"):
+            tg.tensor(data)
+    assert tg.tensor([2 ** 63 - 1, -2 ** 63]).dtype == np.int64
+    assert tg.tensor([1e19, 2.0]).dtype == np.float32           # floats that large are fine

@@ -34,12 +34,28 @@ def _default_array(data: Any) -> np.ndarray:
     except ValueError as e:
         raise ValueError(f"Tensor: cannot make a tensor from this data ({e}); nested lists "
                          "must be rectangular") from None
+    if isinstance(data, (list, tuple, int)) and (arr.dtype.kind in "uO" or (
+            arr.dtype == np.float64 and arr.size and np.abs(arr).max() >= 2 ** 63)):
+        too_big = _too_big_int(data)          # numpy made uint64, objects or floats of it
+        if too_big is not None:
+            raise OverflowError(f"Tensor: the Python int {too_big} does not fit in int64 "
+                                "(torch's integer type); write it as a float to keep it")
     if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
         arr = arr.astype(np.float32)
     elif arr.dtype.kind not in "fiub":
         raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} "
                         f"(numpy dtype {arr.dtype}); expected numbers, nested lists or an ndarray")
     return arr
+
+
+def _too_big_int(data: Any) -> int | None:
+    """The first Python int in (nested lists of) data outside int64, if any."""
+    if isinstance(data, (list, tuple)):
+        return next((v for v in map(_too_big_int, data) if v is not None), None)
+    if isinstance(data, int) and not isinstance(data, bool) and not (
+            -2 ** 63 <= data < 2 ** 63):
+        return data
+    return None
 
 
 class Tensor:
