@@ -390,3 +390,45 @@ def test_python_ints_outside_int64_are_refused_as_torch():
             tg.tensor(data)
     assert tg.tensor([2 ** 63 - 1, -2 ** 63]).dtype == np.int64
     assert tg.tensor([1e19, 2.0]).dtype == np.float32           # floats that large are fine
+
+
+# ---------------------------------------------------- ninth session: engine semantics
+def test_grad_accumulates_in_place_so_a_held_reference_sees_the_sum():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    held = x.grad
+    (x * 3).sum().backward()
+    assert held is x.grad and held.tolist() == [6.0, 6.0]            # torch: the same
+    y = tg.tensor([1.0], requires_grad=True)
+    (y ** 2).sum().backward(create_graph=True)
+    first = y.grad
+    (y ** 2).sum().backward(create_graph=True)                       # a graph: a new sum
+    assert y.grad.tolist() == [4.0] and first.tolist() == [2.0] and y.grad.requires_grad
+
+
+def test_grad_runs_no_hook_where_nothing_asked_for_lies():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    w = tg.tensor([3.0, 4.0], requires_grad=True)
+    calls = []
+    v = x * 2
+    v.register_hook(lambda g: calls.append(g.tolist()))
+    y = (v * w).sum()
+    (gw,) = tg.grad(y, [w], retain_graph=True)
+    assert gw.tolist() == [2.0, 4.0] and calls == []                  # as torch
+    (gv,) = tg.grad(y, [v])                                          # v asked for: it runs
+    assert gv.tolist() == [3.0, 4.0] and calls == [[3.0, 4.0]]
+
+
+def test_backward_with_inputs_and_detach_in_place():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    w = tg.tensor([3.0, 4.0], requires_grad=True)
+    v = x * 2
+    y = (v * w).sum()
+    y.backward(inputs=[w, v], retain_graph=True)
+    assert w.grad.tolist() == [2.0, 4.0] and v.grad.tolist() == [3.0, 4.0] and x.grad is None
+    y.backward(inputs=x)
+    assert x.grad.tolist() == [6.0, 8.0] and w.grad.tolist() == [2.0, 4.0]
+    with pytest.raises(RuntimeError, match="inputs must be a non-empty list of tensors"):
+        (x * 2).sum().backward(inputs=[tg.tensor([1.0])])
+    z = x * 5
+    assert z.detach_() is z and z.grad_fn is None and z.is_leaf and not z.requires_grad

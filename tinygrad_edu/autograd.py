@@ -244,9 +244,9 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
         to_run = leading_to(order, inputs) if only_to_inputs else None
         for node in order:
             g = node_grads.pop(node, None)
-            if g is None:
-                continue
-            if not isinstance(g, Tensor):
+            if g is None or to_run is not None and node not in to_run and node not in capture:
+                continue                          # (grad(): nothing asked for is here or
+            if not isinstance(g, Tensor):         # below: its hooks do not run, as torch)
                 g = _built(g)
             if node._hooks:
                 g = _run_hooks(node._hooks, g)
@@ -258,7 +258,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                 if retained is not None:
                     store(retained, g)
             if to_run is not None and node not in to_run:
-                continue                          # nothing asked for lies below this node
+                continue                          # an input itself, nothing asked for below
             if hooked_nodes and node in BEFORE_VJP_HOOKS:
                 g = _run_prehooks(node, g)
             grads = _vjp(node, g)
@@ -353,15 +353,25 @@ def _as_grad_outputs(outputs: Sequence, grad_outputs: Sequence | None, op: str) 
     return grads
 
 
-def backward(tensor, gradient=None, retain_graph: bool | None = None,
-             create_graph: bool = False) -> None:
+def backward(output, gradient=None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs=None) -> None:
     """Implementation of `Tensor.backward` (see its docstring)."""
-    if not tensor.requires_grad:
+    if not output.requires_grad:
         raise RuntimeError("backward: this tensor does not require grad and has no grad_fn; "
                            "did you create its inputs with requires_grad=True?")
     retain = create_graph if retain_graph is None else retain_graph
-    grads = _as_grad_outputs([tensor], None if gradient is None else [gradient], "backward")
-    run_backward([tensor], grads, retain, create_graph)
+    grads = _as_grad_outputs([output], None if gradient is None else [gradient], "backward")
+    if inputs is None:
+        run_backward([output], grads, retain, create_graph)
+        return
+    inputs = [inputs] if isinstance(inputs, tensor.Tensor) else list(inputs)
+    if not inputs or not all(getattr(t, "requires_grad", False) for t in inputs):
+        raise RuntimeError("backward: inputs must be a non-empty list of tensors that "
+                           "require grad")
+    for t, g in zip(inputs, run_backward([output], grads, retain, create_graph, inputs,
+                                         only_to_inputs=True)):
+        if g is not None:
+            t._accumulate(g)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,

@@ -304,16 +304,23 @@ class Tensor:
         """The same data as a new leaf outside the graph (shares memory, as torch)."""
         return Tensor._from_node(self.data, None)
 
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph that made it, in place: it becomes a leaf that
+        does not require grad (torch's detach_)."""
+        self._ctx, self._requires_grad = None, False
+        return self
+
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
+                 create_graph: bool = False, inputs: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad.
 
         `gradient` is dL/d(self): optional for a single-element tensor (1 is used).
         The graph's saved values are freed afterwards unless `retain_graph=True`.
         With `create_graph=True` the gradients are themselves graph Tensors, so they
-        can be differentiated again.
+        can be differentiated again. With `inputs` (tensors, leaves or not), only their
+        `.grad` is filled, and only the part of the graph leading to them runs (torch).
         """
-        autograd.backward(self, gradient, retain_graph, create_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
         """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
@@ -352,7 +359,12 @@ class Tensor:
         if g.dtype != self.dtype:
             g, copy = g.to(self.dtype), False          # (the cast is a new array)
         if self._grad is not None:
-            self._grad = self._grad + g
+            held = self._grad.data
+            if self._grad.requires_grad or g.requires_grad or not held.flags.writeable:
+                self._grad = self._grad + g            # a graph of the sum (create_graph)
+            else:                                     # in place, as torch: a reference to
+                held += g.data                         # .grad taken before sees the sum
+                versions.mark_changed(held)
         elif not copy and g.data.flags.c_contiguous:       # an array of its own
             self._grad = g
         elif g.requires_grad:                 # a graph of the gradient (create_graph): a copy
