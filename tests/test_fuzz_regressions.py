@@ -432,3 +432,17 @@ def test_backward_with_inputs_and_detach_in_place():
         (x * 2).sum().backward(inputs=[tg.tensor([1.0])])
     z = x * 5
     assert z.detach_() is z and z.grad_fn is None and z.is_leaf and not z.requires_grad
+
+
+def test_a_mean_can_be_backpropagated_twice_as_in_torch():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.mean()
+    y.backward()
+    y.backward()                              # Mean saves nothing (sum / n saved Div's)
+    assert x.grad.tolist() == [1.0, 1.0]
+    z = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    m = z.mean(0).sum()
+    m.backward()
+    m.backward()
+    assert z.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    assert z.mean().grad_fn.name == "mean"

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .dtypes import promote
-from .ops import movement
+from .ops import movement, reduce
 from .tensor import Tensor, _axes, _axis, _tensor
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -26,12 +26,12 @@ def _count(x: Tensor, axes: tuple) -> int:
 
 
 def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-    """sum / count over `dim` (all axes when None)."""
+    """sum / count over `dim` (all axes when None), the primitive Mean."""
     x = x._as_float()
     axes = _axes(x, dim, "mean")
     if _count(x, axes) == 0:
         raise ValueError(f"mean: cannot average over zero elements of shape {x.shape}")
-    return x.sum(axes, keepdim) / _count(x, axes)
+    return reduce.Mean.apply(x, axes=axes, keepdim=keepdim)
 
 
 def var(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,

@@ -180,7 +180,17 @@ for sid, fn in SUMS.items():
     case("sum", sid, fn, [r(2, 3, 4)])
 case("sum", "0d", lambda a: a.sum(), [r()])
 case("sum", "empty-axis", lambda a: a.sum(0), [r(0, 3)])
-case("sum", "mean", lambda a: a.mean((0, 1)), [r(3, 4, 2)])
+MEANS = {
+    "all": lambda a: a.mean(),
+    "dim1": lambda a: a.mean(1),
+    "tuple-keep": lambda a: a.mean((0, 2), keepdim=True),
+    "neg-dim": lambda a: a.mean(-1),
+}
+for sid, fn in MEANS.items():
+    case("mean", sid, fn, [r(2, 3, 4)])
+case("mean", "0d", lambda a: a.mean(), [r()])
+case("mean", "size-1", lambda a: a.mean(0), [r(1, 3)])
+case("mean", "broadcast-after", lambda a, b: a.mean(0, keepdim=True) * b, [r(3, 4), r(2, 1, 4)])
 case("sum", "var", lambda a: a.var(1), [r(3, 5)])
 case("sum", "std", lambda a: a.std(), [r(2, 4)])
 case("sum", "var-corr0-keep", lambda a: a.var(0, correction=0, keepdim=True), [r(4, 3)])

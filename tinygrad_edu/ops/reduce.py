@@ -5,6 +5,8 @@ VJP here is "reshape g to keep the reduced axes as size 1, then broadcast".
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..function import Function
@@ -32,6 +34,27 @@ class Sum(Function):
     def backward(ctx, g):
         shape = ctx.in_shape
         return g.reshape(kept_shape(shape, ctx.options["axes"])).expand(shape)
+
+
+class Mean(Function):
+    """out = mean of a over `axes` = (sum over them) / n, n the number of elements averaged.
+
+    VJP: dL/da[i] = g[i with the averaged axes dropped] / n: each element enters its mean
+    with weight 1/n, so g is broadcast back and divided by n.
+    Saves nothing (only a's shape, ctx.in_shape): as torch's, a second backward through a
+    mean needs nothing that the first one freed (sum / n would save both for Div's VJP).
+    """
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.in_shape = a.shape
+        return np.mean(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axes = ctx.in_shape, ctx.options["axes"]
+        n = math.prod(shape[i] for i in axes)
+        return g.reshape(kept_shape(shape, axes)).expand(shape) / n
 
 
 class SumTo(Function):
