@@ -52,9 +52,8 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, g):
-        shape, axes = ctx.in_shape, ctx.options["axes"]
-        n = math.prod(shape[i] for i in axes)
-        return g.reshape(kept_shape(shape, axes)).expand(shape) / n
+        n = math.prod(ctx.in_shape[i] for i in ctx.options["axes"])
+        return Sum.backward(ctx, g) / n              # the sum's VJP, each share divided by n
 
 
 class SumTo(Function):
