@@ -280,6 +280,26 @@ def test_non_differentiable_vjp_fails_only_second_order():
         gradgradcheck(FrozenSquare.apply, [x])
 
 
+def test_raise_exception_false_returns_false_as_torch():
+    x = rand_tensor(3, 2, seed=7)
+    assert gradcheck(HalfSquare.apply, [x], raise_exception=False) is False
+    assert gradgradcheck(FrozenSquare.apply, [x], raise_exception=False) is False
+    assert gradgradcheck(lambda t: t ** 3, [x], raise_exception=False) is True
+    with pytest.raises(ValueError, match="float64"):       # misuse still raises
+        gradcheck(HalfSquare.apply, [x.float()], raise_exception=False)
+
+
+def test_gradgradcheck_takes_grad_outputs_as_torch():
+    x = rand_tensor(3, seed=5)
+    constant_v = Tensor(np.array([1.0, -2.0, 0.5]))
+    assert gradgradcheck(lambda t: t ** 3, [x], constant_v)
+    assert gradgradcheck(lambda t: t ** 3, [x], [rand_tensor(3, seed=6)])
+    with pytest.raises(GradcheckError):                    # d(v * frozen 2x)/dx is missed
+        gradgradcheck(FrozenSquare.apply, [x], constant_v)
+    with pytest.raises(ValueError, match=r"one Tensor per floating output.*\(3,\).*\(2,\)"):
+        gradgradcheck(lambda t: t ** 3, [x], Tensor(np.ones(2)))
+
+
 def test_gradcheck_of_inputs_in_any_memory_order_keeps_their_memory():
     array = np.random.default_rng(4).standard_normal((4, 3)).T      # Fortran order
     x = tg.from_numpy(array).requires_grad_()

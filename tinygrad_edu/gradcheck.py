@@ -37,14 +37,79 @@ def _projected(fn: Callable, inputs: Sequence, directions: list[np.ndarray],
     return float(sum(np.sum(o.data * v) for o, v in zip(outs, directions)))
 
 
-def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, seed: int = 0, _record: bool = False) -> bool:
-    """Compare the VJP of `fn` at `inputs` with central differences; True or GradcheckError.
+def gradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
+    """Compare the VJP of `fn` at `inputs` with central differences; True, or a
+    GradcheckError (False with `raise_exception=False`, as torch.autograd.gradcheck).
 
     `inputs` is a Tensor or a sequence; the float64 Tensors with requires_grad=True are
     checked. On failure the error names the input, the worst element, and the
-    analytic and numerical values of v^T J there.
+    analytic and numerical values of v^T J there. `seed` picks the random direction v
+    (torch has no such argument: its check builds the whole Jacobian instead).
     """
+    return _reported(lambda: _check(fn, inputs, eps, atol, rtol, seed, record=False),
+                     raise_exception)
+
+
+def gradgradcheck(fn: Callable, inputs: Any, grad_outputs: Any = None, *, eps: float = 1e-6,
+                  atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True,
+                  seed: int = 0) -> bool:
+    """Check second derivatives: gradcheck of (x, v) -> v^T J(x) built with create_graph=True.
+
+    v is `grad_outputs` (one Tensor per floating output of `fn`; those that require
+    grad are checked as inputs too), or random float64 Tensors that require grad, as in
+    torch.autograd.gradgradcheck.
+    """
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    checked = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradgradcheck: no input has requires_grad=True")
+    outs = _float_outputs(fn(*inputs))
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed + 1)
+        directions = tuple(Tensor(rng.standard_normal(o.shape), dtype=np.float64,
+                                  requires_grad=True) for o in outs)
+    else:
+        directions = _checked_directions(grad_outputs, outs)
+
+    def first_derivatives(*args: Tensor) -> tuple:
+        xs, vs = args[:len(inputs)], args[len(inputs):]
+        outs = _float_outputs(fn(*xs))
+        pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+        wrt = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+        if not pairs:
+            return ()
+        grads = grad([o for o, _ in pairs], wrt, [v for _, v in pairs],
+                     create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    # first_derivatives differentiates inside, so its finite differences must record a graph
+    return _reported(lambda: _check(first_derivatives, (*inputs, *directions), eps, atol, rtol,
+                                    seed, record=True), raise_exception)
+
+
+def _checked_directions(grad_outputs: Any, outs: list[Tensor]) -> tuple:
+    given = tuple(grad_outputs) if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
+    if len(given) != len(outs) or any(not isinstance(v, Tensor) or v.shape != o.shape
+                                      for v, o in zip(given, outs)):
+        raise ValueError(
+            "gradgradcheck: grad_outputs must be one Tensor per floating output of fn, shaped "
+            f"like it: outputs {[o.shape for o in outs]}, got "
+            f"{[getattr(v, 'shape', type(v).__name__) for v in given]}")
+    return given
+
+
+def _reported(check: Callable[[], bool], raise_exception: bool) -> bool:
+    try:
+        return check()
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+
+
+def _check(fn: Callable, inputs: Any, eps: float, atol: float, rtol: float, seed: int,
+           record: bool) -> bool:
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
@@ -71,9 +136,9 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
         for index in np.ndindex(x.shape):    # perturbed in place, whatever its memory order
             original = data[index]
             data[index] = original + eps
-            plus = _projected(fn, inputs, directions, _record)
+            plus = _projected(fn, inputs, directions, record)
             data[index] = original - eps
-            minus = _projected(fn, inputs, directions, _record)
+            minus = _projected(fn, inputs, directions, record)
             data[index] = original
             numerical[index] = (plus - minus) / (2 * eps)
         excess = np.abs(analytic[k] - numerical) - (atol + rtol * np.abs(numerical))
@@ -85,31 +150,3 @@ def gradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
                 f"analytic {analytic[k][worst]:.10g}, numerical {numerical[worst]:.10g} "
                 f"(v^T J for a random v; atol={atol}, rtol={rtol})")
     return True
-
-
-def gradgradcheck(fn: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, seed: int = 0) -> bool:
-    """Check second derivatives: gradcheck of (x, v) -> v^T J(x) built with create_graph=True."""
-    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    checked = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
-    rng = np.random.default_rng(seed + 1)
-    outs = _float_outputs(fn(*inputs))
-    directions = [Tensor(rng.standard_normal(o.shape), dtype=np.float64, requires_grad=True)
-                  for o in outs]
-
-    def first_derivatives(*args: Tensor) -> tuple:
-        xs, vs = args[:len(inputs)], args[len(inputs):]
-        outs = _float_outputs(fn(*xs))
-        pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
-        wrt = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
-        if not pairs:
-            return ()
-        grads = grad([o for o, _ in pairs], wrt, [v for _, v in pairs],
-                     create_graph=True, allow_unused=True)
-        return tuple(g for g in grads if g is not None)
-
-    if not checked:
-        raise ValueError("gradgradcheck: no input has requires_grad=True")
-    # first_derivatives differentiates inside, so its finite differences must record a graph
-    return gradcheck(first_derivatives, (*inputs, *directions), eps, atol, rtol, seed,
-                     _record=True)
