@@ -47,7 +47,7 @@ def _same_ndim(op: str, **tensors: Tensor) -> None:
 
 # ---------------------------------------------------------------------------- margins
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                        reduction: str = "mean") -> Tensor:
+                        *, reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin), y = 1 where x1 should rank higher, -1 where x2 should.
     The three inputs have the same number of dimensions and broadcast, as torch."""
     op = "margin_ranking_loss"
@@ -59,7 +59,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
-                         reduction: str = "mean") -> Tensor:
+                         *, reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1 (x is a distance; y says whether
     the pair is similar). As torch, a target that is neither contributes both terms."""
     op = "hinge_embedding_loss"
@@ -69,7 +69,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     return _reduce(hinge + x.where(y.data != -1, 0), reduction)
 
 
-def soft_margin_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def soft_margin_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
     """log(1 + e^(-y x)) for labels y = +-1 (a smooth hinge), without overflow.
     Derivative -y sigmoid(-y x)."""
     op = "soft_margin_loss"
@@ -79,7 +79,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> 
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                          reduction: str = "mean") -> Tensor:
+                          *, reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, 0 for other
     targets, with cos along the last dimension of (N, D) inputs and (N,) target, or of
     (D,) inputs and a 0-d target, computed as torch:
@@ -103,7 +103,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
                         p: float = 2.0, eps: float = 1e-6, swap: bool = False,
-                        reduction: str = "mean") -> Tensor:
+                        *, reduction: str = "mean") -> Tensor:
     """max(0, margin + d(a, p) - d(a, n)) with d = pairwise_distance(., ., p, eps) over the
     last dimension. swap=True replaces d(a, n) by min(d(a, n), d(p, n)) (Balntas et al.;
     ties share the gradient evenly, as torch's minimum)."""
@@ -121,7 +121,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
 
 # ---------------------------------------------------------------------------- multi-label
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                reduction: str = "mean") -> Tensor:
+                                *, reduction: str = "mean") -> Tensor:
     """One-vs-all logistic loss of (N, C) logits against (N, C) 0/1 targets, averaged
     over the C classes:
 
@@ -138,7 +138,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     return _reduce(losses.sum(-1) / x.shape[-1], reduction)
 
 
-def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def multilabel_margin_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
     """Multi-label hinge loss of (N, C) scores (or (C,)): target holds each sample's label
     indices, ended by the first -1 (the entries after it are ignored), and
 
@@ -181,7 +181,7 @@ def _label_slots(op: str, t: np.ndarray, shape: tuple) -> tuple[np.ndarray, np.n
 
 # ---------------------------------------------------------------------------- likelihoods
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
-                     eps: float = 1e-8, reduction: str = "mean") -> Tensor:
+                     *, eps: float = 1e-8, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of target counts y under Poisson(rate), dropping log(y!):
 
         log_input=True  (input = log rate):   e^x - y x

@@ -337,7 +337,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
 
 # ---------------------------------------------------------------------------- losses
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
     """|x - y|, reduced. Derivative sign(x - y) (0 at x = y, as torch)."""
     _check_reduction("l1_loss", reduction)
     x, t = _same_shape("l1_loss", input, target)
@@ -356,7 +356,7 @@ def _huber(diff: Tensor, delta: float) -> Tensor:
     return (0.5 * near * near).where(small, delta * (far - 0.5 * delta))   # it is not used
 
 
-def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+def smooth_l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - beta / 2 (d = x - y) = huber(d, beta) / beta.
     Derivative clamp(d / beta, -1, 1). beta = 0 is l1_loss."""
@@ -382,7 +382,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                         reduction: str = "mean") -> Tensor:
+                         *, reduction: str = "mean") -> Tensor:
     """-w [y log(x) + (1 - y) log(1 - x)] for probabilities x in [0, 1] (after a sigmoid;
     `binary_cross_entropy_with_logits` takes the logits and is the stabler choice).
 
@@ -408,7 +408,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 KL_REDUCTIONS = REDUCTIONS + ("batchmean",)
 
 
-def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
+def kl_div(input: Tensor, target: Tensor, *, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
     """KL divergence terms of the target distribution p against input = log q:
 

@@ -10,7 +10,7 @@ from .module import Module
 class _Loss(Module):
     reductions = ("mean", "sum", "none")
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, *, reduction: str = "mean") -> None:
         super().__init__()
         if reduction not in self.reductions:
             raise ValueError(f"{type(self).__name__}: reduction must be one of "
@@ -26,9 +26,9 @@ def _weight_buffer(module: Module, name: str, weight: Tensor | None) -> None:
 class CrossEntropyLoss(_Loss):
     """log-softmax + negative log-likelihood of class indices (or class probabilities)."""
 
-    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
+    def __init__(self, weight: Tensor | None = None, *, ignore_index: int = -100,
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         _weight_buffer(self, "weight", weight)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
@@ -40,9 +40,9 @@ class CrossEntropyLoss(_Loss):
 class NLLLoss(_Loss):
     """-input[n, target[n]] averaged (input holds log-probabilities, e.g. from LogSoftmax)."""
 
-    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
+    def __init__(self, weight: Tensor | None = None, *, ignore_index: int = -100,
                  reduction: str = "mean") -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         _weight_buffer(self, "weight", weight)
         self.ignore_index = ignore_index
 
@@ -61,9 +61,9 @@ class MSELoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on logits (sigmoid folded in, stable for large logits)."""
 
-    def __init__(self, weight: Tensor | None = None, reduction: str = "mean",
+    def __init__(self, weight: Tensor | None = None, *, reduction: str = "mean",
                  pos_weight: Tensor | None = None) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         _weight_buffer(self, "weight", weight)
         _weight_buffer(self, "pos_weight", pos_weight)
 
@@ -77,8 +77,8 @@ class MultiMarginLoss(_Loss):
     """Multiclass hinge loss: sum over j != y of max(0, margin - x_y + x_j)**p / C."""
 
     def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
-                 reduction: str = "mean") -> None:
-        super().__init__(reduction)
+                 *, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
         if p not in (1, 2):
             raise ValueError(f"MultiMarginLoss: only p=1 and p=2 are supported, got {p}")
         _weight_buffer(self, "weight", weight)
@@ -112,8 +112,8 @@ class SmoothL1Loss(_HuberFamily):
 
     function, width = staticmethod(F.smooth_l1_loss), "beta"
 
-    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
-        super().__init__(reduction)
+    def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction=reduction)
         self.beta = beta
 
 
@@ -121,15 +121,15 @@ class HuberLoss(_HuberFamily):
     """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2) (d = input - target)."""
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
 
 class BCELoss(_Loss):
     """Binary cross-entropy of probabilities (logs clamped at -100); prefer BCEWithLogitsLoss."""
 
-    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, weight: Tensor | None = None, *, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
         _weight_buffer(self, "weight", weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -143,8 +143,8 @@ class KLDivLoss(_Loss):
 
     reductions = _Loss.reductions + ("batchmean",)
 
-    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
-        super().__init__(reduction)
+    def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(reduction=reduction)
         self.log_target = log_target
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:

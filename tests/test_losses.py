@@ -167,8 +167,9 @@ def test_mse_loss():
     a, b = RNG.standard_normal((3, 4)), RNG.standard_normal((3, 4))
     x = Tensor(a, requires_grad=True)
     np.testing.assert_allclose(tg.mse_loss(x, Tensor(b)).data, ((a - b) ** 2).mean())
-    np.testing.assert_allclose(tg.mse_loss(x, Tensor(b), "sum").data, ((a - b) ** 2).sum())
-    np.testing.assert_allclose(tg.mse_loss(x, Tensor(b), "none").data, (a - b) ** 2)
+    np.testing.assert_allclose(tg.mse_loss(x, Tensor(b), reduction="sum").data,
+                               ((a - b) ** 2).sum())
+    np.testing.assert_allclose(tg.mse_loss(x, Tensor(b), reduction="none").data, (a - b) ** 2)
     assert gradgradcheck(lambda x: tg.mse_loss(x, Tensor(b)), [x])
 
 
@@ -181,8 +182,8 @@ def test_binary_cross_entropy_with_logits():
     x = RNG.standard_normal((3, 4)) * 2
     t = RNG.uniform(0, 1, (3, 4))
     w, pw = RNG.uniform(0.5, 2, (3, 4)), RNG.uniform(0.5, 2, 4)
-    out = tg.binary_cross_entropy_with_logits(Tensor(x), Tensor(t), Tensor(w), "none",
-                                              Tensor(pw))
+    out = tg.binary_cross_entropy_with_logits(Tensor(x), Tensor(t), Tensor(w), reduction="none",
+                                              pos_weight=Tensor(pw))
     np.testing.assert_allclose(out.data, reference_bce(x, t, w, pw), rtol=1e-12)
     fn = lambda x, t: tg.binary_cross_entropy_with_logits(  # noqa: E731
         x, t, Tensor(w), pos_weight=Tensor(pw))
@@ -209,7 +210,7 @@ def reference_multi_margin(x, y, p, margin, w):
 def test_multi_margin_loss(p):
     x = RNG.standard_normal((5, 4))
     y = np.array([0, 3, 1, 1, 2])
-    out = tg.multi_margin_loss(Tensor(x), Tensor(y), p, 0.8, Tensor(WEIGHT), "none")
+    out = tg.multi_margin_loss(Tensor(x), Tensor(y), p, 0.8, Tensor(WEIGHT), reduction="none")
     np.testing.assert_allclose(out.data, reference_multi_margin(x, y, p, 0.8, WEIGHT),
                                rtol=1e-13)
     fn = lambda x: tg.multi_margin_loss(x, Tensor(y), p, 0.8, Tensor(WEIGHT))  # noqa: E731
@@ -300,3 +301,29 @@ def test_composed_losses_against_torch():
     ]
     for ours, theirs in pairs:
         np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+
+
+def test_arguments_after_torchs_deprecated_size_average_are_keyword_only():
+    """torch keeps size_average/reduce positional after `weight` (or after the target), so a
+    positional argument there means those in torch code: here it is a TypeError, never a
+    different option silently."""
+    import inspect
+    import nn.functional as F
+    import nn
+    first_keyword_only = {
+        F.cross_entropy: "ignore_index", F.nll_loss: "ignore_index", F.mse_loss: "reduction",
+        F.l1_loss: "reduction", F.smooth_l1_loss: "reduction", F.kl_div: "reduction",
+        F.binary_cross_entropy: "reduction", F.binary_cross_entropy_with_logits: "reduction",
+        F.multi_margin_loss: "reduction", F.margin_ranking_loss: "reduction",
+        F.poisson_nll_loss: "eps", F.triplet_margin_loss: "reduction",
+        nn.CrossEntropyLoss: "ignore_index", nn.MSELoss: "reduction", nn.KLDivLoss: "reduction",
+        nn.BCEWithLogitsLoss: "reduction", nn.PoissonNLLLoss: "eps",
+        nn.TripletMarginLoss: "reduction", nn.MultiLabelSoftMarginLoss: "reduction"}
+    for fn, name in first_keyword_only.items():
+        parameters = list(inspect.signature(fn).parameters.values())
+        first = next(p for p in parameters if p.kind is p.KEYWORD_ONLY)
+        assert first.name == name, fn
+    x, t = Tensor(np.zeros((2, 3))), Tensor(np.array([0, 2]))
+    with pytest.raises(TypeError):
+        tg.cross_entropy(x, t, None, -1)        # torch: size_average=-1 (deprecated)
+    assert tg.cross_entropy(x, t, None, ignore_index=2).item() == pytest.approx(math.log(3))

@@ -419,11 +419,13 @@ def test_kl_div_gradients(reduction, log_target):
     p[0, 1] = p[2, 3] = 0.0                                     # zero targets
     with np.errstate(divide="ignore"):
         target = np.log(p) if log_target else p                 # log 0 = -inf
-    check_both(lambda x: F.kl_div(x, Tensor(target), reduction, log_target), [log_q])
+    check_both(lambda x: F.kl_div(x, Tensor(target), reduction=reduction,
+                                  log_target=log_target), [log_q])
     positive = leaf(RNG.dirichlet(np.ones(4), 3))              # the target's own gradient
     if log_target:
         positive = leaf(np.log(positive.numpy()))
-    check_both(lambda x, t: F.kl_div(x, t, reduction, log_target), [log_q, positive])
+    check_both(lambda x, t: F.kl_div(x, t, reduction=reduction, log_target=log_target),
+               [log_q, positive])
 
 
 def test_kl_div_mean_gradient():

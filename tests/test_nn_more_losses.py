@@ -41,7 +41,7 @@ def test_margin_ranking_loss_by_hand():
     assert g1.numpy().tolist() == [-1.0, 1.0, 0.0, -1.0]     # torch's clamp: slope at 0 too
     assert g2.numpy().tolist() == [1.0, -1.0, 0.0, 1.0]
     assert FL.margin_ranking_loss(x1, x2, y, 0.5).item() == 0.5
-    assert FL.margin_ranking_loss(x1, x2, y, 0.5, "sum").item() == 2.0
+    assert FL.margin_ranking_loss(x1, x2, y, 0.5, reduction="sum").item() == 2.0
     broadcast = FL.margin_ranking_loss(randn(2, 3), randn(1, 3), Tensor(np.ones((2, 1))),
                                        reduction="none")
     assert broadcast.shape == (2, 3)
@@ -186,27 +186,31 @@ def _gradient_cases():
     labels = Tensor(RNG.integers(0, 2, (3, 4)))
     counts, counts_1d = Tensor(RNG.poisson(2, (2, 3))), Tensor(RNG.poisson(2, (4,)))
     return {
-        "margin_ranking": (lambda a, b, r: FL.margin_ranking_loss(a, b, pm[0], 0.3, r),
+        "margin_ranking": (lambda a, b, r: FL.margin_ranking_loss(a, b, pm[0], 0.3, reduction=r),
                            [randn(4, 3), randn(4, 3)]),
-        "margin_ranking_0d": (lambda a, b, r: FL.margin_ranking_loss(a, b, Tensor(-1.0), 0.2,
-                                                                     r), [randn(), randn()]),
-        "hinge_embedding": (lambda x, r: FL.hinge_embedding_loss(x, pm[1], 1.3, r),
+        "margin_ranking_0d": (lambda a, b, r: FL.margin_ranking_loss(
+            a, b, Tensor(-1.0), 0.2, reduction=r), [randn(), randn()]),
+        "hinge_embedding": (lambda x, r: FL.hinge_embedding_loss(x, pm[1], 1.3, reduction=r),
                             [leaf(RNG.uniform(0, 2.5, (3, 1, 2)))]),
-        "soft_margin": (lambda x, r: FL.soft_margin_loss(x, pm[2], r), [randn(2, 3)]),
-        "cosine_embedding": (lambda a, b, r: FL.cosine_embedding_loss(a, b, pm[3], 0.1, r),
+        "soft_margin": (lambda x, r: FL.soft_margin_loss(x, pm[2], reduction=r), [randn(2, 3)]),
+        "cosine_embedding": (lambda a, b, r: FL.cosine_embedding_loss(a, b, pm[3], 0.1,
+                                                                      reduction=r),
                              [randn(4, 3), randn(4, 3)]),
-        "cosine_embedding_1d": (lambda a, b, r: FL.cosine_embedding_loss(a, b, Tensor(1), 0, r),
+        "cosine_embedding_1d": (lambda a, b, r: FL.cosine_embedding_loss(a, b, Tensor(1), 0,
+                                                                         reduction=r),
                                 [randn(3), randn(3)]),
         "triplet": (lambda a, p, n, r: FL.triplet_margin_loss(a, p, n, 2.0, reduction=r),
                     [randn(3, 4), randn(3, 4), randn(3, 4)]),
         "triplet_swap_p1": (lambda a, p, n, r: FL.triplet_margin_loss(a, p, n, 3.0, 1.5, 1e-6,
-                                                                      True, r),
+                                                                      True, reduction=r),
                             [randn(3, 2), randn(3, 2), randn(3, 2)]),
-        "multilabel_soft_margin": (lambda x, w, r: FL.multilabel_soft_margin_loss(x, labels, w, r),
+        "multilabel_soft_margin": (lambda x, w, r: FL.multilabel_soft_margin_loss(x, labels, w,
+                                                                             reduction=r),
                                    [randn(3, 4), randn(4)]),
         "multilabel_margin": (lambda x, r: FL.multilabel_margin_loss(x, Tensor(
-            [[3, 0, -1, 1], [1, 1, 2, -1], [2, 0, 1, 3]]), r), [randn(3, 4)]),
-        "multilabel_margin_1d": (lambda x, r: FL.multilabel_margin_loss(x, Tensor([2, -1, 0]), r),
+            [[3, 0, -1, 1], [1, 1, 2, -1], [2, 0, 1, 3]]), reduction=r), [randn(3, 4)]),
+        "multilabel_margin_1d": (lambda x, r: FL.multilabel_margin_loss(x, Tensor([2, -1, 0]),
+                                                                           reduction=r),
                                  [randn(3)]),
         "poisson_log": (lambda x, r: FL.poisson_nll_loss(x, counts, full=True, reduction=r),
                         [randn(2, 3)]),
@@ -249,14 +253,17 @@ def test_reprs_are_torchs(module):
 
 def test_modules_pass_their_options():
     a, b, y = randn(4, 3), randn(4, 3), signs(4)
-    assert L.MarginRankingLoss(0.2, "sum")(a[:, 0], b[:, 0], y).item() == FL.margin_ranking_loss(
-        a[:, 0], b[:, 0], y, 0.2, "sum").item()
+    module = L.MarginRankingLoss(0.2, reduction="sum")
+    assert module(a[:, 0], b[:, 0], y).item() == FL.margin_ranking_loss(
+        a[:, 0], b[:, 0], y, 0.2, reduction="sum").item()
     assert L.CosineEmbeddingLoss(0.3)(a, b, y).item() == FL.cosine_embedding_loss(
         a, b, y, 0.3).item()
-    assert L.TripletMarginLoss(2.0, 1.0, 0.1, True, "none")(a, b, b * 2).numpy().tolist() == \
-        FL.triplet_margin_loss(a, b, b * 2, 2.0, 1.0, 0.1, True, "none").numpy().tolist()
-    assert L.PoissonNLLLoss(False, True, 0.5, "sum")(a.abs(), b.abs()).item() == \
-        FL.poisson_nll_loss(a.abs(), b.abs(), False, True, 0.5, "sum").item()
+    triplet = L.TripletMarginLoss(2.0, 1.0, 0.1, True, reduction="none")
+    assert triplet(a, b, b * 2).numpy().tolist() == FL.triplet_margin_loss(
+        a, b, b * 2, 2.0, 1.0, 0.1, True, reduction="none").numpy().tolist()
+    poisson = L.PoissonNLLLoss(False, True, eps=0.5, reduction="sum")
+    assert poisson(a.abs(), b.abs()).item() == FL.poisson_nll_loss(
+        a.abs(), b.abs(), False, True, eps=0.5, reduction="sum").item()
     assert L.GaussianNLLLoss(full=True, eps=0.5)(a, b, 0.1).item() == FL.gaussian_nll_loss(
         a, b, 0.1, True, 0.5).item()
     weighted = L.MultiLabelSoftMarginLoss(weight=Tensor([1.0, 2.0, 3.0]))
@@ -265,7 +272,8 @@ def test_modules_pass_their_options():
 
 
 @pytest.mark.parametrize("call,error,match", [
-    (lambda: FL.soft_margin_loss(randn(2), Tensor([1.0, 1.0]), "avg"), ValueError, "reduction"),
+    (lambda: FL.soft_margin_loss(randn(2), Tensor([1.0, 1.0]), reduction="avg"), ValueError,
+     "reduction"),
     (lambda: L.HingeEmbeddingLoss(reduction="batchmean"), ValueError, "reduction"),
     (lambda: FL.soft_margin_loss(randn(2, 3), Tensor(np.ones(3))), ValueError, "must match"),
     (lambda: FL.hinge_embedding_loss(randn(2), Tensor(np.ones(3))), ValueError, "must match"),

@@ -193,7 +193,7 @@ def _class_weight(op: str, weight: Any, x: Tensor) -> Tensor | None:
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                  ignore_index: int = -100, reduction: str = "mean",
+                  *, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy of logits (N, C), (N, C, d1, ...) or unbatched (C,), one fused
     primitive (see `ops.loss.CrossEntropy` for the math and its VJP (softmax - onehot)/N).
@@ -225,7 +225,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
-             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+             *, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities (N, C, ...): loss_i = -w_(y_i) x[i, y_i].
 
     Composed: a gather of x at the targets (getitem), times constant weights that are 0
@@ -262,7 +262,7 @@ def _same_shape(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
     return x, t.to(x.dtype) if t.dtype.kind != "f" else t
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
     """(input - target)**2, reduced. Composed; shapes must match (no silent broadcasting)."""
     _check_reduction("mse_loss", reduction)
     x, t = _same_shape("mse_loss", input, target)
@@ -271,7 +271,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
-                                     weight: Tensor | None = None, reduction: str = "mean",
+                                     weight: Tensor | None = None, *, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """-w [pw t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))], computed stably as
 
@@ -313,7 +313,7 @@ def _broadcasts_to(shape: tuple, target: tuple) -> bool:
 
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
-                      weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
+                      weight: Tensor | None = None, *, reduction: str = "mean") -> Tensor:
     """torch's multiclass hinge loss, averaged over the C classes:
 
         loss_i = (1/C) sum_(c != y_i) w_(y_i) max(0, margin - x[i, y_i] + x[i, c])**p
