@@ -757,10 +757,26 @@ def test_load_uses_no_pickle(tmp_path, monkeypatch):
 def test_save_rejects_unsupported_objects(tmp_path):
     with pytest.raises(TypeError, match="save"):
         tg.save({"f": object()}, tmp_path / "x.npz")
-    with pytest.raises(TypeError, match="keys"):
-        tg.save({1: Tensor([1.0])}, tmp_path / "y.npz")
+    with pytest.raises(TypeError, match="keys must be strings, numbers, bools or None, got a "
+                                        "tuple"):
+        tg.save({(1, 2): Tensor([1.0])}, tmp_path / "y.npz")
     with pytest.raises(TypeError, match="save: cannot store an array of Python objects"):
         tg.save([np.array([{"a": 1}, None], dtype=object)], tmp_path / "z.npz")
+
+
+def test_save_load_keeps_number_keys_and_requires_grad_through_a_file_object():
+    import io
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    obj = {0: {"step": 3, "momentum": Tensor([0.5])}, 2.5: "half", None: w, "named": w * 1}
+    buffer = io.BytesIO()
+    tg.save(obj, buffer)
+    buffer.seek(0)
+    back = tg.load(buffer)
+    assert list(back) == [0, 2.5, None, "named"]
+    assert back[0]["step"] == 3 and back[0]["momentum"].tolist() == [0.5]
+    assert back[None].requires_grad and back[None].is_leaf and back[None].tolist() == [1.0, 2.0]
+    assert back["named"].requires_grad and back["named"].is_leaf   # saved from a graph
+    assert not back[0]["momentum"].requires_grad
 
 
 def test_save_writes_the_path_it_is_given(tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from .tensor import Tensor
 _STRUCTURE = "__structure__"
 
 
+_KEY_TYPES = (str, int, float, bool, type(None))
+
+
 def _encode(obj: Any, arrays: dict) -> Any:
     if isinstance(obj, (Tensor, np.ndarray)):
         key = f"a{len(arrays)}"
@@ -25,11 +28,14 @@ def _encode(obj: Any, arrays: dict) -> Any:
         if arrays[key].dtype.hasobject:          # numpy would pickle it
             raise TypeError("save: cannot store an array of Python objects (dtype object); "
                             "expected numbers, bools or strings")
-        return {"__tensor__" if isinstance(obj, Tensor) else "__array__": key}
+        if not isinstance(obj, Tensor):
+            return {"__array__": key}
+        return {"__tensor__": key, "requires_grad": True} if obj.requires_grad else {
+            "__tensor__": key}
     if isinstance(obj, dict):
-        if not all(isinstance(k, str) for k in obj):
-            raise TypeError("save: dictionary keys must be strings")
-        return {"__dict__": {k: _encode(v, arrays) for k, v in obj.items()}}
+        if all(type(k) is str for k in obj):
+            return {"__dict__": {k: _encode(v, arrays) for k, v in obj.items()}}
+        return {"__items__": [[_dict_key(k), _encode(v, arrays)] for k, v in obj.items()]}
     if isinstance(obj, (list, tuple)):
         return {"__list__" if isinstance(obj, list) else "__tuple__":
                 [_encode(v, arrays) for v in obj]}
@@ -41,32 +47,52 @@ def _encode(obj: Any, arrays: dict) -> Any:
                     "numbers, strings, None, and dicts/lists of them")
 
 
+def _dict_key(key: Any) -> Any:
+    """A dict key other than a string (an optimizer's parameter index, a class label)."""
+    if isinstance(key, np.generic):
+        key = key.item()
+    if not isinstance(key, _KEY_TYPES):
+        raise TypeError(f"save: dictionary keys must be strings, numbers, bools or None, got "
+                        f"a {type(key).__name__}")
+    return key
+
+
 def _decode(node: Any, archive: Any) -> Any:
     if not isinstance(node, dict):
         return node
+    if "__tensor__" in node:
+        return Tensor._from_node(archive[node["__tensor__"]], None).requires_grad_(
+            node.get("requires_grad", False))
     (kind, value), = node.items()
-    if kind == "__tensor__":
-        return Tensor._from_node(archive[value], None)
     if kind == "__array__":
         return archive[value]
     if kind == "__dict__":
         return {k: _decode(v, archive) for k, v in value.items()}
+    if kind == "__items__":
+        return {k: _decode(v, archive) for k, v in value}
     items = [_decode(v, archive) for v in value]
     return items if kind == "__list__" else tuple(items)
 
 
-def save(obj: Any, path: str | os.PathLike) -> None:
-    """Write `obj` to exactly `path` (an `.npz` archive whatever the suffix, so
-    `save(state, "model.pt")` then `load("model.pt")` works as in torch)."""
+def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
+    """Write `obj` to exactly the path `f` (an `.npz` archive whatever the suffix, so
+    `save(state, "model.pt")` then `load("model.pt")` works as in torch), or into the
+    binary file object `f` (an open file, `io.BytesIO`)."""
     arrays: dict = {}
     structure = json.dumps(_encode(obj, arrays))
-    with open(path, "wb") as file:               # a file: numpy adds no '.npz' to the name
-        np.savez(file, **arrays, **{_STRUCTURE: np.array(structure)}, allow_pickle=False)
+    entries = {**arrays, _STRUCTURE: np.array(structure)}
+    if hasattr(f, "write"):
+        np.savez(f, **entries, allow_pickle=False)
+        return
+    with open(f, "wb") as file:                  # a file: numpy adds no '.npz' to the name
+        np.savez(file, **entries, allow_pickle=False)
 
 
-def load(path: str | os.PathLike, map_location: Any = None,
+def load(f: str | os.PathLike | BinaryIO, map_location: Any = None,
          weights_only: bool | None = None) -> Any:
-    """Read back what `save` wrote (Tensors come back as leaf Tensors, no grad).
+    """Read back what `save` wrote, from a path or a binary file object. Tensors come back
+    as leaves that require grad if the saved ones did (an `nn.Parameter` comes back as
+    such a Tensor: this package cannot name nn's class), tuples as tuples.
 
     torch's keywords are accepted. Everything loads onto the CPU: `map_location` may be
     None, the CPU, a dict whose targets are the CPU ({'cuda:0': 'cpu'}) or a function
@@ -80,9 +106,9 @@ def load(path: str | os.PathLike, map_location: Any = None,
         check_device(map_location, "load")
     if weights_only is not None and not isinstance(weights_only, bool):
         raise TypeError(f"load: weights_only must be a bool or None, got {weights_only!r}")
-    with np.load(path, allow_pickle=False) as archive:
+    with np.load(f, allow_pickle=False) as archive:
         if _STRUCTURE not in archive.files:
-            raise ValueError(f"load: {path} was not written by tinygrad_edu.save "
+            raise ValueError(f"load: {f} was not written by tinygrad_edu.save "
                              f"(no '{_STRUCTURE}' entry)")
         arrays = {k: archive[k] for k in archive.files}
     return _decode(json.loads(str(arrays[_STRUCTURE])), arrays)
