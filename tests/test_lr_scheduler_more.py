@@ -147,6 +147,24 @@ def test_reduce_on_plateau_after_a_param_group_is_added():
         scheduler.step(1.0)
 
 
+def test_a_param_group_added_after_a_per_group_schedule_is_an_error_as_torch():
+    for make in (lambda o: L.LambdaLR(o, lambda t: 0.5 ** t),
+                 lambda o: L.MultiplicativeLR(o, lambda t: 0.5)):
+        optimizer = sgd(1.0)
+        scheduler = make(optimizer)
+        optimizer.add_param_group({"params": [tg.Tensor(np.ones(1), requires_grad=True)],
+                                   "lr": 0.3})
+        with pytest.raises(ValueError, match="the optimizer has 2 param groups but the "
+                                             "schedule has 1"):
+            scheduler.step()                 # (the new group's lr used to stay 0.3 silently)
+    optimizer = sgd(1.0)
+    scheduler = L.ExponentialLR(optimizer, gamma=0.5)    # recursive: every group follows
+    optimizer.add_param_group({"params": [tg.Tensor(np.ones(1), requires_grad=True)],
+                               "lr": 0.3})
+    scheduler.step()
+    assert scheduler.get_last_lr() == [0.5, 0.15]
+
+
 def test_resuming_with_last_epoch_keeps_the_loaded_lr_as_torch():
     def resumed(name, last_epoch, *args, **kwargs):
         optimizer = sgd(0.37)                      # as loaded from a checkpoint

@@ -101,6 +101,26 @@ def test_adamw_decouples_weight_decay():
     coupled = run(nn.optim.Adam, 8, lr=0.1, weight_decay=0.2)
     assert not np.allclose(ours, coupled)
     assert nn.optim.AdamW([tg.Tensor([1.0], requires_grad=True)]).defaults["weight_decay"] == 0.01
+    # torch's Adam(decoupled_weight_decay=True) is AdamW; both groups say which they are
+    as_adam = run(nn.optim.Adam, 8, lr=0.1, weight_decay=0.2, decoupled_weight_decay=True)
+    assert as_adam == ours
+    w = [tg.Tensor([1.0], requires_grad=True)]
+    assert nn.optim.AdamW(w).param_groups[0]["decoupled_weight_decay"] is True
+    assert nn.optim.Adam(w).param_groups[0]["decoupled_weight_decay"] is False
+
+
+def test_options_given_as_0d_tensors_are_read_as_numbers():
+    number = lambda x: tg.tensor(x, dtype=tg.float64)          # noqa: E731
+    ours = run(nn.optim.Adam, 4, lr=number(0.1), betas=(number(0.8), 0.9),
+               weight_decay=number(0.1))
+    assert ours == run(nn.optim.Adam, 4, lr=0.1, betas=(0.8, 0.9), weight_decay=0.1)
+    p = tg.Tensor([1.0], requires_grad=True)
+    optimizer = nn.optim.SGD([p], lr=0.5)
+    optimizer.add_param_group({"params": [tg.Tensor([2.0], requires_grad=True)],
+                               "lr": tg.tensor(0.25)})
+    assert type(optimizer.param_groups[1]["lr"]) is float and optimizer.param_groups[1]["lr"] == 0.25
+    with pytest.raises(ValueError, match=r"0-d Tensors, got a Tensor of shape \(2,\)"):
+        nn.optim.SGD([p], lr=tg.tensor([0.1, 0.2]))
 
 
 @pytest.mark.parametrize("momentum,centered,weight_decay", [
@@ -245,17 +265,21 @@ def test_state_dict_roundtrip_resumes_exactly():
     for _ in range(3):
         step(p, optimizer)
     state = optimizer.state_dict()
-    assert state["param_groups"][0]["params"] == [0] and state["state"]["0"]["step"] == 3
+    assert state["param_groups"][0]["params"] == [0] and state["state"][0]["step"] == 3
     q, resumed = make()
     q.data[...] = p.data
     resumed.load_state_dict(state)
-    state["state"]["0"]["exp_avg"][...] = 0          # a copy: the optimizer is not affected
+    state["state"][0]["exp_avg"][...] = 0          # a copy: the optimizer is not affected
     for _ in range(3):
         step(p, optimizer)
         step(q, resumed)
     np.testing.assert_array_equal(p.numpy(), q.numpy())
     with pytest.raises(ValueError, match="parameter groups"):
         resumed.load_state_dict({"state": {}, "param_groups": []})
+    old_style = {"state": {str(k): v for k, v in state["state"].items()},     # keys "0", ...
+                 "param_groups": state["param_groups"]}
+    resumed.load_state_dict(old_style)
+    assert resumed.state_dict()["state"][0]["step"] == 3
 
 
 def test_checkpoint_through_save_load(tmp_path):

@@ -300,12 +300,12 @@ def test_state_dict_roundtrip_then_continue(tmp_path):
     for _ in range(2):
         optimizer.step(closure)
     saved = optimizer.state_dict()
-    assert saved["state"]["0"].keys() == {"func_evals", "n_iter", "d", "t", "old_dirs",
+    assert saved["state"][0].keys() == {"func_evals", "n_iter", "d", "t", "old_dirs",
                                           "old_stps", "ro", "H_diag", "prev_flat_grad",
                                           "prev_loss", "al"}
-    assert len(saved["state"]["0"]["old_dirs"]) == 2 and len(saved["state"]["0"]["al"]) == 2
+    assert len(saved["state"][0]["old_dirs"]) == 2 and len(saved["state"][0]["al"]) == 2
     tg.save(saved, tmp_path / "lbfgs.npz")
-    for array in saved["state"]["0"]["old_dirs"] + [saved["state"]["0"]["d"]]:
+    for array in saved["state"][0]["old_dirs"] + [saved["state"][0]["d"]]:
         array[...] = 7.0                                       # copies: no effect
     resumed_parts, resumed, (resumed_closure, resumed_points) = make()
     for p, q in zip(resumed_parts, parts):
@@ -429,7 +429,7 @@ def test_asgd_state_dict_keeps_the_average(tmp_path):
     up, optimizer = asgd_run(5, sign=-1.0, maximize=True, lr=0.05, lambd=0.1, t0=1,
                              weight_decay=0.1)
     saved = optimizer.state_dict()
-    assert list(saved["state"]["0"]) == ["step", "eta", "mu", "ax"]
+    assert list(saved["state"][0]) == ["step", "eta", "mu", "ax"]
     tg.save(saved, tmp_path / "asgd.npz")
     p, q = optimizer.param_groups[0]["params"][0], start(up[-1][0])
     resumed = ASGD([q])

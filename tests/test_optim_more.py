@@ -196,12 +196,12 @@ def test_state_dict_roundtrip_mid_training(cls, tmp_path):
     for _ in range(3):
         quadratic_step(p, optimizer)
     saved = optimizer.state_dict()
-    assert saved["state"]["0"]["step"] == 3 and saved["param_groups"][0]["lr"] == 0.05
+    assert saved["state"][0]["step"] == 3 and saved["param_groups"][0]["lr"] == 0.05
     tg.save(saved, tmp_path / "opt.npz")
     q, resumed = make()
     q.data[...] = p.data
     resumed.load_state_dict(tg.load(tmp_path / "opt.npz"))
-    for array in saved["state"]["0"].values():                 # copies: no effect
+    for array in saved["state"][0].values():                 # copies: no effect
         if isinstance(array, np.ndarray):
             array[...] = 7
     for _ in range(4):

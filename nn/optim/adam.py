@@ -5,14 +5,16 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .common import check_betas
+from .common import begin_step, check_betas
 from .optimizer import Optimizer, check_non_negative
 
 
 class Adam(Optimizer):
     """torch.optim.Adam's rule (Kingma & Ba), per parameter p with gradient g, step t = 1, 2, ...:
 
-        g = g + weight_decay * p                     (L2 penalty, coupled)
+        g = g + weight_decay * p                     (L2 penalty, coupled; or, with
+                                                      decoupled_weight_decay, AdamW's
+                                                      p = p - lr * weight_decay * p)
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g**2
         m_hat = m / (1 - beta1**t)                   (bias corrections: m, v start at 0)
@@ -21,30 +23,23 @@ class Adam(Optimizer):
         p = p - lr * m_hat / (sqrt(v_hat) + eps)
     """
 
-    decoupled = False
-
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, decoupled_weight_decay: bool = False) -> None:
         name = type(self).__name__
         check_non_negative(name, lr=lr, eps=eps, weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, betas=check_betas(name, betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+                                      maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
-        if not state:
-            state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(param)
-        state["step"] += 1
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        grad = begin_step(param, grad, state, group, exp_avg=0.0, exp_avg_sq=0.0)
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = np.zeros_like(param)
         t = state["step"]
-        if self.decoupled:
-            param *= 1 - lr * wd
-        elif wd:
-            grad = grad + wd * param
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m *= beta1
         m += (1 - beta1) * grad
@@ -66,10 +61,9 @@ class AdamW(Adam):
     and the gradient itself gets no L2 term. Default weight_decay = 0.01, as torch.
     """
 
-    decoupled = True
-
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
                  maximize: bool = False) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)

@@ -44,7 +44,12 @@ class LRScheduler:
         self._set_lrs(self.get_lr())
 
     def _set_lrs(self, lrs: list[float]) -> None:
-        for group, lr in zip(self.optimizer.param_groups, lrs):
+        groups = self.optimizer.param_groups
+        if len(lrs) != len(groups):
+            raise ValueError(f"{type(self).__name__}: the optimizer has {len(groups)} param "
+                             f"groups but the schedule has {len(lrs)} (one per group it was "
+                             "built with): add the param groups before building the scheduler")
+        for group, lr in zip(groups, lrs):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 

@@ -23,7 +23,7 @@ class Optimizer:
     optimizer's keyword, as torch) hands its rule -g: the rule then ascends."""
 
     def __init__(self, params: Iterable[Any], defaults: dict) -> None:
-        self.defaults = dict(defaults)
+        self.defaults = {key: _number(value) for key, value in defaults.items()}
         self.state: dict[Tensor, dict] = {}
         self.param_groups: list[dict] = []
         if isinstance(params, (Tensor, set)):
@@ -63,6 +63,8 @@ class Optimizer:
         if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
             raise ValueError(f"{name}: some parameters appear in more than one parameter group "
                              "(or twice in one)")
+        group = {key: value if key == "params" else _number(value)
+                 for key, value in group.items()}
         group["params"] = params
         for key, value in self.defaults.items():
             group.setdefault(key, value)
@@ -101,10 +103,9 @@ class Optimizer:
 
     # ------------------------------------------------------------------ checkpointing
     def state_dict(self) -> dict:
-        """{"state": {"0": {...}, ...}, "param_groups": [{options..., "params": [0, 1]}]}.
+        """{"state": {0: {...}, ...}, "param_groups": [{options..., "params": [0, 1]}]}.
 
-        Parameters are numbered in group order, as torch; the keys are strings so that
-        `tinygrad_edu.save` can write it. Arrays are copies.
+        Parameters are numbered in group order, as torch. Arrays are copies.
         """
         index: dict[int, int] = {}
         groups = []
@@ -116,7 +117,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if self.state.get(p):                # (plain SGD keeps no state: none saved)
-                    state[str(index[id(p)])] = {k: v.copy() if isinstance(v, np.ndarray) else v
+                    state[index[id(p)]] = {k: v.copy() if isinstance(v, np.ndarray) else v
                                                 for k, v in self.state[p].items()}
         return {"state": state, "param_groups": copy.deepcopy(groups)}
 
@@ -133,7 +134,7 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: group {i} has "
                                  f"{len(saved['params'])} parameters in the state but "
                                  f"{len(group['params'])} in this optimizer")
-        saved_state = {str(k): v for k, v in state_dict["state"].items()}
+        saved_state = {str(k): v for k, v in state_dict["state"].items()}  # (older files: "0")
         self.state = {}
         for saved, group in zip(saved_groups, self.param_groups):
             for key, value in saved.items():
@@ -155,9 +156,24 @@ class Optimizer:
 
 def check_non_negative(name: str, **values: float) -> None:
     """Hyper-parameters that must be >= 0 (nan too is refused: `not v >= 0`)."""
+    values = {key: _number(value) for key, value in values.items()}
     bad = [f"{key}={value}" for key, value in values.items() if not value >= 0]
     if bad:
         raise ValueError(f"{name}: {', '.join(values)} must be >= 0, got {', '.join(bad)}")
+
+
+def _number(option: Any) -> Any:
+    """An option given as a 0-d Tensor (torch accepts `lr=torch.tensor(0.01)`) as its
+    number, also inside a tuple (betas): the rules compute in numpy. torch keeps the
+    Tensor in the group; here `group["lr"]` is a float."""
+    if isinstance(option, tuple):
+        return tuple(_number(value) for value in option)
+    if isinstance(option, Tensor):
+        if option.ndim != 0:
+            raise ValueError(f"optimizer options must be numbers or 0-d Tensors, got a Tensor "
+                             f"of shape {option.shape}")
+        return option.item()
+    return option
 
 
 def _state_value(value: Any, param: Tensor, key: str, name: str, index: Any) -> Any:
