@@ -24,15 +24,8 @@ def default_collate(samples: Sequence[Any]) -> Any:
     if isinstance(first, (str, bytes)):
         return samples
     if isinstance(first, Mapping):
-        fields = {key: default_collate([s[key] for s in samples]) for key in first}
-        if isinstance(first, MutableMapping):
-            batch = copy.copy(first)
-            batch.update(fields)
-            return batch
-        try:
-            return type(first)(fields)
-        except TypeError:
-            return fields
+        return _like_mapping(first, {key: default_collate([s[key] for s in samples])
+                                     for key in first})
     if isinstance(first, Sequence):
         if any(len(s) != len(first) for s in samples):
             raise RuntimeError("default_collate: each sample in the batch needs the same "
@@ -40,10 +33,7 @@ def default_collate(samples: Sequence[Any]) -> Any:
         fields = [default_collate(field) for field in zip(*samples)]
         if isinstance(first, tuple):
             return type(first)(*fields) if hasattr(first, "_fields") else fields
-        try:
-            return type(first)(fields)
-        except TypeError:
-            return fields
+        return _like_sequence(first, fields)
     if isinstance(first, Tensor) and is_grad_enabled() and any(
             isinstance(s, Tensor) and s.requires_grad for s in samples):
         return stack(samples)
@@ -60,14 +50,40 @@ def default_collate(samples: Sequence[Any]) -> Any:
 
 def default_convert(sample: Any) -> Any:
     """One sample as `DataLoader(batch_size=None)` yields it, as torch: arrays and numpy
-    scalars become Tensors, inside lists, tuples and dicts too (a plain tuple becomes a
-    list, as torch); Python numbers and everything else stay as they are."""
+    scalars become Tensors, inside sequences and mappings too (which keep their type
+    where it can be rebuilt; a plain tuple becomes a list, as torch); Python numbers and
+    everything else stay as they are."""
     if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biuf":
         return Tensor._from_node(np.asarray(sample), None)
     if isinstance(sample, Mapping):
-        return {key: default_convert(value) for key, value in sample.items()}
+        return _like_mapping(sample, {key: default_convert(value)
+                                      for key, value in sample.items()})
     if isinstance(sample, tuple) and hasattr(sample, "_fields"):         # a namedtuple
         return type(sample)(*(default_convert(field) for field in sample))
-    if isinstance(sample, (tuple, list)):
+    if isinstance(sample, tuple):
         return [default_convert(field) for field in sample]
+    if isinstance(sample, Sequence) and not isinstance(sample, (str, bytes)):
+        return _like_sequence(sample, [default_convert(field) for field in sample])
     return sample
+
+
+def _like_mapping(original: Mapping, fields: dict) -> Any:
+    """`fields` in the mapping type of `original` (a copy updated with them when it is
+    mutable: the type may carry more than its items), else a plain dict, as torch."""
+    try:
+        if isinstance(original, MutableMapping):
+            batch = copy.copy(original)
+            batch.update(fields)
+            return batch
+        return type(original)(fields)
+    except TypeError:
+        return fields
+
+
+def _like_sequence(original: Sequence, fields: list) -> Any:
+    """`fields` in the sequence type of `original` when it can be built from a list (a
+    list subclass), else a list (a range, say), as torch."""
+    try:
+        return type(original)(fields)
+    except TypeError:
+        return fields

@@ -205,6 +205,8 @@ class DataLoader:
         if not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers option should be non-negative, got "
                              f"{num_workers!r}")
+        if not timeout >= 0:
+            raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout!r}")
         if pin_memory_device:
             raise ValueError(f"DataLoader: pin_memory_device={pin_memory_device!r}: this "
                              "DataLoader has only the CPU (leave it empty)")

@@ -111,6 +111,21 @@ def test_collate_fn_and_unbatched_loading_as_torch():
         DataLoader(Pairs(), batch_size=None, drop_last=True)
 
 
+def test_default_convert_keeps_container_types_it_can_rebuild_as_torch():
+    from collections import OrderedDict
+    from nn.data import default_convert
+
+    class Row(list):
+        pass
+    ordered = default_convert(OrderedDict(b=np.ones(1), a=2))
+    assert type(ordered) is OrderedDict and list(ordered) == ["b", "a"]
+    assert isinstance(ordered["b"], Tensor) and ordered["a"] == 2
+    row = default_convert(Row([np.zeros(2), "x"]))
+    assert type(row) is Row and isinstance(row[0], Tensor) and row[1] == "x"
+    assert default_convert(range(3)) == [0, 1, 2]            # a range cannot be rebuilt
+    assert default_convert("text") == "text"
+
+
 def test_loader_arguments_are_checked():
     data = TensorDataset(np.zeros((4, 2)))
     assert len(DataLoader(data, 2, num_workers=0)) == 2

@@ -191,6 +191,7 @@ def test_loader_accepts_torchs_keywords():
     (dict(batch_sampler=[[0]], shuffle=True), "batch_sampler option is mutually exclusive"),
     (dict(pin_memory_device="cuda"), "pin_memory_device='cuda': this DataLoader has only the CPU"),
     (dict(num_workers=-1), "num_workers option should be non-negative"),
+    (dict(timeout=-1), "timeout option should be non-negative, got -1"),
     (dict(seed=0, generator=np.random.default_rng(0)), "seed or generator, not both"),
     (dict(batch_size=True), "batch_size must be an int >= 1 or None, got True"),
 ])
