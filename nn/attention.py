@@ -128,11 +128,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         raise ValueError(f"{op}: expected key (..., S, {E}) and value (..., S, Ev) for query "
                          f"{query.shape}, got key {key.shape} and value {value.shape}")
     try:
-        batch = broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+        broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
     except ValueError:
         raise ValueError(f"{op}: the batch dimensions of query {query.shape}, key {key.shape} "
                          f"and value {value.shape} do not broadcast") from None
-    bias = _sdpa_bias(op, attn_mask, is_causal, query.dtype, batch + (L, S))
+    scores = broadcast_shapes(query.shape[:-2], key.shape[:-2]) + (L, S)   # (not value's)
+    bias = _sdpa_bias(op, attn_mask, is_causal, query.dtype, scores)
     scale = _default_scale(E) if scale is None else scale
     return _attend(query, key, value, bias, scale, dropout_p, zero_masked_rows=True)[0]
 
@@ -283,6 +284,10 @@ class MultiheadAttention(Module):
             raise RuntimeError(f"{op}: is_causal=True is a hint that attn_mask is causal and "
                                "needs attn_mask (Transformer.generate_square_subsequent_mask "
                                "makes one)")
+        if mask is not None and mask.shape not in ((L, S), (N * self.num_heads, L, S)):
+            raise ValueError(f"{op}: attn_mask must have shape (L, S) = {(L, S)} or "
+                             f"(N * num_heads, L, S) = {(N * self.num_heads, L, S)}, got "
+                             f"{mask.shape}")              # (checked also when is_causal skips it)
         q, k, v = self._heads(query, key, value)
         extra = k.shape[2] - S                          # bias_k and zero keys: never masked
         if is_causal and padding is None and not need_weights:
@@ -373,10 +378,6 @@ class MultiheadAttention(Module):
         (N, H, L, S + extra); 0 for the extra keys."""
         H = self.num_heads
         if mask is not None:
-            if mask.shape not in ((L, S), (N * H, L, S)):
-                raise ValueError(f"MultiheadAttention: attn_mask must have shape (L, S) = "
-                                 f"{(L, S)} or (N * num_heads, L, S) = {(N * H, L, S)}, got "
-                                 f"{mask.shape}")
             mask = mask.reshape(-1, H if mask.ndim == 3 else 1, L, S)
         if padding is not None:
             if padding.shape != (N, S):

@@ -216,6 +216,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     if num_groups <= 0 or channels % num_groups:
         raise ValueError(f"{op}: num_groups={num_groups} must divide the {channels} channels "
                          f"of input {tuple(x.shape)}")
+    if x.numel() // num_groups == 1:           # torch's check: one value in all the groups
+        raise ValueError(f"{op}: expected more than 1 value per group, got input of shape "
+                         f"{tuple(x.shape)} in {num_groups} groups")
     _matching(op, "weight", weight, (channels,))
     _matching(op, "bias", bias, (channels,))
     groups = x.reshape(n, num_groups, x.numel() // max(n * num_groups, 1))

@@ -464,12 +464,17 @@ class Module:
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
         """Copy values (Tensors or numpy arrays) into the parameters and buffers.
 
-        Shapes must match exactly; with `strict=True` (default) the keys must match too.
-        All problems are collected and reported in one error naming the keys.
+        Shapes must match exactly; with `strict=True` (default) the keys must match too,
+        except a module's `optional_state` (BatchNorm's num_batches_tracked, which torch's
+        checkpoints before 0.4.1 lack: it keeps its value, as torch). All problems are
+        collected and reported in one error naming the keys.
         Values are converted to each target's dtype.
         """
         targets = self.state_dict(keep_vars=True)
-        missing = [k for k in targets if k not in state_dict]
+        optional = {prefix + ("." if prefix else "") + name
+                    for prefix, module in self.named_modules()
+                    for name in getattr(module, "optional_state", ())}
+        missing = [k for k in targets if k not in state_dict and k not in optional]
         unexpected = [k for k in state_dict if k not in targets]
         arrays = {k: _as_array(state_dict[k]) for k in targets if k in state_dict}
         errors = [f"size mismatch for {key}: copying a param with shape {array.shape} from "

@@ -39,12 +39,14 @@ class _BatchNorm(_Affine):
 
     Training: batch statistics, and running_mean/running_var move towards them with
     `momentum` (running_var from the unbiased batch variance); momentum=None uses the
-    cumulative average 1/num_batches_tracked instead. Eval: the running statistics.
+    cumulative average 1/num_batches_tracked instead. Eval: the running statistics (batch
+    statistics when both were set to None, as torch's test-time adaptation recipes do).
     Buffers and keys as torch: running_mean, running_var, num_batches_tracked (int64).
     `bias=False` (keyword only, as torch) keeps the weight but no bias.
     """
 
     expected_ndim: tuple = ()
+    optional_state = ("num_batches_tracked",)   # absent from old checkpoints: load keeps ours
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
@@ -81,12 +83,16 @@ class _BatchNorm(_Affine):
             raise ValueError(f"{name}: expected {dims} input with {self.num_features} channels "
                              f"on axis 1, got shape {input.shape}")
         momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked.add_(1)
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked.data)
-        use_batch_stats = self.training or not self.track_running_stats
-        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+        # As torch: evaluation uses the running statistics when there are any (also after
+        # track_running_stats is switched off), training updates them only while tracking.
+        use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
+        update = not self.training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if update else None,
+                            self.running_var if update else None, self.weight, self.bias,
                             use_batch_stats, momentum, self.eps)
 
     def extra_repr(self) -> str:

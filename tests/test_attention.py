@@ -168,6 +168,8 @@ def test_sdpa_dropout_drops_weights_with_the_seeded_generator():
      r"attn_mask of shape \(3, 4\) does not broadcast"),
     (((2, 3), (4, 3), (4, 5)), dict(mask=np.ones((2, 2, 4), bool)), ValueError,
      "does not broadcast"),
+    (((1, 3, 4), (1, 5, 4), (2, 5, 3)), dict(mask=np.ones((2, 3, 5), bool)), ValueError,
+     r"broadcast to the scores' shape \(1, 3, 5\)"),      # value's batch is not the scores
     (((2, 3), (4, 3), (4, 5)), dict(mask=np.ones((2, 4), np.int64)), TypeError,
      "attn_mask must be bool"),
     (((2, 3), (4, 3), (4, 5)), dict(mask=np.ones((2, 4), bool), is_causal=True), ValueError,
@@ -385,6 +387,8 @@ def test_mha_first_and_second_derivatives(name):
     (dict(batch_first=True, value=(2, 3, 4)), ValueError, r"shapes \(N, L, E\), \(N, S, kdim\)"),
     (dict(mask=np.ones((4, 4), bool)), ValueError, r"attn_mask must have shape \(L, S\)"),
     (dict(mask=np.ones((2, 3, 3), bool)), ValueError, r"\(N \* num_heads, L, S\)"),
+    (dict(mask=np.ones((1, 3, 4), bool), is_causal=True), ValueError,      # (not skipped)
+     r"attn_mask must have shape \(L, S\) = \(3, 3\)"),
     (dict(mask=np.ones(3, bool)), ValueError, "attn_mask must be 2-D"),
     (dict(kpm=np.ones((2, 4), bool)), ValueError, r"key_padding_mask must have shape \(N, S\)"),
     (dict(kpm=np.ones(3, bool)), ValueError, "key_padding_mask must be 2-D"),
@@ -399,7 +403,8 @@ def test_mha_errors_name_the_module_and_shapes(call, error, match):
     v = np.ones(call.get("value", (3, 2, 4)), call.get("dtype", np.float64))
     with pytest.raises(error, match=match) as info:
         m(Tensor(q), Tensor(k), Tensor(v), _as_tensor(call.get("kpm")),
-          attn_mask=_as_tensor(call.get("mask")))
+          attn_mask=_as_tensor(call.get("mask")), is_causal=call.get("is_causal", False),
+          need_weights=not call.get("is_causal", False))
     assert "MultiheadAttention" in str(info.value)
 
 

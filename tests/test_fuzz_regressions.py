@@ -446,3 +446,42 @@ def test_a_mean_can_be_backpropagated_twice_as_in_torch():
     m.backward()
     assert z.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]
     assert z.mean().grad_fn.name == "mean"
+
+
+# ------------------------------------------------------ tenth session: nn layers, attention
+def test_batch_norm_follows_its_buffers_not_the_flag_as_torch():
+    x = Tensor(np.random.default_rng(0).standard_normal((4, 2)) * 3 + 1)
+    bn = nn.BatchNorm1d(2).double()
+    bn.running_mean.fill_(5.0)
+    bn.running_var.fill_(2.0)
+    bn.track_running_stats = False            # switched off after construction
+    bn.eval()                                 # evaluation still uses the running statistics
+    np.testing.assert_allclose(bn(x).numpy(), (x.numpy() - 5) / np.sqrt(2 + 1e-5))
+    bn.train()                                # training uses the batch, updates nothing
+    bn(x)
+    assert bn.running_mean.tolist() == [5.0, 5.0] and bn.num_batches_tracked.item() == 0
+    adapted = nn.BatchNorm1d(2).double()      # test-time adaptation: no buffers, batch stats
+    adapted.running_mean = adapted.running_var = None
+    adapted.eval()
+    np.testing.assert_allclose(adapted(x).numpy(), F.batch_norm(x, None, None, training=True)
+                               .numpy())
+
+
+def test_a_checkpoint_without_num_batches_tracked_loads_strictly_as_torch():
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    model[1].num_batches_tracked.fill_(7)
+    old = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+    result = model.load_state_dict(old)
+    assert result.missing_keys == [] and model[1].num_batches_tracked.item() == 7
+    with pytest.raises(RuntimeError, match='Missing key.*"1.running_var"'):
+        model.load_state_dict({k: v for k, v in old.items() if k != "1.running_var"})
+
+
+def test_group_norm_of_one_value_and_a_bool_gain_are_errors_as_torch():
+    with pytest.raises(ValueError, match=r"group_norm: expected more than 1 value per group, "
+                                         r"got input of shape \(1, 3\) in 3 groups"):
+        nn.GroupNorm(3, 3)(Tensor(np.ones((1, 3))))
+    assert nn.GroupNorm(3, 3)(Tensor(np.ones((2, 3)))).shape == (2, 3)
+    with pytest.raises(ValueError, match="negative_slope True is not a valid number"):
+        nn.init.calculate_gain("leaky_relu", True)
+    assert nn.init.calculate_gain("leaky_relu", 1) == 1.0
