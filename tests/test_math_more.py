@@ -244,6 +244,23 @@ def test_hypot_infinity_beats_nan_and_gradients():
     np.testing.assert_allclose(gy, [-0.8, 1.0, math.sqrt(0.5), 0.0], rtol=1e-15)
 
 
+def test_hypot_second_derivatives_are_exact_also_on_the_axes():
+    """d2/dx2 hypot = y^2 / r^3, d2/dxdy = -x y / r^3: 1/|y| at x = 0 (0 if |x| were
+    differentiated there), also for huge and tiny values; and gradgradcheck elsewhere."""
+    x, y = f64([0.0, 3.0, 1e-300, -1e200], requires_grad=True), f64([-2.0, 4.0, 2.0, 1e200])
+    (gx,) = tg.grad(M.hypot(x, y).sum(), x, create_graph=True)
+    (hxx,) = tg.grad(gx.sum(), x)
+    r = np.hypot(x.numpy(), y.numpy())
+    np.testing.assert_allclose(hxx.numpy(), (y.numpy() / r) ** 2 / r, rtol=1e-15)
+    rng = np.random.default_rng(11)
+    a = f64(rng.standard_normal((3, 2)), requires_grad=True)
+    b = f64(rng.standard_normal(2), requires_grad=True)
+    assert tg.gradgradcheck(M.hypot, [a, b])
+    with np.errstate(invalid="ignore"):
+        (g_nan,) = grad_of(lambda t: M.hypot(t, f64([math.nan])), [0.5])
+    assert np.isnan(g_nan).all()                                 # as torch
+
+
 def test_hypot_logaddexp_refuse_two_integer_tensors_as_torch():
     for fn in (M.hypot, M.logaddexp, M.logaddexp2):
         with pytest.raises(TypeError, match=f"{fn.__name__}: expected floating point tensors"):

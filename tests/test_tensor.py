@@ -581,7 +581,15 @@ def test_mean_and_sum_dims():
     np.testing.assert_array_equal(x.mean((0, 2)).data, a.mean((0, 2)))
     np.testing.assert_array_equal(x.sum(-1, keepdim=True).data, a.sum(-1, keepdims=True))
     assert x.sum().shape == () and x.mean().item() == a.mean()
-    assert Tensor([1, 2, 3]).mean().dtype == np.float32
+    assert Tensor([1, 2, 3]).mean(dtype=tg.float32).item() == 2.0       # torch's keyword
+    for fn in (tg.mean, tg.var, tg.std, tg.std_mean, tg.var_mean):
+        with pytest.raises(TypeError, match=r"expected a floating point tensor, got dtype "
+                                            r"int64 \(as torch"):
+            fn(Tensor([1, 2, 3]))                  # torch refuses to guess the dtype too
+    v = Tensor([[1.0, 2.0], [3.0, 5.0]])
+    assert v.var(False).item() == pytest.approx(2.1875)        # torch's var(input, unbiased)
+    assert v.std(0, unbiased=False).tolist() == [1.0, 1.5]
+    assert [t.item() for t in tg.var_mean(v, True)] == [pytest.approx(35 / 12), 2.75]
 
 
 # ---------------------------------------------------------------- shape ops

@@ -25,9 +25,11 @@ def _count(x: Tensor, axes: tuple) -> int:
     return math.prod(x.shape[i] for i in axes)
 
 
-def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-    """sum / count over `dim` (all axes when None), the primitive Mean."""
-    x = x._as_float()
+def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False, *,
+         dtype: Any = None) -> Tensor:
+    """sum / count over `dim` (all axes when None), the primitive Mean. Floating point
+    only, as torch (`dtype=` casts first: `labels.mean(dtype=tg.float32)`)."""
+    x = _floating("mean", x if dtype is None else x.to(dtype))
     axes = _axes(x, dim, "mean")
     if _count(x, axes) == 0:
         raise ValueError(f"mean: cannot average over zero elements of shape {x.shape}")
@@ -35,8 +37,12 @@ def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = Fals
 
 
 def var(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
-        keepdim: bool = False) -> Tensor:
-    """sum((x - mean)**2) / (N - correction); unbiased (correction=1) by default, as torch."""
+        keepdim: bool = False, *, unbiased: bool | None = None) -> Tensor:
+    """sum((x - mean)**2) / (N - correction); unbiased (correction=1) by default, as torch.
+    torch's older forms work too: `unbiased=False` is correction=0, and so is a bool in
+    place of dim (`x.var(False)`, all elements)."""
+    dim, correction = degrees_of_freedom(dim, correction, unbiased)
+    _floating("var", x)
     axes = _axes(x, dim, "var")
     n = _count(x, axes)
     if n - correction <= 0:
@@ -47,13 +53,28 @@ def var(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
 
 
 def std(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
-        keepdim: bool = False) -> Tensor:
+        keepdim: bool = False, *, unbiased: bool | None = None) -> Tensor:
     """sqrt(var). Where var = 0 the gradient is 0, as torch: d sqrt(v)/dv = 1/(2 sqrt v) is
     infinite there and times dv/dx = 0 it would be nan, so there sqrt is taken of 1 and
     `where` puts 0 in its place (a constant, so no gradient flows). A nan var stays nan."""
-    v = var(x, dim, correction, keepdim)
+    v = var(_floating("std", x), dim, correction, keepdim, unbiased=unbiased)
     nonzero = v.data != 0
     return v.where(nonzero, 1).sqrt().where(nonzero, 0)
+
+
+def degrees_of_freedom(dim: Any, correction: float, unbiased: bool | None) -> tuple:
+    """(dim, correction) from torch's forms: `unbiased=` (True is correction 1, False 0) and
+    a bool where dim goes (`var(x, False)`: every element, correction 0)."""
+    if isinstance(dim, (bool, np.bool_)):
+        dim, unbiased = None, dim
+    return dim, correction if unbiased is None else int(bool(unbiased))
+
+
+def _floating(op: str, x: Tensor) -> Tensor:
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype} (as "
+                        "torch; cast it with .float() first)")
+    return x
 
 
 def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:

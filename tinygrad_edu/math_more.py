@@ -20,7 +20,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .composed import clone, minimum, sign
+from .composed import clone, sign
+from .dtypes import promote
 from .ops import special
 from .shapes import broadcast_shapes
 from .tensor import Number, Tensor, _tensor
@@ -121,20 +122,24 @@ def cosh(input: Tensor) -> Tensor:
 
 
 def hypot(input: Tensor, other: Any) -> Tensor:
-    """sqrt(x^2 + y^2) without overflow or underflow: with m = max(|x|, |y|) and
-    n = min(|x|, |y|) it is m sqrt(1 + (n / m)^2) (hypot(1e200, 1e200) = 1.4e200, where
-    x^2 is inf), and inf where x or y is infinite, even next to nan (as C and torch).
+    """sqrt(x^2 + y^2) without overflow or underflow, computed as s sqrt((x/s)^2 + (y/s)^2)
+    with the scale s = max(|x|, |y|) held constant (hypot(1e200, 1e200) = 1.4e200, where
+    x^2 is inf). Any s > 0 gives the same function, so holding it constant leaves every
+    derivative exact, to any order; and inf where x or y is infinite, even next to nan (as
+    C and torch).
 
-    Derivatives x / hypot and y / hypot; at (0, 0), where there is none, 0 (torch: nan).
-    Floating point tensors only, as torch.
+    Derivatives x / hypot and y / hypot (second ones y^2 / hypot^3, ...); at (0, 0), where
+    there is none, 0 (torch: nan). Floating point tensors only, as torch.
     """
     x, y = _float_pair("hypot", input, other, integers=False)
     infinite = np.isinf(x.data) | np.isinf(y.data)
     x, y = x.where(~infinite, 0), y.where(~infinite, 0)      # (inf / inf in the unused piece)
-    ax, ay = x.abs(), y.abs()
-    big, small = ax.maximum(ay), minimum(ax, ay)
-    ratio = small / big.where(big.data > 0, 1)                # 0 / 1 at the origin
-    return (big * (ratio * ratio + 1).sqrt()).where(~infinite, math.inf)
+    scale = np.maximum(np.abs(x.data), np.abs(y.data))       # nan stays nan
+    origin = scale == 0
+    s = Tensor._from_node(np.where(origin, 1, scale).astype(x.dtype), None)
+    squares = (x / s) * (x / s) + (y / s) * (y / s)
+    root = s * squares.where(~origin, 1).sqrt()               # (sqrt has no slope at 0)
+    return root.where(~origin, 0).where(~infinite, math.inf)
 
 
 def _log_add(op: str, input: Any, other: Any, log1p_power: Callable) -> Tensor:
@@ -207,6 +212,9 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     diff = end - start
     if isinstance(weight, Number):
         return start + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    if start.ndim == end.ndim == weight.ndim == 0:               # all 0-d: weight promotes too
+        dtype = promote(start.dtype, weight.dtype)
+        start, end, diff = start.to(dtype), end.to(dtype), diff.to(dtype)
     weight = weight.to(start.dtype)
     near_start = np.abs(weight.data) < 0.5
     return (start + weight * diff).where(near_start, end - diff * (1 - weight))

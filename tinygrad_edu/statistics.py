@@ -13,16 +13,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .composed import ValuesIndices, mean, std, take_along_dim, var
+from .composed import ValuesIndices, degrees_of_freedom, mean, std, take_along_dim, var
 from .ops.cumprod import Cumprod
 from .tensor import Tensor, _axes, _axis, _tensor
 
 Dims = int | Sequence[int] | None
-
-
-def _correction(correction: float, unbiased: bool | None) -> float:
-    """torch's older `unbiased=` keyword: True is correction=1, False correction=0."""
-    return correction if unbiased is None else int(bool(unbiased))
 
 
 def var_mean(input: Tensor, dim: Dims = None, *, correction: float = 1, keepdim: bool = False,
@@ -30,14 +25,16 @@ def var_mean(input: Tensor, dim: Dims = None, *, correction: float = 1, keepdim:
     """(var, mean) over `dim`, as torch.var_mean: var divides by N - correction (1:
     unbiased, by default). Each from its own composition (composed.py)."""
     x = _tensor(input)
-    return var(x, dim, _correction(correction, unbiased), keepdim), mean(x, dim, keepdim)
+    dim, correction = degrees_of_freedom(dim, correction, unbiased)
+    return var(x, dim, correction, keepdim), mean(x, dim, keepdim)
 
 
 def std_mean(input: Tensor, dim: Dims = None, *, correction: float = 1, keepdim: bool = False,
              unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
     """(std, mean) over `dim`, as torch.std_mean (std = sqrt(var), correction as var_mean)."""
     x = _tensor(input)
-    return std(x, dim, _correction(correction, unbiased), keepdim), mean(x, dim, keepdim)
+    dim, correction = degrees_of_freedom(dim, correction, unbiased)
+    return std(x, dim, correction, keepdim), mean(x, dim, keepdim)
 
 
 def nansum(input: Tensor, dim: Dims = None, keepdim: bool = False, *,
