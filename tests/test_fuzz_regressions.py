@@ -485,3 +485,29 @@ def test_group_norm_of_one_value_and_a_bool_gain_are_errors_as_torch():
     with pytest.raises(ValueError, match="negative_slope True is not a valid number"):
         nn.init.calculate_gain("leaky_relu", True)
     assert nn.init.calculate_gain("leaky_relu", 1) == 1.0
+
+
+# ---------------------------------------------------- tenth session: math, binning, shapes
+def test_integer_arguments_are_checked_and_sorter_indices_bounded():
+    v = Tensor([0.5, 1.5, 2.5])
+    for call, message in [(lambda: tg.histc(v, bins=2.5), "histc: bins must be an int"),
+                          (lambda: tg.bincount(Tensor([0, 1]), minlength=2.5),
+                           "bincount: minlength must be an int"),
+                          (lambda: tg.rot90(Tensor(np.ones((2, 3))), 1.5), "rot90: k must be"),
+                          (lambda: tg.tensordot(Tensor(np.ones((2, 2))), Tensor(np.ones((2, 2))),
+                                                dims=1.0), "tensordot: dims must be an int")]:
+        with pytest.raises(TypeError, match=message):
+            call()
+    sequence = Tensor([3.0, 1.0, 2.0])
+    for sorter in ([1, 2, -3], [1, 2, 5]):        # -3 used to wrap around silently
+        with pytest.raises(IndexError, match=r"sorter index out of range.*\[0, 3\)"):
+            tg.searchsorted(sequence, Tensor([2.5]), sorter=Tensor(sorter))
+    assert tg.searchsorted(sequence, Tensor([2.5]), sorter=Tensor([1, 2, 0])).tolist() == [2]
+
+
+def test_cdist_without_coordinates_and_xlogy_of_bools_as_torch():
+    a, b = Tensor(np.ones((2, 0))), Tensor(np.ones((3, 0)))
+    for p in (1.0, 2.0, math.inf):
+        assert tg.cdist(a, b, p).tolist() == [[0.0] * 3] * 2
+    out = tg.xlogy(Tensor(np.float64(2.5)), Tensor([True, False]))
+    assert out.dtype == np.float64 and out.tolist() == [0.0, -math.inf]

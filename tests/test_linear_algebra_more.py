@@ -141,8 +141,15 @@ def test_einsum_argument_errors():
         einsum("->")
     with pytest.raises(TypeError, match="one dtype, got float32, float64"):
         einsum("i,i->", Tensor([1.0]), Tensor(np.array([1.0])))
-    with pytest.raises(TypeError, match="bool"):
-        einsum("i->", Tensor([True]))
+    with pytest.raises(TypeError, match="'i,i->' sums products of bool tensors"):
+        einsum("i,i->", Tensor([True]), Tensor([True]))
+    # as torch: a single operand summed is a sum (small integers and bools give int64),
+    # products without a sum stay in the dtype
+    assert einsum("i->", Tensor([True, True, False])).tolist() == 2
+    summed = einsum("ij->", Tensor(np.full((2, 2), 200, np.uint8)))
+    assert summed.dtype == np.int64 and summed.item() == 800
+    both = einsum("ij,ij->ij", Tensor([[True, False]]), Tensor([[True, True]]))
+    assert both.dtype == np.bool_ and both.tolist() == [[True, False]]
     with pytest.raises(ValueError, match=r"subscript 60 .* not an int in \[0, 52\)"):
         einsum(Tensor([1.0]), [60])
 

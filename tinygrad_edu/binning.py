@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .dtypes import check_int
 from .tensor import Number, Tensor, _tensor
 
 
@@ -21,6 +22,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     if x.ndim != 1 or x.dtype.kind not in "iu" or (x.data < 0).any():
         raise ValueError(f"bincount: only supports 1-D non-negative integer inputs, got "
                          f"{x.dtype} of shape {x.shape}")
+    check_int("bincount", "minlength", minlength)
     if minlength < 0:
         raise ValueError(f"bincount: minlength should be >= 0, got {minlength}")
     if weights is None:
@@ -42,6 +44,7 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     x = _tensor(input)
     if x.dtype.kind != "f":
         raise TypeError(f"histc: expected a floating point tensor, got dtype {x.dtype}")
+    check_int("histc", "bins", bins)
     if bins <= 0:
         raise ValueError(f"histc: bins must be > 0, got {bins}")
     if min > max:
@@ -88,6 +91,9 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
         if order.shape != seq.shape or order.dtype.kind not in "iu":
             raise ValueError(f"searchsorted: sorter must be integer indices of the sequence's "
                              f"shape {seq.shape}, got {order.dtype} of shape {order.shape}")
+        if order.size and (order.min() < 0 or order.max() >= seq.shape[-1]):
+            raise IndexError(f"searchsorted: sorter index out of range: its values must be in "
+                             f"[0, {seq.shape[-1]}), got {order.min()} to {order.max()}")
         seq = np.take_along_axis(seq, order, -1)
     if seq.ndim == 1:
         found = np.searchsorted(seq, values, side="right" if right else "left")

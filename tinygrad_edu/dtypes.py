@@ -21,6 +21,12 @@ _NAMES = {"float": float32, "float32": float32, "double": float64, "float64": fl
           "int16": int16, "int8": int8, "uint8": uint8, "bool": bool_}
 
 
+def check_int(op: str, name: str, value: Any) -> None:
+    """An argument that must be a Python or numpy int (not a bool, not a float)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+
+
 def to_dtype(dtype: Any) -> np.dtype:
     """A numpy dtype from a dtype, a numpy type or a name such as 'float64'."""
     if isinstance(dtype, str) and dtype in _NAMES:

@@ -7,12 +7,13 @@ functions torch also has as Tensor methods are attached at the bottom of the fil
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
 
 from .linear_algebra import bmm, mm, norm
-from .ops.einsum import LETTERS, Einsum, normalize
+from .ops.einsum import LETTERS, Einsum, normalize, split
 from .shapes import broadcast_shapes
 from .tensor import Number, Tensor, _axis, _tensor
 
@@ -26,7 +27,9 @@ def einsum(*args: Any) -> Tensor:
     trace, 'ii->i' the diagonal, 'i,j->ij' the outer product, 'bij,bjk->bik' bmm.
     Without '->' the output is '...' then the letters that appear once, sorted. '...'
     stands for the dimensions the letters do not name, broadcast as numpy; a letter of
-    size 1 also broadcasts. The operands need one dtype (as torch; not bool).
+    size 1 also broadcasts. The operands need one dtype, as torch: a single integer or
+    bool operand that is summed over gives int64 (it is a sum), and bool operands cannot
+    be multiplied and summed (their products are fine: 'ij,ij->ij').
     Gradient: the VJP of the Einsum primitive, again an einsum (ops/einsum.py).
     """
     equation, operands = _einsum_arguments(args)
@@ -36,9 +39,15 @@ def einsum(*args: Any) -> Tensor:
         raise TypeError(f"einsum: the operands must have one dtype, got "
                         f"{', '.join(str(t.dtype) for t in tensors)} (shapes "
                         f"{', '.join(str(t.shape) for t in tensors)}); convert with .to()")
-    if np.dtype(np.bool_) in dtypes:
-        raise TypeError("einsum: not implemented for bool tensors")
-    return Einsum.apply(*tensors, equation=normalize(equation, [t.shape for t in tensors]))
+    equation = normalize(equation, [t.shape for t in tensors])
+    terms, out = split(equation)
+    summed = set("".join(terms)) - set(out)
+    if summed and len(tensors) == 1 and tensors[0].dtype.kind in "biu":
+        tensors = [tensors[0].to(np.int64)]            # as sum: small integers widen
+    elif summed and np.dtype(np.bool_) in dtypes:
+        raise TypeError(f"einsum: {equation!r} sums products of bool tensors, which torch "
+                        "does not implement; convert them with .int() or .float()")
+    return Einsum.apply(*tensors, equation=equation)
 
 
 def _einsum_arguments(args: tuple) -> tuple[str, Sequence]:
@@ -91,6 +100,9 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
                              f"{a.shape} and {b.shape}")
         dims_a, dims_b = list(range(a.ndim - dims, a.ndim)), list(range(dims))
     else:
+        if not isinstance(dims, (list, tuple)) or len(dims) != 2:
+            raise TypeError(f"tensordot: dims must be an int or a pair of lists of dims, got "
+                            f"{dims!r}")
         dims_a, dims_b = dims
         if not all(isinstance(d, (list, tuple)) for d in (dims_a, dims_b)):
             raise TypeError(f"tensordot: dims must be an int or a pair of lists of dims, got "
@@ -223,7 +235,10 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     many = a.shape[-2] > 25 or b.shape[-2] > 25
     if p == 2 and (compute_mode == CDIST_MODES[1] or compute_mode == CDIST_MODES[0] and many):
         return _euclidean_by_matmul(a, b)
-    return norm(a.unsqueeze(-2) - b.unsqueeze(-3), p, dim=-1)
+    differences = a.unsqueeze(-2) - b.unsqueeze(-3)
+    if p == math.inf and a.shape[-1] == 0:           # no coordinates: every distance is 0
+        return differences.sum(-1)
+    return norm(differences, p, dim=-1)
 
 
 def _euclidean_by_matmul(a: Tensor, b: Tensor) -> Tensor:

@@ -50,7 +50,8 @@ def _float_pair(op: str, input: Any, other: Any, integers: bool = True) -> tuple
             type(other))).kind != "f":
         raise TypeError(f"{op}: expected floating point tensors, got dtypes {x.dtype} and "
                         f"{getattr(other, 'dtype', type(other).__name__)} (as torch)")
-    return a, b
+    dtype = a.dtype if a.dtype.kind == "f" else b.dtype   # (a bool operand is left uncast)
+    return a.to(dtype), b.to(dtype)
 
 
 def _mask(x: Tensor, fn: Callable) -> Tensor:

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .composed import _slice_along, clone, flip, swapped
+from .dtypes import check_int
 from .selection import index_select, repeat
 from .tensor import Tensor, _axis, _infer_shape, _shape_arg, _tensor
 
@@ -181,6 +182,7 @@ def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
     d0, d1 = _dims(x, dims, "rot90")
     if d0 == d1:
         raise ValueError(f"rot90: the rotation dims must differ, got dims={dims}")
+    check_int("rot90", "k", k)
     k %= 4
     if k == 0:
         return clone(x)
