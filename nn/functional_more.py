@@ -21,8 +21,8 @@ from typing import Sequence
 import numpy as np
 
 from tinygrad_edu import Tensor, no_grad
-from tinygrad_edu.cnn import (REDUCTIONS, _check_reduction, _reduce, _same_shape, _tensor,
-                              _weighted)
+from tinygrad_edu.cnn import (REDUCTIONS, _check_reduction, _elementwise_weighted, _reduce,
+                              _same_shape, _tensor, _weighted)
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.math_more import erfc
 from tinygrad_edu.shapes import broadcast_shapes
@@ -242,7 +242,8 @@ def _padding_index(op: str, padding_idx: int | None, num_embeddings: int) -> int
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
-              max_norm: float | None = None, norm_type: float = 2.0) -> Tensor:
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """out[...] = weight[input[...]]: rows of the (num_embeddings, dim) table, shape
     input.shape + (dim,).
 
@@ -251,9 +252,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     its lookups are swapped for constants (the same values, detached).
     With max_norm, each row looked up whose norm_type-norm exceeds max_norm is first
     rescaled in the table, in place and unrecorded, to max_norm / (norm + 1e-7) times
-    itself, as torch's embedding_renorm_.
+    itself, as torch's embedding_renorm_. torch's `scale_grad_by_freq` and `sparse`
+    gradients are not implemented: they must be False (their default).
     """
     op = "embedding"
+    _dense_gradient_only(op, scale_grad_by_freq, sparse)
     idx = _tensor(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must have an integer dtype, got {idx.dtype}")
@@ -273,6 +276,14 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if pad is None or not (i == pad).any():
         return out
     return out.where(np.expand_dims(i != pad, -1), out.detach())
+
+
+def _dense_gradient_only(op: str, scale_grad_by_freq: bool, sparse: bool) -> None:
+    for name, value in (("scale_grad_by_freq", scale_grad_by_freq), ("sparse", sparse)):
+        if value:
+            raise NotImplementedError(f"{op}: {name}=True is not implemented here (the "
+                                      "table's gradient is the dense, unscaled sum over the "
+                                      "lookups)")
 
 
 def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
@@ -340,11 +351,12 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
 
 # ---------------------------------------------------------------------------- losses
-def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
-    """|x - y|, reduced. Derivative sign(x - y) (0 at x = y, as torch)."""
+def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """|x - y|, reduced. Derivative sign(x - y) (0 at x = y, as torch). `weight` as mse_loss."""
     _check_reduction("l1_loss", reduction)
     x, t = _same_shape("l1_loss", input, target)
-    return _reduce((x - t).abs(), reduction)
+    return _elementwise_weighted("l1_loss", (x - t).abs(), weight, reduction)
 
 
 def _huber(diff: Tensor, delta: float) -> Tensor:
@@ -373,15 +385,18 @@ def smooth_l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
-               delta: float = 1.0) -> Tensor:
+               delta: float = 1.0, weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2) (d = x - y).
-    Derivative clamp(d, -delta, delta): the gradient of a large error is capped at delta."""
+    Derivative clamp(d, -delta, delta): the gradient of a large error is capped at delta.
+    `weight` (input's shape) multiplies each term; the mean is then mean(w l), as torch
+    (whose l1_loss and mse_loss divide by sum(w) instead)."""
     op = "huber_loss"
     _check_reduction(op, reduction)
     if not delta > 0:
         raise ValueError(f"{op}: delta must be positive, got {delta}")
     x, t = _same_shape(op, input, target)
-    return _reduce(_huber(x - t, delta), reduction)
+    return _elementwise_weighted(op, _huber(x - t, delta), weight, reduction,
+                                mean_over_weights=False)
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,

@@ -11,7 +11,7 @@ from tinygrad_edu.dtypes import to_dtype
 
 from . import functional as F
 from . import init
-from .functional_more import _padding_index
+from .functional_more import _dense_gradient_only, _padding_index
 from .module import Module, Parameter
 
 
@@ -24,11 +24,13 @@ class Embedding(Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 max_norm: float | None = None, norm_type: float = 2.0, *,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False,
                  _weight: Any = None, _freeze: bool = False, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
         check_device(device, "Embedding")
+        _dense_gradient_only("Embedding", scale_grad_by_freq, sparse)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type = max_norm, norm_type
         self.padding_idx = _padding_index("Embedding", padding_idx, num_embeddings)
@@ -53,14 +55,16 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,
                         padding_idx: int | None = None, max_norm: float | None = None,
-                        norm_type: float = 2.0) -> Embedding:
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
         """An Embedding holding a copy of the 2-D `embeddings`; frozen (no gradient) by default."""
         table = Tensor(embeddings).data
         if table.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
                              f"{table.shape}")
         return cls(*table.shape, padding_idx=padding_idx, max_norm=max_norm,
-                   norm_type=norm_type, _weight=table, _freeze=freeze)
+                   norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse,
+                   _weight=table, _freeze=freeze)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)

@@ -327,3 +327,27 @@ def test_arguments_after_torchs_deprecated_size_average_are_keyword_only():
     with pytest.raises(TypeError):
         tg.cross_entropy(x, t, None, -1)        # torch: size_average=-1 (deprecated)
     assert tg.cross_entropy(x, t, None, ignore_index=2).item() == pytest.approx(math.log(3))
+
+
+def test_elementwise_weights_of_l1_mse_and_huber_as_torch():
+    """torch 2.x: one weight per element; the mean divides by sum(w) for l1 and mse, by
+    the count for huber (torch's own choice, kept)."""
+    import nn.functional as F
+    rng = np.random.default_rng(3)
+    x, t, w = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), rng.uniform(0.1, 2, (3, 4))
+    d = x - t
+    huber = np.where(np.abs(d) < 1, 0.5 * d * d, np.abs(d) - 0.5)
+    for fn, terms, mean in [(F.l1_loss, np.abs(d), np.sum(w * np.abs(d)) / w.sum()),
+                            (F.mse_loss, d * d, np.sum(w * d * d) / w.sum()),
+                            (F.huber_loss, huber, np.mean(w * huber))]:
+        args = (Tensor(x), Tensor(t))
+        np.testing.assert_allclose(fn(*args, reduction="none", weight=Tensor(w)).numpy(),
+                                   w * terms, rtol=1e-15)
+        assert fn(*args, reduction="sum", weight=Tensor(w)).item() == pytest.approx(
+            np.sum(w * terms), rel=1e-14)
+        assert fn(*args, weight=Tensor(w)).item() == pytest.approx(mean, rel=1e-14)
+        xs = Tensor(x, requires_grad=True)
+        assert gradcheck(lambda v: fn(v, Tensor(t), weight=Tensor(w)), [xs])
+        with pytest.raises(ValueError, match=r"weight must have the input's shape \(3, 4\), "
+                                             r"got \(4,\)"):
+            fn(*args, weight=Tensor(w[0]))

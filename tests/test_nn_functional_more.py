@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+import nn
 from nn import functional as F
 from tinygrad_edu import Tensor, gradcheck
 
@@ -153,6 +154,14 @@ def test_embedding_rows_repeats_and_padding():
     (g,) = tg.grad(F.embedding(idx, weight, padding_idx=-1).sum(), [weight])
     assert g.numpy().tolist() == [[1, 1], [2, 2], [0, 0], [0, 0]]     # -1 is row 3
     assert F.embedding(Tensor(2), weight).numpy().tolist() == [4, 5]  # 0-d index: one row
+    # torch's options for other kinds of table gradient: their defaults work, True is refused
+    same = F.embedding(idx, weight, None, None, 2.0, False, False)
+    assert same.numpy().tolist() == out.numpy().tolist()
+    for option in ("scale_grad_by_freq", "sparse"):
+        with pytest.raises(NotImplementedError, match=f"embedding: {option}=True is not"):
+            F.embedding(idx, weight, **{option: True})
+        with pytest.raises(NotImplementedError, match=f"Embedding: {option}=True"):
+            nn.Embedding(4, 2, **{option: True})
 
 
 def test_one_hot():

@@ -262,12 +262,15 @@ def _same_shape(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
     return x, t.to(x.dtype) if t.dtype.kind != "f" else t
 
 
-def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
-    """(input - target)**2, reduced. Composed; shapes must match (no silent broadcasting)."""
+def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
+             weight: Tensor | None = None) -> Tensor:
+    """(input - target)**2, reduced. Composed; shapes must match (no silent broadcasting).
+    `weight` (input's shape, torch 2.x) multiplies each term; its mean is then
+    sum(w l) / sum(w)."""
     _check_reduction("mse_loss", reduction)
     x, t = _same_shape("mse_loss", input, target)
     diff = x - t
-    return _reduce(diff * diff, reduction)
+    return _elementwise_weighted("mse_loss", diff * diff, weight, reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
@@ -289,6 +292,22 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
         _checked_weight(op, pos_weight, x, "pos_weight") - 1) * t
     losses = (1 - t) * x + scale * softplus
     return _reduce(_weighted(op, losses, weight), reduction)
+
+
+def _elementwise_weighted(op: str, losses: Tensor, weight: Tensor | None, reduction: str,
+                         mean_over_weights: bool = True) -> Tensor:
+    """The reduced losses with torch 2.x's per-element `weight` of l1/mse/huber loss: of
+    the input's shape, multiplying each term; the mean is sum(w l) / sum(w) (huber's is
+    torch's mean(w l): mean_over_weights=False)."""
+    if weight is None:
+        return _reduce(losses, reduction)
+    w = _tensor(weight).to(losses.dtype)
+    if w.shape != losses.shape:
+        raise ValueError(f"{op}: weight must have the input's shape {tuple(losses.shape)}, "
+                         f"got {tuple(w.shape)}")
+    if reduction == "mean" and mean_over_weights:
+        return (losses * w).sum() / w.sum()
+    return _reduce(losses * w, reduction)
 
 
 def _weighted(op: str, losses: Tensor, weight: Tensor | None) -> Tensor:
