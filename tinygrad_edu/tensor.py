@@ -834,7 +834,7 @@ class Tensor:
         return ew.Round.apply(self, mode=mode, decimals=int(decimals))
 
     def _as_float(self) -> Tensor:
-        """Self if floating point, else float32 (exp, log, mean... of integers, as torch)."""
+        """Self if floating point, else float32 (exp, log, sqrt... of integers, as torch)."""
         return self if self.dtype.kind == "f" else self.float()
 
     def maximum(self, other: Any) -> Tensor:
