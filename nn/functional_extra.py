@@ -10,7 +10,6 @@ first and second derivatives come from the primitives' VJPs. A piecewise functio
 """
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,7 @@ import numpy as np
 from tinygrad_edu import Tensor
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.shapes import broadcast_shapes
-from tinygrad_edu.tensor import _axis, _tensor
+from tinygrad_edu.tensor import _axis, _dim_or_implicit, _tensor
 
 from .functional_more import _floating, _softplus, elu, relu6
 
@@ -55,21 +54,12 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return x.where(x.data > 0, w * x)
 
 
-def _implicit_dim(op: str, ndim: int, stacklevel: int) -> int:
-    """torch's legacy choice when dim is None: 0 for 0-, 1- and 3-D input, else 1 (warns)."""
-    warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", stacklevel=stacklevel)
-    return 0 if ndim in (0, 1, 3) else 1
-
-
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype: Any = None) -> Tensor:
     """softmax(-x) along `dim`: exp(-x_i) / sum_j exp(-x_j), the smallest entry weighted
     most. `dtype` casts the input first, as torch."""
     x = _floating("softmin", input if dtype is None else _tensor(input).to(dtype))
-    if dim is None:
-        dim = _implicit_dim("softmin", x.ndim, _stacklevel)
-    return (-x).softmax(dim)
+    return (-x).softmax(_dim_or_implicit(dim, x, "softmin"))
 
 
 def softsign(input: Tensor) -> Tensor:

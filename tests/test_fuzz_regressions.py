@@ -511,3 +511,58 @@ def test_cdist_without_coordinates_and_xlogy_of_bools_as_torch():
         assert tg.cdist(a, b, p).tolist() == [[0.0] * 3] * 2
     out = tg.xlogy(Tensor(np.float64(2.5)), Tensor([True, False]))
     assert out.dtype == np.float64 and out.tolist() == [0.0, -math.inf]
+
+
+# ------------------------------------------ tenth session: torch's calling conventions
+def test_pad_value_none_is_zero_as_torch():
+    out = F.pad(Tensor([1.0, 2.0]), (1, 1), mode="constant", value=None)
+    assert out.tolist() == [0.0, 1.0, 2.0, 0.0]              # was nan
+
+
+def test_softmax_and_sum_take_dtype_and_softmax_its_implicit_dim():
+    x = Tensor(np.array([[1.0, 2.0], [3.0, 5.0]], np.float32))
+    assert F.softmax(x, dim=-1, dtype=tg.float64).dtype == np.float64
+    assert x.log_softmax(1, tg.float64).dtype == np.float64
+    np.testing.assert_allclose(F.softmax(x, -1, dtype=tg.float64).numpy(),
+                               F.softmax(x.double(), -1).numpy(), rtol=0)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        implicit = F.softmax(x)                               # 2-D: torch's dim 1
+    np.testing.assert_array_equal(implicit.numpy(), F.softmax(x, 1).numpy())
+    assert Tensor([1.5, 2.5]).sum(dtype=tg.int64).item() == 3  # cast first: 1 + 2
+    assert x.sum(dim=0, dtype=tg.float64).dtype == np.float64
+
+
+def test_all_and_any_over_a_dim_and_as_functions():
+    m = Tensor([[True, False], [True, True]])
+    assert m.all(dim=1).tolist() == [False, True] and m.any(0).tolist() == [True, True]
+    assert m.all(1, keepdim=True).shape == (2, 1)
+    assert tg.all(m).item() is False and tg.any(m, dim=0).tolist() == [True, True]
+
+
+def test_div_rounding_modes_add_sub_alpha_and_one_argument_where():
+    a, b = Tensor([7, -7, 7, -7, 6]), Tensor([2, 2, -2, -2, 3])
+    assert tg.div(a, b, rounding_mode="trunc").tolist() == [3, -3, -3, 3, 2]
+    assert a.div(b, rounding_mode="floor").tolist() == [3, -4, -4, 3, 2]
+    assert tg.div(a, b, rounding_mode="trunc").dtype == np.int64
+    f = Tensor([7.5, -7.5])
+    assert f.div(2.0, rounding_mode="trunc").tolist() == [3.0, -3.0]
+    assert f.div(2.0).tolist() == [3.75, -3.75]
+    with pytest.raises(ValueError, match="rounding_mode must be None, 'trunc' or 'floor'"):
+        f.div(2.0, rounding_mode="round")
+    g = Tensor([9.0, -9.0])
+    g.div_(4.0, rounding_mode="floor")
+    assert g.tolist() == [2.0, -3.0]
+    assert tg.add(Tensor([1.0]), Tensor([2.0]), alpha=3).tolist() == [7.0]
+    assert Tensor([1.0]).sub(Tensor([2.0]), alpha=0.5).tolist() == [0.0]
+    rows, cols = tg.where(Tensor([[True, False], [False, True]]))
+    assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1]
+
+
+def test_flip_varargs_correction_none_and_positional_var_mean():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    assert x.flip(0, 1).tolist() == x.flip((0, 1)).tolist() == [[5, 4, 3], [2, 1, 0]]
+    assert x.std(correction=None).item() == x.std().item()
+    var, mean = tg.var_mean(x, 1, False)                  # torch's (input, dim, unbiased)
+    assert var.tolist() == [2 / 3, 2 / 3] and mean.tolist() == [1.0, 4.0]
+    std, _ = tg.std_mean(x, 1, 0, True)
+    assert std.shape == (2, 1)

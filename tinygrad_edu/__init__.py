@@ -110,12 +110,16 @@ for _name in ("add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", 
               "sigmoid", "relu", "abs", "maximum", "clamp", "clip", "sum", "amax", "argmax",
               "argmin", "reshape", "permute", "softmax", "log_softmax", "isfinite", "isnan",
               "numel", "sin", "cos", "log1p", "expm1", "floor", "ceil", "round", "trunc",
-              "cumsum", "prod", "absolute", "negative", "multiply", "true_divide", "fix"):
+              "cumsum", "prod", "absolute", "negative", "multiply", "true_divide", "fix",
+              "all", "any"):
     globals()[_name] = _function_form(_name)
 
 
-def where(condition: Any, input: Any, other: Any) -> Tensor:
-    """`input` where `condition` else `other` (torch.where)."""
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:
+    """`input` where `condition` else `other` (torch.where); with the condition alone, the
+    positions where it holds, as `nonzero(condition, as_tuple=True)`."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
     x = input if isinstance(input, Tensor) else Tensor(input)
     return x.where(condition, other)
 

@@ -67,7 +67,9 @@ def degrees_of_freedom(dim: Any, correction: float, unbiased: bool | None) -> tu
     a bool where dim goes (`var(x, False)`: every element, correction 0)."""
     if isinstance(dim, (bool, np.bool_)):
         dim, unbiased = None, dim
-    return dim, correction if unbiased is None else int(bool(unbiased))
+    if unbiased is not None:
+        return dim, int(bool(unbiased))
+    return dim, 1 if correction is None else correction         # (None: torch's default)
 
 
 def _floating(op: str, x: Tensor) -> Tensor:
@@ -242,13 +244,14 @@ def view_as(x: Tensor, other: Tensor) -> Tensor:
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
-def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0) -> Tensor:
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
     """torch.nn.functional.pad: `pad` is (left, right, top, bottom, ...), last axis first.
 
     Along an axis of size n padded by l before and r after, output position i
     (-l <= i < n + r; x's own positions are 0..n-1) holds
 
-        constant   x[i] for 0 <= i < n, else `value`
+        constant   x[i] for 0 <= i < n, else `value` (None, the default, is 0)
         reflect    x[-i] for i < 0, x[2(n-1) - i] for i >= n    abc -> cb|abc|ba  (l, r < n)
         replicate  x[0] for i < 0, x[n-1] for i >= n            abc -> aa|abc|cc  (n > 0)
         circular   x[i mod n]                                   abc -> bc|abc|ab  (l, r <= n)
@@ -277,7 +280,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     widths = [(0, 0)] * x.ndim
     for axis, before, after in pairs:
         widths[axis] = (builtins.max(before, 0), builtins.max(after, 0))
-    return movement.Pad.apply(x, widths=tuple(widths), value=value)
+    return movement.Pad.apply(x, widths=tuple(widths), value=0 if value is None else value)
 
 
 def _pad_pairs(x: Tensor, pad: tuple, mode: str, value: float) -> list[tuple[int, int, int]]:
@@ -430,9 +433,11 @@ def clone(x: Tensor) -> Tensor:
     return x + 0 if x.requires_grad else Tensor._from_node(x.data.copy(), None)
 
 
-def flip(x: Tensor, dims: int | Sequence[int]) -> Tensor:
+def flip(x: Tensor, dims: int | Sequence[int], *more_dims: int) -> Tensor:
     """Reverse the order of elements along `dims`: a reversing slice, copied (as torch: a
-    new tensor, not a view of x). No dims: a copy."""
+    new tensor, not a view of x). No dims: a copy. `x.flip(0, 1)` is `x.flip((0, 1))`."""
+    if more_dims:
+        dims = (dims, *more_dims)
     axes = set(_axes(x, dims, "flip")) if isinstance(dims, int) or len(dims) else set()
     return clone(x[tuple(slice(None, None, -1) if i in axes else slice(None)
                          for i in range(x.ndim))])

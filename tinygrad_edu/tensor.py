@@ -523,7 +523,33 @@ class Tensor:
     def __rmatmul__(self, other: Any) -> Tensor:
         return Tensor(other).matmul(self)
 
-    add, sub, mul, div, pow, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __neg__
+    mul, pow, neg = __mul__, __pow__, __neg__
+
+    def add(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self + alpha * other (torch.add)."""
+        return self + self._scaled(other, alpha, "add")
+
+    def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self - alpha * other (torch.sub)."""
+        return self - self._scaled(other, alpha, "sub")
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """self / other; rounding_mode "floor" (`//`) or "trunc" (towards 0) rounds the
+        quotient, which then has no gradient and keeps an integer dtype, as torch.div."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode == "floor":
+            return self // other
+        if rounding_mode != "trunc":
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                             f"{rounding_mode!r}")
+        a, b = self._operands(other, "div")
+        if a.dtype.kind == "f":
+            return Tensor._from_node(np.asarray(np.trunc(a.data / b.data)), None)
+        _check_integer_divisor("div", b)
+        floor = np.floor_divide(a.data, b.data)      # exact for ints; one up where it rounded
+        inexact = (np.remainder(a.data, b.data) != 0) & ((a.data < 0) != (b.data < 0))
+        return Tensor._from_node(np.asarray(floor + inexact.astype(floor.dtype)), None)
 
     # ------------------------------------------------------------------ in place
     def _update(self, other: Any, op: Callable, symbol: str, method: str | None = None
@@ -587,8 +613,11 @@ class Tensor:
     def mul_(self, other: Any) -> Tensor:
         return self._update(other, Tensor.__mul__, "*=", "mul_")
 
-    def div_(self, other: Any) -> Tensor:
-        return self._update(other, Tensor.__truediv__, "/=", "div_")
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is None:
+            return self._update(other, Tensor.__truediv__, "/=", "div_")
+        return self._update(other, functools.partial(Tensor.div, rounding_mode=rounding_mode),
+                            f"= ... div(rounding_mode={rounding_mode!r})", "div_")
 
     def copy_(self, src: Any) -> Tensor:
         """Write src's values into self (broadcast to self's shape, cast to its dtype), in
@@ -749,11 +778,15 @@ class Tensor:
     def logical_not(self) -> Tensor:
         return self._mapped(np.logical_not)
 
-    def any(self) -> Tensor:
-        return self._mapped(np.any)
+    def any(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        """Whether some element is nonzero, over `dim` (all elements when None); bool."""
+        return self._mapped(functools.partial(np.any, axis=_axes(self, dim, "any"),
+                                              keepdims=keepdim))
 
-    def all(self) -> Tensor:
-        return self._mapped(np.all)
+    def all(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        """Whether every element is nonzero, over `dim` (all elements when None); bool."""
+        return self._mapped(functools.partial(np.all, axis=_axes(self, dim, "all"),
+                                              keepdims=keepdim))
 
     def isfinite(self) -> Tensor:
         return self._mapped(np.isfinite)
@@ -894,8 +927,12 @@ class Tensor:
         return ew.Where.apply(cond, a, b)
 
     # ------------------------------------------------------------------ reductions
-    def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        x = self if self.dtype.kind == "f" else self.long()   # torch sums ints and bools as int64
+    def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False, *,
+            dtype: Any = None) -> Tensor:
+        """Sum over `dim` (all axes when None); `dtype` casts first. Ints and bools sum as
+        int64, as torch."""
+        x = self if dtype is None else self.to(dtype)
+        x = x if x.dtype.kind == "f" else x.long()
         return reduce.Sum.apply(x, axes=_axes(self, dim, "sum"), keepdim=keepdim)
 
     def amax(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
@@ -907,13 +944,19 @@ class Tensor:
         shape = tuple(shape)
         return self if shape == self.shape else reduce.SumTo.apply(self, shape=shape)
 
-    def softmax(self, dim: int) -> Tensor:
+    def softmax(self, dim: int | None = None, dtype: Any = None) -> Tensor:
+        """exp(x) / sum exp(x) along `dim`; `dtype` casts first (as torch: a float32 model
+        can take its softmax in float64). dim=None is torch's deprecated implicit choice."""
         from .ops.activation import Softmax
-        return Softmax.apply(self._as_float(), dim=_axis(self, dim, "softmax"))
+        x = (self if dtype is None else self.to(dtype))._as_float()
+        return Softmax.apply(x, dim=_axis(x, _dim_or_implicit(dim, x, "softmax"), "softmax"))
 
-    def log_softmax(self, dim: int) -> Tensor:
+    def log_softmax(self, dim: int | None = None, dtype: Any = None) -> Tensor:
+        """x - logsumexp(x) along `dim`; `dtype` and dim=None as softmax."""
         from .ops.activation import LogSoftmax
-        return LogSoftmax.apply(self._as_float(), dim=_axis(self, dim, "log_softmax"))
+        x = (self if dtype is None else self.to(dtype))._as_float()
+        return LogSoftmax.apply(x, dim=_axis(x, _dim_or_implicit(dim, x, "log_softmax"),
+                                             "log_softmax"))
 
     def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
         """Running sums along `dim`: out[i] = x[0] + ... + x[i]."""
@@ -1023,6 +1066,16 @@ def _check_integer_divisor(op: str, b: Tensor) -> None:
     if b.dtype.kind in "iub" and not b.data.all():
         raise ZeroDivisionError(f"{op}: integer division by zero (the {b.dtype} divisor "
                                 "holds a 0)")
+
+
+def _dim_or_implicit(dim: int | None, x: Tensor, op: str) -> int:
+    """`dim`, or when None torch's legacy choice (0 for 0-, 1- and 3-D input, else 1),
+    with torch's deprecation warning."""
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=4)
+    return 0 if x.ndim in (0, 1, 3) else 1
 
 
 def _result_dtype(*operands: Tensor) -> np.dtype:
