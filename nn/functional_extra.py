@@ -59,7 +59,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     """softmax(-x) along `dim`: exp(-x_i) / sum_j exp(-x_j), the smallest entry weighted
     most. `dtype` casts the input first, as torch."""
     x = _floating("softmin", input if dtype is None else _tensor(input).to(dtype))
-    return (-x).softmax(_dim_or_implicit(dim, x, "softmin"))
+    return (-x).softmax(_dim_or_implicit(dim, x, "softmin", _stacklevel))
 
 
 def softsign(input: Tensor) -> Tensor:

@@ -1068,13 +1068,13 @@ def _check_integer_divisor(op: str, b: Tensor) -> None:
                                 "holds a 0)")
 
 
-def _dim_or_implicit(dim: int | None, x: Tensor, op: str) -> int:
+def _dim_or_implicit(dim: int | None, x: Tensor, op: str, stacklevel: int = 4) -> int:
     """`dim`, or when None torch's legacy choice (0 for 0-, 1- and 3-D input, else 1),
-    with torch's deprecation warning."""
+    with torch's deprecation warning (stacklevel 4: the caller of F.softmax)."""
     if dim is not None:
         return dim
     warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", stacklevel=4)
+                  "to include dim=X as an argument.", stacklevel=stacklevel)
     return 0 if x.ndim in (0, 1, 3) else 1
 
 
