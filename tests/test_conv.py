@@ -538,7 +538,7 @@ def test_an_inf_in_the_image_stays_where_the_windows_put_it():
     xt = Tensor(x, requires_grad=True)
     w = Tensor(rng.standard_normal((1, 1, 3, 3)), requires_grad=True)
     out = tg.conv2d(xt, w)
-    out.backward(np.ones(out.shape))          # (a sum of +inf and -inf outputs would be nan)
+    out.backward(tg.ones_like(out))          # (a sum of +inf and -inf outputs would be nan)
     assert np.isinf(w.grad.data[0, 0, :, 0]).all()
     assert np.isfinite(w.grad.data[0, 0, :, 1:]).all()
     windows = np.lib.stride_tricks.sliding_window_view(x[0, 0], (3, 3))   # (4, 4, 3, 3)
@@ -551,7 +551,7 @@ def test_an_inf_in_the_weight_stays_in_its_own_input_gradient_cells():
     w[0, 0, 0, 0] = np.inf
     x = Tensor(rng.standard_normal((1, 1, 6, 6)), requires_grad=True)
     out = tg.conv2d(x, Tensor(w))
-    out.backward(np.ones(out.shape))
+    out.backward(tg.ones_like(out))
     # dL/dx[y, z] = sum over windows covering (y, z) of w[y - i, z - j]; w[0, 0] reaches
     # the cells (i, j) with i, j < 4 (window origins), and no others
     assert np.isinf(x.grad.data[0, 0, :4, :4]).all()

@@ -831,12 +831,12 @@ def test_grads_are_writeable_arrays_of_their_own():
     x = Tensor(np.ones((3, 4)), requires_grad=True)
     x.sum().backward()                            # Sum's VJP is a stride-0 broadcast view
     assert x.grad.data.flags.writeable and x.grad.data.flags.owndata
-    seed = np.ones(2)
+    seed = Tensor(np.ones(2, np.float32))
     a.grad = None
     a.backward(seed)
-    assert not np.shares_memory(a.grad.data, seed)
+    assert not np.shares_memory(a.grad.data, seed.data)
     a.grad.data[0] = 7.0
-    assert seed[0] == 1.0 and b.grad.data[0] == 1.0
+    assert seed.data[0] == 1.0 and b.grad.data[0] == 1.0
 
 
 def test_a_hook_handle_removes_its_own_registration():

@@ -566,3 +566,81 @@ def test_flip_varargs_correction_none_and_positional_var_mean():
     assert var.tolist() == [2 / 3, 2 / 3] and mean.tolist() == [1.0, 4.0]
     std, _ = tg.std_mean(x, 1, 0, True)
     assert std.shape == (2, 1)
+
+
+# ------------------------------------------------ eleventh session: the autograd API
+def test_backward_inputs_counts_each_tensor_once_and_retains_non_leaf_grads():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    (a * 3).sum().backward(inputs=[a, a])
+    assert a.grad.tolist() == [3.0, 3.0]                  # not 6: one .grad per tensor
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    c = a * 2
+    z = (c * c).sum()
+    z.backward(inputs=[c], retain_graph=True)             # torch retains c's grad
+    z.backward()
+    assert c.retains_grad and c.grad.tolist() == [8.0, 16.0]
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    c = a * 2
+    c.retain_grad()
+    (c * c).sum().backward(inputs=[a])
+    assert c.grad.tolist() == [4.0, 8.0] and a.grad.tolist() == [8.0, 16.0]
+
+
+def test_a_plain_backward_adds_into_a_grad_that_has_a_graph_in_place():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    (a ** 3).sum().backward(create_graph=True)
+    first = a.grad
+    (a * 5).sum().backward()
+    assert a.grad is first and first.tolist() == [8.0, 17.0] and first.requires_grad
+
+
+def test_second_backward_through_tril_and_triu_works():
+    a = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    z = a.tril().sum() + a.triu(1).sum()
+    z.backward()
+    z.backward()                                          # nothing it needs was freed
+    assert a.grad.tolist() == [[2.0, 2.0], [2.0, 2.0]]
+
+
+def test_autograd_backward_takes_several_tensors_and_grad_tensors():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    tg.autograd.backward([(a * a).sum(), a.sum()])
+    assert a.grad.tolist() == [3.0, 5.0]
+    a.grad = None
+    tg.autograd.backward([a * a, a.sum()], [tg.ones(2), None])
+    assert a.grad.tolist() == [3.0, 5.0]
+
+
+def test_gradients_must_be_tensors_one_per_output():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    for bad in (np.ones(2), 1.0, [1.0, 1.0]):
+        with pytest.raises(TypeError, match="backward: gradients must be Tensors or None"):
+            (a * a).backward(bad)
+    with pytest.raises(TypeError, match="grad: grad_outputs must be a Tensor, a sequence"):
+        tg.grad(a * a, a, np.array(1.0))
+    with pytest.raises(RuntimeError, match="grad: got 2 gradients for 1 outputs"):
+        tg.grad(a * a, a, [tg.ones(2), tg.ones(2)])
+
+
+def test_grad_materialize_grads_gives_zeros_for_unused_inputs():
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([5.0], requires_grad=True)
+    ga, gb = tg.grad((a * a).sum(), [a, b], materialize_grads=True)
+    assert ga.tolist() == [2.0, 4.0] and gb.tolist() == [0.0]
+    with pytest.raises(ValueError, match="materialize_grads=True needs allow_unused"):
+        tg.grad((a * a).sum(), [a, b], allow_unused=False, materialize_grads=True)
+
+
+def test_matmul_needs_one_dtype_as_torch():
+    with pytest.raises(TypeError, match="matmul: both operands must have the same dtype, "
+                                        "got int64 and float32"):
+        tg.arange(6).reshape(2, 3) @ tg.ones(3, 2)
+    with pytest.raises(TypeError, match="matmul: bool operands are not supported"):
+        Tensor([True, False]) @ Tensor([True, True])
+    assert (tg.arange(6).reshape(2, 3) @ tg.arange(3)).tolist() == [5, 14]
+
+
+def test_cross_entropy_names_the_dtype_of_a_one_hot_integer_target():
+    with pytest.raises(TypeError, match=r"cross_entropy: a target shaped like the input "
+                                        r"\(2, 3\) holds class probabilities and must be "
+                                        "floating point, got int64"):
+        F.cross_entropy(tg.ones(2, 3), Tensor([[1, 0, 0], [0, 1, 0]]))

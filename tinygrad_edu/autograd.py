@@ -189,9 +189,11 @@ def _vjp(node: Function, g) -> tuple:
 
 def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                  create_graph: bool, inputs: Sequence | None = None,
-                 observer: Callable | None = None, only_to_inputs: bool = False):
-    """Backpropagate from `roots`. With `inputs`, return their gradients and leave `.grad` alone;
-    with `only_to_inputs` too, run only the VJPs on the way to them (as `grad` does).
+                 observer: Callable | None = None, only_to_inputs: bool = False,
+                 fill_retained: bool = False):
+    """Backpropagate from `roots`. With `inputs`, return their gradients and leave `.grad` alone
+    (but for tensors that called retain_grad(), with `fill_retained`, as backward(inputs=)
+    does); with `only_to_inputs` too, run only the VJPs on the way to them (as `grad` does).
 
     `observer(node, g, contributions)`, when given, is called after each node's VJP with
     the upstream gradient g and, per input, the gradient sent to it (None where none):
@@ -253,7 +255,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                 stored.add(id(g.data))          # a hook may keep or return it: .grad copies
             if node in capture:
                 capture[node] = g
-            elif inputs is None and node._retained is not None:
+            elif (inputs is None or fill_retained) and node._retained is not None:
                 retained = node._retained()
                 if retained is not None:
                     store(retained, g)
@@ -333,6 +335,9 @@ def _run_post_accumulate_hooks(leaf) -> None:
 
 def _as_grad_outputs(outputs: Sequence, grad_outputs: Sequence | None, op: str) -> list:
     Tensor = tensor.Tensor
+    if grad_outputs is not None and len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"{op}: got {len(grad_outputs)} gradients for {len(outputs)} "
+                           "outputs; pass one per output")
     grads = []
     for i, out in enumerate(outputs):
         g = None if grad_outputs is None else grad_outputs[i]
@@ -343,7 +348,8 @@ def _as_grad_outputs(outputs: Sequence, grad_outputs: Sequence | None, op: str) 
                     f"output has shape {out.shape}; pass a gradient of that shape")
             g = Tensor._from_node(np.ones(out.shape, dtype=out.dtype), None)
         elif not isinstance(g, Tensor):
-            g = Tensor(g, dtype=out.dtype)
+            raise TypeError(f"{op}: gradients must be Tensors or None (as in torch), got "
+                            f"{type(g).__name__}")
         elif g.dtype != out.dtype:                   # as torch: in the output's dtype
             g = g.to(out.dtype)
         if g.shape != out.shape:
@@ -353,34 +359,45 @@ def _as_grad_outputs(outputs: Sequence, grad_outputs: Sequence | None, op: str) 
     return grads
 
 
-def backward(output, gradient=None, retain_graph: bool | None = None,
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
              create_graph: bool = False, inputs=None) -> None:
-    """Implementation of `Tensor.backward` (see its docstring)."""
-    if not output.requires_grad:
-        raise RuntimeError("backward: this tensor does not require grad and has no grad_fn; "
-                           "did you create its inputs with requires_grad=True?")
+    """`Tensor.backward` (see its docstring) from one tensor or several at once, as
+    `torch.autograd.backward`: their gradients flow back together and add up."""
+    tensors = [tensors] if isinstance(tensors, tensor.Tensor) else list(tensors)
+    if grad_tensors is not None and not isinstance(grad_tensors, (list, tuple)):
+        grad_tensors = [grad_tensors]        # one gradient (a wrong type is named below)
+    for output in tensors:
+        if not output.requires_grad:
+            raise RuntimeError("backward: this tensor does not require grad and has no "
+                               "grad_fn; did you create its inputs with requires_grad=True?")
     retain = create_graph if retain_graph is None else retain_graph
-    grads = _as_grad_outputs([output], None if gradient is None else [gradient], "backward")
+    grads = _as_grad_outputs(tensors, grad_tensors, "backward")
     if inputs is None:
-        run_backward([output], grads, retain, create_graph)
+        run_backward(tensors, grads, retain, create_graph)
         return
     inputs = [inputs] if isinstance(inputs, tensor.Tensor) else list(inputs)
     if not inputs or not all(getattr(t, "requires_grad", False) for t in inputs):
         raise RuntimeError("backward: inputs must be a non-empty list of tensors that "
                            "require grad")
-    for t, g in zip(inputs, run_backward([output], grads, retain, create_graph, inputs,
-                                         only_to_inputs=True)):
+    inputs = list({id(t): t for t in inputs}.values())     # each tensor's .grad once
+    for t in inputs:
+        t.retain_grad()                  # as torch: a non-leaf input keeps its .grad
+    for t, g in zip(inputs, run_backward(tensors, grads, retain, create_graph, inputs,
+                                         only_to_inputs=True, fill_retained=True)):
         if g is not None:
             t._accumulate(g)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+         create_graph: bool = False, allow_unused: bool | None = None,
+         materialize_grads: bool = False) -> tuple:
     """Gradients of `outputs` with respect to `inputs`, like `torch.autograd.grad`.
 
     Returns a tuple with one Tensor per input, and does not touch any `.grad`.
     With `create_graph=True` the results are part of a new graph, so they can be
-    differentiated again (second and higher derivatives).
+    differentiated again (second and higher derivatives). An input the outputs do not
+    depend on is an error, or None with `allow_unused=True`, or zeros with
+    `materialize_grads=True` (allow_unused then defaults to True).
     """
     Tensor = tensor.Tensor
     single = isinstance(outputs, Tensor)
@@ -388,6 +405,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs]
+    elif grad_outputs is not None and not isinstance(grad_outputs, (list, tuple)):
+        raise TypeError(f"grad: grad_outputs must be a Tensor, a sequence of Tensors or None, "
+                        f"got {type(grad_outputs).__name__}")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError("grad: materialize_grads=True needs allow_unused=True (or None)")
     for t in outputs:
         if not t.requires_grad:
             raise RuntimeError("grad: an output does not require grad and has no grad_fn")
@@ -402,4 +426,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
             if g is None:
                 raise RuntimeError(f"grad: an input of shape {t.shape} was not used in the "
                                    "graph of the outputs; pass allow_unused=True to get None")
+    if materialize_grads:
+        return tuple(Tensor._from_node(np.zeros_like(t.data), None) if g is None else g
+                     for t, g in zip(inputs, result))
     return result

@@ -208,10 +208,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise ValueError(f"{op}: label_smoothing must be between 0 and 1, got "
                          f"{label_smoothing}")
     x, target = _logits(op, input), _tensor(target)
+    if target.shape == x.shape and target.dtype.kind != "f":
+        raise TypeError(f"{op}: a target shaped like the input {x.shape} holds class "
+                        f"probabilities and must be floating point, got {target.dtype} "
+                        "(for one-hot labels, pass the class indices: their argmax over "
+                        "the class dim)")
     unbatched = x.ndim == 1
     if unbatched:
         x, target = x.unsqueeze(0), target.unsqueeze(0)
-    if target.shape == x.shape and target.dtype.kind == "f":
+    if target.shape == x.shape:
         if ignore_index >= 0:
             raise ValueError(f"{op}: ignore_index ({ignore_index}) does not apply to class "
                              "probability targets (as in torch)")

@@ -320,7 +320,8 @@ class Tensor:
         can be differentiated again. With `inputs` (tensors, leaves or not), only their
         `.grad` is filled, and only the part of the graph leading to them runs (torch).
         """
-        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+        autograd.backward(self, None if gradient is None else [gradient], retain_graph,
+                          create_graph, inputs)
 
     def retain_grad(self) -> None:
         """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
@@ -360,7 +361,8 @@ class Tensor:
             g, copy = g.to(self.dtype), False          # (the cast is a new array)
         if self._grad is not None:
             held = self._grad.data
-            if self._grad.requires_grad or g.requires_grad or not held.flags.writeable:
+            if grad_mode._enabled and (self._grad.requires_grad or g.requires_grad) or (
+                    not held.flags.writeable):
                 self._grad = self._grad + g            # a graph of the sum (create_graph)
             else:                                     # in place, as torch: a reference to
                 held += g.data                         # .grad taken before sees the sum
@@ -703,12 +705,12 @@ class Tensor:
                 raise ValueError(f"matmul: {a_shape} @ {b_shape}: batch dimensions "
                                  f"{a_shape[:-2]} and {b_shape[:-2]} cannot be broadcast") from None
         a, b = self, other
-        if a.dtype != b.dtype:
-            if a.dtype.kind == "f" and b.dtype.kind == "f":
-                raise TypeError(f"matmul: both operands must have the same dtype, got "
-                                f"{a.dtype} and {b.dtype}; convert one with .to()")
-            dtype = promote(a.dtype, b.dtype)
-            a, b = a.to(dtype), b.to(dtype)
+        if a.dtype != b.dtype:          # torch does not promote here either
+            raise TypeError(f"matmul: both operands must have the same dtype, got "
+                            f"{a.dtype} and {b.dtype}; convert one with .to()")
+        if a.dtype == bool:
+            raise TypeError("matmul: bool operands are not supported (as in torch); "
+                            "convert them with .int() or .float()")
         if len(a_shape) > 1 and len(b_shape) > 1:
             return linalg.Matmul.apply(a, b)
         # a vector is a matrix of one row (on the left) or one column (on the right)

@@ -380,18 +380,19 @@ class Clamp(Function):
 class Where(Function):
     """out = a where cond else b   (cond is a bool Tensor, not differentiated).
 
-    VJP: dL/dcond = None,  dL/da = g * cond,  dL/db = g * (1 - cond).   Saves cond.
+    VJP: dL/dcond = None,  dL/da = g * cond,  dL/db = g * (1 - cond).
+    Saves nothing: it keeps cond, an input the node holds anyway, outside what backward
+    frees, so a second backward through tril, triu or masked_fill works, as in torch.
     """
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx.save_for_backward(cond)
+        ctx.cond = cond
         return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
-        (cond,) = ctx.saved_tensors
-        return None, g.where(cond, 0), g.where(~cond, 0)
+        return None, g.where(ctx.cond, 0), g.where(~ctx.cond, 0)
 
 
 class Cast(Function):
