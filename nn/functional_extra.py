@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import Tensor
+from tinygrad_edu.cnn import log1p_exp
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _axis, _dim_or_implicit, _tensor
 
-from .functional_more import _floating, _softplus, elu, relu6
+from .functional_more import _floating, elu, relu6
 
 __all__ = ["prelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu", "celu",
            "tanhshrink", "threshold", "hardshrink", "softshrink", "glu", "pixel_shuffle",
@@ -89,7 +90,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x tanh(softplus(x)), softplus(x) = log(1 + e^x) computed without overflow.
     Derivative tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), sp = softplus(x)."""
     x = _floating("mish", input)
-    return x * _softplus(x).tanh()
+    return x * log1p_exp(x).tanh()
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:

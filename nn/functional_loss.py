@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.cnn import _broadcasts_to, _check_reduction, _reduce, _same_shape, _weighted
+from tinygrad_edu.cnn import (_broadcasts_to, _check_reduction, _reduce, _same_shape,
+                              _weighted, log1p_exp)
 from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _tensor
 
 from .functional_extra import pairwise_distance
-from .functional_more import _floating, _softplus, logsigmoid
+from .functional_more import _floating, logsigmoid
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
            "cosine_embedding_loss", "triplet_margin_loss", "multilabel_soft_margin_loss",
@@ -75,7 +76,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") 
     op = "soft_margin_loss"
     _check_reduction(op, reduction)
     x, y = _same_shape(op, input, target)
-    return _reduce(_softplus(-y * x), reduction)
+    return _reduce(log1p_exp(-y * x), reduction)
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,

@@ -22,7 +22,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.cnn import (REDUCTIONS, _check_reduction, _elementwise_weighted, _reduce,
-                              _same_shape, _tensor, _weighted)
+                              _same_shape, _tensor, _weighted, log1p_exp)
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.math_more import erfc
 from tinygrad_edu.shapes import broadcast_shapes
@@ -45,17 +45,6 @@ def _floating(op: str, x: object) -> Tensor:
 
 
 # ---------------------------------------------------------------------------- building blocks
-def _softplus(z: Tensor) -> Tensor:
-    """log(1 + e^z) for any z, without overflow and smooth at 0:
-
-        z > 0:   z + log1p(e^-z)        z <= 0:   log1p(e^z)
-
-    The clamps keep each exp's argument <= 0, so neither piece overflows anywhere.
-    Derivative sigmoid(z) = e^z / (1 + e^z) from either piece; second sigmoid(z) sigmoid(-z).
-    """
-    return (z + (-z.clamp(min=0)).exp().log1p()).where(z.data > 0, z.clamp(max=0).exp().log1p())
-
-
 def _floored_log(u: Tensor, plus_one: bool = False) -> Tensor:
     """max(log(u), -100), or max(log(1 + u), -100) with `plus_one`. Where the log is -inf
     (u <= 0, or u <= -1) the value is -100 and the gradient 0, not 0 * inf = nan."""
@@ -131,7 +120,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     if beta == 0:
         raise ValueError("softplus: beta must be nonzero (1/beta scales the result)")
     z = x * beta
-    return x.where(z.data > threshold, _softplus(z) / beta)
+    return x.where(z.data > threshold, log1p_exp(z) / beta)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
@@ -154,7 +143,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 def logsigmoid(input: Tensor) -> Tensor:
     """log sigmoid(x) = -softplus(-x): stable at both ends (logsigmoid(-1000) = -1000,
     not log 0). Derivative 1 - sigmoid(x) = sigmoid(-x)."""
-    return -_softplus(-_floating("logsigmoid", input))
+    return -log1p_exp(-_floating("logsigmoid", input))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

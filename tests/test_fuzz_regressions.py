@@ -644,3 +644,14 @@ def test_cross_entropy_names_the_dtype_of_a_one_hot_integer_target():
                                         r"\(2, 3\) holds class probabilities and must be "
                                         "floating point, got int64"):
         F.cross_entropy(tg.ones(2, 3), Tensor([[1, 0, 0], [0, 1, 0]]))
+
+
+# --------------------------------------- eleventh session: derivatives at special points
+def test_logistic_regression_hessian_at_zero_weights():
+    """Newton's method from w = 0: every logit is 0, where softplus'' = 1/4."""
+    X = Tensor(np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]]))
+    w = Tensor(np.zeros(2), requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(X @ w, Tensor(np.array([1.0, 0.0, 1.0])))
+    (g,) = tg.grad(loss, w, create_graph=True)
+    hessian = [tg.grad(g[i], w, retain_graph=True)[0].tolist() for i in range(2)]
+    np.testing.assert_allclose(hessian, np.array([[41, -3], [-3, 21]]) / 48, rtol=1e-14)

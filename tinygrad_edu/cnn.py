@@ -278,21 +278,31 @@ def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
     return _elementwise_weighted("mse_loss", diff * diff, weight, reduction)
 
 
+def log1p_exp(z: Tensor) -> Tensor:
+    """log(1 + e^z) (softplus) for any z, without overflow and smooth at 0:
+
+        z > 0:   z + log1p(e^-z)        z <= 0:   log1p(e^z)
+
+    The clamps keep each exp's argument <= 0, so neither piece overflows anywhere.
+    Derivative sigmoid(z) = e^z / (1 + e^z) from either piece; second sigmoid(z) sigmoid(-z)
+    (1/4 at z = 0, where a max(z, 0) + log(1 + e^-|z|) form would give 0).
+    """
+    return (z + (-z.clamp(min=0)).exp().log1p()).where(z.data > 0, z.clamp(max=0).exp().log1p())
+
+
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      weight: Tensor | None = None, *, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """-w [pw t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))], computed stably as
 
-        (1 - t) x + (1 + (pw - 1) t) softplus(-x),  softplus(z) = max(z, 0) + log(1 + e^-|z|)
+        (1 - t) x + (1 + (pw - 1) t) softplus(-x)
 
-    (e^-|z| <= 1 never overflows). Composed; max(z, 0) is `maximum`, whose even split
-    on the tie at z = 0 gives the exact slope softplus'(0) = 1/2 there.
+    with softplus = `log1p_exp`, exact to every order (also at x = 0). Composed.
     """
     op = "binary_cross_entropy_with_logits"
     _check_reduction(op, reduction)
     x, t = _same_shape(op, input, target)
-    z = -x
-    softplus = z.maximum(0) + (1 + (-z.abs()).exp()).log()
+    softplus = log1p_exp(-x)
     scale = 1 if pos_weight is None else 1 + (
         _checked_weight(op, pos_weight, x, "pos_weight") - 1) * t
     losses = (1 - t) * x + scale * softplus
