@@ -655,3 +655,22 @@ def test_logistic_regression_hessian_at_zero_weights():
     (g,) = tg.grad(loss, w, create_graph=True)
     hessian = [tg.grad(g[i], w, retain_graph=True)[0].tolist() for i in range(2)]
     np.testing.assert_allclose(hessian, np.array([[41, -3], [-3, 21]]) / 48, rtol=1e-14)
+
+
+def test_pow_derivatives_in_the_exponent_at_zero_exponent_and_zero_base():
+    def leaf(v):
+        return Tensor(np.float64(v), requires_grad=True)
+
+    a, b = leaf(2.0), leaf(0.0)
+    (da,) = tg.grad(a ** b, a, create_graph=True)           # b a^(b-1)
+    assert tg.grad(da, b)[0].item() == 0.5                   # a^(b-1) (1 + b ln a) = 1/2
+    for x0, second, third in ((0.0, 4.48045301391820, -20.6507908187083),
+                              (1.0, 3.05753314705608, 5.02598539434121)):
+        x = leaf(x0)                                         # f = (x + 1/2)^x (sympy)
+        (g1,) = tg.grad((x + 0.5) ** x, x, create_graph=True)
+        (g2,) = tg.grad(g1, x, create_graph=True)
+        (g3,) = tg.grad(g2, x)
+        np.testing.assert_allclose([g2.item(), g3.item()], [second, third], rtol=1e-12)
+    a, b = leaf(0.0), leaf(-1.0)
+    (a ** b).backward()                                      # 0^-1 = inf, without a warning
+    assert a.grad.item() == -np.inf and b.grad.item() == -np.inf   # torch's limits

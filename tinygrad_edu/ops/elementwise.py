@@ -91,7 +91,8 @@ class PowScalar(Function):
     @staticmethod
     def forward(ctx, a, exponent):
         ctx.save_for_backward(a)
-        return (a ** exponent).astype(a.dtype, copy=False)   # numpy 1.x: float32 ** 3 is f64
+        with np.errstate(divide="ignore"):               # 0 ** -1 = inf, the exact limit
+            return (a ** exponent).astype(a.dtype, copy=False)  # numpy 1.x: f32 ** 3 is f64
 
     @staticmethod
     def backward(ctx, g):
@@ -106,24 +107,26 @@ class Pow(Function):
     """out = a ** b, both Tensors.
 
     VJP: dL/da = g * b * a**(b-1),   dL/db = g * out * ln(a).
-    ln(a) is taken as 0 where a <= 0: at a = 0 the limit out*ln(a) is 0 for b > 0,
-    and for a < 0 the real power has no derivative in b (torch gives NaN there).
-    Where b = 0, a**0 = 1 is constant in a: dL/da = 0, also at a = 0, as torch; the
-    power there is taken as a**0, so that b * a**(b-1) is 0 * 1, not 0 * inf = nan.
+    At a = 0, out * ln(a) is taken at its limit: 0 for b >= 0 (as torch) and -inf for
+    b < 0 (out = inf); for a < 0 the real power has no derivative in b: 0 (torch: NaN).
+    At a = b = 0, a**0 = 1 is constant in a: dL/da = 0, as torch, computed as 0 * a**0,
+    not 0 * inf = nan. Only that point is masked, so every derivative in b stays exact.
     Saves a, b, out.
     """
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a ** b
+        with np.errstate(divide="ignore"):               # 0 ** -1 = inf, the exact limit
+            out = a ** b
         ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
-        log_a = a.where(a > 0, 1).log()
-        slope_a = b * a ** (b.where(b != 0, 1) - 1)
+        at_zero = a == 0
+        log_a = a.where(a > 0, 1).log().where(~(at_zero & (b < 0)), -np.inf)
+        slope_a = b * a ** (b.where(~(at_zero & (b == 0)), 1) - 1)
         return g * slope_a, g * out * log_a
 
 
