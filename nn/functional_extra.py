@@ -77,7 +77,8 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """
     x = _floating("hardswish", input)
     inside = ~((x.data <= -3) | (x.data >= 3))          # nan too: the formula keeps it
-    return (x * (x + 3) / 6).where(inside, x.where(x.data >= 3, 0))
+    x_in = x.where(inside, 0)                           # (so that inf gives 0 * 3, not 0 * inf)
+    return (x_in * (x_in + 3) / 6).where(inside, x.where(x.data >= 3, 0))
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:

@@ -674,3 +674,14 @@ def test_pow_derivatives_in_the_exponent_at_zero_exponent_and_zero_base():
     a, b = leaf(0.0), leaf(-1.0)
     (a ** b).backward()                                      # 0^-1 = inf, without a warning
     assert a.grad.item() == -np.inf and b.grad.item() == -np.inf   # torch's limits
+
+
+def test_logsumexp_of_nothing_hardswish_at_infinity_and_prod_past_overflow():
+    assert tg.logsumexp(tg.zeros(2, 0), 1).tolist() == [-np.inf, -np.inf]     # log(0)
+    x = Tensor([np.inf, -np.inf, 1.0], requires_grad=True)
+    F.hardswish(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [1.0, 0.0, 1 / 3 + 1 / 2])          # not nan
+    x = Tensor(np.array([1e308, 1e308, 0.0]), requires_grad=True)
+    with np.errstate(over="ignore"):
+        x.prod().backward()                  # numpy's product is inf * 0 = nan, the exact 0
+    assert x.grad.tolist() == [0.0, 0.0, np.inf]

@@ -167,7 +167,7 @@ def logsumexp(x: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Ten
     axes = _axes(x, dim, "logsumexp")
     if x.dtype.kind != "f":                       # in float32, as torch (x - m would wrap)
         x = x.to(np.float32)
-    peak = x.detach().amax(axes, keepdim=True).data
+    peak = np.max(x.data, axis=axes, keepdims=True, initial=-np.inf)  # -inf if empty
     m = Tensor(np.where(np.isfinite(peak), peak, 0))
     out = (x - m).exp().sum(axes, keepdim=True).log() + m
     return out if keepdim else out.squeeze(axes)

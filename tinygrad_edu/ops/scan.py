@@ -77,8 +77,12 @@ def _product_of_others(a: Tensor, out: Tensor, axes: tuple) -> Tensor:
 
     `out` is Prod(a) with the reduced axes kept as size 1.
     """
-    special = (a.data == 0) | ~np.isfinite(a.data)       # out / a_i is wrong there
+    zero = a.data == 0
+    special = zero | ~np.isfinite(a.data)                 # out / a_i is wrong there
     in_slice = special.sum(axis=axes, keepdims=True)
+    overflowed = np.isnan(out.data) & (in_slice == zero.sum(axis=axes, keepdims=True))
+    if overflowed.any():              # zeros and no inf or nan, yet numpy's product is
+        out = out.where(~overflowed, 0)          # inf * 0 = nan: the exact product is 0
     with np.errstate(invalid="ignore"):                    # (out may be inf or nan)
         others = (out / a.where(~special, 1)).where(~special, 0)
     lone = special & (in_slice == 1)
