@@ -685,3 +685,38 @@ def test_logsumexp_of_nothing_hardswish_at_infinity_and_prod_past_overflow():
     with np.errstate(over="ignore"):
         x.prod().backward()                  # numpy's product is inf * 0 = nan, the exact 0
     assert x.grad.tolist() == [0.0, 0.0, np.inf]
+
+
+# ------------------------------------------- eleventh session: optimizers in torch's style
+def test_optimizer_state_is_a_defaultdict_and_keeps_tensors_through_a_checkpoint():
+    p = tg.zeros(2, requires_grad=True)
+    sgd = nn.optim.SGD([p], lr=0.1)
+    assert sgd.state[p] == {} and sgd.state_dict()["state"] == {}   # the custom-rule idiom
+    sgd.state[p] = {"buf": Tensor([1.0, 2.0])}           # a rule that keeps Tensors
+    resumed = nn.optim.SGD([p], lr=0.1)
+    resumed.load_state_dict(sgd.state_dict())
+    assert isinstance(resumed.state[p]["buf"], Tensor)
+    assert resumed.state[p]["buf"].tolist() == [1.0, 2.0]
+
+
+def test_optimizer_takes_named_parameters_and_torch_steps_as_0d_arrays():
+    model = nn.Linear(2, 1)
+    adam = nn.optim.Adam(model.named_parameters())
+    assert adam.param_groups[0]["param_names"] == ["weight", "bias"]
+    state = {"step": np.array(3.0, np.float32),              # torch's, converted by .numpy()
+             "exp_avg": np.zeros((1, 2), np.float32), "exp_avg_sq": np.zeros((1, 2), np.float32)}
+    fresh = nn.optim.Adam(nn.Linear(2, 1).parameters())
+    fresh.load_state_dict({"state": {0: state}, "param_groups": adam.state_dict()["param_groups"]})
+    assert fresh.state[fresh.param_groups[0]["params"][0]]["step"] == 3.0
+
+
+def test_constant_lr_with_total_iters_0_keeps_the_factor_as_torch():
+    p = tg.zeros(1, requires_grad=True)
+    sgd = nn.optim.SGD([p], lr=1.0)
+    schedule = nn.optim.lr_scheduler.ConstantLR(sgd, factor=0.5, total_iters=0)
+    lrs = [sgd.param_groups[0]["lr"]]
+    for _ in range(3):
+        sgd.step()
+        schedule.step()
+        lrs.append(sgd.param_groups[0]["lr"])
+    assert lrs == [0.5, 0.5, 0.5, 0.5]                    # torch 2.13's sequence

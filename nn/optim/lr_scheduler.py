@@ -359,7 +359,7 @@ class ConstantLR(LRScheduler):
                  last_epoch: int = -1) -> None:
         if not 0 < factor <= 1:            # torch accepts 0, then divides by it at total_iters
             raise ValueError(f"ConstantLR: factor must be in (0, 1], got {factor}")
-        _check_ints(self, total_iters=total_iters)
+        _check_ints(self, low=0, total_iters=total_iters)   # 0: factor kept for good, as torch
         self.factor, self.total_iters = factor, total_iters
         super().__init__(optimizer, last_epoch)
 

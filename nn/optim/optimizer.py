@@ -5,6 +5,7 @@ parameter as numpy arithmetic on `param.data` (in place, outside the graph).
 """
 from __future__ import annotations
 
+import collections
 import copy
 from typing import Any, Callable, Iterable
 
@@ -24,7 +25,7 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Any], defaults: dict) -> None:
         self.defaults = {key: _number(value) for key, value in defaults.items()}
-        self.state: dict[Tensor, dict] = {}
+        self.state: dict[Tensor, dict] = collections.defaultdict(dict)   # {} until a step
         self.param_groups: list[dict] = []
         if isinstance(params, (Tensor, set)):
             raise TypeError(f"{type(self).__name__}: params must be an ordered iterable of "
@@ -41,7 +42,9 @@ class Optimizer:
 
     def add_param_group(self, group: dict) -> None:
         """Add a group of parameters with its own options (missing ones from the defaults).
-        Other keys (e.g. a "name" for logging) are kept as they are, as in torch."""
+        Other keys (e.g. a "name" for logging) are kept as they are, as in torch. The
+        params may be (name, Tensor) pairs, as `model.named_parameters()` gives: the names
+        are kept in the group's "param_names", as torch."""
         name = type(self).__name__
         group = dict(group)
         if "params" not in group:
@@ -50,6 +53,10 @@ class Optimizer:
         if isinstance(params, set):
             raise TypeError(f"{name}: the params of a group must be ordered (a list), not a set")
         params = [params] if isinstance(params, Tensor) else list(params)
+        if params and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
+                          for p in params):
+            group["param_names"] = [param_name for param_name, _ in params]
+            params = [p for _, p in params]
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: can only optimize Tensors, got {type(p).__name__}")
@@ -93,7 +100,7 @@ class Optimizer:
                                        f"for a parameter of shape {p.shape}")
                 if group.get("maximize", False):   # torch's maximize: ascend instead
                     grad = -grad
-                self.update(p.data, grad, self.state.setdefault(p, {}), group)
+                self.update(p.data, grad, self.state[p], group)
                 versions.mark_changed(p.data)      # a graph that saved p must not use it
         return loss
 
@@ -135,7 +142,7 @@ class Optimizer:
                                  f"{len(saved['params'])} parameters in the state but "
                                  f"{len(group['params'])} in this optimizer")
         saved_state = {str(k): v for k, v in state_dict["state"].items()}  # (older files: "0")
-        self.state = {}
+        self.state = collections.defaultdict(dict)
         for saved, group in zip(saved_groups, self.param_groups):
             for key, value in saved.items():
                 if key != "params":
@@ -177,12 +184,16 @@ def _number(option: Any) -> Any:
 
 
 def _state_value(value: Any, param: Tensor, key: str, name: str, index: Any) -> Any:
-    """A saved state entry for `param`: arrays copied in the parameter's dtype and shape."""
-    if isinstance(value, Tensor):
-        value = value.data
-    if not isinstance(value, np.ndarray):
+    """A saved state entry for `param`: an array or Tensor copied in the parameter's dtype
+    and shape (a Tensor stays a Tensor, for a rule that keeps Tensors). A 0-d value for a
+    parameter that is not 0-d is a number, as torch's `step` converted with .numpy()."""
+    array = value.data if isinstance(value, Tensor) else value
+    if not isinstance(array, np.ndarray):
         return value
-    if value.shape != param.shape:
+    if array.ndim == 0 and param.ndim != 0:
+        return array.item()
+    if array.shape != param.shape:
         raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {index} has "
-                         f"shape {value.shape}, the parameter {param.shape}")
-    return np.array(value, dtype=param.dtype)
+                         f"shape {array.shape}, the parameter {param.shape}")
+    array = np.array(array, dtype=param.dtype)
+    return Tensor(array) if isinstance(value, Tensor) else array
