@@ -12,6 +12,8 @@ from tinygrad_edu import (Tensor, avg_pool2d, binary_cross_entropy_with_logits, 
                           conv_transpose2d, cross_entropy, dropout, dropout2d, flatten,
                           log_softmax, max_pool2d, mse_loss, multi_margin_loss, nll_loss, pad,
                           sigmoid, softmax, tanh)
+from tinygrad_edu.grad_mode import is_grad_enabled
+from tinygrad_edu.tensor import _tensor
 
 __all__ = ["linear", "leaky_relu", "batch_norm", "conv2d", "conv_transpose2d", "max_pool2d",
            "avg_pool2d", "dropout", "dropout2d", "cross_entropy", "nll_loss", "mse_loss",
@@ -38,6 +40,7 @@ __all__ += ["conv1d", "conv_transpose1d", "max_pool1d", "avg_pool1d", "adaptive_
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """out = input @ weight^T + bias, weight of shape (out_features, in_features)."""
+    input = _tensor(input)
     if input.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input has {input.shape[-1]} features (shape {input.shape}) "
                          f"but weight {tuple(weight.shape)} expects {weight.shape[1]}")
@@ -47,12 +50,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0), the primitive op (gradient 0 at 0, as torch)."""
-    return input.relu()
+    return _tensor(input).relu()
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as torch)."""
-    return input.where(input > 0, input * negative_slope)
+    x = _tensor(input)
+    return x.where(x > 0, x * negative_slope)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -66,11 +70,17 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     them), and the running statistics move towards them in place,
     running = (1 - momentum) * running + momentum * batch, with the *unbiased*
     variance var * n / (n - 1) for running_var (torch's rule). Evaluation: the
-    running statistics are used as constants.
+    running statistics are used as constants (torch refuses ones that require grad).
     """
+    input = _tensor(input)
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, ...), got {input.shape}")
     channels = input.shape[1]
+    for role, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and t.numel() != channels:
+            raise ValueError(f"batch_norm: {role} should contain {channels} elements, one per "
+                             f"channel of input {input.shape}, got shape {tuple(t.shape)}")
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, channels) + (1,) * (input.ndim - 2)
     if training:
@@ -88,6 +98,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
+        if is_grad_enabled() and (running_mean.requires_grad or running_var.requires_grad):
+            raise RuntimeError("batch_norm: not differentiable with respect to running_mean "
+                               "or running_var (as torch); detach them")
         centered = input - running_mean.detach().reshape(shape)
         var = running_var.detach().reshape(shape)
     out = centered / (var + eps).sqrt()

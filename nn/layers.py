@@ -17,6 +17,7 @@ from tinygrad_edu.conv import _check_groups, conv_padding
 from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import to_dtype
 from tinygrad_edu.shapes import int_tuple
+from tinygrad_edu.tensor import _tensor
 
 from . import functional as F
 from . import init
@@ -363,7 +364,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, input: Tensor) -> Tensor:
-        return input.flatten(self.start_dim, self.end_dim)
+        return _tensor(input).flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -720,3 +720,35 @@ def test_constant_lr_with_total_iters_0_keeps_the_factor_as_torch():
         schedule.step()
         lrs.append(sgd.param_groups[0]["lr"])
     assert lrs == [0.5, 0.5, 0.5, 0.5]                    # torch 2.13's sequence
+
+
+# ------------------------------------------- eleventh session: clear errors at the call
+def test_modules_take_arrays_and_lists_like_the_other_functions():
+    x = np.ones((2, 3), np.float32)
+    for module in (nn.Linear(3, 2), nn.ReLU(), nn.LeakyReLU(), nn.BatchNorm1d(3), nn.Flatten()):
+        out = module(x)
+        assert isinstance(out, Tensor) and out.shape[0] == 2
+    np.testing.assert_allclose(F.leaky_relu([-2.0, 3.0], 0.5).data, [-1.0, 3.0])
+
+
+def test_batch_norm_names_wrong_lengths_and_refuses_statistics_that_require_grad():
+    x = tg.randn(4, 3, 5)
+    with pytest.raises(ValueError, match=r"batch_norm: weight should contain 3 elements, "
+                                         r"one per channel of input \(4, 3, 5\), got shape"):
+        F.batch_norm(x, None, None, weight=tg.ones(4), training=True)
+    with pytest.raises(ValueError, match="batch_norm: running_var should contain 3 elements"):
+        F.batch_norm(x, tg.zeros(3), tg.ones(4), training=False)
+    with pytest.raises(RuntimeError, match="batch_norm: not differentiable with respect to "
+                                           "running_mean or running_var"):
+        F.batch_norm(x, tg.zeros(3, requires_grad=True), tg.ones(3), training=False)
+
+
+def test_a_class_weight_that_requires_grad_is_refused_not_silently_detached():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    logits, target = tg.randn(2, 3), Tensor([0, 1])
+    for loss in (F.cross_entropy, F.nll_loss, F.multi_margin_loss):
+        with pytest.raises(RuntimeError, match=f"{loss.__name__}: the class weight is not "
+                                               "differentiated here; pass weight.detach()"):
+            loss(logits, target, weight=w)
+    with tg.no_grad():
+        assert F.cross_entropy(logits, target, weight=w).shape == ()

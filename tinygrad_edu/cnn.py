@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import grad_mode
 from .ops.dropout import Dropout
 from .ops.loss import CrossEntropy
 from .ops.pool import AvgPool2d, MaxPool2d, Windows, first_max_offsets, flat_indices
@@ -183,9 +184,15 @@ def _class_indices(op: str, x: Tensor, target: Tensor, ignore_index: int | None)
 
 
 def _class_weight(op: str, weight: Any, x: Tensor) -> Tensor | None:
+    """The per-class weight (C,), a constant: one that requires grad is refused, as torch
+    does for class-index targets (it differentiates it only for probability targets)."""
     if weight is None:
         return None
-    weight = _tensor(weight).detach().to(x.dtype)
+    weight = _tensor(weight)
+    if weight.requires_grad and grad_mode.is_grad_enabled():
+        raise RuntimeError(f"{op}: the class weight is not differentiated here; pass "
+                           "weight.detach()")
+    weight = weight.to(x.dtype)
     if weight.shape != (x.shape[1],):
         raise ValueError(f"{op}: weight must have shape ({x.shape[1]},), one per class of "
                          f"input {x.shape}, got {weight.shape}")
