@@ -1,6 +1,6 @@
 """Train a LeNet-style CNN with `nn`, `loss.backward()` and `nn.optim` -- the main demo.
 
-    python examples/train_cnn.py                          # embedded 8x8 digits, ~20 s
+    python examples/train_cnn.py                          # embedded 8x8 digits, ~5 s
     python examples/train_cnn.py --dataset mnist --data DIR   # MNIST IDX files in DIR
     python examples/train_cnn.py --dataset mnist --download   # fetch MNIST into the cache
 

@@ -88,7 +88,8 @@ class Amax(Function):
     VJP: dL/da = g broadcast back, times w, where w = 1/k at the k positions that
     reach the max in each reduced slice and 0 elsewhere: ties share the gradient
     evenly (torch's rule for amax and for the full `max()`). A slice holding nan has
-    nan as its max, and its nans share the gradient (as torch).   Saves w.
+    nan as its max, and its nans share the gradient (as torch's full `max()`; torch's
+    amax gives nan to the whole slice).   Saves w.
     """
 
     @staticmethod

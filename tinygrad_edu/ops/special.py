@@ -1,10 +1,11 @@
-"""Special-function primitives: erf, erfc, atan, atan2, log2, log10.
+"""Special-function primitives: erf, erfc, atan, atan2, log2, log10, sinh, cosh.
 
 Notation as in elementwise.py: g = dL/dout, and a VJP may return a broadcast gradient.
 Each is a primitive because no composition of the other ops is exact: numpy has no erf
 (the forward below is fdlibm's rational approximation), atan and atan2 have no
 algebraic form, and log(x) / ln(2) misses log2(2**k) = k for a fifth of all k (the
-quotient of two rounded logarithms: log2(2**29) would be 29.000000000000004).
+quotient of two rounded logarithms: log2(2**29) would be 29.000000000000004); sinh and
+cosh say why in their docstrings.
 """
 from __future__ import annotations
 
