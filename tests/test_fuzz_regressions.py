@@ -752,3 +752,9 @@ def test_a_class_weight_that_requires_grad_is_refused_not_silently_detached():
             loss(logits, target, weight=w)
     with tg.no_grad():
         assert F.cross_entropy(logits, target, weight=w).shape == ()
+
+
+def test_reshape_says_only_one_dimension_can_be_inferred():
+    with pytest.raises(ValueError, match=r"reshape: only one dimension can be inferred \(-1\), "
+                                         r"got \(-1, -1\)"):
+        tg.ones(2, 3).reshape(-1, -1)

@@ -1185,6 +1185,8 @@ def _infer_shape(shape: tuple, old: tuple, op: str) -> tuple:
     """Resolve one -1 in `shape` so that it holds as many elements as `old`."""
     size = math.prod(old)
     known = math.prod(n for n in shape if n != -1)
+    if shape.count(-1) > 1:
+        raise ValueError(f"{op}: only one dimension can be inferred (-1), got {shape}")
     if shape.count(-1) == 1 and known != 0 and size % known == 0:
         shape = tuple(size // known if n == -1 else n for n in shape)
     if shape.count(-1) or any(n < 0 for n in shape) or math.prod(shape) != size:
