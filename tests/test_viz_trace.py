@@ -128,3 +128,15 @@ def test_conv_steps_name_each_inputs_rule_with_or_without_bias(with_bias):
     assert rules[0] == "dL/dx = ConvTranspose2d(g, w)"
     assert rules[1].startswith("dL/dw = Conv2dWeightGrad(x, g)")
     assert rules[2:] == (["dL/dbias = g.sum(dim=(0, 2, 3))"] if with_bias else [])
+    assert len(step.rules) == len(args)                   # the node shows no absent bias
+
+
+def test_an_op_of_any_number_of_inputs_names_each_inputs_rule():
+    p, q = tg.ones(2, requires_grad=True), tg.ones(3, requires_grad=True)
+    step = next(s for s in viz.trace(tg.cat([p, q]).sum()) if s.op == "cat")
+    assert [c.rule for c in step.contributions] == [
+        "dL/dinput_0 = the slice of g that input 0 filled",
+        "dL/dinput_1 = the slice of g that input 1 filled"]
+    a, b = tg.ones(2, 3, requires_grad=True), tg.ones(3, 4, requires_grad=True)
+    step = next(s for s in viz.trace(tg.einsum("ij,jk->ik", a, b).sum()) if s.op == "einsum")
+    assert [c.rule[:8] for c in step.contributions] == ["dL/dA_0 ", "dL/dA_1 "]

@@ -30,7 +30,7 @@ from . import fmt
 from .check import check_node, nonfinite_origins
 from .flows import ReplayError, Trace, is_freed, observe, recorded
 from .graph import Graph, OpBox, Value, build, value_key
-from .rules import op_title, vjp_rules
+from .rules import node_rules, op_title
 
 COLOURS = {"parameter": "#c8e6c9", "input": "#bbdefb", "constant": "#eeeeee",
            "output": "#ffcc80", "intermediate": "#ffffff"}
@@ -280,7 +280,7 @@ class Picture:
     def op_label(self, box: OpBox) -> str:
         lines = [f"<B>{escape(part)}</B>" for part in textwrap.wrap(op_title(box.node), RULE_WIDTH)]
         if self.options.show_formulas:
-            for rule in vjp_rules(type(box.node)):
+            for rule in node_rules(box.node):
                 lines += [f'<FONT POINT-SIZE="9">{escape(part)}</FONT>'
                           for part in textwrap.wrap(_clip(rule, RULE_CHARS), RULE_WIDTH)]
         result = self.checks.get(box.id)

@@ -28,7 +28,7 @@ from tinygrad_edu.tensor import Tensor
 
 from . import fmt
 from .graph import Graph, build, value_key
-from .rules import op_title, rule_for_input, vjp_rules
+from .rules import node_rules, op_title, rule_for_input
 
 RECORD_ATTR = "_viz_trace"     # where trace() leaves its steps on the output's node
 
@@ -190,7 +190,7 @@ def observe(output: Tensor, gradient: Any = None, graph: Graph | None = None,
         box = graph.op_box(node)
         step = Step(len(steps) + 1, node, node.name, op_title(node),
                     box.output.title if box and box.output else "?", _array(g),
-                    vjp_rules(type(node)))
+                    node_rules(node))
         for position, (t, gi) in enumerate(zip(node.inputs, contributions)):
             if gi is None:
                 continue

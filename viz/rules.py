@@ -22,6 +22,7 @@ import numpy as np
 
 _RULE_START = re.compile(r"dL/d(\w+)[^\s=]*\s*=")
 _GAP = re.compile(r"[ ]{3,}")
+_INDEX_K = re.compile(r"(?<=_)k\b|\bk\b")
 _SENTENCE_END = re.compile(r"(?<!i\.e)(?<!e\.g)\.(?=\s|$)")
 _VJP_PART = re.compile(r"\bVJP:(.*?)(?:\bSaves\b|\n\s*\n|$)", re.S)
 MAX_OPTION_CHARS = 24
@@ -51,15 +52,25 @@ def vjp_rules(op_class: type) -> tuple[str, ...]:
 
 
 def rule_for_input(op_class: type, position: int, n_inputs: int) -> str | None:
-    """The rule for input `position` when the docstring gives one rule per input.
+    """The rule for input `position` when the docstring gives one rule per input, or one
+    rule for any input k (cat's `dL/dinput_k = ...`: k is then `position`).
 
     More rules than inputs (and more than one input) means optional trailing inputs were
     not given, as conv2d's bias: the leading rules are those of the inputs present.
     """
     rules = vjp_rules(op_class)
+    if len(rules) == 1 and n_inputs > 1 and _RULE_START.match(rules[0]).group(1).endswith("_k"):
+        return _INDEX_K.sub(str(position), rules[0])
     if len(rules) == n_inputs or 1 < n_inputs < len(rules):
         return rules[position]
     return " ;  ".join(rules) if rules and n_inputs == 1 else None
+
+
+def node_rules(node: Any) -> tuple[str, ...]:
+    """The rules to show on a node: those of the inputs it has (conv2d without a bias
+    shows no dL/dbias)."""
+    rules = vjp_rules(type(node))
+    return rules[:len(node.inputs)] if 1 < len(node.inputs) < len(rules) else rules
 
 
 def fmt_option(value: Any) -> str:

@@ -15,7 +15,8 @@ class Dropout(Function):
     channel, broadcast over H and W). p = 1 drops everything: out = 0 (no 0/0).
 
     VJP: out = x * s with the constant s = m / (1 - p) (one value per element), so
-         dL/dx = g * s   (x's shape; the mask saved in forward, not a new draw).
+         dL/dx = g * s = g * m / (1 - p)   (x's shape; the mask saved in forward, not a
+         new draw).
     Saves s.
     """
 

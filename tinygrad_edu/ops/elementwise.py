@@ -109,8 +109,9 @@ class Pow(Function):
     VJP: dL/da = g * b * a**(b-1),   dL/db = g * out * ln(a).
     At a = 0, out * ln(a) is taken at its limit: 0 for b >= 0 (as torch) and -inf for
     b < 0 (out = inf); for a < 0 the real power has no derivative in b: 0 (torch: NaN).
-    At a = b = 0, a**0 = 1 is constant in a: dL/da = 0, as torch, computed as 0 * a**0,
-    not 0 * inf = nan. Only that point is masked, so every derivative in b stays exact.
+    At a = b = 0, a**0 = 1 is constant in a: the gradient in a is 0, as torch, computed as
+    0 * a**0, not 0 * inf = nan. Only that point is masked, so every derivative in b stays
+    exact.
     Saves a, b, out.
     """
 
@@ -342,8 +343,8 @@ class Remainder(Function):
 class Maximum(Function):
     """out = max(a, b) elementwise.
 
-    VJP: dL/da = g * w,  dL/db = g * (1 - w)  with w = 1 where a > b, 0 where a < b and
-    1/2 on ties (the gradient is shared evenly, as torch does).   Saves w.
+    VJP: dL/da = g * w with w = [a > b] + [a = b] / 2,  dL/db = g * (1 - w)
+    (w is 1 where a wins, 0 where b wins, 1/2 on ties: shared evenly, as torch).   Saves w.
     """
 
     @staticmethod

@@ -33,9 +33,10 @@ class CrossEntropy(Function):
 
     VJP: d lp_ic / d x_ik = [c = k] - p_ik   with p = softmax(x), so
          d loss_i / d x_ik = -q_ik + (sum_c q_ic) p_ik = s_i p_ik - q_ik,  s_i = sum_c q_ic;
-         dL/dx = g_i (s_i p - q) / D   (N, C, d1, ...), which for one-hot q and no
-         weights is the textbook (softmax - onehot) / N.
-         For probability targets also dL/dt = -g_i (1 - e) w lp / D; weights are constants.
+         dL/dx = g_i (s_i p - q) / D, p = softmax(x), s_i = sum_c q_ic
+         (N, C, d1, ...); for one-hot q and no weights the textbook (softmax - onehot) / N.
+         For probability targets also dL/dt = -g_i (1 - e) w lp / D.   dL/dw = None:
+         class weights are constants.
     g is the upstream gradient (a scalar, or (N, d1, ...) for 'none'; D = 1 unless 'mean').
     Forward already has p, so it saves the local gradient s p - q and backward is one
     multiplication. With create_graph, p is instead recomputed as softmax of the saved
