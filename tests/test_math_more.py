@@ -644,3 +644,44 @@ def test_gelu_against_torch(approximate):
         out = F.gelu(ours, approximate).numpy()
     np.testing.assert_array_equal(out, torch.nn.functional.gelu(theirs, approximate=approximate))
     assert repr(GELU(approximate)) == repr(torch.nn.GELU(approximate))
+
+
+def test_inverse_trig_and_hyperbolic_values_aliases_and_dtypes():
+    half = tg.tensor(0.5, dtype=tg.float64)
+    expected = {"asin": math.pi / 6, "acos": math.pi / 3, "atanh": math.atanh(0.5)}
+    for name, value in expected.items():
+        assert getattr(tg, name)(half).item() == pytest.approx(value, rel=1e-15)
+        assert getattr(half, "arc" + name[1:])().item() == getattr(half, name)().item()
+    assert tg.asinh(tg.tensor([1.0], dtype=tg.float64)).item() == pytest.approx(
+        math.asinh(1.0), rel=1e-15)
+    assert tg.acosh(tg.tensor([2], dtype=tg.int64)).dtype == np.float32     # ints: float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                    # atanh(+-1) = +-inf, no warning
+        assert tg.atanh(tg.tensor([-1.0, 1.0])).tolist() == [-math.inf, math.inf]
+    x = tg.tensor([0.6], dtype=tg.float64, requires_grad=True)
+    x.acos().backward()
+    assert x.grad.item() == pytest.approx(-1 / 0.8, rel=1e-15)
+
+
+def test_in_place_methods_write_through_views_and_refuse_what_torch_refuses():
+    x = tg.tensor([0.25, 4.0])
+    view = x.data[:1]
+    assert x.sqrt_() is x and x.tolist() == [0.5, 2.0] and view[0] == 0.5
+    x.addcmul_(tg.tensor([1.0, 1.0]), tg.tensor([2.0, 3.0]), value=0.5)
+    assert x.tolist() == [1.5, 3.5]
+    x.clip_(max=3.0).neg_()
+    assert x.tolist() == [-1.5, -3.0]
+    leaf = tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="exp_: a tensor that requires grad can only be "
+                                           "overwritten inside no_grad"):
+        leaf.exp_()
+    with tg.no_grad():
+        leaf.exp_()
+    assert leaf.item() == pytest.approx(math.e) and leaf.grad_fn is None
+    with pytest.raises(TypeError, match="sqrt_: a int64 tensor cannot hold the result, "
+                                        "float32, in place; use sqrt"):
+        tg.tensor([4]).sqrt_()
+    with pytest.raises(TypeError, match="addcdiv: integer division is not supported"):
+        tg.addcdiv(tg.ones(2), tg.tensor([1, 2]), tg.tensor([3, 4]))
+    assert tg.addcdiv(tg.ones(2), tg.tensor([1.0, 2.0]), tg.tensor([4.0, 8.0]),
+                      value=2).tolist() == [1.5, 1.5]

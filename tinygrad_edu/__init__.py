@@ -36,10 +36,13 @@ from .dtypes import bool_, double, float32, float64, int8, int16, int32, int64, 
 from .function import OPS, Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .inverse_trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctanh, asin,
+                           asinh, atanh)
 from .linear_algebra import bmm, dot, mm, norm, outer
-from .math_more import (arctan, arctan2, atan, atan2, clamp_max, clamp_min, cosh, erf, erfc,
-                        exp2, frac, hypot, isinf, isneginf, isposinf, lerp, log2, log10,
-                        logaddexp, logaddexp2, logit, nan_to_num, rsqrt, sgn, sinh, tan, xlogy)
+from .math_more import (addcdiv, addcmul, arctan, arctan2, atan, atan2, clamp_max, clamp_min,
+                        cosh, erf, erfc, exp2, frac, hypot, isinf, isneginf, isposinf, lerp,
+                        log2, log10, logaddexp, logaddexp2, logit, nan_to_num, rsqrt, sgn, sinh,
+                        tan, xlogy)
 from .linear_algebra_more import addmm, baddbmm, cdist, dist, einsum, inner, kron, tensordot
 from .binning import bincount, bucketize, histc, searchsorted
 from .sampling import (as_tensor, bernoulli, empty_like, initial_seed, logspace, multinomial,
@@ -63,6 +66,7 @@ from .shapes import Size
 from .shape_more import (fliplr, flipud, is_floating_point, moveaxis, movedim, narrow,
                          repeat_interleave, rot90, swapaxes, swapdims, tile, unflatten)
 from .tensor import Tensor
+from . import in_place  # noqa: E402,F401  (attaches x.exp_() and the other in-place methods)
 
 max = _max  # noqa: A001 - torch.max
 min = _min  # noqa: A001 - torch.min

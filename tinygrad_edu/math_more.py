@@ -1,7 +1,7 @@
 """More elementwise math, as torch has it: erf, erfc, atan, atan2, log2, log10, exp2, rsqrt,
-tan, sinh, cosh, hypot, logaddexp, logaddexp2, xlogy, logit, lerp, frac, sgn, clamp_min,
-clamp_max, nan_to_num, isinf, isposinf, isneginf, and torch's aliases (arctan, arctan2,
-absolute, negative, multiply, true_divide, fix).
+tan, sinh, cosh, hypot, logaddexp, logaddexp2, xlogy, logit, lerp, addcmul, addcdiv, frac,
+sgn, clamp_min, clamp_max, nan_to_num, isinf, isposinf, isneginf, and torch's aliases
+(arctan, arctan2, absolute, negative, multiply, true_divide, fix).
 
 erf, erfc, atan, atan2, log2, log10, sinh and cosh are the primitives of ops/special.py
 (their docstrings say why no composition would do); everything else is composed and has no
@@ -221,6 +221,22 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     return (start + weight * diff).where(near_start, end - diff * (1 - weight))
 
 
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+    """input + value * tensor1 * tensor2, the three broadcast (Adam's update is written with
+    it in torch). Derivatives 1, value * tensor2, value * tensor1."""
+    return _tensor(input) + value * _tensor(tensor1) * _tensor(tensor2)
+
+
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+    """input + value * tensor1 / tensor2, the three broadcast. Derivatives 1,
+    value / tensor2, -value * tensor1 / tensor2^2. Two integer tensors are refused, as torch."""
+    t1, t2 = _tensor(tensor1), _tensor(tensor2)
+    if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
+        raise TypeError("addcdiv: integer division is not supported (as torch); pass floating "
+                        "point tensor1 or tensor2")
+    return _tensor(input) + value * t1 / t2
+
+
 def frac(input: Tensor) -> Tensor:
     """x - trunc(x): the fractional part, with x's sign (frac(-1.25) = -0.25). Derivative 1
     (trunc is flat). Floating point tensors only, as torch."""
@@ -288,8 +304,8 @@ def isneginf(input: Tensor) -> Tensor:
 arctan, arctan2 = atan, atan2                      # torch's NumPy-style names
 
 METHODS = [erf, erfc, atan, atan2, log2, log10, exp2, rsqrt, tan, sinh, cosh, hypot,
-           logaddexp, logaddexp2, xlogy, logit, lerp, frac, sgn, clamp_min, clamp_max,
-           nan_to_num, isinf, isposinf, isneginf]
+           logaddexp, logaddexp2, xlogy, logit, lerp, addcmul, addcdiv, frac, sgn, clamp_min,
+           clamp_max, nan_to_num, isinf, isposinf, isneginf]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
 ALIASES = {"arctan": "atan", "arctan2": "atan2", "absolute": "abs", "negative": "neg",

@@ -903,18 +903,6 @@ class Tensor:
 
     clip = clamp
 
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
-        """clamp, in place; never recorded, so a tensor that requires grad only under
-        no_grad() (the style-transfer tutorial's `with no_grad(): image.clamp_(0, 1)`)."""
-        with grad_mode.no_grad():
-            clamped = self.clamp(min, max)
-        if clamped.dtype != self.dtype:
-            raise TypeError(f"clamp_: a {self.dtype} tensor cannot take a bound that makes "
-                            f"the result {clamped.dtype}; use clamp")
-        return self._overwrite(clamped, "clamp_")
-
-    clip_ = clamp_
-
     def where(self, condition: Any, other: Any) -> Tensor:
         """`self` where condition is True, else `other` (torch's `x.where(cond, y)`)."""
         cond = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))

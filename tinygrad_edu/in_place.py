@@ -1,0 +1,43 @@
+"""The in-place forms of elementwise methods, torch's `x.exp_()`, `x.clamp_(0, 1)`, ...
+
+Each computes `x.exp()` (under no_grad) and writes the values into x: in place, so views
+of x see them, and never recorded (this engine records no in-place op). So, as for the
+other writes, a tensor that requires grad takes them only inside no_grad() (the
+tutorials' `with no_grad(): image.clamp_(0, 1)`), and the result must fit x's dtype.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import grad_mode
+from .tensor import Tensor
+
+ELEMENTWISE = ("abs", "acos", "acosh", "addcdiv", "addcmul", "asin", "asinh", "atan",
+               "atan2", "atanh", "ceil", "clamp", "clamp_max", "clamp_min", "cos", "cosh",
+               "erf", "erfc", "exp", "exp2", "expm1", "floor", "frac", "hypot", "lerp", "log",
+               "log10", "log1p", "log2", "logit", "nan_to_num", "neg", "pow", "reciprocal",
+               "relu", "round", "rsqrt", "sigmoid", "sign", "sin", "sinh", "sqrt", "square",
+               "tan", "tanh", "trunc", "xlogy")
+ALIASES = {"clip_": "clamp_", "arccos_": "acos_", "arcsin_": "asin_", "arctan_": "atan_",
+           "arccosh_": "acosh_", "arcsinh_": "asinh_", "arctanh_": "atanh_", "negative_": "neg_",
+           "absolute_": "abs_", "fix_": "trunc_"}
+
+
+def in_place(name: str) -> Callable:
+    """The method `name_`: `name`'s values written into the tensor."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        with grad_mode.no_grad():
+            result = getattr(self, name)(*args, **kwargs)
+        if result.dtype != self.dtype:
+            raise TypeError(f"{name}_: a {self.dtype} tensor cannot hold the result, "
+                            f"{result.dtype}, in place; use {name}")
+        return self._overwrite(result, f"{name}_")
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"`x.{name}(...)` written into x, in place (see tinygrad_edu.in_place)."
+    return method
+
+
+for _name in ELEMENTWISE:
+    setattr(Tensor, f"{_name}_", in_place(_name))
+for _alias, _name in ALIASES.items():
+    setattr(Tensor, _alias, getattr(Tensor, _name))
