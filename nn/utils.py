@@ -1,4 +1,5 @@
-"""`clip_grad_norm_`: rescale gradients so that their global norm is at most `max_norm`."""
+"""Gradient clipping (`clip_grad_norm_`, `clip_grad_value_`) and the flat parameter vector
+(`parameters_to_vector`, `vector_to_parameters`), as torch.nn.utils."""
 from __future__ import annotations
 
 import math
@@ -6,18 +7,19 @@ from typing import Iterable
 
 import numpy as np
 
-from tinygrad_edu import Tensor, no_grad
+from tinygrad_edu import Tensor, cat, no_grad
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
-                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach: bool | None = None) -> Tensor:
     """total = the q-norm (q = norm_type) of the vector of each gradient's q-norm, as torch:
     for q > 0 or q < 0 the norm of all gradients as one vector (inf: the largest |g|), for
     q = 0 the number of gradients that are not all zero. If total > max_norm every
     gradient is multiplied in place by max_norm / (total + 1e-6) (a nan total makes them
-    nan, as torch). Returns total (before clipping) in the gradients' promoted dtype."""
-    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    grads = [p.grad for p in params if p.grad is not None]
+    nan, as torch). Returns total (before clipping) in the gradients' promoted dtype.
+    `foreach` picks one of torch's two implementations; here there is one."""
+    grads = _grads(parameters)
     if not grads:
         return Tensor(0.0)
     q = float(norm_type)
@@ -44,3 +46,39 @@ def _norm(v: np.ndarray, q: float) -> float:
         return float(0.0 if not v.size else v.max() if q > 0 else v.min())
     with np.errstate(divide="ignore"):              # q < 0: |0|^q = inf, and inf^(1/q) = 0
         return float((v ** q).sum() ** (1.0 / q))
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
+                     foreach: bool | None = None) -> None:
+    """Clamp every gradient to [-clip_value, clip_value], in place."""
+    with no_grad():
+        for g in _grads(parameters):
+            g.clamp_(-clip_value, clip_value)
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """All parameters flattened and joined into one vector, in order (differentiable)."""
+    return cat([p.reshape(-1) for p in parameters])
+
+
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
+    """Write consecutive slices of `vec` into the parameters, in order, in place (torch makes
+    each parameter a view of vec; here each keeps its own memory)."""
+    if not isinstance(vec, Tensor) or vec.ndim != 1:
+        raise TypeError(f"vector_to_parameters: expected a 1-D Tensor, got "
+                        f"{getattr(vec, 'shape', type(vec).__name__)}")
+    params = list(parameters)
+    total = sum(p.numel() for p in params)
+    if vec.numel() != total:
+        raise ValueError(f"vector_to_parameters: the vector has {vec.numel()} elements, the "
+                         f"parameters {total}")
+    start = 0
+    with no_grad():
+        for p in params:
+            p.copy_(vec[start:start + p.numel()].reshape(p.shape))
+            start += p.numel()
+
+
+def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    return [p.grad for p in params if p.grad is not None]

@@ -408,3 +408,21 @@ def test_matches_torch_on_random_configurations(kind):
                 ours.step()
         if kind == "ReduceLROnPlateau":            # the same state, under the same keys
             assert ours.state_dict() == pytest.approx(theirs.state_dict())
+
+
+def test_polynomial_lr_decays_to_zero_and_stays():
+    lrs = first_group(L.PolynomialLR(sgd(1.0), total_iters=4, power=2.0), 7)
+    np.testing.assert_allclose(lrs, [1.0, 9 / 16, 1 / 4, 1 / 16, 0.0, 0.0, 0.0], atol=1e-15)
+
+
+def test_cosine_annealing_warm_restarts_restarts_with_growing_cycles():
+    scheduler = L.CosineAnnealingWarmRestarts(sgd(1.0), T_0=2, T_mult=2, eta_min=0.1)
+    cosine = [0.1 + 0.9 * (1 + math.cos(math.pi * k / n)) / 2
+              for n in (2, 4) for k in range(n)]               # cycles of 2, then 4 steps
+    np.testing.assert_allclose(first_group(scheduler, 7), cosine + [1.0], rtol=1e-15)
+    scheduler = L.CosineAnnealingWarmRestarts(sgd(1.0), T_0=2, T_mult=2)
+    scheduler.step(2.5)                                        # fractional epochs, as torch
+    assert (scheduler.T_i, scheduler.T_cur, scheduler.last_epoch) == (4, 0.5, 2)
+    assert scheduler.get_last_lr()[0] == pytest.approx((1 + math.cos(math.pi / 8)) / 2)
+    with pytest.raises(ValueError, match="T_mult must be a positive int"):
+        L.CosineAnnealingWarmRestarts(sgd(1.0), T_0=2, T_mult=1.5)

@@ -339,3 +339,19 @@ def test_clip_grad_norm_scales_in_place_and_follows_torch_at_the_edges():
     a.grad = tg.Tensor(np.array([np.nan, 1.0]))                     # nan: every gradient nan
     assert np.isnan(nn.utils.clip_grad_norm_([a, c], 1.0).item())
     assert np.isnan(c.grad.item())
+
+
+def test_clip_grad_value_and_the_flat_parameter_vector():
+    model = nn.Linear(2, 2)
+    (model(tg.ones(1, 2)) * 100).sum().backward()
+    nn.utils.clip_grad_value_(model.parameters(), 5.0)
+    assert model.weight.grad.tolist() == [[5.0, 5.0], [5.0, 5.0]]
+    assert model.bias.grad.tolist() == [5.0, 5.0]
+    vector = nn.utils.parameters_to_vector(model.parameters())
+    assert vector.shape == (6,) and vector.requires_grad
+    nn.utils.vector_to_parameters(tg.arange(6.0), model.parameters())
+    assert model.weight.tolist() == [[0.0, 1.0], [2.0, 3.0]] and model.bias.tolist() == [4, 5]
+    with pytest.raises(ValueError, match="vector_to_parameters: the vector has 5 elements, "
+                                         "the parameters 6"):
+        nn.utils.vector_to_parameters(tg.arange(5.0), model.parameters())
+    assert nn.utils.clip_grad_norm_(model.parameters(), 1.0, foreach=False).item() > 1

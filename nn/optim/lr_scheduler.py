@@ -555,3 +555,6 @@ def _int_list(scheduler: LRScheduler, name: str, value: Any, low: int) -> list:
     value = list(value)
     _check_ints(scheduler, low, **{name: value})
     return value
+
+
+from .lr_scheduler_more import CosineAnnealingWarmRestarts, PolynomialLR  # noqa: E402,F401
