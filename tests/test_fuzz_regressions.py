@@ -758,3 +758,15 @@ def test_reshape_says_only_one_dimension_can_be_inferred():
     with pytest.raises(ValueError, match=r"reshape: only one dimension can be inferred \(-1\), "
                                          r"got \(-1, -1\)"):
         tg.ones(2, 3).reshape(-1, -1)
+
+
+def test_two_tensors_sharing_an_array_stay_two_inputs_in_second_derivatives():
+    """Ops find the Tensor of a saved input by its array: x.detach() twice (or x next to
+    x.detach()) used to hand both operands the first one's graph."""
+    x = Tensor([1.0, 2.0])
+    a, b = x.detach().requires_grad_(), x.detach().requires_grad_()
+    ga, _ = tg.grad((a * b).sum(), (a, b), create_graph=True)      # ga = b
+    assert tg.grad(ga.sum(), (a, b), allow_unused=True)[0] is None
+    y = Tensor([3.0, 4.0], requires_grad=True)
+    (g,) = tg.grad((y * y.detach() * y).sum(), y, create_graph=True)   # 2 y c, c = y
+    assert tg.grad(g.sum(), y)[0].tolist() == [6.0, 8.0]               # 2 c, not 4 y

@@ -135,8 +135,9 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    """Wrap an ndarray without copying (dtype kept)."""
-    return Tensor._from_node(np.asarray(array), None)
+    """Wrap an ndarray without copying (dtype kept; a view, so two wraps are told apart as
+    two tensors, see `Tensor.detach`)."""
+    return Tensor._from_node(np.asarray(array).view(), None)
 
 
 # ---------------------------------------------------------------- Tensor.new_* (torch's)

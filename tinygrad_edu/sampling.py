@@ -223,7 +223,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         return data if dtype is None or dtype == data.dtype else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or dtype == data.dtype) and (
             data.dtype.kind in "fiub"):
-        return Tensor._from_node(data, None)
+        return Tensor._from_node(data.view(), None)       # (a view: see from_numpy)
     return Tensor(data, dtype=dtype)
 
 

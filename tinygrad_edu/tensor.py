@@ -301,8 +301,10 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """The same data as a new leaf outside the graph (shares memory, as torch)."""
-        return Tensor._from_node(self.data, None)
+        """The same data as a new leaf outside the graph (shares memory, as torch). Its array
+        is a view, a numpy object of its own: an op that saves an input's array finds the
+        right Tensor by it (`x * x.detach()` would otherwise look like `x * x`)."""
+        return Tensor._from_node(self.data.view(), None)
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph that made it, in place: it becomes a leaf that
