@@ -11,12 +11,14 @@ hand-written VJP) are listed in `OPS`; `composed` builds the rest from them.
 """
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Any
 
 import numpy as np
 
 from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
+from . import autograd, autograd_functional
 from .autograd import grad
 from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy, dropout,  # noqa: F401
                   dropout2d, max_pool2d, mse_loss, multi_margin_loss, nll_loss)
@@ -68,6 +70,8 @@ from .shape_more import (fliplr, flipud, is_floating_point, moveaxis, movedim, n
 from .tensor import Tensor
 from . import in_place  # noqa: E402,F401  (attaches x.exp_() and the other in-place methods)
 
+autograd.functional = autograd_functional      # where torch has it: torch.autograd.functional,
+sys.modules[f"{__name__}.autograd.functional"] = autograd_functional   # also for `from ... import`
 max = _max  # noqa: A001 - torch.max
 min = _min  # noqa: A001 - torch.min
 
