@@ -230,7 +230,8 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
 def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     """The p-norm distances ||x_i - x_j||_p between the rows of an (N, M) input, for
     i < j in row-major order: N (N - 1) / 2 values, the upper triangle of cdist(x, x).
-    Gradient 0 where two rows are equal (the norm's rule at 0)."""
+    Gradient 0 where two rows are equal (the norm's rule at 0); for p = inf, coordinates
+    tied for the largest |x_i - x_j| share its gradient evenly (torch gives each all of it)."""
     op = "pdist"
     x = _floating(op, input)
     if x.ndim != 2:

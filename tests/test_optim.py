@@ -355,3 +355,18 @@ def test_clip_grad_value_and_the_flat_parameter_vector():
                                          "the parameters 6"):
         nn.utils.vector_to_parameters(tg.arange(5.0), model.parameters())
     assert nn.utils.clip_grad_norm_(model.parameters(), 1.0, foreach=False).item() > 1
+
+
+def test_pad_sequence_batches_sequences_of_different_lengths():
+    from nn.utils.rnn import pad_sequence
+
+    a = tg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    b = tg.tensor([[7.0, 8.0]], requires_grad=True)
+    out = pad_sequence([a, b])                                 # (L, B, *)
+    assert out.shape == (3, 2, 2) and out[:, 1].tolist() == [[7, 8], [0, 0], [0, 0]]
+    left = pad_sequence([a, b], batch_first=True, padding_value=-1.0, padding_side="left")
+    assert left[1].tolist() == [[-1, -1], [-1, -1], [7, 8]]
+    (out * out).sum().backward()
+    assert b.grad.tolist() == [[14.0, 16.0]]                   # the padding takes none
+    with pytest.raises(ValueError, match="pad_sequence: the sequences must be"):
+        pad_sequence([a, tg.ones(2, 3)])

@@ -1,5 +1,4 @@
-"""Gradient clipping (`clip_grad_norm_`, `clip_grad_value_`) and the flat parameter vector
-(`parameters_to_vector`, `vector_to_parameters`), as torch.nn.utils."""
+"""Gradient clipping, as torch.nn.utils: `clip_grad_norm_` and `clip_grad_value_`."""
 from __future__ import annotations
 
 import math
@@ -7,7 +6,7 @@ from typing import Iterable
 
 import numpy as np
 
-from tinygrad_edu import Tensor, cat, no_grad
+from tinygrad_edu import Tensor, no_grad
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
@@ -54,29 +53,6 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
     with no_grad():
         for g in _grads(parameters):
             g.clamp_(-clip_value, clip_value)
-
-
-def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
-    """All parameters flattened and joined into one vector, in order (differentiable)."""
-    return cat([p.reshape(-1) for p in parameters])
-
-
-def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
-    """Write consecutive slices of `vec` into the parameters, in order, in place (torch makes
-    each parameter a view of vec; here each keeps its own memory)."""
-    if not isinstance(vec, Tensor) or vec.ndim != 1:
-        raise TypeError(f"vector_to_parameters: expected a 1-D Tensor, got "
-                        f"{getattr(vec, 'shape', type(vec).__name__)}")
-    params = list(parameters)
-    total = sum(p.numel() for p in params)
-    if vec.numel() != total:
-        raise ValueError(f"vector_to_parameters: the vector has {vec.numel()} elements, the "
-                         f"parameters {total}")
-    start = 0
-    with no_grad():
-        for p in params:
-            p.copy_(vec[start:start + p.numel()].reshape(p.shape))
-            start += p.numel()
 
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:

@@ -1,0 +1,30 @@
+"""All parameters as one flat vector and back, as torch.nn.utils (for a line search, a
+second-order method, or a flat-vector optimizer of your own)."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from tinygrad_edu import Tensor, cat, no_grad
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """All parameters flattened and joined into one vector, in order (differentiable)."""
+    return cat([p.reshape(-1) for p in parameters])
+
+
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
+    """Write consecutive slices of `vec` into the parameters, in order, in place (torch makes
+    each parameter a view of vec; here each keeps its own memory)."""
+    if not isinstance(vec, Tensor) or vec.ndim != 1:
+        raise TypeError(f"vector_to_parameters: expected a 1-D Tensor, got "
+                        f"{getattr(vec, 'shape', type(vec).__name__)}")
+    params = list(parameters)
+    total = sum(p.numel() for p in params)
+    if vec.numel() != total:
+        raise ValueError(f"vector_to_parameters: the vector has {vec.numel()} elements, the "
+                         f"parameters {total}")
+    start = 0
+    with no_grad():
+        for p in params:
+            p.copy_(vec[start:start + p.numel()].reshape(p.shape))
+            start += p.numel()
