@@ -770,3 +770,16 @@ def test_two_tensors_sharing_an_array_stay_two_inputs_in_second_derivatives():
     y = Tensor([3.0, 4.0], requires_grad=True)
     (g,) = tg.grad((y * y.detach() * y).sum(), y, create_graph=True)   # 2 y c, c = y
     assert tg.grad(g.sum(), y)[0].tolist() == [6.0, 8.0]               # 2 c, not 4 y
+
+
+# -------------------------------------- eleventh session: classic exercises, side by side
+def test_conv_input_gradients_and_upsampled_images_are_row_major_as_in_torch():
+    x = tg.randn(3, 1, 8, 8, requires_grad=True)
+    critic_out = tg.conv2d(x, tg.randn(4, 1, 4, 4), stride=2, padding=1)
+    (g,) = tg.grad(critic_out.sum(), x, create_graph=True)
+    assert g.view(g.size(0), -1).shape == (3, 64)            # WGAN-GP's gradient penalty line
+    z = tg.randn(2, 4, 3, 3)
+    assert tg.conv_transpose2d(z, tg.randn(4, 1, 4, 4), stride=2, padding=1).view(2, -1).shape \
+        == (2, 36)                                           # DCGAN's generator output
+    for mode in ("nearest", "bilinear", "area"):
+        assert F.interpolate(z, scale_factor=2, mode=mode).view(2, -1).shape == (2, 144)

@@ -290,11 +290,11 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     if mode == "area":
         for axis, n_out in zip(axes[::-1], sizes[::-1]):
             x = _bin_mean(x, axis, n_out)
-        return x
-    if mode in ("linear", "bilinear"):
+    elif mode in ("linear", "bilinear"):
         for axis, n_out, scale in zip(axes[::-1], sizes[::-1], scales[::-1]):   # W, then H
             x = _linear_axis(x, axis, n_out, scale, align_corners)
-        return x
-    index = [nearest_source(n, n_out, s, mode == "nearest-exact", spatial == 2)
-             for n, n_out, s in zip(x.shape[-spatial:], sizes, scales)]
-    return x[..., index[0][:, None], index[1]] if spatial == 2 else x[..., index[0]]
+    else:
+        index = [nearest_source(n, n_out, s, mode == "nearest-exact", spatial == 2)
+                 for n, n_out, s in zip(x.shape[-spatial:], sizes, scales)]
+        x = x[..., index[0][:, None], index[1]] if spatial == 2 else x[..., index[0]]
+    return x.contiguous()               # in torch's row-major layout, so .view() works

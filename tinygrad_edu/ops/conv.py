@@ -295,11 +295,12 @@ def transposed_layout(image_hw: tuple, w: np.ndarray, grid: tuple, options: dict
 def transposed_conv(g_rows: np.ndarray, w: np.ndarray, layout: PaddedImage, batch: int
                     ) -> np.ndarray:
     """dT/dx from g's channel rows (of the layout's width): columns = W^T @ G per group,
-    then col2im; the (N, C, H, W) view of the image."""
+    then col2im; the image copied out in (N, C, H, W) row-major order, the layout torch's
+    results have (so `.view(N, -1)` works on a conv's input gradient, as in WGAN-GP)."""
     groups, o = g_rows.shape[0], w.shape[0]
     cols = np.matmul(w.reshape(groups, o // groups, -1).transpose(0, 2, 1), g_rows)
     padded = layout.col2im(cols, w.shape[1] * groups, batch)
-    return layout.interior(padded).transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(layout.interior(padded).transpose(1, 0, 2, 3))
 
 
 def grid_size(image_hw: tuple, kernel: tuple, stride: tuple, padding: tuple,
