@@ -783,3 +783,13 @@ def test_conv_input_gradients_and_upsampled_images_are_row_major_as_in_torch():
         == (2, 36)                                           # DCGAN's generator output
     for mode in ("nearest", "bilinear", "area"):
         assert F.interpolate(z, scale_factor=2, mode=mode).view(2, -1).shape == (2, 144)
+
+
+def test_function_forms_take_arrays_and_grad_takes_only_inputs():
+    outputs = np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]], np.float32)
+    _, predicted = tg.max(outputs, 1)            # the CIFAR-10 tutorial's line on .data
+    assert predicted.tolist() == [1, 2]
+    assert tg.std(outputs, 1, keepdim=True).shape == (2, 1)
+    assert tg.transpose(outputs, 0, 1).shape == (3, 2) and tg.clone([1, 2]).tolist() == [1, 2]
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    assert tg.grad((x * x).sum(), x, only_inputs=True)[0].tolist() == [2.0, 4.0]  # WGAN-GP's

@@ -331,3 +331,81 @@ def test_a_non_differentiable_op_is_registered_but_never_recorded(unregister):
     assert OPS["round_half"] is RoundHalf
     assert y.grad_fn is None and not y.requires_grad
     assert y.tolist() == [0.5, 1.0]
+
+
+def test_torch_style_functions_optional_arguments_setup_context_and_markers(unregister):
+    class LinearFunction(Function):              # torch's docs example, bias optional
+        """out = x W^T + b.   VJP: dL/dx = g W,  dL/dW = g^T x,  dL/db = sum_n g.   Saves x, W."""
+
+        @staticmethod
+        def forward(ctx, input, weight, bias=None):
+            ctx.save_for_backward(input, weight, bias)
+            return input @ weight.T if bias is None else input @ weight.T + bias
+
+        @staticmethod
+        def backward(ctx, g):
+            input, weight, bias = ctx.saved_tensors
+            return g @ weight, g.T @ input, None if bias is None else g.sum(0)
+
+    x, w = rand_tensor(3, 4), rand_tensor(2, 4)
+    assert tg.autograd.gradcheck(LinearFunction.apply, (x, w), fast_mode=True)  # 3 grads, 2 in
+    assert gradcheck(LinearFunction.apply, (x, w, rand_tensor(2)))
+    with pytest.raises(TypeError, match="LinearFunction.apply: argument 2 is None; pass only "
+                                        "the Tensors the op uses"):
+        LinearFunction.apply(x, w, None)
+
+    class Square(Function):                      # torch 2: forward without ctx + setup_context
+        """out = a^2.   VJP: dL/da = 2 g a.   Saves a."""
+
+        @staticmethod
+        def forward(a):
+            return a * a
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return 2 * g * a
+
+    assert gradcheck(Square.apply, [x]) and gradgradcheck(Square.apply, [x])
+
+    class Positive(Function):                    # a mask: marked, and of a bool dtype
+        """out = [a > 0], no gradient.   VJP: none.   Saves nothing."""
+
+        @staticmethod
+        def forward(ctx, a):
+            ctx.mark_non_differentiable()
+            return a > 0
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    mask = Positive.apply(x)
+    assert not mask.requires_grad and mask.grad_fn is None
+
+
+def test_once_differentiable_names_the_op_in_a_second_derivative(unregister):
+    from tinygrad_edu.autograd.function import once_differentiable
+
+    class Cube(Function):
+        """out = a^3.   VJP: dL/da = 3 g a^2 (not differentiable again).   Saves a."""
+
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a ** 3
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return 3 * g * a * a
+
+    x = rand_tensor(4)
+    assert gradcheck(Cube.apply, [x])
+    with pytest.raises(RuntimeError, match="cube: cannot differentiate its gradient"):
+        gradgradcheck(Cube.apply, [x])

@@ -11,6 +11,7 @@ hand-written VJP) are listed in `OPS`; `composed` builds the rest from them.
 """
 from __future__ import annotations
 
+import functools
 import sys
 import warnings
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
-from . import autograd, autograd_functional
+from . import autograd, autograd_functional, function
 from .autograd import grad
 from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy, dropout,  # noqa: F401
                   dropout2d, max_pool2d, mse_loss, multi_margin_loss, nll_loss)
@@ -70,10 +71,26 @@ from .shape_more import (fliplr, flipud, is_floating_point, moveaxis, movedim, n
 from .tensor import Tensor
 from . import in_place  # noqa: E402,F401  (attaches x.exp_() and the other in-place methods)
 
-autograd.functional = autograd_functional      # where torch has it: torch.autograd.functional,
-sys.modules[f"{__name__}.autograd.functional"] = autograd_functional   # also for `from ... import`
-max = _max  # noqa: A001 - torch.max
-min = _min  # noqa: A001 - torch.min
+# torch's names under torch.autograd: .functional, .function (once_differentiable),
+# .gradcheck and .gradgradcheck, also for `from tinygrad_edu.autograd.functional import ...`
+autograd.functional, autograd.function = autograd_functional, function
+autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
+sys.modules[f"{__name__}.autograd.functional"] = autograd_functional
+sys.modules[f"{__name__}.autograd.function"] = function
+
+
+def _wrapping_input(fn):
+    """tg.fn(array or list, ...) as tg.fn(Tensor(array), ...), as the other functions take
+    them (these composed.py functions are also Tensor methods, where input is a Tensor)."""
+    @functools.wraps(fn)
+    def wrapped(input: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(input if isinstance(input, Tensor) else Tensor(input), *args, **kwargs)
+    return wrapped
+
+
+(amin, broadcast_to, clone, flip, minimum, std, take_along_dim, transpose, var, max,  # noqa: A001
+ min) = map(_wrapping_input, (amin, broadcast_to, clone, flip, minimum, std,  # noqa: A001
+                              take_along_dim, transpose, var, _max, _min))
 
 
 def _function_form(method: str):

@@ -19,6 +19,7 @@ where it is nonzero: O(size of x) in all. (torch builds the zeros for every x[i]
 """
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -181,6 +182,8 @@ def _vjp(node: Function, g) -> tuple:
     grads = type(node).backward(node, g)
     if not isinstance(grads, tuple):
         grads = (grads,)
+    if len(grads) > len(node.inputs) and all(g is None for g in grads[len(node.inputs):]):
+        grads = grads[:len(node.inputs)]        # trailing Nones for optional args left out
     if len(grads) != len(node.inputs):
         raise RuntimeError(f"{node.name}: backward returned {len(grads)} gradients "
                            f"for {len(node.inputs)} inputs")
@@ -389,15 +392,16 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool | None = None,
-         materialize_grads: bool = False) -> tuple:
+         create_graph: bool = False, only_inputs: bool = True,
+         allow_unused: bool | None = None, materialize_grads: bool = False) -> tuple:
     """Gradients of `outputs` with respect to `inputs`, like `torch.autograd.grad`.
 
     Returns a tuple with one Tensor per input, and does not touch any `.grad`.
     With `create_graph=True` the results are part of a new graph, so they can be
     differentiated again (second and higher derivatives). An input the outputs do not
     depend on is an error, or None with `allow_unused=True`, or zeros with
-    `materialize_grads=True` (allow_unused then defaults to True).
+    `materialize_grads=True` (allow_unused then defaults to True). `only_inputs` is
+    torch's deprecated argument, ignored there too.
     """
     Tensor = tensor.Tensor
     single = isinstance(outputs, Tensor)
@@ -408,6 +412,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     elif grad_outputs is not None and not isinstance(grad_outputs, (list, tuple)):
         raise TypeError(f"grad: grad_outputs must be a Tensor, a sequence of Tensors or None, "
                         f"got {type(grad_outputs).__name__}")
+    if not only_inputs:
+        warnings.warn("grad: only_inputs is deprecated and ignored (as in torch); to fill the "
+                      ".grad of other tensors use backward()", stacklevel=2)
     if allow_unused is None:
         allow_unused = materialize_grads
     elif materialize_grads and not allow_unused:

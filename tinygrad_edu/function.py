@@ -31,6 +31,7 @@ Defining a subclass registers it in `OPS` under its class name (`Mul` -> "mul").
 """
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from types import MappingProxyType
@@ -95,6 +96,7 @@ class Function:
         if "name" not in cls.__dict__:
             cls.name = _snake(cls.__name__)
         cls._fresh_gradients = _built_in(cls)   # a user's VJP may return arrays it keeps
+        cls._separate_setup = hasattr(cls, "setup_context")   # torch 2's style, see apply
         if register:
             taken = _REGISTRY.get(cls.name)
             if taken is not None and _built_in(taken) and not _built_in(cls):
@@ -107,6 +109,20 @@ class Function:
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays for backward; inputs and the output come back as graph Tensors."""
         self._saved = arrays
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """torch's ctx.mark_non_differentiable, called in forward: the output carries no
+        gradient (an index or a mask), so it is not recorded."""
+        self._non_differentiable = True
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """torch's: whether backward may get None for an output nobody used. An op here has
+        one output and backward always gets its gradient as a Tensor: nothing to change."""
+
+    def mark_dirty(self, *arrays: Any) -> None:
+        raise NotImplementedError(f"{self.name}: mark_dirty: an op that changes its input in "
+                                  "place is not supported (the engine records no in-place "
+                                  "op); return a new array")
 
     # --- what backward calls ------------------------------------------------------
     @property
@@ -157,21 +173,27 @@ class Function:
         Tensor = tensor.Tensor
         for x in inputs:
             if not isinstance(x, Tensor):
-                inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+                inputs = tuple(_as_input(cls, i, x) for i, x in enumerate(inputs))
                 break
         ctx = cls.__new__(cls)
         ctx.inputs = inputs
         ctx.options = options or _NO_OPTIONS
         ctx._saved = ()
-        result = cls.forward(ctx, *[t.data for t in inputs], **options)
+        arrays = [t.data for t in inputs]
+        if cls._separate_setup:         # torch 2's forward(*args) + setup_context(ctx, ...)
+            result = cls.forward(*arrays, **options)
+            cls.setup_context(ctx, tuple(arrays), result)
+        else:
+            result = cls.forward(ctx, *arrays, **options)
         out = result if type(result) is np.ndarray else np.asarray(result)  # (numpy's 0-d
         if out.ndim and isinstance(result, (tuple, list)):      # results are scalars)
             raise _several_outputs(cls, result)     # numpy stacked them into one array
         if not (grad_mode._enabled and cls.differentiable):
             return Tensor._from_node(out, None)
         needs = tuple([t._requires_grad for t in inputs])
-        if True not in needs:
-            return Tensor._from_node(out, None)
+        if True not in needs or not cls._fresh_gradients and (   # a user's op: integer or
+                out.dtype.kind != "f" or getattr(ctx, "_non_differentiable", False)):
+            return Tensor._from_node(out, None)   # marked outputs carry no gradient (torch)
         ctx.needs_input_grad = _NEEDS.setdefault(needs, needs) if len(needs) <= 3 else needs
         ctx._out = None
         for arr in ctx._saved:
@@ -243,6 +265,30 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"
+
+
+def _as_input(cls: type, position: int, x: Any) -> Any:
+    """An argument of apply as a Tensor (numbers and arrays are wrapped)."""
+    if x is None:
+        raise TypeError(f"{cls.__name__}.apply: argument {position} is None; pass only the "
+                        "Tensors the op uses (leave an optional one out, as in "
+                        f"{cls.__name__}.apply(x, w) for no bias: backward may return a "
+                        "trailing None for it)")
+    return x if isinstance(x, tensor.Tensor) else tensor.Tensor(x)
+
+
+def once_differentiable(backward: Callable) -> Callable:
+    """torch's decorator for a backward that is not itself differentiable: it runs without
+    recording and hands back arrays, so a second derivative through the op raises an error
+    that says so, instead of silently leaving the op out."""
+    @functools.wraps(backward)
+    def wrapped(ctx: Function, *grads: Any) -> Any:
+        with grad_mode.no_grad():
+            result = backward(ctx, *grads)
+        if isinstance(result, tuple):
+            return tuple(g.data if isinstance(g, tensor.Tensor) else g for g in result)
+        return result.data if isinstance(result, tensor.Tensor) else result
+    return wrapped
 
 
 def _several_outputs(cls: type, result: tuple | list) -> TypeError:

@@ -38,14 +38,16 @@ def _projected(fn: Callable, inputs: Sequence, directions: list[np.ndarray],
 
 
 def gradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
+              rtol: float = 1e-3, raise_exception: bool = True, fast_mode: bool = False,
+              seed: int = 0) -> bool:
     """Compare the VJP of `fn` at `inputs` with central differences; True, or a
     GradcheckError (False with `raise_exception=False`, as torch.autograd.gradcheck).
 
     `inputs` is a Tensor or a sequence; the float64 Tensors with requires_grad=True are
     checked. On failure the error names the input, the worst element, and the
     analytic and numerical values of v^T J there. `seed` picks the random direction v
-    (torch has no such argument: its check builds the whole Jacobian instead).
+    (torch has no such argument: its check builds the whole Jacobian instead, or, with
+    fast_mode=True, projects on both sides; either mode runs this check here).
     """
     return _reported(lambda: _check(fn, inputs, eps, atol, rtol, seed, record=False),
                      raise_exception)
@@ -53,7 +55,7 @@ def gradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-
 
 def gradgradcheck(fn: Callable, inputs: Any, grad_outputs: Any = None, *, eps: float = 1e-6,
                   atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True,
-                  seed: int = 0) -> bool:
+                  fast_mode: bool = False, seed: int = 0) -> bool:
     """Check second derivatives: gradcheck of (x, v) -> v^T J(x) built with create_graph=True.
 
     v is `grad_outputs` (one Tensor per floating output of `fn`; those that require
