@@ -398,7 +398,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     clamped function: the clamped log contributes 0, the other its usual slope, so it
     is w (1 - y) at x = 0 and -w y at x = 1. (torch divides by max(x (1 - x), 1e-12)
     instead and gives w (x - y) 1e12 there: +-1e12 for the opposite hard label, 0 for
-    y = x, where the slope of the loss is w (1 - y) = w, resp. -w y = -w.)
+    y = x, where the slope of the loss is w (1 - y) = w, resp. -w y = -w. That floor also
+    shrinks torch's gradient wherever 0 < x (1 - x) < 1e-12, a saturated sigmoid: at
+    x = 1e-13, y = 1 torch gives -1e12, the exact -1e13 here.)
     """
     op = "binary_cross_entropy"
     _check_reduction(op, reduction)
