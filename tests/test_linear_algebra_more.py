@@ -415,3 +415,22 @@ def test_cdist_against_torch():
                 theirs = torch.autograd.grad(expected, [t1, t2], torch.tensor(g))
                 for o, t in zip(ours, theirs):
                     np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_linalg_inv_solve_and_vector_norm():
+    A = tg.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=tg.float64)
+    np.testing.assert_allclose(tg.linalg.inv(A).data, np.array([[3, -1], [-1, 2]]) / 5,
+                               rtol=1e-15)
+    assert tg.inverse(A).tolist() == A.inverse().tolist() == tg.linalg.inv(A).tolist()
+    b = tg.tensor([3.0, 5.0], dtype=tg.float64)
+    np.testing.assert_allclose(tg.linalg.solve(A, b).data, [0.8, 1.4], rtol=1e-15)  # A x = b
+    X = tg.linalg.solve(A, tg.eye(2, dtype=tg.float64) * 5, left=False)             # X A = 5 I
+    np.testing.assert_allclose(X.data, [[3, -1], [-1, 2]], rtol=1e-14)
+    assert tg.linalg.vector_norm(tg.tensor([3.0, -4.0]), ord=1).item() == 7.0
+    with pytest.raises(ValueError, match=r"solve: A must be a batch of square matrices "
+                                         r"\(\.\.\., n, n\), got shape \(2, 3\)"):
+        tg.linalg.solve(tg.ones(2, 3), tg.ones(2))
+    with pytest.raises(ValueError, match=r"solve: A \(2, 2\) needs B with 2 rows, got shape"):
+        tg.linalg.solve(A, tg.ones(3, 1, dtype=tg.float64))
+    with pytest.raises(TypeError, match="inv: A must be floating point, got int64"):
+        tg.linalg.inv(tg.eye(2, dtype=tg.int64))

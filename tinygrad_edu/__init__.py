@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
-from . import autograd, autograd_functional, function
+from . import autograd, autograd_functional, function, linalg
 from .autograd import grad
 from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy, dropout,  # noqa: F401
                   dropout2d, max_pool2d, mse_loss, multi_margin_loss, nll_loss)
@@ -41,6 +41,7 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .inverse_trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctanh, asin,
                            asinh, atanh)
+from .linalg import inv as inverse
 from .linear_algebra import bmm, dot, mm, norm, outer
 from .math_more import (addcdiv, addcmul, arctan, arctan2, atan, atan2, clamp_max, clamp_min,
                         cosh, erf, erfc, exp2, frac, hypot, isinf, isneginf, isposinf, lerp,

@@ -1,4 +1,4 @@
-"""Matrix product."""
+"""Matrix product, inverse and linear solve."""
 from __future__ import annotations
 
 import numpy as np
@@ -30,3 +30,44 @@ class Matmul(Function):
         grad_a = Matmul.apply(g, b.mT) if need_a else None        # g @ b^T
         grad_b = Matmul.apply(a.mT, g) if need_b else None        # a^T @ g
         return grad_a, grad_b
+
+
+class Inverse(Function):
+    """out = A^-1 for square A (..., n, n).
+
+    From A A^-1 = I: dA A^-1 + A d(A^-1) = 0, so d(A^-1) = -A^-1 dA A^-1 and
+    VJP: dL/dA = -out^T @ g @ out^T   (^T swaps the last two axes).   Saves out.
+    A singular A raises numpy's LinAlgError, as torch raises.
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.linalg.inv(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return -Matmul.apply(Matmul.apply(out.mT, g), out.mT)
+
+
+class Solve(Function):
+    """out = X with A X = B, for A (..., n, n) and B (..., n, k); batch axes broadcast.
+
+    From A X = B: dA X + A dX = dB, so dX = A^-1 (dB - dA X), and
+    VJP: dL/dB = A^-T g = Solve(A^T, g),   dL/dA = -dL/dB @ X^T.   Saves A, out.
+    (The gradient is itself a solve: no inverse is ever formed.)
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.linalg.solve(a, b)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        grad_b = Solve.apply(a.mT, g)
+        return -Matmul.apply(grad_b, out.mT), grad_b

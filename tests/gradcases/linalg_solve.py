@@ -1,0 +1,34 @@
+"""Gradient-check cases for inverse and solve (ops/linalg.py, tinygrad_edu.linalg).
+
+The matrices are random plus 3 I (well conditioned, so central differences are exact to
+~1e-9): single, 1x1, batched, and for solve a batch of right-hand sides broadcast against
+one A, and a vector right-hand side.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_edu import Tensor
+from tinygrad_edu import linalg
+
+from . import GradCase
+from .core import inputs, r
+
+CASES: list[GradCase] = []
+
+
+def matrix(*shape: int, seed: int):
+    def make() -> Tensor:
+        n = shape[-1]
+        values = np.random.default_rng(seed).standard_normal(shape) + 3 * np.eye(n)
+        return Tensor(values, requires_grad=True)
+    return make
+
+
+for sid, shape in {"3x3": (3, 3), "1x1": (1, 1), "batched": (2, 3, 3)}.items():
+    CASES.append(GradCase(op="inverse", fn=linalg.inv, inputs=inputs(matrix(*shape, seed=1)),
+                          id=f"inverse-{sid}"))
+for sid, (sa, sb) in {"matrix-rhs": ((3, 3), (3, 2)), "broadcast-A": ((3, 3), (2, 3, 1)),
+                      "batched": ((2, 3, 3), (2, 3, 4)), "vector-rhs": ((3, 3), (3,))}.items():
+    CASES.append(GradCase(op="solve", fn=linalg.solve,
+                          inputs=inputs(matrix(*sa, seed=2), r(*sb, seed=3)), id=f"solve-{sid}"))
