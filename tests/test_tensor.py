@@ -210,12 +210,13 @@ def test_detach_and_requires_grad_():
 
 def test_repr_shows_values_and_grad_fn():
     x = Tensor([1.5, -2.0], requires_grad=True)
-    assert repr(x) == "tensor([ 1.5, -2. ], requires_grad=True)"
+    assert repr(x) == "tensor([ 1.5000, -2.0000], requires_grad=True)"   # torch's 4 decimals
     y = x * 2
-    assert repr(y) == "tensor([ 3., -4.], grad_fn=<MulBackward>)"
+    assert repr(y) == "tensor([ 3., -4.], grad_fn=<MulBackward>)"          # whole numbers
     assert repr(Tensor([1, 2])) == "tensor([1, 2])"
     assert "dtype=float64" in repr(Tensor(np.array([1.0])))
-    assert repr(Tensor(0.5)) == "tensor(0.5)"
+    assert repr(Tensor(0.5)) == "tensor(0.5000)"
+    assert repr(Tensor([1e-5, 1.0])) == "tensor([1.0000e-05, 1.0000e+00])"   # torch's rule
 
 
 def test_len_of_0d_and_item_of_many_raise():

@@ -236,7 +236,12 @@ class Tensor:
         return self.data.tolist()
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        # torch's style: 4 decimals for every element (tensor([5.5000, 3.0000])) unless all
+        # are whole numbers (tensor([1., 2.])); numpy picks scientific notation by torch's rule
+        finite = self.data[np.isfinite(self.data)] if self.dtype.kind == "f" else None
+        whole = finite is None or not finite.size or bool(np.all(finite == np.round(finite)))
+        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(",
+                               floatmode="maxprec" if whole else "fixed")
         extras = []
         if self.data.size == 0 and self.shape != (0,):       # torch: tensor([], size=(0, 3))
             extras.append(f"size={self.shape}")
