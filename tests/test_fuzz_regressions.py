@@ -793,3 +793,38 @@ def test_function_forms_take_arrays_and_grad_takes_only_inputs():
     assert tg.transpose(outputs, 0, 1).shape == (3, 2) and tg.clone([1, 2]).tolist() == [1, 2]
     x = Tensor([1.0, 2.0], requires_grad=True)
     assert tg.grad((x * x).sum(), x, only_inputs=True)[0].tolist() == [2.0, 4.0]  # WGAN-GP's
+
+
+# ------------------------------------------ eleventh session: torch's tutorials, ported
+def test_tutorial_spellings_comparisons_legacy_constructors_random_and_devices():
+    assert tg.eq(Tensor([1.0, 2.0]), tg.ones(2)).tolist() == [True, False]
+    assert tg.ge(Tensor([1, 3]), 2).tolist() == [False, True]
+    assert tg.LongTensor([1, 2]).dtype == np.int64 and tg.FloatTensor(2, 3).shape == (2, 3)
+    tg.manual_seed(0)
+    target = tg.empty(3, dtype=tg.long).random_(5)       # the loss docs' target
+    assert target.dtype == np.int64 and all(0 <= v < 5 for v in target.tolist())
+    assert set(tg.zeros(200).random_(2, 4).tolist()) == {2.0, 3.0}
+    tg.set_default_device("cpu")
+    with pytest.raises(RuntimeError, match="set_default_device: tinygrad_edu computes on the "
+                                           "CPU only"):
+        tg.set_default_device("cuda")
+    with pytest.raises(TypeError, match=r"Tensor\(5, 3\): the second argument is the dtype"):
+        tg.Tensor(5, 3)
+
+
+def test_in_place_shape_methods_and_function_forms_of_arrays():
+    x = Tensor([1.0, 2.0])
+    assert x.unsqueeze_(0) is x and x.shape == (1, 2)
+    assert x.t_().shape == (2, 1) and x.squeeze_().shape == (2,)
+    with pytest.raises(RuntimeError, match="unsqueeze_: a tensor that requires grad cannot "
+                                           "change its shape in place"):
+        Tensor([1.0], requires_grad=True).unsqueeze_(0)
+    assert isinstance(tg.flatten(np.ones((2, 3))), Tensor)
+    assert tg.unsqueeze(np.ones(2), 0).shape == (1, 2)
+
+
+def test_reflected_add_and_mul_record_the_tensor_first_as_torch():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    d = 2 * a.sin() + 1                                   # the autograd tutorial's walk
+    assert d.grad_fn.next_functions[1] == (None, 0)
+    assert type(d.grad_fn.next_functions[0][0].next_functions[0][0]).__name__ == "Sin"

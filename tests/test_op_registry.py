@@ -350,9 +350,10 @@ def test_torch_style_functions_optional_arguments_setup_context_and_markers(unre
     x, w = rand_tensor(3, 4), rand_tensor(2, 4)
     assert tg.autograd.gradcheck(LinearFunction.apply, (x, w), fast_mode=True)  # 3 grads, 2 in
     assert gradcheck(LinearFunction.apply, (x, w, rand_tensor(2)))
-    with pytest.raises(TypeError, match="LinearFunction.apply: argument 2 is None; pass only "
-                                        "the Tensors the op uses"):
-        LinearFunction.apply(x, w, None)
+    assert LinearFunction.apply(x, w, None).tolist() == LinearFunction.apply(x, w).tolist()
+    with pytest.raises(TypeError, match="LinearFunction.apply: argument 1 is None; only "
+                                        "trailing arguments may be None"):
+        LinearFunction.apply(x, None, w)
 
     class Square(Function):                      # torch 2: forward without ctx + setup_context
         """out = a^2.   VJP: dL/da = 2 g a.   Saves a."""

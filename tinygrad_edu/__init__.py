@@ -32,9 +32,11 @@ from .composed import min as _min
 from .cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d,
                     conv_transpose1d, dropout1d, max_pool1d)
 from .conv import conv2d, conv_transpose2d
-from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, ones,
-                       ones_like, rand, rand_like, randn, randn_like, tensor, zeros, zeros_like)
-from .device import accelerator, backends, cuda, device
+from .creation import (BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, arange,
+                       empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
+                       rand_like, randn, randn_like, tensor, zeros, zeros_like)
+from .device import (accelerator, backends, cuda, device, get_default_device,
+                     set_default_device)
 from .dtypes import bool_, double, float32, float64, int8, int16, int32, int64, long, short, uint8
 from .function import OPS, Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -89,9 +91,11 @@ def _wrapping_input(fn):
     return wrapped
 
 
-(amin, broadcast_to, clone, flip, minimum, std, take_along_dim, transpose, var, max,  # noqa: A001
- min) = map(_wrapping_input, (amin, broadcast_to, clone, flip, minimum, std,  # noqa: A001
-                              take_along_dim, transpose, var, _max, _min))
+(amin, broadcast_to, chunk, clone, flatten, flip, logsumexp, minimum, reciprocal, sign, split,
+ square, squeeze, std, t, take_along_dim, transpose, unsqueeze, var, max,  # noqa: A001
+ min) = map(_wrapping_input, (  # noqa: A001
+    amin, broadcast_to, chunk, clone, flatten, flip, logsumexp, minimum, reciprocal, sign, split,
+    square, squeeze, std, t, take_along_dim, transpose, unsqueeze, var, _max, _min))
 
 
 def _function_form(method: str):
@@ -137,7 +141,7 @@ for _name in ("add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", 
               "argmin", "reshape", "permute", "softmax", "log_softmax", "isfinite", "isnan",
               "numel", "sin", "cos", "log1p", "expm1", "floor", "ceil", "round", "trunc",
               "cumsum", "prod", "absolute", "negative", "multiply", "true_divide", "fix",
-              "all", "any"):
+              "all", "any", "eq", "ne", "gt", "ge", "lt", "le"):
     globals()[_name] = _function_form(_name)
 
 

@@ -173,3 +173,21 @@ def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, requires_grad: boo
 for _factory in (zeros, ones, empty):
     setattr(Tensor, f"new_{_factory.__name__}", _new(_factory))
 Tensor.new_full, Tensor.new_tensor = new_full, new_tensor
+
+
+def _legacy(name: str, dtype: Any):
+    """torch's legacy typed constructors (torch.LongTensor([1, 2]), torch.FloatTensor(2, 3)):
+    data gives a tensor of that dtype, ints a zero-filled tensor of that shape."""
+    def make(*args: Any) -> Tensor:
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            return Tensor(args[0], dtype=dtype)
+        return zeros(*args, dtype=dtype)
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = f"torch.{name}: data as {np.dtype(dtype).name}, or zeros of a shape (legacy)."
+    return make
+
+
+FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor = (
+    _legacy(name, dtype) for name, dtype in (
+        ("FloatTensor", np.float32), ("DoubleTensor", np.float64), ("LongTensor", np.int64),
+        ("IntTensor", np.int32), ("BoolTensor", np.bool_)))

@@ -56,6 +56,16 @@ def check_device(device: Any, op: str) -> None:
                        f"device {str(device)!r}. Use 'cpu' or leave device out.")
 
 
+def set_default_device(device: Any) -> None:
+    """torch.set_default_device: the CPU (or None) is accepted, and is where tensors are
+    made anyway; any other device is an error, as for `device=` arguments."""
+    check_device(device, "set_default_device")
+
+
+def get_default_device() -> device:
+    return CPU
+
+
 def to_arguments(args: tuple, dtype: Any, device: Any, op: str) -> Any:
     """Read torch's `.to(...)` forms: to(dtype), to(device), to(device, dtype), to(tensor)
     (its dtype), and the keywords. Checks the device; returns the dtype (None: keep)."""

@@ -173,7 +173,9 @@ class Function:
         Tensor = tensor.Tensor
         for x in inputs:
             if not isinstance(x, Tensor):
-                inputs = tuple(_as_input(cls, i, x) for i, x in enumerate(inputs))
+                while inputs and inputs[-1] is None:      # an optional last argument left as
+                    inputs = inputs[:-1]                  # None (torch's bias=None): forward's
+                inputs = tuple(_as_input(cls, i, x) for i, x in enumerate(inputs))   # default
                 break
         ctx = cls.__new__(cls)
         ctx.inputs = inputs
@@ -270,10 +272,9 @@ class AccumulateGrad:
 def _as_input(cls: type, position: int, x: Any) -> Any:
     """An argument of apply as a Tensor (numbers and arrays are wrapped)."""
     if x is None:
-        raise TypeError(f"{cls.__name__}.apply: argument {position} is None; pass only the "
-                        "Tensors the op uses (leave an optional one out, as in "
-                        f"{cls.__name__}.apply(x, w) for no bias: backward may return a "
-                        "trailing None for it)")
+        raise TypeError(f"{cls.__name__}.apply: argument {position} is None; only trailing "
+                        "arguments may be None (they are left out, so forward's defaults "
+                        "apply and backward may return None for them)")
     return x if isinstance(x, tensor.Tensor) else tensor.Tensor(x)
 
 

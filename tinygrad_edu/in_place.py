@@ -41,3 +41,22 @@ for _name in ELEMENTWISE:
     setattr(Tensor, f"{_name}_", in_place(_name))
 for _alias, _name in ALIASES.items():
     setattr(Tensor, _alias, getattr(Tensor, _name))
+
+
+def reshaped_in_place(name: str) -> Callable:
+    """The method `name_` of a shape op (unsqueeze_, t_, ...): x takes the new shape, a view
+    of the same memory; refused for a tensor that requires grad, as torch refuses a leaf."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if self.requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError(f"{name}_: a tensor that requires grad cannot change its shape "
+                               f"in place; use {name}")
+        with grad_mode.no_grad():
+            self.data = getattr(self, name)(*args, **kwargs).data
+        return self
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"x becomes `x.{name}(...)`, in place (a view of the same memory)."
+    return method
+
+
+for _name in ("unsqueeze", "squeeze", "t", "transpose", "swapdims", "swapaxes"):
+    setattr(Tensor, f"{_name}_", reshaped_in_place(_name))

@@ -176,6 +176,27 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     return self._overwrite(ones, "bernoulli_")
 
 
+def random_(self: Tensor, *bounds: int, generator: Any = None) -> Tensor:
+    """Fill with integers drawn uniformly from [from, to): random_(to) is [0, to),
+    random_(from, to) as given, and random_() [0, 2^mantissa bits] for floats, the dtype's
+    range for integers (torch's); in place, never recorded. The loss docs' targets:
+    `tg.empty(3, dtype=tg.long).random_(5)`."""
+    if len(bounds) > 2:
+        raise TypeError(f"random_: takes (to) or (from, to), got {len(bounds)} bounds")
+    if len(bounds) == 2:
+        low, high = bounds
+    elif bounds:
+        low, high = 0, bounds[0]
+    elif self.dtype.kind == "f":
+        low, high = 0, 2 ** (np.finfo(self.dtype).nmant + 1) + 1
+    else:
+        low, high = 0, 2 if self.dtype == np.bool_ else int(np.iinfo(self.dtype).max)
+    if not low < high:
+        raise ValueError(f"random_: expects from < to, got from={low}, to={high}")
+    values = _rng(generator, "random_").integers(low, high, self.shape)
+    return self._overwrite(values.astype(self.dtype), "random_")
+
+
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
            dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Draws of N(mean, std**2), in torch's forms: normal(mean, std) with tensors (or one
@@ -254,4 +275,5 @@ def seed() -> int:
 
 Tensor.bernoulli = bernoulli
 Tensor.bernoulli_ = bernoulli_
+Tensor.random_ = random_
 Tensor.multinomial = multinomial

@@ -75,6 +75,10 @@ class Tensor:
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None, device: Any = None) -> None:
         check_device(device, "Tensor")
+        if isinstance(dtype, (int, np.integer)):
+            raise TypeError(f"Tensor({data!r}, {dtype!r}): the second argument is the dtype; "
+                            "torch's legacy shape form Tensor(5, 3) does not exist here: use "
+                            "tg.empty(5, 3) or tg.zeros(5, 3)")
         if isinstance(data, Tensor):
             data = data.data
         arr = _default_array(data) if dtype is None else np.array(data, dtype=to_dtype(dtype))
@@ -462,9 +466,7 @@ class Tensor:
     def __add__(self, other: Any) -> Tensor:
         return ew.Add.apply(*self._operands(other, "add"))
 
-    def __radd__(self, other: Any) -> Tensor:
-        b, a = self._operands(other, "add")
-        return ew.Add.apply(a, b)
+    __radd__ = __add__          # 2 + x records add(x, 2), as torch (the sum is the same)
 
     def __sub__(self, other: Any) -> Tensor:
         return ew.Sub.apply(*self._operands(other, "sub"))
@@ -476,9 +478,7 @@ class Tensor:
     def __mul__(self, other: Any) -> Tensor:
         return ew.Mul.apply(*self._operands(other, "mul"))
 
-    def __rmul__(self, other: Any) -> Tensor:
-        b, a = self._operands(other, "mul")
-        return ew.Mul.apply(a, b)
+    __rmul__ = __mul__          # 2 * x records mul(x, 2), as torch's next_functions show
 
     def __truediv__(self, other: Any) -> Tensor:
         return ew.Div.apply(*self._operands(other, "div", true_divide=True))
