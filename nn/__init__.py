@@ -19,7 +19,8 @@ from .loss import BCELoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .normalization import GroupNorm, LayerNorm
 from .sparse import Embedding
 from .fold import Fold, Unfold
-from .resample import AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample
+from .resample import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, UpsamplingBilinear2d,
+                       UpsamplingNearest2d)
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
            "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
@@ -30,7 +31,8 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Lin
 __all__ += ["GELU", "ELU", "SiLU", "Softplus", "Hardtanh", "ReLU6", "LogSigmoid", "LayerNorm",
             "GroupNorm", "Embedding", "Unflatten", "L1Loss", "SmoothL1Loss", "HuberLoss",
             "BCELoss", "KLDivLoss"]
-__all__ += ["Unfold", "Fold", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample"]
+__all__ += ["Unfold", "Fold", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample",
+            "UpsamplingNearest2d", "UpsamplingBilinear2d"]
 __all__ += ["ParameterList", "ParameterDict"]
 
 from .layers_1d import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d,  # noqa: E402

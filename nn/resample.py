@@ -1,4 +1,5 @@
-"""`nn.AdaptiveAvgPool2d`, `nn.AdaptiveMaxPool2d` and `nn.Upsample`: modules of the
+"""`nn.AdaptiveAvgPool2d`, `nn.AdaptiveMaxPool2d` and `nn.Upsample` (also as torch's
+UpsamplingNearest2d and UpsamplingBilinear2d): modules of the
 resampling functions (`F.adaptive_avg_pool2d`, `F.adaptive_max_pool2d`, `F.interpolate`)."""
 from __future__ import annotations
 
@@ -67,3 +68,18 @@ class Upsample(Module):
         info = (f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None
                 else f"size={self.size!r}")
         return info + f", mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """torch's older spelling of `Upsample(size, scale_factor, mode='nearest')`."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """torch's older spelling of `Upsample(size, scale_factor, mode='bilinear',
+    align_corners=True)` (corner pixels aligned, unlike Upsample's default)."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

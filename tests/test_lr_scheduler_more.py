@@ -426,3 +426,29 @@ def test_cosine_annealing_warm_restarts_restarts_with_growing_cycles():
     assert scheduler.get_last_lr()[0] == pytest.approx((1 + math.cos(math.pi / 8)) / 2)
     with pytest.raises(ValueError, match="T_mult must be a positive int"):
         L.CosineAnnealingWarmRestarts(sgd(1.0), T_0=2, T_mult=1.5)
+
+
+def test_cyclic_lr_triangle_and_its_opposite_momentum():
+    optimizer = nn.optim.SGD([tg.zeros(1, requires_grad=True)], lr=0.5, momentum=0.9)
+    scheduler = L.CyclicLR(optimizer, 0.01, 0.1, step_size_up=3)        # sets lr to base_lr
+    lrs, momenta = [], []
+    for _ in range(7):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        momenta.append(optimizer.param_groups[0]["momentum"])
+        optimizer.step()
+        scheduler.step()
+    np.testing.assert_allclose(lrs, [0.01, 0.04, 0.07, 0.1, 0.07, 0.04, 0.01], rtol=1e-12)
+    np.testing.assert_allclose(momenta, [0.9, 0.9 - 0.1 / 3, 0.9 - 0.2 / 3, 0.8,
+                                         0.9 - 0.2 / 3, 0.9 - 0.1 / 3, 0.9], rtol=1e-12)
+    with pytest.raises(ValueError, match="CyclicLR: the optimizer must have momentum or betas"):
+        L.CyclicLR(nn.optim.Adagrad([tg.zeros(1, requires_grad=True)]), 0.01, 0.1)
+    halving = L.CyclicLR(sgd(1.0), 0.0, 1.0, step_size_up=1, mode="triangular2",
+                         cycle_momentum=False)
+    np.testing.assert_allclose(first_group(halving, 6), [0, 1, 0, 0.5, 0, 0.25], atol=1e-15)
+
+
+def test_chained_scheduler_composes_the_factors():
+    optimizer = sgd(1.0)
+    chained = L.ChainedScheduler([L.ConstantLR(optimizer, factor=0.1, total_iters=2),
+                                  L.ExponentialLR(optimizer, gamma=0.9)])
+    np.testing.assert_allclose(first_group(chained, 4), [0.1, 0.09, 0.81, 0.729], rtol=1e-12)

@@ -260,3 +260,10 @@ def test_layers_with_no_inputs_or_outputs_build_like_torch():
     assert nn.Conv2d(0, 2, 3).weight.shape == (2, 0, 3, 3)
     for fill in (init.xavier_uniform_, init.xavier_normal_, init.kaiming_normal_):
         assert fill(tg.zeros(0, 4)).shape == (0, 4)
+
+
+def test_upsampling_nearest_and_bilinear_2d_are_upsample_with_fixed_modes():
+    x = tg.arange(4.0).reshape(1, 1, 2, 2)
+    assert nn.UpsamplingNearest2d(scale_factor=2)(x)[0, 0, 0].tolist() == [0, 0, 1, 1]
+    corners = nn.UpsamplingBilinear2d(size=3)(x)[0, 0]          # align_corners=True
+    assert corners[1].tolist() == [1.0, 1.5, 2.0] and corners[2, 2].item() == 3.0

@@ -557,4 +557,5 @@ def _int_list(scheduler: LRScheduler, name: str, value: Any, low: int) -> list:
     return value
 
 
-from .lr_scheduler_more import CosineAnnealingWarmRestarts, PolynomialLR  # noqa: E402,F401
+from .lr_scheduler_more import (ChainedScheduler, CosineAnnealingWarmRestarts,  # noqa: E402,F401
+                                CyclicLR, PolynomialLR)

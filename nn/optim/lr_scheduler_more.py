@@ -1,10 +1,12 @@
-"""Two more schedules of torch.optim.lr_scheduler: PolynomialLR and
-CosineAnnealingWarmRestarts (SGDR). Imported into `lr_scheduler`, where they are used."""
+"""More schedules of torch.optim.lr_scheduler: PolynomialLR, CosineAnnealingWarmRestarts
+(SGDR), CyclicLR and ChainedScheduler. Imported into `lr_scheduler`, where they are used."""
 from __future__ import annotations
 
 import math
 
-from .lr_scheduler import LRScheduler, _check_ints
+from typing import Any, Callable
+
+from .lr_scheduler import LRScheduler, _check_ints, _per_group
 from .optimizer import Optimizer
 
 
@@ -74,3 +76,112 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._step_count += 1
         self.last_epoch = math.floor(epoch)
         self._set_lrs(self.get_lr())
+
+
+class CyclicLR(LRScheduler):
+    """The cyclical learning rate (Smith): a triangle from base_lr up to max_lr over
+    step_size_up steps and back down over step_size_down (step it once per batch):
+
+        x = t / (up + down) - cycle + 1 in [0, 1),  cycle = floor(1 + t / (up + down))
+        lr = base_lr + (max_lr - base_lr) * h(x) * scale
+
+    h rising from 0 to 1 over the first up / (up + down) of x and back. `mode` sets the
+    scale: 'triangular' 1, 'triangular2' 1 / 2^(cycle - 1), 'exp_range' gamma^t; or give
+    `scale_fn` with `scale_mode` 'cycle' or 'iterations'. With cycle_momentum, the
+    optimizer's momentum (beta1 for Adam) moves the opposite way, from max_momentum down
+    to base_momentum and back. As torch, constructing it sets the lr to base_lr.
+    """
+
+    def __init__(self, optimizer: Optimizer, base_lr: Any, max_lr: Any,
+                 step_size_up: float = 2000, step_size_down: float | None = None,
+                 mode: str = "triangular", gamma: float = 1.0,
+                 scale_fn: Callable[[float], float] | None = None, scale_mode: str = "cycle",
+                 cycle_momentum: bool = True, base_momentum: Any = 0.8,
+                 max_momentum: Any = 0.9, last_epoch: int = -1) -> None:
+        groups = optimizer.param_groups
+        base_lrs = _per_group(self, base_lr, groups, "base_lr")
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group(self, max_lr, groups, "max_lr")
+        up = float(step_size_up)
+        self.total_size = up + (up if step_size_down is None else float(step_size_down))
+        self.step_ratio = up / self.total_size
+        if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
+            raise ValueError(f"CyclicLR: mode must be 'triangular', 'triangular2' or "
+                             f"'exp_range' (or give scale_fn), got {mode!r}")
+        self.mode, self.gamma, self.scale_fn = mode, gamma, scale_fn
+        self.scale_mode = scale_mode if scale_fn is not None else (
+            "iterations" if mode == "exp_range" else "cycle")
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            defaults = getattr(optimizer, "defaults", {})
+            if "momentum" not in defaults and "betas" not in defaults:
+                raise ValueError("CyclicLR: the optimizer must have momentum or betas when "
+                                 "cycle_momentum=True")
+            self.use_beta1 = "betas" in defaults
+            self.base_momentums = _per_group(self, base_momentum, groups, "base_momentum")
+            self.max_momentums = _per_group(self, max_momentum, groups, "max_momentum")
+            if last_epoch == -1:
+                self._set_momentums(groups, self.max_momentums)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _scale(self, cycle: int) -> float:
+        x = cycle if self.scale_mode == "cycle" else self.last_epoch
+        if self.scale_fn is not None:
+            return self.scale_fn(x)
+        return {"triangular": 1.0, "triangular2": 1 / 2.0 ** (x - 1),
+                "exp_range": self.gamma ** x}[self.mode]
+
+    def _set_momentums(self, groups: list, momentums: list) -> None:
+        for momentum, group in zip(momentums, groups):
+            if self.use_beta1:
+                group["betas"] = (momentum, *group["betas"][1:])
+            else:
+                group["momentum"] = momentum
+
+    def get_lr(self) -> list[float]:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        rise = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        scale = self._scale(cycle)
+        if self.cycle_momentum:
+            self._set_momentums(self.optimizer.param_groups,
+                                [high - (high - low) * rise * scale for low, high in
+                                 zip(self.base_momentums, self.max_momentums)])
+        return [low + (high - low) * rise * scale
+                for low, high in zip(self.base_lrs, self.max_lrs)]
+
+
+class ChainedScheduler(LRScheduler):
+    """Several schedulers of one optimizer stepped together: each step() steps each in
+    order, so their factors compose (e.g. ConstantLR warm-up times ExponentialLR)."""
+
+    _not_saved = ("optimizer", "_schedulers")
+
+    def __init__(self, schedulers: list, optimizer: Optimizer | None = None) -> None:
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("ChainedScheduler: schedulers is empty; give at least one")
+        self.optimizer = optimizer or schedulers[0].optimizer
+        for i, scheduler in enumerate(schedulers):
+            if scheduler.optimizer is not self.optimizer:
+                raise ValueError(f"ChainedScheduler: schedulers[{i}] drives another optimizer")
+        self._schedulers = schedulers
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def step(self) -> None:
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict:
+        """Each scheduler's state_dict under "_schedulers"."""
+        return {**super().state_dict(),
+                "_schedulers": [scheduler.state_dict() for scheduler in self._schedulers]}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        super().load_state_dict(state_dict)
+        for scheduler, state in zip(self._schedulers, state_dict["_schedulers"]):
+            scheduler.load_state_dict(state)
