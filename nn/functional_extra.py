@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, random
 from tinygrad_edu.cnn import log1p_exp
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.shapes import broadcast_shapes
@@ -24,7 +24,7 @@ from .functional_more import _floating, elu, relu6
 
 __all__ = ["prelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu", "celu",
            "tanhshrink", "threshold", "hardshrink", "softshrink", "glu", "pixel_shuffle",
-           "pixel_unshuffle", "channel_shuffle", "pairwise_distance", "pdist"]
+           "pixel_unshuffle", "channel_shuffle", "pairwise_distance", "pdist", "gumbel_softmax"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -61,6 +61,23 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     most. `dtype` casts the input first, as torch."""
     x = _floating("softmin", input if dtype is None else _tensor(input).to(dtype))
     return (-x).softmax(_dim_or_implicit(dim, x, "softmin", _stacklevel))
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """A differentiable sample from the categorical distribution softmax(logits):
+    softmax((logits + G) / tau) with Gumbel noise G = -log(E), E ~ Exp(1) (drawn from the
+    library's generator). hard=True returns the one-hot of its argmax in the forward pass
+    and the soft sample's gradient (straight-through: y_hard - y_soft.detach() + y_soft).
+    `eps` is unused, as in torch."""
+    x = _floating("gumbel_softmax", logits)
+    noise = -np.log(random.generator().exponential(size=x.shape)).astype(x.dtype)
+    soft = ((x + noise) / tau).softmax(dim)
+    if not hard:
+        return soft
+    one_hot = (soft.data == soft.data.max(axis=dim, keepdims=True)).astype(x.dtype)
+    one_hot *= np.cumsum(one_hot, axis=dim) == 1                # one index on a tie
+    return soft - soft.detach() + Tensor(one_hot)
 
 
 def softsign(input: Tensor) -> Tensor:

@@ -578,3 +578,20 @@ def test_norms_of_big_float32_vectors_do_not_overflow():
     np.testing.assert_allclose(y.numpy(), [0.96], rtol=1e-6)       # (12 + 12) / 25
     assert np.all(np.isfinite(x.grad.numpy()))
     np.testing.assert_allclose(F.normalize(x).numpy(), [[0.6, 0.8]], rtol=1e-6)
+
+
+def test_gumbel_softmax_samples_the_categorical_and_hard_passes_the_soft_gradient():
+    tg.manual_seed(1)
+    logits = tg.zeros(20000, 3) + Tensor(np.log([1.0, 2.0, 3.0]).astype(np.float32))
+    frequencies = F.gumbel_softmax(logits, hard=True).data.mean(0)
+    np.testing.assert_allclose(frequencies, [1 / 6, 2 / 6, 3 / 6], atol=0.01)   # seeded
+    x = Tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    tg.manual_seed(2)
+    soft = F.gumbel_softmax(x, tau=0.5)
+    tg.manual_seed(2)                                      # the same noise
+    hard = F.gumbel_softmax(x, tau=0.5, hard=True)
+    assert sorted(hard.tolist()[0]) == [0, 0, 1] and hard.data.argmax() == soft.data.argmax()
+    np.testing.assert_allclose(soft.sum(1).data, [1.0], rtol=1e-6)
+    (g_soft,) = tg.grad((soft * Tensor([[1.0, 2.0, 3.0]])).sum(), x)
+    (g_hard,) = tg.grad((hard * Tensor([[1.0, 2.0, 3.0]])).sum(), x)
+    np.testing.assert_allclose(g_hard.data, g_soft.data, rtol=1e-6)   # straight-through
