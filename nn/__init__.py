@@ -17,7 +17,7 @@ from .activation import ELU, GELU, Hardtanh, LogSigmoid, ReLU6, SiLU, Softplus
 from .layers import Unflatten
 from .loss import BCELoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .normalization import GroupNorm, LayerNorm
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .fold import Fold, Unfold
 from .resample import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, UpsamplingBilinear2d,
                        UpsamplingNearest2d)
@@ -33,7 +33,7 @@ __all__ += ["GELU", "ELU", "SiLU", "Softplus", "Hardtanh", "ReLU6", "LogSigmoid"
             "BCELoss", "KLDivLoss"]
 __all__ += ["Unfold", "Fold", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample",
             "UpsamplingNearest2d", "UpsamplingBilinear2d"]
-__all__ += ["ParameterList", "ParameterDict"]
+__all__ += ["ParameterList", "ParameterDict", "EmbeddingBag"]
 
 from .layers_1d import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d,  # noqa: E402
                         ConvTranspose1d, Dropout1d, MaxPool1d)

@@ -16,15 +16,18 @@ import numpy as np
 
 from tinygrad_edu import Tensor, random
 from tinygrad_edu.cnn import log1p_exp
+from tinygrad_edu.indexed import index_add
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _axis, _dim_or_implicit, _tensor
 
-from .functional_more import _floating, elu, relu6
+from . import functional_more as F
+from .functional_more import _floating, _padding_index, elu, relu6
 
 __all__ = ["prelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu", "celu",
            "tanhshrink", "threshold", "hardshrink", "softshrink", "glu", "pixel_shuffle",
-           "pixel_unshuffle", "channel_shuffle", "pairwise_distance", "pdist", "gumbel_softmax"]
+           "pixel_unshuffle", "channel_shuffle", "pairwise_distance", "pdist", "gumbel_softmax",
+           "embedding_bag"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -257,3 +260,61 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
         raise ValueError(f"{op}: p must be non-negative, got {p}")
     i, j = np.triu_indices(x.shape[0], 1)
     return vector_norm(x[i] - x[j], p, 1)
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
+                  max_norm: float | None = None, norm_type: float = 2, scale_grad_by_freq:
+                  bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """The sum, mean or max of each bag of embeddings, (B, embedding_dim): a bag is a row
+    of a 2-D input (B, N), or, for a 1-D input, input[offsets[b]:offsets[b + 1]].
+
+    Composed: the rows looked up (`embedding`), then summed into their bags with
+    `index_add` (the gradient of a row is its bag's gradient), divided by the bag sizes
+    for 'mean'; 'max' lays the bags out padded with -inf and takes max(dim=1), whose
+    gradient goes to the one row that won. padding_idx entries are left out of their bag
+    (and of its size); an empty bag gives zeros, as torch. per_sample_weights (mode 'sum'
+    only) scale each row first.
+    """
+    op = "embedding_bag"
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"{op}: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+    idx = _tensor(input)
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"{op}: offsets must be None for a 2-D input (each row is a bag)")
+        bags, lengths = idx.shape[0], np.full(idx.shape[0], idx.shape[1])
+    elif idx.ndim == 1:
+        if offsets is None:
+            raise ValueError(f"{op}: a 1-D input needs offsets (where each bag starts)")
+        starts = np.asarray(_tensor(offsets).data, dtype=np.int64)
+        ends = np.append(starts[1:], idx.shape[0])
+        if include_last_offset:
+            starts, ends = starts[:-1], starts[1:]
+        if starts.size and (starts[0] != 0 or np.any(ends < starts) or ends[-1] > idx.shape[0]):
+            raise ValueError(f"{op}: offsets must start at 0 and increase up to the input's "
+                             f"length {idx.shape[0]}, got {starts.tolist()}")
+        bags, lengths = starts.size, ends - starts
+    else:
+        raise ValueError(f"{op}: input must be 1-D (with offsets) or 2-D (B, N), got shape "
+                         f"{idx.shape}")
+    if per_sample_weights is not None and mode != "sum":
+        raise ValueError(f"{op}: per_sample_weights needs mode='sum', got {mode!r}")
+    flat = idx.reshape(-1)
+    bag = np.repeat(np.arange(bags), lengths)
+    pad = _padding_index(op, padding_idx, weight.shape[0])
+    keep = np.ones(flat.shape, bool) if pad is None else flat.data != pad
+    rows = F.embedding(flat[keep], weight, None, max_norm, norm_type, scale_grad_by_freq, sparse)
+    if per_sample_weights is not None:
+        rows = rows * _tensor(per_sample_weights).reshape(-1)[keep].unsqueeze(1)
+    bag, sizes = bag[keep], np.bincount(bag[keep], minlength=bags)
+    if mode != "max":
+        total = index_add(weight.new_zeros(bags, weight.shape[1]), 0, bag, rows)
+        return total if mode == "sum" else total / np.maximum(sizes, 1)[:, None].astype(
+            weight.dtype)
+    slot = np.arange(bag.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)   # place in bag
+    layout = np.full((bags, max(sizes.max(initial=0), 1)), -1)
+    layout[bag, slot] = np.arange(bag.size)
+    padded = rows[np.maximum(layout, 0)].masked_fill(Tensor(layout[..., None] < 0), -np.inf)
+    return padded.max(1).values.masked_fill(Tensor(sizes[:, None] == 0), 0.0)

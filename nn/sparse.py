@@ -1,4 +1,5 @@
-"""Embedding: a lookup table of learned vectors, one row per index (torch.nn.Embedding)."""
+"""Embedding: a lookup table of learned vectors, one row per index (torch.nn.Embedding),
+and EmbeddingBag, which sums, averages or maxes bags of them."""
 from __future__ import annotations
 
 from typing import Any
@@ -76,3 +77,35 @@ class Embedding(Module):
         if self.max_norm is not None:
             text += f", max_norm={self.max_norm}"
         return text + (f", norm_type={self.norm_type}" if self.norm_type != 2 else "")
+
+
+class EmbeddingBag(Embedding):
+    """An Embedding whose forward reduces each bag of lookups (mode 'sum', 'mean' or
+    'max'; see `F.embedding_bag`) without returning the per-index vectors: the text
+    classification tutorial's bag of words, `bag(text, offsets)`."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight: Any = None, include_last_offset: bool = False,
+                 padding_idx: int | None = None, device: Any = None, dtype: Any = None) -> None:
+        super().__init__(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
+                         scale_grad_by_freq, sparse, _weight, device=device, dtype=dtype)
+        if mode not in ("sum", "mean", "max"):
+            raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+        self.mode, self.include_last_offset = mode, include_last_offset
+
+    def forward(self, input: Tensor, offsets: Tensor | None = None,
+                per_sample_weights: Tensor | None = None) -> Tensor:
+        return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                               mode=self.mode, per_sample_weights=per_sample_weights,
+                               include_last_offset=self.include_last_offset,
+                               padding_idx=self.padding_idx)
+
+    def extra_repr(self) -> str:                       # torch's order: mode before padding_idx
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        text += f", mode={self.mode!r}"
+        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")

@@ -267,3 +267,20 @@ def test_upsampling_nearest_and_bilinear_2d_are_upsample_with_fixed_modes():
     assert nn.UpsamplingNearest2d(scale_factor=2)(x)[0, 0, 0].tolist() == [0, 0, 1, 1]
     corners = nn.UpsamplingBilinear2d(size=3)(x)[0, 0]          # align_corners=True
     assert corners[1].tolist() == [1.0, 1.5, 2.0] and corners[2, 2].item() == 3.0
+
+
+def test_embedding_bag_sums_means_and_maxes_bags_given_by_offsets_or_rows():
+    weight = tg.tensor(np.arange(12.0).reshape(6, 2), requires_grad=True)
+    text, offsets = tg.tensor([1, 2, 4, 5, 3]), tg.tensor([0, 3, 3])   # bags 0-2, empty, 3-4
+    mean = F.embedding_bag(text, weight, offsets)
+    assert mean.tolist() == [[14 / 3, 17 / 3], [0, 0], [8, 9]]
+    assert F.embedding_bag(text, weight, offsets, mode="max").tolist() == [[8, 9], [0, 0],
+                                                                           [10, 11]]
+    rows = F.embedding_bag(tg.tensor([[1, 2], [0, 0]]), weight, mode="sum", padding_idx=0)
+    assert rows.tolist() == [[6, 8], [0, 0]]                  # padding left out of the bag
+    mean.sum().backward()
+    assert weight.grad[:, 0].tolist() == [0, 1 / 3, 1 / 3, 1 / 2, 1 / 3, 1 / 2]
+    bag = nn.EmbeddingBag(6, 2, mode="sum")
+    assert bag(text, offsets).shape == (3, 2) and "mode='sum'" in repr(bag)
+    with pytest.raises(ValueError, match="embedding_bag: a 1-D input needs offsets"):
+        F.embedding_bag(text, weight)
