@@ -182,7 +182,7 @@ def _vjp(node: Function, g) -> tuple:
     grads = type(node).backward(node, g)
     if not isinstance(grads, tuple):
         grads = (grads,)
-    if len(grads) > len(node.inputs) and all(g is None for g in grads[len(node.inputs):]):
+    if len(grads) > len(node.inputs) and all(extra is None for extra in grads[len(node.inputs):]):
         grads = grads[:len(node.inputs)]        # trailing Nones for optional args left out
     if len(grads) != len(node.inputs):
         raise RuntimeError(f"{node.name}: backward returned {len(grads)} gradients "

@@ -172,10 +172,10 @@ class Function:
         """Run the op on Tensors (numbers are wrapped) and record the node if needed."""
         Tensor = tensor.Tensor
         for x in inputs:
-            if not isinstance(x, Tensor):
-                while inputs and inputs[-1] is None:      # an optional last argument left as
-                    inputs = inputs[:-1]                  # None (torch's bias=None): forward's
-                inputs = tuple(_as_input(cls, i, x) for i, x in enumerate(inputs))   # default
+            if not isinstance(x, Tensor):        # numbers and arrays are wrapped; trailing
+                while inputs and inputs[-1] is None:       # Nones (torch's bias=None) are
+                    inputs = inputs[:-1]                   # left out: forward's defaults apply
+                inputs = tuple(_as_input(cls, i, x) for i, x in enumerate(inputs))
                 break
         ctx = cls.__new__(cls)
         ctx.inputs = inputs

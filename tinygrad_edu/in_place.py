@@ -4,6 +4,8 @@ Each computes `x.exp()` (under no_grad) and writes the values into x: in place, 
 of x see them, and never recorded (this engine records no in-place op). So, as for the
 other writes, a tensor that requires grad takes them only inside no_grad() (the
 tutorials' `with no_grad(): image.clamp_(0, 1)`), and the result must fit x's dtype.
+The shape methods (`unsqueeze_`, `squeeze_`, `t_`, `transpose_`) give x a new shape over
+the same memory.
 """
 from __future__ import annotations
 
