@@ -217,6 +217,11 @@ def test_repr_shows_values_and_grad_fn():
     assert "dtype=float64" in repr(Tensor(np.array([1.0])))
     assert repr(Tensor(0.5)) == "tensor(0.5000)"
     assert repr(Tensor([1e-5, 1.0])) == "tensor([1.0000e-05, 1.0000e+00])"   # torch's rule
+    assert repr(Tensor([3798384.0, 1e8])) == "tensor([  3798384., 100000000.])"
+    assert repr(Tensor([0.0, -0.0, 1.0])) == "tensor([0., -0., 1.])"    # width of nonzeros
+    assert repr(Tensor([np.nan, 1e9])) == "tensor([       nan, 1.0000e+09])"
+    long = repr(Tensor(np.arange(7.0, dtype=np.float32) * 1000, requires_grad=True).double())
+    assert long.endswith("6000.], dtype=float64,\n       grad_fn=<CastBackward>)")
 
 
 def test_len_of_0d_and_item_of_many_raise():

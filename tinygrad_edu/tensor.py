@@ -240,12 +240,9 @@ class Tensor:
         return self.data.tolist()
 
     def __repr__(self) -> str:
-        # torch's style: 4 decimals for every element (tensor([5.5000, 3.0000])) unless all
-        # are whole numbers (tensor([1., 2.])); numpy picks scientific notation by torch's rule
-        finite = self.data[np.isfinite(self.data)] if self.dtype.kind == "f" else None
-        whole = finite is None or not finite.size or bool(np.all(finite == np.round(finite)))
-        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(",
-                               floatmode="maxprec" if whole else "fixed")
+        formatter = _torch_float_format(self.data) if self.dtype.kind == "f" else None
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", max_line_width=80,
+                               formatter=formatter and {"float_kind": formatter})
         extras = []
         if self.data.size == 0 and self.shape != (0,):       # torch: tensor([], size=(0, 3))
             extras.append(f"size={self.shape}")
@@ -258,7 +255,13 @@ class Tensor:
             extras.append("requires_grad=True")
         if self.name:
             extras.append(f"name={self.name!r}")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        text = "tensor(" + body               # torch's rule for the extras: from the one that
+        width, wrapped = len(text) - text.rfind("\n") + 1, False   # would pass 80 columns on,
+        for extra in extras:                                        # each on a line of its own
+            wrapped = wrapped or width + len(extra) + 2 > 80
+            text += (",\n       " if wrapped else ", ") + extra
+            width = 7 + len(extra) if wrapped else width + len(extra) + 2
+        return text + ")"
 
     def __hash__(self) -> int:
         return id(self)
@@ -1167,6 +1170,29 @@ def _arg_reduce(fn: Callable, t: Tensor, dim: int | None, keepdim: bool) -> np.n
         out = fn(t.data)
         return np.asarray(out).reshape((1,) * t.ndim if keepdim else ())
     return fn(t.data, axis=_axis(t, dim, fn.__name__), keepdims=keepdim)
+
+
+def _torch_float_format(values: np.ndarray) -> Callable[[float], str]:
+    """torch's way to print float elements: '{:.0f}.' when all are whole numbers
+    (tensor([1., 2.])), else 4 decimals (tensor([5.5000, 3.0000])), in scientific notation
+    (1.0000e+08) when the largest nonzero |value| is over 1e8 or 1000 times the smallest,
+    or, for fractions, the smallest is below 1e-4; right-aligned to the width of the
+    widest nonzero value."""
+    finite = values[np.isfinite(values)]
+    nonzero = np.abs(finite[finite != 0])
+    whole = bool(np.all(finite == np.round(finite)))
+    big, small = (nonzero.max(), nonzero.min()) if nonzero.size else (1.0, 1.0)
+    if big > 1e8 or big / small > 1000 or not whole and small < 1e-4:
+        pattern = "{:.4e}"
+    else:
+        pattern = "{:.0f}." if whole else "{:.4f}"
+    ends = (finite.max(), finite.min()) if finite.size else ()
+    width = max((len(pattern.format(v)) for v in ends if v != 0), default=1)
+
+    def element(value: float) -> str:
+        text = pattern.format(value) if np.isfinite(value) else str(float(value))
+        return text.rjust(width)
+    return element
 
 
 def _shape_arg(args: tuple) -> tuple:
