@@ -828,3 +828,60 @@ def test_reflected_add_and_mul_record_the_tensor_first_as_torch():
     d = 2 * a.sin() + 1                                   # the autograd tutorial's walk
     assert d.grad_fn.next_functions[1] == (None, 0)
     assert type(d.grad_fn.next_functions[0][0].next_functions[0][0]).__name__ == "Sin"
+
+
+# ----------------------------------------- eleventh session: today's features, rechecked
+def test_in_place_methods_take_a_float64_operand_into_float32_and_compare_in_place():
+    x = tg.ones(3)
+    x.addcmul_(tg.ones(3, dtype=tg.float64), tg.ones(3, dtype=tg.float64))
+    assert x.dtype == np.float32 and x.tolist() == [2.0, 2.0, 2.0]   # same kind: cast, as torch
+    x.gt_(Tensor([1.0, 2.5, 3.0]))
+    assert x.tolist() == [1.0, 0.0, 0.0]
+    assert tg.greater(Tensor([1, 3]), 2).tolist() == [False, True]
+
+
+def test_solve_left_false_refuses_what_is_not_x_a_equals_b():
+    a = tg.tensor(np.array([[[2.0, 1.0], [0.0, 3.0]]]))
+    with pytest.raises(ValueError, match=r"solve: X A = B \(left=False\) needs B of shape "
+                                         r"\(\.\.\., k, 2\)"):
+        tg.linalg.solve(a, tg.tensor(np.array([[1.0], [2.0]])), left=False)
+
+
+def test_setup_context_sees_forwards_defaults_and_addcmul_promotes_first(unregister):
+    class Power(tg.Function):
+        """out = x^k.   VJP: dL/dx = g k x^(k-1).   Saves x."""
+
+        @staticmethod
+        def forward(x, k=2.0):
+            return x ** k
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            x, ctx.k = inputs
+            ctx.save_for_backward(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * ctx.k * x ** (ctx.k - 1), None
+
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    Power.apply(x).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0, 6.0]
+    total = tg.addcmul(tg.zeros(1, dtype=tg.float64), Tensor([0.1]), Tensor([0.3])).item()
+    assert total == np.float64(np.float32(0.1)) * np.float64(np.float32(0.3))   # in float64
+
+
+def test_legacy_types_random_ranges_and_helpers_as_torch():
+    x = Tensor([1.5])
+    assert x.type() == "tinygrad_edu.FloatTensor" and x.type(tg.LongTensor).tolist() == [1]
+    assert x.type("torch.LongTensor").dtype == np.int64 and tg.FloatTensor().shape == (0,)
+    with pytest.raises(ValueError, match=r"random_: \[-3, 3\) is out of the range of uint8"):
+        tg.zeros(5, dtype=tg.uint8).random_(-3, 3)
+    from nn.utils.rnn import pad_sequence
+    assert pad_sequence([tg.ones(2, 1), tg.ones(1, 1, dtype=tg.float64)]).dtype == np.float32
+    p = tg.zeros(2, requires_grad=True)
+    nn.utils.vector_to_parameters(tg.ones(2, 1), [p])
+    assert p.tolist() == [1.0, 1.0]
+    sgd = nn.optim.SGD([p], lr=1.0)
+    assert nn.optim.lr_scheduler.PolynomialLR(sgd, total_iters=0).get_last_lr() == [1.0]

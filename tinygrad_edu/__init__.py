@@ -32,9 +32,10 @@ from .composed import min as _min
 from .cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d,
                     conv_transpose1d, dropout1d, max_pool1d)
 from .conv import conv2d, conv_transpose2d
-from .creation import (BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, arange,
-                       empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
-                       rand_like, randn, randn_like, tensor, zeros, zeros_like)
+from .creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                       IntTensor, LongTensor, ShortTensor, arange, empty, eye, from_numpy, full,
+                       full_like, linspace, ones, ones_like, rand, rand_like, randn, randn_like,
+                       tensor, zeros, zeros_like)
 from .device import (accelerator, backends, cuda, device, get_default_device,
                      set_default_device)
 from .dtypes import bool_, double, float32, float64, int8, int16, int32, int64, long, short, uint8
@@ -141,7 +142,8 @@ for _name in ("add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", 
               "argmin", "reshape", "permute", "softmax", "log_softmax", "isfinite", "isnan",
               "numel", "sin", "cos", "log1p", "expm1", "floor", "ceil", "round", "trunc",
               "cumsum", "prod", "absolute", "negative", "multiply", "true_divide", "fix",
-              "all", "any", "eq", "ne", "gt", "ge", "lt", "le"):
+              "all", "any", "eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal",
+              "less", "less_equal", "not_equal"):
     globals()[_name] = _function_form(_name)
 
 

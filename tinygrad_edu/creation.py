@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .device import check_device
-from .dtypes import check_fits, to_dtype
+from .dtypes import LEGACY, check_fits, to_dtype
 from .random import generator
 from .tensor import Tensor, _shape_arg
 
@@ -175,19 +175,19 @@ for _factory in (zeros, ones, empty):
 Tensor.new_full, Tensor.new_tensor = new_full, new_tensor
 
 
-def _legacy(name: str, dtype: Any):
+def _legacy(name: str, dtype: np.dtype):
     """torch's legacy typed constructors (torch.LongTensor([1, 2]), torch.FloatTensor(2, 3)):
-    data gives a tensor of that dtype, ints a zero-filled tensor of that shape."""
+    data gives a tensor of that dtype, ints a zero-filled tensor of that shape, nothing an
+    empty one. x.type(tg.LongTensor) reads the dtype from them."""
     def make(*args: Any) -> Tensor:
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             return Tensor(args[0], dtype=dtype)
-        return zeros(*args, dtype=dtype)
+        return zeros(*(args or (0,)), dtype=dtype)
     make.__name__ = make.__qualname__ = name
-    make.__doc__ = f"torch.{name}: data as {np.dtype(dtype).name}, or zeros of a shape (legacy)."
+    make.__doc__ = f"torch.{name}: data as {dtype.name}, or zeros of a shape (legacy)."
+    make.legacy_dtype = dtype
     return make
 
 
-FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor = (
-    _legacy(name, dtype) for name, dtype in (
-        ("FloatTensor", np.float32), ("DoubleTensor", np.float64), ("LongTensor", np.int64),
-        ("IntTensor", np.int32), ("BoolTensor", np.bool_)))
+(FloatTensor, DoubleTensor, LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor,
+ BoolTensor) = (_legacy(name, dtype) for name, dtype in LEGACY.items())

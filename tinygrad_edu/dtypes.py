@@ -21,6 +21,12 @@ _NAMES = {"float": float32, "float32": float32, "double": float64, "float64": fl
           "int16": int16, "int8": int8, "uint8": uint8, "bool": bool_}
 
 
+LEGACY = {"FloatTensor": float32, "DoubleTensor": float64, "LongTensor": int64,
+          "IntTensor": int32, "ShortTensor": int16, "CharTensor": int8, "ByteTensor": uint8,
+          "BoolTensor": bool_}
+"""torch's legacy tensor types and their dtypes (x.type(torch.LongTensor), x.type())."""
+
+
 def check_int(op: str, name: str, value: Any) -> None:
     """An argument that must be a Python or numpy int (not a bool, not a float)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
@@ -31,6 +37,10 @@ def to_dtype(dtype: Any) -> np.dtype:
     """A numpy dtype from a dtype, a numpy type or a name such as 'float64'."""
     if isinstance(dtype, str) and dtype in _NAMES:
         return _NAMES[dtype]
+    if isinstance(dtype, str) and dtype.split(".")[-1] in LEGACY:     # 'torch.LongTensor'
+        return LEGACY[dtype.split(".")[-1]]
+    if getattr(dtype, "legacy_dtype", None) is not None:             # tg.LongTensor itself
+        return dtype.legacy_dtype
     try:
         return np.dtype(dtype)
     except TypeError:

@@ -32,6 +32,7 @@ Defining a subclass registers it in `OPS` under its class name (`Mul` -> "mul").
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 import weakref
 from types import MappingProxyType
@@ -184,7 +185,9 @@ class Function:
         arrays = [t.data for t in inputs]
         if cls._separate_setup:         # torch 2's forward(*args) + setup_context(ctx, ...)
             result = cls.forward(*arrays, **options)
-            cls.setup_context(ctx, tuple(arrays), result)
+            bound = inspect.signature(cls.forward).bind(*arrays, **options)
+            bound.apply_defaults()                # setup_context sees forward's defaults too
+            cls.setup_context(ctx, tuple(bound.arguments.values()), result)
         else:
             result = cls.forward(ctx, *arrays, **options)
         out = result if type(result) is np.ndarray else np.asarray(result)  # (numpy's 0-d

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from . import grad_mode
 from .tensor import Tensor
 
@@ -19,10 +21,11 @@ ELEMENTWISE = ("abs", "acos", "acosh", "addcdiv", "addcmul", "asin", "asinh", "a
                "erf", "erfc", "exp", "exp2", "expm1", "floor", "frac", "hypot", "lerp", "log",
                "log10", "log1p", "log2", "logit", "nan_to_num", "neg", "pow", "reciprocal",
                "relu", "round", "rsqrt", "sigmoid", "sign", "sin", "sinh", "sqrt", "square",
-               "tan", "tanh", "trunc", "xlogy")
+               "tan", "tanh", "trunc", "xlogy", "eq", "ne", "gt", "ge", "lt", "le")
 ALIASES = {"clip_": "clamp_", "arccos_": "acos_", "arcsin_": "asin_", "arctan_": "atan_",
            "arccosh_": "acosh_", "arcsinh_": "asinh_", "arctanh_": "atanh_", "negative_": "neg_",
-           "absolute_": "abs_", "fix_": "trunc_"}
+           "absolute_": "abs_", "fix_": "trunc_", "not_equal_": "ne_", "less_": "lt_",
+           "less_equal_": "le_", "greater_": "gt_", "greater_equal_": "ge_"}
 
 
 def in_place(name: str) -> Callable:
@@ -30,7 +33,8 @@ def in_place(name: str) -> Callable:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         with grad_mode.no_grad():
             result = getattr(self, name)(*args, **kwargs)
-        if result.dtype != self.dtype:
+        # as torch: a float64 result goes into a float32 tensor, a float one not into ints
+        if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
             raise TypeError(f"{name}_: a {self.dtype} tensor cannot hold the result, "
                             f"{result.dtype}, in place; use {name}")
         return self._overwrite(result, f"{name}_")

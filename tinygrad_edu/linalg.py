@@ -29,10 +29,13 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     torch decides: B is a batch of vectors when B.ndim == 1 or B.shape == A.shape[:-1]).
     left=False solves X A = B instead. Never forms A^-1: derivatives are solves too."""
     a, b = _square("solve", A), _tensor(B)
-    if not left:                                   # X A = B  <=>  A^T X^T = B^T
-        return solve(a.mT, b.mT).mT
     if b.dtype != a.dtype:
         raise TypeError(f"solve: A and B must have the same dtype, got {a.dtype} and {b.dtype}")
+    if not left:                                   # X A = B  <=>  A^T X^T = B^T
+        if b.ndim < 2 or b.shape[-1] != a.shape[-1]:
+            raise ValueError(f"solve: X A = B (left=False) needs B of shape (..., k, "
+                             f"{a.shape[-1]}) for A {a.shape}, got shape {b.shape}")
+        return Solve.apply(a.mT, b.mT).mT
     vector = b.ndim == 1 or b.shape == a.shape[:-1]
     rhs = b.unsqueeze(-1) if vector else b
     if rhs.ndim < 2 or rhs.shape[-2] != a.shape[-1]:

@@ -15,6 +15,7 @@ the bottom of the file.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable
 
@@ -224,17 +225,26 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
 def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
     """input + value * tensor1 * tensor2, the three broadcast (Adam's update is written with
     it in torch). Derivatives 1, value * tensor2, value * tensor1."""
-    return _tensor(input) + value * _tensor(tensor1) * _tensor(tensor2)
+    x, t1, t2 = _common_dtype(input, tensor1, tensor2)
+    return x + value * t1 * t2
+
+
+def _common_dtype(*values: Any) -> list[Tensor]:
+    """The tensors in the dtype torch promotes them to together (float32 times float32 is
+    then not rounded to float32 before it meets a float64 input)."""
+    tensors = [_tensor(v) for v in values]
+    dtype = functools.reduce(promote, [t.dtype for t in tensors])
+    return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
 
 
 def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
     """input + value * tensor1 / tensor2, the three broadcast. Derivatives 1,
     value / tensor2, -value * tensor1 / tensor2^2. Two integer tensors are refused, as torch."""
-    t1, t2 = _tensor(tensor1), _tensor(tensor2)
-    if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
+    x, t1, t2 = _common_dtype(input, tensor1, tensor2)
+    if _tensor(tensor1).dtype.kind in "iub" and _tensor(tensor2).dtype.kind in "iub":
         raise TypeError("addcdiv: integer division is not supported (as torch); pass floating "
                         "point tensor1 or tensor2")
-    return _tensor(input) + value * t1 / t2
+    return x + value * t1 / t2
 
 
 def frac(input: Tensor) -> Tensor:

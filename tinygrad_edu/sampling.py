@@ -176,11 +176,12 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     return self._overwrite(ones, "bernoulli_")
 
 
-def random_(self: Tensor, *bounds: int, generator: Any = None) -> Tensor:
+def random_(self: Tensor, *bounds: int, to: int | None = None, generator: Any = None) -> Tensor:
     """Fill with integers drawn uniformly from [from, to): random_(to) is [0, to),
     random_(from, to) as given, and random_() [0, 2^mantissa bits] for floats, the dtype's
     range for integers (torch's); in place, never recorded. The loss docs' targets:
     `tg.empty(3, dtype=tg.long).random_(5)`."""
+    bounds += () if to is None else (to,)
     if len(bounds) > 2:
         raise TypeError(f"random_: takes (to) or (from, to), got {len(bounds)} bounds")
     if len(bounds) == 2:
@@ -193,6 +194,12 @@ def random_(self: Tensor, *bounds: int, generator: Any = None) -> Tensor:
         low, high = 0, 2 if self.dtype == np.bool_ else int(np.iinfo(self.dtype).max)
     if not low < high:
         raise ValueError(f"random_: expects from < to, got from={low}, to={high}")
+    if self.dtype.kind in "iub":
+        lowest, highest = (0, 1) if self.dtype == np.bool_ else (
+            np.iinfo(self.dtype).min, np.iinfo(self.dtype).max)
+        if low < lowest or high - 1 > highest:
+            raise ValueError(f"random_: [{low}, {high}) is out of the range of {self.dtype} "
+                             f"[{lowest}, {highest}]")
     values = _rng(generator, "random_").integers(low, high, self.shape)
     return self._overwrite(values.astype(self.dtype), "random_")
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import autograd, grad_mode, random, versions
 from .device import CPU, check_device, to_arguments
-from .dtypes import check_fits, promote, to_dtype
+from .dtypes import LEGACY, check_fits, promote, to_dtype
 from .indexing import index_steps
 from .ops import elementwise as ew
 from .ops import linalg, movement, reduce, scan
@@ -426,7 +426,12 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(np.bool_)
 
-    def type(self, dtype: Any) -> Tensor:
+    def type(self, dtype: Any = None) -> Tensor | str:
+        """This tensor as `dtype` (also torch's legacy tg.LongTensor or 'torch.LongTensor');
+        with no argument, the legacy type's name, e.g. 'tinygrad_edu.FloatTensor'."""
+        if dtype is None:
+            return "tinygrad_edu." + next(name for name, legacy in LEGACY.items()
+                                          if legacy == self.dtype)
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
@@ -786,6 +791,7 @@ class Tensor:
         return self._mapped(np.invert)             # logical not for bools
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge   # torch's aliases
 
     def logical_not(self) -> Tensor:
         return self._mapped(np.logical_not)

@@ -16,7 +16,7 @@ class PolynomialLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
                  last_epoch: int = -1) -> None:
-        _check_ints(self, total_iters=total_iters)
+        _check_ints(self, low=0, total_iters=total_iters)      # 0: the lr stays, as torch
         self.total_iters, self.power = total_iters, power
         super().__init__(optimizer, last_epoch)
 

@@ -15,10 +15,9 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     """Write consecutive slices of `vec` into the parameters, in order, in place (torch makes
     each parameter a view of vec; here each keeps its own memory)."""
-    if not isinstance(vec, Tensor) or vec.ndim != 1:
-        raise TypeError(f"vector_to_parameters: expected a 1-D Tensor, got "
-                        f"{getattr(vec, 'shape', type(vec).__name__)}")
-    params = list(parameters)
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"vector_to_parameters: expected a Tensor, got {type(vec).__name__}")
+    vec, params = vec.reshape(-1), list(parameters)
     total = sum(p.numel() for p in params)
     if vec.numel() != total:
         raise ValueError(f"vector_to_parameters: the vector has {vec.numel()} elements, the "

@@ -28,6 +28,7 @@ def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False,
     longest = max(s.shape[0] for s in sequences)
     padded = []
     for s in sequences:
+        s = s.to(sequences[0].dtype)                          # torch: the first's dtype
         missing = longest - s.shape[0]
         steps = (0, missing) if padding_side == "right" else (missing, 0)
         padded.append(pad(s, (0, 0) * (s.ndim - 1) + steps, value=padding_value))
