@@ -1,0 +1,175 @@
+"""torch.distributions' three workhorses: Normal, Categorical and Bernoulli, and
+kl_divergence between two of a kind (the VAE's KL term, REINFORCE's log-probabilities).
+
+Every density is composed of Tensor ops, so log_prob, entropy and kl_divergence are
+differentiable in the parameters (to any order). `sample()` draws outside the graph;
+`Normal.rsample()` is the reparameterization trick, loc + scale * eps with eps ~ N(0, 1),
+so its gradient flows into loc and scale. Draws come from the library's generator
+(`manual_seed` fixes them), so their values differ from torch's.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import random
+from .cnn import binary_cross_entropy_with_logits
+from .composed import logsumexp
+from .grad_mode import no_grad
+from .shapes import broadcast_shapes
+from .tensor import Tensor, _tensor
+
+LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def _parameter(value: Any) -> Tensor:
+    """A parameter as a float Tensor (numbers as float32, as torch)."""
+    t = _tensor(value)
+    return t if t.dtype.kind == "f" else t.to(np.float32)
+
+
+def _one_of(name: str, probs: Any, logits: Any) -> None:
+    if (probs is None) == (logits is None):
+        raise ValueError(f"{name}: give either probs or logits, not both or neither")
+
+
+class Normal:
+    """N(loc, scale^2); loc and scale broadcast to the batch shape.
+
+    log_prob(x) = -(x - loc)^2 / (2 scale^2) - log(scale) - log(sqrt(2 pi))
+    entropy     = 1/2 + log(sqrt(2 pi)) + log(scale)
+    """
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        self.loc, self.scale = _parameter(loc), _parameter(scale)
+        self.batch_shape = broadcast_shapes(self.loc.shape, self.scale.shape)
+        if validate_args is not False and not np.all(self.scale.data > 0):
+            raise ValueError("Normal: scale must be positive")
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc.expand(*self.batch_shape)
+
+    @property
+    def stddev(self) -> Tensor:
+        return self.scale.expand(*self.batch_shape)
+
+    @property
+    def variance(self) -> Tensor:
+        return self.stddev ** 2
+
+    def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        """loc + scale * eps, eps ~ N(0, 1) of shape sample_shape + batch_shape."""
+        eps = random.generator().standard_normal(tuple(sample_shape) + self.batch_shape)
+        return self.loc + self.scale * Tensor(eps.astype(self.loc.dtype))
+
+    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        with no_grad():
+            return self.rsample(sample_shape)
+
+    def log_prob(self, value: Any) -> Tensor:
+        return (-((_tensor(value) - self.loc) ** 2) / (2 * self.scale ** 2)
+                - self.scale.log() - LOG_SQRT_2PI)
+
+    def entropy(self) -> Tensor:
+        return (0.5 + LOG_SQRT_2PI + self.scale.log()).expand(*self.batch_shape)
+
+
+class Categorical:
+    """The distribution over 0..K-1 given by probs (normalized along the last axis) or
+    logits (log-probabilities up to a constant); the other axes are the batch.
+
+    log_prob(k) = logits_k - logsumexp(logits),   entropy = -sum_k p_k log p_k
+    """
+
+    def __init__(self, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        _one_of("Categorical", probs, logits)
+        if probs is not None:
+            p = _parameter(probs)
+            self.logits = (p / p.sum(-1, keepdim=True)).log()
+        else:
+            raw = _parameter(logits)
+            self.logits = raw - logsumexp(raw, -1, keepdim=True)
+        self.batch_shape = self.logits.shape[:-1]
+
+    @property
+    def probs(self) -> Tensor:
+        return self.logits.exp()
+
+    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        """int64 indices of shape sample_shape + batch_shape (no gradient)."""
+        p = np.exp(self.logits.data.astype(np.float64))
+        cdf = np.cumsum(p / p.sum(-1, keepdims=True), axis=-1)
+        u = random.generator().random(tuple(sample_shape) + self.batch_shape + (1,))
+        index = (u >= cdf).sum(-1)
+        return Tensor(np.minimum(index, p.shape[-1] - 1).astype(np.int64))
+
+    def log_prob(self, value: Any) -> Tensor:
+        k = _tensor(value)
+        logits = self.logits.expand(*broadcast_shapes(k.shape, self.batch_shape),
+                                    self.logits.shape[-1])
+        return logits.gather(-1, k.expand(*logits.shape[:-1]).unsqueeze(-1)).squeeze(-1)
+
+    def entropy(self) -> Tensor:
+        finite = self.logits.clamp(min=float(np.finfo(self.logits.dtype).min))   # 0 log 0 = 0
+        return -(self.probs * finite).sum(-1)
+
+
+class Bernoulli:
+    """1 with probability p (probs, or logits = log(p / (1 - p))), else 0.
+
+    log_prob(x) = x log p + (1 - x) log(1 - p),   entropy = -p log p - (1 - p) log(1 - p),
+    both computed from the logits without overflow (binary_cross_entropy_with_logits).
+    """
+
+    def __init__(self, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        _one_of("Bernoulli", probs, logits)
+        if probs is not None:
+            p = _parameter(probs)
+            self.logits = p.log() - (-p).log1p()
+        else:
+            self.logits = _parameter(logits)
+        self.batch_shape = self.logits.shape
+
+    @property
+    def probs(self) -> Tensor:
+        return self.logits.sigmoid()
+
+    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        u = random.generator().random(tuple(sample_shape) + self.batch_shape)
+        return Tensor((u < self.probs.data).astype(self.logits.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        x = _tensor(value).to(self.logits.dtype)
+        shape = broadcast_shapes(x.shape, self.batch_shape)
+        return -binary_cross_entropy_with_logits(self.logits.expand(*shape), x.expand(*shape),
+                                                 reduction="none")
+
+    def entropy(self) -> Tensor:
+        return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+
+
+def kl_divergence(p: Any, q: Any) -> Tensor:
+    """KL(p || q) = E_p[log p - log q] for two distributions of one kind, in closed form:
+
+        Normal:       log(s_q / s_p) + (s_p^2 + (m_p - m_q)^2) / (2 s_q^2) - 1/2
+        Categorical:  sum_k p_k (log p_k - log q_k)
+        Bernoulli:    the Categorical form over {0, 1}: bce(logits_q, p) - bce(logits_p, p)
+    """
+    if type(p) is not type(q) or not isinstance(p, (Normal, Categorical, Bernoulli)):
+        raise NotImplementedError(f"kl_divergence: no closed form for {type(p).__name__} and "
+                                  f"{type(q).__name__} here (only two of one kind: Normal, "
+                                  "Categorical or Bernoulli)")
+    if isinstance(p, Normal):
+        ratio = (p.scale / q.scale) ** 2
+        return 0.5 * (ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - ratio.log())
+    if isinstance(p, Categorical):
+        gap = (p.logits - q.logits).where(p.logits.data > -np.inf, 0)    # 0 log 0 = 0
+        return (p.probs * gap).sum(-1)
+    # -bce(l, p) = p log sigmoid(l) + (1 - p) log(1 - sigmoid(l)): cross-entropy minus entropy
+    return (binary_cross_entropy_with_logits(q.logits, p.probs, reduction="none")
+            - binary_cross_entropy_with_logits(p.logits, p.probs, reduction="none"))
