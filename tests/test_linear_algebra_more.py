@@ -434,3 +434,15 @@ def test_linalg_inv_solve_and_vector_norm():
         tg.linalg.solve(A, tg.ones(3, 1, dtype=tg.float64))
     with pytest.raises(TypeError, match="inv: A must be floating point, got int64"):
         tg.linalg.inv(tg.eye(2, dtype=tg.int64))
+
+
+def test_linalg_det_and_slogdet():
+    A = tg.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=tg.float64, requires_grad=True)
+    assert tg.linalg.det(A).item() == pytest.approx(5.0, rel=1e-15)
+    tg.linalg.det(A).backward()                           # Jacobi: det(A) A^-T = adj(A)^T
+    np.testing.assert_allclose(A.grad.data, [[3.0, -1.0], [-1.0, 2.0]], rtol=1e-14)
+    sign, logabsdet = tg.linalg.slogdet(tg.tensor([[0.0, 2.0], [3.0, 0.0]]))
+    assert sign.item() == -1.0 and logabsdet.item() == pytest.approx(np.log(6.0))
+    big = tg.eye(300, dtype=tg.float64) * 10               # det = 1e300 * 1e... overflows
+    assert tg.linalg.slogdet(big).logabsdet.item() == pytest.approx(300 * np.log(10.0))
+    assert tg.tensor([[2.0, 0.0], [0.0, 4.0]]).det().item() == 8.0

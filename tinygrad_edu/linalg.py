@@ -1,11 +1,16 @@
-"""torch.linalg's inv, solve and vector_norm (also `tinygrad_edu.inverse` and
-`x.inverse()`): the primitives Inverse and Solve of ops/linalg.py, with their checks."""
+"""torch.linalg's inv, solve, det, slogdet and vector_norm (also `tinygrad_edu.inverse`,
+`x.inverse()`, `x.det()`): the primitives Inverse, Solve and LogAbsDet of ops/linalg.py,
+with their checks."""
 from __future__ import annotations
 
 from typing import Any, Sequence
 
 from .linear_algebra import norm
-from .ops.linalg import Inverse, Solve
+from collections import namedtuple
+
+import numpy as np
+
+from .ops.linalg import Inverse, LogAbsDet, Solve
 from .tensor import Tensor, _tensor
 
 
@@ -45,6 +50,25 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     return out.squeeze(-1) if vector else out
 
 
+SignLogAbsDet = namedtuple("SignLogAbsDet", ["sign", "logabsdet"])
+
+
+def slogdet(A: Any) -> SignLogAbsDet:
+    """(sign, log |det A|), as torch: the log stays finite where det A would overflow or
+    underflow (a normalizing flow's log-determinant). sign (+-1, 0 if singular) has no
+    gradient; d log|det A| / dA = A^-T."""
+    a = _square("slogdet", A)
+    return SignLogAbsDet(Tensor(np.linalg.slogdet(a.data)[0]), LogAbsDet.apply(a))
+
+
+def det(A: Any) -> Tensor:
+    """det A = sign * exp(log |det A|), so dL/dA = g det(A) A^-T (Jacobi's formula).
+    A singular A has det 0 and a gradient this formula cannot give: backward raises
+    numpy's LinAlgError there (torch computes it from an SVD)."""
+    sign, logabsdet = slogdet(A)
+    return sign * logabsdet.exp()
+
+
 def vector_norm(x: Any, ord: Any = 2, dim: int | Sequence[int] | None = None,
                 keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """torch.linalg.vector_norm: the `ord`-norm over dim (all elements when None); see
@@ -52,4 +76,4 @@ def vector_norm(x: Any, ord: Any = 2, dim: int | Sequence[int] | None = None,
     return norm(_tensor(x), ord, dim, keepdim, dtype=dtype)
 
 
-Tensor.inverse = inv
+Tensor.inverse, Tensor.det, Tensor.slogdet = inv, det, slogdet

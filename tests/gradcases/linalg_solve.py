@@ -1,4 +1,4 @@
-"""Gradient-check cases for inverse and solve (ops/linalg.py, tinygrad_edu.linalg).
+"""Gradient-check cases for inverse, solve and log |det| (ops/linalg.py, tinygrad_edu.linalg).
 
 The matrices are random plus 3 I (well conditioned, so central differences are exact to
 ~1e-9): single, 1x1, batched, and for solve a batch of right-hand sides broadcast against
@@ -32,3 +32,8 @@ for sid, (sa, sb) in {"matrix-rhs": ((3, 3), (3, 2)), "broadcast-A": ((3, 3), (2
                       "batched": ((2, 3, 3), (2, 3, 4)), "vector-rhs": ((3, 3), (3,))}.items():
     CASES.append(GradCase(op="solve", fn=linalg.solve,
                           inputs=inputs(matrix(*sa, seed=2), r(*sb, seed=3)), id=f"solve-{sid}"))
+for sid, shape in {"3x3": (3, 3), "1x1": (1, 1), "batched": (2, 3, 3)}.items():
+    CASES.append(GradCase(op="log_abs_det", fn=lambda a: linalg.slogdet(a).logabsdet,
+                          inputs=inputs(matrix(*shape, seed=4)), id=f"log_abs_det-{sid}"))
+CASES.append(GradCase(op="log_abs_det", fn=linalg.det, inputs=inputs(matrix(2, 3, 3, seed=5)),
+                      id="log_abs_det-det"))

@@ -1,4 +1,4 @@
-"""Matrix product, inverse and linear solve."""
+"""Matrix product, inverse, linear solve and log |det|."""
 from __future__ import annotations
 
 import numpy as np
@@ -71,3 +71,21 @@ class Solve(Function):
         a, out = ctx.saved_tensors
         grad_b = Solve.apply(a.mT, g)
         return -Matmul.apply(grad_b, out.mT), grad_b
+
+
+class LogAbsDet(Function):
+    """out = log |det A| for square A (..., n, n) (-inf for a singular A).
+
+    Jacobi's formula d det A = det A tr(A^-1 dA) gives d log|det A| = tr(A^-1 dA), so
+    VJP: dL/dA = g A^-T   (g broadcast over the last two axes).   Saves A.
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.linalg.slogdet(a)[1]
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g.unsqueeze(-1).unsqueeze(-1) * Inverse.apply(a).mT
