@@ -21,11 +21,12 @@ from tinygrad_edu.random import check_generator
 from tinygrad_edu.random import generator as shared_generator
 
 from .collate import default_collate, default_convert
-from .samplers import BatchSampler, RandomSampler, Sampler, SequentialSampler, T_co
+from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
+                       SubsetRandomSampler, T_co, WeightedRandomSampler)
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
            "DataLoader", "default_collate", "default_convert", "Sampler", "SequentialSampler",
-           "RandomSampler", "BatchSampler"]
+           "RandomSampler", "BatchSampler", "SubsetRandomSampler", "WeightedRandomSampler"]
 
 
 class Dataset(Generic[T_co]):

@@ -91,6 +91,55 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
+class SubsetRandomSampler(Sampler):
+    """The given indices, in a new random order on every pass (a validation split)."""
+
+    def __init__(self, indices: Iterable[int],
+                 generator: np.random.Generator | None = None) -> None:
+        self.indices = list(indices)
+        self.generator = check_generator(generator, "SubsetRandomSampler")
+
+    def __iter__(self) -> Iterator[int]:
+        rng = self.generator if self.generator is not None else shared_generator()
+        return iter([self.indices[i] for i in rng.permutation(len(self.indices))])
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """num_samples indices 0..len(weights)-1 drawn with probability proportional to
+    weights (with replacement by default): the usual cure for imbalanced classes, a
+    weight 1 / (its class's count) per sample."""
+
+    def __init__(self, weights: Any, num_samples: int, replacement: bool = True,
+                 generator: np.random.Generator | None = None) -> None:
+        if not _positive_int(num_samples):
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples!r}")
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got "
+                            f"replacement={replacement!r}")
+        w = np.asarray(getattr(weights, "data", weights), dtype=np.float64).reshape(-1)
+        if not (np.all(w >= 0) and np.isfinite(w).all() and w.sum() > 0):
+            raise ValueError("WeightedRandomSampler: weights must be finite, non-negative "
+                             "and not all zero")
+        if not replacement and num_samples > np.count_nonzero(w):
+            raise ValueError(f"WeightedRandomSampler: cannot draw {num_samples} samples "
+                             f"without replacement from {np.count_nonzero(w)} nonzero weights")
+        self.weights, self.num_samples, self.replacement = w, num_samples, replacement
+        self.generator = check_generator(generator, "WeightedRandomSampler")
+
+    def __iter__(self) -> Iterator[int]:
+        rng = self.generator if self.generator is not None else shared_generator()
+        p = self.weights / self.weights.sum()
+        return iter(rng.choice(p.size, self.num_samples, replace=self.replacement,
+                               p=p).tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
 class BatchSampler(Sampler):
     """Group the indices of `sampler` into lists of `batch_size`; `drop_last` drops a final
     shorter list."""

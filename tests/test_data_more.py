@@ -423,3 +423,16 @@ def test_torch_random_split_lengths_match():
             TD.random_split(range(10), lengths)
         with pytest.raises(ValueError):
             random_split(range(10), lengths)
+
+
+def test_weighted_and_subset_random_samplers():
+    tg.manual_seed(0)
+    weighted = data.WeightedRandomSampler([0.1, 0.0, 0.9], num_samples=5000)
+    counts = np.bincount(list(weighted), minlength=3) / 5000
+    assert counts[1] == 0 and abs(counts[2] - 0.9) < 0.02 and len(weighted) == 5000
+    subset = data.SubsetRandomSampler([7, 3, 5])
+    assert sorted(subset) == [3, 5, 7] and len(subset) == 3
+    with pytest.raises(ValueError, match="WeightedRandomSampler: weights must be finite"):
+        data.WeightedRandomSampler([-1.0, 2.0], 3)
+    with pytest.raises(ValueError, match="cannot draw 3 samples without replacement"):
+        data.WeightedRandomSampler([1.0, 0.0, 1.0], 3, replacement=False)

@@ -29,7 +29,7 @@ def test_normal_log_prob_entropy_kl_and_the_reparameterization_gradient():
     assert draw.shape == (4, 2) and draw.requires_grad and not normal.sample().requires_grad
     draw.sum().backward()                                 # d(loc + scale eps)/d loc = 1 each
     assert loc.grad.tolist() == [4.0, 4.0]
-    with pytest.raises(ValueError, match="Normal: scale must be positive"):
+    with pytest.raises(ValueError, match="Normal: expected scale > 0 and a finite loc"):
         Normal(0.0, 0.0)
 
 
@@ -66,3 +66,14 @@ def test_bernoulli_log_prob_entropy_kl():
     with pytest.raises(NotImplementedError, match="kl_divergence: no closed form for "
                                                   "Bernoulli and Normal"):
         kl_divergence(dist, Normal(0.0, 1.0))
+
+
+def test_invalid_parameters_are_refused_and_zero_probabilities_clamped_as_torch():
+    for make, message in ((lambda: Categorical(probs=tg.tensor([-0.1, 1.1])), "Categorical"),
+                          (lambda: Categorical(probs=tg.tensor([0.0, 0.0])), "Categorical"),
+                          (lambda: Bernoulli(probs=tg.tensor([1.5])), "Bernoulli")):
+        with pytest.raises(ValueError, match=f"{message}: expected"):
+            make()
+    certain = Categorical(probs=tg.tensor([0.0, 1.0], dtype=tg.float64))
+    assert certain.log_prob(tg.tensor(0)).item() == pytest.approx(math.log(2.0 ** -52))
+    assert certain.entropy().item() == pytest.approx(2.0 ** -52)     # torch's, to the last bit

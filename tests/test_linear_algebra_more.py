@@ -446,3 +446,24 @@ def test_linalg_det_and_slogdet():
     big = tg.eye(300, dtype=tg.float64) * 10               # det = 1e300 * 1e... overflows
     assert tg.linalg.slogdet(big).logabsdet.item() == pytest.approx(300 * np.log(10.0))
     assert tg.tensor([[2.0, 0.0], [0.0, 4.0]]).det().item() == 8.0
+
+
+def test_a_singular_matrix_is_an_error_naming_the_op():
+    singular = [[1.0, 2.0], [2.0, 4.0]]
+    with pytest.raises(np.linalg.LinAlgError, match=r"inverse: a matrix of shape \(2, 2\) is "
+                                                    "singular"):
+        tg.linalg.inv(tg.tensor(singular))
+    with pytest.raises(np.linalg.LinAlgError, match="solve: a matrix of shape"):
+        tg.linalg.solve(tg.tensor(singular), tg.ones(2))
+    a = tg.tensor(singular, requires_grad=True)
+    d = tg.linalg.det(a)
+    assert d.item() == 0.0
+    with pytest.raises(np.linalg.LinAlgError, match="det/slogdet backward: a matrix"):
+        d.backward()
+
+
+def test_top_level_det_logdet_slogdet():
+    A = tg.tensor([[2.0, 0.0], [0.0, 3.0]], dtype=tg.float64)
+    assert tg.det(A).item() == pytest.approx(6.0) and A.logdet().item() == pytest.approx(np.log(6))
+    assert np.isnan(tg.logdet(tg.tensor([[0.0, 2.0], [3.0, 0.0]])).item())   # det < 0
+    assert tg.slogdet(A).sign.item() == 1.0

@@ -30,9 +30,23 @@ def _parameter(value: Any) -> Tensor:
     return t if t.dtype.kind == "f" else t.to(np.float32)
 
 
+def _clamped_log(p: Tensor) -> Tensor:
+    """log p with p clamped to [eps, 1 - eps], as torch's probs_to_logits: a probability of
+    0 gives log(eps) (about -36 in float64), not -inf."""
+    eps = float(np.finfo(p.dtype).eps)
+    return p.clamp(eps, 1 - eps).log()
+
+
 def _one_of(name: str, probs: Any, logits: Any) -> None:
     if (probs is None) == (logits is None):
         raise ValueError(f"{name}: give either probs or logits, not both or neither")
+
+
+def _check(name: str, what: str, ok: bool, validate_args: bool | None) -> None:
+    """torch's argument validation (on unless validate_args=False): a bad parameter is an
+    error here, not nan in every log_prob later."""
+    if validate_args is not False and not ok:
+        raise ValueError(f"{name}: expected {what}")
 
 
 class Normal:
@@ -45,8 +59,8 @@ class Normal:
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
         self.loc, self.scale = _parameter(loc), _parameter(scale)
         self.batch_shape = broadcast_shapes(self.loc.shape, self.scale.shape)
-        if validate_args is not False and not np.all(self.scale.data > 0):
-            raise ValueError("Normal: scale must be positive")
+        _check("Normal", "scale > 0 and a finite loc", bool(np.all(self.scale.data > 0))
+               and bool(np.isfinite(self.loc.data).all()), validate_args)
 
     @property
     def mean(self) -> Tensor:
@@ -89,15 +103,18 @@ class Categorical:
         _one_of("Categorical", probs, logits)
         if probs is not None:
             p = _parameter(probs)
-            self.logits = (p / p.sum(-1, keepdim=True)).log()
+            _check("Categorical", "probs >= 0, finite, with a positive sum along the last "
+                   "axis", bool(np.all(p.data >= 0) and np.isfinite(p.data).all()
+                                and np.all(p.data.sum(-1) > 0)), validate_args)
+            self.probs = p / p.sum(-1, keepdim=True)
+            self.logits = _clamped_log(self.probs)
         else:
             raw = _parameter(logits)
+            _check("Categorical", "logits that are not nan", not np.isnan(raw.data).any(),
+                   validate_args)
             self.logits = raw - logsumexp(raw, -1, keepdim=True)
+            self.probs = self.logits.exp()
         self.batch_shape = self.logits.shape[:-1]
-
-    @property
-    def probs(self) -> Tensor:
-        return self.logits.exp()
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         """int64 indices of shape sample_shape + batch_shape (no gradient)."""
@@ -130,14 +147,15 @@ class Bernoulli:
         _one_of("Bernoulli", probs, logits)
         if probs is not None:
             p = _parameter(probs)
-            self.logits = p.log() - (-p).log1p()
+            _check("Bernoulli", "probs in [0, 1]", bool(np.all((p.data >= 0) & (p.data <= 1))),
+                   validate_args)
+            self.probs, self.logits = p, _clamped_log(p) - _clamped_log(1 - p)
         else:
             self.logits = _parameter(logits)
+            _check("Bernoulli", "logits that are not nan", not np.isnan(self.logits.data).any(),
+                   validate_args)
+            self.probs = self.logits.sigmoid()
         self.batch_shape = self.logits.shape
-
-    @property
-    def probs(self) -> Tensor:
-        return self.logits.sigmoid()
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         u = random.generator().random(tuple(sample_shape) + self.batch_shape)

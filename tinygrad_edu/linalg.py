@@ -69,6 +69,12 @@ def det(A: Any) -> Tensor:
     return sign * logabsdet.exp()
 
 
+def logdet(A: Any) -> Tensor:
+    """log det A: log |det A| where det A > 0, nan where it is negative (as torch)."""
+    sign, logabsdet = slogdet(A)
+    return logabsdet.where(sign.data >= 0, np.nan)
+
+
 def vector_norm(x: Any, ord: Any = 2, dim: int | Sequence[int] | None = None,
                 keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """torch.linalg.vector_norm: the `ord`-norm over dim (all elements when None); see
@@ -76,4 +82,4 @@ def vector_norm(x: Any, ord: Any = 2, dim: int | Sequence[int] | None = None,
     return norm(_tensor(x), ord, dim, keepdim, dtype=dtype)
 
 
-Tensor.inverse, Tensor.det, Tensor.slogdet = inv, det, slogdet
+Tensor.inverse, Tensor.det, Tensor.slogdet, Tensor.logdet = inv, det, slogdet, logdet

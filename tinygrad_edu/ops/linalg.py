@@ -32,6 +32,12 @@ class Matmul(Function):
         return grad_a, grad_b
 
 
+def singular(op: str, a: np.ndarray) -> np.linalg.LinAlgError:
+    """The error for a singular matrix, naming the op (numpy says only "Singular matrix")."""
+    return np.linalg.LinAlgError(f"{op}: a matrix of shape {a.shape[-2:]} is singular (no "
+                                 "inverse)")
+
+
 class Inverse(Function):
     """out = A^-1 for square A (..., n, n).
 
@@ -42,7 +48,10 @@ class Inverse(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.linalg.inv(a)
+        try:
+            out = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise singular("inverse", a) from None
         ctx.save_for_backward(out)
         return out
 
@@ -62,7 +71,10 @@ class Solve(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.linalg.solve(a, b)
+        try:
+            out = np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            raise singular("solve", a) from None
         ctx.save_for_backward(a, out)
         return out
 
@@ -78,6 +90,8 @@ class LogAbsDet(Function):
 
     Jacobi's formula d det A = det A tr(A^-1 dA) gives d log|det A| = tr(A^-1 dA), so
     VJP: dL/dA = g A^-T   (g broadcast over the last two axes).   Saves A.
+    At a singular A that inverse does not exist: backward raises (torch's SVD-based
+    gradient is not implemented here).
     """
 
     @staticmethod
@@ -88,4 +102,8 @@ class LogAbsDet(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g.unsqueeze(-1).unsqueeze(-1) * Inverse.apply(a).mT
+        try:
+            inverse = Inverse.apply(a)
+        except np.linalg.LinAlgError:
+            raise singular("det/slogdet backward", a.data) from None
+        return g.unsqueeze(-1).unsqueeze(-1) * inverse.mT
