@@ -885,3 +885,11 @@ def test_legacy_types_random_ranges_and_helpers_as_torch():
     assert p.tolist() == [1.0, 1.0]
     sgd = nn.optim.SGD([p], lr=1.0)
     assert nn.optim.lr_scheduler.PolynomialLR(sgd, total_iters=0).get_last_lr() == [1.0]
+
+
+def test_a_fully_masked_softmax_row_is_nan_without_a_numpy_warning():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = Tensor([[-np.inf, -np.inf], [0.0, 0.0]]).softmax(1)
+    assert np.isnan(out.data[0]).all() and out.data[1].tolist() == [0.5, 0.5]   # as torch

@@ -8,9 +8,10 @@ from ..function import Function
 
 def log_softmax_array(a: np.ndarray, dim: int) -> np.ndarray:
     """log softmax with the max subtracted first, so logits of 1e4 give finite numbers
-    (an empty axis gives an empty result: the max starts from -inf)."""
-    shifted = a - a.max(axis=dim, keepdims=True, initial=-np.inf)
-    with np.errstate(divide="ignore"):            # log(0) = -inf: the sum over an empty axis
+    (an empty axis gives an empty result: the max starts from -inf). A row that is all
+    -inf (every key masked) gives nan, as torch, without numpy's warning."""
+    with np.errstate(divide="ignore", invalid="ignore"):     # log(0); -inf - (-inf)
+        shifted = a - a.max(axis=dim, keepdims=True, initial=-np.inf)
         return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
 
