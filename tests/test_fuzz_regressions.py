@@ -893,3 +893,48 @@ def test_a_fully_masked_softmax_row_is_nan_without_a_numpy_warning():
         warnings.simplefilter("error")
         out = Tensor([[-np.inf, -np.inf], [0.0, 0.0]]).softmax(1)
     assert np.isnan(out.data[0]).all() and out.data[1].tolist() == [0.5, 0.5]   # as torch
+
+
+def test_users_forward_gets_read_only_arrays_and_none_for_a_left_out_argument(unregister):
+    class Sort(tg.Function):
+        """out = sorted a, written the numpy way, in place.   VJP: g.   Saves nothing."""
+
+        @staticmethod
+        def forward(ctx, a):
+            a.sort()
+            return a
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    x = Tensor([3.0, 1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="read-only"):
+        Sort.apply(x)
+    assert x.tolist() == [3.0, 1.0, 2.0]                  # the caller's tensor is untouched
+
+    class Linear(tg.Function):                            # torch's docs: bias without default
+        """out = x W^T (+ bias).   VJP: dL/dx = g W,  dL/dW = g^T x.   Saves x, W."""
+
+        @staticmethod
+        def forward(input, weight, bias):
+            return input @ weight.T if bias is None else input @ weight.T + bias
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0], inputs[1])
+
+        @staticmethod
+        def backward(ctx, g):
+            x, w = ctx.saved_tensors
+            return g @ w, g.T @ x, None
+
+    x, w = tg.randn(2, 3, dtype=tg.float64), tg.randn(4, 3, dtype=tg.float64)
+    assert tg.gradgradcheck(lambda a, b: Linear.apply(a, b, None),
+                            [x.requires_grad_(), w.requires_grad_()])
+
+
+def test_dropout2d_of_a_2d_input_drops_elements_with_torchs_warning():
+    with pytest.warns(UserWarning, match="dropout2d: Received a 2-D input to dropout2d"):
+        out = nn.Dropout2d(0.5)(tg.ones(4, 128))
+    assert out.shape == (4, 128) and 0.3 < (out.data == 0).mean() < 0.7

@@ -8,6 +8,7 @@ Layout is NCHW; pooling also accepts an unbatched (C, H, W) input, as torch.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -131,7 +132,14 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Dropout of whole channels: one draw per (n, c), shared by its H x W plane.
-    Accepts (N, C, H, W) and unbatched (C, H, W) (torch's documented meaning of 3-D)."""
+    Accepts (N, C, H, W) and unbatched (C, H, W) (torch's documented meaning of 3-D; torch
+    2.13 still reads 3-D as (N, C, L), with a warning). A 2-D (N, features) input, as
+    torch, is dropped element by element with torch's deprecation warning."""
+    if _tensor(input).ndim == 2:
+        warnings.warn("dropout2d: Received a 2-D input to dropout2d, which is deprecated and "
+                      "will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead.", stacklevel=2)
+        return dropout(input, p, training)
     x = floating_input("dropout2d", input)
     return _dropout("dropout2d", x, p, training, lambda shape: shape[:-2] + (1, 1))
 

@@ -172,10 +172,11 @@ class Function:
     def apply(cls, *inputs: Any, **options: Any):
         """Run the op on Tensors (numbers are wrapped) and record the node if needed."""
         Tensor = tensor.Tensor
+        nones = 0
         for x in inputs:
             if not isinstance(x, Tensor):        # numbers and arrays are wrapped; trailing
-                while inputs and inputs[-1] is None:       # Nones (torch's bias=None) are
-                    inputs = inputs[:-1]                   # left out: forward's defaults apply
+                while inputs and inputs[-1] is None:         # Nones (torch's bias=None) are
+                    inputs, nones = inputs[:-1], nones + 1   # no inputs: forward gets None
                 inputs = tuple(_as_input(cls, i, x) for i, x in enumerate(inputs))
                 break
         ctx = cls.__new__(cls)
@@ -183,13 +184,10 @@ class Function:
         ctx.options = options or _NO_OPTIONS
         ctx._saved = ()
         arrays = [t.data for t in inputs]
-        if cls._separate_setup:         # torch 2's forward(*args) + setup_context(ctx, ...)
-            result = cls.forward(*arrays, **options)
-            bound = inspect.signature(cls.forward).bind(*arrays, **options)
-            bound.apply_defaults()                # setup_context sees forward's defaults too
-            cls.setup_context(ctx, tuple(bound.arguments.values()), result)
-        else:
+        if cls._fresh_gradients:
             result = cls.forward(ctx, *arrays, **options)
+        else:
+            result = _users_forward(cls, ctx, arrays + [None] * nones, options)
         out = result if type(result) is np.ndarray else np.asarray(result)  # (numpy's 0-d
         if out.ndim and isinstance(result, (tuple, list)):      # results are scalars)
             raise _several_outputs(cls, result)     # numpy stacked them into one array
@@ -270,6 +268,27 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"
+
+
+def _users_forward(cls: type, ctx: Function, arrays: list, options: dict) -> Any:
+    """Run a user's forward on read-only views of the input arrays (so numpy's in-place
+    methods, `x.sort()`, raise instead of changing the caller's tensor) and map what it
+    saved back to the arrays themselves. torch 2's style, forward(*args) followed by
+    setup_context(ctx, inputs, output), gets forward's defaults bound, as torch."""
+    views = [None if a is None else a.view() for a in arrays]
+    for view in views:
+        if view is not None:
+            view.flags.writeable = False
+    if cls._separate_setup:
+        result = cls.forward(*views, **options)
+        bound = inspect.signature(cls.forward).bind(*views, **options)
+        bound.apply_defaults()
+        cls.setup_context(ctx, tuple(bound.arguments.values()), result)
+    else:
+        result = cls.forward(ctx, *views, **options)
+    own = {id(view): array for view, array in zip(views, arrays)}
+    ctx._saved = tuple(own.get(id(s), s) for s in ctx._saved)
+    return np.array(result) if any(result is view for view in views) else result
 
 
 def _as_input(cls: type, position: int, x: Any) -> Any:
