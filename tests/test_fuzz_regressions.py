@@ -938,3 +938,19 @@ def test_dropout2d_of_a_2d_input_drops_elements_with_torchs_warning():
     with pytest.warns(UserWarning, match="dropout2d: Received a 2-D input to dropout2d"):
         out = nn.Dropout2d(0.5)(tg.ones(4, 128))
     assert out.shape == (4, 128) and 0.3 < (out.data == 0).mean() < 0.7
+
+
+def test_unfold_windows_rng_state_total_norm_and_functional_in_place_forms():
+    windows = tg.arange(10.0).unfold(0, 4, 3)              # a moving window, the DQN plot's
+    assert windows.tolist() == [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]]
+    x = tg.arange(6.0).reshape(2, 3).requires_grad_()
+    x.unfold(1, 2, 1).sum().backward()                    # overlapping windows add up
+    assert x.grad.tolist() == [[1, 2, 1], [1, 2, 1]]
+    state = tg.get_rng_state()
+    first = tg.randn(3).tolist()
+    tg.set_rng_state(state)
+    assert tg.randn(3).tolist() == first
+    grads = [Tensor([3.0, 4.0]), Tensor([12.0])]
+    assert nn.utils.get_total_norm(grads).item() == 13.0
+    y = Tensor([-1.0, 2.0])
+    assert tg.relu_(y) is y and y.tolist() == [0.0, 2.0]

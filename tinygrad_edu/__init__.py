@@ -66,7 +66,8 @@ from .joining import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broa
                       tensor_split, vstack)
 from .memory import tune_malloc
 from .parallel import get_num_threads, set_num_threads
-from .random import manual_seed
+from .random import (are_deterministic_algorithms_enabled, get_rng_state, manual_seed,
+                     set_rng_state, use_deterministic_algorithms)
 from .selection import (argsort, gather, index_select, masked_fill, roll, sort, topk, tril,
                         triu, unbind)
 from .serialization import load, save
@@ -146,6 +147,11 @@ for _name in ("add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", 
               "all", "any", "eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal",
               "less", "less_equal", "not_equal"):
     globals()[_name] = _function_form(_name)
+
+
+# and the in-place forms, torch.sin_(x), torch.relu_(x), ...
+for _name in in_place.ELEMENTWISE:
+    globals()[_name + "_"] = _function_form(_name + "_")
 
 
 def where(condition: Any, input: Any = None, other: Any = None) -> Any:

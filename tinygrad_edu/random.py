@@ -5,6 +5,7 @@ draw from `generator()`.
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -30,3 +31,27 @@ def check_generator(generator: Any, where: str) -> np.random.Generator | None:
         raise TypeError(f"{where}: generator must be a numpy np.random.Generator (for example "
                         f"np.random.default_rng(0)) or None, got {type(generator).__name__}")
     return generator
+
+
+def get_rng_state() -> dict:
+    """The shared generator's state (numpy's bit-generator state, a dict, where torch gives
+    a ByteTensor): set_rng_state(it) replays the same draws."""
+    return copy.deepcopy(_generator.bit_generator.state)
+
+
+def set_rng_state(state: dict) -> None:
+    _generator.bit_generator.state = state
+
+
+_deterministic = False
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """torch's switch for reproducible kernels. Every op here is deterministic already
+    (numpy on one machine gives the same bits each run); the flag is only kept."""
+    global _deterministic
+    _deterministic = bool(mode)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _deterministic

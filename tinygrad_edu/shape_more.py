@@ -225,9 +225,30 @@ def stride(self: Tensor, dim: int | None = None) -> tuple | int:
     return strides[_axis(self, dim, "stride")]
 
 
+def sliding_windows(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Tensor.unfold (torch's name; not F.unfold of images): the windows of `size`
+    elements every `step` along `dimension`, in a new last dim of length size; dimension
+    becomes the number of windows (L - size) // step + 1. A gather, so overlapping windows
+    add their gradients. (A copy here; torch returns a view.)"""
+    x = _tensor(input)
+    d = _axis(x, dimension, "unfold")
+    length = x.shape[d] if x.ndim else 1
+    for name, value in (("size", size), ("step", step)):
+        check_int("unfold", name, value)
+    if step < 1 or size < 0 or size > length:
+        raise ValueError(f"unfold: size {size} and step {step} do not fit dimension {dimension} "
+                         f"of length {length} (need 0 <= size <= length, step >= 1)")
+    if x.ndim == 0:                                    # torch: one window of the scalar
+        return x.reshape(1)[:size]
+    starts = np.arange(0, length - size + 1, step)
+    index = (slice(None),) * d + (starts[:, None] + np.arange(size),)
+    return x[index].movedim(d + 1, -1)
+
+
 METHODS = [narrow, movedim, swapdims, tile, repeat_interleave, reshape_as, unflatten,
            flipud, fliplr, rot90, is_contiguous, is_floating_point, nelement,
            element_size, stride]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.moveaxis = movedim
+Tensor.unfold = sliding_windows

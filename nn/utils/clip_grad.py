@@ -1,4 +1,5 @@
-"""Gradient clipping, as torch.nn.utils: `clip_grad_norm_` and `clip_grad_value_`."""
+"""Gradient clipping, as torch.nn.utils: `clip_grad_norm_` (= `get_total_norm` of the
+gradients, then `clip_grads_with_norm_`) and `clip_grad_value_`."""
 from __future__ import annotations
 
 import math
@@ -18,21 +19,36 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     gradient is multiplied in place by max_norm / (total + 1e-6) (a nan total makes them
     nan, as torch). Returns total (before clipping) in the gradients' promoted dtype.
     `foreach` picks one of torch's two implementations; here there is one."""
-    grads = _grads(parameters)
-    if not grads:
+    total = get_total_norm(_grads(parameters), norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(parameters, max_norm, total)
+    return total
+
+
+def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+    """The norm_type-norm of the vector of each tensor's norm_type-norm (see
+    clip_grad_norm_), in the tensors' promoted dtype; 0 for no tensors."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if not tensors:
         return Tensor(0.0)
     q = float(norm_type)
-    norms = np.array([_norm(g.data.astype(np.float64).ravel(), q) for g in grads])
+    norms = np.array([_norm(t.data.astype(np.float64).ravel(), q) for t in tensors])
     total = float(_norm(norms, q))
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
                            f"gradients is non-finite ({total}), so it cannot be clipped")
-    coefficient = max_norm / (total + 1e-6)
+    return Tensor(np.array(total, dtype=np.result_type(*[t.dtype for t in tensors])))
+
+
+def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                          total_norm: Tensor, foreach: bool | None = None) -> None:
+    """Multiply every gradient in place by max_norm / (total_norm + 1e-6) when that is
+    below 1 (a nan total makes them nan, as torch)."""
+    coefficient = max_norm / (float(total_norm) + 1e-6)
     if not coefficient >= 1.0:                       # (nan: clipped too)
         with no_grad():
-            for g in grads:
+            for g in _grads(parameters):
                 g.mul_(coefficient)
-    return Tensor(np.array(total, dtype=np.result_type(*[g.dtype for g in grads])))
 
 
 def _norm(v: np.ndarray, q: float) -> float:
