@@ -19,8 +19,22 @@ from tinygrad_edu.random import check_generator
 from tinygrad_edu.random import generator as shared_generator
 
 
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool) and value > 0
+def _check_positive_int(name: str, value: Any) -> None:
+    """torch's check and message for a count (num_samples, batch_size)."""
+    if not (isinstance(value, Integral) and not isinstance(value, bool) and value > 0):
+        raise ValueError(f"{name} should be a positive integer value, but got "
+                         f"{name}={value!r}")
+
+
+def _check_bool(name: str, value: Any, error: type = TypeError) -> None:
+    """torch's check and message for a flag (replacement: TypeError, drop_last: ValueError)."""
+    if not isinstance(value, bool):
+        raise error(f"{name} should be a boolean value, but got {name}={value!r}")
+
+
+def _generator(sampler: Any) -> np.random.Generator:
+    """The sampler's own generator, else the shared one that manual_seed fixes."""
+    return sampler.generator if sampler.generator is not None else shared_generator()
 
 
 T_co = TypeVar("T_co", covariant=True)
@@ -62,22 +76,18 @@ class RandomSampler(Sampler):
     def __init__(self, data_source: Sized, replacement: bool = False,
                  num_samples: int | None = None,
                  generator: np.random.Generator | None = None) -> None:
-        if not isinstance(replacement, bool):
-            raise TypeError(f"replacement should be a boolean value, but got "
-                            f"replacement={replacement!r}")
+        _check_bool("replacement", replacement)
         self.data_source, self.replacement = data_source, replacement
         self._num_samples = num_samples
         self.generator = check_generator(generator, "RandomSampler")
-        if not _positive_int(self.num_samples):
-            raise ValueError(f"num_samples should be a positive integer value, but got "
-                             f"num_samples={self.num_samples!r}")
+        _check_positive_int("num_samples", self.num_samples)
 
     @property
     def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
-        rng = self.generator if self.generator is not None else shared_generator()
+        rng = _generator(self)
         n, count = len(self.data_source), self.num_samples
         if self.replacement:
             yield from rng.integers(0, n, size=count).tolist()
@@ -100,7 +110,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = check_generator(generator, "SubsetRandomSampler")
 
     def __iter__(self) -> Iterator[int]:
-        rng = self.generator if self.generator is not None else shared_generator()
+        rng = _generator(self)
         return iter([self.indices[i] for i in rng.permutation(len(self.indices))])
 
     def __len__(self) -> int:
@@ -114,12 +124,8 @@ class WeightedRandomSampler(Sampler):
 
     def __init__(self, weights: Any, num_samples: int, replacement: bool = True,
                  generator: np.random.Generator | None = None) -> None:
-        if not _positive_int(num_samples):
-            raise ValueError(f"num_samples should be a positive integer value, but got "
-                             f"num_samples={num_samples!r}")
-        if not isinstance(replacement, bool):
-            raise TypeError(f"replacement should be a boolean value, but got "
-                            f"replacement={replacement!r}")
+        _check_positive_int("num_samples", num_samples)
+        _check_bool("replacement", replacement)
         w = np.asarray(getattr(weights, "data", weights), dtype=np.float64).reshape(-1)
         if not (np.all(w >= 0) and np.isfinite(w).all() and w.sum() > 0):
             raise ValueError("WeightedRandomSampler: weights must be finite, non-negative "
@@ -131,7 +137,7 @@ class WeightedRandomSampler(Sampler):
         self.generator = check_generator(generator, "WeightedRandomSampler")
 
     def __iter__(self) -> Iterator[int]:
-        rng = self.generator if self.generator is not None else shared_generator()
+        rng = _generator(self)
         p = self.weights / self.weights.sum()
         return iter(rng.choice(p.size, self.num_samples, replace=self.replacement,
                                p=p).tolist())
@@ -145,12 +151,8 @@ class BatchSampler(Sampler):
     shorter list."""
 
     def __init__(self, sampler: Iterable[Any], batch_size: int, drop_last: bool) -> None:
-        if not _positive_int(batch_size):
-            raise ValueError(f"batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size!r}")
-        if not isinstance(drop_last, bool):
-            raise ValueError(f"drop_last should be a boolean value, but got "
-                             f"drop_last={drop_last!r}")
+        _check_positive_int("batch_size", batch_size)
+        _check_bool("drop_last", drop_last, ValueError)
         self.sampler, self.batch_size, self.drop_last = sampler, int(batch_size), drop_last
 
     def __iter__(self) -> Iterator[list]:
