@@ -52,6 +52,7 @@ from tinygrad_edu.dtypes import to_dtype
 from . import functional as F
 from . import init
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 State = tuple  # (h,) for RNN and GRU, (h, c) for LSTM
 
@@ -135,15 +136,23 @@ def _check_dtype(name: str, weight: Tensor, *tensors: Tensor) -> None:
 
 def _scan(step: Callable, x: Tensor, state: State, w_ih: Tensor, w_hh: Tensor,
           b_ih: Tensor | None, b_hh: Tensor | None, w_hr: Tensor | None,
-          reverse: bool) -> tuple[Tensor, State]:
+          reverse: bool, lengths: np.ndarray | None = None) -> tuple[Tensor, State]:
     """Run one layer in one direction over x (L, N, H_in): outputs (L, N, H) and the last
-    state. The input projection of all L steps is one matmul, before the loop."""
+    state. The input projection of all L steps is one matmul, before the loop.
+
+    With `lengths` (a packed batch), sequence n runs only over its steps t < lengths[n]:
+    past them its state is kept, so the last state is the one after its own last step,
+    and in reverse it starts from the initial state at its own last step."""
     length, batch, features = x.shape
     gi = F.linear(x.reshape(length * batch, features), w_ih, b_ih)
     gi = gi.reshape(length, batch, w_ih.shape[0])
     steps, outputs = gi.unbind(0), []
-    for gi_t in (steps[::-1] if reverse else steps):
-        state = step(gi_t, state, w_hh, b_hh, w_hr)
+    for t in (range(length - 1, -1, -1) if reverse else range(length)):
+        new = step(steps[t], state, w_hh, b_hh, w_hr)
+        if lengths is not None:
+            running = Tensor((lengths > t)[:, None])
+            new = tuple(n.where(running, s) for n, s in zip(new, state))
+        state = new
         outputs.append(state[0])
     return tg.stack(outputs[::-1] if reverse else outputs), state
 
@@ -348,7 +357,9 @@ class RNNBase(Module):
                                    f"of shape {input.shape}, got {state.shape}")
         return [s if batched else s.unsqueeze(1) for s in states]
 
-    def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]:
+    def forward(self, input: Tensor | PackedSequence, hx: Any = None) -> tuple[Any, Any]:
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         name = type(self).__name__
         _check_input(name, input, 2, self.input_size)
         batched = input.ndim == 3
@@ -360,6 +371,17 @@ class RNNBase(Module):
                                f"shape {input.shape})")
         initial = self._initial_state(hx, input, x.shape[1])
         _check_dtype(name, self.weight_ih_l0, input, *initial)
+        x, states = self._layers(x, initial)
+        if batched and self.batch_first:
+            x = x.transpose(0, 1)
+        if not batched:
+            x, states = x.squeeze(1), [s.squeeze(1) for s in states]
+        return x, (tuple(states) if self.mode == "LSTM" else states[0])
+
+    def _layers(self, x: Tensor, initial: list[Tensor],
+                lengths: np.ndarray | None = None) -> tuple[Tensor, list[Tensor]]:
+        """Every layer and direction over x (L, N, H_in): the last layer's outputs and the
+        final states stacked as (num_layers * directions, N, size)."""
         directions = 2 if self.bidirectional else 1
         final = []
         for layer in range(self.num_layers):
@@ -369,16 +391,30 @@ class RNNBase(Module):
             for direction in range(directions):
                 k = layer * directions + direction
                 out, last = _scan(STEPS[self.mode], x, tuple(s[k] for s in initial),
-                                  *self._weights(layer, direction), reverse=direction == 1)
+                                  *self._weights(layer, direction), reverse=direction == 1,
+                                  lengths=lengths)
                 outputs.append(out)
                 final.append(last)
             x = tg.cat(outputs, -1) if directions == 2 else outputs[0]
-        states = [tg.stack(list(s)) for s in zip(*final)]      # h_n (and c_n)
-        if batched and self.batch_first:
-            x = x.transpose(0, 1)
-        if not batched:
-            x, states = x.squeeze(1), [s.squeeze(1) for s in states]
-        return x, (tuple(states) if self.mode == "LSTM" else states[0])
+        return x, [tg.stack(list(s)) for s in zip(*final)]      # h_n (and c_n)
+
+    def _forward_packed(self, input: PackedSequence, hx: Any) -> tuple[PackedSequence, Any]:
+        """A PackedSequence in and out: the batch unpacked in its sorted order, each sequence
+        run over its own steps, the outputs packed again; hx and h_n are in the caller's
+        batch order, as torch."""
+        padded, lengths = pad_packed_sequence(PackedSequence(input.data, input.batch_sizes))
+        order, back = input.sorted_indices, input.unsorted_indices
+        if hx is not None and order is not None:
+            hx = (tuple(s[:, order.data] for s in hx) if isinstance(hx, (tuple, list))
+                  else hx[:, order.data])
+        initial = self._initial_state(hx, padded, padded.shape[1])
+        _check_dtype(type(self).__name__, self.weight_ih_l0, padded, *initial)
+        x, states = self._layers(padded, initial, lengths.data)
+        if back is not None:
+            states = [s[:, back.data] for s in states]
+        output = PackedSequence(pack_padded_sequence(x, lengths.data).data, input.batch_sizes,
+                                order, back)
+        return output, (tuple(states) if self.mode == "LSTM" else states[0])
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"

@@ -511,3 +511,40 @@ def test_torch_raises_the_same_error_types():
                 module(make(shape), None if hx is None else tuple(make(s) for s in hx))
             errors.append(info.type)
         assert errors[0] is errors[1], (shape, hx, errors)
+
+
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_packed_batch_runs_each_sequence_over_its_own_steps(mode):
+    """A packed batch gives what running each sequence alone gives: outputs and final
+    states, both directions, in the caller's batch order (lengths not sorted)."""
+    from nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+    tg.manual_seed(0)
+    model = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}[mode](3, 4, num_layers=2,
+                                                          bidirectional=True).double()
+    x = tg.randn(5, 3, 3, dtype=tg.float64)
+    lengths = [2, 5, 3]
+    packed_out, packed_state = model(pack_padded_sequence(x, lengths, enforce_sorted=False))
+    padded, got_lengths = pad_packed_sequence(packed_out)
+    assert got_lengths.tolist() == lengths
+    h_n = packed_state[0] if mode == "LSTM" else packed_state
+    for b, n in enumerate(lengths):
+        alone_out, alone_state = model(x[:n, b:b + 1])
+        alone_h = alone_state[0] if mode == "LSTM" else alone_state
+        np.testing.assert_allclose(padded.data[:n, b], alone_out.data[:, 0], rtol=1e-12)
+        np.testing.assert_allclose(h_n.data[:, b], alone_h.data[:, 0], rtol=1e-12)
+        assert np.all(padded.data[n:, b] == 0)             # padding after its steps
+
+
+def test_pack_and_pad_round_trip_with_gradients():
+    from nn.utils.rnn import pack_padded_sequence, pack_sequence, pad_packed_sequence
+    x = tg.arange(12.0).reshape(4, 3, 1).requires_grad_()
+    packed = pack_padded_sequence(x, [4, 2, 3], enforce_sorted=False)
+    assert packed.batch_sizes.tolist() == [3, 3, 2, 1]
+    assert packed.data.reshape(-1).tolist() == [0, 2, 1, 3, 5, 4, 6, 8, 9]
+    padded, lengths = pad_packed_sequence(packed, batch_first=True, padding_value=-1.0)
+    assert lengths.tolist() == [4, 2, 3] and padded[1, :, 0].tolist() == [1, 4, -1, -1]
+    padded.sum().backward()
+    assert x.grad[:, 1, 0].tolist() == [1, 1, 0, 0]       # padding takes no gradient
+    with pytest.raises(RuntimeError, match="lengths must be sorted in decreasing order"):
+        pack_padded_sequence(x, [2, 4, 3])
+    assert pack_sequence([tg.ones(3, 2), tg.ones(1, 2)]).batch_sizes.tolist() == [2, 1, 1]

@@ -1,13 +1,29 @@
-"""torch.nn.utils.rnn's `pad_sequence`: sequences of different lengths as one batch.
+"""torch.nn.utils.rnn: sequences of different lengths as one batch, padded or packed.
 
-(Packed sequences are not here: the recurrent layers take padded batches, and a mask or
-the lengths pick each sequence's real steps.)
+A PackedSequence stores the steps of all sequences time-major without padding: the
+sequences sorted by length (longest first), then for each time t the step t of every
+sequence that is longer than t. batch_sizes[t] counts them. The recurrent layers take
+it and run each sequence only over its own steps (nn/recurrent.py). Packing and
+unpacking are gathers and scatter-adds, so gradients flow through them.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, NamedTuple, Sequence
 
-from tinygrad_edu import Tensor, pad, stack
+import numpy as np
+
+from tinygrad_edu import Tensor, index_add, pad, stack, zeros
+from tinygrad_edu.tensor import _tensor
+
+
+class PackedSequence(NamedTuple):
+    """data (sum of lengths, *): the steps, time-major; batch_sizes (T,): how many sequences
+    are still running at each step; sorted_indices / unsorted_indices: the order by
+    length and its inverse (None when the input was already sorted)."""
+    data: Tensor
+    batch_sizes: Tensor
+    sorted_indices: Tensor | None = None
+    unsorted_indices: Tensor | None = None
 
 
 def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False,
@@ -33,3 +49,65 @@ def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False,
         steps = (0, missing) if padding_side == "right" else (missing, 0)
         padded.append(pad(s, (0, 0) * (s.ndim - 1) + steps, value=padding_value))
     return stack(padded, dim=0 if batch_first else 1)
+
+
+def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
+                         enforce_sorted: bool = True) -> PackedSequence:
+    """Pack a padded batch (T, B, *) (batch_first: (B, T, *)) whose sequence b has
+    lengths[b] real steps. enforce_sorted=True requires lengths in decreasing order;
+    False sorts them and records the order."""
+    x = _tensor(input)
+    if batch_first:
+        x = x.transpose(0, 1)
+    lengths = np.asarray(getattr(lengths, "data", lengths), dtype=np.int64).reshape(-1)
+    if lengths.size != x.shape[1] or lengths.size and (lengths.min() < 1
+                                                       or lengths.max() > x.shape[0]):
+        raise ValueError(f"pack_padded_sequence: need one length in [1, {x.shape[0]}] per "
+                         f"sequence of the input {tuple(x.shape)}, got {lengths.tolist()}")
+    order = np.argsort(-lengths, kind="stable")
+    if enforce_sorted and not np.array_equal(order, np.arange(lengths.size)):
+        raise RuntimeError("pack_padded_sequence: lengths must be sorted in decreasing order "
+                           "(or pass enforce_sorted=False)")
+    sorted_lengths = lengths[order]
+    batch_sizes = (sorted_lengths[None, :] > np.arange(sorted_lengths[0])[:, None]).sum(1)
+    steps, rows = np.nonzero(np.arange(x.shape[0])[:, None] < sorted_lengths[None, :])
+    data = x[steps, order[rows]]                              # time-major, sorted rows
+    if enforce_sorted:
+        return PackedSequence(data, Tensor(batch_sizes))
+    return PackedSequence(data, Tensor(batch_sizes), Tensor(order),
+                          Tensor(np.argsort(order)))
+
+
+def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
+                        padding_value: float = 0.0, total_length: int | None = None
+                        ) -> tuple[Tensor, Tensor]:
+    """The padded batch (T, B, *) of a PackedSequence, in the original order, and the
+    lengths (int64)."""
+    data, batch_sizes = sequence.data, sequence.batch_sizes.data
+    steps = batch_sizes.size if total_length is None else total_length
+    if steps < batch_sizes.size:
+        raise ValueError(f"pad_packed_sequence: total_length {total_length} is shorter than "
+                         f"the longest sequence, {batch_sizes.size}")
+    batch = int(batch_sizes[0])
+    time = np.repeat(np.arange(batch_sizes.size), batch_sizes)
+    row = np.concatenate([np.arange(n) for n in batch_sizes])
+    lengths = np.bincount(row, minlength=batch)
+    filled = np.zeros(steps * batch, bool)
+    filled[time * batch + row] = True
+    flat = zeros(steps * batch, *data.shape[1:], dtype=data.dtype)
+    flat = index_add(flat, 0, time * batch + row, data)
+    if padding_value:
+        shape = (-1,) + (1,) * (data.ndim - 1)
+        flat = flat + Tensor((~filled * padding_value).astype(data.dtype).reshape(shape))
+    padded = flat.reshape(steps, batch, *data.shape[1:])
+    if sequence.unsorted_indices is not None:
+        order = sequence.unsorted_indices.data
+        padded, lengths = padded[:, order], lengths[order]
+    return (padded.transpose(0, 1) if batch_first else padded), Tensor(lengths)
+
+
+def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:
+    """pack_padded_sequence of pad_sequence(sequences) with their lengths."""
+    sequences = list(sequences)
+    return pack_padded_sequence(pad_sequence(sequences), [s.shape[0] for s in sequences],
+                                enforce_sorted=enforce_sorted)
