@@ -28,8 +28,10 @@ __all__ += _more_names
 from tinygrad_edu.resample import (adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa: E402
                                    interpolate)
 from tinygrad_edu.unfold import fold, unfold  # noqa: E402
+from tinygrad_edu.grid_sample import affine_grid, grid_sample  # noqa: E402
 
-__all__ += ["unfold", "fold", "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate"]
+__all__ += ["unfold", "fold", "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate",
+            "affine_grid", "grid_sample"]
 
 from tinygrad_edu.cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d,  # noqa: E402
                                 avg_pool1d, conv1d, conv_transpose1d, dropout1d, max_pool1d)

@@ -365,3 +365,24 @@ def test_interpolate_against_torch():
         assert out.shape == tuple(tout.shape), (mode, shape, kwargs)
         np.testing.assert_allclose(out.data, tout.detach().numpy(), **tol)
         np.testing.assert_allclose(t.grad.data, tt.grad.numpy(), **tol)
+
+
+def test_affine_grid_and_grid_sample_the_spatial_transformer():
+    from nn import functional as F
+    x = tg.tensor(np.arange(12.0).reshape(1, 1, 3, 4))
+    identity = tg.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]], dtype=tg.float64)
+    for align_corners in (False, True):
+        grid = F.affine_grid(identity, (1, 1, 3, 4), align_corners=align_corners)
+        same = F.grid_sample(x, grid, align_corners=align_corners)
+        np.testing.assert_allclose(same.data, x.data, atol=1e-12)     # the identity map
+    mirrored = tg.tensor([[[-1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]], dtype=tg.float64)
+    flipped = F.grid_sample(x, F.affine_grid(mirrored, (1, 1, 3, 4)), mode="nearest")
+    assert flipped[0, 0, 0].tolist() == [3, 2, 1, 0]
+    outside = tg.tensor([[[[2.0, 0.0]]]], dtype=tg.float64)            # right of the image
+    assert F.grid_sample(x, outside).item() == 0.0
+    assert F.grid_sample(x, outside, padding_mode="border").item() == 7.0   # row 1, last col
+    rng = np.random.default_rng(3)
+    image = tg.tensor(rng.standard_normal((1, 2, 4, 5)), requires_grad=True)
+    points = tg.tensor(rng.uniform(-0.9, 0.9, (1, 3, 2, 2)), requires_grad=True)
+    assert tg.gradcheck(lambda a, g: F.grid_sample(a, g, align_corners=True), [image, points])
+    assert tg.gradgradcheck(lambda a, g: F.grid_sample(a, g), [image, points])
