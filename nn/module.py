@@ -461,14 +461,17 @@ class Module:
                 out.update(child.state_dict(f"{prefix}{name}.", keep_vars))
         return out
 
-    def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(self, state_dict: dict, strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
         """Copy values (Tensors or numpy arrays) into the parameters and buffers.
 
         Shapes must match exactly; with `strict=True` (default) the keys must match too,
         except a module's `optional_state` (BatchNorm's num_batches_tracked, which torch's
         checkpoints before 0.4.1 lack: it keeps its value, as torch). All problems are
         collected and reported in one error naming the keys.
-        Values are converted to each target's dtype.
+        Values are converted to each target's dtype. With `assign=True` (torch's) the
+        module takes the given values themselves instead, with their dtype: a new Parameter
+        (requires_grad as before) or buffer (an optimizer built earlier still holds the old).
         """
         targets = self.state_dict(keep_vars=True)
         optional = {prefix + ("." if prefix else "") + name
@@ -491,8 +494,20 @@ class Module:
                                + "\n\t".join(errors))
         with no_grad():
             for key, array in arrays.items():   # in place: earlier state_dict() and
-                targets[key].copy_(array)       # detach() results see it
+                if assign:                      # detach() results see it
+                    self._assign(key, array, targets[key])
+                else:
+                    targets[key].copy_(array)
         return IncompatibleKeys(missing, unexpected)
+
+    def _assign(self, key: str, array: np.ndarray, old: Tensor) -> None:
+        """load_state_dict(assign=True) of one entry: the value itself becomes the state."""
+        path, _, name = key.rpartition(".")
+        owner = self.get_submodule(path)
+        if name in owner._parameters:
+            owner._parameters[name] = Parameter(array, requires_grad=old.requires_grad)
+        else:
+            owner._buffers[name] = Tensor._from_node(array, None)
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:

@@ -249,3 +249,18 @@ def test_against_torch_reprs_and_names():
                 == [n for n, _ in theirs.named_parameters(**kwargs)])
         assert ([n for n, _ in ours.named_modules(**kwargs)]
                 == [n for n, _ in theirs.named_modules(**kwargs)])
+
+
+def test_load_state_dict_assign_takes_the_values_dtype_and_keeps_requires_grad():
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    model[0].bias.requires_grad_(False)
+    state = {k: np.ones(v.shape, np.float64) for k, v in model.state_dict().items()}
+    state["1.num_batches_tracked"] = np.array(5)
+    old_weight = model[0].weight
+    model.load_state_dict(state, assign=True)
+    assert model[0].weight is not old_weight and model[0].weight.dtype == np.float64
+    assert isinstance(model[0].weight, nn.Parameter) and model[0].weight.requires_grad
+    assert not model[0].bias.requires_grad                  # the module's flag is kept
+    assert model[1].running_mean.dtype == np.float64 and model[1].num_batches_tracked.item() == 5
+    assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias", "1.weight",
+                                                              "1.bias"]
