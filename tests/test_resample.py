@@ -381,6 +381,9 @@ def test_affine_grid_and_grid_sample_the_spatial_transformer():
     outside = tg.tensor([[[[2.0, 0.0]]]], dtype=tg.float64)            # right of the image
     assert F.grid_sample(x, outside).item() == 0.0
     assert F.grid_sample(x, outside, padding_mode="border").item() == 7.0   # row 1, last col
+    beyond = tg.tensor([[[[1.5, 0.0]]]], dtype=tg.float64)     # x = 1.5 folds back to 0.5:
+    assert F.grid_sample(x, beyond, padding_mode="reflection", align_corners=True
+                         ).item() == 6.25                       # pixel 2.25 of row 4, 5, 6, 7
     rng = np.random.default_rng(3)
     image = tg.tensor(rng.standard_normal((1, 2, 4, 5)), requires_grad=True)
     points = tg.tensor(rng.uniform(-0.9, 0.9, (1, 3, 2, 2)), requires_grad=True)

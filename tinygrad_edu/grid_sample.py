@@ -47,13 +47,15 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     """out[n, c, i, j] = input[n, c] read at the point grid[n, i, j] = (x, y), for input
     (N, C, H, W) and grid (N, H_out, W_out, 2): 'bilinear' weights the four neighbouring
     pixels by their nearness, 'nearest' takes the closest (no gradient for the grid).
-    padding_mode 'zeros' reads 0 outside the image, 'border' the nearest edge pixel.
+    padding_mode 'zeros' reads 0 outside the image, 'border' the nearest edge pixel,
+    'reflection' the image mirrored at its edges.
     align_corners=None is False, as torch (which warns)."""
     op = "grid_sample"
     x, grid = _tensor(input), _tensor(grid)
-    if mode not in ("bilinear", "nearest") or padding_mode not in ("zeros", "border"):
+    if mode not in ("bilinear", "nearest") or padding_mode not in PADDING_MODES:
         raise ValueError(f"{op}: supported are mode 'bilinear' or 'nearest' and padding_mode "
-                         f"'zeros' or 'border', got {mode!r} and {padding_mode!r}")
+                         f"'zeros', 'border' or 'reflection', got {mode!r} and "
+                         f"{padding_mode!r}")
     if x.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != x.shape[0]:
         raise ValueError(f"{op}: expected input (N, C, H, W) and grid (N, H_out, W_out, 2) "
                          f"with the same N, got {x.shape} and {grid.shape}")
@@ -72,12 +74,30 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     return out
 
 
+PADDING_MODES = ("zeros", "border", "reflection")
+
+
 def _pixel_coordinate(normalized: Tensor, n: int, align_corners: bool,
                       padding_mode: str) -> Tensor:
     """A normalized coordinate as a pixel coordinate: -1..1 to 0..n-1 (align_corners) or
-    to -0.5..n-0.5; 'border' clamps it into the image (gradient 0 outside, as torch)."""
+    to -0.5..n-0.5; 'border' clamps it into the image (gradient 0 outside, as torch);
+    'reflection' mirrors it at the edges (-1 and 1) first, then clamps."""
     pixel = (normalized + 1) / 2 * (n - 1) if align_corners else ((normalized + 1) * n - 1) / 2
-    return pixel.clamp(0, n - 1) if padding_mode == "border" else pixel
+    if padding_mode == "reflection":
+        low, high = (0.0, n - 1.0) if align_corners else (-0.5, n - 0.5)
+        pixel = _reflected(pixel, low, high)
+    return pixel if padding_mode == "zeros" else pixel.clamp(0, n - 1)
+
+
+def _reflected(x: Tensor, low: float, high: float) -> Tensor:
+    """x folded into [low, high] by mirroring at both ends (slope +1 or -1)."""
+    span = high - low
+    if span <= 0:
+        return x * 0 + low
+    distance = (x - low).abs()
+    flips = np.floor(distance.data / span)                    # whole spans travelled
+    inside = distance - flips * span
+    return (inside + low).where(flips % 2 == 0, high - inside)
 
 
 def _read(x: Tensor, batch: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> Tensor:
