@@ -44,7 +44,7 @@ class AdaptiveMaxPool2d(_AdaptivePool2d):
 
 class Upsample(Module):
     """Resize by `size` or `scale_factor` with `F.interpolate` (modes 'nearest',
-    'nearest-exact', 'linear', 'bilinear', 'area')."""
+    'nearest-exact', 'linear', 'bilinear', 'bicubic', 'area')."""
 
     def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                  align_corners: bool | None = None,

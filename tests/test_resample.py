@@ -263,12 +263,14 @@ def test_modules():
      "interpolate: either size or scale_factor should be defined"),
     (lambda x: F.interpolate(x, size=4, scale_factor=2), ValueError,
      "interpolate: only one of size or scale_factor should be defined"),
-    (lambda x: F.interpolate(x, size=4, mode="bicubic"), ValueError,
+    (lambda x: F.interpolate(x, size=4, mode="trilinear"), ValueError,
      "interpolate: mode must be one of 'nearest', 'nearest-exact', 'linear', 'bilinear', "
-     "'area', got 'bicubic'"),
+     "'bicubic', 'area', got 'trilinear'"),
     (lambda x: F.interpolate(x, size=4, align_corners=False), ValueError,
-     "interpolate: align_corners can only be set with the interpolating modes 'linear' and "
-     "'bilinear', not with mode='nearest'"),
+     "interpolate: align_corners can only be set with the interpolating modes 'linear', "
+     "'bilinear' and 'bicubic', not with mode='nearest'"),
+    (lambda x: F.interpolate(x[0], size=4, mode="bicubic"), ValueError,
+     r"interpolate: mode='bicubic' needs a 4-D \(N, C, H, W\) input, got shape \(2, 3, 4\)"),
     (lambda x: F.interpolate(x, size=4, mode="linear"), ValueError,
      r"interpolate: mode='linear' needs a 3-D \(N, C, L\) input, got shape \(1, 2, 3, 4\)"),
     (lambda x: F.interpolate(x[0], size=4, mode="bilinear"), ValueError,
@@ -389,3 +391,19 @@ def test_affine_grid_and_grid_sample_the_spatial_transformer():
     points = tg.tensor(rng.uniform(-0.9, 0.9, (1, 3, 2, 2)), requires_grad=True)
     assert tg.gradcheck(lambda a, g: F.grid_sample(a, g, align_corners=True), [image, points])
     assert tg.gradgradcheck(lambda a, g: F.grid_sample(a, g), [image, points])
+
+
+def test_bicubic_interpolation_keys_kernel_and_second_derivatives():
+    from nn import functional as F
+    flat = F.interpolate(tg.full((1, 1, 3, 4), 2.5, dtype=tg.float64), scale_factor=2,
+                         mode="bicubic")
+    np.testing.assert_allclose(flat.data, 2.5, rtol=1e-15)       # the weights sum to 1
+    ramp = tg.tensor(np.arange(6.0).reshape(1, 1, 1, 6))
+    up = F.interpolate(ramp, size=(1, 12), mode="bicubic")
+    # output 3 reads src = 3.5 / 2 - 0.5 = 1.25, t = 1/4, taps 0..3 (values 0..3) with
+    # Keys' weights for A = -0.75: w = (-0.10546875, 0.87890625, 0.26171875, -0.03515625)
+    assert up.data[0, 0, 0, 3] == pytest.approx(0.87890625 + 2 * 0.26171875 - 3 * 0.03515625)
+    image = tg.tensor(np.random.default_rng(4).standard_normal((1, 2, 3, 4)), requires_grad=True)
+    assert tg.gradcheck(lambda a: F.interpolate(a, scale_factor=1.5, mode="bicubic"), [image])
+    assert tg.gradgradcheck(lambda a: F.interpolate(a, size=(5, 3), mode="bicubic",
+                                                    align_corners=True), [image])

@@ -20,7 +20,7 @@ from .composed import ValuesIndices
 from .tensor import Tensor
 
 SizePair = int | None | Sequence[int | None]
-INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
+INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "area")
 
 
 def _image(op: str, input: Any) -> Tensor:
@@ -203,17 +203,58 @@ def _linear_axis(x: Tensor, axis: int, n_out: int, scale_factor: float | None,
     return _weighted(x, axis, i0, w0) + _weighted(x, axis, i1, w1)
 
 
+CUBIC_A = -0.75
+"""The cubic convolution kernel's parameter (Keys), torch's and OpenCV's."""
+
+
+def cubic_source(n_in: int, n_out: int, scale_factor: float | None, align_corners: bool,
+                 dtype) -> list:
+    """[(index, weight)] for the four taps of cubic convolution: output index i is
+    sum_k w_k[i] x[clip(floor(src) - 1 + k)], src as for linear but not clamped at 0,
+    and with t = src - floor(src) the kernel weights (Keys, A = -0.75)
+        w_0 = ((A (t+1) - 5A)(t+1) + 8A)(t+1) - 4A,  w_1 = ((A+2) t - (A+3)) t^2 + 1,
+    w_2 and w_3 the same of 1 - t and 2 - t (they sum to 1)."""
+    f = np.dtype(dtype).type
+    i = np.arange(n_out, dtype=f)
+    if align_corners:
+        src = i * (f(n_in - 1) / f(n_out - 1)) if n_out > 1 else np.zeros(n_out, f)
+    else:
+        src = _scale(n_in, n_out, scale_factor, f) * (i + f(0.5)) - f(0.5)
+    start = np.floor(src)
+    t, a = src - start, f(CUBIC_A)
+
+    def near(d):                                      # |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):                                       # 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    weights = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    taps = [np.clip(start.astype(np.int64) - 1 + k, 0, n_in - 1) for k in range(4)]
+    return list(zip(taps, weights))
+
+
+def _cubic_axis(x: Tensor, axis: int, n_out: int, scale_factor: float | None,
+                align_corners: bool) -> Tensor:
+    if n_out == x.shape[axis] and scale_factor in (None, 1):
+        return x
+    taps = cubic_source(x.shape[axis], n_out, scale_factor, align_corners, x.dtype)
+    out = _weighted(x, axis, *taps[0])
+    for index, weight in taps[1:]:
+        out = out + _weighted(x, axis, index, weight)
+    return out
+
+
 def check_mode(op: str, mode: str, align_corners: bool | None) -> bool | None:
     """The align_corners to use for `mode` (False for the interpolating modes when None);
     ValueError for an unknown mode or align_corners given to a mode without corners."""
     if mode not in INTERPOLATE_MODES:
         raise ValueError(f"{op}: mode must be one of {', '.join(map(repr, INTERPOLATE_MODES))}"
                          f", got {mode!r}")
-    if mode in ("linear", "bilinear"):
+    if mode in ("linear", "bilinear", "bicubic"):
         return bool(align_corners)
     if align_corners is not None:
         raise ValueError(f"{op}: align_corners can only be set with the interpolating modes "
-                         f"'linear' and 'bilinear', not with mode={mode!r}")
+                         f"'linear', 'bilinear' and 'bicubic', not with mode={mode!r}")
     return None
 
 
@@ -271,7 +312,9 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     'linear' (3-D) and 'bilinear' (4-D): the weighted sum of the two neighbours along
     each axis, pixel centres aligned (align_corners=False, the default) or corner pixels
     aligned (True: step (in - 1)/(out - 1), scale_factor then only sets the size);
-    'area': adaptive average pooling to the output size. Separable and composed from
+    'bicubic' (4-D): cubic convolution of the four neighbours along each axis (Keys,
+    A = -0.75, as torch; see cubic_source); 'area': adaptive average pooling to the
+    output size. Separable and composed from
     gathers and weighted sums, so gradients (of any order) come from the engine.
     """
     op = "interpolate"
@@ -279,8 +322,8 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     if antialias:
         raise ValueError(f"{op}: antialias=True is not supported")
     x = floating_input(op, input, (3, 4), "3-D (N, C, L) or 4-D (N, C, H, W)")
-    if mode == "linear" and x.ndim != 3 or mode == "bilinear" and x.ndim != 4:
-        need = {"linear": "a 3-D (N, C, L)", "bilinear": "a 4-D (N, C, H, W)"}[mode]
+    if mode == "linear" and x.ndim != 3 or mode in ("bilinear", "bicubic") and x.ndim != 4:
+        need = "a 3-D (N, C, L)" if mode == "linear" else "a 4-D (N, C, H, W)"
         raise ValueError(f"{op}: mode={mode!r} needs {need} input, got shape {x.shape}")
     if 0 in x.shape[1:]:
         raise ValueError(f"{op}: expected non-empty channels and sizes, got shape {x.shape}")
@@ -290,9 +333,10 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     if mode == "area":
         for axis, n_out in zip(axes[::-1], sizes[::-1]):
             x = _bin_mean(x, axis, n_out)
-    elif mode in ("linear", "bilinear"):
+    elif mode in ("linear", "bilinear", "bicubic"):
+        resample = _cubic_axis if mode == "bicubic" else _linear_axis
         for axis, n_out, scale in zip(axes[::-1], sizes[::-1], scales[::-1]):   # W, then H
-            x = _linear_axis(x, axis, n_out, scale, align_corners)
+            x = resample(x, axis, n_out, scale, align_corners)
     else:
         index = [nearest_source(n, n_out, s, mode == "nearest-exact", spatial == 2)
                  for n, n_out, s in zip(x.shape[-spatial:], sizes, scales)]
