@@ -370,3 +370,12 @@ def test_pad_sequence_batches_sequences_of_different_lengths():
     assert b.grad.tolist() == [[14.0, 16.0]]                   # the padding takes none
     with pytest.raises(ValueError, match="pad_sequence: the sequences must be"):
         pad_sequence([a, tg.ones(2, 3)])
+
+
+def test_clip_grad_norm_clips_when_given_model_parameters_as_a_generator():
+    model = nn.Linear(3, 2)
+    (model(tg.ones(1, 3)).sum() * 100).backward()
+    total = nn.utils.clip_grad_norm_(model.parameters(), 1.0)     # a generator, as usual
+    assert total.item() == pytest.approx(200 * 2 ** 0.5, rel=1e-6)
+    clipped = nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    assert clipped.item() == pytest.approx(1.0, rel=1e-5)
