@@ -289,9 +289,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         if offsets is None:
             raise ValueError(f"{op}: a 1-D input needs offsets (where each bag starts)")
         starts = np.asarray(_tensor(offsets).data, dtype=np.int64)
+        if include_last_offset:                    # the last offset marks the end (torch's
+            starts = starts[:-1]                   # last bag runs to the input's end anyway)
         ends = np.append(starts[1:], idx.shape[0])
-        if include_last_offset:
-            starts, ends = starts[:-1], starts[1:]
         if starts.size and (starts[0] != 0 or np.any(ends < starts) or ends[-1] > idx.shape[0]):
             raise ValueError(f"{op}: offsets must start at 0 and increase up to the input's "
                              f"length {idx.shape[0]}, got {starts.tolist()}")
@@ -313,6 +313,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         total = index_add(weight.new_zeros(bags, weight.shape[1]), 0, bag, rows)
         return total if mode == "sum" else total / np.maximum(sizes, 1)[:, None].astype(
             weight.dtype)
+    if bag.size == 0:                              # every index was padding: empty bags
+        return weight.new_zeros(bags, weight.shape[1])
     slot = np.arange(bag.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)   # place in bag
     layout = np.full((bags, max(sizes.max(initial=0), 1)), -1)
     layout[bag, slot] = np.arange(bag.size)

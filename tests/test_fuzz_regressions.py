@@ -954,3 +954,38 @@ def test_unfold_windows_rng_state_total_norm_and_functional_in_place_forms():
     assert nn.utils.get_total_norm(grads).item() == 13.0
     y = Tensor([-1.0, 2.0])
     assert tg.relu_(y) is y and y.tolist() == [0.0, 2.0]
+
+
+# --------------------------------------- eleventh session: the last hour's additions, rechecked
+def test_grid_sample_border_has_no_grid_gradient_at_the_edge_and_survives_nan():
+    image = tg.tensor(np.arange(9.0).reshape(1, 1, 3, 3) ** 2)
+    edge = tg.tensor([[[[1.0, 0.0]]]], dtype=tg.float64, requires_grad=True)   # x = +1
+    F.grid_sample(image, edge, padding_mode="border", align_corners=True).sum().backward()
+    assert edge.grad.tolist() == [[[[0.0, 39.0]]]]          # torch: the clamped x has slope 0
+    nan_point = tg.tensor([[[[np.nan, 0.0]]]])
+    assert np.isnan(F.grid_sample(tg.ones(1, 1, 3, 3), nan_point).item())
+    assert F.grid_sample(tg.ones(1, 1, 3, 3), nan_point, padding_mode="border").item() == 1.0
+    with pytest.raises(TypeError, match="affine_grid: theta must be floating point"):
+        F.affine_grid(tg.zeros(1, 2, 3, dtype=tg.int64), (1, 1, 2, 2))
+
+
+def test_packed_padding_with_minus_inf_and_embedding_bags_of_padding_only():
+    from nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+    x = tg.ones(3, 2, 1)
+    padded, _ = pad_packed_sequence(pack_padded_sequence(x, [3, 1]), padding_value=-np.inf)
+    assert padded[:, 1, 0].tolist() == [1.0, -np.inf, -np.inf]   # not nan: where, not +
+    table = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert F.embedding_bag(Tensor([[0, 0]]), table, mode="max", padding_idx=0).tolist() == [[0, 0]]
+
+
+def test_kl_divergence_with_impossible_outcomes_and_support_checks():
+    from tinygrad_edu.distributions import Bernoulli, Categorical, kl_divergence
+    even = Categorical(probs=Tensor([0.5, 0.5]))
+    assert kl_divergence(even, Categorical(probs=Tensor([1.0, 0.0]))).item() == np.inf
+    assert kl_divergence(Bernoulli(probs=Tensor([0.0])), Bernoulli(probs=Tensor([0.4]))
+                         ).item() == pytest.approx(-np.log(0.6))
+    assert even.log_prob(Tensor(1.0)).item() == pytest.approx(np.log(0.5))   # a float action
+    with pytest.raises(ValueError, match="Categorical.log_prob: values must be integers"):
+        even.log_prob(Tensor(2))
+    with pytest.raises(ValueError, match="Bernoulli.log_prob: values must be 0 or 1"):
+        Bernoulli(probs=Tensor(0.3)).log_prob(Tensor(0.5))

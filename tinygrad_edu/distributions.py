@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import random
-from .cnn import binary_cross_entropy_with_logits
+from .cnn import binary_cross_entropy_with_logits, log1p_exp
 from .composed import logsumexp
 from .grad_mode import no_grad
 from .shapes import broadcast_shapes
@@ -84,6 +84,8 @@ class Normal:
             return self.rsample(sample_shape)
 
     def log_prob(self, value: Any) -> Tensor:
+        if np.isnan(_tensor(value).data).any():
+            raise ValueError("Normal.log_prob: the value must be a real number, got nan")
         return (-((_tensor(value) - self.loc) ** 2) / (2 * self.scale ** 2)
                 - self.scale.log() - LOG_SQRT_2PI)
 
@@ -125,7 +127,10 @@ class Categorical:
         return Tensor(np.minimum(index, p.shape[-1] - 1).astype(np.int64))
 
     def log_prob(self, value: Any) -> Tensor:
-        k = _tensor(value)
+        k, classes = _tensor(value), self.logits.shape[-1]
+        if not np.all((k.data == np.round(k.data)) & (k.data >= 0) & (k.data < classes)):
+            raise ValueError(f"Categorical.log_prob: values must be integers in [0, {classes})")
+        k = k.to(np.int64)                         # actions kept as floats work, as torch
         logits = self.logits.expand(*broadcast_shapes(k.shape, self.batch_shape),
                                     self.logits.shape[-1])
         return logits.gather(-1, k.expand(*logits.shape[:-1]).unsqueeze(-1)).squeeze(-1)
@@ -163,6 +168,8 @@ class Bernoulli:
 
     def log_prob(self, value: Any) -> Tensor:
         x = _tensor(value).to(self.logits.dtype)
+        if not np.all((x.data == 0) | (x.data == 1)):
+            raise ValueError("Bernoulli.log_prob: values must be 0 or 1")
         shape = broadcast_shapes(x.shape, self.batch_shape)
         return -binary_cross_entropy_with_logits(self.logits.expand(*shape), x.expand(*shape),
                                                  reduction="none")
@@ -176,7 +183,8 @@ def kl_divergence(p: Any, q: Any) -> Tensor:
 
         Normal:       log(s_q / s_p) + (s_p^2 + (m_p - m_q)^2) / (2 s_q^2) - 1/2
         Categorical:  sum_k p_k (log p_k - log q_k)
-        Bernoulli:    the Categorical form over {0, 1}: bce(logits_q, p) - bce(logits_p, p)
+        Bernoulli:    the Categorical form over {0, 1}
+    An outcome q cannot produce but p can gives inf; one p cannot produce adds 0.
     """
     if type(p) is not type(q) or not isinstance(p, (Normal, Categorical, Bernoulli)):
         raise NotImplementedError(f"kl_divergence: no closed form for {type(p).__name__} and "
@@ -186,8 +194,14 @@ def kl_divergence(p: Any, q: Any) -> Tensor:
         ratio = (p.scale / q.scale) ** 2
         return 0.5 * (ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - ratio.log())
     if isinstance(p, Categorical):
-        gap = (p.logits - q.logits).where(p.logits.data > -np.inf, 0)    # 0 log 0 = 0
-        return (p.probs * gap).sum(-1)
-    # -bce(l, p) = p log sigmoid(l) + (1 - p) log(1 - sigmoid(l)): cross-entropy minus entropy
-    return (binary_cross_entropy_with_logits(q.logits, p.probs, reduction="none")
-            - binary_cross_entropy_with_logits(p.logits, p.probs, reduction="none"))
+        return _kl_terms(p.probs, p.logits - q.logits, p.probs, q.probs).sum(-1)
+    one = _kl_terms(p.probs, log1p_exp(-q.logits) - log1p_exp(-p.logits), p.probs, q.probs)
+    zero = _kl_terms(1 - p.probs, log1p_exp(q.logits) - log1p_exp(p.logits), 1 - p.probs,
+                     1 - q.probs)
+    return one + zero
+
+
+def _kl_terms(weight: Tensor, log_ratio: Tensor, p: Tensor, q: Tensor) -> Tensor:
+    """p log(p / q) per outcome, as torch: inf where q = 0 < p, and 0 where p = 0 (the
+    clamped logits would give a large finite number there)."""
+    return (weight * log_ratio).where(q.data != 0, np.inf).where(p.data != 0, 0)

@@ -28,8 +28,10 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool = False)
     size (N, C, H, W): grid[n, i, j] = theta[n] @ (x_j, y_i, 1), x and y the normalized
     coordinates of the output's pixel centres. Differentiable in theta."""
     theta = _tensor(theta)
+    if theta.dtype.kind != "f":
+        raise TypeError(f"affine_grid: theta must be floating point, got {theta.dtype}")
     if len(size) != 4 or theta.ndim != 3 or theta.shape[1:] != (2, 3) or (
-            theta.shape[0] != size[0]):
+            theta.shape[0] != size[0]) or min(size) < 1:
         raise ValueError(f"affine_grid: expected theta (N, 2, 3) and size (N, C, H, W) with the "
                          f"same N, got theta {theta.shape} and size {tuple(size)}")
     _, _, height, width = size
@@ -59,6 +61,9 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     if x.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != x.shape[0]:
         raise ValueError(f"{op}: expected input (N, C, H, W) and grid (N, H_out, W_out, 2) "
                          f"with the same N, got {x.shape} and {grid.shape}")
+    if x.dtype.kind != "f" or grid.dtype != x.dtype:
+        raise TypeError(f"{op}: input and grid must have one floating point dtype, got "
+                        f"{x.dtype} and {grid.dtype}")
     height, width = x.shape[2:]
     ix = _pixel_coordinate(grid[..., 0], width, bool(align_corners), padding_mode)
     iy = _pixel_coordinate(grid[..., 1], height, bool(align_corners), padding_mode)
@@ -86,7 +91,10 @@ def _pixel_coordinate(normalized: Tensor, n: int, align_corners: bool,
     if padding_mode == "reflection":
         low, high = (0.0, n - 1.0) if align_corners else (-0.5, n - 0.5)
         pixel = _reflected(pixel, low, high)
-    return pixel if padding_mode == "zeros" else pixel.clamp(0, n - 1)
+    if padding_mode == "zeros":
+        return pixel
+    inside = (pixel.data > 0) & (pixel.data < n - 1)        # as torch: no gradient at or
+    return pixel.where(inside, np.clip(np.nan_to_num(pixel.data), 0, n - 1))   # past an edge
 
 
 def _reflected(x: Tensor, low: float, high: float) -> Tensor:
@@ -103,8 +111,8 @@ def _reflected(x: Tensor, low: float, high: float) -> Tensor:
 def _read(x: Tensor, batch: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> Tensor:
     """x[n, :, rows, cols] as (N, C, H_out, W_out), 0 where the pixel is outside the image."""
     height, width = x.shape[2:]
-    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
-    r = np.clip(rows, 0, height - 1).astype(np.int64)
-    c = np.clip(cols, 0, width - 1).astype(np.int64)
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)   # (nan: outside)
+    r = np.clip(np.nan_to_num(rows), 0, height - 1).astype(np.int64)
+    c = np.clip(np.nan_to_num(cols), 0, width - 1).astype(np.int64)
     values = x.permute(0, 2, 3, 1)[batch, r, c]              # (N, H_out, W_out, C)
     return (values * Tensor(inside[..., None].astype(x.dtype))).permute(0, 3, 1, 2)

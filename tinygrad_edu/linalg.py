@@ -37,7 +37,7 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     if b.dtype != a.dtype:
         raise TypeError(f"solve: A and B must have the same dtype, got {a.dtype} and {b.dtype}")
     if not left:                                   # X A = B  <=>  A^T X^T = B^T
-        if b.ndim < 2 or b.shape[-1] != a.shape[-1]:
+        if b.ndim < 2 or b.shape[-1] != a.shape[-1] or b.shape == a.shape[:-1]:
             raise ValueError(f"solve: X A = B (left=False) needs B of shape (..., k, "
                              f"{a.shape[-1]}) for A {a.shape}, got shape {b.shape}")
         return Solve.apply(a.mT, b.mT).mT

@@ -19,9 +19,10 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     gradient is multiplied in place by max_norm / (total + 1e-6) (a nan total makes them
     nan, as torch). Returns total (before clipping) in the gradients' promoted dtype.
     `foreach` picks one of torch's two implementations; here there is one."""
-    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)  # (once:
-    total = get_total_norm(_grads(params), norm_type, error_if_nonfinite)   # a generator
-    clip_grads_with_norm_(params, max_norm, total)                          # runs out)
+    # listed once: model.parameters() is a generator, used up by the first pass
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    total = get_total_norm(_grads(params), norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(params, max_norm, total)
     return total
 
 

@@ -57,6 +57,9 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
     lengths[b] real steps. enforce_sorted=True requires lengths in decreasing order;
     False sorts them and records the order."""
     x = _tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"pack_padded_sequence: expected a padded batch (T, B, *), got shape "
+                         f"{x.shape}")
     if batch_first:
         x = x.transpose(0, 1)
     lengths = np.asarray(getattr(lengths, "data", lengths), dtype=np.int64).reshape(-1)
@@ -96,9 +99,8 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     filled[time * batch + row] = True
     flat = zeros(steps * batch, *data.shape[1:], dtype=data.dtype)
     flat = index_add(flat, 0, time * batch + row, data)
-    if padding_value:
-        shape = (-1,) + (1,) * (data.ndim - 1)
-        flat = flat + Tensor((~filled * padding_value).astype(data.dtype).reshape(shape))
+    if padding_value:                                   # (where, not +: -inf pads too)
+        flat = flat.where(filled.reshape((-1,) + (1,) * (data.ndim - 1)), padding_value)
     padded = flat.reshape(steps, batch, *data.shape[1:])
     if sequence.unsorted_indices is not None:
         order = sequence.unsorted_indices.data
