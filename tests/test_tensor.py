@@ -904,3 +904,11 @@ def test_device_objects_and_the_other_to_keywords():
     assert x.to("cpu", non_blocking=True) is x
     copied = x.to(copy=True)
     assert copied is not x and copied.data is not x.data and copied.tolist() == [0.0, 0.0]
+
+
+def test_repr_of_bools_and_of_summarized_tensors_as_torch():
+    assert repr(Tensor([True])) == "tensor([True])"                   # no pad for a False
+    assert repr(Tensor([True, False])) == "tensor([ True, False])"
+    big = np.full(2000, 1.5, np.float32)
+    big[1000] = 1e6                                 # not shown: does not force sci notation
+    assert repr(Tensor(big)).startswith("tensor([1.5000, 1.5000, 1.5000, ...")

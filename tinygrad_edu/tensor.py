@@ -240,9 +240,16 @@ class Tensor:
         return self.data.tolist()
 
     def __repr__(self) -> str:
-        formatter = _torch_float_format(self.data) if self.dtype.kind == "f" else None
+        shown = _summarized(self.data)                 # torch formats what it shows
+        if self.dtype.kind == "f":
+            formatter = {"float_kind": _torch_float_format(shown)}
+        elif self.dtype == np.bool_:                   # True pads to False's width only
+            width = 5 if not shown.all() else 4        # when a False is shown
+            formatter = {"bool": lambda value: str(bool(value)).rjust(width)}
+        else:
+            formatter = None
         body = np.array2string(self.data, separator=", ", prefix="tensor(", max_line_width=80,
-                               formatter=formatter and {"float_kind": formatter})
+                               formatter=formatter)
         extras = []
         if self.data.size == 0 and self.shape != (0,):       # torch: tensor([], size=(0, 3))
             extras.append(f"size={self.shape}")
@@ -1176,6 +1183,18 @@ def _arg_reduce(fn: Callable, t: Tensor, dim: int | None, keepdim: bool) -> np.n
         out = fn(t.data)
         return np.asarray(out).reshape((1,) * t.ndim if keepdim else ())
     return fn(t.data, axis=_axis(t, dim, fn.__name__), keepdims=keepdim)
+
+
+def _summarized(values: np.ndarray, edge: int = 3) -> np.ndarray:
+    """The elements a print of more than 1000 shows: the first and last `edge` along every
+    longer axis (numpy's and torch's summary)."""
+    if values.size <= 1000:
+        return values
+    for axis, n in enumerate(values.shape):
+        if n > 2 * edge:
+            values = np.concatenate([values.take(range(edge), axis),
+                                     values.take(range(n - edge, n), axis)], axis)
+    return values
 
 
 def _torch_float_format(values: np.ndarray) -> Callable[[float], str]:
