@@ -194,14 +194,14 @@ def kl_divergence(p: Any, q: Any) -> Tensor:
         ratio = (p.scale / q.scale) ** 2
         return 0.5 * (ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - ratio.log())
     if isinstance(p, Categorical):
-        return _kl_terms(p.probs, p.logits - q.logits, p.probs, q.probs).sum(-1)
-    one = _kl_terms(p.probs, log1p_exp(-q.logits) - log1p_exp(-p.logits), p.probs, q.probs)
-    zero = _kl_terms(1 - p.probs, log1p_exp(q.logits) - log1p_exp(p.logits), 1 - p.probs,
-                     1 - q.probs)
+        return _kl_terms(p.probs, p.logits - q.logits, q.probs).sum(-1)
+    # log p(1) = -softplus(-logit), log p(0) = -softplus(logit)
+    one = _kl_terms(p.probs, log1p_exp(-q.logits) - log1p_exp(-p.logits), q.probs)
+    zero = _kl_terms(1 - p.probs, log1p_exp(q.logits) - log1p_exp(p.logits), 1 - q.probs)
     return one + zero
 
 
-def _kl_terms(weight: Tensor, log_ratio: Tensor, p: Tensor, q: Tensor) -> Tensor:
+def _kl_terms(p: Tensor, log_ratio: Tensor, q: Tensor) -> Tensor:
     """p log(p / q) per outcome, as torch: inf where q = 0 < p, and 0 where p = 0 (the
     clamped logits would give a large finite number there)."""
-    return (weight * log_ratio).where(q.data != 0, np.inf).where(p.data != 0, 0)
+    return (p * log_ratio).where(q.data != 0, np.inf).where(p.data != 0, 0)
