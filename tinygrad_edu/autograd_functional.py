@@ -68,7 +68,7 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
             rows = [[] for _ in xs]
             for element in out.reshape(-1):
                 for row, g in zip(rows, _grads((element,), xs, (None,), create_graph, strict,
-                                               "jacobian", retain_graph=True)):
+                                               "jacobian")):
                     row.append(g)
             blocks.append(tuple(_stacked(row, out.shape, x) for row, x in zip(rows, xs)))
     blocks = [block[0] if single_input else block for block in blocks]
@@ -138,11 +138,12 @@ def _vectors(v: Any, like: tuple, op: str) -> tuple:
     return vs
 
 
-def _grads(outs: tuple, xs: tuple, vs: tuple, create_graph: bool, strict: bool, op: str,
-           retain_graph: bool = True) -> tuple:
-    """grad(outs, xs, vs) with zeros where an output does not depend on an input."""
+def _grads(outs: tuple, xs: tuple, vs: tuple, create_graph: bool, strict: bool,
+           op: str) -> tuple:
+    """grad(outs, xs, vs) with zeros where an output does not depend on an input (the
+    graph is kept: jacobian and hessian backpropagate through it again)."""
     live = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
-    found = (grad([o for o, _ in live], xs, [v for _, v in live], retain_graph=retain_graph,
+    found = (grad([o for o, _ in live], xs, [v for _, v in live], retain_graph=True,
                   create_graph=create_graph, allow_unused=True) if live else (None,) * len(xs))
     if strict and any(g is None for g in found):
         raise RuntimeError(f"{op}: with strict=True, an output is independent of an input")
