@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import autograd, grad_mode, random, versions
+from . import autograd, grad_mode, printing, random, versions
 from .device import CPU, check_device, to_arguments
 from .dtypes import LEGACY, check_fits, promote, to_dtype
 from .indexing import index_steps
@@ -240,18 +240,9 @@ class Tensor:
         return self.data.tolist()
 
     def __repr__(self) -> str:
-        shown = _summarized(self.data)                 # torch formats what it shows
-        if self.dtype.kind == "f":
-            formatter = {"float_kind": _torch_float_format(shown)}
-        elif self.dtype == np.bool_:                   # True pads to False's width only
-            width = 5 if not shown.all() else 4        # when a False is shown
-            formatter = {"bool": lambda value: str(bool(value)).rjust(width)}
-        else:
-            formatter = None
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", max_line_width=80,
-                               formatter=formatter)
         extras = []
-        if self.data.size == 0 and self.shape != (0,):       # torch: tensor([], size=(0, 3))
+        # torch: tensor([], size=(0, 3)); with edgeitems=0 every print gives the size
+        if self.shape != (0,) and (self.data.size == 0 or printing.OPTIONS.edgeitems == 0):
             extras.append(f"size={self.shape}")
         if self.dtype not in (np.float32, np.int64, np.bool_) or (
                 self.data.size == 0 and self.dtype != np.float32):   # [] alone reads as float
@@ -262,13 +253,7 @@ class Tensor:
             extras.append("requires_grad=True")
         if self.name:
             extras.append(f"name={self.name!r}")
-        text = "tensor(" + body               # torch's rule for the extras: from the one that
-        width, wrapped = len(text) - text.rfind("\n") + 1, False   # would pass 80 columns on,
-        for extra in extras:                                        # each on a line of its own
-            wrapped = wrapped or width + len(extra) + 2 > 80
-            text += (",\n       " if wrapped else ", ") + extra
-            width = 7 + len(extra) if wrapped else width + len(extra) + 2
-        return text + ")"
+        return printing.tensor_repr(self.data, extras)
 
     def __hash__(self) -> int:
         return id(self)
@@ -1183,41 +1168,6 @@ def _arg_reduce(fn: Callable, t: Tensor, dim: int | None, keepdim: bool) -> np.n
         out = fn(t.data)
         return np.asarray(out).reshape((1,) * t.ndim if keepdim else ())
     return fn(t.data, axis=_axis(t, dim, fn.__name__), keepdims=keepdim)
-
-
-def _summarized(values: np.ndarray, edge: int = 3) -> np.ndarray:
-    """The elements a print of more than 1000 shows: the first and last `edge` along every
-    longer axis (numpy's and torch's summary)."""
-    if values.size <= 1000:
-        return values
-    for axis, n in enumerate(values.shape):
-        if n > 2 * edge:
-            values = np.concatenate([values.take(range(edge), axis),
-                                     values.take(range(n - edge, n), axis)], axis)
-    return values
-
-
-def _torch_float_format(values: np.ndarray) -> Callable[[float], str]:
-    """torch's way to print float elements: '{:.0f}.' when all are whole numbers
-    (tensor([1., 2.])), else 4 decimals (tensor([5.5000, 3.0000])), in scientific notation
-    (1.0000e+08) when the largest nonzero |value| is over 1e8 or 1000 times the smallest,
-    or, for fractions, the smallest is below 1e-4; right-aligned to the width of the
-    widest nonzero value."""
-    finite = values[np.isfinite(values)]
-    nonzero = np.abs(finite[finite != 0])
-    whole = bool(np.all(finite == np.round(finite)))
-    big, small = (nonzero.max(), nonzero.min()) if nonzero.size else (1.0, 1.0)
-    if big > 1e8 or big / small > 1000 or not whole and small < 1e-4:
-        pattern = "{:.4e}"
-    else:
-        pattern = "{:.0f}." if whole else "{:.4f}"
-    ends = (finite.max(), finite.min()) if finite.size else ()
-    width = max((len(pattern.format(v)) for v in ends if v != 0), default=1)
-
-    def element(value: float) -> str:
-        text = pattern.format(value) if np.isfinite(value) else str(float(value))
-        return text.rjust(width)
-    return element
 
 
 def _shape_arg(args: tuple) -> tuple:
