@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
-from . import autograd, autograd_functional, distributions, function, linalg
+from . import autograd, autograd_functional, distributions, function, linalg, utils
 from .autograd import grad
 from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy, dropout,  # noqa: F401
                   dropout2d, max_pool2d, mse_loss, multi_margin_loss, nll_loss)
