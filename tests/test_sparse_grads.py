@@ -203,3 +203,31 @@ def test_slice_sums_equal_the_recorded_index_add(seed):
         grads.append(g.numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-13, atol=1e-13)
     assert grads[0].shape == _SHAPE
+
+
+@pytest.mark.parametrize("index", [
+    (np.array([3, 0, 3, -1, 3]),),                               # repeats, negative
+    (np.array([[1, 1], [4, 0]]), np.array([2, 2])),              # 2-D, broadcast
+    (np.array([0, 0, 2]), slice(None), np.array([1, 1, 0])),     # arrays around a slice
+    (np.array([True, False, True, True, False]),),               # a mask
+    (np.array([4, 4]), Ellipsis),
+    (Ellipsis, np.array([2, 2, 0])),                             # starts with a slice
+])
+def test_scatter_add_through_flat_positions_equals_numpy_add_at(index):
+    from tinygrad_edu.ops.movement import scatter_add, scattered
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((5, 4, 3))
+    values = rng.standard_normal(base[index].shape)
+    expected = base.copy()
+    np.add.at(expected, index, values)
+    found = base.copy()
+    scatter_add(found, index, values)
+    np.testing.assert_allclose(found, expected, rtol=1e-15)
+    np.testing.assert_allclose(scattered(values, base.shape, index) + base, expected,
+                               atol=1e-15)                 # (repeats summed before base)
+    row = values.reshape(-1, *values.shape[-1:])[:1]          # values that broadcast
+    if row.shape[-1] == base[index].shape[-1]:
+        expected, found = base.copy(), base.copy()
+        np.add.at(expected, index, row[0])
+        scatter_add(found, index, row[0])
+        np.testing.assert_allclose(found, expected, rtol=1e-15)

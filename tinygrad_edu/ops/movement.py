@@ -116,7 +116,7 @@ def scatter_add(out: np.ndarray, index: Any, values: np.ndarray) -> None:
     if is_basic_index(index):
         out[index] += values
     else:
-        np.add.at(out, index, values)
+        _add_at(out, index, values)
 
 
 def scattered(values: np.ndarray, shape: tuple, index: Any) -> np.ndarray:
@@ -125,8 +125,26 @@ def scattered(values: np.ndarray, shape: tuple, index: Any) -> np.ndarray:
     if is_basic_index(index):
         out[index] = values                   # no element repeats: a copy is the sum
     else:
-        np.add.at(out, index, values)
+        _add_at(out, index, values)
     return out
+
+
+def _add_at(out: np.ndarray, index: Any, values: np.ndarray) -> None:
+    """np.add.at(out, index, values). With index arrays on the leading axes (x[rows],
+    x[rows, cols]) numpy is slow unless out is 1-D with one index array (the gradient of
+    x[rows] for 50,000 rows of 64: 34 ms as given, 6-10 ms flat), so that index becomes
+    flat positions, read off an arange shaped like out, when that costs no more than a
+    few times the values. (An index that starts with slices, x[..., cols], is as fast
+    as given.)"""
+    leading = not isinstance(index, tuple) or not index or not (
+        index[0] is Ellipsis or isinstance(index[0], slice))
+    if leading and out.flags.c_contiguous and out.size <= 4 * max(values.size, 1) \
+            and out.size < 2 ** 31:
+        positions = np.arange(out.size, dtype=np.int32).reshape(out.shape)[index]
+        np.add.at(out.reshape(-1), positions.reshape(-1),
+                  np.broadcast_to(values, positions.shape).reshape(-1))
+    else:
+        np.add.at(out, index, values)
 
 
 class SparseGrad:
