@@ -6,6 +6,8 @@ Only the tests named *_torch use torch (skipped without it).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -467,3 +469,40 @@ def test_top_level_det_logdet_slogdet():
     assert tg.det(A).item() == pytest.approx(6.0) and A.logdet().item() == pytest.approx(np.log(6))
     assert np.isnan(tg.logdet(tg.tensor([[0.0, 2.0], [3.0, 0.0]])).item())   # det < 0
     assert tg.slogdet(A).sign.item() == 1.0
+
+
+def test_linalg_norm_reads_orders_of_a_matrix_as_matrix_norms():
+    A = tg.tensor([[0.1, -0.7, 0.4], [0.9, 0.2, -0.5]], dtype=tg.float64, requires_grad=True)
+    assert tg.linalg.norm(A, 1).item() == pytest.approx(1.0)          # largest column sum
+    assert tg.linalg.norm(A, -1).item() == pytest.approx(0.9)
+    assert tg.linalg.norm(A, math.inf).item() == pytest.approx(1.6)   # largest row sum
+    assert tg.linalg.norm(A, -math.inf).item() == pytest.approx(1.2)
+    assert tg.linalg.norm(A).item() == pytest.approx(math.sqrt(1.76))  # Frobenius
+    assert tg.linalg.norm(A, ord=1, dim=1).tolist() == pytest.approx([1.2, 1.6])  # vectors
+    tg.linalg.norm(A, math.inf).backward()
+    assert A.grad.tolist() == [[0, 0, 0], [1, 1, -1]]                  # sign of the max row
+    stacked = tg.stack([A.detach(), 2 * A.detach()])
+    assert tg.linalg.matrix_norm(stacked, 1, keepdim=True).shape == (2, 1, 1)
+    assert tg.linalg.matrix_norm(stacked, 1).tolist() == pytest.approx([1.0, 2.0])
+    assert tg.linalg.norm(stacked, 1, dim=(0, 2)).tolist() == pytest.approx([2.1, 2.7])
+    with pytest.raises(NotImplementedError, match="matrix_norm: ord=2 needs singular values"):
+        tg.linalg.norm(A, 2)
+    with pytest.raises(ValueError, match="linalg.norm: ord='fro' is a matrix norm"):
+        tg.linalg.norm(tg.ones(3), "fro")
+    with pytest.raises(ValueError, match="linalg.norm: with ord given and no dim, A must be"):
+        tg.linalg.norm(tg.ones(2, 2, 2), 1)
+
+
+def test_linalg_norm_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    for shape in [(5,), (3, 4), (2, 3, 4)]:
+        values = rng.standard_normal(shape)
+        for ord in [None, 1, -1, math.inf, -math.inf, 3]:
+            for dim in [None, -1, (0, 1), (-1, -2)]:
+                try:
+                    expected = torch.linalg.norm(torch.tensor(values), ord, dim).numpy()
+                except (RuntimeError, IndexError):
+                    continue
+                found = tg.linalg.norm(tg.tensor(values), ord, dim).numpy()
+                np.testing.assert_allclose(found, expected, rtol=1e-12)

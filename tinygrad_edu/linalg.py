@@ -1,15 +1,15 @@
-"""torch.linalg's inv, solve, det, slogdet and vector_norm (also `tinygrad_edu.inverse`,
-`x.inverse()`, `x.det()`): the primitives Inverse, Solve and LogAbsDet of ops/linalg.py,
-with their checks."""
+"""torch.linalg's inv, solve, det, slogdet, norm, vector_norm and matrix_norm (also
+`tinygrad_edu.inverse`, `x.inverse()`, `x.det()`): the primitives Inverse, Solve and
+LogAbsDet of ops/linalg.py, with their checks, and the norms composed from sums and maxima."""
 from __future__ import annotations
 
-from typing import Any, Sequence
-
-from .linear_algebra import norm
+import math
 from collections import namedtuple
+from typing import Any, Sequence
 
 import numpy as np
 
+from . import linear_algebra
 from .ops.linalg import Inverse, LogAbsDet, Solve
 from .tensor import Tensor, _tensor
 
@@ -79,7 +79,59 @@ def vector_norm(x: Any, ord: Any = 2, dim: int | Sequence[int] | None = None,
                 keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """torch.linalg.vector_norm: the `ord`-norm over dim (all elements when None); see
     `tinygrad_edu.norm`, which takes the order as p."""
-    return norm(_tensor(x), ord, dim, keepdim, dtype=dtype)
+    return linear_algebra.norm(_tensor(x), ord, dim, keepdim, dtype=dtype)
+
+
+def matrix_norm(A: Any, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: bool = False, *,
+                dtype: Any = None) -> Tensor:
+    """torch.linalg.matrix_norm over the two axes `dim` = (rows, columns):
+
+        'fro'     sqrt(sum a_ij**2)
+        1, -1     max, min over columns of sum_i |a_ij|   (the largest column sum)
+        inf, -inf max, min over rows of sum_j |a_ij|      (the largest row sum)
+
+    The orders 2, -2 and 'nuc' need singular values, which are not built here."""
+    a = _tensor(A) if dtype is None else _tensor(A).to(dtype)
+    if not isinstance(dim, (tuple, list)) or len(dim) != 2:
+        raise ValueError(f"matrix_norm: dim must be a pair of axes, got {dim!r}")
+    if a.ndim < 2:
+        raise ValueError(f"matrix_norm: A must have at least 2 dimensions, got shape {a.shape}")
+    rows, cols = (d % a.ndim if -a.ndim <= d < a.ndim else d for d in dim)
+    if not (0 <= rows < a.ndim and 0 <= cols < a.ndim) or rows == cols:
+        raise ValueError(f"matrix_norm: dim {tuple(dim)} are not two different axes of a "
+                         f"tensor of shape {a.shape}")
+    if ord == "fro":
+        return vector_norm(a, 2, (rows, cols), keepdim)
+    if ord in ("nuc", 2, -2):
+        raise NotImplementedError(f"matrix_norm: ord={ord!r} needs singular values (an SVD), "
+                                  "which tinygrad_edu does not have; 'fro', 1, -1, inf and "
+                                  "-inf work")
+    if ord not in (1, -1, math.inf, -math.inf):
+        raise ValueError(f"matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, "
+                         f"got {ord!r}")
+    summed, across = (rows, cols) if abs(ord) == 1 else (cols, rows)   # sums, then extreme
+    sums = a.abs().sum(summed, keepdim=True)
+    out = sums.amax(across, keepdim=True) if ord > 0 else sums.amin(across, keepdim=True)
+    return out if keepdim else out.squeeze((rows, cols))
+
+
+def norm(A: Any, ord: Any = None, dim: int | Sequence[int] | None = None,
+         keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """torch.linalg.norm: a vector norm when dim is an int (or A is 1-D), a matrix norm
+    when dim is a pair (or A is 2-D); with neither ord nor dim, the 2-norm of all the
+    elements. (`tinygrad_edu.norm` is torch.norm, which reads every order as a vector's.)"""
+    a = _tensor(A)
+    if isinstance(dim, int) or (dim is None and ord is not None and a.ndim == 1) or (
+            isinstance(dim, (tuple, list)) and len(dim) == 1) or (dim is None and ord is None):
+        if isinstance(ord, str):
+            raise ValueError(f"linalg.norm: ord={ord!r} is a matrix norm, but this is a vector "
+                             f"norm (A of shape {a.shape}, dim {dim!r})")
+        return vector_norm(a, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+    if dim is None and a.ndim != 2:
+        raise ValueError(f"linalg.norm: with ord given and no dim, A must be 1-D or 2-D, got "
+                         f"shape {a.shape}")
+    return matrix_norm(a, "fro" if ord is None else ord, (-2, -1) if dim is None else dim,
+                       keepdim, dtype=dtype)
 
 
 Tensor.inverse, Tensor.det, Tensor.slogdet, Tensor.logdet = inv, det, slogdet, logdet
