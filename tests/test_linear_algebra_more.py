@@ -197,6 +197,7 @@ def test_inner():
     np.testing.assert_allclose(inner(s, b).data, s.data * b.data)
     check_grads(inner, [s, b])
     assert a.inner(b).shape == (2, 4)
+    assert inner(a, Tensor(2)).tolist() == (2 * a).tolist()     # torch's example: int 0-d
     with pytest.raises(ValueError, match=r"inner: the last dimension must match .* \(2, 3\) "
                                          r"and \(4, 2\)"):
         inner(a, rand(4, 2))

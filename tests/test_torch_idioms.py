@@ -2,6 +2,7 @@
 the autograd notes) that a learner copies: each runs here with the same meaning."""
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -233,3 +234,28 @@ def test_clamp_with_tensor_bounds_sends_the_gradient_to_the_winner():
     image = tg.tensor([1.0, 5.0, -3.0])
     image.clamp_(tg.tensor(0.0), tg.tensor([2.0, 2.0, 2.0]))
     assert image.tolist() == [1.0, 2.0, 0.0]
+
+
+def test_keyword_spellings_of_torch_signatures():
+    x = tg.arange(6.0).reshape(2, 3)
+    assert x.permute(dims=(1, 0)).shape == tg.permute(x, dims=(1, 0)).shape == (3, 2)
+    assert x.reshape(shape=(3, 2)).shape == (3, 2) and x.view(size=(6,)).shape == (6,)
+    assert tg.ones(1, 3).expand(size=(2, 3)).shape == (2, 3)
+    assert x.repeat(repeats=(1, 2)).shape == tg.tile(x, dims=(2,)).shape == (2, 6)
+    assert tg.broadcast_to(tg.ones(3), size=(2, 3)).shape == (2, 3)
+    assert [p.shape for p in tg.split(x, split_size_or_sections=2, dim=1)] == [(2, 2), (2, 1)]
+    assert tg.arange(end=4).tolist() == [0, 1, 2, 3]
+    assert tg.max(x, other=tg.full((2, 3), 2.0)).tolist() == [[2, 2, 2], [3, 4, 5]]
+    assert tg.min(x, other=tg.full((2, 3), 2.0)).tolist() == [[0, 1, 2], [2, 2, 2]]
+    with pytest.raises(TypeError, match="reshape: got shape both by position and by keyword"):
+        x.reshape(2, shape=(3, 2))
+    assert (tg.pi, tg.e, tg.inf) == (math.pi, math.e, math.inf) and math.isnan(tg.nan)
+
+
+def test_view_as_another_dtype_reads_the_same_bytes():
+    x = tg.tensor([[1.0, 2.0, 3.0]])
+    assert x.view(tg.int32).tolist() == [[1065353216, 1073741824, 1077936128]]
+    assert x.view(tg.int16).shape == (1, 6) and not x.view(tg.int16).requires_grad
+    with pytest.raises(ValueError, match="view: cannot read a tensor of shape \\(1, 3\\) and "
+                                         "dtype float32 as float64"):
+        x.view(tg.float64)

@@ -12,6 +12,7 @@ hand-written VJP) are listed in `OPS`; `composed` builds the rest from them.
 from __future__ import annotations
 
 import functools
+import math
 import sys
 import warnings
 from typing import Any
@@ -162,6 +163,9 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
         return nonzero(condition, as_tuple=True)
     x = input if isinstance(input, Tensor) else Tensor(input)
     return x.where(condition, other)
+
+
+pi, e, inf, nan = math.pi, math.e, math.inf, math.nan      # torch.pi ... (Python floats)
 
 
 def is_tensor(obj: Any) -> bool:

@@ -328,12 +328,11 @@ def _checked_replacement(hook: Callable, replaced, g):
 
 
 def _run_post_accumulate_hooks(leaf) -> None:
-    """Call hook(leaf) for each post-accumulate-grad hook, after `.grad` was updated."""
+    """Call hook(leaf) for each post-accumulate-grad hook, after `.grad` was updated. What
+    a hook returns is ignored, as in torch (`lambda p: p.add_(p.grad, alpha=-lr)`, torch's
+    own example, returns p): it acts by changing p or p.grad in place."""
     for (hook,) in list(leaf._post_hooks):
-        if hook(leaf) is not None:
-            raise RuntimeError(f"post-accumulate-grad hook {getattr(hook, '__name__', hook)} "
-                               "returned a value; it must return None (it may change "
-                               "tensor.grad or the tensor itself in place)")
+        hook(leaf)
 
 
 def _as_grad_outputs(outputs: Sequence, grad_outputs: Sequence | None, op: str) -> list:

@@ -111,13 +111,14 @@ def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
     return movement.GetItem.apply(x, index=index)
 
 
-def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False):  # noqa: A001
+def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *,  # noqa: A001
+        other: Tensor | None = None):
     """`max()`: the largest value (ties share the gradient evenly).
     `max(dim)`: (values, indices); the gradient goes to the one index returned, as torch.
     `max(other)` with a Tensor: the elementwise `maximum`, as torch.
     """
-    if isinstance(dim, Tensor):
-        return x.maximum(dim)
+    if isinstance(dim, Tensor) or other is not None:
+        return x.maximum(dim if other is None else other)
     if dim is None:
         return x.amax()
     dim = _axis(x, dim, "max")
@@ -134,10 +135,11 @@ def _reversed(x: Tensor) -> Tensor:
     return -x if x.dtype.kind == "f" else ~x
 
 
-def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False):  # noqa: A001
+def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *,  # noqa: A001
+        other: Tensor | None = None):
     """Like `max`, for the smallest value: min(x) = r(max(r(x))), r = _reversed."""
-    if isinstance(dim, Tensor):
-        return minimum(x, dim)
+    if isinstance(dim, Tensor) or other is not None:
+        return minimum(x, dim if other is None else other)
     if dim is None:
         return x.amin()
     values, indices = max(_reversed(x), _axis(x, dim, "min"), keepdim)
@@ -229,8 +231,8 @@ def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     return x.reshape(*[n for i, n in enumerate(x.shape) if i not in drop])
 
 
-def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
-    return x.expand(*shape)
+def broadcast_to(x: Tensor, size: Sequence[int]) -> Tensor:
+    return x.expand(*size)
 
 
 def expand_as(x: Tensor, other: Tensor) -> Tensor:
@@ -383,8 +385,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return cat([t_.unsqueeze(dim) for t_ in tensors], dim % (tensors[0].ndim + 1))
 
 
-def split(x: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple:
-    """Pieces of `split_size` along `dim` (or the given list of sizes)."""
+def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
+    """Pieces of `split_size_or_sections` along `dim` (or the given list of sizes)."""
+    split_size = split_size_or_sections
     dim = _axis(x, dim, "split")
     n = x.shape[dim]
     if isinstance(split_size, int):

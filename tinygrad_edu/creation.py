@@ -41,7 +41,7 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
     return _make(np.full(_shape_arg((size,)), fill_value, dtype=dtype), requires_grad)
 
 
-def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+def arange(start: float = 0, end: float | None = None, step: float = 1, dtype: Any = None,
            requires_grad: bool = False, device: Any = None) -> Tensor:
     """[start, end) in steps; int64 for integer arguments, float32 otherwise (as torch).
 

@@ -133,11 +133,11 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
     """Sum over the last dim of both: out[i.., j..] = sum_k input[i.., k] other[j.., k]
     (shape input.shape[:-1] + other.shape[:-1]); a 0-d operand multiplies instead."""
     a, b = _tensor(input), _tensor(other)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b                                   # (promotes, as torch)
     if a.dtype != b.dtype:
         raise TypeError(f"inner: both inputs must have the same dtype, got {a.dtype} and "
                         f"{b.dtype}")
-    if a.ndim == 0 or b.ndim == 0:
-        return a * b
     if a.shape[-1] != b.shape[-1]:
         raise ValueError(f"inner: the last dimension must match on both inputs, got shapes "
                          f"{a.shape} and {b.shape}")

@@ -235,12 +235,12 @@ def roll(input: Tensor, shifts: int | tuple, dims: int | tuple | None = None) ->
     return clone(x) if out is x else out
 
 
-def repeat(input: Tensor, *sizes: Any) -> Tensor:
+def repeat(input: Tensor, *sizes: Any, repeats: Any = None) -> Tensor:
     """input tiled sizes[d] times along each dim d (numpy's tile); more sizes than dims add
     leading dims. One expand of input with a size-1 axis before each dim, then a reshape:
     the gradient sums the copies."""
     x = _tensor(input)
-    sizes = tuple(int(s) for s in _shape_arg(sizes))
+    sizes = tuple(int(s) for s in _shape_arg(sizes, repeats, "repeat", "repeats"))
     if not sizes or len(sizes) < x.ndim:
         raise ValueError(f"repeat: {len(sizes)} sizes for a tensor of shape {x.shape}; it "
                          f"needs at least {max(x.ndim, 1)}")

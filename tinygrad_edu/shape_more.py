@@ -78,11 +78,11 @@ def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
     return swapped(_tensor(input), axis0, axis1, "swapaxes")
 
 
-def tile(input: Tensor, *dims: Any) -> Tensor:
+def tile(input: Tensor, *args: Any, dims: Any = None) -> Tensor:
     """input repeated dims[d] times along each dim d; fewer dims than input has are padded
     with 1s in front (tile(x, (2,)) on a matrix repeats its columns), more add leading
     dims. `repeat` does the work: the gradient sums the copies."""
-    x, dims = _tensor(input), tuple(_shape_arg(dims))
+    x, dims = _tensor(input), tuple(_shape_arg(args, dims, "tile", "dims"))
     if any(d < 0 for d in dims):
         raise ValueError(f"tile: dims must be non-negative, got {dims}")
     sizes = (1,) * (x.ndim - len(dims)) + dims

@@ -977,15 +977,18 @@ class Tensor:
         return self if self.dtype.kind == "f" else self.long()
 
     # ------------------------------------------------------------------ shape
-    def reshape(self, *shape: Any) -> Tensor:
+    def reshape(self, *args: Any, shape: Any = None) -> Tensor:
         """The same elements in `shape` (one entry may be -1: inferred)."""
-        target = _infer_shape(_shape_arg(shape), self.shape, "reshape")
+        target = _infer_shape(_shape_arg(args, shape, "reshape", "shape"), self.shape, "reshape")
         return movement.Reshape.apply(self, shape=target)      # a new tensor even if the same
 
-    def view(self, *shape: Any) -> Tensor:
+    def view(self, *shape: Any, size: Any = None) -> Tensor:
         """reshape that must not copy, as torch: an error when the elements are not laid
-        out so that the new shape can share their memory (after a transpose, say)."""
-        target = _infer_shape(_shape_arg(shape), self.shape, "view")
+        out so that the new shape can share their memory (after a transpose, say).
+        `x.view(dtype)` reads the same bytes as another dtype (no gradient, as torch)."""
+        if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
+            return self._bytes_as(to_dtype(shape[0]))
+        target = _infer_shape(_shape_arg(shape, size, "view", "size"), self.shape, "view")
         out = movement.Reshape.apply(self, shape=target)
         if self.data.size and not np.may_share_memory(out.data, self.data):
             raise RuntimeError(f"view: a tensor of shape {self.shape} with strides "
@@ -993,16 +996,25 @@ class Tensor:
                                "copy; use reshape (or .contiguous().view)")
         return out
 
-    def permute(self, *dims: Any) -> Tensor:
-        dims = tuple(_axis(self, d, "permute") for d in _shape_arg(dims))
+    def _bytes_as(self, dtype: np.dtype) -> Tensor:
+        if dtype.itemsize != self.dtype.itemsize and (
+                self.ndim == 0 or self.data.strides[-1] != self.dtype.itemsize or
+                self.shape[-1] * self.dtype.itemsize % dtype.itemsize):
+            raise ValueError(f"view: cannot read a tensor of shape {self.shape} and dtype "
+                             f"{self.dtype} as {dtype}: the last dimension must be contiguous "
+                             f"and hold a whole number of {dtype} elements")
+        return Tensor._from_node(self.data.view(dtype), None)
+
+    def permute(self, *args: Any, dims: Any = None) -> Tensor:
+        dims = tuple(_axis(self, d, "permute") for d in _shape_arg(args, dims, "permute", "dims"))
         if sorted(dims) != list(range(self.ndim)):
             raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} "
                              f"axes of a tensor of shape {self.shape}")
         return movement.Permute.apply(self, dims=dims)
 
-    def expand(self, *sizes: Any) -> Tensor:
+    def expand(self, *sizes: Any, size: Any = None) -> Tensor:
         """Broadcast to `sizes` (-1 keeps a size); no copy. VJP: sum over the copies."""
-        sizes = _shape_arg(sizes)
+        sizes = _shape_arg(sizes, size, "expand", "size")
         lead = len(sizes) - self.ndim
         shape = tuple(self.shape[i - lead] if s == -1 and i >= lead else s
                       for i, s in enumerate(sizes))
@@ -1170,8 +1182,12 @@ def _arg_reduce(fn: Callable, t: Tensor, dim: int | None, keepdim: bool) -> np.n
     return fn(t.data, axis=_axis(t, dim, fn.__name__), keepdims=keepdim)
 
 
-def _shape_arg(args: tuple) -> tuple:
-    """Accept both `f(2, 3)` and `f((2, 3))`."""
+def _shape_arg(args: tuple, named: Any = None, op: str = "", keyword: str = "") -> tuple:
+    """Accept `f(2, 3)`, `f((2, 3))` and, with a keyword, `f(keyword=(2, 3))` as torch."""
+    if named is not None:
+        if args:
+            raise TypeError(f"{op}: got {keyword} both by position and by keyword")
+        args = (named,)
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         return tuple(args[0])
     return tuple(args)
