@@ -22,7 +22,7 @@ from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _axis, _dim_or_implicit, _tensor
 
 from . import functional_more as F
-from .functional_more import _floating, _padding_index, elu, relu6
+from .functional_more import _floating, _integers_as_float, _padding_index, elu, relu6
 
 __all__ = ["prelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu", "celu",
            "tanhshrink", "threshold", "hardshrink", "softshrink", "glu", "pixel_shuffle",
@@ -85,7 +85,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
 
 def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|). Derivative 1 / (1 + |x|)^2."""
-    x = _floating("softsign", input)
+    x = _integers_as_float("softsign", input)
     return x / (x.abs() + 1)
 
 
@@ -131,15 +131,18 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 def tanhshrink(input: Tensor) -> Tensor:
     """x - tanh(x). Derivative tanh(x)^2."""
-    x = _floating("tanhshrink", input)
+    x = _integers_as_float("tanhshrink", input)
     return x - x.tanh()
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """x where x > threshold, else `value` (nan stays nan, as torch).
-    Derivative 1 where x > threshold, 0 elsewhere."""
-    x = _floating("threshold", input)
-    return x.where(~(x.data <= threshold), value)
+    """x where x > threshold, else `value` (nan stays nan, as torch); an integer x keeps
+    its dtype (value truncated to it). Derivative 1 where x > threshold, 0 elsewhere."""
+    x = _tensor(input)
+    if x.dtype == np.bool_:
+        raise TypeError("threshold: expected a number tensor, got dtype bool")
+    out = x.where(~(x.data <= threshold), value)
+    return out if x.dtype.kind == "f" else out.to(x.dtype)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:

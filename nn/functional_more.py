@@ -37,6 +37,12 @@ LOG_FLOOR = -100.0
 a finite loss (100 per element at most)."""
 
 
+def _integers_as_float(op: str, x: object) -> Tensor:
+    """x, with an integer tensor made float32 (torch's result type for such functions)."""
+    x = _tensor(x)
+    return x.float() if x.dtype.kind in "iu" else _floating(op, x)
+
+
 def _floating(op: str, x: object) -> Tensor:
     x = _tensor(x)
     if x.dtype.kind != "f":
@@ -131,6 +137,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
     x = _tensor(input)
+    if x.dtype.kind in "iu":                   # as torch: clamped, then truncated to int
+        return x.clamp(min_val, max_val).to(x.dtype)
     inside = (x.data > min_val) & (x.data < max_val)
     return x.where(inside, x.detach().clamp(min_val, max_val))
 

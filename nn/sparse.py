@@ -59,10 +59,7 @@ class Embedding(Module):
                         norm_type: float = 2.0, scale_grad_by_freq: bool = False,
                         sparse: bool = False) -> Embedding:
         """An Embedding holding a copy of the 2-D `embeddings`; frozen (no gradient) by default."""
-        table = Tensor(embeddings).data
-        if table.ndim != 2:
-            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
-                             f"{table.shape}")
+        table = _pretrained(cls, embeddings)
         return cls(*table.shape, padding_idx=padding_idx, max_norm=max_norm,
                    norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse,
                    _weight=table, _freeze=freeze)
@@ -87,12 +84,24 @@ class EmbeddingBag(Embedding):
     def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
                  sparse: bool = False, _weight: Any = None, include_last_offset: bool = False,
-                 padding_idx: int | None = None, device: Any = None, dtype: Any = None) -> None:
+                 padding_idx: int | None = None, device: Any = None, dtype: Any = None,
+                 _freeze: bool = False) -> None:
         super().__init__(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
-                         scale_grad_by_freq, sparse, _weight, device=device, dtype=dtype)
+                         scale_grad_by_freq, sparse, _weight, _freeze, device=device, dtype=dtype)
         if mode not in ("sum", "mean", "max"):
             raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
         self.mode, self.include_last_offset = mode, include_last_offset
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True,
+                        max_norm: float | None = None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, mode: str = "mean",
+                        sparse: bool = False, include_last_offset: bool = False,
+                        padding_idx: int | None = None) -> EmbeddingBag:
+        """An EmbeddingBag holding a copy of the 2-D `embeddings` (frozen by default)."""
+        table = _pretrained(cls, embeddings)
+        return cls(*table.shape, max_norm, norm_type, scale_grad_by_freq, mode, sparse, table,
+                   include_last_offset, padding_idx, _freeze=freeze)
 
     def forward(self, input: Tensor, offsets: Tensor | None = None,
                 per_sample_weights: Tensor | None = None) -> Tensor:
@@ -109,3 +118,11 @@ class EmbeddingBag(Embedding):
             text += f", norm_type={self.norm_type}"
         text += f", mode={self.mode!r}"
         return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+
+
+def _pretrained(cls: type, embeddings: Any) -> np.ndarray:
+    table = Tensor(embeddings).data
+    if table.ndim != 2:
+        raise ValueError(f"{cls.__name__}.from_pretrained: embeddings must be 2-D, got shape "
+                         f"{table.shape}")
+    return table

@@ -130,6 +130,13 @@ def test_embedding_from_pretrained():
     with pytest.raises(ValueError, match=r"^Embedding.from_pretrained: embeddings must be 2-D"):
         nn.Embedding.from_pretrained(Tensor([1.0, 2.0]))
 
+    w = Tensor([[1, 2.3, 3], [4, 5.1, 6.3]])                          # torch's example
+    bag = nn.EmbeddingBag.from_pretrained(w)
+    np.testing.assert_allclose(bag(Tensor([[1, 0]])).numpy(), [[2.5, 3.7, 4.65]], rtol=1e-6)
+    assert not bag.weight.requires_grad and bag.mode == "mean"
+    summed = nn.EmbeddingBag.from_pretrained(w, mode="sum", freeze=False)
+    assert summed.weight.requires_grad and summed(Tensor([[1, 0]])).shape == (1, 3)
+
 
 @pytest.mark.parametrize("module,function", [
     (nn.ELU(0.3), lambda x: F.elu(x, 0.3)),

@@ -14,6 +14,7 @@ import pytest
 
 import tinygrad_edu as tg
 from nn import functional_extra as FX
+from nn import functional_more as FM
 from nn import functional_norm as FN
 from nn.activation_more import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Mish,
                                 PReLU, Softmax2d, Softmin, Softshrink, Softsign, Tanhshrink,
@@ -102,6 +103,18 @@ def test_threshold_and_hardshrink_keep_nan():
     x = Tensor([math.nan, 0.1])
     assert np.isnan(FX.threshold(x, 0.5, 2.0).numpy()[0])
     assert np.isnan(FX.hardshrink(x).numpy()[0])
+
+
+def test_integer_inputs_as_torch_threshold_keeps_ints_softsign_makes_floats():
+    x = tg.arange(-3, 3)
+    assert FX.threshold(x, 0, 0.5).tolist() == [0, 0, 0, 0, 1, 2]      # torch's example
+    assert FX.threshold(x, 0.5, 7).dtype == np.int64
+    assert FM.hardtanh(x, -0.5, 1.5).tolist() == [0, 0, 0, 0, 1, 1]    # clamp, truncate
+    assert FM.relu6(x * 3).tolist() == [0, 0, 0, 0, 3, 6] and FM.relu6(x).dtype == np.int64
+    assert FX.softsign(x).dtype == np.float32 and FX.softsign(x).tolist()[2] == -0.5
+    assert FX.tanhshrink(x).dtype == np.float32
+    with pytest.raises(TypeError, match="threshold: expected a number tensor, got dtype bool"):
+        FX.threshold(tg.tensor([True]), 0, 1)
 
 
 @pytest.mark.parametrize("fn,kinks", [
@@ -421,7 +434,7 @@ def test_activation_modules_call_their_functions():
 @pytest.mark.parametrize("call,error,match", [
     (lambda: FX.celu(Tensor([1.0]), 0.0), ValueError, "alpha cannot be 0"),
     (lambda: FX.softshrink(Tensor([1.0]), -1.0), ValueError, "lambd must be non-negative"),
-    (lambda: FX.softsign(Tensor([1, 2])), TypeError, "floating point"),
+    (lambda: FX.softsign(Tensor([True, False])), TypeError, "floating point"),
     (lambda: FX.glu(Tensor(np.zeros((3, 3)))), ValueError, "halving dimension must be even"),
     (lambda: FX.glu(Tensor(1.0)), ValueError, "0-d"),
     (lambda: FX.prelu(Tensor(np.zeros(3)), Tensor(np.ones(3))), ValueError, "3 slopes"),

@@ -548,3 +548,19 @@ def test_pack_and_pad_round_trip_with_gradients():
     with pytest.raises(RuntimeError, match="lengths must be sorted in decreasing order"):
         pack_padded_sequence(x, [2, 4, 3])
     assert pack_sequence([tg.ones(3, 2), tg.ones(1, 2)]).batch_sizes.tolist() == [2, 1, 1]
+
+
+def test_unpad_and_unpack_sequence_give_the_sequences_back():
+    from nn.utils.rnn import pack_sequence, pad_sequence, unpack_sequence, unpad_sequence
+    a, b, c = tg.tensor([1.0, 2.0]), tg.tensor([3.0, 4.0, 5.0]), tg.tensor([6.0])
+    for batch_first in (False, True):
+        padded = pad_sequence([a, b, c], batch_first=batch_first)
+        pieces = unpad_sequence(padded, tg.tensor([2, 3, 1]), batch_first=batch_first)
+        assert [p.tolist() for p in pieces] == [[1, 2], [3, 4, 5], [6]]
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    pieces = unpack_sequence(pack_sequence([b, x * 3, c], enforce_sorted=False))
+    assert [p.tolist() for p in pieces] == [[3, 4, 5], [3, 6], [6]]
+    pieces[1].sum().backward()
+    assert x.grad.tolist() == [3, 3]
+    with pytest.raises(ValueError, match="unpad_sequence: 2 lengths for a batch of 3"):
+        unpad_sequence(pad_sequence([a, b, c]), [2, 3])

@@ -1,4 +1,5 @@
-"""torch.nn.utils.rnn: sequences of different lengths as one batch, padded or packed.
+"""torch.nn.utils.rnn: sequences of different lengths as one batch, padded or packed (and
+back: unpad_sequence, unpack_sequence).
 
 A PackedSequence stores the steps of all sequences time-major without padding: the
 sequences sorted by length (longest first), then for each time t the step t of every
@@ -113,3 +114,26 @@ def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> P
     sequences = list(sequences)
     return pack_padded_sequence(pad_sequence(sequences), [s.shape[0] for s in sequences],
                                 enforce_sorted=enforce_sorted)
+
+
+def unpad_sequence(padded_sequences: Tensor, lengths: Any, batch_first: bool = False
+                   ) -> list[Tensor]:
+    """The sequences of a padded batch (T, B, *) (or (B, T, *) with batch_first), each cut
+    to its length: pad_sequence undone."""
+    padded = _tensor(padded_sequences)
+    lengths = [int(n) for n in np.asarray(getattr(lengths, "data", lengths)).reshape(-1)]
+    batch_axis = 0 if batch_first else 1
+    if len(lengths) != padded.shape[batch_axis]:
+        raise ValueError(f"unpad_sequence: {len(lengths)} lengths for a batch of "
+                         f"{padded.shape[batch_axis]} (padded shape {padded.shape})")
+    steps = padded.shape[1 - batch_axis]
+    if any(not 0 <= n <= steps for n in lengths):
+        raise ValueError(f"unpad_sequence: lengths {lengths} must be between 0 and {steps}")
+    rows = padded if batch_first else padded.transpose(0, 1)
+    return [rows[i, :n] for i, n in enumerate(lengths)]
+
+
+def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
+    """The sequences of a PackedSequence, in their original order: pack_sequence undone."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
