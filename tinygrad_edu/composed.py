@@ -40,7 +40,12 @@ def var(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
         keepdim: bool = False, *, unbiased: bool | None = None) -> Tensor:
     """sum((x - mean)**2) / (N - correction); unbiased (correction=1) by default, as torch.
     torch's older forms work too: `unbiased=False` is correction=0, and so is a bool in
-    place of dim (`x.var(False)`, all elements)."""
+    place of dim (`x.var(False)`, all elements).
+
+    Computed as (sum c**2 - (sum c)**2 / N) / (N - correction), c = x - mean: the second
+    term is 0 in exact arithmetic, and in floating point it takes out the square of the
+    mean's rounding error, which otherwise dominates when the mean is large against the
+    spread (float32 data 1e6 + N(0, 1): relative error 4e-3 without it, 1e-7 with it)."""
     dim, correction = degrees_of_freedom(dim, correction, unbiased)
     _floating("var", x)
     axes = _axes(x, dim, "var")
@@ -49,7 +54,8 @@ def var(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
         raise ValueError(f"var: {n} elements with correction={correction} leave no degrees "
                          "of freedom")
     centered = x - x.mean(axes, keepdim=True)
-    return (centered * centered).sum(axes, keepdim) / (n - correction)
+    residual = centered.sum(axes, keepdim)
+    return ((centered * centered).sum(axes, keepdim) - residual * residual / n) / (n - correction)
 
 
 def std(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,

@@ -42,7 +42,8 @@ class Cumprod(Function):
 
     @staticmethod
     def forward(ctx, a, dim):
-        out = np.cumprod(a, axis=dim)
+        wide = np.float64 if a.dtype.kind == "f" and a.dtype.itemsize < 8 else None  # as cumsum
+        out = np.cumprod(a, axis=dim, dtype=wide).astype(a.dtype, copy=False)
         ctx.save_for_backward(a, out)
         return out
 

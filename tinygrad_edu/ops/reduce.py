@@ -12,6 +12,20 @@ import numpy as np
 from ..function import Function
 
 
+def summed(a: np.ndarray, axes: tuple, keepdims: bool, mean: bool = False) -> np.ndarray:
+    """np.sum (or np.mean) of `a` over `axes`. numpy adds pairwise only along one contiguous
+    run of elements, the trailing axes of a row-major array; over any other axis it adds
+    one element at a time, and float32 loses 5-7 bits (the mean over 60,000 images of each
+    pixel: relative error 9e-6, torch's 2.4e-7). So for float32 and float16 such sums
+    accumulate in float64 and round once, at about twice the time of the plain sum (under
+    1% of a LeNet-5 step)."""
+    reduce = np.mean if mean else np.sum
+    trailing = a.flags.c_contiguous and sorted(axes) == list(range(a.ndim - len(axes), a.ndim))
+    if a.dtype.kind != "f" or a.dtype.itemsize == 8 or trailing:
+        return reduce(a, axis=axes, keepdims=keepdims)
+    return reduce(a, axis=axes, keepdims=keepdims, dtype=np.float64).astype(a.dtype)
+
+
 def kept_shape(shape: tuple, axes: tuple) -> tuple:
     """`shape` with the reduced `axes` kept as size 1 (what keepdim=True gives)."""
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
@@ -28,7 +42,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim):
         ctx.in_shape = a.shape
-        return np.sum(a, axis=axes, keepdims=keepdim)
+        return summed(a, axes, keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -48,7 +62,7 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim):
         ctx.in_shape = a.shape
-        return np.mean(a, axis=axes, keepdims=keepdim)
+        return summed(a, axes, keepdim, mean=True)
 
     @staticmethod
     def backward(ctx, g):
@@ -78,7 +92,7 @@ def sum_to_shape(a: np.ndarray, shape: tuple) -> np.ndarray:
     lead = a.ndim - len(shape)
     axes = [*range(lead)] + [lead + i for i, n in enumerate(shape)
                              if n == 1 and a.shape[lead + i] != 1]
-    out = a.sum(axis=tuple(axes), keepdims=True) if axes else a
+    out = summed(a, tuple(axes), True) if axes else a
     return out.reshape(shape)
 
 

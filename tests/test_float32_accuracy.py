@@ -1,0 +1,49 @@
+"""float32 results as accurate as torch's: sums, means, variances and running sums that
+numpy, left alone, accumulates one element at a time (errors growing with the length)."""
+import numpy as np
+
+import tinygrad_edu as tg
+
+
+def _relative_error(found, truth) -> float:
+    return float(np.max(np.abs(np.asarray(found, np.float64) - truth)) / np.max(np.abs(truth)))
+
+
+def test_mean_and_std_over_the_batch_axis_of_a_dataset():
+    rng = np.random.default_rng(0)
+    pixels = (rng.integers(0, 256, (60000, 20)) / 255).astype(np.float32)
+    exact = pixels.astype(np.float64)
+    assert _relative_error(tg.tensor(pixels).mean(0).numpy(), exact.mean(0)) < 5e-7  # was 9e-6
+    assert _relative_error(tg.tensor(pixels).std(0).numpy(), exact.std(0, ddof=1)) < 5e-7
+
+
+def test_broadcast_bias_gradient_sums_many_rows_accurately():
+    rng = np.random.default_rng(1)
+    g = rng.standard_normal((200000, 4)).astype(np.float32)
+    bias = tg.zeros(4, requires_grad=True)
+    (tg.zeros(200000, 4) + bias).backward(tg.tensor(g))
+    assert _relative_error(bias.grad.numpy(), g.astype(np.float64).sum(0)) < 5e-7   # was 5e-5
+
+
+def test_variance_of_data_with_a_large_mean():
+    rng = np.random.default_rng(2)
+    x = (1e6 + rng.standard_normal(100_000)).astype(np.float32)
+    exact = x.astype(np.float64).var(ddof=1)
+    assert abs(tg.tensor(x).var().item() - exact) / exact < 1e-6                  # was 4e-3
+    rows = (1e4 + rng.standard_normal((100, 1000))).astype(np.float32)
+    for dim in (0, 1):
+        truth = rows.astype(np.float64).var(dim, ddof=1)
+        assert _relative_error(tg.tensor(rows).var(dim).numpy(), truth) < 1e-6
+
+
+def test_cumsum_and_its_gradient_keep_float32_precision_over_a_long_axis():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(100_000).astype(np.float32)
+    g = rng.standard_normal(100_000).astype(np.float32)
+    t = tg.tensor(x, requires_grad=True)
+    out = t.cumsum(0)
+    out.backward(tg.tensor(g))
+    assert out.dtype == np.float32
+    assert _relative_error(out.detach().numpy(), np.cumsum(x.astype(np.float64))) < 2e-7
+    exact_grad = np.cumsum(g.astype(np.float64)[::-1])[::-1]
+    assert _relative_error(t.grad.numpy(), exact_grad) < 2e-7                      # was 1.4e-3
