@@ -47,3 +47,21 @@ def test_cumsum_and_its_gradient_keep_float32_precision_over_a_long_axis():
     assert _relative_error(out.detach().numpy(), np.cumsum(x.astype(np.float64))) < 2e-7
     exact_grad = np.cumsum(g.astype(np.float64)[::-1])[::-1]
     assert _relative_error(t.grad.numpy(), exact_grad) < 2e-7                      # was 1.4e-3
+
+
+def test_cross_entropy_over_a_large_vocabulary():
+    import nn.functional as F
+    rng = np.random.default_rng(4)
+    z = (3 * rng.standard_normal((8, 50257))).astype(np.float32)
+    y = rng.integers(0, 50257, 8)
+    logits = tg.tensor(z, requires_grad=True)
+    loss = F.cross_entropy(logits, tg.tensor(y))
+    loss.backward()
+    exact = z.astype(np.float64)
+    shifted = exact - exact.max(1, keepdims=True)
+    lp = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+    assert abs(loss.item() + lp[np.arange(8), y].mean()) / abs(lp[np.arange(8), y].mean()) \
+        < 5e-7                                                                    # was 2.8e-6
+    grad = np.exp(lp)
+    grad[np.arange(8), y] -= 1
+    assert _relative_error(logits.grad.numpy(), grad / 8) < 5e-6                  # was 6e-5
