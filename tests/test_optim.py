@@ -379,3 +379,12 @@ def test_clip_grad_norm_clips_when_given_model_parameters_as_a_generator():
     assert total.item() == pytest.approx(200 * 2 ** 0.5, rel=1e-6)
     clipped = nn.utils.get_total_norm([p.grad for p in model.parameters()])
     assert clipped.item() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_adam_steps_lr_for_huge_gradients_where_v_hat_would_overflow():
+    for optimizer in (nn.optim.Adam, nn.optim.AdamW):
+        p = nn.Parameter(tg.zeros(3))
+        step = optimizer([p], lr=0.1)
+        p.grad = tg.tensor(np.array([1e20, -1e20, 1.0], np.float32))
+        step.step()
+        np.testing.assert_allclose(p.detach().numpy(), [-0.1, 0.1, -0.1], rtol=1e-6)

@@ -1,6 +1,7 @@
 """Adam and AdamW: adaptive steps from running averages of the gradient and its square."""
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable
 
 import numpy as np
@@ -21,6 +22,9 @@ class Adam(Optimizer):
         v_hat = v / (1 - beta2**t)
                 (amsgrad: v_max = max(v_max, v),  v_hat = v_max / (1 - beta2**t))
         p = p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    sqrt(v_hat) is computed as sqrt(v) / sqrt(1 - beta2**t), as torch does: v_hat itself
+    overflows float32 for gradients over ~1e19 (the step would be 0 instead of lr).
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
@@ -49,8 +53,7 @@ class Adam(Optimizer):
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
         m_hat = m / (1 - beta1 ** t)
-        v_hat = v / (1 - beta2 ** t)
-        param -= lr * m_hat / (np.sqrt(v_hat) + group["eps"])
+        param -= lr * m_hat / (np.sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"])
 
 
 class AdamW(Adam):

@@ -75,7 +75,7 @@ class NAdam(Optimizer):
         m = running_average_(state["exp_avg"], grad, beta1)
         v = running_average_(state["exp_avg_sq"], grad * grad, beta2)
         m_hat = mu_next * m / (1 - product * mu_next) + (1 - mu) * grad / (1 - product)
-        param -= group["lr"] * m_hat / (np.sqrt(v / (1 - beta2 ** t)) + group["eps"])
+        param -= group["lr"] * m_hat / (np.sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"])
 
 
 class RAdam(Optimizer):
