@@ -697,3 +697,23 @@ def test_indices_changed_after_the_forward_pass_do_not_reroute_the_gradient():
     index[0] = 2
     picked.backward(Tensor(np.array([1.0, 10.0, 100.0])))
     np.testing.assert_array_equal(y.grad.data, [1.0, 10.0, 100.0])
+
+
+def test_topk_by_partition_equals_the_first_k_of_a_stable_sort():
+    from tinygrad_edu.selection import _sort_order, _top_order
+    rng = np.random.default_rng(5)
+    for _ in range(400):
+        shape = tuple(int(n) for n in rng.integers(2, 30, rng.integers(1, 4)))
+        dim = int(rng.integers(len(shape)))
+        k = int(rng.integers(1, shape[dim]))
+        data = [rng.standard_normal(shape), rng.integers(-3, 3, shape),       # many ties
+                rng.integers(-2**63, 2**63 - 1, shape, dtype=np.int64),      # ~x, not -x
+                np.round(rng.standard_normal(shape)).astype(np.float32)][_ % 4]
+        for largest in (True, False):
+            expected = np.take(_sort_order(data, dim, largest), range(k), axis=dim)
+            np.testing.assert_array_equal(_top_order(data, dim, k, largest), expected)
+    x = tg.tensor([[3.0, 1.0, 3.0, 2.0, 0.0, 3.0, 1.0, 3.0, 5.0, -1.0]], requires_grad=True)
+    values, indices = x.topk(1)                   # 8 * k < n: the partition path
+    assert values.tolist() == [[5.0]] and indices.tolist() == [[8]]
+    values, indices = x.topk(1, largest=False)
+    assert indices.tolist() == [[9]]

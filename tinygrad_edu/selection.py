@@ -182,9 +182,28 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,
     if not 0 <= k <= n:
         raise ValueError(f"topk: k={k} is out of range for dimension {dim} of size {n} "
                          f"(input shape {x.shape})")
-    order = _sort_order(x.data, dim, descending=largest)
-    indices = order[(slice(None),) * dim + (slice(k),)] if x.ndim else order
+    if x.ndim and 0 < 8 * k < n and not (x.dtype.kind == "f" and np.isnan(x.data).any()):
+        indices = _top_order(x.data, dim, k, largest)
+    else:
+        order = _sort_order(x.data, dim, descending=largest)
+        indices = order[(slice(None),) * dim + (slice(k),)] if x.ndim else order
     return ValuesIndices(_gathered(x, indices, dim), Tensor._from_node(indices, None))
+
+
+def _top_order(data: np.ndarray, dim: int, k: int, largest: bool) -> np.ndarray:
+    """The first k of `_sort_order` along `dim`, without sorting all n elements: a
+    partition finds the k-th value v, the elements beyond v and the lowest-index ties
+    with v make up the k, and only those k are sorted (top-5 of 4,096 scores: a stable
+    argsort of every row took 97% of topk's time). No nan in data."""
+    rows = np.moveaxis(data, dim, -1)
+    key = (-rows if data.dtype.kind == "f" else ~rows) if largest else rows  # ascending
+    kth = np.take_along_axis(key, np.argpartition(key, k - 1, axis=-1)[..., k - 1:k], -1)
+    beyond = key < kth
+    tied = key == kth
+    chosen = beyond | tied & (np.cumsum(tied, -1) <= k - beyond.sum(-1, keepdims=True))
+    picked = np.nonzero(chosen.reshape(-1, rows.shape[-1]))[1].reshape(rows.shape[:-1] + (k,))
+    ranked = np.argsort(np.take_along_axis(key, picked, -1), axis=-1, kind="stable")
+    return np.moveaxis(np.take_along_axis(picked, ranked, -1), -1, dim)
 
 
 def _triangle(op: str, input: Tensor, diagonal: int, keep: np.ufunc) -> Tensor:
