@@ -297,3 +297,29 @@ def test_against_torch(k, s, p, d, ceil, shape):
     _, idx = tg.max_pool2d(Tensor(data), k, s, p, d, ceil, return_indices=True)
     _, tidx = F.max_pool2d(torch.tensor(data), k, s, p, d, ceil, return_indices=True)
     np.testing.assert_array_equal(idx.data, tidx.numpy())
+
+
+@pytest.mark.parametrize("kernel", [(4, 4), (2, 8), (5, 3)])
+def test_big_tiling_windows_reshaped_agree_with_the_offset_loop(kernel, monkeypatch):
+    from tinygrad_edu.ops import pool
+    rng = np.random.default_rng(6)
+    x_values = np.round(rng.standard_normal((2, 3, 11, 17)) * 2)     # ties in windows
+    x_values[0, 0, :5, :5] = -np.inf
+    g_values = rng.standard_normal((2, 3, 11 // kernel[0], 17 // kernel[1]))
+
+    def run():
+        x = tg.tensor(x_values, requires_grad=True)
+        results = []
+        for pooled in (tg.max_pool2d(x, kernel), tg.avg_pool2d(x, kernel)):
+            upstream = tg.tensor(g_values, requires_grad=True)
+            (gx,) = tg.grad(pooled, x, upstream, create_graph=True)
+            (gg,) = tg.grad((gx * gx).sum(), upstream)     # through the VJP's own VJP
+            results += [pooled.detach().numpy(), gx.detach().numpy(), gg.numpy()]
+        _, indices = tg.max_pool2d(x, kernel, return_indices=True)
+        return results + [indices.numpy()]
+
+    monkeypatch.setattr(pool, "TILED_FROM", 1)
+    tiled = run()
+    monkeypatch.setattr(pool, "TILED_FROM", 10 ** 9)
+    for found, expected in zip(tiled, run()):                  # (sums add in another order)
+        np.testing.assert_allclose(found, expected, rtol=1e-14, atol=1e-16)

@@ -13,6 +13,10 @@ operation per offset, and no loop over images, channels or positions. Measured f
 takes 1.2 ms; argmax over a copy of the windows 24 ms, `.max` over a
 sliding_window_view 64 ms, `.max` over a (..., 16, 2, 16, 2) reshape 43 ms.
 
+Big windows that tile the input (stride = kernel, no padding or dilation; a global
+max-pool of 64x64 has 4,096 offsets, each a tiny slice) are instead reshaped into one
+(..., OH, OW, kh*kw) array and reduced along its last axis: `tiles` and `untile`.
+
 Pairs of ops that are each other's VJP (so pooling has second derivatives):
 MaxPool2dScatter <-> MaxPool2dGather, AvgPool2d <-> AvgPool2dAdjoint.
 """
@@ -113,6 +117,40 @@ class Windows(NamedTuple):
                                    slice(j * dw, j * dw + (ow - 1) * sw + 1, sw))
 
 
+TILED_FROM = 128
+"""Kernel area from which windows that tile the input are reduced as one reshaped array.
+Max-pool forward + backward of (16, 32, 64, 64) float32, offset loop against reshape:
+8x8 windows 7 against 12 ms, 16x16 13 against 7, 64x64 60 against 2.3 (average
+pooling: 6 against 4, 14 against 2.6, 43 against 1)."""
+
+
+def tiling(win: Windows) -> bool:
+    """Do the windows tile the input (stride = kernel, no dilation or padding), with a
+    kernel area of at least TILED_FROM?"""
+    return (win.kernel[0] * win.kernel[1] >= TILED_FROM and win.stride == win.kernel
+            and win.dilation == (1, 1)
+            and not any(before or after for before, after in win.pad_widths()))
+
+
+def tiles(x: np.ndarray, win: Windows) -> np.ndarray:
+    """The windows of a tiling as a (..., OH, OW, kh*kw) array (a copy; row-major kernel
+    offsets along the last axis)."""
+    (kh, kw), (oh, ow) = win.kernel, win.out_size
+    blocks = x[..., :oh * kh, :ow * kw].reshape(x.shape[:-2] + (oh, kh, ow, kw))
+    return blocks.swapaxes(-3, -2).reshape(x.shape[:-2] + (oh, ow, kh * kw))
+
+
+def untile(t: np.ndarray, win: Windows) -> np.ndarray:
+    """The inverse of `tiles`: (..., OH, OW, kh*kw) values put back on their cells of a
+    zero (..., H, W) array."""
+    (kh, kw), (oh, ow), (h, w) = win.kernel, win.out_size, win.in_size
+    lead = t.shape[:-3]
+    out = np.zeros(lead + (h, w), dtype=t.dtype)
+    blocks = t.reshape(lead + (oh, ow, kh, kw)).swapaxes(-3, -2)
+    out[..., :oh * kh, :ow * kw] = blocks.reshape(lead + (oh * kh, ow * kw))
+    return out
+
+
 def windows_of(ctx, in_size: tuple) -> Windows:
     o = ctx.options
     return Windows.of(in_size, o["kernel_size"], o["stride"], o["padding"],
@@ -132,6 +170,8 @@ def fold_windows(ufunc: np.ufunc, xp: np.ndarray, win: Windows) -> np.ndarray:
 # ---------------------------------------------------------------------------------- max
 def pool_max(x: np.ndarray, win: Windows) -> np.ndarray:
     """The max of every window: a running np.maximum over the kernel-offset slices."""
+    if tiling(win):
+        return tiles(x, win).max(axis=-1)
     return fold_windows(np.maximum, win.pad(x, -np.inf), win)
 
 
@@ -147,6 +187,8 @@ def first_max_offsets(x: np.ndarray, out: np.ndarray, win: Windows) -> np.ndarra
     (Two or three bool/uint8 passes per offset; building the one-hot of the winner and
     adding k * onehot took five, and 1.2-1.6x the time.)
     """
+    if tiling(win) and not (out.size and np.isnan(out.max())):
+        return tiles(x, win).argmax(axis=-1)            # (argmax: the first max, as here)
     xp = win.pad(x, np.nan)
     last = win.kernel[0] * win.kernel[1] - 1
     winner = np.full(out.shape, last, dtype=np.min_scalar_type(last))
@@ -224,6 +266,9 @@ class MaxPool2dScatter(Function):
     def forward(ctx, g, winner, kernel_size, stride, padding, dilation, ceil_mode, input_size):
         ctx.save_for_backward(winner)
         win = windows_of(ctx, input_size)
+        if tiling(win):                  # g on each window's winner, a one-hot over offsets
+            one_hot = np.arange(win.kernel[0] * win.kernel[1]) == winner[..., None]
+            return untile(_router(g[..., None])(one_hot), win)
         gp = np.zeros(win.padded_shape(g.shape[:-2]), dtype=g.dtype)
         routed = _router(g)
         if win.disjoint():   # each cell written once, no adding: 1.9 vs 3.3 ms for a 2x2 pool
@@ -254,6 +299,8 @@ class MaxPool2dGather(Function):
         ctx.save_for_backward(winner)
         ctx.in_size = h.shape[-2:]
         win = windows_of(ctx, ctx.in_size)
+        if tiling(win):
+            return np.take_along_axis(tiles(h, win), winner[..., None], -1)[..., 0]
         hp = win.pad(h, 0)
         out = np.zeros(winner.shape, dtype=h.dtype)
         for k, cells in win.offsets():
@@ -301,7 +348,8 @@ class AvgPool2d(Function):
                 divisor_override):
         ctx.in_size = x.shape[-2:]
         win = windows_of(ctx, ctx.in_size)
-        total = fold_windows(np.add, win.pad(x, 0), win)
+        total = tiles(x, win).sum(axis=-1) if tiling(win) else fold_windows(
+            np.add, win.pad(x, 0), win)
         total /= np.asarray(window_sizes(win, count_include_pad, divisor_override), x.dtype)
         return total
 
@@ -322,6 +370,9 @@ class AvgPool2dAdjoint(Function):
                 divisor_override, input_size):
         win = windows_of(ctx, input_size)
         share = g / np.asarray(window_sizes(win, count_include_pad, divisor_override), g.dtype)
+        if tiling(win):
+            return untile(np.broadcast_to(share[..., None], share.shape + (
+                win.kernel[0] * win.kernel[1],)), win)
         gp = np.zeros(win.padded_shape(g.shape[:-2]), dtype=g.dtype)
         for _, cells in win.offsets():
             gp[cells] += share
