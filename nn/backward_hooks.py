@@ -35,7 +35,9 @@ from tinygrad_edu import Tensor
 
 
 class _Packed:
-    """Tensors flattened into one (`whole`, in their common dtype), and the way back."""
+    """How tensors are flattened into one (`whole`, in their common dtype), and the way
+    back. It keeps no tensor: the hook on `whole`'s node holds the call that holds this,
+    and a reference back to `whole` would make that a cycle holding the step's graph."""
 
     def __init__(self, tensors: list[Tensor]) -> None:
         self.shapes = [t.shape for t in tensors]
@@ -43,7 +45,9 @@ class _Packed:
         self.dtype = np.result_type(*self.dtypes)
         ends = np.cumsum([t.numel() for t in tensors]).tolist()
         self.bounds = list(zip([0] + ends[:-1], ends))
-        self.whole = tg.cat([t.reshape(-1).to(self.dtype) for t in tensors])
+
+    def whole(self, tensors: list[Tensor]) -> Tensor:
+        return tg.cat([t.reshape(-1).to(self.dtype) for t in tensors])
 
     def split(self, flat: Tensor) -> list[Tensor]:
         """`flat` (shaped like `whole`) cut into pieces shaped and typed like the tensors."""
@@ -85,10 +89,12 @@ class BackwardHookCall:
         self.input_positions = _tensors_needing_grad(list(args))
         if not self.input_positions:
             return args
-        self.inputs = _Packed([args[i] for i in self.input_positions])
-        self.inputs.whole.register_hook(self._on_grad_input)
+        tensors = [args[i] for i in self.input_positions]
+        self.inputs = _Packed(tensors)
+        whole = self.inputs.whole(tensors)
+        whole.register_hook(self._on_grad_input)
         args = list(args)
-        for i, view in zip(self.input_positions, self.inputs.split(self.inputs.whole)):
+        for i, view in zip(self.input_positions, self.inputs.split(whole)):
             args[i] = view
         return tuple(args)
 
@@ -101,9 +107,11 @@ class BackwardHookCall:
         self.output_positions = _tensors_needing_grad(items)
         if not self.output_positions:
             return output
-        self.outputs = _Packed([items[i] for i in self.output_positions])
-        self.outputs.whole.register_hook(self._on_grad_output)
-        for i, view in zip(self.output_positions, self.outputs.split(self.outputs.whole)):
+        tensors = [items[i] for i in self.output_positions]
+        self.outputs = _Packed(tensors)
+        whole = self.outputs.whole(tensors)
+        whole.register_hook(self._on_grad_output)
+        for i, view in zip(self.output_positions, self.outputs.split(whole)):
             items[i] = view
         if single:
             return items[0]

@@ -103,12 +103,15 @@ def animate(output: Tensor, path: str | Path, model: Any = None, *, gradient: An
     if output._ctx is None:
         raise RuntimeError("viz.animate: the output is a leaf tensor; there is no backward to show")
     graph = build(output, model, max_nodes)
-    steps = recorded(output) or observe(output, gradient, graph=graph)
-    picture = Picture(graph, Options(show_formulas=show_formulas, animation=True), steps, "",
-                      rankdir, cluster_modules=True, collapse=())
-    svg = pipe(picture.digraph(), "svg").decode("utf-8")
-    svg = svg[svg.index("<svg"):]
-    frames = json.dumps(frames_of(steps, graph), ensure_ascii=False).replace("</", "<\\/")
+    try:
+        steps = recorded(output) or observe(output, gradient, graph=graph)
+        picture = Picture(graph, Options(show_formulas=show_formulas, animation=True), steps,
+                          "", rankdir, cluster_modules=True, collapse=())
+        svg = pipe(picture.digraph(), "svg").decode("utf-8")
+        svg = svg[svg.index("<svg"):]
+        frames = json.dumps(frames_of(steps, graph), ensure_ascii=False).replace("</", "<\\/")
+    finally:
+        graph.unlink()
     page = PAGE.format(title=escape(title), svg=svg, frames=frames)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

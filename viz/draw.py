@@ -84,8 +84,12 @@ def draw(output: Tensor, model: Any = None, *, show_values: bool = True,
         raise TypeError(f"viz.draw: expected a Tensor, got {type(output).__name__}")
     options = Options(show_values, show_grads, show_formulas, int(max_elements), check)
     graph = build(output, model, max_nodes)
-    steps, note = gradient_flows(output, graph) if show_grads else (None, "")
-    return Picture(graph, options, steps, note, rankdir, cluster_modules, tuple(collapse)).digraph()
+    try:
+        steps, note = gradient_flows(output, graph) if show_grads else (None, "")
+        return Picture(graph, options, steps, note, rankdir, cluster_modules,
+                       tuple(collapse)).digraph()
+    finally:
+        graph.unlink()
 
 
 def gradient_flows(output: Tensor, graph: Graph) -> tuple[Trace | None, str]:

@@ -15,6 +15,7 @@ telling the learner to record the first backward with `viz.trace`.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -30,7 +31,10 @@ from . import fmt
 from .graph import Graph, build, value_key
 from .rules import node_rules, op_title, rule_for_input
 
-RECORD_ATTR = "_viz_trace"     # where trace() leaves its steps on the output's node
+_RECORDED: dict[int, Trace] = {}
+"""id(output) -> the steps trace(output) recorded, for draw(output); an entry goes with
+its output tensor. (Kept on the output's node, the steps, which hold that node, made a
+reference cycle that kept the whole graph alive until the cycle collector ran.)"""
 
 
 class ReplayError(RuntimeError):
@@ -181,7 +185,16 @@ def observe(output: Tensor, gradient: Any = None, graph: Graph | None = None,
     and nothing accumulated; a freed graph is replayed with `reapply`.
     """
     seed = _seed(output, gradient)
+    own_graph = graph is None
     graph = graph or build(output, model)
+    try:
+        return _observed(output, seed, graph, fill_grad)
+    finally:
+        if own_graph:
+            graph.unlink()
+
+
+def _observed(output: Tensor, seed: Tensor, graph: Graph, fill_grad: bool) -> Trace:
     nodes = topological_order([output._ctx])
     steps = Trace()
     totals: dict[tuple, np.ndarray] = {}
@@ -251,13 +264,12 @@ def trace(output: Tensor, gradient: Any = None, model: Any = None) -> Trace:
     if output._ctx is None:
         raise RuntimeError("viz.trace: the output is a leaf tensor; there is no graph to trace")
     steps = observe(output, gradient, fill_grad=True, model=model)
-    try:
-        setattr(output._ctx, RECORD_ATTR, steps)
-    except AttributeError:      # an op class with __slots__: draw() replays instead
-        pass
+    if id(output) not in _RECORDED:
+        weakref.finalize(output, _RECORDED.pop, id(output), None)
+    _RECORDED[id(output)] = steps
     return steps
 
 
 def recorded(output: Tensor) -> Trace | None:
     """The steps `trace(output)` recorded for this output, if any."""
-    return getattr(output._ctx, RECORD_ATTR, None) if output._ctx is not None else None
+    return _RECORDED.get(id(output)) if output._ctx is not None else None
