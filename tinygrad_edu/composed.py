@@ -375,12 +375,17 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 zip(t_.shape, first.shape)) if i != dim):
             raise ValueError(f"cat: shapes {first.shape} and {t_.shape} differ outside "
                              f"dimension {dim}")
-    dtype = functools.reduce(promote, (t_.dtype for t_ in tensors))      # torch's promotion
-    return movement.Cat.apply(*[t_.to(dtype) for t_ in tensors], dim=dim)
+    return movement.Cat.apply(*_promoted(tensors), dim=dim)
+
+
+def _promoted(tensors: list[Tensor]) -> list[Tensor]:
+    """The tensors in their common dtype, by torch's promotion."""
+    dtype = functools.reduce(promote, (t_.dtype for t_ in tensors))
+    return [t_ if t_.dtype == dtype else t_.to(dtype) for t_ in tensors]
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors along a new axis: unsqueeze each, then cat."""
+    """Join tensors of one shape along a new axis `dim` (the primitive Stack)."""
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: expected a non-empty list of tensors")
@@ -388,7 +393,11 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t_.shape != tensors[0].shape:
             raise ValueError(f"stack: all tensors must have the same shape, got "
                              f"{tensors[0].shape} and {t_.shape}")
-    return cat([t_.unsqueeze(dim) for t_ in tensors], dim % (tensors[0].ndim + 1))
+    ndim = tensors[0].ndim + 1
+    if not -ndim <= dim < ndim:
+        raise ValueError(f"stack: dim {dim} is out of range for tensors of shape "
+                         f"{tensors[0].shape} (expected -{ndim} to {ndim - 1})")
+    return movement.Stack.apply(*_promoted(tensors), dim=dim % ndim)
 
 
 def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:

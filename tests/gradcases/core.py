@@ -278,4 +278,7 @@ case("cat", "dim-1", lambda a, b, c: tg.cat([a, b, c], dim=-1),
 case("cat", "one-const", lambda a, b: tg.cat([a, b], 1), [constant(2, 2), r(2, 3)])
 case("cat", "same-twice", lambda a: tg.cat([a, a * 2]), [r(3)])
 case("cat", "empty-part", lambda a, b: tg.cat([a, b]), [r(0, 3, seed=1), r(2, 3, seed=2)])
-case("cat", "stack", lambda a, b: tg.stack([a, b], dim=1), [r(2, 3, seed=1), r(2, 3, seed=2)])
+case("stack", "dim1", lambda a, b: tg.stack([a, b], dim=1), [r(2, 3, seed=1), r(2, 3, seed=2)])
+case("stack", "last-scalars", lambda a, b, c: tg.stack([a, b, c], dim=-1),
+     [r(seed=1), r(seed=2), r(seed=3)])
+case("stack", "same-twice-const", lambda a, b: tg.stack([a, b, a]), [r(3, 1), constant(3, 1)])
