@@ -407,3 +407,33 @@ def test_bicubic_interpolation_keys_kernel_and_second_derivatives():
     assert tg.gradcheck(lambda a: F.interpolate(a, scale_factor=1.5, mode="bicubic"), [image])
     assert tg.gradgradcheck(lambda a: F.interpolate(a, size=(5, 3), mode="bicubic",
                                                     align_corners=True), [image])
+
+
+@pytest.mark.parametrize("mode,corners", [("bilinear", False), ("bilinear", True),
+                                          ("bicubic", False), ("nearest", None),
+                                          ("nearest-exact", None)])
+def test_interpolation_by_matrix_equals_the_gathers(mode, corners, monkeypatch):
+    from tinygrad_edu import resample
+    rng = np.random.default_rng(7)
+    x_values = rng.standard_normal((2, 3, 9, 13))
+    g_values = rng.standard_normal((2, 3, 17, 6))
+
+    def run():
+        x = tg.tensor(x_values, requires_grad=True)
+        y = F.interpolate(x, size=(17, 6), mode=mode, align_corners=corners)
+        upstream = tg.tensor(g_values, requires_grad=True)
+        (gx,) = tg.grad(y, x, upstream, create_graph=True)
+        (gg,) = tg.grad((gx * gx).sum(), upstream)
+        return [y.detach().numpy(), gx.detach().numpy(), gg.numpy()]
+
+    by_matrix = run()
+    monkeypatch.setattr(resample, "MATRIX_UP_TO", 0)
+    for found, expected in zip(by_matrix, run()):
+        np.testing.assert_allclose(found, expected, rtol=1e-13, atol=1e-14)
+
+
+def test_interpolation_keeps_an_inf_where_it_is():
+    x = tg.tensor(np.ones((1, 1, 4, 4)))
+    x.data[0, 0, 0, 0] = np.inf
+    y = F.interpolate(x, scale_factor=2, mode="bilinear").numpy()
+    assert not np.isnan(y).any() and np.isinf(y[0, 0, 0, 0]) and y[0, 0, -1, -1] == 1.0

@@ -7,6 +7,9 @@ and a reduction or a weighted sum over what it read; never a loop over output pi
 Composed from differentiable ops: the gather's VJP adds the gradient back at the indices
 it read (IndexAdd, whose own VJP is the gather), so gradients and second derivatives
 come from the engine. Nothing here has a backward of its own.
+
+Interpolation along an axis of up to MATRIX_UP_TO cells is instead one matmul with the
+(out, in) matrix of its taps: out = x M^T, whose VJP g M is again a matmul.
 """
 from __future__ import annotations
 
@@ -44,6 +47,28 @@ def _weighted(x: Tensor, axis: int, index: np.ndarray, weight: np.ndarray) -> Te
     """x read at `index` along `axis`, times weight[i] at output index i."""
     w = weight.astype(x.dtype).reshape((-1,) + (1,) * (-1 - axis))
     return _gather_along(x, axis, index) * Tensor(w)
+
+
+MATRIX_UP_TO = 256
+"""The longest axis that interpolation resamples with one matmul (see `_resampled`).
+Bilinear x2 of (16, 16, 64, 64) float32, forward + backward: 94-139 ms as gathers (a copy
+per tap, a scatter-add per tap in backward), 20 ms as matmuls. The matrix costs n_in
+multiply-adds per output cell, so long axes keep the gathers."""
+
+
+def _resampled(x: Tensor, axis: int, taps: list) -> Tensor:
+    """sum over the taps (index, weight) of x read at `index` along `axis` (-1 or -2),
+    times weight[i] at output index i (weight None: 1)."""
+    n_in, n_out = x.shape[axis], len(taps[0][0])
+    if n_in > MATRIX_UP_TO or not np.isfinite(x.data).all():     # (0 * inf would be nan)
+        terms = [_gather_along(x, axis, index) if weight is None else
+                 _weighted(x, axis, index, weight) for index, weight in taps]
+        return sum(terms[1:], terms[0])
+    matrix = np.zeros((n_out, n_in), dtype=x.dtype)
+    for index, weight in taps:
+        np.add.at(matrix, (np.arange(n_out), index), 1 if weight is None else weight)
+    m = Tensor(matrix)
+    return x @ m.mT if axis == -1 else m @ x
 
 
 # ---------------------------------------------------------------------------- adaptive
@@ -200,7 +225,7 @@ def _linear_axis(x: Tensor, axis: int, n_out: int, scale_factor: float | None,
     if n_out == n_in:
         return x
     i0, i1, w0, w1 = linear_source(n_in, n_out, scale_factor, align_corners, x.dtype)
-    return _weighted(x, axis, i0, w0) + _weighted(x, axis, i1, w1)
+    return _resampled(x, axis, [(i0, w0), (i1, w1)])
 
 
 CUBIC_A = -0.75
@@ -237,11 +262,8 @@ def _cubic_axis(x: Tensor, axis: int, n_out: int, scale_factor: float | None,
                 align_corners: bool) -> Tensor:
     if n_out == x.shape[axis] and scale_factor in (None, 1):
         return x
-    taps = cubic_source(x.shape[axis], n_out, scale_factor, align_corners, x.dtype)
-    out = _weighted(x, axis, *taps[0])
-    for index, weight in taps[1:]:
-        out = out + _weighted(x, axis, index, weight)
-    return out
+    return _resampled(x, axis, cubic_source(x.shape[axis], n_out, scale_factor,
+                                            align_corners, x.dtype))
 
 
 def check_mode(op: str, mode: str, align_corners: bool | None) -> bool | None:
@@ -338,7 +360,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         for axis, n_out, scale in zip(axes[::-1], sizes[::-1], scales[::-1]):   # W, then H
             x = resample(x, axis, n_out, scale, align_corners)
     else:
-        index = [nearest_source(n, n_out, s, mode == "nearest-exact", spatial == 2)
-                 for n, n_out, s in zip(x.shape[-spatial:], sizes, scales)]
-        x = x[..., index[0][:, None], index[1]] if spatial == 2 else x[..., index[0]]
+        for axis, n, n_out, s in zip(axes[::-1], x.shape[::-1], sizes[::-1], scales[::-1]):
+            index = nearest_source(n, n_out, s, mode == "nearest-exact", spatial == 2)
+            x = _resampled(x, axis, [(index, None)])
     return x.contiguous()               # in torch's row-major layout, so .view() works
