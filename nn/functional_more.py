@@ -25,6 +25,7 @@ from tinygrad_edu.cnn import (REDUCTIONS, _check_reduction, _elementwise_weighte
                               _same_shape, _tensor, _weighted, log1p_exp)
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.math_more import erfc
+from tinygrad_edu.ops.normalization import Standardize
 from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _axes, _axis
 
@@ -61,10 +62,9 @@ def _floored_log(u: Tensor, plus_one: bool = False) -> Tensor:
 
 
 def _standardized(x: Tensor, axes: tuple, eps: float) -> Tensor:
-    """(x - mean) / sqrt(var + eps) over `axes`, var the biased variance (1/n)."""
-    centered = x - x.mean(axes, keepdim=True)
-    var = (centered * centered).mean(axes, keepdim=True)
-    return centered / (var + eps).sqrt()
+    """(x - mean) / sqrt(var + eps) over `axes`, var the biased variance (1/n): the
+    primitive Standardize (ops/normalization.py)."""
+    return Standardize.apply(x, axes=tuple(a % x.ndim for a in axes), eps=float(eps))
 
 
 def _clamped_norm(x: Tensor, p: float, axes: tuple, eps: float,

@@ -110,3 +110,15 @@ case("prod", "cols-with-zeros-keep", lambda a: a.prod(0, keepdim=True), [with_ze
 case("prod", "all-with-zeros", lambda a: a.prod(), [with_zeros([[0.0, 1.5], [-2.0, 0.9]])])
 case("prod", "zeros-3d", lambda a: a.prod(1), [sprinkled((2, 4, 3), seed=8)])
 case("prod", "zeros-times-input", lambda a: a.prod(0) * a, [with_zeros([[0.0, 2.0], [0.0, 0.5]])])
+
+
+# ---------------------------------------------------------------- standardize (layer norm)
+def _standardize(axes: tuple, eps: float = 1e-5):
+    from tinygrad_edu.ops.normalization import Standardize
+    return lambda x: Standardize.apply(x, axes=axes, eps=eps)
+
+
+case("standardize", "last-axis", _standardize((1,)), [r(3, 5, seed=1)])
+case("standardize", "two-axes", _standardize((1, 2)), [r(2, 3, 4, seed=2)])
+case("standardize", "middle-axis", _standardize((1,), eps=0.5), [r(2, 4, 3, seed=3)])
+case("standardize", "size-1-axis", _standardize((1,)), [r(3, 1, seed=4)])
