@@ -86,24 +86,25 @@ def _scatter(op: str, x: Tensor, dim: int, index: Any, src: Any, value: Any,
         values = _fill_value(op, value, x.dtype)
         chosen = np.unique(flat) if how == "replace" else flat
         values = values.expand(chosen.size)
-    else:
-        chosen = np.arange(flat.size)
+    else:           # src's entries under index, in index's row-major order: a basic slice
+        values = src[tuple(slice(n) for n in idx.shape)].reshape(-1)
+        chosen = flat
         if how == "replace":                             # the last write to each position
-            chosen = flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]
-        values = movement.GetItem.apply(src, index=np.unravel_index(chosen, idx.shape))
-        chosen = flat[chosen]
+            last = flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]
+            values, chosen = values[last], flat[last]
     if how == "multiply":
         out = x1.data.copy()
         np.multiply.at(out.reshape(-1), chosen, values.data)
         return Tensor._from_node(out.reshape(x.shape), None)
-    at = np.unravel_index(chosen, x1.shape)
-    placed = movement.IndexAdd.apply(values, shape=x1.shape, index=at)
+    # added at flat positions of x: numpy's fast path (a 1-D array, one index array)
+    placed = movement.IndexAdd.apply(values, shape=(x1.numel(),), index=(chosen,)).reshape(
+        x1.shape)
     if how == "add":
         out = x1 + placed
     else:
-        written = np.zeros(x1.shape, dtype=np.bool_)
-        written[at] = True
-        out = placed.where(written, x1)
+        written = np.zeros(x1.numel(), dtype=np.bool_)
+        written[chosen] = True
+        out = placed.where(written.reshape(x1.shape), x1)
     return out.reshape(()) if x.ndim == 0 else out
 
 
