@@ -110,6 +110,12 @@ def _binned(x: Tensor, axis: int, out: int) -> tuple:
 
 
 def _bin_mean(x: Tensor, axis: int, out: int) -> Tensor:
+    n = x.shape[axis]
+    if out and n % out and n <= MATRIX_UP_TO and np.isfinite(x.data).all():
+        index, valid, sizes = bins(n, out)      # unequal bins: sums by a 0/1 matrix
+        weight = np.broadcast_to(True if valid is None else valid, index.shape).astype(x.dtype)
+        counts = sizes.astype(x.dtype).reshape((-1,) + (1,) * (-1 - axis))
+        return _resampled(x, axis, list(zip(index.T, weight.T))) / Tensor(counts)
     t, _, valid, sizes = _binned(x, axis, out)
     if valid is None:
         return t.mean(axis)
