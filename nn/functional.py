@@ -13,6 +13,7 @@ from tinygrad_edu import (Tensor, avg_pool2d, binary_cross_entropy_with_logits, 
                           log_softmax, max_pool2d, mse_loss, multi_margin_loss, nll_loss, pad,
                           sigmoid, softmax, tanh)
 from tinygrad_edu.grad_mode import is_grad_enabled
+from tinygrad_edu.ops.linalg import Affine
 from tinygrad_edu.tensor import _tensor
 
 __all__ = ["linear", "leaky_relu", "batch_norm", "conv2d", "conv_transpose2d", "max_pool2d",
@@ -41,13 +42,25 @@ __all__ += ["conv1d", "conv_transpose1d", "max_pool1d", "avg_pool1d", "adaptive_
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """out = input @ weight^T + bias, weight of shape (out_features, in_features)."""
-    input = _tensor(input)
-    if input.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input has {input.shape[-1]} features (shape {input.shape}) "
+    """out = input @ weight^T + bias, weight of shape (out_features, in_features): the
+    primitive Affine (ops/linalg.py). A bias of another shape or dtype is added after it
+    (broadcast and promoted as by +)."""
+    input, weight = _tensor(input), _tensor(weight)
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+                         f"{tuple(weight.shape)}")
+    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        features = input.shape[-1] if input.ndim else "no"
+        raise ValueError(f"linear: input has {features} features (shape {input.shape}) "
                          f"but weight {tuple(weight.shape)} expects {weight.shape[1]}")
-    out = input.matmul(weight.T)
-    return out if bias is None else out + bias
+    if input.dtype != weight.dtype or input.dtype.kind != "f":
+        raise TypeError(f"linear: input and weight must be floating point of one dtype, got "
+                        f"{input.dtype} and {weight.dtype}")
+    bias = None if bias is None else _tensor(bias)
+    if bias is None or bias.shape != weight.shape[:1] or bias.dtype != input.dtype:
+        out = Affine.apply(input, weight)
+        return out if bias is None else out + bias
+    return Affine.apply(input, weight, bias)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

@@ -122,3 +122,15 @@ case("standardize", "last-axis", _standardize((1,)), [r(3, 5, seed=1)])
 case("standardize", "two-axes", _standardize((1, 2)), [r(2, 3, 4, seed=2)])
 case("standardize", "middle-axis", _standardize((1,), eps=0.5), [r(2, 4, 3, seed=3)])
 case("standardize", "size-1-axis", _standardize((1,)), [r(3, 1, seed=4)])
+
+
+# ---------------------------------------------------------------- affine (nn.Linear's op)
+def _affine(x, w, b=None):
+    from tinygrad_edu.ops.linalg import Affine
+    return Affine.apply(x, w) if b is None else Affine.apply(x, w, b)
+
+
+case("affine", "batch-bias", _affine, [r(4, 3, seed=1), r(2, 3, seed=2), r(2, seed=3)])
+case("affine", "3-d-no-bias", _affine, [r(2, 3, 3, seed=4), r(5, 3, seed=5)])
+case("affine", "1-d-input", _affine, [r(3, seed=6), r(2, 3, seed=7), r(2, seed=8)])
+case("affine", "one-row", _affine, [r(1, 1, seed=9), r(1, 1, seed=10), r(1, seed=11)])

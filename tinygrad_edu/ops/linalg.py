@@ -32,6 +32,38 @@ class Matmul(Function):
         return grad_a, grad_b
 
 
+class Affine(Function):
+    """out = x @ w^T + b, the affine map of nn.Linear: x (..., in), w (out, in), b (out,)
+    or none. (Named `affine`, not `linear`: a learner's own `class Linear(Function)`, the
+    classic exercise, keeps its name.)
+
+    out[..., o] = sum_i x[..., i] w[o, i] + b[o], so with g = dL/dout (..., out):
+    VJP: dL/dx = g @ w                               (..., out)(out, in) -> (..., in)
+         dL/dw = g^T x, summed over the batch axes   (out, rows)(rows, in) -> (out, in)
+         dL/db = g summed over the batch axes        (out,)
+    Saves x, w. (One node where transpose, matmul and add made three.)
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        ctx.save_for_backward(x, w)
+        out = np.matmul(x, w.T)
+        if b is not None:
+            out += b
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need_x, need_w = ctx.needs_input_grad[:2]
+        rows = g.reshape(-1, w.shape[0])                            # (rows, out)
+        grad_x = Matmul.apply(rows, w).reshape(x.shape) if need_x else None     # g @ w
+        grad_w = Matmul.apply(rows.mT, x.reshape(-1, w.shape[1])) if need_w else None
+        if len(ctx.inputs) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, rows.sum(0) if ctx.needs_input_grad[2] else None
+
+
 def singular(op: str, a: np.ndarray) -> np.linalg.LinAlgError:
     """The error for a singular matrix, naming the op (numpy says only "Singular matrix")."""
     return np.linalg.LinAlgError(f"{op}: a matrix of shape {a.shape[-2:]} is singular (no "
