@@ -24,7 +24,7 @@ from . import autograd, autograd_functional, distributions, function, linalg, ut
 from .autograd import grad
 from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy, dropout,  # noqa: F401
                   dropout2d, max_pool2d, mse_loss, multi_margin_loss, nll_loss)
-from .comparison import allclose, equal, isclose
+from .comparison import allclose, equal, isclose, isin
 from .composed import (ValuesIndices, amin, broadcast_to, cat, chunk, clone, flatten, flip,
                        logsumexp, mean, minimum, pad, reciprocal, sign, split, square, squeeze,
                        stack, std, t, take_along_dim, transpose, unsqueeze, var)
@@ -52,19 +52,21 @@ from .math_more import (addcdiv, addcmul, arctan, arctan2, atan, atan2, clamp_ma
                         cosh, erf, erfc, exp2, frac, hypot, isinf, isneginf, isposinf, lerp,
                         log2, log10, logaddexp, logaddexp2, logit, nan_to_num, rsqrt, sgn, sinh,
                         tan, xlogy)
-from .linear_algebra_more import addmm, baddbmm, cdist, dist, einsum, inner, kron, tensordot
+from .linear_algebra_more import (addmm, baddbmm, cdist, cross, dist, einsum, inner, kron, mv,
+                                  tensordot)
 from .binning import bincount, bucketize, histc, searchsorted
 from .sampling import (as_tensor, bernoulli, empty_like, initial_seed, logspace, multinomial,
                        normal, randint, randint_like, randperm, seed)
-from .statistics import (cummax, cummin, cumprod, median, mode, nanmean, nansum, std_mean,
-                         var_mean)
+from .statistics import (aminmax, corrcoef, cov, cummax, cummin, cumprod, median, mode, nanmean,
+                         nansum, std_mean, var_mean)
+from .quantiles import kthvalue, nanquantile, quantile
 from .discrete import (argwhere, count_nonzero, logical_and, logical_not, logical_or,
                        logical_xor, nonzero, tril_indices, triu_indices, unique)
 from .indexed import (diag, diag_embed, diagonal, index_add, index_copy, index_fill,
                       masked_select, scatter, scatter_add, take, trace)
 from .joining import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
-                      column_stack, concat, concatenate, dstack, hstack, meshgrid, row_stack,
-                      tensor_split, vstack)
+                      cartesian_prod, column_stack, concat, concatenate, dsplit, dstack, hsplit,
+                      hstack, meshgrid, row_stack, tensor_split, vsplit, vstack)
 from .memory import tune_malloc
 from .parallel import get_num_threads, set_num_threads
 from .printing import set_printoptions
@@ -74,8 +76,9 @@ from .selection import (argsort, gather, index_select, masked_fill, roll, sort, 
                         triu, unbind)
 from .serialization import load, save
 from .shapes import Size
-from .shape_more import (fliplr, flipud, is_floating_point, moveaxis, movedim, narrow,
-                         repeat_interleave, rot90, swapaxes, swapdims, tile, unflatten)
+from .shape_more import (diff, fliplr, flipud, is_floating_point, moveaxis, movedim, narrow,
+                         ravel, repeat_interleave, rot90, select, swapaxes, swapdims, tile,
+                         unflatten)
 from .tensor import Tensor
 from . import in_place  # noqa: E402,F401  (attaches x.exp_() and the other in-place methods)
 
@@ -147,8 +150,17 @@ for _name in ("add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", 
               "numel", "sin", "cos", "log1p", "expm1", "floor", "ceil", "round", "trunc",
               "cumsum", "prod", "absolute", "negative", "multiply", "true_divide", "fix",
               "all", "any", "eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal",
-              "less", "less_equal", "not_equal"):
+              "less", "less_equal", "not_equal", "remainder", "floor_divide"):
     globals()[_name] = _function_form(_name)
+subtract, divide = _function_form("sub"), _function_form("div")   # torch's aliases
+Tensor.subtract, Tensor.divide = Tensor.sub, Tensor.div
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:
+    """input ** exponent computed in float64, as torch.float_power."""
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    e = exponent.double() if isinstance(exponent, Tensor) else exponent
+    return x.double() ** e
 
 
 # and the in-place forms, torch.sin_(x), torch.relu_(x), ...

@@ -1,4 +1,5 @@
-"""Comparing tensors as a whole: isclose, allclose, equal. Bool results, so no gradient.
+"""Comparing tensors as a whole: isclose, allclose, equal, isin. Bool results, so no
+gradient.
 
 Each function is also a Tensor method, attached at the bottom of the file.
 """
@@ -48,6 +49,15 @@ def equal(input: Tensor, other: Tensor) -> bool:
     torch; nan equals nothing)."""
     a, b = _tensor(input), _tensor(other)
     return a.shape == b.shape and bool(np.array_equal(a.data, b.data))
+
+
+def isin(elements: Tensor, test_elements: Tensor, *, assume_unique: bool = False,
+         invert: bool = False) -> Tensor:
+    """Whether each element of `elements` is among `test_elements` (either may be a
+    number); with invert, whether it is not."""
+    a = elements.data if isinstance(elements, Tensor) else np.asarray(elements)
+    b = test_elements.data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    return Tensor._from_node(np.isin(a, b, assume_unique=assume_unique, invert=invert), None)
 
 
 METHODS = [isclose, allclose, equal]

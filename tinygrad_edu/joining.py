@@ -1,6 +1,6 @@
 """Several tensors into one, one into several, several to one shape: atleast_1d/2d/3d,
 hstack, vstack (row_stack), dstack, column_stack, concat, concatenate, tensor_split,
-broadcast_shapes, broadcast_tensors, meshgrid.
+broadcast_shapes, broadcast_tensors, meshgrid, cartesian_prod, hsplit, vsplit, dsplit.
 
 Composed from Reshape, Cat, GetItem slices and Expand, whose VJPs hand each input its
 part of the gradient (a slice of g, or g summed over an input's broadcast copies): none
@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .composed import cat
+from .composed import stack as _stack
 from .shapes import Size
 from .shapes import broadcast_shapes as _broadcast
 from .tensor import Tensor, _axis, _tensor
@@ -195,4 +196,43 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple:
                  for t, axis in zip(ts, axes))
 
 
+def cartesian_prod(*tensors: Any) -> Tensor:
+    """Every combination of one element from each 1-D tensor, as rows (n0 n1 ..., k) in
+    row-major order (itertools.product); one tensor is returned as it is."""
+    ts = _tensor_list(list(tensors), "cartesian_prod")
+    if any(t.ndim != 1 for t in ts):
+        raise ValueError(f"cartesian_prod: expects 1-D tensors, got shapes {[t.shape for t in ts]}")
+    if len(ts) == 1:
+        return ts[0]
+    grids = meshgrid(*ts, indexing="ij")
+    return _stack([g.reshape(-1) for g in grids], 1)
+
+
+def hsplit(input: Tensor, indices_or_sections: int | Sequence[int]) -> tuple:
+    """tensor_split along dim 1 (dim 0 for a 1-D input); an int must divide the size."""
+    x = _tensor(input)
+    return _split_exactly(x, indices_or_sections, 0 if x.ndim == 1 else 1, "hsplit", 1)
+
+
+def vsplit(input: Tensor, indices_or_sections: int | Sequence[int]) -> tuple:
+    """tensor_split along dim 0 of an input of at least 2 dims."""
+    return _split_exactly(_tensor(input), indices_or_sections, 0, "vsplit", 2)
+
+
+def dsplit(input: Tensor, indices_or_sections: int | Sequence[int]) -> tuple:
+    """tensor_split along dim 2 of an input of at least 3 dims."""
+    return _split_exactly(_tensor(input), indices_or_sections, 2, "dsplit", 3)
+
+
+def _split_exactly(x: Tensor, sections: Any, dim: int, op: str, least: int) -> tuple:
+    if x.ndim < least:
+        raise ValueError(f"{op}: needs a tensor of at least {least} dims, got shape {x.shape}")
+    if isinstance(sections, (int, np.integer)) and (sections <= 0 or x.shape[dim] % sections):
+        raise ValueError(f"{op}: {sections} sections do not divide dimension {dim} of size "
+                         f"{x.shape[dim]} into equal parts")
+    return tensor_split(x, sections, dim)
+
+
 Tensor.tensor_split = tensor_split
+for _fn in (hsplit, vsplit, dsplit):
+    setattr(Tensor, _fn.__name__, _fn)

@@ -1,4 +1,4 @@
-"""torch.linalg's inv, solve, det, slogdet, norm, vector_norm and matrix_norm (also
+"""torch.linalg's inv, solve, det, slogdet, norm, vector_norm, matrix_norm and cross (also
 `tinygrad_edu.inverse`, `x.inverse()`, `x.det()`): the primitives Inverse, Solve and
 LogAbsDet of ops/linalg.py, with their checks, and the norms composed from sums and maxima."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import linear_algebra
+from . import linear_algebra, linear_algebra_more
 from .ops.linalg import Inverse, LogAbsDet, Solve
 from .tensor import Tensor, _tensor
 
@@ -132,6 +132,11 @@ def norm(A: Any, ord: Any = None, dim: int | Sequence[int] | None = None,
                          f"shape {a.shape}")
     return matrix_norm(a, "fro" if ord is None else ord, (-2, -1) if dim is None else dim,
                        keepdim, dtype=dtype)
+
+
+def cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:
+    """torch.linalg.cross: the cross product of 3-vectors along `dim` (default the last)."""
+    return linear_algebra_more.cross(input, other, dim)
 
 
 Tensor.inverse, Tensor.det, Tensor.slogdet, Tensor.logdet = inv, det, slogdet, logdet

@@ -1,5 +1,5 @@
 """einsum and the products and distances built on it or on matmul: tensordot, inner,
-addmm, baddbmm, kron, cdist, dist.
+addmm, baddbmm, kron, mv, cross, cdist, dist.
 
 einsum is one primitive (ops/einsum.py, whose docstring derives its VJP); everything
 else here is composed, so its gradient comes from Einsum, Matmul, Mul and norm. The
@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .composed import cat
 from .linear_algebra import bmm, mm, norm
 from .ops.einsum import LETTERS, Einsum, normalize, split
 from .shapes import broadcast_shapes
@@ -260,6 +261,38 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     return norm(_tensor(input) - _tensor(other), float(p))
 
 
-METHODS = [inner, addmm, baddbmm, kron, dist]
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """Matrix (n, m) times vector (m,): (n,)."""
+    a, v = _tensor(input), _tensor(vec)
+    if a.ndim != 2 or v.ndim != 1:
+        raise ValueError(f"mv: expected a matrix and a vector, got shapes {a.shape} and "
+                         f"{v.shape}")
+    return a.matmul(v)
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
+    """The cross product of 3-vectors along `dim` (broadcasting the other dims):
+    (a2 b3 - a3 b2, a3 b1 - a1 b3, a1 b2 - a2 b1). Without dim, torch.cross's deprecated
+    rule: the first dim of size 3 (torch.linalg.cross uses -1)."""
+    a, b = _tensor(input), _tensor(other)
+    shape = broadcast_shapes(a.shape, b.shape)
+    if dim is None:
+        dim = next((i for i, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise ValueError(f"cross: no dimension of size 3 in shape {shape}")
+    a, b = a.expand(*shape), b.expand(*shape)
+    d = _axis(a, dim, "cross")
+    if shape[d] != 3:
+        raise ValueError(f"cross: dimension {dim} must have size 3, got shapes {a.shape} and "
+                         f"{b.shape}")
+
+    def part(t: Tensor, k: int) -> Tensor:
+        return t[(slice(None),) * d + (slice(k, k + 1),)]
+    a1, a2, a3 = (part(a, k) for k in range(3))
+    b1, b2, b3 = (part(b, k) for k in range(3))
+    return cat([a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1], d)
+
+
+METHODS = [inner, addmm, baddbmm, kron, dist, mv, cross]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)

@@ -1,5 +1,6 @@
-"""More of torch's shape functions: narrow, movedim (moveaxis), swapdims, swapaxes, tile,
-repeat_interleave, reshape_as, unflatten, flipud, fliplr, rot90, and the questions about
+"""More of torch's shape functions: narrow, select, ravel, diff, movedim (moveaxis),
+swapdims, swapaxes, tile, repeat_interleave, reshape_as, unflatten, flipud, fliplr,
+rot90, and the questions about
 memory layout and dtype (stride, is_contiguous, element_size, ...). The functions of
 several tensors (hstack, tensor_split, meshgrid, ...) are in joining.py.
 
@@ -16,6 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .composed import _slice_along, clone, flip, swapped
+from .composed import cat as concatenate
 from .dtypes import check_int
 from .selection import index_select, repeat
 from .tensor import Tensor, _axis, _infer_shape, _shape_arg, _tensor
@@ -245,10 +247,56 @@ def sliding_windows(input: Tensor, dimension: int, size: int, step: int) -> Tens
     return x[index].movedim(d + 1, -1)
 
 
-METHODS = [narrow, movedim, swapdims, tile, repeat_interleave, reshape_as, unflatten,
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """input[..., index, ...] with the index at `dim` (that dim removed), as torch.select."""
+    x = _tensor(input)
+    d = _axis(x, dim, "select")
+    n = x.shape[d]
+    if not isinstance(index, (int, np.integer)) or not -n <= index < n:
+        raise IndexError(f"select: index {index!r} is out of range for dimension {d} of size "
+                         f"{n} (input shape {x.shape})")
+    return x[(slice(None),) * d + (int(index),)]
+
+
+def ravel(input: Tensor) -> Tensor:
+    """All elements in one row-major 1-D tensor (reshape(-1))."""
+    return _tensor(input).reshape(-1)
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    """The n-th forward difference along `dim`: out[i] = x[i + 1] - x[i], n times, after
+    joining prepend and append to x along dim (torch.diff). Bools give x[i + 1] != x[i]."""
+    x = _tensor(input)
+    if x.ndim == 0:
+        raise ValueError("diff: expected at least a 1-D tensor, got a 0-d one")
+    if not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"diff: n must be a non-negative int, got {n!r}")
+    d = _axis(x, dim, "diff")
+    parts = [_along_dim(t, x, d) for t in (prepend, x, append) if t is not None]
+    x = parts[0] if len(parts) == 1 else concatenate(parts, d)
+    lead = (slice(None),) * d
+    for _ in range(n):
+        later, earlier = x[lead + (slice(1, None),)], x[lead + (slice(None, -1),)]
+        x = later != earlier if x.dtype == np.bool_ else later - earlier
+    return x
+
+
+def _along_dim(t: Any, x: Tensor, d: int) -> Tensor:
+    """prepend/append for diff: a number becomes x's shape with size 1 at d."""
+    t = _tensor(t)
+    if t.ndim == 0:
+        return t.expand(*(1 if i == d else n for i, n in enumerate(x.shape)))
+    return t
+
+
+METHODS = [narrow, select, ravel, diff, movedim, swapdims, tile, repeat_interleave, reshape_as, unflatten,
            flipud, fliplr, rot90, is_contiguous, is_floating_point, nelement,
            element_size, stride]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.moveaxis = movedim
+Tensor.itemsize = property(element_size, doc="Bytes per element.")
+Tensor.nbytes = property(lambda self: self.data.nbytes, doc="Bytes of all the elements.")
+Tensor.is_cuda = property(lambda self: False, doc="Always False: CPU only.")
 Tensor.unfold = sliding_windows

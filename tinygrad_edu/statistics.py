@@ -1,5 +1,5 @@
 """Statistics of a tensor, as torch's: var_mean, std_mean, nanmean, nansum, median, mode,
-cumprod, cummax, cummin.
+cumprod, cummax, cummin, aminmax, cov, corrcoef (kthvalue and quantile: quantiles.py).
 
 All are composed except cumprod (one primitive, ops/cumprod.py, exact at zeros).
 median (with dim), mode, cummax and cummin find an index per slice with numpy and
@@ -10,6 +10,9 @@ binning.py. The functions torch also has as Tensor methods are attached at the b
 from __future__ import annotations
 
 from typing import Callable, Sequence
+
+import warnings
+from collections import namedtuple
 
 import numpy as np
 
@@ -176,6 +179,82 @@ def _running_extreme(x: Tensor, dim: int, better: np.ufunc, op: str) -> ValuesIn
     return _read(x1, index, dim, x.shape)
 
 
-METHODS = [nansum, nanmean, median, mode, cumprod, cummax, cummin]
+MinMax = namedtuple("aminmax", ["min", "max"])
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
+    """(min, max) over `dim` (all elements when None): amin and amax, ties sharing the
+    gradient evenly."""
+    x = _tensor(input)
+    return MinMax(x.amin(dim, keepdim), x.amax(dim, keepdim))
+
+
+def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
+        aweights: Tensor | None = None) -> Tensor:
+    """The covariance matrix of the variables in the rows of input (variables,
+    observations), as torch.cov; a 1-D input is one variable (a 0-d result).
+
+    With weights w = fweights * aweights per observation (either may be absent):
+        mean_v = sum_j w_j x_vj / W,  W = sum_j w_j
+        cov = (x - mean) diag(w) (x - mean)^T / (W - correction * sum_j w_j a_j / W)
+    (without aweights the divisor is W - correction; without weights, N - correction).
+    """
+    x = _tensor(input)
+    if x.ndim > 2:
+        raise ValueError(f"cov: expected a 1-D or 2-D input (variables, observations), got "
+                         f"shape {x.shape}")
+    rows = x.reshape(1, -1) if x.ndim < 2 else x
+    rows = rows if rows.dtype.kind == "f" else rows.float()
+    n = rows.shape[1]
+    w = _observation_weights(n, fweights, aweights, rows.dtype)
+    total = float(n) if w is None else w.sum().item()
+    mean_ = rows.mean(1, keepdim=True) if w is None else (rows * w).sum(1, keepdim=True) / total
+    if correction == 0:
+        divisor = total
+    elif aweights is None:
+        divisor = total - correction
+    else:
+        divisor = total - correction * (w * _tensor(aweights)).sum().item() / total
+    if divisor <= 0:
+        warnings.warn("cov: degrees of freedom <= 0 for the correction", stacklevel=2)
+        divisor = 0.0
+    centered = rows - mean_
+    weighted = centered if w is None else centered * w
+    with np.errstate(divide="ignore", invalid="ignore"):            # (as torch: inf, nan)
+        out = (weighted @ centered.mT) / divisor
+    return out.reshape(()) if x.ndim < 2 else out
+
+
+def _observation_weights(n: int, fweights: Tensor | None, aweights: Tensor | None,
+                         dtype: np.dtype) -> Tensor | None:
+    """fweights * aweights (each a 1-D tensor of n entries), or None when both are."""
+    w = None
+    for name, weights in (("fweights", fweights), ("aweights", aweights)):
+        if weights is None:
+            continue
+        t = _tensor(weights)
+        if t.ndim > 1 or t.numel() != n:
+            raise ValueError(f"cov: {name} must be 0-d or 1-D with {n} entries (one per "
+                             f"observation), got shape {t.shape}")
+        if name == "fweights" and t.dtype.kind not in "iu":
+            raise TypeError(f"cov: fweights must be integers, got dtype {t.dtype}")
+        if (t.data < 0).any():
+            raise ValueError(f"cov: {name} cannot be negative")
+        t = t.reshape(-1).to(dtype)
+        w = t if w is None else w * t
+    return w
+
+
+def corrcoef(input: Tensor) -> Tensor:
+    """Pearson correlation of the rows: cov_ij / sqrt(cov_ii cov_jj), clipped to [-1, 1]
+    (as torch)."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    spread = c.diagonal().sqrt()
+    return (c / spread.reshape(-1, 1) / spread.reshape(1, -1)).clamp(-1, 1)
+
+
+METHODS = [nansum, nanmean, median, mode, cumprod, cummax, cummin, aminmax, cov, corrcoef]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)

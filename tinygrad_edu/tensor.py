@@ -532,7 +532,7 @@ class Tensor:
     def __rmatmul__(self, other: Any) -> Tensor:
         return Tensor(other).matmul(self)
 
-    mul, pow, neg = __mul__, __pow__, __neg__
+    mul, pow, neg, remainder, floor_divide = __mul__, __pow__, __neg__, __mod__, __floordiv__
 
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self + alpha * other (torch.add)."""
