@@ -444,6 +444,9 @@ class Module:
     def float(self) -> Module:
         return self.to(np.float32)
 
+    def half(self) -> Module:
+        return self.to(np.float16)
+
     # ------------------------------------------------------------------ state dict
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
         """Name -> detached Tensor (sharing memory) for every parameter and persistent buffer:

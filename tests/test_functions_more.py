@@ -117,3 +117,11 @@ def test_against_torch():
                                torch.linalg.cross(torch.tensor(u), torch.tensor(v)).numpy())
     assert math.isclose(tg.quantile(ours, 0.3).item(), torch.quantile(t, 0.3).item(),
                         rel_tol=1e-12)
+
+
+def test_half_precision_names():
+    x = tg.tensor([1.5, 2.0]).half()
+    assert x.dtype == tg.float16 == tg.half and tg.HalfTensor([1.0]).dtype == np.float16
+    assert (x + tg.tensor([1.0, 1.0])).dtype == np.float32 and (x * 2).dtype == np.float16
+    import nn
+    assert nn.Linear(2, 2).half().weight.dtype == np.float16

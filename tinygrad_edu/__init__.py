@@ -33,13 +33,14 @@ from .composed import min as _min
 from .cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d,
                     conv_transpose1d, dropout1d, max_pool1d)
 from .conv import conv2d, conv_transpose2d
-from .creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+from .creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
                        IntTensor, LongTensor, ShortTensor, arange, empty, eye, from_numpy, full,
                        full_like, linspace, ones, ones_like, rand, rand_like, randn, randn_like,
                        tensor, zeros, zeros_like)
 from .device import (accelerator, backends, cuda, device, get_default_device,
                      set_default_device)
-from .dtypes import bool_, double, float32, float64, int8, int16, int32, int64, long, short, uint8
+from .dtypes import (bool_, double, float16, float32, float64, half, int8, int16, int32, int64,
+                     long, short, uint8)
 from .function import OPS, Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck

@@ -189,5 +189,5 @@ def _legacy(name: str, dtype: np.dtype):
     return make
 
 
-(FloatTensor, DoubleTensor, LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor,
- BoolTensor) = (_legacy(name, dtype) for name, dtype in LEGACY.items())
+(FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor,
+ ByteTensor, BoolTensor) = (_legacy(name, dtype) for name, dtype in LEGACY.items())

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 uint8 = np.dtype(np.uint8)
@@ -15,13 +16,16 @@ int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
 float, double, short, long = float32, float64, int16, int64  # noqa: A001 - torch's aliases
+half = float16
 
 _NAMES = {"float": float32, "float32": float32, "double": float64, "float64": float64,
           "long": int64, "int64": int64, "int": int32, "int32": int32, "short": int16,
-          "int16": int16, "int8": int8, "uint8": uint8, "bool": bool_}
+          "int16": int16, "int8": int8, "uint8": uint8, "bool": bool_, "half": float16,
+          "float16": float16}
 
 
-LEGACY = {"FloatTensor": float32, "DoubleTensor": float64, "LongTensor": int64,
+LEGACY = {"FloatTensor": float32, "DoubleTensor": float64, "HalfTensor": float16,
+          "LongTensor": int64,
           "IntTensor": int32, "ShortTensor": int16, "CharTensor": int8, "ByteTensor": uint8,
           "BoolTensor": bool_}
 """torch's legacy tensor types and their dtypes (x.type(torch.LongTensor), x.type())."""

@@ -409,6 +409,10 @@ class Tensor:
     def float(self) -> Tensor:
         return self.to(np.float32)
 
+    def half(self) -> Tensor:
+        """float16 (numpy's half precision; slow on CPUs, as torch's)."""
+        return self.to(np.float16)
+
     def long(self) -> Tensor:
         return self.to(np.int64)
 
