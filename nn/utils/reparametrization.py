@@ -1,0 +1,150 @@
+"""A layer's weight as a function of other parameters, recomputed before each forward
+(torch.nn.utils.weight_norm and spectral_norm, the forms that keep the new parameters on
+the module):
+
+    weight_norm:    w = g v / ||v||      ||v|| over every dim of v but `dim`
+                    (parameters weight_g, shaped like ||v||, and weight_v)
+    spectral_norm:  w = w_orig / sigma   sigma = u^T W v, the largest singular value of
+                    W = w_orig as a (size of dim, rest) matrix, estimated by power
+                    iteration: in training mode each forward first sets
+                    v = W^T u / ||W^T u||, u = W v / ||W v||  (buffers weight_u, weight_v)
+
+A forward pre-hook computes w from the parameters with Tensor ops, so the gradient of
+the loss reaches g and v (or w_orig, through sigma too) by the chain rule; u and v of
+the power iteration are constants, as in torch.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import Tensor, no_grad, randn
+from tinygrad_edu.linear_algebra import norm
+
+from ..module import Module, Parameter
+
+
+def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
+    """Replace module.<name> by g v / ||v|| with new parameters <name>_g and <name>_v
+    (dim=None: one norm over the whole tensor). Returns the module. (torch 2 deprecates
+    this form for parametrizations.weight_norm, which is not built here.)"""
+    weight = _parameter(module, name, "weight_norm")
+    axes = _norm_axes(weight.ndim, dim)
+    g = Parameter(norm(weight.detach(), 2, axes, keepdim=dim not in (None, -1)))
+    v = Parameter(weight.detach().clone())
+    del module._parameters[name]
+    module.register_parameter(name + "_g", g)
+    module.register_parameter(name + "_v", v)
+
+    def compute(m: Module) -> Tensor:
+        v_, g_ = getattr(m, name + "_v"), getattr(m, name + "_g")
+        return v_ * (g_ / norm(v_, 2, axes, keepdim=True))
+    _install(module, name, "weight_norm", compute)
+    return module
+
+
+def remove_weight_norm(module: Module, name: str = "weight") -> Module:
+    """Undo weight_norm: <name> becomes a Parameter again, holding g v / ||v||."""
+    return _remove(module, name, "weight_norm", (name + "_g", name + "_v"))
+
+
+def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1,
+                  eps: float = 1e-12, dim: int | None = None) -> Module:
+    """Divide module.<name> by its largest singular value, re-estimated in each training
+    forward by `n_power_iterations` steps of power iteration (dim: the axis read as the
+    matrix's rows; None: 1 for transposed convolutions, else 0). Returns the module."""
+    if n_power_iterations <= 0:
+        raise ValueError(f"spectral_norm: expected n_power_iterations to be positive, but got "
+                         f"n_power_iterations={n_power_iterations}")
+    weight = _parameter(module, name, "spectral_norm")
+    if dim is None:
+        dim = 1 if type(module).__name__.startswith("ConvTranspose") else 0
+    rows = _as_matrix(weight.detach(), dim)
+    u = _normalized(randn(rows.shape[0], dtype=weight.dtype), eps)
+    v = _normalized(randn(rows.shape[1], dtype=weight.dtype), eps)
+    del module._parameters[name]
+    module.register_parameter(name + "_orig", weight)
+    module.register_buffer(name + "_u", u)
+    module.register_buffer(name + "_v", v)
+
+    def compute(m: Module) -> Tensor:
+        w = getattr(m, name + "_orig")
+        matrix = _as_matrix(w, dim)
+        u_, v_ = getattr(m, name + "_u"), getattr(m, name + "_v")
+        if m.training:
+            with no_grad():
+                for _ in range(n_power_iterations):
+                    v_.data[...] = _normalized(matrix.detach().mT @ u_, eps).data
+                    u_.data[...] = _normalized(matrix.detach() @ v_, eps).data
+            u_, v_ = u_.clone(), v_.clone()
+        sigma = (u_ * (matrix @ v_)).sum()
+        return w / sigma
+    _install(module, name, "spectral_norm", compute)
+    return module
+
+
+def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
+    """Undo spectral_norm: <name> becomes a Parameter holding w_orig / sigma (no power
+    iteration)."""
+    return _remove(module, name, "spectral_norm", (name + "_orig", name + "_u", name + "_v"))
+
+
+def _parameter(module: Module, name: str, op: str) -> Parameter:
+    if name in _installed(module):
+        raise RuntimeError(f"{op}: {name!r} of {type(module).__name__} is already "
+                           f"reparametrized by {_installed(module)[name][0]}")
+    weight = module._parameters.get(name)
+    if weight is None:
+        raise ValueError(f"{op}: {type(module).__name__} has no parameter {name!r}")
+    return weight
+
+
+def _installed(module: Module) -> dict:
+    """name -> (kind, compute, hook handle) of the reparametrizations on module."""
+    return module.__dict__.setdefault("_reparametrized", {})
+
+
+def _install(module: Module, name: str, kind: str, compute: Any) -> None:
+    def recompute(m: Module, args: tuple) -> None:
+        object.__setattr__(m, name, compute(m))
+    handle = module.register_forward_pre_hook(recompute)
+    _installed(module)[name] = (kind, compute, handle)
+    with no_grad():
+        object.__setattr__(module, name, compute(module).detach())
+
+
+def _remove(module: Module, name: str, kind: str, owned: tuple) -> Module:
+    entry = _installed(module).get(name)
+    if entry is None or entry[0] != kind:
+        raise ValueError(f"{kind} of {name!r} not found in {type(module).__name__}")
+    _, compute, handle = entry
+    training, module.training = module.training, False      # no power iteration
+    with no_grad():
+        weight = compute(module).detach()
+    module.training = training
+    handle.remove()
+    del _installed(module)[name]
+    for attribute in owned:
+        delattr(module, attribute)
+    module.__dict__.pop(name, None)
+    module.register_parameter(name, Parameter(weight.data.copy()))
+    return module
+
+
+def _norm_axes(ndim: int, dim: int | None) -> tuple:
+    """The axes ||v|| runs over: every axis but `dim`; all of them for None or -1 (torch
+    reads dim=-1 as "no dim kept", not as the last axis)."""
+    keep = None if dim is None or dim == -1 else dim % ndim
+    return tuple(a for a in range(ndim) if a != keep)
+
+
+def _as_matrix(w: Tensor, dim: int) -> Tensor:
+    """w with axis `dim` first, flattened to (size of dim, the rest)."""
+    d = dim % w.ndim
+    return w.movedim(d, 0).reshape(w.shape[d], -1)
+
+
+def _normalized(x: Tensor, eps: float) -> Tensor:
+    """x / max(||x||, eps)."""
+    return x / float(np.maximum(np.linalg.norm(x.data), eps))
