@@ -284,3 +284,11 @@ def test_embedding_bag_sums_means_and_maxes_bags_given_by_offsets_or_rows():
     assert bag(text, offsets).shape == (3, 2) and "mode='sum'" in repr(bag)
     with pytest.raises(ValueError, match="embedding_bag: a 1-D input needs offsets"):
         F.embedding_bag(text, weight)
+
+
+def test_linear_with_no_features_or_no_rows_has_empty_gradients():
+    import nn.functional as F
+    for x_shape, w_shape in [((2, 0), (3, 0)), ((2, 5), (0, 5)), ((0, 5), (3, 5))]:
+        x, w = tg.zeros(*x_shape, requires_grad=True), tg.zeros(*w_shape, requires_grad=True)
+        F.linear(x, w).sum().backward()
+        assert x.grad.shape == x_shape and w.grad.shape == w_shape

@@ -133,6 +133,10 @@ def test_extras_wrap_at_the_line_width():
     tg.set_printoptions(linewidth=30)
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     assert repr(x) == "tensor([1., 2.],\n       requires_grad=True)"
+    tg.set_printoptions(profile="default")                       # torch: each extra by itself
+    assert repr(tg.arange(9, dtype=tg.float64).add(0.5).requires_grad_()) == (
+        "tensor([0.5000, 1.5000, 2.5000, 3.5000, 4.5000, 5.5000, 6.5000, 7.5000, 8.5000],\n"
+        "       dtype=float64, requires_grad=True)")
 
 
 @pytest.mark.parametrize("options", [

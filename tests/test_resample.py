@@ -432,6 +432,11 @@ def test_interpolation_by_matrix_equals_the_gathers(mode, corners, monkeypatch):
         np.testing.assert_allclose(found, expected, rtol=1e-13, atol=1e-14)
 
 
+def test_interpolation_keeps_the_sign_of_a_negative_zero():
+    out = F.interpolate(Tensor([[[-0.0, 2.0]]]), size=4, mode="nearest").numpy()
+    assert np.signbit(out[0, 0, :2]).all() and out[0, 0, 2:].tolist() == [2.0, 2.0]
+
+
 def test_interpolation_keeps_an_inf_where_it_is():
     x = tg.tensor(np.ones((1, 1, 4, 4)))
     x.data[0, 0, 0, 0] = np.inf

@@ -951,3 +951,9 @@ def test_scatter_with_repeats_keeps_what_torchs_cpu_kernel_keeps():
     np.testing.assert_array_equal(
         Tensor(x).index_copy(0, ints([2, 0, 2]), Tensor(src[:3])).data,
         torch.tensor(x).index_copy(0, torch.tensor([2, 0, 2]), torch.tensor(src[:3])).numpy())
+
+
+def test_index_add_on_a_0d_input_takes_one_index():
+    assert tg.index_add(tg.tensor(1.0), 0, tg.tensor([0]), tg.tensor([2.0])).item() == 3.0
+    with pytest.raises(ValueError, match="index_add: a 0-d input takes an index of one"):
+        tg.index_add(tg.tensor(1.0), 0, tg.tensor([0, 0, 0, 0]), tg.tensor([1.0, 2, 3, 4]))

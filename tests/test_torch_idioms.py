@@ -249,6 +249,13 @@ def test_keyword_spellings_of_torch_signatures():
     assert tg.min(x, other=tg.full((2, 3), 2.0)).tolist() == [[0, 1, 2], [2, 2, 2]]
     with pytest.raises(TypeError, match="reshape: got shape both by position and by keyword"):
         x.reshape(2, shape=(3, 2))
+    assert x.reshape(-1).split(split_size=4)[0].shape == (4,)     # Tensor.split's name
+    assert x.view(dtype=tg.int32).shape == (2, 3)
+    assert tg.arange(5, step=2).tolist() == [0, 2, 4] and tg.arange(1, end=3).tolist() == [1, 2]
+    with pytest.raises(TypeError, match="arange: end is required"):
+        tg.arange(start=3)                                    # torch refuses it too
+    with pytest.raises(TypeError, match="max: other= .* takes no dim or keepdim"):
+        tg.max(x, 1, other=x)
     assert (tg.pi, tg.e, tg.inf) == (math.pi, math.e, math.inf) and math.isnan(tg.nan)
 
 

@@ -124,6 +124,7 @@ def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *,  #
     `max(other)` with a Tensor: the elementwise `maximum`, as torch.
     """
     if isinstance(dim, Tensor) or other is not None:
+        _no_dim_with_other("max", dim, keepdim, other)
         return x.maximum(dim if other is None else other)
     if dim is None:
         return x.amax()
@@ -133,6 +134,12 @@ def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *,  #
     if not keepdim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
     return ValuesIndices(values, indices)
+
+
+def _no_dim_with_other(op: str, dim: Any, keepdim: bool, other: Any) -> None:
+    """max(x, other) is elementwise: a dim or keepdim with it is an error (torch's too)."""
+    if other is not None and dim is not None or keepdim:
+        raise TypeError(f"{op}: other= (the elementwise {op}imum) takes no dim or keepdim")
 
 
 def _reversed(x: Tensor) -> Tensor:
@@ -145,6 +152,7 @@ def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *,  #
         other: Tensor | None = None):
     """Like `max`, for the smallest value: min(x) = r(max(r(x))), r = _reversed."""
     if isinstance(dim, Tensor) or other is not None:
+        _no_dim_with_other("min", dim, keepdim, other)
         return minimum(x, dim if other is None else other)
     if dim is None:
         return x.amin()
@@ -400,9 +408,14 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return movement.Stack.apply(*_promoted(tensors), dim=dim % ndim)
 
 
-def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
-    """Pieces of `split_size_or_sections` along `dim` (or the given list of sizes)."""
-    split_size = split_size_or_sections
+def split(x: Tensor, split_size_or_sections: int | Sequence[int] | None = None, dim: int = 0,
+          *, split_size: int | Sequence[int] | None = None) -> tuple:
+    """Pieces of `split_size_or_sections` along `dim` (or the given list of sizes);
+    `split_size=` is the name Tensor.split gives it in torch."""
+    if (split_size is None) == (split_size_or_sections is None):
+        raise TypeError("split: give the size (or list of sizes) once, as "
+                        "split_size_or_sections or split_size")
+    split_size = split_size_or_sections if split_size is None else split_size
     dim = _axis(x, dim, "split")
     n = x.shape[dim]
     if isinstance(split_size, int):

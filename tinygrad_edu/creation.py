@@ -41,8 +41,9 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
     return _make(np.full(_shape_arg((size,)), fill_value, dtype=dtype), requires_grad)
 
 
-def arange(start: float = 0, end: float | None = None, step: float = 1, dtype: Any = None,
-           requires_grad: bool = False, device: Any = None) -> Tensor:
+def arange(*limits: float, start: float | None = None, end: float | None = None,
+           step: float | None = None, dtype: Any = None, requires_grad: bool = False,
+           device: Any = None) -> Tensor:
     """[start, end) in steps; int64 for integer arguments, float32 otherwise (as torch).
 
     The values are start + i * step computed in float64, then cast (torch's float64
@@ -51,8 +52,7 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, dtype: A
     float64 by hundreds of units in the last place (it steps by (start + step) - start).
     """
     check_device(device, "arange")
-    if end is None:
-        start, end = 0, start
+    start, end, step = _range_limits(limits, start, end, step)
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step == 0:
         raise ValueError("arange: step must be nonzero")
@@ -66,6 +66,25 @@ def arange(start: float = 0, end: float | None = None, step: float = 1, dtype: A
     else:
         values = start + np.arange(math.ceil((end - start) / step)) * float(step)
     return _make(values.astype(dtype, copy=False), requires_grad)
+
+
+def _range_limits(limits: tuple, start: Any, end: Any, step: Any) -> tuple:
+    """(start, end, step) from torch's forms arange(end), arange(start, end[, step]) and
+    their keywords; end is required."""
+    if len(limits) > 3:
+        raise TypeError(f"arange: takes at most 3 positional arguments, got {len(limits)}")
+    if len(limits) == 1 and end is None:
+        limits = (0 if start is None else start, limits[0])    # arange(end)
+        start = None
+    given = dict(zip(("start", "end", "step"), limits))
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if value is not None:
+            if name in given:
+                raise TypeError(f"arange: got {name} both by position and by keyword")
+            given[name] = value
+    if "end" not in given:
+        raise TypeError("arange: end is required (arange(end) or arange(start, end, step))")
+    return given.get("start", 0), given["end"], given.get("step", 1)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None,

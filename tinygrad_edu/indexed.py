@@ -142,6 +142,8 @@ def _along(op: str, x: Tensor, dim: int, index: Any, source: Any) -> tuple:
         raise ValueError(f"{op}: index must be 0-d or 1-D, got shape {idx.shape}")
     dim = _axis(x, dim, op)
     shape = x.shape or (1,)
+    if not x.shape and idx.size != 1:
+        raise ValueError(f"{op}: a 0-d input takes an index of one element, got {idx.size}")
     expected = shape[:dim] + (idx.size,) + shape[dim + 1:]
     if (src.shape or (1,)) != expected:
         raise ValueError(f"{op}: source must have shape {expected} (input shape {x.shape} with "

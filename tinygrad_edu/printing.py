@@ -64,13 +64,13 @@ def current_options() -> PrintOptions:
 
 def tensor_repr(data: np.ndarray, extras: list[str]) -> str:
     """`tensor(<values>, <extras>)`: the extras (dtype=, grad_fn=, ...) follow on the last
-    line; from the first that would pass `linewidth` on, each goes on a line of its own."""
+    line; one that would pass `linewidth` starts a new line (torch's rule)."""
     text = "tensor(" + values_text(data, indent=len("tensor("))
-    width, wrapped = len(text) - text.rfind("\n") + 1, False
+    width = len(text) - text.rfind("\n") + 1
     for extra in extras:
-        wrapped = wrapped or width + len(extra) + 2 > OPTIONS.linewidth
-        text += (",\n       " if wrapped else ", ") + extra
-        width = 7 + len(extra) if wrapped else width + len(extra) + 2
+        wrap = width + len(extra) + 2 > OPTIONS.linewidth
+        text += (",\n       " if wrap else ", ") + extra
+        width = 7 + len(extra) if wrap else width + len(extra) + 2
     return text + ")"
 
 

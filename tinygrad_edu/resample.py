@@ -60,7 +60,7 @@ def _resampled(x: Tensor, axis: int, taps: list) -> Tensor:
     """sum over the taps (index, weight) of x read at `index` along `axis` (-1 or -2),
     times weight[i] at output index i (weight None: 1)."""
     n_in, n_out = x.shape[axis], len(taps[0][0])
-    if n_in > MATRIX_UP_TO or not np.isfinite(x.data).all():     # (0 * inf would be nan)
+    if n_in > MATRIX_UP_TO or not _plain_numbers(x.data):
         terms = [_gather_along(x, axis, index) if weight is None else
                  _weighted(x, axis, index, weight) for index, weight in taps]
         return sum(terms[1:], terms[0])
@@ -69,6 +69,12 @@ def _resampled(x: Tensor, axis: int, taps: list) -> Tensor:
         np.add.at(matrix, (np.arange(n_out), index), 1 if weight is None else weight)
     m = Tensor(matrix)
     return x @ m.mT if axis == -1 else m @ x
+
+
+def _plain_numbers(a: np.ndarray) -> bool:
+    """No inf or nan (0 * inf would be nan in x M^T) and no -0.0 (x M^T adds +0.0 terms,
+    where the gathers copy the sign, as torch)."""
+    return bool(np.isfinite(a).all() and not (np.signbit(a) & (a == 0)).any())
 
 
 # ---------------------------------------------------------------------------- adaptive
@@ -111,7 +117,7 @@ def _binned(x: Tensor, axis: int, out: int) -> tuple:
 
 def _bin_mean(x: Tensor, axis: int, out: int) -> Tensor:
     n = x.shape[axis]
-    if out and n % out and n <= MATRIX_UP_TO and np.isfinite(x.data).all():
+    if out and n % out and n <= MATRIX_UP_TO and _plain_numbers(x.data):
         index, valid, sizes = bins(n, out)      # unequal bins: sums by a 0/1 matrix
         weight = np.broadcast_to(True if valid is None else valid, index.shape).astype(x.dtype)
         counts = sizes.astype(x.dtype).reshape((-1,) + (1,) * (-1 - axis))

@@ -986,12 +986,12 @@ class Tensor:
         target = _infer_shape(_shape_arg(args, shape, "reshape", "shape"), self.shape, "reshape")
         return movement.Reshape.apply(self, shape=target)      # a new tensor even if the same
 
-    def view(self, *shape: Any, size: Any = None) -> Tensor:
+    def view(self, *shape: Any, size: Any = None, dtype: Any = None) -> Tensor:
         """reshape that must not copy, as torch: an error when the elements are not laid
         out so that the new shape can share their memory (after a transpose, say).
         `x.view(dtype)` reads the same bytes as another dtype (no gradient, as torch)."""
-        if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
-            return self._bytes_as(to_dtype(shape[0]))
+        if dtype is not None or len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
+            return self._bytes_as(to_dtype(shape[0] if dtype is None else dtype))
         target = _infer_shape(_shape_arg(shape, size, "view", "size"), self.shape, "view")
         out = movement.Reshape.apply(self, shape=target)
         if self.data.size and not np.may_share_memory(out.data, self.data):

@@ -1,6 +1,8 @@
 """Matrix product, inverse, linear solve and log |det|."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..function import Function
@@ -56,9 +58,10 @@ class Affine(Function):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad[:2]
-        rows = g.reshape(-1, w.shape[0])                            # (rows, out)
+        count = math.prod(x.shape[:-1])                            # rows of the batch
+        rows = g.reshape(count, w.shape[0])                         # (rows, out)
         grad_x = Matmul.apply(rows, w).reshape(x.shape) if need_x else None     # g @ w
-        grad_w = Matmul.apply(rows.mT, x.reshape(-1, w.shape[1])) if need_w else None
+        grad_w = Matmul.apply(rows.mT, x.reshape(count, w.shape[1])) if need_w else None
         if len(ctx.inputs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, rows.sum(0) if ctx.needs_input_grad[2] else None
