@@ -442,3 +442,12 @@ def test_interpolation_keeps_an_inf_where_it_is():
     x.data[0, 0, 0, 0] = np.inf
     y = F.interpolate(x, scale_factor=2, mode="bilinear").numpy()
     assert not np.isnan(y).any() and np.isinf(y[0, 0, 0, 0]) and y[0, 0, -1, -1] == 1.0
+
+
+def test_adaptive_max_pool_gives_a_bin_with_nan_its_last_nan():
+    nan = float("nan")
+    x = Tensor([[[1.0, nan, 3.0, nan]]], requires_grad=True)
+    values, indices = F.adaptive_max_pool1d(x, 1, return_indices=True)
+    assert indices.tolist() == [[[3]]] and np.isnan(values.item())      # torch's choice
+    values.sum().backward()
+    assert x.grad.tolist() == [[[0.0, 0.0, 0.0, 1.0]]]

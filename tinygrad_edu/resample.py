@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .cnn import floating_input
-from .composed import ValuesIndices
+from .composed import ValuesIndices, take_along_dim
 from .tensor import Tensor
 
 SizePair = int | None | Sequence[int | None]
@@ -131,11 +131,17 @@ def _bin_mean(x: Tensor, axis: int, out: int) -> Tensor:
 
 
 def _bin_max(x: Tensor, axis: int, out: int) -> tuple:
-    """(max over each bin, the input index along `axis` where it is: the first max)."""
+    """(max over each bin, the input index along `axis` where it is: the first max, or in
+    a bin holding nan its last nan, as torch)."""
     t, index, _, _ = _binned(x, axis, out)          # repeated cells never win: first max
-    values, k = t.max(axis)
+    k = np.expand_dims(np.argmax(t.data, axis=axis), axis)
+    nan = np.isnan(t.data)
+    if nan.any():
+        last = t.shape[axis] - 1 - np.argmax(np.flip(nan, axis), axis=axis)
+        k = np.where(nan.any(axis, keepdims=True), np.expand_dims(last, axis), k)
+    values = take_along_dim(t, k, axis).squeeze(axis)
     at = np.arange(out).reshape((-1,) + (1,) * (-1 - axis))
-    return values, index[at, k.data]
+    return values, index[at, np.squeeze(k, axis)]
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: SizePair) -> Tensor:
