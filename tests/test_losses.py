@@ -351,3 +351,33 @@ def test_elementwise_weights_of_l1_mse_and_huber_as_torch():
         with pytest.raises(ValueError, match=r"weight must have the input's shape \(3, 4\), "
                                              r"got \(4,\)"):
             fn(*args, weight=Tensor(w[0]))
+
+
+@pytest.mark.parametrize("layout", ["transposed", "permuted", "clip-style"])
+def test_cross_entropy_gradient_of_non_contiguous_logits(layout):
+    """The logits' gradient comes out right whatever their memory layout (a transposed
+    view once lost the -1 at the targets: the write went to a copy)."""
+    import nn.functional as F
+    rng = np.random.default_rng(11)
+    values = rng.standard_normal((5, 5) if layout == "clip-style" else (2, 3, 4))
+    target = Tensor(np.arange(5) if layout == "clip-style" else np.array([[0, 1, 2], [3, 0, 1]]))
+
+    def loss(f, x):
+        if layout == "clip-style":
+            return (f(x, target) + f(x.T, target)) / 2
+        view = x.transpose(1, 2) if layout == "transposed" else x.permute(0, 2, 1).contiguous()
+        return f(view, target)
+
+    fused = Tensor(values, requires_grad=True)
+    loss(F.cross_entropy, fused).backward()
+    composed = Tensor(values, requires_grad=True)
+    loss(lambda x, t: F.nll_loss(F.log_softmax(x, 1), t), composed).backward()
+    np.testing.assert_allclose(fused.grad.numpy(), composed.grad.numpy(), rtol=1e-12,
+                               atol=1e-15)
+
+
+def test_cross_entropy_over_no_positions():
+    import nn.functional as F
+    logits, target = tg.zeros((2, 3, 0)), tg.zeros((2, 0), dtype=tg.int64)
+    assert np.isnan(F.cross_entropy(logits, target).item())       # 0/0, as torch
+    assert F.cross_entropy(logits, target, reduction="sum").item() == 0.0

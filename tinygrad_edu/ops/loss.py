@@ -71,8 +71,8 @@ class CrossEntropy(Function):
                 w_y *= weight[y]
             at = _flat_positions(logits.shape, y)             # of lp[i, y_i] in lp.ravel()
             losses = -np.where(w_y != 0, w_y * lp.reshape(-1)[at], 0)
-            local_grad = exp * (np.expand_dims(w_y, 1) / sum_exp)                 # s p
-            local_grad.reshape(-1)[at] -= w_y                                     # - q
+            local_grad = np.ascontiguousarray(exp * (np.expand_dims(w_y, 1) / sum_exp))  # s p
+            local_grad.reshape(-1)[at] -= w_y           # - q (on a row-major array: a view)
         if target.dtype.kind == "f":
             ctx.denominator = losses.size                       # every sample counts
         else:
@@ -116,6 +116,8 @@ def _flat_positions(shape: tuple, y: np.ndarray) -> np.ndarray:
     n C D + y_i D + (d1, ...) as one index, D = d1 * d2 * ... ."""
     n, n_classes = shape[:2]
     inner = math.prod(shape[2:])
+    if y.size == 0:
+        return np.zeros(y.shape, np.int64)
     starts = np.arange(0, n * n_classes * inner, n_classes * inner)
     if inner > 1:
         starts = starts[:, None] + np.arange(inner)
