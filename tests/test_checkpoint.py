@@ -131,13 +131,27 @@ def test_nothing_requires_grad_and_no_grad_mode_are_plain_calls():
         assert checkpoint(nn.Linear(3, 2), x).grad_fn is None
 
 
+def test_nested_outputs_dicts_and_outputs_without_gradient():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    out, (h, c) = checkpoint(lambda a: (a * 2, (a * 3, a.argmax())), x)   # an LSTM's shape
+    assert not c.requires_grad and c.grad_fn is None and c.item() == 1
+    h.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    result = checkpoint(lambda a: {"y": a * 2, "constant": tg.ones(2)}, x)
+    assert result["y"].requires_grad and not result["constant"].requires_grad
+    x.grad = None
+    result["y"].sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
 def test_bad_calls_name_the_problem():
     x = tg.ones(3, requires_grad=True)
-    with pytest.raises(TypeError, match="checkpoint: function must return a Tensor"):
-        checkpoint(lambda v: {"out": v}, x)
     with pytest.raises(ValueError, match="checkpoint_sequential: segments must be between 1 "
                                          "and the number of layers \\(2\\), got 3"):
         checkpoint_sequential(nn.Sequential(nn.ReLU(), nn.ReLU()), 3, x)
+    with pytest.raises(TypeError, match="checkpoint: use_reentrant must be True, False or "
+                                        "None"):
+        checkpoint(lambda v: v, x, use_reentrant="no")
 
 
 def test_matches_torch_checkpoint_sequential():

@@ -486,6 +486,10 @@ def test_linalg_norm_reads_orders_of_a_matrix_as_matrix_norms():
     assert tg.linalg.matrix_norm(stacked, 1, keepdim=True).shape == (2, 1, 1)
     assert tg.linalg.matrix_norm(stacked, 1).tolist() == pytest.approx([1.0, 2.0])
     assert tg.linalg.norm(stacked, 1, dim=(0, 2)).tolist() == pytest.approx([2.1, 2.7])
+    assert tg.linalg.matrix_norm(tg.zeros(3, 0), 1).item() == 0.0          # as torch
+    assert tg.linalg.matrix_norm(tg.zeros(2, 0, 0), math.inf).tolist() == [0.0, 0.0]
+    with pytest.raises(TypeError, match="matrix_norm: expected a floating point tensor"):
+        tg.linalg.matrix_norm(tg.tensor([[1, -2], [3, 4]]), 1)
     with pytest.raises(NotImplementedError, match="matrix_norm: ord=2 needs singular values"):
         tg.linalg.norm(A, 2)
     with pytest.raises(ValueError, match="linalg.norm: ord='fro' is a matrix norm"):

@@ -388,3 +388,12 @@ def test_adam_steps_lr_for_huge_gradients_where_v_hat_would_overflow():
         p.grad = tg.tensor(np.array([1e20, -1e20, 1.0], np.float32))
         step.step()
         np.testing.assert_allclose(p.detach().numpy(), [-0.1, 0.1, -0.1], rtol=1e-6)
+
+
+def test_adadelta_steps_for_huge_gradients_as_torch():
+    p = nn.Parameter(tg.zeros(3))
+    step = nn.optim.Adadelta([p], lr=1.0)
+    p.grad = tg.tensor(np.array([3e19, -3e19, 1.0], np.float32))
+    step.step()
+    np.testing.assert_allclose(p.detach().numpy(), [-0.0031623, 0.0031623, -0.0031623],
+                               rtol=1e-4)

@@ -109,9 +109,14 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: bool =
     if ord not in (1, -1, math.inf, -math.inf):
         raise ValueError(f"matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, "
                          f"got {ord!r}")
+    if a.dtype.kind != "f":
+        raise TypeError(f"matrix_norm: expected a floating point tensor, got {a.dtype}")
     summed, across = (rows, cols) if abs(ord) == 1 else (cols, rows)   # sums, then extreme
     sums = a.abs().sum(summed, keepdim=True)
-    out = sums.amax(across, keepdim=True) if ord > 0 else sums.amin(across, keepdim=True)
+    if ord > 0 and a.shape[across] == 0:            # the largest of no sums: 0, as torch
+        out = sums.sum(across, keepdim=True)
+    else:
+        out = sums.amax(across, keepdim=True) if ord > 0 else sums.amin(across, keepdim=True)
     return out if keepdim else out.squeeze((rows, cols))
 
 

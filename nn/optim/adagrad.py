@@ -69,7 +69,9 @@ class Adadelta(Optimizer):
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         grad = begin_step(param, grad, state, group, square_avg=0.0, acc_delta=0.0)
         rho, eps = group["rho"], group["eps"]
-        v = running_average_(state["square_avg"], grad * grad, rho)
+        v = state["square_avg"]
+        v *= rho
+        v += (1 - rho) * grad * grad            # (1 - rho) first: g*g overflows from ~2e19
         delta = np.sqrt(state["acc_delta"] + eps) / np.sqrt(v + eps) * grad
         running_average_(state["acc_delta"], delta * delta, rho)
         param -= group["lr"] * delta

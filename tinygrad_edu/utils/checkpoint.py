@@ -21,7 +21,7 @@ reads it from outside, its own graph is walked again inside each recomputation.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -39,7 +39,7 @@ class _Call:
         self.function, self.args, self.kwargs = function, args, kwargs
         self.positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         self.rng_state = random.get_rng_state() if keep_rng else None
-        self.items: list = []
+        self.wanted: list[int] = []
         self.bounds: list = []
 
     def run(self, tensors: Sequence[Tensor]) -> Any:
@@ -60,34 +60,56 @@ class _Call:
             random.set_rng_state(now)
 
     def pack(self, outputs: Any) -> np.ndarray:
-        """The float Tensors among the outputs, flattened into one array (a node has one
-        output). Notes their shapes and dtypes, and keeps the other outputs as they are."""
-        single = isinstance(outputs, Tensor)
-        if not single and not isinstance(outputs, (tuple, list)):
-            raise TypeError(f"checkpoint: function must return a Tensor or a tuple or list, "
-                            f"got {type(outputs).__name__}")
-        self.container = None if single else type(outputs)
-        floats = self.float_outputs(outputs)
-        self.items = [_Slot(x.shape, x.dtype) if any(x is f for f in floats) else x
-                      for x in ([outputs] if single else outputs)]
-        if single:
+        """The outputs that require grad (Tensors anywhere in nested tuples, lists and
+        dicts), flattened into one array: a node has one output. Keeps the structure
+        with a _Slot in their places; the other outputs are kept as they are."""
+        leaves = _leaves(outputs)
+        self.wanted = [i for i, x in enumerate(leaves) if isinstance(x, Tensor) and
+                       x.requires_grad]
+        chosen = [leaves[i] for i in self.wanted]
+        slots = iter(_Slot(x.shape, x.dtype) if i in self.wanted else x
+                     for i, x in enumerate(leaves))
+        self.structure = _rebuilt(outputs, slots)
+        self.single = isinstance(outputs, Tensor) and bool(chosen)
+        if self.single:
             return outputs.data
-        ends = np.cumsum([x.numel() for x in floats]).tolist()
+        ends = np.cumsum([x.numel() for x in chosen]).tolist()
         self.bounds = list(zip([0] + ends[:-1], ends))
-        dtype = np.result_type(*[x.dtype for x in floats]) if floats else np.float32
-        return np.concatenate([x.data.reshape(-1).astype(dtype) for x in floats] or [[]])
+        dtype = np.result_type(*[x.dtype for x in chosen]) if chosen else np.float32
+        return np.concatenate([x.data.reshape(-1).astype(dtype) for x in chosen] or [[]])
 
-    def float_outputs(self, outputs: Any) -> list[Tensor]:
-        items = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-        return [x for x in items if isinstance(x, Tensor) and x.dtype.kind == "f"]
+    def wanted_outputs(self, outputs: Any) -> list[Tensor]:
+        """The outputs of a run in the places that `pack` chose."""
+        leaves = _leaves(outputs)
+        return [leaves[i] for i in self.wanted]
 
     def unpack(self, packed: Tensor) -> Any:
-        """The outputs, the float ones now pieces of the recorded node's output."""
-        if self.container is None:
+        """The outputs, the chosen ones now pieces of the recorded node's output."""
+        if self.single:
             return packed
         pieces = iter(packed[start:stop] for start, stop in self.bounds)
-        return self.container([next(pieces).reshape(x.shape).to(x.dtype)
-                               if isinstance(x, _Slot) else x for x in self.items])
+        leaves = (next(pieces).reshape(x.shape).to(x.dtype) if isinstance(x, _Slot) else x
+                  for x in _leaves(self.structure))
+        return _rebuilt(self.structure, leaves)
+
+
+def _leaves(tree: Any) -> list:
+    """The leaves of nested tuples, lists and dicts (values in order), in order."""
+    if isinstance(tree, (tuple, list)):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    if isinstance(tree, dict):
+        return [leaf for item in tree.values() for leaf in _leaves(item)]
+    return [tree]
+
+
+def _rebuilt(tree: Any, leaves: Iterator) -> Any:
+    """`tree`'s structure with the next of `leaves` in each leaf's place."""
+    if isinstance(tree, dict):
+        return type(tree)((key, _rebuilt(item, leaves)) for key, item in tree.items())
+    if isinstance(tree, (tuple, list)):
+        items = [_rebuilt(item, leaves) for item in tree]
+        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
+    return next(leaves)
 
 
 class _Slot:
@@ -119,8 +141,8 @@ class Checkpoint(Function, register=False):
         with grad_mode.enable_grad():
             starts = [(t.view_as(t) if create_graph else t.detach().requires_grad_())
                       if t.requires_grad else t for t in ctx.inputs[:count]]
-            outputs = call.float_outputs(call.replay(starts))
-            if call.container is None:
+            outputs = call.wanted_outputs(call.replay(starts))
+            if call.single:
                 grads = [g]
             else:
                 grads = [g[start:stop].reshape(x.shape).to(x.dtype)
@@ -141,7 +163,8 @@ def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None
                preserve_rng_state: bool = True, **kwargs: Any) -> Any:
     """`function(*args, **kwargs)`, recorded as one node that recomputes it in backward.
 
-    `function` returns a Tensor or a tuple or list (whose float Tensors carry gradients).
+    `function` may return Tensors nested in tuples, lists and dicts; those that require
+    grad come out of the checkpoint node, the others as they are.
     With `preserve_rng_state` the recomputation draws the same random numbers (dropout
     masks) as the first run. Under no_grad() it is a plain call.
     """
@@ -155,9 +178,9 @@ def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None
     starts = [t.detach().requires_grad_(t.requires_grad) for t in tensors]
     outputs = call.run(starts)                 # recorded: which parameters does it reach?
     packed = call.pack(outputs)
-    params = _parameters_reached(call.float_outputs(outputs), starts)
-    if not any(t.requires_grad for t in tensors) and not params:
+    if not call.wanted:                        # no output requires grad: nothing to record
         return outputs
+    params = _parameters_reached(call.wanted_outputs(outputs), starts)
     return call.unpack(Checkpoint.apply(*tensors, *params, packed=packed, call=call))
 
 
