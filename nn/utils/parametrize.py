@@ -1,0 +1,196 @@
+"""torch.nn.utils.parametrize: a module's tensor as a function of other tensors.
+
+    register_parametrization(layer, "weight", P())
+
+moves `layer.weight` into `layer.parametrizations.weight.original` (a Parameter still)
+and makes `layer.weight` a property that returns P()(original), computed with Tensor ops
+at each read, so the gradient of the loss reaches `original` through P by the chain
+rule. Assigning `layer.weight = w` stores P.right_inverse(w) in `original`. Several
+parametrizations of one tensor chain in the order they were registered; a `right_inverse`
+that returns several tensors stores them as original0, original1, ... and the first
+parametrization takes them all (weight norm's g and v). The property lives on a subclass
+made for the module (ParametrizedLinear), as in torch; `remove_parametrizations` undoes
+it all. Inside `with cached():` each parametrized tensor is computed once.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+from tinygrad_edu import Tensor, no_grad
+
+from ..containers import ModuleDict, ModuleList
+from ..module import Module, Parameter
+
+_cache: dict | None = None
+"""(id(module), name) -> the tensor computed inside `cached()`; None outside it."""
+
+
+class ParametrizationList(ModuleList):
+    """The parametrizations of one tensor, in order, and its original value(s):
+    `original`, or original0, original1, ... when right_inverse returns several."""
+
+    def __init__(self, modules: list[Module], original: Tensor, unsafe: bool = False) -> None:
+        super().__init__(modules)
+        self.unsafe = unsafe
+        first = modules[0]
+        with no_grad():
+            value = first.right_inverse(original) if hasattr(first, "right_inverse") \
+                else original
+        self.is_tensor = isinstance(value, Tensor)
+        values = [value] if self.is_tensor else list(value)
+        kind = Parameter if isinstance(original, Parameter) else None
+        names = ["original"] if self.is_tensor else [f"original{i}" for i in range(len(values))]
+        for name, v in zip(names, values):
+            if kind is None:
+                self.register_buffer(name, v.detach())
+            else:
+                param = original if v is original else Parameter(v.detach().clone())
+                param.requires_grad_(original.requires_grad)
+                self.register_parameter(name, param)
+        self.ntensors = len(values)
+
+    def originals(self) -> list[Tensor]:
+        if self.is_tensor:
+            return [self.original]
+        return [getattr(self, f"original{i}") for i in range(self.ntensors)]
+
+    def forward(self) -> Tensor:
+        items = list(self)
+        x = items[0](*self.originals())
+        for parametrization in items[1:]:
+            x = parametrization(x)
+        return x
+
+    def right_inverse(self, value: Tensor) -> None:
+        """Store the value whose parametrization is `value` (each right_inverse in
+        reverse order)."""
+        with no_grad():
+            for parametrization in reversed(list(self)):
+                if not hasattr(parametrization, "right_inverse"):
+                    raise RuntimeError(f"parametrization {type(parametrization).__name__} "
+                                       "does not implement right_inverse")
+                value = parametrization.right_inverse(value)
+            values = [value] if self.is_tensor else list(value)
+            if len(values) != self.ntensors:
+                raise ValueError(f"right_inverse must return {self.ntensors} tensors, got "
+                                 f"{len(values)}")
+            for target, v in zip(self.originals(), values):
+                if v.shape != target.shape or v.dtype != target.dtype:
+                    raise ValueError(f"right_inverse returned shape {v.shape} and dtype "
+                                     f"{v.dtype}; the original is {target.shape}, "
+                                     f"{target.dtype}")
+                target.data[...] = v.data
+
+
+def register_parametrization(module: Module, tensor_name: str, parametrization: Module, *,
+                             unsafe: bool = False) -> Module:
+    """Make module.<tensor_name> the result of `parametrization` (see the module
+    docstring); a second one on the same tensor is applied after the first. Unless
+    `unsafe`, the parametrization must give a tensor of the original shape and dtype."""
+    if is_parametrized(module, tensor_name):
+        chain = module.parametrizations[tensor_name]
+        chain.append(parametrization)
+        if not unsafe:
+            _check_same_kind(chain, tensor_name, getattr(module, tensor_name))
+        return module
+    original = getattr(module, tensor_name, None)
+    if not isinstance(original, Tensor):
+        raise ValueError(f"register_parametrization: {type(module).__name__} has no parameter "
+                         f"or buffer named {tensor_name!r}")
+    chain = ParametrizationList([parametrization], original, unsafe=unsafe)
+    if not unsafe:
+        _check_same_kind(chain, tensor_name, original)
+    delattr(module, tensor_name)
+    if not is_parametrized(module):
+        module.parametrizations = ModuleDict()
+        cls = type(module)
+        module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {"_unparametrized": cls})
+    module.parametrizations[tensor_name] = chain
+    setattr(type(module), tensor_name, property(_getter(tensor_name), _setter(tensor_name)))
+    return module
+
+
+def _check_same_kind(chain: ParametrizationList, name: str, original: Tensor) -> None:
+    with no_grad():
+        value = chain()
+    if not isinstance(value, Tensor) or value.shape != original.shape or \
+            value.dtype != original.dtype:
+        got = (value.shape, value.dtype) if isinstance(value, Tensor) else type(value).__name__
+        raise ValueError(f"register_parametrization: the parametrization of {name!r} must keep "
+                         f"its shape {original.shape} and dtype {original.dtype}, got {got} "
+                         "(pass unsafe=True to allow it)")
+
+
+def _getter(name: str):
+    def get(self: Module) -> Tensor:
+        chain = self.parametrizations[name]
+        if _cache is None:
+            return chain()
+        key = (id(self), name)
+        if key not in _cache:
+            _cache[key] = chain()
+        return _cache[key]
+    return get
+
+
+def _setter(name: str):
+    def set_(self: Module, value: Tensor) -> None:
+        self.parametrizations[name].right_inverse(value)
+    return set_
+
+
+def is_parametrized(module: Module, tensor_name: str | None = None) -> bool:
+    """Whether module (or its tensor `tensor_name`) has a parametrization."""
+    parametrizations = module.__dict__.get("_modules", {}).get("parametrizations")
+    if not isinstance(parametrizations, ModuleDict):
+        return False
+    return tensor_name is None or tensor_name in parametrizations
+
+
+def remove_parametrizations(module: Module, tensor_name: str,
+                            leave_parametrized: bool = True) -> Module:
+    """Undo register_parametrization for one tensor: it becomes a plain Parameter (or
+    buffer) again, holding the parametrized value (leave_parametrized) or the original."""
+    if not is_parametrized(module, tensor_name):
+        raise ValueError(f"remove_parametrizations: {type(module).__name__} has no "
+                         f"parametrization on {tensor_name!r}")
+    chain = module.parametrizations[tensor_name]
+    if leave_parametrized:
+        with no_grad():
+            value = getattr(module, tensor_name)
+    elif chain.is_tensor:
+        value = chain.original
+    else:
+        raise ValueError("remove_parametrizations: leave_parametrized=False needs a single "
+                         "original tensor (this right_inverse made several)")
+    was_parameter = isinstance(chain.originals()[0], Parameter)
+    delattr(type(module), tensor_name)
+    del module.parametrizations[tensor_name]
+    if not len(module.parametrizations):
+        del module.parametrizations
+        module.__class__ = module.__class__._unparametrized
+    if was_parameter:
+        param = value if isinstance(value, Parameter) else Parameter(value.detach().data.copy())
+        module.register_parameter(tensor_name, param)
+    else:
+        module.register_buffer(tensor_name, value.detach())
+    return module
+
+
+@contextlib.contextmanager
+def cached() -> Iterator[None]:
+    """Inside the block, each parametrized tensor is computed once and reused."""
+    global _cache
+    outer = _cache
+    _cache = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _cache = outer
+
+
+def type_before_parametrizations(module: Module) -> type:
+    """The module's class without the Parametrized subclass."""
+    return getattr(type(module), "_unparametrized", type(module)) if is_parametrized(module) \
+        else type(module)

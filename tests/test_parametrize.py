@@ -1,0 +1,112 @@
+"""nn.utils.parametrize and nn.utils.parametrizations: a tensor computed from others at
+each read, trained through them (the examples of torch's parametrizations tutorial)."""
+import numpy as np
+import pytest
+
+import nn
+import nn.utils.parametrize as P
+import tinygrad_edu as tg
+
+
+class Symmetric(nn.Module):
+    def forward(self, x):
+        return x.triu() + x.triu(1).mT
+
+    def right_inverse(self, a):
+        return a.triu()
+
+
+class Double(nn.Module):
+    def forward(self, x):
+        return 2 * x
+
+    def right_inverse(self, a):
+        return a / 2
+
+
+def test_a_symmetric_weight_trained_through_its_original():
+    layer = nn.Linear(3, 3).double()
+    P.register_parametrization(layer, "weight", Symmetric())
+    assert type(layer).__name__ == "ParametrizedLinear" and P.is_parametrized(layer, "weight")
+    assert list(layer.state_dict()) == ["bias", "parametrizations.weight.original"]
+    w = layer.weight.numpy()
+    np.testing.assert_array_equal(w, w.T)
+    step = nn.optim.SGD(layer.parameters(), lr=0.1)
+    layer(tg.randn(4, 3, dtype=tg.float64)).pow(2).sum().backward()
+    step.step()
+    w = layer.weight.numpy()
+    np.testing.assert_array_equal(w, w.T)                       # still symmetric
+    layer.weight = tg.tensor([[1.0, 2.0, 3.0], [2.0, 4.0, 5.0], [3.0, 5.0, 6.0]],
+                             dtype=tg.float64)                  # stored by right_inverse
+    assert layer.parametrizations.weight.original.numpy()[1, 0] == 0.0
+    assert layer.weight.numpy()[1, 0] == 2.0
+
+
+def test_chains_cache_and_removal():
+    layer = nn.Linear(2, 2).double()
+    original = layer.weight.numpy().copy()
+    P.register_parametrization(layer, "weight", Symmetric())
+    P.register_parametrization(layer, "weight", Double())         # applied after Symmetric
+    expected = 2 * (np.triu(original) + np.triu(original, 1).T)
+    np.testing.assert_allclose(layer.weight.numpy(), expected, rtol=1e-15)
+    with P.cached():
+        assert layer.weight is layer.weight
+    assert layer.weight is not layer.weight
+    P.remove_parametrizations(layer, "weight")
+    assert type(layer) is nn.Linear and not P.is_parametrized(layer)
+    assert isinstance(layer.weight, nn.Parameter)
+    np.testing.assert_allclose(layer.weight.numpy(), expected, rtol=1e-15)
+    kept = nn.Linear(2, 2)
+    before = kept.weight.numpy().copy()
+    P.register_parametrization(kept, "weight", Double())
+    P.remove_parametrizations(kept, "weight", leave_parametrized=False)
+    np.testing.assert_array_equal(kept.weight.numpy(), before / 2)   # right_inverse(weight)
+
+
+def test_a_parametrization_must_keep_shape_unless_unsafe():
+    class Row(nn.Module):
+        def forward(self, x):
+            return x[0]
+    with pytest.raises(ValueError, match="must keep its shape \\(2, 2\\)"):
+        P.register_parametrization(nn.Linear(2, 2), "weight", Row())
+    layer = P.register_parametrization(nn.Linear(2, 2), "weight", Row(), unsafe=True)
+    assert layer.weight.shape == (2,)
+    with pytest.raises(ValueError, match="has no parameter or buffer named 'kernel'"):
+        P.register_parametrization(nn.Linear(2, 2), "kernel", Double())
+
+
+@pytest.mark.parametrize("make", ["weight_norm", "spectral_norm"])
+def test_weight_and_spectral_norm_parametrizations(make):
+    tg.manual_seed(0)
+    layer = getattr(nn.utils.parametrizations, make)(nn.Linear(5, 4).double())
+    keys = list(layer.state_dict())
+    if make == "weight_norm":
+        assert keys == ["bias", "parametrizations.weight.original0",
+                        "parametrizations.weight.original1"]
+        g = layer.parametrizations.weight.original0.numpy()
+        np.testing.assert_allclose(np.linalg.norm(layer.weight.numpy(), axis=1, keepdims=True),
+                                   g, rtol=1e-12)
+    else:
+        assert keys[-2:] == ["parametrizations.weight.0._u", "parametrizations.weight.0._v"]
+        for _ in range(20):
+            layer(tg.ones(1, 5, dtype=tg.float64))
+        assert np.linalg.svd(layer.weight.numpy(), compute_uv=False)[0] == pytest.approx(1.0)
+    layer(tg.ones(2, 5, dtype=tg.float64)).sum().backward()
+    assert all(p.grad is not None for p in layer.parameters())
+
+
+@pytest.mark.parametrize("make", ["weight_norm", "spectral_norm"])
+def test_parametrizations_match_torch(make):
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.nn.utils.parametrizations, make)(torch.nn.Conv2d(3, 4, 3).double())
+    ours = getattr(nn.utils.parametrizations, make)(nn.Conv2d(3, 4, 3).double())
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 3, 5, 5))
+    for _ in range(3):
+        a, b = theirs(torch.tensor(x)), ours(tg.tensor(x))
+        (a ** 2).sum().backward()
+        (b ** 2).sum().backward()
+    np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-12, atol=1e-14)
+    for (name, p), (_, q) in zip(theirs.named_parameters(), ours.named_parameters()):
+        np.testing.assert_allclose(q.grad.numpy(), p.grad.numpy(), rtol=1e-10, atol=1e-12)
