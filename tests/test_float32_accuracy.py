@@ -1,6 +1,7 @@
 """float32 results as accurate as torch's: sums, means, variances and running sums that
 numpy, left alone, accumulates one element at a time (errors growing with the length)."""
 import numpy as np
+import pytest
 
 import tinygrad_edu as tg
 
@@ -65,3 +66,13 @@ def test_cross_entropy_over_a_large_vocabulary():
     grad = np.exp(lp)
     grad[np.arange(8), y] -= 1
     assert _relative_error(logits.grad.numpy(), grad / 8) < 5e-6                  # was 6e-5
+
+
+def test_std_of_huge_and_tiny_values_does_not_overflow_or_underflow():
+    big = tg.tensor(np.array([1e20, 1e20, -1e20], np.float32), requires_grad=True)
+    spread = big.std()
+    spread.backward()
+    assert spread.item() == pytest.approx(1.1547005e20, rel=1e-6)       # was inf
+    np.testing.assert_allclose(big.grad.numpy(), [0.2886751, 0.2886751, -0.5773503], rtol=1e-5)
+    tiny = tg.tensor(np.array([1e-30, 2e-30, 3e-30], np.float32))
+    assert tiny.std().item() == pytest.approx(1e-30, rel=1e-6)          # was 0
