@@ -125,3 +125,48 @@ def test_half_precision_names():
     assert (x + tg.tensor([1.0, 1.0])).dtype == np.float32 and (x * 2).dtype == np.float16
     import nn
     assert nn.Linear(2, 2).half().weight.dtype == np.float16
+
+
+def test_fixes_from_the_recheck_of_the_new_functions():
+    inf = float("inf")
+    assert tg.cov(tg.tensor([[1.0, 2.0, 4.0]])).shape == ()              # one variable: 0-d
+    assert tg.quantile(tg.arange(101.0), 0.55, interpolation="higher").item() == 55.0
+    assert tg.quantile(tg.arange(101.0), 0.425, interpolation="nearest").item() == 42.0
+    assert tg.quantile(tg.tensor([1.0, 2.0, inf]), 0.9, interpolation="nearest").item() == inf
+    assert tg.quantile(tg.tensor([-inf, 0.0, 1.0]), 0.3).item() == -inf
+    huge = tg.tensor([1e308, 1e308], dtype=tg.float64)
+    assert tg.quantile(huge, 0.5, interpolation="midpoint").item() == 1e308
+    with pytest.raises(TypeError, match="quantile: q must be a number or a Tensor"):
+        tg.quantile(tg.ones(3), [0.1, 0.5])
+    weights = tg.tensor([1.0, 2.0, 0.5, 1.0], requires_grad=True, dtype=tg.float64)
+    x = tg.tensor([[1.0, 2, 4, 7], [0.0, 1, 3, 2]], dtype=tg.float64)
+    assert gradcheck(lambda w: tg.cov(x, aweights=w), [weights])        # through the weights
+    assert tg.arange(100.0).half().var().item() == pytest.approx(841.5, rel=1e-3)  # not inf
+    assert tg.arange(2.9, dtype=tg.int64).tolist() == [0, 1]           # limits made ints first
+    with pytest.raises(ValueError, match="arange: unsupported range"):
+        tg.arange(float("nan"))
+    assert tg.select(tg.ones(3, 2), 0, tg.tensor(1)).tolist() == [1.0, 1.0]
+    assert tg.diff(tg.tensor([1.0, 2.0]), n=0, append=tg.tensor([5.0])).tolist() == [1.0, 2.0]
+    assert tg.tensor([2.0]).float_power(2).dtype == np.float64
+    with pytest.raises(TypeError, match="view: takes a shape or a dtype, not both"):
+        tg.zeros(3, 4).view(2, 6, dtype=tg.int32)
+
+
+def test_checkpoint_keyword_tensors_are_inputs_too():
+    from tinygrad_edu.utils.checkpoint import checkpoint
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    w = tg.tensor([3.0, 4.0], requires_grad=True)
+    doubled, same = checkpoint(lambda a, weight=None: (a * 2, weight), x, weight=w)
+    (doubled.sum() + same.sum()).backward()
+    assert w.grad.tolist() == [1.0, 1.0] and x.grad.tolist() == [2.0, 2.0]
+
+
+def test_weight_norm_of_a_vector_keeps_one_length_per_element_and_spectral_waits():
+    import nn
+    layer = nn.utils.weight_norm(nn.Linear(4, 3), name="bias")
+    assert layer.bias_g.shape == (3,)                                    # as torch (dim 0)
+    np.testing.assert_allclose(layer.bias_g.numpy(), np.abs(layer.bias_v.numpy()))
+    spectral = nn.Linear(3, 2)
+    before = spectral.weight.numpy().copy()
+    nn.utils.spectral_norm(spectral)
+    np.testing.assert_array_equal(spectral.weight.numpy(), before)      # until a forward

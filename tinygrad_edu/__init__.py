@@ -164,6 +164,9 @@ def float_power(input: Any, exponent: Any) -> Tensor:
     return x.double() ** e
 
 
+Tensor.float_power = float_power
+
+
 # and the in-place forms, torch.sin_(x), torch.relu_(x), ...
 for _name in in_place.ELEMENTWISE:
     globals()[_name + "_"] = _function_form(_name + "_")

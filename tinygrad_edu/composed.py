@@ -48,6 +48,8 @@ def var(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
     spread (float32 data 1e6 + N(0, 1): relative error 4e-3 without it, 1e-7 with it)."""
     dim, correction = degrees_of_freedom(dim, correction, unbiased)
     _floating("var", x)
+    if x.dtype == np.float16:               # as torch: computed in float32, then rounded
+        return var(x.float(), dim, correction, keepdim).to(np.float16)
     axes = _axes(x, dim, "var")
     n = _count(x, axes)
     if n - correction <= 0:

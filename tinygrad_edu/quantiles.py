@@ -6,6 +6,8 @@ read: a quantile between two of them is a weighted sum of the two.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .composed import ValuesIndices, take_along_dim
@@ -74,21 +76,33 @@ def _quantile(op: str, input: Tensor, q: float | Tensor, dim: int | None, keepdi
     nan = np.isnan(rows.data)
     ordered = take_along_dim(rows, np.argsort(rows.data, axis=-1, kind="stable"), -1)
     count = (n - nan.sum(-1, keepdims=True)) if skip_nan else np.full(nan.shape[:-1] + (1,), n)
-    position = qs * (np.maximum(count, 1) - 1)                      # (..., Q)
+    # the rank in the input's dtype, as torch (in float64 0.55 * 100 is 55.000000000000014)
+    position = qs.astype(x.dtype) * (np.maximum(count, 1) - 1).astype(x.dtype)   # (..., Q)
     lower, upper = np.floor(position).astype(np.int64), np.ceil(position).astype(np.int64)
     if interpolation == "nearest":
         lower = upper = np.round(position).astype(np.int64)         # (halves to even)
     a, b = take_along_dim(ordered, lower, -1), take_along_dim(ordered, upper, -1)
-    if interpolation in ("linear", "nearest"):
-        out = a + (b - a) * Tensor((position - lower).astype(x.dtype))
+    if interpolation in ("lower", "nearest"):
+        out = a
+    elif interpolation == "higher":
+        out = b
     else:
-        out = {"lower": a, "higher": b, "midpoint": (a + b) * 0.5}[interpolation]
+        out = _lerp(a, b, 0.5 if interpolation == "midpoint" else position - lower)
     empty = (count == 0) if skip_nan else nan.any(-1, keepdims=True)
     if empty.any():
         out = out.where(~empty, np.nan)
     out = out.movedim(-1, 0)                                        # (Q, ...)
     single = np.ndim(q) == 0
     return out.reshape(*(out_shape if single else (len(qs),) + out_shape))
+
+
+def _lerp(a: Tensor, b: Tensor, weight: Any) -> Tensor:
+    """a + w (b - a), from the nearer end as torch.lerp: a + w (b - a) for w < 1/2, else
+    b - (1 - w)(b - a) (so the midpoint of two huge equal values does not overflow)."""
+    w = np.asarray(weight, dtype=a.dtype)
+    with np.errstate(invalid="ignore"):       # (inf - inf in the branch not taken)
+        gap = b - a
+        return (a + gap * Tensor(w)).where(w < 0.5, b - gap * Tensor(1 - w))
 
 
 def _fractions(op: str, q: float | Tensor, dtype: np.dtype) -> np.ndarray:
@@ -100,8 +114,10 @@ def _fractions(op: str, q: float | Tensor, dtype: np.dtype) -> np.ndarray:
             raise ValueError(f"{op}: q must be a number or a 0-d or 1-D tensor, got shape "
                              f"{q.shape}")
         values = q.data.reshape(-1)
-    else:
+    elif isinstance(q, (int, float, np.number)) and not isinstance(q, bool):
         values = np.asarray([q], dtype=np.float64)
+    else:
+        raise TypeError(f"{op}: q must be a number or a Tensor, got {type(q).__name__}")
     if values.size == 0 or not np.all((values >= 0) & (values <= 1)):
         raise ValueError(f"{op}: q must be in [0, 1], got {q!r}")
     return values.astype(np.float64)

@@ -259,7 +259,11 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     x = _tensor(input)
     d = _axis(x, dim, "select")
     n = x.shape[d]
-    if not isinstance(index, (int, np.integer)) or not -n <= index < n:
+    if isinstance(index, Tensor) and index.ndim == 0 and index.dtype.kind in "iu":
+        index = index.item()
+    if not isinstance(index, (int, np.integer)):
+        raise TypeError(f"select: index must be an int, got {type(index).__name__}")
+    if not -n <= index < n:
         raise IndexError(f"select: index {index!r} is out of range for dimension {d} of size "
                          f"{n} (input shape {x.shape})")
     return x[(slice(None),) * d + (int(index),)]
@@ -280,6 +284,8 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
     if not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"diff: n must be a non-negative int, got {n!r}")
     d = _axis(x, dim, "diff")
+    if n == 0:                                           # (torch and numpy: input as it is)
+        return x
     parts = [_along_dim(t, x, d) for t in (prepend, x, append) if t is not None]
     x = parts[0] if len(parts) == 1 else concatenate(parts, d)
     lead = (slice(None),) * d

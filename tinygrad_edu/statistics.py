@@ -207,22 +207,22 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
     rows = rows if rows.dtype.kind == "f" else rows.float()
     n = rows.shape[1]
     w = _observation_weights(n, fweights, aweights, rows.dtype)
-    total = float(n) if w is None else w.sum().item()
+    total = float(n) if w is None else w.sum()        # (a Tensor: weights may require grad)
     mean_ = rows.mean(1, keepdim=True) if w is None else (rows * w).sum(1, keepdim=True) / total
     if correction == 0:
         divisor = total
     elif aweights is None:
         divisor = total - correction
     else:
-        divisor = total - correction * (w * _tensor(aweights)).sum().item() / total
-    if divisor <= 0:
+        divisor = total - correction * (w * _tensor(aweights).to(rows.dtype)).sum() / total
+    if float(divisor) <= 0:
         warnings.warn("cov: degrees of freedom <= 0 for the correction", stacklevel=2)
-        divisor = 0.0
+        divisor = divisor * 0 if isinstance(divisor, Tensor) else 0.0
     centered = rows - mean_
     weighted = centered if w is None else centered * w
     with np.errstate(divide="ignore", invalid="ignore"):            # (as torch: inf, nan)
         out = (weighted @ centered.mT) / divisor
-    return out.reshape(()) if x.ndim < 2 else out
+    return out.reshape(()) if rows.shape[0] == 1 else out
 
 
 def _observation_weights(n: int, fweights: Tensor | None, aweights: Tensor | None,
@@ -238,6 +238,8 @@ def _observation_weights(n: int, fweights: Tensor | None, aweights: Tensor | Non
                              f"observation), got shape {t.shape}")
         if name == "fweights" and t.dtype.kind not in "iu":
             raise TypeError(f"cov: fweights must be integers, got dtype {t.dtype}")
+        if name == "aweights" and t.dtype.kind != "f":
+            raise TypeError(f"cov: aweights must be floating point, got dtype {t.dtype}")
         if (t.data < 0).any():
             raise ValueError(f"cov: {name} cannot be negative")
         t = t.reshape(-1).to(dtype)

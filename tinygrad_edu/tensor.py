@@ -990,6 +990,8 @@ class Tensor:
         """reshape that must not copy, as torch: an error when the elements are not laid
         out so that the new shape can share their memory (after a transpose, say).
         `x.view(dtype)` reads the same bytes as another dtype (no gradient, as torch)."""
+        if dtype is not None and (shape or size is not None):
+            raise TypeError("view: takes a shape or a dtype, not both")
         if dtype is not None or len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
             return self._bytes_as(to_dtype(shape[0] if dtype is None else dtype))
         target = _infer_shape(_shape_arg(shape, size, "view", "size"), self.shape, "view")

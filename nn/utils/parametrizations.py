@@ -18,6 +18,7 @@ from tinygrad_edu.linear_algebra import norm
 
 from ..module import Module
 from .parametrize import register_parametrization
+from .reparametrization import length
 
 
 class _WeightNorm(Module):
@@ -30,11 +31,10 @@ class _WeightNorm(Module):
         return tuple(a for a in range(ndim) if a != keep)
 
     def forward(self, weight_g: Tensor, weight_v: Tensor) -> Tensor:
-        return weight_v * (weight_g / norm(weight_v, 2, self._axes(weight_v.ndim), keepdim=True))
+        return weight_v * (weight_g / length(weight_v, self._axes(weight_v.ndim)))
 
     def right_inverse(self, weight: Tensor) -> tuple:
-        g = norm(weight, 2, self._axes(weight.ndim), keepdim=True)
-        return g, weight
+        return length(weight, self._axes(weight.ndim), keepdim=self.dim != -1), weight
 
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:

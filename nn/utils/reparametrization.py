@@ -31,7 +31,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     this form for parametrizations.weight_norm, which is not built here.)"""
     weight = _parameter(module, name, "weight_norm")
     axes = _norm_axes(weight.ndim, dim)
-    g = Parameter(norm(weight.detach(), 2, axes, keepdim=dim not in (None, -1)))
+    g = Parameter(length(weight.detach(), axes, keepdim=dim not in (None, -1)))
     v = Parameter(weight.detach().clone())
     del module._parameters[name]
     module.register_parameter(name + "_g", g)
@@ -39,7 +39,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
 
     def compute(m: Module) -> Tensor:
         v_, g_ = getattr(m, name + "_v"), getattr(m, name + "_g")
-        return v_ * (g_ / norm(v_, 2, axes, keepdim=True))
+        return v_ * (g_ / length(v_, axes))
     _install(module, name, "weight_norm", compute)
     return module
 
@@ -80,7 +80,7 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
             u_, v_ = u_.clone(), v_.clone()
         sigma = (u_ * (matrix @ v_)).sum()
         return w / sigma
-    _install(module, name, "spectral_norm", compute)
+    _install(module, name, "spectral_norm", compute, initial=weight.detach())
     return module
 
 
@@ -105,13 +105,18 @@ def _installed(module: Module) -> dict:
     return module.__dict__.setdefault("_reparametrized", {})
 
 
-def _install(module: Module, name: str, kind: str, compute: Any) -> None:
+def _install(module: Module, name: str, kind: str, compute: Any,
+             initial: Tensor | None = None) -> None:
+    """Recompute module.<name> before each forward; until the first, it is `initial` (torch:
+    the computed weight for weight norm, the unnormalized one for spectral norm)."""
     def recompute(m: Module, args: tuple) -> None:
         object.__setattr__(m, name, compute(m))
     handle = module.register_forward_pre_hook(recompute)
     _installed(module)[name] = (kind, compute, handle)
-    with no_grad():
-        object.__setattr__(module, name, compute(module).detach())
+    if initial is None:
+        with no_grad():
+            initial = compute(module).detach()
+    object.__setattr__(module, name, initial)
 
 
 def _remove(module: Module, name: str, kind: str, owned: tuple) -> Module:
@@ -137,6 +142,11 @@ def _norm_axes(ndim: int, dim: int | None) -> tuple:
     reads dim=-1 as "no dim kept", not as the last axis)."""
     keep = None if dim is None or dim == -1 else dim % ndim
     return tuple(a for a in range(ndim) if a != keep)
+
+
+def length(v: Tensor, axes: tuple, keepdim: bool = True) -> Tensor:
+    """||v|| over `axes`; over no axis (a 1-D v with dim 0) each element's |v|."""
+    return norm(v, 2, axes, keepdim=keepdim) if axes else v.abs()
 
 
 def _as_matrix(w: Tensor, dim: int) -> Tensor:

@@ -37,16 +37,24 @@ class _Call:
 
     def __init__(self, function: Callable, args: tuple, kwargs: dict, keep_rng: bool):
         self.function, self.args, self.kwargs = function, args, kwargs
-        self.positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        self.positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)] + [
+            key for key, value in kwargs.items() if isinstance(value, Tensor)]
         self.rng_state = random.get_rng_state() if keep_rng else None
         self.wanted: list[int] = []
         self.bounds: list = []
 
+    def tensors(self) -> list[Tensor]:
+        """The Tensor arguments, positional ones first, then keyword ones."""
+        return [self.args[p] if isinstance(p, int) else self.kwargs[p] for p in self.positions]
+
     def run(self, tensors: Sequence[Tensor]) -> Any:
-        args = list(self.args)
-        for i, t in zip(self.positions, tensors):
-            args[i] = t
-        return self.function(*args, **self.kwargs)
+        args, kwargs = list(self.args), dict(self.kwargs)
+        for p, t in zip(self.positions, tensors):
+            if isinstance(p, int):
+                args[p] = t
+            else:
+                kwargs[p] = t
+        return self.function(*args, **kwargs)
 
     def replay(self, tensors: Sequence[Tensor]) -> Any:
         """`run` again, drawing the same random numbers as the first time."""
@@ -174,7 +182,7 @@ def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None
     if not grad_mode.is_grad_enabled():
         return function(*args, **kwargs)
     call = _Call(function, args, kwargs, preserve_rng_state)
-    tensors = [args[i] for i in call.positions]
+    tensors = call.tensors()
     starts = [t.detach().requires_grad_(t.requires_grad) for t in tensors]
     outputs = call.run(starts)                 # recorded: which parameters does it reach?
     packed = call.pack(outputs)
