@@ -8,6 +8,8 @@ and the input is left as it was (README: this engine does not record in-place op
 """
 from __future__ import annotations
 
+import numpy as np
+
 from tinygrad_edu import (Tensor, avg_pool2d, binary_cross_entropy_with_logits, conv2d,
                           conv_transpose2d, cross_entropy, dropout, dropout2d, flatten,
                           log_softmax, max_pool2d, mse_loss, multi_margin_loss, nll_loss, pad,
@@ -116,8 +118,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if is_grad_enabled() and (running_mean.requires_grad or running_var.requires_grad):
             raise RuntimeError("batch_norm: not differentiable with respect to running_mean "
                                "or running_var (as torch); detach them")
-        centered = input - running_mean.detach().reshape(shape)
-        var = running_var.detach().reshape(shape)
+        # constants per channel, so as torch: out = x * scale + shift, two passes over x
+        rstd = 1 / np.sqrt(running_var.data.astype(input.dtype) + input.dtype.type(eps))
+        scale = rstd if weight is None else weight * Tensor(rstd)
+        shift = -running_mean.data * scale
+        if bias is not None:
+            shift = shift + bias
+        return input * _tensor(scale).reshape(shape) + _tensor(shift).reshape(shape)
     out = centered / (var + eps).sqrt()
     if weight is not None:
         out = out * weight.reshape(shape)
