@@ -266,3 +266,37 @@ def test_view_as_another_dtype_reads_the_same_bytes():
     with pytest.raises(ValueError, match="view: cannot read a tensor of shape \\(1, 3\\) and "
                                          "dtype float32 as float64"):
         x.view(tg.float64)
+
+
+def test_d2l_masked_softmax_writes_a_constant_into_scores():
+    """d2l's sequence_mask: X[~mask] = value on attention scores computed by ops."""
+    def masked_softmax(scores, valid_lens):
+        shape = scores.shape
+        flat = scores.reshape(-1, shape[-1])
+        mask = tg.arange(shape[-1])[None, :] < valid_lens.repeat_interleave(shape[1])[:, None]
+        flat[~mask] = -1e6
+        return F.softmax(flat.reshape(shape), dim=-1)
+
+    s = tg.tensor(np.linspace(-1, 1, 16).reshape(2, 2, 4), requires_grad=True)
+    out = masked_softmax(s * 2, tg.tensor([2, 3]))
+    assert out[0, :, 2:].abs().max().item() < 1e-300 and out[1, :, 3].max().item() < 1e-300
+    (out * tg.arange(4.0)).sum().backward()
+    composed = tg.tensor(s.numpy(), requires_grad=True)
+    keep = np.arange(4)[None, None, :] < np.array([2, 3])[:, None, None]
+    expected = F.softmax((composed * 2).masked_fill(tg.tensor(~keep), -1e6), dim=-1)
+    (expected * tg.arange(4.0)).sum().backward()
+    np.testing.assert_allclose(s.grad.numpy(), composed.grad.numpy(), rtol=1e-12)
+
+
+def test_a_write_into_a_tensor_an_op_already_read_is_refused():
+    s = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = s * 2
+    y = x * x                                       # reads x's old values
+    with pytest.raises(RuntimeError, match="setitem: this tensor was already used"):
+        x[1] = 5.0
+    copy = x.clone()
+    copy[1] = 5.0
+    ((copy ** 2).sum() + y.sum()).backward()
+    assert s.grad.tolist() == [16.0, 16.0, 48.0]
+    with pytest.raises(RuntimeError, match="setitem: a leaf tensor that requires grad"):
+        s[0] = 1.0

@@ -68,8 +68,8 @@ class Tensor:
     """
 
     __slots__ = ("data", "_requires_grad", "_grad", "_ctx", "name", "_hooks", "_post_hooks",
-                 "__weakref__")     # _post_hooks: set on first use only (read with getattr),
-    # so that no op output pays for the rarely used post-accumulate-grad hooks
+                 "_consumed", "__weakref__")   # _post_hooks, _consumed: set on first use only
+    # (read with getattr), so that no op output pays for them
     __array_ufunc__ = None          # `ndarray + Tensor` calls Tensor.__radd__ (numpy defers)
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
@@ -1041,9 +1041,14 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if self.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError("setitem: in-place assignment into a tensor that requires grad "
-                               "would hide it from autograd; do it inside no_grad() or use "
-                               "where/cat to build a new tensor")
+            if self._ctx is None:
+                raise RuntimeError("setitem: a leaf tensor that requires grad cannot be written "
+                                   "in place (as torch); write it inside no_grad() (as an "
+                                   "optimizer step does) or build a new tensor with "
+                                   "where/masked_fill")
+            _refuse_graph_value(value, "setitem")
+            self._record_write(index, value)
+            return
         _refuse_graph_value(value, "setitem")
         self._check_writeable("setitem: the tensor")
         *first, last = index_steps(index, self.shape, "setitem")
@@ -1060,6 +1065,28 @@ class Tensor:
             raise ValueError(f"setitem: cannot write a value of shape {value.shape} into "
                              f"the {written} elements selected") from None
         versions.mark_changed(self.data)
+
+
+def _record_write(self: Tensor, index: Any, value: Any) -> None:
+    """x[index] = c on a tensor computed by ops, recorded as torch does: x becomes
+    where(written, c, x_old), so the gradient reaching x_old is g with zeros where it was
+    overwritten (attention's `scores[~mask] = -1e6`). This Tensor object takes the new
+    value and node; the old value keeps its own array, so what earlier ops saved for
+    backward does not change (views taken before the write keep the old values)."""
+    if getattr(self, "_consumed", False):
+        raise RuntimeError("setitem: this tensor was already used by a recorded op, which "
+                           "would see the written values in backward (torch refuses such a "
+                           "backward); write into a copy first: x = x.clone(); x[...] = value")
+    previous = Tensor._from_node(self.data, self._ctx)
+    filled = Tensor._from_node(self.data.copy(), None)
+    filled[index] = value                                  # (the plain path: no graph)
+    written = Tensor._from_node(np.zeros(self.shape, np.bool_), None)
+    written[index] = True
+    result = previous.where(~written.data, filled)
+    self.data, self._ctx = result.data, result._ctx
+
+
+Tensor._record_write = _record_write
 
 
 def _refuse_graph_value(value: Any, op: str) -> None:
