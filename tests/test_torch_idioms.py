@@ -300,3 +300,18 @@ def test_a_write_into_a_tensor_an_op_already_read_is_refused():
     assert s.grad.tolist() == [16.0, 16.0, 48.0]
     with pytest.raises(RuntimeError, match="setitem: a leaf tensor that requires grad"):
         s[0] = 1.0
+
+
+def test_numpy_keyword_names_and_size_as_torch_accepts_them():
+    """d2l.ai writes y_hat.argmax(axis=1), X.sum(1, keepdims=True), torch.rand(size=...)."""
+    x = tg.arange(6.0).reshape(2, 3)
+    assert x.sum(axis=0).tolist() == [3.0, 5.0, 7.0] == tg.sum(x, axis=0).tolist()
+    assert x.mean(axis=1, keepdims=True).shape == (2, 1)
+    assert x.argmax(axis=1).tolist() == [2, 2]
+    assert tg.cat([x, x], axis=1).shape == (2, 6) and tg.stack([x, x], axis=-1).shape == (2, 3, 2)
+    assert tg.rand(size=(2, 3)).shape == (2, 3) and tg.randn(size=()).shape == ()
+    assert tg.zeros(size=(4,), dtype=tg.float64).dtype == np.float64
+    with pytest.raises(TypeError, match="sum: got both dim= and its alias axis="):
+        x.sum(dim=0, axis=0)
+    with pytest.raises(TypeError, match="zeros: got the size both by position and as size="):
+        tg.zeros(2, size=(3,))

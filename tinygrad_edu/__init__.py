@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
-from . import autograd, autograd_functional, distributions, function, linalg, utils
+from . import aliases, autograd, autograd_functional, distributions, function, linalg, utils
 from .autograd import grad
 from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy, dropout,  # noqa: F401
                   dropout2d, max_pool2d, mse_loss, multi_margin_loss, nll_loss)
@@ -197,3 +197,7 @@ def __getattr__(name: str) -> Any:
     if name in _DTYPE_ALIASES:
         return _DTYPE_ALIASES[name]
     raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
+
+
+# numpy's axis=/keepdims= and the factories' size=, as torch accepts them (aliases.py)
+aliases.install(globals(), Tensor)

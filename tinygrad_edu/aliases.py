@@ -1,0 +1,60 @@
+"""torch's other keyword spellings, accepted as torch accepts them: numpy's `axis=` and
+`keepdims=` wherever a function or Tensor method takes `dim` and `keepdim`
+(`x.sum(axis=0)`, `tg.cat(xs, axis=1)`), and `size=` for the factories' shape
+(`tg.randn(size=(2, 3))`). d2l.ai's code uses all three.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable
+
+NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
+FACTORIES = ("zeros", "ones", "empty", "rand", "randn")
+
+
+def with_numpy_names(fn: Callable) -> Callable:
+    """fn accepting axis= for its dim parameter and keepdims= for keepdim (fn itself when
+    it has neither)."""
+    try:
+        parameters = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    renames = {alias: name for alias, name in NUMPY_NAMES.items()
+               if name in parameters and alias not in parameters}
+    if not renames:
+        return fn
+
+    @functools.wraps(fn)
+    def renamed(*args: Any, **kwargs: Any) -> Any:
+        for alias, name in renames.items():
+            if alias in kwargs:
+                if name in kwargs:
+                    raise TypeError(f"{fn.__name__}: got both {name}= and its alias {alias}=")
+                kwargs[name] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+    return renamed
+
+
+def with_size_keyword(fn: Callable) -> Callable:
+    """A factory taking its shape as *size also by the keyword size= (as torch)."""
+    @functools.wraps(fn)
+    def sized(*args: Any, **kwargs: Any) -> Any:
+        if "size" in kwargs:
+            if args:
+                raise TypeError(f"{fn.__name__}: got the size both by position and as size=")
+            args = (kwargs.pop("size"),)
+        return fn(*args, **kwargs)
+    return sized
+
+
+def install(namespace: dict, tensor_class: type) -> None:
+    """Wrap the public functions of `namespace` (tinygrad_edu's) and the Tensor methods."""
+    for name, value in list(namespace.items()):
+        if name.startswith("_") or not inspect.isfunction(value):
+            continue
+        wrapped = with_numpy_names(value)
+        namespace[name] = with_size_keyword(wrapped) if name in FACTORIES else wrapped
+    for name, value in list(vars(tensor_class).items()):
+        if not name.startswith("_") and inspect.isfunction(value):
+            setattr(tensor_class, name, with_numpy_names(value))
