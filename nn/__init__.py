@@ -41,6 +41,12 @@ from .layers_1d import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d,
 __all__ += ["Conv1d", "ConvTranspose1d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
             "AdaptiveMaxPool1d", "Dropout1d"]
 
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d,  # noqa: E402
+                   LazyConvTranspose1d, LazyConvTranspose2d, LazyLinear)
+
+__all__ += ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d",
+            "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d"]
+
 from .activation_more import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish,  # noqa: E402
                               Mish, PReLU, Softmax2d, Softmin, Softshrink, Softsign, Tanhshrink,
                               Threshold)

@@ -1,0 +1,120 @@
+"""Lazy layers, as torch's: LazyLinear(out_features) and the others learn their input
+size (in_features, in_channels, num_features) from the first input they see.
+
+Until then their parameters are empty placeholders. At the first call the layer builds
+the module it stands for (a Linear of the size seen, initialized by Linear's own rules),
+moves those values into the placeholders (the same Parameter objects, so an optimizer
+made before the first call trains them) and becomes that class: after the first call a
+LazyLinear is a Linear.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import Tensor
+from tinygrad_edu.dtypes import to_dtype
+
+from .layers import Conv2d, ConvTranspose2d, Linear
+from .layers_1d import Conv1d, ConvTranspose1d
+from .module import Module, Parameter
+from .normalization import BatchNorm1d, BatchNorm2d
+
+
+class _Lazy(Module):
+    """A layer waiting for its first input; see the module docstring."""
+
+    cls_to_become: type
+    size_name: str                                   # the constructor argument it infers
+
+    def __init__(self, parameters: tuple, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self._args, self._kwargs = args, kwargs
+        dtype = to_dtype(kwargs.get("dtype") or np.float32)
+        for name in parameters:
+            self.register_parameter(name, Parameter(np.zeros(0, dtype)))
+
+    def _input_size(self, input: Tensor) -> int:
+        """The size the layer infers: channels (axis 1, or 0 unbatched) by default."""
+        return input.shape[1 if input.ndim > self.unbatched_ndim else 0]
+
+    unbatched_ndim = 3
+
+    def __call__(self, input: Tensor, *args: Any, **kwargs: Any) -> Any:
+        if type(self).__dict__.get("cls_to_become") is not None:   # still lazy
+            self._materialize(input)
+        return Module.__call__(self, input, *args, **kwargs)       # (self may be a Linear now)
+
+    def _materialize(self, input: Tensor) -> None:
+        built = self.cls_to_become(self._input_size(input), *self._args, **self._kwargs)
+        for name, placeholder in self._parameters.items():
+            if placeholder is not None:
+                placeholder.data = built._parameters[name].data
+        for name, value in built._buffers.items():
+            self.register_buffer(name, value, persistent=name not in built._non_persistent)
+        own = set(vars(Module()))                    # registries and hooks: keep ours
+        for name, value in vars(built).items():
+            if name not in own:
+                self.__dict__[name] = value
+        for name in ("_args", "_kwargs"):
+            self.__dict__.pop(name)
+        self.__class__ = self.cls_to_become
+
+    def extra_repr(self) -> str:
+        """The arguments given, by name, with the inferred size still 0 (torch's form)."""
+        bound = inspect.signature(self.cls_to_become).bind(0, *self._args, **self._kwargs)
+        return ", ".join(f"{name}={value!r}" for name, value in bound.arguments.items()
+                         if value is not None)
+
+
+class LazyLinear(_Lazy):
+    """Linear(in_features, out_features, ...) with in_features = the input's last size."""
+
+    cls_to_become, size_name = Linear, "in_features"
+
+    def __init__(self, out_features: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__(("weight", "bias") if bias else ("weight",), out_features,
+                         bias=bias, device=device, dtype=dtype)
+        if not bias:
+            self.register_parameter("bias", None)
+
+    def _input_size(self, input: Tensor) -> int:
+        return input.shape[-1]
+
+
+def _lazy_conv(base: type, unbatched: int) -> type:
+    class LazyConv(_Lazy):
+        __doc__ = f"{base.__name__} with in_channels = the input's channels."
+        cls_to_become, size_name, unbatched_ndim = base, "in_channels", unbatched
+
+        def __init__(self, out_channels: int, kernel_size: Any, *args: Any,
+                     bias: bool = True, **kwargs: Any) -> None:
+            super().__init__(("weight", "bias") if bias else ("weight",), out_channels,
+                             kernel_size, *args, bias=bias, **kwargs)
+            if not bias:
+                self.register_parameter("bias", None)
+    LazyConv.__name__ = LazyConv.__qualname__ = "Lazy" + base.__name__
+    return LazyConv
+
+
+def _lazy_batch_norm(base: type, unbatched: int) -> type:
+    class LazyBatchNorm(_Lazy):
+        __doc__ = f"{base.__name__} with num_features = the input's channels."
+        cls_to_become, size_name, unbatched_ndim = base, "num_features", unbatched
+
+        def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1,
+                     affine: bool = True, track_running_stats: bool = True,
+                     device: Any = None, dtype: Any = None) -> None:
+            super().__init__(("weight", "bias") if affine else (), eps, momentum, affine,
+                             track_running_stats, device, dtype)
+    LazyBatchNorm.__name__ = LazyBatchNorm.__qualname__ = "Lazy" + base.__name__
+    return LazyBatchNorm
+
+
+LazyConv1d, LazyConvTranspose1d = _lazy_conv(Conv1d, 2), _lazy_conv(ConvTranspose1d, 2)
+LazyConv2d, LazyConvTranspose2d = _lazy_conv(Conv2d, 3), _lazy_conv(ConvTranspose2d, 3)
+LazyBatchNorm1d, LazyBatchNorm2d = _lazy_batch_norm(BatchNorm1d, 1), _lazy_batch_norm(
+    BatchNorm2d, 3)

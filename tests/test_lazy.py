@@ -1,0 +1,54 @@
+"""Lazy layers: the input size comes from the first input (d2l.ai's 2023 edition builds
+every model with them); the layer then is the module it stood for."""
+import numpy as np
+import pytest
+
+import nn
+import tinygrad_edu as tg
+
+
+def test_lenet_of_lazy_layers_becomes_the_plain_one():
+    net = nn.Sequential(nn.LazyConv2d(6, kernel_size=5, padding=2), nn.Sigmoid(),
+                        nn.AvgPool2d(2), nn.LazyBatchNorm2d(), nn.Flatten(),
+                        nn.LazyLinear(120), nn.Sigmoid(), nn.LazyLinear(10))
+    assert repr(net[5]) == "LazyLinear(in_features=0, out_features=120, bias=True)"
+    step = nn.optim.SGD(net.parameters(), lr=0.1)            # made before the first call
+    placeholder = net[7].weight
+    out = net(tg.randn(2, 1, 28, 28))
+    assert out.shape == (2, 10)
+    assert type(net[0]) is nn.Conv2d and net[0].weight.shape == (6, 1, 5, 5)
+    assert type(net[3]) is nn.BatchNorm2d and net[3].running_mean.shape == (6,)
+    assert type(net[5]) is nn.Linear and net[5].in_features == 6 * 14 * 14
+    assert net[7].weight is placeholder and placeholder.shape == (10, 120)
+    bound = 1 / np.sqrt(120)                                   # Linear's own init
+    assert np.abs(placeholder.numpy()).max() <= bound
+    before = placeholder.numpy().copy()
+    out.sum().backward()
+    step.step()
+    assert not np.array_equal(placeholder.numpy(), before)      # the optimizer trained it
+    assert list(net.state_dict())[:2] == ["0.weight", "0.bias"]
+
+
+def test_lazy_layers_read_the_right_axis():
+    assert nn.LazyLinear(3, bias=False)(tg.ones(4, 7)).shape == (4, 3)
+    conv = nn.LazyConv1d(2, 3)
+    conv(tg.ones(5, 8))                                        # unbatched (C, L)
+    assert conv.in_channels == 5
+    norm = nn.LazyBatchNorm1d()
+    norm(tg.randn(4, 3))
+    assert norm.num_features == 3 and type(norm) is nn.BatchNorm1d
+    up = nn.LazyConvTranspose2d(4, 2, stride=2)
+    assert up(tg.ones(1, 3, 5, 5)).shape == (1, 4, 10, 10) and up.weight.shape == (3, 4, 2, 2)
+
+
+def test_matches_torch_shapes_and_keys():
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Sequential(torch.nn.LazyConv2d(4, 3), torch.nn.LazyBatchNorm2d(),
+                                 torch.nn.Flatten(), torch.nn.LazyLinear(2))
+    ours = nn.Sequential(nn.LazyConv2d(4, 3), nn.LazyBatchNorm2d(), nn.Flatten(),
+                         nn.LazyLinear(2))
+    theirs(torch.ones(1, 2, 6, 6))
+    ours(tg.ones(1, 2, 6, 6))
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    assert repr(ours) == repr(theirs)
