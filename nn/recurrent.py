@@ -270,6 +270,16 @@ class RNNBase(Module):
     LSTM takes and returns hx = (h, c), c of hidden_size features.
     """
 
+    @property
+    def _flat_weights_names(self) -> list[str]:
+        """torch's (private) list of the parameter names, layer by layer, as in
+        named_parameters (d2l.ai's initialization code reads it)."""
+        return list(self._parameters)
+
+    @property
+    def _flat_weights(self) -> list:
+        return list(self._parameters.values())
+
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, proj_size: int = 0, device: Any = None,

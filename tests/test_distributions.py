@@ -77,3 +77,22 @@ def test_invalid_parameters_are_refused_and_zero_probabilities_clamped_as_torch(
     certain = Categorical(probs=tg.tensor([0.0, 1.0], dtype=tg.float64))
     assert certain.log_prob(tg.tensor(0)).item() == pytest.approx(math.log(2.0 ** -52))
     assert certain.entropy().item() == pytest.approx(2.0 ** -52)     # torch's, to the last bit
+
+
+def test_multinomial_as_d2l_uses_it_and_its_log_prob():
+    from tinygrad_edu.distributions import multinomial
+    tg.manual_seed(0)
+    fair = tg.ones(6) / 6
+    draw = multinomial.Multinomial(1, fair).sample()
+    assert draw.shape == (6,) and draw.sum().item() == 1.0 and draw.dtype == np.float32
+    counts = multinomial.Multinomial(10, fair).sample((500,))
+    assert counts.shape == (500, 6) and (counts.sum(1).numpy() == 10).all()
+    assert abs(counts.numpy().mean(0) - 10 / 6).max() < 0.2
+    p = tg.tensor([0.2, 0.3, 0.5], requires_grad=True, dtype=tg.float64)
+    log_p = multinomial.Multinomial(4, probs=p).log_prob(tg.tensor([1.0, 0.0, 3.0]))
+    # 4! / (1! 0! 3!) 0.2 0.5^3 = 4 * 0.025
+    assert log_p.item() == pytest.approx(np.log(4 * 0.2 * 0.125))
+    log_p.backward()
+    np.testing.assert_allclose(p.grad.numpy(), [1.0, -4.0, 2.0], rtol=1e-12)  # x/p - n
+    with pytest.raises(ValueError, match="Multinomial.log_prob: values must be counts"):
+        multinomial.Multinomial(4, probs=p).log_prob(tg.tensor([1.0, 1.0, 1.0]))

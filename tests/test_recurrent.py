@@ -564,3 +564,11 @@ def test_unpad_and_unpack_sequence_give_the_sequences_back():
     assert x.grad.tolist() == [3, 3]
     with pytest.raises(ValueError, match="unpad_sequence: 2 lengths for a batch of 3"):
         unpad_sequence(pad_sequence([a, b, c]), [2, 3])
+
+
+def test_flat_weights_names_as_torch_lists_them():
+    layer = GRU(3, 4, num_layers=2, bidirectional=True)
+    assert layer._flat_weights_names == [name for name, _ in layer.named_parameters()]
+    assert layer._flat_weights_names[:4] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0",
+                                             "bias_hh_l0"]
+    assert layer._flat_weights[0] is layer.weight_ih_l0

@@ -1,4 +1,4 @@
-"""torch.distributions' three workhorses: Normal, Categorical and Bernoulli, and
+"""torch.distributions' workhorses: Normal, Categorical, Bernoulli and Multinomial, and
 kl_divergence between two of a kind (the VAE's KL term, REINFORCE's log-probabilities).
 
 Every density is composed of Tensor ops, so log_prob, entropy and kl_divergence are
@@ -178,6 +178,53 @@ class Bernoulli:
         return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
 
+class Multinomial:
+    """Counts of total_count draws from a Categorical (probs or logits): sample() gives,
+    per batch entry, how often each of the K outcomes came up (floats, as torch).
+
+    log_prob(x) = log n! - sum_k log x_k! + sum_k x_k log p_k
+    """
+
+    def __init__(self, total_count: int = 1, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        if not isinstance(total_count, (int, np.integer)) or total_count < 0:
+            raise ValueError(f"Multinomial: total_count must be a non-negative int, got "
+                             f"{total_count!r}")
+        self.total_count = int(total_count)
+        self._categorical = Categorical(probs, logits, validate_args)
+        self.probs, self.logits = self._categorical.probs, self._categorical.logits
+        self.batch_shape = self._categorical.batch_shape
+
+    @property
+    def mean(self) -> Tensor:
+        return self.probs * self.total_count
+
+    @property
+    def variance(self) -> Tensor:
+        return self.probs * (1 - self.probs) * self.total_count
+
+    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        """Counts of shape sample_shape + batch_shape + (K,) (no gradient)."""
+        p = np.exp(self.logits.data.astype(np.float64))
+        p = p / p.sum(-1, keepdims=True)
+        size = tuple(sample_shape) + self.batch_shape
+        counts = random.generator().multinomial(self.total_count, p, size=size or None)
+        return Tensor(np.asarray(counts, dtype=self.probs.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        x = _tensor(value)
+        counts = x.data
+        if not (np.all(counts >= 0) and np.all(counts == np.round(counts))
+                and np.all(counts.sum(-1) == self.total_count)):
+            raise ValueError(f"Multinomial.log_prob: values must be counts >= 0 adding up to "
+                             f"total_count={self.total_count} along the last axis")
+        log_factorial = np.vectorize(math.lgamma, otypes=[np.float64])
+        constant = math.lgamma(self.total_count + 1) - log_factorial(counts + 1).sum(-1)
+        drawn = x.to(self.logits.dtype)
+        terms = (drawn * self.logits).where(counts > 0, 0)          # 0 log 0 = 0
+        return terms.sum(-1) + Tensor(constant.astype(self.logits.dtype))
+
+
 def kl_divergence(p: Any, q: Any) -> Tensor:
     """KL(p || q) = E_p[log p - log q] for two distributions of one kind, in closed form:
 
@@ -205,3 +252,19 @@ def _kl_terms(p: Tensor, log_ratio: Tensor, q: Tensor) -> Tensor:
     """p log(p / q) per outcome, as torch: inf where q = 0 < p, and 0 where p = 0 (the
     clamped logits would give a large finite number there)."""
     return (p * log_ratio).where(q.data != 0, np.inf).where(p.data != 0, 0)
+
+
+def _submodules() -> None:
+    """torch's module paths: distributions.normal.Normal, distributions.multinomial...
+    (`from torch.distributions import multinomial`, as d2l.ai writes it)."""
+    import sys
+    import types
+    for cls in (Normal, Categorical, Bernoulli, Multinomial):
+        name = f"{__name__}.{cls.__name__.lower()}"
+        module = types.ModuleType(name, f"{cls.__name__}, as torch's {name.split('.', 1)[1]}")
+        setattr(module, cls.__name__, cls)
+        sys.modules[name] = module
+        globals()[cls.__name__.lower()] = module
+
+
+_submodules()
