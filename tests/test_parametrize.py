@@ -6,6 +6,7 @@ import pytest
 import nn
 import nn.utils.parametrize as P
 import tinygrad_edu as tg
+from checks import assert_trains_like_torch
 
 
 class Symmetric(nn.Module):
@@ -101,12 +102,5 @@ def test_parametrizations_match_torch(make):
     theirs = getattr(torch.nn.utils.parametrizations, make)(torch.nn.Conv2d(3, 4, 3).double())
     ours = getattr(nn.utils.parametrizations, make)(nn.Conv2d(3, 4, 3).double())
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
-    x = np.random.default_rng(0).standard_normal((2, 3, 5, 5))
-    for _ in range(3):
-        a, b = theirs(torch.tensor(x)), ours(tg.tensor(x))
-        (a ** 2).sum().backward()
-        (b ** 2).sum().backward()
-    np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-12, atol=1e-14)
-    for (name, p), (_, q) in zip(theirs.named_parameters(), ours.named_parameters()):
-        np.testing.assert_allclose(q.grad.numpy(), p.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert_trains_like_torch(torch, theirs, ours,
+                             np.random.default_rng(0).standard_normal((2, 3, 5, 5)))

@@ -5,6 +5,7 @@ import pytest
 
 import nn
 import tinygrad_edu as tg
+from checks import assert_trains_like_torch
 
 
 def test_weight_norm_splits_direction_and_length():
@@ -59,13 +60,5 @@ def test_matches_torch(make):
     torch = pytest.importorskip("torch")
     theirs = getattr(torch.nn.utils, make)(torch.nn.Conv2d(3, 4, 3).double())
     ours = getattr(nn.utils, make)(nn.Conv2d(3, 4, 3).double())
-    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
-    x = np.random.default_rng(0).standard_normal((2, 3, 5, 5))
-    for _ in range(3):
-        a, b = theirs(torch.tensor(x)), ours(tg.tensor(x))
-        (a ** 2).sum().backward()
-        (b ** 2).sum().backward()
-    np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-12, atol=1e-14)
-    for name, p in theirs.named_parameters():
-        np.testing.assert_allclose(dict(ours.named_parameters())[name].grad.numpy(),
-                                   p.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert_trains_like_torch(torch, theirs, ours,
+                             np.random.default_rng(0).standard_normal((2, 3, 5, 5)))
