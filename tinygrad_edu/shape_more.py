@@ -307,8 +307,8 @@ def _along_dim(t: Any, x: Tensor, d: int) -> Tensor:
     return t
 
 
-METHODS = [narrow, select, ravel, diff, movedim, swapdims, tile, repeat_interleave, reshape_as, unflatten,
-           flipud, fliplr, rot90, is_contiguous, is_floating_point, nelement,
+METHODS = [narrow, select, ravel, diff, movedim, swapdims, tile, repeat_interleave, reshape_as,
+           unflatten, flipud, fliplr, rot90, is_contiguous, is_floating_point, nelement,
            element_size, stride]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
