@@ -199,7 +199,7 @@ class Function:
             return Tensor._from_node(out, None)   # marked outputs carry no gradient (torch)
         ctx.needs_input_grad = _NEEDS.setdefault(needs, needs) if len(needs) <= 3 else needs
         for t in inputs:                          # (how many recorded ops read t: a recorded
-            t._consumed = getattr(t, "_consumed", 0) + 1   # write into t must refuse then)
+            t._consumed += 1                      # write into t must refuse then)
         ctx._out = None
         for arr in ctx._saved:
             if arr is result:                     # the op saved its own output

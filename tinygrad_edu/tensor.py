@@ -68,8 +68,9 @@ class Tensor:
     """
 
     __slots__ = ("data", "_requires_grad", "_grad", "_ctx", "name", "_hooks", "_post_hooks",
-                 "_consumed", "__weakref__")   # _post_hooks, _consumed: set on first use only
-    # (read with getattr), so that no op output pays for them
+                 "_consumed", "__weakref__")   # _post_hooks: set on first use only (read
+    # with getattr), so that no op output pays for it; _consumed: how many recorded ops read
+    # this tensor (function.py), for setitem
     __array_ufunc__ = None          # `ndarray + Tensor` calls Tensor.__radd__ (numpy defers)
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
@@ -86,6 +87,7 @@ class Tensor:
         self._grad = None
         self._ctx = None
         self._hooks = None
+        self._consumed = 0
         self.name = name
         self._requires_grad = False
         if requires_grad:
@@ -99,6 +101,7 @@ class Tensor:
         t._grad = None
         t._ctx = ctx
         t._hooks = None
+        t._consumed = 0
         t.name = None
         t._requires_grad = ctx is not None
         return t
@@ -269,7 +272,7 @@ class Tensor:
                 "name": self.name}
 
     def __setstate__(self, state: dict) -> None:
-        self._ctx, self._hooks = None, None
+        self._ctx, self._hooks, self._consumed = None, None, 0
         for key, value in state.items():
             setattr(self, key, value)
 
@@ -1090,7 +1093,7 @@ def _record_write(self: Tensor, index: Any, value: Any) -> None:
 
 
 def _check_unread(t: Tensor, allowed: int) -> None:
-    if getattr(t, "_consumed", 0) > allowed:
+    if t._consumed > allowed:
         raise RuntimeError("setitem: this tensor (or the tensor it views) was already used by "
                            "a recorded op, which would see the written values in backward "
                            "(torch refuses such a backward); write into a copy first: "
