@@ -29,12 +29,15 @@ class _Lazy(Module):
     cls_to_become: type
     size_name: str                                   # the constructor argument it infers
 
-    def __init__(self, parameters: tuple, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, parameters: tuple, *args: Any, buffers: tuple = (),
+                 **kwargs: Any) -> None:
         super().__init__()
         self._args, self._kwargs = args, kwargs
         dtype = to_dtype(kwargs.get("dtype") or np.float32)
         for name in parameters:
             self.register_parameter(name, Parameter(np.zeros(0, dtype)))
+        for name in buffers:                 # (placeholders too: .double() converts them)
+            self.register_buffer(name, Tensor(np.zeros(0, dtype)))
 
     def _input_size(self, input: Tensor) -> int:
         """The size the layer infers: channels (axis 1, or 0 unbatched) by default."""
@@ -42,16 +45,37 @@ class _Lazy(Module):
 
     unbatched_ndim = 3
 
+    def _size_in_state(self, state_dict: dict, prefix: str) -> int | None:
+        """The size a checkpoint's weight implies (None when it holds no weight)."""
+        weight = state_dict.get(prefix + "weight")
+        return None if weight is None else weight.shape[1]
+
     def __call__(self, input: Tensor, *args: Any, **kwargs: Any) -> Any:
-        if type(self).__dict__.get("cls_to_become") is not None:   # still lazy
-            self._materialize(input)
+        if self._lazy():
+            self._materialize(self._input_size(input))
         return Module.__call__(self, input, *args, **kwargs)       # (self may be a Linear now)
 
-    def _materialize(self, input: Tensor) -> None:
-        built = self.cls_to_become(self._input_size(input), *self._args, **self._kwargs)
-        for name, placeholder in self._parameters.items():
-            if placeholder is not None:
-                placeholder.data = built._parameters[name].data
+    def _lazy(self) -> bool:
+        return type(self).__dict__.get("cls_to_become") is not None
+
+    def _prepare_to_load(self, state_dict: dict, prefix: str) -> None:
+        size = self._size_in_state(state_dict, prefix) if self._lazy() else None
+        if size is not None:
+            self._materialize(size)
+
+    def _materialize(self, size: int) -> None:
+        placeholders = [t for t in (*self._parameters.values(), *self._buffers.values())
+                        if t is not None]
+        kwargs = dict(self._kwargs)
+        if placeholders:                               # as converted by .double() & co
+            kwargs["dtype"] = placeholders[0].dtype
+        built = self.cls_to_become(size, *self._args, **kwargs)
+        for name, param in built._parameters.items():
+            placeholder = self._parameters.get(name)
+            if placeholder is not None and param is not None:
+                placeholder.data = param.data
+            else:
+                self._parameters[name] = param
         for name, value in built._buffers.items():
             self.register_buffer(name, value, persistent=name not in built._non_persistent)
         own = set(vars(Module()))                    # registries and hooks: keep ours
@@ -96,6 +120,15 @@ def _lazy_conv(base: type, unbatched: int) -> type:
                              kernel_size, *args, bias=bias, **kwargs)
             if not bias:
                 self.register_parameter("bias", None)
+        def _size_in_state(self, state_dict: dict, prefix: str) -> int | None:
+            weight = state_dict.get(prefix + "weight")
+            if weight is None:
+                return None
+            if base.transposed:
+                return weight.shape[0]
+            groups = (self._args[5] if len(self._args) > 5 else None) or \
+                self._kwargs.get("groups", 1)
+            return weight.shape[1] * groups
     LazyConv.__name__ = LazyConv.__qualname__ = "Lazy" + base.__name__
     return LazyConv
 
@@ -109,7 +142,15 @@ def _lazy_batch_norm(base: type, unbatched: int) -> type:
                      affine: bool = True, track_running_stats: bool = True,
                      device: Any = None, dtype: Any = None) -> None:
             super().__init__(("weight", "bias") if affine else (), eps, momentum, affine,
-                             track_running_stats, device, dtype)
+                             track_running_stats, device, dtype=dtype,
+                             buffers=("running_mean", "running_var") if track_running_stats
+                             else ())
+
+        def _size_in_state(self, state_dict: dict, prefix: str) -> int | None:
+            for name in ("weight", "running_mean"):
+                if prefix + name in state_dict:
+                    return state_dict[prefix + name].shape[0]
+            return None
     LazyBatchNorm.__name__ = LazyBatchNorm.__qualname__ = "Lazy" + base.__name__
     return LazyBatchNorm
 

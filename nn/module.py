@@ -476,6 +476,8 @@ class Module:
         module takes the given values themselves instead, with their dtype: a new Parameter
         (requires_grad as before) or buffer (an optimizer built earlier still holds the old).
         """
+        for prefix, module in self.named_modules():       # (lazy layers take their shapes)
+            module._prepare_to_load(state_dict, prefix + "." if prefix else "")
         targets = self.state_dict(keep_vars=True)
         optional = {prefix + ("." if prefix else "") + name
                     for prefix, module in self.named_modules()
@@ -502,6 +504,9 @@ class Module:
                 else:
                     targets[key].copy_(array)
         return IncompatibleKeys(missing, unexpected)
+
+    def _prepare_to_load(self, state_dict: dict, prefix: str) -> None:
+        """Called on every submodule before load_state_dict copies values (nn/lazy.py)."""
 
     def _assign(self, key: str, array: np.ndarray, old: Tensor) -> None:
         """load_state_dict(assign=True) of one entry: the value itself becomes the state."""

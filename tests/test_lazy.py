@@ -52,3 +52,18 @@ def test_matches_torch_shapes_and_keys():
     assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == [
         (k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
     assert repr(ours) == repr(theirs)
+
+
+def test_loading_a_checkpoint_and_converting_before_the_first_call():
+    net = nn.Sequential(nn.LazyLinear(4), nn.LazyBatchNorm1d(affine=False))
+    net(tg.randn(5, 3))
+    clone = nn.Sequential(nn.LazyLinear(4), nn.LazyBatchNorm1d(affine=False))
+    clone.load_state_dict(net.state_dict())          # d2l's file I/O: shapes from the file
+    assert type(clone[0]) is nn.Linear and clone[0].in_features == 3
+    x = tg.randn(2, 3)
+    net.eval()
+    clone.eval()
+    np.testing.assert_array_equal(clone(x).numpy(), net(x).numpy())
+    double = nn.Sequential(nn.LazyConv2d(2, 3, groups=1), nn.LazyBatchNorm2d()).double()
+    out = double(tg.randn(1, 4, 5, 5, dtype=tg.float64))
+    assert out.dtype == np.float64 and double[1].running_var.dtype == np.float64
