@@ -145,3 +145,7 @@ __all__ += _extra_names + _norm_names + _loss_names
 from .attention import scaled_dot_product_attention  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention"]
+
+from tinygrad_edu import aliases as _aliases  # noqa: E402
+
+_aliases.install(globals())     # axis=/keepdims= as torch's native functions take them

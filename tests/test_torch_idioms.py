@@ -338,3 +338,13 @@ def test_a_write_through_a_view_reaches_the_tensor_it_views(write):
     leaf = tg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="setitem: a view of a leaf tensor that requires"):
         leaf[:][0] = 5.0
+
+
+def test_wrapped_functions_stay_picklable_and_accept_axis_in_linalg_and_functional():
+    import pickle
+    for fn in (tg.cat, tg.mean, tg.zeros, tg.Tensor.sum, tg.softmax, tg.linalg.vector_norm,
+               F.cosine_similarity):
+        assert pickle.loads(pickle.dumps(fn)) is fn
+    x = tg.randn(3, 4)
+    assert tg.linalg.vector_norm(x, axis=1).shape == (3,)
+    assert F.cosine_similarity(x, x, axis=1).shape == (3,)

@@ -112,7 +112,7 @@ def _function_form(method: str):
         result = getattr(input if isinstance(input, Tensor) else Tensor(input), method)(
             *args, **kwargs)
         return result if out is None else _write_out(method, result, out)
-    fn.__name__ = method
+    fn.__name__ = fn.__qualname__ = method          # (found as tinygrad_edu.<method>)
     fn.__doc__ = (f"`tinygrad_edu.{method}(x, ...)` is `x.{method}(...)`; with `out=t` the "
                   "result is written into t, as torch.")
     return fn
@@ -201,3 +201,4 @@ def __getattr__(name: str) -> Any:
 
 # numpy's axis=/keepdims= and the factories' size=, as torch accepts them (aliases.py)
 aliases.install(globals(), Tensor)
+aliases.install(vars(linalg))

@@ -48,13 +48,21 @@ def with_size_keyword(fn: Callable) -> Callable:
     return sized
 
 
-def install(namespace: dict, tensor_class: type) -> None:
-    """Wrap the public functions of `namespace` (tinygrad_edu's) and the Tensor methods."""
+def install(namespace: dict, tensor_class: type | None = None) -> None:
+    """Wrap the public functions of `namespace` (a module's globals) and, when given, the
+    methods of `tensor_class`."""
     for name, value in list(namespace.items()):
         if name.startswith("_") or not inspect.isfunction(value):
             continue
         wrapped = with_numpy_names(value)
-        namespace[name] = with_size_keyword(wrapped) if name in FACTORIES else wrapped
-    for name, value in list(vars(tensor_class).items()):
+        wrapped = with_size_keyword(wrapped) if name in FACTORIES else wrapped
+        if wrapped is not value:              # found where it lives (pickle looks it up)
+            wrapped.__module__, wrapped.__qualname__ = namespace["__name__"], name
+        namespace[name] = wrapped
+    for name, value in list(vars(tensor_class).items() if tensor_class else ()):
         if not name.startswith("_") and inspect.isfunction(value):
-            setattr(tensor_class, name, with_numpy_names(value))
+            wrapped = with_numpy_names(value)
+            if wrapped is not value:
+                wrapped.__module__ = tensor_class.__module__
+                wrapped.__qualname__ = f"{tensor_class.__name__}.{name}"
+            setattr(tensor_class, name, wrapped)
