@@ -94,5 +94,8 @@ def test_multinomial_as_d2l_uses_it_and_its_log_prob():
     assert log_p.item() == pytest.approx(np.log(4 * 0.2 * 0.125))
     log_p.backward()
     np.testing.assert_allclose(p.grad.numpy(), [1.0, -4.0, 2.0], rtol=1e-12)  # x/p - n
-    with pytest.raises(ValueError, match="Multinomial.log_prob: values must be counts"):
-        multinomial.Multinomial(4, probs=p).log_prob(tg.tensor([1.0, 1.0, 1.0]))
+    with pytest.raises(ValueError, match="Multinomial.log_prob: expected values to be counts"):
+        multinomial.Multinomial(2, probs=p).log_prob(tg.tensor([1.0, 1.0, 1.0]))
+    relaxed = multinomial.Multinomial(5, probs=p, validate_args=False)        # torch's rule:
+    assert relaxed.log_prob(tg.tensor([1.0, 1.0, 1.0])).item() == pytest.approx(   # n = sum
+        np.log(6 * 0.2 * 0.3 * 0.5))

@@ -170,3 +170,8 @@ def test_weight_norm_of_a_vector_keeps_one_length_per_element_and_spectral_waits
     before = spectral.weight.numpy().copy()
     nn.utils.spectral_norm(spectral)
     np.testing.assert_array_equal(spectral.weight.numpy(), before)      # until a forward
+
+
+def test_float16_random_tensors():
+    assert tg.rand(2, dtype=tg.float16).dtype == np.float16
+    assert tg.randn(2, 2, dtype=tg.half).dtype == np.float16

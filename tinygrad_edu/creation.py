@@ -119,7 +119,8 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
     """Uniform on [0, 1)."""
     check_device(device, "rand")
     dtype = _float(dtype)
-    return _make(generator().random(_shape_arg(size), dtype=dtype), requires_grad)
+    drawn = generator().random(_shape_arg(size), dtype=_drawable(dtype))
+    return _make(drawn.astype(dtype, copy=False), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
@@ -127,7 +128,13 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
     """Standard normal."""
     check_device(device, "randn")
     dtype = _float(dtype)
-    return _make(generator().standard_normal(_shape_arg(size), dtype=dtype), requires_grad)
+    drawn = generator().standard_normal(_shape_arg(size), dtype=_drawable(dtype))
+    return _make(drawn.astype(dtype, copy=False), requires_grad)
+
+
+def _drawable(dtype: np.dtype) -> np.dtype:
+    """numpy draws float32 and float64 only: float16 is drawn as float32, then rounded."""
+    return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
 def _like(factory):

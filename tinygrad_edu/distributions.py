@@ -182,7 +182,7 @@ class Multinomial:
     """Counts of total_count draws from a Categorical (probs or logits): sample() gives,
     per batch entry, how often each of the K outcomes came up (floats, as torch).
 
-    log_prob(x) = log n! - sum_k log x_k! + sum_k x_k log p_k
+    log_prob(x) = log n! - sum_k log x_k! + sum_k x_k log p_k,  n = sum_k x_k (as torch)
     """
 
     def __init__(self, total_count: int = 1, probs: Any = None, logits: Any = None,
@@ -190,7 +190,7 @@ class Multinomial:
         if not isinstance(total_count, (int, np.integer)) or total_count < 0:
             raise ValueError(f"Multinomial: total_count must be a non-negative int, got "
                              f"{total_count!r}")
-        self.total_count = int(total_count)
+        self.total_count, self.validate_args = int(total_count), validate_args
         self._categorical = Categorical(probs, logits, validate_args)
         self.probs, self.logits = self._categorical.probs, self._categorical.logits
         self.batch_shape = self._categorical.batch_shape
@@ -214,12 +214,12 @@ class Multinomial:
     def log_prob(self, value: Any) -> Tensor:
         x = _tensor(value)
         counts = x.data
-        if not (np.all(counts >= 0) and np.all(counts == np.round(counts))
-                and np.all(counts.sum(-1) == self.total_count)):
-            raise ValueError(f"Multinomial.log_prob: values must be counts >= 0 adding up to "
-                             f"total_count={self.total_count} along the last axis")
+        _check("Multinomial.log_prob", f"values to be counts >= 0 adding up to at most "
+               f"total_count={self.total_count} along the last axis",
+               bool(np.all(counts >= 0) and np.all(counts == np.round(counts))
+                    and np.all(counts.sum(-1) <= self.total_count)), self.validate_args)
         log_factorial = np.vectorize(math.lgamma, otypes=[np.float64])
-        constant = math.lgamma(self.total_count + 1) - log_factorial(counts + 1).sum(-1)
+        constant = log_factorial(counts.sum(-1) + 1) - log_factorial(counts + 1).sum(-1)
         drawn = x.to(self.logits.dtype)
         terms = (drawn * self.logits).where(counts > 0, 0)          # 0 log 0 = 0
         return terms.sum(-1) + Tensor(constant.astype(self.logits.dtype))
