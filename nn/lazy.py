@@ -48,7 +48,7 @@ class _Lazy(Module):
     def _size_in_state(self, state_dict: dict, prefix: str) -> int | None:
         """The size a checkpoint's weight implies (None when it holds no weight)."""
         weight = state_dict.get(prefix + "weight")
-        return None if weight is None else weight.shape[1]
+        return None if _empty(weight) else weight.shape[1]
 
     def __call__(self, input: Tensor, *args: Any, **kwargs: Any) -> Any:
         if self._lazy():
@@ -93,6 +93,11 @@ class _Lazy(Module):
                          if value is not None)
 
 
+def _empty(value: Any) -> bool:
+    """No checkpoint value, or an unbuilt lazy layer's placeholder (size 0)."""
+    return value is None or np.asarray(value).size == 0
+
+
 class LazyLinear(_Lazy):
     """Linear(in_features, out_features, ...) with in_features = the input's last size."""
 
@@ -122,7 +127,7 @@ def _lazy_conv(base: type, unbatched: int) -> type:
                 self.register_parameter("bias", None)
         def _size_in_state(self, state_dict: dict, prefix: str) -> int | None:
             weight = state_dict.get(prefix + "weight")
-            if weight is None:
+            if _empty(weight):
                 return None
             if base.transposed:
                 return weight.shape[0]
@@ -148,7 +153,7 @@ def _lazy_batch_norm(base: type, unbatched: int) -> type:
 
         def _size_in_state(self, state_dict: dict, prefix: str) -> int | None:
             for name in ("weight", "running_mean"):
-                if prefix + name in state_dict:
+                if not _empty(state_dict.get(prefix + name)):
                     return state_dict[prefix + name].shape[0]
             return None
     LazyBatchNorm.__name__ = LazyBatchNorm.__qualname__ = "Lazy" + base.__name__

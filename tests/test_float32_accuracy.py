@@ -76,3 +76,7 @@ def test_std_of_huge_and_tiny_values_does_not_overflow_or_underflow():
     np.testing.assert_allclose(big.grad.numpy(), [0.2886751, 0.2886751, -0.5773503], rtol=1e-5)
     tiny = tg.tensor(np.array([1e-30, 2e-30, 3e-30], np.float32))
     assert tiny.std().item() == pytest.approx(1e-30, rel=1e-6)          # was 0
+
+
+def test_std_near_the_largest_float():
+    assert tg.tensor([3e38, -3e38, 1.0]).std().item() == pytest.approx(3.0e38, rel=1e-6)

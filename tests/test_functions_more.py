@@ -175,3 +175,8 @@ def test_weight_norm_of_a_vector_keeps_one_length_per_element_and_spectral_waits
 def test_float16_random_tensors():
     assert tg.rand(2, dtype=tg.float16).dtype == np.float16
     assert tg.randn(2, 2, dtype=tg.half).dtype == np.float16
+
+
+def test_float16_uniform_draws_stay_below_one():
+    tg.manual_seed(0)
+    assert tg.rand(200_000, dtype=tg.float16).max().item() < 1.0

@@ -67,3 +67,10 @@ def test_loading_a_checkpoint_and_converting_before_the_first_call():
     double = nn.Sequential(nn.LazyConv2d(2, 3, groups=1), nn.LazyBatchNorm2d()).double()
     out = double(tg.randn(1, 4, 5, 5, dtype=tg.float64))
     assert out.dtype == np.float64 and double[1].running_var.dtype == np.float64
+
+
+def test_an_unbuilt_lazy_model_loads_another_unbuilt_ones_state():
+    target = nn.Sequential(nn.LazyLinear(3), nn.LazyBatchNorm1d())
+    target.load_state_dict(nn.Sequential(nn.LazyLinear(3), nn.LazyBatchNorm1d()).state_dict())
+    assert type(target[0]) is nn.LazyLinear                # still lazy, as in torch
+    assert target(tg.randn(4, 5)).shape == (4, 3) and type(target[1]) is nn.BatchNorm1d

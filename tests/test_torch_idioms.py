@@ -348,3 +348,28 @@ def test_wrapped_functions_stay_picklable_and_accept_axis_in_linalg_and_function
     x = tg.randn(3, 4)
     assert tg.linalg.vector_norm(x, axis=1).shape == (3,)
     assert F.cosine_similarity(x, x, axis=1).shape == (3,)
+
+
+def test_writes_through_chains_of_views_and_writes_in_a_row():
+    x = tg.tensor([[0.0, 1, 2], [3, 4, 5]], requires_grad=True)
+    out = (x * 1).reshape(3, 2).T                          # a view of a view
+    out[0, 0] = 0.0
+    out.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    ones = tg.ones(2, 3, requires_grad=True)
+    y = ones * 2
+    y[0][1] = 0.0                                          # through a temporary view
+    y[1, 0] = 5.0                                          # then into y itself
+    assert y.tolist() == [[2.0, 0.0, 2.0], [5.0, 2.0, 2.0]]
+    y.sum().backward()
+    assert ones.grad.tolist() == [[2.0, 0.0, 2.0], [0.0, 2.0, 2.0]]
+    column_major = tg.tensor([[1.0, 2], [3, 4], [5, 6]], requires_grad=True)
+    z = column_major.T * 2                                  # numpy lays it out by columns
+    z[0][1] = -1.0
+    z.sum().backward()
+    assert column_major.grad.tolist() == [[2.0, 2.0], [0.0, 2.0], [2.0, 2.0]]
+    w = tg.tensor([[1.0, 2, 3]], requires_grad=True)
+    with_axis = (w * 2)[:, None]                           # a new axis is no expansion
+    with_axis[0, 0, 1] = 5.0
+    with_axis.sum().backward()
+    assert w.grad.tolist() == [[2.0, 0.0, 2.0]]

@@ -67,7 +67,7 @@ def std(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
     `where` puts 0 in its place (a constant, so no gradient flows). A nan var stays nan.
 
     A slice whose squares could overflow or underflow is computed as m sqrt(var(x / m)),
-    m the power of two nearest max |x| over it (a constant, so x / m is exact): the same
+    m the power of two at most max |x| over it (a constant, so x / m is exact): the same
     function (var is homogeneous of degree 2),
     finite where std is (float32 std of [1e20, 1e20, -1e20] is 1.1547e20, not inf; of
     [1e-30, 2e-30, 3e-30], 1e-30, not 0). Other slices use m = 1: exact as before."""
@@ -80,8 +80,8 @@ def std(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
     limits = np.finfo(x.dtype)
     risky = (peak > np.sqrt(limits.max / builtins.max(x.numel(), 1))) | (
         peak < np.sqrt(limits.tiny) * 1e3)
-    with np.errstate(divide="ignore"):       # m a power of two: x / m is exact
-        m = np.exp2(np.round(np.log2(peak)))
+    with np.errstate(divide="ignore"):       # m a power of two <= peak: x / m is exact
+        m = np.exp2(np.floor(np.log2(peak)))
     m = np.where(risky & np.isfinite(peak) & (peak > 0), m, 1).astype(x.dtype)
     v = var(x / m, dim, correction, keepdim)
     nonzero = v.data != 0

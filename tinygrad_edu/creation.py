@@ -120,7 +120,10 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
     check_device(device, "rand")
     dtype = _float(dtype)
     drawn = generator().random(_shape_arg(size), dtype=_drawable(dtype))
-    return _make(drawn.astype(dtype, copy=False), requires_grad)
+    drawn = drawn.astype(dtype, copy=False)
+    if dtype == np.float16:                  # (rounding to float16 can reach 1.0)
+        drawn = np.minimum(drawn, np.nextafter(np.float16(1), np.float16(0)))
+    return _make(drawn, requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
