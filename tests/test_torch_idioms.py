@@ -373,3 +373,22 @@ def test_writes_through_chains_of_views_and_writes_in_a_row():
     with_axis[0, 0, 1] = 5.0
     with_axis.sum().backward()
     assert w.grad.tolist() == [[2.0, 0.0, 2.0]]
+
+
+def test_repeated_writes_through_one_view_keep_the_read_count_right():
+    """Each write makes the view again; the count of reads of y must stay at one, so a
+    later write into y is refused while the view lives (it would go stale), never
+    silently accepted."""
+    a = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = a * 2
+    view = y[1:]
+    for value in (5.0, 6.0, 7.0):
+        view[0] = value
+    assert y._consumed == 1 and y.tolist() == [2.0, 7.0, 6.0]
+    with pytest.raises(RuntimeError, match="setitem: this tensor .*was already used"):
+        y[2] = 0.0
+    strided = tg.arange(24.0, requires_grad=True)
+    b = strided.reshape(2, 3, 4) * 2
+    b.transpose(1, 2)[0][1] = 0.0                       # a chain through a strided view
+    b.sum().backward()
+    assert strided.grad.reshape(2, 3, 4)[0, :, 1].tolist() == [0.0, 0.0, 0.0]

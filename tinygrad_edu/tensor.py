@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import autograd, grad_mode, printing, random, versions
+from . import autograd, grad_mode, printing, random, recorded_writes, versions
 from .device import CPU, check_device, to_arguments
 from .dtypes import LEGACY, check_fits, promote, to_dtype
 from .indexing import index_steps
@@ -1050,7 +1050,7 @@ class Tensor:
                                    "optimizer step does) or build a new tensor with "
                                    "where/masked_fill")
             _refuse_graph_value(value, "setitem")
-            self._record_write(index, value)
+            recorded_writes.record(self, index, value)
             return
         _refuse_graph_value(value, "setitem")
         self._check_writeable("setitem: the tensor")
@@ -1068,90 +1068,6 @@ class Tensor:
             raise ValueError(f"setitem: cannot write a value of shape {value.shape} into "
                              f"the {written} elements selected") from None
         versions.mark_changed(self.data)
-
-
-def _record_write(self: Tensor, index: Any, value: Any) -> None:
-    """x[index] = c on a tensor computed by ops, recorded as torch does: x becomes
-    where(written, c, x_old), so the gradient reaching x_old is g with zeros where it was
-    overwritten (attention's `scores[~mask] = -1e6`). This Tensor object takes the new
-    value and node; the old value keeps its own array, so what earlier ops saved for
-    backward does not change. A tensor that an op has read is refused (that op would see
-    the new values in backward). If x is a view (x = y.reshape(...), y.T, y[0], or a view
-    of a view) the write goes to the tensor that owns the memory, and each view of the
-    chain is made again from it, as torch writes their shared memory; every tensor of the
-    chain must have been read by the next view alone."""
-    _check_unread(self, 0)
-    chain = [self]                             # x, the tensor it views, ..., the owner
-    while (base := _viewed(chain[-1])) is not None:
-        _check_unread(base, 1)
-        chain.append(base)
-    owner = chain[-1]
-    written, filled = _positions_written(self, index, value, owner.data)
-    _take_value(owner, Tensor._from_node(owner.data, owner._ctx).where(~written, filled))
-    for view, base in zip(reversed(chain[:-1]), reversed(chain[1:])):
-        base._consumed -= 1                    # (the old view's node goes with the old view)
-        _take_value(view, type(view._ctx).apply(base, **view._ctx.options))
-        weakref.finalize(view._ctx, _forget_reader, weakref.ref(base))
-
-
-def _forget_reader(base_ref: Any) -> None:
-    """A view made again by a write is gone: its tensor no longer counts as read by it."""
-    base = base_ref()
-    if base is not None:
-        base._consumed -= 1
-
-
-def _check_unread(t: Tensor, allowed: int) -> None:
-    if t._consumed > allowed:
-        raise RuntimeError("setitem: this tensor (or the tensor it views) was already used by "
-                           "a recorded op, which would see the written values in backward "
-                           "(torch refuses such a backward); write into a copy first: "
-                           "x = x.clone(); x[...] = value")
-
-
-def _viewed(t: Tensor) -> Tensor | None:
-    """The tensor whose memory t's data views through the op that made t (reshape,
-    transpose, basic indexing), or None; refused when the write cannot follow."""
-    inputs = t._ctx.inputs if t._ctx is not None else ()
-    if len(inputs) != 1 or not np.may_share_memory(t.data, inputs[0].data):
-        return None
-    base = inputs[0]
-    if base._ctx is None:
-        raise RuntimeError("setitem: a view of a leaf tensor that requires grad cannot be "
-                           "written in place (as torch); write the leaf inside no_grad()")
-    repeated = any(s == 0 and n > 1 for s, n in zip(t.data.strides, t.data.shape))
-    if repeated or not (base.data.flags.c_contiguous or base.data.flags.f_contiguous):
-        raise RuntimeError("setitem: this tensor is an expanded view (one element in several "
-                           "places) or views strided memory; write into x.clone() instead")
-    return base
-
-
-def _positions_written(t: Tensor, index: Any, value: Any, memory: np.ndarray) -> tuple:
-    """(written, filled) laid out like `memory`, the array t's data is (or views): which
-    elements t[index] = value writes, and memory's values with the write done."""
-    written, filled = np.zeros_like(memory, dtype=np.bool_), memory.copy(order="K")
-    for target, item in ((written, True), (filled, value)):
-        Tensor._from_node(_same_view(target, t.data, memory), None)[index] = item
-    return written, Tensor._from_node(filled, None)
-
-
-def _same_view(array: np.ndarray, view: np.ndarray, memory: np.ndarray) -> np.ndarray:
-    """The view of `array` (laid out like the contiguous `memory`) that `view` is of
-    `memory`."""
-    if view is memory:
-        return array
-    start = (view.__array_interface__["data"][0]
-             - memory.__array_interface__["data"][0]) // memory.itemsize
-    strides = tuple(s // memory.itemsize * array.itemsize for s in view.strides)
-    flat = array.ravel(order="K")                       # (a view, in memory order)
-    return np.lib.stride_tricks.as_strided(flat[start:], view.shape, strides)
-
-
-def _take_value(t: Tensor, result: Tensor) -> None:
-    t.data, t._ctx = result.data, result._ctx
-
-
-Tensor._record_write = _record_write
 
 
 def _refuse_graph_value(value: Any, op: str) -> None:
