@@ -392,3 +392,12 @@ def test_repeated_writes_through_one_view_keep_the_read_count_right():
     b.transpose(1, 2)[0][1] = 0.0                       # a chain through a strided view
     b.sum().backward()
     assert strided.grad.reshape(2, 3, 4)[0, :, 1].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_every_function_of_the_package_pickles():
+    import pickle
+    functions = [getattr(tg, name) for name in dir(tg) if not name.startswith("_")
+                 and callable(getattr(tg, name)) and not isinstance(getattr(tg, name), type)]
+    assert len(functions) > 300
+    for fn in functions:
+        assert pickle.loads(pickle.dumps(fn)) is fn, fn

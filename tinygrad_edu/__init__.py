@@ -97,6 +97,7 @@ def _wrapping_input(fn):
     @functools.wraps(fn)
     def wrapped(input: Any, *args: Any, **kwargs: Any) -> Any:
         return fn(input if isinstance(input, Tensor) else Tensor(input), *args, **kwargs)
+    wrapped.__module__ = __name__                  # (found as tinygrad_edu.<name>: pickle)
     return wrapped
 
 
@@ -154,6 +155,8 @@ for _name in ("add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", 
               "less", "less_equal", "not_equal", "remainder", "floor_divide"):
     globals()[_name] = _function_form(_name)
 subtract, divide = _function_form("sub"), _function_form("div")   # torch's aliases
+subtract.__name__ = subtract.__qualname__ = "subtract"
+divide.__name__ = divide.__qualname__ = "divide"
 Tensor.subtract, Tensor.divide = Tensor.sub, Tensor.div
 
 

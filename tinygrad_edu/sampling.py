@@ -237,6 +237,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
 
 
 empty_like = _like(empty)
+empty_like.__module__ = __name__                  # (found here by pickle)
 empty_like.__doc__ = ("A new tensor of t's shape and dtype (unless `dtype` is given), zeros "
                       "here (see `empty`).")
 
