@@ -39,7 +39,7 @@ def record(x: Tensor, index: Any, value: Any) -> None:
         _check_unread(base, 1)
         chain.append(base)
     owner = chain[-1]
-    if not (owner.data.flags.c_contiguous or owner.data.flags.f_contiguous):
+    if owner is not x and not (owner.data.flags.c_contiguous or owner.data.flags.f_contiguous):
         raise RuntimeError("setitem: the tensor this view's memory belongs to is itself "
                            "strided (a view of an array numpy did not copy); write into "
                            "x.clone() instead")
