@@ -18,7 +18,7 @@ from tinygrad_edu.linear_algebra import norm
 
 from ..module import Module
 from .parametrize import register_parametrization
-from .reparametrization import length
+from .reparametrization import length, norm_axes
 
 
 class _WeightNorm(Module):
@@ -26,15 +26,11 @@ class _WeightNorm(Module):
         super().__init__()
         self.dim = -1 if dim is None else dim
 
-    def _axes(self, ndim: int) -> tuple:
-        keep = None if self.dim == -1 else self.dim % ndim
-        return tuple(a for a in range(ndim) if a != keep)
-
     def forward(self, weight_g: Tensor, weight_v: Tensor) -> Tensor:
-        return weight_v * (weight_g / length(weight_v, self._axes(weight_v.ndim)))
+        return weight_v * (weight_g / length(weight_v, norm_axes(weight_v.ndim, self.dim)))
 
     def right_inverse(self, weight: Tensor) -> tuple:
-        return length(weight, self._axes(weight.ndim), keepdim=self.dim != -1), weight
+        return length(weight, norm_axes(weight.ndim, self.dim), keepdim=self.dim != -1), weight
 
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:

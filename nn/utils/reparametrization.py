@@ -30,7 +30,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     (dim=None: one norm over the whole tensor). Returns the module. (torch 2 deprecates
     this form for parametrizations.weight_norm, which is not built here.)"""
     weight = _parameter(module, name, "weight_norm")
-    axes = _norm_axes(weight.ndim, dim)
+    axes = norm_axes(weight.ndim, dim)
     g = Parameter(length(weight.detach(), axes, keepdim=dim not in (None, -1)))
     v = Parameter(weight.detach().clone())
     del module._parameters[name]
@@ -137,7 +137,7 @@ def _remove(module: Module, name: str, kind: str, owned: tuple) -> Module:
     return module
 
 
-def _norm_axes(ndim: int, dim: int | None) -> tuple:
+def norm_axes(ndim: int, dim: int | None) -> tuple:
     """The axes ||v|| runs over: every axis but `dim`; all of them for None or -1 (torch
     reads dim=-1 as "no dim kept", not as the last axis)."""
     keep = None if dim is None or dim == -1 else dim % ndim
