@@ -37,6 +37,15 @@ def test_variance_of_data_with_a_large_mean():
         assert _relative_error(tg.tensor(rows).var(dim).numpy(), truth) < 1e-6
 
 
+
+def test_variance_whose_squares_overflow_is_inf_not_nan():
+    x = tg.tensor([[3e38, -3e38, 3e38], [1.0, 2.0, 4.0]])
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = x.var(1).numpy()
+    assert v[0] == np.inf                                           # was nan (inf - inf)
+    assert v[1] == pytest.approx(7 / 3, rel=1e-6)
+
+
 def test_cumsum_and_its_gradient_keep_float32_precision_over_a_long_axis():
     rng = np.random.default_rng(3)
     x = rng.standard_normal(100_000).astype(np.float32)
