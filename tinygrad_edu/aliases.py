@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from typing import Any, Callable
 
 NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
@@ -62,7 +63,15 @@ def install(namespace: dict, tensor_class: type | None = None) -> None:
     for name, value in list(vars(tensor_class).items() if tensor_class else ()):
         if not name.startswith("_") and inspect.isfunction(value):
             wrapped = with_numpy_names(value)
-            if wrapped is not value:
+            if wrapped is not value or not _findable(value):   # made by a factory (x.abs_)
                 wrapped.__module__ = tensor_class.__module__
                 wrapped.__qualname__ = f"{tensor_class.__name__}.{name}"
             setattr(tensor_class, name, wrapped)
+
+
+def _findable(fn: Callable) -> bool:
+    """Whether pickle finds fn by its module and qualified name."""
+    found: Any = sys.modules.get(fn.__module__)
+    for part in fn.__qualname__.split("."):
+        found = getattr(found, part, None)
+    return found is fn
