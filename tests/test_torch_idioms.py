@@ -394,6 +394,27 @@ def test_repeated_writes_through_one_view_keep_the_read_count_right():
     assert strided.grad.reshape(2, 3, 4)[0, :, 1].tolist() == [0.0, 0.0, 0.0]
 
 
+
+@pytest.mark.parametrize("write", [lambda v: v.__setitem__(0, 3.0), lambda v: v.zero_(),
+                                   lambda v: v.add_(1.0), lambda v: v.copy_(tg.zeros(2, 2)),
+                                   lambda v: v.t().__setitem__(0, 3.0)])
+def test_a_view_made_under_no_grad_is_not_written_with_grad_mode_on(write):
+    x = tg.ones(4, requires_grad=True)
+    y = x * 2
+    with tg.no_grad():
+        view = y.view(2, 2)
+    with pytest.raises(RuntimeError, match="view made under no_grad"):
+        write(view)                  # was silent: y changed, its gradient did not (as torch)
+    assert y.tolist() == [2.0] * 4
+    with tg.no_grad():
+        write(view)                  # view and write both unrecorded: allowed, as torch
+    plain = tg.ones(4)
+    with tg.no_grad():
+        piece = plain[:2]
+    piece[0] = 5.0                   # a view of a tensor outside any graph: allowed
+    assert plain.tolist() == [5.0, 1.0, 1.0, 1.0]
+
+
 def test_every_function_of_the_package_pickles():
     import pickle
     functions = [getattr(tg, name) for name in dir(tg) if not name.startswith("_")

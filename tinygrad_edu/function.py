@@ -192,11 +192,11 @@ class Function:
         if out.ndim and isinstance(result, (tuple, list)):      # results are scalars)
             raise _several_outputs(cls, result)     # numpy stacked them into one array
         if not (grad_mode._enabled and cls.differentiable):
-            return Tensor._from_node(out, None)
+            return _constant(out, inputs)
         needs = tuple([t._requires_grad for t in inputs])
         if True not in needs or not cls._fresh_gradients and (   # a user's op: integer or
                 out.dtype.kind != "f" or getattr(ctx, "_non_differentiable", False)):
-            return Tensor._from_node(out, None)   # marked outputs carry no gradient (torch)
+            return _constant(out, inputs)         # marked outputs carry no gradient (torch)
         ctx.needs_input_grad = _NEEDS.setdefault(needs, needs) if len(needs) <= 3 else needs
         for t in inputs:                          # (how many recorded ops read t: a recorded
             t._consumed += 1                      # write into t must refuse then)
@@ -246,6 +246,15 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
+
+
+def _constant(out: np.ndarray, inputs: tuple) -> Any:
+    """An unrecorded result; a view of a graph tensor's memory is noted (writing it with
+    grad mode on is refused: recorded_writes.py)."""
+    result = tensor.Tensor._from_node(out, None)
+    if out.base is not None:
+        recorded_writes.note_untracked_view(result, inputs)
+    return result
 
 
 class AccumulateGrad:
@@ -323,4 +332,5 @@ def _several_outputs(cls: type, result: tuple | list) -> TypeError:
                      "index the result.")
 
 
-from . import tensor  # noqa: E402  (tensor.py builds on this module; read at call time)
+# tensor.py builds on this module (read at call time)
+from . import recorded_writes, tensor  # noqa: E402

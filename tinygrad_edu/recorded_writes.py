@@ -116,3 +116,27 @@ def _same_view(array: np.ndarray, view: np.ndarray, memory: np.ndarray) -> np.nd
 
 def _take_value(t: Tensor, result: Tensor) -> None:
     t.data, t._ctx = result.data, result._ctx
+
+
+UNTRACKED_VIEWS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+"""id -> tensor: views made unrecorded (under no_grad, or of such a view) of the memory of a
+tensor that requires grad. Writing one with grad mode on is refused, as torch refuses: the
+write would change the graph's values behind its back."""
+
+
+def note_untracked_view(t: Tensor, inputs: tuple) -> None:
+    """Called by Function.apply for an unrecorded result t whose array is a numpy view."""
+    for x in inputs:
+        if (x._requires_grad or UNTRACKED_VIEWS.get(id(x)) is x) and np.may_share_memory(
+                t.data, x.data):
+            UNTRACKED_VIEWS[id(t)] = t
+            return
+
+
+def refuse_untracked_view(t: Tensor, what: str) -> None:
+    """An in-place write into t, with grad mode on: refused when t is an untracked view."""
+    if UNTRACKED_VIEWS.get(id(t)) is t:
+        raise RuntimeError(f"{what} is a view made under no_grad() of a tensor that requires "
+                           "grad, written with grad mode on: the write would not be recorded "
+                           "(torch forbids it too). Make the view and write it both inside "
+                           "no_grad(), or both outside it")

@@ -700,6 +700,8 @@ class Tensor:
         if not self.data.flags.writeable:
             raise RuntimeError(f"{what} is a read-only view (expand shares one element "
                                "between many positions); clone() it first")
+        if grad_mode._enabled:
+            recorded_writes.refuse_untracked_view(self, what)
 
     def matmul(self, other: Any) -> Tensor:
         """Matrix product with torch.matmul's shape rules (1-D, 2-D and batched)."""
