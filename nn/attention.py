@@ -225,22 +225,24 @@ class MultiheadAttention(Module):
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.dropout, self.batch_first = dropout, batch_first
         self.head_dim = embed_dim // num_heads
+
+        def parameter(*shape: int) -> Any:
+            return _empty(*shape, dtype=dtype, op="MultiheadAttention")
         if self._qkv_same_embed_dim:
-            self.in_proj_weight = _empty(3 * embed_dim, embed_dim, dtype=dtype)
+            self.in_proj_weight = parameter(3 * embed_dim, embed_dim)
             for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
                 self.register_parameter(name, None)
         else:
-            self.q_proj_weight = _empty(embed_dim, embed_dim, dtype=dtype)
-            self.k_proj_weight = _empty(embed_dim, self.kdim, dtype=dtype)
-            self.v_proj_weight = _empty(embed_dim, self.vdim, dtype=dtype)
+            self.q_proj_weight = parameter(embed_dim, embed_dim)
+            self.k_proj_weight = parameter(embed_dim, self.kdim)
+            self.v_proj_weight = parameter(embed_dim, self.vdim)
             self.register_parameter("in_proj_weight", None)
-        self.register_parameter("in_proj_bias", _empty(3 * embed_dim, dtype=dtype) if bias
-                                else None)
+        self.register_parameter("in_proj_bias", parameter(3 * embed_dim) if bias else None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
                                                         dtype=dtype)
         if add_bias_kv:
-            self.bias_k = _empty(1, 1, embed_dim, dtype=dtype)
-            self.bias_v = _empty(1, 1, embed_dim, dtype=dtype)
+            self.bias_k = parameter(1, 1, embed_dim)
+            self.bias_v = parameter(1, 1, embed_dim)
         else:
             self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn

@@ -16,7 +16,7 @@ from tinygrad_edu import Tensor
 from tinygrad_edu.conv import _check_groups, conv_padding
 from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import to_dtype
-from tinygrad_edu.shapes import int_tuple
+from tinygrad_edu.shapes import int_tuple, new_shape
 from tinygrad_edu.tensor import _tensor
 
 from . import functional as F
@@ -24,8 +24,9 @@ from . import init
 from .module import Module, Parameter
 
 
-def _empty(*shape: int, dtype: Any) -> Parameter:
-    return Parameter(np.zeros(shape, dtype=to_dtype(dtype or np.float32)))
+def _empty(*shape: int, dtype: Any, op: str) -> Parameter:
+    """A parameter of zeros, to be filled by an init (`op`: the layer, named in errors)."""
+    return Parameter(np.zeros(new_shape(shape, op), dtype=to_dtype(dtype or np.float32)))
 
 
 def _reset_like_torch(weight: Parameter, bias: Parameter | None, fan_in: int) -> None:
@@ -43,8 +44,9 @@ class Linear(Module):
         super().__init__()
         check_device(device, "Linear")
         self.in_features, self.out_features = in_features, out_features
-        self.weight = _empty(out_features, in_features, dtype=dtype)
-        self.register_parameter("bias", _empty(out_features, dtype=dtype) if bias else None)
+        self.weight = _empty(out_features, in_features, dtype=dtype, op="Linear")
+        self.register_parameter("bias", _empty(out_features, dtype=dtype, op="Linear") if bias
+                                else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -98,8 +100,10 @@ class _ConvNd(Module):
         # conv: (out, in/groups, *kernel); transposed conv: (in, out/groups, *kernel)
         channels = ((in_channels, out_channels // groups) if self.transposed
                     else (out_channels, in_channels // groups))
-        self.weight = _empty(*channels, *self.kernel_size, dtype=dtype)
-        self.register_parameter("bias", _empty(out_channels, dtype=dtype) if bias else None)
+        layer = type(self).__name__
+        self.weight = _empty(*channels, *self.kernel_size, dtype=dtype, op=layer)
+        self.register_parameter("bias", _empty(out_channels, dtype=dtype, op=layer) if bias
+                                else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

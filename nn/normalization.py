@@ -10,6 +10,7 @@ import numpy as np
 from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.shapes import new_shape
 
 from . import functional as F
 from .module import Module, Parameter
@@ -17,7 +18,7 @@ from .module import Module, Parameter
 
 def _affine(module: Module, shape: tuple, weight: bool, bias: bool, dtype: Any) -> None:
     """Register `weight` = ones(shape) and `bias` = zeros(shape), or None for those not wanted."""
-    dtype = to_dtype(dtype or np.float32)
+    dtype, shape = to_dtype(dtype or np.float32), new_shape(shape, type(module).__name__)
     module.register_parameter("weight", Parameter(np.ones(shape, dtype)) if weight else None)
     module.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if bias else None)
 

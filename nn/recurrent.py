@@ -48,6 +48,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.shapes import new_shape
 
 from . import functional as F
 from . import init
@@ -101,7 +102,7 @@ def _mode(nonlinearity: str) -> str:
 
 
 def _new_parameter(shape: tuple, dtype: Any) -> Parameter:
-    return Parameter(np.zeros(shape, dtype=to_dtype(dtype or np.float32)))
+    return Parameter(np.zeros(new_shape(shape, "RNN"), dtype=to_dtype(dtype or np.float32)))
 
 
 def _reset(module: Module, hidden_size: int) -> None:

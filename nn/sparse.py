@@ -9,6 +9,7 @@ import numpy as np
 from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.shapes import new_shape
 
 from . import functional as F
 from . import init
@@ -37,7 +38,8 @@ class Embedding(Module):
         self.padding_idx = _padding_index("Embedding", padding_idx, num_embeddings)
         shape = (num_embeddings, embedding_dim)
         if _weight is None:
-            self.weight = Parameter(np.zeros(shape, to_dtype(dtype or np.float32)))
+            self.weight = Parameter(np.zeros(new_shape(shape, type(self).__name__),
+                                             to_dtype(dtype or np.float32)))
             self.reset_parameters()
         else:                                    # torch's private argument: a given table
             table = Tensor(_weight).data

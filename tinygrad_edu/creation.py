@@ -9,6 +9,7 @@ import numpy as np
 from .device import check_device
 from .dtypes import LEGACY, check_fits, to_dtype
 from .random import generator
+from .shapes import new_shape
 from .tensor import Tensor, _shape_arg
 
 
@@ -23,13 +24,13 @@ def _float(dtype: Any) -> np.dtype:
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False,
           device: Any = None) -> Tensor:
     check_device(device, "zeros")
-    return _make(np.zeros(_shape_arg(size), dtype=_float(dtype)), requires_grad)
+    return _make(np.zeros(new_shape(_shape_arg(size), "zeros"), dtype=_float(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False,
          device: Any = None) -> Tensor:
     check_device(device, "ones")
-    return _make(np.ones(_shape_arg(size), dtype=_float(dtype)), requires_grad)
+    return _make(np.ones(new_shape(_shape_arg(size), "ones"), dtype=_float(dtype)), requires_grad)
 
 
 def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False,
@@ -38,7 +39,7 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
     check_device(device, "full")
     dtype = Tensor(fill_value).dtype if dtype is None else to_dtype(dtype)
     check_fits("full", fill_value, dtype)
-    return _make(np.full(_shape_arg((size,)), fill_value, dtype=dtype), requires_grad)
+    return _make(np.full(new_shape(_shape_arg((size,)), "full"), fill_value, dtype=dtype), requires_grad)
 
 
 def arange(*limits: float, start: float | None = None, end: float | None = None,
@@ -111,6 +112,7 @@ def empty(*size: Any, dtype: Any = None, requires_grad: bool = False,
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
         device: Any = None) -> Tensor:
     check_device(device, "eye")
+    n, m = new_shape((n, n if m is None else m), "eye")
     return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
@@ -119,7 +121,7 @@ def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
     """Uniform on [0, 1)."""
     check_device(device, "rand")
     dtype = _float(dtype)
-    drawn = generator().random(_shape_arg(size), dtype=_drawable(dtype))
+    drawn = generator().random(new_shape(_shape_arg(size), "rand"), dtype=_drawable(dtype))
     drawn = drawn.astype(dtype, copy=False)
     if dtype == np.float16:                  # (rounding to float16 can reach 1.0)
         drawn = np.minimum(drawn, np.nextafter(np.float16(1), np.float16(0)))
@@ -131,7 +133,8 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
     """Standard normal."""
     check_device(device, "randn")
     dtype = _float(dtype)
-    drawn = generator().standard_normal(_shape_arg(size), dtype=_drawable(dtype))
+    drawn = generator().standard_normal(new_shape(_shape_arg(size), "randn"),
+                                         dtype=_drawable(dtype))
     return _make(drawn.astype(dtype, copy=False), requires_grad)
 
 
@@ -181,6 +184,9 @@ def _new(factory):
         if set(keyword) - {"size"} or (size and keyword):
             raise TypeError(f"new_{factory.__name__}: give the size once, as sizes or size=; "
                             f"got {size} and {keyword}")
+        if not size and not keyword:
+            raise TypeError(f"new_{factory.__name__}: missing the size (x.new_{factory.__name__}"
+                            "(2, 3))")
         return factory(*(size or (keyword["size"],)), dtype=dtype or self.dtype,
                        requires_grad=requires_grad, device=device)
     method.__name__ = f"new_{factory.__name__}"

@@ -18,7 +18,7 @@ from . import random
 from .creation import _like, _make, empty, linspace
 from .device import check_device
 from .dtypes import to_dtype
-from .shapes import broadcast_shapes
+from .shapes import broadcast_shapes, new_shape
 from .binning import insertion_points
 from .tensor import Tensor, _shape_arg, _tensor
 
@@ -69,7 +69,7 @@ def randint(*args: Any, low: int | None = None, high: int | None = None, size: A
         raise TypeError("randint: size is required (a tuple of ints)")
     low, high = _bounds("randint", args, low, high)
     dtype = np.dtype(np.int64) if dtype is None else to_dtype(dtype)
-    shape = _shape_arg((size,))
+    shape = new_shape(_shape_arg((size,)), "randint")
     return _make(_integers("randint", low, high, shape, dtype, generator), requires_grad)
 
 
@@ -228,7 +228,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
         raise TypeError("normal: with a number mean and std, size is required")
     else:
         dtype = np.dtype(np.float32) if dtype is None else to_dtype(dtype)
-        shape = _shape_arg((size,))
+        shape = new_shape(_shape_arg((size,)), "normal")
     if not (np.asarray(std) >= 0).all():
         raise ValueError("normal: expects std >= 0.0" + (" in every element" if tensors else
                                                          f", got std={std}"))

@@ -1,6 +1,7 @@
 """Shape arithmetic in plain Python (numpy's helpers cost microseconds per call on small tuples)."""
 from __future__ import annotations
 
+import operator
 from functools import lru_cache
 from typing import Any
 
@@ -40,6 +41,18 @@ class Size(tuple):
 
 
 @lru_cache(maxsize=4096)
+def new_shape(shape: Any, op: str) -> tuple:
+    """The shape of a tensor to be made: non-negative integers (0-d integer tensors and
+    numpy integers count), else a clear error, as torch's "negative dimension" one."""
+    try:
+        sizes = tuple(operator.index(n) for n in shape)
+    except TypeError:
+        raise TypeError(f"{op}: a size must be a sequence of ints, got {tuple(shape)!r}") from None
+    if any(n < 0 for n in sizes):
+        raise ValueError(f"{op}: cannot make a tensor with a negative dimension: {sizes}")
+    return sizes
+
+
 def broadcast_shapes(*shapes: tuple) -> tuple:
     """The shape numpy broadcasting gives `shapes`; ValueError when they do not broadcast.
 
