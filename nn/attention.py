@@ -114,6 +114,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     -3) than query, a divisor of its count; each is repeated (repeat_interleave) to match.
     """
     op = "scaled_dot_product_attention"
+    if not 0 <= dropout_p <= 1:
+        raise ValueError(f"{op}: dropout_p must be between 0 and 1, got {dropout_p}")
     query, key, value = (_floating(op, x) for x in (query, key, value))
     if min(query.ndim, key.ndim, value.ndim) < 2:
         raise ValueError(f"{op}: query, key and value need at least 2 dimensions, got shapes "

@@ -16,6 +16,7 @@ from tinygrad_edu import (Tensor, avg_pool2d, binary_cross_entropy_with_logits, 
                           sigmoid, softmax, tanh)
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.ops.linalg import Affine
+from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _tensor
 
 __all__ = ["linear", "leaky_relu", "batch_norm", "conv2d", "conv_transpose2d", "max_pool2d",
@@ -59,10 +60,23 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise TypeError(f"linear: input and weight must be floating point of one dtype, got "
                         f"{input.dtype} and {weight.dtype}")
     bias = None if bias is None else _tensor(bias)
+    if bias is not None and bias.shape != weight.shape[:1]:
+        _check_bias_fits(bias.shape, (*input.shape[:-1], weight.shape[0]))
     if bias is None or bias.shape != weight.shape[:1] or bias.dtype != input.dtype:
         out = Affine.apply(input, weight)
         return out if bias is None else out + bias
     return Affine.apply(input, weight, bias)
+
+
+def _check_bias_fits(bias: tuple, out: tuple) -> None:
+    """A bias must broadcast to the output without growing it (torch: a (1,) or () bias)."""
+    try:
+        fits = broadcast_shapes(bias, out) == out
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"linear: bias of shape {bias} does not fit the output of shape "
+                         f"{out} (expected ({out[-1]},))")
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

@@ -180,6 +180,8 @@ def ones_(tensor: Tensor) -> Tensor:
 
 @_arrays_too
 def constant_(tensor: Tensor, val: float) -> Tensor:
+    if val is None or isinstance(val, str):
+        raise TypeError(f"constant_: val must be a number, got {type(val).__name__}")
     return _fill(tensor, val)
 
 

@@ -45,3 +45,64 @@ def test_a_size_that_is_not_an_integer_names_the_op():
     with raises(TypeError, "new_ones: missing the size"):
         tg.ones(3).new_ones()                      # was KeyError: 'size'
     assert tg.zeros(tg.tensor(3)).shape == (3,) and tg.zeros(np.int64(2), 0).shape == (2, 0)
+
+
+X = tg.ones(2, 3)
+
+
+@pytest.mark.parametrize("call, exc, text", [
+    (lambda: X.gt(None), TypeError, "gt: expected a tensor or a number, got NoneType"),
+    (lambda: X.eq("a"), TypeError, "eq: expected a tensor or a number, got str"),
+    (lambda: tg.lt(X, None), TypeError, "lt: expected"),
+    (lambda: X.clamp(tg.ones(2, 4)), ValueError,
+     "clamp: min of shape (2, 4) does not broadcast with the input's shape (2, 3)"),
+    (lambda: X.clamp("a"), TypeError, "clamp: min must be a number or a tensor, got str"),
+    (lambda: tg.zeros(0, 4).min(0), ValueError, "min: cannot reduce over an empty dimension"),
+    (lambda: tg.zeros(0, 4).amin(), ValueError, "amin: cannot reduce over an empty dimension"),
+    (lambda: X.sum("a"), TypeError, "sum: dim must be an int, got str 'a'"),
+    (lambda: X.sum(1.0), TypeError, "sum: dim must be an int, got float 1.0"),
+    (lambda: X.argmax([0]), TypeError, "argmax: dim must be an int, got list [0]"),
+    (lambda: X.topk(None), TypeError, "topk: k must be an int"),
+    (lambda: X.tril(None), TypeError, "tril: diagonal must be an int"),
+    (lambda: X.chunk(None), TypeError, "chunk: chunks must be an int"),
+    (lambda: X.diag("a"), TypeError, "diag: diagonal must be an int"),
+    (lambda: X.roll("a"), TypeError, "roll: shifts must be an int"),
+    (lambda: X.reshape(None), TypeError, "reshape: each size must be an int"),
+    (lambda: X.expand_as([1, 2]), TypeError, "expand_as: other must be a Tensor, got list"),
+    (lambda: X.reshape_as(None), TypeError, "reshape_as: other must be a Tensor"),
+    (lambda: X.type_as(None), TypeError, "type_as: other must be a Tensor"),
+    (lambda: tg.zeros_like([1, 2]), TypeError, "zeros_like: input must be a Tensor"),
+    (lambda: tg.tensor(1.0).chunk(2), ValueError, "chunk: expects a tensor of at least 1 dim"),
+    (lambda: tg.tensor(1.0).split(1), ValueError, "split: expects a tensor of at least 1 dim"),
+    (lambda: nn.functional.linear(X, tg.ones(4, 3), tg.ones(5)), ValueError,
+     "linear: bias of shape (5,) does not fit the output of shape (2, 4) (expected (4,))"),
+    (lambda: nn.utils.weight_norm(nn.Linear(3, 2), dim=5), IndexError,
+     "weight_norm: dim 5 is out of range for a weight of 2 dimensions"),
+    (lambda: tg.ones(3).cross(5), TypeError, "cross: other must be a Tensor, got int"),
+    (lambda: tg.logical_and(X, None), TypeError, "logical_and: other must be a tensor"),
+    (lambda: nn.functional.cross_entropy(X, tg.zeros(2, dtype=tg.int64), ignore_index=0.5),
+     TypeError, "cross_entropy: ignore_index must be an int, got 0.5"),
+    (lambda: nn.functional.scaled_dot_product_attention(X, X, X, dropout_p=2), ValueError,
+     "scaled_dot_product_attention: dropout_p must be between 0 and 1"),
+])
+def test_wrong_arguments_name_the_op(call, exc, text):
+    with raises(exc, text):
+        call()
+
+
+@pytest.mark.parametrize("fill", [lambda t: nn.init.constant_(t, None),
+                                  lambda t: t.fill_(None), lambda t: t.copy_("a"),
+                                  lambda t: t.new_tensor(None)])
+def test_none_is_never_written_as_nan(fill):
+    t = tg.zeros(3)
+    with pytest.raises(TypeError, match="None|str"):
+        fill(t)
+    assert t.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_arguments_torch_accepts_that_were_refused():
+    assert tg.ones(1).broadcast_to(5).tolist() == [1.0] * 5             # an int size
+    assert tg.tensor([float("nan"), 1.0]).nan_to_num(None).tolist() == [0.0, 1.0]
+    assert X.sum(np.int64(1)).shape == (2,) and X.sum(tg.tensor(0)).shape == (3,)
+    assert nn.functional.linear(X, tg.ones(4, 3), tg.ones(1)).tolist() == [[4.0] * 4] * 2
+    assert (X == None) is False                                         # noqa: E711

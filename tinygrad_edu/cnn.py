@@ -169,6 +169,8 @@ def _logits(op: str, x: Any) -> Tensor:
 def _class_indices(op: str, x: Tensor, target: Tensor, ignore_index: int | None) -> np.ndarray:
     """The integer target array for input x (N, C, d1, ...), checked like torch's nll_loss:
     each in [0, C) or equal to ignore_index (when there is one)."""
+    if ignore_index is not None and not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
     expected = x.shape[:1] + x.shape[2:]
     if target.shape != expected:
         raise ValueError(f"{op}: input of shape {x.shape} needs class indices of shape "
@@ -232,7 +234,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if unbatched:
         x, target = x.unsqueeze(0), target.unsqueeze(0)
     if target.shape == x.shape:
-        if ignore_index >= 0:
+        if not isinstance(ignore_index, (int, np.integer)) or ignore_index >= 0:
             raise ValueError(f"{op}: ignore_index ({ignore_index}) does not apply to class "
                              "probability targets (as in torch)")
         target = target.to(x.dtype)

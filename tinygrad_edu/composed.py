@@ -15,7 +15,7 @@ import numpy as np
 
 from .dtypes import promote
 from .ops import movement, reduce
-from .tensor import Tensor, _axes, _axis, _tensor
+from .tensor import Tensor, _axes, _axis, _integer, _other_tensor, _tensor
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 """What `max(dim)` / `min(dim)` return, like torch's `torch.return_types.max`."""
@@ -150,6 +150,7 @@ def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *,  #
     if isinstance(dim, Tensor) or other is not None:
         _no_dim_with_other("max", dim, keepdim, other)
         return x.maximum(dim if other is None else other)
+    _refuse_empty("max", x, dim)
     if dim is None:
         return x.amax()
     dim = _axis(x, dim, "max")
@@ -158,6 +159,12 @@ def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *,  #
     if not keepdim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
     return ValuesIndices(values, indices)
+
+
+def _refuse_empty(op: str, x: Tensor, dim: Any) -> None:
+    """A max or min over an empty dimension has no value (torch's error too)."""
+    if x.data.size == 0 and any(x.shape[axis] == 0 for axis in _axes(x, dim, op)):
+        raise ValueError(f"{op}: cannot reduce over an empty dimension of shape {x.shape}")
 
 
 def _no_dim_with_other(op: str, dim: Any, keepdim: bool, other: Any) -> None:
@@ -178,6 +185,7 @@ def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *,  #
     if isinstance(dim, Tensor) or other is not None:
         _no_dim_with_other("min", dim, keepdim, other)
         return minimum(x, dim if other is None else other)
+    _refuse_empty("min", x, dim)
     if dim is None:
         return x.amin()
     values, indices = max(_reversed(x), _axis(x, dim, "min"), keepdim)
@@ -186,6 +194,7 @@ def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *,  #
 
 def amin(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
     """r(amax(r(x))), r = _reversed (-x for floats): ties share the gradient evenly."""
+    _refuse_empty("amin", x, dim)
     return _reversed(_reversed(x).amax(dim, keepdim))
 
 
@@ -269,16 +278,16 @@ def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     return x.reshape(*[n for i, n in enumerate(x.shape) if i not in drop])
 
 
-def broadcast_to(x: Tensor, size: Sequence[int]) -> Tensor:
-    return x.expand(*size)
+def broadcast_to(x: Tensor, size: Sequence[int] | int) -> Tensor:
+    return x.expand(size)
 
 
 def expand_as(x: Tensor, other: Tensor) -> Tensor:
-    return x.expand(*other.shape)
+    return x.expand(*_other_tensor(other, "other", "expand_as").shape)
 
 
 def view_as(x: Tensor, other: Tensor) -> Tensor:
-    return x.reshape(*other.shape)
+    return x.reshape(*_other_tensor(other, "other", "view_as").shape)
 
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
@@ -440,6 +449,7 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int] | None = None, 
         raise TypeError("split: give the size (or list of sizes) once, as "
                         "split_size_or_sections or split_size")
     split_size = split_size_or_sections if split_size is None else split_size
+    _at_least_1d("split", x)
     dim = _axis(x, dim, "split")
     n = x.shape[dim]
     if isinstance(split_size, int):
@@ -456,12 +466,19 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int] | None = None, 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     """`chunks` nearly equal pieces along `dim` (fewer when they would be empty, as torch)."""
+    chunks = _integer(chunks, "chunks", "chunk")
+    _at_least_1d("chunk", x)
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     n = x.shape[_axis(x, dim, "chunk")]
     if n == 0:                                   # torch: `chunks` empty pieces
         return split(x, [0] * chunks, dim)
     return split(x, -(-n // chunks), dim)
+
+
+def _at_least_1d(op: str, x: Tensor) -> None:
+    if x.ndim == 0:
+        raise ValueError(f"{op}: expects a tensor of at least 1 dimension, got a 0-d tensor")
 
 
 def square(x: Tensor) -> Tensor:

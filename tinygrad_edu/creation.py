@@ -10,7 +10,7 @@ from .device import check_device
 from .dtypes import LEGACY, check_fits, to_dtype
 from .random import generator
 from .shapes import new_shape
-from .tensor import Tensor, _shape_arg
+from .tensor import Tensor, _other_tensor, _shape_arg
 
 
 def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -148,6 +148,7 @@ def _like(factory):
     `dtype` is given."""
     def like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
              device: Any = None) -> Tensor:
+        _other_tensor(t, "input", f"{factory.__name__}_like")
         return factory(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad,
                        device=device)
     like.__name__ = like.__qualname__ = f"{factory.__name__}_like"

@@ -92,6 +92,8 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64,
 
 def _logical(op: str, fn: np.ufunc, input: Any, other: Any) -> Tensor:
     """fn of the truth values (nonzero is True) of input and other, broadcast together."""
+    if other is None or isinstance(other, str):
+        raise TypeError(f"{op}: other must be a tensor or a number, got {type(other).__name__}")
     a = _tensor(input).data
     b = other.data if isinstance(other, Tensor) else np.asarray(other)
     try:

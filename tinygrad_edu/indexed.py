@@ -33,7 +33,7 @@ from .ops import movement
 from .selection import _check_in_range, _fill_value, _indices
 from .shape_more import movedim
 from .shapes import broadcast_shapes
-from .tensor import Number, Tensor, _axis, _refuse_graph_value, _tensor
+from .tensor import Number, Tensor, _axis, _integer, _refuse_graph_value, _tensor
 
 
 def scatter(input: Tensor, dim: int, index: Any, src: Tensor | float | None = None,
@@ -268,7 +268,7 @@ def _result_dim(op: str, dim: int, ndim: int) -> int:
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """1-D input: the square matrix with input on its diagonal `diagonal` (diag_embed).
     2-D input: that diagonal of the matrix, as 1-D (torch.diagonal)."""
-    x = _tensor(input)
+    x, diagonal = _tensor(input), _integer(diagonal, "diagonal", "diag")
     if x.ndim not in (1, 2):
         raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {x.shape}")
     return diag_embed(x, diagonal) if x.ndim == 1 else x.diagonal(diagonal)

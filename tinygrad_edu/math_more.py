@@ -291,6 +291,7 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
     x = _tensor(input)
     if x.dtype.kind != "f":
         return clone(x)
+    nan = 0.0 if nan is None else nan                          # (torch's default)
     with np.errstate(over="ignore"):
         filled = np.nan_to_num(x.data, nan=nan, posinf=posinf, neginf=neginf)
     return x.where(np.isfinite(x.data), filled)

@@ -17,7 +17,7 @@ from .composed import ValuesIndices, _slice_along, cat, clone, take_along_dim
 from .grad_mode import no_grad
 from .ops import movement
 from .shapes import broadcast_shapes
-from .tensor import Number, Tensor, _axis, _shape_arg, _tensor
+from .tensor import Number, Tensor, _axis, _integer, _shape_arg, _tensor
 
 
 def _indices(op: str, index: Any) -> np.ndarray:
@@ -177,7 +177,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,
     x = _tensor(input)
     if x.dtype == np.bool_:
         raise TypeError("topk: not implemented for bool tensors (as torch)")
-    dim = _axis(x, dim, "topk")
+    dim, k = _axis(x, dim, "topk"), _integer(k, "k", "topk")
     n = x.shape[dim] if x.ndim else 1
     if not 0 <= k <= n:
         raise ValueError(f"topk: k={k} is out of range for dimension {dim} of size {n} "
@@ -208,7 +208,7 @@ def _top_order(data: np.ndarray, dim: int, k: int, largest: bool) -> np.ndarray:
 
 def _triangle(op: str, input: Tensor, diagonal: int, keep: np.ufunc) -> Tensor:
     """input where keep(j - i, diagonal) for element (i, j) of the last two dims, else 0."""
-    x = _tensor(input)
+    x, diagonal = _tensor(input), _integer(diagonal, "diagonal", op)
     if x.ndim < 2:
         raise ValueError(f"{op}: needs at least 2 dimensions, got shape {x.shape}")
     rows, cols = x.shape[-2:]
@@ -233,7 +233,8 @@ def roll(input: Tensor, shifts: int | tuple, dims: int | tuple | None = None) ->
     at the start. shifts and dims are ints or tuples of one length; dims=None rolls the
     flattened tensor and restores the shape. Two slices and a cat per dim."""
     x = _tensor(input)
-    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+    shifts = tuple(_integer(s, "shifts", "roll") for s in (
+        shifts if isinstance(shifts, (tuple, list)) else (shifts,)))
     if dims is None:
         if len(shifts) != 1:
             raise ValueError(f"roll: {len(shifts)} shifts need as many dims (dims=None "

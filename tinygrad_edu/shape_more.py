@@ -20,7 +20,7 @@ from .composed import _slice_along, clone, flip, swapped
 from .composed import cat as concatenate
 from .dtypes import check_int
 from .selection import index_select, repeat
-from .tensor import Tensor, _axis, _infer_shape, _shape_arg, _tensor
+from .tensor import Tensor, _axis, _infer_shape, _other_tensor, _shape_arg, _tensor
 from .unfold import unfold as image_unfold
 
 
@@ -137,7 +137,7 @@ def _repeat_counts(repeats: Any, n: int | None, op: str) -> np.ndarray:
 
 def reshape_as(input: Tensor, other: Tensor) -> Tensor:
     """input reshaped to other's shape."""
-    return _tensor(input).reshape(*other.shape)
+    return _tensor(input).reshape(*_other_tensor(other, "other", "reshape_as").shape)
 
 
 def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
+import operator
 import warnings
 import weakref
 from typing import Any, Callable, Sequence
@@ -82,6 +84,9 @@ class Tensor:
                             "tg.empty(5, 3) or tg.zeros(5, 3)")
         if isinstance(data, Tensor):
             data = data.data
+        if data is None:                                 # (numpy would make it nan)
+            raise TypeError("Tensor: cannot make a tensor from None; expected numbers, nested "
+                            "lists or an ndarray")
         arr = _default_array(data) if dtype is None else np.array(data, dtype=to_dtype(dtype))
         self.data = arr
         self._grad = None
@@ -435,7 +440,7 @@ class Tensor:
 
     def type_as(self, other: Tensor) -> Tensor:
         """This tensor as `other`'s dtype (self if it already is)."""
-        return self.to(other.dtype)
+        return self.to(_other_tensor(other, "other", "type_as").dtype)
 
     # ------------------------------------------------------------------ binary ops
     def _operands(self, other: Any, op: str, true_divide: bool = False) -> tuple:
@@ -687,6 +692,8 @@ class Tensor:
                                "inside no_grad()")
         _refuse_graph_value(values, op)
         self._check_writeable(f"{op}: the tensor")
+        if values is None or isinstance(values, str):  # (numpy would write nan)
+            raise TypeError(f"{op}: expected a number or a tensor, got {type(values).__name__}")
         values = values.data if isinstance(values, Tensor) else np.asarray(values)
         try:
             self.data[...] = values
@@ -790,9 +797,6 @@ class Tensor:
 
     def __invert__(self) -> Tensor:
         return self._mapped(np.invert)             # logical not for bools
-
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
-    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge   # torch's aliases
 
     def logical_not(self) -> Tensor:
         return self._mapped(np.logical_not)
@@ -899,6 +903,16 @@ class Tensor:
         (broadcast, as torch) get the gradient where they win: x < min, x > max."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
+        for name, bound in (("min", min), ("max", max)):
+            if not (bound is None or isinstance(bound, (Tensor, numbers.Real, np.ndarray))):
+                raise TypeError(f"clamp: {name} must be a number or a tensor, got "
+                                f"{type(bound).__name__}")
+            if isinstance(bound, Tensor):
+                try:
+                    broadcast_shapes(self.shape, bound.shape)
+                except ValueError:
+                    raise ValueError(f"clamp: {name} of shape {bound.shape} does not broadcast "
+                                     f"with the input's shape {self.shape}") from None
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             limits = [(b if isinstance(b, Tensor) else Tensor._from_node(
                 np.asarray(b, dtype=_scalar_dtype(self.dtype, b)), None), below)
@@ -1072,6 +1086,28 @@ class Tensor:
         versions.mark_changed(self.data)
 
 
+def _comparison(name: str, fn: Callable) -> Callable:
+    """The method x.eq(y) and the like: the operator's comparison, but None or a str is a
+    TypeError (the operators return NotImplemented for them, which Python turns into
+    False for ==)."""
+    def compare(self: Tensor, other: Any) -> Tensor:
+        if other is None or isinstance(other, str):
+            raise TypeError(f"{name}: expected a tensor or a number, got {type(other).__name__}")
+        return self._compare(other, fn)
+    compare.__name__, compare.__qualname__ = name, f"Tensor.{name}"
+    compare.__doc__ = f"Elementwise {fn.__name__} (no gradient; a bool tensor), as torch.{name}."
+    return compare
+
+
+for _name, _fn, _alias in (("eq", np.equal, None), ("ne", np.not_equal, "not_equal"),
+                           ("lt", np.less, "less"), ("le", np.less_equal, "less_equal"),
+                           ("gt", np.greater, "greater"),
+                           ("ge", np.greater_equal, "greater_equal")):
+    setattr(Tensor, _name, _comparison(_name, _fn))
+    if _alias:
+        setattr(Tensor, _alias, getattr(Tensor, _name))        # torch's aliases
+
+
 def _refuse_graph_value(value: Any, op: str) -> None:
     """An in-place write is not recorded: a value that requires grad would lose its
     gradient without a word (torch records it). Refuse it."""
@@ -1168,8 +1204,27 @@ def _tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _integer(value: Any, name: str, op: str) -> int:
+    """value as an int (numpy ints and 0-d int tensors count; floats do not), else a
+    TypeError naming the op and the argument."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}"
+                        ) from None
+
+
+def _other_tensor(value: Any, name: str, op: str) -> Tensor:
+    """An argument that must be a Tensor (x.expand_as(other)): a clear TypeError if not."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
+    return value
+
+
 def _axis(t: Tensor, dim: int, op: str) -> int:
     n = max(t.ndim, 1)
+    if type(dim) is not int:
+        dim = _integer(dim, "dim", op)
     if not -n <= dim < n:
         raise IndexError(f"{op}: dimension {dim} is out of range for a tensor of shape "
                          f"{t.shape} (expected -{n} <= dim < {n})")
@@ -1178,7 +1233,7 @@ def _axis(t: Tensor, dim: int, op: str) -> int:
 
 def _axes(t: Tensor, dim: Any, op: str) -> tuple:
     """The axes a reduction runs over, sorted: all of them for dim None or () (as torch)."""
-    dims = (dim,) if isinstance(dim, int) else () if dim is None else tuple(dim)
+    dims = () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     if not dims:
         return tuple(range(t.ndim))
     axes = tuple(sorted({_axis(t, d, op) for d in dims}))
@@ -1211,6 +1266,7 @@ def _shape_arg(args: tuple, named: Any = None, op: str = "", keyword: str = "") 
 
 def _infer_shape(shape: tuple, old: tuple, op: str) -> tuple:
     """Resolve one -1 in `shape` so that it holds as many elements as `old`."""
+    shape = tuple(_integer(n, "each size", op) for n in shape)
     size = math.prod(old)
     known = math.prod(n for n in shape if n != -1)
     if shape.count(-1) > 1:

@@ -140,6 +140,9 @@ def _remove(module: Module, name: str, kind: str, owned: tuple) -> Module:
 def norm_axes(ndim: int, dim: int | None) -> tuple:
     """The axes ||v|| runs over: every axis but `dim`; all of them for None or -1 (torch
     reads dim=-1 as "no dim kept", not as the last axis)."""
+    if dim is not None and not -ndim <= dim < max(ndim, 1):
+        raise IndexError(f"weight_norm: dim {dim} is out of range for a weight of {ndim} "
+                         f"dimensions (expected -{ndim} <= dim < {ndim}, or None)")
     keep = None if dim is None or dim == -1 else dim % ndim
     return tuple(a for a in range(ndim) if a != keep)
 
