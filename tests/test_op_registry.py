@@ -410,3 +410,25 @@ def test_once_differentiable_names_the_op_in_a_second_derivative(unregister):
     assert gradcheck(Cube.apply, [x])
     with pytest.raises(RuntimeError, match="cube: cannot differentiate its gradient"):
         gradgradcheck(Cube.apply, [x])
+
+
+def test_an_input_kept_on_ctx_is_refused_for_second_derivatives(unregister):
+    class CubeKept(tg.Function):
+        """out = x^3.   VJP: dL/dx = g 3 x^2.   Keeps x as ctx.x (not saved)."""
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.x = x
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3 * ctx.x ** 2
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (CubeKept.apply(x) ** 2).sum().backward()
+    assert x.grad.tolist() == [6.0, 192.0]                # first derivatives are right
+    with pytest.raises(RuntimeError, match=r"cube_kept: forward kept an input that requires "
+                                           r"grad as ctx\.x.*save_for_backward"):
+        tg.grad((CubeKept.apply(x) ** 2).sum(), x, create_graph=True)   # the second
+    # derivative was [18, 288], x taken for a constant; 30 x^4 = [30, 480] is right

@@ -299,7 +299,22 @@ def _users_forward(cls: type, ctx: Function, arrays: list, options: dict) -> Any
         result = cls.forward(ctx, *views, **options)
     own = {id(view): array for view, array in zip(views, arrays)}
     ctx._saved = tuple(own.get(id(s), s) for s in ctx._saved)
+    tracked = {id(view) for view, t in zip(views, ctx.inputs) if t._requires_grad}
+    ctx._inputs_on_ctx = tuple(name for name, value in vars(ctx).items()
+                               if id(value) in tracked and not name.startswith("_"))
     return np.array(result) if any(result is view for view in views) else result
+
+
+def inputs_on_ctx_error(node: Function) -> RuntimeError:
+    """create_graph through a user's op that kept an input as `ctx.x = x`: x is an array
+    there, a constant, so the second derivative would miss x's part (torch's docs warn
+    of the same)."""
+    names = ", ".join(f"ctx.{name}" for name in node._inputs_on_ctx)
+    return RuntimeError(
+        f"{node.name}: forward kept an input that requires grad as {names}, an array outside "
+        "the graph, so a second derivative (create_graph=True) through its backward would "
+        "treat it as a constant and come out wrong. Save it with ctx.save_for_backward(x) "
+        "and read it back from ctx.saved_tensors in backward.")
 
 
 def _as_input(cls: type, position: int, x: Any) -> Any:
