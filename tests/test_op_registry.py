@@ -351,9 +351,6 @@ def test_torch_style_functions_optional_arguments_setup_context_and_markers(unre
     assert tg.autograd.gradcheck(LinearFunction.apply, (x, w), fast_mode=True)  # 3 grads, 2 in
     assert gradcheck(LinearFunction.apply, (x, w, rand_tensor(2)))
     assert LinearFunction.apply(x, w, None).tolist() == LinearFunction.apply(x, w).tolist()
-    with pytest.raises(TypeError, match="LinearFunction.apply: argument 1 is None; only "
-                                        "trailing arguments may be None"):
-        LinearFunction.apply(x, None, w)
 
     class Square(Function):                      # torch 2: forward without ctx + setup_context
         """out = a^2.   VJP: dL/da = 2 g a.   Saves a."""
@@ -432,3 +429,38 @@ def test_an_input_kept_on_ctx_is_refused_for_second_derivatives(unregister):
                                            r"grad as ctx\.x.*save_for_backward"):
         tg.grad((CubeKept.apply(x) ** 2).sum(), x, create_graph=True)   # the second
     # derivative was [18, 288], x taken for a constant; 30 x^4 = [30, 480] is right
+
+
+def test_arguments_that_are_not_data_reach_forward_as_they_are(unregister):
+    class Scaled(tg.Function):
+        """out = 2 x for mode 'double', x otherwise.   VJP: dL/dx = g (2 or 1)."""
+
+        @staticmethod
+        def forward(ctx, x, mode, offset):
+            ctx.factor = 2.0 if mode == "double" else 1.0
+            return x * ctx.factor + (0.0 if offset is None else offset)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.factor, None, None
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = Scaled.apply(x, "double", None)       # a str, and a None that is not trailing
+    y.sum().backward()                        # (both were refused)
+    assert y.tolist() == [2.0, 4.0] and x.grad.tolist() == [2.0, 2.0]
+    assert gradcheck(lambda t: Scaled.apply(t, "same", 0.5), [x])
+
+
+def test_a_forward_written_with_tensor_methods_says_it_gets_arrays(unregister):
+    class TorchStyleLinear(tg.Function):
+        @staticmethod
+        def forward(ctx, input, weight):
+            return input.mm(weight.t())
+
+        @staticmethod
+        def backward(ctx, g):
+            return None, None
+
+    with pytest.raises(AttributeError, match=r"TorchStyleLinear\.forward: .*no attribute 'mm'"
+                                             r".*numpy arrays here.*a @ b\.T"):
+        TorchStyleLinear.apply(Tensor(np.ones((2, 3))), Tensor(np.ones((4, 3))))

@@ -172,12 +172,14 @@ class Function:
     def apply(cls, *inputs: Any, **options: Any):
         """Run the op on Tensors (numbers are wrapped) and record the node if needed."""
         Tensor = tensor.Tensor
-        nones = 0
+        nones, passed = 0, None
         for x in inputs:
             if not isinstance(x, Tensor):        # numbers and arrays are wrapped; trailing
                 while inputs and inputs[-1] is None:         # Nones (torch's bias=None) are
                     inputs, nones = inputs[:-1], nones + 1   # no inputs: forward gets None
-                inputs = tuple(_as_input(cls, i, x) for i, x in enumerate(inputs))
+                passed = _passed_through(cls, inputs)
+                inputs = tuple(Tensor._from_node(np.zeros(0), None) if i in passed
+                               else _as_input(cls, i, x) for i, x in enumerate(inputs))
                 break
         ctx = cls.__new__(cls)
         ctx.inputs = inputs
@@ -187,6 +189,8 @@ class Function:
         if cls._fresh_gradients:
             result = cls.forward(ctx, *arrays, **options)
         else:
+            for i, x in (passed or {}).items():
+                arrays[i] = x
             result = _users_forward(cls, ctx, arrays + [None] * nones, options)
         out = result if type(result) is np.ndarray else np.asarray(result)  # (numpy's 0-d
         if out.ndim and isinstance(result, (tuple, list)):      # results are scalars)
@@ -286,17 +290,24 @@ def _users_forward(cls: type, ctx: Function, arrays: list, options: dict) -> Any
     methods, `x.sort()`, raise instead of changing the caller's tensor) and map what it
     saved back to the arrays themselves. torch 2's style, forward(*args) followed by
     setup_context(ctx, inputs, output), gets forward's defaults bound, as torch."""
-    views = [None if a is None else a.view() for a in arrays]
+    views = [a.view() if isinstance(a, np.ndarray) else a for a in arrays]
     for view in views:
-        if view is not None:
+        if isinstance(view, np.ndarray):
             view.flags.writeable = False
+    try:
+        result = cls.forward(*views, **options) if cls._separate_setup else cls.forward(
+            ctx, *views, **options)
+    except AttributeError as error:
+        if "'numpy.ndarray' object has no attribute" not in str(error):
+            raise
+        raise AttributeError(f"{cls.__name__}.forward: {error}: forward receives the inputs "
+                             "as numpy arrays here (torch passes Tensors), so write it with "
+                             "numpy: a @ b.T for a.mm(b.t()), a.copy() for a.clone(), "
+                             "a[None] for a.unsqueeze(0)") from None
     if cls._separate_setup:
-        result = cls.forward(*views, **options)
         bound = inspect.signature(cls.forward).bind(*views, **options)
         bound.apply_defaults()
         cls.setup_context(ctx, tuple(bound.arguments.values()), result)
-    else:
-        result = cls.forward(ctx, *views, **options)
     own = {id(view): array for view, array in zip(views, arrays)}
     ctx._saved = tuple(own.get(id(s), s) for s in ctx._saved)
     tracked = {id(view) for view, t in zip(views, ctx.inputs) if t._requires_grad}
@@ -324,6 +335,16 @@ def _as_input(cls: type, position: int, x: Any) -> Any:
                         "arguments may be None (they are left out, so forward's defaults "
                         "apply and backward may return None for them)")
     return x if isinstance(x, tensor.Tensor) else tensor.Tensor(x)
+
+
+def _passed_through(cls: type, inputs: tuple) -> dict:
+    """position -> argument, for a user's op: the arguments that are not data (None, a
+    str such as a mode, a function), given to forward as they are, as torch does; each
+    stands in the graph as a constant placeholder, and its gradient is None."""
+    if cls._fresh_gradients:
+        return {}
+    return {i: x for i, x in enumerate(inputs) if x is None or isinstance(x, str)
+            or callable(x) and not isinstance(x, (tensor.Tensor, np.ndarray))}
 
 
 def once_differentiable(backward: Callable) -> Callable:
