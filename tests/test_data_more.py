@@ -201,7 +201,7 @@ def test_loader_refuses_what_it_cannot_do(kwargs, message):
 
 
 def test_loader_type_errors():
-    with pytest.raises(TypeError, match="generator must be a numpy np.random.Generator"):
+    with pytest.raises(TypeError, match="generator must be a tinygrad_edu.Generator, a np.random.Generator"):
         DataLoader(small_data(), shuffle=True, generator=3)
     with pytest.raises(TypeError, match="sampler must be an iterable of indices, got bool"):
         DataLoader(small_data(), 2, True, True)            # (the old drop_last position)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 
+import nn
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 from tinygrad_edu.sampling import (as_tensor, bernoulli, empty_like, initial_seed, logspace,
@@ -60,8 +61,8 @@ def test_generator_keyword_takes_a_numpy_generator():
     for call in calls:
         np.testing.assert_array_equal(call(np.random.default_rng(4)).data,
                                       call(np.random.default_rng(4)).data)
-    with pytest.raises(TypeError, match=r"randperm: generator must be a numpy "
-                                        r"np.random.Generator .* got int"):
+    with pytest.raises(TypeError, match=r"randperm: generator must be a tinygrad_edu."
+                                        r"Generator, a np.random.Generator .* got int"):
         randperm(3, generator=0)
 
 
@@ -281,3 +282,30 @@ def test_distributions_against_torch():
     for draw in (normal(2.0, 3.0, (20000,)).data, torch.normal(2.0, 3.0, (20000,)).numpy()):
         assert abs(draw.mean() - 2.0) < 5 * 3.0 / math.sqrt(20000)
         assert abs(draw.std() - 3.0) < 0.1
+
+
+def test_a_generator_of_its_own_as_in_makemore():
+    g = tg.Generator().manual_seed(2147483647)
+    weights = tg.randn((27, 27), generator=g)
+    probs = tg.rand(27, generator=g)
+    draws = tg.multinomial(probs, num_samples=4, replacement=True, generator=g)
+    again = tg.Generator().manual_seed(2147483647)                 # the same stream again
+    assert np.array_equal(tg.randn((27, 27), generator=again).numpy(), weights.numpy())
+    assert np.array_equal(tg.rand(27, generator=again).numpy(), probs.numpy())
+    assert tg.multinomial(probs, 4, True, generator=again).tolist() == draws.tolist()
+    tg.manual_seed(0)
+    shared = tg.rand(3).tolist()
+    tg.manual_seed(0)
+    tg.rand(3, generator=g)                                       # leaves the shared one alone
+    assert tg.rand(3).tolist() == shared
+    state, before = g.get_state(), tg.rand(2, generator=g).tolist()
+    assert g.set_state(state) is g and tg.rand(2, generator=g).tolist() == before
+    assert g.initial_seed() == 2147483647 and g.device == "cpu"
+    loader_seed = tg.Generator().manual_seed(1)
+    loader = nn.data.DataLoader(list(range(8)), batch_size=4, shuffle=True,
+                                generator=loader_seed)
+    first = [b.tolist() for b in loader]
+    loader_seed.manual_seed(1)                        # re-seeded in place: the loader follows
+    assert [b.tolist() for b in loader] == first
+    with pytest.raises(TypeError, match="randn: generator must be a tinygrad_edu.Generator"):
+        tg.randn(2, generator=5)

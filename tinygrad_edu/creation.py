@@ -8,7 +8,8 @@ import numpy as np
 
 from .device import check_device
 from .dtypes import LEGACY, check_fits, to_dtype
-from .random import generator
+from .random import check_generator
+from .random import generator as shared_generator
 from .shapes import new_shape
 from .tensor import Tensor, _other_tensor, _shape_arg
 
@@ -116,25 +117,26 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
+def rand(*size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False,
          device: Any = None) -> Tensor:
-    """Uniform on [0, 1)."""
+    """Uniform on [0, 1), from `generator` when given (tg.Generator or numpy's)."""
     check_device(device, "rand")
     dtype = _float(dtype)
-    drawn = generator().random(new_shape(_shape_arg(size), "rand"), dtype=_drawable(dtype))
+    rng = check_generator(generator, "rand") or shared_generator()
+    drawn = rng.random(new_shape(_shape_arg(size), "rand"), dtype=_drawable(dtype))
     drawn = drawn.astype(dtype, copy=False)
     if dtype == np.float16:                  # (rounding to float16 can reach 1.0)
         drawn = np.minimum(drawn, np.nextafter(np.float16(1), np.float16(0)))
     return _make(drawn, requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
+def randn(*size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False,
           device: Any = None) -> Tensor:
-    """Standard normal."""
+    """Standard normal, from `generator` when given (tg.Generator or numpy's)."""
     check_device(device, "randn")
     dtype = _float(dtype)
-    drawn = generator().standard_normal(new_shape(_shape_arg(size), "randn"),
-                                         dtype=_drawable(dtype))
+    rng = check_generator(generator, "randn") or shared_generator()
+    drawn = rng.standard_normal(new_shape(_shape_arg(size), "randn"), dtype=_drawable(dtype))
     return _make(drawn.astype(dtype, copy=False), requires_grad)
 
 

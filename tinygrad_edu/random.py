@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from .device import CPU, check_device
+
 _generator = np.random.default_rng()
 
 
@@ -24,12 +26,53 @@ def generator() -> np.random.Generator:
     return _generator
 
 
+class Generator:
+    """torch.Generator: a random stream of its own, for `generator=` arguments
+    (`g = tg.Generator().manual_seed(2147483647); tg.randn(27, 27, generator=g)`, as in
+    Karpathy's makemore). It wraps a numpy Generator (`g.numpy_generator`), so its numbers
+    are not torch's; a np.random.Generator is accepted wherever this is."""
+
+    def __init__(self, device: Any = None) -> None:
+        check_device(device, "Generator")
+        self._initial_seed = int(np.random.SeedSequence().entropy % 2 ** 63)
+        self.numpy_generator = np.random.default_rng(self._initial_seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Re-seed in place (samplers holding this generator follow); returns self."""
+        self._initial_seed = int(seed)
+        self.numpy_generator.bit_generator.state = np.random.default_rng(
+            self._initial_seed).bit_generator.state
+        return self
+
+    def seed(self) -> int:
+        """Re-seed from the operating system's entropy; returns the new seed."""
+        return self.manual_seed(np.random.SeedSequence().entropy % 2 ** 63).initial_seed()
+
+    def initial_seed(self) -> int:
+        return self._initial_seed
+
+    def get_state(self) -> dict:
+        """numpy's bit-generator state (a dict, where torch gives a ByteTensor)."""
+        return copy.deepcopy(self.numpy_generator.bit_generator.state)
+
+    def set_state(self, state: dict) -> Generator:
+        self.numpy_generator.bit_generator.state = state
+        return self
+
+    @property
+    def device(self) -> Any:
+        return CPU
+
+
 def check_generator(generator: Any, where: str) -> np.random.Generator | None:
-    """A `generator=` argument (torch's keyword; a numpy Generator here) itself when it is
-    None or a numpy Generator, else a TypeError naming `where`."""
+    """The numpy Generator a `generator=` argument (torch's keyword) stands for: a Generator's
+    own, a numpy Generator itself, or None; else a TypeError naming `where`."""
+    if isinstance(generator, Generator):
+        return generator.numpy_generator
     if generator is not None and not isinstance(generator, np.random.Generator):
-        raise TypeError(f"{where}: generator must be a numpy np.random.Generator (for example "
-                        f"np.random.default_rng(0)) or None, got {type(generator).__name__}")
+        raise TypeError(f"{where}: generator must be a tinygrad_edu.Generator, a "
+                        "np.random.Generator (for example np.random.default_rng(0)) or None, "
+                        f"got {type(generator).__name__}")
     return generator
 
 
