@@ -40,7 +40,8 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
     check_device(device, "full")
     dtype = Tensor(fill_value).dtype if dtype is None else to_dtype(dtype)
     check_fits("full", fill_value, dtype)
-    return _make(np.full(new_shape(_shape_arg((size,)), "full"), fill_value, dtype=dtype), requires_grad)
+    shape = new_shape(_shape_arg((size,)), "full")
+    return _make(np.full(shape, fill_value, dtype=dtype), requires_grad)
 
 
 def arange(*limits: float, start: float | None = None, end: float | None = None,
