@@ -912,3 +912,21 @@ def test_repr_of_bools_and_of_summarized_tensors_as_torch():
     big = np.full(2000, 1.5, np.float32)
     big[1000] = 1e6                                 # not shown: does not force sci notation
     assert repr(Tensor(big)) == "tensor([1.5000, 1.5000, 1.5000,  ..., 1.5000, 1.5000, 1.5000])"
+
+
+def test_numpy_meeting_a_tensor():
+    w = Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    (w * w).sum().backward()
+    w.data += -0.5 * w.grad                  # micrograd's and makemore's update (was a TypeError)
+    assert w.data.tolist() == [0.0, 0.0, 0.0] and w.requires_grad
+    a = np.array([2.0, 2.0, 2.0], dtype=np.float32)
+    x = Tensor(np.array([1.0, 2.0, 4.0], dtype=np.float32), requires_grad=True)
+    y = a * x + a / x - a ** x                 # ndarray on the left: the tensor's operators
+    assert isinstance(y, Tensor) and y.requires_grad and y.dtype == np.float32
+    y.sum().backward()
+    expected = 2 - 2 / np.array([1.0, 4.0, 16.0]) - np.log(2) * 2 ** np.array([1.0, 2.0, 4.0])
+    assert np.allclose(x.grad.numpy(), expected, rtol=1e-6)
+    assert (a < x).tolist() == [False, False, True] and (np.float64(2) * x).dtype == np.float32
+    assert np.exp(x.detach()).tolist() == pytest.approx(np.exp([1.0, 2.0, 4.0]).tolist())
+    with pytest.raises(TypeError, match=r"np\.exp: numpy cannot differentiate .* x\.exp\(\)"):
+        np.exp(x)

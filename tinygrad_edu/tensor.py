@@ -73,7 +73,6 @@ class Tensor:
                  "_consumed", "__weakref__")   # _post_hooks: set on first use only (read
     # with getattr), so that no op output pays for it; _consumed: how many recorded ops read
     # this tensor (function.py), for setitem
-    __array_ufunc__ = None          # `ndarray + Tensor` calls Tensor.__radd__ (numpy defers)
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None, device: Any = None) -> None:
@@ -243,6 +242,26 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """`np.asarray(t)` gives the data (no gradient flows through numpy functions)."""
         return self.data if dtype is None else self.data.astype(dtype)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """numpy meeting a Tensor. `ndarray + tensor` (and -, *, /, **, @, comparisons, ...)
+        is the Tensor's reflected operator, a Tensor in the graph. `array += tensor`, as in
+        micrograd's update `p.data += -lr * p.grad`, writes into the array. Any other numpy
+        function (np.exp(t)) runs on the data and returns arrays, as for torch's tensors;
+        for a tensor that requires grad it is refused (use the Tensor method)."""
+        out = kwargs.get("out", ())
+        if method == "__call__" and len(inputs) == 2 and inputs[1] is self and not kwargs and (
+                ufunc in _REFLECTED and not isinstance(inputs[0], Tensor)):
+            return getattr(self, _REFLECTED[ufunc])(inputs[0])
+        if any(isinstance(o, Tensor) for o in out):
+            return NotImplemented                # (numpy's error: an ndarray out only)
+        if grad_mode._enabled and not out and any(
+                isinstance(x, Tensor) and x._requires_grad for x in inputs):
+            raise TypeError(f"np.{ufunc.__name__}: numpy cannot differentiate a tensor that "
+                            f"requires grad; use the Tensor function (x.{ufunc.__name__}(), "
+                            "tg.exp(x), ...) or pass x.detach() for the values")
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        return getattr(ufunc, method)(*arrays, **kwargs)
 
     def tolist(self) -> Any:
         return self.data.tolist()
@@ -1084,6 +1103,15 @@ class Tensor:
             raise ValueError(f"setitem: cannot write a value of shape {value.shape} into "
                              f"the {written} elements selected") from None
         versions.mark_changed(self.data)
+
+
+_REFLECTED = {np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul__",
+              np.true_divide: "__rtruediv__", np.floor_divide: "__rfloordiv__",
+              np.remainder: "__rmod__", np.power: "__rpow__", np.matmul: "__rmatmul__",
+              np.bitwise_and: "__rand__", np.bitwise_or: "__ror__", np.bitwise_xor: "__rxor__",
+              np.equal: "__eq__", np.not_equal: "__ne__", np.less: "__gt__",
+              np.less_equal: "__ge__", np.greater: "__lt__", np.greater_equal: "__le__"}
+"""`array <op> tensor` -> the tensor's reflected method (comparisons flip)."""
 
 
 def _comparison(name: str, fn: Callable) -> Callable:
