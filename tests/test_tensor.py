@@ -928,5 +928,5 @@ def test_numpy_meeting_a_tensor():
     assert np.allclose(x.grad.numpy(), expected, rtol=1e-6)
     assert (a < x).tolist() == [False, False, True] and (np.float64(2) * x).dtype == np.float32
     assert np.exp(x.detach()).tolist() == pytest.approx(np.exp([1.0, 2.0, 4.0]).tolist())
-    with pytest.raises(TypeError, match=r"np\.exp: numpy cannot differentiate .* x\.exp\(\)"):
+    with pytest.raises(TypeError, match=r"np\.exp: numpy cannot differentiate .*\(x\.exp\(\)"):
         np.exp(x)
