@@ -630,6 +630,17 @@ def test_grad_materialize_grads_gives_zeros_for_unused_inputs():
         tg.grad((a * a).sum(), [a, b], allow_unused=False, materialize_grads=True)
 
 
+def test_second_derivative_of_piecewise_linear_ops_materializes_zeros():
+    x = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    (g,) = tg.grad((x.relu() + x.abs()).sum(), x, create_graph=True)
+    assert g.tolist() == [2.0, -1.0, 2.0] and not g.requires_grad    # relu'' = abs'' = 0
+    (h,) = tg.grad(g.sum(), x, materialize_grads=True)       # was: "does not require grad"
+    assert h.tolist() == [0.0, 0.0, 0.0]
+    assert tg.grad(g.sum(), [x], allow_unused=True) == (None,)
+    with pytest.raises(RuntimeError, match="an output does not require grad"):
+        tg.grad(g.sum(), x)
+
+
 def test_matmul_needs_one_dtype_as_torch():
     with pytest.raises(TypeError, match="matmul: both operands must have the same dtype, "
                                         "got int64 and float32"):

@@ -420,15 +420,19 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         allow_unused = materialize_grads
     elif materialize_grads and not allow_unused:
         raise ValueError("grad: materialize_grads=True needs allow_unused=True (or None)")
-    for t in outputs:
-        if not t.requires_grad:
-            raise RuntimeError("grad: an output does not require grad and has no grad_fn")
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError(f"grad: an input of shape {t.shape} does not require grad")
+    root_grads = _as_grad_outputs(outputs, grad_outputs, "grad")
+    if allow_unused:      # a gradient of piecewise-linear ops (relu'' = 0) is a constant here,
+        kept = [i for i, t in enumerate(outputs) if t.requires_grad]    # where torch keeps
+        outputs, root_grads = [outputs[i] for i in kept], [root_grads[i] for i in kept]  # a graph
+    for t in outputs:
+        if not t.requires_grad:
+            raise RuntimeError("grad: an output does not require grad and has no grad_fn")
     retain = create_graph if retain_graph is None else retain_graph
-    result = run_backward(outputs, _as_grad_outputs(outputs, grad_outputs, "grad"),
-                          retain, create_graph, inputs, only_to_inputs=True)
+    result = run_backward(outputs, root_grads, retain, create_graph, inputs,
+                          only_to_inputs=True) if outputs else (None,) * len(inputs)
     if not allow_unused:
         for t, g in zip(inputs, result):
             if g is None:
