@@ -106,3 +106,9 @@ def test_arguments_torch_accepts_that_were_refused():
     assert X.sum(np.int64(1)).shape == (2,) and X.sum(tg.tensor(0)).shape == (3,)
     assert nn.functional.linear(X, tg.ones(4, 3), tg.ones(1)).tolist() == [[4.0] * 4] * 2
     assert (X == None) is False                                         # noqa: E711
+
+
+def test_an_int_beyond_a_small_int_dtype_wraps_as_in_torch():
+    assert (tg.tensor([1], dtype=tg.uint8) + 1000).tolist() == [233]   # was numpy's
+    assert (tg.tensor([1], dtype=tg.int8) * 300).tolist() == [44]      # OverflowError
+    assert (tg.tensor([5], dtype=tg.uint8) - 1000).dtype == np.uint8

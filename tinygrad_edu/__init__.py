@@ -12,6 +12,7 @@ hand-written VJP) are listed in `OPS`; `composed` builds the rest from them.
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import sys
 import warnings
@@ -114,8 +115,9 @@ def _function_form(method: str):
             *args, **kwargs)
         return result if out is None else _write_out(method, result, out)
     fn.__name__ = fn.__qualname__ = method          # (found as tinygrad_edu.<method>)
-    fn.__doc__ = (f"`tinygrad_edu.{method}(x, ...)` is `x.{method}(...)`; with `out=t` the "
-                  "result is written into t, as torch.")
+    fn.__doc__ = (f"`{method}(x, ...)` is `x.{method}(...)`; with `out=t` the result is "
+                  f"written into t, as torch.\n\nx.{method}: "
+                  + inspect.cleandoc(getattr(Tensor, method).__doc__ or ""))
     return fn
 
 

@@ -160,7 +160,8 @@ def _log_add(op: str, input: Any, other: Any, log1p_power: Callable) -> Tensor:
 def logaddexp(input: Tensor, other: Any) -> Tensor:
     """log(e^x + e^y) = max + log1p(e^(min - max)): logaddexp(1000, 1000) = 1000 + ln 2 and
     logaddexp(-inf, -inf) = -inf, as torch. Derivatives e^x / (e^x + e^y) = sigmoid(x - y)
-    in x and sigmoid(y - x) in y. Floating point tensors only, as torch."""
+    in x and sigmoid(y - x) in y; at x = y = -inf all of it goes to x (torch: nan in both).
+    Floating point tensors only, as torch."""
     return _log_add("logaddexp", input, other, lambda d: d.exp().log1p())
 
 

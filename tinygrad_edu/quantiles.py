@@ -18,7 +18,9 @@ INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     """(values, indices) of the k-th smallest element along `dim` (k = 1 is the smallest;
-    nan counts as the largest). The gradient goes to the element at the index."""
+    nan counts as the largest). The gradient goes to the element at the index. On ties
+    the index is that of the k-th element in a stable sort (torch's choice among equal
+    values is unspecified: [1, 1, 3], k = 2 gives index 1 here, 0 in torch 2.13)."""
     x = _tensor(input)
     if x.dtype == np.bool_:
         raise TypeError("kthvalue: not implemented for bool tensors")

@@ -467,7 +467,11 @@ class Tensor:
         if not isinstance(other, Tensor):
             if isinstance(other, Number):
                 dtype = _scalar_dtype(self.dtype, other, true_divide)
-                other = Tensor._from_node(np.asarray(other, dtype=dtype), None)
+                try:
+                    value = np.asarray(other, dtype=dtype)
+                except OverflowError:              # uint8 + 1000: wraps around, as torch
+                    value = np.asarray(other, dtype=np.int64).astype(dtype)
+                other = Tensor._from_node(value, None)
             elif isinstance(other, (np.ndarray, list, tuple)):
                 other = Tensor(other)
             else:

@@ -14,11 +14,11 @@ class Standardize(Function):
     """out = (x - mean) * rstd over `axes`, with rstd = 1 / sqrt(var + eps) and var the
     biased variance (1/n) sum (x - mean)^2; n is the number of elements averaged.
 
-    VJP: x_j moves out_i along three paths: directly (rstd [i = j]), through the mean
-    (-rstd / n) and through rstd (d rstd / d x_j = -rstd^2 out_j / n, times x_i - mean).
-    Summed against g, with means over `axes`:
+    VJP: dL/dx = rstd * (g - mean(g) - out * mean(g * out)), the means over `axes`.
 
-        dL/dx = rstd * (g - mean(g) - out * mean(g * out))
+    Derivation: x_j moves out_i along three paths: directly (rstd [i = j]), through the
+    mean (-rstd / n) and through rstd (d rstd / d x_j = -rstd^2 out_j / n, times
+    x_i - mean); summed against g, that is the rule above.
 
     Saves out and rstd. With create_graph both are recomputed from x as Tensors, so the
     VJP differentiates again (second derivatives of layer norm).

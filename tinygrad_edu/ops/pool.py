@@ -259,7 +259,8 @@ class MaxPool2dScatter(Function):
 
     Linear in g: out = R g with R[p, w] = 1 when p is window w's argmax. Its VJP is
     the transpose R^T, which reads (gathers) the upstream gradient at each window's
-    argmax: VJP: dL/dg = MaxPool2dGather(gout)   (shape of g).   Saves winner.
+    argmax: VJP: dL/dg = MaxPool2dGather(gout)   (shape of g),  dL/dwinner = none (the
+    argmax offsets are integers).   Saves winner.
     """
 
     @staticmethod
@@ -290,8 +291,8 @@ class MaxPool2dGather(Function):
     """out[w] = h[argmax of window w]: h (..., H, W) read at each window's saved argmax
     (`winner` holds its kernel offset), shaped like the pooled output.
 
-    Linear in h: out = R^T h. VJP: dL/dh = R gout = MaxPool2dScatter(gout).
-    Saves winner (and h's size, ctx.in_size).
+    Linear in h: out = R^T h. VJP: dL/dh = R gout = MaxPool2dScatter(gout),
+    dL/dwinner = none (integers).   Saves winner (and h's size, ctx.in_size).
     """
 
     @staticmethod
