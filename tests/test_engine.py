@@ -362,7 +362,7 @@ def test_in_place_methods_of_a_hand_written_training_step():
     np.testing.assert_array_equal(w.grad.data, [0.0, 0.0])
     assert Tensor([1.0]).add_(2, alpha=3).tolist() == [7.0]
     assert Tensor([4.0]).mul_(2).div_(4).tolist() == [2.0]
-    with pytest.raises(RuntimeError, match="fill_: a tensor that requires grad"):
+    with pytest.raises(RuntimeError, match="fill_: a leaf tensor that requires grad"):
         w.fill_(0)
 
 

@@ -672,8 +672,8 @@ def test_in_place_methods_write_through_views_and_refuse_what_torch_refuses():
     x.clip_(max=3.0).neg_()
     assert x.tolist() == [-1.5, -3.0]
     leaf = tg.tensor([1.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="exp_: a tensor that requires grad can only be "
-                                           "overwritten inside no_grad"):
+    with pytest.raises(RuntimeError, match="exp_: a leaf tensor that requires grad can only "
+                                           "be changed in place inside no_grad"):
         leaf.exp_()
     with tg.no_grad():
         leaf.exp_()

@@ -191,8 +191,8 @@ def test_bernoulli_in_place():
     ints = Tensor(np.zeros(4, np.int64)).bernoulli_(1)
     assert ints.dtype == np.int64 and ints.tolist() == [1, 1, 1, 1]
     w = tg.zeros(3, requires_grad=True)
-    with pytest.raises(RuntimeError, match="bernoulli_: a tensor that requires grad can only be "
-                                           "overwritten inside no_grad"):
+    with pytest.raises(RuntimeError, match="bernoulli_: a leaf tensor that requires grad can "
+                                           "only be changed in place inside no_grad"):
         w.bernoulli_()
     with tg.no_grad():
         w.bernoulli_(1.0)

@@ -194,7 +194,7 @@ def test_tensor_normal_and_uniform_fill_in_place_reproducibly():
     u = tg.zeros(1000).uniform_(-1, 1, generator=np.random.default_rng(0))
     assert u.numpy().min() >= -1 and u.numpy().max() < 1 and abs(u.numpy().mean()) < 0.1
     w = nn.Linear(2, 2).weight
-    with pytest.raises(RuntimeError, match="only be overwritten inside no_grad"):
+    with pytest.raises(RuntimeError, match="only be changed in place inside no_grad"):
         w.normal_()
     with pytest.raises(TypeError, match="uniform_: expected a floating point tensor"):
         tg.zeros(2, dtype=tg.int64).uniform_()
@@ -202,8 +202,8 @@ def test_tensor_normal_and_uniform_fill_in_place_reproducibly():
 
 def test_clamp_in_place_as_the_style_transfer_tutorial_does():
     image = tg.tensor([[-0.5, 0.25], [1.5, 1.0]], requires_grad=True)
-    with pytest.raises(RuntimeError, match="clamp_: a tensor that requires grad can only be "
-                                           "overwritten inside no_grad"):
+    with pytest.raises(RuntimeError, match="clamp_: a leaf tensor that requires grad can only "
+                                           "be changed in place inside no_grad"):
         image.clamp_(0, 1)
     view = image.data[0]
     with tg.no_grad():
@@ -427,3 +427,65 @@ def test_every_function_of_the_package_pickles():
     assert len(methods) > 300
     for method in methods:                       # x.abs_ and x.new_zeros were not found
         assert pickle.loads(pickle.dumps(method)) is method, method
+
+
+def _float64(*shape: int, seed: int = 0) -> tg.Tensor:
+    return tg.tensor(np.random.default_rng(seed).standard_normal(shape), requires_grad=True)
+
+
+def test_backprop_ninja_writes_of_values_in_the_graph():
+    import nn.functional as F
+    logits, targets = _float64(4, 5), [1, 0, 3, 2]
+    dlogits = F.softmax(logits, 1) * 1.0
+    dlogits[range(4), targets] -= 1                     # exercise 2's line (was refused)
+    dlogits /= 4
+    expected = (F.softmax(logits, 1) - tg.eye(5, dtype=tg.float64)[targets]) / 4
+    np.testing.assert_allclose(dlogits.detach().numpy(), expected.detach().numpy())
+    (g_written,) = tg.grad((dlogits * dlogits).sum(), logits)
+    (g_expected,) = tg.grad((expected * expected).sum(), logits)
+    np.testing.assert_allclose(g_written.numpy(), g_expected.numpy(), rtol=1e-12)
+
+    table, ix = _float64(5, 3, seed=1), tg.tensor([[1, 2], [2, 4]])
+    demb = table[ix] * 2
+    dtable = tg.zeros_like(table)
+    for k in range(2):
+        for j in range(2):
+            dtable[ix[k, j]] += demb[k, j]              # exercise 1's loop (was refused)
+    by_method = tg.zeros_like(table).index_add_(0, ix.view(-1), demb.view(-1, 3))
+    out_of_place = tg.zeros_like(table).index_add(0, ix.view(-1), demb.view(-1, 3))
+    for written in (dtable, by_method):
+        np.testing.assert_allclose(written.detach().numpy(), out_of_place.detach().numpy())
+        np.testing.assert_allclose(
+            tg.grad((written ** 2).sum(), table, retain_graph=True)[0].numpy(),
+            tg.grad((out_of_place ** 2).sum(), table, retain_graph=True)[0].numpy())
+
+
+def test_in_place_methods_and_writes_through_views_in_a_graph():
+    w = _float64(3, 4, seed=2)
+    y = w * 2
+    row = y[1]
+    row.mul_(3)                                          # through a view: y sees it
+    del row
+    y.add_(1)
+    y[0, 1:3] = w[2, :2] ** 2
+    twice = w * 2
+    top = tg.cat([twice[0, :1] + 1, w[2, :2] ** 2, twice[0, 3:] + 1])
+    expected = tg.stack([top, twice[1] * 3 + 1, twice[2] + 1])
+    np.testing.assert_allclose(y.detach().numpy(), expected.detach().numpy())
+    np.testing.assert_allclose(tg.grad((y * y).sum(), w)[0].numpy(),
+                               tg.grad((expected * expected).sum(), w)[0].numpy(), rtol=1e-12)
+
+
+def test_a_written_value_may_read_the_tensor_it_is_written_into():
+    w = _float64(3, seed=3)
+    y = w * 2
+    y[0] = y[1] * 5                                      # reads the old y
+    y[[2, 2]] = tg.stack([w[0], w[1]])                   # a position written twice: the last
+    assert y.tolist() == pytest.approx([10 * w[1].item(), 2 * w[1].item(), w[1].item()])
+    (g,) = tg.grad(y.sum(), w)
+    assert g.tolist() == [0.0, 10.0 + 2.0 + 1.0, 0.0]
+    z = w * 2
+    reader = z * 3                                       # a read outside the value's graph
+    with pytest.raises(RuntimeError, match="setitem: this tensor .*was already used"):
+        z[0] = w[1] * 1.0
+    assert z.tolist() == pytest.approx((w * 2).tolist()) and reader.requires_grad

@@ -125,7 +125,7 @@ def test_copy_broadcasts_casts_and_explains_errors():
     with pytest.raises(ValueError, match=r"copy_: cannot write values of shape \(4,\) into a "
                                          r"tensor of shape \(2, 3\)"):
         x.copy_(np.zeros(4))
-    with pytest.raises(RuntimeError, match="copy_: a tensor that requires grad"):
+    with pytest.raises(RuntimeError, match="copy_: a leaf tensor that requires grad"):
         Tensor([1.0], requires_grad=True).copy_(Tensor([2.0]))
     with pytest.raises(RuntimeError, match="copy_: the tensor is a read-only view"):
         Tensor([1.0]).expand(3).copy_(np.zeros(3))
@@ -142,31 +142,35 @@ def test_the_stamp_table_forgets_freed_arrays():
     assert len(versions._stamps) == before
 
 
-def test_recorded_in_place_methods_are_refused_instead_of_doing_nothing():
+def test_in_place_methods_in_a_graph_are_recorded_as_in_torch():
     w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     y = w * 2
-    with pytest.raises(RuntimeError, match=r"mul_: in-place ops are not recorded .* x "
-                                           r"requires grad; write x = x \* y"):
-        y.mul_(3)
+    assert y.mul_(3) is y and y.tolist() == [6.0, 12.0]       # were refused: y = 6 w
     buf = Tensor(np.zeros(2))
-    with pytest.raises(RuntimeError, match="add_: .* the operand requires grad"):
-        buf.add_(w)
+    buf.add_(w)                                  # a constant takes a graph value: buf = w
+    assert buf.requires_grad and not buf.is_leaf
     y += w                                       # the operator rebinds y: recorded, as before
-    y.sum().backward()
-    np.testing.assert_array_equal(w.grad.data, [3.0, 3.0])
+    (y.sum() + buf.sum()).backward()
+    np.testing.assert_array_equal(w.grad.data, [8.0, 8.0])
 
 
-def test_writing_a_value_that_requires_grad_is_refused():
+def test_writing_a_value_that_requires_grad_is_recorded():
     w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     buf = Tensor(np.zeros(3))
-    with pytest.raises(RuntimeError, match="setitem: the value written requires grad"):
-        buf[0] = w[1] * 3
-    with pytest.raises(RuntimeError, match="copy_: the value written requires grad"):
-        buf[:2].copy_(w * 2)
-    buf[0] = (w[1] * 3).detach()                 # a constant: fine
+    memory = buf.data
+    buf[0] = w[1] * 3                            # was refused; recorded, as torch
+    assert buf.data is memory and buf.tolist() == [6.0, 0.0, 0.0] and buf.requires_grad
+    fresh = Tensor(np.zeros(3))
+    with pytest.raises(RuntimeError, match="setitem: this tensor is a view of memory outside "
+                                           "the graph"):
+        fresh[1:].copy_(w * 2)                   # fresh itself would not get the gradient
+    assert fresh.tolist() == [0.0, 0.0, 0.0]
+    buf[1] = (w[0] * 3).detach()                 # a constant
     with tg.no_grad():
-        buf[1] = w[0] * 3                        # nothing is recorded: fine
-    assert buf.tolist() == [6.0, 3.0, 0.0]
+        buf[2] = w[0] * 5                        # nothing is recorded
+    assert buf.tolist() == [6.0, 3.0, 5.0]
+    buf.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0.0, 3.0])
     with pytest.raises(RuntimeError, match="setitem: the tensor is a read-only view"):
         Tensor([1.0]).expand(3)[0] = 2.0
 

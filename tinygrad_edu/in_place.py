@@ -1,9 +1,10 @@
 """The in-place forms of elementwise methods, torch's `x.exp_()`, `x.clamp_(0, 1)`, ...
 
-Each computes `x.exp()` (under no_grad) and writes the values into x: in place, so views
-of x see them, and never recorded (this engine records no in-place op). So, as for the
-other writes, a tensor that requires grad takes them only inside no_grad() (the
-tutorials' `with no_grad(): image.clamp_(0, 1)`), and the result must fit x's dtype.
+Each computes `x.exp()` and writes the values into x, so views of x see them; the result
+must fit x's dtype. Outside any graph that is a plain write. For a tensor in a graph it
+is recorded as torch records it: x takes the value and node of exp(x) (see
+recorded_writes.py). A leaf that requires grad takes a write only inside no_grad() (the
+tutorials' `with no_grad(): image.clamp_(0, 1)`).
 The shape methods (`unsqueeze_`, `squeeze_`, `t_`, `transpose_`) give x a new shape over
 the same memory.
 """
@@ -28,16 +29,30 @@ ALIASES = {"clip_": "clamp_", "arccos_": "acos_", "arcsin_": "asin_", "arctan_":
            "less_equal_": "le_", "greater_": "gt_", "greater_equal_": "ge_"}
 
 
+def written_in_place(op: str, x: Tensor, values: tuple, compute: Callable[[], Tensor]
+                     ) -> Tensor:
+    """torch's x.op_(...): the out-of-place result `compute()` written into x. When x or a
+    value is in a graph, the result is recorded and x takes it (recorded_writes.py: views
+    of x follow); a leaf that requires grad takes it only inside no_grad()."""
+    recorded = grad_mode.is_grad_enabled() and (x.requires_grad or any(
+        isinstance(v, Tensor) and v.requires_grad for v in values))
+    if recorded and x.is_leaf and x.requires_grad:
+        raise RuntimeError(f"{op}: a leaf tensor that requires grad can only be changed in "
+                           "place inside no_grad() (an update step)")
+    with grad_mode.set_grad_enabled(recorded):
+        result = compute()
+    # as torch: a float64 result goes into a float32 tensor, a float one not into ints
+    if not np.can_cast(result.dtype, x.dtype, casting="same_kind"):
+        raise TypeError(f"{op}: a {x.dtype} tensor cannot hold the result, {result.dtype}, in "
+                        f"place; use {op[:-1]}")
+    return x._overwrite(result, op)
+
+
 def in_place(name: str) -> Callable:
     """The method `name_`: `name`'s values written into the tensor."""
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        with grad_mode.no_grad():
-            result = getattr(self, name)(*args, **kwargs)
-        # as torch: a float64 result goes into a float32 tensor, a float one not into ints
-        if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
-            raise TypeError(f"{name}_: a {self.dtype} tensor cannot hold the result, "
-                            f"{result.dtype}, in place; use {name}")
-        return self._overwrite(result, f"{name}_")
+        return written_in_place(f"{name}_", self, (*args, *kwargs.values()),
+                                lambda: getattr(self, name)(*args, **kwargs))
     method.__name__ = method.__qualname__ = f"{name}_"
     method.__doc__ = f"`x.{name}(...)` written into x, in place (see tinygrad_edu.in_place)."
     return method

@@ -33,7 +33,8 @@ from .ops import movement
 from .selection import _check_in_range, _fill_value, _indices
 from .shape_more import movedim
 from .shapes import broadcast_shapes
-from .tensor import Number, Tensor, _axis, _integer, _refuse_graph_value, _tensor
+from .in_place import written_in_place
+from .tensor import Number, Tensor, _axis, _integer, _tensor
 
 
 def scatter(input: Tensor, dim: int, index: Any, src: Tensor | float | None = None,
@@ -286,20 +287,13 @@ def trace(input: Tensor) -> Tensor:
 
 # ---------------------------------------------------------------- in place
 def _in_place(op: str, x: Tensor, values: tuple, result: Callable[[], Tensor]) -> Tensor:
-    """torch's in-place form: the out-of-place result written into x. As the library's
-    other in-place methods (Tensor._overwrite), only when nothing would be recorded."""
-    if grad_mode._enabled and x.requires_grad:
-        raise RuntimeError(f"{op}: in-place ops are not recorded by this engine and the tensor "
-                           f"requires grad; write x = x.{op[:-1]}(...), or change x under "
-                           "no_grad()")
-    for value in values:
-        _refuse_graph_value(value, op)
-    try:
-        with grad_mode.no_grad():
-            out = result()
-    except (ValueError, IndexError, TypeError) as error:
-        raise type(error)(f"{op}: {error}") from None
-    return x._overwrite(out, op)
+    """torch's in-place form: the out-of-place result written into x (in_place.py)."""
+    def compute() -> Tensor:
+        try:
+            return result()
+        except (ValueError, IndexError, TypeError) as error:
+            raise type(error)(f"{op}: {error}") from None
+    return written_in_place(op, x, values, compute)
 
 
 def scatter_(self: Tensor, dim: int, index: Any, src: Any = None, value: Any = None, *,

@@ -1,15 +1,19 @@
-"""Writing a constant into a tensor that autograd tracks: `x[index] = c`, recorded as torch
-records it (tensor.py's __setitem__ calls `record` when x requires grad and is computed by
-ops).
+"""In-place writes that autograd records, as torch records them: `x[index] = value` when x
+or the value is in a graph (tensor.py's __setitem__ calls `record`), and the in-place
+methods (`x.mul_(3)`, `x.index_add_(...)`: x[...] = x * 3, in_place.py).
 
-x becomes where(written, c, x_old): the gradient reaching x_old is g with zeros where it
-was overwritten (attention's `scores[~mask] = -1e6`). The Tensor object x takes the new
-value and node, while the old value keeps its own array, so what earlier ops saved for
-backward does not change. Because the graph's edges are Tensors, an op that already read
-x would see the new node in backward: every tensor counts the recorded ops that read it
-(`_consumed`, set in Function.apply), and a write into a tensor that was read is refused.
-A write through a view goes to the tensor that owns the memory, and each view of the
-chain is made again from it.
+A constant c: x becomes where(written, c, x_old), so the gradient reaching x_old is g
+with zeros where it was overwritten (attention's `scores[~mask] = -1e6`). A value v in
+the graph: x becomes x_old with v's elements copied in (index_copy), so dL/dv gathers g
+at the written positions (the backprop-ninja exercise's `dlogits[range(n), y] -= 1`).
+The Tensor object x takes the new value and node, while the old value keeps its own
+array, so what earlier ops saved for backward does not change. Because the graph's edges
+are Tensors, an op that already read x would see the new node in backward: every tensor
+counts the recorded ops that read it (`_consumed`, set in Function.apply). Reads made by
+the value itself (`x[i] -= 1` reads x[i] first) are moved to a Tensor holding the old
+value; any other read makes the write refused. A write through a view goes to the tensor
+that owns the memory, and each view of the chain is made again from it. A constant x
+(outside any graph) that takes a value in the graph keeps its memory, written in place.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import tensor as tensor_module        # (Tensor is read from it at call time)
+from . import versions
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -32,19 +37,38 @@ def record(x: Tensor, index: Any, value: Any) -> None:
     """x[index] = value, recorded (see the module docstring). If x is a view (x =
     y.reshape(...), y.T, y[0], or a view of a view) the owner of the memory takes the
     write and each view of the chain is made again from it, as torch writes their shared
-    memory; every tensor of the chain must have been read by the next view alone."""
-    _check_unread(x, 0)
+    memory; every tensor of the chain must have been read by the next view alone, or by
+    the value written (`x[i] -= 1` reads x[i] first: that read is moved to the old x)."""
     chain = [x]                                # x, the tensor it views, ..., the owner
     while (base := _viewed(chain[-1])) is not None:
-        _check_unread(base, 1)
         chain.append(base)
     owner = chain[-1]
     if owner is not x and not (owner.data.flags.c_contiguous or owner.data.flags.f_contiguous):
         raise RuntimeError("setitem: the tensor this view's memory belongs to is itself "
                            "strided (a view of an array numpy did not copy); write into "
                            "x.clone() instead")
-    written, filled = _positions_written(x, index, value, owner.data)
-    _take_value(owner, _node(owner.data, owner._ctx).where(~written, filled))
+    graph_value = isinstance(value, tensor_module.Tensor) and value.requires_grad
+    if graph_value and owner.dtype.kind != "f":
+        raise TypeError(f"setitem: a value that requires grad cannot be written into a "
+                        f"{owner.dtype} tensor")
+    if owner._ctx is None and owner.data.base is not None:
+        raise RuntimeError("setitem: this tensor is a view of memory outside the graph (of "
+                           "another tensor, or of a numpy array), which would take the "
+                           "values but not their gradient; write into the tensor it views, "
+                           "or into x.clone()")
+    old = _move_readers(chain, value if graph_value else None)
+    if graph_value:
+        new = _placed(old, x, index, value)
+    else:
+        written, filled = _positions_written(x, index, value, owner.data)
+        new = old.where(~written, filled)
+    if owner._ctx is None:                     # a constant until now: its memory (and any
+        owner._check_writeable("setitem: the tensor")    # numpy view of it) takes the values
+        owner.data[...] = new.data
+        versions.mark_changed(owner.data)
+        owner._ctx, owner._requires_grad = new._ctx, True
+    else:
+        _take_value(owner, new)
     for view, base in zip(reversed(chain[:-1]), reversed(chain[1:])):
         _forget_reader(view._ctx, base)        # (the old view's node goes with the old view)
         _take_value(view, type(view._ctx).apply(base, **view._ctx.options))
@@ -69,12 +93,69 @@ def _forget_reader(node: Any, base: Any) -> None:
         base._consumed -= 1
 
 
-def _check_unread(t: Tensor, allowed: int) -> None:
-    if t._consumed > allowed:
+def _move_readers(chain: list, value: Tensor | None) -> Tensor:
+    """Check who read the tensors of the chain, and return the owner's old value as a
+    Tensor of its own. Each base may be read by the view made of it; other reads must come
+    from the graph of the value written, and are moved to old copies (the op that read x
+    for `x[i] -= 1` keeps reading the old x). Any other reader would see the written
+    values in backward: refused (torch refuses such a backward)."""
+    needed = sum(max(t._consumed - (k > 0), 0) for k, t in enumerate(chain))
+    reads = _reads_of(chain, value, needed) if needed and value is not None else []
+    if len(reads) < needed:
         raise RuntimeError("setitem: this tensor (or the tensor it views) was already used by "
                            "a recorded op, which would see the written values in backward "
                            "(torch refuses such a backward); write into a copy first: "
                            "x = x.clone(); x[...] = value")
+    olds = {id(t): _node(t.data, t._ctx) for t in chain}
+    for node, i in reads:
+        moved = olds[id(node.inputs[i])]
+        node.inputs[i]._consumed -= 1
+        moved._consumed += 1
+        node.inputs = node.inputs[:i] + (moved,) + node.inputs[i + 1:]
+    for view, base in zip(chain, chain[1:]):   # the old view nodes read the old bases
+        view._ctx.inputs = (olds[id(base)],)       # (the count is lowered when each view
+    return olds[id(chain[-1])]                     # is made again, in record)
+
+
+def _reads_of(chain: list, value: Tensor, needed: int) -> list:
+    """(node, input position) of the reads of chain tensors in value's graph, searched
+    depth-first until `needed` are found (not past the chain tensors themselves)."""
+    targets = {id(t) for t in chain}
+    reads, seen, stack = [], set(), [value._ctx] if value._ctx is not None else []
+    while stack and len(reads) < needed:
+        node = stack.pop()
+        for i, t in enumerate(node.inputs):
+            if id(t) in targets:
+                reads.append((node, i))
+            elif t._ctx is not None and id(t._ctx) not in seen:
+                seen.add(id(t._ctx))
+                stack.append(t._ctx)
+    return reads
+
+
+def _placed(old: Tensor, x: Tensor, index: Any, value: Tensor) -> Tensor:
+    """The owner's new value for x[index] = value with a value in the graph: old with
+    value's elements copied in at the positions written (index_copy on the flat tensor,
+    so dL/dvalue gathers g there and old gets g elsewhere). A position written twice
+    keeps the last element, as numpy's assignment."""
+    memory = old.data
+    value = value.to(old.dtype)
+    if x.data is memory and index is Ellipsis and value.shape == x.shape:
+        return value.clone()                        # x[...] = f(x): x is a copy of f(x)
+    positions = np.empty_like(memory, dtype=np.int64)     # laid out like memory
+    positions[...] = np.arange(memory.size).reshape(memory.shape)
+    selected = _node(_same_view(positions, x.data, memory), None)[index].data
+    while value.ndim > selected.ndim and value.shape[0] == 1:
+        value = value[0]                                  # torch drops a value's leading 1s
+    try:
+        value = value.expand(*selected.shape)
+    except ValueError:
+        raise ValueError(f"setitem: cannot write a value of shape {value.shape} into the "
+                         f"{selected.shape} elements selected") from None
+    flat = selected.reshape(-1)
+    last = flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]
+    return old.reshape(-1).index_copy(0, flat[last], value.reshape(-1)[last]).reshape(
+        old.shape)
 
 
 def _viewed(t: Tensor) -> Tensor | None:

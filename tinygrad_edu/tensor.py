@@ -600,29 +600,28 @@ class Tensor:
                 ) -> Tensor:
         """`x += y` (and -=, *=, /=; the methods add_, ...) writes into x, as torch, when
         nothing is recorded (in `no_grad`, or neither side requires grad): views of x see
-        it. This engine does not record in-place ops. So when the op would be recorded, a
-        leaf that requires grad is an error (torch's rule: its .grad would belong to a
-        value that no longer exists); the operator `x += y` makes x the recorded result
-        x + y as a new tensor (Python rebinds the name x: the same value and gradient as
-        torch, but views of the old x and other names bound to it do not see it); the
-        methods, which cannot rebind a name, are an error rather than a silent no-op."""
-        other_grad = isinstance(other, Tensor) and other.requires_grad
-        if grad_mode._enabled and (self.requires_grad or other_grad):
-            if self._ctx is None and self.requires_grad:
+        it. When the op is recorded, a leaf that requires grad is an error (torch's rule:
+        its .grad would belong to a value that no longer exists); the methods (`x.add_(y)`)
+        are recorded writes, x[...] = x + y (recorded_writes.py); the operator `x += y`
+        makes x the recorded result x + y as a new tensor (Python rebinds the name x: the
+        same value and gradient as torch, but views of the old x and other names bound to
+        it do not see it; it is never refused, where a write would be once an op read x)."""
+        if grad_mode._enabled and (self._requires_grad or _in_graph(other)):
+            if self._ctx is None and self._requires_grad:
                 raise RuntimeError(f"{method or f'x {symbol} y'}: a leaf tensor that requires "
                                    f"grad cannot be changed in place; do it inside no_grad() "
                                    f"(an update step) or write x = x {symbol[0]} y")
-            if method is not None:
-                raise RuntimeError(f"{method}: in-place ops are not recorded by this engine "
-                                   f"and {'x' if self.requires_grad else 'the operand'} "
-                                   f"requires grad; write x = x {symbol[0]} y (or x "
-                                   f"{symbol} y), or change x under no_grad()")
-            return op(self, other)
-        with grad_mode.no_grad():
+            if method is None:
+                return op(self, other)
+        with grad_mode.set_grad_enabled(grad_mode._enabled and method is not None):
             result = op(self, other)
         if result.shape != self.shape or not np.can_cast(result.dtype, self.dtype, "same_kind"):
-            raise RuntimeError(f"x {symbol} y: the result ({result.dtype}, shape {result.shape}) "
-                               f"cannot be written into x ({self.dtype}, shape {self.shape})")
+            raise RuntimeError(f"{method or f'x {symbol} y'}: the result ({result.dtype}, shape "
+                               f"{result.shape}) cannot be written into x ({self.dtype}, shape "
+                               f"{self.shape})")
+        if result.requires_grad:
+            self[...] = result                         # recorded (x.add_(y) in a graph)
+            return self
         self._check_writeable(f"x {symbol} y: x")
         self.data[...] = result.data
         versions.mark_changed(self.data)
@@ -710,13 +709,17 @@ class Tensor:
         return random.check_generator(generator, op) or random.generator()
 
     def _overwrite(self, values: Any, op: str) -> Tensor:
-        if grad_mode._enabled and self.requires_grad:
-            raise RuntimeError(f"{op}: a tensor that requires grad can only be overwritten "
-                               "inside no_grad()")
-        _refuse_graph_value(values, op)
-        self._check_writeable(f"{op}: the tensor")
+        """Write `values` (broadcast) into every element: recorded, as x[...] = values,
+        when x or the values are in a graph (not into a leaf that requires grad)."""
         if values is None or isinstance(values, str):  # (numpy would write nan)
             raise TypeError(f"{op}: expected a number or a tensor, got {type(values).__name__}")
+        if grad_mode._enabled and (self._requires_grad or _in_graph(values)):
+            if self._ctx is None and self._requires_grad:
+                raise RuntimeError(f"{op}: a leaf tensor that requires grad can only be changed "
+                                   "in place inside no_grad() (an update step)")
+            self[...] = values
+            return self
+        self._check_writeable(f"{op}: the tensor")
         values = values.data if isinstance(values, Tensor) else np.asarray(values)
         try:
             self.data[...] = values
@@ -1082,16 +1085,15 @@ class Tensor:
         return out
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            if self._ctx is None:
+        if grad_mode._enabled and (self._requires_grad or _in_graph(value)):
+            if self._ctx is None and self._requires_grad:
                 raise RuntimeError("setitem: a leaf tensor that requires grad cannot be written "
                                    "in place (as torch); write it inside no_grad() (as an "
                                    "optimizer step does) or build a new tensor with "
                                    "where/masked_fill")
-            _refuse_graph_value(value, "setitem")
-            recorded_writes.record(self, index, value)
+            recorded_writes.refuse_untracked_view(self, "setitem: the tensor")
+            recorded_writes.record(self, index, value)   # (recorded_writes.py)
             return
-        _refuse_graph_value(value, "setitem")
         self._check_writeable("setitem: the tensor")
         *first, last = index_steps(index, self.shape, "setitem")
         target = self.data
@@ -1140,13 +1142,18 @@ for _name, _fn, _alias in (("eq", np.equal, None), ("ne", np.not_equal, "not_equ
         setattr(Tensor, _alias, getattr(Tensor, _name))        # torch's aliases
 
 
+def _in_graph(value: Any) -> bool:
+    return isinstance(value, Tensor) and value._requires_grad
+
+
 def _refuse_graph_value(value: Any, op: str) -> None:
-    """An in-place write is not recorded: a value that requires grad would lose its
+    """An in-place write that is not recorded: a value that requires grad would lose its
     gradient without a word (torch records it). Refuse it."""
-    if grad_mode._enabled and isinstance(value, Tensor) and value.requires_grad:
-        raise RuntimeError(f"{op}: the value written requires grad, and in-place writes are "
-                           "not recorded by this engine, so its gradient would be lost; build "
-                           "the tensor with where/cat/stack instead, or write value.detach()")
+    if grad_mode._enabled and _in_graph(value):
+        raise RuntimeError(f"{op}: the value written requires grad, and this in-place write "
+                           "is not recorded by this engine, so its gradient would be lost; "
+                           "build the tensor with where/cat/stack instead, or write "
+                           "value.detach()")
 
 
 def _remainder(a: Tensor, b: Tensor) -> Tensor:
