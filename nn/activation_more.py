@@ -13,7 +13,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor, softmax
 from tinygrad_edu.device import check_device
-from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.dtypes import get_default_dtype, to_dtype
 
 from . import functional_extra as F
 from . import init as nn_init
@@ -30,7 +30,7 @@ class PReLU(Module):
         super().__init__()
         check_device(device, "PReLU")
         self.num_parameters, self.init = num_parameters, init
-        self.weight = Parameter(np.empty(num_parameters, to_dtype(dtype or np.float32)))
+        self.weight = Parameter(np.empty(num_parameters, to_dtype(dtype or get_default_dtype())))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 from tinygrad_edu import Tensor
 from tinygrad_edu.conv import _check_groups, conv_padding
 from tinygrad_edu.device import check_device
-from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.dtypes import get_default_dtype, to_dtype
 from tinygrad_edu.shapes import int_tuple, new_shape
 from tinygrad_edu.tensor import _tensor
 
@@ -26,7 +26,7 @@ from .module import Module, Parameter
 
 def _empty(*shape: int, dtype: Any, op: str) -> Parameter:
     """A parameter of zeros, to be filled by an init (`op`: the layer, named in errors)."""
-    return Parameter(np.zeros(new_shape(shape, op), dtype=to_dtype(dtype or np.float32)))
+    return Parameter(np.zeros(new_shape(shape, op), dtype=to_dtype(dtype or get_default_dtype())))
 
 
 def _reset_like_torch(weight: Parameter, bias: Parameter | None, fan_in: int) -> None:

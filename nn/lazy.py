@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.dtypes import get_default_dtype, to_dtype
 
 from .layers import Conv2d, ConvTranspose2d, Linear
 from .layers_1d import Conv1d, ConvTranspose1d
@@ -33,7 +33,7 @@ class _Lazy(Module):
                  **kwargs: Any) -> None:
         super().__init__()
         self._args, self._kwargs = args, kwargs
-        dtype = to_dtype(kwargs.get("dtype") or np.float32)
+        dtype = to_dtype(kwargs.get("dtype") or get_default_dtype())
         for name in parameters:
             self.register_parameter(name, Parameter(np.zeros(0, dtype)))
         for name in buffers:                 # (placeholders too: .double() converts them)

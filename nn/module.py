@@ -21,7 +21,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor, is_grad_enabled, no_grad
 from tinygrad_edu.device import to_arguments
-from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.dtypes import get_default_dtype, to_dtype
 from tinygrad_edu.tensor import RemovableHandle
 
 from .backward_hooks import BackwardHookCall
@@ -31,7 +31,7 @@ class Parameter(Tensor):
     """A Tensor that a Module registers as trainable (requires_grad=True by default)."""
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        super().__init__(np.empty(0, np.float32) if data is None else data,
+        super().__init__(np.empty(0, get_default_dtype()) if data is None else data,
                          requires_grad=requires_grad)
 
     def __repr__(self) -> str:

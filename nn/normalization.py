@@ -9,7 +9,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.device import check_device
-from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.dtypes import get_default_dtype, to_dtype
 from tinygrad_edu.shapes import new_shape
 
 from . import functional as F
@@ -18,7 +18,7 @@ from .module import Module, Parameter
 
 def _affine(module: Module, shape: tuple, weight: bool, bias: bool, dtype: Any) -> None:
     """Register `weight` = ones(shape) and `bias` = zeros(shape), or None for those not wanted."""
-    dtype, shape = to_dtype(dtype or np.float32), new_shape(shape, type(module).__name__)
+    dtype, shape = to_dtype(dtype or get_default_dtype()), new_shape(shape, type(module).__name__)
     module.register_parameter("weight", Parameter(np.ones(shape, dtype)) if weight else None)
     module.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if bias else None)
 
@@ -57,7 +57,7 @@ class _BatchNorm(_Affine):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _affine(self, (num_features,), affine, affine and bias, dtype)
-        dtype = to_dtype(dtype or np.float32)
+        dtype = to_dtype(dtype or get_default_dtype())
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))

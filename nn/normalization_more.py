@@ -9,7 +9,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor
 from tinygrad_edu.device import check_device
-from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.dtypes import get_default_dtype, to_dtype
 
 from .functional_norm import instance_norm, local_response_norm, rms_norm
 from .module import Module, Parameter
@@ -21,8 +21,8 @@ class _InstanceNorm(_BatchNorm):
     affine=False, track_running_stats=False. With track_running_stats the running
     statistics are updated in training and used in evaluation; num_batches_tracked stays
     0 (as torch). Accepts batched input of `expected_ndim` dimensions or unbatched input
-    of one fewer (`expected_ndim`); with affine=False a channel count other than num_features is allowed
-    (with torch's warning)."""
+    of one fewer (`expected_ndim`); with affine=False a channel count other than
+    num_features is allowed (with torch's warning)."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = False, track_running_stats: bool = False, device: Any = None,
@@ -78,7 +78,7 @@ class RMSNorm(_Affine):
         self.normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
                                  else tuple(normalized_shape))
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        weight = np.ones(self.normalized_shape, to_dtype(dtype or np.float32))
+        weight = np.ones(self.normalized_shape, to_dtype(dtype or get_default_dtype()))
         self.register_parameter("weight", Parameter(weight) if elementwise_affine else None)
 
     def forward(self, input: Tensor) -> Tensor:

@@ -47,7 +47,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 from tinygrad_edu.device import check_device
-from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.dtypes import get_default_dtype, to_dtype
 from tinygrad_edu.shapes import new_shape
 
 from . import functional as F
@@ -102,7 +102,8 @@ def _mode(nonlinearity: str) -> str:
 
 
 def _new_parameter(shape: tuple, dtype: Any) -> Parameter:
-    return Parameter(np.zeros(new_shape(shape, "RNN"), dtype=to_dtype(dtype or np.float32)))
+    dtype = to_dtype(dtype or get_default_dtype())
+    return Parameter(np.zeros(new_shape(shape, "RNN"), dtype=dtype))
 
 
 def _reset(module: Module, hidden_size: int) -> None:

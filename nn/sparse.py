@@ -8,7 +8,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.device import check_device
-from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.dtypes import get_default_dtype, to_dtype
 from tinygrad_edu.shapes import new_shape
 
 from . import functional as F
@@ -39,7 +39,7 @@ class Embedding(Module):
         shape = (num_embeddings, embedding_dim)
         if _weight is None:
             self.weight = Parameter(np.zeros(new_shape(shape, type(self).__name__),
-                                             to_dtype(dtype or np.float32)))
+                                             to_dtype(dtype or get_default_dtype())))
             self.reset_parameters()
         else:                                    # torch's private argument: a given table
             table = Tensor(_weight).data

@@ -32,7 +32,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor
 from tinygrad_edu.device import check_device
-from tinygrad_edu.dtypes import to_dtype
+from tinygrad_edu.dtypes import get_default_dtype, to_dtype
 
 from . import functional as F
 from . import init
@@ -261,4 +261,4 @@ class Transformer(Module):
         """The (sz, sz) causal mask: -inf above the diagonal (position i must not see the
         later ones), 0 elsewhere; float32 unless dtype is given."""
         check_device(device, "generate_square_subsequent_mask")
-        return Tensor(causal_bias(sz, sz, to_dtype(dtype or np.float32)))
+        return Tensor(causal_bias(sz, sz, to_dtype(dtype or get_default_dtype())))

@@ -930,3 +930,21 @@ def test_numpy_meeting_a_tensor():
     assert np.exp(x.detach()).tolist() == pytest.approx(np.exp([1.0, 2.0, 4.0]).tolist())
     with pytest.raises(TypeError, match=r"np\.exp: numpy cannot differentiate .*\(x\.exp\(\)"):
         np.exp(x)
+
+
+def test_set_default_dtype_as_torch():
+    import nn
+    try:
+        tg.set_default_dtype(tg.float64)
+        assert tg.get_default_dtype() == np.float64
+        made = [Tensor([1.5]), tg.zeros(2), tg.randn(2), tg.arange(0.0, 3.0), Tensor([3]) / 2,
+                Tensor([1]).exp(), Tensor([2]) * 0.5, nn.Linear(2, 3).weight,
+                nn.LSTM(2, 3).weight_ih_l0, nn.BatchNorm1d(3).running_mean]
+        assert [t.dtype for t in made] == [np.float64] * len(made)
+        assert Tensor(np.ones(2, np.float32)).dtype == np.float32     # arrays keep theirs
+        assert tg.arange(3).dtype == np.int64
+        with pytest.raises(TypeError, match="set_default_dtype: only floating point"):
+            tg.set_default_dtype(tg.int64)
+    finally:
+        tg.set_default_dtype(tg.float32)
+    assert Tensor([1.5]).dtype == np.float32 and nn.Linear(2, 3).weight.dtype == np.float32

@@ -23,8 +23,8 @@ import numpy as np
 from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
 from . import aliases, autograd, autograd_functional, distributions, function, linalg, utils
 from .autograd import grad
-from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy, dropout,  # noqa: F401
-                  dropout2d, max_pool2d, mse_loss, multi_margin_loss, nll_loss)
+from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
+                  dropout, dropout2d, max_pool2d, mse_loss, multi_margin_loss, nll_loss)
 from .comparison import allclose, equal, isclose, isin
 from .composed import (ValuesIndices, amin, broadcast_to, cat, chunk, clone, flatten, flip,
                        logsumexp, mean, minimum, pad, reciprocal, sign, split, square, squeeze,
@@ -40,8 +40,8 @@ from .creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTe
                        tensor, zeros, zeros_like)
 from .device import (accelerator, backends, cuda, device, get_default_device,
                      set_default_device)
-from .dtypes import (bool_, double, float16, float32, float64, half, int8, int16, int32, int64,
-                     long, short, uint8)
+from .dtypes import (bool_, double, float16, float32, float64, get_default_dtype, half, int8,
+                     int16, int32, int64, long, set_default_dtype, short, uint8)
 from .function import OPS, Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .dtypes import promote
+from .dtypes import get_default_dtype, promote
 from .ops import movement, reduce
 from .tensor import Tensor, _axes, _axis, _integer, _other_tensor, _tensor
 
@@ -214,8 +214,8 @@ def logsumexp(x: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Ten
     Where the max is infinite, m = 0 instead (x - m would be inf - inf = nan): a slice of
     -inf then gives log(0) = -inf, one holding +inf gives +inf, as torch."""
     axes = _axes(x, dim, "logsumexp")
-    if x.dtype.kind != "f":                       # in float32, as torch (x - m would wrap)
-        x = x.to(np.float32)
+    if x.dtype.kind != "f":                # in the default float dtype, as torch (x - m wraps)
+        x = x.to(get_default_dtype())
     peak = np.max(x.data, axis=axes, keepdims=True, initial=-np.inf)  # -inf if empty
     m = Tensor(np.where(np.isfinite(peak), peak, 0))
     out = (x - m).exp().sum(axes, keepdim=True).log() + m

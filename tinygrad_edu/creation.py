@@ -1,4 +1,5 @@
-"""Tensor factories, as torch's: zeros, ones, full, arange, eye, rand, randn and the *_like forms."""
+"""Tensor factories, as torch's: zeros, ones, full, arange, eye, rand, randn and the *_like
+forms."""
 from __future__ import annotations
 
 import math
@@ -7,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .device import check_device
-from .dtypes import LEGACY, check_fits, to_dtype
+from .dtypes import LEGACY, check_fits, get_default_dtype, to_dtype
 from .random import check_generator
 from .random import generator as shared_generator
 from .shapes import new_shape
@@ -19,7 +20,7 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def _float(dtype: Any) -> np.dtype:
-    return np.dtype(np.float32) if dtype is None else to_dtype(dtype)
+    return get_default_dtype() if dtype is None else to_dtype(dtype)
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False,
@@ -67,7 +68,8 @@ def arange(*limits: float, start: float | None = None, end: float | None = None,
         raise ValueError(f"arange: the range from {start} to {end} is inconsistent with the "
                          f"sign of step {step}")
     integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-    dtype = to_dtype(np.int64 if integral else np.float32) if dtype is None else to_dtype(dtype)
+    dtype = to_dtype(np.int64 if integral else get_default_dtype()) if dtype is None else (
+        to_dtype(dtype))
     if integral:
         values = np.arange(start, end, step, dtype=np.int64)
     else:

@@ -19,15 +19,16 @@ from .cnn import binary_cross_entropy_with_logits, log1p_exp
 from .composed import logsumexp
 from .grad_mode import no_grad
 from .shapes import broadcast_shapes
+from .dtypes import get_default_dtype
 from .tensor import Tensor, _tensor
 
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
 def _parameter(value: Any) -> Tensor:
-    """A parameter as a float Tensor (numbers as float32, as torch)."""
+    """A parameter as a float Tensor (numbers in the default dtype, as torch)."""
     t = _tensor(value)
-    return t if t.dtype.kind == "f" else t.to(np.float32)
+    return t if t.dtype.kind == "f" else t.to(get_default_dtype())
 
 
 def _clamped_log(p: Tensor) -> Tensor:

@@ -31,6 +31,25 @@ LEGACY = {"FloatTensor": float32, "DoubleTensor": float64, "HalfTensor": float16
 """torch's legacy tensor types and their dtypes (x.type(torch.LongTensor), x.type())."""
 
 
+_DEFAULT = [float32]
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of Python floats and of float factories (float32 unless set, as torch)."""
+    return _DEFAULT[0]
+
+
+def set_default_dtype(d: Any) -> None:
+    """torch.set_default_dtype: float32, float64 or float16 for Python floats, the float
+    factories (zeros, randn, arange of floats, ...), integer division and new layers'
+    parameters."""
+    dtype = to_dtype(d)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating point types can be the default, "
+                        f"got {dtype}")
+    _DEFAULT[0] = dtype
+
+
 def check_int(op: str, name: str, value: Any) -> None:
     """An argument that must be a Python or numpy int (not a bool, not a float)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):

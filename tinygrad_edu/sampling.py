@@ -17,7 +17,7 @@ import numpy as np
 from . import random
 from .creation import _like, _make, empty, linspace
 from .device import check_device
-from .dtypes import to_dtype
+from .dtypes import get_default_dtype, to_dtype
 from .shapes import broadcast_shapes, new_shape
 from .binning import insertion_points
 from .tensor import Tensor, _shape_arg, _tensor
@@ -227,7 +227,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
     elif size is None:
         raise TypeError("normal: with a number mean and std, size is required")
     else:
-        dtype = np.dtype(np.float32) if dtype is None else to_dtype(dtype)
+        dtype = get_default_dtype() if dtype is None else to_dtype(dtype)
         shape = new_shape(_shape_arg((size,)), "normal")
     if not (np.asarray(std) >= 0).all():
         raise ValueError("normal: expects std >= 0.0" + (" in every element" if tensors else
@@ -264,7 +264,7 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
     if steps < 0:
         raise ValueError(f"logspace: steps must be non-negative, got {steps}")
     exponents = linspace(start, end, steps, dtype=np.float64).data
-    dtype = np.dtype(np.float32) if dtype is None else to_dtype(dtype)
+    dtype = get_default_dtype() if dtype is None else to_dtype(dtype)
     return _make((float(base) ** exponents).astype(dtype), requires_grad)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import autograd, grad_mode, printing, random, recorded_writes, versions
 from .device import CPU, check_device, to_arguments
-from .dtypes import LEGACY, check_fits, promote, to_dtype
+from .dtypes import LEGACY, check_fits, get_default_dtype, promote, to_dtype
 from .indexing import index_steps
 from .ops import elementwise as ew
 from .ops import linalg, movement, reduce, scan
@@ -43,7 +43,7 @@ def _default_array(data: Any) -> np.ndarray:
             raise OverflowError(f"Tensor: the Python int {too_big} does not fit in int64 "
                                 "(torch's integer type); write it as a float to keep it")
     if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
-        arr = arr.astype(np.float32)
+        arr = arr.astype(get_default_dtype())
     elif arr.dtype.kind not in "fiub":
         raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} "
                         f"(numpy dtype {arr.dtype}); expected numbers, nested lists or an ndarray")
@@ -483,12 +483,13 @@ class Tensor:
             try:
                 broadcast_shapes(a_data.shape, b_data.shape)
             except ValueError:
-                raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
-                                 "together (numpy rules: trailing axes must match or be 1)") from None
+                raise ValueError(
+                    f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together "
+                    "(numpy rules: trailing axes must match or be 1)") from None
         if a_data.dtype != b_data.dtype or (true_divide and a_data.dtype.kind != "f"):
             dtype = _result_dtype(a, b)
-            if true_divide and dtype.kind != "f":       # ints and bools divide as float32
-                return a.to(np.float32), b.to(np.float32)
+            if true_divide and dtype.kind != "f":       # ints and bools divide as floats
+                return a.to(get_default_dtype()), b.to(get_default_dtype())
             a, b = a._cast_for(dtype), b._cast_for(dtype)
         return a, b
 
@@ -527,7 +528,7 @@ class Tensor:
             exponent = exponent.item() if isinstance(exponent, np.generic) else exponent
             dtype = _scalar_dtype(self.dtype, exponent)     # as torch: int ** 0.5 is float32
             if self.dtype.kind != "f" and exponent < 0:       # (torch refuses int ** -1)
-                dtype = np.dtype(np.float32)
+                dtype = get_default_dtype()
             return ew.PowScalar.apply(self.to(dtype), exponent=exponent)
         return ew.Pow.apply(*self._operands(exponent, "pow"))
 
@@ -916,8 +917,9 @@ class Tensor:
         return ew.Round.apply(self, mode=mode, decimals=int(decimals))
 
     def _as_float(self) -> Tensor:
-        """Self if floating point, else float32 (exp, log, sqrt... of integers, as torch)."""
-        return self if self.dtype.kind == "f" else self.float()
+        """Self if floating point, else the default float dtype (exp, log, sqrt... of
+        integers, as torch)."""
+        return self if self.dtype.kind == "f" else self.to(get_default_dtype())
 
     def maximum(self, other: Any) -> Tensor:
         """Elementwise max; on ties the gradient is shared evenly (as torch)."""
@@ -1234,7 +1236,7 @@ def _scalar_dtype(tensor_dtype: np.dtype, value: Any, float_result: bool = False
     if tensor_dtype.kind == "f":
         return tensor_dtype
     if isinstance(value, (float, np.floating)) or float_result:
-        return np.dtype(np.float32)
+        return get_default_dtype()
     return tensor_dtype if tensor_dtype.kind in "iu" else np.dtype(np.int64)
 
 

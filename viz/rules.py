@@ -7,8 +7,8 @@ with `VJP:` (see tinygrad_edu/ops/elementwise.py), e.g.
 
 `vjp_rules` reads that part up to `Saves` or a blank line and splits it into one
 rule per input: each `dL/dx = ...` runs to the next `dL/d... =`, the end of its
-sentence or a gap of three spaces (which sets off a shape or a remark), and a restatement of the same input's rule (`dL/dw[o,c,a,b] = ...`) is
-joined to it. An op
+sentence or a gap of three spaces (which sets off a shape or a remark), and a
+restatement of the same input's rule (`dL/dw[o,c,a,b] = ...`) is joined to it. An op
 without such a part (a user's op, say) simply has no rules: nothing here raises.
 """
 from __future__ import annotations

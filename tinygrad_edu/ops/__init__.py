@@ -1,5 +1,6 @@
 """Primitive ops, one family per module. Importing this package registers them all in `OPS`."""
-from . import activation, conv, dropout, elementwise, linalg, loss, movement, pool, reduce  # noqa: F401
+from . import (activation, conv, dropout, elementwise, linalg, loss, movement,  # noqa: F401
+               pool, reduce)
 from . import scan  # noqa: F401  (cumsum, prod)
 from . import unfold  # noqa: F401  (im2col, col2im: F.unfold, F.fold)
 from . import cumprod, einsum  # noqa: F401  (Cumprod, Einsum)
