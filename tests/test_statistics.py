@@ -441,3 +441,18 @@ def test_binning_against_torch():
     np.testing.assert_allclose(bincount(Tensor(counts), Tensor(weights), 8).data,
                                torch.bincount(torch.tensor(counts), torch.tensor(weights),
                                               8).numpy(), rtol=1e-12)
+
+
+def test_histogram_as_numpy_and_torch():
+    t = tg.tensor([1.0, 2.0, 1.0, 5.0, 7.0])
+    hist, edges = tg.histogram(t, bins=4, range=(0.0, 8.0), weight=tg.tensor([1.0, 2, 1, 1, 1]))
+    assert hist.tolist() == [2.0, 2.0, 1.0, 1.0] and edges.tolist() == [0.0, 2.0, 4.0, 6.0, 8.0]
+    density = t.histogram(3, density=True)                  # torch 2.13: [0.3, 0, 0.2]
+    np.testing.assert_allclose(density.hist.numpy(), [0.3, 0.0, 0.2], rtol=1e-6)
+    assert density.bin_edges.tolist() == [1.0, 3.0, 5.0, 7.0]
+    assert tg.histogram(t, tg.tensor([0.0, 2.0, 6.0])).hist.tolist() == [2.0, 2.0]
+    assert tg.histogram(t.double(), 2).hist.dtype == np.float64
+    with pytest.raises(TypeError, match="histogram: expected a floating point tensor"):
+        tg.histogram(tg.tensor([1, 2]), 2)
+    with pytest.raises(ValueError, match="histogram: the range .* is not finite"):
+        tg.histogram(tg.tensor([1.0, float("nan")]), 2)

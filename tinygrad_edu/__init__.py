@@ -56,7 +56,7 @@ from .math_more import (addcdiv, addcmul, arctan, arctan2, atan, atan2, clamp_ma
                         tan, xlogy)
 from .linear_algebra_more import (addmm, baddbmm, cdist, cross, dist, einsum, inner, kron, mv,
                                   tensordot)
-from .binning import bincount, bucketize, histc, searchsorted
+from .binning import bincount, bucketize, histc, histogram, searchsorted
 from .sampling import (as_tensor, bernoulli, empty_like, initial_seed, logspace, multinomial,
                        normal, randint, randint_like, randperm, seed)
 from .statistics import (aminmax, corrcoef, cov, cummax, cummin, cumprod, median, mode, nanmean,

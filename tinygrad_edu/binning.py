@@ -1,10 +1,11 @@
-"""Counting and locating, as torch's: bincount, histc, searchsorted, bucketize.
+"""Counting and locating, as torch's: bincount, histc, histogram, searchsorted, bucketize.
 
-Their results are counts and positions, so none has a gradient (like argmax). bincount
-and histc are also Tensor methods, attached at the bottom of the file.
+Their results are counts and positions, so none has a gradient (like argmax). bincount,
+histc and histogram are also Tensor methods, attached at the bottom of the file.
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,37 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     position = ((inside - low) * bins / (high - low)).astype(np.int64)   # in x's dtype
     counts = np.bincount(np.minimum(position, bins - 1), minlength=bins)
     return Tensor._from_node(counts.astype(x.dtype), None)
+
+
+Histogram = namedtuple("histogram", ["hist", "bin_edges"])
+
+
+def histogram(input: Tensor, bins: int | Tensor = 100, *, range: tuple | None = None,  # noqa: A002
+              weight: Tensor | None = None, density: bool = False) -> Histogram:
+    """(hist, bin_edges), as torch.histogram and numpy's: `bins` equal-width bins over
+    `range` (the data's min and max when None), or the given increasing edges; each bin
+    holds [edge_i, edge_i+1), the last also its right edge. `weight` counts each element
+    by its weight; density=True divides by the total and the bin widths (the histograms
+    of activations in Karpathy's makemore). Float input; both results in its dtype. No
+    gradient."""
+    x = _tensor(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"histogram: expected a floating point tensor, got dtype {x.dtype}")
+    edges = bins.data if isinstance(bins, Tensor) else bins
+    if isinstance(edges, (int, np.integer)) and edges <= 0:
+        raise ValueError(f"histogram: bins must be > 0, got {edges}")
+    data = x.data.reshape(-1).astype(np.float64)
+    if range is None and not isinstance(edges, np.ndarray) and data.size:
+        range = (data.min(), data.max())
+    if range is not None and not np.isfinite(range).all():
+        raise ValueError(f"histogram: the range {tuple(range)} is not finite")
+    w = None if weight is None else _tensor(weight).data.reshape(-1)
+    if w is not None and w.size != data.size:
+        raise ValueError(f"histogram: weight of shape {_tensor(weight).shape} for input of "
+                         f"shape {x.shape}")
+    counts, edges = np.histogram(data, edges, range, density=density, weights=w)
+    return Histogram(Tensor._from_node(counts.astype(x.dtype), None),
+                     Tensor._from_node(edges.astype(x.dtype), None))
 
 
 def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False,
@@ -135,6 +167,6 @@ def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False,
     return searchsorted(b, input, out_int32=out_int32, right=right)
 
 
-METHODS = [bincount, histc]
+METHODS = [bincount, histc, histogram]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
