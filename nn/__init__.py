@@ -14,7 +14,7 @@ from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MultiMarginLoss,
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d
 from .activation import ELU, GELU, Hardtanh, LogSigmoid, ReLU6, SiLU, Softplus
-from .layers import Unflatten
+from .layers import Bilinear, Unflatten
 from .loss import BCELoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .normalization import GroupNorm, LayerNorm
 from .sparse import Embedding, EmbeddingBag
@@ -33,7 +33,7 @@ __all__ += ["GELU", "ELU", "SiLU", "Softplus", "Hardtanh", "ReLU6", "LogSigmoid"
             "BCELoss", "KLDivLoss"]
 __all__ += ["Unfold", "Fold", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample",
             "UpsamplingNearest2d", "UpsamplingBilinear2d"]
-__all__ += ["ParameterList", "ParameterDict", "EmbeddingBag"]
+__all__ += ["ParameterList", "ParameterDict", "EmbeddingBag", "Bilinear"]
 
 from .layers_1d import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d,  # noqa: E402
                         ConvTranspose1d, Dropout1d, MaxPool1d)

@@ -18,6 +18,7 @@ from tinygrad_edu import Tensor, random
 from tinygrad_edu.cnn import log1p_exp
 from tinygrad_edu.indexed import index_add
 from tinygrad_edu.linear_algebra import norm as vector_norm
+from tinygrad_edu.linear_algebra_more import einsum
 from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _axis, _dim_or_implicit, _tensor
 
@@ -27,7 +28,7 @@ from .functional_more import _floating, _integers_as_float, _padding_index, elu,
 __all__ = ["prelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu", "celu",
            "tanhshrink", "threshold", "hardshrink", "softshrink", "glu", "pixel_shuffle",
            "pixel_unshuffle", "channel_shuffle", "pairwise_distance", "pdist", "gumbel_softmax",
-           "embedding_bag"]
+           "embedding_bag", "bilinear"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -235,6 +236,24 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
 
 
 # ---------------------------------------------------------------------------- distances
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None
+             ) -> Tensor:
+    """out[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]: one
+    bilinear form per output feature (torch.nn.functional.bilinear), composed as
+    einsum('...i,oij,...j->...o'), so its gradients are einsums too."""
+    op = "bilinear"
+    x1, x2, w = (_floating(op, t) for t in (input1, input2, weight))
+    if w.ndim != 3 or x1.shape[-1:] != w.shape[1:2] or x2.shape[-1:] != w.shape[2:]:
+        raise ValueError(f"{op}: expected weight (out, in1, in2) with in1 = input1's last "
+                         f"size and in2 = input2's, got input1 {x1.shape}, input2 {x2.shape}, "
+                         f"weight {w.shape}")
+    if x1.shape[:-1] != x2.shape[:-1]:
+        raise ValueError(f"{op}: input1 {x1.shape} and input2 {x2.shape} must have the same "
+                         "leading dimensions")
+    out = einsum("...i,oij,...j->...o", x1, w, x2)
+    return out if bias is None else out + bias
+
+
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     """||x1 - x2 + eps||_p over the last dimension of the broadcast inputs (torch's rule:

@@ -60,6 +60,36 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class Bilinear(Module):
+    """y = x1^T A_o x2 + b_o for each output feature o; weight (out_features, in1_features,
+    in2_features), both initialised uniform on +-1/sqrt(in1_features), as torch."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        check_device(device, "Bilinear")
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = _empty(out_features, in1_features, in2_features, dtype=dtype,
+                             op="Bilinear")
+        self.register_parameter("bias", _empty(out_features, dtype=dtype, op="Bilinear")
+                                if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.in1_features) if self.in1_features else 0.0
+        for p in (self.weight, self.bias):
+            if p is not None:
+                init.uniform_(p, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 

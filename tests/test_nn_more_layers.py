@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+import nn
 import tinygrad_edu as tg
 from nn import functional_extra as FX
 from nn import functional_more as FM
@@ -598,3 +599,20 @@ def test_modules_match_torch(build, shape):
         np.testing.assert_allclose(ours(Tensor(x_np)).numpy(),
                                    theirs(torch.tensor(x_np)).detach().numpy(), rtol=1e-12,
                                    atol=1e-15)
+
+
+def test_bilinear_layer_and_function():
+    layer = nn.Bilinear(3, 4, 2, dtype=tg.float64)
+    bound = 1 / np.sqrt(3)
+    assert layer.weight.shape == (2, 3, 4) and layer.bias.shape == (2,)
+    assert np.abs(layer.weight.data).max() <= bound and np.abs(layer.bias.data).max() <= bound
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.standard_normal((5, 3)), rng.standard_normal((5, 4))
+    expected = np.einsum("ni,oij,nj->no", x1, layer.weight.data, x2) + layer.bias.data
+    np.testing.assert_allclose(layer(tg.tensor(x1), tg.tensor(x2)).detach().numpy(), expected)
+    inputs = [tg.tensor(rng.standard_normal(s), requires_grad=True)
+              for s in ((2, 3), (2, 4), (5, 3, 4), (5,))]
+    assert tg.gradcheck(nn.functional.bilinear, inputs)
+    assert "in1_features=3, in2_features=4, out_features=2, bias=True" in repr(layer)
+    with pytest.raises(ValueError, match=r"bilinear: expected weight \(out, in1, in2\)"):
+        nn.functional.bilinear(inputs[0], inputs[0], inputs[2])
