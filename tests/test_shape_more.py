@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
+import nn
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, gradcheck, gradgradcheck
 from tinygrad_edu import discrete as dc
@@ -963,3 +964,17 @@ def test_index_add_on_a_0d_input_takes_one_index():
     assert tg.index_add(tg.tensor(1.0), 0, tg.tensor([0]), tg.tensor([2.0])).item() == 3.0
     with pytest.raises(ValueError, match="index_add: a 0-d input takes an index of one"):
         tg.index_add(tg.tensor(1.0), 0, tg.tensor([0, 0, 0, 0]), tg.tensor([1.0, 2, 3, 4]))
+
+
+def test_storage_shows_the_memory_a_view_shares():
+    a = tg.arange(18).view(3, 6)
+    b, corner = a.view(9, 2), a[1:, 2:]
+    assert b.storage().tolist() == list(range(18))       # makemore's lesson: view() copies
+    assert np.shares_memory(b.storage().data, a.storage().data)       # nothing
+    assert corner.storage_offset() == 8 and corner.stride() == (6, 1)
+    assert a.T.storage_offset() == 0 and a.T.storage().tolist() == list(range(18))
+
+
+def test_torch_utils_data_sampler_module_name():
+    from nn.data import sampler
+    assert sampler.SubsetRandomSampler is nn.data.SubsetRandomSampler

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import versions
 from .composed import _slice_along, clone, flip, swapped
 from .composed import cat as concatenate
 from .dtypes import check_int
@@ -228,6 +229,22 @@ def stride(self: Tensor, dim: int | None = None) -> tuple | int:
     return strides[_axis(self, dim, "stride")]
 
 
+def storage(self: Tensor) -> Tensor:
+    """The memory the tensor's elements live in, as a 1-D tensor over it (no copy): a view
+    (x.view(...), x.T, x[1:]) shows the same storage as its base, with storage_offset()
+    and stride() saying where its elements are (torch's TypedStorage; here a Tensor)."""
+    memory = versions.owner(self.data)
+    if not (memory.flags.c_contiguous or memory.flags.f_contiguous):
+        memory = self.data                          # (a strided array numpy did not copy)
+    return Tensor._from_node(memory.reshape(-1, order="A"), None)
+
+
+def storage_offset(self: Tensor) -> int:
+    """Where the first element is in storage(), in elements."""
+    start = versions.owner(self.data).__array_interface__["data"][0]
+    return (self.data.__array_interface__["data"][0] - start) // self.data.itemsize
+
+
 def sliding_windows(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     """Tensor.unfold (torch's name; not F.unfold of images): the windows of `size`
     elements every `step` along `dimension`, in a new last dim of length size; dimension
@@ -309,7 +326,7 @@ def _along_dim(t: Any, x: Tensor, d: int) -> Tensor:
 
 METHODS = [narrow, select, ravel, diff, movedim, swapdims, tile, repeat_interleave, reshape_as,
            unflatten, flipud, fliplr, rot90, is_contiguous, is_floating_point, nelement,
-           element_size, stride]
+           element_size, stride, storage, storage_offset]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.moveaxis = movedim
