@@ -685,3 +685,37 @@ def test_in_place_methods_write_through_views_and_refuse_what_torch_refuses():
         tg.addcdiv(tg.ones(2), tg.tensor([1, 2]), tg.tensor([3, 4]))
     assert tg.addcdiv(tg.ones(2), tg.tensor([1.0, 2.0]), tg.tensor([4.0, 8.0]),
                       value=2).tolist() == [1.5, 1.5]
+
+
+def test_fmod_sinc_copysign_angles_heaviside():
+    a = tg.tensor([5.3, -5.3, 7.0, -7.0], dtype=tg.float64)
+    assert tg.fmod(a, 2.0).tolist() == list(np.fmod(a.numpy(), 2.0))     # the sign of a
+    assert tg.fmod(tg.tensor([7, -7]), 3).tolist() == [1, -1]
+    with pytest.raises(ZeroDivisionError, match="fmod: integer division by zero"):
+        tg.fmod(tg.tensor([7]), 0)
+    x = tg.tensor([0.0, 0.5, -1.5, 2.0], dtype=tg.float64, requires_grad=True)
+    assert tg.sinc(x).tolist() == pytest.approx([1.0, 2 / math.pi, -2 / (3 * math.pi), 0.0],
+                                                abs=1e-15)
+    assert tg.grad(tg.sinc(x).sum(), x)[0][0].item() == 0.0               # the limit at 0
+    assert gradcheck(tg.sinc, [tg.tensor([0.3, -1.2, 2.5], dtype=tg.float64,
+                                         requires_grad=True)])
+    signs = tg.tensor([-1.0, 1.0, -0.0, 0.0], dtype=tg.float64)
+    assert tg.copysign(tg.tensor([1.0, -2.0, 3.0, -4.0]), signs).tolist() == [-1, 2, -3, 4]
+    assert gradcheck(lambda t: tg.copysign(t, signs), [tg.tensor(
+        [1.0, -2.0, 3.0, -4.0], dtype=tg.float64, requires_grad=True)])
+    assert tg.deg2rad(tg.tensor([180.0])).item() == pytest.approx(math.pi)
+    assert tg.rad2deg(tg.tensor([1])).dtype == np.float32
+    assert tg.heaviside(tg.tensor([-1.0, 0.0, 2.0]), tg.tensor([0.5])).tolist() == [0, 0.5, 1]
+
+
+def test_matrix_power_by_repeated_squaring():
+    a = tg.tensor(np.random.default_rng(0).standard_normal((2, 3, 3)), requires_grad=True)
+    for n in (0, 1, 2, 5, -1, -3):
+        expected = np.linalg.matrix_power(a.detach().numpy(), n)
+        np.testing.assert_allclose(tg.linalg.matrix_power(a, n).detach().numpy(), expected,
+                                   rtol=1e-10, atol=1e-12)
+    assert tg.matrix_power(a, 1) is not a and a.matrix_power(0).requires_grad is False
+    for n in (3, -2):
+        assert gradcheck(lambda t: tg.linalg.matrix_power(t, n), [a])
+    with pytest.raises(TypeError, match="matrix_power: n must be an int"):
+        tg.linalg.matrix_power(a, 1.5)

@@ -47,13 +47,13 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .inverse_trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctanh, asin,
                            asinh, atanh)
-from .linalg import det, logdet, slogdet
+from .linalg import det, logdet, matrix_power, slogdet
 from .linalg import inv as inverse
 from .linear_algebra import bmm, dot, mm, norm, outer
 from .math_more import (addcdiv, addcmul, arctan, arctan2, atan, atan2, clamp_max, clamp_min,
-                        cosh, erf, erfc, exp2, frac, hypot, isinf, isneginf, isposinf, lerp,
-                        log2, log10, logaddexp, logaddexp2, logit, nan_to_num, rsqrt, sgn, sinh,
-                        tan, xlogy)
+                        copysign, cosh, deg2rad, erf, erfc, exp2, fmod, frac, heaviside, hypot,
+                        isinf, isneginf, isposinf, lerp, log2, log10, logaddexp, logaddexp2,
+                        logit, nan_to_num, rad2deg, rsqrt, sgn, sinc, sinh, tan, xlogy)
 from .linear_algebra_more import (addmm, baddbmm, cdist, cross, dist, einsum, inner, kron, mv,
                                   tensordot)
 from .binning import bincount, bucketize, histc, histogram, searchsorted

@@ -1,6 +1,7 @@
-"""torch.linalg's inv, solve, det, slogdet, norm, vector_norm, matrix_norm and cross (also
-`tinygrad_edu.inverse`, `x.inverse()`, `x.det()`): the primitives Inverse, Solve and
-LogAbsDet of ops/linalg.py, with their checks, and the norms composed from sums and maxima."""
+"""torch.linalg's inv, solve, det, slogdet, norm, vector_norm, matrix_norm, cross and
+matrix_power (also `tinygrad_edu.inverse`, `x.inverse()`, `x.det()`): the primitives
+Inverse, Solve and LogAbsDet of ops/linalg.py, with their checks, and the norms and
+powers composed from sums, maxima and matmuls."""
 from __future__ import annotations
 
 import math
@@ -144,4 +145,27 @@ def cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:
     return linear_algebra_more.cross(input, other, dim)
 
 
+def matrix_power(A: Any, n: int) -> Tensor:
+    """A^n for square A (..., m, m) and an integer n: the identity for n = 0, products by
+    repeated squaring (about log2 n matmuls) for n > 0, and inv(A)^|n| for n < 0. Composed
+    of matmuls (and Inverse), so the gradient is theirs."""
+    a = _square("matrix_power", A)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"matrix_power: n must be an int, got {n!r}")
+    if n < 0:
+        a, n = inv(a), -n
+    result, square = None, a
+    while n:
+        if n & 1:
+            result = square if result is None else result @ square
+        n >>= 1
+        if n:
+            square = square @ square
+    if result is None:                      # n = 0: the identity, constant in A
+        eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        return Tensor._from_node(eye.copy(), None)
+    return result.clone() if result is A else result       # (n = 1: a new tensor, as torch)
+
+
 Tensor.inverse, Tensor.det, Tensor.slogdet, Tensor.logdet = inv, det, slogdet, logdet
+Tensor.matrix_power = matrix_power

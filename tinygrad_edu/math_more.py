@@ -1,10 +1,12 @@
 """More elementwise math, as torch has it: erf, erfc, atan, atan2, log2, log10, exp2, rsqrt,
 tan, sinh, cosh, hypot, logaddexp, logaddexp2, xlogy, logit, lerp, addcmul, addcdiv, frac,
-sgn, clamp_min, clamp_max, nan_to_num, isinf, isposinf, isneginf, and torch's aliases
-(arctan, arctan2, absolute, negative, multiply, true_divide, fix).
+sgn, clamp_min, clamp_max, nan_to_num, isinf, isposinf, isneginf, fmod, sinc, copysign,
+deg2rad, rad2deg, heaviside, and torch's aliases (arctan, arctan2, absolute, negative,
+multiply, true_divide, fix).
 
 erf, erfc, atan, atan2, log2, log10, sinh and cosh are the primitives of ops/special.py
-(their docstrings say why no composition would do); everything else is composed and has no
+(their docstrings say why no composition would do), fmod is ops/elementwise.py's Fmod (as
+remainder, exact where a - trunc(a / b) * b rounds); everything else is composed and has no
 backward of its own. Where the textbook formula overflows or makes nan although the answer
 is finite (x^2 in hypot, e^x + e^y in logaddexp), it is
 rearranged so that it does not, and where `where` picks between pieces, the piece it does
@@ -23,9 +25,10 @@ import numpy as np
 
 from .composed import clone, sign
 from .dtypes import promote
+from .ops import elementwise as ew
 from .ops import special
 from .shapes import broadcast_shapes
-from .tensor import Number, Tensor, _tensor
+from .tensor import Number, Tensor, _check_integer_divisor, _tensor
 
 LN2 = math.log(2)
 
@@ -298,6 +301,50 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
     return x.where(np.isfinite(x.data), filled)
 
 
+def fmod(input: Tensor, other: Any) -> Tensor:
+    """a - trunc(a / b) * b, the remainder with the sign of a (C's fmod; `%` takes b's):
+    the primitive Fmod. Integers stay integers, and dividing them by 0 is an error."""
+    a, b = _tensor(input)._operands(other, "fmod")
+    _check_integer_divisor("fmod", b)
+    return ew.Fmod.apply(a, b)
+
+
+def sinc(input: Tensor) -> Tensor:
+    """sin(pi x) / (pi x), and 1 at x = 0 (its limit); the derivative there is 0. The
+    quotient is taken of safe values (1 where x = 0), so no 0/0 reaches the gradient."""
+    x = _float(input)
+    zero = x.data == 0
+    safe = x.where(~zero, 1.0) * math.pi
+    return (safe.sin() / safe).where(~zero, 1.0)
+
+
+def copysign(input: Tensor, other: Any) -> Tensor:
+    """|a| with the sign of b (-0.0 counts as negative, as torch). Derivative in a:
+    sign(a) times b's sign (0 at a = 0, as torch); none in b."""
+    a, b = _float_pair("copysign", input, other)
+    return a.abs() * Tensor._from_node(np.copysign(1, b.data).astype(a.dtype), None)
+
+
+def deg2rad(input: Tensor) -> Tensor:
+    """Degrees to radians: x * pi / 180."""
+    return _float(input) * (math.pi / 180)
+
+
+def rad2deg(input: Tensor) -> Tensor:
+    """Radians to degrees: x * 180 / pi."""
+    return _float(input) * (180 / math.pi)
+
+
+def heaviside(input: Tensor, values: Any) -> Tensor:
+    """0 for x < 0, `values` where x = 0, 1 for x > 0, in the dtype the two promote to.
+    A step: no gradient (torch's has none either)."""
+    x, v = _tensor(input), _tensor(values)
+    if x.dtype != v.dtype:
+        raise TypeError(f"heaviside: input and values must have the same dtype, got {x.dtype} "
+                        f"and {v.dtype} (as torch)")
+    return Tensor._from_node(np.asarray(np.heaviside(x.data, v.data)).astype(x.dtype), None)
+
+
 def isinf(input: Tensor) -> Tensor:
     """True where x is inf or -inf (never for integers). No gradient (a mask)."""
     return _mask(_tensor(input), np.isinf)
@@ -317,7 +364,8 @@ arctan, arctan2 = atan, atan2                      # torch's NumPy-style names
 
 METHODS = [erf, erfc, atan, atan2, log2, log10, exp2, rsqrt, tan, sinh, cosh, hypot,
            logaddexp, logaddexp2, xlogy, logit, lerp, addcmul, addcdiv, frac, sgn, clamp_min,
-           clamp_max, nan_to_num, isinf, isposinf, isneginf]
+           clamp_max, nan_to_num, isinf, isposinf, isneginf, fmod, sinc, copysign, deg2rad,
+           rad2deg, heaviside]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
 ALIASES = {"arctan": "atan", "arctan2": "atan2", "absolute": "abs", "negative": "neg",

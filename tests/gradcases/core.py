@@ -282,3 +282,8 @@ case("stack", "dim1", lambda a, b: tg.stack([a, b], dim=1), [r(2, 3, seed=1), r(
 case("stack", "last-scalars", lambda a, b, c: tg.stack([a, b, c], dim=-1),
      [r(seed=1), r(seed=2), r(seed=3)])
 case("stack", "same-twice-const", lambda a, b: tg.stack([a, b, a]), [r(3, 1), constant(3, 1)])
+
+case("fmod", "same", lambda a, b: tg.fmod(a, b),
+     [lambda: away_from_multiples(DIVISORS, seed=3), lambda: Tensor(DIVISORS, requires_grad=True)])
+case("fmod", "bcast-number", lambda a: a.fmod(-1.5),
+     [lambda: away_from_multiples(np.full((2, 3), 1.5), seed=4)])

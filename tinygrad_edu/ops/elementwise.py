@@ -341,6 +341,26 @@ class Remainder(Function):
         return g, -g * quotient
 
 
+class Fmod(Function):
+    """out = a - trunc(a / b) * b   (C's fmod and torch.fmod: the sign of a).
+
+    As for remainder, the quotient trunc(a / b) is piecewise constant, so where out is
+    continuous   VJP: dL/da = g,  dL/db = -g * trunc(a / b)   (as torch).   Saves the
+    quotient.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ctx.save_for_backward(np.trunc(a / b))
+        return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (quotient,) = ctx.saved_tensors
+        return g, -g * quotient
+
+
 class Maximum(Function):
     """out = max(a, b) elementwise.
 
