@@ -426,7 +426,7 @@ def test_an_input_kept_on_ctx_is_refused_for_second_derivatives(unregister):
     (CubeKept.apply(x) ** 2).sum().backward()
     assert x.grad.tolist() == [6.0, 192.0]                # first derivatives are right
     with pytest.raises(RuntimeError, match=r"cube_kept: forward kept an input that requires "
-                                           r"grad as ctx\.x.*save_for_backward"):
+                                           r"grad, or its output, as ctx\.x.*save_for_backward"):
         tg.grad((CubeKept.apply(x) ** 2).sum(), x, create_graph=True)   # the second
     # derivative was [18, 288], x taken for a constant; 30 x^4 = [30, 480] is right
 
@@ -464,3 +464,49 @@ def test_a_forward_written_with_tensor_methods_says_it_gets_arrays(unregister):
     with pytest.raises(AttributeError, match=r"TorchStyleLinear\.forward: .*no attribute 'mm'"
                                              r".*numpy arrays here.*a @ b\.T"):
         TorchStyleLinear.apply(Tensor(np.ones((2, 3))), Tensor(np.ones((4, 3))))
+
+
+def test_outputs_and_containers_kept_on_ctx_are_refused_too(unregister):
+    class SigmoidKept(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.s = 1 / (1 + np.exp(-x))
+            return ctx.s
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.s * (1 - ctx.s)
+
+    class SquareKept(tg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.keep = {"x": x}
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return 2 * g * ctx.keep["x"]
+
+    x = Tensor(np.array([0.3, -1.2]), requires_grad=True)
+    for op, name in ((SigmoidKept, r"ctx\.s"), (SquareKept, r"ctx\.keep")):
+        with pytest.raises(RuntimeError, match=rf"forward kept .* as {name}"):
+            tg.grad((op.apply(x) ** 2).sum(), x, create_graph=True)    # silently wrong before
+
+
+def test_numbers_and_flags_reach_a_users_forward_as_they_are(unregister):
+    class Scale(tg.Function):
+        @staticmethod
+        def forward(ctx, x, k, keep, axis):
+            assert ctx.needs_input_grad == (True, False, False, False)   # readable in forward
+            ctx.k = k
+            return (x * k).sum(axis=axis, keepdims=keep)
+
+        @staticmethod
+        def backward(ctx, g):
+            return (g * ctx.k).expand(2, 3), None, None, None
+
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    out = Scale.apply(x, 0.1, True, 1)           # a float stays a float64 0.1, a bool a bool
+    assert out.shape == (2, 1) and out.tolist() == [[0.30000000000000004]] * 2
+    out.sum().backward()
+    assert x.grad.tolist() == [[0.1] * 3] * 2

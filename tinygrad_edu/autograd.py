@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from . import grad_mode, tensor
-from .function import AFTER_VJP_HOOKS, BEFORE_VJP_HOOKS, Function, inputs_on_ctx_error
+from .function import AFTER_VJP_HOOKS, BEFORE_VJP_HOOKS, Function, kept_on_ctx_error
 from .ops.movement import SparseGrad, scatter_add
 from .ops.reduce import SumTo
 from .shapes import broadcast_shapes
@@ -269,8 +269,8 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             grads = _vjp(node, g)
             if not node._fresh_gradients:         # a user's op may return a saved array: a
                 stored.update([id(getattr(gi, "data", gi)) for gi in grads])   # .grad copies it
-                if create_graph and node._inputs_on_ctx:
-                    raise inputs_on_ctx_error(node)
+                if create_graph and node._kept_on_ctx:
+                    raise kept_on_ctx_error(node)
             if hooked_nodes and node in AFTER_VJP_HOOKS:
                 grads = _run_node_hooks(node, grads, g)
             contributions = []

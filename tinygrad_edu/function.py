@@ -170,7 +170,9 @@ class Function:
     # --- running an op --------------------------------------------------------------
     @classmethod
     def apply(cls, *inputs: Any, **options: Any):
-        """Run the op on Tensors (numbers are wrapped) and record the node if needed."""
+        """Run the op on Tensors and record the node if needed. A built-in op wraps numbers
+        and arrays as Tensors; a user's op wraps arrays and passes other arguments (numbers,
+        None, strings, tuples) to forward as they are, as torch."""
         Tensor = tensor.Tensor
         nones, passed = 0, None
         for x in inputs:
@@ -191,6 +193,7 @@ class Function:
         else:
             for i, x in (passed or {}).items():
                 arrays[i] = x
+            ctx.needs_input_grad = tuple([t._requires_grad for t in inputs])  # (read in forward)
             result = _users_forward(cls, ctx, arrays + [None] * nones, options)
         out = result if type(result) is np.ndarray else np.asarray(result)  # (numpy's 0-d
         if out.ndim and isinstance(result, (tuple, list)):      # results are scalars)
@@ -311,21 +314,30 @@ def _users_forward(cls: type, ctx: Function, arrays: list, options: dict) -> Any
     own = {id(view): array for view, array in zip(views, arrays)}
     ctx._saved = tuple(own.get(id(s), s) for s in ctx._saved)
     tracked = {id(view) for view, t in zip(views, ctx.inputs) if t._requires_grad}
-    ctx._inputs_on_ctx = tuple(name for name, value in vars(ctx).items()
-                               if id(value) in tracked and not name.startswith("_"))
+    if tracked:                                  # then the output is in the graph too
+        tracked.add(id(result))
+    ctx._kept_on_ctx = tuple(name for name, value in vars(ctx).items() if not
+                             name.startswith("_") and tracked & _ids_within(value))
     return np.array(result) if any(result is view for view in views) else result
 
 
-def inputs_on_ctx_error(node: Function) -> RuntimeError:
-    """create_graph through a user's op that kept an input as `ctx.x = x`: x is an array
-    there, a constant, so the second derivative would miss x's part (torch's docs warn
-    of the same)."""
-    names = ", ".join(f"ctx.{name}" for name in node._inputs_on_ctx)
+def _ids_within(value: Any) -> set:
+    """id of value, and of the items of a tuple, list or dict value (one level down)."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(
+        value, (tuple, list)) else ()
+    return {id(value), *map(id, items)}
+
+
+def kept_on_ctx_error(node: Function) -> RuntimeError:
+    """create_graph through a user's op that kept an input or its output as `ctx.x = x`:
+    it is an array there, a constant, so the second derivative would miss its part
+    (torch's docs warn of the same)."""
+    names = ", ".join(f"ctx.{name}" for name in node._kept_on_ctx)
     return RuntimeError(
-        f"{node.name}: forward kept an input that requires grad as {names}, an array outside "
-        "the graph, so a second derivative (create_graph=True) through its backward would "
-        "treat it as a constant and come out wrong. Save it with ctx.save_for_backward(x) "
-        "and read it back from ctx.saved_tensors in backward.")
+        f"{node.name}: forward kept an input that requires grad, or its output, as {names}, "
+        "an array outside the graph, so a second derivative (create_graph=True) through its "
+        "backward would treat it as a constant and come out wrong. Save it with "
+        "ctx.save_for_backward(x) and read it back from ctx.saved_tensors in backward.")
 
 
 def _as_input(cls: type, position: int, x: Any) -> Any:
@@ -338,13 +350,13 @@ def _as_input(cls: type, position: int, x: Any) -> Any:
 
 
 def _passed_through(cls: type, inputs: tuple) -> dict:
-    """position -> argument, for a user's op: the arguments that are not data (None, a
-    str such as a mode, a function), given to forward as they are, as torch does; each
-    stands in the graph as a constant placeholder, and its gradient is None."""
+    """position -> argument, for a user's op: every argument that is not a Tensor or an
+    array (numbers, None, a mode str, a shape tuple, a function), given to forward as it
+    is, as torch does; each stands in the graph as a constant placeholder, and its
+    gradient is None."""
     if cls._fresh_gradients:
         return {}
-    return {i: x for i, x in enumerate(inputs) if x is None or isinstance(x, str)
-            or callable(x) and not isinstance(x, (tensor.Tensor, np.ndarray))}
+    return {i: x for i, x in enumerate(inputs) if not isinstance(x, (tensor.Tensor, np.ndarray))}
 
 
 def once_differentiable(backward: Callable) -> Callable:

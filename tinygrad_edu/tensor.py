@@ -240,8 +240,13 @@ class Tensor:
         return self.data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        """`np.asarray(t)` gives the data (no gradient flows through numpy functions)."""
-        return self.data if dtype is None else self.data.astype(dtype)
+        """`np.asarray(t)` gives the data itself, `np.array(t)` a copy, as for an ndarray
+        (no gradient flows through numpy functions)."""
+        arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        if copy is False and arr is not self.data:
+            raise ValueError(f"array: a {self.dtype} tensor cannot be read as {np.dtype(dtype)} "
+                             "without a copy (copy=False)")
+        return arr.copy() if copy and arr is self.data else arr
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """numpy meeting a Tensor. `ndarray + tensor` (and -, *, /, **, @, comparisons, ...)
