@@ -489,3 +489,35 @@ def test_a_written_value_may_read_the_tensor_it_is_written_into():
     with pytest.raises(RuntimeError, match="setitem: this tensor .*was already used"):
         z[0] = w[1] * 1.0
     assert z.tolist() == pytest.approx((w * 2).tolist()) and reader.requires_grad
+
+
+def test_live_views_read_by_the_value_see_the_write():
+    w = _float64(3, seed=4)
+    x = w * 1.0
+    tail = x[1:]
+    x[1:] = tail * 2                                     # tail is made again from the new x
+    assert tail.tolist() == pytest.approx((w[1:] * 2).tolist())
+    (g,) = tg.grad((tail * tail).sum(), w)               # torch: 8 w on the tail
+    assert g.tolist() == pytest.approx([0.0, 8 * w[1].item(), 8 * w[2].item()])
+    y = w * 2
+    y.copy_(y)                                           # a tensor written into itself
+    y[:] = y
+    assert tg.grad(y.sum(), w)[0].tolist() == [2.0, 2.0, 2.0]       # (was cut: None)
+
+
+def test_constant_buffers_masked_fill_retain_grad_and_versions():
+    w = _float64(3, seed=5)
+    buf = tg.zeros(3, dtype=tg.float64)
+    buf.mul_(w)                                          # a saved read of buf, then the write
+    buf[0:2] *= w[:2]
+    assert tg.grad((buf + w).sum(), w)[0].tolist() == [1.0, 1.0, 1.0]
+    x = w * 2
+    x.masked_fill_(tg.tensor([True, False, False]), 0.0)          # attention's idiom
+    assert tg.grad(x.sum(), w)[0].tolist() == [0.0, 2.0, 2.0]      # (was all zeros)
+    y = w * 2
+    y.retain_grad()
+    y.mul_(3)
+    y[0] = 1.0
+    (y * y).sum().backward()
+    assert y.grad.tolist() == pytest.approx([2.0, 2 * y[1].item(), 2 * y[2].item()])
+    assert y._version == 2                                         # as torch

@@ -56,20 +56,18 @@ def record(x: Tensor, index: Any, value: Any) -> None:
                            "another tensor, or of a numpy array), which would take the "
                            "values but not their gradient; write into the tensor it views, "
                            "or into x.clone()")
-    old = _move_readers(chain, value if graph_value else None)
+    family = Family(chain)
     if graph_value:
-        new = _placed(old, x, index, value)
+        family.find_reads(value)
+    olds = family.move_reads()
+    old = olds[id(owner)]
+    if graph_value:
+        new = _placed(old, x, index, olds.get(id(value), value))
     else:
         written, filled = _positions_written(x, index, value, owner.data)
         new = old.where(~written, filled)
-    if owner._ctx is None:                     # a constant until now: its memory (and any
-        owner._check_writeable("setitem: the tensor")    # numpy view of it) takes the values
-        owner.data[...] = new.data
-        versions.mark_changed(owner.data)
-        owner._ctx, owner._requires_grad = new._ctx, True
-    else:
-        _take_value(owner, new)
-    for view, base in zip(reversed(chain[:-1]), reversed(chain[1:])):
+    _take_value(owner, new)
+    for view, base in family.views:            # base first: each view made again from it
         _forget_reader(view._ctx, base)        # (the old view's node goes with the old view)
         _take_value(view, type(view._ctx).apply(base, **view._ctx.options))
         _REMADE[view._ctx] = weakref.finalize(view._ctx, _forget_reader, None,
@@ -93,44 +91,78 @@ def _forget_reader(node: Any, base: Any) -> None:
         base._consumed -= 1
 
 
-def _move_readers(chain: list, value: Tensor | None) -> Tensor:
-    """Check who read the tensors of the chain, and return the owner's old value as a
-    Tensor of its own. Each base may be read by the view made of it; other reads must come
-    from the graph of the value written, and are moved to old copies (the op that read x
-    for `x[i] -= 1` keeps reading the old x). Any other reader would see the written
-    values in backward: refused (torch refuses such a backward)."""
-    needed = sum(max(t._consumed - (k > 0), 0) for k, t in enumerate(chain))
-    reads = _reads_of(chain, value, needed) if needed and value is not None else []
-    if len(reads) < needed:
-        raise RuntimeError("setitem: this tensor (or the tensor it views) was already used by "
-                           "a recorded op, which would see the written values in backward "
-                           "(torch refuses such a backward); write into a copy first: "
-                           "x = x.clone(); x[...] = value")
-    olds = {id(t): _node(t.data, t._ctx) for t in chain}
-    for node, i in reads:
-        moved = olds[id(node.inputs[i])]
-        node.inputs[i]._consumed -= 1
-        moved._consumed += 1
-        node.inputs = node.inputs[:i] + (moved,) + node.inputs[i + 1:]
-    for view, base in zip(chain, chain[1:]):   # the old view nodes read the old bases
-        view._ctx.inputs = (olds[id(base)],)       # (the count is lowered when each view
-    return olds[id(chain[-1])]                     # is made again, in record)
+class Family:
+    """The tensors a write changes: the owner of the memory and its views that are alive
+    in the graph (the chain from x down to the owner, and views of them that the value
+    written reads, as `tmp = x[i]` in `x[i] -= 1`), with the reads made of them.
+
+    Each tensor may be read by the views of it in the family; every other read must come
+    from the value's graph, and is moved to a Tensor holding the old value (the op that
+    read x for `x[i] -= 1` keeps reading the old x). A reader anywhere else would see the
+    written values in backward: the write is refused (torch refuses such a backward)."""
+
+    def __init__(self, chain: list) -> None:
+        self.members = {id(t): t for t in chain}
+        self.views = [(view, base) for view, base in zip(chain[-2::-1], chain[::-1])]
+        self.reads: list = []                  # (node, input position) of reads of members
+        self.unexplained = sum(t._consumed for t in chain) - (len(chain) - 1)
+
+    def adopt(self, t: Tensor) -> bool:
+        """Whether t is a member, or a view of one (then t, and any views between, join)."""
+        path = []
+        while id(t) not in self.members:
+            base = _view_base(t)
+            if base is None:
+                return False
+            path.append((t, base))
+            t = base
+        for view, base in reversed(path):      # base first
+            self.members[id(view)] = view
+            self.views.append((view, base))
+            self.unexplained += view._consumed - 1       # (its own read of base is allowed)
+        return True
+
+    def find_reads(self, value: Tensor) -> None:
+        """The reads of members in value's graph, searched depth-first (not past members)
+        until every read of a member is accounted for."""
+        if self.adopt(value) or value._ctx is None:
+            return                             # (value itself is a member: read as old)
+        stack, seen = [value._ctx], {id(value._ctx)}
+        while stack and self.unexplained > 0:
+            node = stack.pop()
+            for i, t in enumerate(node.inputs):
+                if self.adopt(t):
+                    self.reads.append((node, i))
+                    self.unexplained -= 1
+                elif t._ctx is not None and id(t._ctx) not in seen:
+                    seen.add(id(t._ctx))
+                    stack.append(t._ctx)
+
+    def move_reads(self) -> dict:
+        """Refuse if some read is unexplained; else move the reads to old copies of the
+        members (id -> old copy, returned) and make the old view nodes read old bases."""
+        if self.unexplained > 0:
+            raise RuntimeError("setitem: this tensor (or the tensor it views) was already used "
+                               "by a recorded op, which would see the written values in "
+                               "backward (torch refuses such a backward); write into a copy "
+                               "first: x = x.clone(); x[...] = value")
+        olds = {key: _node(t.data, t._ctx) for key, t in self.members.items()}
+        for node, i in self.reads:
+            moved = olds[id(node.inputs[i])]
+            node.inputs[i]._consumed -= 1
+            moved._consumed += 1
+            node.inputs = node.inputs[:i] + (moved,) + node.inputs[i + 1:]
+        for view, base in self.views:          # (the count is lowered when each view is
+            view._ctx.inputs = (olds[id(base)],)           # made again, in record)
+        return olds
 
 
-def _reads_of(chain: list, value: Tensor, needed: int) -> list:
-    """(node, input position) of the reads of chain tensors in value's graph, searched
-    depth-first until `needed` are found (not past the chain tensors themselves)."""
-    targets = {id(t) for t in chain}
-    reads, seen, stack = [], set(), [value._ctx] if value._ctx is not None else []
-    while stack and len(reads) < needed:
-        node = stack.pop()
-        for i, t in enumerate(node.inputs):
-            if id(t) in targets:
-                reads.append((node, i))
-            elif t._ctx is not None and id(t._ctx) not in seen:
-                seen.add(id(t._ctx))
-                stack.append(t._ctx)
-    return reads
+def _view_base(t: Tensor) -> Tensor | None:
+    """The tensor t is a view of (its node's one input, sharing memory), or None."""
+    inputs = t._ctx.inputs if t._ctx is not None else ()
+    if len(inputs) == 1 and np.may_share_memory(t.data, inputs[0].data):
+        return inputs[0]
+    return None
 
 
 def _placed(old: Tensor, x: Tensor, index: Any, value: Tensor) -> Tensor:
@@ -196,7 +228,13 @@ def _same_view(array: np.ndarray, view: np.ndarray, memory: np.ndarray) -> np.nd
 
 
 def _take_value(t: Tensor, result: Tensor) -> None:
-    t.data, t._ctx = result.data, result._ctx
+    """t becomes result (a new value and node): its retain_grad() moves to the new node,
+    and the write counts in t._version, as torch."""
+    old_node, old_data = t._ctx, t.data
+    t.data, t._ctx, t._requires_grad = result.data, result._ctx, result._requires_grad
+    if old_node is not None and old_node._retained is not None and old_node._retained() is t:
+        t._ctx._retained, old_node._retained = old_node._retained, None
+    versions.carry_version(old_data, t.data)
 
 
 UNTRACKED_VIEWS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .composed import ValuesIndices, _slice_along, cat, clone, take_along_dim
-from .grad_mode import no_grad
+from .in_place import written_in_place
 from .ops import movement
 from .shapes import broadcast_shapes
 from .tensor import Number, Tensor, _axis, _integer, _shape_arg, _tensor
@@ -104,14 +104,15 @@ def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
 
 
 def masked_fill_(input: Tensor, mask: Any, value: Any) -> Tensor:
-    """masked_fill in place (the mask broadcasts to input's shape); never recorded, like
-    the other in-place methods, so a tensor that requires grad only under no_grad()."""
-    with no_grad():
-        filled = masked_fill(input, mask, value)
-    if filled.shape != input.shape:
-        raise ValueError(f"masked_fill_: a mask of shape {np.shape(mask)} does not broadcast "
-                         f"to the tensor's shape {input.shape}")
-    return input._overwrite(filled, "masked_fill_")
+    """masked_fill in place (the mask broadcasts to input's shape), recorded in a graph as
+    the other in-place methods (in_place.py)."""
+    def filled() -> Tensor:
+        result = masked_fill(input, mask, value)
+        if result.shape != input.shape:
+            raise ValueError(f"masked_fill_: a mask of shape {np.shape(mask)} does not "
+                             f"broadcast to the tensor's shape {input.shape}")
+        return result
+    return written_in_place("masked_fill_", input, (value,), filled)
 
 
 def _fill_value(op: str, value: Any, dtype: np.dtype) -> Tensor:

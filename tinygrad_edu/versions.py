@@ -58,6 +58,16 @@ def mark_changed(arr: np.ndarray) -> None:
     stamp[1] += 1
 
 
+def carry_version(old: np.ndarray, new: np.ndarray) -> None:
+    """A recorded write gave a tensor the new array `new` in place of `old`: it counts one
+    change more than old's memory (torch's x._version), without marking anything saved
+    as changed."""
+    root = owner(new)
+    if id(root) not in _stamps:
+        weakref.finalize(root, _stamps.pop, id(root), None)
+    _stamps[id(root)] = [0, version(old) + 1]
+
+
 def version(arr: np.ndarray) -> int:
     """How many in-place changes arr's memory has had (torch's `x._version`)."""
     stamp = _stamps.get(id(owner(arr)))
