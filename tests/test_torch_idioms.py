@@ -521,3 +521,12 @@ def test_constant_buffers_masked_fill_retain_grad_and_versions():
     (y * y).sum().backward()
     assert y.grad.tolist() == pytest.approx([2.0, 2 * y[1].item(), 2 * y[2].item()])
     assert y._version == 2                                         # as torch
+
+
+def test_the_operator_on_a_constant_buffer_writes_it_as_torch():
+    w = _float64(3, seed=6)
+    buffers = [tg.zeros(3, dtype=tg.float64)]
+    buf = buffers[0]
+    buf += w                                             # was: a new tensor bound to buf
+    assert buffers[0] is buf and buffers[0].tolist() == w.tolist()
+    assert tg.grad((buffers[0] * w).sum(), w)[0].tolist() == pytest.approx((2 * w).tolist())

@@ -608,18 +608,22 @@ class Tensor:
         nothing is recorded (in `no_grad`, or neither side requires grad): views of x see
         it. When the op is recorded, a leaf that requires grad is an error (torch's rule:
         its .grad would belong to a value that no longer exists); the methods (`x.add_(y)`)
-        are recorded writes, x[...] = x + y (recorded_writes.py); the operator `x += y`
-        makes x the recorded result x + y as a new tensor (Python rebinds the name x: the
-        same value and gradient as torch, but views of the old x and other names bound to
-        it do not see it; it is never refused, where a write would be once an op read x)."""
-        if grad_mode._enabled and (self._requires_grad or _in_graph(other)):
+        are recorded writes, x[...] = x + y (recorded_writes.py), and so is the operator
+        on a constant x that no op has read (`buf += w`); on other tensors the operator
+        `x += y` makes x the recorded result x + y as a new tensor (Python rebinds the name
+        x: the same value and gradient as torch, but views of the old x and other names
+        bound to it do not see it; it is never refused, where a write would be once an op
+        read x)."""
+        recorded = grad_mode._enabled and (self._requires_grad or _in_graph(other))
+        if recorded:
             if self._ctx is None and self._requires_grad:
                 raise RuntimeError(f"{method or f'x {symbol} y'}: a leaf tensor that requires "
                                    f"grad cannot be changed in place; do it inside no_grad() "
                                    f"(an update step) or write x = x {symbol[0]} y")
-            if method is None:
-                return op(self, other)
-        with grad_mode.set_grad_enabled(grad_mode._enabled and method is not None):
+            if method is None and (self._ctx is not None or self._consumed
+                                   or self.data.base is not None):
+                return op(self, other)          # (a constant buffer is written, as torch)
+        with grad_mode.set_grad_enabled(recorded):
             result = op(self, other)
         if result.shape != self.shape or not np.can_cast(result.dtype, self.dtype, "same_kind"):
             raise RuntimeError(f"{method or f'x {symbol} y'}: the result ({result.dtype}, shape "
