@@ -948,3 +948,13 @@ def test_set_default_dtype_as_torch():
     finally:
         tg.set_default_dtype(tg.float32)
     assert Tensor([1.5]).dtype == np.float32 and nn.Linear(2, 3).weight.dtype == np.float32
+
+
+def test_lists_of_float64_values_stay_float64_as_torch_infers():
+    a = np.linspace(0, 1, 3)
+    third = Tensor(1 / 3, dtype=np.float64)
+    for data in ([a, a], [a.mean(), a.std()], [third, third], [1.0, np.float64(2)]):
+        assert Tensor(data).dtype == np.float64, data          # were float32: rounded
+    assert Tensor([third, third])[0].item() == 1 / 3
+    assert Tensor([1.0, 2.0]).dtype == np.float32
+    assert Tensor([[1.0], [np.float32(2)]]).dtype == np.float32

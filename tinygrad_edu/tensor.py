@@ -42,12 +42,21 @@ def _default_array(data: Any) -> np.ndarray:
         if too_big is not None:
             raise OverflowError(f"Tensor: the Python int {too_big} does not fit in int64 "
                                 "(torch's integer type); write it as a float to keep it")
-    if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
+    if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)) and not (
+            _holds_float64(data)):
         arr = arr.astype(get_default_dtype())
     elif arr.dtype.kind not in "fiub":
         raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} "
                         f"(numpy dtype {arr.dtype}); expected numbers, nested lists or an ndarray")
     return arr
+
+
+def _holds_float64(data: Any) -> bool:
+    """Whether (nested lists of) data hold a float64 array, numpy scalar or Tensor: then
+    the tensor is float64, as torch infers it (only Python floats take the default)."""
+    if isinstance(data, (list, tuple)):
+        return any(map(_holds_float64, data))
+    return getattr(data, "dtype", None) == np.float64     # (a Python float has none)
 
 
 def _too_big_int(data: Any) -> int | None:
