@@ -697,6 +697,18 @@ def test_fmod_sinc_copysign_angles_heaviside():
     assert tg.sinc(x).tolist() == pytest.approx([1.0, 2 / math.pi, -2 / (3 * math.pi), 0.0],
                                                 abs=1e-15)
     assert tg.grad(tg.sinc(x).sum(), x)[0][0].item() == 0.0               # the limit at 0
+    zero = tg.tensor(0.0, dtype=tg.float64, requires_grad=True)
+    (d1,) = tg.grad(tg.sinc(zero), zero, create_graph=True)
+    (d2,) = tg.grad(d1, zero, create_graph=True)
+    (d3,) = tg.grad(d2, zero, create_graph=True)
+    (d4,) = tg.grad(d3, zero)                 # the 2nd is -pi^2 / 3 and the 4th pi^4 / 5
+    assert [d1.item(), d3.item()] == [0.0, 0.0]                    # (all four were 0)
+    assert d2.item() == pytest.approx(-math.pi ** 2 / 3) and d4.item() == pytest.approx(
+        math.pi ** 4 / 5)
+    near = np.array([0.0, 0.01, 0.0499, 0.05, 0.3, -2.5, 1e6])
+    np.testing.assert_allclose(tg.sinc(tg.tensor(near)).numpy(), np.sinc(near), atol=2e-16)
+    assert gradgradcheck(tg.sinc, [tg.tensor([0.0, 0.02, 0.049, 0.051, 1.3],
+                                             dtype=tg.float64, requires_grad=True)])
     assert gradcheck(tg.sinc, [tg.tensor([0.3, -1.2, 2.5], dtype=tg.float64,
                                          requires_grad=True)])
     signs = tg.tensor([-1.0, 1.0, -0.0, 0.0], dtype=tg.float64)
