@@ -66,5 +66,11 @@ def test_results_leave_the_inputs_alone_unless_a_graph_is_asked_for():
     H = hessian(lambda a: (a ** 3 * w).sum(), x, create_graph=True)   # diag(6 a w)
     H.sum().backward()
     assert w.grad.tolist() == [6.0, 12.0] and x.grad.tolist() == [6.0, 12.0]
-    with pytest.raises(NotImplementedError, match="only vectorize=False"):
-        jacobian(lambda a: a, x, vectorize=True)
+    f = lambda a: a.sin() * a.sum()                       # noqa: E731
+    loop = jacobian(f, x.detach())
+    for options in ({"vectorize": True}, {"vectorize": True, "strategy": "forward-mode"}):
+        assert jacobian(f, x.detach(), **options).tolist() == loop.tolist()    # (refused)
+    assert hessian(lambda a: (a ** 3).sum(), x, vectorize=True,
+                   outer_jacobian_strategy="forward-mode").tolist() == [[6.0, 0.0], [0.0, 12.0]]
+    with pytest.raises(NotImplementedError, match="forward-mode' needs vectorize=True"):
+        jacobian(f, x, strategy="forward-mode")

@@ -13,8 +13,8 @@ that can be differentiated again. `inputs` is a Tensor or a tuple of them, and s
 f's outputs; results are shaped the same way (a tuple of tuples for jacobian and hessian
 when both are tuples: [output i][input j], of shape output_i.shape + input_j.shape).
 Where an output does not depend on an input its derivative is zeros, or an error with
-strict=True. Only the reverse mode exists here (torch's `vectorize` and forward-mode
-strategies are refused).
+strict=True. Only the reverse mode exists here: torch's `vectorize` and forward-mode
+strategy are accepted and give the same numbers, computed by backward passes.
 """
 from __future__ import annotations
 
@@ -56,10 +56,15 @@ def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
 def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,
              vectorize: bool = False, strategy: str = "reverse-mode") -> Any:
     """d func(inputs) / d inputs, of shape output.shape + input.shape (one row per output
-    element, each from one backward pass)."""
-    if vectorize or strategy != "reverse-mode":
-        raise NotImplementedError("jacobian: only vectorize=False, strategy='reverse-mode' "
-                                  "exist here (one backward pass per output element)")
+    element, each from one backward pass). torch's `vectorize` and `strategy` choose how
+    its rows are computed, not what they are: accepted (checked as torch checks them), and
+    the rows are computed the one way there is here."""
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError(f"jacobian: strategy must be 'forward-mode' or 'reverse-mode', got "
+                         f"{strategy!r}")
+    if strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError("jacobian: strategy='forward-mode' needs vectorize=True "
+                                  "(as torch)")
     with enable_grad():
         xs, single_input = _leaves(inputs, create_graph)
         outs, single_output = _as_tuple(func(*xs), "jacobian", "outputs")
