@@ -66,7 +66,7 @@ def det(A: Any) -> Tensor:
     """det A = sign * exp(log |det A|), so dL/dA = g det(A) A^-T (Jacobi's formula).
     A singular A has det 0 and a gradient this formula cannot give: backward raises
     numpy's LinAlgError there (torch computes it from an SVD)."""
-    sign, logabsdet = slogdet(A)
+    sign, logabsdet = slogdet(_square("det", A))        # (errors name det)
     return sign * logabsdet.exp()
 
 
