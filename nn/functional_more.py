@@ -26,7 +26,7 @@ from tinygrad_edu.cnn import (REDUCTIONS, _check_reduction, _elementwise_weighte
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.math_more import erfc
 from tinygrad_edu.ops.normalization import Standardize
-from tinygrad_edu.shapes import broadcast_shapes
+from tinygrad_edu.shapes import as_tuple, broadcast_shapes, new_shape
 from tinygrad_edu.tensor import _axes, _axis
 
 __all__ = ["elu", "silu", "softplus", "hardtanh", "relu6", "logsigmoid", "gelu", "layer_norm",
@@ -88,8 +88,7 @@ def _matching(op: str, name: str, t: Tensor | None, shape: tuple) -> None:
 
 def _normalized_shape(op: str, x: Tensor, normalized_shape: int | Sequence[int]) -> tuple:
     """layer_norm's and rms_norm's trailing shape as a tuple, checked against x's shape."""
-    shape = ((normalized_shape,) if isinstance(normalized_shape, int)
-             else tuple(normalized_shape))
+    shape = new_shape(as_tuple(normalized_shape), op)
     if not shape:
         raise ValueError(f"{op}: normalized_shape must have at least one element, got {shape}")
     if x.ndim < len(shape) or tuple(x.shape[x.ndim - len(shape):]) != shape:

@@ -10,7 +10,7 @@ import numpy as np
 from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import get_default_dtype, to_dtype
-from tinygrad_edu.shapes import new_shape
+from tinygrad_edu.shapes import as_tuple, new_shape
 
 from . import functional as F
 from .module import Module, Parameter
@@ -123,8 +123,7 @@ class LayerNorm(_Affine):
                  dtype: Any = None) -> None:
         super().__init__()
         check_device(device, "LayerNorm")
-        self.normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
-                                 else tuple(normalized_shape))
+        self.normalized_shape = new_shape(as_tuple(normalized_shape), "LayerNorm")
         self.eps, self.elementwise_affine = eps, elementwise_affine
         _affine(self, self.normalized_shape, elementwise_affine, elementwise_affine and bias,
                 dtype)

@@ -10,6 +10,7 @@ import numpy as np
 from tinygrad_edu import Tensor
 from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import get_default_dtype, to_dtype
+from tinygrad_edu.shapes import as_tuple, new_shape
 
 from .functional_norm import instance_norm, local_response_norm, rms_norm
 from .module import Module, Parameter
@@ -75,8 +76,7 @@ class RMSNorm(_Affine):
                  elementwise_affine: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         check_device(device, "RMSNorm")
-        self.normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
-                                 else tuple(normalized_shape))
+        self.normalized_shape = new_shape(as_tuple(normalized_shape), "RMSNorm")
         self.eps, self.elementwise_affine = eps, elementwise_affine
         weight = np.ones(self.normalized_shape, to_dtype(dtype or get_default_dtype()))
         self.register_parameter("weight", Parameter(weight) if elementwise_affine else None)

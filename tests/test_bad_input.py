@@ -112,3 +112,18 @@ def test_an_int_beyond_a_small_int_dtype_wraps_as_in_torch():
     assert (tg.tensor([1], dtype=tg.uint8) + 1000).tolist() == [233]   # was numpy's
     assert (tg.tensor([1], dtype=tg.int8) * 300).tolist() == [44]      # OverflowError
     assert (tg.tensor([5], dtype=tg.uint8) - 1000).dtype == np.uint8
+
+
+def test_dims_given_as_numpy_ints_or_0_d_tensors():
+    x = tg.ones(2, 1, 3)
+    assert x.squeeze(np.int64(1)).shape == (2, 3) and x.squeeze(tg.tensor(1)).shape == (2, 3)
+    assert x.flip(np.int64(0)).shape == x.shape and x.prod(tg.tensor(0)).shape == (1, 3)
+    assert x.roll(1, tg.tensor(2)).shape == x.shape
+    assert x.movedim(tg.tensor(0), 2).shape == (1, 3, 2)
+    assert nn.LayerNorm(np.int64(3)).normalized_shape == (3,) == nn.LayerNorm([3]).normalized_shape
+    assert tg.randperm(tg.tensor(3)).shape == (3,)
+
+
+def test_broadcast_shapes_stays_cached():
+    from tinygrad_edu.shapes import broadcast_shapes     # (every op asks it; a decorator
+    assert broadcast_shapes.cache_info() is not None     # moved by an edit once slowed them)

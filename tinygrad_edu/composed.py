@@ -15,6 +15,7 @@ import numpy as np
 
 from .dtypes import get_default_dtype, promote
 from .ops import movement, reduce
+from .shapes import as_tuple
 from .tensor import Tensor, _axes, _axis, _integer, _other_tensor, _tensor
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -272,7 +273,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 def squeeze(x: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     """Remove size-1 axes (only the given ones when `dim` is set, none for dim=(); others
     are kept)."""
-    none = dim is not None and not isinstance(dim, int) and len(dim) == 0
+    none = dim is not None and as_tuple(dim) == ()
     axes = () if none else range(x.ndim) if dim is None else _axes(x, dim, "squeeze")
     drop = {i for i in axes if x.shape[i] == 1}
     return x.reshape(*[n for i, n in enumerate(x.shape) if i not in drop])
@@ -510,7 +511,7 @@ def flip(x: Tensor, dims: int | Sequence[int], *more_dims: int) -> Tensor:
     new tensor, not a view of x). No dims: a copy. `x.flip(0, 1)` is `x.flip((0, 1))`."""
     if more_dims:
         dims = (dims, *more_dims)
-    axes = set(_axes(x, dims, "flip")) if isinstance(dims, int) or len(dims) else set()
+    axes = set(_axes(x, dims, "flip")) if as_tuple(dims) else set()
     return clone(x[tuple(slice(None, None, -1) if i in axes else slice(None)
                          for i in range(x.ndim))])
 

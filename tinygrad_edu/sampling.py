@@ -20,7 +20,7 @@ from .device import check_device
 from .dtypes import get_default_dtype, to_dtype
 from .shapes import broadcast_shapes, new_shape
 from .binning import insertion_points
-from .tensor import Tensor, _shape_arg, _tensor
+from .tensor import Tensor, _integer, _shape_arg, _tensor
 
 
 def _rng(generator: Any, op: str) -> np.random.Generator:
@@ -90,7 +90,8 @@ def randperm(n: int, *, generator: Any = None, dtype: Any = None, requires_grad:
              device: Any = None) -> Tensor:
     """A random permutation of 0, ..., n - 1 (int64 unless `dtype` says otherwise)."""
     check_device(device, "randperm")
-    if not isinstance(n, (int, np.integer)) or n < 0:
+    n = _integer(n, "n", "randperm")
+    if n < 0:
         raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
     dtype = np.dtype(np.int64) if dtype is None else to_dtype(dtype)
     return _make(_rng(generator, "randperm").permutation(int(n)).astype(dtype), requires_grad)

@@ -16,7 +16,7 @@ import numpy as np
 from .composed import ValuesIndices, _slice_along, cat, clone, take_along_dim
 from .in_place import written_in_place
 from .ops import movement
-from .shapes import broadcast_shapes
+from .shapes import as_tuple, broadcast_shapes
 from .tensor import Number, Tensor, _axis, _integer, _shape_arg, _tensor
 
 
@@ -241,7 +241,7 @@ def roll(input: Tensor, shifts: int | tuple, dims: int | tuple | None = None) ->
             raise ValueError(f"roll: {len(shifts)} shifts need as many dims (dims=None "
                              "takes one shift)")
         return roll(x.reshape(-1), shifts, 0).reshape(x.shape)
-    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    dims = as_tuple(dims)
     if len(shifts) != len(dims):
         raise ValueError(f"roll: {len(shifts)} shifts and {len(dims)} dims must align")
     if x.ndim == 0:

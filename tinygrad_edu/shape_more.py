@@ -21,14 +21,14 @@ from .composed import _slice_along, clone, flip, swapped
 from .composed import cat as concatenate
 from .dtypes import check_int
 from .selection import index_select, repeat
+from .shapes import as_tuple
 from .tensor import Tensor, _axis, _infer_shape, _other_tensor, _shape_arg, _tensor
 from .unfold import unfold as image_unfold
 
 
 def _dims(x: Tensor, dims: int | Sequence[int], op: str) -> tuple:
     """An int or a sequence of dims as non-negative axes, in the order given."""
-    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
-    return tuple(_axis(x, d, op) for d in dims)
+    return tuple(_axis(x, d, op) for d in as_tuple(dims))
 
 
 def narrow(input: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:

@@ -40,7 +40,12 @@ class Size(tuple):
         return f"tinygrad_edu.Size({list(self)})"
 
 
-@lru_cache(maxsize=4096)
+def as_tuple(value: Any) -> tuple:
+    """A sequence of dims or sizes as a tuple; one (an int, a numpy int, a 0-d tensor) as
+    a 1-tuple."""
+    return tuple(value) if isinstance(value, (tuple, list, range)) else (value,)
+
+
 def new_shape(shape: Any, op: str) -> tuple:
     """The shape of a tensor to be made: non-negative integers (0-d integer tensors and
     numpy integers count), else a clear error, as torch's "negative dimension" one."""
@@ -53,6 +58,7 @@ def new_shape(shape: Any, op: str) -> tuple:
     return sizes
 
 
+@lru_cache(maxsize=4096)
 def broadcast_shapes(*shapes: tuple) -> tuple:
     """The shape numpy broadcasting gives `shapes`; ValueError when they do not broadcast.
 

@@ -1033,7 +1033,7 @@ class Tensor:
              dtype: Any = None) -> Tensor:
         """Product over one `dim` (all elements when None); its gradient is exact where the
         input holds zeros (ops/scan.py)."""
-        if dim is not None and not isinstance(dim, (int, np.integer)):
+        if dim is not None and isinstance(dim, (tuple, list)):
             raise TypeError(f"prod: dim must be an int or None (one dimension, as torch), "
                             f"got {dim!r}")
         return scan.Prod.apply(self._accumulator(dtype), axes=_axes(self, dim, "prod"),
