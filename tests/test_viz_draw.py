@@ -11,7 +11,7 @@ import pytest
 import nn
 import tinygrad_edu as tg
 import viz
-from tinygrad_edu import Function
+from tinygrad_edu import Function, Tensor
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -145,7 +145,7 @@ def test_small_tensors_show_numbers_large_ones_statistics_and_heatmaps():
     assert ">-2<" in small_box and 'BGCOLOR="#ff4141">4<' in small_box   # 4 is the reddest
     big_box = box_with(source, "shape (5, 8)")
     assert "mean -0.5  std 11.54  min -20  max 19" in big_box
-    assert big_box.count('FIXEDSIZE="TRUE"') == 40                     # one cell per element
+    assert big_box.count('FIXEDSIZE="TRUE"></TD>') == 40                     # one cell per element
     assert 'BGCOLOR="#4141ff"' in big_box                               # -20 is the bluest
     assert "shape (2, 2)" in viz.draw(small.sum(), max_elements=1).source
 
@@ -153,11 +153,13 @@ def test_small_tensors_show_numbers_large_ones_statistics_and_heatmaps():
 def test_four_d_heatmap_is_a_grid_of_maps_and_big_maps_are_subsampled():
     w = tg.randn(6, 5, 3, 3, requires_grad=True)
     label = label_of(viz.draw(w.sum()).source, "t1")
-    assert label.count('FIXEDSIZE="TRUE"') == 4 * 4 * 9
+    assert label.count('FIXEDSIZE="TRUE"></TD>') == 4 * 4 * 9
+    # each map a table of fixed size, so a wider box does not pull its columns apart
+    assert label.count('FIXEDSIZE="TRUE" WIDTH="33" HEIGHT="33"') == 4 * 4
     assert "first 4x4 of 6x5 maps" in label
     image = tg.randn(40, 40, requires_grad=True)
     label = label_of(viz.draw(image.sum()).source, "t1")
-    assert label.count('FIXEDSIZE="TRUE"') == 14 * 14 and "rows 1 in 3" in label
+    assert label.count('FIXEDSIZE="TRUE"></TD>') == 14 * 14 and "rows 1 in 3" in label
 
 
 def test_parameter_names_and_clusters_from_a_real_model():
@@ -353,3 +355,30 @@ def test_every_edge_shows_the_number_the_trace_sent():
         for c in step.contributions:
             label = re.search(rf"label=<(.*)> id=e_{box.id}_{c.position}\]", source).group(1)
             assert label == f"#{c.position}<BR/>← {viz.fmt.fmt_grad(c.grad)}"
+
+
+def test_what_a_picture_says_about_gradients_is_true():
+    import nn.functional as F
+    from viz.check import check_node
+    from viz.rules import node_rules, rule_for_input
+    w = Tensor(3.0, requires_grad=True, name="w")
+    (w * 10).backward()                                  # .grad now holds another output's
+    source = viz.draw(w * w + w).source
+    assert "grad 7" in source and ".grad holds 10, not this" in source    # was "grad 10"
+    x = Tensor(np.ones((5, 1)), requires_grad=True)
+    layer = tg.tensor(np.ones((1, 3)), requires_grad=True)
+    (x @ layer).sum().backward()
+    assert "summed over axes" not in viz.draw((x @ layer).sum()).source    # matmul: no broadcast
+    h = x * 2
+    h.register_hook(lambda g: g * 10)
+    (h * h).sum().backward()
+    assert "1 hook ran on this gradient" in viz.draw((h * h).sum()).source
+    solve = tg.OPS["solve"]
+    assert rule_for_input(solve, 0, 2).startswith("dL/dA") and rule_for_input(
+        solve, 1, 2).startswith("dL/dB")
+    z = tg.tensor([1000.0, 1.0], requires_grad=True)
+    with np.errstate(over="ignore"):
+        assert check_node(z.exp()._ctx).status == "skipped"      # inf: not marked wrong
+    logits = tg.randn(3, 4, requires_grad=True)
+    rules = node_rules(F.cross_entropy(logits, tg.tensor([0, 1, 2]))._ctx)
+    assert [r[:5] for r in rules] == ["dL/dx"]          # no dL/dt for class indices

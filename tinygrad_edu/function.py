@@ -84,6 +84,8 @@ class Function:
     of ``apply`` and are kept in ``ctx.options`` for viz and error messages.
     Set ``differentiable = False`` for an op whose output carries no gradient (say, a
     user's rounding or argmax op): it is never recorded, so it needs no ``backward``.
+    ``broadcasts = True`` says the op is elementwise over inputs broadcast to one shape,
+    so the engine sums each gradient back to its input's shape (viz says so on the edge).
     """
 
     __slots__ = ("inputs", "needs_input_grad", "options", "_saved", "_out", "_freed",
@@ -91,6 +93,7 @@ class Function:
 
     name: str = "function"
     differentiable: bool = True
+    broadcasts: bool = False
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

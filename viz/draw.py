@@ -214,13 +214,34 @@ class Picture:
 
     # ------------------------------------------------------------------ tensor boxes
     def value_grad(self, value: Value) -> np.ndarray | None:
-        """The gradient shown in a tensor box: `.grad` of a leaf, else what backward sent."""
-        if value.op is None and value.tensor.grad is not None:
-            return value.tensor.grad.data
+        """The gradient shown in a tensor box: what this output's backward sent (the sum
+        of the edges drawn into it), else a leaf's `.grad`."""
         if value.op is None:
-            return self.sent_totals.get(value_key(value.tensor))
+            sent = self.sent_totals.get(value_key(value.tensor))
+            grad = value.tensor.grad
+            return sent if sent is not None or grad is None else grad.data
         step = self.step_of.get(id(value.op.node))
         return None if step is None else step.upstream
+
+    def hook_rows(self, value: Value) -> list[str]:
+        """A note on a tensor whose gradient passes through hooks (register_hook)."""
+        hooks = value.tensor._hooks if value.op is None else value.op.node._hooks
+        if not hooks:
+            return []
+        return [f"<I>{len(hooks)} hook{'s' if len(hooks) > 1 else ''} ran on this gradient "
+                "(the sum of the edges is before them)</I>"]
+
+    def stale_grad_rows(self, value: Value, shown: np.ndarray | None) -> list[str]:
+        """A note when a leaf's `.grad` is not what this output's backward sends it (it
+        also holds other backward calls, or this backward never ran)."""
+        grad = value.tensor.grad if value.op is None else None
+        if grad is None or shown is None or shown is grad.data or (
+                grad.shape == np.shape(shown) and np.array_equal(grad.data, shown)):
+            return []
+        text = (f".grad holds {fmt.fmt_grad(grad.data)}, not this: hooks changed a gradient "
+                "on the way, other backward calls accumulated into it, or this output's "
+                "backward has not run")
+        return ["<I>" + "<BR/>".join(escape(line) for line in textwrap.wrap(text, 60)) + "</I>"]
 
     def value_label(self, value: Value) -> str:
         t, opts = value.tensor, self.options
@@ -239,7 +260,8 @@ class Picture:
             if grad is not None:
                 rows += self._array_rows(grad, "grad ")
         if grad is not None and not opts.animation:
-            rows += self._fan_in_rows(value)
+            rows += self._fan_in_rows(value) + self.stale_grad_rows(value, grad)
+            rows += self.hook_rows(value)
         if value.id in self.bad_values:
             rows.append(f'<FONT COLOR="{ALARM}"><B>inf/nan first appear here</B></FONT>')
         body = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)

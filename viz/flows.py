@@ -214,7 +214,7 @@ def _observed(output: Tensor, seed: Tensor, graph: Graph, fill_grad: bool) -> Tr
             step.contributions.append(Contribution(
                 position, value.title if value else "?", gi, totals[key],
                 rule_for_input(type(node), position, len(node.inputs)),
-                summed_axes(t.shape, step.upstream.shape)))
+                summed_axes(t.shape, step.upstream.shape) if node.broadcasts else ()))
         steps.append(step)
 
     if not is_freed(nodes):

@@ -133,6 +133,11 @@ def _map_table(m: np.ndarray, scale: float, numbers: bool) -> str:
             cells = "".join(f'<TD BGCOLOR="{colour(v, scale)}" WIDTH="{CELL_PX}" '
                             f'HEIGHT="{CELL_PX}" FIXEDSIZE="TRUE"></TD>' for v in line)
         rows.append(f"<TR>{cells}</TR>")
-    spacing = 'CELLPADDING="2"' if numbers else 'CELLPADDING="0"'
-    return (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" {spacing} COLOR="#999999">'
+    if numbers:
+        layout = 'CELLPADDING="2"'
+    else:          # a fixed size: a wider box around would pull the columns apart
+        rows_n, cols_n = m.shape
+        layout = (f'CELLPADDING="0" FIXEDSIZE="TRUE" WIDTH="{cols_n * (CELL_PX + 2)}" '
+                  f'HEIGHT="{rows_n * (CELL_PX + 2)}"')
+    return (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" {layout} COLOR="#999999">'
             f'{"".join(rows)}</TABLE>')

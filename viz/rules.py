@@ -68,9 +68,13 @@ def rule_for_input(op_class: type, position: int, n_inputs: int) -> str | None:
 
 def node_rules(node: Any) -> tuple[str, ...]:
     """The rules to show on a node: those of the inputs it has (conv2d without a bias
-    shows no dL/dbias)."""
+    shows no dL/dbias), and not those of integer inputs (cross_entropy's class indices)."""
     rules = vjp_rules(type(node))
-    return rules[:len(node.inputs)] if 1 < len(node.inputs) < len(rules) else rules
+    rules = rules[:len(node.inputs)] if 1 < len(node.inputs) < len(rules) else rules
+    if len(rules) == len(node.inputs) > 1:      # not the rule for integer inputs (class
+        rules = tuple(rule for rule, t in zip(rules, node.inputs)  # indices): no gradient
+                      if t.dtype.kind == "f")
+    return rules
 
 
 def fmt_option(value: Any) -> str:

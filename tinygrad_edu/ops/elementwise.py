@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class Add(Function):
     """out = a + b.   VJP: dL/da = g,  dL/db = g.   Saves nothing."""
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -32,6 +34,8 @@ class Add(Function):
 class Sub(Function):
     """out = a - b.   VJP: dL/da = g,  dL/db = -g.   Saves nothing."""
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -43,6 +47,8 @@ class Sub(Function):
 
 class Mul(Function):
     """out = a * b.   VJP: dL/da = g * b,  dL/db = g * a.   Saves a, b."""
+
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -57,6 +63,8 @@ class Mul(Function):
 
 class Div(Function):
     """out = a / b.   VJP: dL/da = g / b,  dL/db = -g * a / b**2 = -g * out / b.   Saves b, out."""
+
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -115,6 +123,8 @@ class Pow(Function):
     exact.
     Saves a, b, out.
     """
+
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -330,6 +340,8 @@ class Remainder(Function):
     VJP: dL/da = g,  dL/db = -g * floor(a / b)   (as torch).   Saves the quotient.
     """
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(np.floor_divide(a, b))
@@ -349,6 +361,8 @@ class Fmod(Function):
     quotient.
     """
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -367,6 +381,8 @@ class Maximum(Function):
     VJP: dL/da = g * w with w = [a > b] + [a = b] / 2,  dL/db = g * (1 - w)
     (w is 1 where a wins, 0 where b wins, 1/2 on ties: shared evenly, as torch).   Saves w.
     """
+
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -409,6 +425,8 @@ class Where(Function):
     Saves nothing: it keeps cond, an input the node holds anyway, outside what backward
     frees, so a second backward through tril, triu or masked_fill works, as in torch.
     """
+
+    broadcasts = True
 
     @staticmethod
     def forward(ctx, cond, a, b):

@@ -99,8 +99,8 @@ class Inverse(Function):
 class Solve(Function):
     """out = X with A X = B, for A (..., n, n) and B (..., n, k); batch axes broadcast.
 
-    From A X = B: dA X + A dX = dB, so dX = A^-1 (dB - dA X), and
-    VJP: dL/dB = A^-T g = Solve(A^T, g),   dL/dA = -dL/dB @ X^T.   Saves A, out.
+    From A X = B: dA X + A dX = dB, so dX = A^-1 (dB - dA X); with G = A^-T g,
+    VJP: dL/dA = -G @ X^T,   dL/dB = G = Solve(A^T, g).   Saves A, out.
     (The gradient is itself a solve: no inverse is ever formed.)
     """
 

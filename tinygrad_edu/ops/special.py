@@ -210,6 +210,8 @@ class Atan2(Function):
     that, longer and less accurate than numpy's arctan2.)
     """
 
+    broadcasts = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
