@@ -254,7 +254,7 @@ def test_user_op_without_docstring_draws():
 
     y = Twice.apply(tg.randn(3, requires_grad=True)).sum()
     y.backward()
-    assert "<B>twice</B>>" in viz.draw(y).source
+    assert "<B>twice</B></TD></TR></TABLE>>" in viz.draw(y).source
 
 
 def test_draw_rejects_non_tensors():

@@ -317,7 +317,9 @@ class Picture:
                       for part in textwrap.wrap(mark + result.detail, RULE_WIDTH)]
         if box.id in self.bad_grads:
             lines.append(f'<FONT COLOR="{ALARM}"><B>gradient becomes inf/nan here</B></FONT>')
-        return "<" + "<BR/>".join(lines) + ">"
+        rows = "".join(f"<TR><TD>{line}</TD></TR>" for line in lines)   # (rows, not <BR/>:
+        return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>>'  # a bold
+        #                                             title's "_" no longer strikes the rule
 
     def op_attrs(self, box: OpBox) -> dict:
         attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": OP_COLOUR, "id": box.id}
