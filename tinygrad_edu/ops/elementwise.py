@@ -108,7 +108,7 @@ class PowScalar(Function):
         p = ctx.options["exponent"]
         if p == 0:
             return g * 0
-        return g * p * a ** (p - 1)
+        return g * p * (a if p == 2 else a ** (p - 1))      # (no a**1 node in the graph)
 
 
 class Pow(Function):
