@@ -309,3 +309,19 @@ def test_a_generator_of_its_own_as_in_makemore():
     assert [b.tolist() for b in loader] == first
     with pytest.raises(TypeError, match="randn: generator must be a tinygrad_edu.Generator"):
         tg.randn(2, generator=5)
+
+
+def test_seeds_and_the_default_generator_as_torch():
+    assert tg.manual_seed(-1) is tg.default_generator          # torch returns its generator
+    assert tg.default_generator.initial_seed() == 2 ** 64 - 1  # negatives wrap, as torch
+    drawn = tg.randn(3, generator=tg.default_generator)
+    tg.manual_seed(2 ** 64 - 1)
+    assert tg.randn(3).tolist() == drawn.tolist()              # the same shared stream
+    assert tg.Generator().initial_seed() == 67280421310721     # torch's fixed start
+    assert tg.rand(2, generator=tg.Generator()).tolist() == tg.rand(
+        2, generator=tg.Generator()).tolist()
+    for bad in (1.5, "3", True):
+        with pytest.raises(TypeError, match="manual_seed: the seed must be an int"):
+            tg.manual_seed(bad)
+    with pytest.raises(ValueError, match="between -2\\*\\*63 and 2\\*\\*64 - 1"):
+        tg.Generator().manual_seed(2 ** 64)

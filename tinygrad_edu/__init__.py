@@ -72,8 +72,8 @@ from .joining import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broa
 from .memory import tune_malloc
 from .parallel import get_num_threads, set_num_threads
 from .printing import set_printoptions
-from .random import (Generator, are_deterministic_algorithms_enabled, get_rng_state,
-                     manual_seed, set_rng_state, use_deterministic_algorithms)
+from .random import (Generator, are_deterministic_algorithms_enabled, default_generator,
+                     get_rng_state, manual_seed, set_rng_state, use_deterministic_algorithms)
 from .selection import (argsort, gather, index_select, masked_fill, roll, sort, topk, tril,
                         triu, unbind)
 from .serialization import load, save

@@ -15,10 +15,26 @@ from .device import CPU, check_device
 _generator = np.random.default_rng()
 
 
-def manual_seed(seed: int) -> None:
-    """Re-seed the shared generator (as `torch.manual_seed`)."""
+TORCH_DEFAULT_SEED = 67280421310721
+"""The seed a new torch.Generator starts from (and so does a new Generator here)."""
+
+
+def seed_value(seed: Any, op: str) -> int:
+    """A seed as torch takes it: an int from -2^63 to 2^64 - 1, negatives wrapped to 2^64
+    plus them."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{op}: the seed must be an int, got {seed!r}")
+    if not -2 ** 63 <= seed < 2 ** 64:
+        raise ValueError(f"{op}: the seed must be between -2**63 and 2**64 - 1, got {seed}")
+    return int(seed) % 2 ** 64
+
+
+def manual_seed(seed: int) -> Generator:
+    """Re-seed the shared generator (as `torch.manual_seed`); returns it as a Generator
+    (`tg.default_generator`)."""
     global _generator
-    _generator = np.random.default_rng(int(seed))
+    _generator = np.random.default_rng(seed_value(seed, "manual_seed"))
+    return default_generator
 
 
 def generator() -> np.random.Generator:
@@ -34,12 +50,12 @@ class Generator:
 
     def __init__(self, device: Any = None) -> None:
         check_device(device, "Generator")
-        self._initial_seed = int(np.random.SeedSequence().entropy % 2 ** 63)
+        self._initial_seed = TORCH_DEFAULT_SEED        # (torch's: the same start each time)
         self.numpy_generator = np.random.default_rng(self._initial_seed)
 
     def manual_seed(self, seed: int) -> Generator:
         """Re-seed in place (samplers holding this generator follow); returns self."""
-        self._initial_seed = int(seed)
+        self._initial_seed = seed_value(seed, "manual_seed")
         self.numpy_generator.bit_generator.state = np.random.default_rng(
             self._initial_seed).bit_generator.state
         return self
@@ -62,6 +78,26 @@ class Generator:
     @property
     def device(self) -> Any:
         return CPU
+
+
+class _SharedGenerator(Generator):
+    """`tg.default_generator`: the shared stream (manual_seed's) seen as a Generator."""
+
+    def __init__(self) -> None:
+        pass
+
+    @property
+    def numpy_generator(self) -> np.random.Generator:      # type: ignore[override]
+        return _generator
+
+    def manual_seed(self, seed: int) -> Generator:
+        return manual_seed(seed)
+
+    def initial_seed(self) -> int:
+        return int(_generator.bit_generator.seed_seq.entropy)
+
+
+default_generator = _SharedGenerator()
 
 
 def check_generator(generator: Any, where: str) -> np.random.Generator | None:
