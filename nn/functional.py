@@ -69,14 +69,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def _check_bias_fits(bias: tuple, out: tuple) -> None:
-    """A bias must broadcast to the output without growing it (torch: a (1,) or () bias)."""
+    """A bias must broadcast with the output (torch: (out_features,), (1,), ()...)."""
     try:
-        fits = broadcast_shapes(bias, out) == out
+        broadcast_shapes(bias, out)
     except ValueError:
-        fits = False
-    if not fits:
         raise ValueError(f"linear: bias of shape {bias} does not fit the output of shape "
-                         f"{out} (expected ({out[-1]},))")
+                         f"{out} (expected ({out[-1]},))") from None
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

@@ -81,7 +81,7 @@ X = tg.ones(2, 3)
     (lambda: tg.ones(3).cross(5), TypeError, "cross: other must be a Tensor, got int"),
     (lambda: tg.logical_and(X, None), TypeError, "logical_and: other must be a tensor"),
     (lambda: nn.functional.cross_entropy(X, tg.zeros(2, dtype=tg.int64), ignore_index=0.5),
-     TypeError, "cross_entropy: ignore_index must be an int, got 0.5"),
+     TypeError, "cross_entropy: ignore_index must be an int, got float 0.5"),
     (lambda: nn.functional.scaled_dot_product_attention(X, X, X, dropout_p=2), ValueError,
      "scaled_dot_product_attention: dropout_p must be between 0 and 1"),
 ])
@@ -127,3 +127,11 @@ def test_dims_given_as_numpy_ints_or_0_d_tensors():
 def test_broadcast_shapes_stays_cached():
     from tinygrad_edu.shapes import broadcast_shapes     # (every op asks it; a decorator
     assert broadcast_shapes.cache_info() is not None     # moved by an edit once slowed them)
+
+
+def test_arguments_torch_also_accepts():
+    x, y = tg.randn(3, 4), tg.tensor([0, 1, 2])
+    assert nn.functional.cross_entropy(x, y, ignore_index=tg.tensor(1)).item() == (
+        nn.functional.cross_entropy(x, y, ignore_index=1).item())
+    assert nn.functional.linear(tg.ones(3), tg.ones(2, 3), tg.ones(1, 2)).shape == (1, 2)
+    assert (3.0 // tg.tensor([True, False])).tolist() == [3.0, float("inf")]

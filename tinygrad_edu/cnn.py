@@ -18,7 +18,7 @@ from .ops.dropout import Dropout
 from .ops.loss import CrossEntropy
 from .ops.pool import AvgPool2d, MaxPool2d, Windows, first_max_offsets, flat_indices
 from .shapes import broadcast_shapes, int_tuple
-from .tensor import Tensor, _tensor
+from .tensor import Tensor, _integer, _tensor
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -169,8 +169,6 @@ def _logits(op: str, x: Any) -> Tensor:
 def _class_indices(op: str, x: Tensor, target: Tensor, ignore_index: int | None) -> np.ndarray:
     """The integer target array for input x (N, C, d1, ...), checked like torch's nll_loss:
     each in [0, C) or equal to ignore_index (when there is one)."""
-    if ignore_index is not None and not isinstance(ignore_index, (int, np.integer)):
-        raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
     expected = x.shape[:1] + x.shape[2:]
     if target.shape != expected:
         raise ValueError(f"{op}: input of shape {x.shape} needs class indices of shape "
@@ -220,6 +218,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     'mean' divides by the summed weights of the non-ignored targets, as torch.
     """
     op = "cross_entropy"
+    ignore_index = _integer(ignore_index, "ignore_index", op)
     _check_reduction(op, reduction)
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"{op}: label_smoothing must be between 0 and 1, got "
@@ -234,7 +233,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if unbatched:
         x, target = x.unsqueeze(0), target.unsqueeze(0)
     if target.shape == x.shape:
-        if not isinstance(ignore_index, (int, np.integer)) or ignore_index >= 0:
+        if ignore_index >= 0:
             raise ValueError(f"{op}: ignore_index ({ignore_index}) does not apply to class "
                              "probability targets (as in torch)")
         target = target.to(x.dtype)
@@ -254,6 +253,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     at ignored targets; 'mean' divides by the summed weights, as torch.
     """
     op = "nll_loss"
+    ignore_index = _integer(ignore_index, "ignore_index", op)
     _check_reduction(op, reduction)
     x, target = _logits(op, input), _tensor(target)
     unbatched = x.ndim == 1

@@ -305,7 +305,7 @@ def fmod(input: Tensor, other: Any) -> Tensor:
     """a - trunc(a / b) * b, the remainder with the sign of a (C's fmod; `%` takes b's):
     the primitive Fmod. Integers stay integers, and dividing them by 0 is an error."""
     a, b = _tensor(input)._operands(other, "fmod")
-    _check_integer_divisor("fmod", b)
+    _check_integer_divisor("fmod", a, b)
     return ew.Fmod.apply(a, b)
 
 

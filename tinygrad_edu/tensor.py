@@ -569,7 +569,7 @@ class Tensor:
     def __floordiv__(self, other: Any) -> Tensor:
         """floor(a / b), as torch's `//`: piecewise constant, so it carries no gradient."""
         a, b = self._operands(other, "floor_divide")
-        _check_integer_divisor("floor_divide", b)
+        _check_integer_divisor("floor_divide", a, b)
         return Tensor._from_node(np.asarray(np.floor_divide(a.data, b.data)), None)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
@@ -605,7 +605,7 @@ class Tensor:
         a, b = self._operands(other, "div")
         if a.dtype.kind == "f":
             return Tensor._from_node(np.asarray(np.trunc(a.data / b.data)), None)
-        _check_integer_divisor("div", b)
+        _check_integer_divisor("div", a, b)
         floor = np.floor_divide(a.data, b.data)      # exact for ints; one up where it rounded
         inexact = (np.remainder(a.data, b.data) != 0) & ((a.data < 0) != (b.data < 0))
         return Tensor._from_node(np.asarray(floor + inexact.astype(floor.dtype)), None)
@@ -1177,14 +1177,14 @@ def _refuse_graph_value(value: Any, op: str) -> None:
 
 
 def _remainder(a: Tensor, b: Tensor) -> Tensor:
-    _check_integer_divisor("remainder", b)
+    _check_integer_divisor("remainder", a, b)
     return ew.Remainder.apply(a, b)
 
 
-def _check_integer_divisor(op: str, b: Tensor) -> None:
+def _check_integer_divisor(op: str, a: Tensor, b: Tensor) -> None:
     """Integers have no inf or nan: x // 0 and x % 0 are errors (torch's too), where numpy
-    would warn and return 0."""
-    if b.dtype.kind in "iub" and not b.data.all():
+    would warn and return 0. (A bool divisor of a float divides as a float: inf.)"""
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub" and not b.data.all():
         raise ZeroDivisionError(f"{op}: integer division by zero (the {b.dtype} divisor "
                                 "holds a 0)")
 
