@@ -570,7 +570,8 @@ class Tensor:
         """floor(a / b), as torch's `//`: piecewise constant, so it carries no gradient."""
         a, b = self._operands(other, "floor_divide")
         _check_integer_divisor("floor_divide", a, b)
-        return Tensor._from_node(np.asarray(np.floor_divide(a.data, b.data)), None)
+        with np.errstate(divide="ignore", invalid="ignore"):     # x // 0.0 is inf, as torch
+            return Tensor._from_node(np.asarray(np.floor_divide(a.data, b.data)), None)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
         b, a = self._operands(other, "floor_divide")

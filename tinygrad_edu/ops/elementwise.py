@@ -344,8 +344,9 @@ class Remainder(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(np.floor_divide(a, b))
-        return np.remainder(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):    # x % 0.0 is nan, as torch
+            ctx.save_for_backward(np.floor_divide(a, b))
+            return np.remainder(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -367,7 +368,7 @@ class Fmod(Function):
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
             ctx.save_for_backward(np.trunc(a / b))
-        return np.fmod(a, b)
+            return np.fmod(a, b)
 
     @staticmethod
     def backward(ctx, g):
