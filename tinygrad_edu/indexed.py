@@ -292,7 +292,8 @@ def _in_place(op: str, x: Tensor, values: tuple, result: Callable[[], Tensor]) -
         try:
             return result()
         except (ValueError, IndexError, TypeError) as error:
-            raise type(error)(f"{op}: {error}") from None
+            message = str(error).removeprefix(f"{op[:-1]}: ")    # (named once: "index_add_:")
+            raise type(error)(f"{op}: {message}") from None
     return written_in_place(op, x, values, compute)
 
 

@@ -176,7 +176,10 @@ def _placed(old: Tensor, x: Tensor, index: Any, value: Tensor) -> Tensor:
         return value.clone()                        # x[...] = f(x): x is a copy of f(x)
     positions = np.empty_like(memory, dtype=np.int64)     # laid out like memory
     positions[...] = np.arange(memory.size).reshape(memory.shape)
-    selected = _node(_same_view(positions, x.data, memory), None)[index].data
+    try:
+        selected = _node(_same_view(positions, x.data, memory), None)[index].data
+    except IndexError as error:
+        raise IndexError(str(error).replace("getitem:", "setitem:", 1)) from None
     while value.ndim > selected.ndim and value.shape[0] == 1:
         value = value[0]                                  # torch drops a value's leading 1s
     try:

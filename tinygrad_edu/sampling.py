@@ -164,8 +164,8 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -
 
 def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     """Fill with 1 (probability p, a number or a tensor that broadcasts to self's shape)
-    or 0, in place; never recorded (like normal_: only under no_grad() for a tensor that
-    requires grad)."""
+    or 0, in place (like normal_: a leaf that requires grad takes it only under
+    no_grad())."""
     prob = _probabilities("bernoulli_", p)
     try:
         if broadcast_shapes(prob.shape, self.shape) != self.shape:
@@ -180,7 +180,7 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
 def random_(self: Tensor, *bounds: int, to: int | None = None, generator: Any = None) -> Tensor:
     """Fill with integers drawn uniformly from [from, to): random_(to) is [0, to),
     random_(from, to) as given, and random_() [0, 2^mantissa bits] for floats, the dtype's
-    range for integers (torch's); in place, never recorded. The loss docs' targets:
+    range for integers (torch's); in place, as normal_. The loss docs' targets:
     `tg.empty(3, dtype=tg.long).random_(5)`."""
     bounds += () if to is None else (to,)
     if len(bounds) > 2:

@@ -261,7 +261,7 @@ class Tensor:
         """numpy meeting a Tensor. `ndarray + tensor` (and -, *, /, **, @, comparisons, ...)
         is the Tensor's reflected operator, a Tensor in the graph. `array += tensor`, as in
         micrograd's update `p.data += -lr * p.grad`, writes into the array. Any other numpy
-        function (np.exp(t)) runs on the data and returns arrays, as for torch's tensors;
+        function (np.exp(t)) runs on the data and returns arrays (torch's return Tensors);
         for a tensor that requires grad it is refused (use the Tensor method)."""
         out = kwargs.get("out", ())
         if method == "__call__" and len(inputs) == 2 and inputs[1] is self and not kwargs and (
@@ -684,8 +684,8 @@ class Tensor:
 
     def copy_(self, src: Any) -> Tensor:
         """Write src's values into self (broadcast to self's shape, cast to its dtype), in
-        place; never recorded, so a tensor that requires grad only takes it under no_grad
-        (torch would also record a copy into a non-leaf)."""
+        place; in a graph, a recorded write (the gradient reaches src), and a leaf that
+        requires grad takes it only under no_grad (the `_overwrite` rules)."""
         shape = np.shape(src.data if isinstance(src, Tensor) else src)
         try:
             fits = np.broadcast_shapes(shape, self.shape) == self.shape
@@ -697,8 +697,8 @@ class Tensor:
         return self._overwrite(src, "copy_")
 
     def fill_(self, value: float) -> Tensor:
-        """Set every element to `value` (a number or a 0-d tensor), in place; never
-        recorded (`p.grad.zero_()`)."""
+        """Set every element to `value` (a number or a 0-d tensor), in place
+        (`p.grad.zero_()`); recorded in a graph, as copy_."""
         shape = np.shape(value.data if isinstance(value, Tensor) else value)
         if shape != ():
             raise TypeError(f"fill_: the value must be a number or a 0-d tensor, got a "
@@ -712,14 +712,14 @@ class Tensor:
     def normal_(self, mean: float = 0.0, std: float = 1.0, *,
                 generator: np.random.Generator | None = None) -> Tensor:
         """Fill with draws of N(mean, std**2), in place (from `generator`, a numpy Generator,
-        else the shared one that manual_seed fixes); never recorded."""
+        else the shared one that manual_seed fixes); recorded in a graph, as copy_."""
         return self._overwrite(self._rng("normal_", generator).normal(mean, std, self.shape),
                                "normal_")
 
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *,
                  generator: np.random.Generator | None = None) -> Tensor:
         """Fill with draws of U(from_, to), in place (torch's `from`, a Python keyword);
-        never recorded."""
+        recorded in a graph, as copy_."""
         return self._overwrite(self._rng("uniform_", generator).uniform(from_, to, self.shape),
                                "uniform_")
 
