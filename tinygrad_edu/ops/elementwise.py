@@ -354,26 +354,19 @@ class Remainder(Function):
         return g, -g * quotient
 
 
-class Fmod(Function):
+class Fmod(Remainder):
     """out = a - trunc(a / b) * b   (C's fmod and torch.fmod: the sign of a).
 
-    As for remainder, the quotient trunc(a / b) is piecewise constant, so where out is
-    continuous   VJP: dL/da = g,  dL/db = -g * trunc(a / b)   (as torch).   Saves the
-    quotient.
+    As for remainder (whose backward it shares), the quotient trunc(a / b) is piecewise
+    constant, so where out is continuous   VJP: dL/da = g,  dL/db = -g * trunc(a / b)
+    (as torch).   Saves the quotient.
     """
-
-    broadcasts = True
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):    # x fmod 0.0 is nan
             ctx.save_for_backward(np.trunc(a / b))
             return np.fmod(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        (quotient,) = ctx.saved_tensors
-        return g, -g * quotient
 
 
 class Maximum(Function):
