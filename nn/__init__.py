@@ -7,6 +7,7 @@
     optimizer.zero_grad(); loss.backward(); optimizer.step()
 """
 from . import data, datasets, functional, init, optim, utils
+from . import samplers
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .layers import (AvgPool2d, Conv2d, ConvTranspose2d, Dropout, Dropout2d, Flatten, Identity,
                      LeakyReLU, Linear, LogSoftmax, MaxPool2d, ReLU, Sigmoid, Softmax, Tanh)
@@ -85,3 +86,5 @@ from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLay
 
 __all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
             "TransformerEncoderLayer", "TransformerDecoderLayer"]
+
+data.sampler = samplers               # torch.utils.data.sampler's module name

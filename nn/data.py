@@ -20,7 +20,6 @@ from tinygrad_edu import Tensor
 from tinygrad_edu.random import check_generator
 from tinygrad_edu.random import generator as shared_generator
 
-from . import samplers as sampler  # noqa: F401  (torch.utils.data.sampler's module name)
 from .collate import default_collate, default_convert
 from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                        SubsetRandomSampler, T_co, WeightedRandomSampler)

@@ -28,8 +28,6 @@ from __future__ import annotations
 import copy
 from typing import Any, Callable
 
-import numpy as np
-
 from tinygrad_edu import Tensor
 from tinygrad_edu.device import check_device
 from tinygrad_edu.dtypes import get_default_dtype, to_dtype
