@@ -6,6 +6,8 @@
     loss = nn.CrossEntropyLoss()(model(x), y)
     optimizer.zero_grad(); loss.backward(); optimizer.step()
 """
+import sys
+
 from . import data, datasets, functional, init, optim, utils
 from . import samplers
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
@@ -87,4 +89,4 @@ from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLay
 __all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
             "TransformerEncoderLayer", "TransformerDecoderLayer"]
 
-data.sampler = samplers               # torch.utils.data.sampler's module name
+data.sampler = sys.modules["nn.data.sampler"] = samplers    # torch.utils.data.sampler's name

@@ -69,9 +69,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def _check_bias_fits(bias: tuple, out: tuple) -> None:
-    """A bias must broadcast with the output (torch: (out_features,), (1,), ()...)."""
+    """A bias must broadcast to the output's shape ((out_features,), (1,), ()...), as
+    torch's addmm asks; for other ranks torch adds it, so it need only broadcast with it."""
     try:
-        broadcast_shapes(bias, out)
+        shape = broadcast_shapes(bias, out)
+        if len(out) == 2 and shape != out:
+            raise ValueError
     except ValueError:
         raise ValueError(f"linear: bias of shape {bias} does not fit the output of shape "
                          f"{out} (expected ({out[-1]},))") from None

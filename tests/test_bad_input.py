@@ -135,3 +135,21 @@ def test_arguments_torch_also_accepts():
         nn.functional.cross_entropy(x, y, ignore_index=1).item())
     assert nn.functional.linear(tg.ones(3), tg.ones(2, 3), tg.ones(1, 2)).shape == (1, 2)
     assert (3.0 // tg.tensor([True, False])).tolist() == [3.0, float("inf")]
+
+
+def test_third_recheck_cases():
+    from nn.data.sampler import SubsetRandomSampler          # the tutorials' import line
+    assert SubsetRandomSampler is nn.data.SubsetRandomSampler
+    assert tg.tensor([tg.tensor([0.5]), tg.tensor([1.5])]).shape == (2,)   # numbers, as torch
+    with pytest.raises(ValueError, match="only one-element tensors can be read as numbers"):
+        tg.tensor([tg.ones(2), tg.ones(2)])
+    fib = tg.linalg.matrix_power(tg.tensor([[1, 1], [1, 0]]), 10)          # integers, n >= 0
+    assert fib.tolist() == [[89, 55], [55, 34]] and fib.dtype == np.int64
+    assert tg.heaviside(tg.tensor([float("nan"), 0.0]), tg.tensor([0.5])).tolist() == [0, 0.5]
+    with pytest.raises(ValueError, match="linear: bias of shape \\(5, 4, 2\\) does not fit"):
+        nn.functional.linear(tg.ones(4, 3), tg.ones(2, 3), tg.ones(5, 4, 2))
+    with pytest.raises(ValueError, match="histogram: `bins` must increase"):
+        tg.histogram(tg.ones(3), bins=tg.tensor([1.0, 0.0]))
+    with pytest.raises(RuntimeError, match="strict=True and vectorize=True"):
+        tg.autograd.functional.jacobian(lambda t: t * 2, tg.ones(2), strict=True,
+                                        vectorize=True)

@@ -320,8 +320,11 @@ def test_seeds_and_the_default_generator_as_torch():
     assert tg.Generator().initial_seed() == 67280421310721     # torch's fixed start
     assert tg.rand(2, generator=tg.Generator()).tolist() == tg.rand(
         2, generator=tg.Generator()).tolist()
-    for bad in (1.5, "3", True):
+    assert tg.manual_seed(1.0).initial_seed() == 1            # int(seed), as torch.manual_seed
+    for bad in (1.5, "3", True):                              # a Generator's own is strict
         with pytest.raises(TypeError, match="manual_seed: the seed must be an int"):
-            tg.manual_seed(bad)
+            tg.Generator().manual_seed(bad)
+    with pytest.raises(TypeError, match="manual_seed: the seed must be an int"):
+        tg.manual_seed("three")
     with pytest.raises(ValueError, match="between -2\\*\\*63 and 2\\*\\*64 - 1"):
         tg.Generator().manual_seed(2 ** 64)

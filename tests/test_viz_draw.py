@@ -155,7 +155,7 @@ def test_four_d_heatmap_is_a_grid_of_maps_and_big_maps_are_subsampled():
     label = label_of(viz.draw(w.sum()).source, "t1")
     assert label.count('FIXEDSIZE="TRUE"></TD>') == 4 * 4 * 9
     # each map a table of fixed size, so a wider box does not pull its columns apart
-    assert label.count('FIXEDSIZE="TRUE" WIDTH="33" HEIGHT="33"') == 4 * 4
+    assert label.count('FIXEDSIZE="TRUE" WIDTH="28" HEIGHT="28"') == 4 * 4
     assert "first 4x4 of 6x5 maps" in label
     image = tg.randn(40, 40, requires_grad=True)
     label = label_of(viz.draw(image.sum()).source, "t1")

@@ -65,6 +65,12 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
     if strategy == "forward-mode" and not vectorize:
         raise NotImplementedError("jacobian: strategy='forward-mode' needs vectorize=True "
                                   "(as torch)")
+    if strategy == "forward-mode" and create_graph:
+        raise NotImplementedError("jacobian: strategy='forward-mode' does not support "
+                                  "create_graph=True (as torch)")
+    if vectorize and strict:
+        raise RuntimeError("jacobian: strict=True and vectorize=True cannot be used together "
+                           "(as torch)")
     with enable_grad():
         xs, single_input = _leaves(inputs, create_graph)
         outs, single_output = _as_tuple(func(*xs), "jacobian", "outputs")

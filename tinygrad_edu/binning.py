@@ -90,7 +90,10 @@ def histogram(input: Tensor, bins: int | Tensor = 100, *, range: tuple | None = 
     if w is not None and w.size != data.size:
         raise ValueError(f"histogram: weight of shape {_tensor(weight).shape} for input of "
                          f"shape {x.shape}")
-    counts, edges = np.histogram(data, edges, range, density=density, weights=w)
+    try:
+        counts, edges = np.histogram(data, edges, range, density=density, weights=w)
+    except ValueError as error:
+        raise ValueError(f"histogram: {error}") from None
     return Histogram(Tensor._from_node(counts.astype(x.dtype), None),
                      Tensor._from_node(edges.astype(x.dtype), None))
 

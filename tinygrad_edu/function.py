@@ -338,9 +338,10 @@ def kept_on_ctx_error(node: Function) -> RuntimeError:
     names = ", ".join(f"ctx.{name}" for name in node._kept_on_ctx)
     return RuntimeError(
         f"{node.name}: forward kept an input that requires grad, or its output, as {names}, "
-        "an array outside the graph, so a second derivative (create_graph=True) through its "
-        "backward would treat it as a constant and come out wrong. Save it with "
-        "ctx.save_for_backward(x) and read it back from ctx.saved_tensors in backward.")
+        "an array outside the graph, so if backward reads it, a second derivative "
+        "(create_graph=True) would treat it as a constant and come out wrong. Save it with "
+        "ctx.save_for_backward(x) and read it back from ctx.saved_tensors in backward (and "
+        "do not keep it on ctx).")
 
 
 def _as_input(cls: type, position: int, x: Any) -> Any:

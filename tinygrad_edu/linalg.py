@@ -149,9 +149,14 @@ def matrix_power(A: Any, n: int) -> Tensor:
     """A^n for square A (..., m, m) and an integer n: the identity for n = 0, products by
     repeated squaring (about log2 n matmuls) for n > 0, and inv(A)^|n| for n < 0. Composed
     of matmuls (and Inverse), so the gradient is theirs."""
-    a = _square("matrix_power", A)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"matrix_power: n must be an int, got {n!r}")
+    a = _tensor(A)
+    if n < 0 or a.dtype.kind not in "iu":           # integer matrices: n >= 0, as torch
+        a = _square("matrix_power", a)
+    elif a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"matrix_power: A must be a batch of square matrices (..., n, n), "
+                         f"got shape {a.shape}")
     if n < 0:
         a, n = inv(a), -n
     result, square = None, a

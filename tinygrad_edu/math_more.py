@@ -350,7 +350,8 @@ def heaviside(input: Tensor, values: Any) -> Tensor:
     if x.dtype != v.dtype:
         raise TypeError(f"heaviside: input and values must have the same dtype, got {x.dtype} "
                         f"and {v.dtype} (as torch)")
-    return Tensor._from_node(np.asarray(np.heaviside(x.data, v.data)).astype(x.dtype), None)
+    step = np.where(x.data == 0, v.data, x.data > 0)          # (nan: 0, as torch)
+    return Tensor._from_node(np.asarray(step).astype(x.dtype), None)
 
 
 def isinf(input: Tensor) -> Tensor:

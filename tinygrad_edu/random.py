@@ -33,6 +33,10 @@ def manual_seed(seed: int) -> Generator:
     """Re-seed the shared generator (as `torch.manual_seed`); returns it as a Generator
     (`tg.default_generator`)."""
     global _generator
+    try:
+        seed = int(seed)                           # as torch.manual_seed: 1.0, True, "3"
+    except (TypeError, ValueError):
+        raise TypeError(f"manual_seed: the seed must be an int, got {seed!r}") from None
     _generator = np.random.default_rng(seed_value(seed, "manual_seed"))
     return default_generator
 

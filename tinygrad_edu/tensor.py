@@ -31,6 +31,8 @@ Number = (int, float, bool, np.number, np.bool_)
 
 def _default_array(data: Any) -> np.ndarray:
     """Python numbers and lists: float32 for floats, int64 for ints, bool for bools."""
+    if isinstance(data, (list, tuple)):
+        data = _items_as_scalars(data)
     try:
         arr = np.array(data)
     except ValueError as e:
@@ -49,6 +51,20 @@ def _default_array(data: Any) -> np.ndarray:
         raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} "
                         f"(numpy dtype {arr.dtype}); expected numbers, nested lists or an ndarray")
     return arr
+
+
+def _items_as_scalars(data: Any) -> Any:
+    """Tensors inside (nested) lists read as numbers, as torch.tensor reads them:
+    [model(x) for x in xs] of one-element outputs is a 1-D tensor, not (n, 1)."""
+    if isinstance(data, (list, tuple)):
+        return [_items_as_scalars(item) for item in data]
+    if isinstance(data, Tensor):
+        if data.data.size != 1:
+            raise ValueError(f"Tensor: a list holds a tensor of shape {data.shape}; only "
+                             "one-element tensors can be read as numbers (as torch): "
+                             "use tg.stack(list) to join tensors")
+        return data.data.reshape(())
+    return data
 
 
 def _holds_float64(data: Any) -> bool:

@@ -137,7 +137,7 @@ def _map_table(m: np.ndarray, scale: float, numbers: bool) -> str:
         layout = 'CELLPADDING="2"'
     else:          # a fixed size: a wider box around would pull the columns apart
         rows_n, cols_n = m.shape
-        layout = (f'CELLPADDING="0" FIXEDSIZE="TRUE" WIDTH="{cols_n * (CELL_PX + 2)}" '
-                  f'HEIGHT="{rows_n * (CELL_PX + 2)}"')
+        layout = (f'CELLPADDING="0" FIXEDSIZE="TRUE" WIDTH="{cols_n * CELL_PX + 1}" '
+                  f'HEIGHT="{rows_n * CELL_PX + 1}"')
     return (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" {layout} COLOR="#999999">'
             f'{"".join(rows)}</TABLE>')
