@@ -530,3 +530,20 @@ def test_the_operator_on_a_constant_buffer_writes_it_as_torch():
     buf += w                                             # was: a new tensor bound to buf
     assert buffers[0] is buf and buffers[0].tolist() == w.tolist()
     assert tg.grad((buffers[0] * w).sum(), w)[0].tolist() == pytest.approx((2 * w).tolist())
+
+
+def test_repeated_writes_do_not_stack_views_and_keep_hooks():
+    from tinygrad_edu.recorded_writes import _view_base
+    w = _float64(4, seed=7)
+    out = tg.zeros(5, 4, dtype=tg.float64)
+    for t in range(5):
+        out[t] = w * (t + 1)
+        assert _view_base(out) is None       # its own memory: the next write starts here
+    assert tg.grad(out.sum(), w)[0].tolist() == [15.0] * 4  # (each write was a view of the
+    seen = []                                # last, and the walk grew with every write)
+    x = tg.tensor(np.arange(1.0, 13.0).reshape(3, 4), requires_grad=True) * 1
+    x[0] -= 1.0
+    x.register_hook(seen.append)             # a hook between two writes: torch's gradient
+    x[1] /= 2.0                              # of x as it was (was: zeros in rows 0 and 2)
+    (x * x).sum().backward()
+    assert seen[0].tolist() == [[0, 2, 4, 6], [2.5, 3, 3.5, 4], [18, 20, 22, 24]]

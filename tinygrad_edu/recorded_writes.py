@@ -189,8 +189,9 @@ def _placed(old: Tensor, x: Tensor, index: Any, value: Tensor) -> Tensor:
                          f"{selected.shape} elements selected") from None
     flat = selected.reshape(-1)
     last = flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]
-    return old.reshape(-1).index_copy(0, flat[last], value.reshape(-1)[last]).reshape(
-        old.shape)
+    written = old.reshape(-1).index_copy(0, flat[last], value.reshape(-1)[last])
+    return written.reshape(old.shape).clone()   # (its own memory: not a view the next
+    #                                             write would have to follow back)
 
 
 def _viewed(t: Tensor) -> Tensor | None:
