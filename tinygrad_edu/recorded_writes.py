@@ -197,10 +197,9 @@ def _placed(old: Tensor, x: Tensor, index: Any, value: Tensor) -> Tensor:
 def _viewed(t: Tensor) -> Tensor | None:
     """The tensor whose memory t's data views through the op that made t (reshape,
     transpose, basic indexing), or None; refused when the write cannot follow."""
-    inputs = t._ctx.inputs if t._ctx is not None else ()
-    if len(inputs) != 1 or not np.may_share_memory(t.data, inputs[0].data):
+    base = _view_base(t)
+    if base is None:
         return None
-    base = inputs[0]
     if base._ctx is None:
         raise RuntimeError("setitem: a view of a leaf tensor that requires grad cannot be "
                            "written in place (as torch); write the leaf inside no_grad()")

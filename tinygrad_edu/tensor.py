@@ -31,7 +31,8 @@ Number = (int, float, bool, np.number, np.bool_)
 
 def _default_array(data: Any) -> np.ndarray:
     """Python numbers and lists: float32 for floats, int64 for ints, bool for bools."""
-    if isinstance(data, (list, tuple)):
+    plain = isinstance(data, (list, tuple)) and _python_numbers_only(data)
+    if isinstance(data, (list, tuple)) and not plain:
         data = _items_as_scalars(data)
     try:
         arr = np.array(data)
@@ -44,13 +45,25 @@ def _default_array(data: Any) -> np.ndarray:
         if too_big is not None:
             raise OverflowError(f"Tensor: the Python int {too_big} does not fit in int64 "
                                 "(torch's integer type); write it as a float to keep it")
-    if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)) and not (
-            _holds_float64(data)):
+    if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)) and (
+            plain or not _holds_float64(data)):
         arr = arr.astype(get_default_dtype())
     elif arr.dtype.kind not in "fiub":
         raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} "
                         f"(numpy dtype {arr.dtype}); expected numbers, nested lists or an ndarray")
     return arr
+
+
+def _python_numbers_only(data: list | tuple) -> bool:
+    """Whether (nested lists of) data hold only Python floats, ints and bools: the usual
+    case, which then needs neither of the scans below (types are collected at C speed)."""
+    kinds = set(map(type, data))
+    nested = kinds & {list, tuple}
+    if nested:
+        kinds -= nested
+        if not all(_python_numbers_only(item) for item in data if type(item) in nested):
+            return False
+    return kinds <= {float, int, bool}
 
 
 def _items_as_scalars(data: Any) -> Any:
@@ -1181,16 +1194,6 @@ for _name, _fn, _alias in (("eq", np.equal, None), ("ne", np.not_equal, "not_equ
 
 def _in_graph(value: Any) -> bool:
     return isinstance(value, Tensor) and value._requires_grad
-
-
-def _refuse_graph_value(value: Any, op: str) -> None:
-    """An in-place write that is not recorded: a value that requires grad would lose its
-    gradient without a word (torch records it). Refuse it."""
-    if grad_mode._enabled and _in_graph(value):
-        raise RuntimeError(f"{op}: the value written requires grad, and this in-place write "
-                           "is not recorded by this engine, so its gradient would be lost; "
-                           "build the tensor with where/cat/stack instead, or write "
-                           "value.detach()")
 
 
 def _remainder(a: Tensor, b: Tensor) -> Tensor:
