@@ -444,8 +444,12 @@ def test_asgd_state_dict_keeps_the_average(tmp_path):
 # ------------------------------------------------------------------ torch
 @pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
 @pytest.mark.parametrize("loss_fn,x0,rtol", [
-    (quadratic, RNG.normal(size=N), 1e-12),
-    (logistic, RNG.normal(size=N), 1e-12),
+    # the matrix-vector products (OpenBLAS against torch's BLAS) and exp/log sum and round
+    # in their own order: last-bit differences, which the strong-Wolfe cubic interpolation
+    # (a quotient of differences of nearby values) amplifies to ~1e-11 of the scale on an
+    # AMD EPYC with AVX2 (1e-12 held on the earlier AVX-512 machines)
+    (quadratic, RNG.normal(size=N), 1e-10),
+    (logistic, RNG.normal(size=N), 1e-10),
     # torch adds t d with fused multiply-adds (one rounding, numpy has two): last-bit
     # differences, which the narrow curved valley amplifies (with torch's plain kernels,
     # ATEN_CPU_CAPABILITY=default, every point agrees to the last bit)
