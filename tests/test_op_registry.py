@@ -510,3 +510,19 @@ def test_numbers_and_flags_reach_a_users_forward_as_they_are(unregister):
     assert out.shape == (2, 1) and out.tolist() == [[0.30000000000000004]] * 2
     out.sum().backward()
     assert x.grad.tolist() == [[0.1] * 3] * 2
+
+
+def test_a_gradient_for_an_argument_that_is_not_a_tensor_is_an_error(unregister):
+    class Shift(tg.Function):                    # returns d/dk too, which has nowhere to go
+        @staticmethod
+        def forward(ctx, x, k):
+            return x + k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g.sum()
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shift: backward returned a gradient for "
+                                           r"argument 1, which is not a Tensor .* return None"):
+        Shift.apply(x, 2.0).sum().backward()     # torch raises too; it was dropped silently

@@ -290,6 +290,10 @@ def test_integer_division_by_zero_is_an_error_float_division_is_not():
         7 % Tensor([0])
     with pytest.raises(ZeroDivisionError, match="floor_divide"):
         7 // Tensor([3, 0])
+    for two_bools in (lambda b: b // True, lambda b: b % b, lambda b: b.fmod(b)):
+        with pytest.raises(TypeError, match="not defined for two bool operands"):
+            two_bools(Tensor([True]))           # numpy's int8 answer; torch refuses
+    assert (Tensor([True]) // 2).dtype == tg.int64
     with np.errstate(all="ignore"):
         assert np.isnan((Tensor([5.0]) % 0).item())             # float: nan, as torch
         assert (Tensor([5]) // 0.0).item() == np.inf            # promoted to float

@@ -187,6 +187,11 @@ def _vjp(node: Function, g) -> tuple:
     if len(grads) != len(node.inputs):
         raise RuntimeError(f"{node.name}: backward returned {len(grads)} gradients "
                            f"for {len(node.inputs)} inputs")
+    for i in node._passed:
+        if grads[i] is not None:
+            raise RuntimeError(f"{node.name}: backward returned a gradient for argument {i}, "
+                               "which is not a Tensor (it reached forward as it is); return "
+                               "None there, as torch requires")
     return grads
 
 

@@ -94,6 +94,7 @@ class Function:
     name: str = "function"
     differentiable: bool = True
     broadcasts: bool = False
+    _passed: tuple = ()     # a user's op: positions of the arguments that are not Tensors
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -194,8 +195,10 @@ class Function:
         if cls._fresh_gradients:
             result = cls.forward(ctx, *arrays, **options)
         else:
-            for i, x in (passed or {}).items():
-                arrays[i] = x
+            if passed:
+                ctx._passed = tuple(passed)
+                for i, x in passed.items():
+                    arrays[i] = x
             ctx.needs_input_grad = tuple([t._requires_grad for t in inputs])  # (read in forward)
             result = _users_forward(cls, ctx, arrays + [None] * nones, options)
         out = result if type(result) is np.ndarray else np.asarray(result)  # (numpy's 0-d

@@ -36,9 +36,8 @@ def written_in_place(op: str, x: Tensor, values: tuple, compute: Callable[[], Te
     of x follow); a leaf that requires grad takes it only inside no_grad()."""
     recorded = grad_mode.is_grad_enabled() and (x.requires_grad or any(
         isinstance(v, Tensor) and v.requires_grad for v in values))
-    if recorded and x.is_leaf and x.requires_grad:
-        raise RuntimeError(f"{op}: a leaf tensor that requires grad can only be changed in "
-                           "place inside no_grad() (an update step)")
+    if recorded:
+        x._refuse_leaf_write(op)
     with grad_mode.set_grad_enabled(recorded):
         result = compute()
     # as torch: a float64 result goes into a float32 tensor, a float one not into ints

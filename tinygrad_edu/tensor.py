@@ -655,10 +655,7 @@ class Tensor:
         read x)."""
         recorded = grad_mode._enabled and (self._requires_grad or _in_graph(other))
         if recorded:
-            if self._ctx is None and self._requires_grad:
-                raise RuntimeError(f"{method or f'x {symbol} y'}: a leaf tensor that requires "
-                                   f"grad cannot be changed in place; do it inside no_grad() "
-                                   f"(an update step) or write x = x {symbol[0]} y")
+            self._refuse_leaf_write(method or f"x {symbol} y", f", or write x = x {symbol[0]} y")
             if method is None and (self._ctx is not None or self._consumed
                                    or self.data.base is not None):
                 return op(self, other)          # (a constant buffer is written, as torch)
@@ -757,15 +754,20 @@ class Tensor:
             raise TypeError(f"{op}: expected a floating point tensor, got dtype {self.dtype}")
         return random.check_generator(generator, op) or random.generator()
 
+    def _refuse_leaf_write(self, op: str, instead: str = "") -> None:
+        """torch's rule for a recorded in-place change: never of a leaf that requires grad
+        (its .grad would belong to a value that no longer exists)."""
+        if self._ctx is None and self._requires_grad:
+            raise RuntimeError(f"{op}: a leaf tensor that requires grad can only be changed in "
+                               f"place inside no_grad() (as an optimizer step does){instead}")
+
     def _overwrite(self, values: Any, op: str) -> Tensor:
         """Write `values` (broadcast) into every element: recorded, as x[...] = values,
         when x or the values are in a graph (not into a leaf that requires grad)."""
         if values is None or isinstance(values, str):  # (numpy would write nan)
             raise TypeError(f"{op}: expected a number or a tensor, got {type(values).__name__}")
         if grad_mode._enabled and (self._requires_grad or _in_graph(values)):
-            if self._ctx is None and self._requires_grad:
-                raise RuntimeError(f"{op}: a leaf tensor that requires grad can only be changed "
-                                   "in place inside no_grad() (an update step)")
+            self._refuse_leaf_write(op)
             self[...] = values
             return self
         self._check_writeable(f"{op}: the tensor")
@@ -1136,11 +1138,7 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if grad_mode._enabled and (self._requires_grad or _in_graph(value)):
-            if self._ctx is None and self._requires_grad:
-                raise RuntimeError("setitem: a leaf tensor that requires grad cannot be written "
-                                   "in place (as torch); write it inside no_grad() (as an "
-                                   "optimizer step does) or build a new tensor with "
-                                   "where/masked_fill")
+            self._refuse_leaf_write("setitem", ", or build a new tensor with where/masked_fill")
             recorded_writes.refuse_untracked_view(self, "setitem: the tensor")
             recorded_writes.record(self, index, value)   # (recorded_writes.py)
             return
@@ -1203,7 +1201,11 @@ def _remainder(a: Tensor, b: Tensor) -> Tensor:
 
 def _check_integer_divisor(op: str, a: Tensor, b: Tensor) -> None:
     """Integers have no inf or nan: x // 0 and x % 0 are errors (torch's too), where numpy
-    would warn and return 0. (A bool divisor of a float divides as a float: inf.)"""
+    would warn and return 0. (A bool divisor of a float divides as a float: inf.) Two bools
+    have no integer quotient to keep: torch refuses them, where numpy returns int8."""
+    if a.dtype.kind == "b" and b.dtype.kind == "b":
+        raise TypeError(f"{op}: not defined for two bool operands, as in torch; convert one "
+                        "with .long() or .float()")
     if a.dtype.kind in "iub" and b.dtype.kind in "iub" and not b.data.all():
         raise ZeroDivisionError(f"{op}: integer division by zero (the {b.dtype} divisor "
                                 "holds a 0)")
