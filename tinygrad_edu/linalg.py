@@ -1,7 +1,8 @@
-"""torch.linalg's inv, solve, det, slogdet, norm, vector_norm, matrix_norm, cross and
-matrix_power (also `tinygrad_edu.inverse`, `x.inverse()`, `x.det()`): the primitives
-Inverse, Solve and LogAbsDet of ops/linalg.py, with their checks, and the norms and
-powers composed from sums, maxima and matmuls."""
+"""torch.linalg's inv, solve, det, slogdet, norm, vector_norm, matrix_norm, cross,
+matrix_power, cholesky, eigh, eigvalsh and solve_triangular (also `tinygrad_edu.inverse`,
+`x.inverse()`, `x.det()`, `tinygrad_edu.cholesky_solve`): the primitives Inverse, Solve
+and LogAbsDet of ops/linalg.py and Cholesky and Eigh of ops/decompositions.py, with their
+checks, and the rest composed from them, sums, maxima and matmuls."""
 from __future__ import annotations
 
 import math
@@ -11,6 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import linear_algebra, linear_algebra_more
+from .ops.decompositions import Cholesky, Eigh
 from .ops.linalg import Inverse, LogAbsDet, Solve
 from .tensor import Tensor, _tensor
 
@@ -172,5 +174,59 @@ def matrix_power(A: Any, n: int) -> Tensor:
     return result.clone() if result is A else result       # (n = 1: a new tensor, as torch)
 
 
+
+def cholesky(A: Any, *, upper: bool = False) -> Tensor:
+    """L lower triangular with A = L L^T for a symmetric positive-definite A (..., n, n),
+    reading A's lower triangle; upper=True reads the upper one and returns U = L^T, with
+    A = U^T U. The gradient is the symmetric one (see ops/decompositions.py)."""
+    a = _square("cholesky", A)
+    return Cholesky.apply(a.mT).mT if upper else Cholesky.apply(a)
+
+
+EigenDecomposition = namedtuple("EigenDecomposition", ["eigenvalues", "eigenvectors"])
+
+
+def eigh(A: Any, UPLO: str = "L") -> EigenDecomposition:
+    """(w, V) with A = V diag(w) V^T for a symmetric A (..., n, n): eigenvalues ascending,
+    eigenvectors the columns of V (each fixed only up to its sign), reading the triangle
+    UPLO ('L' or 'U'). Gradients through V need distinct eigenvalues (as in torch)."""
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    a = _square("eigh", A)
+    stacked = Eigh.apply(a if UPLO == "L" else a.mT)
+    return EigenDecomposition(stacked[..., 0, :], stacked[..., 1:, :])
+
+
+def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:
+    """The eigenvalues of a symmetric A, ascending: eigh(A).eigenvalues."""
+    return eigh(A, UPLO).eigenvalues
+
+
+def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """X with A X = B (left=False: X A = B) for triangular A (..., n, n), reading only
+    its upper or lower triangle (unitriangular: with ones on the diagonal) and B a
+    matrix (..., n, k), as torch. Composed: solve of the triangle, whose gradient with
+    respect to A is the triangle of solve's."""
+    a, b = _square("solve_triangular", A), _tensor(B)
+    if b.ndim < 2:
+        raise ValueError(f"solve_triangular: B must be a matrix (..., n, k), got shape "
+                         f"{b.shape} (write B.unsqueeze(-1) for a vector)")
+    triangle = a.triu() if upper else a.tril()
+    if unitriangular:
+        eye = np.eye(a.shape[-1], dtype=a.dtype)
+        triangle = triangle * (1 - eye) + eye
+    return solve(triangle, b, left=left)
+
+
+def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:
+    """X with A X = B, given A's Cholesky factor L (A = L L^T; upper=True: U, A = U^T U),
+    by two triangular solves (torch.cholesky_solve; note B comes first)."""
+    factor = _square("cholesky_solve", L)
+    lower = factor.mT if upper else factor
+    return solve_triangular(lower.mT, solve_triangular(lower, B, upper=False), upper=True)
+
+
+Tensor.cholesky_solve = cholesky_solve
 Tensor.inverse, Tensor.det, Tensor.slogdet, Tensor.logdet = inv, det, slogdet, logdet
 Tensor.matrix_power = matrix_power

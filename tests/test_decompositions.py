@@ -1,0 +1,119 @@
+"""linalg.cholesky, eigh, eigvalsh, solve_triangular and cholesky_solve: values against
+numpy and the definitions, which triangle each reads, and errors (their gradients are
+checked against finite differences in gradcases/decompositions.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, linalg
+
+RNG = np.random.default_rng(11)
+B = RNG.standard_normal((2, 4, 4))
+SPD = B @ B.transpose(0, 2, 1) + np.eye(4)          # symmetric positive-definite
+
+
+def test_cholesky_factors_and_reads_one_triangle():
+    L = linalg.cholesky(Tensor(SPD))
+    np.testing.assert_allclose(L.numpy() @ L.numpy().transpose(0, 2, 1), SPD, rtol=1e-13)
+    assert np.all(np.triu(L.numpy(), 1) == 0) and np.all(np.diagonal(L.numpy(), 0, 1, 2) > 0)
+    noisy_upper = SPD + np.triu(RNG.standard_normal((4, 4)), 1)  # upper triangle not read
+    np.testing.assert_array_equal(linalg.cholesky(Tensor(noisy_upper)).numpy(), L.numpy())
+    U = linalg.cholesky(Tensor(SPD), upper=True)
+    np.testing.assert_allclose(U.numpy(), L.numpy().transpose(0, 2, 1), rtol=1e-15)
+
+
+def test_cholesky_gradient_is_symmetric_and_exact_along_symmetric_changes():
+    a = Tensor(SPD[0], requires_grad=True)
+    weights = RNG.standard_normal((4, 4))
+    (linalg.cholesky(a) * Tensor(weights)).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), a.grad.numpy().T, atol=1e-15)
+    change = RNG.standard_normal((4, 4))
+    change += change.T                                # a symmetric direction
+
+    def loss(m):
+        return (np.linalg.cholesky(m) * weights).sum()
+
+    slope = (loss(SPD[0] + 1e-6 * change) - loss(SPD[0] - 1e-6 * change)) / 2e-6
+    assert np.isclose((a.grad.numpy() * change).sum(), slope, rtol=1e-8)
+
+
+def test_eigh_is_a_decomposition_with_ascending_eigenvalues():
+    symmetric = (B + B.transpose(0, 2, 1)) / 2
+    w, V = linalg.eigh(Tensor(symmetric))
+    assert w.shape == (2, 4) and V.shape == (2, 4, 4)
+    assert np.all(np.diff(w.numpy(), axis=-1) > 0)
+    rebuilt = V.numpy() @ (w.numpy()[..., None] * V.numpy().transpose(0, 2, 1))
+    np.testing.assert_allclose(rebuilt, symmetric, atol=1e-13)
+    np.testing.assert_allclose(linalg.eigvalsh(Tensor(symmetric)).numpy(), w.numpy())
+    upper_only = np.triu(symmetric) + np.tril(RNG.standard_normal((4, 4)), -1)
+    np.testing.assert_allclose(linalg.eigvalsh(Tensor(upper_only), UPLO="U").numpy(),
+                               w.numpy(), rtol=1e-13)
+
+
+def test_eigh_eigenvalue_gradient_is_v_v_transpose_even_for_repeated_eigenvalues():
+    a = Tensor(np.diag([2.0, 2.0, 5.0]), requires_grad=True)    # w = 2 twice
+    w, _ = linalg.eigh(a)
+    w[2].backward()                  # d w_i / dA = v_i v_i^T: here e_3 e_3^T, finite
+    np.testing.assert_allclose(a.grad.numpy(), np.diag([0.0, 0.0, 1.0]), atol=1e-15)
+    _, V = linalg.eigh(a)
+    with pytest.raises(np.linalg.LinAlgError, match=r"eigh backward: .* eigenvectors 0 and 1 "
+                                                     r"of the repeated eigenvalue 2\.0"):
+        V[1, 0].backward()           # any rotation of the first two is as good: no gradient
+
+
+def test_eigenvalues_of_a_quadratic_form_give_the_hessian_spectrum():
+    x = Tensor(np.array([0.3, -0.7]), requires_grad=True)
+    f = (x[0] ** 2 * 3 + x[0] * x[1] + x[1] ** 2).sum()
+    (g,) = tg.grad(f, x, create_graph=True)
+    hessian = tg.stack([tg.grad(g[i], x, retain_graph=True)[0] for i in range(2)])
+    np.testing.assert_allclose(linalg.eigvalsh(hessian).numpy(),
+                               np.linalg.eigvalsh([[6.0, 1.0], [1.0, 2.0]]), rtol=1e-14)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("left", [True, False])
+def test_solve_triangular_reads_its_triangle(upper, left):
+    A = RNG.standard_normal((3, 3)) + 4 * np.eye(3)
+    rhs = RNG.standard_normal((3, 2) if left else (2, 3))
+    X = linalg.solve_triangular(Tensor(A), Tensor(rhs), upper=upper, left=left).numpy()
+    T = np.triu(A) if upper else np.tril(A)
+    np.testing.assert_allclose(T @ X if left else X @ T, rhs, atol=1e-14)
+    unit = T - np.diag(np.diag(T)) + np.eye(3)
+    X1 = linalg.solve_triangular(Tensor(A), Tensor(rhs), upper=upper, left=left,
+                                 unitriangular=True).numpy()
+    np.testing.assert_allclose(unit @ X1 if left else X1 @ unit, rhs, atol=1e-14)
+
+
+def test_solve_triangular_gradient_reaches_only_the_triangle():
+    a = Tensor(RNG.standard_normal((3, 3)) + 4 * np.eye(3), requires_grad=True)
+    b = Tensor(RNG.standard_normal((3, 2)), requires_grad=True)
+    assert tg.gradcheck(lambda a, b: linalg.solve_triangular(a, b, upper=False),
+                        (a.detach().requires_grad_(), b))
+    linalg.solve_triangular(a, b, upper=False).sum().backward()
+    assert np.all(np.triu(a.grad.numpy(), 1) == 0) and np.any(np.tril(a.grad.numpy()) != 0)
+
+
+def test_cholesky_solve_solves_with_the_factor():
+    rhs = RNG.standard_normal((2, 4, 3))
+    L = linalg.cholesky(Tensor(SPD))
+    np.testing.assert_allclose(SPD @ tg.cholesky_solve(Tensor(rhs), L).numpy(), rhs,
+                               atol=1e-12)
+    np.testing.assert_allclose(Tensor(rhs).cholesky_solve(L.mT, upper=True).numpy(),
+                               np.linalg.solve(SPD, rhs), rtol=1e-10)
+
+
+def test_bad_input_is_named():
+    with pytest.raises(np.linalg.LinAlgError, match=r"cholesky: the matrix of shape \(2, 2\) "
+                                                     r"\(batch entry \(1,\)\) is not positive"):
+        linalg.cholesky(Tensor(np.array([np.eye(2), -np.eye(2)])))
+    with pytest.raises(ValueError, match=r"cholesky: A must be a batch of square matrices"):
+        linalg.cholesky(Tensor(np.ones((2, 3))))
+    with pytest.raises(TypeError, match="eigh: A must be floating point"):
+        linalg.eigh(Tensor([[1, 0], [0, 1]]))
+    with pytest.raises(ValueError, match="eigh: UPLO must be 'L' or 'U'"):
+        linalg.eigh(Tensor(np.eye(2)), UPLO="l")
+    with pytest.raises(ValueError, match=r"solve_triangular: B must be a matrix .* got shape "
+                                         r"\(3,\)"):
+        linalg.solve_triangular(Tensor(np.eye(3)), Tensor(np.ones(3)), upper=True)
