@@ -1,8 +1,9 @@
 """torch.linalg's inv, solve, det, slogdet, norm, vector_norm, matrix_norm, cross,
-matrix_power, cholesky, eigh, eigvalsh and solve_triangular (also `tinygrad_edu.inverse`,
-`x.inverse()`, `x.det()`, `tinygrad_edu.cholesky_solve`): the primitives Inverse, Solve
-and LogAbsDet of ops/linalg.py and Cholesky and Eigh of ops/decompositions.py, with their
-checks, and the rest composed from them, sums, maxima and matmuls."""
+matrix_power, cholesky, eigh, eigvalsh, svd, svdvals and solve_triangular (also
+`tinygrad_edu.inverse`, `x.inverse()`, `x.det()`, `tinygrad_edu.cholesky_solve`): the
+primitives Inverse, Solve and LogAbsDet of ops/linalg.py and Cholesky, Eigh and Svd of
+ops/decompositions.py, with their checks, and the rest composed from them, sums, maxima
+and matmuls."""
 from __future__ import annotations
 
 import math
@@ -12,19 +13,24 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import linear_algebra, linear_algebra_more
-from .ops.decompositions import Cholesky, Eigh
+from .composed import cat
+from .ops.decompositions import Cholesky, Eigh, Svd
 from .ops.linalg import Inverse, LogAbsDet, Solve
 from .tensor import Tensor, _tensor
 
 
-def _square(op: str, a: Any) -> Tensor:
+def _matrices(op: str, a: Any, square: bool = False) -> Tensor:
     a = _tensor(a)
-    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-        raise ValueError(f"{op}: A must be a batch of square matrices (..., n, n), got shape "
-                         f"{a.shape}")
+    if a.ndim < 2 or square and a.shape[-1] != a.shape[-2]:
+        kind = "square matrices (..., n, n)" if square else "matrices (..., m, n)"
+        raise ValueError(f"{op}: A must be a batch of {kind}, got shape {a.shape}")
     if a.dtype.kind != "f":
         raise TypeError(f"{op}: A must be floating point, got {a.dtype} (as torch)")
     return a
+
+
+def _square(op: str, a: Any) -> Tensor:
+    return _matrices(op, a, square=True)
 
 
 def inv(A: Any) -> Tensor:
@@ -92,8 +98,8 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: bool =
         'fro'     sqrt(sum a_ij**2)
         1, -1     max, min over columns of sum_i |a_ij|   (the largest column sum)
         inf, -inf max, min over rows of sum_j |a_ij|      (the largest row sum)
-
-    The orders 2, -2 and 'nuc' need singular values, which are not built here."""
+        2, -2     the largest, smallest singular value     (the spectral norm)
+        'nuc'     the sum of the singular values           (the nuclear norm)"""
     a = _tensor(A) if dtype is None else _tensor(A).to(dtype)
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
         raise ValueError(f"matrix_norm: dim must be a pair of axes, got {dim!r}")
@@ -105,15 +111,17 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: bool =
                          f"tensor of shape {a.shape}")
     if ord == "fro":
         return vector_norm(a, 2, (rows, cols), keepdim)
-    if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"matrix_norm: ord={ord!r} needs singular values (an SVD), "
-                                  "which tinygrad_edu does not have; 'fro', 1, -1, inf and "
-                                  "-inf work")
-    if ord not in (1, -1, math.inf, -math.inf):
+    if ord not in ("nuc", 2, -2, 1, -1, math.inf, -math.inf):
         raise ValueError(f"matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, "
                          f"got {ord!r}")
     if a.dtype.kind != "f":
         raise TypeError(f"matrix_norm: expected a floating point tensor, got {a.dtype}")
+    if ord in ("nuc", 2, -2):
+        s = svdvals(a.movedim((rows, cols), (-2, -1)))
+        empty = s.shape[-1] == 0                # (the largest of none is 0, as torch)
+        out = s.sum(-1) if ord == "nuc" or ord == 2 and empty else s.amax(-1) if ord == 2 \
+            else s.amin(-1)
+        return out.unsqueeze(min(rows, cols)).unsqueeze(max(rows, cols)) if keepdim else out
     summed, across = (rows, cols) if abs(ord) == 1 else (cols, rows)   # sums, then extreme
     sums = a.abs().sum(summed, keepdim=True)
     if ord > 0 and a.shape[across] == 0:            # the largest of no sums: 0, as torch
@@ -200,6 +208,34 @@ def eigh(A: Any, UPLO: str = "L") -> EigenDecomposition:
 def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:
     """The eigenvalues of a symmetric A, ascending: eigh(A).eigenvalues."""
     return eigh(A, UPLO).eigenvalues
+
+
+SingularValueDecomposition = namedtuple("SingularValueDecomposition", ["U", "S", "Vh"])
+
+
+def svd(A: Any, full_matrices: bool = True, *, driver: Any = None) -> SingularValueDecomposition:
+    """(U, S, Vh) with A = U diag(S) Vh for A (..., m, n): S descending, the columns of U
+    and rows of Vh orthonormal (each pair fixed only up to sign). full_matrices=False gives
+    k = min(m, n) of each; True (torch's default) completes U to (m, m) and Vh to (n, n)
+    with columns that, as in torch, carry no gradient (A does not determine them).
+    Gradients through U and Vh need distinct nonzero singular values."""
+    a = _matrices("svd", A)
+    m, n = a.shape[-2:]
+    U, S, Vh = Svd.split(Svd.apply(a), m, n)
+    if full_matrices and m != n:
+        full_U, _, full_Vh = np.linalg.svd(a.data, full_matrices=True)
+        if m > n:
+            U = cat([U, Tensor(full_U[..., n:])], dim=-1)
+        else:
+            Vh = cat([Vh, Tensor(full_Vh[..., m:, :])], dim=-2)
+    return SingularValueDecomposition(U, S, Vh)
+
+
+def svdvals(A: Any, *, driver: Any = None) -> Tensor:
+    """The singular values of A (..., m, n), descending: svd(A).S, whose gradient is
+    U diag(g) V^T (fine at repeated and zero singular values)."""
+    a = _matrices("svdvals", A)
+    return Svd.split(Svd.apply(a), *a.shape[-2:])[1]
 
 
 def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True,

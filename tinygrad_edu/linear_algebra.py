@@ -74,9 +74,6 @@ def _order(p: Any, dim: Any) -> float:
     if p is None:
         return 2.0
     if isinstance(p, str):
-        if p == "nuc":
-            raise ValueError("norm: p='nuc' (the nuclear norm, a sum of singular values) is "
-                             "not supported: there is no SVD here")
         if p != "fro":
             raise ValueError(f"norm: unknown p={p!r}; expected 'fro', a number, inf or -inf")
         if dim is not None and not isinstance(dim, int) and len(dim) > 2:
@@ -102,6 +99,8 @@ def norm(input: Tensor, p: Any = "fro", dim: int | Sequence[int] | None = None,
         p a number        (sum |x|**p)**(1/p)
         p = inf, -inf     max |x|, min |x|   (ties share the gradient evenly)
         p = 0             the number of nonzero elements (no gradient)
+        p = 'nuc'         the sum of the singular values of the matrices over the two
+                          axes dim (linalg.matrix_norm; a 2-D input needs no dim)
 
     Computed as m * norm(x / m) with m = max |x| over the slice, a constant. That is the
     same function (a norm is homogeneous), so the gradient is the same, but x**p can no
@@ -112,6 +111,12 @@ def norm(input: Tensor, p: Any = "fro", dim: int | Sequence[int] | None = None,
     x = _tensor(input) if dtype is None else _tensor(input).to(dtype)
     if x.dtype.kind != "f":
         raise TypeError(f"norm: expects a floating point tensor, got dtype {x.dtype}")
+    if isinstance(p, str) and p == "nuc":
+        if dim is None and x.ndim != 2:
+            raise ValueError(f"norm: p='nuc' needs a 2-D tensor or dim=(rows, columns), got "
+                             f"shape {x.shape}")
+        from .linalg import matrix_norm                 # (linalg.py builds on this module)
+        return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
     p = _order(p, dim)
     axes = _axes(x, dim, "norm")
     if p < 0 or math.isinf(p):

@@ -1,9 +1,10 @@
-"""Gradient-check cases for cholesky and eigh (ops/decompositions.py, tinygrad_edu.linalg).
+"""Gradient-check cases for cholesky, eigh and svd (ops/decompositions.py, tinygrad_edu.linalg).
 
-Both read one triangle of A and return the symmetric gradient, so each case builds a
-symmetric A from a free matrix B (B B^T + I, positive-definite, for cholesky; (B + B^T) / 2
-for eigh) and the check differentiates through that. Eigenvectors are fixed only up to
-sign: the eigh case flips each to a positive first entry (a constant factor).
+cholesky and eigh read one triangle of A and return the symmetric gradient, so each case builds
+a symmetric A from a free matrix B (B B^T + I, positive-definite, for cholesky; (B + B^T) / 2
+for eigh) and the check differentiates through that. Eigenvectors are fixed only up to sign:
+the eigh case flips each to a positive first entry (a constant factor). Singular vectors
+too: the svd case returns the sign-free products u_i v_i^T, and s.
 """
 from __future__ import annotations
 
@@ -35,3 +36,16 @@ CASES.append(GradCase(op="cholesky", id="cholesky-upper", inputs=inputs(r(3, 3, 
                       fn=lambda b: linalg.cholesky(positive_definite(b), upper=True)))
 CASES.append(GradCase(op="eigh", id="eigh-eigenvalues-upper", inputs=inputs(r(2, 3, 3, seed=9)),
                       fn=lambda b: linalg.eigvalsh(b + b.mT, UPLO="U")))
+
+
+def singular_triplets(a):
+    U, S, Vh = linalg.svd(a, full_matrices=False)
+    return U.mT.unsqueeze(-1) * Vh.unsqueeze(-2), S       # u_i v_i^T for each i, and s
+
+
+for sid, shape in {"square": (3, 3), "tall": (4, 2), "wide": (2, 4), "batched": (2, 3, 4),
+                   "1x1": (1, 1)}.items():
+    CASES.append(GradCase(op="svd", fn=singular_triplets, inputs=inputs(r(*shape, seed=10)),
+                          id=f"svd-{sid}"))
+CASES.append(GradCase(op="svd", id="svd-spectral-norm", inputs=inputs(r(3, 5, seed=11)),
+                      fn=lambda a: linalg.matrix_norm(a, 2)))

@@ -1,9 +1,14 @@
-"""Matrix decompositions of symmetric matrices: Cholesky and the eigendecomposition.
+"""Matrix decompositions: Cholesky, the symmetric eigendecomposition, and the SVD.
 
-Both read one triangle of A (the lower one), so a derivative with respect to A has a
-choice to make about the other; as torch, the gradient returned is the symmetric one,
-the derivative along symmetric changes dA = dA^T. (A gradient check therefore feeds
-them a symmetric matrix such as (B + B^T) / 2 and differentiates through that.)
+Cholesky and eigh read one triangle of A (the lower one), so a derivative with respect
+to A has a choice to make about the other; as torch, the gradient returned is the
+symmetric one, the derivative along symmetric changes dA = dA^T. (A gradient check
+therefore feeds them a symmetric matrix such as (B + B^T) / 2 and differentiates
+through that.) An op returns one array, so eigh and svd stack their factors into one
+and `tinygrad_edu.linalg` splits it; the gradient of the split stacks back into g.
+
+Eigenvectors and singular vectors are not unique where values repeat: their VJPs
+divide by gaps between values, and `_divided` refuses the 0/x where there is no gap.
 """
 from __future__ import annotations
 
@@ -86,16 +91,71 @@ class Eigh(Function):
         (out,) = ctx.saved_tensors
         w, V = out[..., 0, :], out[..., 1:, :]
         g_w, g_V = g[..., 0, :], g[..., 1:, :]
-        gap = w.unsqueeze(-2) - w.unsqueeze(-1)           # w_j - w_i
-        tie = gap.data == 0                                # (the diagonal, and equal w's)
         rotation = V.mT @ g_V
-        skew = (rotation - rotation.mT) / 2
-        undefined = np.argwhere(tie & (skew.data != 0))
-        if len(undefined):
-            *batch, i, j = undefined[0]
-            raise np.linalg.LinAlgError(
-                f"eigh backward: the loss depends on the eigenvectors {i} and {j} of the "
-                f"repeated eigenvalue {w.data[(*batch, i)]}, which are not unique, so they "
-                "have no gradient (torch returns inf/nan)")
-        F = (1 / gap.where(~tie, 1)).where(~tie, 0)        # 1 / (w_j - w_i), 0 at ties
-        return V @ (g_w.diag_embed() + skew * F) @ V.mT
+        gap = w.unsqueeze(-2) - w.unsqueeze(-1)           # w_j - w_i (0 on the diagonal)
+        turn = _divided((rotation - rotation.mT) / 2, gap, "eigh", "eigenvectors")
+        return V @ (g_w.diag_embed() + turn) @ V.mT
+
+
+class Svd(Function):
+    """The reduced SVD A = U diag(s) V^T of A (..., m, n), k = min(m, n): U (..., m, k)
+    and V (..., n, k) with orthonormal columns, s descending and >= 0. out (..., m k + k
+    + k n) holds U, s and Vh = V^T flattened one after the other.
+
+    Differentiate A = U S V^T with U^T U = I (so U^T dU is antisymmetric; V likewise):
+    ds = diag(U^T dA V), and the off-diagonal part of U^T dA V = U^T dU S + dS + S dV^T V
+    gives U^T dU and V^T dV through F_ij = 1 / (s_j^2 - s_i^2); when m > k (n > k) the
+    part of dU (dV) outside the columns of U (V) is (I - U U^T) dA V S^-1. Moving the
+    factors to the other side of the inner product, with g_U, g_s, g_V the parts of g:
+    VJP: dL/dA = U [diag(g_s) + F o (skew(U^T g_U) S + S skew(V^T g_V))] V^T
+    + (I - U U^T) g_U S^-1 V^T + U S^-1 g_V^T (I - V V^T).
+    Here skew(M) = M - M^T; the second term is 0 unless m > n, the third unless n > m
+    (U U^T = I when U is square). A loss of s alone (svdvals, matrix norms) uses the first term only, which is fine
+    at repeated or zero singular values; the vectors there have no gradient, and
+    backward raises (torch returns inf/nan). Saves out.
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        batch = a.shape[:-2]
+        out = np.concatenate([u.reshape(*batch, -1), s, vh.reshape(*batch, -1)], axis=-1)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def split(stacked, m: int, n: int) -> tuple:
+        """(U, s, Vh) out of a stacked svd (or its gradient), for A (..., m, n)."""
+        k, batch = min(m, n), stacked.shape[:-1]
+        return (stacked[..., :m * k].reshape(*batch, m, k), stacked[..., m * k:m * k + k],
+                stacked[..., m * k + k:].reshape(*batch, k, n))
+
+    @staticmethod
+    def backward(ctx, g):
+        m, n = ctx.inputs[0].shape[-2:]
+        (out,) = ctx.saved_tensors
+        (U, s, Vh), (g_U, g_s, g_Vh) = Svd.split(out, m, n), Svd.split(g, m, n)
+        V, g_V = Vh.mT, g_Vh.mT
+        U_turn, V_turn = U.mT @ g_U, V.mT @ g_V
+        row, column = s.unsqueeze(-2), s.unsqueeze(-1)              # s_j, s_i
+        mixed = (U_turn - U_turn.mT) * row + column * (V_turn - V_turn.mT)
+        grad = U @ (g_s.diag_embed() + _divided(mixed, row * row - column * column, "svd",
+                                                "singular vectors")) @ Vh
+        if m > n:
+            grad = grad + _divided(g_U - U @ U_turn, row, "svd", "left singular vectors") @ Vh
+        if n > m:
+            grad = grad + U @ _divided(g_V - V @ V_turn, row, "svd",
+                                       "right singular vectors").mT
+        return grad
+
+
+def _divided(numerator, denominator, op: str, vectors: str):
+    """numerator / denominator (broadcast), and 0 where both are 0: the entries of a
+    VJP that are 0/0 only because the loss does not use those vectors. A nonzero over
+    0 means the loss depends on vectors that are not unique: no gradient exists."""
+    zero = denominator.data == 0
+    if np.any(zero & (numerator.data != 0)):
+        raise np.linalg.LinAlgError(
+            f"{op} backward: the loss depends on {vectors} of a repeated (or zero) value, "
+            "which are not unique, so they have no gradient (torch returns inf/nan)")
+    return (numerator / denominator.where(~zero, 1)).where(~zero, 0)
