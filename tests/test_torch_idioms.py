@@ -547,3 +547,25 @@ def test_repeated_writes_do_not_stack_views_and_keep_hooks():
     x[1] /= 2.0                              # of x as it was (was: zeros in rows 0 and 2)
     (x * x).sum().backward()
     assert seen[0].tolist() == [[0, 2, 4, 6], [2.5, 3, 3.5, 4], [18, 20, 22, 24]]
+
+
+def test_assigning_data_takes_a_tensors_array_as_torch():
+    layer = nn.Linear(2, 2)
+    new = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    layer.weight.data = new                       # UvA's and older tutorials' idiom
+    assert layer.weight.data is new.data          # shared, as torch's p.data = t
+    assert layer.weight.requires_grad and "requires_grad=True" in repr(layer.weight)
+    layer(tg.ones(1, 2)).sum().backward()
+    nn.optim.SGD(layer.parameters(), lr=0.5).step()
+    assert layer.weight.tolist() == [[0.5, 1.5], [2.5, 3.5]]
+    scalar = tg.tensor(2.0, requires_grad=True)
+    scalar.data = scalar.data - 0.5 * np.float32(3.0)   # a numpy scalar: micrograd's update
+    assert type(scalar.data) is np.ndarray and scalar.dtype == tg.float32
+    scalar.data = 1                                     # a number keeps the dtype
+    assert scalar.data.dtype == np.float32 and scalar.item() == 1.0
+    with pytest.raises(TypeError, match=r"Tensor.data: expected a Tensor, an ndarray or a "
+                                        r"number, got list"):
+        scalar.data = [1.0]
+    with pytest.raises(RuntimeError, match="requires grad must hold floating point values, "
+                                           "got int64"):
+        scalar.data = tg.tensor([1, 2])

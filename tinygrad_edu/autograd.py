@@ -219,7 +219,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
         if create_graph:
             return total + g
         if type(total) is Tensor and type(g) is Tensor:
-            return Tensor._from_node(np.asarray(total.data + g.data), None)
+            return Tensor._from_node(np.asarray(total._data + g._data), None)
         return (total if type(total) is _Sum else _Sum(total)).add(g)
 
     # ids of the arrays already put into some .grad, or that the caller holds: a gradient
@@ -281,7 +281,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             contributions = []
             for t, gi, needed in zip(node.inputs, grads, node.needs_input_grad):
                 if needed and gi is not None:
-                    if type(gi) is not Tensor or gi.data.shape != t.data.shape:
+                    if type(gi) is not Tensor or gi._data.shape != t._data.shape:
                         gi = _input_gradient(t, gi, node, g)
                     send(t, gi)
                 else:

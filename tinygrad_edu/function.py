@@ -162,7 +162,7 @@ class Function:
         if arr is self._out:
             return tensor.Tensor._from_node(arr, self)
         for t in self.inputs:
-            if t.data is arr:
+            if t._data is arr:
                 return t
         return tensor.Tensor._from_node(arr, None)
 
@@ -191,7 +191,7 @@ class Function:
         ctx.inputs = inputs
         ctx.options = options or _NO_OPTIONS
         ctx._saved = ()
-        arrays = [t.data for t in inputs]
+        arrays = [t._data for t in inputs]
         if cls._fresh_gradients:
             result = cls.forward(ctx, *arrays, **options)
         else:

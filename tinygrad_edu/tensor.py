@@ -107,10 +107,30 @@ class Tensor:
     `viz`; `device` can only be the CPU (device.py).
     """
 
-    __slots__ = ("data", "_requires_grad", "_grad", "_ctx", "name", "_hooks", "_post_hooks",
+    __slots__ = ("_data", "_requires_grad", "_grad", "_ctx", "name", "_hooks", "_post_hooks",
                  "_consumed", "__weakref__")   # _post_hooks: set on first use only (read
     # with getattr), so that no op output pays for it; _consumed: how many recorded ops read
     # this tensor (function.py), for setitem
+
+    def _set_data(self, value: Any) -> None:
+        if isinstance(value, Tensor):              # torch's p.data = t: t's memory, shared
+            value = value._data
+        elif isinstance(value, np.generic):        # p.data = p.data - lr * p.grad.data on a
+            value = np.asarray(value)              # 0-d tensor gives a numpy scalar
+        elif isinstance(value, (int, float)):
+            value = np.asarray(value, dtype=self._data.dtype)      # x keeps its dtype
+        elif not isinstance(value, np.ndarray):
+            raise TypeError(f"Tensor.data: expected a Tensor, an ndarray or a number, got "
+                            f"{type(value).__name__} (write x.data = tg.tensor(value))")
+        if self._requires_grad and value.dtype.kind != "f":
+            raise RuntimeError(f"Tensor.data: a tensor that requires grad must hold floating "
+                               f"point values, got {value.dtype} (as torch)")
+        self._data = value
+
+    data = property(operator.attrgetter("_data"), _set_data, doc="""The values, a numpy
+        ndarray: reading it is free, and writing into it (x.data[...] = ..., x.data += ...)
+        changes x outside the graph, as torch's x.data. x.data = v gives x the array v, or a
+        Tensor v's array (shared, as torch); nothing is recorded.""")
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None, device: Any = None) -> None:
@@ -125,7 +145,7 @@ class Tensor:
             raise TypeError("Tensor: cannot make a tensor from None; expected numbers, nested "
                             "lists or an ndarray")
         arr = _default_array(data) if dtype is None else np.array(data, dtype=to_dtype(dtype))
-        self.data = arr
+        self._data = arr
         self._grad = None
         self._ctx = None
         self._hooks = None
@@ -139,7 +159,7 @@ class Tensor:
     def _from_node(cls, data: np.ndarray, ctx) -> Tensor:
         """Wrap an op's output array without copying (ctx=None: a constant)."""
         t = cls.__new__(cls)
-        t.data = data
+        t._data = data
         t._grad = None
         t._ctx = ctx
         t._hooks = None
@@ -151,15 +171,15 @@ class Tensor:
     # ------------------------------------------------------------------ attributes
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> str:
@@ -339,7 +359,7 @@ class Tensor:
                 "name": self.name}
 
     def __setstate__(self, state: dict) -> None:
-        self._ctx, self._hooks, self._consumed = None, None, 0
+        self._ctx, self._hooks, self._consumed, self._requires_grad = None, None, 0, False
         for key, value in state.items():
             setattr(self, key, value)
 
@@ -521,7 +541,7 @@ class Tensor:
                 raise TypeError(f"{op}: expected a Tensor, a number or an array, "
                                 f"got {type(other).__name__}")
         a, b = self, other
-        a_data, b_data = a.data, b.data
+        a_data, b_data = a._data, b._data
         if a_data.shape != b_data.shape:
             try:
                 broadcast_shapes(a_data.shape, b_data.shape)
