@@ -1,0 +1,92 @@
+"""scatter_reduce: values by hand for each reduction, the split of amax/amin gradients
+among ties, include_self, infinite starting values, finite differences, and errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor
+
+# a graph's edges: message k goes to node TARGET[k]
+TARGET = np.array([0, 0, 2, 2, 2])
+MESSAGES = np.array([1.0, 3.0, 2.0, 5.0, 5.0])
+
+
+def reduced(reduce, include_self=True, start=(10.0, 20.0, -1.0, 7.0)):
+    x = Tensor(np.array(start), requires_grad=True)
+    m = Tensor(MESSAGES, requires_grad=True)
+    return x, m, tg.scatter_reduce(x, 0, Tensor(TARGET), m, reduce, include_self=include_self)
+
+
+def test_each_reduction_by_hand():
+    expected = {"sum": [14, 20, 11, 7], "mean": [14 / 3, 20, 11 / 4, 7],
+                "amax": [10, 20, 5, 7], "amin": [1, 20, -1, 7], "prod": [30, 20, -50, 7]}
+    for reduce, values in expected.items():
+        with tg.no_grad():
+            np.testing.assert_allclose(reduced(reduce)[2].numpy(), values, rtol=1e-15)
+    without_self = {"sum": [4, 20, 12, 7], "mean": [2, 20, 4, 7], "amax": [3, 20, 5, 7],
+                    "amin": [1, 20, 2, 7], "prod": [3, 20, 50, 7]}   # node 1, 3: untouched
+    for reduce, values in without_self.items():
+        with tg.no_grad():
+            out = reduced(reduce, include_self=False)[2]
+        np.testing.assert_allclose(out.numpy(), values, rtol=1e-15)
+
+
+def test_gradients_mean_and_ties_of_amax():
+    x, m, out = reduced("mean")
+    out.backward(Tensor(np.array([3.0, 1.0, 4.0, 1.0])))
+    np.testing.assert_allclose(m.grad.numpy(), [1, 1, 1, 1, 1])          # g / count
+    np.testing.assert_allclose(x.grad.numpy(), [1, 1, 1, 1])
+    x, m, out = reduced("amax")
+    out.backward(Tensor(np.array([3.0, 1.0, 4.0, 1.0])))
+    np.testing.assert_array_equal(m.grad.numpy(), [0, 0, 0, 2, 2])       # two 5s share 4
+    np.testing.assert_array_equal(x.grad.numpy(), [3, 1, 0, 1])          # 10 won at node 0
+    x, m, out = reduced("amax", start=(3.0, 0.0, 0.0, 0.0))              # x ties a message
+    out.backward(Tensor(np.ones(4)))
+    np.testing.assert_array_equal(m.grad.numpy(), [0, 0.5, 0, 0.5, 0.5])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.5, 1, 0, 1])
+    x, m, out = reduced("amax", include_self=False, start=(3.0, 0.0, 0.0, 0.0))
+    out.backward(Tensor(np.ones(4)))         # x takes no part: the 3 gets all of g (torch: half)
+    np.testing.assert_array_equal(m.grad.numpy(), [0, 1, 0, 0.5, 0.5])
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 1, 0, 1])
+
+
+def test_max_aggregation_from_minus_infinity():
+    x = Tensor(np.full(4, -np.inf), requires_grad=True)
+    m = Tensor(MESSAGES, requires_grad=True)
+    out = x.scatter_reduce(0, Tensor(TARGET), m, "amax")
+    assert out.tolist() == [3, -np.inf, 5, -np.inf]
+    out.backward(Tensor(np.ones(4)))
+    assert x.grad.tolist() == [0, 1, 0, 1] and m.grad.tolist() == [0, 1, 0, 0.5, 0.5]
+    y = Tensor(np.full(4, -np.inf), requires_grad=True)
+    tg.scatter_reduce(y, 0, Tensor(TARGET), m, "amin").backward(Tensor(np.ones(4)))
+    assert y.grad.tolist() == [1, 1, 1, 1]                   # -inf stays the minimum
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_finite_differences(reduce, include_self):
+    rng = np.random.default_rng(3)
+    index = Tensor(rng.integers(0, 3, size=(4, 2)))
+    x = Tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    src = Tensor(rng.standard_normal((5, 2)), requires_grad=True)   # a larger src: row 4 unread
+    assert tg.gradcheck(lambda x, s: tg.scatter_reduce(x, 0, index, s, reduce,
+                                                       include_self=include_self), (x, src))
+    assert tg.gradgradcheck(lambda x, s: tg.scatter_reduce(x, 0, index, s, reduce,
+                                                           include_self=include_self), (x, src))
+
+
+def test_in_place_and_errors():
+    buffer = tg.zeros(3)
+    buffer.scatter_reduce_(0, Tensor([0, 0, 2]), Tensor([1.0, 2.0, 3.0]), "sum")
+    assert buffer.tolist() == [3.0, 0.0, 3.0]
+    with pytest.raises(ValueError, match="scatter_reduce: reduce must be one of sum, prod, "
+                                         "mean, amax, amin, got 'max'"):
+        tg.scatter_reduce(tg.zeros(3), 0, Tensor([0]), tg.ones(1), "max")
+    with pytest.raises(TypeError, match="scatter_reduce: src must have input's dtype"):
+        tg.scatter_reduce(tg.zeros(3), 0, Tensor([0]), Tensor([1]), "sum")
+    with pytest.raises(IndexError, match="scatter_reduce"):
+        tg.scatter_reduce(tg.zeros(3), 0, Tensor([3]), tg.ones(1), "sum")
+    with pytest.raises(RuntimeError, match="reduce='prod' has no gradient here"):
+        reduced("prod")
