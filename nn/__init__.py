@@ -15,7 +15,7 @@ from .layers import (AvgPool2d, Conv2d, ConvTranspose2d, Dropout, Dropout2d, Fla
                      LeakyReLU, Linear, LogSoftmax, MaxPool2d, ReLU, Sigmoid, Softmax, Tanh)
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MultiMarginLoss, NLLLoss
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .activation import ELU, GELU, Hardtanh, LogSigmoid, ReLU6, SiLU, Softplus
 from .layers import Bilinear, Unflatten
 from .loss import BCELoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
@@ -28,7 +28,8 @@ from .resample import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, Upsamplin
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
            "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
            "Softmax", "LogSoftmax", "Dropout", "Dropout2d", "Flatten", "Identity",
-           "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "NLLLoss", "MSELoss",
+           "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "CrossEntropyLoss", "NLLLoss",
+           "MSELoss",
            "BCEWithLogitsLoss", "MultiMarginLoss", "functional", "init", "optim", "data",
            "datasets", "utils"]
 __all__ += ["GELU", "ELU", "SiLU", "Softplus", "Hardtanh", "ReLU6", "LogSigmoid", "LayerNorm",

@@ -64,10 +64,14 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
                 f"unexpected_keys={self.unexpected_keys})")
 
 
-def _holds_modules(value: Any) -> bool:
-    items = value.values() if isinstance(value, dict) else value
-    return isinstance(value, (list, tuple, dict)) and any(
-        isinstance(v, (Module, Parameter)) for v in items)
+def _holds_unregistered(module: Module, value: Any) -> bool:
+    """value is a plain list/tuple/dict holding a Module or Parameter that `module` has not
+    registered (fast.ai's `self.layers = [...]` followed by add_module for each is fine)."""
+    if not isinstance(value, (list, tuple, dict)):
+        return False
+    registered = {id(v) for v in (*module._modules.values(), *module._parameters.values())}
+    return any(isinstance(v, (Module, Parameter)) and id(v) not in registered
+               for v in (value.values() if isinstance(value, dict) else value))
 
 
 class PlainContainerWarning(UserWarning):
@@ -198,9 +202,7 @@ class Module:
                 raise TypeError(f"cannot assign a {type(value).__name__} as buffer {name!r} "
                                 f"of {type(self).__name__} (expected a Tensor or None)")
             buffers[name] = value
-        else:
-            if _holds_modules(value):
-                _warn_plain_container(self, name, value)
+        else:          # (a plain list of layers is reported by _check_plain_containers)
             object.__setattr__(self, name, value)
 
     def _register(self, table: str, name: str, value: Any) -> None:
@@ -326,9 +328,10 @@ class Module:
             yield buffer
 
     def _check_plain_containers(self) -> None:
-        """A list of layers appended after assignment would be invisible: say so."""
+        """Layers kept in a plain list (or dict) and never registered are invisible to
+        parameters(), state_dict() and .to(): say so, when they are asked for."""
         for name, value in self.__dict__.items():
-            if name not in _REGISTRIES and _holds_modules(value):
+            if name not in _REGISTRIES and _holds_unregistered(self, value):
                 _warn_plain_container(self, name, value)
 
     def get_submodule(self, target: str) -> Module:

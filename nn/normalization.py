@@ -114,6 +114,12 @@ class BatchNorm2d(_BatchNorm):
     expected_ndim = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    """BatchNorm over (N, C, D, H, W) input (volumes; statistics over N, D, H, W)."""
+
+    expected_ndim = (5,)
+
+
 class LayerNorm(_Affine):
     """y = (x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape)
     axes of each sample (`F.layer_norm`); weight and bias of shape normalized_shape."""

@@ -92,6 +92,17 @@ def test_batchnorm_statistics_by_hand():
     assert bn.num_batches_tracked.item() == 1                # eval does not count
 
 
+def test_batchnorm3d_normalizes_volumes_per_channel():
+    x = np.random.default_rng(1).normal(1.0, 2.0, size=(2, 3, 2, 3, 4))
+    bn = nn.BatchNorm3d(3).double()
+    mean, var = x.mean(axis=(0, 2, 3, 4)), x.var(axis=(0, 2, 3, 4))
+    shaped = (None, slice(None), None, None, None)
+    np.testing.assert_allclose(bn(tg.Tensor(x)).numpy(),
+                               (x - mean[shaped]) / np.sqrt(var[shaped] + 1e-5), rtol=1e-12)
+    with pytest.raises(ValueError, match="BatchNorm3d"):
+        bn(tg.Tensor(x[0]))                           # (C, D, H, W): no batch axis
+
+
 def test_batchnorm_cumulative_average_and_no_tracking():
     bn = nn.BatchNorm1d(2, momentum=None).double()
     batches = [np.random.default_rng(i).normal(size=(5, 2)) for i in range(3)]

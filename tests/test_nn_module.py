@@ -100,11 +100,21 @@ def test_plain_list_of_modules_warns_and_stays_unregistered_as_in_torch():
             super().__init__()
             self.layers = [nn.Linear(2, 2)]
 
+    bad = Bad()
     with pytest.warns(nn.module.PlainContainerWarning,
                       match=r"Bad\.layers is a plain list .*nn\.ModuleList"):
-        bad = Bad()
-    with pytest.warns(nn.module.PlainContainerWarning):
         assert list(bad.parameters()) == [] and len(bad.layers) == 1  # torch: not registered
+
+    class Registered(nn.Module):                   # fast.ai's pattern: each one registered
+        def __init__(self):
+            super().__init__()
+            self.layers = [nn.Linear(2, 2), nn.ReLU()]
+            for i, layer in enumerate(self.layers):
+                self.add_module(f"layer_{i}", layer)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(list(Registered().parameters())) == 2
 
     class Late(nn.Module):
         def __init__(self):
@@ -115,9 +125,13 @@ def test_plain_list_of_modules_warns_and_stays_unregistered_as_in_torch():
     with pytest.warns(nn.module.PlainContainerWarning, match=r"Late\.layers is a plain list"):
         list(Late().parameters())
     with pytest.warns(nn.module.PlainContainerWarning, match=r"plain dict .*nn\.ModuleDict"):
-        nn.Sequential().heads = {"a": nn.Linear(1, 1)}
+        model = nn.Sequential()
+        model.heads = {"a": nn.Linear(1, 1)}
+        model.state_dict()
     with pytest.warns(nn.module.PlainContainerWarning, match=r"nn\.ParameterList"):
-        nn.Sequential().scales = [nn.Parameter(np.ones(2))]
+        model = nn.Sequential()
+        model.scales = [nn.Parameter(np.ones(2))]
+        list(model.parameters())
 
 
 def test_a_frozen_teacher_kept_in_a_list_is_left_out_on_purpose():

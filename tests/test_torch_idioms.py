@@ -3,6 +3,7 @@ the autograd notes) that a learner copies: each runs here with the same meaning.
 from __future__ import annotations
 
 import math
+import pickle
 import warnings
 
 import numpy as np
@@ -341,7 +342,6 @@ def test_a_write_through_a_view_reaches_the_tensor_it_views(write):
 
 
 def test_wrapped_functions_stay_picklable_and_accept_axis_in_linalg_and_functional():
-    import pickle
     for fn in (tg.cat, tg.mean, tg.zeros, tg.Tensor.sum, tg.softmax, tg.linalg.vector_norm,
                F.cosine_similarity):
         assert pickle.loads(pickle.dumps(fn)) is fn
@@ -416,7 +416,6 @@ def test_a_view_made_under_no_grad_is_not_written_with_grad_mode_on(write):
 
 
 def test_every_function_of_the_package_pickles():
-    import pickle
     functions = [getattr(tg, name) for name in dir(tg) if not name.startswith("_")
                  and callable(getattr(tg, name)) and not isinstance(getattr(tg, name), type)]
     assert len(functions) > 300
@@ -569,3 +568,23 @@ def test_assigning_data_takes_a_tensors_array_as_torch():
     with pytest.raises(RuntimeError, match="requires grad must hold floating point values, "
                                            "got int64"):
         scalar.data = tg.tensor([1, 2])
+
+
+def test_a_tensor_takes_attributes_of_ones_own_as_torch():
+    w = tg.randn(3, 2, requires_grad=True)
+    out = tg.ones(4, 3) @ w
+    out.g = tg.ones(4, 2)                          # fast.ai's lin_grad stores gradients so
+    w.g = out.g.T @ tg.ones(4, 3)                  # (and its optimizers p.grad_avg)
+    assert w.g.shape == (2, 3) and out.g.sum().item() == 8.0
+    copied = pickle.loads(pickle.dumps(w))
+    assert copied.g.shape == (2, 3) and copied.requires_grad
+    with pytest.raises(AttributeError):
+        tg.ones(1).never_set
+
+
+def test_like_factories_take_an_array_such_as_p_grad_data():
+    p = tg.ones(2, 3, requires_grad=True)
+    (p * 2).sum().backward()
+    avg = tg.zeros_like(p.grad.data)              # fast.ai's Adam: T.zeros_like(p.grad.data)
+    assert avg.shape == (2, 3) and avg.dtype == tg.float32 and not avg.requires_grad
+    assert tg.ones_like(np.zeros(2, dtype=np.int64)).tolist() == [1, 1]

@@ -153,7 +153,8 @@ def _like(factory):
     `dtype` is given."""
     def like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
              device: Any = None) -> Tensor:
-        _other_tensor(t, "input", f"{factory.__name__}_like")
+        if not isinstance(t, np.ndarray):       # (an array, such as p.grad.data, is fine)
+            _other_tensor(t, "input", f"{factory.__name__}_like")
         return factory(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad,
                        device=device)
     like.__name__ = like.__qualname__ = f"{factory.__name__}_like"

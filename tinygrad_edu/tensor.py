@@ -108,9 +108,10 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_requires_grad", "_grad", "_ctx", "name", "_hooks", "_post_hooks",
-                 "_consumed", "__weakref__")   # _post_hooks: set on first use only (read
-    # with getattr), so that no op output pays for it; _consumed: how many recorded ops read
-    # this tensor (function.py), for setitem
+                 "_consumed", "__weakref__", "__dict__")   # _post_hooks: set on first use
+    # only (read with getattr), so that no op output pays for it; _consumed: how many
+    # recorded ops read this tensor (function.py), for setitem; __dict__: a user's own
+    # attributes (fast.ai's `out.g = ...`), made only when one is set
 
     def _set_data(self, value: Any) -> None:
         if isinstance(value, Tensor):              # torch's p.data = t: t's memory, shared
@@ -355,8 +356,8 @@ class Tensor:
         if self._ctx is not None:
             raise RuntimeError("pickle/deepcopy: only leaf tensors can be copied, not one made "
                                f"by {self._ctx!r}; copy x.detach() instead")
-        return {"data": self.data, "requires_grad": self.requires_grad, "grad": self.grad,
-                "name": self.name}
+        return {**self.__dict__, "data": self.data, "requires_grad": self.requires_grad,
+                "grad": self.grad, "name": self.name}        # (a user's attributes too)
 
     def __setstate__(self, state: dict) -> None:
         self._ctx, self._hooks, self._consumed, self._requires_grad = None, None, 0, False
