@@ -160,7 +160,7 @@ def test_writing_a_value_that_requires_grad_is_recorded():
     buf[0] = w[1] * 3                            # was refused; recorded, as torch
     assert buf.tolist() == [6.0, 0.0, 0.0] and buf.requires_grad and buf._version == 1
     fresh = Tensor(np.zeros(3))
-    with pytest.raises(RuntimeError, match="setitem: this tensor is a view of memory outside "
+    with pytest.raises(RuntimeError, match="copy_: this tensor is a view of memory outside "
                                            "the graph"):
         fresh[1:].copy_(w * 2)                   # fresh itself would not get the gradient
     assert fresh.tolist() == [0.0, 0.0, 0.0]
@@ -197,3 +197,43 @@ def test_views_share_memory_and_copies_do_not_as_in_torch():
     with pytest.raises(RuntimeError, match=r"view: a tensor of shape \(3, 2\) .* use reshape"):
         m.t().view(6)
     assert m.view(3, 2).shape == (3, 2) and m.t().reshape(6).tolist() == [0, 3, 1, 4, 2, 5]
+
+
+def test_a_whole_write_keeps_the_old_value_in_the_graph_with_gradient_zero():
+    a = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    b = Tensor(np.array([2.0, 3.0]), requires_grad=True)
+    for write in (lambda h: h.__setitem__(..., b * 1), lambda h: h.copy_(b * 1),
+                  lambda h: h.fill_(b[0] * 1)):
+        h = a * 2
+        seen = []
+        h.register_hook(lambda g: seen.append(g.tolist()))
+        write(h)                                 # h's old value is overwritten everywhere
+        grad_a, grad_b = tg.grad(h.sum(), [a, b])          # (a was "unused" before: None)
+        assert grad_a.tolist() == [0.0, 0.0] and seen == [[0.0, 0.0]]   # as torch
+        assert grad_b.sum().item() == 2.0
+
+
+def test_an_in_place_method_makes_x_its_result_as_torch():
+    a = Tensor(np.array(0.23), requires_grad=True)
+    h = a.tanh() * 2
+    h.exp_()
+    assert h.grad_fn.name == "exp"               # torch: ExpBackward0, no extra node
+    seen = []
+    h.register_hook(lambda g: seen.append(round(g.item(), 6)))
+    (g,) = tg.grad(h * 1.1, [a], create_graph=True)
+    (gg,) = tg.grad(g * g, [a])                  # h is exp's saved output: its hook sees
+    assert seen == [1.1, 13.697844]              # the second pass too (torch's numbers)
+    assert round(gg.item(), 6) == 31.122599
+
+
+def test_errors_of_in_place_methods_name_the_method():
+    leaf = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="div_: a view of a leaf tensor"):
+        leaf[0].div_(2.0)
+    h = leaf * 2
+    _ = h.exp()                                  # h is read
+    with pytest.raises(RuntimeError, match=r"mul_: this tensor .* was already used .* "
+                                           r"x = x.clone\(\) first"):
+        h.mul_(3)
+    with pytest.raises(RuntimeError, match="fill_: this tensor is an expanded view"):
+        (leaf * 1).expand(2, 3).fill_(leaf[0])

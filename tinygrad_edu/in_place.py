@@ -44,7 +44,7 @@ def written_in_place(op: str, x: Tensor, values: tuple, compute: Callable[[], Te
     if not np.can_cast(result.dtype, x.dtype, casting="same_kind"):
         raise TypeError(f"{op}: a {x.dtype} tensor cannot hold the result, {result.dtype}, in "
                         f"place; use {op[:-1]}")
-    return x._overwrite(result, op)
+    return x._overwrite(result, op, fresh=True)
 
 
 def in_place(name: str) -> Callable:

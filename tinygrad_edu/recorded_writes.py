@@ -13,7 +13,8 @@ counts the recorded ops that read it (`_consumed`, set in Function.apply). Reads
 the value itself (`x[i] -= 1` reads x[i] first) are moved to a Tensor holding the old
 value; any other read makes the write refused. A write through a view goes to the tensor
 that owns the memory, and each view of the chain is made again from it. A constant x
-(outside any graph) that takes a value in the graph keeps its memory, written in place.
+(outside any graph) that takes a value in the graph takes a new array, as every written
+tensor does (views of it made before it joined the graph keep the old values: README).
 """
 from __future__ import annotations
 
@@ -33,36 +34,39 @@ def _node(data: np.ndarray, ctx: Any) -> Tensor:
     return tensor_module.Tensor._from_node(data, ctx)
 
 
-def record(x: Tensor, index: Any, value: Any) -> None:
-    """x[index] = value, recorded (see the module docstring). If x is a view (x =
+def record(x: Tensor, index: Any, value: Any, op: str = "setitem", fresh: bool = False
+           ) -> None:
+    """x[index] = value, recorded (see the module docstring); `op` names the call in
+    errors (x.mul_(3) is x[...] = x * 3), and `fresh` says that value is the in-place
+    method's own result, which x may simply become. If x is a view (x =
     y.reshape(...), y.T, y[0], or a view of a view) the owner of the memory takes the
     write and each view of the chain is made again from it, as torch writes their shared
     memory; every tensor of the chain must have been read by the next view alone, or by
     the value written (`x[i] -= 1` reads x[i] first: that read is moved to the old x)."""
     chain = [x]                                # x, the tensor it views, ..., the owner
-    while (base := _viewed(chain[-1])) is not None:
+    while (base := _viewed(chain[-1], op)) is not None:
         chain.append(base)
     owner = chain[-1]
     if owner is not x and not (owner.data.flags.c_contiguous or owner.data.flags.f_contiguous):
-        raise RuntimeError("setitem: the tensor this view's memory belongs to is itself "
+        raise RuntimeError(f"{op}: the tensor this view's memory belongs to is itself "
                            "strided (a view of an array numpy did not copy); write into "
                            "x.clone() instead")
     graph_value = isinstance(value, tensor_module.Tensor) and value.requires_grad
     if graph_value and owner.dtype.kind != "f":
-        raise TypeError(f"setitem: a value that requires grad cannot be written into a "
+        raise TypeError(f"{op}: a value that requires grad cannot be written into a "
                         f"{owner.dtype} tensor")
     if owner._ctx is None and owner.data.base is not None:
-        raise RuntimeError("setitem: this tensor is a view of memory outside the graph (of "
+        raise RuntimeError(f"{op}: this tensor is a view of memory outside the graph (of "
                            "another tensor, or of a numpy array), which would take the "
                            "values but not their gradient; write into the tensor it views, "
                            "or into x.clone()")
     family = Family(chain)
     if graph_value:
         family.find_reads(value)
-    olds = family.move_reads()
+    olds = family.move_reads(op)
     old = olds[id(owner)]
     if graph_value:
-        new = _placed(old, x, index, olds.get(id(value), value))
+        new = _placed(old, x, index, olds.get(id(value), value), op, fresh)
     else:
         written, filled = _positions_written(x, index, value, owner.data)
         new = old.where(~written, filled)
@@ -138,14 +142,14 @@ class Family:
                     seen.add(id(t._ctx))
                     stack.append(t._ctx)
 
-    def move_reads(self) -> dict:
+    def move_reads(self, op: str) -> dict:
         """Refuse if some read is unexplained; else move the reads to old copies of the
         members (id -> old copy, returned) and make the old view nodes read old bases."""
         if self.unexplained > 0:
-            raise RuntimeError("setitem: this tensor (or the tensor it views) was already used "
+            raise RuntimeError(f"{op}: this tensor (or the tensor it views) was already used "
                                "by a recorded op, which would see the written values in "
                                "backward (torch refuses such a backward); write into a copy "
-                               "first: x = x.clone(); x[...] = value")
+                               "instead: x = x.clone() first")
         olds = {key: _node(t.data, t._ctx) for key, t in self.members.items()}
         for node, i in self.reads:
             moved = olds[id(node.inputs[i])]
@@ -165,27 +169,31 @@ def _view_base(t: Tensor) -> Tensor | None:
     return None
 
 
-def _placed(old: Tensor, x: Tensor, index: Any, value: Tensor) -> Tensor:
+def _placed(old: Tensor, x: Tensor, index: Any, value: Tensor, op: str, fresh: bool
+            ) -> Tensor:
     """The owner's new value for x[index] = value with a value in the graph: old with
     value's elements copied in at the positions written (index_copy on the flat tensor,
     so dL/dvalue gathers g there and old gets g elsewhere). A position written twice
-    keeps the last element, as numpy's assignment."""
+    keeps the last element, as numpy's assignment. When x is written whole, by a method's
+    own result that read x (x.exp_()), x becomes that result, node and all, as in torch."""
     memory = old.data
     value = value.to(old.dtype)
     if x.data is memory and index is Ellipsis and value.shape == x.shape:
-        return value.clone()                        # x[...] = f(x): x is a copy of f(x)
+        if fresh and old._consumed and value is not x and value.data.base is None:
+            return value
+        return value.where(np.True_, old)   # old stays in the graph, its gradient 0, as torch
     positions = np.empty_like(memory, dtype=np.int64)     # laid out like memory
     positions[...] = np.arange(memory.size).reshape(memory.shape)
     try:
         selected = _node(_same_view(positions, x.data, memory), None)[index].data
     except IndexError as error:
-        raise IndexError(str(error).replace("getitem:", "setitem:", 1)) from None
+        raise IndexError(str(error).replace("getitem:", f"{op}:", 1)) from None
     while value.ndim > selected.ndim and value.shape[0] == 1:
         value = value[0]                                  # torch drops a value's leading 1s
     try:
         value = value.expand(*selected.shape)
     except ValueError:
-        raise ValueError(f"setitem: cannot write a value of shape {value.shape} into the "
+        raise ValueError(f"{op}: cannot write a value of shape {value.shape} into the "
                          f"{selected.shape} elements selected") from None
     flat = selected.reshape(-1)
     last = flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]
@@ -194,17 +202,17 @@ def _placed(old: Tensor, x: Tensor, index: Any, value: Tensor) -> Tensor:
     #                                             write would have to follow back)
 
 
-def _viewed(t: Tensor) -> Tensor | None:
+def _viewed(t: Tensor, op: str) -> Tensor | None:
     """The tensor whose memory t's data views through the op that made t (reshape,
     transpose, basic indexing), or None; refused when the write cannot follow."""
     base = _view_base(t)
     if base is None:
         return None
     if base._ctx is None:
-        raise RuntimeError("setitem: a view of a leaf tensor that requires grad cannot be "
+        raise RuntimeError(f"{op}: a view of a leaf tensor that requires grad cannot be "
                            "written in place (as torch); write the leaf inside no_grad()")
     if any(s == 0 and n > 1 for s, n in zip(t.data.strides, t.data.shape)):
-        raise RuntimeError("setitem: this tensor is an expanded view (one element in several "
+        raise RuntimeError(f"{op}: this tensor is an expanded view (one element in several "
                            "places); write into x.clone() instead")
     return base
 
@@ -233,8 +241,8 @@ def _same_view(array: np.ndarray, view: np.ndarray, memory: np.ndarray) -> np.nd
 def _take_value(t: Tensor, result: Tensor) -> None:
     """t becomes result (a new value and node): its retain_grad() moves to the new node,
     and the write counts in t._version, as torch."""
-    old_node, old_data = t._ctx, t.data
-    t.data, t._ctx, t._requires_grad = result.data, result._ctx, result._requires_grad
+    old_node, old_data = t._ctx, t._data
+    t._data, t._ctx, t._requires_grad = result._data, result._ctx, result._requires_grad
     if old_node is not None and old_node._retained is not None and old_node._retained() is t:
         t._ctx._retained, old_node._retained = old_node._retained, None
     versions.carry_version(old_data, t.data)

@@ -687,7 +687,7 @@ class Tensor:
                                f"{result.shape}) cannot be written into x ({self.dtype}, shape "
                                f"{self.shape})")
         if result.requires_grad:
-            self[...] = result                         # recorded (x.add_(y) in a graph)
+            self._record_write(..., result, method or f"x {symbol} y", fresh=True)
             return self
         self._check_writeable(f"x {symbol} y: x")
         self.data[...] = result.data
@@ -782,14 +782,14 @@ class Tensor:
             raise RuntimeError(f"{op}: a leaf tensor that requires grad can only be changed in "
                                f"place inside no_grad() (as an optimizer step does){instead}")
 
-    def _overwrite(self, values: Any, op: str) -> Tensor:
+    def _overwrite(self, values: Any, op: str, fresh: bool = False) -> Tensor:
         """Write `values` (broadcast) into every element: recorded, as x[...] = values,
         when x or the values are in a graph (not into a leaf that requires grad)."""
         if values is None or isinstance(values, str):  # (numpy would write nan)
             raise TypeError(f"{op}: expected a number or a tensor, got {type(values).__name__}")
         if grad_mode._enabled and (self._requires_grad or _in_graph(values)):
             self._refuse_leaf_write(op)
-            self[...] = values
+            self._record_write(..., values, op, fresh)
             return self
         self._check_writeable(f"{op}: the tensor")
         values = values.data if isinstance(values, Tensor) else np.asarray(values)
@@ -1157,11 +1157,16 @@ class Tensor:
             out = movement.GetItem.apply(out, index=step)
         return out
 
+    def _record_write(self, index: Any, value: Any, op: str, fresh: bool = False) -> None:
+        """x[index] = value, recorded (recorded_writes.py); op names the call in errors,
+        fresh says value is an in-place method's own result (x may become it)."""
+        recorded_writes.refuse_untracked_view(self, f"{op}: the tensor")
+        recorded_writes.record(self, index, value, op, fresh)
+
     def __setitem__(self, index: Any, value: Any) -> None:
         if grad_mode._enabled and (self._requires_grad or _in_graph(value)):
             self._refuse_leaf_write("setitem", ", or build a new tensor with where/masked_fill")
-            recorded_writes.refuse_untracked_view(self, "setitem: the tensor")
-            recorded_writes.record(self, index, value)   # (recorded_writes.py)
+            self._record_write(index, value, "setitem")
             return
         self._check_writeable("setitem: the tensor")
         *first, last = index_steps(index, self.shape, "setitem")
