@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 
 from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
-from . import aliases, autograd, autograd_functional, distributions, function, linalg, utils
+from . import (aliases, amp, autograd, autograd_functional, distributions, function, linalg,
+               utils)
+from .amp import autocast
 from .autograd import grad
 from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
                   dropout, dropout2d, max_pool2d, mse_loss, multi_margin_loss, nll_loss)
@@ -38,10 +40,10 @@ from .creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTe
                        IntTensor, LongTensor, ShortTensor, arange, empty, eye, from_numpy, full,
                        full_like, linspace, ones, ones_like, rand, rand_like, randn, randn_like,
                        tensor, zeros, zeros_like)
-from .device import (accelerator, backends, cuda, device, get_default_device,
+from .device import (accelerator, backends, compile, cuda, device, get_default_device,
                      set_default_device)
-from .dtypes import (bool_, double, float16, float32, float64, get_default_dtype, half, int8,
-                     int16, int32, int64, long, set_default_dtype, short, uint8)
+from .dtypes import (bfloat16, bool_, double, float16, float32, float64, get_default_dtype,
+                     half, int8, int16, int32, int64, long, set_default_dtype, short, uint8)
 from .function import OPS, Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck

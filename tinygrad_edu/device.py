@@ -108,6 +108,21 @@ accelerator = SimpleNamespace(is_available=_false, device_count=_zero,
 
 backends = SimpleNamespace(mps=SimpleNamespace(is_available=_false, is_built=_false),
                            cudnn=SimpleNamespace(is_available=_false, enabled=False,
-                                                 benchmark=False, deterministic=False))
+                                                 benchmark=False, deterministic=False,
+                                                 allow_tf32=True),
+                           cuda=SimpleNamespace(is_built=_false,
+                                                matmul=SimpleNamespace(allow_tf32=False)))
 """`tg.backends.mps.is_available()` is False (the Apple GPU check of torch's tutorials);
-`tg.backends.cudnn.benchmark = True` and the like may be set and change nothing."""
+`tg.backends.cudnn.benchmark = True`, `tg.backends.cuda.matmul.allow_tf32 = True` and the
+like may be set and change nothing."""
+
+
+def compile(model: Any = None, *, fullgraph: bool = False, dynamic: bool | None = None,
+            backend: Any = "inductor", mode: str | None = None, options: dict | None = None,
+            disable: bool = False) -> Any:   # noqa: A001 - torch's name
+    """torch.compile: there is no compiler here (numpy runs each op as it comes), so the
+    model or function is returned as it is, and without one a decorator that does the
+    same. The options are accepted and change nothing."""
+    if model is None:
+        return lambda fn: fn
+    return model

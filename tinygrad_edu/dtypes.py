@@ -18,6 +18,25 @@ bool_ = np.dtype(np.bool_)
 float, double, short, long = float32, float64, int16, int64  # noqa: A001 - torch's aliases
 half = float16
 
+
+class UnavailableDtype:
+    """A torch dtype that numpy has no counterpart for: it can be named (a training
+    script's table of dtypes) and printed, and any use of it is an error saying so."""
+
+    def __init__(self, name: str, instead: str) -> None:
+        self.name, self.instead = name, instead
+
+    def __repr__(self) -> str:
+        return self.name
+
+    @property
+    def dtype(self) -> np.dtype:        # numpy asks this of any object given as a dtype
+        raise TypeError(f"{self.name}: numpy has no {self.name}, so tinygrad_edu cannot "
+                        f"compute in it; use {self.instead}")
+
+
+bfloat16 = UnavailableDtype("bfloat16", "float32 (or float16, which numpy has)")
+
 _NAMES = {"float": float32, "float32": float32, "double": float64, "float64": float64,
           "long": int64, "int64": int64, "int": int32, "int32": int32, "short": int16,
           "int16": int16, "int8": int8, "uint8": uint8, "bool": bool_, "half": float16,
@@ -64,6 +83,8 @@ def to_dtype(dtype: Any) -> np.dtype:
         return LEGACY[dtype.split(".")[-1]]
     if getattr(dtype, "legacy_dtype", None) is not None:             # tg.LongTensor itself
         return dtype.legacy_dtype
+    if isinstance(dtype, UnavailableDtype):
+        return dtype.dtype                                            # (raises)
     try:
         return np.dtype(dtype)
     except TypeError:

@@ -1,0 +1,79 @@
+"""torch.amp on the CPU (GradScaler's algorithm, autocast's refusals), torch.compile as the
+identity, bfloat16 as a name whose use is an error, and the backends' flags: what
+nanoGPT's train.py touches on a machine without a GPU."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import nn
+import tinygrad_edu as tg
+from tinygrad_edu.amp import GradScaler, autocast
+
+
+def test_grad_scaler_on_the_cpu_follows_torchs_algorithm():
+    p = nn.Parameter(np.array([1.0, 2.0], dtype=np.float32))
+    optimizer = nn.optim.SGD([p], lr=0.1)
+    scaler = GradScaler("cpu", init_scale=4.0, growth_interval=2)
+    seen = []                       # (scaled loss, p after the step, scale after update)
+    for i in range(4):
+        scaled = scaler.scale((p * p).sum())
+        scaled.backward()
+        if i == 1:
+            p.grad.data[0] = np.inf             # an overflow: the step is skipped
+        assert scaler.step(optimizer) is None
+        scaler.update()
+        seen.append((round(scaled.item(), 4), p.tolist(), scaler.get_scale()))
+        optimizer.zero_grad()
+    # torch 2.13, the same program: scale 4 -> 4 -> 2 (overflow) -> 2 -> 4 (2 clean steps)
+    assert seen == [(20.0, pytest.approx([0.8, 1.6]), 4.0),
+                    (12.8, pytest.approx([0.8, 1.6]), 2.0),
+                    (6.4, pytest.approx([0.64, 1.28]), 2.0),
+                    (4.096, pytest.approx([0.512, 1.024]), 4.0)]
+    assert scaler.state_dict() == {"scale": 4.0, "growth_factor": 2.0, "backoff_factor": 0.5,
+                                   "growth_interval": 2, "_growth_tracker": 0}
+    scaler.unscale_(optimizer)
+    with pytest.raises(RuntimeError, match="unscale_\\(\\) has already been called"):
+        scaler.unscale_(optimizer)
+    resumed = GradScaler("cpu")
+    resumed.load_state_dict(scaler.state_dict())
+    assert resumed.get_scale() == 4.0
+    assert [t.item() for t in resumed.scale([tg.tensor(1.0), (tg.tensor(2.0),)])[:1]] == [4.0]
+
+
+def test_a_scaler_or_autocast_for_the_gpu_disables_itself_as_torch_without_one():
+    with pytest.warns(UserWarning, match="GradScaler: device 'cuda' is not available"):
+        scaler = tg.cuda.amp.GradScaler()
+    loss = tg.tensor(3.0)
+    assert not scaler.is_enabled() and scaler.scale(loss) is loss and scaler.get_scale() == 1.0
+    assert scaler.state_dict() == {}
+    p = nn.Parameter(np.ones(1, dtype=np.float32))
+    p.grad = tg.ones(1)
+    scaler.step(nn.optim.SGD([p], lr=0.5))               # just the optimizer's step
+    assert p.tolist() == [0.5]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not GradScaler(enabled=False).is_enabled()
+    with pytest.warns(UserWarning, match="autocast: device_type 'cuda' is not available"):
+        with tg.autocast("cuda", dtype=tg.bfloat16):
+            pass
+    with pytest.raises(NotImplementedError, match="autocast: mixed precision on the CPU"):
+        autocast("cpu")
+    with autocast("cpu", enabled=False):
+        pass
+
+
+def test_compile_returns_the_model_and_bfloat16_explains_itself():
+    model = nn.Linear(2, 2)
+    assert tg.compile(model) is model and tg.compile(mode="max-autotune")(len) is len
+    dtypes = {"float32": tg.float32, "bfloat16": tg.bfloat16}   # nanoGPT's table is fine
+    assert repr(dtypes["bfloat16"]) == "bfloat16"
+    for use in (lambda: tg.zeros(2, dtype=tg.bfloat16), lambda: model.to(tg.bfloat16),
+                lambda: tg.ones(2).to(tg.bfloat16)):
+        with pytest.raises(TypeError, match="bfloat16: numpy has no bfloat16"):
+            use()
+    tg.backends.cuda.matmul.allow_tf32 = True          # settable, changes nothing
+    tg.backends.cudnn.allow_tf32 = True
+    assert tg.backends.cuda.is_built() is False
