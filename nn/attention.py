@@ -90,9 +90,9 @@ def _float_mask(op: str, name: str, mask: Tensor, dtype: np.dtype, float32_too: 
     """A float mask in the query's dtype. torch accepts the query's dtype, and float32 too
     where it calls scaled_dot_product_attention (float32_too)."""
     if mask.dtype != dtype and not (float32_too and mask.dtype == np.float32):
-        also = " (or float32)" if float32_too else ""
+        also = " (or float32)" if float32_too and dtype != np.float32 else ""
         raise TypeError(f"{op}: {name} must be bool or have the query's dtype {dtype}{also}, "
-                        f"got {mask.dtype}")
+                        f"got {mask.dtype}; convert it with {name}.to(query.dtype)")
     return mask.to(dtype)
 
 

@@ -139,3 +139,23 @@ def test_scheduler_state_dict_resumes():
     other = lr_scheduler.CosineAnnealingLR(other_opt, T_max=10)
     other.load_state_dict(state)
     assert lrs(other, 3) == lrs(scheduler, 3)
+
+
+def test_a_warmup_schedule_subclassing_torchs_old_base_name():
+    class CosineWarmupScheduler(lr_scheduler._LRScheduler):      # UvA's tutorial 6
+        def __init__(self, optimizer, warmup, max_iters):
+            self.warmup, self.max_num_iters = warmup, max_iters
+            super().__init__(optimizer)
+
+        def get_lr(self):
+            epoch = self.last_epoch
+            factor = 0.5 * (1 + math.cos(math.pi * epoch / self.max_num_iters))
+            if epoch <= self.warmup:
+                factor *= epoch / self.warmup
+            return [base_lr * factor for base_lr in self.base_lrs]
+
+    assert lr_scheduler._LRScheduler is lr_scheduler.LRScheduler
+    rates = lrs(CosineWarmupScheduler(sgd(1.0), warmup=2, max_iters=8), 4)
+    np.testing.assert_allclose(rates, [0, 0.5 * (1 + math.cos(math.pi / 8)) / 2,
+                                       0.5 * (1 + math.cos(math.pi / 4)),
+                                       0.5 * (1 + math.cos(3 * math.pi / 8))])

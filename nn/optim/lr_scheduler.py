@@ -559,3 +559,6 @@ def _int_list(scheduler: LRScheduler, name: str, value: Any, low: int) -> list:
 
 from .lr_scheduler_more import (ChainedScheduler, CosineAnnealingWarmRestarts,  # noqa: E402,F401
                                 CyclicLR, PolynomialLR)
+
+_LRScheduler = LRScheduler
+"""torch's old name of the base class, which torch 2 still keeps (tutorials subclass it)."""
