@@ -90,3 +90,39 @@ def test_in_place_and_errors():
         tg.scatter_reduce(tg.zeros(3), 0, Tensor([3]), tg.ones(1), "sum")
     with pytest.raises(RuntimeError, match="reduce='prod' has no gradient here"):
         reduced("prod")
+
+
+def test_index_reduce_is_scatter_reduce_with_one_index_per_slice():
+    x = Tensor(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), requires_grad=True)
+    rows = Tensor(np.array([[10.0, -1.0], [0.0, 8.0]]), requires_grad=True)
+    out = x.index_reduce(0, Tensor([2, 2]), rows, "amax")          # both rows into row 2
+    assert out.tolist() == [[1, 2], [3, 4], [10, 8]]
+    out.sum().backward()
+    assert rows.grad.tolist() == [[1, 0], [0, 1]] and x.grad.tolist() == [[1, 1], [1, 1], [0, 0]]
+    with pytest.raises(ValueError, match="index_reduce: reduce must be one of prod, mean, "
+                                         "amax, amin, got 'sum'"):
+        x.index_reduce(0, Tensor([0]), rows[:1], "sum")
+
+
+def test_index_put_writes_or_accumulates_at_a_tuple_of_indices():
+    x = Tensor(np.zeros((2, 3)), requires_grad=True)
+    v = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    rows, cols = Tensor([0, 1, 0]), Tensor([2, 0, 2])              # (0, 2) twice
+    summed = tg.index_put(x, (rows, cols), v, accumulate=True)
+    assert summed.tolist() == [[0, 0, 4], [2, 0, 0]]
+    last = x.index_put((rows, cols), v)                          # the last write wins
+    assert last.tolist() == [[0, 0, 3], [2, 0, 0]]
+    (summed.sum() + last.sum()).backward()
+    assert v.grad.tolist() == [1, 2, 2] and x.grad.tolist() == [[2, 2, 1], [1, 2, 2]]
+    masked = tg.index_put(Tensor(np.ones((2, 2))), (Tensor([[True, False], [False, True]]),),
+                          Tensor(5.0, dtype=tg.float64))          # a mask, a broadcast value
+    assert masked.tolist() == [[5, 1], [1, 5]]
+    buffer = tg.zeros(3)
+    buffer.index_put_((Tensor([1, 1]),), tg.ones(2), accumulate=True)
+    assert buffer.tolist() == [0, 2, 0]
+    with pytest.raises(TypeError, match="index_put: indices must be a tuple of tensors"):
+        tg.index_put(buffer, Tensor([0]), tg.ones(1))
+    with pytest.raises(IndexError, match=r"index_put: .* \(input shape \(3,\)\)"):
+        tg.index_put(buffer, (Tensor([3]),), tg.ones(1))
+    with pytest.raises(ValueError, match=r"index_put: values of shape \(2,\) do not broadcast"):
+        tg.index_put(buffer, (Tensor([0, 1, 2]),), tg.ones(2))

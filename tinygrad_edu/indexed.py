@@ -1,5 +1,6 @@
 """Reading and writing at computed positions: scatter, scatter_add, index_add, index_copy,
-index_fill, take, masked_select, and the diagonals (diagonal, diag_embed, diag, trace).
+index_fill, index_put, take, masked_select, and the diagonals (diagonal, diag_embed, diag,
+trace).
 
 Two primitives that are each other's VJP do all of it: GetItem with integer arrays reads
 elements, IndexAdd adds values into zeros at such positions. So
@@ -190,6 +191,38 @@ def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:
     return _fill_value("index_fill", value, x.dtype).where(mask, x)
 
 
+def index_put(input: Tensor, indices: tuple, values: Any, accumulate: bool = False) -> Tensor:
+    """A copy of input with out[indices] = values, or += values with accumulate=True
+    (repeated positions then add up; without it the last one wins), as torch.index_put;
+    indices is a tuple of integer or bool tensors, read as x[indices] reads them.
+    Gradient: to values, g at the positions each value went to (the last one, without
+    accumulate); to input, g (accumulate) or g where nothing was written."""
+    x = _tensor(input)
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put: indices must be a tuple of tensors, got "
+                        f"{type(indices).__name__}")
+    index = tuple(i.data if isinstance(i, Tensor) else np.asarray(i) for i in indices)
+    if any(i.dtype.kind not in "iub" for i in index):
+        raise TypeError("index_put: each index must be an integer or bool tensor, got "
+                        f"{', '.join(str(i.dtype) for i in index)}")
+    try:
+        chosen = np.arange(x.numel()).reshape(x.shape)[index]     # flat positions written
+    except IndexError as error:
+        raise IndexError(f"index_put: {error} (input shape {x.shape})") from None
+    values = _same_dtype("index_put", x, _tensor(values), "values")
+    try:
+        values = values.expand(*chosen.shape).reshape(-1)
+    except ValueError:
+        raise ValueError(f"index_put: values of shape {values.shape} do not broadcast to the "
+                         f"{chosen.shape} positions indexed") from None
+    flat = chosen.reshape(-1)
+    if accumulate:
+        added = movement.IndexAdd.apply(values, shape=(x.numel(),), index=(flat,))
+        return (x.reshape(-1) + added).reshape(x.shape)
+    last = flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]
+    return x.reshape(-1).index_copy(0, Tensor(flat[last]), values[last]).reshape(x.shape)
+
+
 def _wrapped(op: str, idx: np.ndarray, size: int, where: str) -> np.ndarray:
     """Indices in [-size, size) as positions in [0, size); others are an IndexError."""
     outside = (idx < -size) | (idx >= size)
@@ -322,8 +355,13 @@ def index_fill_(self: Tensor, dim: int, index: Any, value: Any) -> Tensor:
     return _in_place("index_fill_", self, (value,), lambda: index_fill(self, dim, index, value))
 
 
-METHODS = [scatter, scatter_add, index_add, index_copy, index_fill, take, masked_select,
-           diagonal, diag_embed, diag, trace, scatter_, scatter_add_, index_add_, index_copy_,
-           index_fill_]
+def index_put_(self: Tensor, indices: tuple, values: Any, accumulate: bool = False) -> Tensor:
+    return _in_place("index_put_", self, (values,),
+                     lambda: index_put(self, indices, values, accumulate))
+
+
+METHODS = [scatter, scatter_add, index_add, index_copy, index_fill, index_put, take,
+           masked_select, diagonal, diag_embed, diag, trace, scatter_, scatter_add_,
+           index_add_, index_copy_, index_fill_, index_put_]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)

@@ -1,6 +1,7 @@
 """scatter_reduce: src's values reduced (sum, prod, mean, amax, amin) into a copy of
-input at scatter's positions, as torch.scatter_reduce; a graph network's message
-passing (the mean or max of each node's neighbours) is one call.
+input at scatter's positions, as torch.scatter_reduce (and index_reduce, its form with one
+index per slice); a graph network's message passing (the mean or max of each node's
+neighbours) is one call.
 
 Composed from the primitives of indexed.py: IndexAdd sums the values that reach each
 position, so sum and mean are sums, and amax/amin add to the (constant) result r the
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import grad_mode
-from .indexed import _in_place, _indices, _positions, _same_dtype
+from .indexed import _along, _in_place, _indices, _positions, _same_dtype
 from .ops import movement
 from .tensor import Tensor, _axis, _tensor
 
@@ -95,6 +96,25 @@ def _extreme(reduce: str, mine: Tensor, values: Tensor, flat: np.ndarray, hits: 
     return result.where(written, mine)
 
 
+def index_reduce(input: Tensor, dim: int, index: Any, source: Tensor, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    """A copy of input whose slice index[i] along `dim` is reduced with source's slice i
+    (reduce 'prod', 'mean', 'amax' or 'amin'), as torch.index_reduce: scatter_reduce with
+    the index repeated across the other dims. Gradients as scatter_reduce's."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise ValueError(f"index_reduce: reduce must be one of prod, mean, amax, amin, got "
+                         f"{reduce!r}")
+    x = _tensor(input)
+    idx, src = _along("index_reduce", x, dim, index, source)
+    return scatter_reduce(x, dim, idx, src, reduce, include_self=include_self)
+
+
+def index_reduce_(self: Tensor, dim: int, index: Any, source: Tensor, reduce: str, *,
+                  include_self: bool = True) -> Tensor:
+    return _in_place("index_reduce_", self, (source,), lambda: index_reduce(
+        self, dim, index, source, reduce, include_self=include_self))
+
+
 def scatter_reduce_(self: Tensor, dim: int, index: Any, src: Tensor, reduce: str, *,
                     include_self: bool = True) -> Tensor:
     return _in_place("scatter_reduce_", self, (src,), lambda: scatter_reduce(
@@ -102,3 +122,4 @@ def scatter_reduce_(self: Tensor, dim: int, index: Any, src: Tensor, reduce: str
 
 
 Tensor.scatter_reduce, Tensor.scatter_reduce_ = scatter_reduce, scatter_reduce_
+Tensor.index_reduce, Tensor.index_reduce_ = index_reduce, index_reduce_
