@@ -1,5 +1,6 @@
-"""torch.distributions' workhorses: Normal, Categorical, Bernoulli and Multinomial, and
-kl_divergence between two of a kind (the VAE's KL term, REINFORCE's log-probabilities).
+"""torch.distributions' workhorses: Normal, Categorical, Bernoulli, Multinomial and
+MultivariateNormal (multivariate_normal.py), and kl_divergence between two of a kind (the
+VAE's KL term, REINFORCE's log-probabilities).
 
 Every density is composed of Tensor ops, so log_prob, entropy and kl_divergence are
 differentiable in the parameters (to any order). `sample()` draws outside the graph;
@@ -10,6 +11,7 @@ so its gradient flows into loc and scale. Draws come from the library's generato
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Sequence
 
 import numpy as np
@@ -232,12 +234,16 @@ def kl_divergence(p: Any, q: Any) -> Tensor:
         Normal:       log(s_q / s_p) + (s_p^2 + (m_p - m_q)^2) / (2 s_q^2) - 1/2
         Categorical:  sum_k p_k (log p_k - log q_k)
         Bernoulli:    the Categorical form over {0, 1}
+        MultivariateNormal: see multivariate_normal.py
     An outcome q cannot produce but p can gives inf; one p cannot produce adds 0.
     """
-    if type(p) is not type(q) or not isinstance(p, (Normal, Categorical, Bernoulli)):
+    if type(p) is not type(q) or not isinstance(p, (Normal, Categorical, Bernoulli,
+                                                    MultivariateNormal)):
         raise NotImplementedError(f"kl_divergence: no closed form for {type(p).__name__} and "
                                   f"{type(q).__name__} here (only two of one kind: Normal, "
-                                  "Categorical or Bernoulli)")
+                                  "Categorical, Bernoulli or MultivariateNormal)")
+    if isinstance(p, MultivariateNormal):
+        return kl_multivariate_normal(p, q)
     if isinstance(p, Normal):
         ratio = (p.scale / q.scale) ** 2
         return 0.5 * (ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - ratio.log())
@@ -260,12 +266,14 @@ def _submodules() -> None:
     (`from torch.distributions import multinomial`, as d2l.ai writes it)."""
     import sys
     import types
-    for cls in (Normal, Categorical, Bernoulli, Multinomial):
-        name = f"{__name__}.{cls.__name__.lower()}"
+    for cls in (Normal, Categorical, Bernoulli, Multinomial, MultivariateNormal):
+        name = f"{__name__}.{re.sub('(?<!^)(?=[A-Z])', '_', cls.__name__).lower()}"
         module = types.ModuleType(name, f"{cls.__name__}, as torch's {name.split('.', 1)[1]}")
         setattr(module, cls.__name__, cls)
         sys.modules[name] = module
-        globals()[cls.__name__.lower()] = module
+        globals()[name.rsplit(".", 1)[1]] = module
 
+
+from .multivariate_normal import MultivariateNormal, kl_multivariate_normal  # noqa: E402
 
 _submodules()
