@@ -21,7 +21,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor, is_grad_enabled, no_grad
 from tinygrad_edu.device import to_arguments
-from tinygrad_edu.dtypes import get_default_dtype, to_dtype
+from tinygrad_edu.dtypes import bfloat16, get_default_dtype, to_dtype
 from tinygrad_edu.tensor import RemovableHandle
 
 from .backward_hooks import BackwardHookCall
@@ -65,11 +65,18 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
 
 
 def _holds_unregistered(module: Module, value: Any) -> bool:
-    """value is a plain list/tuple/dict holding a Module or Parameter that `module` has not
-    registered (fast.ai's `self.layers = [...]` followed by add_module for each is fine)."""
+    """value is a plain list/tuple/dict holding a Module or Parameter that is not registered
+    anywhere under `module` (fast.ai's `self.layers = [...]` followed by add_module for
+    each is fine, and so is a list of taps into a child, [self.body[0]])."""
     if not isinstance(value, (list, tuple, dict)):
         return False
-    registered = {id(v) for v in (*module._modules.values(), *module._parameters.values())}
+    registered, unseen = set(), [module]          # every module and parameter below module
+    while unseen:
+        below = unseen.pop()
+        for v in (*below._modules.values(), *below._parameters.values()):
+            if v is not None and id(v) not in registered:
+                registered.add(id(v))
+                unseen.extend([v] if isinstance(v, Module) else [])
     return any(isinstance(v, (Module, Parameter)) and id(v) not in registered
                for v in (value.values() if isinstance(value, dict) else value))
 
@@ -449,6 +456,10 @@ class Module:
 
     def half(self) -> Module:
         return self.to(np.float16)
+
+    def bfloat16(self) -> Module:
+        """An error: numpy has no bfloat16 (tinygrad_edu.bfloat16 says so)."""
+        return self.to(bfloat16)
 
     # ------------------------------------------------------------------ state dict
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:

@@ -77,3 +77,48 @@ def test_compile_returns_the_model_and_bfloat16_explains_itself():
     tg.backends.cuda.matmul.allow_tf32 = True          # settable, changes nothing
     tg.backends.cudnn.allow_tf32 = True
     assert tg.backends.cuda.is_built() is False
+
+
+def test_grad_scaler_keeps_torchs_order_of_calls_and_float32_scale():
+    p = nn.Parameter(np.array([1.0], dtype=np.float32))
+    optimizer = nn.optim.SGD([p], lr=0.1)
+    scaler = GradScaler("cpu", init_scale=2.0 ** 126, growth_interval=1)
+    with pytest.raises(RuntimeError, match="update: no inf checks were recorded"):
+        scaler.update()
+    scaler.scale((p * 0.125).sum()).backward()
+    scaler.step(optimizer)
+    with pytest.raises(RuntimeError, match="step\\(\\) has already been called since the "
+                                           "last update"):
+        scaler.step(optimizer)                   # would have stepped twice
+    with pytest.raises(RuntimeError, match="unscale_\\(\\) has already been called"):
+        scaler.unscale_(optimizer)
+    scaler.update()
+    assert scaler.get_scale() == 2.0 ** 127      # grown once
+    optimizer.zero_grad()
+    scaler.scale((p * 0.125).sum()).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    assert scaler.get_scale() == 2.0 ** 127      # 2^128 would be inf in float32: kept
+    loss = tg.tensor(1.0).half()
+    assert scaler.scale(loss).item() == 2.0 ** 127     # float16 would overflow to inf
+    half = nn.Parameter(np.ones(1, dtype=np.float16))
+    half.grad = tg.ones(1).half()
+    with pytest.raises(ValueError, match="attempting to unscale float16 gradients"):
+        scaler.unscale_(nn.optim.SGD([half], lr=0.1))
+    with pytest.raises(RuntimeError, match="a closure is not supported"):
+        scaler.step(optimizer, closure=lambda: None)
+    with pytest.raises(TypeError, match="scale: outputs must be a Tensor"):
+        scaler.scale(3.0)
+    with pytest.raises(RuntimeError, match="load_state_dict: the state has no "
+                                           "_growth_tracker, backoff_factor"):
+        scaler.load_state_dict({})
+    scaler.set_growth_factor(4.0)
+    assert scaler.get_growth_factor() == 4.0 and scaler.get_backoff_factor() == 0.5
+    assert scaler.get_growth_interval() == 1
+    with pytest.raises(ValueError, match="autocast: device_type must be a device name"):
+        autocast("gpu")
+    with pytest.raises(TypeError, match="compile: expected a Module or a function, got int"):
+        tg.compile(3)
+    with pytest.raises(TypeError, match="numpy has no bfloat16"):
+        nn.Linear(1, 1).bfloat16()
+    assert tg.cuda.is_bf16_supported() is False

@@ -112,9 +112,16 @@ def test_plain_list_of_modules_warns_and_stays_unregistered_as_in_torch():
             for i, layer in enumerate(self.layers):
                 self.add_module(f"layer_{i}", layer)
 
+    class Taps(nn.Module):                         # a list of taps into a child's layers
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+            self.taps = [self.body[0]]
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(list(Registered().parameters())) == 2
+        assert len(list(Taps().parameters())) == 2
 
     class Late(nn.Module):
         def __init__(self):

@@ -568,6 +568,11 @@ def test_assigning_data_takes_a_tensors_array_as_torch():
     with pytest.raises(RuntimeError, match="requires grad must hold floating point values, "
                                            "got int64"):
         scalar.data = tg.tensor([1, 2])
+    with pytest.raises(TypeError, match="Tensor.data: expected numbers, got an array of dtype"):
+        scalar.data = np.array(["a"])
+    counts = tg.tensor([1, 2])
+    counts.data = 3.5                       # a float is not cut to an int: the dtype follows
+    assert counts.item() == 3.5 and counts.dtype == tg.float64
 
 
 def test_a_tensor_takes_attributes_of_ones_own_as_torch():

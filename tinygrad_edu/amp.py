@@ -16,15 +16,18 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import grad_mode
-from .device import cuda
+from .device import cuda, is_device
+from .tensor import Tensor
 
 
 class GradScaler:
     """torch.amp.GradScaler(device='cuda', init_scale=2.**16, growth_factor=2.0,
     backoff_factor=0.5, growth_interval=2000, enabled=True). As in torch on a machine
     without a GPU, a scaler for 'cuda' (the default) warns and disables itself: then
-    scale() returns the loss as it is and step() just calls optimizer.step()."""
+    scale() returns the loss as it is and step() just calls optimizer.step().
+
+    Each iteration is scale(loss).backward(), [unscale_(optimizer)], step(optimizer),
+    update(), in that order; S is kept as torch keeps it, a float32 number."""
 
     def __init__(self, device: str = "cuda", init_scale: float = 2.0 ** 16,
                  growth_factor: float = 2.0, backoff_factor: float = 0.5,
@@ -34,15 +37,13 @@ class GradScaler:
                           "computes on the CPU); disabling. Pass device='cpu' to scale.",
                           stacklevel=2)
             enabled = False
-        if not (growth_factor > 1 and 0 < backoff_factor < 1 and growth_interval > 0):
-            raise ValueError("GradScaler: expects growth_factor > 1, 0 < backoff_factor < 1 "
-                             f"and growth_interval > 0, got {growth_factor}, "
-                             f"{backoff_factor}, {growth_interval}")
         self._enabled = enabled
-        self._scale = float(init_scale)
-        self._growth_factor, self._backoff_factor = growth_factor, backoff_factor
-        self._growth_interval, self._growth_tracker = growth_interval, 0
-        self._found_inf: dict = {}            # id(optimizer) -> overflow since the update
+        self._scale = float(np.float32(init_scale))
+        self.set_growth_factor(growth_factor)
+        self.set_backoff_factor(backoff_factor)
+        self.set_growth_interval(growth_interval)
+        self._growth_tracker = 0
+        self._stages: dict = {}     # id(optimizer) -> [found an overflow, stepped]
 
     def is_enabled(self) -> bool:
         return self._enabled
@@ -50,57 +51,103 @@ class GradScaler:
     def get_scale(self) -> float:
         return self._scale if self._enabled else 1.0
 
+    def get_growth_factor(self) -> float:
+        return self._growth_factor
+
+    def set_growth_factor(self, value: float) -> None:
+        if not value > 1:
+            raise ValueError(f"GradScaler: growth_factor must be > 1, got {value}")
+        self._growth_factor = value
+
+    def get_backoff_factor(self) -> float:
+        return self._backoff_factor
+
+    def set_backoff_factor(self, value: float) -> None:
+        if not 0 < value < 1:
+            raise ValueError(f"GradScaler: backoff_factor must be in (0, 1), got {value}")
+        self._backoff_factor = value
+
+    def get_growth_interval(self) -> int:
+        return self._growth_interval
+
+    def set_growth_interval(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(f"GradScaler: growth_interval must be a positive int, got {value}")
+        self._growth_interval = value
+
     def scale(self, outputs: Any) -> Any:
-        """outputs * S (a tensor, or a list/tuple of them, nested)."""
+        """outputs * S (a tensor, or a list/tuple of them, nested); S is a float32 0-d
+        tensor, so a float16 loss is scaled in float32, as torch (no overflow)."""
         if not self._enabled:
             return outputs
         if isinstance(outputs, (list, tuple)):
             return type(outputs)(self.scale(o) for o in outputs)
-        return outputs * np.float32(self._scale)
+        if not isinstance(outputs, Tensor):
+            raise TypeError(f"GradScaler.scale: outputs must be a Tensor or a list/tuple of "
+                            f"Tensors, got {type(outputs).__name__}")
+        return outputs * Tensor(np.float32(self._scale))
 
     def unscale_(self, optimizer: Any) -> None:
         """Divide every gradient of the optimizer's parameters by S, in place, and note
-        whether any is inf or nan (call it before clipping gradients)."""
+        whether any is inf or nan (call it before clipping gradients). float16 gradients
+        are refused, as torch (their parameters should be float32 copies)."""
         if not self._enabled:
             return
-        if id(optimizer) in self._found_inf:
+        stage = self._stages.setdefault(id(optimizer), [None, False])
+        if stage[0] is not None:
             raise RuntimeError("unscale_() has already been called on this optimizer since "
-                               "the last update()")
+                               "the last update()" + (" (step() unscales too)" if stage[1]
+                                                      else ""))
+        grads = [p.grad.data for group in optimizer.param_groups for p in group["params"]
+                 if p.grad is not None]
+        if any(g.dtype == np.float16 for g in grads):
+            raise ValueError("GradScaler.unscale_: attempting to unscale float16 gradients "
+                             "(as torch, the parameters the optimizer steps must be float32)")
         inverse = 1.0 / self._scale
         found = False
-        with grad_mode.no_grad():
-            for group in optimizer.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        grad = p.grad.data
-                        grad *= np.asarray(inverse, dtype=grad.dtype)
-                        found = found or not np.isfinite(grad).all()
-        self._found_inf[id(optimizer)] = found
+        for grad in grads:
+            grad *= np.asarray(inverse, dtype=grad.dtype)
+            found = found or not np.isfinite(grad).all()
+        stage[0] = found
 
     def step(self, optimizer: Any, *args: Any, **kwargs: Any) -> Any:
-        """optimizer.step(...) on the unscaled gradients, skipped (None) after an overflow."""
+        """optimizer.step(...) on the unscaled gradients, skipped (None) after an overflow;
+        once per optimizer between two update()s."""
         if not self._enabled:
             return optimizer.step(*args, **kwargs)
-        if id(optimizer) not in self._found_inf:
+        if "closure" in kwargs or args:
+            raise RuntimeError("GradScaler.step: a closure is not supported when the scaler "
+                               "is enabled (as torch)")
+        stage = self._stages.get(id(optimizer))
+        if stage is not None and stage[1]:
+            raise RuntimeError("step() has already been called since the last update()")
+        if stage is None or stage[0] is None:
             self.unscale_(optimizer)
-        return None if self._found_inf[id(optimizer)] else optimizer.step(*args, **kwargs)
+            stage = self._stages[id(optimizer)]
+        stage[1] = True
+        return None if stage[0] else optimizer.step()
 
     def update(self, new_scale: float | None = None) -> None:
         """S * backoff_factor after an overflow, S * growth_factor after growth_interval
-        clean steps in a row (or new_scale, if given)."""
+        clean steps in a row, unless that leaves float32's range (or new_scale, if given)."""
         if not self._enabled:
             return
         if new_scale is not None:
-            self._scale = float(new_scale)
-        elif any(self._found_inf.values()):
-            self._scale *= self._backoff_factor
+            self._scale = float(np.float32(new_scale))
+        elif not self._stages:
+            raise RuntimeError("GradScaler.update: no inf checks were recorded since the last "
+                               "update(); call step(optimizer) (or unscale_) first")
+        elif any(stage[0] for stage in self._stages.values()):
+            self._scale = float(np.float32(self._scale * self._backoff_factor))
             self._growth_tracker = 0
         else:
             self._growth_tracker += 1
             if self._growth_tracker == self._growth_interval:
-                self._scale *= self._growth_factor
+                grown = self._scale * self._growth_factor
+                if grown <= float(np.finfo(np.float32).max):       # (torch's rule too)
+                    self._scale = float(np.float32(grown))
                 self._growth_tracker = 0
-        self._found_inf = {}
+        self._stages = {}
 
     def state_dict(self) -> dict:
         if not self._enabled:
@@ -113,10 +160,16 @@ class GradScaler:
     def load_state_dict(self, state: dict) -> None:
         if not self._enabled:
             return
+        missing = {"scale", "growth_factor", "backoff_factor", "growth_interval",
+                   "_growth_tracker"} - set(state)
+        if missing:
+            raise RuntimeError(f"GradScaler.load_state_dict: the state has no "
+                               f"{', '.join(sorted(missing))} (an empty state comes from a "
+                               "disabled scaler)")
         self._scale, self._growth_tracker = float(state["scale"]), state["_growth_tracker"]
-        self._growth_factor, self._backoff_factor = state["growth_factor"], state[
-            "backoff_factor"]
-        self._growth_interval = state["growth_interval"]
+        self.set_growth_factor(state["growth_factor"])
+        self.set_backoff_factor(state["backoff_factor"])
+        self.set_growth_interval(state["growth_interval"])
 
 
 class autocast:
@@ -127,6 +180,9 @@ class autocast:
 
     def __init__(self, device_type: str, dtype: Any = None, enabled: bool = True,
                  cache_enabled: bool | None = None) -> None:
+        if not is_device(device_type) or ":" in device_type:
+            raise ValueError(f"autocast: device_type must be a device name such as 'cpu' or "
+                             f"'cuda', got {device_type!r}")
         if enabled and device_type != "cpu":
             warnings.warn(f"autocast: device_type {device_type!r} is not available "
                           "(tinygrad_edu computes on the CPU); disabling autocast.",

@@ -98,7 +98,7 @@ def _seed_nothing(seed: int) -> None:
 
 
 cuda = SimpleNamespace(is_available=_false, device_count=_zero, manual_seed=_seed_nothing,
-                       manual_seed_all=_seed_nothing)
+                       manual_seed_all=_seed_nothing, is_bf16_supported=_false)
 """`tg.cuda.is_available()` is False, as torch says on a machine without a GPU, so torch's
 `device = "cuda" if torch.cuda.is_available() else "cpu"` picks the CPU here."""
 
@@ -125,4 +125,6 @@ def compile(model: Any = None, *, fullgraph: bool = False, dynamic: bool | None 
     same. The options are accepted and change nothing."""
     if model is None:
         return lambda fn: fn
+    if not callable(model):
+        raise TypeError(f"compile: expected a Module or a function, got {type(model).__name__}")
     return model

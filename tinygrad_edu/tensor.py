@@ -20,7 +20,7 @@ import numpy as np
 
 from . import autograd, grad_mode, printing, random, recorded_writes, versions
 from .device import CPU, check_device, to_arguments
-from .dtypes import LEGACY, check_fits, get_default_dtype, promote, to_dtype
+from .dtypes import LEGACY, bfloat16, check_fits, get_default_dtype, promote, to_dtype
 from .indexing import index_steps
 from .ops import elementwise as ew
 from .ops import linalg, movement, reduce, scan
@@ -118,11 +118,16 @@ class Tensor:
             value = value._data
         elif isinstance(value, np.generic):        # p.data = p.data - lr * p.grad.data on a
             value = np.asarray(value)              # 0-d tensor gives a numpy scalar
-        elif isinstance(value, (int, float)):
-            value = np.asarray(value, dtype=self._data.dtype)      # x keeps its dtype
+        elif isinstance(value, (int, float)):      # x keeps its dtype, unless a float would
+            kind = "f" if isinstance(value, float) else "i"        # be cut to an int
+            value = np.asarray(value, dtype=self._data.dtype if kind == "i" or
+                               self._data.dtype.kind == "f" else None)
         elif not isinstance(value, np.ndarray):
             raise TypeError(f"Tensor.data: expected a Tensor, an ndarray or a number, got "
                             f"{type(value).__name__} (write x.data = tg.tensor(value))")
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor.data: expected numbers, got an array of dtype "
+                            f"{value.dtype}")
         if self._requires_grad and value.dtype.kind != "f":
             raise RuntimeError(f"Tensor.data: a tensor that requires grad must hold floating "
                                f"point values, got {value.dtype} (as torch)")
@@ -131,7 +136,9 @@ class Tensor:
     data = property(operator.attrgetter("_data"), _set_data, doc="""The values, a numpy
         ndarray: reading it is free, and writing into it (x.data[...] = ..., x.data += ...)
         changes x outside the graph, as torch's x.data. x.data = v gives x the array v, or a
-        Tensor v's array (shared, as torch); nothing is recorded.""")
+        Tensor v's array (shared, as torch), or a number (0-d, in x's dtype); nothing is
+        recorded, and a graph already built keeps the arrays it saw (torch's backward
+        would read the new values).""")
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None, device: Any = None) -> None:
@@ -503,6 +510,10 @@ class Tensor:
     def half(self) -> Tensor:
         """float16 (numpy's half precision; slow on CPUs, as torch's)."""
         return self.to(np.float16)
+
+    def bfloat16(self) -> Tensor:
+        """An error: numpy has no bfloat16 (dtypes.bfloat16 says so)."""
+        return self.to(bfloat16)
 
     def long(self) -> Tensor:
         return self.to(np.int64)
