@@ -120,8 +120,15 @@ def test_bad_input_is_named():
     with pytest.raises(TypeError, match="svdvals: A must be floating point, got int64"):
         linalg.svdvals(Tensor([[1, 2]]))
     with pytest.raises(ValueError, match=r"solve_triangular: B must be a matrix .* got shape "
-                                         r"\(3,\)"):
+                                         r"\(3,\) \(write B.unsqueeze\(-1\)"):
         linalg.solve_triangular(Tensor(np.eye(3)), Tensor(np.ones(3)), upper=True)
+    with pytest.raises(ValueError, match=r"cholesky_solve: B must be a matrix \(\.\.\., 3, k\)"):
+        tg.cholesky_solve(Tensor(np.ones((2, 3))), Tensor(np.stack([np.eye(3)] * 2)))
+    with pytest.raises(TypeError, match="cholesky_solve: B and the triangular matrix must "
+                                        "have the same dtype, got float32 and float64"):
+        tg.cholesky_solve(tg.ones(3, 1), Tensor(np.eye(3)))
+    with pytest.raises(np.linalg.LinAlgError, match="not positive-definite"):
+        linalg.cholesky(Tensor(np.array([[np.nan, 0.0], [0.0, 1.0]])))   # numpy gives nan
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 3, 3)])
@@ -168,3 +175,39 @@ def test_matrix_norms_from_singular_values():
                                rtol=1e-13)
     assert linalg.matrix_norm(stacked, 2, keepdim=True).shape == (2, 1, 1)
     assert linalg.matrix_norm(tg.zeros(3, 0), 2).item() == 0.0          # as torch
+
+
+def test_a_matrix_right_hand_side_is_never_read_as_a_batch_of_vectors():
+    factors = np.linalg.cholesky(SPD[:1].repeat(3, 0) + np.eye(4)[None] * np.arange(1, 4)[:,
+                                                                                    None, None])
+    rhs = RNG.standard_normal((4, 4))                   # (n, k) with k = n = 4: a matrix
+    X = linalg.solve_triangular(Tensor(factors), Tensor(rhs), upper=False).numpy()
+    assert X.shape == (3, 4, 4)                          # broadcast against the 3 factors
+    np.testing.assert_allclose(factors @ X, np.broadcast_to(rhs, (3, 4, 4)), atol=1e-13)
+    solved = tg.cholesky_solve(Tensor(rhs), Tensor(factors)).numpy()
+    np.testing.assert_allclose(factors @ factors.swapaxes(1, 2) @ solved,
+                               np.broadcast_to(rhs, (3, 4, 4)), atol=1e-12)
+
+
+def test_cholesky_ex_reports_the_failing_minor_and_cholesky_inverse_inverts():
+    batch = np.stack([np.eye(3), -np.eye(3), np.diag([1.0, -1.0, 1.0])])
+    L, info = linalg.cholesky_ex(Tensor(batch))
+    assert info.tolist() == [0, 1, 2] and L.numpy()[0].tolist() == np.eye(3).tolist()
+    assert not L.numpy()[1:].any()                       # zeros where it failed
+    with pytest.raises(np.linalg.LinAlgError, match="batch entry \\(1,\\)"):
+        linalg.cholesky_ex(Tensor(batch), check_errors=True)
+    L, info = linalg.cholesky_ex(Tensor(SPD, requires_grad=True))
+    assert not info.numpy().any() and L.requires_grad
+    inverse = tg.cholesky_inverse(linalg.cholesky(Tensor(SPD)))
+    np.testing.assert_allclose(inverse.numpy(), np.linalg.inv(SPD), rtol=1e-10)
+
+
+def test_torch_svd_returns_v_not_its_transpose():
+    A = RNG.standard_normal((4, 3))
+    U, S, V = tg.svd(Tensor(A))
+    assert U.shape == (4, 3) and V.shape == (3, 3)
+    np.testing.assert_allclose((U.numpy() * S.numpy()) @ V.numpy().T, A, atol=1e-13)
+    assert tg.svd(Tensor(A), some=False).U.shape == (4, 4)
+    U, S, V = Tensor(A).svd(compute_uv=False)
+    assert U.shape == (4, 4) and V.shape == (3, 3) and not U.numpy().any()
+    np.testing.assert_allclose(S.numpy(), np.linalg.svd(A, compute_uv=False), rtol=1e-13)

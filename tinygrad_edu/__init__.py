@@ -49,7 +49,8 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .inverse_trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctanh, asin,
                            asinh, atanh)
-from .linalg import cholesky_solve, det, logdet, matrix_power, slogdet
+from .linalg import cholesky_inverse, cholesky_solve, det, logdet, matrix_power, slogdet
+from .linalg import svd_legacy as svd
 from .linalg import inv as inverse
 from .linear_algebra import bmm, dot, mm, norm, outer
 from .math_more import (addcdiv, addcmul, arctan, arctan2, atan, atan2, clamp_max, clamp_min,

@@ -16,6 +16,7 @@ from . import linear_algebra, linear_algebra_more
 from .composed import cat
 from .ops.decompositions import Cholesky, Eigh, Svd
 from .ops.linalg import Inverse, LogAbsDet, Solve
+from .shapes import broadcast_shapes
 from .tensor import Tensor, _tensor
 
 
@@ -241,18 +242,35 @@ def svdvals(A: Any, *, driver: Any = None) -> Tensor:
 def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True,
                      unitriangular: bool = False) -> Tensor:
     """X with A X = B (left=False: X A = B) for triangular A (..., n, n), reading only
-    its upper or lower triangle (unitriangular: with ones on the diagonal) and B a
-    matrix (..., n, k), as torch. Composed: solve of the triangle, whose gradient with
-    respect to A is the triangle of solve's."""
-    a, b = _square("solve_triangular", A), _tensor(B)
-    if b.ndim < 2:
-        raise ValueError(f"solve_triangular: B must be a matrix (..., n, k), got shape "
-                         f"{b.shape} (write B.unsqueeze(-1) for a vector)")
+    its upper or lower triangle (unitriangular: with ones on the diagonal), and B always
+    a matrix (..., n, k) (left=False: (..., k, n)), as torch; batch axes broadcast.
+    Composed: Solve of the triangle, whose gradient with respect to A is the triangle of
+    Solve's."""
+    return _triangular("solve_triangular", _square("solve_triangular", A), _tensor(B),
+                       upper, left, unitriangular)
+
+
+def _triangular(op: str, a: Tensor, b: Tensor, upper: bool, left: bool = True,
+                unitriangular: bool = False) -> Tensor:
+    n = a.shape[-1]
+    if b.ndim < 2 or b.shape[-2 if left else -1] != n:
+        wanted = f"(..., {n}, k)" if left else f"(..., k, {n})"
+        raise ValueError(f"{op}: B must be a matrix {wanted} to go with the {a.shape} "
+                         f"matrix, got shape {b.shape}" + (
+                             " (write B.unsqueeze(-1) for a vector)" if b.ndim == 1 else ""))
+    if b.dtype != a.dtype:
+        raise TypeError(f"{op}: B and the triangular matrix must have the same dtype, got "
+                        f"{b.dtype} and {a.dtype}")
+    try:
+        broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"{op}: the batch axes of shapes {a.shape} and {b.shape} do not "
+                         "broadcast") from None
     triangle = a.triu() if upper else a.tril()
     if unitriangular:
-        eye = np.eye(a.shape[-1], dtype=a.dtype)
+        eye = np.eye(n, dtype=a.dtype)
         triangle = triangle * (1 - eye) + eye
-    return solve(triangle, b, left=left)
+    return Solve.apply(triangle, b) if left else Solve.apply(triangle.mT, b.mT).mT
 
 
 def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:
@@ -260,9 +278,68 @@ def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:
     by two triangular solves (torch.cholesky_solve; note B comes first)."""
     factor = _square("cholesky_solve", L)
     lower = factor.mT if upper else factor
-    return solve_triangular(lower.mT, solve_triangular(lower, B, upper=False), upper=True)
+    halfway = _triangular("cholesky_solve", lower, _tensor(B), upper=False)
+    return _triangular("cholesky_solve", lower.mT, halfway, upper=True)
 
 
-Tensor.cholesky_solve = cholesky_solve
+def cholesky_inverse(L: Any, upper: bool = False) -> Tensor:
+    """A^-1 from A's Cholesky factor L (A = L L^T; upper=True: U, A = U^T U): cholesky_solve
+    of the identity."""
+    factor = _square("cholesky_inverse", L)
+    return cholesky_solve(np.broadcast_to(np.eye(factor.shape[-1], dtype=factor.dtype),
+                                          factor.shape), factor, upper)
+
+
+CholeskyResult = namedtuple("CholeskyResult", ["L", "info"])
+
+
+def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> CholeskyResult:
+    """(L, info) without raising (unless check_errors): info is 0 where A is positive-
+    definite and else the order of its first leading minor that is not, as torch (a GP's
+    loop adding jitter until info is 0). Where info > 0, L holds zeros here (torch leaves
+    a partial factor); L has a gradient only when every matrix of the batch factored."""
+    a = _square("cholesky_ex", A)
+    try:
+        return CholeskyResult(cholesky(a, upper=upper), Tensor(np.zeros(a.shape[:-2],
+                                                                          np.int32)))
+    except np.linalg.LinAlgError:
+        if check_errors:
+            raise
+    info, L = np.zeros(a.shape[:-2], np.int32), np.zeros(a.shape, a.dtype)
+    for i in np.ndindex(a.shape[:-2]):               # (the failing case only)
+        matrix = a.data[i].T if upper else a.data[i]
+        info[i] = next((k for k in range(1, a.shape[-1] + 1)
+                        if not _factors(matrix[:k, :k])), 0)
+        if info[i] == 0:
+            L[i] = np.linalg.cholesky(matrix)
+    return CholeskyResult(Tensor(L.swapaxes(-1, -2) if upper else L), Tensor(info))
+
+
+def _factors(matrix: np.ndarray) -> bool:
+    """Whether numpy's Cholesky factors `matrix` (a finite, positive-definite result)."""
+    try:
+        return bool(np.isfinite(np.linalg.cholesky(matrix)).all())
+    except np.linalg.LinAlgError:
+        return False
+
+
+LegacySvd = namedtuple("svd", ["U", "S", "V"])
+
+
+def svd_legacy(input: Any, some: bool = True, compute_uv: bool = True) -> LegacySvd:
+    """torch.svd (deprecated in torch for linalg.svd, still in many PCA tutorials):
+    (U, S, V) with A = U diag(S) V^T, so V is linalg.svd's Vh transposed; some=True is
+    the reduced decomposition. compute_uv=False gives zero U (m, m) and V (n, n)."""
+    a = _matrices("svd", input)
+    if not compute_uv:
+        m, n = a.shape[-2:]
+        zeros = [Tensor(np.zeros((*a.shape[:-2], k, k), a.dtype)) for k in (m, n)]
+        return LegacySvd(zeros[0], svdvals(a), zeros[1])
+    U, S, Vh = svd(a, full_matrices=not some)
+    return LegacySvd(U, S, Vh.mT)
+
+
+Tensor.cholesky_solve, Tensor.cholesky_inverse = cholesky_solve, cholesky_inverse
+Tensor.svd = svd_legacy
 Tensor.inverse, Tensor.det, Tensor.slogdet, Tensor.logdet = inv, det, slogdet, logdet
 Tensor.matrix_power = matrix_power

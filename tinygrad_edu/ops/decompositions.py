@@ -21,8 +21,8 @@ def _not_positive_definite(a: np.ndarray) -> np.linalg.LinAlgError:
     """numpy says only "Matrix is not positive definite": name the op and the matrix."""
     which = ""
     if a.ndim > 2:                         # (the error path only: find the batch entry)
-        failed = [i for i in np.ndindex(a.shape[:-2])
-                  if np.any(np.linalg.eigvalsh(a[i]) <= 0)]
+        failed = [i for i in np.ndindex(a.shape[:-2]) if not np.isfinite(a[i]).all()
+                  or np.any(np.linalg.eigvalsh(a[i]) <= 0)]
         which = f" (batch entry {failed[0]})" if failed else ""
     return np.linalg.LinAlgError(
         f"cholesky: the matrix of shape {a.shape[-2:]}{which} is not positive-definite, so it "
@@ -49,6 +49,8 @@ class Cholesky(Function):
             out = np.linalg.cholesky(a)
         except np.linalg.LinAlgError:
             raise _not_positive_definite(a) from None
+        if not np.isfinite(out).all():            # (numpy lets nan through)
+            raise _not_positive_definite(a)
         ctx.save_for_backward(out)
         return out
 
@@ -110,9 +112,9 @@ class Svd(Function):
     VJP: dL/dA = U [diag(g_s) + F o (skew(U^T g_U) S + S skew(V^T g_V))] V^T
     + (I - U U^T) g_U S^-1 V^T + U S^-1 g_V^T (I - V V^T).
     Here skew(M) = M - M^T; the second term is 0 unless m > n, the third unless n > m
-    (U U^T = I when U is square). A loss of s alone (svdvals, matrix norms) uses the first term only, which is fine
-    at repeated or zero singular values; the vectors there have no gradient, and
-    backward raises (torch returns inf/nan). Saves out.
+    (U U^T = I when U is square). A loss of s alone (svdvals, matrix norms) uses
+    diag(g_s) only, which is fine at repeated or zero singular values; the vectors there
+    have no gradient, and backward raises (torch returns inf/nan). Saves out.
     """
 
     @staticmethod
