@@ -46,7 +46,8 @@ class Sub(Function):
 
 
 class Mul(Function):
-    """out = a * b.   VJP: dL/da = g * b,  dL/db = g * a.   Saves a, b."""
+    """out = a * b.   VJP: dL/da = g * b,  dL/db = g * a.   Saves a, b.
+    (Only the gradients wanted are computed: x * constant skips one product.)"""
 
     broadcasts = True
 
@@ -58,7 +59,8 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return g * b, g * a
+        need_a, need_b = ctx.needs_input_grad
+        return g * b if need_a else None, g * a if need_b else None
 
 
 class Div(Function):
