@@ -211,3 +211,12 @@ def test_torch_svd_returns_v_not_its_transpose():
     U, S, V = Tensor(A).svd(compute_uv=False)
     assert U.shape == (4, 4) and V.shape == (3, 3) and not U.numpy().any()
     np.testing.assert_allclose(S.numpy(), np.linalg.svd(A, compute_uv=False), rtol=1e-13)
+
+
+def test_empty_batches_and_non_finite_input():
+    empty = Tensor(np.zeros((0, 2, 3)))
+    assert [t.shape for t in linalg.svd(empty)] == [(0, 2, 2), (0, 2), (0, 3, 3)]
+    assert linalg.svdvals(empty).shape == (0, 2) and linalg.matrix_norm(empty, "nuc").shape == (0,)
+    with pytest.raises(np.linalg.LinAlgError, match="svd: the matrix of shape \\(2, 2\\) holds "
+                                                     "inf or nan"):
+        linalg.svd(Tensor(np.array([[np.nan, 0.0], [0.0, 1.0]])))

@@ -88,8 +88,29 @@ def test_in_place_and_errors():
         tg.scatter_reduce(tg.zeros(3), 0, Tensor([0]), Tensor([1]), "sum")
     with pytest.raises(IndexError, match="scatter_reduce"):
         tg.scatter_reduce(tg.zeros(3), 0, Tensor([3]), tg.ones(1), "sum")
-    with pytest.raises(RuntimeError, match="reduce='prod' has no gradient here"):
-        reduced("prod")
+
+
+def test_prod_has_the_gradient_of_a_product_zeros_included():
+    x = Tensor(np.array([2.0, 5.0]), requires_grad=True)
+    m = Tensor(np.array([3.0, 0.0, 4.0]), requires_grad=True)
+    out = tg.scatter_reduce(x, 0, Tensor([0, 0, 1]), m, "prod")    # [2*3*0, 5*4]
+    assert out.tolist() == [0.0, 20.0]
+    out.sum().backward()
+    assert x.grad.tolist() == [0.0, 4.0] and m.grad.tolist() == [0.0, 6.0, 5.0]   # torch's
+    assert tg.gradgradcheck(lambda x, m: tg.scatter_reduce(x, 0, Tensor([0, 0, 1]), m, "prod",
+                                                           include_self=False), (x, m))
+
+
+def test_integer_inputs_and_infinite_results():
+    x, index, src = Tensor([5, 7, 1]), Tensor([0, 0, 2, 2]), Tensor([2, 3, -4, -4])
+    assert tg.scatter_reduce(x, 0, index, src, "mean").tolist() == [3, 7, -3]   # rounds down
+    assert tg.scatter_reduce(x, 0, index, src, "mean").dtype == tg.int64
+    assert tg.scatter_reduce(x, 0, index, src, "amax", include_self=False).tolist() == [3, 7, -4]
+    m = Tensor(np.array([-np.inf, 2.0]), requires_grad=True)
+    out = tg.scatter_reduce(tg.zeros(2, dtype=tg.float64), 0, Tensor([0, 1]), m, "amax",
+                            include_self=False)
+    out.sum().backward()
+    assert out.tolist() == [-np.inf, 2.0] and m.grad.tolist() == [1.0, 1.0]   # as torch
 
 
 def test_index_reduce_is_scatter_reduce_with_one_index_per_slice():

@@ -7,6 +7,7 @@ Composed from the primitives of indexed.py: IndexAdd sums the values that reach 
 position, so sum and mean are sums, and amax/amin add to the (constant) result r the
 term sum_k w_k (v_k - r), which is 0 (w_k is 0 off the values equal to r) but carries
 the gradient: each value equal to r gets g / (how many equal it), as torch splits ties.
+prod lays each position's values out in a row and takes Prod along the rows.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import grad_mode
+from .composed import cat
 from .indexed import _along, _in_place, _indices, _positions, _same_dtype
 from .ops import movement
 from .tensor import Tensor, _axis, _tensor
@@ -30,10 +31,10 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Tensor, reduce: str
 
     Gradient: sum as scatter_add; mean g / count to each value (and to input's element
     when included); amax/amin g / ties to each value equal to the result (input's element
-    too), and none to a value tied with an infinite result that is not input's; prod
-    none (torch's needs nonzero values: use exp of a sum of logs). torch differs in one
-    case: with include_self=False it counts input's element among the ties (though it
-    takes no part), so the values there share less than g; here they share g.
+    too; nan is equal to nothing, so a nan result sends none); prod the product of the
+    others, zeros included. torch differs in one case: with include_self=False it counts
+    input's element among the ties (though it takes no part), so the values there share
+    less than g; here they share g. An integer mean rounds down, as torch.
     """
     op = "scatter_reduce"
     if reduce not in REDUCTIONS:
@@ -47,52 +48,64 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Tensor, reduce: str
     mine = x1.reshape(-1)
     hits = np.bincount(flat, minlength=mine.numel())               # values per position
     if reduce == "prod":
-        out = _product(x1, mine, values, flat, hits, include_self)
+        out = _product(mine, values, flat, hits, include_self)
     elif reduce in ("sum", "mean"):
         total = movement.IndexAdd.apply(values, shape=(mine.numel(),), index=(flat,))
         if include_self:
             total = total + mine
-        if reduce == "mean":
-            total = total / np.maximum(hits + include_self, 1).astype(x.dtype)
+        if reduce == "mean":                     # (an integer mean rounds down, as torch)
+            count = np.maximum(hits + include_self, 1).astype(x.dtype)
+            total = total // count if x.dtype.kind in "iu" else total / count
         out = total.where(hits > 0, mine)
     else:
         out = _extreme(reduce, mine, values, flat, hits, include_self)
     return out.reshape(x.shape)
 
 
-def _product(x1: Tensor, mine: Tensor, values: Tensor, flat: np.ndarray, hits: np.ndarray,
+def _product(mine: Tensor, values: Tensor, flat: np.ndarray, hits: np.ndarray,
              include_self: bool) -> Tensor:
-    if grad_mode._enabled and (x1.requires_grad or values.requires_grad):
-        raise RuntimeError("scatter_reduce: reduce='prod' has no gradient here; call it under "
-                           "no_grad(), or reduce the logs with 'sum' and take exp")
-    out = mine.data.copy() if include_self else np.where(hits > 0, 1, mine.data).astype(
-        mine.dtype)
-    np.multiply.at(out, flat, values.data)
-    return Tensor._from_node(out, None)
+    """prod: the values of each position laid out in a row of a table padded with 1s
+    (input's element first when included), and Prod along the rows, whose VJP handles
+    zeros. The table has as many columns as the position hit most."""
+    positions = mine.numel()
+    order = np.argsort(flat, kind="stable")
+    slot = np.empty_like(flat)
+    slot[order] = np.arange(flat.size) - (np.cumsum(hits) - hits)[flat[order]]
+    width = int(hits.max()) if flat.size else 0
+    padding = np.ones((positions, width), dtype=mine.dtype)
+    padding[flat, slot] = 0
+    table = movement.IndexAdd.apply(values, shape=(positions, width), index=(flat, slot))
+    table = table + Tensor._from_node(padding, None)             # v + 0 and 0 + 1: exact
+    if include_self:
+        table = cat([mine.unsqueeze(1), table], 1)
+    return table.prod(1).where(hits > 0, mine)
 
 
 def _extreme(reduce: str, mine: Tensor, values: Tensor, flat: np.ndarray, hits: np.ndarray,
              include_self: bool) -> Tensor:
-    """amax/amin: the result r as a constant, plus sum_k w_k (v_k - r) for the gradient."""
+    """amax/amin: the result r plus sum_k w_k (v_k - r) for the gradient. Where r is
+    infinite, v_k - r would be nan: there r is sum_k w_k v_k itself (each tie is r)."""
     pick = np.maximum if reduce == "amax" else np.minimum
     written = hits > 0
     best = mine.data.copy()
-    if not include_self:
-        best[written] = -np.inf if reduce == "amax" else np.inf
+    if not include_self:                               # start from the bottom (the top)
+        kind = mine.dtype.kind
+        bottom, top = ((-np.inf, np.inf) if kind == "f" else (False, True) if kind == "b"
+                       else (np.iinfo(mine.dtype).min, np.iinfo(mine.dtype).max))
+        best[written] = bottom if reduce == "amax" else top
     pick.at(best, flat, values.data)
-    finite = np.isfinite(best)              # (inf - inf would be nan: no gradient there)
-    value_ties = (values.data == best[flat]) & finite[flat]
-    own_ties = include_self & (mine.data == best) & finite
-    ties = np.bincount(flat, weights=value_ties, minlength=best.size) + own_ties
-    share = 1 / np.maximum(ties, 1)
-    result = Tensor._from_node(best.astype(mine.dtype), None)
-    steps = (values - np.where(finite, best, 0)[flat]).where(value_ties, 0)
-    result = result + movement.IndexAdd.apply(steps * share[flat].astype(mine.dtype),
-                                              shape=(best.size,), index=(flat,))
+    if mine.dtype.kind != "f":                         # (no gradient to carry)
+        return Tensor._from_node(best, None)
+    shift = np.where(np.isfinite(best), best, 0)       # r where finite, else 0
+    value_ties = values.data == best[flat]
+    own_ties = include_self & (mine.data == best)
+    share = 1 / np.maximum(np.bincount(flat, weights=value_ties, minlength=best.size)
+                           + own_ties, 1)
+    steps = (values - shift[flat]).where(value_ties, 0) * share[flat].astype(mine.dtype)
+    result = Tensor._from_node(shift.astype(mine.dtype), None) + movement.IndexAdd.apply(
+        steps, shape=(best.size,), index=(flat,))
     if include_self:
-        own = (mine - np.where(finite, best, 0)).where(own_ties, 0)
-        result = result + own * share.astype(mine.dtype)
-        written = written & ~(~finite & (mine.data == best))   # an infinite r that is x's own
+        result = result + (mine - shift).where(own_ties, 0) * share.astype(mine.dtype)
     return result.where(written, mine)
 
 

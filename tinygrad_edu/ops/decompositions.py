@@ -95,7 +95,8 @@ class Eigh(Function):
         g_w, g_V = g[..., 0, :], g[..., 1:, :]
         rotation = V.mT @ g_V
         gap = w.unsqueeze(-2) - w.unsqueeze(-1)           # w_j - w_i (0 on the diagonal)
-        turn = _divided((rotation - rotation.mT) / 2, gap, "eigh", "eigenvectors")
+        turn = _divided((rotation - rotation.mT) / 2, gap, "eigh", "eigenvectors",
+                        "a repeated eigenvalue")
         return V @ (g_w.diag_embed() + turn) @ V.mT
 
 
@@ -119,9 +120,13 @@ class Svd(Function):
 
     @staticmethod
     def forward(ctx, a):
+        if not np.isfinite(a).all():
+            raise np.linalg.LinAlgError(f"svd: the matrix of shape {a.shape[-2:]} holds inf "
+                                        "or nan, so it has no singular value decomposition")
         u, s, vh = np.linalg.svd(a, full_matrices=False)
-        batch = a.shape[:-2]
-        out = np.concatenate([u.reshape(*batch, -1), s, vh.reshape(*batch, -1)], axis=-1)
+        (m, n), batch = a.shape[-2:], a.shape[:-2]
+        k = min(m, n)
+        out = np.concatenate([u.reshape(*batch, m * k), s, vh.reshape(*batch, k * n)], axis=-1)
         ctx.save_for_backward(out)
         return out
 
@@ -142,22 +147,26 @@ class Svd(Function):
         row, column = s.unsqueeze(-2), s.unsqueeze(-1)              # s_j, s_i
         mixed = (U_turn - U_turn.mT) * row + column * (V_turn - V_turn.mT)
         grad = U @ (g_s.diag_embed() + _divided(mixed, row * row - column * column, "svd",
-                                                "singular vectors")) @ Vh
+                                                "singular vectors", REPEATED)) @ Vh
         if m > n:
-            grad = grad + _divided(g_U - U @ U_turn, row, "svd", "left singular vectors") @ Vh
+            grad = grad + _divided(g_U - U @ U_turn, row, "svd", "left singular vectors",
+                                   ZERO) @ Vh
         if n > m:
-            grad = grad + U @ _divided(g_V - V @ V_turn, row, "svd",
-                                       "right singular vectors").mT
+            grad = grad + U @ _divided(g_V - V @ V_turn, row, "svd", "right singular vectors",
+                                       ZERO).mT
         return grad
 
 
-def _divided(numerator, denominator, op: str, vectors: str):
+REPEATED, ZERO = "a repeated singular value", "a zero singular value"
+
+
+def _divided(numerator, denominator, op: str, vectors: str, value: str):
     """numerator / denominator (broadcast), and 0 where both are 0: the entries of a
     VJP that are 0/0 only because the loss does not use those vectors. A nonzero over
     0 means the loss depends on vectors that are not unique: no gradient exists."""
     zero = denominator.data == 0
     if np.any(zero & (numerator.data != 0)):
         raise np.linalg.LinAlgError(
-            f"{op} backward: the loss depends on {vectors} of a repeated (or zero) value, "
-            "which are not unique, so they have no gradient (torch returns inf/nan)")
+            f"{op} backward: the loss depends on {vectors} of {value}, which are not "
+            "unique, so they have no gradient (torch returns inf/nan)")
     return (numerator / denominator.where(~zero, 1)).where(~zero, 0)
