@@ -83,9 +83,14 @@ def test_grad_scaler_keeps_torchs_order_of_calls_and_float32_scale():
     p = nn.Parameter(np.array([1.0], dtype=np.float32))
     optimizer = nn.optim.SGD([p], lr=0.1)
     scaler = GradScaler("cpu", init_scale=2.0 ** 126, growth_interval=1)
-    with pytest.raises(RuntimeError, match="update: no inf checks were recorded"):
+    with pytest.raises(RuntimeError, match="update: scale\\(loss\\) has not been called yet"):
         scaler.update()
     scaler.scale((p * 0.125).sum()).backward()
+    with pytest.raises(RuntimeError, match="update: no inf checks were recorded"):
+        scaler.update()                          # no step (nor unscale_) yet
+    with pytest.raises(RuntimeError, match="step: no inf checks were recorded for this "
+                                           "optimizer: none of its parameters has a gradient"):
+        scaler.step(nn.optim.SGD([nn.Parameter(np.ones(1, dtype=np.float32))], lr=0.1))
     scaler.step(optimizer)
     with pytest.raises(RuntimeError, match="step\\(\\) has already been called since the "
                                            "last update"):
@@ -105,6 +110,10 @@ def test_grad_scaler_keeps_torchs_order_of_calls_and_float32_scale():
     half.grad = tg.ones(1).half()
     with pytest.raises(ValueError, match="attempting to unscale float16 gradients"):
         scaler.unscale_(nn.optim.SGD([half], lr=0.1))
+    with pytest.raises(RuntimeError, match="update: no inf checks"):
+        scaler.update()                          # the refused unscale_ counts for nothing
+    generated = scaler.scale(t for t in [tg.tensor(1.0)])          # any iterable, lazily
+    assert [t.item() for t in generated] == [2.0 ** 127]
     with pytest.raises(RuntimeError, match="a closure is not supported"):
         scaler.step(optimizer, closure=lambda: None)
     with pytest.raises(TypeError, match="scale: outputs must be a Tensor"):

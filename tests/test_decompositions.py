@@ -220,3 +220,11 @@ def test_empty_batches_and_non_finite_input():
     with pytest.raises(np.linalg.LinAlgError, match="svd: the matrix of shape \\(2, 2\\) holds "
                                                      "inf or nan"):
         linalg.svd(Tensor(np.array([[np.nan, 0.0], [0.0, 1.0]])))
+
+
+def test_a_singular_triangle_and_a_failed_check_name_the_function():
+    with pytest.raises(np.linalg.LinAlgError, match="solve_triangular: a matrix of shape"):
+        linalg.solve_triangular(Tensor(np.diag([1.0, 0.0])), Tensor(np.ones((2, 1))),
+                                upper=True)
+    with pytest.raises(np.linalg.LinAlgError, match="cholesky_ex: the matrix"):
+        linalg.cholesky_ex(Tensor(-np.eye(2)), check_errors=True)

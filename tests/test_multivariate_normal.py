@@ -85,3 +85,23 @@ def test_bad_parameters_are_named():
         MultivariateNormal(Tensor(LOC), scale_tril=Tensor(SIGMA))
     with pytest.raises(np.linalg.LinAlgError, match="not positive-definite"):
         MultivariateNormal(Tensor(LOC), Tensor(-SIGMA))
+
+
+def test_batches_from_the_matrix_alone_mixed_dtypes_and_validation():
+    d = MultivariateNormal(Tensor(LOC), Tensor(np.stack([SIGMA, 2 * SIGMA])))  # one mean
+    assert d.batch_shape == (2,) and d.loc.shape == (2, 3) and d.scale_tril.shape == (2, 3, 3)
+    x = RNG.standard_normal(3)
+    np.testing.assert_allclose(d.log_prob(Tensor(x)).numpy(),
+                               [density(x, LOC, SIGMA), density(x, LOC, 2 * SIGMA)], rtol=1e-12)
+    np.testing.assert_allclose(d.stddev.numpy()[1], np.sqrt(2 * np.diag(SIGMA)), rtol=1e-13)
+    assert d.mode is d.loc
+    mixed = MultivariateNormal(Tensor(LOC.astype(np.float32)), Tensor(SIGMA))  # promotes
+    assert mixed.log_prob(Tensor(x.astype(np.float32))).dtype == tg.float64
+    with pytest.raises(ValueError, match="expected a symmetric matrix"):
+        MultivariateNormal(Tensor(LOC), Tensor(SIGMA + np.triu(np.ones((3, 3)), 1)))
+    with pytest.raises(ValueError, match="expected a finite loc"):
+        MultivariateNormal(Tensor(np.array([np.nan, 0.0, 0.0])), Tensor(SIGMA))
+    with pytest.raises(ValueError, match=r"log_prob: the value must have shape \(\.\.\., 3\)"):
+        d.log_prob(Tensor(1.0))
+    with pytest.raises(ValueError, match=r"kl_divergence: the batch shapes \(2,\) and \(3,\)"):
+        kl_divergence(d, MultivariateNormal(Tensor(np.zeros((3, 3))), Tensor(SIGMA)))

@@ -147,3 +147,17 @@ def test_index_put_writes_or_accumulates_at_a_tuple_of_indices():
         tg.index_put(buffer, (Tensor([3]),), tg.ones(1))
     with pytest.raises(ValueError, match=r"index_put: values of shape \(2,\) do not broadcast"):
         tg.index_put(buffer, (Tensor([0, 1, 2]),), tg.ones(2))
+
+
+def test_nan_wins_and_errors_name_the_function_called():
+    x = Tensor(np.array([1.0, np.nan, 3.0]))
+    out = tg.scatter_reduce(x, 0, Tensor([0, 1]), Tensor(np.array([np.nan, 2.0])), "amax")
+    assert np.isnan(out.numpy()[:2]).all() and out.numpy()[2] == 3.0       # as torch
+    with pytest.raises(IndexError, match="index_reduce: index 5 is out of bounds"):
+        tg.zeros(3).index_reduce(0, Tensor([5]), tg.ones(1), "amax")
+    with pytest.raises(TypeError, match="index_put: each index must be an integer \\(not "
+                                        "uint8"):
+        tg.index_put(tg.zeros(3), (Tensor(np.array([1, 0, 1], dtype=np.uint8)),), tg.ones(2))
+    buffer = tg.zeros(2)
+    tg.index_put_(buffer, (Tensor([1]),), tg.ones(1))
+    assert buffer.tolist() == [0.0, 1.0]

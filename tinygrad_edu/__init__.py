@@ -68,7 +68,8 @@ from .quantiles import kthvalue, nanquantile, quantile
 from .discrete import (argwhere, count_nonzero, logical_and, logical_not, logical_or,
                        logical_xor, nonzero, tril_indices, triu_indices, unique)
 from .indexed import (diag, diag_embed, diagonal, index_add, index_copy, index_fill,
-                      index_put, masked_select, scatter, scatter_add, take, trace)
+                      index_put, index_put_, masked_select, scatter, scatter_add, take,
+                      trace)
 from .scatter_reduce import index_reduce, scatter_reduce
 from .joining import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
                       cartesian_prod, column_stack, concat, concatenate, dsplit, dstack, hsplit,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import warnings
 from types import SimpleNamespace
+from collections.abc import Iterable
 from typing import Any, Callable
 
 import numpy as np
@@ -43,7 +44,8 @@ class GradScaler:
         self.set_backoff_factor(backoff_factor)
         self.set_growth_interval(growth_interval)
         self._growth_tracker = 0
-        self._stages: dict = {}     # id(optimizer) -> [found an overflow, stepped]
+        self._scaled = False        # scale() was called (torch's lazily made _scale)
+        self._stages: dict = {}     # id(optimizer) unscaled -> [found an overflow, stepped]
 
     def is_enabled(self) -> bool:
         return self._enabled
@@ -76,39 +78,48 @@ class GradScaler:
         self._growth_interval = value
 
     def scale(self, outputs: Any) -> Any:
-        """outputs * S (a tensor, or a list/tuple of them, nested); S is a float32 0-d
-        tensor, so a float16 loss is scaled in float32, as torch (no overflow)."""
+        """outputs * S: a tensor, or a list/tuple (or other iterable, lazily) of them. S is
+        a float32 0-d tensor, so a 0-d float16 loss is scaled in float32, as torch."""
         if not self._enabled:
             return outputs
+        self._scaled = True
+        if isinstance(outputs, Tensor):
+            return outputs * Tensor(np.float32(self._scale))
         if isinstance(outputs, (list, tuple)):
             return type(outputs)(self.scale(o) for o in outputs)
-        if not isinstance(outputs, Tensor):
-            raise TypeError(f"GradScaler.scale: outputs must be a Tensor or a list/tuple of "
-                            f"Tensors, got {type(outputs).__name__}")
-        return outputs * Tensor(np.float32(self._scale))
+        if isinstance(outputs, Iterable):
+            return map(self.scale, outputs)
+        raise TypeError(f"GradScaler.scale: outputs must be a Tensor or an iterable of "
+                        f"Tensors, got {type(outputs).__name__}")
+
+    def _check_scaled(self, op: str) -> None:
+        if not self._scaled:
+            raise RuntimeError(f"GradScaler.{op}: scale(loss) has not been called yet (call "
+                               "it, then backward, before unscale_, step and update)")
 
     def unscale_(self, optimizer: Any) -> None:
-        """Divide every gradient of the optimizer's parameters by S, in place, and note
-        whether any is inf or nan (call it before clipping gradients). float16 gradients
-        are refused, as torch (their parameters should be float32 copies)."""
+        """Divide every gradient of the optimizer's parameters by S (rounded to float32, as
+        torch), in place, and note whether any is inf or nan (call it before clipping
+        gradients). float16 gradients are refused, as torch (the parameters an optimizer
+        steps should be float32)."""
         if not self._enabled:
             return
-        stage = self._stages.setdefault(id(optimizer), [None, False])
-        if stage[0] is not None:
+        self._check_scaled("unscale_")
+        if id(optimizer) in self._stages:
             raise RuntimeError("unscale_() has already been called on this optimizer since "
-                               "the last update()" + (" (step() unscales too)" if stage[1]
-                                                      else ""))
+                               "the last update()" + (" (step() unscales too)"
+                                                      if self._stages[id(optimizer)][1] else ""))
         grads = [p.grad.data for group in optimizer.param_groups for p in group["params"]
                  if p.grad is not None]
         if any(g.dtype == np.float16 for g in grads):
             raise ValueError("GradScaler.unscale_: attempting to unscale float16 gradients "
                              "(as torch, the parameters the optimizer steps must be float32)")
-        inverse = 1.0 / self._scale
-        found = False
+        inverse = float(np.float32(1.0 / self._scale))
+        found = None if not grads else False          # (None: nothing was checked)
         for grad in grads:
             grad *= np.asarray(inverse, dtype=grad.dtype)
             found = found or not np.isfinite(grad).all()
-        stage[0] = found
+        self._stages[id(optimizer)] = [found, False]
 
     def step(self, optimizer: Any, *args: Any, **kwargs: Any) -> Any:
         """optimizer.step(...) on the unscaled gradients, skipped (None) after an overflow;
@@ -118,12 +129,15 @@ class GradScaler:
         if "closure" in kwargs or args:
             raise RuntimeError("GradScaler.step: a closure is not supported when the scaler "
                                "is enabled (as torch)")
-        stage = self._stages.get(id(optimizer))
-        if stage is not None and stage[1]:
+        self._check_scaled("step")
+        if id(optimizer) in self._stages and self._stages[id(optimizer)][1]:
             raise RuntimeError("step() has already been called since the last update()")
-        if stage is None or stage[0] is None:
+        if id(optimizer) not in self._stages:
             self.unscale_(optimizer)
-            stage = self._stages[id(optimizer)]
+        stage = self._stages[id(optimizer)]
+        if stage[0] is None:
+            raise RuntimeError("GradScaler.step: no inf checks were recorded for this "
+                               "optimizer: none of its parameters has a gradient")
         stage[1] = True
         return None if stage[0] else optimizer.step()
 
@@ -132,12 +146,14 @@ class GradScaler:
         clean steps in a row, unless that leaves float32's range (or new_scale, if given)."""
         if not self._enabled:
             return
+        self._check_scaled("update")
+        checks = [stage[0] for stage in self._stages.values() if stage[0] is not None]
         if new_scale is not None:
             self._scale = float(np.float32(new_scale))
-        elif not self._stages:
+        elif not checks:
             raise RuntimeError("GradScaler.update: no inf checks were recorded since the last "
                                "update(); call step(optimizer) (or unscale_) first")
-        elif any(stage[0] for stage in self._stages.values()):
+        elif any(checks):
             self._scale = float(np.float32(self._scale * self._backoff_factor))
             self._growth_tracker = 0
         else:

@@ -270,7 +270,10 @@ def _triangular(op: str, a: Tensor, b: Tensor, upper: bool, left: bool = True,
     if unitriangular:
         eye = np.eye(n, dtype=a.dtype)
         triangle = triangle * (1 - eye) + eye
-    return Solve.apply(triangle, b) if left else Solve.apply(triangle.mT, b.mT).mT
+    try:
+        return Solve.apply(triangle, b) if left else Solve.apply(triangle.mT, b.mT).mT
+    except np.linalg.LinAlgError as error:       # (a 0 on the diagonal; torch returns inf)
+        raise np.linalg.LinAlgError(str(error).replace("solve:", f"{op}:", 1)) from None
 
 
 def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:
@@ -302,9 +305,10 @@ def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> C
     try:
         return CholeskyResult(cholesky(a, upper=upper), Tensor(np.zeros(a.shape[:-2],
                                                                           np.int32)))
-    except np.linalg.LinAlgError:
+    except np.linalg.LinAlgError as error:
         if check_errors:
-            raise
+            raise np.linalg.LinAlgError(str(error).replace("cholesky:", "cholesky_ex:", 1)
+                                        ) from None
     info, L = np.zeros(a.shape[:-2], np.int32), np.zeros(a.shape, a.dtype)
     for i in np.ndindex(a.shape[:-2]):               # (the failing case only)
         matrix = a.data[i].T if upper else a.data[i]

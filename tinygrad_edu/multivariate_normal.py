@@ -12,6 +12,7 @@ import numpy as np
 from . import linalg, random
 from .distributions import _check, _parameter
 from .grad_mode import no_grad
+from .dtypes import promote
 from .shapes import broadcast_shapes
 from .tensor import Tensor, _tensor
 
@@ -31,41 +32,49 @@ class MultivariateNormal:
 
     def __init__(self, loc: Any, covariance_matrix: Any = None, precision_matrix: Any = None,
                  scale_tril: Any = None, validate_args: bool | None = None) -> None:
-        given = [m is not None for m in (covariance_matrix, precision_matrix, scale_tril)]
-        if sum(given) != 1:
-            raise ValueError("MultivariateNormal: give exactly one of covariance_matrix, "
+        name = "MultivariateNormal"
+        given = [m for m in (covariance_matrix, precision_matrix, scale_tril) if m is not None]
+        if len(given) != 1:
+            raise ValueError(f"{name}: give exactly one of covariance_matrix, "
                              "precision_matrix and scale_tril")
-        self.loc = _parameter(loc)
-        if self.loc.ndim < 1:
-            raise ValueError("MultivariateNormal: loc must be a vector (..., k), got a 0-d "
-                             "tensor")
-        k = self.loc.shape[-1]
-        matrix = _parameter(next(m for m in (covariance_matrix, precision_matrix, scale_tril)
-                                 if m is not None))
+        loc, matrix = _parameter(loc), _parameter(given[0])
+        if loc.ndim < 1:
+            raise ValueError(f"{name}: loc must be a vector (..., k), got a 0-d tensor")
+        k = loc.shape[-1]
         if matrix.ndim < 2 or matrix.shape[-2:] != (k, k):
-            raise ValueError(f"MultivariateNormal: the matrix must have shape (..., {k}, {k}) "
-                             f"for loc of shape {self.loc.shape}, got {matrix.shape}")
+            raise ValueError(f"{name}: the matrix must have shape (..., {k}, {k}) for loc of "
+                             f"shape {loc.shape}, got {matrix.shape}")
+        dtype = promote(loc.dtype, matrix.dtype)               # (float32 with float64)
+        loc, matrix = loc.to(dtype), matrix.to(dtype)
+        _check(name, "a finite loc", bool(np.isfinite(loc.data).all()), validate_args)
         if scale_tril is not None:
             diagonal = np.diagonal(matrix.data, 0, -2, -1)
-            _check("MultivariateNormal", "scale_tril lower triangular with a positive "
-                   "diagonal", bool(np.all(np.triu(matrix.data, 1) == 0) and
-                                    np.all(diagonal > 0)), validate_args)
-            self.scale_tril = matrix
-        elif covariance_matrix is not None:
-            self.scale_tril = linalg.cholesky(matrix)
+            _check(name, "scale_tril lower triangular with a positive diagonal",
+                   bool(np.all(np.triu(matrix.data, 1) == 0) and np.all(diagonal > 0)),
+                   validate_args)
+            factor = matrix
         else:
-            self.scale_tril = linalg.cholesky(linalg.inv(matrix))
-        self.batch_shape = broadcast_shapes(self.loc.shape[:-1], matrix.shape[:-2])
+            _check(name, "a symmetric matrix (only its lower triangle would be read)",
+                   bool(np.allclose(matrix.data, matrix.data.swapaxes(-1, -2), rtol=1e-6,
+                                    atol=0)), validate_args)
+            factor = linalg.cholesky(matrix if covariance_matrix is not None
+                                     else linalg.inv(matrix))
+        self.batch_shape = broadcast_shapes(loc.shape[:-1], matrix.shape[:-2])
         self.event_shape = (k,)
+        self.loc = loc.expand(*self.batch_shape, k)              # (as torch's attributes)
+        self.scale_tril = factor.expand(*self.batch_shape, k, k)
 
     @property
     def mean(self) -> Tensor:
-        return self.loc.expand(*self.batch_shape, *self.event_shape)
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
 
     @property
     def covariance_matrix(self) -> Tensor:
-        L = self.scale_tril
-        return (L @ L.mT).expand(*self.batch_shape, *self.event_shape, *self.event_shape)
+        return self.scale_tril @ self.scale_tril.mT
 
     @property
     def precision_matrix(self) -> Tensor:
@@ -73,7 +82,11 @@ class MultivariateNormal:
 
     @property
     def variance(self) -> Tensor:
-        return (self.scale_tril ** 2).sum(-1).expand(*self.batch_shape, *self.event_shape)
+        return (self.scale_tril ** 2).sum(-1)
+
+    @property
+    def stddev(self) -> Tensor:
+        return self.variance.sqrt()
 
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         """loc + L eps with eps ~ N(0, I) of shape sample_shape + batch_shape + (k,)."""
@@ -90,15 +103,25 @@ class MultivariateNormal:
         return self.scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
     def log_prob(self, value: Any) -> Tensor:
-        diff = _tensor(value) - self.loc
-        L = self.scale_tril.expand(*diff.shape[:-1], *self.event_shape, *self.event_shape)
-        z = linalg.solve_triangular(L, diff.unsqueeze(-1), upper=False).squeeze(-1)
+        value = _tensor(value)
         k = self.event_shape[0]
-        return -0.5 * ((z ** 2).sum(-1) + k * LOG_2PI) - self._half_log_det()
+        if value.ndim < 1 or value.shape[-1] != k:
+            raise ValueError(f"MultivariateNormal.log_prob: the value must have shape (..., "
+                             f"{k}), got {value.shape}")
+        diff = value - self.loc
+        batch = broadcast_shapes(diff.shape[:-1], self.batch_shape)
+        L = self.scale_tril.to(diff.dtype).expand(*batch, k, k)
+        z = _solved(L, diff.expand(*batch, k))
+        return -0.5 * ((z ** 2).sum(-1) + k * LOG_2PI) - self._half_log_det().to(diff.dtype)
 
     def entropy(self) -> Tensor:
         k = self.event_shape[0]
-        return (0.5 * k * (1 + LOG_2PI) + self._half_log_det()).expand(*self.batch_shape)
+        return 0.5 * k * (1 + LOG_2PI) + self._half_log_det()
+
+
+def _solved(L: Tensor, vectors: Tensor) -> Tensor:
+    """L^-1 v for each vector v (..., k) of the batch."""
+    return linalg.solve_triangular(L, vectors.unsqueeze(-1), upper=False).squeeze(-1)
 
 
 def kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
@@ -107,11 +130,15 @@ def kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> Tens
     if p.event_shape != q.event_shape:
         raise ValueError(f"kl_divergence: the distributions have event shapes {p.event_shape} "
                          f"and {q.event_shape}")
-    shape = broadcast_shapes(p.batch_shape, q.batch_shape) + p.event_shape * 2
-    Lp, Lq = p.scale_tril.expand(*shape), q.scale_tril.expand(*shape)
-    trace = (linalg.solve_triangular(Lq, Lp, upper=False) ** 2).sum((-2, -1))
-    shift = linalg.solve_triangular(Lq, (q.loc - p.loc).expand(*shape[:-1]).unsqueeze(-1),
-                                    upper=False)
+    try:
+        batch = broadcast_shapes(p.batch_shape, q.batch_shape)
+    except ValueError:
+        raise ValueError(f"kl_divergence: the batch shapes {p.batch_shape} and "
+                         f"{q.batch_shape} do not broadcast") from None
     k = p.event_shape[0]
-    return (0.5 * (trace + (shift ** 2).sum((-2, -1)) - k) + q._half_log_det()
-            - p._half_log_det())
+    dtype = promote(p.loc.dtype, q.loc.dtype)
+    Lp, Lq = (d.scale_tril.to(dtype).expand(*batch, k, k) for d in (p, q))
+    trace = (linalg.solve_triangular(Lq, Lp, upper=False) ** 2).sum((-2, -1))
+    shift = _solved(Lq, (q.loc - p.loc).expand(*batch, k))
+    return (0.5 * (trace + (shift ** 2).sum(-1) - k) + q._half_log_det().to(dtype)
+            - p._half_log_det().to(dtype))

@@ -36,7 +36,12 @@ def scatter_reduce(input: Tensor, dim: int, index: Any, src: Tensor, reduce: str
     input's element among the ties (though it takes no part), so the values there share
     less than g; here they share g. An integer mean rounds down, as torch.
     """
-    op = "scatter_reduce"
+    return _reduced("scatter_reduce", input, dim, index, src, reduce, include_self)
+
+
+def _reduced(op: str, input: Tensor, dim: int, index: Any, src: Tensor, reduce: str,
+             include_self: bool) -> Tensor:
+    """scatter_reduce, with errors that name `op` (index_reduce calls it too)."""
     if reduce not in REDUCTIONS:
         raise ValueError(f"{op}: reduce must be one of {', '.join(REDUCTIONS)}, got {reduce!r}")
     x = _tensor(input)
@@ -93,10 +98,11 @@ def _extreme(reduce: str, mine: Tensor, values: Tensor, flat: np.ndarray, hits: 
         bottom, top = ((-np.inf, np.inf) if kind == "f" else (False, True) if kind == "b"
                        else (np.iinfo(mine.dtype).min, np.iinfo(mine.dtype).max))
         best[written] = bottom if reduce == "amax" else top
-    pick.at(best, flat, values.data)
+    with np.errstate(invalid="ignore"):                 # (a nan wins, as in torch)
+        pick.at(best, flat, values.data)
     if mine.dtype.kind != "f":                         # (no gradient to carry)
         return Tensor._from_node(best, None)
-    shift = np.where(np.isfinite(best), best, 0)       # r where finite, else 0
+    shift = np.where(np.isinf(best), 0, best)          # r, but 0 where infinite (nan stays)
     value_ties = values.data == best[flat]
     own_ties = include_self & (mine.data == best)
     share = 1 / np.maximum(np.bincount(flat, weights=value_ties, minlength=best.size)
@@ -119,7 +125,7 @@ def index_reduce(input: Tensor, dim: int, index: Any, source: Tensor, reduce: st
                          f"{reduce!r}")
     x = _tensor(input)
     idx, src = _along("index_reduce", x, dim, index, source)
-    return scatter_reduce(x, dim, idx, src, reduce, include_self=include_self)
+    return _reduced("index_reduce", x, dim, idx, src, reduce, include_self)
 
 
 def index_reduce_(self: Tensor, dim: int, index: Any, source: Tensor, reduce: str, *,
