@@ -118,10 +118,9 @@ class Tensor:
             value = value._data
         elif isinstance(value, np.generic):        # p.data = p.data - lr * p.grad.data on a
             value = np.asarray(value)              # 0-d tensor gives a numpy scalar
-        elif isinstance(value, (int, float)):      # x keeps its dtype, unless a float would
-            kind = "f" if isinstance(value, float) else "i"        # be cut to an int
-            value = np.asarray(value, dtype=self._data.dtype if kind == "i" or
-                               self._data.dtype.kind == "f" else None)
+        elif isinstance(value, (int, float)):      # in x's dtype, unless a float would be
+            keep = isinstance(value, int) or self._data.dtype.kind == "f"    # cut to an int
+            value = np.asarray(value, dtype=self._data.dtype if keep else None)
         elif not isinstance(value, np.ndarray):
             raise TypeError(f"Tensor.data: expected a Tensor, an ndarray or a number, got "
                             f"{type(value).__name__} (write x.data = tg.tensor(value))")
