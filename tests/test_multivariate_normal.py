@@ -99,9 +99,24 @@ def test_batches_from_the_matrix_alone_mixed_dtypes_and_validation():
     assert mixed.log_prob(Tensor(x.astype(np.float32))).dtype == tg.float64
     with pytest.raises(ValueError, match="expected a symmetric matrix"):
         MultivariateNormal(Tensor(LOC), Tensor(SIGMA + np.triu(np.ones((3, 3)), 1)))
-    with pytest.raises(ValueError, match="expected a finite loc"):
+    with pytest.raises(ValueError, match="expected a loc without nan"):
         MultivariateNormal(Tensor(np.array([np.nan, 0.0, 0.0])), Tensor(SIGMA))
     with pytest.raises(ValueError, match=r"log_prob: the value must have shape \(\.\.\., 3\)"):
         d.log_prob(Tensor(1.0))
     with pytest.raises(ValueError, match=r"kl_divergence: the batch shapes \(2,\) and \(3,\)"):
         kl_divergence(d, MultivariateNormal(Tensor(np.zeros((3, 3))), Tensor(SIGMA)))
+
+
+def test_torchs_tolerances_and_errors_that_name_the_distribution():
+    nearly = SIGMA + np.triu(np.full((3, 3), 1e-8), 1)        # round-off: accepted, as torch
+    assert np.isfinite(MultivariateNormal(Tensor(LOC), Tensor(nearly)).log_prob(
+        Tensor(LOC)).item())
+    d = MultivariateNormal(Tensor(LOC), Tensor(SIGMA))
+    with pytest.raises(ValueError, match="log_prob: expected a value without nan"):
+        d.log_prob(Tensor(np.array([np.nan, 0.0, 0.0])))
+    with pytest.raises(ValueError, match=r"log_prob: the value's batch axes \(4,\) do not "
+                                         r"broadcast with the batch shape \(2,\)"):
+        MultivariateNormal(Tensor(np.zeros((2, 3))), Tensor(SIGMA)).log_prob(tg.zeros(4, 3))
+    with pytest.raises(np.linalg.LinAlgError, match="MultivariateNormal: precision_matrix must "
+                                                     "be positive-definite"):
+        MultivariateNormal(Tensor(LOC), precision_matrix=Tensor(-SIGMA))

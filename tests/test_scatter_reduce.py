@@ -155,9 +155,23 @@ def test_nan_wins_and_errors_name_the_function_called():
     assert np.isnan(out.numpy()[:2]).all() and out.numpy()[2] == 3.0       # as torch
     with pytest.raises(IndexError, match="index_reduce: index 5 is out of bounds"):
         tg.zeros(3).index_reduce(0, Tensor([5]), tg.ones(1), "amax")
-    with pytest.raises(TypeError, match="index_put: each index must be an integer \\(not "
-                                        "uint8"):
+    with pytest.raises(TypeError, match="index_put: each index must be an int64, int32 "
+                                        "\\(not uint8"):
         tg.index_put(tg.zeros(3), (Tensor(np.array([1, 0, 1], dtype=np.uint8)),), tg.ones(2))
     buffer = tg.zeros(2)
     tg.index_put_(buffer, (Tensor([1]),), tg.ones(1))
     assert buffer.tolist() == [0.0, 1.0]
+
+
+def test_small_integer_and_bool_dtypes_are_kept():
+    index, x = Tensor([0, 0, 1, 2, 2]), Tensor(np.array([1, 0, 3], dtype=np.uint8))
+    src = Tensor(np.array([5, 2, 7, 4, 200], dtype=np.uint8))
+    out = x.scatter_reduce(0, index, src, "prod")
+    assert out.dtype == tg.uint8 and out.tolist() == [10, 0, 96]     # wraps, as torch
+    flags = Tensor(np.array([True, False, True]))
+    assert flags.scatter_reduce(0, index, Tensor(np.array([1, 1, 0, 1, 1], bool)),
+                                "prod").tolist() == [True, False, True]
+    with pytest.raises(TypeError, match="reduce='mean' is not defined for bool"):
+        flags.scatter_reduce(0, index, Tensor(np.ones(5, bool)), "mean")
+    with pytest.raises(TypeError, match="index_put: each index must be an int64, int32"):
+        tg.index_put(tg.zeros(3), (Tensor(np.array([1], dtype=np.int8)),), tg.ones(1))

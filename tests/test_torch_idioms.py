@@ -571,8 +571,13 @@ def test_assigning_data_takes_a_tensors_array_as_torch():
     with pytest.raises(TypeError, match="Tensor.data: expected numbers, got an array of dtype"):
         scalar.data = np.array(["a"])
     counts = tg.tensor([1, 2])
-    counts.data = 3.5                       # a float is not cut to an int: the dtype follows
-    assert counts.item() == 3.5 and counts.dtype == tg.float64
+    counts.data = 3.5                       # a float is not cut to an int: the default float
+    assert counts.item() == 3.5 and counts.dtype == tg.float32
+    scalar.data = np.int64(3)               # a numpy integer into a float tensor stays float
+    assert scalar.dtype == tg.float32 and scalar.item() == 3.0
+    small = tg.tensor([1], dtype=tg.int8)
+    with pytest.raises(ValueError, match="Tensor.data: 300 does not fit in int8"):
+        small.data = 300
 
 
 def test_a_tensor_takes_attributes_of_ones_own_as_torch():

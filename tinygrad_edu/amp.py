@@ -39,7 +39,7 @@ class GradScaler:
                           stacklevel=2)
             enabled = False
         self._enabled = enabled
-        self._scale = float(np.float32(init_scale))
+        self._scale = float(init_scale)     # (float32 from the first scale(), as torch)
         self.set_growth_factor(growth_factor)
         self.set_backoff_factor(backoff_factor)
         self.set_growth_interval(growth_interval)
@@ -82,7 +82,8 @@ class GradScaler:
         a float32 0-d tensor, so a 0-d float16 loss is scaled in float32, as torch."""
         if not self._enabled:
             return outputs
-        self._scaled = True
+        if not self._scaled:
+            self._scale, self._scaled = float(np.float32(self._scale)), True
         if isinstance(outputs, Tensor):
             return outputs * Tensor(np.float32(self._scale))
         if isinstance(outputs, (list, tuple)):

@@ -202,9 +202,9 @@ def index_put(input: Tensor, indices: tuple, values: Any, accumulate: bool = Fal
         raise TypeError(f"index_put: indices must be a tuple of tensors, got "
                         f"{type(indices).__name__}")
     index = tuple(i.data if isinstance(i, Tensor) else np.asarray(i) for i in indices)
-    if any(i.dtype.kind not in "iub" or i.dtype == np.uint8 for i in index):
-        raise TypeError("index_put: each index must be an integer (not uint8, which torch "
-                        "reads as a mask) or bool tensor, got "
+    if any(i.dtype not in (np.int64, np.int32, np.bool_) for i in index):
+        raise TypeError("index_put: each index must be an int64, int32 (not uint8, which "
+                        "torch reads as a mask) or bool tensor, got "
                         f"{', '.join(str(i.dtype) for i in index)}")
     try:
         chosen = np.arange(x.numel()).reshape(x.shape)[index]     # flat positions written

@@ -46,7 +46,8 @@ class MultivariateNormal:
                              f"shape {loc.shape}, got {matrix.shape}")
         dtype = promote(loc.dtype, matrix.dtype)               # (float32 with float64)
         loc, matrix = loc.to(dtype), matrix.to(dtype)
-        _check(name, "a finite loc", bool(np.isfinite(loc.data).all()), validate_args)
+        _check(name, "a loc without nan", not np.isnan(loc.data).any(), validate_args)
+        self._validate = validate_args
         if scale_tril is not None:
             diagonal = np.diagonal(matrix.data, 0, -2, -1)
             _check(name, "scale_tril lower triangular with a positive diagonal",
@@ -55,10 +56,15 @@ class MultivariateNormal:
             factor = matrix
         else:
             _check(name, "a symmetric matrix (only its lower triangle would be read)",
-                   bool(np.allclose(matrix.data, matrix.data.swapaxes(-1, -2), rtol=1e-6,
-                                    atol=0)), validate_args)
-            factor = linalg.cholesky(matrix if covariance_matrix is not None
-                                     else linalg.inv(matrix))
+                   bool(np.allclose(matrix.data, matrix.data.swapaxes(-1, -2), rtol=1e-5,
+                                    atol=1e-6)), validate_args)      # (torch's tolerance)
+            which = "covariance_matrix" if covariance_matrix is not None else "precision_matrix"
+            try:
+                factor = linalg.cholesky(matrix if covariance_matrix is not None
+                                         else linalg.inv(matrix))
+            except np.linalg.LinAlgError as error:
+                raise np.linalg.LinAlgError(f"{name}: {which} must be positive-definite "
+                                            f"({error})") from None
         self.batch_shape = broadcast_shapes(loc.shape[:-1], matrix.shape[:-2])
         self.event_shape = (k,)
         self.loc = loc.expand(*self.batch_shape, k)              # (as torch's attributes)
@@ -108,8 +114,15 @@ class MultivariateNormal:
         if value.ndim < 1 or value.shape[-1] != k:
             raise ValueError(f"MultivariateNormal.log_prob: the value must have shape (..., "
                              f"{k}), got {value.shape}")
+        _check("MultivariateNormal.log_prob", "a value without nan",
+               not np.isnan(value.data).any(), self._validate)
+        try:
+            batch = broadcast_shapes(value.shape[:-1], self.batch_shape)
+        except ValueError:
+            raise ValueError(f"MultivariateNormal.log_prob: the value's batch axes "
+                             f"{value.shape[:-1]} do not broadcast with the batch shape "
+                             f"{self.batch_shape}") from None
         diff = value - self.loc
-        batch = broadcast_shapes(diff.shape[:-1], self.batch_shape)
         L = self.scale_tril.to(diff.dtype).expand(*batch, k, k)
         z = _solved(L, diff.expand(*batch, k))
         return -0.5 * ((z ** 2).sum(-1) + k * LOG_2PI) - self._half_log_det().to(diff.dtype)

@@ -58,6 +58,8 @@ def _reduced(op: str, input: Tensor, dim: int, index: Any, src: Tensor, reduce: 
         total = movement.IndexAdd.apply(values, shape=(mine.numel(),), index=(flat,))
         if include_self:
             total = total + mine
+        if reduce == "mean" and x.dtype.kind == "b":
+            raise TypeError(f"{op}: reduce='mean' is not defined for bool tensors (as torch)")
         if reduce == "mean":                     # (an integer mean rounds down, as torch)
             count = np.maximum(hits + include_self, 1).astype(x.dtype)
             total = total // count if x.dtype.kind in "iu" else total / count
@@ -83,7 +85,7 @@ def _product(mine: Tensor, values: Tensor, flat: np.ndarray, hits: np.ndarray,
     table = table + Tensor._from_node(padding, None)             # v + 0 and 0 + 1: exact
     if include_self:
         table = cat([mine.unsqueeze(1), table], 1)
-    return table.prod(1).where(hits > 0, mine)
+    return table.prod(1).to(mine.dtype).where(hits > 0, mine)   # (ints wrap, as torch)
 
 
 def _extreme(reduce: str, mine: Tensor, values: Tensor, flat: np.ndarray, hits: np.ndarray,

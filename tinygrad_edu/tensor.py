@@ -116,11 +116,8 @@ class Tensor:
     def _set_data(self, value: Any) -> None:
         if isinstance(value, Tensor):              # torch's p.data = t: t's memory, shared
             value = value._data
-        elif isinstance(value, np.generic):        # p.data = p.data - lr * p.grad.data on a
-            value = np.asarray(value)              # 0-d tensor gives a numpy scalar
-        elif isinstance(value, (int, float)):      # in x's dtype, unless a float would be
-            keep = isinstance(value, int) or self._data.dtype.kind == "f"    # cut to an int
-            value = np.asarray(value, dtype=self._data.dtype if keep else None)
+        elif isinstance(value, (int, float, np.generic)):   # (p.data - lr * p.grad.data
+            value = self._number_as_data(value)             # on a 0-d tensor: a numpy scalar)
         elif not isinstance(value, np.ndarray):
             raise TypeError(f"Tensor.data: expected a Tensor, an ndarray or a number, got "
                             f"{type(value).__name__} (write x.data = tg.tensor(value))")
@@ -131,6 +128,18 @@ class Tensor:
             raise RuntimeError(f"Tensor.data: a tensor that requires grad must hold floating "
                                f"point values, got {value.dtype} (as torch)")
         self._data = value
+
+    def _number_as_data(self, value: Any) -> np.ndarray:
+        """A number as 0-d data in x's dtype, unless a float would be cut to an int (then
+        the default float dtype)."""
+        value = value.item() if isinstance(value, np.generic) else value
+        if not isinstance(value, (int, float)):
+            raise TypeError(f"Tensor.data: expected a real number, got {value!r}")
+        keep = isinstance(value, int) or self._data.dtype.kind == "f"
+        try:
+            return np.asarray(value, dtype=self._data.dtype if keep else get_default_dtype())
+        except OverflowError:
+            raise ValueError(f"Tensor.data: {value} does not fit in {self._data.dtype}") from None
 
     data = property(operator.attrgetter("_data"), _set_data, doc="""The values, a numpy
         ndarray: reading it is free, and writing into it (x.data[...] = ..., x.data += ...)
