@@ -312,10 +312,14 @@ def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> C
     info, L = np.zeros(a.shape[:-2], np.int32), np.zeros(a.shape, a.dtype)
     for i in np.ndindex(a.shape[:-2]):               # (the failing case only)
         matrix = a.data[i].T if upper else a.data[i]
-        info[i] = next((k for k in range(1, a.shape[-1] + 1)
-                        if not _factors(matrix[:k, :k])), 0)
-        if info[i] == 0:
+        if _factors(matrix):
             L[i] = np.linalg.cholesky(matrix)
+            continue
+        good, bad = 0, a.shape[-1]       # a minor that factors has every smaller one factor:
+        while bad - good > 1:            # bisect for the first that does not (log2 n tries)
+            middle = (good + bad) // 2
+            good, bad = (middle, bad) if _factors(matrix[:middle, :middle]) else (good, middle)
+        info[i] = bad
     return CholeskyResult(Tensor(L.swapaxes(-1, -2) if upper else L), Tensor(info))
 
 

@@ -45,6 +45,8 @@ def _reduced(op: str, input: Tensor, dim: int, index: Any, src: Tensor, reduce: 
     if reduce not in REDUCTIONS:
         raise ValueError(f"{op}: reduce must be one of {', '.join(REDUCTIONS)}, got {reduce!r}")
     x = _tensor(input)
+    if reduce == "mean" and x.dtype.kind == "b":
+        raise TypeError(f"{op}: reduce='mean' is not defined for bool tensors (as torch)")
     src = _same_dtype(op, x, _tensor(src))
     idx, dim = _indices(op, index), _axis(x, dim, op)
     x1, idx, src = [t if t.ndim else t.reshape(1) for t in (x, idx, src)]
@@ -58,8 +60,6 @@ def _reduced(op: str, input: Tensor, dim: int, index: Any, src: Tensor, reduce: 
         total = movement.IndexAdd.apply(values, shape=(mine.numel(),), index=(flat,))
         if include_self:
             total = total + mine
-        if reduce == "mean" and x.dtype.kind == "b":
-            raise TypeError(f"{op}: reduce='mean' is not defined for bool tensors (as torch)")
         if reduce == "mean":                     # (an integer mean rounds down, as torch)
             count = np.maximum(hits + include_self, 1).astype(x.dtype)
             total = total // count if x.dtype.kind in "iu" else total / count
