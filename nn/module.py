@@ -37,6 +37,11 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
+    def __getstate__(self) -> dict:
+        """pickle and copy.deepcopy without `.grad`, as torch's Parameter: a deep copy of a
+        model starts with no gradients (`fast = deepcopy(model)` in meta-learning)."""
+        return {**super().__getstate__(), "grad": None}
+
 
 def clear_grad(param: Tensor, set_to_none: bool = True) -> None:
     """zero_grad for one parameter: `.grad` becomes None, or zeros written into it in place

@@ -998,5 +998,5 @@ def test_kl_divergence_with_impossible_outcomes_and_support_checks():
     assert even.log_prob(Tensor(1.0)).item() == pytest.approx(np.log(0.5))   # a float action
     with pytest.raises(ValueError, match="Categorical.log_prob: values must be integers"):
         even.log_prob(Tensor(2))
-    with pytest.raises(ValueError, match="Bernoulli.log_prob: values must be 0 or 1"):
+    with pytest.raises(ValueError, match="Bernoulli.log_prob: expected values 0 or 1"):
         Bernoulli(probs=Tensor(0.3)).log_prob(Tensor(0.5))

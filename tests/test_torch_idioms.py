@@ -2,6 +2,7 @@
 the autograd notes) that a learner copies: each runs here with the same meaning."""
 from __future__ import annotations
 
+import copy
 import math
 import pickle
 import warnings
@@ -598,3 +599,58 @@ def test_like_factories_take_an_array_such_as_p_grad_data():
     avg = tg.zeros_like(p.grad.data)              # fast.ai's Adam: T.zeros_like(p.grad.data)
     assert avg.shape == (2, 3) and avg.dtype == tg.float32 and not avg.requires_grad
     assert tg.ones_like(np.zeros(2, dtype=np.int64)).tolist() == [1, 1]
+
+
+# ------------------------------------------- what the LLM, RL and flow ports hit (session 15)
+def test_division_by_a_number_computes_no_gradient_for_it():
+    """The book's `softmax(scores / sqrt(d))` with -inf in the masked scores: the gradient
+    of the divisor (a number) would be 0 * -inf = nan with numpy's warning; it is skipped."""
+    x = tg.randn(1, 3, 3, dtype=tg.float64, requires_grad=True)
+    scores = x * 1.0
+    scores.masked_fill_(tg.triu(tg.ones(3, 3), diagonal=1).bool(), -tg.inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tg.softmax(scores / 2.0, dim=-1).sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_var_refuses_unbiased_and_correction_together():
+    with pytest.raises(TypeError, match="var/std: give unbiased or correction, not both"):
+        tg.tensor([1.0, 2.0, 4.0]).var(unbiased=True, correction=0)
+    assert tg.tensor([1.0, 2.0, 4.0]).std(unbiased=False).item() == pytest.approx(
+        np.std([1.0, 2.0, 4.0]))
+
+
+def test_finfo_iinfo_and_the_nn_and_optim_spellings():
+    assert tg.finfo(tg.float32).min == np.finfo(np.float32).min
+    assert tg.finfo().eps == np.finfo(np.float32).eps and tg.finfo(tg.float64).tiny > 0
+    assert tg.iinfo(tg.int64).max == 2 ** 63 - 1
+    import nn as nn_package
+    assert tg.nn is nn_package and tg.optim is nn_package.optim
+    assert tg.nn.functional.cross_entropy is nn_package.functional.cross_entropy
+    assert tg.utils.data.DataLoader is nn_package.data.DataLoader
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        tg.nope
+
+
+def test_deepcopy_of_a_model_drops_the_parameters_gradients():
+    """As torch's Parameter: `fast = deepcopy(model)` must not start from model's grads."""
+    layer = nn.Linear(2, 1)
+    layer(tg.ones(1, 2)).sum().backward()
+    twin = copy.deepcopy(layer)
+    assert twin.weight.grad is None and layer.weight.grad is not None
+    twin(tg.ones(1, 2)).sum().backward()
+    np.testing.assert_array_equal(twin.weight.grad.numpy(), [[1.0, 1.0]])
+    plain = tg.ones(2, requires_grad=True)
+    plain.sum().backward()
+    assert copy.deepcopy(plain).grad is not None          # a plain tensor keeps it, as torch
+
+
+def test_validate_args_false_lets_log_prob_take_any_value():
+    """The VAE's Bernoulli(logits).log_prob(grey pixels) with validate_args=False."""
+    D = tg.distributions
+    out = D.Bernoulli(logits=tg.zeros(2), validate_args=False).log_prob(tg.tensor([0.2, 1.0]))
+    np.testing.assert_allclose(out.numpy(), [-np.log(2), -np.log(2)], rtol=1e-6)
+    assert np.isnan(D.Normal(0.0, 1.0, validate_args=False).log_prob(tg.tensor(np.nan)).item())
+    with pytest.raises(ValueError, match="Bernoulli.log_prob: expected values 0 or 1"):
+        D.Bernoulli(logits=tg.zeros(2)).log_prob(tg.tensor([0.2, 1.0]))

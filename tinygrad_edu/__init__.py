@@ -22,7 +22,7 @@ import numpy as np
 
 from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
 from . import (aliases, amp, autograd, autograd_functional, distributions, function, linalg,
-               utils)
+               special, utils)
 from .amp import autocast
 from .autograd import grad
 from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
@@ -83,6 +83,7 @@ from .selection import (argsort, gather, index_select, masked_fill, roll, sort, 
                         triu, unbind)
 from .serialization import load, save
 from .shapes import Size
+from .special import digamma, lgamma, mvlgamma, polygamma
 from .shape_more import (diff, fliplr, flipud, is_floating_point, moveaxis, movedim, narrow,
                          ravel, repeat_interleave, rot90, select, swapaxes, swapdims, tile,
                          unflatten)
@@ -201,11 +202,27 @@ def is_tensor(obj: Any) -> bool:
 _DTYPE_ALIASES = {"float": float32, "int": int32, "bool": bool_}
 
 
+def finfo(type: Any = None) -> np.finfo:
+    """The limits of a float dtype (the default dtype when none is given): `.eps`, `.min`,
+    `.max`, `.tiny`, `.bits`, ... (numpy's finfo, whose fields torch's finfo shares)."""
+    return np.finfo(get_default_dtype() if type is None else type)
+
+
+def iinfo(type: Any) -> np.iinfo:
+    """The limits of an integer dtype: `.min`, `.max`, `.bits` (numpy's iinfo)."""
+    return np.iinfo(type)
+
+
 def __getattr__(name: str) -> Any:
     """torch's dtype aliases tg.float, tg.int, tg.bool (float32, int32, bool), served here
-    so that they do not shadow the builtins float, int and bool inside this module."""
+    so that they do not shadow the builtins float, int and bool inside this module; and
+    the packages nn and nn.optim as tg.nn and tg.optim, so `torch.nn.Linear` and
+    `torch.optim.Adam` carry over (imported on first use: nn imports this package)."""
     if name in _DTYPE_ALIASES:
         return _DTYPE_ALIASES[name]
+    if name in ("nn", "optim"):
+        import nn
+        return nn if name == "nn" else nn.optim
     raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
 
 

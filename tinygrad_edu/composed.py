@@ -37,7 +37,7 @@ def mean(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = Fals
     return reduce.Mean.apply(x, axes=axes, keepdim=keepdim)
 
 
-def var(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
+def var(x: Tensor, dim: int | Sequence[int] | None = None, correction: float | None = None,
         keepdim: bool = False, *, unbiased: bool | None = None) -> Tensor:
     """sum((x - mean)**2) / (N - correction); unbiased (correction=1) by default, as torch.
     torch's older forms work too: `unbiased=False` is correction=0, and so is a bool in
@@ -64,7 +64,7 @@ def var(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
     return (squares - fix) / (n - correction)
 
 
-def std(x: Tensor, dim: int | Sequence[int] | None = None, correction: int = 1,
+def std(x: Tensor, dim: int | Sequence[int] | None = None, correction: float | None = None,
         keepdim: bool = False, *, unbiased: bool | None = None) -> Tensor:
     """sqrt(var). Where var = 0 the gradient is 0, as torch: d sqrt(v)/dv = 1/(2 sqrt v) is
     infinite there and times dv/dx = 0 it would be nan, so there sqrt is taken of 1 and
@@ -99,6 +99,8 @@ def degrees_of_freedom(dim: Any, correction: float, unbiased: bool | None) -> tu
     if isinstance(dim, (bool, np.bool_)):
         dim, unbiased = None, dim
     if unbiased is not None:
+        if correction is not None:
+            raise TypeError("var/std: give unbiased or correction, not both (as torch)")
         return dim, int(bool(unbiased))
     return dim, 1 if correction is None else correction         # (None: torch's default)
 

@@ -62,6 +62,7 @@ class Normal:
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
         self.loc, self.scale = _parameter(loc), _parameter(scale)
         self.batch_shape = broadcast_shapes(self.loc.shape, self.scale.shape)
+        self.validate_args = validate_args
         _check("Normal", "scale > 0 and a finite loc", bool(np.all(self.scale.data > 0))
                and bool(np.isfinite(self.loc.data).all()), validate_args)
 
@@ -87,8 +88,8 @@ class Normal:
             return self.rsample(sample_shape)
 
     def log_prob(self, value: Any) -> Tensor:
-        if np.isnan(_tensor(value).data).any():
-            raise ValueError("Normal.log_prob: the value must be a real number, got nan")
+        _check("Normal.log_prob", "a real number as the value, got nan",
+               not np.isnan(_tensor(value).data).any(), self.validate_args)
         return (-((_tensor(value) - self.loc) ** 2) / (2 * self.scale ** 2)
                 - self.scale.log() - LOG_SQRT_2PI)
 
@@ -153,6 +154,7 @@ class Bernoulli:
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
         _one_of("Bernoulli", probs, logits)
+        self.validate_args = validate_args
         if probs is not None:
             p = _parameter(probs)
             _check("Bernoulli", "probs in [0, 1]", bool(np.all((p.data >= 0) & (p.data <= 1))),
@@ -171,8 +173,9 @@ class Bernoulli:
 
     def log_prob(self, value: Any) -> Tensor:
         x = _tensor(value).to(self.logits.dtype)
-        if not np.all((x.data == 0) | (x.data == 1)):
-            raise ValueError("Bernoulli.log_prob: values must be 0 or 1")
+        _check("Bernoulli.log_prob", "values 0 or 1 (validate_args=False takes any: the "
+               "cross-entropy with soft targets)", bool(np.all((x.data == 0) | (x.data == 1))),
+               self.validate_args)
         shape = broadcast_shapes(x.shape, self.batch_shape)
         return -binary_cross_entropy_with_logits(self.logits.expand(*shape), x.expand(*shape),
                                                  reduction="none")

@@ -19,10 +19,11 @@ from .tensor import Tensor
 
 ELEMENTWISE = ("abs", "acos", "acosh", "addcdiv", "addcmul", "asin", "asinh", "atan",
                "atan2", "atanh", "ceil", "clamp", "clamp_max", "clamp_min", "cos", "cosh",
-               "erf", "erfc", "exp", "exp2", "expm1", "floor", "frac", "hypot", "lerp", "log",
-               "log10", "log1p", "log2", "logit", "nan_to_num", "neg", "pow", "reciprocal",
-               "relu", "round", "rsqrt", "sigmoid", "sign", "sin", "sinh", "sqrt", "square",
-               "tan", "tanh", "trunc", "xlogy", "eq", "ne", "gt", "ge", "lt", "le")
+               "digamma", "erf", "erfc", "exp", "exp2", "expm1", "floor", "frac", "hypot",
+               "lerp", "lgamma", "log", "log10", "log1p", "log2", "logit", "nan_to_num", "neg",
+               "pow", "reciprocal", "relu", "round", "rsqrt", "sigmoid", "sign", "sin", "sinh",
+               "sqrt", "square", "tan", "tanh", "trunc", "xlogy", "eq", "ne", "gt", "ge", "lt",
+               "le")
 ALIASES = {"clip_": "clamp_", "arccos_": "acos_", "arcsin_": "asin_", "arctan_": "atan_",
            "arccosh_": "acosh_", "arcsinh_": "asinh_", "arctanh_": "atanh_", "negative_": "neg_",
            "absolute_": "abs_", "fix_": "trunc_", "not_equal_": "ne_", "less_": "lt_",
@@ -57,7 +58,7 @@ def in_place(name: str) -> Callable:
     return method
 
 
-for _name in ELEMENTWISE:
+for _name in ELEMENTWISE + ("polygamma", "mvlgamma"):   # (torch has no torch.polygamma_)
     setattr(Tensor, f"{_name}_", in_place(_name))
 for _alias, _name in ALIASES.items():
     setattr(Tensor, _alias, getattr(Tensor, _name))

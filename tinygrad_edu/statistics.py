@@ -23,7 +23,8 @@ from .tensor import Tensor, _axes, _axis, _tensor
 Dims = int | Sequence[int] | None
 
 
-def var_mean(input: Tensor, dim: Dims = None, correction: float = 1, keepdim: bool = False, *,
+def var_mean(input: Tensor, dim: Dims = None, correction: float | None = None,
+             keepdim: bool = False, *,
              unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
     """(var, mean) over `dim`, as torch.var_mean: var divides by N - correction (1:
     unbiased, by default). Each from its own composition (composed.py)."""
@@ -32,7 +33,8 @@ def var_mean(input: Tensor, dim: Dims = None, correction: float = 1, keepdim: bo
     return var(x, dim, correction, keepdim), mean(x, dim, keepdim)
 
 
-def std_mean(input: Tensor, dim: Dims = None, correction: float = 1, keepdim: bool = False, *,
+def std_mean(input: Tensor, dim: Dims = None, correction: float | None = None,
+             keepdim: bool = False, *,
              unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
     """(std, mean) over `dim`, as torch.std_mean (std = sqrt(var), correction as var_mean)."""
     x = _tensor(input)

@@ -64,7 +64,8 @@ class Mul(Function):
 
 
 class Div(Function):
-    """out = a / b.   VJP: dL/da = g / b,  dL/db = -g * a / b**2 = -g * out / b.   Saves b, out."""
+    """out = a / b.   VJP: dL/da = g / b,  dL/db = -g * a / b**2 = -g * out / b.   Saves b, out.
+    (Only the gradients wanted are computed: x / constant skips the second.)"""
 
     broadcasts = True
 
@@ -78,7 +79,7 @@ class Div(Function):
     def backward(ctx, g):
         b, out = ctx.saved_tensors
         grad_a = g / b
-        return grad_a, -grad_a * out
+        return grad_a, -grad_a * out if ctx.needs_input_grad[1] else None
 
 
 class Neg(Function):

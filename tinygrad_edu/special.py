@@ -1,0 +1,110 @@
+"""torch.special, and the gamma functions torch also has at the top level: lgamma, digamma,
+polygamma, mvlgamma (`tg.lgamma(x)`, `x.lgamma()`, `tg.special.gammaln(x)`).
+
+lgamma and polygamma are the primitives of ops/gamma.py (digamma is polygamma 0); mvlgamma,
+entr, ndtr and xlog1py are composed here; the other names are the functions of the same
+name elsewhere in the library. Integer and bool inputs become float32, as torch.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .composed import logsumexp
+from .math_more import _float, _float_pair, erf, erfc, exp2, logit, sinc, xlogy
+from .ops import gamma
+from .tensor import Tensor
+
+__all__ = ["digamma", "entr", "erf", "erfc", "exp2", "expit", "expm1", "gammaln", "log1p",
+           "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "polygamma", "psi",
+           "round", "sinc", "softmax", "xlog1py", "xlogy"]
+
+
+def lgamma(input: Any) -> Tensor:
+    """ln |Gamma(x)|: inf at 0 and the negative integers. Derivative digamma(x)."""
+    return gamma.Lgamma.apply(_float(input))
+
+
+def digamma(input: Any) -> Tensor:
+    """psi(x) = d/dx ln Gamma(x): -inf at +0, inf at -0, nan at the negative integers (as
+    torch). Derivative polygamma(1, x)."""
+    return gamma.Polygamma.apply(_float(input), n=0)
+
+
+def polygamma(n: int, input: Any) -> Tensor:
+    """The n-th derivative of digamma (polygamma(0, x) = digamma(x)); at 0 and the negative
+    integers (-1)^(n+1) inf. Derivative polygamma(n + 1, x).
+    Differs from torch: n > 170 is an error (n! overflows float64 here)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"polygamma: n must be an int, got {type(n).__name__}")
+    if not 0 <= n <= 170:
+        raise ValueError(f"polygamma: n must be in 0 .. 170 (n! in float64), got {n}")
+    return gamma.Polygamma.apply(_float(input), n=int(n))
+
+
+def mvlgamma(input: Any, p: int) -> Tensor:
+    """The multivariate log-gamma of dimension p:
+    ln Gamma_p(x) = p (p-1)/4 ln(pi) + sum_{i=0}^{p-1} lgamma(x - i/2)."""
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+        raise ValueError(f"mvlgamma: p must be a positive int, got {p!r}")
+    x = _float(input)
+    halves = np.arange(p, dtype=x.dtype) / 2
+    return lgamma(x.unsqueeze(-1) - halves).sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def entr(input: Any) -> Tensor:
+    """-x ln x elementwise: 0 at x = 0, -inf for x < 0 (as torch). Derivative -(ln x + 1)."""
+    x = _float(input)
+    positive = x.data > 0
+    elsewhere = np.where(x.data < 0, -np.inf, np.where(np.isnan(x.data), np.nan, 0.0))
+    return (-x * x.where(positive, 1).log()).where(positive, elsewhere.astype(x.dtype))
+
+
+def ndtr(input: Any) -> Tensor:
+    """The standard normal CDF, (1 + erf(x / sqrt 2)) / 2, as erfc(-x / sqrt 2) / 2 so that
+    the lower tail keeps its digits."""
+    return erfc(_float(input) * -math.sqrt(0.5)) * 0.5
+
+
+def xlog1py(input: Any, other: Any) -> Tensor:
+    """x * log1p(y), 0 where x = 0 (y not nan), as torch."""
+    x, y = _float_pair("xlog1py", input, other)
+    zero = (x.data == 0) & ~np.isnan(y.data)
+    return (x * y.where(~zero, 0).log1p()).where(~zero, 0)
+
+
+def expit(input: Any) -> Tensor:
+    """The logistic sigmoid 1 / (1 + e^-x)."""
+    return _float(input).sigmoid()
+
+
+def expm1(input: Any) -> Tensor:
+    return _float(input).expm1()
+
+
+def log1p(input: Any) -> Tensor:
+    return _float(input).log1p()
+
+
+def round(input: Any, decimals: int = 0) -> Tensor:  # noqa: A001  (torch.special.round)
+    return _float(input).round(decimals=decimals)
+
+
+def softmax(input: Any, dim: int, dtype: Any = None) -> Tensor:
+    return _float(input).softmax(dim, dtype=dtype)
+
+
+def log_softmax(input: Any, dim: int, dtype: Any = None) -> Tensor:
+    return _float(input).log_softmax(dim, dtype=dtype)
+
+
+def _polygamma_method(self: Tensor, n: int) -> Tensor:
+    """x.polygamma(n) = polygamma(n, x)."""
+    return polygamma(n, self)
+
+
+gammaln, psi, multigammaln = lgamma, digamma, mvlgamma
+Tensor.lgamma, Tensor.digamma, Tensor.mvlgamma = lgamma, digamma, mvlgamma
+Tensor.polygamma = _polygamma_method
