@@ -1,6 +1,7 @@
-"""torch.distributions' workhorses: Normal, Categorical, Bernoulli, Multinomial and
-MultivariateNormal (multivariate_normal.py), and kl_divergence between two of a kind (the
-VAE's KL term, REINFORCE's log-probabilities).
+"""torch.distributions' workhorses: Normal, Categorical, Bernoulli, Multinomial,
+MultivariateNormal (multivariate_normal.py), Independent, the continuous families of
+continuous.py (Uniform, Exponential, Laplace, LogNormal, Gamma, Beta, Dirichlet), and
+kl_divergence between two of a kind (the VAE's KL term, REINFORCE's log-probabilities).
 
 Every density is composed of Tensor ops, so log_prob, entropy and kl_divergence are
 differentiable in the parameters (to any order). `sample()` draws outside the graph;
@@ -52,12 +53,50 @@ def _check(name: str, what: str, ok: bool, validate_args: bool | None) -> None:
         raise ValueError(f"{name}: expected {what}")
 
 
-class Normal:
+class Distribution:
+    """What every distribution here shares, as torch's base class: `batch_shape` (independent
+    distributions side by side), `event_shape` (the shape of one draw: () for scalars, (K,)
+    for Dirichlet), `validate_args`, `stddev` from the variance and `sample()` as
+    `rsample()` without the graph where there is one."""
+
+    has_rsample = False
+    event_shape: tuple = ()
+
+    def __init__(self, batch_shape: tuple = (), event_shape: tuple = (),
+                 validate_args: bool | None = None) -> None:
+        self.batch_shape, self.event_shape = tuple(batch_shape), tuple(event_shape)
+        self.validate_args = validate_args
+
+    def _extended_shape(self, sample_shape: Sequence[int] = ()) -> tuple:
+        return tuple(sample_shape) + self.batch_shape + self.event_shape
+
+    @property
+    def stddev(self) -> Tensor:
+        return self.variance.sqrt()
+
+    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        with no_grad():
+            return self.rsample(sample_shape)
+
+    def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__}.rsample: no reparameterized draw "
+                                  "here; sample() draws without a gradient")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(batch_shape={self.batch_shape}, event_shape=" \
+               f"{self.event_shape})"
+
+
+class Normal(Distribution):
     """N(loc, scale^2); loc and scale broadcast to the batch shape.
 
     log_prob(x) = -(x - loc)^2 / (2 scale^2) - log(scale) - log(sqrt(2 pi))
     entropy     = 1/2 + log(sqrt(2 pi)) + log(scale)
+    cdf         = (1 + erf((x - loc) / (scale sqrt 2))) / 2, as erfc(-z) / 2 (keeps the
+                  lower tail's digits)
     """
+
+    has_rsample = True
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
         self.loc, self.scale = _parameter(loc), _parameter(scale)
@@ -69,6 +108,8 @@ class Normal:
     @property
     def mean(self) -> Tensor:
         return self.loc.expand(*self.batch_shape)
+
+    mode = mean
 
     @property
     def stddev(self) -> Tensor:
@@ -83,21 +124,20 @@ class Normal:
         eps = random.generator().standard_normal(tuple(sample_shape) + self.batch_shape)
         return self.loc + self.scale * Tensor(eps.astype(self.loc.dtype))
 
-    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        with no_grad():
-            return self.rsample(sample_shape)
-
     def log_prob(self, value: Any) -> Tensor:
         _check("Normal.log_prob", "a real number as the value, got nan",
                not np.isnan(_tensor(value).data).any(), self.validate_args)
         return (-((_tensor(value) - self.loc) ** 2) / (2 * self.scale ** 2)
                 - self.scale.log() - LOG_SQRT_2PI)
 
+    def cdf(self, value: Any) -> Tensor:
+        return ((self.loc - _tensor(value)) / (self.scale * math.sqrt(2))).erfc() * 0.5
+
     def entropy(self) -> Tensor:
         return (0.5 + LOG_SQRT_2PI + self.scale.log()).expand(*self.batch_shape)
 
 
-class Categorical:
+class Categorical(Distribution):
     """The distribution over 0..K-1 given by probs (normalized along the last axis) or
     logits (log-probabilities up to a constant); the other axes are the batch.
 
@@ -139,12 +179,17 @@ class Categorical:
                                     self.logits.shape[-1])
         return logits.gather(-1, k.expand(*logits.shape[:-1]).unsqueeze(-1)).squeeze(-1)
 
+    @property
+    def mode(self) -> Tensor:
+        """The most probable class (the first of ties)."""
+        return self.probs.argmax(-1)
+
     def entropy(self) -> Tensor:
         finite = self.logits.clamp(min=float(np.finfo(self.logits.dtype).min))   # 0 log 0 = 0
         return -(self.probs * finite).sum(-1)
 
 
-class Bernoulli:
+class Bernoulli(Distribution):
     """1 with probability p (probs, or logits = log(p / (1 - p))), else 0.
 
     log_prob(x) = x log p + (1 - x) log(1 - p),   entropy = -p log p - (1 - p) log(1 - p),
@@ -184,7 +229,7 @@ class Bernoulli:
         return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
 
-class Multinomial:
+class Multinomial(Distribution):
     """Counts of total_count draws from a Categorical (probs or logits): sample() gives,
     per batch entry, how often each of the K outcomes came up (floats, as torch).
 
@@ -200,6 +245,7 @@ class Multinomial:
         self._categorical = Categorical(probs, logits, validate_args)
         self.probs, self.logits = self._categorical.probs, self._categorical.logits
         self.batch_shape = self._categorical.batch_shape
+        self.event_shape = self.probs.shape[-1:]
 
     @property
     def mean(self) -> Tensor:
@@ -241,10 +287,16 @@ def kl_divergence(p: Any, q: Any) -> Tensor:
     An outcome q cannot produce but p can gives inf; one p cannot produce adds 0.
     """
     if type(p) is not type(q) or not isinstance(p, (Normal, Categorical, Bernoulli,
-                                                    MultivariateNormal)):
+                                                    MultivariateNormal, Independent)):
         raise NotImplementedError(f"kl_divergence: no closed form for {type(p).__name__} and "
                                   f"{type(q).__name__} here (only two of one kind: Normal, "
-                                  "Categorical, Bernoulli or MultivariateNormal)")
+                                  "Categorical, Bernoulli, MultivariateNormal, or two "
+                                  "Independent of those)")
+    if isinstance(p, Independent):
+        if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+            raise NotImplementedError("kl_divergence: two Independent with different "
+                                      "reinterpreted_batch_ndims")
+        return p._summed(kl_divergence(p.base_dist, q.base_dist))
     if isinstance(p, MultivariateNormal):
         return kl_multivariate_normal(p, q)
     if isinstance(p, Normal):
@@ -258,6 +310,43 @@ def kl_divergence(p: Any, q: Any) -> Tensor:
     return one + zero
 
 
+class Independent(Distribution):
+    """`base_distribution` with its last `reinterpreted_batch_ndims` batch axes read as
+    event axes: log_prob and entropy sum over them, so Independent(Normal(mu, sigma), 1) is
+    a diagonal Gaussian whose log_prob is one number per batch entry."""
+
+    def __init__(self, base_distribution: Distribution, reinterpreted_batch_ndims: int,
+                 validate_args: bool | None = None) -> None:
+        shape, n = base_distribution.batch_shape, reinterpreted_batch_ndims
+        if not isinstance(n, (int, np.integer)) or not 0 <= n <= len(shape):
+            raise ValueError(f"Independent: reinterpreted_batch_ndims must be in 0 .. "
+                             f"{len(shape)} (the base's batch shape is {shape}), got {n!r}")
+        super().__init__(shape[:len(shape) - n], shape[len(shape) - n:]
+                         + base_distribution.event_shape, validate_args)
+        self.base_dist, self.reinterpreted_batch_ndims = base_distribution, int(n)
+        self.has_rsample = base_distribution.has_rsample
+
+    mean = property(lambda self: self.base_dist.mean)
+    mode = property(lambda self: self.base_dist.mode)
+    variance = property(lambda self: self.base_dist.variance)
+
+    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        return self.base_dist.sample(sample_shape)
+
+    def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        return self.base_dist.rsample(sample_shape)
+
+    def _summed(self, x: Tensor) -> Tensor:
+        n = self.reinterpreted_batch_ndims
+        return x.sum(tuple(range(-n, 0))) if n else x
+
+    def log_prob(self, value: Any) -> Tensor:
+        return self._summed(self.base_dist.log_prob(value))
+
+    def entropy(self) -> Tensor:
+        return self._summed(self.base_dist.entropy())
+
+
 def _kl_terms(p: Tensor, log_ratio: Tensor, q: Tensor) -> Tensor:
     """p log(p / q) per outcome, as torch: inf where q = 0 < p, and 0 where p = 0 (the
     clamped logits would give a large finite number there)."""
@@ -269,7 +358,8 @@ def _submodules() -> None:
     (`from torch.distributions import multinomial`, as d2l.ai writes it)."""
     import sys
     import types
-    for cls in (Normal, Categorical, Bernoulli, Multinomial, MultivariateNormal):
+    for cls in (Normal, Categorical, Bernoulli, Multinomial, MultivariateNormal, Independent,
+                Uniform, Exponential, Laplace, LogNormal, Gamma, Beta, Dirichlet):
         name = f"{__name__}.{re.sub('(?<!^)(?=[A-Z])', '_', cls.__name__).lower()}"
         module = types.ModuleType(name, f"{cls.__name__}, as torch's {name.split('.', 1)[1]}")
         setattr(module, cls.__name__, cls)
@@ -278,5 +368,7 @@ def _submodules() -> None:
 
 
 from .multivariate_normal import MultivariateNormal, kl_multivariate_normal  # noqa: E402
+from .continuous import (Beta, Dirichlet, Exponential, Gamma, Laplace,  # noqa: E402,F401
+                         LogNormal, Uniform)
 
 _submodules()
