@@ -191,3 +191,31 @@ def test_against_torch_when_installed():
     # torch's trigamma is a short asymptotic series: 1e-10 off (ours is exact, above)
     np.testing.assert_allclose(polygamma_numpy(1, x), torch.polygamma(1, t).numpy(), rtol=1e-9)
     np.testing.assert_allclose(polygamma_numpy(3, x), torch.polygamma(3, t).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("n", [0, 2, 6, 10])
+def test_polygamma_at_negative_half_integers_keeps_its_digits(n):
+    """cot(pi x) is exactly 0 there (a quotient of two sines), so the reflection's
+    pi^(n+1) P_n(cot) term does not magnify a rounding of cot by n! pi^(n+1)."""
+    x = np.array([-0.5, -2.5, -3.25, -7.5])
+    ref = reference(lambda v: mpmath.polygamma(n, v), x)
+    np.testing.assert_allclose(polygamma_numpy(n, x), ref, rtol=1e-15)
+
+
+def test_polygamma_just_below_zero_is_inf():
+    x = np.array([-1e-310, -5e-324, -1e-300])
+    for n in (0, 1, 2):
+        out = polygamma_numpy(n, x)
+        assert np.isposinf(out[:2]).all() and (n > 0 or out[2] == pytest.approx(1e300))
+
+
+def test_xlog1py_and_entr_gradients():
+    x = Tensor([0.0, 1.0, 0.0, 0.0], requires_grad=True)
+    out = tg.special.xlog1py(x, Tensor([2.0, 2.0, -1.0, np.inf]))
+    out.sum().backward()
+    np.testing.assert_array_equal(out.detach().numpy(), [0, np.float32(math.log(3)), 0, 0])
+    np.testing.assert_allclose(x.grad.numpy()[:2], [math.log(3)] * 2, rtol=1e-6)  # also at x = 0
+    y = Tensor([np.nan, 2.0], requires_grad=True)
+    tg.special.entr(y).sum().backward()
+    assert np.isnan(y.grad.numpy()[0])                   # a nan input gets a nan gradient
+    assert tg.polygamma(Tensor(1), Tensor([2.0])).item() == pytest.approx(math.pi ** 2 / 6 - 1)

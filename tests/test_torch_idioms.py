@@ -624,7 +624,14 @@ def test_var_refuses_unbiased_and_correction_together():
 def test_finfo_iinfo_and_the_nn_and_optim_spellings():
     assert tg.finfo(tg.float32).min == np.finfo(np.float32).min
     assert tg.finfo().eps == np.finfo(np.float32).eps and tg.finfo(tg.float64).tiny > 0
-    assert tg.iinfo(tg.int64).max == 2 ** 63 - 1
+    assert type(tg.finfo(tg.float32).max) is float                  # Python numbers, as torch
+    assert tg.finfo(tg.float32).max * 10 == pytest.approx(3.4028234663852886e39)
+    assert tg.finfo(tg.float32).resolution == 1e-6
+    assert tg.iinfo(tg.int64).max == 2 ** 63 - 1 and tg.iinfo(tg.uint8).min == 0
+    with pytest.raises(TypeError, match="finfo: int32 is not a floating point dtype; use iinfo"):
+        tg.finfo(tg.int32)
+    with pytest.raises(TypeError, match="iinfo: float32 is not an integer dtype; use finfo"):
+        tg.iinfo(tg.float32)
     import nn as nn_package
     assert tg.nn is nn_package and tg.optim is nn_package.optim
     assert tg.nn.functional.cross_entropy is nn_package.functional.cross_entropy

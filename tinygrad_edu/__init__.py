@@ -202,15 +202,37 @@ def is_tensor(obj: Any) -> bool:
 _DTYPE_ALIASES = {"float": float32, "int": int32, "bool": bool_}
 
 
-def finfo(type: Any = None) -> np.finfo:
-    """The limits of a float dtype (the default dtype when none is given): `.eps`, `.min`,
-    `.max`, `.tiny`, `.bits`, ... (numpy's finfo, whose fields torch's finfo shares)."""
-    return np.finfo(get_default_dtype() if type is None else type)
+class finfo:
+    """The limits of a float dtype (the default dtype when none is given), as torch.finfo:
+    `bits`, `eps`, `max`, `min`, `tiny` (= `smallest_normal`), `resolution` as Python
+    numbers, so that arithmetic on them does not round to the dtype."""
+
+    def __init__(self, type: Any = None) -> None:
+        dtype = np.dtype(get_default_dtype() if type is None else type)
+        if dtype.kind != "f":
+            raise TypeError(f"finfo: {dtype} is not a floating point dtype; use iinfo")
+        info = np.finfo(dtype)
+        self.dtype, self.bits, self.resolution = dtype, info.bits, 10.0 ** -info.precision
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, "
+                f"eps={self.eps}, tiny={self.tiny}, dtype={self.dtype})")
 
 
-def iinfo(type: Any) -> np.iinfo:
-    """The limits of an integer dtype: `.min`, `.max`, `.bits` (numpy's iinfo)."""
-    return np.iinfo(type)
+class iinfo:
+    """The limits of an integer (or bool) dtype, as torch.iinfo: `bits`, `min`, `max`."""
+
+    def __init__(self, type: Any) -> None:
+        dtype = np.dtype(type)
+        if dtype.kind not in "iub":
+            raise TypeError(f"iinfo: {dtype} is not an integer dtype; use finfo")
+        info = np.iinfo(np.uint8 if dtype.kind == "b" else dtype)
+        self.dtype, self.bits, self.min, self.max = dtype, info.bits, int(info.min), int(info.max)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, bits={self.bits}, dtype={self.dtype})"
 
 
 def __getattr__(name: str) -> Any:

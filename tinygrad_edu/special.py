@@ -37,6 +37,8 @@ def polygamma(n: int, input: Any) -> Tensor:
     """The n-th derivative of digamma (polygamma(0, x) = digamma(x)); at 0 and the negative
     integers (-1)^(n+1) inf. Derivative polygamma(n + 1, x).
     Differs from torch: n > 170 is an error (n! overflows float64 here)."""
+    if isinstance(n, Tensor) and n.ndim == 0 and n.dtype.kind in "iu":
+        n = n.item()                                    # (a 0-d integer tensor, as torch)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"polygamma: n must be an int, got {type(n).__name__}")
     if not 0 <= n <= 170:
@@ -55,9 +57,10 @@ def mvlgamma(input: Any, p: int) -> Tensor:
 
 
 def entr(input: Any) -> Tensor:
-    """-x ln x elementwise: 0 at x = 0, -inf for x < 0 (as torch). Derivative -(ln x + 1)."""
+    """-x ln x elementwise: 0 at x = 0, -inf for x < 0 (as torch). Derivative -(ln x + 1)
+    for x > 0; 0 at and below 0 (torch: inf at 0, nan below)."""
     x = _float(input)
-    positive = x.data > 0
+    positive = ~(x.data <= 0)                           # (nan stays nan, with its gradient)
     elsewhere = np.where(x.data < 0, -np.inf, np.where(np.isnan(x.data), np.nan, 0.0))
     return (-x * x.where(positive, 1).log()).where(positive, elsewhere.astype(x.dtype))
 
@@ -71,8 +74,10 @@ def ndtr(input: Any) -> Tensor:
 def xlog1py(input: Any, other: Any) -> Tensor:
     """x * log1p(y), 0 where x = 0 (y not nan), as torch."""
     x, y = _float_pair("xlog1py", input, other)
-    zero = (x.data == 0) & ~np.isnan(y.data)
-    return (x * y.where(~zero, 0).log1p()).where(~zero, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        infinite = ~np.isfinite(np.log1p(y.data)) & ~np.isnan(y.data)
+    safe = y.where(~((x.data == 0) & infinite), 0)     # 0 * log1p(y) is 0 there, not nan
+    return x * safe.log1p()
 
 
 def expit(input: Any) -> Tensor:

@@ -42,23 +42,24 @@ EULER_GAMMA = 0.57721566490153286061
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
-def _step_up(x: np.ndarray, term) -> tuple[np.ndarray, np.ndarray]:
-    """(sum of term(x + k) over k = 0 .. m-1, x + m), with m the steps that take x to 10;
-    x is 1-d."""
+def _step_up(x: np.ndarray, term, until: float) -> tuple[np.ndarray, np.ndarray]:
+    """(sum of term(x + k) over k = 0 .. m-1, x + m), with m the steps that take x to
+    `until`; x is 1-d."""
     total, w = np.zeros_like(x), x.copy()
-    below = np.flatnonzero(w < ASYMPTOTIC_FROM)
+    below = np.flatnonzero(w < until)
     while below.size:
         total[below] += term(w[below])
         w[below] += 1
-        below = below[w[below] < ASYMPTOTIC_FROM]
+        below = below[w[below] < until]
     return total, w
 
 
 def hurwitz_zeta(s: float, q: np.ndarray) -> np.ndarray:
-    """zeta(s, q) = sum_{k>=0} (q + k)^-s for s > 1, q > 0: the terms below 10 summed,
-    then Euler-Maclaurin at w = q + m >= 10:
+    """zeta(s, q) = sum_{k>=0} (q + k)^-s for s > 1, q > 0: the terms below 10 + s summed
+    (the series' terms grow with s; from there twelve keep 1e-17), then Euler-Maclaurin at
+    w = q + m >= 10 + s:
         w^(1-s) / (s-1) + w^-s / 2 + sum_j B_2j / (2j)! * s (s+1) ... (s+2j-2) * w^(-s-2j+1)."""
-    head, w = _step_up(q, lambda v: v ** -s)
+    head, w = _step_up(q, lambda v: v ** -s, until=ASYMPTOTIC_FROM + s)
     tail = w ** (1 - s) / (s - 1) + w ** -s / 2
     rising, power, inverse_square = s, w ** (-s - 1), w ** -2.0
     for j, b in enumerate(BERNOULLI, start=1):     # rising = s (s+1) ... (s+2j-2),
@@ -196,9 +197,12 @@ def polygamma_numpy(n: int, x: np.ndarray) -> np.ndarray:
         out[positive] = _polygamma_positive(n, x64[positive])
         negative = (x64 < 0) & (x64 != np.floor(x64))
         xr = x64[negative]
-        cot = 1 / np.tan(math.pi * _fraction_of_pi(xr))
-        out[negative] = ((-1) ** n * _polygamma_positive(n, 1 - xr)
-                         - math.pi ** (n + 1) * _cot_derivative(n)(cot))
+        r = _fraction_of_pi(xr)          # cot(pi r) = cos / sin, cos(pi r) = sin(pi (1/2 - |r|)):
+        cot = np.sin(math.pi * (0.5 - np.abs(r))) / np.sin(math.pi * r)   # exactly 0 at 1/2
+        finite = np.isfinite(cot)
+        cot[~finite] = 0                 # (x within 1e-308 of 0: the limit below is inf)
+        out[negative] = np.where(finite, (-1) ** n * _polygamma_positive(n, 1 - xr)
+                                 - math.pi ** (n + 1) * _cot_derivative(n)(cot), np.inf)
     pole = (x64 <= 0) & (x64 == np.floor(x64)) & np.isfinite(x64)
     if n == 0:
         out[pole] = np.where(x64[pole] == 0, -np.copysign(np.inf, x64[pole]), np.nan)
