@@ -661,3 +661,14 @@ def test_validate_args_false_lets_log_prob_take_any_value():
     assert np.isnan(D.Normal(0.0, 1.0, validate_args=False).log_prob(tg.tensor(np.nan)).item())
     with pytest.raises(ValueError, match="Bernoulli.log_prob: expected values 0 or 1"):
         D.Bernoulli(logits=tg.zeros(2)).log_prob(tg.tensor([0.2, 1.0]))
+
+
+def test_repr_hides_the_default_float_dtype_as_torch():
+    tg.set_default_dtype(tg.float64)
+    try:
+        assert repr(tg.tensor([1.5])) == "tensor([1.5000])"
+        assert repr(tg.tensor([1.5], dtype=tg.float32)) == "tensor([1.5000], dtype=float32)"
+    finally:
+        tg.set_default_dtype(tg.float32)
+    assert repr(tg.tensor([1.5])) == "tensor([1.5000])"
+    assert repr(tg.tensor([1.5], dtype=tg.float64)) == "tensor([1.5000], dtype=float64)"

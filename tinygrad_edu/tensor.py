@@ -350,8 +350,9 @@ class Tensor:
         # torch: tensor([], size=(0, 3)); with edgeitems=0 every print gives the size
         if self.shape != (0,) and (self.data.size == 0 or printing.OPTIONS.edgeitems == 0):
             extras.append(f"size={self.shape}")
-        if self.dtype not in (np.float32, np.int64, np.bool_) or (
-                self.data.size == 0 and self.dtype != np.float32):   # [] alone reads as float
+        default = get_default_dtype()                 # (torch hides the default float dtype)
+        if self.dtype not in (default, np.int64, np.bool_) or (
+                self.data.size == 0 and self.dtype != default):      # [] alone reads as float
             extras.append(f"dtype={self.dtype}")
         if self._ctx is not None:
             extras.append(f"grad_fn={self._ctx!r}")
