@@ -194,8 +194,6 @@ class Gamma(_Parameterized):
     log_prob = a log(rate) + (a - 1) log x - rate x - lgamma(a);
     entropy = a - log(rate) + lgamma(a) + (1 - a) digamma(a)."""
 
-    _dtype_from = "concentration"
-
     def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None
                  ) -> None:
         super().__init__("Gamma", {"concentration": concentration, "rate": rate},
@@ -232,8 +230,6 @@ class Dirichlet(_Parameterized):
     event_shape (K,).
     log_prob = sum_k (a_k - 1) log x_k - log B(a);
     entropy  = log B(a) + (a_0 - K) digamma(a_0) - sum_k (a_k - 1) digamma(a_k),  a_0 = sum a."""
-
-    _dtype_from = "concentration"
 
     def __init__(self, concentration: Any, validate_args: bool | None = None) -> None:
         if _tensor(concentration).ndim < 1:
@@ -272,8 +268,6 @@ class Beta(_Parameterized):
     log_prob = (a - 1) log x + (b - 1) log(1 - x) - log B(a, b);
     entropy  = log B(a, b) - (a-1) digamma(a) - (b-1) digamma(b) + (a+b-2) digamma(a+b).
     Drawn as X / (X + Y), X ~ Gamma(a, 1), Y ~ Gamma(b, 1)."""
-
-    _dtype_from = "concentration1"
 
     def __init__(self, concentration1: Any, concentration0: Any,
                  validate_args: bool | None = None) -> None:
