@@ -86,7 +86,8 @@ def test_uniform_density_moments_and_out_of_support():
     np.testing.assert_allclose(dist.entropy().numpy(), [math.log(3), math.log(0.25)])
     lenient = D.Uniform(t64([0.0]), t64([1.0]), validate_args=False)
     assert lenient.log_prob(t64([1.5])).item() == -np.inf
-    with pytest.raises(ValueError, match=r"Uniform.log_prob: expected values in \[low, high\)"):
+    with pytest.raises(ValueError, match=r"Uniform.log_prob: expected values in the "
+                                         r"support, low <= x <= high"):
         dist.log_prob(t64([5.0, 0.6]))
 
 
@@ -152,11 +153,11 @@ def test_rsample_carries_the_pathwise_derivative(name):
 
 
 @pytest.mark.parametrize("name", ["Gamma", "Beta", "Dirichlet"])
-def test_the_gamma_family_draws_without_a_gradient(name):
-    dist = D.Dirichlet(t64([1.0, 2.0])) if name == "Dirichlet" else make(name)[0]
-    assert not dist.has_rsample and not dist.sample((3,)).requires_grad
-    with pytest.raises(NotImplementedError, match=f"{name}.rsample: no reparameterized draw"):
-        dist.rsample()
+def test_the_gamma_family_samples_without_a_gradient_and_rsamples_with_one(name):
+    dist = (D.Dirichlet(t64([1.0, 2.0]).requires_grad_()) if name == "Dirichlet"
+            else make(name, True)[0])
+    assert dist.has_rsample and not dist.sample((3,)).requires_grad
+    assert dist.rsample((3,)).requires_grad          # (tests/test_incomplete_gamma.py)
 
 
 CHECKS = {
@@ -204,6 +205,26 @@ def test_parameters_and_support_are_checked():
     with pytest.raises(ValueError, match="Exponential.log_prob: expected values in the support"):
         D.Exponential(t64(1.0)).log_prob(t64(-1.0))
     assert D.Beta(t64(1.0), t64(2.0)).log_prob(t64(0.0)).item() == pytest.approx(math.log(2))
+    with pytest.raises(ValueError, match="Exponential.cdf: expected values in the support"):
+        D.Exponential(t64(1.0)).cdf(t64(-1.0))
+    for name, make_it in (("Laplace", D.Laplace), ("LogNormal", D.LogNormal)):
+        with pytest.raises(ValueError, match=f"{name}: expected loc without nan"):
+            make_it(t64(np.nan), t64(1.0))
+    # x = 0 is in Gamma's support (torch's): inf, log(rate) or -inf as a < 1, = 1, > 1
+    at_zero = D.Gamma(t64([0.5, 1.0, 2.0]), t64(3.0)).log_prob(t64(0.0)).numpy()
+    np.testing.assert_array_equal(at_zero, [np.inf, math.log(3.0), -np.inf])
+    assert D.Uniform(t64(0.0), t64(1.0)).log_prob(t64(1.0)).item() == -np.inf
+
+
+def test_numbers_take_the_dtype_of_the_tensor_parameters():
+    """As torch's broadcast_all: 0.1 beside a float64 scale is float64, not float32."""
+    for dist in (D.Laplace(0.1, t64([1.0])), D.Normal(0.1, t64([1.0])),
+                 D.Gamma(2.0, t64([1.0])), D.StudentT(t64([3.0]), 0.1, 2.0)):
+        assert all(v.dtype == np.float64 for v in vars(dist).values()
+                   if isinstance(v, Tensor)), dist
+    assert D.Laplace(0.1, t64(2.0)).log_prob(0.7).item() == pytest.approx(
+        -math.log(4.0) - 0.3, rel=1e-15)                  # (float32 0.1: off by 1e-9)
+    assert D.Laplace(0.1, 2.0).loc.dtype == np.float32
 
 
 def test_independent_sums_over_the_reinterpreted_axes():

@@ -83,7 +83,7 @@ from .selection import (argsort, gather, index_select, masked_fill, roll, sort, 
                         triu, unbind)
 from .serialization import load, save
 from .shapes import Size
-from .special import digamma, lgamma, mvlgamma, polygamma
+from .special import digamma, igamma, igammac, lgamma, mvlgamma, polygamma
 from .shape_more import (diff, fliplr, flipud, is_floating_point, moveaxis, movedim, narrow,
                          ravel, repeat_interleave, rot90, select, swapaxes, swapdims, tile,
                          unflatten)

@@ -121,7 +121,8 @@ def _input_gradient(t, gi, node: Function, g):
         return gi
     if not isinstance(gi, tensor.Tensor):
         gi = np.asarray(gi, dtype=t.dtype)
-        gi = (NumpyGradient.apply(g, *node.inputs, value=gi, op=node.name)
+        gi = (NumpyGradient.apply(g, *node.inputs, value=gi, op=node.name,
+                                  built_in=type(node)._fresh_gradients)
               if grad_mode._enabled else tensor.Tensor._from_node(gi, None))
     return gi if gi.data.shape == t.data.shape else unbroadcast(gi, t.shape, node.name)
 
@@ -134,12 +135,16 @@ class NumpyGradient(Function, register=False):
     every higher derivative. Saves nothing."""
 
     @staticmethod
-    def forward(ctx, *arrays, value, op):
+    def forward(ctx, *arrays, value, op, built_in):
         return value
 
     @staticmethod
     def backward(ctx, g):
         op = ctx.options["op"]
+        if ctx.options["built_in"]:
+            raise RuntimeError(f"{op}: a second derivative through this gradient is not "
+                               f"available: {op} computes it outside the graph (its "
+                               "docstring says why)")
         raise RuntimeError(
             f"{op}: cannot differentiate its gradient: its backward returned numpy arrays "
             "(computed outside the graph), so a second derivative through it is unknown. "

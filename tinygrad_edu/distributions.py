@@ -1,7 +1,8 @@
 """torch.distributions' workhorses: Normal, Categorical, Bernoulli, Multinomial,
 MultivariateNormal (multivariate_normal.py), Independent, the continuous families of
-continuous.py (Uniform, Exponential, Laplace, LogNormal, Gamma, Beta, Dirichlet), and
-kl_divergence between two of a kind (the VAE's KL term, REINFORCE's log-probabilities).
+continuous.py (Uniform, Exponential, Laplace, LogNormal, Gamma, Chi2, Beta, Dirichlet,
+StudentT), and kl_divergence between two of a kind (the VAE's KL term), extended with
+`register_kl` as in torch.
 
 Every density is composed of Tensor ops, so log_prob, entropy and kl_divergence are
 differentiable in the parameters (to any order). `sample()` draws outside the graph;
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -32,6 +33,17 @@ def _parameter(value: Any) -> Tensor:
     """A parameter as a float Tensor (numbers in the default dtype, as torch)."""
     t = _tensor(value)
     return t if t.dtype.kind == "f" else t.to(get_default_dtype())
+
+
+def _parameters(*values: Any) -> list[Tensor]:
+    """Several parameters as float Tensors, as torch's broadcast_all: a Python number takes
+    the dtype of the first float tensor among them (0.1 beside a float64 scale is float64),
+    else the default dtype."""
+    given = [v for v in values if isinstance(v, (Tensor, np.ndarray))]
+    dtypes = [_tensor(v).dtype for v in given if _tensor(v).dtype.kind == "f"]
+    dtype = dtypes[0] if dtypes else get_default_dtype()
+    return [_parameter(v) if isinstance(v, (Tensor, np.ndarray)) else Tensor(v, dtype=dtype)
+            for v in values]
 
 
 def _clamped_log(p: Tensor) -> Tensor:
@@ -74,6 +86,15 @@ class Distribution:
     def stddev(self) -> Tensor:
         return self.variance.sqrt()
 
+    def _value(self, value: Any) -> Tensor:
+        """A value for log_prob, cdf, icdf: a Tensor or array as it is, a number or list in
+        the parameters' dtype (0.7 beside float64 parameters is float64)."""
+        if isinstance(value, (Tensor, np.ndarray)):
+            return _tensor(value)
+        dtypes = [v.dtype for v in vars(self).values()
+                  if isinstance(v, Tensor) and v.dtype.kind == "f"]
+        return Tensor(value, dtype=np.result_type(*dtypes)) if dtypes else _tensor(value)
+
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         with no_grad():
             return self.rsample(sample_shape)
@@ -99,7 +120,7 @@ class Normal(Distribution):
     has_rsample = True
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = _parameter(loc), _parameter(scale)
+        self.loc, self.scale = _parameters(loc, scale)
         self.batch_shape = broadcast_shapes(self.loc.shape, self.scale.shape)
         self.validate_args = validate_args
         _check("Normal", "scale > 0 and a finite loc", bool(np.all(self.scale.data > 0))
@@ -126,12 +147,12 @@ class Normal(Distribution):
 
     def log_prob(self, value: Any) -> Tensor:
         _check("Normal.log_prob", "a real number as the value, got nan",
-               not np.isnan(_tensor(value).data).any(), self.validate_args)
-        return (-((_tensor(value) - self.loc) ** 2) / (2 * self.scale ** 2)
+               not np.isnan(self._value(value).data).any(), self.validate_args)
+        return (-((self._value(value) - self.loc) ** 2) / (2 * self.scale ** 2)
                 - self.scale.log() - LOG_SQRT_2PI)
 
     def cdf(self, value: Any) -> Tensor:
-        return ((self.loc - _tensor(value)) / (self.scale * math.sqrt(2))).erfc() * 0.5
+        return ((self.loc - self._value(value)) / (self.scale * math.sqrt(2))).erfc() * 0.5
 
     def entropy(self) -> Tensor:
         return (0.5 + LOG_SQRT_2PI + self.scale.log()).expand(*self.batch_shape)
@@ -212,6 +233,15 @@ class Bernoulli(Distribution):
             self.probs = self.logits.sigmoid()
         self.batch_shape = self.logits.shape
 
+    mean = property(lambda self: self.probs)
+    variance = property(lambda self: self.probs * (1 - self.probs))
+
+    @property
+    def mode(self) -> Tensor:
+        """1 where p > 1/2, 0 where p < 1/2, nan at a tie (as torch)."""
+        p = self.probs.data
+        return Tensor(np.where(p == 0.5, np.nan, p > 0.5).astype(p.dtype))
+
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         u = random.generator().random(tuple(sample_shape) + self.batch_shape)
         return Tensor((u < self.probs.data).astype(self.logits.dtype))
@@ -277,34 +307,48 @@ class Multinomial(Distribution):
         return terms.sum(-1) + Tensor(constant.astype(self.logits.dtype))
 
 
-def kl_divergence(p: Any, q: Any) -> Tensor:
-    """KL(p || q) = E_p[log p - log q] for two distributions of one kind, in closed form:
+_KL: dict[tuple[type, type], Callable] = {}
 
-        Normal:       log(s_q / s_p) + (s_p^2 + (m_p - m_q)^2) / (2 s_q^2) - 1/2
-        Categorical:  sum_k p_k (log p_k - log q_k)
-        Bernoulli:    the Categorical form over {0, 1}
-        MultivariateNormal: see multivariate_normal.py
-    An outcome q cannot produce but p can gives inf; one p cannot produce adds 0.
-    """
-    if type(p) is not type(q) or not isinstance(p, (Normal, Categorical, Bernoulli,
-                                                    MultivariateNormal, Independent)):
-        raise NotImplementedError(f"kl_divergence: no closed form for {type(p).__name__} and "
-                                  f"{type(q).__name__} here (only two of one kind: Normal, "
-                                  "Categorical, Bernoulli, MultivariateNormal, or two "
-                                  "Independent of those)")
-    if isinstance(p, Independent):
-        if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
-            raise NotImplementedError("kl_divergence: two Independent with different "
-                                      "reinterpreted_batch_ndims")
-        return p._summed(kl_divergence(p.base_dist, q.base_dist))
-    if isinstance(p, MultivariateNormal):
-        return kl_multivariate_normal(p, q)
-    if isinstance(p, Normal):
-        ratio = (p.scale / q.scale) ** 2
-        return 0.5 * (ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - ratio.log())
-    if isinstance(p, Categorical):
-        return _kl_terms(p.probs, p.logits - q.logits, q.probs).sum(-1)
-    # log p(1) = -softplus(-logit), log p(0) = -softplus(logit)
+
+def register_kl(type_p: type, type_q: type) -> Callable:
+    """torch's decorator: `@register_kl(P, Q)` over `def kl(p, q)` makes kl_divergence(p, q)
+    use it for p a P and q a Q (subclasses included)."""
+    def register(formula: Callable) -> Callable:
+        _KL[type_p, type_q] = formula
+        return formula
+    return register
+
+
+def kl_divergence(p: Any, q: Any) -> Tensor:
+    """KL(p || q) = E_p[log p - log q] in closed form, for the pairs registered with
+    `register_kl` (below, continuous.py, multivariate_normal.py). An outcome q cannot
+    produce but p can gives inf; one p cannot produce adds 0."""
+    for type_p in type(p).__mro__:
+        for type_q in type(q).__mro__:
+            if (type_p, type_q) in _KL:
+                return _KL[type_p, type_q](p, q)
+    pairs = ", ".join(sorted(a.__name__ for a, b in _KL if a is b))
+    raise NotImplementedError(f"kl_divergence: no closed form for {type(p).__name__} and "
+                              f"{type(q).__name__} here (two of one kind: {pairs})")
+
+
+@register_kl(Normal, Normal)
+def _kl_normal(p: Normal, q: Normal) -> Tensor:
+    """log(s_q / s_p) + (s_p^2 + (m_p - m_q)^2) / (2 s_q^2) - 1/2."""
+    ratio = (p.scale / q.scale) ** 2
+    return 0.5 * (ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - ratio.log())
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical(p: Categorical, q: Categorical) -> Tensor:
+    """sum_k p_k (log p_k - log q_k)."""
+    return _kl_terms(p.probs, p.logits - q.logits, q.probs).sum(-1)
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli(p: Bernoulli, q: Bernoulli) -> Tensor:
+    """The Categorical form over {0, 1}: log p(1) = -softplus(-logit), log p(0) =
+    -softplus(logit)."""
     one = _kl_terms(p.probs, log1p_exp(-q.logits) - log1p_exp(-p.logits), q.probs)
     zero = _kl_terms(1 - p.probs, log1p_exp(q.logits) - log1p_exp(p.logits), 1 - q.probs)
     return one + zero
@@ -347,6 +391,15 @@ class Independent(Distribution):
         return self._summed(self.base_dist.entropy())
 
 
+@register_kl(Independent, Independent)
+def _kl_independent(p: Independent, q: Independent) -> Tensor:
+    """The base distributions' KL, summed over the reinterpreted axes."""
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError("kl_divergence: two Independent with different "
+                                  "reinterpreted_batch_ndims")
+    return p._summed(kl_divergence(p.base_dist, q.base_dist))
+
+
 def _kl_terms(p: Tensor, log_ratio: Tensor, q: Tensor) -> Tensor:
     """p log(p / q) per outcome, as torch: inf where q = 0 < p, and 0 where p = 0 (the
     clamped logits would give a large finite number there)."""
@@ -359,7 +412,7 @@ def _submodules() -> None:
     import sys
     import types
     for cls in (Normal, Categorical, Bernoulli, Multinomial, MultivariateNormal, Independent,
-                Uniform, Exponential, Laplace, LogNormal, Gamma, Beta, Dirichlet):
+                Uniform, Exponential, Laplace, LogNormal, Gamma, Chi2, Beta, Dirichlet, StudentT):
         name = f"{__name__}.{re.sub('(?<!^)(?=[A-Z])', '_', cls.__name__).lower()}"
         module = types.ModuleType(name, f"{cls.__name__}, as torch's {name.split('.', 1)[1]}")
         setattr(module, cls.__name__, cls)
@@ -367,8 +420,8 @@ def _submodules() -> None:
         globals()[name.rsplit(".", 1)[1]] = module
 
 
-from .multivariate_normal import MultivariateNormal, kl_multivariate_normal  # noqa: E402
-from .continuous import (Beta, Dirichlet, Exponential, Gamma, Laplace,  # noqa: E402,F401
-                         LogNormal, Uniform)
+from .multivariate_normal import MultivariateNormal  # noqa: E402
+from .continuous import (Beta, Chi2, Dirichlet, Exponential, Gamma, Laplace,  # noqa: E402,F401
+                         LogNormal, StudentT, Uniform)
 
 _submodules()

@@ -10,8 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import linalg, random
-from .distributions import _check, _parameter
-from .grad_mode import no_grad
+from .distributions import Distribution, _check, _parameter, register_kl
 from .dtypes import promote
 from .shapes import broadcast_shapes
 from .tensor import Tensor, _tensor
@@ -19,7 +18,7 @@ from .tensor import Tensor, _tensor
 LOG_2PI = math.log(2 * math.pi)
 
 
-class MultivariateNormal:
+class MultivariateNormal(Distribution):
     """N(loc, Sigma) over vectors of size k, given one of covariance_matrix (Sigma),
     precision_matrix (Sigma^-1) or scale_tril (L, lower triangular with a positive
     diagonal); batch axes of loc and the matrix broadcast.
@@ -29,6 +28,8 @@ class MultivariateNormal:
     entropy     = k (1 + log(2 pi)) / 2 + sum_i log L_ii
     rsample()   = loc + L eps, eps ~ N(0, I): the gradient flows to loc and L
     """
+
+    has_rsample = True
 
     def __init__(self, loc: Any, covariance_matrix: Any = None, precision_matrix: Any = None,
                  scale_tril: Any = None, validate_args: bool | None = None) -> None:
@@ -47,7 +48,7 @@ class MultivariateNormal:
         dtype = promote(loc.dtype, matrix.dtype)               # (float32 with float64)
         loc, matrix = loc.to(dtype), matrix.to(dtype)
         _check(name, "a loc without nan", not np.isnan(loc.data).any(), validate_args)
-        self._validate = validate_args
+        self.validate_args = validate_args
         if scale_tril is not None:
             diagonal = np.diagonal(matrix.data, 0, -2, -1)
             _check(name, "scale_tril lower triangular with a positive diagonal",
@@ -90,19 +91,11 @@ class MultivariateNormal:
     def variance(self) -> Tensor:
         return (self.scale_tril ** 2).sum(-1)
 
-    @property
-    def stddev(self) -> Tensor:
-        return self.variance.sqrt()
-
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         """loc + L eps with eps ~ N(0, I) of shape sample_shape + batch_shape + (k,)."""
         shape = tuple(sample_shape) + self.batch_shape + self.event_shape
         eps = Tensor(random.generator().standard_normal(shape).astype(self.loc.dtype))
         return self.loc + (self.scale_tril @ eps.unsqueeze(-1)).squeeze(-1)
-
-    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        with no_grad():
-            return self.rsample(sample_shape)
 
     def _half_log_det(self) -> Tensor:
         """log sqrt(det Sigma) = sum_i log L_ii."""
@@ -115,7 +108,7 @@ class MultivariateNormal:
             raise ValueError(f"MultivariateNormal.log_prob: the value must have shape (..., "
                              f"{k}), got {value.shape}")
         _check("MultivariateNormal.log_prob", "a value without nan",
-               not np.isnan(value.data).any(), self._validate)
+               not np.isnan(value.data).any(), self.validate_args)
         try:
             batch = broadcast_shapes(value.shape[:-1], self.batch_shape)
         except ValueError:
@@ -137,6 +130,7 @@ def _solved(L: Tensor, vectors: Tensor) -> Tensor:
     return linalg.solve_triangular(L, vectors.unsqueeze(-1), upper=False).squeeze(-1)
 
 
+@register_kl(MultivariateNormal, MultivariateNormal)
 def kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
     """KL(p || q) = (tr(Sq^-1 Sp) + |Lq^-1 (mq - mp)|^2 - k) / 2 + log det Lq - log det Lp,
     with tr(Sq^-1 Sp) = |Lq^-1 Lp|_F^2 (two triangular solves, no inverse)."""

@@ -1,7 +1,8 @@
 """torch.special, and the gamma functions torch also has at the top level: lgamma, digamma,
-polygamma, mvlgamma (`tg.lgamma(x)`, `x.lgamma()`, `tg.special.gammaln(x)`).
+polygamma, mvlgamma, igamma, igammac (`tg.lgamma(x)`, `x.lgamma()`, `tg.special.gammaln(x)`).
 
-lgamma and polygamma are the primitives of ops/gamma.py (digamma is polygamma 0); mvlgamma,
+lgamma and polygamma are the primitives of ops/gamma.py (digamma is polygamma 0), gammainc
+and gammaincc that of ops/incomplete_gamma.py; mvlgamma,
 entr, ndtr and xlog1py are composed here; the other names are the functions of the same
 name elsewhere in the library. Integer and bool inputs become float32, as torch.
 """
@@ -14,10 +15,11 @@ import numpy as np
 
 from .composed import logsumexp
 from .math_more import _float, _float_pair, erf, erfc, exp2, logit, sinc, xlogy
-from .ops import gamma
+from .ops import gamma, incomplete_gamma
 from .tensor import Tensor
 
-__all__ = ["digamma", "entr", "erf", "erfc", "exp2", "expit", "expm1", "gammaln", "log1p",
+__all__ = ["digamma", "entr", "erf", "erfc", "exp2", "expit", "expm1", "gammainc", "gammaincc",
+           "gammaln", "log1p",
            "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "polygamma", "psi",
            "round", "sinc", "softmax", "xlog1py", "xlogy"]
 
@@ -44,6 +46,21 @@ def polygamma(n: int, input: Any) -> Tensor:
     if not 0 <= n <= 170:
         raise ValueError(f"polygamma: n must be in 0 .. 170 (n! in float64), got {n}")
     return gamma.Polygamma.apply(_float(input), n=int(n))
+
+
+def gammainc(input: Any, other: Any) -> Tensor:
+    """The regularized lower incomplete gamma function P(a, x) = 1/Gamma(a) int_0^x
+    t^(a-1) e^-t dt, a = input, x = other (the Gamma(a, 1) CDF at x). Derivatives: the
+    density in x, and in a too (torch has none in a; here the first derivative only)."""
+    a, x = _float_pair("gammainc", input, other)
+    return incomplete_gamma.GammaInc.apply(a, x, upper=False)
+
+
+def gammaincc(input: Any, other: Any) -> Tensor:
+    """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x), with the
+    digits of the upper tail (gammainc's derivatives with the sign turned)."""
+    a, x = _float_pair("gammaincc", input, other)
+    return incomplete_gamma.GammaInc.apply(a, x, upper=True)
 
 
 def mvlgamma(input: Any, p: int) -> Tensor:
@@ -110,6 +127,7 @@ def _polygamma_method(self: Tensor, n: int) -> Tensor:
     return polygamma(n, self)
 
 
-gammaln, psi, multigammaln = lgamma, digamma, mvlgamma
+gammaln, psi, multigammaln, igamma, igammac = lgamma, digamma, mvlgamma, gammainc, gammaincc
 Tensor.lgamma, Tensor.digamma, Tensor.mvlgamma = lgamma, digamma, mvlgamma
+Tensor.igamma, Tensor.igammac = gammainc, gammaincc
 Tensor.polygamma = _polygamma_method

@@ -98,13 +98,19 @@ def _lgamma_positive(x: np.ndarray) -> np.ndarray:
         steps -= stepping
     out[middle] = np.log(product) + _lgamma_one_plus(shifted - 2)
     w = x[large]
+    with np.errstate(over="ignore", invalid="ignore"):   # inf from 2.55e305 on; at w = inf,
+        out[large] = w * (np.log(w) - 1) - 0.5 * np.log(w) + HALF_LOG_2PI + stirling_tail(w)
+    out[large & np.isinf(x)] = np.inf                     # inf - inf: fixed here
+    return out
+
+
+def stirling_tail(w: np.ndarray) -> np.ndarray:
+    """lgamma(w) - ((w - 1/2) ln w - w + ln(2 pi)/2) = sum_j B_2j / (2j (2j-1) w^(2j-1)),
+    for w >= 10 (Stirling's series)."""
     series, inverse_square = np.zeros_like(w), w ** -2.0
     for j, b in reversed(list(enumerate(BERNOULLI, start=1))):
         series = series * inverse_square + float(b / (2 * j * (2 * j - 1)))
-    with np.errstate(over="ignore", invalid="ignore"):   # inf from 2.55e305 on; at w = inf,
-        out[large] = w * (np.log(w) - 1) - 0.5 * np.log(w) + HALF_LOG_2PI + series / w
-    out[large & np.isinf(x)] = np.inf                     # inf - inf: fixed here
-    return out
+    return series / w
 
 
 def _fraction_of_pi(x: np.ndarray) -> np.ndarray:
@@ -147,11 +153,7 @@ def _digamma_positive(x: np.ndarray) -> np.ndarray:
     - below x0 - 1/2, one step up: psi(x) = psi(x + 1) - 1/x (psi(x + 1) < 0 below 0.46)."""
     out = np.empty_like(x)
     large = x >= ASYMPTOTIC_FROM
-    w = x[large]
-    series, inverse_square = np.zeros_like(w), w ** -2.0
-    for j, b in reversed(list(enumerate(BERNOULLI, start=1))):
-        series = (series + float(b / (2 * j))) * inverse_square
-    out[large] = np.log(w) - 0.5 / w - series
+    out[large] = np.log(x[large]) + digamma_minus_log(x[large])
     below, middle = x < ROOT - 0.5, ~large & (x >= ROOT - 0.5)
     shifted, steps = x[middle].copy(), np.zeros(middle.sum())
     for _ in range(int(np.ceil(np.max(shifted, initial=0) - ROOT - 0.5))):
@@ -161,6 +163,14 @@ def _digamma_positive(x: np.ndarray) -> np.ndarray:
     out[middle] = _digamma_near_root(shifted) + steps
     out[below] = _digamma_near_root(x[below] + 1) - 1 / x[below]
     return out
+
+
+def digamma_minus_log(w: np.ndarray) -> np.ndarray:
+    """psi(w) - ln w = -1/(2w) - sum_j B_2j / (2j w^2j), for w >= 10 (the asymptotic series)."""
+    series, inverse_square = np.zeros_like(w), w ** -2.0
+    for j, b in reversed(list(enumerate(BERNOULLI, start=1))):
+        series = (series + float(b / (2 * j))) * inverse_square
+    return -0.5 / w - series
 
 
 def _digamma_near_root(x: np.ndarray) -> np.ndarray:
