@@ -9,7 +9,7 @@ clamp) and `relu` where torch's kernel tests z > 0 (gradient 0 there). reduction
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -23,7 +23,8 @@ from .functional_extra import pairwise_distance
 from .functional_more import _floating, logsigmoid
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
-           "cosine_embedding_loss", "triplet_margin_loss", "multilabel_soft_margin_loss",
+           "cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
+           "multilabel_soft_margin_loss",
            "multilabel_margin_loss", "poisson_nll_loss", "gaussian_nll_loss"]
 
 COSINE_EPS = 1e-12
@@ -108,15 +109,30 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     """max(0, margin + d(a, p) - d(a, n)) with d = pairwise_distance(., ., p, eps) over the
     last dimension. swap=True replaces d(a, n) by min(d(a, n), d(p, n)) (Balntas et al.;
     ties share the gradient evenly, as torch's minimum)."""
-    op = "triplet_margin_loss"
+    return _triplet("triplet_margin_loss", anchor, positive, negative,
+                    lambda x, y: pairwise_distance(x, y, p, eps), margin, swap, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Callable | None = None,
+                                      margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """triplet_margin_loss with any distance d(x, y) -> one value per row (default
+    pairwise_distance), e.g. 1 - cosine_similarity for the metric-learning recipes."""
+    return _triplet("triplet_margin_with_distance_loss", anchor, positive, negative,
+                    distance_function or pairwise_distance, margin, swap, reduction)
+
+
+def _triplet(op: str, anchor: Tensor, positive: Tensor, negative: Tensor, distance: Callable,
+             margin: float, swap: bool, reduction: str) -> Tensor:
     _check_reduction(op, reduction)
     if not margin > 0:
         raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
     a, pos, neg = (_floating(op, t) for t in (anchor, positive, negative))
     _same_ndim(op, anchor=a, positive=pos, negative=neg)
-    d_pos, d_neg = pairwise_distance(a, pos, p, eps), pairwise_distance(a, neg, p, eps)
+    d_pos, d_neg = distance(a, pos), distance(a, neg)
     if swap:
-        d_neg = d_neg.minimum(pairwise_distance(pos, neg, p, eps))
+        d_neg = d_neg.minimum(distance(pos, neg))
     return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
 
 

@@ -235,16 +235,26 @@ class iinfo:
         return f"iinfo(min={self.min}, max={self.max}, bits={self.bits}, dtype={self.dtype})"
 
 
+_FROM_FUNCTIONAL = ("cosine_similarity", "pairwise_distance", "pdist", "pixel_shuffle",
+                    "pixel_unshuffle", "channel_shuffle", "celu", "selu", "prelu",
+                    "hardshrink", "rms_norm", "layer_norm", "group_norm")
+
+
 def __getattr__(name: str) -> Any:
     """torch's dtype aliases tg.float, tg.int, tg.bool (float32, int32, bool), served here
     so that they do not shadow the builtins float, int and bool inside this module; and
     the packages nn and nn.optim as tg.nn and tg.optim, so `torch.nn.Linear` and
-    `torch.optim.Adam` carry over (imported on first use: nn imports this package)."""
+    `torch.optim.Adam` carry over (imported on first use: nn imports this package), and
+    the functions torch also has at the top level with nn.functional's signature
+    (`torch.cosine_similarity`, ...)."""
     if name in _DTYPE_ALIASES:
         return _DTYPE_ALIASES[name]
     if name in ("nn", "optim"):
         import nn
         return nn if name == "nn" else nn.optim
+    if name in _FROM_FUNCTIONAL:
+        import nn.functional
+        return getattr(nn.functional, name)
     raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
 
 

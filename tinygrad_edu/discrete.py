@@ -15,7 +15,7 @@ import numpy as np
 from .device import check_device
 from .dtypes import to_dtype
 from .shapes import broadcast_shapes
-from .tensor import Tensor, _axes, _tensor
+from .tensor import Tensor, _axes, _axis, _tensor
 
 
 def _constant(array: np.ndarray) -> Tensor:
@@ -42,17 +42,23 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     return_inverse also where each element of input is in them (input's shape), with
     return_counts also how often each occurs. nan is distinct from every value, itself
     included, as torch. The order is sorted whatever `sorted` says (torch leaves the order
-    open with sorted=False). Only dim=None. No gradient.
+    open with sorted=False). With `dim`, the distinct slices along dim (the columns of an
+    edge list (2, E) for dim=1), in lexicographic order, the inverse indexing dim. No
+    gradient.
     """
-    if dim is not None:
-        raise NotImplementedError("unique: dim= is not supported here (only dim=None: the "
-                                  "unique elements of the flattened tensor)")
     x = _tensor(input)
-    values, inverse, counts = np.unique(x.data, return_inverse=True, return_counts=True,
-                                        equal_nan=False)
+    if dim is None:
+        values, inverse, counts = np.unique(x.data, return_inverse=True, return_counts=True,
+                                            equal_nan=False)
+        inverse = inverse.reshape(x.shape)
+    else:
+        axis = _axis(x, dim, "unique")
+        values, inverse, counts = np.unique(x.data, return_inverse=True, return_counts=True,
+                                            axis=axis)
+        inverse = inverse.reshape(-1)
     results = [_constant(values)]
     if return_inverse:
-        results.append(_constant(inverse.reshape(x.shape).astype(np.int64)))
+        results.append(_constant(inverse.astype(np.int64)))
     if return_counts:
         results.append(_constant(counts.astype(np.int64)))
     return results[0] if len(results) == 1 else tuple(results)

@@ -115,6 +115,18 @@ def masked_fill_(input: Tensor, mask: Any, value: Any) -> Tensor:
     return written_in_place("masked_fill_", input, (value,), filled)
 
 
+def fill_diagonal_(input: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    """x[i, i, ..., i] = fill_value in place, for i below the shortest side (every side equal
+    beyond 2-d); a tall matrix with wrap=True starts again below, after each N + 1 rows (as
+    numpy's fill_diagonal). SimCLR's `sim.fill_diagonal_(-inf)`."""
+    if input.ndim < 2 or input.ndim > 2 and len(set(input.shape)) != 1:
+        raise ValueError(f"fill_diagonal_: needs a matrix, or sides of equal length beyond "
+                         f"2-d, got shape {input.shape}")
+    mask = np.zeros(input.shape, dtype=bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    return masked_fill_(input, mask, fill_value)
+
+
 def _fill_value(op: str, value: Any, dtype: np.dtype) -> Tensor:
     """A number or 0-d tensor as a 0-d tensor of `dtype` (a tensor stays in the graph)."""
     if isinstance(value, Tensor):
@@ -283,7 +295,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
     return tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
 
 
-METHODS = [gather, index_select, masked_fill, masked_fill_, sort, argsort, topk, tril, triu,
-           roll, repeat, unbind]
+METHODS = [gather, index_select, masked_fill, masked_fill_, fill_diagonal_, sort, argsort,
+           topk, tril, triu, roll, repeat, unbind]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)

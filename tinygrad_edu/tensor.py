@@ -991,6 +991,15 @@ class Tensor:
         """x rounded toward 0, elementwise. No gradient."""
         return self._rounded("trunc")
 
+    def _softmax_input(self, op: str, dtype: Any) -> Tensor:
+        """Self cast to `dtype` (a float type, as torch) or, without one, made float."""
+        if dtype is None:
+            return self._as_float()
+        if to_dtype(dtype).kind != "f":
+            raise TypeError(f"{op}: dtype must be a floating point type, got "
+                            f"{to_dtype(dtype)} (as torch)")
+        return self.to(dtype)
+
     def round(self, decimals: int = 0) -> Tensor:
         """The nearest integer, halves to even (round(2.5) = 2, as torch); with `decimals`,
         to that many decimal places (negative: to tens, hundreds, ...). No gradient."""
@@ -1000,6 +1009,9 @@ class Tensor:
         """floor, ceil, trunc and round: flat almost everywhere, so the result carries no
         gradient (as `sign`). Integers come back as a copy in their dtype, as torch; bools
         and integers with decimals are refused, as torch."""
+        if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+            raise TypeError(f"{mode}: decimals must be an int, got "
+                            f"{type(decimals).__name__} (as torch)")
         if self.dtype.kind == "b" or (decimals and self.dtype.kind != "f"):
             raise TypeError(f"{mode}: not implemented for {self.dtype} tensors"
                             + (f" with decimals={decimals}" if self.dtype.kind != "b" else ""))
@@ -1088,13 +1100,13 @@ class Tensor:
         """exp(x) / sum exp(x) along `dim`; `dtype` casts first (as torch: a float32 model
         can take its softmax in float64). dim=None is torch's deprecated implicit choice."""
         from .ops.activation import Softmax
-        x = (self if dtype is None else self.to(dtype))._as_float()
+        x = self._softmax_input("softmax", dtype)
         return Softmax.apply(x, dim=_axis(x, _dim_or_implicit(dim, x, "softmax"), "softmax"))
 
     def log_softmax(self, dim: int | None = None, dtype: Any = None) -> Tensor:
         """x - logsumexp(x) along `dim`; `dtype` and dim=None as softmax."""
         from .ops.activation import LogSoftmax
-        x = (self if dtype is None else self.to(dtype))._as_float()
+        x = self._softmax_input("log_softmax", dtype)
         return LogSoftmax.apply(x, dim=_axis(x, _dim_or_implicit(dim, x, "log_softmax"),
                                              "log_softmax"))
 

@@ -1,6 +1,6 @@
 """`nn.optim`: optimizers (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam,
-Rprop, ASGD, LBFGS) and `lr_scheduler`."""
-from . import lr_scheduler
+Rprop, ASGD, LBFGS), `lr_scheduler` and `swa_utils` (weight averaging: SWA, EMA)."""
+from . import lr_scheduler, swa_utils
 from .adagrad import Adadelta, Adagrad
 from .adam import Adam, AdamW
 from .adam_more import Adamax, NAdam, RAdam
@@ -12,4 +12,4 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "lr_scheduler"]
+           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "lr_scheduler", "swa_utils"]

@@ -63,7 +63,10 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
                          f"{x.shape}")
     if batch_first:
         x = x.transpose(0, 1)
-    lengths = np.asarray(getattr(lengths, "data", lengths), dtype=np.int64).reshape(-1)
+    lengths = np.asarray(getattr(lengths, "data", lengths), dtype=np.int64)
+    if lengths.ndim != 1:
+        raise ValueError(f"pack_padded_sequence: lengths must be 1-d, one per sequence, got "
+                         f"shape {lengths.shape}")
     if lengths.size != x.shape[1] or lengths.size and (lengths.min() < 1
                                                        or lengths.max() > x.shape[0]):
         raise ValueError(f"pack_padded_sequence: need one length in [1, {x.shape[0]}] per "

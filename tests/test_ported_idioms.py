@@ -1,0 +1,84 @@
+"""Names the graph, contrastive and NLP ports reached for: fill_diagonal_ (SimCLR),
+unique(dim=) (edge lists), triplet_margin_with_distance_loss, torch's top-level copies of
+nn.functional (cosine_similarity, ...), and the dtype/decimals checks of softmax/round."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nn
+import nn.functional as F
+import tinygrad_edu as tg
+
+
+def test_fill_diagonal_writes_the_diagonal_in_place_and_in_the_graph():
+    x = tg.zeros(7, 3)
+    assert x.fill_diagonal_(2.0, wrap=True) is x
+    rows, cols = np.nonzero(x.numpy())
+    assert rows.tolist() == [0, 1, 2, 4, 5, 6] and cols.tolist() == [0, 1, 2, 0, 1, 2]
+    cube = tg.zeros(3, 3, 3).fill_diagonal_(1.0)
+    assert cube.numpy().sum() == 3 and cube.numpy()[2, 2, 2] == 1
+    w = tg.tensor(np.arange(9.0).reshape(3, 3), requires_grad=True)
+    sim = w * 2
+    sim.fill_diagonal_(-np.inf)                          # SimCLR's mask of self-similarity
+    sim.softmax(-1).sum().backward()
+    assert np.isinf(sim.numpy().diagonal()).all()
+    np.testing.assert_array_equal(w.grad.numpy().diagonal(), [0, 0, 0])
+    with pytest.raises(ValueError, match=r"fill_diagonal_: needs a matrix, or sides of equal "
+                                         r"length beyond 2-d, got shape \(2, 3, 4\)"):
+        tg.zeros(2, 3, 4).fill_diagonal_(1.0)
+
+
+def test_unique_along_a_dim_gives_distinct_slices_with_inverse_and_counts():
+    edges = tg.tensor([[0, 1, 1, 2, 0, 1], [1, 0, 2, 1, 1, 0]])
+    values, inverse, counts = tg.unique(edges, dim=1, return_inverse=True, return_counts=True)
+    assert values.tolist() == [[0, 1, 1, 2], [1, 0, 2, 1]]
+    assert inverse.tolist() == [0, 1, 2, 3, 0, 1] and counts.tolist() == [2, 2, 1, 1]
+    np.testing.assert_array_equal(values.numpy()[:, inverse.numpy()], edges.numpy())
+    rows = tg.tensor([[1, 2], [0, 5], [1, 2]]).unique(dim=0)
+    assert rows.tolist() == [[0, 5], [1, 2]]
+
+
+def test_triplet_margin_with_distance_loss():
+    rng = np.random.default_rng(0)
+    a, p, n = (tg.tensor(rng.normal(size=(4, 3))) for _ in range(3))
+    cosine = lambda x, y: 1 - F.cosine_similarity(x, y)               # noqa: E731
+    loss = F.triplet_margin_with_distance_loss(a, p, n, distance_function=cosine, margin=0.5,
+                                               reduction="none")
+    want = np.maximum(0.5 + cosine(a, p).numpy() - cosine(a, n).numpy(), 0)
+    np.testing.assert_allclose(loss.numpy(), want, rtol=1e-6)
+    swapped = F.triplet_margin_with_distance_loss(a, p, n, distance_function=cosine,
+                                                  swap=True, reduction="none")
+    d_neg = np.minimum(cosine(a, n).numpy(), cosine(p, n).numpy())
+    np.testing.assert_allclose(swapped.numpy(), np.maximum(1 + cosine(a, p).numpy() - d_neg, 0),
+                               rtol=1e-6)
+    module = nn.TripletMarginWithDistanceLoss(margin=2.0)
+    assert module(a, p, n).item() == pytest.approx(F.triplet_margin_loss(a, p, n, 2.0).item())
+    with pytest.raises(ValueError, match="margin must be greater than 0"):
+        nn.TripletMarginWithDistanceLoss(margin=0)
+
+
+def test_top_level_copies_of_functional():
+    x, y = tg.randn(3, 4), tg.randn(3, 4)
+    np.testing.assert_array_equal(tg.cosine_similarity(x, y).numpy(),
+                                  F.cosine_similarity(x, y).numpy())
+    assert tg.pairwise_distance is F.pairwise_distance and tg.pixel_shuffle is F.pixel_shuffle
+    with pytest.raises(AttributeError, match="has no attribute 'embedding'"):
+        tg.embedding                                      # torch's takes (weight, input)
+
+
+def test_softmax_dtype_and_round_decimals_are_checked():
+    with pytest.raises(TypeError, match="softmax: dtype must be a floating point type, got "
+                                        "int64"):
+        tg.tensor([1.0, 2.0]).softmax(0, dtype=tg.int64)
+    with pytest.raises(TypeError, match="log_softmax: dtype must be a floating point type"):
+        tg.special.log_softmax(tg.tensor([1.0, 2.0]), 0, dtype=tg.int32)
+    assert tg.tensor([1.0, 2.0]).softmax(0, dtype=tg.float64).dtype == np.float64
+    with pytest.raises(TypeError, match="round: decimals must be an int, got float"):
+        tg.special.round(tg.tensor([1.25]), decimals=1.5)
+
+
+def test_pack_padded_sequence_wants_1d_lengths():
+    with pytest.raises(ValueError, match=r"lengths must be 1-d, one per sequence, got shape "
+                                         r"\(1, 2\)"):
+        nn.utils.rnn.pack_padded_sequence(tg.zeros(4, 2, 3), tg.tensor([[4, 2]]))
