@@ -54,9 +54,10 @@ from .linalg import svd_legacy as svd
 from .linalg import inv as inverse
 from .linear_algebra import bmm, dot, mm, norm, outer
 from .math_more import (addcdiv, addcmul, arctan, arctan2, atan, atan2, clamp_max, clamp_min,
-                        copysign, cosh, deg2rad, erf, erfc, exp2, fmod, frac, heaviside, hypot,
-                        isinf, isneginf, isposinf, lerp, log2, log10, logaddexp, logaddexp2,
-                        logit, nan_to_num, rad2deg, rsqrt, sgn, sinc, sinh, tan, xlogy)
+                        copysign, cosh, deg2rad, erf, erfc, erfinv, exp2, fmod, frac,
+                        heaviside, hypot, isinf, isneginf, isposinf, lerp, log2, log10,
+                        logaddexp, logaddexp2, logit, nan_to_num, rad2deg, rsqrt, sgn, sinc,
+                        sinh, tan, xlogy)
 from .linear_algebra_more import (addmm, baddbmm, cdist, cross, dist, einsum, inner, kron, mv,
                                   tensordot)
 from .binning import bincount, bucketize, histc, histogram, searchsorted

@@ -200,6 +200,9 @@ class LogNormal(_Parameterized):
         x = self._support(value, (lambda v: v > 0, "x > 0"), "cdf")
         return Normal(self.loc, self.scale, validate_args=False).cdf(x.log())
 
+    def icdf(self, value: Any) -> Tensor:
+        return Normal(self.loc, self.scale, validate_args=False).icdf(value).exp()
+
     def entropy(self) -> Tensor:
         return (0.5 + LOG_SQRT_2PI + self.scale.log() + self.loc).expand(*self.batch_shape)
 

@@ -23,6 +23,7 @@ from .cnn import binary_cross_entropy_with_logits, log1p_exp
 from .composed import logsumexp
 from .grad_mode import no_grad
 from .shapes import broadcast_shapes
+from .special import ndtri
 from .dtypes import get_default_dtype
 from .tensor import Tensor, _tensor
 
@@ -115,6 +116,7 @@ class Normal(Distribution):
     entropy     = 1/2 + log(sqrt(2 pi)) + log(scale)
     cdf         = (1 + erf((x - loc) / (scale sqrt 2))) / 2, as erfc(-z) / 2 (keeps the
                   lower tail's digits)
+    icdf        = loc + scale ndtri(p)    (torch: erfinv(2p - 1), 1e-9 off at p = 1e-10)
     """
 
     has_rsample = True
@@ -153,6 +155,10 @@ class Normal(Distribution):
 
     def cdf(self, value: Any) -> Tensor:
         return ((self.loc - self._value(value)) / (self.scale * math.sqrt(2))).erfc() * 0.5
+
+    def icdf(self, value: Any) -> Tensor:
+        """loc + scale ndtri(p), the quantile (both tails keep their digits)."""
+        return self.loc + self.scale * ndtri(self._value(value))
 
     def entropy(self) -> Tensor:
         return (0.5 + LOG_SQRT_2PI + self.scale.log()).expand(*self.batch_shape)

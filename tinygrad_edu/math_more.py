@@ -1,11 +1,11 @@
-"""More elementwise math, as torch has it: erf, erfc, atan, atan2, log2, log10, exp2, rsqrt,
+"""More elementwise math, as torch has it: erf, erfc, erfinv, atan, atan2, log2, log10, exp2, rsqrt,
 tan, sinh, cosh, hypot, logaddexp, logaddexp2, xlogy, logit, lerp, addcmul, addcdiv, frac,
 sgn, clamp_min, clamp_max, nan_to_num, isinf, isposinf, isneginf, fmod, sinc, copysign,
 deg2rad, rad2deg, heaviside, and torch's aliases (arctan, arctan2, absolute, negative,
 multiply, true_divide, fix).
 
 erf, erfc, atan, atan2, log2, log10, sinh and cosh are the primitives of ops/special.py
-(their docstrings say why no composition would do), fmod is ops/elementwise.py's Fmod (as
+(their docstrings say why no composition would do), erfinv that of ops/inverse_erf.py, fmod is ops/elementwise.py's Fmod (as
 remainder, exact where a - trunc(a / b) * b rounds); everything else is composed and has no
 backward of its own. Where the textbook formula overflows or makes nan although the answer
 is finite (x^2 in hypot, e^x + e^y in logaddexp), it is
@@ -26,7 +26,7 @@ import numpy as np
 from .composed import clone, sign
 from .dtypes import promote
 from .ops import elementwise as ew
-from .ops import special
+from .ops import inverse_erf, special
 from .shapes import broadcast_shapes
 from .tensor import Number, Tensor, _check_integer_divisor, _tensor
 
@@ -73,6 +73,12 @@ def erfc(input: Tensor) -> Tensor:
     """erfc(x) = 1 - erf(x), without the cancellation: erfc(10) = 2.1e-45, not 0.
     Derivative -2/sqrt(pi) e^(-x^2)."""
     return special.Erfc.apply(_float(input))
+
+
+def erfinv(input: Tensor) -> Tensor:
+    """The x with erf(x) = y, for y in [-1, 1] (+-inf at +-1, nan outside), within 1 ulp
+    (ops/inverse_erf.py). Derivative sqrt(pi)/2 e^(x^2)."""
+    return inverse_erf.ErfInv.apply(_float(input))
 
 
 def atan(input: Tensor) -> Tensor:
@@ -371,7 +377,7 @@ def isneginf(input: Tensor) -> Tensor:
 
 arctan, arctan2 = atan, atan2                      # torch's NumPy-style names
 
-METHODS = [erf, erfc, atan, atan2, log2, log10, exp2, rsqrt, tan, sinh, cosh, hypot,
+METHODS = [erf, erfc, erfinv, atan, atan2, log2, log10, exp2, rsqrt, tan, sinh, cosh, hypot,
            logaddexp, logaddexp2, xlogy, logit, lerp, addcmul, addcdiv, frac, sgn, clamp_min,
            clamp_max, nan_to_num, isinf, isposinf, isneginf, fmod, sinc, copysign, deg2rad,
            rad2deg, heaviside]

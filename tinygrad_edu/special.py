@@ -14,13 +14,14 @@ from typing import Any
 import numpy as np
 
 from .composed import logsumexp
-from .math_more import _float, _float_pair, erf, erfc, exp2, logit, sinc, xlogy
-from .ops import gamma, incomplete_gamma
+from .math_more import _float, _float_pair, erf, erfc, erfinv, exp2, logit, sinc, xlogy
+from .ops import gamma, incomplete_gamma, inverse_erf
 from .tensor import Tensor
 
-__all__ = ["digamma", "entr", "erf", "erfc", "exp2", "expit", "expm1", "gammainc", "gammaincc",
+__all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc",
            "gammaln", "log1p",
-           "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "polygamma", "psi",
+           "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
+           "polygamma", "psi",
            "round", "sinc", "softmax", "xlog1py", "xlogy"]
 
 
@@ -86,6 +87,33 @@ def ndtr(input: Any) -> Tensor:
     """The standard normal CDF, (1 + erf(x / sqrt 2)) / 2, as erfc(-x / sqrt 2) / 2 so that
     the lower tail keeps its digits."""
     return erfc(_float(input) * -math.sqrt(0.5)) * 0.5
+
+
+def ndtri(input: Any) -> Tensor:
+    """The standard normal quantile, x with ndtr(x) = p: -sqrt(2) erfcinv(2p), so that both
+    tails keep their digits (ndtri(1e-300) = -37.04). Derivative sqrt(2 pi) e^(x^2 / 2)."""
+    return inverse_erf.ErfcInv.apply(_float(input) * 2) * -math.sqrt(2) + 0.0   # (-0. at 1/2)
+
+
+LOG_NDTR_ASYMPTOTIC_BELOW = -20.0
+
+
+def log_ndtr(input: Any) -> Tensor:
+    """ln ndtr(x), finite where ndtr underflows: below -20 the asymptotic series
+    ln ndtr(x) = -x^2/2 - ln(-x) - ln(2 pi)/2 + ln(1 - 1/x^2 + 3/x^4 - 15/x^6 + ...)
+    (to 1e-19); up to 0, ln(ndtr(x)); above, log1p(-ndtr(-x)), which keeps the tiny values
+    (log_ndtr(10) = -7.6e-24, not 0). Each piece gets its own clamped input, so no
+    gradient of an unused piece is inf or nan."""
+    x = _float(input)
+    far = x.clamp(max=LOG_NDTR_ASYMPTOTIC_BELOW)
+    inverse_square, term, series = far ** -2, 1.0, 1.0
+    for k in range(1, 9):
+        term = term * -(2 * k - 1) * inverse_square
+        series = series + term
+    tail = -far * far / 2 - (-far).log() - 0.5 * math.log(2 * math.pi) + series.log()
+    middle = ndtr(x.clamp(LOG_NDTR_ASYMPTOTIC_BELOW, 0)).log()
+    upper = (-ndtr(-x.clamp(min=0))).log1p()
+    return tail.where(x.data < LOG_NDTR_ASYMPTOTIC_BELOW, middle.where(x.data <= 0, upper))
 
 
 def xlog1py(input: Any, other: Any) -> Tensor:
