@@ -801,8 +801,9 @@ def test_unique_by_hand_nan_and_dim():
     values, counts = Tensor([np.nan, np.nan, 1.0, np.nan]).unique(return_counts=True)
     np.testing.assert_array_equal(values.data, [1, np.nan, np.nan, np.nan])   # nan != nan
     same(counts, [1, 1, 1, 1])
-    with pytest.raises(NotImplementedError, match="unique: dim= is not supported"):
-        Tensor([1, 2]).unique(dim=0)
+    same(Tensor([2, 1, 2]).unique(dim=0), [1, 2])                  # (dim: test_ported_idioms)
+    with pytest.raises(IndexError, match="unique"):
+        Tensor([1, 2]).unique(dim=1)
     assert not Tensor([1.0, 1.0], requires_grad=True).unique().requires_grad
 
 
