@@ -15,7 +15,7 @@ from .layers import (AvgPool2d, Conv2d, ConvTranspose2d, Dropout, Dropout2d, Fla
                      LeakyReLU, Linear, LogSoftmax, MaxPool2d, ReLU, Sigmoid, Softmax, Tanh)
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MultiMarginLoss, NLLLoss
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm
 from .activation import ELU, GELU, Hardtanh, LogSigmoid, ReLU6, SiLU, Softplus
 from .layers import Bilinear, Unflatten
 from .loss import BCELoss, HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
@@ -28,9 +28,8 @@ from .resample import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, Upsamplin
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
            "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
            "Softmax", "LogSoftmax", "Dropout", "Dropout2d", "Flatten", "Identity",
-           "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "CrossEntropyLoss", "NLLLoss",
-           "MSELoss",
-           "BCEWithLogitsLoss", "MultiMarginLoss", "functional", "init", "optim", "data",
+           "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "CrossEntropyLoss",
+           "NLLLoss", "MSELoss", "BCEWithLogitsLoss", "MultiMarginLoss", "functional", "init", "optim", "data",
            "datasets", "utils"]
 __all__ += ["GELU", "ELU", "SiLU", "Softplus", "Hardtanh", "ReLU6", "LogSigmoid", "LayerNorm",
             "GroupNorm", "Embedding", "Unflatten", "L1Loss", "SmoothL1Loss", "HuberLoss",
@@ -76,8 +75,8 @@ __all__ += ["PReLU", "Softmin", "Softmax2d", "GLU", "Softsign", "Tanhshrink", "H
             "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
             "CircularPad1d", "CircularPad2d", "CircularPad3d", "MarginRankingLoss",
             "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
-            "TripletMarginWithDistanceLoss", "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss", "PoissonNLLLoss",
-            "GaussianNLLLoss"]
+            "TripletMarginWithDistanceLoss", "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss",
+            "PoissonNLLLoss", "GaussianNLLLoss"]
 
 from .recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,  # noqa: E402
                         RNNCellBase)
@@ -92,3 +91,5 @@ __all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "Transfor
             "TransformerEncoderLayer", "TransformerDecoderLayer"]
 
 data.sampler = sys.modules["nn.data.sampler"] = samplers    # torch.utils.data.sampler's name
+
+from . import torch_paths  # noqa: E402,F401  (nn.modules.batchnorm._BatchNorm, ...: torch's paths)

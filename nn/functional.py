@@ -113,6 +113,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if t is not None and t.numel() != channels:
             raise ValueError(f"batch_norm: {role} should contain {channels} elements, one per "
                              f"channel of input {input.shape}, got shape {tuple(t.shape)}")
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(f"batch_norm: the input is {input.dtype} but {role} is {t.dtype}; "
+                            "convert one (model.double(), or x.float()), as torch refuses "
+                            "mixed dtypes here")
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, channels) + (1,) * (input.ndim - 2)
     if training:

@@ -81,9 +81,17 @@ def _clamped_norm(x: Tensor, p: float, axes: tuple, eps: float,
     return norm.clamp(min=eps)
 
 
-def _matching(op: str, name: str, t: Tensor | None, shape: tuple) -> None:
-    if t is not None and tuple(t.shape) != tuple(shape):
+def _matching(op: str, name: str, t: Tensor | None, shape: tuple,
+              dtype: np.dtype | None = None) -> None:
+    """t (if given) of `shape` and, when `dtype` is given, of that dtype (torch refuses a
+    float64 weight for a float32 input: "mixed dtype")."""
+    if t is None:
+        return
+    if tuple(t.shape) != tuple(shape):
         raise ValueError(f"{op}: expected {name} of shape {tuple(shape)}, got {tuple(t.shape)}")
+    if dtype is not None and t.dtype != dtype:
+        raise TypeError(f"{op}: the input is {dtype} but {name} is {t.dtype}; convert one "
+                        "(model.double(), or x.float()), as torch refuses mixed dtypes here")
 
 
 def _normalized_shape(op: str, x: Tensor, normalized_shape: int | Sequence[int]) -> tuple:
@@ -187,8 +195,8 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
     op = "layer_norm"
     x = _floating(op, input)
     shape = _normalized_shape(op, x, normalized_shape)
-    _matching(op, "weight", weight, shape)
-    _matching(op, "bias", bias, shape)
+    _matching(op, "weight", weight, shape, x.dtype)
+    _matching(op, "bias", bias, shape, x.dtype)
     out = _standardized(x, tuple(range(x.ndim - len(shape), x.ndim)), eps)
     if weight is not None:
         out = out * weight
@@ -215,8 +223,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     if x.numel() // num_groups == 1:           # torch's check: one value in all the groups
         raise ValueError(f"{op}: expected more than 1 value per group, got input of shape "
                          f"{tuple(x.shape)} in {num_groups} groups")
-    _matching(op, "weight", weight, (channels,))
-    _matching(op, "bias", bias, (channels,))
+    _matching(op, "weight", weight, (channels,), x.dtype)
+    _matching(op, "bias", bias, (channels,), x.dtype)
     groups = x.reshape(n, num_groups, x.numel() // max(n * num_groups, 1))
     out = _standardized(groups, (2,), eps).reshape(*x.shape)
     per_channel = (channels,) + (1,) * (x.ndim - 2)

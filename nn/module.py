@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from tinygrad_edu import Tensor, is_grad_enabled, no_grad
-from tinygrad_edu.device import to_arguments
+from tinygrad_edu.device import check_memory_format, to_arguments
 from tinygrad_edu.dtypes import bfloat16, get_default_dtype, to_dtype
 from tinygrad_edu.tensor import RemovableHandle
 
@@ -426,14 +426,16 @@ class Module:
 
     # ------------------------------------------------------------------ dtype
     def to(self, *args: Any, dtype: Any = None, device: Any = None,
-           non_blocking: bool = False) -> Module:
+           non_blocking: bool = False, memory_format: Any = None) -> Module:
         """Convert floating point parameters and buffers (and their grads) in place.
 
         torch's forms: to(dtype), to(device), to(device, dtype), to(tensor) (its dtype)
-        and the keywords; the device can only be the CPU (moving there is a no-op).
+        and the keywords; the device can only be the CPU (moving there is a no-op), and
+        memory_format (tg.channels_last) changes nothing (one layout here).
         The Parameter objects stay the same, so an optimizer built before still updates
         them. Integer buffers (num_batches_tracked) are left alone, as torch.
         """
+        check_memory_format(memory_format, "Module.to")
         dtype = to_arguments(args, dtype, device, "Module.to")
         if dtype is None:
             return self

@@ -80,7 +80,8 @@ class _BatchNorm(_Affine):
     def forward(self, input: Tensor) -> Tensor:
         name = type(self).__name__
         if input.ndim not in self.expected_ndim or input.shape[1] != self.num_features:
-            dims = " or ".join(f"{n}-D" for n in self.expected_ndim)
+            dims = (" or ".join(f"{n}-D" for n in self.expected_ndim)
+                    if len(self.expected_ndim) < 4 else f"at least {self.expected_ndim[0]}-D")
             raise ValueError(f"{name}: expected {dims} input with {self.num_features} channels "
                              f"on axis 1, got shape {input.shape}")
         momentum = 0.0 if self.momentum is None else self.momentum
@@ -118,6 +119,24 @@ class BatchNorm3d(_BatchNorm):
     """BatchNorm over (N, C, D, H, W) input (volumes; statistics over N, D, H, W)."""
 
     expected_ndim = (5,)
+
+
+class SyncBatchNorm(_BatchNorm):
+    """BatchNorm over (N, C, *) input whose statistics torch gathers across the processes
+    of a distributed job. There is one process here, so it is BatchNorm over any number of
+    trailing axes, and `convert_sync_batchnorm(model)` returns the model as it is."""
+
+    expected_ndim = tuple(range(2, 33))
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 process_group: Any = None, device: Any = None, dtype: Any = None) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
+        return module
 
 
 class LayerNorm(_Affine):

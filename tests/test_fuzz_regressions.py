@@ -481,7 +481,7 @@ def test_group_norm_of_one_value_and_a_bool_gain_are_errors_as_torch():
     with pytest.raises(ValueError, match=r"group_norm: expected more than 1 value per group, "
                                          r"got input of shape \(1, 3\) in 3 groups"):
         nn.GroupNorm(3, 3)(Tensor(np.ones((1, 3))))
-    assert nn.GroupNorm(3, 3)(Tensor(np.ones((2, 3)))).shape == (2, 3)
+    assert nn.GroupNorm(3, 3)(Tensor(np.ones((2, 3), np.float32))).shape == (2, 3)
     with pytest.raises(ValueError, match="negative_slope True is not a valid number"):
         nn.init.calculate_gain("leaky_relu", True)
     assert nn.init.calculate_gain("leaky_relu", 1) == 1.0

@@ -149,7 +149,7 @@ def test_embedding_from_pretrained():
     (nn.GroupNorm(2, 4), lambda x: F.group_norm(x, 2)),
 ])
 def test_modules_compute_their_functional_form(module, function):
-    x = Tensor(RNG.standard_normal((3, 4, 5)) * 4)
+    x = Tensor(RNG.standard_normal((3, 4, 5)) * 4, dtype=np.float32)   # (the modules' dtype)
     assert np.array_equal(module(x).numpy(), function(x).numpy())
 
 

@@ -82,3 +82,63 @@ def test_pack_padded_sequence_wants_1d_lengths():
     with pytest.raises(ValueError, match=r"lengths must be 1-d, one per sequence, got shape "
                                          r"\(1, 2\)"):
         nn.utils.rnn.pack_padded_sequence(tg.zeros(4, 2, 3), tg.tensor([[4, 2]]))
+
+
+# ---------------------------------------------------------------- the timm/torchvision port
+def test_norms_refuse_mixed_float_dtypes_as_torch():
+    x32 = tg.randn(2, 4, 3, 3)
+    for call, op in [(lambda: nn.BatchNorm2d(4).double()(x32), "batch_norm"),
+                     (lambda: nn.LayerNorm(3).double()(x32), "layer_norm"),
+                     (lambda: nn.GroupNorm(2, 4).double()(x32), "group_norm"),
+                     (lambda: F.instance_norm(x32, weight=tg.ones(4, dtype=tg.float64)),
+                      "instance_norm")]:
+        with pytest.raises(TypeError, match=f"{op}: the input is float32 but .* is float64; "
+                                            "convert one"):
+            call()
+    assert nn.BatchNorm2d(4)(x32).dtype == np.float32
+
+
+def test_jit_names_and_assert_run_the_model_as_written():
+    class Attention(nn.Module):
+        fused_attn: tg.jit.Final[bool]
+
+        @tg.jit.ignore
+        def no_weight_decay(self):
+            return {"pos_embed"}
+
+        @tg.jit.ignore(drop=True)
+        def hidden(self):
+            return 2
+
+    m = Attention()
+    assert m.no_weight_decay() == {"pos_embed"} and m.hidden() == 2
+    assert not tg.jit.is_scripting() and not tg.jit.is_tracing() and tg.jit.script(m) is m
+    tg._assert(True, "never")
+    with pytest.raises(AssertionError, match="Wrong image height"):
+        tg._assert(False, "Wrong image height")
+
+
+def test_memory_formats_are_accepted_and_answered_for_the_real_layout():
+    x = tg.randn(2, 3, 4, 5)
+    conv = nn.Conv2d(3, 2, 1).to(memory_format=tg.channels_last)
+    assert conv(x.contiguous(memory_format=tg.channels_last)).shape == (2, 2, 4, 5)
+    assert x.is_contiguous() and not x.is_contiguous(memory_format=tg.channels_last)
+    nhwc = tg.tensor(np.zeros((2, 4, 5, 3), np.float32)).permute(0, 3, 1, 2)
+    assert nhwc.is_contiguous(memory_format=tg.channels_last) and not nhwc.is_contiguous()
+    assert repr(tg.channels_last) == "torch.channels_last"
+    with pytest.raises(TypeError, match="memory_format must be one of torch's formats"):
+        nn.Linear(2, 2).to(memory_format="channels_last")
+
+
+def test_torch_module_paths_and_sync_batch_norm():
+    from nn.modules.batchnorm import _BatchNorm
+    from nn.modules.utils import _pair
+    assert isinstance(nn.BatchNorm1d(3), _BatchNorm) and _pair(3) == (3, 3)
+    assert nn.modules.conv.Conv2d is nn.Conv2d and isinstance(nn.Conv2d(1, 1, 1),
+                                                              nn.modules.conv._ConvNd)
+    model = nn.Sequential(nn.BatchNorm2d(3))
+    assert nn.SyncBatchNorm.convert_sync_batchnorm(model) is model
+    sync, plain = nn.SyncBatchNorm(3), nn.BatchNorm2d(3)
+    x = tg.randn(4, 3, 2, 2)
+    np.testing.assert_array_equal(sync(x).numpy(), plain(x).numpy())
+    assert sync(tg.randn(4, 3, 2, 2, 2)).shape == (4, 3, 2, 2, 2)

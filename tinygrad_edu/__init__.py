@@ -40,8 +40,10 @@ from .creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTe
                        IntTensor, LongTensor, ShortTensor, arange, empty, eye, from_numpy, full,
                        full_like, linspace, ones, ones_like, rand, rand_like, randn, randn_like,
                        tensor, zeros, zeros_like)
-from .device import (accelerator, backends, compile, cuda, device, get_default_device,
-                     set_default_device)
+from .scripting import _assert, jit
+from .device import (accelerator, backends, channels_last, channels_last_3d, compile,
+                     contiguous_format, cuda, device, get_default_device, memory_format,
+                     preserve_format, set_default_device)
 from .dtypes import (bfloat16, bool_, double, float16, float32, float64, get_default_dtype,
                      half, int8, int16, int32, int64, long, set_default_dtype, short, uint8)
 from .function import OPS, Function

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .device import check_memory_format, contiguous_format
 from .dtypes import get_default_dtype, promote
 from .ops import movement, reduce
 from .shapes import as_tuple
@@ -497,9 +498,12 @@ def sign(x: Tensor) -> Tensor:
     return Tensor._from_node(x.data.copy() if x.dtype == np.bool_ else np.sign(x.data), None)
 
 
-def contiguous(x: Tensor) -> Tensor:
+def contiguous(x: Tensor, memory_format: Any = contiguous_format) -> Tensor:
     """x itself when its memory is in row-major order, else a copy that is (as torch): a
-    reshape to 1-D copies the elements in row-major order; the reshape back is a view."""
+    reshape to 1-D copies the elements in row-major order; the reshape back is a view.
+    Differs from torch: memory_format=channels_last is accepted and gives row-major too
+    (this library's one layout)."""
+    check_memory_format(memory_format, "contiguous")
     return x if x.data.flags.c_contiguous else x.reshape(-1).reshape(*x.shape)
 
 

@@ -128,3 +128,28 @@ def compile(model: Any = None, *, fullgraph: bool = False, dynamic: bool | None 
     if not callable(model):
         raise TypeError(f"compile: expected a Module or a function, got {type(model).__name__}")
     return model
+
+
+class memory_format:
+    """torch.channels_last and the other memory layouts torch may give a tensor. Arrays
+    here keep numpy's row-major (NCHW) order whatever is asked, so `model.to(memory_format=
+    tg.channels_last)` (timm's --channels-last) is accepted and changes nothing;
+    `x.is_contiguous(memory_format=...)` answers for the array's actual layout."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self._name}"
+
+
+contiguous_format, preserve_format = memory_format("contiguous_format"), memory_format(
+    "preserve_format")
+channels_last, channels_last_3d = memory_format("channels_last"), memory_format(
+    "channels_last_3d")
+
+
+def check_memory_format(value: Any, op: str) -> None:
+    if value is not None and not isinstance(value, memory_format):
+        raise TypeError(f"{op}: memory_format must be one of torch's formats "
+                        f"(tg.contiguous_format, tg.channels_last, ...), got {value!r}")

@@ -66,7 +66,9 @@ for _alias, _name in ALIASES.items():
 
 def reshaped_in_place(name: str) -> Callable:
     """The method `name_` of a shape op (unsqueeze_, t_, ...): x takes the new shape, a view
-    of the same memory; refused for a tensor that requires grad, as torch refuses a leaf."""
+    of the same memory. Refused for any tensor that requires grad (torch refuses a leaf
+    and records the others as views; here x's node would have to change under the ops
+    that read it: write `x = x.unsqueeze(0)`)."""
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         if self.requires_grad and grad_mode.is_grad_enabled():
             raise RuntimeError(f"{name}_: a tensor that requires grad cannot change its shape "

@@ -19,6 +19,7 @@ import numpy as np
 from . import versions
 from .composed import _slice_along, clone, flip, swapped
 from .composed import cat as concatenate
+from .device import channels_last, channels_last_3d, check_memory_format, contiguous_format
 from .dtypes import check_int
 from .selection import index_select, repeat
 from .shapes import as_tuple
@@ -196,10 +197,16 @@ def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
 
 
 # ---------------------------------------------------------------- layout and dtype
-def is_contiguous(self: Tensor) -> bool:
+def is_contiguous(self: Tensor, memory_format: Any = contiguous_format) -> bool:
     """Whether the elements lie in memory in row-major order without gaps (numpy's layout,
-    which op results take here: see README)."""
-    return bool(self.data.flags.c_contiguous)
+    which op results take here: see README); with memory_format=channels_last (4-d) or
+    channels_last_3d (5-d), whether they lie in the order N, H, W, C (..., C)."""
+    check_memory_format(memory_format, "is_contiguous")
+    data = self.data
+    if (memory_format is channels_last and data.ndim == 4
+            or memory_format is channels_last_3d and data.ndim == 5):
+        data = np.moveaxis(data, 1, -1)
+    return bool(data.flags.c_contiguous)
 
 
 def is_floating_point(input: Tensor) -> bool:

@@ -1,0 +1,56 @@
+"""torch.nn.modules' submodule paths, as model libraries spell them in isinstance checks
+and imports (`torch.nn.modules.batchnorm._BatchNorm`, `from torch.nn.modules.utils import
+_pair`): `nn.modules.<name>` serves every public name of nn and the base classes torch
+keeps in that file."""
+from __future__ import annotations
+
+import collections.abc
+import itertools
+import sys
+import types
+from typing import Any, Callable
+
+from . import layers, loss, normalization, normalization_more, padding
+
+
+def _ntuple(n: int, name: str = "parse") -> Callable:
+    """torch's helper: a number repeated n times, an iterable as a tuple."""
+    def parse(x: Any) -> tuple:
+        if isinstance(x, collections.abc.Iterable):
+            return tuple(x)
+        return tuple(itertools.repeat(x, n))
+    parse.__name__ = name
+    return parse
+
+
+BASES = {
+    "batchnorm": {"_BatchNorm": normalization._BatchNorm, "_NormBase": normalization._BatchNorm},
+    "instancenorm": {"_InstanceNorm": normalization_more._InstanceNorm},
+    "conv": {"_ConvNd": layers._ConvNd, "_ConvTransposeNd": layers._ConvTranspose},
+    "pooling": {"_MaxPoolNd": layers._MaxPoolNd},
+    "loss": {"_Loss": loss._Loss, "_WeightedLoss": loss._Loss},
+    "padding": {"_ConstantPadNd": padding._ConstantPadNd,
+                "_ReflectionPadNd": padding._ReflectionPadNd},
+    "utils": {"_ntuple": _ntuple, "_single": _ntuple(1, "_single"), "_pair": _ntuple(2, "_pair"),
+              "_triple": _ntuple(3, "_triple"), "_quadruple": _ntuple(4, "_quadruple")},
+}
+SUBMODULES = ("activation", "batchnorm", "channelshuffle", "container", "conv", "distance",
+              "dropout", "flatten", "fold", "instancenorm", "linear", "loss", "module",
+              "normalization", "padding", "pixelshuffle", "pooling", "rnn", "sparse",
+              "transformer", "upsampling", "utils")
+
+
+def _submodule(name: str) -> types.ModuleType:
+    module = types.ModuleType(f"nn.modules.{name}", f"torch.nn.modules.{name}'s names")
+    vars(module).update(BASES.get(name, {}))
+    module.__getattr__ = lambda attribute: getattr(sys.modules["nn"], attribute)
+    return module
+
+
+modules = types.ModuleType("nn.modules", "torch.nn.modules: nn's names, by torch's file names")
+modules.__getattr__ = lambda attribute: getattr(sys.modules["nn"], attribute)
+for _name in SUBMODULES:
+    setattr(modules, _name, _submodule(_name))
+    sys.modules[f"nn.modules.{_name}"] = getattr(modules, _name)
+sys.modules["nn.modules"] = modules
+sys.modules["nn"].modules = modules
