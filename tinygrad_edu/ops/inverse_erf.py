@@ -96,37 +96,37 @@ def erfcinv_numpy(q: np.ndarray) -> np.ndarray:
     return out.astype(q.dtype, copy=False)
 
 
-class ErfInv(Function):
+class _InverseErrorFunction(Function, register=False):
+    """erfinv and erfcinv: one forward each and, up to sign, the same VJP."""
+
+    complement: bool
+
+    @staticmethod
+    def forward(ctx, a):
+        out = erfcinv_numpy(a) if type(ctx).complement else erfinv_numpy(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        slope = (out * out).exp() * HALF_SQRT_PI
+        return -g * slope if type(ctx).complement else g * slope
+
+
+class ErfInv(_InverseErrorFunction):
     """out = erfinv(a), the x with erf(x) = a.
 
     VJP: dL/da = g * sqrt(pi)/2 * e^(out^2).   Saves out.
     """
 
-    @staticmethod
-    def forward(ctx, a):
-        out = erfinv_numpy(a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * (out * out).exp() * HALF_SQRT_PI
+    complement = False
 
 
-class ErfcInv(Function):
+class ErfcInv(_InverseErrorFunction):
     """out = erfcinv(a), the x with erfc(x) = a (the normal quantile's tails).
 
     VJP: dL/da = -g * sqrt(pi)/2 * e^(out^2).   Saves out.
     """
 
-    @staticmethod
-    def forward(ctx, a):
-        out = erfcinv_numpy(a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return -g * (out * out).exp() * HALF_SQRT_PI
+    complement = True
