@@ -202,3 +202,16 @@ def keys(name: str) -> tuple:
             "Beta": ("concentration1", "concentration0"), "Exponential": ("rate",),
             "Laplace": ("loc", "scale"), "LogNormal": ("loc", "scale"),
             "Uniform": ("low", "high")}[name]
+
+
+def test_value_checks_from_the_recheck():
+    assert D.LogNormal(t64(0.0), t64(1.0)).cdf(t64(0.0)).item() == 0.0     # (torch's support)
+    for call in (lambda: D.StudentT(t64(3.0)).log_prob(t64(np.nan)),
+                 lambda: D.Laplace(t64(0.0), t64(1.0)).log_prob(t64(np.nan)),
+                 lambda: D.Laplace(t64(0.0), t64(1.0)).cdf(t64(np.nan)),
+                 lambda: D.Normal(t64(0.0), t64(1.0)).cdf(t64(np.nan))):
+        with pytest.raises(ValueError, match="nan"):
+            call()
+    assert np.isnan(D.Laplace(t64(0.0), t64(1.0), validate_args=False).cdf(t64(np.nan)).item())
+    with pytest.raises(TypeError, match="register_kl: expected two distribution classes"):
+        D.register_kl("Normal", D.Normal)

@@ -122,7 +122,8 @@ def _input_gradient(t, gi, node: Function, g):
     if not isinstance(gi, tensor.Tensor):
         gi = np.asarray(gi, dtype=t.dtype)
         gi = (NumpyGradient.apply(g, *node.inputs, value=gi, op=node.name,
-                                  built_in=type(node)._fresh_gradients)
+                                  built_in=type(node)._fresh_gradients,
+                                  why=type(node).second_order_note)
               if grad_mode._enabled else tensor.Tensor._from_node(gi, None))
     return gi if gi.data.shape == t.data.shape else unbroadcast(gi, t.shape, node.name)
 
@@ -135,16 +136,16 @@ class NumpyGradient(Function, register=False):
     every higher derivative. Saves nothing."""
 
     @staticmethod
-    def forward(ctx, *arrays, value, op, built_in):
+    def forward(ctx, *arrays, value, op, built_in, why):
         return value
 
     @staticmethod
     def backward(ctx, g):
         op = ctx.options["op"]
         if ctx.options["built_in"]:
+            why = ctx.options["why"] or "it is computed outside the graph"
             raise RuntimeError(f"{op}: a second derivative through this gradient is not "
-                               f"available: {op} computes it outside the graph (its "
-                               "docstring says why)")
+                               f"available: {why}")
         raise RuntimeError(
             f"{op}: cannot differentiate its gradient: its backward returned numpy arrays "
             "(computed outside the graph), so a second derivative through it is unknown. "

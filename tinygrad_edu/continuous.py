@@ -62,6 +62,10 @@ class _Parameterized(Distribution):
         u = random.generator().uniform(low, 1.0, self._extended_shape(sample_shape))
         return Tensor(u.astype(dtype))
 
+    def _real(self, value: Any, method: str = "log_prob") -> Tensor:
+        """value, checked not to be nan (torch's support of the real line)."""
+        return self._support(value, (lambda v: ~np.isnan(v), "x not nan"), method)
+
     def _support(self, value: Any, inside: Any, method: str = "log_prob") -> Tensor:
         x = self._value(value)
         _check(f"{self._name}.{method}", f"values in the support, {inside[1]}",
@@ -158,10 +162,10 @@ class Laplace(_Parameterized):
         return self.loc - self.scale * v.sign() * (-v.abs()).log1p()
 
     def log_prob(self, value: Any) -> Tensor:
-        return -(2 * self.scale).log() - (self._value(value) - self.loc).abs() / self.scale
+        return -(2 * self.scale).log() - (self._real(value) - self.loc).abs() / self.scale
 
     def cdf(self, value: Any) -> Tensor:
-        z = (self._value(value) - self.loc) / self.scale
+        z = (self._real(value, "cdf") - self.loc) / self.scale
         return 0.5 - 0.5 * z.sign() * (-z.abs()).expm1()
 
     def icdf(self, value: Any) -> Tensor:
@@ -197,7 +201,7 @@ class LogNormal(_Parameterized):
                 - LOG_SQRT_2PI - log_x)
 
     def cdf(self, value: Any) -> Tensor:
-        x = self._support(value, (lambda v: v > 0, "x > 0"), "cdf")
+        x = self._support(value, (lambda v: v >= 0, "x >= 0"), "cdf")
         return Normal(self.loc, self.scale, validate_args=False).cdf(x.log())
 
     def icdf(self, value: Any) -> Tensor:
@@ -417,7 +421,7 @@ class StudentT(_Parameterized):
         return self.loc + self.scale * eps * (chi2 / self.df).rsqrt()
 
     def log_prob(self, value: Any) -> Tensor:
-        df, y = self.df, (self._value(value) - self.loc) / self.scale
+        df, y = self.df, (self._real(value) - self.loc) / self.scale
         return (-(df + 1) / 2 * (y ** 2 / df).log1p() - self.scale.log() - df.log() / 2
                 - 0.5 * math.log(math.pi) - lgamma(df / 2) + lgamma((df + 1) / 2))
 

@@ -154,7 +154,10 @@ class Normal(Distribution):
                 - self.scale.log() - LOG_SQRT_2PI)
 
     def cdf(self, value: Any) -> Tensor:
-        return ((self.loc - self._value(value)) / (self.scale * math.sqrt(2))).erfc() * 0.5
+        x = self._value(value)
+        _check("Normal.cdf", "a real number as the value, got nan",
+               not np.isnan(x.data).any(), self.validate_args)
+        return ((self.loc - x) / (self.scale * math.sqrt(2))).erfc() * 0.5
 
     def icdf(self, value: Any) -> Tensor:
         """loc + scale ndtri(p), the quantile (both tails keep their digits)."""
@@ -319,6 +322,10 @@ _KL: dict[tuple[type, type], Callable] = {}
 def register_kl(type_p: type, type_q: type) -> Callable:
     """torch's decorator: `@register_kl(P, Q)` over `def kl(p, q)` makes kl_divergence(p, q)
     use it for p a P and q a Q (subclasses included)."""
+    if not (isinstance(type_p, type) and isinstance(type_q, type)):
+        raise TypeError(f"register_kl: expected two distribution classes, got "
+                        f"{type_p!r} and {type_q!r}")
+
     def register(formula: Callable) -> Callable:
         _KL[type_p, type_q] = formula
         return formula

@@ -86,6 +86,8 @@ class Function:
     user's rounding or argmax op): it is never recorded, so it needs no ``backward``.
     ``broadcasts = True`` says the op is elementwise over inputs broadcast to one shape,
     so the engine sums each gradient back to its input's shape (viz says so on the edge).
+    A built-in op whose VJP returns a numpy array for some input (a derivative with no
+    Tensor form) says why in ``second_order_note``, the error of a second derivative.
     """
 
     __slots__ = ("inputs", "needs_input_grad", "options", "_saved", "_out", "_freed",
@@ -94,6 +96,7 @@ class Function:
     name: str = "function"
     differentiable: bool = True
     broadcasts: bool = False
+    second_order_note: str = ""
     _passed: tuple = ()     # a user's op: positions of the arguments that are not Tensors
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
