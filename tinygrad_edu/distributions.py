@@ -1,8 +1,9 @@
 """torch.distributions' workhorses: Normal, Categorical, Bernoulli, Multinomial,
 MultivariateNormal (multivariate_normal.py), Independent, the continuous families of
 continuous.py (Uniform, Exponential, Laplace, LogNormal, Gamma, Chi2, Beta, Dirichlet,
-StudentT), and kl_divergence between two of a kind (the VAE's KL term), extended with
-`register_kl` as in torch.
+StudentT), Poisson and Binomial (count_distributions.py), MixtureSameFamily (mixture.py),
+TransformedDistribution and the transforms (transforms.py), and kl_divergence between two
+of a kind (the VAE's KL term), extended with `register_kl` as in torch.
 
 Every density is composed of Tensor ops, so log_prob, entropy and kl_divergence are
 differentiable in the parameters (to any order). `sample()` draws outside the graph;
@@ -425,16 +426,22 @@ def _submodules() -> None:
     import sys
     import types
     for cls in (Normal, Categorical, Bernoulli, Multinomial, MultivariateNormal, Independent,
-                Uniform, Exponential, Laplace, LogNormal, Gamma, Chi2, Beta, Dirichlet, StudentT):
+                Uniform, Exponential, Laplace, LogNormal, Gamma, Chi2, Beta, Dirichlet, StudentT,
+                Poisson, Binomial, MixtureSameFamily, TransformedDistribution):
         name = f"{__name__}.{re.sub('(?<!^)(?=[A-Z])', '_', cls.__name__).lower()}"
         module = types.ModuleType(name, f"{cls.__name__}, as torch's {name.split('.', 1)[1]}")
         setattr(module, cls.__name__, cls)
         sys.modules[name] = module
         globals()[name.rsplit(".", 1)[1]] = module
+    sys.modules[f"{__name__}.transforms"] = transforms
 
 
 from .multivariate_normal import MultivariateNormal  # noqa: E402
 from .continuous import (Beta, Chi2, Dirichlet, Exponential, Gamma, Laplace,  # noqa: E402,F401
                          LogNormal, StudentT, Uniform)
+from .count_distributions import Binomial, Poisson  # noqa: E402,F401
+from .mixture import MixtureSameFamily  # noqa: E402,F401
+from . import transforms  # noqa: E402,F401  (torch.distributions.transforms)
+from .transforms import TransformedDistribution  # noqa: E402,F401
 
 _submodules()

@@ -1,0 +1,95 @@
+"""torch.distributions.Poisson and Binomial: counts, with log_prob composed of Tensor ops
+(differentiable in the rate, the probs or the logits), draws from numpy (no gradient).
+
+    Poisson(rate):        log_prob(k) = k log(rate) - rate - lgamma(k + 1)
+    Binomial(n, probs):   log_prob(k) = lgamma(n+1) - lgamma(k+1) - lgamma(n-k+1)
+                                        + k log p + (n - k) log(1 - p),
+                          from the logits as k logit - n softplus(logit) (no log 0)
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import random
+from .cnn import log1p_exp
+from .distributions import (Distribution, _check, _clamped_log, _one_of, _parameter,
+                            _parameters, register_kl)
+from .math_more import xlogy
+from .special import lgamma
+from .tensor import Tensor
+
+
+def _counts(name: str, value: Tensor, most: Any, validate_args: bool | None) -> None:
+    data = value.data
+    ok = np.all((data >= 0) & (data == np.round(data)) & (data <= most))
+    _check(f"{name}.log_prob", "counts: integers from 0" + ("" if most is np.inf else
+                                                            " to total_count"),
+           bool(ok), validate_args)
+
+
+class Poisson(Distribution):
+    """Counts k = 0, 1, 2, ... with mean and variance `rate` (mode floor(rate))."""
+
+    def __init__(self, rate: Any, validate_args: bool | None = None) -> None:
+        self.rate = _parameter(rate)
+        _check("Poisson", "rate >= 0", bool(np.all(self.rate.data >= 0)), validate_args)
+        super().__init__(self.rate.shape, (), validate_args)
+
+    mean = variance = property(lambda self: self.rate)
+    mode = property(lambda self: self.rate.floor())
+
+    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        counts = random.generator().poisson(np.broadcast_to(self.rate.data, shape))
+        return Tensor(counts.astype(self.rate.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        k = self._value(value)
+        _counts("Poisson", k, np.inf, self.validate_args)
+        return xlogy(k, self.rate) - self.rate - lgamma(k + 1)
+
+
+class Binomial(Distribution):
+    """The number of successes in total_count trials of probability p (probs, or logits =
+    log(p / (1 - p))); mean n p, variance n p (1 - p)."""
+
+    def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        _one_of("Binomial", probs, logits)
+        if probs is not None:
+            self.total_count, self.probs = _parameters(total_count, probs)
+            _check("Binomial", "probs in [0, 1]", bool(np.all((self.probs.data >= 0)
+                                                              & (self.probs.data <= 1))),
+                   validate_args)
+            self.logits = _clamped_log(self.probs) - _clamped_log(1 - self.probs)
+        else:
+            self.total_count, self.logits = _parameters(total_count, logits)
+            self.probs = self.logits.sigmoid()
+        n = self.total_count.data
+        _check("Binomial", "total_count a non-negative integer", bool(np.all(
+            (n >= 0) & (n == np.round(n)))), validate_args)
+        super().__init__(np.broadcast_shapes(self.total_count.shape, self.logits.shape), (),
+                         validate_args)
+
+    mean = property(lambda self: self.total_count * self.probs)
+    variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
+
+    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        n = np.broadcast_to(self.total_count.data, shape).astype(np.int64)
+        draws = random.generator().binomial(n, np.broadcast_to(self.probs.data, shape))
+        return Tensor(draws.astype(self.probs.dtype))
+
+    def log_prob(self, value: Any) -> Tensor:
+        k, n = self._value(value), self.total_count
+        _counts("Binomial", k, n.data, self.validate_args)
+        log_choose = lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)
+        return log_choose + k * self.logits - n * log1p_exp(self.logits)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson(p: Poisson, q: Poisson) -> Tensor:
+    """rate_p log(rate_p / rate_q) - (rate_p - rate_q)."""
+    return xlogy(p.rate, p.rate) - xlogy(p.rate, q.rate) - (p.rate - q.rate)

@@ -1,0 +1,281 @@
+"""torch.distributions.transforms and TransformedDistribution: a distribution pushed through
+invertible maps y = f(x), with the change of variables
+
+    log p_Y(y) = log p_X(x) - log |df/dx|,    x = f^-1(y).
+
+Each transform is f (`t(x)`), its inverse (`t.inv(y)`, itself a transform) and
+log_abs_det_jacobian(x, y), all Tensor ops, so log_prob is differentiable in the base's
+parameters and in the transforms' (an affine flow's loc and scale):
+
+    ExpTransform        y = e^x                 log|dy/dx| = x
+    AffineTransform     y = loc + scale x       log|scale|  (summed over event_dim axes)
+    SigmoidTransform    y = 1 / (1 + e^-x)      -softplus(-x) - softplus(x)
+    TanhTransform       y = tanh x              2 (log 2 - x - softplus(-2x))   (SAC's squash)
+    SoftplusTransform   y = log(1 + e^x)        -softplus(-x)
+    PowerTransform      y = x^p                 log|p y / x|
+    ComposeTransform    y = f_n(...f_1(x))      the sum along the chain
+The log-Jacobians are written without overflow (softplus, not log(1 - tanh^2)).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from .cnn import log1p_exp
+from .distributions import Distribution
+from .tensor import Tensor, _tensor
+
+
+def _sum_rightmost(x: Tensor, n: int) -> Tensor:
+    return x.sum(tuple(range(-n, 0))) if n > 0 else x
+
+
+class Transform:
+    """An invertible map, elementwise unless `event_dim` says how many trailing axes form
+    one event (its log-Jacobian is then summed over them). `sign` is +1 or -1 for a
+    monotone map (cdf uses it)."""
+
+    event_dim = 0
+    sign = 1
+
+    def __call__(self, x: Any) -> Tensor:
+        return self._call(_tensor(x))
+
+    @property
+    def inv(self) -> Transform:
+        return _Inverse(self)
+
+    def _call(self, x: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not define _call")
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not define _inverse")
+
+    def log_abs_det_jacobian(self, x: Any, y: Any) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not define "
+                                  "log_abs_det_jacobian")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class _Inverse(Transform):
+    """t.inv: f^-1, with log|d f^-1 / dy| = -log|df/dx| at x = f^-1(y)."""
+
+    def __init__(self, forward: Transform) -> None:
+        self._forward = forward
+        self.event_dim = forward.event_dim
+
+    @property
+    def sign(self) -> int:
+        return self._forward.sign
+
+    @property
+    def inv(self) -> Transform:
+        return self._forward
+
+    def _call(self, y: Tensor) -> Tensor:
+        return self._forward._inverse(y)
+
+    def _inverse(self, x: Tensor) -> Tensor:
+        return self._forward._call(x)
+
+    def log_abs_det_jacobian(self, y: Any, x: Any) -> Tensor:
+        return -self._forward.log_abs_det_jacobian(x, y)
+
+    def __repr__(self) -> str:
+        return f"{self._forward!r}.inv"
+
+
+class ExpTransform(Transform):
+    def _call(self, x: Tensor) -> Tensor:
+        return x.exp()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y.log()
+
+    def log_abs_det_jacobian(self, x: Any, y: Any) -> Tensor:
+        return _tensor(x)
+
+
+class AffineTransform(Transform):
+    """y = loc + scale x; with event_dim = k, the log-Jacobian log|scale| is summed over the
+    k trailing axes of an event."""
+
+    def __init__(self, loc: Any, scale: Any, event_dim: int = 0) -> None:
+        self.loc, self.scale, self.event_dim = loc, scale, event_dim
+
+    @property
+    def sign(self) -> int:
+        scale = np.asarray(getattr(self.scale, "data", self.scale))
+        if np.all(scale > 0) or np.all(scale < 0):
+            return 1 if np.all(scale > 0) else -1
+        raise ValueError("AffineTransform.sign: the scale has both signs (no one direction)")
+
+    def _call(self, x: Tensor) -> Tensor:
+        return self.loc + self.scale * x
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return (y - self.loc) / self.scale
+
+    def log_abs_det_jacobian(self, x: Any, y: Any) -> Tensor:
+        x = _tensor(x)
+        log_scale = _tensor(self.scale).to(x.dtype).abs().log()
+        return _sum_rightmost(log_scale.expand(*np.broadcast_shapes(log_scale.shape, x.shape)),
+                              self.event_dim)
+
+    def __repr__(self) -> str:
+        return f"AffineTransform(loc={self.loc}, scale={self.scale}, event_dim={self.event_dim})"
+
+
+class SigmoidTransform(Transform):
+    def _call(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y.log() - (-y).log1p()
+
+    def log_abs_det_jacobian(self, x: Any, y: Any) -> Tensor:
+        x = _tensor(x)
+        return -log1p_exp(-x) - log1p_exp(x)
+
+
+class TanhTransform(Transform):
+    """y = tanh x; the inverse is atanh(y) = (log1p(y) - log1p(-y)) / 2."""
+
+    def _call(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return (y.log1p() - (-y).log1p()) / 2
+
+    def log_abs_det_jacobian(self, x: Any, y: Any) -> Tensor:
+        x = _tensor(x)
+        return 2 * (math.log(2) - x - log1p_exp(-2 * x))
+
+
+class SoftplusTransform(Transform):
+    def _call(self, x: Tensor) -> Tensor:
+        return log1p_exp(x)
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y + (-(-y).expm1()).log()               # log(e^y - 1), stable for small y
+
+    def log_abs_det_jacobian(self, x: Any, y: Any) -> Tensor:
+        return -log1p_exp(-_tensor(x))
+
+
+class PowerTransform(Transform):
+    """y = x^exponent on x > 0."""
+
+    def __init__(self, exponent: Any) -> None:
+        self.exponent = exponent
+
+    @property
+    def sign(self) -> int:
+        exponent = np.asarray(getattr(self.exponent, "data", self.exponent))
+        return 1 if np.all(exponent > 0) else -1
+
+    def _call(self, x: Tensor) -> Tensor:
+        return x ** self.exponent
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y ** (1 / _tensor(self.exponent))
+
+    def log_abs_det_jacobian(self, x: Any, y: Any) -> Tensor:
+        return (_tensor(self.exponent) * _tensor(y) / _tensor(x)).abs().log()
+
+
+class ComposeTransform(Transform):
+    """parts[0] first, then parts[1], ...; the log-Jacobians add up along the chain."""
+
+    def __init__(self, parts: Sequence[Transform]) -> None:
+        self.parts = list(parts)
+        self.event_dim = max((t.event_dim for t in self.parts), default=0)
+
+    @property
+    def sign(self) -> int:
+        return math.prod(t.sign for t in self.parts)
+
+    @property
+    def inv(self) -> Transform:
+        return ComposeTransform([t.inv for t in reversed(self.parts)])
+
+    def _call(self, x: Tensor) -> Tensor:
+        for t in self.parts:
+            x = t(x)
+        return x
+
+    def log_abs_det_jacobian(self, x: Any, y: Any) -> Tensor:
+        total, x = 0.0, _tensor(x)
+        for t in self.parts:
+            y_t = t(x)
+            total = total + _sum_rightmost(t.log_abs_det_jacobian(x, y_t),
+                                           self.event_dim - t.event_dim)
+            x = y_t
+        return total
+
+    def __repr__(self) -> str:
+        return f"ComposeTransform({self.parts})"
+
+
+class TransformedDistribution(Distribution):
+    """`base_distribution` pushed through `transforms` (applied in order):
+        sample / rsample:  y = f(x), x drawn from the base
+        log_prob(y)     =  base.log_prob(x) - sum_t log|J_t|, walking the chain back
+        cdf(y)          =  base.cdf(f^-1(y)) (1 - that where f decreases)
+    A transform with event_dim beyond the base's event makes trailing batch axes event
+    axes (their log-probabilities are summed), as torch."""
+
+    def __init__(self, base_distribution: Distribution, transforms: Any,
+                 validate_args: bool | None = None) -> None:
+        self.base_dist = base_distribution
+        self.transforms = [transforms] if isinstance(transforms, Transform) else list(
+            transforms)
+        base_event = len(base_distribution.event_shape)
+        event_dim = max([base_event] + [t.event_dim for t in self.transforms])
+        shape = base_distribution.batch_shape + base_distribution.event_shape
+        cut = len(shape) - event_dim
+        super().__init__(shape[:cut], shape[cut:], validate_args)
+        self.has_rsample = base_distribution.has_rsample
+
+    def _forward(self, x: Tensor) -> Tensor:
+        for t in self.transforms:
+            x = t(x)
+        return x
+
+    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        return self._forward(self.base_dist.sample(sample_shape))
+
+    def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        return self._forward(self.base_dist.rsample(sample_shape))
+
+    def _value(self, value: Any) -> Tensor:
+        return self.base_dist._value(value)           # (numbers in the base's dtype)
+
+    def log_prob(self, value: Any) -> Tensor:
+        y, total, event_dim = self._value(value), 0.0, len(self.event_shape)
+        for t in reversed(self.transforms):
+            x = t.inv(y)
+            total = total - _sum_rightmost(t.log_abs_det_jacobian(x, y),
+                                           event_dim - t.event_dim)
+            y = x
+        base = _sum_rightmost(self.base_dist.log_prob(y),
+                              event_dim - len(self.base_dist.event_shape))
+        return base + total
+
+    def _monotone_sign(self) -> int:
+        return math.prod(t.sign for t in self.transforms)
+
+    def cdf(self, value: Any) -> Tensor:
+        x = self._value(value)
+        for t in reversed(self.transforms):
+            x = t.inv(x)
+        base = self.base_dist.cdf(x)
+        return base if self._monotone_sign() == 1 else 1 - base
+
+    def icdf(self, value: Any) -> Tensor:
+        u = self._value(value)
+        return self._forward(self.base_dist.icdf(u if self._monotone_sign() == 1 else 1 - u))
