@@ -40,7 +40,9 @@ from .creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTe
                        IntTensor, LongTensor, ShortTensor, arange, empty, eye, from_numpy, full,
                        full_like, linspace, ones, ones_like, rand, rand_like, randn, randn_like,
                        tensor, zeros, zeros_like)
-from .scripting import _assert, jit
+from .scripting import Variable, _assert, jit
+from . import func
+from .func import vmap
 from .device import (accelerator, backends, channels_last, channels_last_3d, compile,
                      contiguous_format, cuda, device, get_default_device, memory_format,
                      preserve_format, set_default_device)
@@ -97,6 +99,7 @@ from . import in_place  # noqa: E402,F401  (attaches x.exp_() and the other in-p
 # .gradcheck and .gradgradcheck, also for `from tinygrad_edu.autograd.functional import ...`
 autograd.functional, autograd.function = autograd_functional, function
 autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
+autograd.Variable = Variable
 sys.modules[f"{__name__}.autograd.functional"] = autograd_functional
 sys.modules[f"{__name__}.autograd.function"] = function
 

@@ -30,6 +30,19 @@ def _float_outputs(result: Any) -> list[Tensor]:
     return [o for o in outs if isinstance(o, Tensor) and o.dtype.kind == "f"]
 
 
+def _differentiates_inside(fn: Callable, inputs: Sequence, outs: list[Tensor]) -> bool:
+    """Whether fn takes gradients itself (a gradient penalty, a MAML step): then it fails
+    or computes other values without a graph, and its finite differences must record one
+    (they run without, for speed, when fn does not care)."""
+    try:
+        with grad_mode.no_grad():
+            plain = _float_outputs(fn(*inputs))
+    except RuntimeError:
+        return True
+    return len(plain) != len(outs) or not all(
+        np.array_equal(p.data, o.data, equal_nan=True) for p, o in zip(plain, outs))
+
+
 def _projected(fn: Callable, inputs: Sequence, directions: list[np.ndarray],
                record: bool) -> float:
     with grad_mode.enable_grad() if record else grad_mode.no_grad():
@@ -122,6 +135,7 @@ def _check(fn: Callable, inputs: Any, eps: float, atol: float, rtol: float, seed
                              "differences need float64 (use .double())")
     rng = np.random.default_rng(seed)
     outs = _float_outputs(fn(*inputs))
+    record = record or _differentiates_inside(fn, inputs, outs)
     directions = [rng.standard_normal(o.shape) for o in outs]
     analytic = [np.zeros(inputs[i].shape) for i in checked]
     pairs = [(o, Tensor(v, dtype=o.dtype)) for o, v in zip(outs, directions) if o.requires_grad]

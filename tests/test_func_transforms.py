@@ -1,0 +1,144 @@
+"""tinygrad_edu.func (torch.func): grad, grad_and_value, vjp, jacrev, hessian, vmap,
+functional_call; torch.autograd.Variable; gradcheck of functions that take gradients
+themselves (a gradient penalty, a MAML step)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nn
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, gradcheck
+from tinygrad_edu.func import (functional_call, grad, grad_and_value, hessian, jacrev, vjp,
+                               vmap)
+
+
+def t64(values, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.asarray(values, dtype=np.float64), requires_grad=requires_grad)
+
+
+def cubic(x: Tensor) -> Tensor:
+    return (x ** 3).sum()
+
+
+def test_grad_nests_and_leaves_plain_results():
+    x = t64([1.0, 2.0])
+    first = grad(cubic)(x)
+    np.testing.assert_array_equal(first.numpy(), [3.0, 12.0])
+    assert not first.requires_grad and not x.requires_grad
+    second = grad(lambda v: grad(cubic)(v).sum())(x)
+    np.testing.assert_array_equal(second.numpy(), [6.0, 12.0])
+    third = grad(lambda v: grad(lambda w: grad(cubic)(w).sum())(v).sum())(x)
+    np.testing.assert_array_equal(third.numpy(), [6.0, 6.0])
+    np.testing.assert_array_equal(hessian(cubic)(x).numpy(), [[6.0, 0.0], [0.0, 12.0]])
+
+
+def test_argnums_aux_value_and_trees():
+    def f(w, b, x):
+        out = (x @ w["a"] + b).sum()
+        return out, {"twice": out * 2}
+    w, b, x = {"a": t64([[1.0], [2.0]])}, t64([0.5]), t64([[3.0, 4.0]])
+    (gw, gb), aux = grad(f, argnums=(0, 1), has_aux=True)(w, b, x)
+    np.testing.assert_array_equal(gw["a"].numpy(), [[3.0], [4.0]])
+    assert gb.item() == 1.0 and aux["twice"].item() == 23.0
+    gradient, value = grad_and_value(lambda v: (v * v).sum())(t64([3.0]))
+    assert gradient.item() == 6.0 and value.item() == 9.0
+    with pytest.raises(RuntimeError, match="grad: func must return a Tensor with a single "
+                                           "element"):
+        grad(lambda v: v * 2)(t64([1.0, 2.0]))
+
+
+def test_vjp_and_jacrev_match_autograd_functional():
+    x = t64([0.5, -1.0, 2.0])
+    f = lambda v: v.sin() * v.sum()                         # noqa: E731
+    out, pull_back = vjp(f, x)
+    v = t64([1.0, 2.0, 3.0])
+    (back,) = pull_back(v)
+    np.testing.assert_allclose(back.numpy(), tg.autograd.functional.vjp(f, x, v)[1].numpy(),
+                               rtol=1e-15)
+    np.testing.assert_allclose(jacrev(f)(x).numpy(),
+                               tg.autograd.functional.jacobian(f, x).numpy(), rtol=1e-15)
+    np.testing.assert_allclose(out.numpy(), f(x).numpy())
+
+
+def test_vmap_maps_axes_and_stacks_trees():
+    a, b = t64(np.arange(6.0).reshape(3, 2)), t64([1.0, 2.0])
+    np.testing.assert_array_equal(vmap(lambda u, w: (u * w).sum(), in_dims=(0, None))(a, b)
+                                  .numpy(), [2.0, 8.0, 14.0])
+    columns = vmap(lambda u: {"sum": u.sum(), "max": u.max()}, in_dims=1)(a)
+    np.testing.assert_array_equal(columns["sum"].numpy(), [6.0, 9.0])
+    pair = vmap(lambda u: (u, u * 2), out_dims=(0, 1))(a)
+    assert pair[0].shape == (3, 2) and pair[1].shape == (2, 3)
+    with pytest.raises(ValueError, match="vmap: the mapped axes must have one size"):
+        vmap(lambda u, w: u + w)(a, t64([1.0, 2.0]))
+
+
+def test_per_sample_gradients_equal_one_backward_per_sample():
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).double()
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    x, y = t64(np.random.default_rng(1).normal(size=(5, 3))), t64(np.ones((5, 1)))
+
+    def loss(p, xb, yb):
+        return ((functional_call(model, p, (xb.unsqueeze(0),)) - yb) ** 2).sum()
+
+    per_sample = vmap(grad(loss), in_dims=(None, 0, 0))(params, x, y)
+    for i in range(5):
+        model.zero_grad()
+        ((model(x[i:i + 1]) - y[i]) ** 2).sum().backward()
+        for name, p in model.named_parameters():
+            np.testing.assert_allclose(per_sample[name].numpy()[i], p.grad.numpy(), rtol=1e-14)
+
+
+def test_functional_call_swaps_restores_and_ties():
+    net = nn.Linear(2, 2, bias=False).double()
+    original = net.weight
+    w = t64(np.eye(2), requires_grad=True)
+    out = functional_call(net, {"weight": w}, t64([[1.0, 2.0]]))
+    np.testing.assert_array_equal(out.detach().numpy(), [[1.0, 2.0]])
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [[1.0, 2.0], [1.0, 2.0]])
+    assert net.weight is original and original.grad is None
+    tied = nn.Sequential(net, nn.Linear(2, 2, bias=False).double())
+    tied[1].weight = tied[0].weight
+    doubled = functional_call(tied, {"0.weight": t64(2 * np.eye(2))}, (t64([[1.0, 1.0]]),))
+    np.testing.assert_array_equal(doubled.numpy(), [[4.0, 4.0]])    # both layers took it
+    with pytest.raises(ValueError, match="no parameter or buffer named 'bias'"):
+        functional_call(net, {"bias": t64([0.0, 0.0])}, t64([[1.0, 2.0]]))
+    with pytest.raises(ValueError, match="strict=True, but no value for"):
+        functional_call(nn.Linear(2, 1), {"weight": tg.ones(1, 2)}, tg.ones(1, 2), strict=True)
+
+
+def test_maml_meta_gradient_through_functional_call():
+    """The meta-gradient of one inner SGD step, against central differences."""
+    tg.manual_seed(3)
+    model = nn.Sequential(nn.Linear(1, 8), nn.Tanh(), nn.Linear(8, 1)).double()
+    rng = np.random.default_rng(2)
+    xs, ys = t64(rng.normal(size=(6, 1))), t64(rng.normal(size=(6, 1)))
+
+    def meta_loss(*weights):
+        names = [k for k, _ in model.named_parameters()]
+        params = dict(zip(names, weights))
+        inner = ((functional_call(model, params, xs[:3]) - ys[:3]) ** 2).mean()
+        grads = tg.grad(inner, weights, create_graph=True)
+        fast = {k: w - 0.1 * g for k, w, g in zip(names, weights, grads)}
+        return ((functional_call(model, fast, xs[3:]) - ys[3:]) ** 2).mean()
+
+    weights = [p.detach().clone().requires_grad_() for p in model.parameters()]
+    assert gradcheck(meta_loss, weights)
+
+
+def test_gradcheck_of_a_gradient_penalty_and_variable():
+    w = t64([[0.5, -1.0], [2.0, 0.3]], requires_grad=True)
+    x = t64([[0.2, 0.7]], requires_grad=True)
+
+    def penalty(w, x):
+        (g,) = tg.grad((x @ w).tanh().sum(), [x], create_graph=True)
+        return ((g.norm() - 1) ** 2).sum()
+
+    assert tg.autograd.gradcheck(penalty, (w, x))
+    from tinygrad_edu.autograd import Variable
+    t = tg.ones(2)
+    v = Variable(t, requires_grad=True)
+    assert v.requires_grad and not t.requires_grad and isinstance(t, Variable)
+    np.testing.assert_array_equal(Variable(t).numpy(), [1.0, 1.0])
