@@ -13,8 +13,9 @@ the parameters (the reparameterization trick):
                  (ops/incomplete_gamma.py: dz/da by implicit differentiation, exact)
     Beta, Dirichlet: normalized Gamma draws, G_k / sum_j G_j, kept in [tiny, 1 - eps]
     StudentT:    loc + scale eps / sqrt(V / df)              V ~ Chi2(df)
-The gamma quantile costs Newton steps on series, about 100x numpy's gamma sampler, so
-`sample()` (no gradient) of Gamma, Beta and Dirichlet draws with numpy's instead.
+The gamma quantile costs Newton steps on series (benchmarks/bench_gamma_draws.py: 50-200x
+torch's rsample), so `sample()` (no gradient) of Gamma, Beta and Dirichlet draws with
+numpy's sampler instead.
 Differs from torch: Dirichlet's rsample differentiates the normalized gamma draws (torch
 differentiates each coordinate's Beta marginal): another unbiased pathwise gradient.
 """
