@@ -113,7 +113,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if t is not None and t.numel() != channels:
             raise ValueError(f"batch_norm: {role} should contain {channels} elements, one per "
                              f"channel of input {input.shape}, got shape {tuple(t.shape)}")
-        if t is not None and t.dtype != input.dtype:
+        if t is not None and t.dtype != input.dtype and not (      # (a float16 input with
+                input.dtype == np.float16 and t.dtype == np.float32):   # float32 ones: torch's)
             raise TypeError(f"batch_norm: the input is {input.dtype} but {role} is {t.dtype}; "
                             "convert one (model.double(), or x.float()), as torch refuses "
                             "mixed dtypes here")

@@ -36,7 +36,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     channels = x.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
-        _matching(op, name, t, (channels,), x.dtype)
+        _matching(op, name, t, (channels,), x.dtype if name in ("weight", "bias") else None)
     per_channel = (channels,) + (1,) * (x.ndim - 2)
     if not use_input_stats:
         if running_mean is None or running_var is None:

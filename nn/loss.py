@@ -8,10 +8,18 @@ from .module import Module
 
 
 class _Loss(Module):
+    """The base of the loss modules: `reduction` checked and kept. torch's deprecated
+    size_average/reduce are read as torch reads them (reduce=False: 'none', else
+    size_average=False: 'sum'), for subclasses written against torch's _Loss."""
+
     reductions = ("mean", "sum", "none")
 
-    def __init__(self, *, reduction: str = "mean") -> None:
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
         super().__init__()
+        if size_average is not None or reduce is not None:
+            reduction = ("none" if reduce is False else "sum" if size_average is False
+                         else "mean")
         if reduction not in self.reductions:
             raise ValueError(f"{type(self).__name__}: reduction must be one of "
                              f"{', '.join(map(repr, self.reductions))}, got {reduction!r}")
@@ -21,6 +29,16 @@ class _Loss(Module):
 def _weight_buffer(module: Module, name: str, weight: Tensor | None) -> None:
     """A class-weight tensor is a buffer (saved, converted by .double()), as in torch."""
     module.register_buffer(name, None if weight is None else Tensor(weight))
+
+
+class _WeightedLoss(_Loss):
+    """torch's base of the losses with a class `weight` buffer (the focal-loss recipes
+    subclass it)."""
+
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        _weight_buffer(self, "weight", weight)
 
 
 class CrossEntropyLoss(_Loss):

@@ -197,3 +197,23 @@ def test_against_torch_when_installed():
     np.testing.assert_allclose(D.Binomial(t64(10.0), probs=t64([0.3])).log_prob(t64([4.0])).numpy(),
                                TD.Binomial(f64(10.0), probs=f64([0.3])).log_prob(f64([4.0])),
                                rtol=1e-13)
+
+
+def test_recheck_fixes():
+    """Found by the recheck: float32 sigmoid draws of 0 or 1 (nan log_prob), a mixed-sign
+    affine scale without a cdf, scalar-parameter count draws, a non-Transform accepted."""
+    squashed = D.TransformedDistribution(D.Normal(tg.tensor(0.0), tg.tensor(10.0)),
+                                         [T.SigmoidTransform()])
+    tg.manual_seed(0)
+    draws = squashed.sample((5000,))
+    assert np.isfinite(squashed.log_prob(draws).numpy()).all()
+    assert np.isfinite(squashed.log_prob(tg.tensor([0.0, 1.0])).numpy()).all()   # (torch's)
+    flipped = D.TransformedDistribution(NORMAL, [T.AffineTransform(0.0, t64([1.0, -1.0]))])
+    cdf = flipped.cdf(t64([0.5, 0.5])).numpy()
+    np.testing.assert_allclose(cdf, [NORMAL.cdf(t64(0.5)).item(), 1 - NORMAL.cdf(
+        t64(-0.5)).item()], rtol=1e-15)
+    np.testing.assert_allclose(flipped.icdf(t64(cdf)).numpy(), [0.5, 0.5], rtol=1e-14)
+    assert D.Poisson(3.0).sample().shape == () and D.Binomial(10, probs=0.3).sample().ndim == 0
+    with pytest.raises(TypeError, match="transforms must be a Transform or a list of "
+                                        "Transforms"):
+        D.TransformedDistribution(NORMAL, [lambda x: x])

@@ -43,9 +43,11 @@ def test_argnums_aux_value_and_trees():
     assert gb.item() == 1.0 and aux["twice"].item() == 23.0
     gradient, value = grad_and_value(lambda v: (v * v).sum())(t64([3.0]))
     assert gradient.item() == 6.0 and value.item() == 9.0
-    with pytest.raises(RuntimeError, match="grad: func must return a Tensor with a single "
-                                           "element"):
-        grad(lambda v: v * 2)(t64([1.0, 2.0]))
+    with pytest.raises(RuntimeError, match=r"grad: func must return a 0-d Tensor \(a scalar\), "
+                                           r"got \(1,\)"):
+        grad(lambda v: v * 2)(t64([1.0]))                   # (as torch: not even one element)
+    with pytest.raises(ValueError, match="grad: argnums 2 is out of range for 1 arguments"):
+        grad(cubic, argnums=2)(t64([1.0]))
 
 
 def test_vjp_and_jacrev_match_autograd_functional():
@@ -142,3 +144,51 @@ def test_gradcheck_of_a_gradient_penalty_and_variable():
     v = Variable(t, requires_grad=True)
     assert v.requires_grad and not t.requires_grad and isinstance(t, Variable)
     np.testing.assert_array_equal(Variable(t).numpy(), [1.0, 1.0])
+
+
+def test_closed_over_tensors_keep_their_gradient():
+    """A gradient penalty written with func.grad trains the critic's parameters, and a
+    closed-over variable of an outer transform is differentiated (the recheck found both
+    silently 0 when only the arguments were looked at)."""
+    critic = nn.Linear(3, 1).double()
+    x = t64([[0.3, -0.2, 0.5]])
+    penalty = (grad(lambda v: critic(v).tanh().sum())(x).norm() - 1) ** 2
+    penalty.backward()
+    w, b = critic.weight.detach().numpy(), critic.bias.item()
+    slope = 1 - np.tanh(x.numpy() @ w.T + b) ** 2                 # d tanh / d pre-activation
+    norm = np.abs(slope.item()) * np.linalg.norm(w)
+    eps, shifted = 1e-6, w.copy()
+    shifted[0, 0] += eps                                          # finite difference in w00
+    norm_plus = (1 - np.tanh(x.numpy() @ shifted.T + b).item() ** 2) * np.linalg.norm(shifted)
+    numeric = ((norm_plus - 1) ** 2 - (norm - 1) ** 2) / eps
+    assert critic.weight.grad.numpy()[0, 0] == pytest.approx(numeric, rel=1e-4)
+    outer = grad(lambda a: grad(lambda u: a * u * u)(t64(3.0)))(t64(2.0))
+    assert outer.item() == 6.0 and not outer.requires_grad      # d/da (2 a u) at u = 3
+
+
+def test_vjp_and_jacrev_take_trees_and_vmap_the_edges():
+    out, pull_back = vjp(lambda v: (v * 2, v * 3), t64([1.0, 2.0]))
+    np.testing.assert_array_equal(pull_back((t64([1.0, 1.0]), t64([1.0, 1.0])))[0].numpy(),
+                                  [5.0, 5.0])
+    jac = jacrev(lambda d: d["w"] ** 2)({"w": t64([1.0, 2.0])})
+    np.testing.assert_array_equal(jac["w"].numpy(), [[2.0, 0.0], [0.0, 4.0]])
+    assert vmap(lambda v, scale=1.0: v * scale)(tg.ones(2, 3), scale=2.0).shape == (2, 3)
+    per_column = vmap(lambda d: d["a"].sum(), in_dims=({"a": 1},))({"a": tg.ones(2, 3)})
+    assert per_column.shape == (3,)
+    with pytest.raises(ValueError, match="vmap: the mapped axis has size 0"):
+        vmap(lambda v: v.sum())(tg.ones(0, 3))
+    with pytest.raises(ValueError, match=r"vmap: in_dim 2 is out of range for an argument "
+                                         r"with 2 dims"):
+        vmap(lambda v: v, in_dims=2)(tg.ones(2, 3))
+
+
+def test_functional_call_refuses_two_values_for_tied_weights():
+    tied = nn.Sequential(nn.Linear(2, 2, bias=False), nn.Linear(2, 2, bias=False))
+    tied[1].weight = tied[0].weight
+    with pytest.raises(ValueError, match="'1.weight' is tied to another name given a "
+                                         "different value"):
+        functional_call(tied, {"0.weight": tg.ones(2, 2), "1.weight": tg.zeros(2, 2)},
+                        tg.ones(1, 2))
+    out = functional_call(tied, {"0.weight": tg.ones(2, 2), "1.weight": tg.zeros(2, 2)},
+                          tg.ones(1, 2), tie_weights=False)
+    np.testing.assert_array_equal(out.numpy(), [[0.0, 0.0]])

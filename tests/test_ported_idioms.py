@@ -142,3 +142,24 @@ def test_torch_module_paths_and_sync_batch_norm():
     x = tg.randn(4, 3, 2, 2)
     np.testing.assert_array_equal(sync(x).numpy(), plain(x).numpy())
     assert sync(tg.randn(4, 3, 2, 2, 2)).shape == (4, 3, 2, 2, 2)
+
+
+def test_weighted_loss_base_memory_format_factories_and_half_norms():
+    from nn.modules.loss import _WeightedLoss
+
+    class Focal(_WeightedLoss):
+        def __init__(self, weight=None, reduction="mean"):
+            super().__init__(weight, reduction=reduction)
+
+    focal = Focal(tg.tensor([1.0, 2.0]))
+    assert focal.reduction == "mean" and "weight" in dict(focal.named_buffers())
+    legacy = nn.modules.loss._Loss(None, False)               # torch's reduce=False: 'none'
+    assert legacy.reduction == "none" and nn.modules.dropout._DropoutNd is nn.Dropout
+    x = tg.randn(2, 3)
+    for like in (tg.zeros_like, tg.ones_like, tg.randn_like, tg.empty_like):
+        assert like(x, memory_format=tg.preserve_format).shape == (2, 3)
+    assert x.clone(memory_format=tg.contiguous_format).shape == (2, 3)
+    stats = F.instance_norm(tg.randn(2, 3, 4), running_mean=tg.zeros(3, dtype=tg.float64),
+                            running_var=tg.ones(3, dtype=tg.float64))
+    assert stats.dtype == np.float32                      # (torch accepts such statistics)
+    assert nn.BatchNorm1d(3)(tg.randn(4, 3).to(tg.float16)).shape == (4, 3)

@@ -507,8 +507,10 @@ def contiguous(x: Tensor, memory_format: Any = contiguous_format) -> Tensor:
     return x if x.data.flags.c_contiguous else x.reshape(-1).reshape(*x.shape)
 
 
-def clone(x: Tensor) -> Tensor:
-    """A copy of the values that stays in the graph (gradient flows through unchanged)."""
+def clone(x: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy of the values that stays in the graph (gradient flows through unchanged);
+    memory_format is accepted and changes nothing (one layout here)."""
+    check_memory_format(memory_format, "clone")
     return x + 0 if x.requires_grad else Tensor._from_node(x.data.copy(), None)
 
 

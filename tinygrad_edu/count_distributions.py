@@ -43,7 +43,7 @@ class Poisson(Distribution):
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         counts = random.generator().poisson(np.broadcast_to(self.rate.data, shape))
-        return Tensor(counts.astype(self.rate.dtype))
+        return Tensor(np.asarray(counts, self.rate.dtype))   # (numpy gives an int for 0-d)
 
     def log_prob(self, value: Any) -> Tensor:
         k = self._value(value)
@@ -80,7 +80,7 @@ class Binomial(Distribution):
         shape = self._extended_shape(sample_shape)
         n = np.broadcast_to(self.total_count.data, shape).astype(np.int64)
         draws = random.generator().binomial(n, np.broadcast_to(self.probs.data, shape))
-        return Tensor(draws.astype(self.probs.dtype))
+        return Tensor(np.asarray(draws, self.probs.dtype))
 
     def log_prob(self, value: Any) -> Tensor:
         k, n = self._value(value), self.total_count

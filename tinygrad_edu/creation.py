@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .device import check_device
+from .device import check_device, check_memory_format
 from .dtypes import LEGACY, check_fits, get_default_dtype, to_dtype
 from .random import check_generator
 from .random import generator as shared_generator
@@ -152,7 +152,8 @@ def _like(factory):
     """`zeros_like(t)` and the like: the factory with t's shape, and t's dtype unless
     `dtype` is given."""
     def like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
-             device: Any = None) -> Tensor:
+             device: Any = None, memory_format: Any = None) -> Tensor:
+        check_memory_format(memory_format, f"{factory.__name__}_like")   # (one layout here)
         if not isinstance(t, np.ndarray):       # (an array, such as p.grad.data, is fine)
             _other_tensor(t, "input", f"{factory.__name__}_like")
         return factory(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad,
@@ -166,7 +167,8 @@ zeros_like, ones_like, randn_like, rand_like = map(_like, (zeros, ones, randn, r
 
 
 def full_like(t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False,
-              device: Any = None) -> Tensor:
+              device: Any = None, memory_format: Any = None) -> Tensor:
+    check_memory_format(memory_format, "full_like")
     return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad,
                 device=device)
 

@@ -3,24 +3,28 @@
     grad(f)(x)              df/dx of a scalar f (argnums: which arguments; has_aux)
     grad_and_value(f)(x)    (df/dx, f(x))
     vjp(f, x)               (f(x), v -> v^T J)
-    jacrev(f)(x), jacfwd    J, by backward passes (no forward mode here: jacfwd = jacrev)
+    jacrev(f)(x), jacfwd    J, one backward pass per output (no forward mode: jacfwd = jacrev)
     hessian(f)(x)           jacrev(jacrev(f))
     vmap(f, in_dims)(x)     f mapped over an axis of its arguments, results stacked
     functional_call(module, params, args)   the module run on other parameters
 
 An argument may be a Tensor or a dict, tuple or list of Tensors (a model's parameters).
-The transforms nest, grad(grad(f)) included: each differentiates with create_graph when
-its inputs are themselves being differentiated (an outer transform made them require
-grad), so the results of the outermost one are plain tensors, as torch's.
+Each transform runs f on leaves of its own that require grad, and keeps its results in
+the graph when f's graph also reaches other tensors that require grad (an outer
+transform's inputs: grad(grad(f)); a critic's parameters closed over in a gradient
+penalty), so that those get their gradients; otherwise the results are plain tensors,
+as torch's.
 Differs from torch: vmap calls f once per index of the mapped axis and stacks the
 results (torch batches the ops), so it costs a Python loop; f sees the same unbatched
 slices, and per-sample gradients (vmap(grad(loss), in_dims=(None, 0, 0))) come out the same.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable, Sequence
 
-from . import autograd_functional
+import numpy as np
+
 from .autograd import grad as _tape_grad
 from .composed import stack
 from .grad_mode import enable_grad
@@ -55,51 +59,118 @@ def _rebuilt(tree: Any, leaves: Sequence) -> Any:
     return build(tree)
 
 
-def _tracked(tree: Any) -> Any:
-    """The tree with every Tensor requiring grad: as it is when it already does (an outer
-    transform differentiates through it), else a detached leaf that does."""
-    return _rebuilt(tree, [x if x.requires_grad else x.detach().requires_grad_()
-                           for x in _leaves(tree)])
+def _tracked(tree: Any) -> tuple[Any, set]:
+    """(the tree with every Tensor requiring grad, the ids of the fresh ones): a Tensor that
+    already requires grad (an outer transform's input) stays itself, the others become
+    detached leaves that do."""
+    fresh = [x if x.requires_grad else x.detach().requires_grad_() for x in _leaves(tree)]
+    own = {id(new) for old, new in zip(_leaves(tree), fresh) if new is not old}
+    return _rebuilt(tree, fresh), own
 
 
-def _argnums(argnums: int | tuple) -> tuple:
-    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
+_RETIRED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+"""The fresh leaves of transforms that have finished (id -> leaf): an inner grad's
+variable, left in the graph of its result, is not one the outer transform differentiates."""
+
+
+def _retire(leaves: set, tracked: Sequence) -> None:
+    for x in (x for tree in tracked for x in _leaves(tree)):
+        if id(x) in leaves:
+            _RETIRED[id(x)] = x
+
+
+def _reaches_other_leaves(outputs: list, own: set) -> bool:
+    """Whether the graph of `outputs` reaches a tensor that requires grad besides the
+    transform's own fresh leaves and those of finished transforms (a parameter the
+    function closes over, an outer transform's input): then the results stay in the
+    graph, as torch's do."""
+    stack, seen = [o for o in outputs if o.requires_grad], set()
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if t.grad_fn is None:
+            if id(t) not in own and id(t) not in _RETIRED:
+                return True
+            continue
+        stack.extend(x for x in t.grad_fn.inputs if getattr(x, "requires_grad", False))
+    return False
+
+
+def _detached(tree: Any) -> Any:
+    return _rebuilt(tree, [x.detach() for x in _leaves(tree)])
+
+
+def _argnums(argnums: int | tuple, count: int, op: str) -> tuple:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not all(-count <= i < count for i in nums):
+        raise ValueError(f"{op}: argnums {argnums} is out of range for {count} arguments")
+    return tuple(i % count for i in nums)
+
+
+def _split(flat: Sequence, trees: Sequence) -> list:
+    """flat values cut into the trees' shapes, one tree each."""
+    out, start = [], 0
+    for tree in trees:
+        count = len(_leaves(tree))
+        out.append(_rebuilt(tree, flat[start:start + count]))
+        start += count
+    return out
 
 
 # ------------------------------------------------------------------- the transforms
-def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Callable:
-    """A function returning (gradient of func's scalar output in the arguments `argnums`,
-    func's output); with has_aux, func returns (output, aux) and the value is that pair."""
-    nums = _argnums(argnums)
+def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
+    """(func(*primals), vjp_fn[, aux]) with vjp_fn(v) = v^T J as a tuple, one entry per
+    primal (shaped like it); v is shaped like func's output (a Tensor or a tree)."""
+    out, vjp_fn, aux, _ = _vjp(func, primals, has_aux)
+    return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
-    def transformed(*args: Any, **kwargs: Any) -> tuple:
-        args = list(args)
-        nested = any(x.requires_grad for i in nums for x in _leaves(args[i]))
+
+def _vjp(func: Callable, primals: Sequence, has_aux: bool) -> tuple:
+    """vjp's work, and a function that retires its fresh leaves (when the caller is done)."""
+    with enable_grad():
+        tracked, own = zip(*[_tracked(p) for p in primals]) if primals else ((), ())
+        result = func(*tracked)
+    out, aux = result if has_aux else (result, None)
+    own = set().union(*own)
+    outs, inputs = _leaves(out), [x for t in tracked for x in _leaves(t)]
+    keep = _reaches_other_leaves(outs, own)
+
+    def vjp_fn(cotangents: Any) -> tuple:
+        vs = _leaves(cotangents)
         with enable_grad():
-            for i in nums:
-                args[i] = _tracked(args[i])
-            out = func(*args, **kwargs)
-            value = out[0] if has_aux else out
-            if not isinstance(value, Tensor) or value.numel() != 1:
-                raise RuntimeError("grad: func must return a Tensor with a single element "
-                                   f"(got {getattr(value, 'shape', type(value).__name__)})")
-            inputs = [x for i in nums for x in _leaves(args[i])]
-            grads = _tape_grad(value, inputs, create_graph=nested, allow_unused=True,
-                               materialize_grads=True)
-        trees, start = [], 0
-        for i in nums:
-            count = len(_leaves(args[i]))
-            trees.append(_rebuilt(args[i], grads[start:start + count]))
-            start += count
-        gradient = trees[0] if isinstance(argnums, int) else tuple(trees)
-        if not nested:
-            out = _rebuilt(out, [x.detach() for x in _leaves(out)]) if has_aux else out.detach()
-        return gradient, out
+            grads = _tape_grad(outs, inputs, vs, retain_graph=True,
+                               create_graph=keep or any(v.requires_grad for v in vs),
+                               allow_unused=True, materialize_grads=True)
+        return tuple(_split(grads, tracked))
+    return out if keep else _detached(out), vjp_fn, aux, lambda: _retire(own, tracked)
+
+
+def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Callable:
+    """A function returning (gradient of func's 0-d output in the arguments `argnums`,
+    func's output); with has_aux, func returns (output, aux) and the value is that pair."""
+    def transformed(*args: Any, **kwargs: Any) -> tuple:
+        nums = _argnums(argnums, len(args), "grad")
+
+        def of_chosen(*chosen: Any) -> Any:
+            full = list(args)
+            for i, x in zip(nums, chosen):
+                full[i] = x
+            return func(*full, **kwargs)
+        out, pull_back, aux, retire = _vjp(of_chosen, [args[i] for i in nums], has_aux)
+        if not isinstance(out, Tensor) or out.ndim != 0:
+            raise RuntimeError("grad: func must return a 0-d Tensor (a scalar), got "
+                               f"{getattr(out, 'shape', type(out).__name__)}")
+        gradients = pull_back(Tensor._from_node(np.ones((), out.dtype), None))
+        retire()
+        gradient = gradients[0] if isinstance(argnums, int) else gradients
+        return gradient, ((out, aux) if has_aux else out)
     return transformed
 
 
 def grad(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Callable:
-    """A function returning the gradient of func's scalar output in the arguments `argnums`
+    """A function returning the gradient of func's 0-d output in the arguments `argnums`
     (with has_aux: (gradient, aux))."""
     both = grad_and_value(func, argnums, has_aux)
 
@@ -109,35 +180,28 @@ def grad(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Cal
     return transformed
 
 
-def vjp(func: Callable, *primals: Tensor) -> tuple:
-    """(func(*primals), vjp_fn) with vjp_fn(v) = the tuple v^T J, one per primal."""
-    with enable_grad():
-        xs = [_tracked(x) for x in primals]
-        out = func(*xs)
-
-    def vjp_fn(v: Tensor) -> tuple:
-        nested = any(x.requires_grad for x in primals)
-        with enable_grad():
-            return tuple(_tape_grad(out, xs, v, retain_graph=True, create_graph=nested,
-                                    allow_unused=True, materialize_grads=True))
-    return out.detach(), vjp_fn
-
-
-def jacrev(func: Callable, argnums: int | tuple = 0) -> Callable:
-    """A function returning the Jacobian of func in the arguments `argnums` (Tensors), of
-    shape output.shape + input.shape (a tuple over argnums when it is one)."""
-    nums = _argnums(argnums)
-
+def jacrev(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Callable:
+    """A function returning the Jacobian of func's Tensor output in the arguments
+    `argnums`, of shape output.shape + input.shape (trees as the arguments; a tuple over
+    argnums when it is one): one backward pass per output element."""
     def transformed(*args: Any) -> Any:
-        def of_chosen(*chosen: Tensor) -> Tensor:
+        nums = _argnums(argnums, len(args), "jacrev")
+
+        def of_chosen(*chosen: Any) -> Any:
             full = list(args)
             for i, x in zip(nums, chosen):
                 full[i] = x
             return func(*full)
-        nested = any(args[i].requires_grad for i in nums)
-        jac = autograd_functional.jacobian(of_chosen, tuple(args[i] for i in nums),
-                                           create_graph=nested)
-        return jac[0] if isinstance(argnums, int) else jac
+        out, pull_back, aux, retire = _vjp(of_chosen, [args[i] for i in nums], has_aux)
+        basis = np.eye(out.numel(), dtype=out.dtype).reshape(out.numel(), *out.shape)
+        rows = [pull_back(Tensor._from_node(e, None)) for e in basis]
+        retire()
+        chosen = [args[i] for i in nums]
+        flat = [stack([_leaves(row[j])[k] for row in rows]).reshape(*out.shape, *leaf.shape)
+                for j, tree in enumerate(chosen) for k, leaf in enumerate(_leaves(tree))]
+        jacobians = _split(flat, chosen)
+        result = jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
+        return (result, aux) if has_aux else result
     return transformed
 
 
@@ -149,25 +213,59 @@ def hessian(func: Callable, argnums: int | tuple = 0) -> Callable:
     return jacrev(jacrev(func, argnums), argnums)
 
 
+def _mapped(tree: Any, dims: Any) -> list[tuple[Tensor, int]]:
+    """(tensor, axis) for every Tensor of an argument mapped by `dims` (an int for all, or
+    a tree of ints and None shaped like the argument)."""
+    if dims is None:
+        return []
+    if isinstance(dims, int):
+        pairs = [(x, dims) for x in _leaves(tree)]
+    elif isinstance(dims, dict):
+        pairs = [p for key, value in tree.items() for p in _mapped(value, dims.get(key))]
+    else:
+        pairs = [p for value, d in zip(tree, dims) for p in _mapped(value, d)]
+    for x, d in pairs:
+        if not -x.ndim <= d < x.ndim:
+            raise ValueError(f"vmap: in_dim {d} is out of range for an argument with "
+                             f"{x.ndim} dims (shape {x.shape})")
+    return pairs
+
+
+def _selected(tree: Any, dims: Any, i: int) -> Any:
+    if dims is None:
+        return tree
+    if isinstance(dims, int):
+        return _rebuilt(tree, [x.select(dims, i) for x in _leaves(tree)])
+    if isinstance(dims, dict):
+        return {key: _selected(value, dims.get(key), i) for key, value in tree.items()}
+    return type(tree)(_selected(value, d, i) for value, d in zip(tree, dims))
+
+
 def vmap(func: Callable, in_dims: Any = 0, out_dims: int | tuple = 0, randomness: str = "error",
          *, chunk_size: int | None = None) -> Callable:
-    """func mapped over axis in_dims[k] of argument k (None: the argument is shared), the
-    results stacked along out_dims (one per output Tensor, or one for all). A dict, tuple
-    or list argument is mapped over that axis of each of its Tensors, and a dict, tuple
-    or list result is stacked Tensor by Tensor."""
-    def transformed(*args: Any) -> Any:
+    """func mapped over axis in_dims[k] of argument k (None: the argument is shared; for a
+    dict, tuple or list argument, an int for all its Tensors or a tree of them), the
+    results stacked along out_dims (one per output Tensor, or one for all); keyword
+    arguments are passed unmapped. Differs from torch: `randomness` is not enforced (each
+    call draws its own numbers) and a mapped axis of size 0 is an error (the loop cannot
+    see the results' shapes)."""
+    def transformed(*args: Any, **kwargs: Any) -> Any:
         dims = in_dims if isinstance(in_dims, (tuple, list)) else (in_dims,) * len(args)
         if len(dims) != len(args):
             raise ValueError(f"vmap: in_dims has {len(dims)} entries for {len(args)} arguments")
-        sizes = {x.shape[d] for a, d in zip(args, dims) if d is not None for x in _leaves(a)}
+        sizes = {x.shape[d] for a, d in zip(args, dims) for x, d in _mapped(a, d)}
         if len(sizes) != 1:
             raise ValueError(f"vmap: the mapped axes must have one size, got sizes "
                              f"{sorted(sizes)}" if sizes else "vmap: no argument is mapped")
-        results = [func(*[a if d is None else _rebuilt(a, [x.select(d, i) for x in _leaves(a)])
-                          for a, d in zip(args, dims)]) for i in range(sizes.pop())]
+        size = sizes.pop()
+        if size == 0:
+            raise ValueError("vmap: the mapped axis has size 0 (this vmap loops over it and "
+                             "cannot see the shape of results it never computes)")
+        results = [func(*[_selected(a, d, i) for a, d in zip(args, dims)], **kwargs)
+                   for i in range(size)]
         columns = list(zip(*[_leaves(r) for r in results]))     # one per output Tensor
-        dims = out_dims if isinstance(out_dims, (tuple, list)) else (out_dims,) * len(columns)
-        return _rebuilt(results[0], [stack(list(c), d) for c, d in zip(columns, dims)])
+        outs = out_dims if isinstance(out_dims, (tuple, list)) else (out_dims,) * len(columns)
+        return _rebuilt(results[0], [stack(list(c), d) for c, d in zip(columns, outs)])
     return transformed
 
 

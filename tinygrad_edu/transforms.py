@@ -34,8 +34,8 @@ def _sum_rightmost(x: Tensor, n: int) -> Tensor:
 
 class Transform:
     """An invertible map, elementwise unless `event_dim` says how many trailing axes form
-    one event (its log-Jacobian is then summed over them). `sign` is +1 or -1 for a
-    monotone map (cdf uses it)."""
+    one event (its log-Jacobian is then summed over them). `sign` is +1 where the map
+    increases, -1 where it decreases (a number, or an array per element; cdf uses it)."""
 
     event_dim = 0
     sign = 1
@@ -108,11 +108,9 @@ class AffineTransform(Transform):
         self.loc, self.scale, self.event_dim = loc, scale, event_dim
 
     @property
-    def sign(self) -> int:
-        scale = np.asarray(getattr(self.scale, "data", self.scale))
-        if np.all(scale > 0) or np.all(scale < 0):
-            return 1 if np.all(scale > 0) else -1
-        raise ValueError("AffineTransform.sign: the scale has both signs (no one direction)")
+    def sign(self) -> Any:
+        """+1 or -1 for each element (an array where the scale is one)."""
+        return np.sign(np.asarray(getattr(self.scale, "data", self.scale)))
 
     def _call(self, x: Tensor) -> Tensor:
         return self.loc + self.scale * x
@@ -130,11 +128,21 @@ class AffineTransform(Transform):
         return f"AffineTransform(loc={self.loc}, scale={self.scale}, event_dim={self.event_dim})"
 
 
+def _inside_unit_interval(y: Tensor) -> Tensor:
+    """y clamped to [tiny, 1 - eps] of its dtype, as torch's clipped sigmoid: a float32
+    sigmoid rounds to exactly 0 or 1 from |x| = 17 on, whose logit is infinite."""
+    info = np.finfo(y.dtype)
+    return y.clamp(float(info.tiny), float(1 - info.eps))
+
+
 class SigmoidTransform(Transform):
+    """y = 1 / (1 + e^-x), kept inside [tiny, 1 - eps] both ways (as torch)."""
+
     def _call(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+        return _inside_unit_interval(x.sigmoid())
 
     def _inverse(self, y: Tensor) -> Tensor:
+        y = _inside_unit_interval(y)
         return y.log() - (-y).log1p()
 
     def log_abs_det_jacobian(self, x: Any, y: Any) -> Tensor:
@@ -174,9 +182,8 @@ class PowerTransform(Transform):
         self.exponent = exponent
 
     @property
-    def sign(self) -> int:
-        exponent = np.asarray(getattr(self.exponent, "data", self.exponent))
-        return 1 if np.all(exponent > 0) else -1
+    def sign(self) -> Any:
+        return np.sign(np.asarray(getattr(self.exponent, "data", self.exponent)))
 
     def _call(self, x: Tensor) -> Tensor:
         return x ** self.exponent
@@ -196,7 +203,7 @@ class ComposeTransform(Transform):
         self.event_dim = max((t.event_dim for t in self.parts), default=0)
 
     @property
-    def sign(self) -> int:
+    def sign(self) -> Any:
         return math.prod(t.sign for t in self.parts)
 
     @property
@@ -234,6 +241,9 @@ class TransformedDistribution(Distribution):
         self.base_dist = base_distribution
         self.transforms = [transforms] if isinstance(transforms, Transform) else list(
             transforms)
+        if not all(isinstance(t, Transform) for t in self.transforms):
+            raise TypeError("TransformedDistribution: transforms must be a Transform or a "
+                            "list of Transforms (tinygrad_edu.distributions.transforms)")
         base_event = len(base_distribution.event_shape)
         event_dim = max([base_event] + [t.event_dim for t in self.transforms])
         shape = base_distribution.batch_shape + base_distribution.event_shape
@@ -266,16 +276,16 @@ class TransformedDistribution(Distribution):
                               event_dim - len(self.base_dist.event_shape))
         return base + total
 
-    def _monotone_sign(self) -> int:
-        return math.prod(t.sign for t in self.transforms)
+    def _monotonize(self, p: Tensor) -> Tensor:
+        """p where the chain increases, 1 - p where it decreases (elementwise)."""
+        sign = math.prod(t.sign for t in self.transforms)
+        return p if np.all(sign == 1) else (p - 0.5) * Tensor(np.asarray(sign, p.dtype)) + 0.5
 
     def cdf(self, value: Any) -> Tensor:
         x = self._value(value)
         for t in reversed(self.transforms):
             x = t.inv(x)
-        base = self.base_dist.cdf(x)
-        return base if self._monotone_sign() == 1 else 1 - base
+        return self._monotonize(self.base_dist.cdf(x))
 
     def icdf(self, value: Any) -> Tensor:
-        u = self._value(value)
-        return self._forward(self.base_dist.icdf(u if self._monotone_sign() == 1 else 1 - u))
+        return self._forward(self.base_dist.icdf(self._monotonize(self._value(value))))

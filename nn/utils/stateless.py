@@ -24,7 +24,8 @@ def functional_call(module: Module, parameters_and_buffers: Any, args: Any = Non
     """module(*args, **kwargs) with the named tensors (a dict, or a tuple of dicts) in place
     of its own, which come back afterwards, even if the call raises. The gradient flows
     into the given tensors. With tie_weights, a name tied to a given one (the same tensor)
-    takes its value too; with strict, every parameter and buffer must be given."""
+    takes its value too; with strict, every parameter and buffer must be given.
+    Differs from torch: a name the module does not have is an error (torch ignores it)."""
     dicts = (parameters_and_buffers if isinstance(parameters_and_buffers, (tuple, list))
              else (parameters_and_buffers,))
     given: dict[str, Any] = {}
@@ -38,7 +39,13 @@ def functional_call(module: Module, parameters_and_buffers: Any, args: Any = Non
     if unknown:
         raise ValueError(f"functional_call: the module has no parameter or buffer named "
                          f"{', '.join(map(repr, unknown))}")
-    tied = {id(table[key]): given[name] for name, table, key in slots if name in given}
+    tied: dict[int, Any] = {}
+    for name, table, key in slots:
+        if name in given:
+            if tie_weights and tied.get(id(table[key]), given[name]) is not given[name]:
+                raise ValueError(f"functional_call: {name!r} is tied to another name given a "
+                                 "different value (pass tie_weights=False to set them apart)")
+            tied[id(table[key])] = given[name]
     if strict:
         missing = [name for name, table, key in slots
                    if name not in given and not (tie_weights and id(table[key]) in tied)]
