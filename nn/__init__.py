@@ -29,7 +29,8 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Lin
            "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
            "Softmax", "LogSoftmax", "Dropout", "Dropout2d", "Flatten", "Identity",
            "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "CrossEntropyLoss",
-           "NLLLoss", "MSELoss", "BCEWithLogitsLoss", "MultiMarginLoss", "functional", "init", "optim", "data",
+           "NLLLoss", "MSELoss", "BCEWithLogitsLoss", "MultiMarginLoss", "functional", "init",
+           "optim", "data",
            "datasets", "utils"]
 __all__ += ["GELU", "ELU", "SiLU", "Softplus", "Hardtanh", "ReLU6", "LogSigmoid", "LayerNorm",
             "GroupNorm", "Embedding", "Unflatten", "L1Loss", "SmoothL1Loss", "HuberLoss",

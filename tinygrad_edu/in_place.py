@@ -20,7 +20,8 @@ from .tensor import Tensor
 ELEMENTWISE = ("abs", "acos", "acosh", "addcdiv", "addcmul", "asin", "asinh", "atan",
                "atan2", "atanh", "ceil", "clamp", "clamp_max", "clamp_min", "cos", "cosh",
                "digamma", "erf", "erfc", "erfinv", "exp", "exp2", "expm1", "floor", "frac",
-               "hypot", "igamma", "igammac", "lerp", "lgamma", "log", "log10", "log1p", "log2", "logit", "nan_to_num", "neg",
+               "hypot", "igamma", "igammac", "lerp", "lgamma", "log", "log10", "log1p", "log2",
+               "logit", "nan_to_num", "neg",
                "pow", "reciprocal", "relu", "round", "rsqrt", "sigmoid", "sign", "sin", "sinh",
                "sqrt", "square", "tan", "tanh", "trunc", "xlogy", "eq", "ne", "gt", "ge", "lt",
                "le")

@@ -5,9 +5,9 @@ deg2rad, rad2deg, heaviside, and torch's aliases (arctan, arctan2, absolute, neg
 multiply, true_divide, fix).
 
 erf, erfc, atan, atan2, log2, log10, sinh and cosh are the primitives of ops/special.py
-(their docstrings say why no composition would do), erfinv that of ops/inverse_erf.py, fmod is ops/elementwise.py's Fmod (as
-remainder, exact where a - trunc(a / b) * b rounds); everything else is composed and has no
-backward of its own. Where the textbook formula overflows or makes nan although the answer
+(their docstrings say why no composition would do), erfinv that of ops/inverse_erf.py,
+fmod is ops/elementwise.py's Fmod (as remainder, exact where a - trunc(a / b) * b rounds);
+everything else is composed and has no backward of its own. Where the textbook formula overflows or makes nan although the answer
 is finite (x^2 in hypot, e^x + e^y in logaddexp), it is
 rearranged so that it does not, and where `where` picks between pieces, the piece it does
 not pick is computed from safe values, so that its zero gradient stays zero (not 0 * inf).

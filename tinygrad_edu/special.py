@@ -18,8 +18,8 @@ from .math_more import _float, _float_pair, erf, erfc, erfinv, exp2, logit, sinc
 from .ops import gamma, incomplete_gamma, inverse_erf
 from .tensor import Tensor
 
-__all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc",
-           "gammaln", "log1p",
+__all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammainc",
+           "gammaincc", "gammaln", "log1p",
            "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
            "polygamma", "psi",
            "round", "sinc", "softmax", "xlog1py", "xlogy"]

@@ -10,11 +10,11 @@ Tensor operations on the saved output, so higher derivatives follow.
 
 Forward: Winitzki's closed form (2008; within 2e-3), then Halley's method on erf or erfc,
 whichever keeps the digits: erf(x) = y for |y| < 1/2; erfc(|x|) = 1 - |y| (exact there)
-above, so the tails are found from their own small numbers. Halley's step for f = erf(x) - y
-(or erfc(x) - q) is d / (1 + x d) with d = f / f', because f'' / f' = -2x for both; the error e goes to
-about x^2 e^3 each step, so four steps take the guess's 2e-3 below 1e-16 out to x = 25
-(q = 1e-280; beyond, an asymptotic series of ln erfc does it). Against mpmath:
-`tests/test_inverse_erf.py`.
+above, so the tails are found from their own small numbers. Halley's step for
+f = erf(x) - y (or erfc(x) - q) is d / (1 + x d) with d = f / f', because f'' / f' = -2x
+for both; the error e goes to about x^2 e^3 each step, so four steps take the guess's 2e-3
+below 1e-16 out to x = 25 (q = 1e-280; beyond, an asymptotic series of ln erfc does it).
+Against mpmath: `tests/test_inverse_erf.py`.
 """
 from __future__ import annotations
 
