@@ -313,7 +313,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         starts = np.asarray(_tensor(offsets).data, dtype=np.int64)
         if include_last_offset:                    # the last offset marks the end (torch's
             starts = starts[:-1]                   # last bag runs to the input's end anyway)
-        ends = np.append(starts[1:], idx.shape[0])
+        ends = np.append(starts[1:], idx.shape[0])[:starts.size]
         if starts.size and (starts[0] != 0 or np.any(ends < starts) or ends[-1] > idx.shape[0]):
             raise ValueError(f"{op}: offsets must start at 0 and increase up to the input's "
                              f"length {idx.shape[0]}, got {starts.tolist()}")
@@ -323,6 +323,11 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                          f"{idx.shape}")
     if per_sample_weights is not None and mode != "sum":
         raise ValueError(f"{op}: per_sample_weights needs mode='sum', got {mode!r}")
+    if per_sample_weights is not None and tuple(_tensor(per_sample_weights).shape) != idx.shape:
+        raise ValueError(f"{op}: per_sample_weights must have the input's shape {idx.shape}, "
+                         f"got {tuple(_tensor(per_sample_weights).shape)}")
+    if bags == 0:                                  # (include_last_offset with one offset)
+        return weight.new_zeros(0, weight.shape[1])
     flat = idx.reshape(-1)
     bag = np.repeat(np.arange(bags), lengths)
     pad = _padding_index(op, padding_idx, weight.shape[0])

@@ -163,3 +163,25 @@ def test_weighted_loss_base_memory_format_factories_and_half_norms():
                             running_var=tg.ones(3, dtype=tg.float64))
     assert stats.dtype == np.float32                      # (torch accepts such statistics)
     assert nn.BatchNorm1d(3)(tg.randn(4, 3).to(tg.float16)).shape == (4, 3)
+
+
+# ------------------------------------------------- the recommender/time-series/tabular port
+def test_optimizers_take_torchs_implementation_switches():
+    for cls in (nn.optim.SGD, nn.optim.Adam, nn.optim.AdamW, nn.optim.RMSprop,
+                nn.optim.Adagrad, nn.optim.NAdam, nn.optim.RAdam, nn.optim.Adamax):
+        cls([nn.Parameter(tg.zeros(2))], lr=1e-3, foreach=False, fused=True, capturable=False)
+    with pytest.raises(NotImplementedError, match="Adam: differentiable=True"):
+        nn.optim.Adam([nn.Parameter(tg.zeros(2))], differentiable=True)
+
+
+def test_embedding_bag_and_diff_check_their_shapes():
+    weight, index = tg.ones(9, 3), tg.tensor(np.arange(8))
+    with pytest.raises(ValueError, match=r"embedding_bag: per_sample_weights must have the "
+                                         r"input's shape \(8,\), got \(1, 8\)"):
+        F.embedding_bag(index, weight, tg.tensor([0, 3]), mode="sum",
+                        per_sample_weights=tg.ones(1, 8))
+    empty = F.embedding_bag(index, weight, tg.tensor([0]), mode="sum", include_last_offset=True)
+    assert empty.shape == (0, 3)
+    with pytest.raises(ValueError, match=r"diff: prepend/append of shape \(1, 3, 1\) must match "
+                                         r"the input's shape \(1, 2, 6\) except along dim 2"):
+        tg.diff(tg.zeros(1, 2, 6), dim=-1, prepend=tg.zeros(1, 3, 1))

@@ -324,10 +324,15 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
 
 
 def _along_dim(t: Any, x: Tensor, d: int) -> Tensor:
-    """prepend/append for diff: a number becomes x's shape with size 1 at d."""
+    """prepend/append for diff: a number becomes x's shape with size 1 at d; a tensor
+    must have x's shape but along d."""
     t = _tensor(t)
     if t.ndim == 0:
         return t.expand(*(1 if i == d else n for i, n in enumerate(x.shape)))
+    if t.ndim != x.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, x.shape))
+                               if i != d):
+        raise ValueError(f"diff: prepend/append of shape {t.shape} must match the input's "
+                         f"shape {x.shape} except along dim {d}")
     return t
 
 

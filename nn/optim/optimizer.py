@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import functools
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -21,7 +22,15 @@ class Optimizer:
     with a "params" list and any options that override the defaults for that group.
     Parameters that do not require grad (frozen layers) may be listed: like any
     parameter without a gradient, `step` leaves them alone. A group with `maximize` (every
-    optimizer's keyword, as torch) hands its rule -g: the rule then ascends."""
+    optimizer's keyword, as torch) hands its rule -g: the rule then ascends.
+    torch's implementation switches foreach, fused and capturable are accepted by every
+    optimizer and change nothing (one numpy implementation); differentiable=True (a step
+    recorded in the graph) is refused."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _accepting_switches(cls.__dict__["__init__"], cls.__name__)
 
     def __init__(self, params: Iterable[Any], defaults: dict) -> None:
         self.defaults = {key: _number(value) for key, value in defaults.items()}
@@ -167,6 +176,18 @@ def check_non_negative(name: str, **values: float) -> None:
     bad = [f"{key}={value}" for key, value in values.items() if not value >= 0]
     if bad:
         raise ValueError(f"{name}: {', '.join(values)} must be >= 0, got {', '.join(bad)}")
+
+
+def _accepting_switches(init: Callable, name: str) -> Callable:
+    """init, also taking torch's foreach/fused/capturable/differentiable keywords."""
+    @functools.wraps(init)
+    def accepting(self: Any, *args: Any, foreach: bool | None = None, fused: bool | None = None,
+                  capturable: bool = False, differentiable: bool = False, **kwargs: Any) -> None:
+        if differentiable:
+            raise NotImplementedError(f"{name}: differentiable=True (an optimizer step "
+                                      "recorded in the graph) is not built here")
+        init(self, *args, **kwargs)
+    return accepting
 
 
 def _number(option: Any) -> Any:
