@@ -144,13 +144,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         shift = -running_mean.data * scale
         if bias is not None:
             shift = shift + bias
-        return input * _tensor(scale).reshape(shape) + _tensor(shift).reshape(shape)
+        out = input * _tensor(scale).reshape(shape) + _tensor(shift).reshape(shape)
+        return out.to(input.dtype)                 # (float16 in, float16 out: as torch)
     out = centered / (var + eps).sqrt()
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:
         out = out + bias.reshape(shape)
-    return out
+    return out.to(input.dtype)
 
 
 from .functional_extra import *  # noqa: E402,F401,F403  (more activations, shuffles, distances)

@@ -326,8 +326,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     if per_sample_weights is not None and tuple(_tensor(per_sample_weights).shape) != idx.shape:
         raise ValueError(f"{op}: per_sample_weights must have the input's shape {idx.shape}, "
                          f"got {tuple(_tensor(per_sample_weights).shape)}")
-    if bags == 0:                                  # (include_last_offset with one offset)
-        return weight.new_zeros(0, weight.shape[1])
+    if bags == 0:                                  # (include_last_offset with one offset:
+        return weight[:0]                          # no rows, still in the graph)
     flat = idx.reshape(-1)
     bag = np.repeat(np.arange(bags), lengths)
     pad = _padding_index(op, padding_idx, weight.shape[0])

@@ -89,9 +89,11 @@ def _matching(op: str, name: str, t: Tensor | None, shape: tuple,
         return
     if tuple(t.shape) != tuple(shape):
         raise ValueError(f"{op}: expected {name} of shape {tuple(shape)}, got {tuple(t.shape)}")
-    if dtype is not None and t.dtype != dtype:
+    if dtype is not None and t.dtype != dtype and not (dtype == np.float16
+                                                       and t.dtype == np.float32):
         raise TypeError(f"{op}: the input is {dtype} but {name} is {t.dtype}; convert one "
-                        "(model.double(), or x.float()), as torch refuses mixed dtypes here")
+                        "(model.double(), or x.float()), as torch refuses mixed dtypes here "
+                        "(only float16 input with float32 parameters goes)")
 
 
 def _normalized_shape(op: str, x: Tensor, normalized_shape: int | Sequence[int]) -> tuple:
@@ -200,7 +202,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
     out = _standardized(x, tuple(range(x.ndim - len(shape), x.ndim)), eps)
     if weight is not None:
         out = out * weight
-    return out if bias is None else out + bias
+    return (out if bias is None else out + bias).to(x.dtype)      # (float16 in, float16 out)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
@@ -230,7 +232,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     per_channel = (channels,) + (1,) * (x.ndim - 2)
     if weight is not None:
         out = out * weight.reshape(*per_channel)
-    return out if bias is None else out + bias.reshape(*per_channel)
+    return (out if bias is None else out + bias.reshape(*per_channel)).to(x.dtype)
 
 
 # ---------------------------------------------------------------------------- lookup, encodings

@@ -41,8 +41,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise ValueError(f"{op}: use_input_stats=False needs running_mean and running_var")
-        centered = x - running_mean.detach().reshape(*per_channel)
-        out = centered / (running_var.detach().reshape(*per_channel) + eps).sqrt()
+        centered = x - running_mean.detach().to(x.dtype).reshape(*per_channel)
+        out = centered / (running_var.detach().to(x.dtype).reshape(*per_channel) + eps).sqrt()
     else:
         out = _input_normalized(op, x, running_mean, running_var, momentum, eps)
     if weight is not None:

@@ -185,3 +185,26 @@ def test_embedding_bag_and_diff_check_their_shapes():
     with pytest.raises(ValueError, match=r"diff: prepend/append of shape \(1, 3, 1\) must match "
                                          r"the input's shape \(1, 2, 6\) except along dim 2"):
         tg.diff(tg.zeros(1, 2, 6), dim=-1, prepend=tg.zeros(1, 3, 1))
+
+
+def test_fourth_recheck_fixes():
+    x16 = tg.randn(2, 3, 4).to(tg.float16)
+    assert nn.BatchNorm1d(3)(x16).dtype == np.float16                # (as torch)
+    assert F.layer_norm(x16, (4,), tg.ones(4), tg.zeros(4)).dtype == np.float16
+    assert F.group_norm(x16, 3, tg.ones(3), tg.zeros(3)).dtype == np.float16
+    evaluated = F.instance_norm(tg.randn(2, 3, 4), running_mean=tg.zeros(3, dtype=tg.float64),
+                                running_var=tg.ones(3, dtype=tg.float64), use_input_stats=False)
+    assert evaluated.dtype == np.float32
+
+    class Mine(nn.optim.Optimizer):                         # a user's optimizer keeps its own
+        def __init__(self, params, lr=0.1, foreach=None):   # keywords
+            self.foreach = foreach
+            super().__init__(params, dict(lr=lr))
+
+    assert Mine([nn.Parameter(tg.zeros(1))], foreach=True).foreach is True
+    weight = tg.randn(9, 3, requires_grad=True)
+    empty = F.embedding_bag(tg.tensor(np.arange(4)), weight, tg.tensor([0]),
+                            include_last_offset=True)
+    empty.sum().backward()
+    assert empty.shape == (0, 3) and np.array_equal(weight.grad.numpy(), np.zeros((9, 3)))
+    assert tg.randint_like(tg.zeros(2), 5, memory_format=tg.preserve_format).shape == (2,)

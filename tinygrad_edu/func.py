@@ -60,11 +60,14 @@ def _rebuilt(tree: Any, leaves: Sequence) -> Any:
 
 
 def _tracked(tree: Any) -> tuple[Any, set]:
-    """(the tree with every Tensor requiring grad, the ids of the fresh ones): a Tensor that
-    already requires grad (an outer transform's input) stays itself, the others become
-    detached leaves that do."""
-    fresh = [x if x.requires_grad else x.detach().requires_grad_() for x in _leaves(tree)]
-    own = {id(new) for old, new in zip(_leaves(tree), fresh) if new is not old}
+    """(the tree with a variable of this transform for every Tensor, the ids of its fresh
+    leaves). A Tensor that already requires grad (an outer transform's input, a model's
+    parameter) gets an alias in the graph, so the derivative is taken through the argument
+    only, not through the same tensor used elsewhere by the function; the others become
+    detached leaves that require grad."""
+    fresh = [x.view_as(x) if x.requires_grad else x.detach().requires_grad_()
+             for x in _leaves(tree)]
+    own = {id(new) for old, new in zip(_leaves(tree), fresh) if not old.requires_grad}
     return _rebuilt(tree, fresh), own
 
 
@@ -106,7 +109,10 @@ def _argnums(argnums: int | tuple, count: int, op: str) -> tuple:
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not all(-count <= i < count for i in nums):
         raise ValueError(f"{op}: argnums {argnums} is out of range for {count} arguments")
-    return tuple(i % count for i in nums)
+    nums = tuple(i % count for i in nums)
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"{op}: argnums {argnums} names an argument twice")
+    return nums
 
 
 def _split(flat: Sequence, trees: Sequence) -> list:
@@ -123,7 +129,8 @@ def _split(flat: Sequence, trees: Sequence) -> list:
 def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """(func(*primals), vjp_fn[, aux]) with vjp_fn(v) = v^T J as a tuple, one entry per
     primal (shaped like it); v is shaped like func's output (a Tensor or a tree)."""
-    out, vjp_fn, aux, _ = _vjp(func, primals, has_aux)
+    out, vjp_fn, aux, retire = _vjp(func, primals, has_aux)
+    retire()                           # (an enclosing transform does not differentiate them)
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
 
@@ -132,10 +139,15 @@ def _vjp(func: Callable, primals: Sequence, has_aux: bool) -> tuple:
     with enable_grad():
         tracked, own = zip(*[_tracked(p) for p in primals]) if primals else ((), ())
         result = func(*tracked)
+    if has_aux and not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise TypeError("vjp/grad/jacrev: with has_aux=True, func must return a pair "
+                        "(output, aux)")
     out, aux = result if has_aux else (result, None)
     own = set().union(*own)
     outs, inputs = _leaves(out), [x for t in tracked for x in _leaves(t)]
     keep = _reaches_other_leaves(outs, own)
+    if has_aux and not _reaches_other_leaves(_leaves(aux), own):
+        aux = _detached(aux)
 
     def vjp_fn(cotangents: Any) -> tuple:
         vs = _leaves(cotangents)
@@ -181,9 +193,10 @@ def grad(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Cal
 
 
 def jacrev(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Callable:
-    """A function returning the Jacobian of func's Tensor output in the arguments
-    `argnums`, of shape output.shape + input.shape (trees as the arguments; a tuple over
-    argnums when it is one): one backward pass per output element."""
+    """A function returning the Jacobian of func's output in the arguments `argnums`, of
+    shape output.shape + input.shape: one backward pass per output element. Inputs may be
+    trees, argnums a tuple (then a tuple over them), and a tuple output gives a tuple over
+    the outputs."""
     def transformed(*args: Any) -> Any:
         nums = _argnums(argnums, len(args), "jacrev")
 
@@ -193,16 +206,32 @@ def jacrev(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> C
                 full[i] = x
             return func(*full)
         out, pull_back, aux, retire = _vjp(of_chosen, [args[i] for i in nums], has_aux)
-        basis = np.eye(out.numel(), dtype=out.dtype).reshape(out.numel(), *out.shape)
-        rows = [pull_back(Tensor._from_node(e, None)) for e in basis]
+        chosen, outs = [args[i] for i in nums], _leaves(out)
+        per_output = [_jacobians(j, outs, pull_back, chosen) for j in range(len(outs))]
         retire()
-        chosen = [args[i] for i in nums]
-        flat = [stack([_leaves(row[j])[k] for row in rows]).reshape(*out.shape, *leaf.shape)
-                for j, tree in enumerate(chosen) for k, leaf in enumerate(_leaves(tree))]
-        jacobians = _split(flat, chosen)
-        result = jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
+        per_output = [trees[0] if isinstance(argnums, int) else tuple(trees)
+                      for trees in per_output]
+        result = per_output[0] if isinstance(out, Tensor) else type(out)(per_output)
         return (result, aux) if has_aux else result
     return transformed
+
+
+def _jacobians(j: int, outs: list, pull_back: Callable, chosen: list) -> list:
+    """d outs[j] / d chosen, one tree per chosen argument: a backward pass per element."""
+    out = outs[j]
+    zeros = [Tensor._from_node(np.zeros(o.shape, o.dtype), None) for o in outs]
+    rows = []
+    for e in np.eye(out.numel(), dtype=out.dtype).reshape(out.numel(), *out.shape):
+        cotangents = list(zeros)
+        cotangents[j] = Tensor._from_node(e, None)
+        rows.append(pull_back(cotangents if len(outs) > 1 else cotangents[0]))
+    flat = []
+    for i, tree in enumerate(chosen):
+        for k, leaf in enumerate(_leaves(tree)):
+            shape = (*out.shape, *leaf.shape)
+            flat.append(stack([_leaves(row[i])[k] for row in rows]).reshape(*shape) if rows
+                        else Tensor._from_node(np.zeros(shape, out.dtype), None))
+    return _split(flat, chosen)
 
 
 jacfwd = jacrev
@@ -218,12 +247,17 @@ def _mapped(tree: Any, dims: Any) -> list[tuple[Tensor, int]]:
     a tree of ints and None shaped like the argument)."""
     if dims is None:
         return []
-    if isinstance(dims, int):
+    if isinstance(dims, int) and not isinstance(dims, bool):
         pairs = [(x, dims) for x in _leaves(tree)]
-    elif isinstance(dims, dict):
-        pairs = [p for key, value in tree.items() for p in _mapped(value, dims.get(key))]
-    else:
+    elif isinstance(dims, dict) and isinstance(tree, dict) and set(dims) == set(tree):
+        pairs = [p for key, value in tree.items() for p in _mapped(value, dims[key])]
+    elif (isinstance(dims, tuple) and isinstance(tree, (tuple, list))
+          and len(dims) == len(tree)):
         pairs = [p for value, d in zip(tree, dims) for p in _mapped(value, d)]
+    else:
+        raise ValueError(f"vmap: in_dims entry {dims!r} does not match the structure of its "
+                         f"argument (a {type(tree).__name__}): give an int or None, or a "
+                         "tuple/dict of them shaped like the argument")
     for x, d in pairs:
         if not -x.ndim <= d < x.ndim:
             raise ValueError(f"vmap: in_dim {d} is out of range for an argument with "
@@ -237,7 +271,7 @@ def _selected(tree: Any, dims: Any, i: int) -> Any:
     if isinstance(dims, int):
         return _rebuilt(tree, [x.select(dims, i) for x in _leaves(tree)])
     if isinstance(dims, dict):
-        return {key: _selected(value, dims.get(key), i) for key, value in tree.items()}
+        return {key: _selected(value, dims[key], i) for key, value in tree.items()}
     return type(tree)(_selected(value, d, i) for value, d in zip(tree, dims))
 
 
@@ -246,11 +280,16 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: int | tuple = 0, randomness
     """func mapped over axis in_dims[k] of argument k (None: the argument is shared; for a
     dict, tuple or list argument, an int for all its Tensors or a tree of them), the
     results stacked along out_dims (one per output Tensor, or one for all); keyword
-    arguments are passed unmapped. Differs from torch: `randomness` is not enforced (each
-    call draws its own numbers) and a mapped axis of size 0 is an error (the loop cannot
-    see the results' shapes)."""
+    arguments are passed unmapped; out_dims None takes an output that is the same for every
+    index once. Differs from torch: `randomness` is checked but not enforced (each call
+    draws its own numbers) and a mapped axis of size 0 is an error (the loop cannot see the
+    results' shapes)."""
+    if randomness not in ("error", "different", "same"):
+        raise ValueError(f"vmap: randomness must be 'error', 'different' or 'same', got "
+                         f"{randomness!r}")
+
     def transformed(*args: Any, **kwargs: Any) -> Any:
-        dims = in_dims if isinstance(in_dims, (tuple, list)) else (in_dims,) * len(args)
+        dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
         if len(dims) != len(args):
             raise ValueError(f"vmap: in_dims has {len(dims)} entries for {len(args)} arguments")
         sizes = {x.shape[d] for a, d in zip(args, dims) for x, d in _mapped(a, d)}
@@ -264,8 +303,12 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: int | tuple = 0, randomness
         results = [func(*[_selected(a, d, i) for a, d in zip(args, dims)], **kwargs)
                    for i in range(size)]
         columns = list(zip(*[_leaves(r) for r in results]))     # one per output Tensor
-        outs = out_dims if isinstance(out_dims, (tuple, list)) else (out_dims,) * len(columns)
-        return _rebuilt(results[0], [stack(list(c), d) for c, d in zip(columns, outs)])
+        outs = out_dims if isinstance(out_dims, tuple) else (out_dims,) * len(columns)
+        if len(outs) != len(columns):
+            raise ValueError(f"vmap: out_dims has {len(outs)} entries for {len(columns)} "
+                             "outputs")
+        return _rebuilt(results[0], [c[0] if d is None else stack(list(c), d)   # (None: the
+                                     for c, d in zip(columns, outs)])          # same each time)
     return transformed
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import random
 from .creation import _like, _make, empty, linspace
-from .device import check_device
+from .device import check_device, check_memory_format
 from .dtypes import get_default_dtype, to_dtype
 from .shapes import broadcast_shapes, new_shape
 from .binning import insertion_points
@@ -75,10 +75,11 @@ def randint(*args: Any, low: int | None = None, high: int | None = None, size: A
 
 def randint_like(input: Tensor, *args: Any, low: int | None = None, high: int | None = None,
                  generator: Any = None, dtype: Any = None, requires_grad: bool = False,
-                 device: Any = None) -> Tensor:
+                 device: Any = None, memory_format: Any = None) -> Tensor:
     """randint with input's shape, in input's dtype unless `dtype` is given:
     randint_like(x, 10) or randint_like(x, 3, 10)."""
     check_device(device, "randint_like")
+    check_memory_format(memory_format, "randint_like")
     x = _tensor(input)
     low, high = _bounds("randint_like", args, low, high)
     dtype = x.dtype if dtype is None else to_dtype(dtype)

@@ -23,13 +23,13 @@ class Optimizer:
     Parameters that do not require grad (frozen layers) may be listed: like any
     parameter without a gradient, `step` leaves them alone. A group with `maximize` (every
     optimizer's keyword, as torch) hands its rule -g: the rule then ascends.
-    torch's implementation switches foreach, fused and capturable are accepted by every
-    optimizer and change nothing (one numpy implementation); differentiable=True (a step
-    recorded in the graph) is refused."""
+    torch's implementation switches foreach, fused and capturable are accepted by the
+    library's optimizers and change nothing (one numpy implementation); differentiable=True
+    (a step recorded in the graph) is refused. A user's subclass keeps its own keywords."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "__init__" in cls.__dict__:
+        if "__init__" in cls.__dict__ and cls.__module__.startswith("nn.optim."):
             cls.__init__ = _accepting_switches(cls.__dict__["__init__"], cls.__name__)
 
     def __init__(self, params: Iterable[Any], defaults: dict) -> None:
