@@ -9,8 +9,9 @@ erf, erfc, atan, atan2, log2, log10, sinh and cosh are the primitives of ops/spe
 fmod is ops/elementwise.py's Fmod (as remainder, exact where a - trunc(a / b) * b rounds);
 everything else is composed and has no backward of its own. Where the textbook formula
 overflows or makes nan although the answer is finite (x^2 in hypot, e^x + e^y in
-logaddexp), it is rearranged so that it does not, and where `where` picks between pieces, the piece it does
-not pick is computed from safe values, so that its zero gradient stays zero (not 0 * inf).
+logaddexp), it is rearranged so that it does not, and where `where` picks between pieces,
+the piece it does not pick is computed from safe values, so that its zero gradient stays
+zero (not 0 * inf).
 Integer and bool inputs become float32, as torch, except where torch refuses them (frac,
 hypot, logaddexp, logaddexp2, lerp). Each function is also a Tensor method, attached at
 the bottom of the file.
