@@ -27,8 +27,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import random
-from .distributions import (LOG_SQRT_2PI, Distribution, Normal, _check, _parameters,
-                            kl_divergence, register_kl)
+from .distributions import (LOG_SQRT_2PI, Distribution, Normal, _check,
+                            _inside_unit_interval, _parameters, kl_divergence, register_kl)
 from .composed import stack
 from .grad_mode import no_grad
 from .math_more import xlogy
@@ -226,13 +226,6 @@ def _standard_gamma(concentration: Tensor, shape: tuple) -> Tensor:
     return GammaQuantile.apply(concentration.expand(*shape), u)
 
 
-def _on_simplex(x: Tensor) -> Tensor:
-    """Normalized draws kept in [tiny, 1 - eps], as torch's: X / (X + Y) rounds to exactly 1
-    when Y < eps X (Beta(0.5, 0.5) in float32, 1.5e-4 of draws), and log_prob(1) is inf."""
-    info = np.finfo(x.dtype)
-    return x.clamp(float(info.tiny), float(1 - info.eps))
-
-
 class Gamma(_Parameterized):
     """rate^a x^(a-1) e^(-rate x) / Gamma(a) on x >= 0 (a = concentration).
     log_prob = a log(rate) + (a - 1) log x - rate x - lgamma(a);
@@ -324,12 +317,12 @@ class Dirichlet(_Parameterized):
 
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         draws = _standard_gamma(self.concentration, self._extended_shape(sample_shape))
-        return _on_simplex(draws / draws.sum(-1, keepdim=True))
+        return _inside_unit_interval(draws / draws.sum(-1, keepdim=True))
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         draws = _gamma_draws(self.concentration.data, self._extended_shape(sample_shape))
         with no_grad():
-            return _on_simplex(Tensor(draws / draws.sum(-1, keepdims=True)))
+            return _inside_unit_interval(Tensor(draws / draws.sum(-1, keepdims=True)))
 
     def log_prob(self, value: Any) -> Tensor:
         x = self._value(value)
@@ -371,12 +364,12 @@ class Beta(_Parameterized):
 
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         draws = _standard_gamma(self._pair(), self._extended_shape(sample_shape) + (2,))
-        return _on_simplex(draws[..., 0] / draws.sum(-1))
+        return _inside_unit_interval(draws[..., 0] / draws.sum(-1))
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         draws = _gamma_draws(self._pair().data, self._extended_shape(sample_shape) + (2,))
         with no_grad():
-            return _on_simplex(Tensor(draws[..., 0] / draws.sum(-1)))
+            return _inside_unit_interval(Tensor(draws[..., 0] / draws.sum(-1)))
 
     def log_prob(self, value: Any) -> Tensor:
         a, b = self.concentration1, self.concentration0

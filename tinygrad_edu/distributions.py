@@ -48,6 +48,14 @@ def _parameters(*values: Any) -> list[Tensor]:
             for v in values]
 
 
+def _inside_unit_interval(p: Tensor) -> Tensor:
+    """p clamped to [tiny, 1 - eps] of its dtype, as torch keeps its draws in (0, 1): a
+    float32 sigmoid rounds to exactly 0 or 1 from |x| = 17 on, and X / (X + Y) to 1 when
+    Y < eps X (Beta(0.5, 0.5) in float32, 1.5e-4 of draws); log_prob there is infinite."""
+    info = np.finfo(p.dtype)
+    return p.clamp(float(info.tiny), float(1 - info.eps))
+
+
 def _clamped_log(p: Tensor) -> Tensor:
     """log p with p clamped to [eps, 1 - eps], as torch's probs_to_logits: a probability of
     0 gives log(eps) (about -36 in float64), not -inf."""

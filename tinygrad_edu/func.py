@@ -115,6 +115,16 @@ def _argnums(argnums: int | tuple, count: int, op: str) -> tuple:
     return nums
 
 
+def _of_chosen(func: Callable, args: Sequence, nums: tuple, kwargs: dict) -> Callable:
+    """func as a function of the arguments at positions `nums` only, the others fixed."""
+    def partial(*chosen: Any) -> Any:
+        full = list(args)
+        for i, x in zip(nums, chosen):
+            full[i] = x
+        return func(*full, **kwargs)
+    return partial
+
+
 def _split(flat: Sequence, trees: Sequence) -> list:
     """flat values cut into the trees' shapes, one tree each."""
     out, start = [], 0
@@ -164,13 +174,8 @@ def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = Fal
     func's output); with has_aux, func returns (output, aux) and the value is that pair."""
     def transformed(*args: Any, **kwargs: Any) -> tuple:
         nums = _argnums(argnums, len(args), "grad")
-
-        def of_chosen(*chosen: Any) -> Any:
-            full = list(args)
-            for i, x in zip(nums, chosen):
-                full[i] = x
-            return func(*full, **kwargs)
-        out, pull_back, aux, retire = _vjp(of_chosen, [args[i] for i in nums], has_aux)
+        out, pull_back, aux, retire = _vjp(_of_chosen(func, args, nums, kwargs),
+                                           [args[i] for i in nums], has_aux)
         if not isinstance(out, Tensor) or out.ndim != 0:
             raise RuntimeError("grad: func must return a 0-d Tensor (a scalar), got "
                                f"{getattr(out, 'shape', type(out).__name__)}")
@@ -199,13 +204,8 @@ def jacrev(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> C
     the outputs."""
     def transformed(*args: Any) -> Any:
         nums = _argnums(argnums, len(args), "jacrev")
-
-        def of_chosen(*chosen: Any) -> Any:
-            full = list(args)
-            for i, x in zip(nums, chosen):
-                full[i] = x
-            return func(*full)
-        out, pull_back, aux, retire = _vjp(of_chosen, [args[i] for i in nums], has_aux)
+        out, pull_back, aux, retire = _vjp(_of_chosen(func, args, nums, {}),
+                                           [args[i] for i in nums], has_aux)
         chosen, outs = [args[i] for i in nums], _leaves(out)
         per_output = [_jacobians(j, outs, pull_back, chosen) for j in range(len(outs))]
         retire()

@@ -24,7 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .cnn import log1p_exp
-from .distributions import Distribution
+from .distributions import Distribution, _inside_unit_interval
 from .tensor import Tensor, _tensor
 
 
@@ -126,13 +126,6 @@ class AffineTransform(Transform):
 
     def __repr__(self) -> str:
         return f"AffineTransform(loc={self.loc}, scale={self.scale}, event_dim={self.event_dim})"
-
-
-def _inside_unit_interval(y: Tensor) -> Tensor:
-    """y clamped to [tiny, 1 - eps] of its dtype, as torch's clipped sigmoid: a float32
-    sigmoid rounds to exactly 0 or 1 from |x| = 17 on, whose logit is infinite."""
-    info = np.finfo(y.dtype)
-    return y.clamp(float(info.tiny), float(1 - info.eps))
 
 
 class SigmoidTransform(Transform):

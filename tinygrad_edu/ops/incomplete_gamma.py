@@ -157,7 +157,7 @@ def _upper_small_shape(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     return -np.expm1(log_power) - np.exp(log_power) * a * total
 
 
-def _expansions(a: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _expansions(a: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, ...]:
     """(ln P, ln Q, D, ln T) for 1-d float64 a > 0 and 0 < x < inf, each side by its
     expansion (P = T sum_k r_k / r_0, Q = p x C = T a C) and the other as ln(1 - e^that)."""
     lower = x <= a + 1
