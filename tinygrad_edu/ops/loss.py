@@ -56,36 +56,32 @@ class CrossEntropy(Function):
         shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         sum_exp = exp.sum(axis=1, keepdims=True)
-        lp = shifted - np.log(sum_exp)                          # log-softmax
         if target.dtype.kind == "f" or label_smoothing:
+            lp = shifted - np.log(sum_exp)                      # log-softmax
             q = target_distribution(logits, target, weight, ignore_index, label_smoothing)
             local_grad = exp * (q.sum(axis=1, keepdims=True) / sum_exp) - q       # s p - q
             # a class with q = 0 adds nothing, even where lp = -inf (a logit of -inf): in
             # the cross-entropy 0 log 0 = 0, where 0 * -inf would be nan
             losses = -(q * np.where(q != 0, lp, 0)).sum(axis=1)
+            denominator = losses.size if target.dtype.kind == "f" else \
+                target_weights(target, weight, ignore_index, logits.dtype)[1].sum()
         else:
-            counted = target != ignore_index
-            y = np.where(counted, target, 0)
-            w_y = counted.astype(logits.dtype)                # w_(y_i), 0 where ignored
-            if weight is not None:
-                w_y *= weight[y]
-            at = _flat_positions(logits.shape, y)             # of lp[i, y_i] in lp.ravel()
-            losses = -np.where(w_y != 0, w_y * lp.reshape(-1)[at], 0)
+            y, w_y = target_weights(target, weight, ignore_index, logits.dtype)
+            at = _flat_positions(logits.shape, y)             # of x[i, y_i] in x.ravel()
+            lp_y = shifted.reshape(-1)[at] - np.log(sum_exp).reshape(y.shape)   # lp[i, y_i]
+            losses = -np.where(w_y != 0, w_y * lp_y, 0)
             local_grad = np.ascontiguousarray(exp * (np.expand_dims(w_y, 1) / sum_exp))  # s p
             local_grad.reshape(-1)[at] -= w_y           # - q (on a row-major array: a view)
-        if target.dtype.kind == "f":
-            ctx.denominator = losses.size                       # every sample counts
-        else:
-            counted = target != ignore_index
-            ctx.denominator = counted.sum() if weight is None else \
-                weight[np.where(counted, target, 0)][counted].sum()   # sum of w_(y_i)
+            denominator = w_y.sum()                     # sum of w_(y_i) over the counted
+        ctx.denominator = denominator
         ctx.save_for_backward(logits, target, weight, local_grad)
         if reduction == "none":
             return losses
         if reduction == "sum":
             return losses.sum()
-        with np.errstate(invalid="ignore"):         # every target ignored: 0/0 = nan
-            return losses.sum() / np.asarray(ctx.denominator, logits.dtype)
+        if not denominator:                             # every target ignored: 0/0 = nan
+            return np.asarray(np.nan, logits.dtype)
+        return losses.sum() / np.asarray(denominator, logits.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -109,6 +105,19 @@ class CrossEntropy(Function):
             local_grad = logits.softmax(1) * q.sum(1, keepdim=True) - q
         grad_logits = g * local_grad
         return (grad_logits, grad_target) + ((None,) if len(ctx.inputs) == 3 else ())
+
+
+def target_weights(target: np.ndarray, weight: np.ndarray | None, ignore_index: int,
+                   dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """For class indices y: y with the ignored targets set to class 0, and w_(y_i), the
+    weight of each sample's class (1 without weights), 0 where y_i is ignored. 'mean'
+    divides by the sum of w_(y_i), as torch."""
+    counted = target != ignore_index
+    w_y = counted.astype(dtype)
+    y = np.where(counted, target, 0)
+    if weight is not None:
+        w_y *= weight[y]
+    return y, w_y
 
 
 def _flat_positions(shape: tuple, y: np.ndarray) -> np.ndarray:
