@@ -1,6 +1,6 @@
-"""tinygrad_edu.func (torch.func): grad, grad_and_value, vjp, jacrev, hessian, vmap,
-functional_call; torch.autograd.Variable; gradcheck of functions that take gradients
-themselves (a gradient penalty, a MAML step)."""
+"""tinygrad_edu.func (torch.func): grad, grad_and_value, vjp, jvp, linearize, jacrev,
+hessian, vmap, functional_call; torch.autograd.Variable; gradcheck of functions that take
+gradients themselves (a gradient penalty, a MAML step)."""
 from __future__ import annotations
 
 import numpy as np
@@ -229,3 +229,59 @@ def test_jacrev_of_tuples_and_empty_outputs_and_vmap_structure_checks():
         vmap(lambda u: u, randomness="bogus")
     shared = vmap(lambda u: (u * 2, pair[1]), out_dims=(0, None))(pair[0])
     assert shared[1].shape == (3,)
+
+
+def test_jvp_and_linearize_give_the_jacobian_times_the_tangent():
+    """J v from the double-VJP trick equals jacrev's J times v and a central difference,
+    for a tree output; forward-over-reverse (jvp of grad) is the Hessian times v."""
+    from tinygrad_edu.func import jvp, linearize
+    rng = np.random.default_rng(3)
+    x, v = t64(rng.standard_normal(3)), t64(rng.standard_normal(3))
+    w = t64(rng.standard_normal((2, 3)))
+
+    def f(x: Tensor) -> tuple:
+        return w @ x.sin(), {"square": (x * x).sum()}
+    out, jv = jvp(f, (x,), (v,))
+    assert np.allclose(out[0].numpy(), w.numpy() @ np.sin(x.numpy()), rtol=1e-15)
+    assert np.allclose(jv[0].numpy(), jacrev(lambda y: f(y)[0])(x).numpy() @ v.numpy(),
+                       rtol=1e-14)
+    h = 1e-6
+    numeric = ((f(x + h * v)[1]["square"] - f(x - h * v)[1]["square"]) / (2 * h)).item()
+    assert jv[1]["square"].item() == pytest.approx(numeric, rel=1e-8)
+    assert jv[1]["square"].item() == pytest.approx(2 * (x * v).sum().item(), rel=1e-14)
+
+    def g(x: Tensor) -> Tensor:
+        return (x.sin() * x).sum()
+    _, hv = jvp(grad(g), (x,), (v,))
+    assert np.allclose(hv.numpy(), hessian(g)(x).numpy() @ v.numpy(), rtol=1e-13)
+
+    out, push = linearize(lambda y: y.exp() * 2, x)
+    for scale in (1.0, -3.0):                        # linear in v, f run once
+        assert np.allclose(push(v * scale).numpy(), 2 * np.exp(x.numpy()) * v.numpy() * scale,
+                           rtol=1e-15)
+    assert not out.requires_grad and not push(v).requires_grad
+
+
+def test_jvp_nests_in_grad_reaches_closed_over_tensors_and_checks_its_arguments():
+    from tinygrad_edu.func import jvp
+    x, v = t64([0.5, -1.0, 2.0]), t64([1.0, 2.0, -0.5])
+    # reverse over forward: d/dx of J v for f = sum x^3 is 6 x v
+    outer = grad(lambda y: jvp(cubic, (y,), (v,))[1])(x)
+    assert np.allclose(outer.numpy(), 6 * x.numpy() * v.numpy(), rtol=1e-15)
+    p = t64([1.0, 2.0, 3.0], requires_grad=True)      # a parameter closed over
+    _, jv = jvp(lambda y: (p * y * y).sum(), (x,), (v,))
+    jv.backward()                                     # d/dp of sum 2 p x v = 2 x v
+    assert np.allclose(p.grad.numpy(), 2 * x.numpy() * v.numpy(), rtol=1e-15)
+    out, jv, aux = jvp(lambda y: (y.cos(), y * 2), (x,), (v,), has_aux=True)
+    assert np.allclose(aux.numpy(), 2 * x.numpy()) and not aux.requires_grad
+    assert np.allclose(jv.numpy(), -np.sin(x.numpy()) * v.numpy(), rtol=1e-15)
+    _, zero = jvp(lambda y: y.sum() * 0 + 1.0, (x,), (v,))   # an output that ignores x
+    assert zero.item() == 0.0
+    with pytest.raises(TypeError, match="jvp: primals must be a tuple"):
+        jvp(cubic, x, (v,))
+    with pytest.raises(TypeError, match="jvp: tangents must be a tuple with one entry per"):
+        jvp(cubic, (x,), v)
+    with pytest.raises(ValueError, match=r"jvp: tangent 0 has shape \(2,\), its primal \(3,\)"):
+        jvp(cubic, (x,), (t64([1.0, 2.0]),))
+    _, jv32 = jvp(cubic, (x,), (v.float(),))          # a tangent takes its primal's dtype
+    assert jv32.dtype == np.float64

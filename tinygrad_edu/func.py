@@ -3,6 +3,8 @@
     grad(f)(x)              df/dx of a scalar f (argnums: which arguments; has_aux)
     grad_and_value(f)(x)    (df/dx, f(x))
     vjp(f, x)               (f(x), v -> v^T J)
+    jvp(f, (x,), (v,))      (f(x), J v), by two reverse passes (the double-VJP trick)
+    linearize(f, x)         (f(x), v -> J v)
     jacrev(f)(x), jacfwd    J, one backward pass per output (no forward mode: jacfwd = jacrev)
     hessian(f)(x)           jacrev(jacrev(f))
     vmap(f, in_dims)(x)     f mapped over an axis of its arguments, results stacked
@@ -14,9 +16,10 @@ the graph when f's graph also reaches other tensors that require grad (an outer
 transform's inputs: grad(grad(f)); a critic's parameters closed over in a gradient
 penalty), so that those get their gradients; otherwise the results are plain tensors,
 as torch's.
-Differs from torch: vmap calls f once per index of the mapped axis and stacks the
-results (torch batches the ops), so it costs a Python loop; f sees the same unbatched
-slices, and per-sample gradients (vmap(grad(loss), in_dims=(None, 0, 0))) come out the same.
+Differs from torch: jvp runs no forward mode (two reverse passes give J v). vmap calls
+f once per index of the mapped axis and stacks the results (torch batches the ops), so
+it costs a Python loop; f sees the same unbatched slices, and per-sample gradients
+(vmap(grad(loss), in_dims=(None, 0, 0))) come out the same.
 """
 from __future__ import annotations
 
@@ -30,8 +33,8 @@ from .composed import stack
 from .grad_mode import enable_grad
 from .tensor import Tensor
 
-__all__ = ["grad", "grad_and_value", "vjp", "jacrev", "jacfwd", "hessian", "vmap",
-           "functional_call"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",
+           "vmap", "functional_call"]
 
 
 # ------------------------------------------------------------------- argument trees
@@ -167,6 +170,70 @@ def _vjp(func: Callable, primals: Sequence, has_aux: bool) -> tuple:
                                allow_unused=True, materialize_grads=True)
         return tuple(_split(grads, tracked))
     return out if keep else _detached(out), vjp_fn, aux, lambda: _retire(own, tracked)
+
+
+def jvp(func: Callable, primals: tuple, tangents: tuple, *, strict: bool = False,
+        has_aux: bool = False) -> tuple:
+    """(func(*primals), J v[, aux]) for tangents v shaped like the primals (trees of the
+    same structure); J v is shaped like func's output.
+
+    Differs from torch: no forward mode runs. u -> u^T J (one VJP, recorded) is linear
+    in u, and its own VJP with v is (J^T)^T v = J v: two reverse passes, the same numbers.
+    A tangent is cast to its primal's dtype. (`strict` is accepted, as torch's, which
+    does not use it either.)"""
+    out, push_forward, aux = _linearized(func, primals, "jvp", has_aux)
+    result = push_forward(*_checked_tangents(tangents, primals, "jvp"))
+    return (out, result, aux) if has_aux else (out, result)
+
+
+def linearize(func: Callable, *primals: Any) -> tuple:
+    """(func(*primals), jvp_fn) with jvp_fn(*tangents) = J v, the Jacobian at the primals
+    times tangents shaped like them; func runs once, jvp_fn any number of times (each a
+    reverse pass through the recorded u^T J, see `jvp`)."""
+    out, push_forward, _ = _linearized(func, primals, "linearize", False)
+
+    def jvp_fn(*tangents: Any) -> Any:
+        return push_forward(*_checked_tangents(tangents, primals, "linearize"))
+    return out, jvp_fn
+
+
+def _linearized(func: Callable, primals: Any, op: str, has_aux: bool) -> tuple:
+    """(func's output, v -> J v, aux): u^T J recorded once, as a function of a dummy
+    cotangent u that requires grad; J v is its VJP with v."""
+    if not isinstance(primals, tuple):
+        raise TypeError(f"{op}: primals must be a tuple of the arguments, so that "
+                        f"func(*primals) is the call (got {type(primals).__name__})")
+    out, pull_back, aux, retire = _vjp(func, primals, has_aux)
+    outs = _leaves(out)
+    dummies = [Tensor(np.zeros(o.shape, o.dtype), requires_grad=True) for o in outs]
+    transposed = [x for tree in pull_back(dummies) for x in _leaves(tree)]     # J^T u
+    retire()
+    _retire({id(u) for u in dummies}, [dummies])
+    keep = any(o.requires_grad for o in outs)        # an outer transform differentiates
+
+    def push_forward(*tangents: Tensor) -> Any:
+        with enable_grad():
+            result = _tape_grad(transposed, dummies, list(tangents), retain_graph=True,
+                                create_graph=keep or any(v.requires_grad for v in tangents),
+                                allow_unused=True, materialize_grads=True)
+        return _rebuilt(out, result)
+    return out, push_forward, aux
+
+
+def _checked_tangents(tangents: Any, primals: tuple, op: str) -> list[Tensor]:
+    """The tangents' leaves, one per primal leaf, of its shape (cast to its dtype)."""
+    if not isinstance(tangents, tuple) or len(tangents) != len(primals):
+        raise TypeError(f"{op}: tangents must be a tuple with one entry per primal "
+                        f"({len(primals)}), got {type(tangents).__name__}"
+                        + (f" of {len(tangents)}" if isinstance(tangents, tuple) else ""))
+    flat, like = _leaves(tangents), _leaves(primals)
+    if len(flat) != len(like):
+        raise ValueError(f"{op}: tangents must have the structure of the primals: "
+                         f"{len(like)} tensors, got {len(flat)}")
+    for i, (v, x) in enumerate(zip(flat, like)):
+        if v.shape != x.shape:
+            raise ValueError(f"{op}: tangent {i} has shape {v.shape}, its primal {x.shape}")
+    return [v if v.dtype == x.dtype else v.to(x.dtype) for v, x in zip(flat, like)]
 
 
 def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Callable:
