@@ -104,3 +104,36 @@ def test_parametrizations_match_torch(make):
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert_trains_like_torch(torch, theirs, ours,
                              np.random.default_rng(0).standard_normal((2, 3, 5, 5)))
+
+
+class PlusOne(nn.Module):
+    def forward(self, w):
+        return w + 1
+
+
+def test_the_original_parameter_object_is_kept_and_trained():
+    """As torch: register_parametrization writes right_inverse's value into the same
+    Parameter, so an optimizer made before keeps training it; remove_parametrizations
+    writes the value back into it, so a frozen weight stays frozen."""
+    layer = nn.Linear(3, 3, bias=False).double()
+    layer.weight.data[...] = np.arange(9.0).reshape(3, 3) / 10
+    before = layer.weight
+    opt = nn.optim.SGD(layer.parameters(), lr=0.1)
+    P.register_parametrization(layer, "weight", Symmetric())
+    assert layer.parametrizations.weight.original is before
+    layer.weight.sum().backward()
+    opt.step()
+    # original = triu(W); d sum(sym(original)) / d original = 1 on the diagonal, 2 above
+    expected = np.triu(np.arange(9.0).reshape(3, 3) / 10) - 0.1 * np.triu(np.full((3, 3), 2.0))
+    np.fill_diagonal(expected, np.diag(np.arange(9.0).reshape(3, 3) / 10) - 0.1)
+    assert np.allclose(before.numpy(), expected, rtol=0, atol=1e-15)
+    P.remove_parametrizations(layer, "weight")
+    assert layer.weight is before and np.allclose(before.numpy(), before.numpy().T)
+
+    frozen = nn.Linear(2, 2, bias=False)
+    frozen.weight.requires_grad_(False)
+    weight = frozen.weight
+    P.register_parametrization(frozen, "weight", PlusOne())
+    P.remove_parametrizations(frozen, "weight")
+    assert frozen.weight is weight and not frozen.weight.requires_grad
+    assert [name for name, _ in frozen.named_parameters()] == ["weight"]

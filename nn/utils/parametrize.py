@@ -38,16 +38,22 @@ class ParametrizationList(ModuleList):
             value = first.right_inverse(original) if hasattr(first, "right_inverse") \
                 else original
         self.is_tensor = isinstance(value, Tensor)
-        values = [value] if self.is_tensor else list(value)
-        kind = Parameter if isinstance(original, Parameter) else None
-        names = ["original"] if self.is_tensor else [f"original{i}" for i in range(len(values))]
-        for name, v in zip(names, values):
-            if kind is None:
-                self.register_buffer(name, v.detach())
+        if self.is_tensor:                  # the same object keeps its value (as torch):
+            if value is not original:       # an optimizer made before still trains it
+                _write(original, value)
+            if isinstance(original, Parameter):
+                self.register_parameter("original", original)
             else:
-                param = original if v is original else Parameter(v.detach().clone())
-                param.requires_grad_(original.requires_grad)
-                self.register_parameter(name, param)
+                self.register_buffer("original", original)
+            self.ntensors = 1
+            return
+        values = list(value)
+        for i, v in enumerate(values):
+            if isinstance(original, Parameter):
+                self.register_parameter(f"original{i}", Parameter(
+                    v.detach().clone(), requires_grad=original.requires_grad))
+            else:
+                self.register_buffer(f"original{i}", v.detach())
         self.ntensors = len(values)
 
     def originals(self) -> list[Tensor]:
@@ -164,18 +170,31 @@ def remove_parametrizations(module: Module, tensor_name: str,
     else:
         raise ValueError("remove_parametrizations: leave_parametrized=False needs a single "
                          "original tensor (this right_inverse made several)")
-    was_parameter = isinstance(chain.originals()[0], Parameter)
+    originals = chain.originals()
     delattr(type(module), tensor_name)
     del module.parametrizations[tensor_name]
     if not len(module.parametrizations):
         del module.parametrizations
         module.__class__ = module.__class__._unparametrized
-    if was_parameter:
-        param = value if isinstance(value, Parameter) else Parameter(value.detach().data.copy())
-        module.register_parameter(tensor_name, param)
+    if chain.is_tensor:                     # the original object, holding the value (torch)
+        kept = originals[0]
+        if value is not kept:
+            _write(kept, value)
     else:
-        module.register_buffer(tensor_name, value.detach())
+        kept = Parameter(value.detach().clone(), requires_grad=any(
+            t.requires_grad for t in originals)) if isinstance(originals[0], Parameter) \
+            else value.detach()
+    if isinstance(kept, Parameter):
+        module.register_parameter(tensor_name, kept)
+    else:
+        module.register_buffer(tensor_name, kept)
     return module
+
+
+def _write(original: Tensor, value: Tensor) -> None:
+    """original's values become a copy of value's (its shape too, for an unsafe
+    parametrization), the object itself unchanged: torch's set_ under no_grad."""
+    original.data = value.detach().data.copy()
 
 
 @contextlib.contextmanager

@@ -28,7 +28,7 @@ from ..module import Module, Parameter
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     """Replace module.<name> by g v / ||v|| with new parameters <name>_g and <name>_v
     (dim=None: one norm over the whole tensor). Returns the module. (torch 2 deprecates
-    this form for parametrizations.weight_norm, which is not built here.)"""
+    this form for nn.utils.parametrizations.weight_norm, built too.)"""
     weight = _parameter(module, name, "weight_norm")
     axes = norm_axes(weight.ndim, dim)
     g = Parameter(length(weight.detach(), axes, keepdim=dim not in (None, -1)))
