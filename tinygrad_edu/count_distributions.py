@@ -75,6 +75,17 @@ class Binomial(Distribution):
 
     mean = property(lambda self: self.total_count * self.probs)
     variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
+    has_enumerate_support = True
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """0, 1, ..., total_count (in the parameters' dtype) along a new first axis; one
+        total_count for the whole batch, as torch."""
+        n = self.total_count.data
+        if n.size and not np.all(n == n.flat[0]):
+            raise NotImplementedError("Binomial.enumerate_support: the total_count differs "
+                                      "across the batch")
+        count = int(n.flat[0]) if n.size else 0
+        return self._enumerated(np.arange(count + 1, dtype=self.logits.dtype), expand)
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)

@@ -59,8 +59,38 @@ def _inside_unit_interval(p: Tensor) -> Tensor:
 def _clamped_log(p: Tensor) -> Tensor:
     """log p with p clamped to [eps, 1 - eps], as torch's probs_to_logits: a probability of
     0 gives log(eps) (about -36 in float64), not -inf."""
-    eps = float(np.finfo(p.dtype).eps)
-    return p.clamp(eps, 1 - eps).log()
+    return clamp_probs(p).log()
+
+
+# ---------------------------------------------------- torch.distributions.utils
+def clamp_probs(probs: Tensor) -> Tensor:
+    """probs clamped to [eps, 1 - eps] of their dtype (so that their logs are finite)."""
+    eps = float(np.finfo(probs.dtype).eps)
+    return probs.clamp(eps, 1 - eps)
+
+
+def probs_to_logits(probs: Tensor, is_binary: bool = False) -> Tensor:
+    """log p (clamped, see clamp_probs); with is_binary, log(p / (1 - p))."""
+    p = clamp_probs(_parameter(probs))
+    return p.log() - (-p).log1p() if is_binary else p.log()
+
+
+def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
+    """softmax over the last axis; with is_binary, the sigmoid."""
+    logits = _parameter(logits)
+    return logits.sigmoid() if is_binary else logits.softmax(-1)
+
+
+def broadcast_all(*values: Any) -> tuple:
+    """The values as float Tensors broadcast to one shape; a Python number takes the dtype
+    of the first float tensor among them, as torch's."""
+    for v in values:
+        if not isinstance(v, (Tensor, np.ndarray, int, float)):
+            raise ValueError(f"broadcast_all: expected numbers or Tensors, got "
+                             f"{type(v).__name__}")
+    tensors = _parameters(*values)
+    shape = broadcast_shapes(*[t.shape for t in tensors])
+    return tuple(t.expand(*shape) for t in tensors)
 
 
 def _one_of(name: str, probs: Any, logits: Any) -> None:
@@ -96,14 +126,54 @@ class Distribution:
     def stddev(self) -> Tensor:
         return self.variance.sqrt()
 
+    @property
+    def mean(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} has no closed-form mean here")
+
+    @property
+    def variance(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} has no closed-form variance here")
+
+    def entropy(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} has no closed-form entropy here")
+
+    def perplexity(self) -> Tensor:
+        """exp(entropy)."""
+        return self.entropy().exp()
+
+    has_enumerate_support = False
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__}: no finite support to enumerate")
+
+    def _enumerated(self, values: np.ndarray, expand: bool) -> Tensor:
+        """Every value of a discrete distribution along a new first axis, then the batch
+        axes (size 1 unless expand), as torch's enumerate_support."""
+        values = Tensor(values.reshape((-1,) + (1,) * len(self.batch_shape)))
+        return values.expand(len(values), *self.batch_shape) if expand else values
+
     def _value(self, value: Any) -> Tensor:
-        """A value for log_prob, cdf, icdf: a Tensor or array as it is, a number or list in
-        the parameters' dtype (0.7 beside float64 parameters is float64)."""
+        """A value for log_prob, cdf, icdf (see `_converted`), checked to broadcast with
+        batch_shape + event_shape."""
+        return self._broadcasting(self._converted(value))
+
+    def _converted(self, value: Any) -> Tensor:
+        """A Tensor or array as it is, a number or list in the parameters' dtype (0.7
+        beside float64 parameters is float64)."""
         if isinstance(value, (Tensor, np.ndarray)):
             return _tensor(value)
         dtypes = [v.dtype for v in vars(self).values()
                   if isinstance(v, Tensor) and v.dtype.kind == "f"]
         return Tensor(value, dtype=np.result_type(*dtypes)) if dtypes else _tensor(value)
+
+    def _broadcasting(self, value: Tensor) -> Tensor:
+        shape = self.batch_shape + self.event_shape
+        try:
+            np.broadcast_shapes(value.shape, shape)
+        except ValueError:
+            raise ValueError(f"{type(self).__name__}: a value of shape {value.shape} does not "
+                             f"broadcast with batch_shape + event_shape {shape}") from None
+        return value
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         with no_grad():
@@ -186,6 +256,10 @@ class Categorical(Distribution):
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
         _one_of("Categorical", probs, logits)
+        given = probs if probs is not None else logits
+        if np.ndim(getattr(given, "data", given)) == 0:
+            raise ValueError(f"Categorical: {'probs' if probs is not None else 'logits'} must "
+                             "have at least one dimension (the last one holds the classes)")
         if probs is not None:
             p = _parameter(probs)
             _check("Categorical", "probs >= 0, finite, with a positive sum along the last "
@@ -200,6 +274,12 @@ class Categorical(Distribution):
             self.logits = raw - logsumexp(raw, -1, keepdim=True)
             self.probs = self.logits.exp()
         self.batch_shape = self.logits.shape[:-1]
+
+    has_enumerate_support = True
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """0, 1, ..., K-1 (int64) along a new first axis."""
+        return self._enumerated(np.arange(self.logits.shape[-1]), expand)
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         """int64 indices of shape sample_shape + batch_shape (no gradient)."""
@@ -253,6 +333,11 @@ class Bernoulli(Distribution):
 
     mean = property(lambda self: self.probs)
     variance = property(lambda self: self.probs * (1 - self.probs))
+    has_enumerate_support = True
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """0. and 1. (in the parameters' dtype) along a new first axis."""
+        return self._enumerated(np.array([0, 1], self.logits.dtype), expand)
 
     @property
     def mode(self) -> Tensor:
@@ -265,7 +350,7 @@ class Bernoulli(Distribution):
         return Tensor((u < self.probs.data).astype(self.logits.dtype))
 
     def log_prob(self, value: Any) -> Tensor:
-        x = _tensor(value).to(self.logits.dtype)
+        x = self._broadcasting(_tensor(value).to(self.logits.dtype))
         _check("Bernoulli.log_prob", "values 0 or 1 (validate_args=False takes any: the "
                "cross-entropy with soft targets)", bool(np.all((x.data == 0) | (x.data == 1))),
                self.validate_args)
@@ -345,6 +430,13 @@ def kl_divergence(p: Any, q: Any) -> Tensor:
     """KL(p || q) = E_p[log p - log q] in closed form, for the pairs registered with
     `register_kl` (below, continuous.py, multivariate_normal.py). An outcome q cannot
     produce but p can gives inf; one p cannot produce adds 0."""
+    if isinstance(p, Distribution) and isinstance(q, Distribution):
+        try:
+            np.broadcast_shapes(p.batch_shape, q.batch_shape)
+        except ValueError:
+            raise ValueError(f"kl_divergence: the batch shapes {p.batch_shape} and "
+                             f"{q.batch_shape} do not broadcast ({type(p).__name__}, "
+                             f"{type(q).__name__})") from None
     for type_p in type(p).__mro__:
         for type_q in type(q).__mro__:
             if (type_p, type_q) in _KL:
@@ -442,6 +534,13 @@ def _submodules() -> None:
         sys.modules[name] = module
         globals()[name.rsplit(".", 1)[1]] = module
     sys.modules[f"{__name__}.transforms"] = transforms
+    for name, functions in (("kl", (kl_divergence, register_kl)), ("utils", (
+            broadcast_all, clamp_probs, logits_to_probs, probs_to_logits))):
+        module = types.ModuleType(f"{__name__}.{name}", f"torch.distributions.{name}")
+        for function in functions:
+            setattr(module, function.__name__, function)
+        sys.modules[module.__name__] = module
+        globals()[name] = module
 
 
 from .multivariate_normal import MultivariateNormal  # noqa: E402

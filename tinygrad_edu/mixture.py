@@ -55,9 +55,13 @@ class MixtureSameFamily(Distribution):
         spread = (means - self.mean.unsqueeze(axis)) ** 2
         return (weights * (self.component_distribution.variance + spread)).sum(axis)
 
+    def _value(self, value: Any) -> Tensor:
+        """A number in the components' dtype; the shape checked against the mixture's."""
+        return self._broadcasting(self.component_distribution._converted(value))
+
     def _per_component(self, value: Any) -> Tensor:
         """value with an axis for the components, before its event axes."""
-        return self.component_distribution._value(value).unsqueeze(-1 - len(self.event_shape))
+        return self._value(value).unsqueeze(-1 - len(self.event_shape))
 
     def log_prob(self, value: Any) -> Tensor:
         log_weights = self.mixture_distribution.logits              # (normalized)

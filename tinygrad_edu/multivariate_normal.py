@@ -137,11 +137,7 @@ def kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> Tens
     if p.event_shape != q.event_shape:
         raise ValueError(f"kl_divergence: the distributions have event shapes {p.event_shape} "
                          f"and {q.event_shape}")
-    try:
-        batch = broadcast_shapes(p.batch_shape, q.batch_shape)
-    except ValueError:
-        raise ValueError(f"kl_divergence: the batch shapes {p.batch_shape} and "
-                         f"{q.batch_shape} do not broadcast") from None
+    batch = broadcast_shapes(p.batch_shape, q.batch_shape)   # (kl_divergence checked it)
     k = p.event_shape[0]
     dtype = promote(p.loc.dtype, q.loc.dtype)
     Lp, Lq = (d.scale_tril.to(dtype).expand(*batch, k, k) for d in (p, q))

@@ -15,6 +15,9 @@ parameters and in the transforms' (an affine flow's loc and scale):
     PowerTransform      y = x^p                 log|p y / x|
     ComposeTransform    y = f_n(...f_1(x))      the sum along the chain
 The log-Jacobians are written without overflow (softplus, not log(1 - tanh^2)).
+With cache_size=1 a transform remembers its last (x, y): the inverse of that very y
+Tensor is that x, exactly (SAC's tanh-squashed actions: atanh(tanh(10)) rounds to inf
+in float32, the cached x does not).
 """
 from __future__ import annotations
 
@@ -32,6 +35,13 @@ def _sum_rightmost(x: Tensor, n: int) -> Tensor:
     return x.sum(tuple(range(-n, 0))) if n > 0 else x
 
 
+# where a transform's inputs (domain) and outputs (codomain) live: (text, test on an array)
+REAL = ("the real numbers", lambda y: ~np.isnan(y))
+POSITIVE = ("(0, inf)", lambda y: y > 0)
+UNIT_INTERVAL = ("[0, 1]", lambda y: (y >= 0) & (y <= 1))
+SYMMETRIC_UNIT_INTERVAL = ("[-1, 1]", lambda y: (y >= -1) & (y <= 1))
+
+
 class Transform:
     """An invertible map, elementwise unless `event_dim` says how many trailing axes form
     one event (its log-Jacobian is then summed over them). `sign` is +1 where the map
@@ -39,9 +49,29 @@ class Transform:
 
     event_dim = 0
     sign = 1
+    domain = codomain = REAL
+
+    def __init__(self, cache_size: int = 0) -> None:
+        if cache_size not in (0, 1):
+            raise ValueError(f"{type(self).__name__}: cache_size must be 0 or 1, got "
+                             f"{cache_size!r}")
+        self._cache_size, self._cached = cache_size, (None, None)
 
     def __call__(self, x: Any) -> Tensor:
-        return self._call(_tensor(x))
+        x = _tensor(x)
+        if not getattr(self, "_cache_size", 0):
+            return self._call(x)
+        if x is not self._cached[0]:
+            self._cached = (x, self._call(x))
+        return self._cached[1]
+
+    def _inv_call(self, y: Tensor) -> Tensor:
+        """f^-1(y): the cached x when y is the cached output."""
+        if not getattr(self, "_cache_size", 0):
+            return self._inverse(y)
+        if y is not self._cached[1]:
+            self._cached = (self._inverse(y), y)
+        return self._cached[0]
 
     @property
     def inv(self) -> Transform:
@@ -65,8 +95,10 @@ class _Inverse(Transform):
     """t.inv: f^-1, with log|d f^-1 / dy| = -log|df/dx| at x = f^-1(y)."""
 
     def __init__(self, forward: Transform) -> None:
+        super().__init__()
         self._forward = forward
         self.event_dim = forward.event_dim
+        self.domain, self.codomain = forward.codomain, forward.domain
 
     @property
     def sign(self) -> int:
@@ -77,10 +109,10 @@ class _Inverse(Transform):
         return self._forward
 
     def _call(self, y: Tensor) -> Tensor:
-        return self._forward._inverse(y)
+        return self._forward._inv_call(y)
 
     def _inverse(self, x: Tensor) -> Tensor:
-        return self._forward._call(x)
+        return self._forward(x)
 
     def log_abs_det_jacobian(self, y: Any, x: Any) -> Tensor:
         return -self._forward.log_abs_det_jacobian(x, y)
@@ -90,6 +122,8 @@ class _Inverse(Transform):
 
 
 class ExpTransform(Transform):
+    codomain = POSITIVE
+
     def _call(self, x: Tensor) -> Tensor:
         return x.exp()
 
@@ -104,7 +138,8 @@ class AffineTransform(Transform):
     """y = loc + scale x; with event_dim = k, the log-Jacobian log|scale| is summed over the
     k trailing axes of an event."""
 
-    def __init__(self, loc: Any, scale: Any, event_dim: int = 0) -> None:
+    def __init__(self, loc: Any, scale: Any, event_dim: int = 0, cache_size: int = 0) -> None:
+        super().__init__(cache_size)
         self.loc, self.scale, self.event_dim = loc, scale, event_dim
 
     @property
@@ -131,6 +166,8 @@ class AffineTransform(Transform):
 class SigmoidTransform(Transform):
     """y = 1 / (1 + e^-x), kept inside [tiny, 1 - eps] both ways (as torch)."""
 
+    codomain = UNIT_INTERVAL
+
     def _call(self, x: Tensor) -> Tensor:
         return _inside_unit_interval(x.sigmoid())
 
@@ -146,6 +183,8 @@ class SigmoidTransform(Transform):
 class TanhTransform(Transform):
     """y = tanh x; the inverse is atanh(y) = (log1p(y) - log1p(-y)) / 2."""
 
+    codomain = SYMMETRIC_UNIT_INTERVAL
+
     def _call(self, x: Tensor) -> Tensor:
         return x.tanh()
 
@@ -158,6 +197,8 @@ class TanhTransform(Transform):
 
 
 class SoftplusTransform(Transform):
+    codomain = POSITIVE
+
     def _call(self, x: Tensor) -> Tensor:
         return log1p_exp(x)
 
@@ -171,7 +212,10 @@ class SoftplusTransform(Transform):
 class PowerTransform(Transform):
     """y = x^exponent on x > 0."""
 
-    def __init__(self, exponent: Any) -> None:
+    domain = codomain = POSITIVE
+
+    def __init__(self, exponent: Any, cache_size: int = 0) -> None:
+        super().__init__(cache_size)
         self.exponent = exponent
 
     @property
@@ -191,9 +235,12 @@ class PowerTransform(Transform):
 class ComposeTransform(Transform):
     """parts[0] first, then parts[1], ...; the log-Jacobians add up along the chain."""
 
-    def __init__(self, parts: Sequence[Transform]) -> None:
+    def __init__(self, parts: Sequence[Transform], cache_size: int = 0) -> None:
+        super().__init__(cache_size)
         self.parts = list(parts)
         self.event_dim = max((t.event_dim for t in self.parts), default=0)
+        if self.parts:
+            self.domain, self.codomain = self.parts[0].domain, self.parts[-1].codomain
 
     @property
     def sign(self) -> Any:
@@ -258,8 +305,20 @@ class TransformedDistribution(Distribution):
     def _value(self, value: Any) -> Tensor:
         return self.base_dist._value(value)           # (numbers in the base's dtype)
 
+    def _in_support(self, value: Any) -> Tensor:
+        """The value, checked to lie where the last transform maps (as torch, unless
+        validate_args=False): outside it the density is 0, not a clamped number."""
+        y = self._value(value)
+        if self.transforms and self.validate_args is not False:
+            where, inside = self.transforms[-1].codomain
+            bad = ~inside(y.data)
+            if bad.any():
+                raise ValueError(f"TransformedDistribution: expected values in {where}, where "
+                                 f"{self.transforms[-1]!r} maps, got {y.data[bad].flat[0]}")
+        return y
+
     def log_prob(self, value: Any) -> Tensor:
-        y, total, event_dim = self._value(value), 0.0, len(self.event_shape)
+        y, total, event_dim = self._in_support(value), 0.0, len(self.event_shape)
         for t in reversed(self.transforms):
             x = t.inv(y)
             total = total - _sum_rightmost(t.log_abs_det_jacobian(x, y),
@@ -275,7 +334,7 @@ class TransformedDistribution(Distribution):
         return p if np.all(sign == 1) else (p - 0.5) * Tensor(np.asarray(sign, p.dtype)) + 0.5
 
     def cdf(self, value: Any) -> Tensor:
-        x = self._value(value)
+        x = self._in_support(value)
         for t in reversed(self.transforms):
             x = t.inv(x)
         return self._monotonize(self.base_dist.cdf(x))
