@@ -285,3 +285,26 @@ def test_jvp_nests_in_grad_reaches_closed_over_tensors_and_checks_its_arguments(
         jvp(cubic, (x,), (t64([1.0, 2.0]),))
     _, jv32 = jvp(cubic, (x,), (v.float(),))          # a tangent takes its primal's dtype
     assert jv32.dtype == np.float64
+
+
+def test_jacrev_and_hessian_keep_nested_dict_and_namedtuple_outputs():
+    """The Jacobian of each output leaf sits where that leaf sat: hessian over a dict of
+    parameters is a dict of dicts (torch's layout), nested tuples stay nested."""
+    from collections import namedtuple
+    x = t64([1.0, 2.0])
+    jac = jacrev(lambda y: {"a": y * 2, "b": y ** 2})(x)
+    assert sorted(jac) == ["a", "b"]
+    assert np.array_equal(jac["b"].numpy(), np.diag([2.0, 4.0]))
+    nested = jacrev(lambda y: ((y * 2, y.sum()), y ** 2))(x)
+    assert np.array_equal(nested[0][1].numpy(), [1.0, 1.0])       # d sum / dx, not a row
+    assert np.array_equal(nested[1].numpy(), np.diag([2.0, 4.0]))
+    Pair = namedtuple("Pair", "double square")
+    pair = jacrev(lambda y: Pair(y * 2, y ** 2))(x)
+    assert isinstance(pair, Pair) and np.array_equal(pair.double.numpy(), 2 * np.eye(2))
+    params = {"w": t64([1.0, 2.0]), "b": t64([0.5])}
+    h = hessian(lambda d: (d["w"] ** 3).sum() * d["b"].sum())(params)
+    # f = b sum w^3: d2f/dw2 = diag(6 w b), d2f/dw db = 3 w^2, d2f/db2 = 0
+    assert np.array_equal(h["w"]["w"].numpy(), np.diag([3.0, 6.0]))
+    assert np.array_equal(h["w"]["b"].numpy(), [[3.0], [12.0]])
+    assert np.array_equal(h["b"]["w"].numpy(), [[3.0, 12.0]])
+    assert np.array_equal(h["b"]["b"].numpy(), [[0.0]])

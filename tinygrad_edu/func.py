@@ -58,7 +58,8 @@ def _rebuilt(tree: Any, leaves: Sequence) -> Any:
             return next(remaining)
         if isinstance(node, dict):
             return {key: build(value) for key, value in node.items()}
-        return type(node)(build(value) for value in node)
+        values = [build(value) for value in node]
+        return type(node)(*values) if hasattr(node, "_fields") else type(node)(values)
     return build(tree)
 
 
@@ -278,7 +279,7 @@ def jacrev(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> C
         retire()
         per_output = [trees[0] if isinstance(argnums, int) else tuple(trees)
                       for trees in per_output]
-        result = per_output[0] if isinstance(out, Tensor) else type(out)(per_output)
+        result = _rebuilt(out, per_output)                # out's structure, J in each place
         return (result, aux) if has_aux else result
     return transformed
 
