@@ -156,6 +156,12 @@ class Module:
         None. See nn/backward_hooks.py."""
         return _add_hook(self, self._backward_hooks, (hook,), prepend)
 
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """torch's deprecated form of register_full_backward_hook, which it is here. The
+        two agree for a module made of one op on one input (nn.ReLU in guided backprop);
+        for others torch's passes the gradients of the last op's inputs instead."""
+        return self.register_full_backward_hook(hook)
+
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
         output, called = None, set()           # ids of the always_call entries that ran
         try:

@@ -21,9 +21,15 @@ def test_jacobian_of_one_and_of_several_inputs_and_outputs():
     assert jb.tolist() == [1.0, 2.0] and sa.tolist() == [1, 1] and sb.item() == 0
     assert jacobian(lambda a: a.reshape(2, 1) * 2, x).shape == (2, 1, 2)
     assert jacobian(lambda a: tg.ones(2), x).tolist() == [[0, 0], [0, 0]]   # independent
-    with pytest.raises(RuntimeError, match="jacobian: with strict=True, an output is "
-                                           "independent of an input"):
+    with pytest.raises(RuntimeError, match="jacobian: with strict=True, the output does not "
+                                           "depend on input 1"):
         jacobian(lambda a, b: a * 2, (x, f64(3.0)), strict=True)        # b is unused
+    with pytest.raises(RuntimeError, match="hessian: with strict=True, the output does not "
+                                           "depend on input 0"):
+        hessian(lambda a: (a * 2).sum(), x, strict=True)                # linear: H = 0
+    with pytest.raises(TypeError, match="jacobian: the outputs must be a Tensor or a tuple "
+                                        "of Tensors .as torch., got list"):
+        jacobian(lambda a: [a * 2], x)
 
 
 def test_hessian_of_a_cubic_and_of_a_product_of_two_inputs():

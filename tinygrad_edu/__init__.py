@@ -57,18 +57,20 @@ from .linalg import cholesky_inverse, cholesky_solve, det, logdet, matrix_power,
 from .linalg import svd_legacy as svd
 from .linalg import inv as inverse
 from .linear_algebra import bmm, dot, mm, norm, outer
+from .linear_algebra import outer as ger                 # torch's deprecated name
 from .math_more import (addcdiv, addcmul, arctan, arctan2, atan, atan2, clamp_max, clamp_min,
                         copysign, cosh, deg2rad, erf, erfc, erfinv, exp2, fmod, frac,
                         heaviside, hypot, isinf, isneginf, isposinf, lerp, log2, log10,
                         logaddexp, logaddexp2, logit, nan_to_num, rad2deg, rsqrt, sgn, sinc,
                         sinh, tan, xlogy)
-from .linear_algebra_more import (addmm, baddbmm, cdist, cross, dist, einsum, inner, kron, mv,
-                                  tensordot)
+from .linear_algebra_more import (addmm, addmv, addr, baddbmm, cdist, cross, dist, einsum,
+                                  inner, kron, mv, renorm, tensordot, vdot)
 from .binning import bincount, bucketize, histc, histogram, searchsorted
 from .sampling import (as_tensor, bernoulli, empty_like, initial_seed, logspace, multinomial,
                        normal, randint, randint_like, randperm, seed)
-from .statistics import (aminmax, corrcoef, cov, cummax, cummin, cumprod, median, mode, nanmean,
-                         nansum, std_mean, var_mean)
+from .statistics import (aminmax, corrcoef, cov, cummax, cummin, cumprod,
+                         cumulative_trapezoid, median, mode, nanmean, nansum, std_mean,
+                         trapezoid, trapz, var_mean)
 from .quantiles import kthvalue, nanquantile, quantile
 from .discrete import (argwhere, count_nonzero, logical_and, logical_not, logical_or,
                        logical_xor, nonzero, tril_indices, triu_indices, unique)
@@ -164,9 +166,9 @@ for _name in ("add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", 
               "sigmoid", "relu", "abs", "maximum", "clamp", "clip", "sum", "amax", "argmax",
               "argmin", "reshape", "permute", "softmax", "log_softmax", "isfinite", "isnan",
               "numel", "sin", "cos", "log1p", "expm1", "floor", "ceil", "round", "trunc",
-              "cumsum", "prod", "absolute", "negative", "multiply", "true_divide", "fix",
-              "all", "any", "eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal",
-              "less", "less_equal", "not_equal", "remainder", "floor_divide"):
+              "cumsum", "logcumsumexp", "prod", "absolute", "negative", "multiply",
+              "true_divide", "fix", "all", "any", "eq", "ne", "gt", "ge", "lt", "le", "greater",
+              "greater_equal", "less", "less_equal", "not_equal", "remainder", "floor_divide"):
     globals()[_name] = _function_form(_name)
 subtract, divide = _function_form("sub"), _function_form("div")   # torch's aliases
 subtract.__name__ = subtract.__qualname__ = "subtract"

@@ -348,6 +348,32 @@ def _run_post_accumulate_hooks(leaf) -> None:
         hook(leaf)
 
 
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph: bool | None,
+                  create_graph: bool, allow_unused: bool | None,
+                  materialize_grads: bool) -> tuple:
+    """grad(..., is_grads_batched=True): a backward pass per entry of the grad_outputs'
+    leading axis, the results stacked along a new first axis (None stays None)."""
+    Tensor = tensor.Tensor
+    batches = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs or [])
+    if not batches or any(not isinstance(g, Tensor) or g.ndim == 0 for g in batches):
+        raise ValueError("grad: is_grads_batched=True needs grad_outputs, each a Tensor with a "
+                         "leading batch axis")
+    sizes = {len(g) for g in batches}
+    if len(sizes) != 1:
+        raise ValueError(f"grad: with is_grads_batched=True every grad_output needs the same "
+                         f"batch size, got {sorted(sizes)}")
+    (size,) = sizes
+    if size == 0:
+        raise ValueError("grad: is_grads_batched=True needs a batch of at least one entry")
+    from .composed import stack                   # (composed.py imports this module)
+    keep = create_graph if retain_graph is None else retain_graph
+    rows = [grad(outputs, inputs, [g[i] for g in batches],
+                 retain_graph=True if i < size - 1 else keep, create_graph=create_graph,
+                 allow_unused=allow_unused, materialize_grads=materialize_grads)
+            for i in range(size)]
+    return tuple(None if column[0] is None else stack(list(column)) for column in zip(*rows))
+
+
 def _as_grad_outputs(outputs: Sequence, grad_outputs: Sequence | None, op: str) -> list:
     Tensor = tensor.Tensor
     if grad_outputs is not None and len(grad_outputs) != len(outputs):
@@ -405,7 +431,8 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
          create_graph: bool = False, only_inputs: bool = True,
-         allow_unused: bool | None = None, materialize_grads: bool = False) -> tuple:
+         allow_unused: bool | None = None, is_grads_batched: bool = False,
+         materialize_grads: bool = False) -> tuple:
     """Gradients of `outputs` with respect to `inputs`, like `torch.autograd.grad`.
 
     Returns a tuple with one Tensor per input, and does not touch any `.grad`.
@@ -413,8 +440,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     differentiated again (second and higher derivatives). An input the outputs do not
     depend on is an error, or None with `allow_unused=True`, or zeros with
     `materialize_grads=True` (allow_unused then defaults to True). `only_inputs` is
-    torch's deprecated argument, ignored there too.
+    torch's deprecated argument, ignored there too. With `is_grads_batched`, each
+    grad_output has a leading batch axis and the results gain it: one backward pass per
+    entry here (torch vmaps them), e.g. the rows of a Jacobian from grad_outputs = eye.
     """
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     Tensor = tensor.Tensor
     single = isinstance(outputs, Tensor)
     outputs = [outputs] if single else list(outputs)

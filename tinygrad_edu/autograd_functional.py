@@ -59,27 +59,36 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
     element, each from one backward pass). torch's `vectorize` and `strategy` choose how
     its rows are computed, not what they are: accepted (checked as torch checks them), and
     the rows are computed the one way there is here."""
+    _check_options("jacobian", strategy, vectorize, strict, create_graph)
+    return _jacobian(func, inputs, create_graph, strict, "jacobian")
+
+
+def _check_options(op: str, strategy: str, vectorize: bool, strict: bool,
+                   create_graph: bool) -> None:
     if strategy not in ("reverse-mode", "forward-mode"):
-        raise ValueError(f"jacobian: strategy must be 'forward-mode' or 'reverse-mode', got "
+        raise ValueError(f"{op}: strategy must be 'forward-mode' or 'reverse-mode', got "
                          f"{strategy!r}")
     if strategy == "forward-mode" and not vectorize:
-        raise NotImplementedError("jacobian: strategy='forward-mode' needs vectorize=True "
+        raise NotImplementedError(f"{op}: strategy='forward-mode' needs vectorize=True "
                                   "(as torch)")
     if strategy == "forward-mode" and create_graph:
-        raise NotImplementedError("jacobian: strategy='forward-mode' does not support "
+        raise NotImplementedError(f"{op}: strategy='forward-mode' does not support "
                                   "create_graph=True (as torch)")
     if vectorize and strict:
-        raise RuntimeError("jacobian: strict=True and vectorize=True cannot be used together "
+        raise RuntimeError(f"{op}: strict=True and vectorize=True cannot be used together "
                            "(as torch)")
+
+
+def _jacobian(func: Callable, inputs: Any, create_graph: bool, strict: bool, op: str) -> Any:
     with enable_grad():
         xs, single_input = _leaves(inputs, create_graph)
-        outs, single_output = _as_tuple(func(*xs), "jacobian", "outputs")
+        outs, single_output = _as_tuple(func(*xs), op, "outputs")
         blocks = []
         for out in outs:
             rows = [[] for _ in xs]
             for element in out.reshape(-1):
                 for row, g in zip(rows, _grads((element,), xs, (None,), create_graph, strict,
-                                               "jacobian")):
+                                               op)):
                     row.append(g)
             blocks.append(tuple(_stacked(row, out.shape, x) for row, x in zip(rows, xs)))
     blocks = [block[0] if single_input else block for block in blocks]
@@ -96,7 +105,8 @@ def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: boo
                                "element")
         return _shaped(_grads(out, xs, (None,), True, strict, "hessian"),
                        isinstance(inputs, Tensor), True)
-    return jacobian(gradient, inputs, create_graph, strict, vectorize, outer_jacobian_strategy)
+    _check_options("hessian", outer_jacobian_strategy, vectorize, strict, create_graph)
+    return _jacobian(gradient, inputs, create_graph, strict, "hessian")
 
 
 def hvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
@@ -119,9 +129,10 @@ vhp = hvp           # v^T H = (H v)^T: the Hessian is symmetric
 # ---------------------------------------------------------------------------- helpers
 def _as_tuple(value: Any, op: str, what: str) -> tuple[tuple, bool]:
     single = isinstance(value, Tensor)
-    values = (value,) if single else tuple(value)
-    if not all(isinstance(t, Tensor) for t in values):
-        raise TypeError(f"{op}: the {what} must be a Tensor or a tuple of Tensors")
+    values = (value,) if single else value
+    if not isinstance(values, tuple) or not all(isinstance(t, Tensor) for t in values):
+        raise TypeError(f"{op}: the {what} must be a Tensor or a tuple of Tensors (as "
+                        f"torch), got {type(value).__name__}")
     return values, single
 
 
@@ -156,8 +167,9 @@ def _grads(outs: tuple, xs: tuple, vs: tuple, create_graph: bool, strict: bool,
     live = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
     found = (grad([o for o, _ in live], xs, [v for _, v in live], retain_graph=True,
                   create_graph=create_graph, allow_unused=True) if live else (None,) * len(xs))
-    if strict and any(g is None for g in found):
-        raise RuntimeError(f"{op}: with strict=True, an output is independent of an input")
+    if strict and None in found:
+        raise RuntimeError(f"{op}: with strict=True, the output does not depend on input "
+                           f"{found.index(None)} (pass strict=False for zeros there)")
     return tuple(Tensor(np.zeros(x.shape, x.dtype)) if g is None else g
                  for g, x in zip(found, xs))
 

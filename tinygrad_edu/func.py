@@ -5,10 +5,11 @@
     vjp(f, x)               (f(x), v -> v^T J)
     jvp(f, (x,), (v,))      (f(x), J v), by two reverse passes (the double-VJP trick)
     linearize(f, x)         (f(x), v -> J v)
-    jacrev(f)(x), jacfwd    J, one backward pass per output (no forward mode: jacfwd = jacrev)
+    jacrev(f)(x), jacfwd    J, one backward pass per output (no forward mode: jacfwd is jacrev)
     hessian(f)(x)           jacrev(jacrev(f))
     vmap(f, in_dims)(x)     f mapped over an axis of its arguments, results stacked
     functional_call(module, params, args)   the module run on other parameters
+    stack_module_state(models)   their parameters and buffers stacked (model ensembles)
 
 An argument may be a Tensor or a dict, tuple or list of Tensors (a model's parameters).
 Each transform runs f on leaves of its own that require grad, and keeps its results in
@@ -34,7 +35,7 @@ from .grad_mode import enable_grad
 from .tensor import Tensor
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",
-           "vmap", "functional_call"]
+           "vmap", "functional_call", "stack_module_state"]
 
 
 # ------------------------------------------------------------------- argument trees
@@ -265,11 +266,17 @@ def grad(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Cal
     return transformed
 
 
-def jacrev(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Callable:
+def jacrev(func: Callable, argnums: int | tuple = 0, *, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable:
     """A function returning the Jacobian of func's output in the arguments `argnums`, of
     shape output.shape + input.shape: one backward pass per output element. Inputs may be
     trees, argnums a tuple (then a tuple over them), and a tuple output gives a tuple over
-    the outputs."""
+    the outputs. (`chunk_size`, how many rows torch computes at once, is accepted: here
+    they come one at a time.)"""
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(
+            chunk_size, int) or chunk_size < 1):
+        raise ValueError(f"jacrev: chunk_size must be a positive int or None, got "
+                         f"{chunk_size!r}")
     def transformed(*args: Any) -> Any:
         nums = _argnums(argnums, len(args), "jacrev")
         out, pull_back, aux, retire = _vjp(_of_chosen(func, args, nums, {}),
@@ -302,7 +309,12 @@ def _jacobians(j: int, outs: list, pull_back: Callable, chosen: list) -> list:
     return _split(flat, chosen)
 
 
-jacfwd = jacrev
+def jacfwd(func: Callable, argnums: int | tuple = 0, has_aux: bool = False, *,
+           randomness: str = "error") -> Callable:
+    """torch's forward-mode Jacobian; here jacrev's (the same matrix, from backward passes).
+    `randomness` is vmap's switch, accepted."""
+    _randomness(randomness, "jacfwd")
+    return jacrev(func, argnums, has_aux=has_aux)
 
 
 def hessian(func: Callable, argnums: int | tuple = 0) -> Callable:
@@ -343,6 +355,12 @@ def _selected(tree: Any, dims: Any, i: int) -> Any:
     return type(tree)(_selected(value, d, i) for value, d in zip(tree, dims))
 
 
+def _randomness(randomness: str, op: str) -> None:
+    if randomness not in ("error", "different", "same"):
+        raise ValueError(f"{op}: randomness must be 'error', 'different' or 'same', got "
+                         f"{randomness!r}")
+
+
 def vmap(func: Callable, in_dims: Any = 0, out_dims: int | tuple = 0, randomness: str = "error",
          *, chunk_size: int | None = None) -> Callable:
     """func mapped over axis in_dims[k] of argument k (None: the argument is shared; for a
@@ -352,9 +370,7 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: int | tuple = 0, randomness
     index once. Differs from torch: `randomness` is checked but not enforced (each call
     draws its own numbers) and a mapped axis of size 0 is an error (the loop cannot see the
     results' shapes)."""
-    if randomness not in ("error", "different", "same"):
-        raise ValueError(f"vmap: randomness must be 'error', 'different' or 'same', got "
-                         f"{randomness!r}")
+    _randomness(randomness, "vmap")
 
     def transformed(*args: Any, **kwargs: Any) -> Any:
         dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
@@ -388,3 +404,29 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = No
     from nn.utils.stateless import functional_call as call
     return call(module, parameter_and_buffer_dicts, args, kwargs, tie_weights=tie_weights,
                 strict=strict)
+
+
+def stack_module_state(models: Sequence[Any]) -> tuple[dict, dict]:
+    """(parameters, buffers) of models of one class, each name's tensors stacked along a
+    new first axis: the parameters as new leaves that require grad, for an ensemble run as
+    vmap(functional_call(base, ...)) over that axis."""
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: expected at least one model, got none")
+    if len({type(m) for m in models}) != 1:
+        raise RuntimeError("stack_module_state: expected all models to be of the same class")
+    if len({m.training for m in models}) != 1:
+        raise RuntimeError("stack_module_state: expected all models to have the same "
+                           "training/eval mode")
+    named = [(dict(m.named_parameters()), dict(m.named_buffers())) for m in models]
+    params = {}
+    for name in named[0][0]:
+        tensors = [p[name] for p, _ in named]
+        wanted = {t.requires_grad for t in tensors}
+        if len(wanted) != 1:
+            raise RuntimeError(f"stack_module_state: parameter {name!r} requires grad in some "
+                               "models and not in others")
+        params[name] = stack([t.detach() for t in tensors]).requires_grad_(wanted.pop())
+    buffers = {name: stack([b[name] for _, b in named]) for name in named[0][1]}
+    return params, buffers
+

@@ -1,4 +1,5 @@
 """The in-place forms of elementwise methods, torch's `x.exp_()`, `x.clamp_(0, 1)`, ...
+(and of the other methods whose result has x's shape: `addmm_`, `renorm_`, ...)
 
 Each computes `x.exp()` and writes the values into x, so views of x see them; the result
 must fit x's dtype. Outside any graph that is a plain write. For a tensor in a graph it
@@ -17,14 +18,13 @@ import numpy as np
 from . import grad_mode
 from .tensor import Tensor
 
-ELEMENTWISE = ("abs", "acos", "acosh", "addcdiv", "addcmul", "asin", "asinh", "atan",
-               "atan2", "atanh", "ceil", "clamp", "clamp_max", "clamp_min", "cos", "cosh",
-               "digamma", "erf", "erfc", "erfinv", "exp", "exp2", "expm1", "floor", "frac",
+ELEMENTWISE = ("abs", "acos", "acosh", "addcdiv", "addcmul", "addmm", "addmv", "addr", "asin",
+               "asinh", "atan", "atan2", "atanh", "ceil", "clamp", "clamp_max", "clamp_min", "cos",
+               "cosh", "digamma", "erf", "erfc", "erfinv", "exp", "exp2", "expm1", "floor", "frac",
                "hypot", "igamma", "igammac", "lerp", "lgamma", "log", "log10", "log1p", "log2",
-               "logit", "nan_to_num", "neg",
-               "pow", "reciprocal", "relu", "round", "rsqrt", "sigmoid", "sign", "sin", "sinh",
-               "sqrt", "square", "tan", "tanh", "trunc", "xlogy", "eq", "ne", "gt", "ge", "lt",
-               "le")
+               "logit", "nan_to_num", "neg", "pow", "reciprocal", "relu", "round", "rsqrt",
+               "sigmoid", "sign", "sin", "sinh", "sqrt", "square", "tan", "tanh", "trunc", "xlogy",
+               "eq", "ne", "gt", "ge", "lt", "le", "renorm")
 ALIASES = {"clip_": "clamp_", "arccos_": "acos_", "arcsin_": "asin_", "arctan_": "atan_",
            "arccosh_": "acosh_", "arcsinh_": "asinh_", "arctanh_": "atanh_", "negative_": "neg_",
            "absolute_": "abs_", "fix_": "trunc_", "not_equal_": "ne_", "less_": "lt_",

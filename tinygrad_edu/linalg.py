@@ -17,7 +17,7 @@ from .composed import cat
 from .ops.decompositions import Cholesky, Eigh, Svd
 from .ops.linalg import Inverse, LogAbsDet, Solve
 from .shapes import broadcast_shapes
-from .tensor import Tensor, _tensor
+from .tensor import Tensor, _axis, _tensor
 
 
 def _matrices(op: str, a: Any, square: bool = False) -> Tensor:
@@ -90,6 +90,17 @@ def vector_norm(x: Any, ord: Any = 2, dim: int | Sequence[int] | None = None,
     """torch.linalg.vector_norm: the `ord`-norm over dim (all elements when None); see
     `tinygrad_edu.norm`, which takes the order as p."""
     return linear_algebra.norm(_tensor(x), ord, dim, keepdim, dtype=dtype)
+
+
+def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
+    """sum over `dim` of conj(x) * y, the batched dot product (x and y broadcast); real
+    numbers here, so (x * y).sum(dim)."""
+    a, b = _tensor(x), _tensor(y)
+    if a.dtype != b.dtype:
+        raise TypeError(f"vecdot: x and y must have the same dtype, got {a.dtype} and "
+                        f"{b.dtype}")
+    product = a * b
+    return product.sum(_axis(product, dim, "vecdot"))
 
 
 def matrix_norm(A: Any, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: bool = False, *,

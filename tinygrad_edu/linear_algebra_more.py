@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .composed import cat
-from .linear_algebra import bmm, mm, norm
+from .linear_algebra import bmm, dot, mm, norm, outer
 from .ops.einsum import LETTERS, Einsum, normalize, split
 from .shapes import broadcast_shapes
 from .tensor import Number, Tensor, _axis, _other_tensor, _tensor
@@ -176,6 +176,23 @@ def _add_product(op: str, input: Any, product: Tensor, beta: float, alpha: float
     return scaled + (product if alpha == 1 else product * alpha)
 
 
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: float = 1,
+          alpha: float = 1) -> Tensor:
+    """beta * input + alpha * (mat @ vec) for an (n, m) matrix and an (m,) vector."""
+    return _add_product("addmv", input, mv(mat, vec), beta, alpha)
+
+
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: float = 1,
+         alpha: float = 1) -> Tensor:
+    """beta * input + alpha * outer(vec1, vec2) for (n,) and (m,) vectors."""
+    return _add_product("addr", input, outer(vec1, vec2), beta, alpha)
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """sum_i conj(input[i]) other[i] for two 1-D tensors; real numbers here, so `dot`."""
+    return dot(input, other)
+
+
 def kron(input: Tensor, other: Tensor) -> Tensor:
     """The Kronecker product: out[i * m + k, ...] = input[i, ...] * other[k, ...] along
     every dim, where other's dims have sizes m, ... (the operand with fewer dims gets
@@ -270,6 +287,26 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     return a.matmul(v)
 
 
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
+    """Each slice input.select(dim, i) whose p-norm (over all its elements) exceeds
+    maxnorm, scaled down to norm maxnorm (by maxnorm / (norm + 1e-7), as torch); the other
+    slices unchanged. PGD-L2's projection: delta.renorm(2, 0, eps). The scale is a
+    function of the input too, so the gradient flows through the norm, as torch's."""
+    x = _tensor(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"renorm: expected a floating point input, got {x.dtype}")
+    if not p > 0:
+        raise ValueError(f"renorm: p must be positive, got {p}")
+    if not maxnorm >= 0:
+        raise ValueError(f"renorm: maxnorm must be non-negative, got {maxnorm}")
+    if x.ndim < 2:
+        raise ValueError(f"renorm: needs at least 2 dimensions, got shape {x.shape}")
+    dim = _axis(x, dim, "renorm")
+    norms = norm(x, p, tuple(i for i in range(x.ndim) if i != dim), keepdim=True)
+    too_long = norms.data > maxnorm
+    return x * (maxnorm / (norms + 1e-7)).where(too_long, 1.0)
+
+
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """The cross product of 3-vectors along `dim` (broadcasting the other dims):
     (a2 b3 - a3 b2, a3 b1 - a1 b3, a1 b2 - a2 b1). Without dim, torch.cross's deprecated
@@ -297,6 +334,6 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     return cat([a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1], d)
 
 
-METHODS = [inner, addmm, baddbmm, kron, dist, mv, cross]
+METHODS = [inner, addmm, addmv, addr, baddbmm, kron, dist, mv, cross, renorm, vdot]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)

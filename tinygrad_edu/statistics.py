@@ -1,5 +1,6 @@
 """Statistics of a tensor, as torch's: var_mean, std_mean, nanmean, nansum, median, mode,
-cumprod, cummax, cummin, aminmax, cov, corrcoef (kthvalue and quantile: quantiles.py).
+cumprod, cummax, cummin, aminmax, cov, corrcoef, and the trapezoid rule (trapezoid,
+cumulative_trapezoid) (kthvalue and quantile: quantiles.py).
 
 All are composed except cumprod (one primitive, ops/cumprod.py, exact at zeros).
 median (with dim), mode, cummax and cummin find an index per slice with numpy and
@@ -259,6 +260,52 @@ def corrcoef(input: Tensor) -> Tensor:
     return (c / spread.reshape(-1, 1) / spread.reshape(1, -1)).clamp(-1, 1)
 
 
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None,
+              dim: int = -1) -> Tensor:
+    """The integral of y along `dim` by the trapezoid rule: sum_i (x[i+1] - x[i]) *
+    (y[i] + y[i+1]) / 2, with sample points x (1-D along dim, or broadcasting with y) or
+    a spacing dx (1 by default). Integrated gradients' path integral, say."""
+    return _trapezoids("trapezoid", y, x, dx, dim).sum(_axis(_tensor(y), dim, "trapezoid"))
+
+
+def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None,
+                         dim: int = -1) -> Tensor:
+    """The running trapezoid integral along `dim`: one entry fewer than y there."""
+    areas = _trapezoids("cumulative_trapezoid", y, x, dx, dim)
+    return areas.cumsum(_axis(areas, dim, "cumulative_trapezoid"))
+
+
+trapz = trapezoid                                         # torch's older name
+
+
+def _trapezoids(op: str, y: Tensor, x: Tensor | None, dx: float | None, dim: int) -> Tensor:
+    """The area of each trapezoid along `dim`: width * (y[i] + y[i+1]) / 2."""
+    y = _tensor(y)
+    if y.ndim == 0:
+        raise ValueError(f"{op}: y must have at least one dimension, got a 0-d tensor")
+    dim = _axis(y, dim, op)
+    lower, upper = ((slice(None),) * dim + (part,) for part in (slice(None, -1), slice(1, None)))
+    heights = (y[lower] + y[upper]) / 2
+    if x is None:
+        return heights if dx is None else heights * dx
+    if dx is not None:
+        raise TypeError(f"{op}: give the sample points x or the spacing dx, not both")
+    x = _tensor(x)
+    if x.ndim == 1:
+        if len(x) != y.shape[dim]:
+            raise ValueError(f"{op}: {len(x)} sample points x for {y.shape[dim]} values along "
+                             f"dim {dim} of y {y.shape}")
+        x = x.reshape(-1, *(1,) * (y.ndim - dim - 1))
+        return heights * (x[1:] - x[:-1])
+    try:
+        x = x.expand(*np.broadcast_shapes(x.shape, y.shape))
+    except ValueError:
+        raise ValueError(f"{op}: sample points x of shape {x.shape} do not broadcast with y "
+                         f"{y.shape}") from None
+    return heights * (x[upper] - x[lower])
+
+
 METHODS = [nansum, nanmean, median, mode, cumprod, cummax, cummin, aminmax, cov, corrcoef]
+# (trapezoid, trapz and cumulative_trapezoid are functions only, as in torch)
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)

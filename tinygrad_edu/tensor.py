@@ -1114,6 +1114,11 @@ class Tensor:
         """Running sums along `dim`: out[i] = x[0] + ... + x[i]."""
         return scan.Cumsum.apply(self._accumulator(dtype), dim=_axis(self, dim, "cumsum"))
 
+    def logcumsumexp(self, dim: int) -> Tensor:
+        """Running log-sum-exp along `dim`: out[i] = log(e^x[0] + ... + e^x[i]), without
+        overflow (ops/scan.py)."""
+        return scan.LogCumsumExp.apply(self._as_float(), dim=_axis(self, dim, "logcumsumexp"))
+
     def prod(self, dim: int | None = None, keepdim: bool = False, *,
              dtype: Any = None) -> Tensor:
         """Product over one `dim` (all elements when None); its gradient is exact where the

@@ -1,4 +1,4 @@
-"""Running sums and products along axes: cumsum and prod.
+"""Running sums and products along axes: cumsum, logcumsumexp and prod.
 
 g = dL/dout. Output i of a cumsum adds up inputs 0..i, so input j reaches outputs j..n-1
 and its gradient adds up g over those: a cumsum run from the other end. The gradient of a
@@ -41,6 +41,49 @@ class Cumsum(Function):
         dim = ctx.options["dim"]
         backwards = (slice(None),) * dim + (slice(None, None, -1),) if g.ndim else ()  # views
         return Cumsum.apply(g[backwards], dim=dim)[backwards].contiguous()
+
+
+class LogCumsumExp(Function):
+    """out[..., i, ...] = log sum_{j <= i} e^(a[..., j, ...]) along axis `dim`, one
+    logaddexp at a time (numpy's logaddexp.accumulate: no overflow, no underflow to -inf
+    of a prefix that is merely small; float32 runs in float64 and rounds once).
+
+    d out_i / d a_j = e^(a_j - out_i) for j <= i (a softmax over the prefix), so
+    VJP: dL/da_j = sum_{i >= j} g_i e^(a_j - out_i)
+                 = e^(a_j + R(log g+ - out)_j) - e^(a_j + R(log g- - out)_j)
+    with g+ = max(g, 0), g- = max(-g, 0) (log 0 = -inf adds nothing) and R the same
+    log-cumsum-exp run from the other end: every term stays in range where e^(-out_i)
+    alone would overflow, and the VJP is this op again, so it differentiates again.
+    Where out_i = -inf (a prefix of -inf inputs) g_i is dropped: no input there moves it
+    (torch gives those inputs nan).
+    Saves a, out.
+    """
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        wide = np.float64 if a.dtype.itemsize < 8 else a.dtype
+        wide_a = np.atleast_1d(a.astype(wide, copy=False))         # (a 0-d a is its own)
+        out = np.logaddexp.accumulate(wide_a, axis=dim).astype(a.dtype).reshape(a.shape)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        dim = ctx.options["dim"]
+        backwards = (slice(None),) * dim + (slice(None, None, -1),) if g.ndim else ()
+        reached = out.data != -np.inf           # a prefix of -inf alone passes no gradient
+        if not reached.all():                   # (its softmax is 0 / 0); the VJP's own
+            g, out = g.where(reached, 0), out.where(reached, 0)      # logs of 0 meet it
+
+        def from_the_end(x: Tensor) -> Tensor:
+            return LogCumsumExp.apply(x[backwards], dim=dim)[backwards]
+
+        def log_of(part: Tensor) -> Tensor:                 # log part, -inf where part = 0
+            positive = part.data > 0
+            return part.where(positive, 1).log().where(positive, -np.inf)
+        return ((a + from_the_end(log_of(g.clamp(min=0)) - out)).exp()
+                - (a + from_the_end(log_of((-g).clamp(min=0)) - out)).exp())
 
 
 class Prod(Function):

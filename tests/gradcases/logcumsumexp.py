@@ -1,0 +1,27 @@
+"""Gradient-check cases for the LogCumsumExp primitive: random shapes and axes, values
+far apart (where e^(-out) alone would overflow) and upstream gradients of both signs."""
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_edu import Tensor
+
+from . import GradCase
+from .core import UNARY_SHAPES, inputs, r
+
+CASES: list[GradCase] = []
+
+
+def case(id: str, fn, makers) -> None:
+    CASES.append(GradCase(op="log_cumsum_exp", fn=fn, inputs=inputs(*makers),
+                          id=f"logcumsumexp-{id}"))
+
+
+for sid, shape in UNARY_SHAPES.items():
+    case(sid, lambda a: a.logcumsumexp(-1), [r(*shape, seed=21)])
+case("3d-dim0", lambda a: a.logcumsumexp(0), [r(3, 2, 2, seed=22)])
+case("3d-dim1", lambda a: a.logcumsumexp(1), [r(2, 4, 3, seed=23)])
+case("far-apart", lambda a: a.logcumsumexp(0),
+     [lambda: Tensor(np.array([-800.0, -1.0, 2.5, 700.0, 0.5]), requires_grad=True)])
+case("weighted", lambda a, w: (a.logcumsumexp(1) * w).sum(),
+     [r(2, 5, seed=24), r(2, 5, seed=25)])

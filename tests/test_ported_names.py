@@ -1,0 +1,122 @@
+"""Names the adversarial, interpretability and second-order ports reached for: renorm
+(PGD-L2), the trapezoid rule (integrated gradients), logcumsumexp, vdot/addr/addmv/ger
+and linalg.vecdot, in-place addmm_/renorm_, grad(is_grads_batched=True) (Jacobian rows),
+Module.register_backward_hook (guided backprop), jacrev's chunk_size, jacfwd's randomness
+and func.stack_module_state (ensembles)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nn
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, gradcheck
+from tinygrad_edu.func import functional_call, jacfwd, jacrev, stack_module_state, vmap
+
+
+def t64(values, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.asarray(values, dtype=np.float64), requires_grad=requires_grad)
+
+
+def test_renorm_scales_only_the_long_slices_and_differentiates_through_the_norm():
+    x = t64([[3.0, 4.0], [0.3, 0.4], [-6.0, 8.0]])                  # row norms 5, 0.5, 10
+    out = x.renorm(2, 0, 1.0).numpy()
+    np.testing.assert_allclose(out[0], [3, 4] / np.float64(5 + 1e-7), rtol=1e-15)
+    np.testing.assert_array_equal(out[1], [0.3, 0.4])               # short: unchanged
+    np.testing.assert_allclose(np.linalg.norm(out[2]), 10 / (10 + 1e-7), rtol=1e-15)
+    columns = tg.renorm(x, 1, 1, 2.0).numpy()                      # L1 over each column
+    norms = np.array([9.3, 12.4])
+    np.testing.assert_allclose(np.abs(columns).sum(0), 2 * norms / (norms + 1e-7), rtol=1e-14)
+    assert gradcheck(lambda a: a.renorm(2, 0, 1.0), [t64([[3.0, 4.0], [0.3, 0.4]], True)])
+    y = x.clone()
+    assert y.renorm_(2, 0, 1.0) is y and np.allclose(y.numpy(), out)
+    with pytest.raises(ValueError, match="renorm: needs at least 2 dimensions"):
+        t64([1.0, 2.0]).renorm(2, 0, 1.0)
+
+
+def test_trapezoid_rule_with_spacing_points_and_running_sums():
+    y = t64([[1.0, 2.0, 4.0], [0.0, 1.0, 0.0]])
+    assert tg.trapezoid(y).numpy().tolist() == [4.5, 1.0]            # (1+2)/2 + (2+4)/2
+    assert tg.trapz(y, dx=0.5).numpy().tolist() == [2.25, 0.5]
+    x = t64([0.0, 1.0, 3.0])                                         # widths 1 and 2
+    assert tg.trapezoid(y, x).numpy().tolist() == [7.5, 1.5]
+    assert tg.trapezoid(y, t64([[0.0, 1.0, 3.0], [0.0, 2.0, 4.0]])).numpy().tolist() == [7.5, 2.0]
+    assert tg.cumulative_trapezoid(y, x).numpy().tolist() == [[1.5, 7.5], [0.5, 1.5]]
+    assert tg.trapezoid(y, dim=0).numpy().tolist() == [0.5, 1.5, 2.0]
+    assert tg.trapezoid(t64([])).item() == 0.0
+    # integrated gradients' completeness: the integral of 2t over [0, 1] is 1, exactly
+    steps = np.linspace(0, 1, 11)
+    assert tg.trapezoid(t64(2 * steps), t64(steps)).item() == pytest.approx(1.0, abs=1e-15)
+    with pytest.raises(ValueError, match=r"trapezoid: 2 sample points x for 3 values"):
+        tg.trapezoid(y, t64([0.0, 1.0]))
+    with pytest.raises(TypeError, match="not both"):
+        tg.trapezoid(y, x, dx=1.0)
+
+
+def test_logcumsumexp_is_exact_far_apart_and_in_float32():
+    x = t64([-1000.0, 0.0, 1000.0, 999.0])
+    out = tg.logcumsumexp(x, 0).numpy()
+    assert out[0] == -1000.0 and out[1] == 0.0 and out[2] == 1000.0   # no overflow
+    assert out[3] == pytest.approx(1000 + np.log1p(np.exp(-1.0)), rel=1e-15)
+    values = np.random.default_rng(0).standard_normal(10_000).astype(np.float32)
+    exact = np.logaddexp.accumulate(values.astype(np.float64))
+    got = Tensor(values).logcumsumexp(0).numpy()
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, exact, rtol=1.2e-7)             # rounded once
+    assert Tensor(2.0).logcumsumexp(0).item() == 2.0
+
+
+def test_vector_products_and_in_place_addmm():
+    a, b = t64([1.0, 2.0, 3.0]), t64([4.0, -1.0, 0.5])
+    assert tg.vdot(a, b).item() == 3.5 and a.vdot(b).item() == 3.5
+    np.testing.assert_array_equal(tg.ger(a, b).numpy(), np.outer(a.numpy(), b.numpy()))
+    m = t64(np.ones((3, 3)))
+    np.testing.assert_array_equal(tg.addr(m, a, b, beta=2, alpha=0.5).numpy(),
+                                  2 + 0.5 * np.outer(a.numpy(), b.numpy()))
+    np.testing.assert_array_equal(tg.addmv(a, m, b, alpha=2).numpy(), a.numpy() + 7.0)
+    assert tg.linalg.vecdot(t64(np.ones((2, 3))), a).numpy().tolist() == [6.0, 6.0]
+    c = t64(np.eye(3))
+    assert c.addmm_(m, m) is c
+    np.testing.assert_array_equal(c.numpy(), np.eye(3) + 3)
+
+
+def test_batched_grad_outputs_give_jacobian_rows():
+    x = t64([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+    y = (x ** 3).sum(1)                                              # y_i = sum_j x_ij^3
+    (rows,) = tg.autograd.grad(y, x, grad_outputs=tg.eye(2, dtype=tg.float64),
+                               is_grads_batched=True)
+    assert rows.shape == (2, 2, 2)
+    np.testing.assert_array_equal(rows.numpy()[1], [[0, 0], 3 * x.numpy()[1] ** 2])
+    with pytest.raises(ValueError, match="the same batch size"):
+        tg.autograd.grad([x.sum(), (2 * x).sum()], x, [tg.ones(2), tg.ones(3)],
+                         is_grads_batched=True)
+
+
+def test_register_backward_hook_on_relu_is_guided_backprop():
+    relu = nn.ReLU()
+    handle = relu.register_backward_hook(lambda m, grad_in, grad_out: (grad_in[0].clamp(min=0),))
+    x = t64([1.0, -1.0, 2.0], requires_grad=True)
+    (relu(x) * t64([-3.0, 5.0, 4.0])).sum().backward()
+    assert x.grad.numpy().tolist() == [0.0, 0.0, 4.0]                # negative grads cut
+    handle.remove()
+
+
+def test_jacrev_options_and_stacked_module_state():
+    square = lambda v: v ** 2                                        # noqa: E731
+    x = t64([1.0, 3.0])
+    assert jacrev(square, chunk_size=1)(x).numpy().tolist() == [[2.0, 0.0], [0.0, 6.0]]
+    assert jacfwd(square, randomness="same")(x).numpy().tolist() == [[2.0, 0.0], [0.0, 6.0]]
+    with pytest.raises(ValueError, match="jacrev: chunk_size must be a positive int"):
+        jacrev(square, chunk_size=0)
+    with pytest.raises(ValueError, match="jacfwd: randomness must be"):
+        jacfwd(square, randomness="fresh")
+    models = [nn.Linear(2, 1).double() for _ in range(3)]
+    params, buffers = stack_module_state(models)
+    assert params["weight"].shape == (3, 1, 2) and params["weight"].is_leaf
+    assert params["weight"].requires_grad and buffers == {}
+    inputs = t64([[1.0, 2.0]])
+    out = vmap(lambda p: functional_call(models[0], p, (inputs,)))(params)
+    for k, m in enumerate(models):
+        np.testing.assert_allclose(out.numpy()[k], m(inputs).detach().numpy(), rtol=1e-15)
+    with pytest.raises(RuntimeError, match="same class"):
+        stack_module_state([nn.Linear(2, 1), nn.Tanh()])
