@@ -72,6 +72,7 @@ from .statistics import (aminmax, corrcoef, cov, cummax, cummin, cumprod,
                          cumulative_trapezoid, median, mode, nanmean, nansum, std_mean,
                          trapezoid, trapz, var_mean)
 from .quantiles import kthvalue, nanquantile, quantile
+from .quantization import fake_quantize_per_channel_affine, fake_quantize_per_tensor_affine
 from .discrete import (argwhere, count_nonzero, logical_and, logical_not, logical_or,
                        logical_xor, nonzero, tril_indices, triu_indices, unique)
 from .indexed import (diag, diag_embed, diagonal, index_add, index_copy, index_fill,

@@ -276,6 +276,11 @@ class Tensor:
     def numel(self) -> int:
         return int(self.data.size)
 
+    def data_ptr(self) -> int:
+        """The address of the first element (tensors sharing memory, such as tied weights,
+        give the same number; a view of an offset gives another)."""
+        return self.data.__array_interface__["data"][0]
+
     def size(self, dim: int | None = None) -> Size | int:
         """The shape as a `Size` (a tuple with numel(), as torch.Size), or its entry `dim`."""
         return Size(self.data.shape) if dim is None else self.data.shape[dim]

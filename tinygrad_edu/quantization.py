@@ -1,0 +1,82 @@
+"""Fake quantization (quantization-aware training), torch.fake_quantize_per_tensor_affine
+and torch.fake_quantize_per_channel_affine:
+
+    q   = clamp(round(x / scale + zero_point), quant_min, quant_max)   (half to even)
+    out = (q - zero_point) * scale
+
+so out lies on the grid the integer model will use. round has derivative 0 almost
+everywhere, which would stop training; the gradient is instead the straight-through
+estimator, 1 where round(x / scale + zero_point) falls inside [quant_min, quant_max] and 0
+where the clamp cut it: out = (x - x.detach()) * inside + out_values. As torch, scale is
+a float32 number and x / scale is taken as x * (1 / scale), its reciprocal in float32 (so
+that halves round alike); scale and zero_point are constants. Float32 results equal
+torch's bit for bit; for float64 input torch's per-tensor form rounds its result through
+float32, here it stays float64.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor, _axis, _tensor
+
+
+def fake_quantize_per_tensor_affine(input: Tensor, scale: Any, zero_point: Any,
+                                    quant_min: int, quant_max: int) -> Tensor:
+    """One scale and zero_point for the whole tensor (numbers or one-element Tensors)."""
+    op = "fake_quantize_per_tensor_affine"
+    x = _floating(op, input)
+    scale, zero_point = _number(scale), _number(zero_point)
+    _check_range(op, quant_min, quant_max, np.array([zero_point]))
+    return _fake_quantized(x, np.float32(scale), np.asarray(zero_point), quant_min, quant_max)
+
+
+def fake_quantize_per_channel_affine(input: Tensor, scale: Any, zero_point: Any, axis: int,
+                                     quant_min: int, quant_max: int) -> Tensor:
+    """A scale and zero_point per channel along `axis` (1-D, of that axis' length)."""
+    op = "fake_quantize_per_channel_affine"
+    x = _floating(op, input)
+    axis = _axis(x, axis, op)
+    scales, points = (np.asarray(getattr(v, "data", v)) for v in (scale, zero_point))
+    if scales.shape != (x.shape[axis],) or points.shape != (x.shape[axis],):
+        raise ValueError(f"{op}: scale and zero_point must have shape ({x.shape[axis]},), "
+                         f"one per channel along axis {axis} of {x.shape}; got "
+                         f"{scales.shape} and {points.shape}")
+    _check_range(op, quant_min, quant_max, points)
+    along = (-1,) + (1,) * (x.ndim - axis - 1)
+    return _fake_quantized(x, scales.astype(np.float32).reshape(along), points.reshape(along),
+                           quant_min, quant_max)
+
+
+def _fake_quantized(x: Tensor, scale: np.ndarray, zero_point: np.ndarray, quant_min: int,
+                    quant_max: int) -> Tensor:
+    reciprocal = (np.float32(1) / scale).astype(x.dtype)          # (float32, as torch)
+    levels = np.round(x.data * reciprocal + zero_point)
+    inside = (levels >= quant_min) & (levels <= quant_max)
+    values = ((np.clip(levels, quant_min, quant_max) - zero_point) * scale.astype(x.dtype)
+              ).astype(x.dtype)
+    return (x - x.detach()) * Tensor(inside.astype(x.dtype)) + Tensor(values)
+
+
+def _floating(op: str, input: Any) -> Tensor:
+    x = _tensor(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got {x.dtype}")
+    return x
+
+
+def _number(value: Any) -> float:
+    array = np.asarray(getattr(value, "data", value))
+    if array.size != 1:
+        raise ValueError(f"fake_quantize_per_tensor_affine: scale and zero_point must be "
+                         f"numbers or one-element tensors, got shape {array.shape}")
+    return array.reshape(()).item()
+
+
+def _check_range(op: str, quant_min: int, quant_max: int, zero_points: np.ndarray) -> None:
+    if quant_min > quant_max:
+        raise ValueError(f"{op}: quant_min ({quant_min}) must be <= quant_max ({quant_max})")
+    if np.any((zero_points < quant_min) | (zero_points > quant_max)):
+        raise ValueError(f"{op}: zero_point must be between quant_min ({quant_min}) and "
+                         f"quant_max ({quant_max}), got {zero_points.tolist()}")
