@@ -1,7 +1,8 @@
-"""torch.distributions' workhorses: Normal, Categorical, Bernoulli, Multinomial,
-MultivariateNormal (multivariate_normal.py), Independent, the continuous families of
-continuous.py (Uniform, Exponential, Laplace, LogNormal, Gamma, Chi2, Beta, Dirichlet,
-StudentT), Poisson and Binomial (count_distributions.py), MixtureSameFamily (mixture.py),
+"""torch.distributions' workhorses: Normal, Categorical, OneHotCategorical, Bernoulli,
+Multinomial, MultivariateNormal (multivariate_normal.py), Independent, the continuous
+families of continuous.py (Uniform, Exponential, Laplace, LogNormal, Gamma, Chi2, Beta,
+Dirichlet, StudentT) and continuous_more.py (Cauchy, HalfNormal, HalfCauchy), Poisson and
+Binomial (count_distributions.py), MixtureSameFamily (mixture.py),
 TransformedDistribution and the transforms (transforms.py), and kl_divergence between two
 of a kind (the VAE's KL term), extended with `register_kl` as in torch.
 
@@ -308,6 +309,49 @@ class Categorical(Distribution):
         return -(self.probs * finite).sum(-1)
 
 
+class OneHotCategorical(Distribution):
+    """Categorical with each outcome k written as the one-hot vector e_k (event shape
+    (K,)): log_prob(e_k) = Categorical's log_prob(k); mean p, variance p (1 - p)."""
+
+    has_enumerate_support = True
+
+    def __init__(self, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        self._categorical = Categorical(probs, logits, validate_args)
+        self.probs, self.logits = self._categorical.probs, self._categorical.logits
+        super().__init__(self._categorical.batch_shape, self.probs.shape[-1:], validate_args)
+
+    mean = property(lambda self: self.probs)
+    variance = property(lambda self: self.probs * (1 - self.probs))
+
+    @property
+    def mode(self) -> Tensor:
+        return self._one_hot(self._categorical.mode.data)
+
+    def _one_hot(self, k: np.ndarray) -> Tensor:
+        return Tensor(np.eye(self.event_shape[0], dtype=self.probs.dtype)[k])
+
+    def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
+        return self._one_hot(self._categorical.sample(sample_shape).data)
+
+    def log_prob(self, value: Any) -> Tensor:
+        x = self._value(value)
+        _check("OneHotCategorical.log_prob", "one-hot vectors (a single 1 along the last "
+               "axis)", bool(np.all(((x.data == 0) | (x.data == 1)) & (x.data.sum(-1,
+               keepdims=True) == 1))), self.validate_args)
+        return self._categorical.log_prob(Tensor(x.data.argmax(-1)))
+
+    def entropy(self) -> Tensor:
+        return self._categorical.entropy()
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """e_0, ..., e_(K-1) along a new first axis."""
+        k = self.event_shape[0]
+        values = Tensor(np.eye(k, dtype=self.probs.dtype).reshape(
+            (k,) + (1,) * len(self.batch_shape) + (k,)))
+        return values.expand(k, *self.batch_shape, k) if expand else values
+
+
 class Bernoulli(Distribution):
     """1 with probability p (probs, or logits = log(p / (1 - p))), else 0.
 
@@ -459,6 +503,12 @@ def _kl_categorical(p: Categorical, q: Categorical) -> Tensor:
     return _kl_terms(p.probs, p.logits - q.logits, q.probs).sum(-1)
 
 
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_one_hot(p: OneHotCategorical, q: OneHotCategorical) -> Tensor:
+    """The categorical KL of the classes."""
+    return kl_divergence(p._categorical, q._categorical)
+
+
 @register_kl(Bernoulli, Bernoulli)
 def _kl_bernoulli(p: Bernoulli, q: Bernoulli) -> Tensor:
     """The Categorical form over {0, 1}: log p(1) = -softplus(-logit), log p(0) =
@@ -527,7 +577,8 @@ def _submodules() -> None:
     import types
     for cls in (Normal, Categorical, Bernoulli, Multinomial, MultivariateNormal, Independent,
                 Uniform, Exponential, Laplace, LogNormal, Gamma, Chi2, Beta, Dirichlet, StudentT,
-                Poisson, Binomial, MixtureSameFamily, TransformedDistribution):
+                Poisson, Binomial, MixtureSameFamily, TransformedDistribution,
+                OneHotCategorical, Cauchy, HalfCauchy, HalfNormal):
         name = f"{__name__}.{re.sub('(?<!^)(?=[A-Z])', '_', cls.__name__).lower()}"
         module = types.ModuleType(name, f"{cls.__name__}, as torch's {name.split('.', 1)[1]}")
         setattr(module, cls.__name__, cls)
@@ -547,6 +598,7 @@ from .multivariate_normal import MultivariateNormal  # noqa: E402
 from .continuous import (Beta, Chi2, Dirichlet, Exponential, Gamma, Laplace,  # noqa: E402,F401
                          LogNormal, StudentT, Uniform)
 from .count_distributions import Binomial, Poisson  # noqa: E402,F401
+from .continuous_more import Cauchy, HalfCauchy, HalfNormal  # noqa: E402,F401
 from .mixture import MixtureSameFamily  # noqa: E402,F401
 from . import transforms  # noqa: E402,F401  (torch.distributions.transforms)
 from .transforms import TransformedDistribution  # noqa: E402,F401
