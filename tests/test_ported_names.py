@@ -120,3 +120,21 @@ def test_jacrev_options_and_stacked_module_state():
         np.testing.assert_allclose(out.numpy()[k], m(inputs).detach().numpy(), rtol=1e-15)
     with pytest.raises(RuntimeError, match="same class"):
         stack_module_state([nn.Linear(2, 1), nn.Tanh()])
+
+
+def test_foreach_functions_update_every_tensor_of_a_list():
+    """timm's EMA: ema = decay * ema + (1 - decay) * param, as _foreach_ calls."""
+    ema = [t64([1.0, 2.0]), t64([[4.0]])]
+    params = [t64([3.0, 0.0]), t64([[2.0]])]
+    assert tg._foreach_mul_(ema, 0.5) is None
+    tg._foreach_add_(ema, params, alpha=0.5)
+    assert [e.numpy().tolist() for e in ema] == [[2.0, 1.0], [[3.0]]]
+    tg._foreach_lerp_(ema, params, [1.0, 0.5])           # a value per tensor
+    assert [e.numpy().tolist() for e in ema] == [[3.0, 0.0], [[2.5]]]
+    roots = tg._foreach_sqrt(tg._foreach_abs([t64([4.0]), t64([-9.0])]))
+    assert isinstance(roots, tuple) and [r.item() for r in roots] == [2.0, 3.0]
+    assert [n.item() for n in tg._foreach_norm([t64([3.0, 4.0]), t64([1.0])])] == [5.0, 1.0]
+    tg._foreach_zero_(ema)
+    assert ema[1].item() == 0.0
+    with pytest.raises(ValueError, match="_foreach_mul_: 2 tensors but a list of 3 values"):
+        tg._foreach_mul_(ema, [1.0, 2.0, 3.0])

@@ -83,6 +83,7 @@ from .joining import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broa
                       cartesian_prod, column_stack, concat, concatenate, dsplit, dstack, hsplit,
                       hstack, meshgrid, row_stack, tensor_split, vsplit, vstack)
 from .memory import tune_malloc
+from .foreach import FOREACH as _FOREACH
 from .parallel import get_num_threads, set_num_threads
 from .printing import set_printoptions
 from .random import (Generator, are_deterministic_algorithms_enabled, default_generator,
@@ -97,6 +98,7 @@ from .shape_more import (diff, fliplr, flipud, is_floating_point, moveaxis, move
                          unflatten)
 from .tensor import Tensor
 from . import in_place  # noqa: E402,F401  (attaches x.exp_() and the other in-place methods)
+globals().update(_FOREACH)              # tg._foreach_mul_(tensors, 0.9), ...
 
 # torch's names under torch.autograd: .functional, .function (once_differentiable),
 # .gradcheck and .gradgradcheck, also for `from tinygrad_edu.autograd.functional import ...`
