@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .linear_algebra import norm
-from .tensor import Tensor
 
 _BINARY = ("add", "sub", "mul", "div", "pow", "clamp_min", "clamp_max", "lerp", "addcmul",
            "addcdiv")
