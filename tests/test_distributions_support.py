@@ -24,7 +24,9 @@ def test_transformed_log_prob_and_cdf_refuse_values_outside_the_last_transform()
         logistic.log_prob(t64(1.5))
     log_normal = D.TransformedDistribution(D.Normal(t64(0.0), t64(1.0)), T.ExpTransform())
     with pytest.raises(ValueError, match=r"expected values in \(0, inf\).*got -1.0"):
-        log_normal.cdf(t64([2.0, -1.0]))
+        log_normal.log_prob(t64([2.0, -1.0]))
+    assert log_normal.cdf(t64(0.0)).item() == 0.0       # cdf outside: 0 or 1, as torch
+    assert logistic.cdf(t64(1.5)).item() == 1.0
     # x = log y: the density of log-normal at y = 2 is N(log 2) / 2
     expected = -math.log(2) ** 2 / 2 - 0.5 * math.log(2 * math.pi) - math.log(2)
     assert log_normal.log_prob(t64(2.0)).item() == pytest.approx(expected, rel=1e-15)
@@ -56,6 +58,9 @@ def test_cache_size_one_inverts_a_saturated_tanh_exactly():
     assert squash(x) is action                                  # the cached output
     with pytest.raises(ValueError, match="TanhTransform: cache_size must be 0 or 1, got 2"):
         T.TanhTransform(cache_size=2)
+    chain = T.ComposeTransform([T.TanhTransform(), T.AffineTransform(0.0, 2.0)], cache_size=1)
+    doubled = chain(x)                                   # (each part caches, as torch)
+    assert chain.inv(doubled) is x and doubled.item() == 2.0
     affine = T.AffineTransform(t64(1.0), t64(2.0), cache_size=1)
     y = affine(t64(3.0))
     assert affine.inv(y).item() == 3.0 and repr(T.ComposeTransform([affine], cache_size=1))
@@ -95,6 +100,11 @@ def test_enumerate_support_perplexity_and_missing_moments():
         .tolist() == [0.0, 1.0, 2.0, 3.0]
     with pytest.raises(NotImplementedError, match="total_count differs"):
         D.Binomial(t64([2.0, 3.0]), logits=t64([0.0, 0.0])).enumerate_support()
+    binomial = D.Binomial(3, probs=t64([0.3]))
+    pmf = [math.comb(3, k) * 0.3 ** k * 0.7 ** (3 - k) for k in range(4)]
+    assert binomial.entropy().item() == pytest.approx(-sum(q * math.log(q) for q in pmf),
+                                                      rel=1e-14)
+    assert np.isnan(D.Categorical(probs=t64([0.5, 0.5])).mean.item())     # (torch's)
     assert not D.Normal(0.0, 1.0).has_enumerate_support
     # exp(entropy) of a fair die is 6
     assert D.Categorical(probs=t64(np.full(6, 1 / 6))).perplexity().item() == \

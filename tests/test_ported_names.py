@@ -51,6 +51,9 @@ def test_trapezoid_rule_with_spacing_points_and_running_sums():
         tg.trapezoid(y, t64([0.0, 1.0]))
     with pytest.raises(TypeError, match="not both"):
         tg.trapezoid(y, x, dx=1.0)
+    with pytest.raises(ValueError, match=r"trapezoid: sample points x of shape \(2, 1\) do "
+                                         r"not fit y \(2, 3\) along dim 1"):
+        tg.trapezoid(y, t64([[0.0], [1.0]]))           # one point per row: no widths
 
 
 def test_logcumsumexp_is_exact_far_apart_and_in_float32():
@@ -64,6 +67,18 @@ def test_logcumsumexp_is_exact_far_apart_and_in_float32():
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, exact, rtol=1.2e-7)             # rounded once
     assert Tensor(2.0).logcumsumexp(0).item() == 2.0
+    # its VJP is linear in g, so the double-VJP trick (jvp) and mixed derivatives hold
+    from tinygrad_edu.func import jvp
+    a, v = t64([0.5, -1.0, 2.0]), t64([1.0, 2.0, 3.0])
+    _, jv = jvp(lambda y: y.logcumsumexp(0), (a,), (v,))
+    jac = jacrev(lambda y: y.logcumsumexp(0))(a).numpy()
+    np.testing.assert_allclose(jv.numpy(), jac @ v.numpy(), rtol=1e-14)
+    x, w = t64([0.5, -1.0, 2.0], True), t64([1.0, 0.0, -2.0], True)
+    (gx,) = tg.grad((w * x.logcumsumexp(0)).sum(), x, create_graph=True)
+    (gw,) = tg.grad(gx.sum(), w)              # d/dw_i sum_j J_ij = 1, also where w_i = 0
+    np.testing.assert_allclose(gw.numpy(), [1.0, 1.0, 1.0], rtol=1e-15)
+    with pytest.raises(TypeError, match="logcumsumexp: expected a floating point input"):
+        tg.tensor([1, 2]).logcumsumexp(0)
 
 
 def test_vector_products_and_in_place_addmm():

@@ -75,6 +75,12 @@ class Binomial(Distribution):
 
     mean = property(lambda self: self.total_count * self.probs)
     variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
+    def entropy(self) -> Tensor:
+        """-sum_k p(k) log p(k) over k = 0..total_count (one total_count for the batch, as
+        torch sums it)."""
+        log_p = self.log_prob(self.enumerate_support())
+        return -(log_p.exp() * log_p).sum(0)
+
     has_enumerate_support = True
 
     def enumerate_support(self, expand: bool = True) -> Tensor:

@@ -168,7 +168,10 @@ class Distribution:
         return Tensor(value, dtype=np.result_type(*dtypes)) if dtypes else _tensor(value)
 
     def _broadcasting(self, value: Tensor) -> Tensor:
-        shape = self.batch_shape + self.event_shape
+        shape, event = self.batch_shape + self.event_shape, self.event_shape
+        if event and value.shape[value.ndim - len(event):] != event:
+            raise ValueError(f"{type(self).__name__}: the rightmost sizes of a value must be "
+                             f"the event_shape {event}, got a value of shape {value.shape}")
         try:
             np.broadcast_shapes(value.shape, shape)
         except ValueError:
@@ -276,6 +279,8 @@ class Categorical(Distribution):
             self.probs = self.logits.exp()
         self.batch_shape = self.logits.shape[:-1]
 
+    mean = variance = property(lambda self: Tensor(np.full(self.batch_shape, np.nan,
+                                                         self.probs.dtype)))   # (torch's)
     has_enumerate_support = True
 
     def enumerate_support(self, expand: bool = True) -> Tensor:

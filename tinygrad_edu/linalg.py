@@ -96,9 +96,9 @@ def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
     """sum over `dim` of conj(x) * y, the batched dot product (x and y broadcast); real
     numbers here, so (x * y).sum(dim)."""
     a, b = _tensor(x), _tensor(y)
-    if a.dtype != b.dtype:
-        raise TypeError(f"vecdot: x and y must have the same dtype, got {a.dtype} and "
-                        f"{b.dtype}")
+    if a.dtype != b.dtype or a.dtype.kind != "f":
+        raise TypeError(f"vecdot: x and y must have one floating point dtype, got {a.dtype} "
+                        f"and {b.dtype}")
     product = a * b
     return product.sum(_axis(product, dim, "vecdot"))
 

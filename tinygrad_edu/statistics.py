@@ -297,12 +297,17 @@ def _trapezoids(op: str, y: Tensor, x: Tensor | None, dx: float | None, dim: int
                              f"dim {dim} of y {y.shape}")
         x = x.reshape(-1, *(1,) * (y.ndim - dim - 1))
         return heights * (x[1:] - x[:-1])
+    if x.ndim > y.ndim:
+        raise ValueError(f"{op}: sample points x of shape {x.shape} have more dimensions than "
+                         f"y {y.shape}")
+    x = x.reshape(*(1,) * (y.ndim - x.ndim), *x.shape)    # (broadcasting's alignment)
+    widths = x[upper] - x[lower]                   # differences first, then broadcast
     try:
-        x = x.expand(*np.broadcast_shapes(x.shape, y.shape))
+        np.broadcast_shapes(widths.shape, heights.shape)
     except ValueError:
-        raise ValueError(f"{op}: sample points x of shape {x.shape} do not broadcast with y "
-                         f"{y.shape}") from None
-    return heights * (x[upper] - x[lower])
+        raise ValueError(f"{op}: sample points x of shape {x.shape} do not fit y {y.shape} "
+                         f"along dim {dim}") from None
+    return heights * widths
 
 
 METHODS = [nansum, nanmean, median, mode, cumprod, cummax, cummin, aminmax, cov, corrcoef]

@@ -1122,7 +1122,10 @@ class Tensor:
     def logcumsumexp(self, dim: int) -> Tensor:
         """Running log-sum-exp along `dim`: out[i] = log(e^x[0] + ... + e^x[i]), without
         overflow (ops/scan.py)."""
-        return scan.LogCumsumExp.apply(self._as_float(), dim=_axis(self, dim, "logcumsumexp"))
+        if self.dtype.kind != "f":
+            raise TypeError(f"logcumsumexp: expected a floating point input, got {self.dtype} "
+                            "(as torch)")
+        return scan.LogCumsumExp.apply(self, dim=_axis(self, dim, "logcumsumexp"))
 
     def prod(self, dim: int | None = None, keepdim: bool = False, *,
              dtype: Any = None) -> Tensor:

@@ -21,6 +21,7 @@ in float32, the cached x does not).
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any, Sequence
 
@@ -64,6 +65,14 @@ class Transform:
         if x is not self._cached[0]:
             self._cached = (x, self._call(x))
         return self._cached[1]
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        """A copy of this transform with the given cache (torch's)."""
+        if getattr(self, "_cache_size", 0) == cache_size:
+            return self
+        copied = copy.copy(self)
+        Transform.__init__(copied, cache_size)
+        return copied
 
     def _inv_call(self, y: Tensor) -> Tensor:
         """f^-1(y): the cached x when y is the cached output."""
@@ -236,8 +245,8 @@ class ComposeTransform(Transform):
     """parts[0] first, then parts[1], ...; the log-Jacobians add up along the chain."""
 
     def __init__(self, parts: Sequence[Transform], cache_size: int = 0) -> None:
-        super().__init__(cache_size)
-        self.parts = list(parts)
+        super().__init__(cache_size)                 # (with a cache, each part has one too,
+        self.parts = [t.with_cache(cache_size) if cache_size else t for t in parts]  # torch)
         self.event_dim = max((t.event_dim for t in self.parts), default=0)
         if self.parts:
             self.domain, self.codomain = self.parts[0].domain, self.parts[-1].codomain
@@ -306,8 +315,8 @@ class TransformedDistribution(Distribution):
         return self.base_dist._value(value)           # (numbers in the base's dtype)
 
     def _in_support(self, value: Any) -> Tensor:
-        """The value, checked to lie where the last transform maps (as torch, unless
-        validate_args=False): outside it the density is 0, not a clamped number."""
+        """The value, checked to lie where the last transform maps (as torch's log_prob,
+        unless validate_args=False): outside it the density is 0, not a clamped number."""
         y = self._value(value)
         if self.transforms and self.validate_args is not False:
             where, inside = self.transforms[-1].codomain
@@ -334,7 +343,7 @@ class TransformedDistribution(Distribution):
         return p if np.all(sign == 1) else (p - 0.5) * Tensor(np.asarray(sign, p.dtype)) + 0.5
 
     def cdf(self, value: Any) -> Tensor:
-        x = self._in_support(value)
+        x = self._value(value)             # (outside the support: 0 or 1, as torch)
         for t in reversed(self.transforms):
             x = t.inv(x)
         return self._monotonize(self.base_dist.cdf(x))

@@ -69,7 +69,7 @@ class CrossEntropy(Function):
             y, w_y = target_weights(target, weight, ignore_index, logits.dtype)
             at = _flat_positions(logits.shape, y)             # of x[i, y_i] in x.ravel()
             lp_y = shifted.reshape(-1)[at] - np.log(sum_exp).reshape(y.shape)   # lp[i, y_i]
-            losses = -np.where(w_y != 0, w_y * lp_y, 0)
+            losses = np.where(w_y != 0, -(w_y * lp_y), 0)      # (+0.0 where ignored)
             local_grad = np.ascontiguousarray(exp * (np.expand_dims(w_y, 1) / sum_exp))  # s p
             local_grad.reshape(-1)[at] -= w_y           # - q (on a row-major array: a view)
             denominator = w_y.sum()                     # sum of w_(y_i) over the counted

@@ -48,21 +48,15 @@ class LogCumsumExp(Function):
     logaddexp at a time (numpy's logaddexp.accumulate: no overflow, no underflow to -inf
     of a prefix that is merely small; float32 runs in float64 and rounds once).
 
-    d out_i / d a_j = e^(a_j - out_i) for j <= i (a softmax over the prefix), so
-    VJP: dL/da_j = sum_{i >= j} g_i e^(a_j - out_i)
-                 = e^(a_j + R(log g+ - out)_j) - e^(a_j + R(log g- - out)_j)
-    with g+ = max(g, 0), g- = max(-g, 0) (log 0 = -inf adds nothing) and R the same
-    log-cumsum-exp run from the other end: every term stays in range where e^(-out_i)
-    alone would overflow, and the VJP is this op again, so it differentiates again.
-    Where out_i = -inf (a prefix of -inf inputs) g_i is dropped: no input there moves it
-    (torch gives those inputs nan).
-    Saves a, out.
+    d out_i / d a_j = e^(a_j - out_i) for j <= i: J is lower triangular, each row the
+    softmax of its prefix. VJP: dL/da = J^T g, dL/da_j = sum_{i >= j} g_i e^(a_j - out_i)
+    (LogCumsumExpJacobian below, itself differentiable). Saves a, out.
     """
 
     @staticmethod
     def forward(ctx, a, dim):
-        wide = np.float64 if a.dtype.itemsize < 8 else a.dtype
-        wide_a = np.atleast_1d(a.astype(wide, copy=False))         # (a 0-d a is its own)
+        wide_a = np.atleast_1d(a.astype(np.float64 if a.dtype.itemsize < 8 else a.dtype,
+                                        copy=False))          # (a 0-d a is its own)
         out = np.logaddexp.accumulate(wide_a, axis=dim).astype(a.dtype).reshape(a.shape)
         ctx.save_for_backward(a, out)
         return out
@@ -70,20 +64,55 @@ class LogCumsumExp(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        dim = ctx.options["dim"]
-        backwards = (slice(None),) * dim + (slice(None, None, -1),) if g.ndim else ()
-        reached = out.data != -np.inf           # a prefix of -inf alone passes no gradient
-        if not reached.all():                   # (its softmax is 0 / 0); the VJP's own
-            g, out = g.where(reached, 0), out.where(reached, 0)      # logs of 0 meet it
+        return LogCumsumExpJacobian.apply(g, a, out, dim=ctx.options["dim"], transpose=True)
 
-        def from_the_end(x: Tensor) -> Tensor:
-            return LogCumsumExp.apply(x[backwards], dim=dim)[backwards]
 
-        def log_of(part: Tensor) -> Tensor:                 # log part, -inf where part = 0
-            positive = part.data > 0
-            return part.where(positive, 1).log().where(positive, -np.inf)
-        return ((a + from_the_end(log_of(g.clamp(min=0)) - out)).exp()
-                - (a + from_the_end(log_of((-g).clamp(min=0)) - out)).exp())
+class LogCumsumExpJacobian(Function):
+    """y = J v or (transpose) y = J^T v, J the Jacobian of out = logcumsumexp(a) along dim:
+
+        J v:    y_i = sum_{j <= i} v_j e^(a_j - out_i)       (a JVP)
+        J^T v:  y_j = sum_{i >= j} v_i e^(a_j - out_i)       (the VJP)
+
+    Each is summed in log space, the positive and negative parts of v apart, so nothing
+    overflows where e^(-out_i) alone would. A row with out_i = -inf (a prefix of -inf
+    inputs) is left out: no input there moves it (torch gives those inputs nan).
+    y is linear in v, and e^(a_j - out_i) moves with a_j and out_i, so with k = dL/dy
+    VJP (J v):    dL/dv = J^T k,   dL/da = v * (J^T k),   dL/dout = -k * y
+    VJP (J^T v):  dL/dv = J k,     dL/da = k * y,         dL/dout = -v * (J k)
+    (this op again: logcumsumexp differentiates to any order, forward-mode tricks too).
+    Saves v, a, out, y.
+    """
+
+    @staticmethod
+    def forward(ctx, v, a, out, dim, transpose):
+        wide = np.float64 if v.dtype.itemsize < 8 else v.dtype
+        v, a_w, out_w = (np.atleast_1d(x.astype(wide, copy=False)) for x in (v, a, out))
+        reached = out_w != -np.inf
+        v, out_w = np.where(reached, v, 0), np.where(reached, out_w, 0)
+        flip = (slice(None),) * dim + (slice(None, None, -1),)
+        y = np.zeros_like(v)
+        for sign in (1, -1):
+            log_part = np.full(v.shape, -np.inf)
+            np.log(sign * v, out=log_part, where=sign * v > 0)
+            if transpose:                    # e^(a_j) * sum_{i >= j} v_i e^(-out_i)
+                suffix = np.logaddexp.accumulate((log_part - out_w)[flip], axis=dim)[flip]
+                y += sign * np.exp(a_w + suffix)
+            else:                            # e^(-out_i) * sum_{j <= i} v_j e^(a_j)
+                prefix = np.logaddexp.accumulate(log_part + a_w, axis=dim)
+                y += sign * np.exp(prefix - out_w)
+        y = np.where(reached, y, 0) if not transpose else y
+        y = y.astype(out.dtype).reshape(out.shape)
+        ctx.save_for_backward(ctx.inputs[0].data, a, out, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, k):
+        v, a, out, y = ctx.saved_tensors
+        dim, transpose = ctx.options["dim"], ctx.options["transpose"]
+        other = LogCumsumExpJacobian.apply(k, a, out, dim=dim, transpose=not transpose)
+        if transpose:
+            return other, k * y, -v * other
+        return other, v * other, -k * y
 
 
 class Prod(Function):
