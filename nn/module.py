@@ -106,10 +106,9 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "_forward_pre_hooks", [])
-        object.__setattr__(self, "_forward_hooks", [])
-        object.__setattr__(self, "_backward_pre_hooks", [])
-        object.__setattr__(self, "_backward_hooks", [])
+        for table in ("_forward_pre_hooks", "_forward_hooks", "_backward_pre_hooks",
+                      "_backward_hooks"):
+            object.__setattr__(self, table, HookTable())
         object.__setattr__(self, "_hooked", False)     # set by the first hook: one test a call
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -581,6 +580,21 @@ def _repr_lines(module: Module, child_lines: list[str]) -> str:
     if not extra_lines and not child_lines:
         return f"{type(module).__name__}()"
     return f"{type(module).__name__}(\n  " + "\n  ".join(extra_lines + child_lines) + "\n)"
+
+
+class HookTable(list):
+    """A module's hooks in call order, one entry (hook, options...) per registration. torch
+    keeps them in an OrderedDict; `values()` gives the hooks as torch's does (the pruning
+    tutorial walks `module._forward_pre_hooks.values()`), `items()` (position, hook)."""
+
+    def values(self) -> list:
+        return [entry[0] for entry in self]
+
+    def keys(self) -> list:
+        return list(range(len(self)))
+
+    def items(self) -> list:
+        return list(enumerate(self.values()))
 
 
 def _add_hook(module: Module, hooks: list, entry: tuple, prepend: bool) -> RemovableHandle:

@@ -274,13 +274,15 @@ class RNNBase(Module):
 
     @property
     def _flat_weights_names(self) -> list[str]:
-        """torch's (private) list of the parameter names, layer by layer, as in
+        """torch's (private) list of the weight names, layer by layer, as in
         named_parameters (d2l.ai's initialization code reads it)."""
-        return list(self._parameters)
+        return [name for names in self._all_weights for name in names]
 
     @property
     def _flat_weights(self) -> list:
-        return list(self._parameters.values())
+        """The weights by name: a pruned or parametrized one is read as the module sees it
+        (weight = weight_orig * mask), not from the parameter table."""
+        return [getattr(self, name, None) for name in self._flat_weights_names]
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -344,7 +346,7 @@ class RNNBase(Module):
     def _weights(self, layer: int, direction: int) -> tuple:
         """(w_ih, w_hh, b_ih, b_hh, w_hr) of one layer and direction, None where absent."""
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
-        return tuple(self._parameters.get(kind + suffix)
+        return tuple(getattr(self, kind + suffix, None)          # (pruned: weight_orig * mask)
                      for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"))
 
     def _initial_state(self, hx: Any, input: Tensor, batch: int) -> list[Tensor]:

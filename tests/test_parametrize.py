@@ -5,6 +5,7 @@ import pytest
 
 import nn
 import nn.utils.parametrize as P
+import nn.utils.prune as prune
 import tinygrad_edu as tg
 from checks import assert_trains_like_torch
 
@@ -137,3 +138,34 @@ def test_the_original_parameter_object_is_kept_and_trained():
     P.remove_parametrizations(frozen, "weight")
     assert frozen.weight is weight and not frozen.weight.requires_grad
     assert [name for name, _ in frozen.named_parameters()] == ["weight"]
+
+
+def test_refusals_leave_the_module_as_it_was():
+    layer = nn.Linear(3, 3).double()
+    P.register_parametrization(layer, "weight", Symmetric())
+    with pytest.raises(ValueError, match="must keep its shape"):
+        P.register_parametrization(layer, "weight", Cut())
+    assert len(layer.parametrizations.weight) == 1                 # not appended
+    assert layer(tg.ones(1, 3, dtype=tg.float64)).shape == (1, 3)
+    with pytest.raises(ValueError, match="right_inverse may not change the dtype "
+                                         r"\(float64 to float32\), even unsafe"):
+        P.register_parametrization(nn.Linear(2, 2).double(), "weight", ToFloat32(),
+                                   unsafe=True)
+    pruned = nn.Linear(2, 2)
+    prune.l1_unstructured(pruned, "weight", amount=1)
+    with pytest.raises(ValueError, match="no parameter or buffer named 'weight' .it is pruned: "
+                                         "parametrize weight_orig."):
+        P.register_parametrization(pruned, "weight", PlusOne())
+
+
+class Cut(nn.Module):
+    def forward(self, x):
+        return x[:, :2]
+
+
+class ToFloat32(nn.Module):
+    def forward(self, x):
+        return x
+
+    def right_inverse(self, a):
+        return a.float()

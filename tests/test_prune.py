@@ -118,3 +118,32 @@ def test_bad_arguments_name_the_function():
     with pytest.raises(ValueError, match=r"custom_from_mask: a mask of shape \(3,\) for a "
                                          r"tensor of shape \(1, 2\)"):
         prune.custom_from_mask(layer, "weight", mask=np.ones(3))
+
+
+def test_recurrent_layers_run_on_their_pruned_weights():
+    """A GRU reads weight_hh_l0 and bias_ih_l0 as the module sees them (orig * mask)."""
+    tg.manual_seed(0)
+    gru = nn.GRU(3, 4, num_layers=2, bidirectional=True).double()
+    plain = nn.GRU(3, 4, num_layers=2, bidirectional=True).double()
+    prune.l1_unstructured(gru, "weight_hh_l0", amount=0.5)
+    prune.random_unstructured(gru, "bias_ih_l1_reverse", amount=3)
+    state = {name.replace("_orig", ""): value for name, value in gru.state_dict().items()
+             if not name.endswith("_mask")}
+    for name in ("weight_hh_l0", "bias_ih_l1_reverse"):
+        state[name] = getattr(gru, name).detach()
+    plain.load_state_dict(state)
+    x = Tensor(np.random.default_rng(1).standard_normal((5, 2, 3)))
+    np.testing.assert_array_equal(gru(x)[0].detach().numpy(), plain(x)[0].detach().numpy())
+    assert gru._flat_weights[1] is gru.weight_hh_l0                 # the pruned tensor
+
+
+def test_the_tutorial_walks_the_pruning_history_through_the_hooks():
+    conv = nn.Conv2d(1, 6, 3)
+    prune.random_unstructured(conv, name="weight", amount=0.3)
+    prune.ln_structured(conv, name="weight", amount=0.5, n=2, dim=0)
+    for hook in conv._forward_pre_hooks.values():
+        if hook._tensor_name == "weight":
+            break
+    assert [type(method).__name__ for method in hook] == ["RandomUnstructured",
+                                                         "LnStructured"]
+    assert conv._forward_pre_hooks.items()[0] == (0, hook)

@@ -39,7 +39,10 @@ class ParametrizationList(ModuleList):
                 else original
         self.is_tensor = isinstance(value, Tensor)
         if self.is_tensor:                  # the same object keeps its value (as torch):
-            if value is not original:       # an optimizer made before still trains it
+            if value.dtype != original.dtype:       # an optimizer made before still trains it
+                raise ValueError(f"register_parametrization: right_inverse may not change the "
+                                 f"dtype ({original.dtype} to {value.dtype}), even unsafe")
+            if value is not original:
                 _write(original, value)
             if isinstance(original, Parameter):
                 self.register_parameter("original", original)
@@ -96,14 +99,23 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     `unsafe`, the parametrization must give a tensor of the original shape and dtype."""
     if is_parametrized(module, tensor_name):
         chain = module.parametrizations[tensor_name]
+        with no_grad():
+            before = chain()
         chain.append(parametrization)
         if not unsafe:
-            _check_same_kind(chain, tensor_name, getattr(module, tensor_name))
+            try:
+                _check_same_kind(chain, tensor_name, before)
+            except ValueError:
+                del chain[-1]                      # refused: the chain stays as it was
+                raise
         return module
     original = getattr(module, tensor_name, None)
-    if not isinstance(original, Tensor):
+    if tensor_name not in module._parameters and tensor_name not in module._buffers \
+            or not isinstance(original, Tensor):
+        pruned = f" (it is pruned: parametrize {tensor_name}_orig)" \
+            if hasattr(module, f"{tensor_name}_orig") else ""
         raise ValueError(f"register_parametrization: {type(module).__name__} has no parameter "
-                         f"or buffer named {tensor_name!r}")
+                         f"or buffer named {tensor_name!r}{pruned}")
     chain = ParametrizationList([parametrization], original, unsafe=unsafe)
     if not unsafe:
         _check_same_kind(chain, tensor_name, original)
