@@ -54,6 +54,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .inverse_trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctanh, asin,
                            asinh, atanh)
 from .linalg import cholesky_inverse, cholesky_solve, det, logdet, matrix_power, slogdet
+from .least_squares import pinverse
 from .linalg import svd_legacy as svd
 from .linalg import inv as inverse
 from .linear_algebra import bmm, dot, mm, norm, outer

@@ -1,5 +1,6 @@
 """torch.linalg's inv, solve, det, slogdet, norm, vector_norm, matrix_norm, cross,
-matrix_power, cholesky, eigh, eigvalsh, svd, svdvals and solve_triangular (also
+matrix_power, cholesky, eigh, eigvalsh, svd, svdvals and solve_triangular (pinv, lstsq and
+matrix_rank: least_squares.py) (also
 `tinygrad_edu.inverse`, `x.inverse()`, `x.det()`, `tinygrad_edu.cholesky_solve`): the
 primitives Inverse, Solve and LogAbsDet of ops/linalg.py and Cholesky, Eigh and Svd of
 ops/decompositions.py, with their checks, and the rest composed from them, sums, maxima
@@ -362,3 +363,6 @@ Tensor.cholesky_solve, Tensor.cholesky_inverse = cholesky_solve, cholesky_invers
 Tensor.svd = svd_legacy
 Tensor.inverse, Tensor.det, Tensor.slogdet, Tensor.logdet = inv, det, slogdet, logdet
 Tensor.matrix_power = matrix_power
+
+
+from .least_squares import lstsq, matrix_rank, pinv  # noqa: E402,F401  (A^+ and its uses)

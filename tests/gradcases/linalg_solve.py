@@ -37,3 +37,19 @@ for sid, shape in {"3x3": (3, 3), "1x1": (1, 1), "batched": (2, 3, 3)}.items():
                           inputs=inputs(matrix(*shape, seed=4)), id=f"log_abs_det-{sid}"))
 CASES.append(GradCase(op="log_abs_det", fn=linalg.det, inputs=inputs(matrix(2, 3, 3, seed=5)),
                       id="log_abs_det-det"))
+
+
+def general(*shape: int, seed: int):
+    """A full-rank m x n matrix (not square): its pseudo-inverse is smooth nearby."""
+    def make() -> Tensor:
+        values = np.random.default_rng(seed).standard_normal(shape)
+        k = min(shape[-2:])
+        values[..., range(k), range(k)] += 3.0
+        return Tensor(values, requires_grad=True)
+    return make
+
+
+for sid, shape in {"tall": (4, 2), "wide": (2, 3), "square": (3, 3), "batched": (2, 3, 2),
+                   "1x1": (1, 1)}.items():
+    CASES.append(GradCase(op="pseudo_inverse", fn=linalg.pinv,
+                          inputs=inputs(general(*shape, seed=7)), id=f"pinv-{sid}"))

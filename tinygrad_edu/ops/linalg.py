@@ -1,4 +1,4 @@
-"""Matrix product, inverse, linear solve and log |det|."""
+"""Matrix product, inverse, pseudo-inverse, linear solve and log |det|."""
 from __future__ import annotations
 
 import math
@@ -94,6 +94,45 @@ class Inverse(Function):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return -Matmul.apply(Matmul.apply(out.mT, g), out.mT)
+
+
+class PseudoInverse(Function):
+    """out = P = A^+, the Moore-Penrose pseudo-inverse of A (..., m, n): from the SVD
+    A = U S V^T, P = V S^+ U^T, where S^+ inverts the singular values above `tol` (the
+    others count as 0); with `hermitian`, from A's eigenvalues instead.
+
+    Where the rank does not change nearby (Golub and Pereyra),
+        dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P,   so
+    VJP: dL/dA = -P^T g P^T + (I - A P) g^T P P^T + P^T P g^T (I - P A)
+    (for invertible A only the first term is left: the inverse's VJP). Saves A, P.
+    """
+
+    @staticmethod
+    def forward(ctx, a, atol, rtol, hermitian):
+        if hermitian:
+            values, u = np.linalg.eigh(a)
+            vh, magnitudes = u.swapaxes(-1, -2), np.abs(values)
+        else:
+            u, magnitudes, vh = np.linalg.svd(a, full_matrices=False)
+            values = magnitudes
+        largest = magnitudes.max(axis=-1, keepdims=True, initial=0.0)
+        kept = magnitudes > np.maximum(atol, rtol * largest)
+        inverted = np.divide(1, values, out=np.zeros_like(values), where=kept)
+        out = (vh.swapaxes(-1, -2) * inverted[..., None, :]) @ u.swapaxes(-1, -2)
+        ctx.save_for_backward(a, out)
+        return out.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, p = ctx.saved_tensors
+        pt, gt = p.mT, g.mT
+        mm = Matmul.apply
+        first = -mm(mm(pt, g), pt)                                  # -P^T g P^T
+        x = mm(mm(gt, p), pt)                                       # g^T P P^T
+        second = x - mm(a, mm(p, x))                                # (I - A P) g^T P P^T
+        y = mm(mm(pt, p), gt)                                       # P^T P g^T
+        third = y - mm(mm(y, p), a)                                 # P^T P g^T (I - P A)
+        return first + second + third
 
 
 class Solve(Function):
