@@ -153,3 +153,33 @@ def test_foreach_functions_update_every_tensor_of_a_list():
     assert ema[1].item() == 0.0
     with pytest.raises(ValueError, match="_foreach_mul_: 2 tensors but a list of 3 values"):
         tg._foreach_mul_(ema, [1.0, 2.0, 3.0])
+
+
+def test_score_matching_port_names():
+    """fork_rng, inv_ex/solve_ex (info as LAPACK's), multi_dot, linalg.diagonal,
+    exponential_ and vmap's randomness modes, as the score/energy-model port used them."""
+    tg.manual_seed(5)
+    with tg.random.fork_rng():
+        inside = tg.randn(3).numpy()
+    assert np.array_equal(tg.randn(3).numpy(), inside)         # the stream is unchanged
+    a = t64([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 0.0], [0.0, 4.0]]])
+    inverse, info = tg.linalg.inv_ex(a)
+    assert info.numpy().tolist() == [2, 0] and np.isnan(inverse.numpy()[0]).all()
+    np.testing.assert_array_equal(inverse.numpy()[1], [[0.5, 0.0], [0.0, 0.25]])
+    solution, info = tg.linalg.solve_ex(a, t64([[1.0, 1.0], [1.0, 1.0]]))
+    assert solution.numpy()[1].tolist() == [0.5, 0.25] and info.numpy().tolist() == [2, 0]
+    assert tg.linalg.inv_ex(t64(np.diag([1.0, 0.0, 1.0]))).info.item() == 2
+    with pytest.raises(np.linalg.LinAlgError, match="inv_ex: inverse: a matrix of shape"):
+        tg.linalg.inv_ex(a, check_errors=True)
+    row, m, col = t64([1.0, 2.0]), t64([[1.0, 0.0, 2.0], [0.0, 1.0, 0.0]]), t64([1.0, 1.0, 1.0])
+    assert tg.linalg.multi_dot([row, m, col]).item() == 5.0
+    assert tg.linalg.diagonal(t64(np.arange(8.0).reshape(2, 2, 2))).numpy().tolist() == \
+        [[0.0, 3.0], [4.0, 7.0]]
+    draws = tg.empty(20_000, dtype=tg.float64).exponential_(4.0).numpy()
+    assert draws.min() >= 0 and draws.mean() == pytest.approx(0.25, rel=0.03)
+    same = vmap(lambda x: x + tg.randn(2, dtype=tg.float64), randomness="same")(tg.zeros(3, 2))
+    assert (same.numpy() == same.numpy()[0]).all()
+    different = vmap(lambda x: x + tg.randn(2), randomness="different")(tg.zeros(3, 2))
+    assert not (different.numpy() == different.numpy()[0]).all()
+    with pytest.raises(RuntimeError, match="vmap: func drew random numbers"):
+        vmap(lambda x: x + tg.randn(2))(tg.zeros(3, 2))

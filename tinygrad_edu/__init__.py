@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
-from . import (aliases, amp, autograd, autograd_functional, distributions, function, linalg,
-               special, utils)
+from . import (aliases, amp, anomaly, autograd, autograd_functional, distributions, function,
+               linalg, special, utils)
 from .amp import autocast
 from .autograd import grad
 from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
@@ -106,6 +106,9 @@ globals().update(_FOREACH)              # tg._foreach_mul_(tensors, 0.9), ...
 autograd.functional, autograd.function = autograd_functional, function
 autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
 autograd.Variable = Variable
+autograd.detect_anomaly, autograd.set_detect_anomaly = (anomaly.detect_anomaly,
+                                                      anomaly.set_detect_anomaly)
+from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 sys.modules[f"{__name__}.autograd.functional"] = autograd_functional
 sys.modules[f"{__name__}.autograd.function"] = function
 

@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from . import grad_mode, tensor
+from . import anomaly, grad_mode, tensor
 from .function import AFTER_VJP_HOOKS, BEFORE_VJP_HOOKS, Function, kept_on_ctx_error
 from .ops.movement import SparseGrad, scatter_add
 from .ops.reduce import SumTo
@@ -219,6 +219,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
     capture = {t._ctx: None for t in inputs if t._ctx is not None} if inputs is not None else {}
     wanted_leaves = {id(t) for t in inputs if t._ctx is None} if only_to_inputs else None
     hooked_nodes = len(BEFORE_VJP_HOOKS) + len(AFTER_VJP_HOOKS) > 0  # (len is Python code)
+    looking_for_nan = anomaly.enabled and anomaly.check_nan
 
     def add(total, g):
         # the sum is itself differentiable only when building a graph of the gradients
@@ -278,6 +279,8 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             if hooked_nodes and node in BEFORE_VJP_HOOKS:
                 g = _run_prehooks(node, g)
             grads = _vjp(node, g)
+            if looking_for_nan:
+                anomaly.check(node, grads)
             if not node._fresh_gradients:         # a user's op may return a saved array: a
                 stored.update([id(getattr(gi, "data", gi)) for gi in grads])   # .grad copies it
                 if create_graph and node._kept_on_ctx:
@@ -429,6 +432,11 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
             t._accumulate(g)
 
 
+PIECEWISE_LINEAR_HINT = (" (a gradient through only piecewise-linear ops such as relu or abs "
+                         "is constant here, where torch returns zeros: materialize_grads=True "
+                         "gives those zeros)")
+
+
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
          create_graph: bool = False, only_inputs: bool = True,
          allow_unused: bool | None = None, is_grads_batched: bool = False,
@@ -472,7 +480,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         outputs, root_grads = [outputs[i] for i in kept], [root_grads[i] for i in kept]  # a graph
     for t in outputs:
         if not t.requires_grad:
-            raise RuntimeError("grad: an output does not require grad and has no grad_fn")
+            raise RuntimeError("grad: an output does not require grad and has no grad_fn" +
+                               PIECEWISE_LINEAR_HINT)
     retain = create_graph if retain_graph is None else retain_graph
     result = run_backward(outputs, root_grads, retain, create_graph, inputs,
                           only_to_inputs=True) if outputs else (None,) * len(inputs)
@@ -480,7 +489,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         for t, g in zip(inputs, result):
             if g is None:
                 raise RuntimeError(f"grad: an input of shape {t.shape} was not used in the "
-                                   "graph of the outputs; pass allow_unused=True to get None")
+                                   "graph of the outputs; pass allow_unused=True to get None"
+                                   + PIECEWISE_LINEAR_HINT)
     if materialize_grads:
         return tuple(Tensor._from_node(np.zeros_like(t.data), None) if g is None else g
                      for t, g in zip(inputs, result))

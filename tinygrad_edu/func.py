@@ -29,6 +29,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from . import random
 from .autograd import grad as _tape_grad
 from .composed import stack
 from .grad_mode import enable_grad
@@ -166,6 +167,9 @@ def _vjp(func: Callable, primals: Sequence, has_aux: bool) -> tuple:
 
     def vjp_fn(cotangents: Any) -> tuple:
         vs = _leaves(cotangents)
+        if [v.shape for v in vs] != [o.shape for o in outs]:
+            raise ValueError(f"vjp: the cotangents have shapes {[v.shape for v in vs]}, the "
+                             f"outputs {[o.shape for o in outs]}")
         with enable_grad():
             grads = _tape_grad(outs, inputs, vs, retain_graph=True,
                                create_graph=keep or any(v.requires_grad for v in vs),
@@ -367,10 +371,23 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: int | tuple = 0, randomness
     dict, tuple or list argument, an int for all its Tensors or a tree of them), the
     results stacked along out_dims (one per output Tensor, or one for all); keyword
     arguments are passed unmapped; out_dims None takes an output that is the same for every
-    index once. Differs from torch: `randomness` is checked but not enforced (each call
-    draws its own numbers) and a mapped axis of size 0 is an error (the loop cannot see the
-    results' shapes)."""
+    index once. `randomness`, as torch: "error" refuses random draws inside func,
+    "different" lets each index draw its own, "same" gives every index the same draws
+    (the random state is rewound before each call). Differs from torch: a mapped axis of
+    size 0 is an error (the loop cannot see the results' shapes)."""
     _randomness(randomness, "vmap")
+
+    def call(args: Sequence, dims: Sequence, i: int, kwargs: dict, start: dict) -> Any:
+        if randomness == "same":
+            random.set_rng_state(start)
+        selected = [_selected(a, d, i) for a, d in zip(args, dims)]
+        if randomness != "error":
+            return func(*selected, **kwargs)
+        with random.refusing_draws(
+                "vmap: func drew random numbers, which randomness='error' (the default, as "
+                "torch) refuses; pass randomness='different' (each index its own draws) or "
+                "'same' (one draw shared by every index)"):
+            return func(*selected, **kwargs)
 
     def transformed(*args: Any, **kwargs: Any) -> Any:
         dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
@@ -384,8 +401,8 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: int | tuple = 0, randomness
         if size == 0:
             raise ValueError("vmap: the mapped axis has size 0 (this vmap loops over it and "
                              "cannot see the shape of results it never computes)")
-        results = [func(*[_selected(a, d, i) for a, d in zip(args, dims)], **kwargs)
-                   for i in range(size)]
+        start = random.get_rng_state()
+        results = [call(args, dims, i, kwargs, start) for i in range(size)]
         columns = list(zip(*[_leaves(r) for r in results]))     # one per output Tensor
         outs = out_dims if isinstance(out_dims, tuple) else (out_dims,) * len(columns)
         if len(outs) != len(columns):

@@ -40,7 +40,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import grad_mode, versions
+from . import anomaly, grad_mode, versions
 
 _NO_OPTIONS = MappingProxyType({})  # shared by option-less nodes: one object less per node
 # One shared needs_input_grad tuple per pattern ((True, False), ...) of ops with at most
@@ -226,6 +226,8 @@ class Function:
         ctx._born = versions.clock
         ctx._hooks = None
         ctx._retained = None
+        if anomaly.enabled:                       # (debugging: where the op was made)
+            ctx._forward_stack = anomaly.forward_stack()
         return Tensor._from_node(out, ctx)
 
     @staticmethod

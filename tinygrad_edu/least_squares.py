@@ -1,4 +1,5 @@
-"""torch.linalg's pinv, lstsq and matrix_rank (also `tinygrad_edu.pinverse`): the
+"""torch.linalg's pinv, lstsq and matrix_rank (also `tinygrad_edu.pinverse`), and the
+reporting forms inv_ex and solve_ex: the
 pseudo-inverse A^+ is a primitive (ops/linalg.py, PseudoInverse, with its VJP); the
 least-squares solution of A X ~ B is A^+ B, and the rank counts the singular values above
 the tolerance
@@ -87,3 +88,56 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *,
                        Tensor(np.zeros(0, np.int64)) if driver == "gels" else rank,
                        Tensor(np.linalg.svd(a.data, compute_uv=False))
                        if driver in ("gelsd", "gelss") else empty)
+
+
+InverseResult = namedtuple("InverseResult", ["inverse", "info"])
+SolveResult = namedtuple("SolveResult", ["result", "info"])
+
+
+def inv_ex(A: Any, *, check_errors: bool = False) -> InverseResult:
+    """(A^-1, info) without raising for a singular matrix (unless check_errors): info is 0
+    for each matrix that inverted, else the 1-based column of LU's first zero pivot, as
+    LAPACK's getrf reports (torch's info). A failed matrix's inverse is nan here (torch's
+    is whatever LAPACK left); the others are exact and differentiable."""
+    from .linalg import _square, inv
+    a = _square("inv_ex", A)
+    return InverseResult(*_reporting("inv_ex", a, inv, check_errors, vector=False))
+
+
+def solve_ex(A: Any, B: Any, *, left: bool = True, check_errors: bool = False) -> SolveResult:
+    """(X, info) with A X = B as linalg.solve, info as inv_ex's (X is nan where A failed)."""
+    from .linalg import _square, solve
+    a, b = _square("solve_ex", A), _tensor(B)
+    vector = left and (b.ndim == 1 or b.shape == a.shape[:-1])
+    return SolveResult(*_reporting("solve_ex", a, lambda m: solve(m, b, left=left),
+                                   check_errors, vector))
+
+
+def _reporting(op: str, a: Tensor, compute: Any, check_errors: bool, vector: bool) -> tuple:
+    """(compute(a), info); where a matrix fails, it is computed on I instead and its
+    result set to nan."""
+    try:
+        return compute(a), Tensor(np.zeros(a.shape[:-2], np.int32))
+    except np.linalg.LinAlgError as error:
+        if check_errors:
+            raise np.linalg.LinAlgError(f"{op}: {error}") from None
+    info = np.zeros(a.shape[:-2], np.int32)
+    for i in np.ndindex(a.shape[:-2]):                    # (the failing case only)
+        info[i] = _first_zero_pivot(a.data[i])
+    failed = (info != 0)[..., None, None]
+    result = compute(a.where(~failed, np.eye(a.shape[-1], dtype=a.dtype)))
+    return result.where(~(failed[..., 0] if vector else failed), np.nan), Tensor(info)
+
+
+def _first_zero_pivot(matrix: np.ndarray) -> int:
+    """LU with partial pivoting, row by row of the elimination: the 1-based column of
+    the first exactly zero pivot (0 if there is none)."""
+    u = matrix.astype(np.float64)
+    for k in range(u.shape[0]):
+        pivot = k + int(np.argmax(np.abs(u[k:, k])))
+        if u[pivot, k] == 0:
+            return k + 1
+        u[[k, pivot]] = u[[pivot, k]]
+        u[k + 1:] -= np.outer(u[k + 1:, k] / u[k, k], u[k])
+    return 0
+

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import linear_algebra, linear_algebra_more
+from . import indexed, linear_algebra, linear_algebra_more
 from .composed import cat
 from .ops.decompositions import Cholesky, Eigh, Svd
 from .ops.linalg import Inverse, LogAbsDet, Solve
@@ -102,6 +102,29 @@ def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
                         f"and {b.dtype}")
     product = a * b
     return product.sum(_axis(product, dim, "vecdot"))
+
+
+def multi_dot(tensors: Sequence[Any]) -> Tensor:
+    """tensors[0] @ tensors[1] @ ... with the first and last allowed to be vectors (a row
+    and a column, dropped from the result), the others matrices. Multiplied left to right
+    (torch picks the cheapest order: the same product, up to rounding)."""
+    mats = [_tensor(t) for t in tensors]
+    if len(mats) < 2:
+        raise ValueError(f"multi_dot: expected at least 2 tensors, got {len(mats)}")
+    for i, m in enumerate(mats):
+        end = i in (0, len(mats) - 1)
+        if m.ndim != 2 and not (end and m.ndim == 1):
+            raise ValueError(f"multi_dot: tensor {i} must be 2-D" + (" or 1-D" if end else "")
+                             + f", got shape {m.shape}")
+    product = mats[0]
+    for m in mats[1:]:
+        product = product @ m
+    return product
+
+
+def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """torch.linalg.diagonal: tinygrad_edu.diagonal over the last two dims by default."""
+    return indexed.diagonal(_tensor(A), offset, dim1, dim2)
 
 
 def matrix_norm(A: Any, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: bool = False, *,
@@ -365,4 +388,4 @@ Tensor.inverse, Tensor.det, Tensor.slogdet, Tensor.logdet = inv, det, slogdet, l
 Tensor.matrix_power = matrix_power
 
 
-from .least_squares import lstsq, matrix_rank, pinv  # noqa: E402,F401  (A^+ and its uses)
+from .least_squares import inv_ex, lstsq, matrix_rank, pinv, solve_ex  # noqa: E402,F401

@@ -5,8 +5,9 @@ draw from `generator()`.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -41,9 +42,39 @@ def manual_seed(seed: int) -> Generator:
     return default_generator
 
 
+_refusal: str | None = None
+"""Set while a draw is an error (inside vmap(randomness="error")): the message."""
+
+
 def generator() -> np.random.Generator:
     """The shared numpy Generator."""
+    if _refusal is not None:
+        raise RuntimeError(_refusal)
     return _generator
+
+
+@contextlib.contextmanager
+def refusing_draws(message: str) -> Iterator[None]:
+    """Inside the block, a draw from the shared generator raises RuntimeError(message)."""
+    global _refusal
+    outer, _refusal = _refusal, message
+    try:
+        yield
+    finally:
+        _refusal = outer
+
+
+@contextlib.contextmanager
+def fork_rng(devices: Any = None, enabled: bool = True, **_: Any) -> Iterator[None]:
+    """torch.random.fork_rng: the shared generator's state is restored when the block ends,
+    so draws inside it leave the random stream outside unchanged (CPU only: `devices`
+    has nothing to name here)."""
+    state = get_rng_state() if enabled else None
+    try:
+        yield
+    finally:
+        if enabled:
+            set_rng_state(state)
 
 
 class Generator:

@@ -795,6 +795,26 @@ class Tensor:
         return self._overwrite(self._rng("uniform_", generator).uniform(from_, to, self.shape),
                                "uniform_")
 
+    def exponential_(self, lambd: float = 1.0, *,
+                     generator: np.random.Generator | None = None) -> Tensor:
+        """Fill with draws of the exponential distribution of rate `lambd`, in place."""
+        if not lambd > 0:
+            raise ValueError(f"exponential_: lambd must be positive, got {lambd}")
+        return self._overwrite(self._rng("exponential_", generator).exponential(
+            1 / lambd, self.shape), "exponential_")
+
+    def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *,
+                generator: np.random.Generator | None = None) -> Tensor:
+        """Fill with draws of the Cauchy distribution (median, scale sigma), in place."""
+        return self._overwrite(median + sigma * self._rng("cauchy_", generator)
+                               .standard_cauchy(self.shape), "cauchy_")
+
+    def log_normal_(self, mean: float = 1.0, std: float = 2.0, *,
+                    generator: np.random.Generator | None = None) -> Tensor:
+        """Fill with exp(N(mean, std**2)) draws, in place (torch's defaults 1 and 2)."""
+        return self._overwrite(self._rng("log_normal_", generator).lognormal(
+            mean, std, self.shape), "log_normal_")
+
     def _rng(self, op: str, generator: np.random.Generator | None) -> np.random.Generator:
         if self.dtype.kind != "f":
             raise TypeError(f"{op}: expected a floating point tensor, got dtype {self.dtype}")
