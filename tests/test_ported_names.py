@@ -183,3 +183,41 @@ def test_score_matching_port_names():
     assert not (different.numpy() == different.numpy()[0]).all()
     with pytest.raises(RuntimeError, match="vmap: func drew random numbers"):
         vmap(lambda x: x + tg.randn(2))(tg.zeros(3, 2))
+
+
+def test_mixture_of_experts_and_nerf_port_names():
+    """einsum promotes a pure product of float and int (GShard's dispatch), topk's indices
+    view(-1), bit operations (hash encodings), fmax/fmin, masked_scatter,
+    unique_consecutive, poisson, the dtype shorthands and the remaining fills."""
+    import nn.functional as F
+    gates = t64([[0.2, 0.8], [0.6, 0.4]])
+    dispatch = tg.einsum("se,sc->sec", gates, F.one_hot(tg.tensor([1, 0]), 2))
+    assert dispatch.dtype == np.float64 and dispatch.numpy()[0].tolist() == [[0, 0.2], [0, 0.8]]
+    with pytest.raises(TypeError, match="einsum: the operands must have one dtype"):
+        tg.einsum("se,se->s", gates, tg.tensor([[1, 0], [0, 1]]))
+    _, chosen = t64([[0.1, 0.9, 0.5, 0.3]]).topk(2, dim=-1)           # 8k >= n: the sort
+    assert chosen.view(-1).numpy().tolist() == [1, 2]
+    h = tg.tensor([5, -7, 12])
+    assert (h << 2).numpy().tolist() == [20, -28, 48] and (h >> 1).numpy().tolist() == [2, -4, 6]
+    assert (1 << tg.tensor([0, 3])).numpy().tolist() == [1, 8]
+    assert tg.bitwise_xor(h, 3).numpy().tolist() == [6, -6, 15]
+    assert h.bitwise_not().numpy().tolist() == [-6, 6, -13]
+    a, b = t64([1.0, np.nan, 2.0], True), t64([1.0, 5.0, np.nan], True)
+    top = tg.fmax(a, b)
+    assert top.numpy().tolist() == [1.0, 5.0, 2.0] and tg.fmin(a, b).numpy()[1] == 5.0
+    top.sum().backward()
+    assert a.grad.numpy().tolist() == [1.0, 0.0, 1.0]              # ties to input, as torch
+    x = t64(np.zeros((2, 2)), True)
+    filled = x.masked_scatter(tg.tensor([[True, False], [False, True]]), t64([7.0, 8.0, 9.0]))
+    assert filled.numpy().tolist() == [[7.0, 0.0], [0.0, 8.0]]
+    runs, inverse, counts = tg.unique_consecutive(tg.tensor([1, 1, 2, 2, 3, 1, 1]),
+                                                 return_inverse=True, return_counts=True)
+    assert runs.numpy().tolist() == [1, 2, 3, 1] and counts.numpy().tolist() == [2, 2, 1, 2]
+    assert inverse.numpy().tolist() == [0, 0, 1, 1, 2, 3, 3]
+    tg.manual_seed(0)
+    assert tg.poisson(tg.full((20_000,), 3.0, dtype=tg.float64)).numpy().var() == \
+        pytest.approx(3.0, rel=0.05)
+    v = t64([1.7, -2.0])
+    assert (v.short().dtype, v.char().dtype, v.byte().dtype) == (np.int16, np.int8, np.uint8)
+    trials = tg.zeros(10_000, dtype=tg.float64).geometric_(0.25).numpy()
+    assert trials.min() >= 1 and trials.mean() == pytest.approx(4.0, rel=0.05)

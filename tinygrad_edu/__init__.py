@@ -60,7 +60,8 @@ from .linalg import inv as inverse
 from .linear_algebra import bmm, dot, mm, norm, outer
 from .linear_algebra import outer as ger                 # torch's deprecated name
 from .math_more import (addcdiv, addcmul, arctan, arctan2, atan, atan2, clamp_max, clamp_min,
-                        copysign, cosh, deg2rad, erf, erfc, erfinv, exp2, fmod, frac,
+                        copysign, cosh, deg2rad, erf, erfc, erfinv, exp2, fmax, fmin, fmod,
+                        frac,
                         heaviside, hypot, isinf, isneginf, isposinf, lerp, log2, log10,
                         logaddexp, logaddexp2, logit, nan_to_num, rad2deg, rsqrt, sgn, sinc,
                         sinh, tan, xlogy)
@@ -68,14 +69,15 @@ from .linear_algebra_more import (addmm, addmv, addr, baddbmm, cdist, cross, dis
                                   inner, kron, mv, renorm, tensordot, vdot)
 from .binning import bincount, bucketize, histc, histogram, searchsorted
 from .sampling import (as_tensor, bernoulli, empty_like, initial_seed, logspace, multinomial,
-                       normal, randint, randint_like, randperm, seed)
+                       normal, poisson, randint, randint_like, randperm, seed)
 from .statistics import (aminmax, corrcoef, cov, cummax, cummin, cumprod,
                          cumulative_trapezoid, median, mode, nanmean, nansum, std_mean,
                          trapezoid, trapz, var_mean)
 from .quantiles import kthvalue, nanquantile, quantile
 from .quantization import fake_quantize_per_channel_affine, fake_quantize_per_tensor_affine
 from .discrete import (argwhere, count_nonzero, logical_and, logical_not, logical_or,
-                       logical_xor, nonzero, tril_indices, triu_indices, unique)
+                       logical_xor, nonzero, tril_indices, triu_indices, unique,
+                       unique_consecutive)
 from .indexed import (diag, diag_embed, diagonal, index_add, index_copy, index_fill,
                       index_put, index_put_, masked_select, scatter, scatter_add, take,
                       trace)
@@ -175,7 +177,9 @@ for _name in ("add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", 
               "numel", "sin", "cos", "log1p", "expm1", "floor", "ceil", "round", "trunc",
               "cumsum", "logcumsumexp", "prod", "absolute", "negative", "multiply",
               "true_divide", "fix", "all", "any", "eq", "ne", "gt", "ge", "lt", "le", "greater",
-              "greater_equal", "less", "less_equal", "not_equal", "remainder", "floor_divide"):
+              "greater_equal", "less", "less_equal", "not_equal", "remainder", "floor_divide",
+              "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+              "bitwise_right_shift"):
     globals()[_name] = _function_form(_name)
 subtract, divide = _function_form("sub"), _function_form("div")   # torch's aliases
 subtract.__name__ = subtract.__qualname__ = "subtract"

@@ -64,6 +64,29 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     return results[0] if len(results) == 1 else tuple(results)
 
 
+def unique_consecutive(input: Tensor, return_inverse: bool = False,
+                       return_counts: bool = False, dim: int | None = None) -> Tensor | tuple:
+    """Each run of equal neighbours kept once, in order ([1, 1, 2, 2, 1] -> [1, 2, 1]): of
+    the flattened input, or of the slices along `dim`. return_inverse gives the run of
+    each element (input's shape, or dim's length), return_counts each run's length."""
+    x = _tensor(input)
+    axis = None if dim is None else _axis(x, dim, "unique_consecutive")
+    data = x.data.reshape(-1) if axis is None else np.moveaxis(x.data, axis, 0)
+    if len(data):
+        differs = (data[1:] != data[:-1]).reshape(len(data) - 1, -1).any(axis=1)
+        starts = np.flatnonzero(np.concatenate([[True], differs]))
+    else:
+        starts = np.zeros(0, np.int64)
+    values = data[starts] if axis is None else np.moveaxis(data[starts], 0, axis)
+    results = [_constant(np.ascontiguousarray(values))]
+    if return_inverse:
+        run = np.cumsum(np.isin(np.arange(len(data)), starts)) - 1
+        results.append(_constant(run.reshape(x.shape if axis is None else -1).astype(np.int64)))
+    if return_counts:
+        results.append(_constant(np.diff(np.append(starts, len(data))).astype(np.int64)))
+    return results[0] if len(results) == 1 else tuple(results)
+
+
 def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     """The number of nonzero elements over `dim` (all dims when None or empty), as int64.
     No gradient."""
@@ -130,6 +153,7 @@ def logical_not(input: Tensor) -> Tensor:
     return _tensor(input).logical_not()
 
 
-METHODS = [nonzero, argwhere, unique, count_nonzero, logical_and, logical_or, logical_xor]
+METHODS = [nonzero, argwhere, unique, unique_consecutive, count_nonzero, logical_and,
+           logical_or, logical_xor]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)

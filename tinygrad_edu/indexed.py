@@ -361,7 +361,26 @@ def index_put_(self: Tensor, indices: tuple, values: Any, accumulate: bool = Fal
                      lambda: index_put(self, indices, values, accumulate))
 
 
-METHODS = [scatter, scatter_add, index_add, index_copy, index_fill, index_put, take,
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """input with the positions where mask (broadcast to input's shape) is True filled by
+    source's first elements, in row-major order. Composed: index_put at those positions,
+    so the gradient reaches input elsewhere and the used elements of source."""
+    x, m, src = _tensor(input), _tensor(mask), _tensor(source)
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_scatter: mask must be bool, got {m.dtype}")
+    try:
+        where = np.broadcast_to(m.data, x.shape)
+    except ValueError:
+        raise ValueError(f"masked_scatter: mask of shape {m.shape} does not broadcast to input "
+                         f"{x.shape}") from None
+    count = int(where.sum())
+    if src.numel() < count:
+        raise ValueError(f"masked_scatter: the mask selects {count} elements but source has "
+                         f"only {src.numel()}")
+    return index_put(x, np.nonzero(where), src.reshape(-1)[:count].to(x.dtype))
+
+
+METHODS = [masked_scatter, scatter, scatter_add, index_add, index_copy, index_fill, index_put, take,
            masked_select, diagonal, diag_embed, diag, trace, scatter_, scatter_add_,
            index_add_, index_copy_, index_fill_, index_put_]
 for _fn in METHODS:

@@ -28,21 +28,25 @@ def einsum(*args: Any) -> Tensor:
     trace, 'ii->i' the diagonal, 'i,j->ij' the outer product, 'bij,bjk->bik' bmm.
     Without '->' the output is '...' then the letters that appear once, sorted. '...'
     stands for the dimensions the letters do not name, broadcast as numpy; a letter of
-    size 1 also broadcasts. The operands need one dtype, as torch: a single integer or
-    bool operand that is summed over gives int64 (it is a sum), and bool operands cannot
-    be multiplied and summed (their products are fine: 'ij,ij->ij').
+    size 1 also broadcasts. Operands that are summed over need one dtype, as torch (a
+    product alone, 'se,sc->sec', promotes as *): a single integer or bool operand that is
+    summed over gives int64 (it is a sum), and bool operands cannot be multiplied and
+    summed (their products are fine: 'ij,ij->ij').
     Gradient: the VJP of the Einsum primitive, again an einsum (ops/einsum.py).
     """
     equation, operands = _einsum_arguments(args)
     tensors = [_tensor(t) for t in operands]
-    dtypes = {t.dtype for t in tensors}
-    if len(dtypes) > 1:
-        raise TypeError(f"einsum: the operands must have one dtype, got "
-                        f"{', '.join(str(t.dtype) for t in tensors)} (shapes "
-                        f"{', '.join(str(t.shape) for t in tensors)}); convert with .to()")
     equation = normalize(equation, [t.shape for t in tensors])
     terms, out = split(equation)
     summed = set("".join(terms)) - set(out)
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) > 1 and summed:
+        raise TypeError(f"einsum: the operands must have one dtype, got "
+                        f"{', '.join(str(t.dtype) for t in tensors)} (shapes "
+                        f"{', '.join(str(t.shape) for t in tensors)}); convert with .to()")
+    if len(dtypes) > 1:                  # a product alone promotes, as torch's mul does
+        common = np.result_type(*dtypes)
+        tensors, dtypes = [t.to(common) for t in tensors], {common}
     if summed and len(tensors) == 1 and tensors[0].dtype.kind in "biu":
         tensors = [tensors[0].to(np.int64)]            # as sum: small integers widen
     elif summed and np.dtype(np.bool_) in dtypes:

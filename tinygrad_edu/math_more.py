@@ -1,7 +1,7 @@
 """More elementwise math, as torch has it: erf, erfc, erfinv, atan, atan2, log2, log10, exp2, rsqrt,
 tan, sinh, cosh, hypot, logaddexp, logaddexp2, xlogy, logit, lerp, addcmul, addcdiv, frac,
 sgn, clamp_min, clamp_max, nan_to_num, isinf, isposinf, isneginf, fmod, sinc, copysign,
-deg2rad, rad2deg, heaviside, and torch's aliases (arctan, arctan2, absolute, negative,
+deg2rad, rad2deg, heaviside, fmax, fmin, and torch's aliases (arctan, arctan2, absolute, negative,
 multiply, true_divide, fix).
 
 erf, erfc, atan, atan2, log2, log10, sinh and cosh are the primitives of ops/special.py
@@ -378,10 +378,23 @@ def isneginf(input: Tensor) -> Tensor:
 
 arctan, arctan2 = atan, atan2                      # torch's NumPy-style names
 
-METHODS = [erf, erfc, erfinv, atan, atan2, log2, log10, exp2, rsqrt, tan, sinh, cosh, hypot,
-           logaddexp, logaddexp2, xlogy, logit, lerp, addcmul, addcdiv, frac, sgn, clamp_min,
-           clamp_max, nan_to_num, isinf, isposinf, isneginf, fmod, sinc, copysign, deg2rad,
-           rad2deg, heaviside]
+def fmax(input: Tensor, other: Tensor) -> Tensor:
+    """max(input, other) elementwise, ignoring nan (nan only where both are); as torch,
+    the gradient goes to input where input >= other (ties included) or other is nan."""
+    a, b = _tensor(input), _tensor(other)
+    return a.where((a.data >= b.data) | np.isnan(b.data), b)
+
+
+def fmin(input: Tensor, other: Tensor) -> Tensor:
+    """min(input, other) elementwise, ignoring nan; the gradient as fmax's, with <=."""
+    a, b = _tensor(input), _tensor(other)
+    return a.where((a.data <= b.data) | np.isnan(b.data), b)
+
+
+METHODS = [fmax, fmin, erf, erfc, erfinv, atan, atan2, log2, log10, exp2, rsqrt, tan, sinh, cosh,
+           hypot, logaddexp, logaddexp2, xlogy, logit, lerp, addcmul, addcdiv, frac, sgn, clamp_min,
+           clamp_max, nan_to_num, isinf, isposinf, isneginf, fmod, sinc, copysign, deg2rad, rad2deg,
+           heaviside]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
 ALIASES = {"arctan": "atan", "arctan2": "atan2", "absolute": "abs", "negative": "neg",

@@ -142,6 +142,16 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     return Tensor._from_node(drawn.reshape(*w.shape[:-1], num_samples).astype(np.int64), None)
 
 
+def poisson(input: Tensor, generator: Any = None) -> Tensor:
+    """A Poisson draw with each element's rate (>= 0), in input's dtype. No gradient."""
+    x = _tensor(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"poisson: expected a floating point tensor of rates, got {x.dtype}")
+    if not (x.data >= 0).all():
+        raise ValueError("poisson: the rates must be non-negative")
+    return Tensor._from_node(_rng(generator, "poisson").poisson(x.data).astype(x.dtype), None)
+
+
 def _probabilities(op: str, p: Any) -> np.ndarray:
     """p as an array of probabilities, each in [0, 1]."""
     p = p.data if isinstance(p, Tensor) else np.asarray(p)

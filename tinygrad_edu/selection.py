@@ -199,7 +199,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,
         indices = _top_order(x.data, dim, k, largest)
     else:
         order = _sort_order(x.data, dim, descending=largest)
-        indices = order[(slice(None),) * dim + (slice(k),)] if x.ndim else order
+        indices = np.ascontiguousarray(order[(slice(None),) * dim + (slice(k),)]) if x.ndim \
+            else order                            # (its own memory, as torch's: .view works)
     return ValuesIndices(_gathered(x, indices, dim), Tensor._from_node(indices, None))
 
 

@@ -535,6 +535,15 @@ class Tensor:
     def int(self) -> Tensor:
         return self.to(np.int32)
 
+    def short(self) -> Tensor:
+        return self.to(np.int16)
+
+    def char(self) -> Tensor:
+        return self.to(np.int8)
+
+    def byte(self) -> Tensor:
+        return self.to(np.uint8)
+
     def bool(self) -> Tensor:
         return self.to(np.bool_)
 
@@ -809,6 +818,14 @@ class Tensor:
         return self._overwrite(median + sigma * self._rng("cauchy_", generator)
                                .standard_cauchy(self.shape), "cauchy_")
 
+    def geometric_(self, p: float, *, generator: np.random.Generator | None = None
+                   ) -> Tensor:
+        """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+        if not 0 < p <= 1:
+            raise ValueError(f"geometric_: p must be in (0, 1], got {p}")
+        rng = random.check_generator(generator, "geometric_") or random.generator()
+        return self._overwrite(rng.geometric(p, self.shape), "geometric_")
+
     def log_normal_(self, mean: float = 1.0, std: float = 2.0, *,
                     generator: np.random.Generator | None = None) -> Tensor:
         """Fill with exp(N(mean, std**2)) draws, in place (torch's defaults 1 and 2)."""
@@ -933,13 +950,34 @@ class Tensor:
         return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+    bitwise_and, bitwise_or, bitwise_xor = __and__, __or__, __xor__
+
+    def __lshift__(self, other: Any) -> Tensor:
+        """x * 2^other on integers (bits moved left), as torch's <<."""
+        return self._bitwise(other, np.left_shift, "bitwise_left_shift")
+
+    def __rshift__(self, other: Any) -> Tensor:
+        """x // 2^other on integers (bits moved right, the sign kept), as torch's >>."""
+        return self._bitwise(other, np.right_shift, "bitwise_right_shift")
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return self._bitwise(other, lambda a, b: np.left_shift(b, a), "bitwise_left_shift")
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return self._bitwise(other, lambda a, b: np.right_shift(b, a), "bitwise_right_shift")
+
+    bitwise_left_shift, bitwise_right_shift = __lshift__, __rshift__
 
     def _mapped(self, fn: Callable) -> Tensor:
         """fn of the data, outside the graph (masks and tests: no gradient)."""
         return Tensor._from_node(np.asarray(fn(self.data)), None)
 
     def __invert__(self) -> Tensor:
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"bitwise_not: needs bool or integer tensors, got {self.dtype}")
         return self._mapped(np.invert)             # logical not for bools
+
+    bitwise_not = __invert__
 
     def logical_not(self) -> Tensor:
         return self._mapped(np.logical_not)
