@@ -451,3 +451,29 @@ def test_adaptive_max_pool_gives_a_bin_with_nan_its_last_nan():
     assert indices.tolist() == [[[3]]] and np.isnan(values.item())      # torch's choice
     values.sum().backward()
     assert x.grad.tolist() == [[[0.0, 0.0, 0.0, 1.0]]]
+
+
+def test_volumes_are_sampled_trilinearly_and_the_identity_grid_reads_every_voxel():
+    """grid_sample on (N, C, D, H, W) with (x, y, z) points: trilinear interpolation is
+    exact on a linear function of the voxel centres, and its gradient in the grid is that
+    function's slope; affine_grid of the identity (N, 3, 4) reproduces the volume."""
+    d, h, w = 3, 4, 5
+    z, y, x = np.meshgrid(*[(2 * np.arange(n) + 1) / n - 1 for n in (d, h, w)], indexing="ij")
+    volume = Tensor((1.0 + 2.0 * x - 3.0 * y + 0.5 * z)[None, None])         # (1, 1, D, H, W)
+    points = np.random.default_rng(0).uniform(-0.6, 0.6, (1, 2, 3, 4, 3))    # inside
+    grid = Tensor(points, requires_grad=True)
+    out = F.grid_sample(volume, grid, align_corners=False)
+    px, py, pz = points[0, ..., 0], points[0, ..., 1], points[0, ..., 2]
+    np.testing.assert_allclose(out.numpy()[0, 0], 1 + 2 * px - 3 * py + 0.5 * pz, rtol=1e-13)
+    out.sum().backward()
+    np.testing.assert_allclose(grid.grad.numpy()[..., 0], 2.0, rtol=1e-12)     # d/dx
+    np.testing.assert_allclose(grid.grad.numpy()[..., 1], -3.0, rtol=1e-12)
+    np.testing.assert_allclose(grid.grad.numpy()[..., 2], 0.5, rtol=1e-12)
+    identity = Tensor(np.eye(3, 4)[None])
+    base = F.affine_grid(identity, (1, 1, d, h, w), align_corners=False)
+    assert base.shape == (1, d, h, w, 3)
+    np.testing.assert_allclose(F.grid_sample(volume, base, align_corners=False).numpy(),
+                               volume.numpy(), rtol=1e-14)
+    with pytest.raises(ValueError, match=r"grid_sample: expected input \(N, C, H, W\) with "
+                                         r"grid \(N, H_out, W_out, 2\), or input"):
+        F.grid_sample(volume, Tensor(points[..., :2]))

@@ -1,14 +1,17 @@
 """affine_grid and grid_sample, as torch.nn.functional (the spatial transformer): sample an
-image at arbitrary points, so that a network can learn where to look.
+image (or a volume: NeRF's voxel grids) at arbitrary points, so that a network can learn
+where to look.
 
 Coordinates are normalized: -1 and 1 are the image's edges (align_corners=False: the outer
 edges of the corner pixels; True: their centres). Both functions are composed: the grid is
 a matmul of the base grid with theta, and bilinear sampling is a weighted sum of the four
-neighbours, gathered with constant indices, so the gradient reaches the input (through the
-gathers) and the grid (through the weights, which are linear in the coordinates).
+neighbours (eight for a volume), gathered with constant indices, so the gradient reaches
+the input (through the gathers) and the grid (through the weights, which are linear in the
+coordinates).
 """
 from __future__ import annotations
 
+import itertools
 from typing import Sequence
 
 import numpy as np
@@ -24,33 +27,35 @@ def _base_coordinates(n: int, align_corners: bool) -> np.ndarray:
 
 
 def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool = False) -> Tensor:
-    """The sampling grid (N, H, W, 2) of an affine map theta (N, 2, 3) for an output of
-    size (N, C, H, W): grid[n, i, j] = theta[n] @ (x_j, y_i, 1), x and y the normalized
-    coordinates of the output's pixel centres. Differentiable in theta."""
+    """The sampling grid of an affine map for an output of `size`: (N, H, W, 2) from theta
+    (N, 2, 3) for size (N, C, H, W), grid[n, i, j] = theta[n] @ (x_j, y_i, 1); (N, D, H,
+    W, 3) from theta (N, 3, 4) for size (N, C, D, H, W), with (x, y, z, 1). x, y, z are
+    the normalized coordinates of the output's voxel centres. Differentiable in theta."""
     theta = _tensor(theta)
     if theta.dtype.kind != "f":
         raise TypeError(f"affine_grid: theta must be floating point, got {theta.dtype}")
-    if len(size) != 4 or theta.ndim != 3 or theta.shape[1:] != (2, 3) or (
+    k = len(size) - 2                                  # spatial dims: 2 or 3
+    if k not in (2, 3) or theta.ndim != 3 or theta.shape[1:] != (k, k + 1) or (
             theta.shape[0] != size[0]) or min(size) < 1:
-        raise ValueError(f"affine_grid: expected theta (N, 2, 3) and size (N, C, H, W) with the "
-                         f"same N, got theta {theta.shape} and size {tuple(size)}")
-    _, _, height, width = size
-    x = _base_coordinates(width, align_corners)
-    y = _base_coordinates(height, align_corners)
-    base = np.stack([np.broadcast_to(x, (height, width)),
-                     np.broadcast_to(y[:, None], (height, width)),
-                     np.ones((height, width))], axis=-1).reshape(-1, 3)
-    grid = Tensor(base.astype(theta.dtype)) @ theta.mT              # (N, H * W, 2)
-    return grid.reshape(size[0], height, width, 2)
+        raise ValueError(f"affine_grid: expected theta (N, 2, 3) with size (N, C, H, W), or "
+                         f"theta (N, 3, 4) with size (N, C, D, H, W), the same N; got theta "
+                         f"{theta.shape} and size {tuple(size)}")
+    spatial = tuple(size[2:])
+    axes = [_base_coordinates(n, align_corners) for n in spatial]      # (z,) y, x
+    mesh = np.meshgrid(*axes, indexing="ij")
+    base = np.stack([*mesh[::-1], np.ones(spatial)], axis=-1).reshape(-1, k + 1)
+    grid = Tensor(base.astype(theta.dtype)) @ theta.mT              # (N, voxels, k)
+    return grid.reshape(size[0], *spatial, k)
 
 
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
     """out[n, c, i, j] = input[n, c] read at the point grid[n, i, j] = (x, y), for input
-    (N, C, H, W) and grid (N, H_out, W_out, 2): 'bilinear' weights the four neighbouring
-    pixels by their nearness, 'nearest' takes the closest (no gradient for the grid).
-    padding_mode 'zeros' reads 0 outside the image, 'border' the nearest edge pixel,
-    'reflection' the image mirrored at its edges.
+    (N, C, H, W) and grid (N, H_out, W_out, 2); for a volume (N, C, D, H, W) and grid
+    (N, D_out, H_out, W_out, 3) the points are (x, y, z). 'bilinear' (trilinear for
+    volumes) weights the 2^k neighbouring pixels by their nearness, 'nearest' takes the
+    closest (no gradient for the grid). padding_mode 'zeros' reads 0 outside the image,
+    'border' the nearest edge pixel, 'reflection' the image mirrored at its edges.
     align_corners=None is False, as torch (which warns)."""
     op = "grid_sample"
     x, grid = _tensor(input), _tensor(grid)
@@ -58,24 +63,29 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         raise ValueError(f"{op}: supported are mode 'bilinear' or 'nearest' and padding_mode "
                          f"'zeros', 'border' or 'reflection', got {mode!r} and "
                          f"{padding_mode!r}")
-    if x.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != x.shape[0]:
-        raise ValueError(f"{op}: expected input (N, C, H, W) and grid (N, H_out, W_out, 2) "
-                         f"with the same N, got {x.shape} and {grid.shape}")
+    k = x.ndim - 2
+    if k not in (2, 3) or grid.ndim != x.ndim or grid.shape[-1] != k or \
+            grid.shape[0] != x.shape[0]:
+        raise ValueError(f"{op}: expected input (N, C, H, W) with grid (N, H_out, W_out, 2), "
+                         f"or input (N, C, D, H, W) with grid (N, D_out, H_out, W_out, 3), "
+                         f"the same N; got {x.shape} and {grid.shape}")
     if x.dtype.kind != "f" or grid.dtype != x.dtype:
         raise TypeError(f"{op}: input and grid must have one floating point dtype, got "
                         f"{x.dtype} and {grid.dtype}")
-    height, width = x.shape[2:]
-    ix = _pixel_coordinate(grid[..., 0], width, bool(align_corners), padding_mode)
-    iy = _pixel_coordinate(grid[..., 1], height, bool(align_corners), padding_mode)
-    batch = np.arange(x.shape[0])[:, None, None]
+    # pixel coordinates along the input's axes (D,) H, W: the grid lists them as (x, y, z)
+    at = [_pixel_coordinate(grid[..., k - 1 - axis], n, bool(align_corners), padding_mode)
+          for axis, n in enumerate(x.shape[2:])]
+    batch = np.arange(x.shape[0]).reshape(-1, *(1,) * k)
     if mode == "nearest":                    # torch rounds half to even, as np.rint
-        return _read(x, batch, np.rint(iy.data), np.rint(ix.data))
-    x0, y0 = np.floor(ix.data), np.floor(iy.data)
-    wx1, wy1 = ix - x0, iy - y0                               # weights, linear in the grid
+        return _read(x, batch, [np.rint(c.data) for c in at])
+    low = [np.floor(c.data) for c in at]
+    upper_weights = [c - f for c, f in zip(at, low)]          # linear in the grid
     out = 0
-    for dy, wy in ((0, 1 - wy1), (1, wy1)):
-        for dx, wx in ((0, 1 - wx1), (1, wx1)):
-            out = out + _read(x, batch, y0 + dy, x0 + dx) * (wy * wx).unsqueeze(1)
+    for corner in itertools.product((0, 1), repeat=k):        # the 2^k neighbours
+        weight = 1
+        for up, w in zip(corner, upper_weights):
+            weight = weight * (w if up else 1 - w)
+        out = out + _read(x, batch, [f + up for f, up in zip(low, corner)]) * weight.unsqueeze(1)
     return out
 
 
@@ -108,11 +118,15 @@ def _reflected(x: Tensor, low: float, high: float) -> Tensor:
     return (inside + low).where(flips % 2 == 0, high - inside)
 
 
-def _read(x: Tensor, batch: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> Tensor:
-    """x[n, :, rows, cols] as (N, C, H_out, W_out), 0 where the pixel is outside the image."""
-    height, width = x.shape[2:]
-    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)   # (nan: outside)
-    r = np.clip(np.nan_to_num(rows), 0, height - 1).astype(np.int64)
-    c = np.clip(np.nan_to_num(cols), 0, width - 1).astype(np.int64)
-    values = x.permute(0, 2, 3, 1)[batch, r, c]              # (N, H_out, W_out, C)
-    return (values * Tensor(inside[..., None].astype(x.dtype))).permute(0, 3, 1, 2)
+def _read(x: Tensor, batch: np.ndarray, coordinates: list) -> Tensor:
+    """x[n, :, *coordinates] as (N, C, *out), 0 where the point is outside the image."""
+    spatial = x.shape[2:]
+    inside = np.ones(coordinates[0].shape, bool)
+    index = []
+    for c, n in zip(coordinates, spatial):
+        inside &= (c >= 0) & (c < n)                          # (nan: outside)
+        index.append(np.clip(np.nan_to_num(c), 0, n - 1).astype(np.int64))
+    channels_last = x.permute(0, *range(2, x.ndim), 1)
+    values = channels_last[(batch, *index)]                   # (N, *out, C)
+    masked = values * Tensor(inside[..., None].astype(x.dtype))
+    return masked.permute(0, x.ndim - 1, *range(1, x.ndim - 1))
