@@ -228,3 +228,23 @@ def test_a_singular_triangle_and_a_failed_check_name_the_function():
                                 upper=True)
     with pytest.raises(np.linalg.LinAlgError, match="cholesky_ex: the matrix"):
         linalg.cholesky_ex(Tensor(-np.eye(2)), check_errors=True)
+
+
+def test_qr_factors_reconstruct_a_in_every_mode():
+    rng = np.random.default_rng(3)
+    for shape in ((5, 3), (3, 5), (2, 4, 4)):
+        a = rng.standard_normal(shape)
+        q, r = linalg.qr(Tensor(a))
+        k = min(shape[-2:])
+        assert q.shape == (*shape[:-2], shape[-2], k) and r.shape == (*shape[:-2], k, shape[-1])
+        np.testing.assert_allclose((q @ r).numpy(), a, atol=1e-13)
+        np.testing.assert_allclose((q.mT @ q).numpy(), np.broadcast_to(np.eye(k), q.mT.shape[:-1]
+                                                                        + (k,)), atol=1e-14)
+        assert np.allclose(np.tril(r.numpy(), -1), 0)
+    q, r = linalg.qr(Tensor(rng.standard_normal((5, 3))), mode="complete")
+    assert q.shape == (5, 5) and r.shape == (5, 3)
+    np.testing.assert_allclose((q.mT @ q).numpy(), np.eye(5), atol=1e-14)
+    q, r = linalg.qr(Tensor(rng.standard_normal((4, 2))), mode="r")
+    assert q.numel() == 0 and r.shape == (2, 2)
+    with pytest.raises(ValueError, match="qr: mode must be"):
+        linalg.qr(Tensor(np.eye(2)), mode="full")

@@ -1,6 +1,6 @@
 """torch.linalg's inv, solve, det, slogdet, norm, vector_norm, matrix_norm, cross,
-matrix_power, cholesky, eigh, eigvalsh, svd, svdvals and solve_triangular (pinv, lstsq and
-matrix_rank: least_squares.py) (also
+matrix_power, cholesky, eigh, eigvalsh, svd, svdvals, qr and solve_triangular (pinv, lstsq,
+matrix_rank, inv_ex, solve_ex: least_squares.py) (also
 `tinygrad_edu.inverse`, `x.inverse()`, `x.det()`, `tinygrad_edu.cholesky_solve`): the
 primitives Inverse, Solve and LogAbsDet of ops/linalg.py and Cholesky, Eigh and Svd of
 ops/decompositions.py, with their checks, and the rest composed from them, sums, maxima
@@ -15,7 +15,7 @@ import numpy as np
 
 from . import indexed, linear_algebra, linear_algebra_more
 from .composed import cat
-from .ops.decompositions import Cholesky, Eigh, Svd
+from .ops.decompositions import Cholesky, Eigh, Qr, Svd
 from .ops.linalg import Inverse, LogAbsDet, Solve
 from .shapes import broadcast_shapes
 from .tensor import Tensor, _axis, _tensor
@@ -265,6 +265,29 @@ def svd(A: Any, full_matrices: bool = True, *, driver: Any = None) -> SingularVa
         else:
             Vh = cat([Vh, Tensor(full_Vh[..., m:, :])], dim=-2)
     return SingularValueDecomposition(U, S, Vh)
+
+
+QRResult = namedtuple("QRResult", ["Q", "R"])
+
+
+def qr(A: Any, mode: str = "reduced") -> QRResult:
+    """(Q, R) with A = Q R for A (..., m, n): Q's columns orthonormal, R upper triangular,
+    with LAPACK's signs (as torch). mode 'reduced': Q (m, k), R (k, n), k = min(m, n);
+    'complete': Q (m, m) (its extra columns carry no gradient: A does not determine them;
+    torch's backward refuses them), R (m, n); 'r': Q empty, R (k, n) (differentiable here,
+    where torch refuses). Gradients need R invertible (A of full rank)."""
+    a = _matrices("qr", A)
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(f"qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+    m, n = a.shape[-2:]
+    Q, R = Qr.split(Qr.apply(a), m, n)
+    if mode == "complete" and m > n:
+        full_Q = np.linalg.qr(a.data, mode="complete")[0]
+        Q = cat([Q, Tensor(full_Q[..., n:])], dim=-1)
+        R = cat([R, Tensor(np.zeros((*a.shape[:-2], m - n, n), a.dtype))], dim=-2)
+    if mode == "r":
+        Q = Tensor(np.zeros(0, a.dtype))
+    return QRResult(Q, R)
 
 
 def svdvals(A: Any, *, driver: Any = None) -> Tensor:

@@ -1,4 +1,4 @@
-"""Matrix decompositions: Cholesky, the symmetric eigendecomposition, and the SVD.
+"""Matrix decompositions: Cholesky, the symmetric eigendecomposition, the SVD and QR.
 
 Cholesky and eigh read one triangle of A (the lower one), so a derivative with respect
 to A has a choice to make about the other; as torch, the gradient returned is the
@@ -155,6 +155,54 @@ class Svd(Function):
             grad = grad + U @ _divided(g_V - V @ V_turn, row, "svd", "right singular vectors",
                                        ZERO).mT
         return grad
+
+
+class Qr(Function):
+    """The reduced QR decomposition A = Q R of A (..., m, n), k = min(m, n): Q (..., m, k)
+    with orthonormal columns, R (..., k, n) upper triangular (LAPACK's Householder signs,
+    as torch). out (..., m k + k n) holds Q and R flattened one after the other.
+
+    Tall or square (m >= n): differentiate A = Q R with Q^T Q = I. C = Q^T dQ is
+    antisymmetric and dR R^-1 upper triangular, so X = Q^T dA R^-1 = C + dR R^-1 gives C
+    from X's strict lower triangle, and (I - Q Q^T) dQ = (I - Q Q^T) dA R^-1. Moving
+    the factors to the other side of the inner product, with g_Q, g_R the parts of g:
+    VJP: dL/dA = (g_Q + Q copyltu(M)) R^-T,   M = R g_R^T - g_Q^T Q,
+    copyltu keeping M's lower triangle and mirroring it above. Wide (m < n): A = [X Y]
+    with X = Q R_1 square and R_2 = Q^T Y, so dL/dY = Q g_R2 and X gets the square VJP
+    with g_Q + Y g_R2^T. R must be invertible (A of full rank). Saves A, out.
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        q, r = np.linalg.qr(a, mode="reduced")
+        batch = a.shape[:-2]
+        out = np.concatenate([q.reshape(*batch, -1), r.reshape(*batch, -1)], axis=-1)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def split(stacked, m: int, n: int) -> tuple:
+        """(Q, R) out of a stacked QR (or its gradient), for A (..., m, n)."""
+        k, batch = min(m, n), stacked.shape[:-1]
+        return (stacked[..., :m * k].reshape(*batch, m, k),
+                stacked[..., m * k:].reshape(*batch, k, n))
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..linalg import cat, solve_triangular      # (linalg.py builds on this module)
+        a, out = ctx.saved_tensors
+        m, n = a.shape[-2:]
+        (Q, R), (g_Q, g_R) = Qr.split(out, m, n), Qr.split(g, m, n)
+
+        def tall(R, g_Q, g_R):                  # (g_Q + Q copyltu(M)) R^-T, R square
+            M = R @ g_R.mT - g_Q.mT @ Q
+            lower = M.tril()
+            copyltu = lower + lower.tril(-1).mT
+            return solve_triangular(R, (g_Q + Q @ copyltu).mT, upper=True).mT
+        if m >= n:
+            return tall(R, g_Q, g_R)
+        Y, g_R2 = a[..., m:], g_R[..., m:]
+        return cat([tall(R[..., :m], g_Q + Y @ g_R2.mT, g_R[..., :m]), Q @ g_R2], -1)
 
 
 REPEATED, ZERO = "a repeated singular value", "a zero singular value"
