@@ -11,8 +11,9 @@ import sys
 from . import data, datasets, functional, init, optim, utils
 from . import samplers
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .layers import (AvgPool2d, Conv2d, ConvTranspose2d, Dropout, Dropout2d, Flatten, Identity,
-                     LeakyReLU, Linear, LogSoftmax, MaxPool2d, ReLU, Sigmoid, Softmax, Tanh)
+from .layers import (AlphaDropout, AvgPool2d, Conv2d, ConvTranspose2d, Dropout, Dropout2d,
+                     FeatureAlphaDropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax,
+                     MaxPool2d, ReLU, Sigmoid, Softmax, Tanh)
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MultiMarginLoss, NLLLoss
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm
@@ -27,7 +28,8 @@ from .resample import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, Upsamplin
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
            "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
-           "Softmax", "LogSoftmax", "Dropout", "Dropout2d", "Flatten", "Identity",
+           "Softmax", "LogSoftmax", "Dropout", "Dropout2d", "AlphaDropout",
+           "FeatureAlphaDropout", "Flatten", "Identity",
            "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "CrossEntropyLoss",
            "NLLLoss", "MSELoss", "BCEWithLogitsLoss", "MultiMarginLoss", "functional", "init",
            "optim", "data",

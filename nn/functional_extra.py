@@ -28,7 +28,7 @@ from .functional_more import _floating, _integers_as_float, _padding_index, elu,
 __all__ = ["prelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu", "celu",
            "tanhshrink", "threshold", "hardshrink", "softshrink", "glu", "pixel_shuffle",
            "pixel_unshuffle", "channel_shuffle", "pairwise_distance", "pdist", "gumbel_softmax",
-           "embedding_bag", "bilinear"]
+           "embedding_bag", "bilinear", "alpha_dropout", "feature_alpha_dropout"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -119,6 +119,38 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with torch's constants SELU_SCALE and SELU_ALPHA:
     scale x for x > 0, scale alpha (e^x - 1) for x <= 0 (slope scale alpha at 0)."""
     return SELU_SCALE * elu(_floating("selu", input), SELU_ALPHA)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: a dropped element becomes SELU's lowest value
+    alpha' = -scale * alpha instead of 0, and a x + b with a = ((1 - p)(1 + p alpha'^2))^-1/2,
+    b = -a alpha' p keeps the mean and variance of a standardized input, as torch:
+    out = a (m x + (1 - m) alpha') + b with the kept mask m ~ Bernoulli(1 - p). The
+    identity when not training (torch's default training=False)."""
+    return _alpha_dropout("alpha_dropout", input, p, training, lambda shape: shape)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """alpha_dropout of whole channels: one mask entry per (n, c) of (N, C, ...)."""
+    return _alpha_dropout("feature_alpha_dropout", input, p, training,
+                          lambda shape: shape[:2] + (1,) * (len(shape) - 2))
+
+
+def _alpha_dropout(op: str, input: Any, p: float, training: bool, mask_shape: Any) -> Tensor:
+    x = _floating(op, input)
+    if not 0 <= p <= 1:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return x * 0
+    lowest = -SELU_SCALE * SELU_ALPHA                    # selu(-inf): alpha'
+    a = 1 / np.sqrt((1 - p) * (1 + p * lowest ** 2))
+    kept = (random.generator().random(mask_shape(x.shape)) >= p).astype(x.dtype)
+    return x * Tensor(a * kept) + Tensor((a * lowest * (1 - kept) - a * lowest * p)
+                                         .astype(x.dtype))
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:

@@ -390,6 +390,19 @@ class Dropout2d(Dropout):
     functional = staticmethod(F.dropout2d)
 
 
+class AlphaDropout(Dropout):
+    """nn.functional.alpha_dropout while training (SELU networks): dropped elements take
+    SELU's lowest value and the rest is rescaled to keep mean 0 and variance 1."""
+
+    functional = staticmethod(F.alpha_dropout)
+
+
+class FeatureAlphaDropout(Dropout):
+    """alpha_dropout of whole channels while training."""
+
+    functional = staticmethod(F.feature_alpha_dropout)
+
+
 class Flatten(Module):
     """Merge axes start_dim..end_dim (by default everything after the batch axis)."""
 

@@ -221,3 +221,24 @@ def test_mixture_of_experts_and_nerf_port_names():
     assert (v.short().dtype, v.char().dtype, v.byte().dtype) == (np.int16, np.int8, np.uint8)
     trials = tg.zeros(10_000, dtype=tg.float64).geometric_(0.25).numpy()
     assert trials.min() >= 1 and trials.mean() == pytest.approx(4.0, rel=0.05)
+
+
+def test_alpha_dropout_keeps_a_standardized_input_standardized():
+    import nn
+    import nn.functional as F
+    tg.manual_seed(0)
+    x = Tensor(np.random.default_rng(0).standard_normal(400_000))
+    y = F.alpha_dropout(x, 0.2, training=True).numpy()
+    assert abs(y.mean()) < 0.01 and y.std() == pytest.approx(1.0, abs=0.01)
+    lowest = -1.0507009873554805 * 1.6732632423543772
+    a = 1 / np.sqrt(0.8 * (1 + 0.2 * lowest ** 2))
+    dropped = np.isclose(y, a * lowest + -a * lowest * 0.2)      # every dropped element
+    assert dropped.mean() == pytest.approx(0.2, abs=0.005)
+    w = t64([1.0, -2.0, 3.0], requires_grad=True)
+    F.alpha_dropout(w, 0.5, training=True).sum().backward()
+    scale = round(1 / np.sqrt(0.5 * (1 + 0.5 * lowest ** 2)), 12)
+    assert set(np.round(w.grad.numpy(), 12)) <= {0.0, scale}     # a * mask
+    assert F.alpha_dropout(x, 0.5) is x and nn.AlphaDropout(0.5).eval()(x) is x
+    channels = nn.FeatureAlphaDropout(0.5)(tg.ones(4, 6, 5)).numpy()
+    assert (channels == channels[..., :1]).all()                  # one draw per channel
+    assert np.array_equal(F.alpha_dropout(x, 1.0, training=True).numpy(), np.zeros(400_000))
