@@ -50,3 +50,17 @@ def test_lstsq_solves_the_normal_equations_and_reports_as_the_driver():
         linalg.lstsq(Tensor(a), Tensor(b[:4]))
     with pytest.raises(ValueError, match="lstsq: driver must be one of"):
         linalg.lstsq(Tensor(a), Tensor(b), driver="qr")
+
+
+def test_matrix_exp_of_a_rotation_generator_and_a_nilpotent_matrix():
+    angle = 0.7
+    rotation = linalg.matrix_exp(Tensor(np.array([[0.0, -angle], [angle, 0.0]]))).numpy()
+    np.testing.assert_allclose(rotation, [[np.cos(angle), -np.sin(angle)],
+                                          [np.sin(angle), np.cos(angle)]], rtol=1e-15, atol=1e-16)
+    nilpotent = np.array([[0.0, 1.0, 2.0], [0.0, 0.0, 3.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(linalg.matrix_exp(Tensor(nilpotent)).numpy(),   # I + N + N^2/2
+                               np.eye(3) + nilpotent + nilpotent @ nilpotent / 2, rtol=1e-15)
+    big = np.diag([30.0, -30.0])                              # many squarings
+    np.testing.assert_allclose(np.diag(linalg.matrix_exp(Tensor(big)).numpy()),
+                               [np.exp(30.0), np.exp(-30.0)], rtol=1e-13)
+    assert linalg.matrix_exp(tg.zeros(0, 0, dtype=tg.float64)).shape == (0, 0)

@@ -53,7 +53,8 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .inverse_trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctanh, asin,
                            asinh, atanh)
-from .linalg import cholesky_inverse, cholesky_solve, det, logdet, matrix_power, slogdet
+from .linalg import (cholesky_inverse, cholesky_solve, det, logdet, matrix_exp, matrix_power,
+                     slogdet)
 from .least_squares import pinverse
 from .linalg import svd_legacy as svd
 from .linalg import inv as inverse
@@ -108,6 +109,7 @@ globals().update(_FOREACH)              # tg._foreach_mul_(tensors, 0.9), ...
 autograd.functional, autograd.function = autograd_functional, function
 autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
 autograd.Variable = Variable
+Tensor.matrix_exp = matrix_exp
 autograd.detect_anomaly, autograd.set_detect_anomaly = (anomaly.detect_anomaly,
                                                       anomaly.set_detect_anomaly)
 from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402

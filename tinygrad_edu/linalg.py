@@ -1,10 +1,10 @@
 """torch.linalg's inv, solve, det, slogdet, norm, vector_norm, matrix_norm, cross,
-matrix_power, cholesky, eigh, eigvalsh, svd, svdvals, qr and solve_triangular (pinv, lstsq,
-matrix_rank, inv_ex, solve_ex: least_squares.py) (also
-`tinygrad_edu.inverse`, `x.inverse()`, `x.det()`, `tinygrad_edu.cholesky_solve`): the
-primitives Inverse, Solve and LogAbsDet of ops/linalg.py and Cholesky, Eigh and Svd of
-ops/decompositions.py, with their checks, and the rest composed from them, sums, maxima
-and matmuls."""
+matrix_power, matrix_exp, cholesky, eigh, eigvalsh, svd, svdvals, qr and solve_triangular
+(pinv, lstsq, matrix_rank, inv_ex, solve_ex: least_squares.py), also
+`tinygrad_edu.inverse`, `x.inverse()`, `x.det()`, `tinygrad_edu.cholesky_solve`: the
+primitives Inverse, PseudoInverse, MatrixExp, Solve and LogAbsDet of ops/linalg.py and
+Cholesky, Eigh, Svd and Qr of ops/decompositions.py, with their checks, and the rest
+composed from them, sums, maxima and matmuls."""
 from __future__ import annotations
 
 import math
@@ -16,7 +16,7 @@ import numpy as np
 from . import indexed, linear_algebra, linear_algebra_more
 from .composed import cat
 from .ops.decompositions import Cholesky, Eigh, Qr, Svd
-from .ops.linalg import Inverse, LogAbsDet, Solve
+from .ops.linalg import Inverse, LogAbsDet, MatrixExp, Solve
 from .shapes import broadcast_shapes
 from .tensor import Tensor, _axis, _tensor
 
@@ -265,6 +265,12 @@ def svd(A: Any, full_matrices: bool = True, *, driver: Any = None) -> SingularVa
         else:
             Vh = cat([Vh, Tensor(full_Vh[..., m:, :])], dim=-2)
     return SingularValueDecomposition(U, S, Vh)
+
+
+def matrix_exp(A: Any) -> Tensor:
+    """e^A for square A (..., n, n): rotations from skew-symmetric A, the transition
+    matrices e^(Qt) of a continuous-time Markov chain, ... (ops/linalg.py, MatrixExp)."""
+    return MatrixExp.apply(_square("matrix_exp", A))
 
 
 QRResult = namedtuple("QRResult", ["Q", "R"])

@@ -53,3 +53,9 @@ for sid, shape in {"tall": (4, 2), "wide": (2, 3), "square": (3, 3), "batched": 
                    "1x1": (1, 1)}.items():
     CASES.append(GradCase(op="pseudo_inverse", fn=linalg.pinv,
                           inputs=inputs(general(*shape, seed=7)), id=f"pinv-{sid}"))
+
+for sid, shape in {"3x3": (3, 3), "1x1": (1, 1), "batched": (2, 2, 2)}.items():
+    CASES.append(GradCase(op="matrix_exp", fn=linalg.matrix_exp,
+                          inputs=inputs(general(*shape, seed=8)), id=f"matrix-exp-{sid}"))
+CASES.append(GradCase(op="matrix_exp", fn=lambda a: linalg.matrix_exp(a * 4),   # squarings
+                      inputs=inputs(general(3, 3, seed=9)), id="matrix-exp-large"))
