@@ -141,7 +141,7 @@ def test_foreach_functions_update_every_tensor_of_a_list():
     """timm's EMA: ema = decay * ema + (1 - decay) * param, as _foreach_ calls."""
     ema = [t64([1.0, 2.0]), t64([[4.0]])]
     params = [t64([3.0, 0.0]), t64([[2.0]])]
-    assert tg._foreach_mul_(ema, 0.5) is None
+    assert tg._foreach_mul_(ema, 0.5) == ema               # in place, the list back
     tg._foreach_add_(ema, params, alpha=0.5)
     assert [e.numpy().tolist() for e in ema] == [[2.0, 1.0], [[3.0]]]
     tg._foreach_lerp_(ema, params, [1.0, 0.5])           # a value per tensor
@@ -153,6 +153,17 @@ def test_foreach_functions_update_every_tensor_of_a_list():
     assert ema[1].item() == 0.0
     with pytest.raises(ValueError, match="_foreach_mul_: 2 tensors but a list of 3 values"):
         tg._foreach_mul_(ema, [1.0, 2.0, 3.0])
+    # torch's multi-tensor Adam: a scale per tensor as addcdiv's 4th argument, and
+    # bias corrections as number ** tensors
+    params, num, den = [t64([1.0]), t64([2.0])], [t64([1.0]), t64([1.0])], [t64([2.0]), t64([4.0])]
+    tg._foreach_addcdiv_(params, num, den, t64([-1.0, -2.0]))
+    assert [p.item() for p in params] == [0.5, 1.5]
+    powers = tg._foreach_pow(0.9, [t64(2.0), t64(1.0)])
+    assert [x.item() for x in powers] == pytest.approx([0.81, 0.9])
+    tg._foreach_maximum_(params, t64([1.0]))
+    assert [p.item() for p in params] == [1.0, 1.5]
+    with pytest.raises(ValueError, match="_foreach_copy_: 2 tensors but 1 sources"):
+        tg._foreach_copy_(params, [t64([0.0])])
 
 
 def test_score_matching_port_names():
@@ -242,3 +253,36 @@ def test_alpha_dropout_keeps_a_standardized_input_standardized():
     channels = nn.FeatureAlphaDropout(0.5)(tg.ones(4, 6, 5)).numpy()
     assert (channels == channels[..., :1]).all()                  # one draw per channel
     assert np.array_equal(F.alpha_dropout(x, 1.0, training=True).numpy(), np.zeros(400_000))
+
+
+def test_fixes_from_the_third_recheck():
+    # fake quantization rounds x / scale first, then shifts (odd zero points), clamps inf
+    x = Tensor(np.array([0.5, 1.5, 2.5, -0.5, np.inf, -np.inf], np.float32), requires_grad=True)
+    q = tg.fake_quantize_per_tensor_affine(x, 1.0, 1, -128, 127)
+    assert q.numpy().tolist() == [0.0, 2.0, 2.0, 0.0, 126.0, -129.0]
+    q.sum().backward()
+    assert x.grad.numpy().tolist() == [1, 1, 1, 1, 0, 0]
+    # LAPACK finds this singular where a float64 re-elimination sees no exact zero
+    inverse, info = tg.linalg.inv_ex(t64(np.arange(1.0, 10.0).reshape(3, 3)))
+    assert info.item() == 3 and np.isnan(inverse.numpy()).all()
+    # anomaly mode is restored by a recursive decorated function
+    @tg.autograd.detect_anomaly()
+    def depth(n: int) -> int:
+        return 0 if n == 0 else 1 + depth(n - 1)
+    depth(3)
+    assert not tg.is_anomaly_enabled()
+    rows = np.random.default_rng(0).standard_normal((5, 2))
+    assert tg.linalg.lstsq(t64(rows), t64(np.ones(5)), driver="gelsd").residuals.shape == (1,)
+    assert tg.unique_consecutive(tg.tensor(5)).numpy().tolist() == [5]
+    t = tg.tensor([6, 5])
+    alias = t
+    alias &= tg.tensor([3, 3])                            # in place: the alias sees it
+    alias <<= 1
+    assert t.numpy().tolist() == [4, 2]
+    batch = t64(np.stack([np.diag([1.0, 1e-3]), np.diag([1.0, 1e-1])]))
+    assert tg.linalg.matrix_rank(batch, atol=t64([1e-2, 1e-2])).numpy().tolist() == [1, 2]
+    assert tg.zeros(4).masked_scatter(tg.ones(3, 4, dtype=tg.bool_), tg.arange(12.0)).shape \
+        == (3, 4)
+    import tinygrad_edu.distributions as D
+    assert D.kl_divergence(D.HalfCauchy(t64(1.0)), D.HalfCauchy(t64(2.0))).item() == \
+        pytest.approx(np.log(9 / 8), rel=1e-15)

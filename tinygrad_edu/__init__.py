@@ -80,8 +80,8 @@ from .discrete import (argwhere, count_nonzero, logical_and, logical_not, logica
                        logical_xor, nonzero, tril_indices, triu_indices, unique,
                        unique_consecutive)
 from .indexed import (diag, diag_embed, diagonal, index_add, index_copy, index_fill,
-                      index_put, index_put_, masked_select, scatter, scatter_add, take,
-                      trace)
+                      index_put, index_put_, masked_scatter, masked_select, scatter,
+                      scatter_add, take, trace)
 from .scatter_reduce import index_reduce, scatter_reduce
 from .joining import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
                       cartesian_prod, column_stack, concat, concatenate, dsplit, dstack, hsplit,

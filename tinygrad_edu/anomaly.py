@@ -56,14 +56,15 @@ class detect_anomaly(contextlib.ContextDecorator):
 
     def __init__(self, check_nan: bool = True) -> None:
         self.check_nan = check_nan
+        self._previous: list = []            # (a stack: the block may be entered again)
 
     def __enter__(self) -> detect_anomaly:
-        self._previous = (enabled, check_nan)
+        self._previous.append((enabled, check_nan))
         _set(True, self.check_nan)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        _set(*self._previous)
+        _set(*self._previous.pop())
 
 
 def forward_stack() -> str:

@@ -126,6 +126,8 @@ def _kl_cauchy(p: Cauchy, q: Cauchy) -> Tensor:
 
 
 @register_kl(HalfNormal, HalfNormal)
-def _kl_half_normal(p: HalfNormal, q: HalfNormal) -> Tensor:
-    """The KL of the two normals folded: log(s_q / s_p) + (s_p^2 / s_q^2 - 1) / 2."""
+@register_kl(HalfCauchy, HalfCauchy)
+def _kl_folded(p: _Folded, q: _Folded) -> Tensor:
+    """Folding at 0 doubles both densities on x >= 0, so their ratio, and the KL, are the
+    unfolded ones': for normals log(s_q / s_p) + (s_p^2 / s_q^2 - 1) / 2."""
     return kl_divergence(p._base(), q._base())

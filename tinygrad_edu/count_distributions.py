@@ -78,7 +78,7 @@ class Binomial(Distribution):
     def entropy(self) -> Tensor:
         """-sum_k p(k) log p(k) over k = 0..total_count (one total_count for the batch, as
         torch sums it)."""
-        log_p = self.log_prob(self.enumerate_support())
+        log_p = self.log_prob(self._support("entropy"))
         return -(log_p.exp() * log_p).sum(0)
 
     has_enumerate_support = True
@@ -86,10 +86,13 @@ class Binomial(Distribution):
     def enumerate_support(self, expand: bool = True) -> Tensor:
         """0, 1, ..., total_count (in the parameters' dtype) along a new first axis; one
         total_count for the whole batch, as torch."""
+        return self._support("enumerate_support", expand)
+
+    def _support(self, op: str, expand: bool = True) -> Tensor:
         n = self.total_count.data
         if n.size and not np.all(n == n.flat[0]):
-            raise NotImplementedError("Binomial.enumerate_support: the total_count differs "
-                                      "across the batch")
+            raise NotImplementedError(f"Binomial.{op}: the total_count differs across the "
+                                      "batch (one support for all, as torch)")
         count = int(n.flat[0]) if n.size else 0
         return self._enumerated(np.arange(count + 1, dtype=self.logits.dtype), expand)
 

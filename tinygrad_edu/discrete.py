@@ -8,6 +8,8 @@ method where torch has one, attached at the bottom of the file.
 """
 from __future__ import annotations
 
+import math
+
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -71,9 +73,10 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False,
     each element (input's shape, or dim's length), return_counts each run's length."""
     x = _tensor(input)
     axis = None if dim is None else _axis(x, dim, "unique_consecutive")
-    data = x.data.reshape(-1) if axis is None else np.moveaxis(x.data, axis, 0)
+    data = x.data.reshape(-1) if axis is None else np.moveaxis(np.atleast_1d(x.data), axis, 0)
     if len(data):
-        differs = (data[1:] != data[:-1]).reshape(len(data) - 1, -1).any(axis=1)
+        unequal = data[1:] != data[:-1]                     # (n - 1, ...) for slices
+        differs = unequal.reshape(len(unequal), math.prod(unequal.shape[1:])).any(axis=1)
         starts = np.flatnonzero(np.concatenate([[True], differs]))
     else:
         starts = np.zeros(0, np.int64)

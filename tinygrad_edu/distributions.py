@@ -281,6 +281,7 @@ class Categorical(Distribution):
 
     mean = variance = property(lambda self: Tensor(np.full(self.batch_shape, np.nan,
                                                          self.probs.dtype)))   # (torch's)
+    param_shape = property(lambda self: self.logits.shape)
     has_enumerate_support = True
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
@@ -328,6 +329,7 @@ class OneHotCategorical(Distribution):
 
     mean = property(lambda self: self.probs)
     variance = property(lambda self: self.probs * (1 - self.probs))
+    param_shape = property(lambda self: self.logits.shape)
 
     @property
     def mode(self) -> Tensor:

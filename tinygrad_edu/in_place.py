@@ -24,7 +24,9 @@ ELEMENTWISE = ("abs", "acos", "acosh", "addcdiv", "addcmul", "addmm", "addmv", "
                "hypot", "igamma", "igammac", "lerp", "lgamma", "log", "log10", "log1p", "log2",
                "logit", "nan_to_num", "neg", "pow", "reciprocal", "relu", "round", "rsqrt",
                "sigmoid", "sign", "sin", "sinh", "sqrt", "square", "tan", "tanh", "trunc", "xlogy",
-               "eq", "ne", "gt", "ge", "lt", "le", "renorm")
+               "eq", "ne", "gt", "ge", "lt", "le", "renorm", "bitwise_and", "bitwise_or",
+               "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
+               "masked_scatter")
 ALIASES = {"clip_": "clamp_", "arccos_": "acos_", "arcsin_": "asin_", "arctan_": "atan_",
            "arccosh_": "acosh_", "arcsinh_": "asinh_", "arctanh_": "atanh_", "negative_": "neg_",
            "absolute_": "abs_", "fix_": "trunc_", "not_equal_": "ne_", "less_": "lt_",
@@ -84,3 +86,8 @@ def reshaped_in_place(name: str) -> Callable:
 
 for _name in ("unsqueeze", "squeeze", "t", "transpose", "swapdims", "swapaxes"):
     setattr(Tensor, f"{_name}_", reshaped_in_place(_name))
+
+# x &= y (and |=, ^=, <<=, >>=) write into x, as torch: its aliases see the change
+Tensor.__iand__, Tensor.__ior__, Tensor.__ixor__ = (Tensor.bitwise_and_, Tensor.bitwise_or_,
+                                                    Tensor.bitwise_xor_)
+Tensor.__ilshift__, Tensor.__irshift__ = Tensor.bitwise_left_shift_, Tensor.bitwise_right_shift_

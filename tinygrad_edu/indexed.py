@@ -368,16 +368,21 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     x, m, src = _tensor(input), _tensor(mask), _tensor(source)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_scatter: mask must be bool, got {m.dtype}")
+    if src.dtype != x.dtype:
+        raise TypeError(f"masked_scatter: input and source must have one dtype, got {x.dtype} "
+                        f"and {src.dtype}")
     try:
-        where = np.broadcast_to(m.data, x.shape)
+        shape = broadcast_shapes(x.shape, m.shape)
     except ValueError:
-        raise ValueError(f"masked_scatter: mask of shape {m.shape} does not broadcast to input "
-                         f"{x.shape}") from None
+        raise ValueError(f"masked_scatter: mask of shape {m.shape} does not broadcast with "
+                         f"input {x.shape}") from None
+    x = x.expand(*shape) if x.shape != shape else x
+    where = np.broadcast_to(m.data, shape)
     count = int(where.sum())
     if src.numel() < count:
         raise ValueError(f"masked_scatter: the mask selects {count} elements but source has "
                          f"only {src.numel()}")
-    return index_put(x, np.nonzero(where), src.reshape(-1)[:count].to(x.dtype))
+    return index_put(x, np.nonzero(where), src.reshape(-1)[:count])
 
 
 METHODS = [masked_scatter, scatter, scatter_add, index_add, index_copy, index_fill, index_put, take,

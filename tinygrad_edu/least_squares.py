@@ -22,11 +22,15 @@ LstsqResult = namedtuple("LstsqResult", ["solution", "residuals", "rank", "singu
 DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 
-def _tolerances(a: Tensor, atol: Any, rtol: Any) -> tuple[float, float]:
-    if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else \
-            float(np.finfo(a.dtype).eps) * max(a.shape[-2:], default=0)
-    return float(0.0 if atol is None else atol), float(rtol)
+def _tolerances(a: Tensor, atol: Any, rtol: Any) -> tuple[np.ndarray, np.ndarray]:
+    """atol and rtol as arrays that broadcast against the singular values (..., k): a
+    number, or one per matrix of the batch (torch's tensor tolerances)."""
+    def per_matrix(value: Any) -> np.ndarray:
+        return np.asarray(getattr(value, "data", value), dtype=np.float64)[..., None]
+    atol = per_matrix(0.0 if atol is None else atol)
+    default = float(np.finfo(a.dtype).eps) * max(a.shape[-2:], default=0)
+    rtol = np.where(atol > 0, 0.0, default) if rtol is None else per_matrix(rtol)
+    return atol, rtol
 
 
 def pinv(A: Any, *, atol: float | None = None, rtol: float | None = None,
@@ -56,6 +60,9 @@ def matrix_rank(A: Any, *, atol: float | None = None, rtol: float | None = None,
     return Tensor((values > np.maximum(atol, rtol * largest)).sum(-1).astype(np.int64))
 
 
+Tensor.pinverse = pinverse                                   # (x.pinverse(), as torch)
+
+
 def lstsq(A: Any, B: Any, rcond: float | None = None, *,
           driver: str | None = None) -> LstsqResult:
     """X minimizing ||A X - B|| (of least norm where several do), A (..., m, n) and B
@@ -82,8 +89,7 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *,
     empty = Tensor(np.zeros(0, a.dtype))
     residuals = empty
     if driver != "gelsy" and m > n and bool(np.all(rank.data == n)):
-        residuals = ((a @ solution - rhs) ** 2).sum(-2)
-        residuals = residuals.squeeze(-1) if vector else residuals
+        residuals = ((a @ solution - rhs) ** 2).sum(-2)      # (..., k); (..., 1) for a vector
     return LstsqResult(solution.squeeze(-1) if vector else solution, residuals,
                        Tensor(np.zeros(0, np.int64)) if driver == "gels" else rank,
                        Tensor(np.linalg.svd(a.data, compute_uv=False))
@@ -97,7 +103,8 @@ SolveResult = namedtuple("SolveResult", ["result", "info"])
 def inv_ex(A: Any, *, check_errors: bool = False) -> InverseResult:
     """(A^-1, info) without raising for a singular matrix (unless check_errors): info is 0
     for each matrix that inverted, else the 1-based column of LU's first zero pivot, as
-    LAPACK's getrf reports (torch's info). A failed matrix's inverse is nan here (torch's
+    LAPACK's getrf reports (torch's info; found again by an elimination in float64, n
+    where rounding hides the zero there). A failed matrix's inverse is nan here (torch's
     is whatever LAPACK left); the others are exact and differentiable."""
     from .linalg import _square, inv
     a = _square("inv_ex", A)
@@ -123,7 +130,10 @@ def _reporting(op: str, a: Tensor, compute: Any, check_errors: bool, vector: boo
             raise np.linalg.LinAlgError(f"{op}: {error}") from None
     info = np.zeros(a.shape[:-2], np.int32)
     for i in np.ndindex(a.shape[:-2]):                    # (the failing case only)
-        info[i] = _first_zero_pivot(a.data[i])
+        try:
+            np.linalg.inv(a.data[i])
+        except np.linalg.LinAlgError:                     # LAPACK met an exact zero pivot;
+            info[i] = _first_zero_pivot(a.data[i]) or a.shape[-1]     # where (in float64)
     failed = (info != 0)[..., None, None]
     result = compute(a.where(~failed, np.eye(a.shape[-1], dtype=a.dtype)))
     return result.where(~(failed[..., 0] if vector else failed), np.nan), Tensor(info)

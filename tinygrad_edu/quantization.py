@@ -1,15 +1,16 @@
 """Fake quantization (quantization-aware training), torch.fake_quantize_per_tensor_affine
 and torch.fake_quantize_per_channel_affine:
 
-    q   = clamp(round(x / scale + zero_point), quant_min, quant_max)   (half to even)
+    q   = clamp(round(x / scale) + zero_point, quant_min, quant_max)   (half to even)
     out = (q - zero_point) * scale
 
 so out lies on the grid the integer model will use. round has derivative 0 almost
 everywhere, which would stop training; the gradient is instead the straight-through
-estimator, 1 where round(x / scale + zero_point) falls inside [quant_min, quant_max] and 0
-where the clamp cut it: out = (x - x.detach()) * inside + out_values. As torch, scale is
-a float32 number and x / scale is taken as x * (1 / scale), its reciprocal in float32 (so
-that halves round alike); scale and zero_point are constants. Float32 results equal
+estimator, 1 where round(x / scale) + zero_point falls inside [quant_min, quant_max] and 0
+where the clamp cut it (inf is clamped, as torch): out = x|inside - x.detach()|inside +
+out_values. As torch, scale is a float32 number and x / scale is taken as x * (1 / scale),
+its reciprocal in float32 (so that halves round alike); scale and zero_point are
+constants. Float32 results equal
 torch's bit for bit; for float64 input torch's per-tensor form rounds its result through
 float32, here it stays float64.
 """
@@ -52,11 +53,13 @@ def fake_quantize_per_channel_affine(input: Tensor, scale: Any, zero_point: Any,
 def _fake_quantized(x: Tensor, scale: np.ndarray, zero_point: np.ndarray, quant_min: int,
                     quant_max: int) -> Tensor:
     reciprocal = (np.float32(1) / scale).astype(x.dtype)          # (float32, as torch)
-    levels = np.round(x.data * reciprocal + zero_point)
+    with np.errstate(invalid="ignore"):                           # (inf * 0 scale: nan)
+        levels = np.round(x.data * reciprocal) + zero_point       # round, then shift
     inside = (levels >= quant_min) & (levels <= quant_max)
-    values = ((np.clip(levels, quant_min, quant_max) - zero_point) * scale.astype(x.dtype)
-              ).astype(x.dtype)
-    return (x - x.detach()) * Tensor(inside.astype(x.dtype)) + Tensor(values)
+    values = ((np.clip(np.nan_to_num(levels, nan=quant_min), quant_min, quant_max)
+               - zero_point) * scale.astype(x.dtype)).astype(x.dtype)
+    through = x.where(inside, 0)                 # x's gradient passes where inside; the
+    return through - Tensor(through.data) + Tensor(values)      # value is exactly `values`
 
 
 def _floating(op: str, input: Any) -> Tensor:

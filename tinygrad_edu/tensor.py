@@ -815,6 +815,8 @@ class Tensor:
     def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *,
                 generator: np.random.Generator | None = None) -> Tensor:
         """Fill with draws of the Cauchy distribution (median, scale sigma), in place."""
+        if not sigma > 0:
+            raise ValueError(f"cauchy_: sigma must be positive, got {sigma}")
         return self._overwrite(median + sigma * self._rng("cauchy_", generator)
                                .standard_cauchy(self.shape), "cauchy_")
 
@@ -829,6 +831,8 @@ class Tensor:
     def log_normal_(self, mean: float = 1.0, std: float = 2.0, *,
                     generator: np.random.Generator | None = None) -> Tensor:
         """Fill with exp(N(mean, std**2)) draws, in place (torch's defaults 1 and 2)."""
+        if not std > 0:
+            raise ValueError(f"log_normal_: std must be positive, got {std}")
         return self._overwrite(self._rng("log_normal_", generator).lognormal(
             mean, std, self.shape), "log_normal_")
 

@@ -36,8 +36,8 @@ def fuse_conv_bn_weights(conv_w: Tensor, conv_b: Tensor | None, bn_rm: Tensor,
     shape = [1, -1] if transpose else [-1, 1]
     scale, bias = _folded(conv_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b, conv_w.dtype)
     weight = conv_w.data * scale.reshape(*shape, *[1] * (conv_w.ndim - 2))
-    return (Parameter(weight, requires_grad=conv_w.requires_grad),
-            Parameter(bias, requires_grad=conv_b is None or conv_b.requires_grad))
+    return (Parameter(weight, requires_grad=conv_w.requires_grad),      # (a new bias where
+            Parameter(bias, requires_grad=conv_b is not None and conv_b.requires_grad))  # none)
 
 
 def fuse_linear_bn_eval(linear: Module, bn: Module) -> Module:
@@ -58,7 +58,7 @@ def fuse_linear_bn_weights(linear_w: Tensor, linear_b: Tensor | None, bn_rm: Ten
     scale, bias = _folded(linear_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b, linear_w.dtype)
     weight = linear_w.data * scale.reshape(-1, 1)
     return (Parameter(weight, requires_grad=linear_w.requires_grad),
-            Parameter(bias, requires_grad=linear_b is None or linear_b.requires_grad))
+            Parameter(bias, requires_grad=linear_b is not None and linear_b.requires_grad))
 
 
 def _folded(layer_b, bn_rm, bn_rv, bn_eps: float, bn_w, bn_b, dtype) -> tuple:
