@@ -167,38 +167,45 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
-class RandomUnstructured(BasePruningMethod):
-    """Prunes `amount` entries chosen at random."""
+class _Unstructured(BasePruningMethod):
+    """Prunes the first `amount` entries of a ranking of all of them (flat positions)."""
+
+    op = ""
 
     def __init__(self, amount: float | int) -> None:
         self.amount = _checked_amount(amount)
 
+    def _ranking(self, t: Tensor) -> np.ndarray:
+        raise NotImplementedError
+
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        count = _count("random_unstructured", self.amount, t.numel())
+        count = _count(self.op, self.amount, t.numel())
         mask = default_mask.clone()
         if count:
-            draws = generator().random(t.numel())
-            mask.data.reshape(-1)[np.argsort(-draws, kind="stable")[:count]] = 0
+            mask.data.reshape(-1)[self._ranking(t)[:count]] = 0
         return mask
+
+
+class RandomUnstructured(_Unstructured):
+    """Prunes `amount` entries chosen at random."""
+
+    op = "random_unstructured"
+
+    def _ranking(self, t: Tensor) -> np.ndarray:
+        return np.argsort(-generator().random(t.numel()), kind="stable")
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: float | int) -> BasePruningMethod:
         return super().apply(module, name, amount=amount)
 
 
-class L1Unstructured(BasePruningMethod):
+class L1Unstructured(_Unstructured):
     """Prunes the `amount` entries of smallest magnitude |t|."""
 
-    def __init__(self, amount: float | int) -> None:
-        self.amount = _checked_amount(amount)
+    op = "l1_unstructured"
 
-    def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        count = _count("l1_unstructured", self.amount, t.numel())
-        mask = default_mask.clone()
-        if count:
-            smallest = np.argsort(np.abs(t.data).reshape(-1), kind="stable")[:count]
-            mask.data.reshape(-1)[smallest] = 0
-        return mask
+    def _ranking(self, t: Tensor) -> np.ndarray:
+        return np.argsort(np.abs(t.data).reshape(-1), kind="stable")
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: float | int,

@@ -34,6 +34,17 @@ def r(*shape: int, seed: int = 0, **kw):
     return lambda: rand_tensor(*shape, seed=seed, **kw)
 
 
+def full_rank(*shape: int, seed: int, boost: float = 3.0):
+    """A random (..., m, n) matrix with `boost` added on its diagonal: of full rank and well
+    conditioned, so QR, the pseudo-inverse and the matrix exponential are smooth nearby."""
+    def make() -> Tensor:
+        values = np.random.default_rng(seed).standard_normal(shape)
+        k = min(shape[-2:])
+        values[..., range(k), range(k)] += boost
+        return Tensor(values, requires_grad=True)
+    return make
+
+
 def constant(*shape: int, seed: int = 0):
     """A float64 input that does not require grad (only the other input is checked)."""
     return lambda: rand_tensor(*shape, seed=seed, requires_grad=False)

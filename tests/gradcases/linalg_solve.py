@@ -12,7 +12,7 @@ from tinygrad_edu import Tensor
 from tinygrad_edu import linalg
 
 from . import GradCase
-from .core import inputs, r
+from .core import full_rank, inputs, r
 
 CASES: list[GradCase] = []
 
@@ -39,23 +39,13 @@ CASES.append(GradCase(op="log_abs_det", fn=linalg.det, inputs=inputs(matrix(2, 3
                       id="log_abs_det-det"))
 
 
-def general(*shape: int, seed: int):
-    """A full-rank m x n matrix (not square): its pseudo-inverse is smooth nearby."""
-    def make() -> Tensor:
-        values = np.random.default_rng(seed).standard_normal(shape)
-        k = min(shape[-2:])
-        values[..., range(k), range(k)] += 3.0
-        return Tensor(values, requires_grad=True)
-    return make
-
-
 for sid, shape in {"tall": (4, 2), "wide": (2, 3), "square": (3, 3), "batched": (2, 3, 2),
                    "1x1": (1, 1)}.items():
     CASES.append(GradCase(op="pseudo_inverse", fn=linalg.pinv,
-                          inputs=inputs(general(*shape, seed=7)), id=f"pinv-{sid}"))
+                          inputs=inputs(full_rank(*shape, seed=7)), id=f"pinv-{sid}"))
 
 for sid, shape in {"3x3": (3, 3), "1x1": (1, 1), "batched": (2, 2, 2)}.items():
     CASES.append(GradCase(op="matrix_exp", fn=linalg.matrix_exp,
-                          inputs=inputs(general(*shape, seed=8)), id=f"matrix-exp-{sid}"))
+                          inputs=inputs(full_rank(*shape, seed=8)), id=f"matrix-exp-{sid}"))
 CASES.append(GradCase(op="matrix_exp", fn=lambda a: linalg.matrix_exp(a * 4),   # squarings
-                      inputs=inputs(general(3, 3, seed=9)), id="matrix-exp-large"))
+                      inputs=inputs(full_rank(3, 3, seed=9)), id="matrix-exp-large"))
