@@ -112,3 +112,29 @@ def test_one_hot_categorical_is_categorical_on_one_hot_vectors():
         .numpy().tolist(), rel=1e-15)
     with pytest.raises(ValueError, match="OneHotCategorical.log_prob: expected one-hot"):
         one_hot.log_prob(t64([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+
+
+def test_relaxed_bernoulli_and_one_hot_categorical():
+    """The binary Concrete density integrates to 1; with K = 2 the relaxed one-hot density
+    is the relaxed Bernoulli's; the largest coordinate of a draw is categorical."""
+    temperature = t64(0.7)
+    binary = D.RelaxedBernoulli(temperature, logits=t64(0.7))
+    z = np.linspace(-60, 60, 400_001)                     # y = sigmoid(z): dy = y (1 - y) dz
+    y = 1 / (1 + np.exp(-z))
+    density = np.exp(binary.log_prob(t64(np.clip(y, 1e-300, 1 - 1e-16))).numpy())
+    assert integrate(density * y * (1 - y), z) == pytest.approx(1.0, abs=1e-6)
+    pair = D.RelaxedOneHotCategorical(temperature, logits=t64([0.3, -0.4]))
+    point = t64([0.37, 0.63])
+    assert pair.log_prob(point).item() == pytest.approx(
+        D.RelaxedBernoulli(temperature, logits=t64(0.7)).log_prob(t64(0.37)).item(), rel=1e-13)
+    logits = t64([[1.0, 0.0, -1.0]], requires_grad=True)
+    tg.manual_seed(3)
+    draws = D.RelaxedOneHotCategorical(t64(0.5), logits=logits).rsample((20_000,))
+    assert np.allclose(draws.numpy().sum(-1), 1.0) and (draws.numpy() > 0).all()
+    counts = np.bincount(draws.numpy()[:, 0].argmax(-1), minlength=3) / 20_000
+    np.testing.assert_allclose(counts, np.exp([1.0, 0.0, -1.0]) / np.exp([1.0, 0.0, -1.0]).sum(),
+                               atol=0.015)
+    draws[:, 0, 0].mean().backward()                      # reparameterized: a gradient
+    assert logits.grad.numpy()[0, 0] > 0
+    with pytest.raises(ValueError, match="the temperature must be positive"):
+        D.RelaxedBernoulli(t64(0.0), probs=t64(0.5))

@@ -2,7 +2,8 @@
 Multinomial, MultivariateNormal (multivariate_normal.py), Independent, the continuous
 families of continuous.py (Uniform, Exponential, Laplace, LogNormal, Gamma, Chi2, Beta,
 Dirichlet, StudentT) and continuous_more.py (Cauchy, HalfNormal, HalfCauchy), Poisson and
-Binomial (count_distributions.py), MixtureSameFamily (mixture.py),
+Binomial (count_distributions.py), the relaxed (Gumbel-softmax) ones (relaxed.py),
+MixtureSameFamily (mixture.py),
 TransformedDistribution and the transforms (transforms.py), and kl_divergence between two
 of a kind (the VAE's KL term), extended with `register_kl` as in torch.
 
@@ -585,7 +586,8 @@ def _submodules() -> None:
     for cls in (Normal, Categorical, Bernoulli, Multinomial, MultivariateNormal, Independent,
                 Uniform, Exponential, Laplace, LogNormal, Gamma, Chi2, Beta, Dirichlet, StudentT,
                 Poisson, Binomial, MixtureSameFamily, TransformedDistribution,
-                OneHotCategorical, Cauchy, HalfCauchy, HalfNormal):
+                OneHotCategorical, Cauchy, HalfCauchy, HalfNormal, LogitRelaxedBernoulli,
+                RelaxedBernoulli, ExpRelaxedCategorical, RelaxedOneHotCategorical):
         name = f"{__name__}.{re.sub('(?<!^)(?=[A-Z])', '_', cls.__name__).lower()}"
         module = types.ModuleType(name, f"{cls.__name__}, as torch's {name.split('.', 1)[1]}")
         setattr(module, cls.__name__, cls)
@@ -609,5 +611,7 @@ from .continuous_more import Cauchy, HalfCauchy, HalfNormal  # noqa: E402,F401
 from .mixture import MixtureSameFamily  # noqa: E402,F401
 from . import transforms  # noqa: E402,F401  (torch.distributions.transforms)
 from .transforms import TransformedDistribution  # noqa: E402,F401
+from .relaxed import (ExpRelaxedCategorical, LogitRelaxedBernoulli,  # noqa: E402,F401
+                      RelaxedBernoulli, RelaxedOneHotCategorical)
 
 _submodules()
