@@ -115,7 +115,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define one")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._hooked:
+        if self._hooked or GLOBAL_FORWARD_PRE_HOOKS or GLOBAL_FORWARD_HOOKS:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -164,7 +164,7 @@ class Module:
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
         output, called = None, set()           # ids of the always_call entries that ran
         try:
-            for hook, with_kwargs in list(self._forward_pre_hooks):
+            for hook, with_kwargs in [*GLOBAL_FORWARD_PRE_HOOKS, *self._forward_pre_hooks]:
                 if with_kwargs:
                     result = hook(self, args, kwargs)
                     if result is not None:
@@ -182,12 +182,12 @@ class Module:
             if backward is not None:
                 args = backward.wrap_inputs(args)
             output = self.forward(*args, **kwargs)
-            for entry in list(self._forward_hooks):
+            for entry in [*GLOBAL_FORWARD_HOOKS, *self._forward_hooks]:
                 called.add(id(entry))
                 output = _call_forward_hook(self, entry, args, kwargs, output)
             return output if backward is None else backward.wrap_outputs(output)
         except Exception:
-            for entry in list(self._forward_hooks):
+            for entry in [*GLOBAL_FORWARD_HOOKS, *self._forward_hooks]:
                 if entry[2] and id(entry) not in called:
                     try:
                         output = _call_forward_hook(self, entry, args, kwargs, output)
@@ -582,6 +582,22 @@ def _repr_lines(module: Module, child_lines: list[str]) -> str:
     return f"{type(module).__name__}(\n  " + "\n  ".join(extra_lines + child_lines) + "\n)"
 
 
+def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
+    """A forward pre-hook of every module, run before each module's own (torch's global
+    hook, as attribution and profiling tools use it)."""
+    entry = (hook, False)
+    GLOBAL_FORWARD_PRE_HOOKS.append(entry)
+    return RemovableHandle(GLOBAL_FORWARD_PRE_HOOKS, entry)
+
+
+def register_module_forward_hook(hook: Callable, *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """A forward hook of every module, run before each module's own."""
+    entry = (hook, with_kwargs, always_call)
+    GLOBAL_FORWARD_HOOKS.append(entry)
+    return RemovableHandle(GLOBAL_FORWARD_HOOKS, entry)
+
+
 class HookTable(list):
     """A module's hooks in call order, one entry (hook, options...) per registration. torch
     keeps them in an OrderedDict; `values()` gives the hooks as torch's does (the pruning
@@ -595,6 +611,9 @@ class HookTable(list):
 
     def items(self) -> list:
         return list(enumerate(self.values()))
+
+
+GLOBAL_FORWARD_PRE_HOOKS, GLOBAL_FORWARD_HOOKS = HookTable(), HookTable()
 
 
 def _add_hook(module: Module, hooks: list, entry: tuple, prepend: bool) -> RemovableHandle:

@@ -10,7 +10,7 @@ import sys
 import types
 from typing import Any, Callable
 
-from . import layers, loss, normalization, normalization_more, padding
+from . import layers, loss, module, normalization, normalization_more, padding
 
 
 def _ntuple(n: int, name: str = "parse") -> Callable:
@@ -32,6 +32,8 @@ BASES = {
     "dropout": {"_DropoutNd": layers.Dropout},
     "padding": {"_ConstantPadNd": padding._ConstantPadNd,
                 "_ReflectionPadNd": padding._ReflectionPadNd},
+    "module": {"register_module_forward_hook": module.register_module_forward_hook,
+               "register_module_forward_pre_hook": module.register_module_forward_pre_hook},
     "utils": {"_ntuple": _ntuple, "_single": _ntuple(1, "_single"), "_pair": _ntuple(2, "_pair"),
               "_triple": _ntuple(3, "_triple"), "_quadruple": _ntuple(4, "_quadruple")},
 }
@@ -53,5 +55,6 @@ modules.__getattr__ = lambda attribute: getattr(sys.modules["nn"], attribute)
 for _name in SUBMODULES:
     setattr(modules, _name, _submodule(_name))
     sys.modules[f"nn.modules.{_name}"] = getattr(modules, _name)
+vars(modules).update(BASES["module"])                  # (nn.modules.register_module_...)
 sys.modules["nn.modules"] = modules
 sys.modules["nn"].modules = modules

@@ -286,3 +286,22 @@ def test_fixes_from_the_third_recheck():
     import tinygrad_edu.distributions as D
     assert D.kl_divergence(D.HalfCauchy(t64(1.0)), D.HalfCauchy(t64(2.0))).item() == \
         pytest.approx(np.log(9 / 8), rel=1e-15)
+
+
+def test_global_module_forward_hooks_run_before_each_modules_own():
+    import nn
+    from nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+    seen = []
+    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    net[1].register_forward_hook(lambda m, i, o: seen.append("own ReLU"))
+    post = register_module_forward_hook(lambda m, i, o: seen.append(type(m).__name__))
+    pre = register_module_forward_pre_hook(lambda m, i: seen.append("pre " + type(m).__name__))
+    try:
+        net(tg.ones(1, 2))
+    finally:
+        post.remove()
+        pre.remove()
+    assert seen == ["pre Sequential", "pre Linear", "Linear", "pre ReLU", "ReLU", "own ReLU",
+                    "Sequential"]
+    net(tg.ones(1, 2))
+    assert len(seen) == 8                                   # removed: only the ReLU's own
