@@ -60,7 +60,7 @@ from .distance import CosineSimilarity, PairwiseDistance  # noqa: E402
 from .loss_more import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss,  # noqa: E402
                         MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
                         PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
-                        TripletMarginWithDistanceLoss)
+                        TripletMarginWithDistanceLoss, CTCLoss)
 from .normalization_more import (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,  # noqa: E402
                                  LocalResponseNorm, RMSNorm)
 from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,  # noqa: E402
@@ -78,8 +78,8 @@ __all__ += ["PReLU", "Softmin", "Softmax2d", "GLU", "Softsign", "Tanhshrink", "H
             "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
             "CircularPad1d", "CircularPad2d", "CircularPad3d", "MarginRankingLoss",
             "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
-            "TripletMarginWithDistanceLoss", "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss",
-            "PoissonNLLLoss", "GaussianNLLLoss"]
+            "TripletMarginWithDistanceLoss", "CTCLoss", "MultiLabelSoftMarginLoss",
+            "MultiLabelMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss"]
 
 from .recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell,  # noqa: E402
                         RNNCellBase)

@@ -159,9 +159,10 @@ from .functional_extra import __all__ as _extra_names  # noqa: E402
 from .functional_norm import *  # noqa: E402,F401,F403  (instance, RMS, local response norms)
 from .functional_norm import __all__ as _norm_names  # noqa: E402
 from .functional_loss import *  # noqa: E402,F401,F403  (margin, multi-label, NLL losses)
+from .ctc import ctc_loss  # noqa: E402,F401
 from .functional_loss import __all__ as _loss_names  # noqa: E402
 
-__all__ += _extra_names + _norm_names + _loss_names
+__all__ += _extra_names + _norm_names + _loss_names + ["ctc_loss"]
 
 from .attention import scaled_dot_product_attention  # noqa: E402
 

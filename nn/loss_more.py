@@ -3,11 +3,12 @@ Poisson and Gaussian negative log-likelihoods. Each stores its options and calls
 functional form in `nn.functional_loss`; the reprs show no options, as torch's."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from tinygrad_edu import Tensor
 
 from . import functional_loss as F
+from .ctc import ctc_loss
 from .loss import _Loss, _weight_buffer
 
 
@@ -131,3 +132,18 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input: Tensor, target: Tensor, var: Tensor | float) -> Tensor:
         return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss of (T, N, C) log-probabilities against
+    label sequences (nn/ctc.py)."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean",
+                 zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Any,
+                target_lengths: Any) -> Tensor:
+        return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                        self.reduction, self.zero_infinity)

@@ -305,3 +305,11 @@ def test_global_module_forward_hooks_run_before_each_modules_own():
                     "Sequential"]
     net(tg.ones(1, 2))
     assert len(seen) == 8                                   # removed: only the ReLU's own
+
+
+def test_sequence_labelling_port_names():
+    rows, cols = tg.unravel_index(tg.tensor([7, 0, 11, -1]), (3, 4))   # beam search's split
+    assert rows.numpy().tolist() == [1, 0, 2, 2] and cols.numpy().tolist() == [3, 0, 3, 3]
+    with pytest.warns(DeprecationWarning, match="where: a uint8 condition is deprecated"):
+        picked = tg.where(tg.tensor([1, 0], dtype=tg.uint8), t64([1.0, 2.0]), t64([3.0, 4.0]))
+    assert picked.numpy().tolist() == [1.0, 4.0]                   # pytorch-crf's masks

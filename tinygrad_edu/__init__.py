@@ -78,7 +78,7 @@ from .quantiles import kthvalue, nanquantile, quantile
 from .quantization import fake_quantize_per_channel_affine, fake_quantize_per_tensor_affine
 from .discrete import (argwhere, count_nonzero, logical_and, logical_not, logical_or,
                        logical_xor, nonzero, tril_indices, triu_indices, unique,
-                       unique_consecutive)
+                       unique_consecutive, unravel_index)
 from .indexed import (diag, diag_embed, diagonal, index_add, index_copy, index_fill,
                       index_put, index_put_, masked_scatter, masked_select, scatter,
                       scatter_add, take, trace)

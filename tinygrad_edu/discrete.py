@@ -90,6 +90,19 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False,
     return results[0] if len(results) == 1 else tuple(results)
 
 
+def unravel_index(indices: Any, shape: Sequence[int]) -> tuple:
+    """The coordinates in `shape` of flat (row-major) indices, one int64 tensor per dim:
+    a flattened topk over (beam, vocab) back to (beam, token)."""
+    flat = np.asarray(getattr(indices, "data", indices))
+    if flat.dtype.kind not in "iu":
+        raise TypeError(f"unravel_index: indices must be integers, got {flat.dtype}")
+    size = math.prod(shape)
+    if flat.size and (flat.min() < -size or flat.max() >= size):
+        raise ValueError(f"unravel_index: an index is out of range for shape {tuple(shape)}")
+    return tuple(_constant(np.asarray(c, np.int64)) for c in np.unravel_index(flat % max(size, 1),
+                                                                               tuple(shape)))
+
+
 def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     """The number of nonzero elements over `dim` (all dims when None or empty), as int64.
     No gradient."""

@@ -1135,6 +1135,10 @@ class Tensor:
     def where(self, condition: Any, other: Any) -> Tensor:
         """`self` where condition is True, else `other` (torch's `x.where(cond, y)`)."""
         cond = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
+        if cond.dtype == np.uint8:           # (pytorch-crf's masks: torch still takes them)
+            warnings.warn("where: a uint8 condition is deprecated (as in torch); pass a bool "
+                          "tensor (mask.bool())", DeprecationWarning, stacklevel=2)
+            cond = cond.to(np.bool_)
         if cond.dtype != np.bool_:
             raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
         a, b = self._operands(other, "where")

@@ -70,7 +70,8 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
     if lengths.size != x.shape[1] or lengths.size and (lengths.min() < 1
                                                        or lengths.max() > x.shape[0]):
         raise ValueError(f"pack_padded_sequence: need one length in [1, {x.shape[0]}] per "
-                         f"sequence of the input {tuple(x.shape)}, got {lengths.tolist()}")
+                         f"sequence of the input {tuple(_tensor(input).shape)}"
+                         f"{' (batch_first)' if batch_first else ''}, got {lengths.tolist()}")
     order = np.argsort(-lengths, kind="stable")
     if enforce_sorted and not np.array_equal(order, np.arange(lengths.size)):
         raise RuntimeError("pack_padded_sequence: lengths must be sorted in decreasing order "
