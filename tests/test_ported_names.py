@@ -313,3 +313,32 @@ def test_sequence_labelling_port_names():
     with pytest.warns(DeprecationWarning, match="where: a uint8 condition is deprecated"):
         picked = tg.where(tg.tensor([1, 0], dtype=tg.uint8), t64([1.0, 2.0]), t64([3.0, 4.0]))
     assert picked.numpy().tolist() == [1.0, 4.0]                   # pytorch-crf's masks
+
+
+def test_implicit_layer_port_names():
+    """block_diag (KKT matrices), linalg.LinAlgError, cond, torch.cholesky and
+    triangular_solve (deprecated forms), FunctionCtx, and the hint when a user's forward
+    calls a torch method on its numpy inputs."""
+    kkt = tg.block_diag(t64([[2.0, 0.0], [0.0, 2.0]]), t64([1.0, 1.0]), t64(0.0))
+    assert kkt.shape == (4, 5) and kkt.numpy()[2].tolist() == [0, 0, 1, 1, 0]
+    with pytest.raises(tg.linalg.LinAlgError):
+        tg.linalg.inv(tg.zeros(2, 2))
+    assert tg.linalg.cond(t64(np.diag([4.0, 0.5]))).item() == pytest.approx(8.0, rel=1e-15)
+    assert tg.linalg.cond(t64(np.diag([4.0, 0.5])), 1).item() == pytest.approx(8.0, rel=1e-15)
+    a = t64([[4.0, 2.0], [2.0, 3.0]])
+    np.testing.assert_allclose(tg.cholesky(a, True).numpy(), tg.linalg.cholesky(a).mT.numpy())
+    upper = t64([[2.0, 1.0], [0.0, 4.0]])
+    x, copy = tg.triangular_solve(t64([[3.0], [4.0]]), upper)
+    assert x.numpy().ravel().tolist() == [1.0, 1.0] and copy is not upper
+    assert tg.autograd.function.FunctionCtx is tg.autograd.Function
+
+    class Flat(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx: tg.autograd.function.FunctionCtx, x):
+            return x.view(-1)                                     # numpy: a dtype, not a shape
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+    with pytest.raises(TypeError, match=r"Flat.forward: .* x.reshape\(-1\) for x.view\(-1\)"):
+        Flat.apply(t64([[1.0, 2.0]], requires_grad=True))

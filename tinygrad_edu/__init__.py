@@ -83,9 +83,10 @@ from .indexed import (diag, diag_embed, diagonal, index_add, index_copy, index_f
                       index_put, index_put_, masked_scatter, masked_select, scatter,
                       scatter_add, take, trace)
 from .scatter_reduce import index_reduce, scatter_reduce
-from .joining import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
-                      cartesian_prod, column_stack, concat, concatenate, dsplit, dstack, hsplit,
-                      hstack, meshgrid, row_stack, tensor_split, vsplit, vstack)
+from .joining import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_shapes,
+                      broadcast_tensors, cartesian_prod, column_stack, concat, concatenate,
+                      dsplit, dstack, hsplit, hstack, meshgrid, row_stack, tensor_split, vsplit,
+                      vstack)
 from .memory import tune_malloc
 from .foreach import FOREACH as _FOREACH
 from .parallel import get_num_threads, set_num_threads
@@ -101,6 +102,23 @@ from .shape_more import (diff, fliplr, flipud, is_floating_point, moveaxis, move
                          ravel, repeat_interleave, rot90, select, swapaxes, swapdims, tile,
                          unflatten)
 from .tensor import Tensor
+from .tensor import _tensor
+from .linalg import cholesky as _cholesky, solve_triangular as _solve_triangular
+
+
+def cholesky(input: Any, upper: bool = False) -> Tensor:
+    """torch.cholesky (deprecated there for linalg.cholesky): upper as a positional flag."""
+    return _cholesky(input, upper=upper)
+
+
+def triangular_solve(b: Any, A: Any, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False) -> tuple:
+    """torch.triangular_solve (deprecated there for linalg.solve_triangular): (X, A) with
+    A X = b (A^T X = b with transpose), A's `upper` triangle read."""
+    a = _tensor(A)
+    solution = _solve_triangular(a.mT if transpose else a, b, upper=upper != transpose,
+                                 unitriangular=unitriangular)
+    return solution, a.clone()
 from . import in_place  # noqa: E402,F401  (attaches x.exp_() and the other in-place methods)
 globals().update(_FOREACH)              # tg._foreach_mul_(tensors, 0.9), ...
 

@@ -299,6 +299,15 @@ class AccumulateGrad:
         return "<AccumulateGrad>"
 
 
+FunctionCtx = Function
+"""torch.autograd.function.FunctionCtx, the type of `ctx` in type hints: here the ctx of a
+call is the Function object itself."""
+
+NUMPY_FORWARD = ("forward receives the inputs as numpy arrays here (torch passes Tensors), so "
+                 "write it with numpy: a @ b.T for a.mm(b.t()), a.copy() for a.clone(), "
+                 "a[None] for a.unsqueeze(0)")
+
+
 def _users_forward(cls: type, ctx: Function, arrays: list, options: dict) -> Any:
     """Run a user's forward on read-only views of the input arrays (so numpy's in-place
     methods, `x.sort()`, raise instead of changing the caller's tensor) and map what it
@@ -314,10 +323,11 @@ def _users_forward(cls: type, ctx: Function, arrays: list, options: dict) -> Any
     except AttributeError as error:
         if "'numpy.ndarray' object has no attribute" not in str(error):
             raise
-        raise AttributeError(f"{cls.__name__}.forward: {error}: forward receives the inputs "
-                             "as numpy arrays here (torch passes Tensors), so write it with "
-                             "numpy: a @ b.T for a.mm(b.t()), a.copy() for a.clone(), "
-                             "a[None] for a.unsqueeze(0)") from None
+        raise AttributeError(f"{cls.__name__}.forward: {error}: {NUMPY_FORWARD}") from None
+    except TypeError as error:               # x.size(0), x.view(-1), x.sum(dim=1) on arrays
+        raise TypeError(f"{cls.__name__}.forward: {error} (if a torch method was called on "
+                        f"an input: {NUMPY_FORWARD}; x.shape[0] for x.size(0), "
+                        "x.reshape(-1) for x.view(-1), axis= for dim=)") from error
     if cls._separate_setup:
         bound = inspect.signature(cls.forward).bind(*views, **options)
         bound.apply_defaults()

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .composed import cat
+from .composed import cat, pad
 from .composed import stack as _stack
 from .shapes import Size
 from .shapes import broadcast_shapes as _broadcast
@@ -89,6 +89,26 @@ row_stack = vstack
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join along dim 2 after atleast_3d (depth-wise)."""
     return _cat([_at_least(t, 3) for t in _tensor_list(tensors, "dstack")], 2, "dstack")
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """The matrices (0-d and 1-d inputs count as one row) on the diagonal of one matrix,
+    zeros elsewhere: a KKT system's [[Q, A^T], [A, 0]] from its blocks. Composed: each
+    block padded with zeros to the full width, then stacked, so gradients reach each."""
+    blocks = [_tensor(t) for t in tensors]
+    for i, b in enumerate(blocks):
+        if b.ndim > 2:
+            raise ValueError(f"block_diag: input {i} has {b.ndim} dimensions; at most 2")
+    blocks = [b.reshape(1, -1) if b.ndim < 2 else b for b in blocks]
+    if not blocks:
+        return Tensor(np.zeros((1, 0), np.float32))
+    dtype = np.result_type(*[b.dtype for b in blocks])
+    width = sum(b.shape[1] for b in blocks)
+    rows, start = [], 0
+    for b in blocks:
+        rows.append(pad(b.to(dtype), (start, width - start - b.shape[1])))
+        start += b.shape[1]
+    return cat(rows, 0)
 
 
 def column_stack(tensors: Sequence[Tensor]) -> Tensor:

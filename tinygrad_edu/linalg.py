@@ -104,6 +104,22 @@ def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
     return product.sum(_axis(product, dim, "vecdot"))
 
 
+LinAlgError = np.linalg.LinAlgError
+"""What a singular or non-positive-definite matrix raises (numpy's, a ValueError; torch's
+torch.linalg.LinAlgError is a RuntimeError): `except tg.linalg.LinAlgError` catches it."""
+
+
+def cond(A: Any, p: Any = None) -> Tensor:
+    """The condition number ||A|| ||A^-1||: for p None or 2 the ratio of the largest to
+    the smallest singular value (also -2: its inverse), else with matrix_norm's p."""
+    a = _matrices("cond", A)
+    if p in (None, 2, -2):
+        values = svdvals(a)
+        ratio = values[..., 0] / values[..., -1]
+        return ratio if p != -2 else 1 / ratio
+    return matrix_norm(a, p) * matrix_norm(inv(a), p)
+
+
 def multi_dot(tensors: Sequence[Any]) -> Tensor:
     """tensors[0] @ tensors[1] @ ... with the first and last allowed to be vectors (a row
     and a column, dropped from the result), the others matrices. Multiplied left to right
