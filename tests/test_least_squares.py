@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import Tensor, linalg
+from tinygrad_edu import Tensor, gradcheck, linalg
 
 
 def test_pinv_meets_the_four_penrose_conditions_also_for_a_singular_matrix():
@@ -64,3 +64,32 @@ def test_matrix_exp_of_a_rotation_generator_and_a_nilpotent_matrix():
     np.testing.assert_allclose(np.diag(linalg.matrix_exp(Tensor(big)).numpy()),
                                [np.exp(30.0), np.exp(-30.0)], rtol=1e-13)
     assert linalg.matrix_exp(tg.zeros(0, 0, dtype=tg.float64)).shape == (0, 0)
+
+
+def test_lu_factors_reconstruct_a_and_solve_with_gradients():
+    rng = np.random.default_rng(4)
+    for shape in ((4, 4), (2, 3, 3), (5, 3), (3, 5)):
+        a = rng.standard_normal(shape)
+        P, L, U = linalg.lu(Tensor(a))
+        np.testing.assert_allclose((P @ L @ U).numpy(), a, atol=1e-14)
+        assert np.allclose(np.triu(L.numpy(), 1), 0) and np.allclose(np.diagonal(
+            L.numpy(), axis1=-2, axis2=-1), 1) and np.allclose(np.tril(U.numpy(), -1), 0)
+        assert np.abs(L.numpy()).max() <= 1 + 1e-15            # partial pivoting's bound
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    LU, pivots = linalg.lu_factor(Tensor(a))
+    assert pivots.numpy().tolist() == [2, 2]                   # row 2 holds the larger 3
+    np.testing.assert_allclose(LU.numpy(), [[3.0, 4.0], [1 / 3, 2 - 4 / 3]], rtol=1e-15)
+    P, L, U = tg.lu_unpack(LU, pivots)
+    np.testing.assert_allclose((P @ L @ U).numpy(), a, rtol=1e-15)
+    b = rng.standard_normal((2, 3))
+    for left, adjoint, rhs in ((True, False, b), (True, True, b), (False, False, b.T)):
+        x = linalg.lu_solve(LU, pivots, Tensor(rhs), left=left, adjoint=adjoint).numpy()
+        m = a.T if adjoint else a
+        np.testing.assert_allclose(m @ x if left else x @ m, rhs, atol=1e-14)
+    matrix = Tensor(rng.standard_normal((3, 3)) + 3 * np.eye(3), requires_grad=True)
+    rhs = Tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    assert gradcheck(lambda m, r: linalg.lu_solve(*linalg.lu_factor(m), r), [matrix, rhs])
+    singular = Tensor(np.array([[1.0, 2.0], [2.0, 4.0]]))
+    assert linalg.lu_factor_ex(singular).info.item() == 2
+    with pytest.raises(linalg.LinAlgError, match=r"lu_factor: U\[1, 1\] is zero"):
+        linalg.lu_factor(singular)

@@ -56,6 +56,7 @@ from .inverse_trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan
 from .linalg import (cholesky_inverse, cholesky_solve, det, logdet, matrix_exp, matrix_power,
                      slogdet)
 from .least_squares import pinverse
+from .lu import lu_unpack
 from .linalg import svd_legacy as svd
 from .linalg import inv as inverse
 from .linear_algebra import bmm, dot, mm, norm, outer

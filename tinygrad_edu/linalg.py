@@ -1,6 +1,6 @@
 """torch.linalg's inv, solve, det, slogdet, norm, vector_norm, matrix_norm, cross,
 matrix_power, matrix_exp, cholesky, eigh, eigvalsh, svd, svdvals, qr and solve_triangular
-(pinv, lstsq, matrix_rank, inv_ex, solve_ex: least_squares.py), also
+(pinv, lstsq, matrix_rank, inv_ex, solve_ex: least_squares.py; the LU family: lu.py), also
 `tinygrad_edu.inverse`, `x.inverse()`, `x.det()`, `tinygrad_edu.cholesky_solve`: the
 primitives Inverse, PseudoInverse, MatrixExp, Solve and LogAbsDet of ops/linalg.py and
 Cholesky, Eigh, Svd and Qr of ops/decompositions.py, with their checks, and the rest
@@ -434,3 +434,4 @@ Tensor.matrix_power = matrix_power
 
 
 from .least_squares import inv_ex, lstsq, matrix_rank, pinv, solve_ex  # noqa: E402,F401
+from .lu import lu, lu_factor, lu_factor_ex, lu_solve  # noqa: E402,F401  (lu.py)
