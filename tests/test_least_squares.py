@@ -1,5 +1,6 @@
-"""linalg.pinv, lstsq and matrix_rank: the Penrose conditions, the normal equations, least
-norm for underdetermined systems, the rank tolerance, torch's result fields per driver."""
+"""linalg.pinv, lstsq, matrix_rank, matrix_exp and the LU family: the Penrose conditions,
+the normal equations, least norm for underdetermined systems, the rank tolerance, torch's
+result fields per driver, closed-form exponentials, A = P L U and LAPACK's pivots."""
 from __future__ import annotations
 
 import numpy as np
