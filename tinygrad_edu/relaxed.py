@@ -37,10 +37,17 @@ def _temperature_and_logits(name: str, temperature: Any, probs: Any, logits: Any
     return temperature, given, logits is None
 
 
-class LogitRelaxedBernoulli(Distribution):
-    """The logit of a RelaxedBernoulli draw: (logits + log u - log(1 - u)) / T."""
-
+class _Relaxed(Distribution):
     has_rsample = True
+
+    def _uniform(self, sample_shape: Sequence[int]) -> Tensor:
+        """u ~ U(0, 1) in the logits' dtype, kept off 0 and 1 (its logs stay finite)."""
+        u = random.generator().random(self._extended_shape(sample_shape))
+        return _inside_unit_interval(Tensor(u.astype(self.logits.dtype)))
+
+
+class LogitRelaxedBernoulli(_Relaxed):
+    """The logit of a RelaxedBernoulli draw: (logits + log u - log(1 - u)) / T."""
 
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
@@ -50,8 +57,7 @@ class LogitRelaxedBernoulli(Distribution):
         super().__init__(self.logits.shape, (), validate_args)
 
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        u = random.generator().random(self._extended_shape(sample_shape))
-        u = _inside_unit_interval(Tensor(u.astype(self.logits.dtype)))
+        u = self._uniform(sample_shape)
         return (self.logits + u.log() - (-u).log1p()) / self.temperature
 
     def log_prob(self, value: Any) -> Tensor:
@@ -59,21 +65,8 @@ class LogitRelaxedBernoulli(Distribution):
         return self.temperature.log() + difference - 2 * log1p_exp(difference)
 
 
-class RelaxedBernoulli(TransformedDistribution):
-    """sigmoid of LogitRelaxedBernoulli: values in (0, 1)."""
-
-    def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
-                 validate_args: bool | None = None) -> None:
-        base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args)
-        super().__init__(base, SigmoidTransform(), validate_args)
-        self.temperature, self.logits = base.temperature, base.logits
-        self.probs = self.logits.sigmoid()
-
-
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(_Relaxed):
     """log of a RelaxedOneHotCategorical draw: (logits + G) / T - logsumexp(...)."""
-
-    has_rsample = True
 
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
@@ -87,8 +80,7 @@ class ExpRelaxedCategorical(Distribution):
         super().__init__(self.logits.shape[:-1], self.logits.shape[-1:], validate_args)
 
     def rsample(self, sample_shape: Sequence[int] = ()) -> Tensor:
-        u = random.generator().random(self._extended_shape(sample_shape))
-        u = _inside_unit_interval(Tensor(u.astype(self.logits.dtype)))
+        u = self._uniform(sample_shape)
         scores = (self.logits - (-u.log()).log()) / self.temperature     # + Gumbel noise
         return scores - logsumexp(scores, -1, keepdim=True)
 
@@ -99,12 +91,28 @@ class ExpRelaxedCategorical(Distribution):
         return score + math.lgamma(k) + (k - 1) * self.temperature.log()
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
-    """exp of ExpRelaxedCategorical: points of the simplex (event shape (K,))."""
+class _Transformed(TransformedDistribution):
+    """A relaxed base pushed through its transform; temperature, logits and probs kept."""
+
+    base_class: type
+    transform: type
 
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        base = ExpRelaxedCategorical(temperature, probs, logits, validate_args)
-        super().__init__(base, ExpTransform(), validate_args)
+        base = self.base_class(temperature, probs, logits, validate_args)
+        super().__init__(base, self.transform(), validate_args)
         self.temperature, self.logits = base.temperature, base.logits
-        self.probs = self.logits.exp()
+
+
+class RelaxedBernoulli(_Transformed):
+    """sigmoid of LogitRelaxedBernoulli: values in (0, 1)."""
+
+    base_class, transform = LogitRelaxedBernoulli, SigmoidTransform
+    probs = property(lambda self: self.logits.sigmoid())
+
+
+class RelaxedOneHotCategorical(_Transformed):
+    """exp of ExpRelaxedCategorical: points of the simplex (event shape (K,))."""
+
+    base_class, transform = ExpRelaxedCategorical, ExpTransform
+    probs = property(lambda self: self.logits.exp())
