@@ -14,7 +14,9 @@ is -logaddexp(alpha_{T-1}(2S), alpha_{T-1}(2S - 1)). One step per frame, each ov
 whole batch and every s at once; composed of logaddexp (whose gradient stays finite where
 both terms are -inf: unreachable states pass none), so backward is autograd's.
 Differs from torch: log_probs.grad is the loss's gradient, -posterior / p; torch returns
-that plus exp(log_probs) (the same once it goes back through a log_softmax).
+that plus exp(log_probs) (the same once it goes back through a log_softmax). For an
+impossible alignment (loss inf, without zero_infinity) the gradient is finite here, nan
+in torch: it has no meaning either way.
 """
 from __future__ import annotations
 
@@ -51,6 +53,8 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_leng
     labels = _padded_targets(op, _tensor(targets), lengths, batch, unbatched)
     if not 0 <= blank < classes:
         raise ValueError(f"{op}: blank {blank} is not a class of C = {classes}")
+    if np.any(lengths < 0):
+        raise ValueError(f"{op}: target_lengths must be at least 0, got {lengths.tolist()}")
     if np.any(frames > steps) or np.any(frames < 0):
         raise ValueError(f"{op}: input_lengths {frames.tolist()} must lie in [0, T = {steps}]")
     if labels.size and (labels.min() < 0 or labels.max() >= classes):

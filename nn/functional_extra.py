@@ -134,6 +134,9 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
 def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
                           inplace: bool = False) -> Tensor:
     """alpha_dropout of whole channels: one mask entry per (n, c) of (N, C, ...)."""
+    if _tensor(input).ndim < 2:
+        raise ValueError("feature_alpha_dropout: feature dropout needs at least 2 dimensions "
+                         f"(N, C, ...) in the input, got shape {_tensor(input).shape}")
     return _alpha_dropout("feature_alpha_dropout", input, p, training,
                           lambda shape: shape[:2] + (1,) * (len(shape) - 2))
 
@@ -147,10 +150,10 @@ def _alpha_dropout(op: str, input: Any, p: float, training: bool, mask_shape: An
     if p == 1:
         return x * 0
     lowest = -SELU_SCALE * SELU_ALPHA                    # selu(-inf): alpha'
-    a = 1 / np.sqrt((1 - p) * (1 + p * lowest ** 2))
+    a = float(1 / np.sqrt((1 - p) * (1 + p * lowest ** 2)))
     kept = (random.generator().random(mask_shape(x.shape)) >= p).astype(x.dtype)
-    return x * Tensor(a * kept) + Tensor((a * lowest * (1 - kept) - a * lowest * p)
-                                         .astype(x.dtype))
+    return x * Tensor((a * kept).astype(x.dtype)) + Tensor(
+        (a * lowest * (1 - kept) - a * lowest * p).astype(x.dtype))
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:

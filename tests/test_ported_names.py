@@ -342,3 +342,32 @@ def test_implicit_layer_port_names():
             return g
     with pytest.raises(TypeError, match=r"Flat.forward: .* x.reshape\(-1\) for x.view\(-1\)"):
         Flat.apply(t64([[1.0, 2.0]], requires_grad=True))
+
+
+def test_fixes_from_the_fourth_recheck():
+    import nn.functional as F
+    import tinygrad_edu.distributions as D
+    relaxed = D.RelaxedOneHotCategorical(t64(0.5), probs=t64([3.0, 1.0]))   # unnormalized
+    np.testing.assert_allclose(relaxed.probs.numpy(), [0.75, 0.25], rtol=1e-15)
+    with pytest.raises(ValueError, match="expected probs in"):
+        D.RelaxedBernoulli(t64(1.0), probs=t64(1.5))
+    x32 = Tensor(np.ones((2, 3, 4), np.float32))
+    assert F.alpha_dropout(x32, 0.5, True).dtype == np.float32
+    assert tg.block_diag(tg.tensor([[1, 2]]), tg.tensor([[1.5]])).dtype == np.float32
+    with pytest.raises(ValueError, match="feature dropout needs at least 2 dimensions"):
+        F.feature_alpha_dropout(tg.ones(5), 0.5, True)
+    volume = Tensor(np.arange(24.0).reshape(1, 1, 2, 3, 4), requires_grad=True)
+    points = np.array([[0.0, 0, 0], [np.nan, 0, 0], [np.inf, 0, 0]]).reshape(1, 1, 1, 3, 3)
+    out = F.grid_sample(volume, Tensor(points), align_corners=False)
+    assert out.numpy().ravel().tolist() == [11.5, 0.0, 0.0]          # nan points read 0
+    out.sum().backward()
+    assert np.isfinite(volume.grad.numpy()).all()
+    e = tg.linalg.matrix_exp(t64(np.stack([np.eye(2), [[np.nan, 0.0], [0.0, 1.0]]])))
+    assert np.isnan(e.numpy()[1]).all() and e.numpy()[0, 0, 0] == pytest.approx(np.e)
+    singular = t64(np.stack([np.eye(2), [[1.0, 2.0], [2.0, 4.0]]]))
+    assert tg.linalg.cond(singular, 1).numpy().tolist() == [1.0, np.inf]
+    assert tg.linalg.qr(tg.zeros(0, 3, 2, dtype=tg.float64)).R.shape == (0, 2, 2)
+    assert tg.unravel_index(tg.tensor([3]), 4)[0].numpy().tolist() == [3]
+    assert tg.triangular_solve(t64([[2.0]]), t64([[4.0]])).solution.item() == 0.5
+    with pytest.raises(ValueError, match="ctc_loss: target_lengths must be at least 0"):
+        F.ctc_loss(Tensor(np.zeros((2, 1, 3))), tg.tensor([[1]]), (2,), (-1,))

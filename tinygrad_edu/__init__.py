@@ -16,6 +16,7 @@ import inspect
 import math
 import sys
 import warnings
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
@@ -119,7 +120,10 @@ def triangular_solve(b: Any, A: Any, upper: bool = True, transpose: bool = False
     a = _tensor(A)
     solution = _solve_triangular(a.mT if transpose else a, b, upper=upper != transpose,
                                  unitriangular=unitriangular)
-    return solution, a.clone()
+    return TriangularSolveResult(solution, a.clone())
+
+
+TriangularSolveResult = namedtuple("TriangularSolveResult", ["solution", "cloned_coefficient"])
 from . import in_place  # noqa: E402,F401  (attaches x.exp_() and the other in-place methods)
 globals().update(_FOREACH)              # tg._foreach_mul_(tensors, 0.9), ...
 

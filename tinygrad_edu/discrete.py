@@ -93,6 +93,11 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False,
 def unravel_index(indices: Any, shape: Sequence[int]) -> tuple:
     """The coordinates in `shape` of flat (row-major) indices, one int64 tensor per dim:
     a flattened topk over (beam, vocab) back to (beam, token)."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"unravel_index: the shape {shape} cannot have negative sizes")
+    if not shape:
+        return ()
     flat = np.asarray(getattr(indices, "data", indices))
     if flat.dtype.kind not in "iu":
         raise TypeError(f"unravel_index: indices must be integers, got {flat.dtype}")

@@ -8,6 +8,7 @@ has a backward of its own. tensor_split is also a Tensor method (bottom of the f
 """
 from __future__ import annotations
 
+import functools
 import operator
 import warnings
 from typing import Any, Sequence
@@ -15,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .composed import cat, pad
+from .dtypes import promote
 from .composed import stack as _stack
 from .shapes import Size
 from .shapes import broadcast_shapes as _broadcast
@@ -102,7 +104,7 @@ def block_diag(*tensors: Tensor) -> Tensor:
     blocks = [b.reshape(1, -1) if b.ndim < 2 else b for b in blocks]
     if not blocks:
         return Tensor(np.zeros((1, 0), np.float32))
-    dtype = np.result_type(*[b.dtype for b in blocks])
+    dtype = functools.reduce(promote, [b.dtype for b in blocks])
     width = sum(b.shape[1] for b in blocks)
     rows, start = [], 0
     for b in blocks:

@@ -113,11 +113,15 @@ def cond(A: Any, p: Any = None) -> Tensor:
     """The condition number ||A|| ||A^-1||: for p None or 2 the ratio of the largest to
     the smallest singular value (also -2: its inverse), else with matrix_norm's p."""
     a = _matrices("cond", A)
+    if a.shape[-1] == 0:
+        return Tensor(np.zeros(a.shape[:-2], a.dtype))
     if p in (None, 2, -2):
         values = svdvals(a)
-        ratio = values[..., 0] / values[..., -1]
+        with np.errstate(divide="ignore"):
+            ratio = values[..., 0] / values[..., -1]          # (a singular A: inf)
         return ratio if p != -2 else 1 / ratio
-    return matrix_norm(a, p) * matrix_norm(inv(a), p)
+    inverse, info = inv_ex(_square("cond", a))
+    return (matrix_norm(a, p) * matrix_norm(inverse, p)).where(info.data == 0, np.inf)
 
 
 def multi_dot(tensors: Sequence[Any]) -> Tensor:

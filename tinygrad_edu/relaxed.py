@@ -29,11 +29,15 @@ from .tensor import Tensor
 from .transforms import ExpTransform, SigmoidTransform, TransformedDistribution
 
 
-def _temperature_and_logits(name: str, temperature: Any, probs: Any, logits: Any) -> tuple:
+def _temperature_and_logits(name: str, temperature: Any, probs: Any, logits: Any,
+                            binary: bool, validate_args: bool | None) -> tuple:
     _one_of(name, probs, logits)
     temperature, given = _parameters(temperature, probs if logits is None else logits)
     if not np.all(temperature.data > 0):
         raise ValueError(f"{name}: the temperature must be positive")
+    if logits is None and validate_args is not False and not (
+            np.all(given.data >= 0) and (binary is False or np.all(given.data <= 1))):
+        raise ValueError(f"{name}: expected probs " + ("in [0, 1]" if binary else ">= 0"))
     return temperature, given, logits is None
 
 
@@ -52,7 +56,7 @@ class LogitRelaxedBernoulli(_Relaxed):
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
         self.temperature, given, from_probs = _temperature_and_logits(
-            "LogitRelaxedBernoulli", temperature, probs, logits)
+            "LogitRelaxedBernoulli", temperature, probs, logits, True, validate_args)
         self.logits = probs_to_logits(given, is_binary=True) if from_probs else given
         super().__init__(self.logits.shape, (), validate_args)
 
@@ -71,11 +75,11 @@ class ExpRelaxedCategorical(_Relaxed):
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
         self.temperature, given, from_probs = _temperature_and_logits(
-            "ExpRelaxedCategorical", temperature, probs, logits)
+            "ExpRelaxedCategorical", temperature, probs, logits, False, validate_args)
         if given.ndim == 0:
             raise ValueError("ExpRelaxedCategorical: probs or logits must have at least one "
                              "dimension (the last one holds the classes)")
-        raw = probs_to_logits(given) if from_probs else given
+        raw = probs_to_logits(given / given.sum(-1, keepdim=True)) if from_probs else given
         self.logits = raw - logsumexp(raw, -1, keepdim=True)
         super().__init__(self.logits.shape[:-1], self.logits.shape[-1:], validate_args)
 

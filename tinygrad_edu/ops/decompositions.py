@@ -176,7 +176,9 @@ class Qr(Function):
     def forward(ctx, a):
         q, r = np.linalg.qr(a, mode="reduced")
         batch = a.shape[:-2]
-        out = np.concatenate([q.reshape(*batch, -1), r.reshape(*batch, -1)], axis=-1)
+        m, n = a.shape[-2:]
+        k = min(m, n)
+        out = np.concatenate([q.reshape(*batch, m * k), r.reshape(*batch, k * n)], axis=-1)
         ctx.save_for_backward(a, out)
         return out
 

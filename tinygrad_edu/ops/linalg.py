@@ -156,9 +156,11 @@ class MatrixExp(Function):
         if a.shape[-1] == 0:
             return a.copy()
         b = MatrixExp.PADE_13
-        norm = np.abs(a).sum(axis=-2).max(initial=0.0)             # the largest 1-norm
+        broken = ~np.isfinite(a).all(axis=(-2, -1), keepdims=True)   # nan or inf: nan out
+        a_finite = np.where(broken, 0, a)
+        norm = np.abs(a_finite).sum(axis=-2).max(initial=0.0)        # the largest 1-norm
         squarings = max(0, int(np.ceil(np.log2(norm / 5.371920351148152)))) if norm else 0
-        x = a / 2.0 ** squarings
+        x = a_finite / 2.0 ** squarings
         eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
         x2 = x @ x
         x4 = x2 @ x2
@@ -170,7 +172,7 @@ class MatrixExp(Function):
         out = np.linalg.solve(v - u, v + u)
         for _ in range(squarings):
             out = out @ out
-        return out
+        return np.where(broken, np.nan, out)
 
     @staticmethod
     def backward(ctx, g):
