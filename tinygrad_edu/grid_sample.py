@@ -73,9 +73,9 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         raise TypeError(f"{op}: input and grid must have one floating point dtype, got "
                         f"{x.dtype} and {grid.dtype}")
     # pixel coordinates along the input's axes (D,) H, W: the grid lists them as (x, y, z)
-    finite = np.isfinite(grid.data).all(axis=-1)           # a nan or inf point reads 0
-    if not finite.all():
-        grid = grid.where(finite[..., None], -3.0)            # (far outside, as torch)
+    finite = np.isfinite(grid.data).all(axis=-1)    # torch's volumes read 0 at a nan or inf
+    if k == 3 and padding_mode == "zeros" and not finite.all():    # point (its 2-D: nan)
+        grid = grid.where(finite[..., None], -3.0)                 # (far outside)
     at = [_pixel_coordinate(grid[..., k - 1 - axis], n, bool(align_corners), padding_mode)
           for axis, n in enumerate(x.shape[2:])]
     batch = np.arange(x.shape[0]).reshape(-1, *(1,) * k)
