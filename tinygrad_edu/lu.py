@@ -53,8 +53,8 @@ def lu_factor_ex(A: Any, *, pivot: bool = True, check_errors: bool = False) -> L
         rest = work[..., j + 1:, j + 1:] - below @ work[..., j:j + 1, j + 1:]
         work = cat([work[..., :j + 1, :], cat([work[..., j + 1:, :j], below, rest], -1)], -2)
     if check_errors and np.any(info):
-        raise LinAlgError(f"lu_factor: U[{int(info.flat[np.flatnonzero(info)[0]]) - 1}, "
-                          f"{int(info.flat[np.flatnonzero(info)[0]]) - 1}] is zero: A is "
+        column = int(info[info != 0].flat[0]) - 1           # (the first failed matrix)
+        raise LinAlgError(f"lu_factor: U[{column}, {column}] is zero: A is "
                           "singular, and lu_solve would divide by it")
     return LUFactorEx(work, Tensor(pivots), Tensor(info))
 
