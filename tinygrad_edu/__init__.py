@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from . import composed, ops  # noqa: F401  (registers the primitives, attaches the methods)
-from . import (aliases, amp, anomaly, autograd, autograd_functional, distributions, function,
-               linalg, special, utils)
+from . import (aliases, amp, anomaly, autograd, autograd_functional, autograd_graph,
+               distributions, function, linalg, special, utils)
 from .amp import autocast
 from .autograd import grad
 from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
@@ -138,6 +138,8 @@ autograd.detect_anomaly, autograd.set_detect_anomaly = (anomaly.detect_anomaly,
 from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 sys.modules[f"{__name__}.autograd.functional"] = autograd_functional
 sys.modules[f"{__name__}.autograd.function"] = function
+autograd.graph = autograd_graph
+sys.modules[f"{__name__}.autograd.graph"] = autograd_graph
 
 
 def _wrapping_input(fn):

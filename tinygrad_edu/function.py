@@ -161,7 +161,7 @@ class Function:
     def _as_tensor(self, arr: Any):
         """A saved array as a Tensor: the graph's own Tensor for an input or the output."""
         if type(arr) is not np.ndarray:
-            return arr
+            return arr.unpack(self) if type(arr) is autograd_graph.Packed else arr
         if arr is self._out:
             return tensor.Tensor._from_node(arr, self)
         for t in self.inputs:
@@ -228,7 +228,10 @@ class Function:
         ctx._retained = None
         if anomaly.enabled:                       # (debugging: where the op was made)
             ctx._forward_stack = anomaly.forward_stack()
-        return Tensor._from_node(out, ctx)
+        result = Tensor._from_node(out, ctx)
+        if autograd_graph._hooks and ctx._saved:  # saved_tensors_hooks: pack what it saved
+            autograd_graph.pack(ctx, result)
+        return result
 
     @staticmethod
     def forward(ctx, *arrays, **options):  # pragma: no cover - every op overrides it
@@ -403,4 +406,4 @@ def _several_outputs(cls: type, result: tuple | list) -> TypeError:
 
 
 # tensor.py builds on this module (read at call time)
-from . import recorded_writes, tensor  # noqa: E402
+from . import autograd_graph, recorded_writes, tensor  # noqa: E402
