@@ -187,6 +187,34 @@ def test_interpolate_matches_the_formulas(shape, kwargs, mode, align_corners):
     np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("dtype, expected", [(np.float64, 30), (np.float32, 29)])
+def test_nearest_index_is_computed_in_the_inputs_precision(dtype, expected):
+    """At scale_factor 2.3, output 69 sits at 69 / 2.3 = 30 exactly: float64 gets 30 (as
+    torch's float64 kernel), while 69 * float32(1 / 2.3) rounds to 29.999998 (as torch's
+    float32 kernel). (nearest-exact reads (69 + 0.5) / 2.3 = 30.2: 30 in both.)"""
+    line = Tensor(np.arange(53.0).reshape(1, 1, 53).astype(dtype))
+    out = F.interpolate(line, scale_factor=2.3, mode="nearest").data[0, 0]
+    assert out.dtype == dtype and out[69] == expected
+    step = 1 / 2.3 if dtype == np.float64 else np.float32(1 / 2.3)
+    np.testing.assert_array_equal(out, np.minimum(np.floor(np.arange(121).astype(dtype) * step),
+                                                  52))
+    exact = F.interpolate(line, scale_factor=2.3, mode="nearest-exact").data[0, 0]
+    assert exact[69] == 30
+
+
+def test_nearest_resizes_uint8_label_masks():
+    mask = np.array([[[[0, 1], [2, 255]]]], np.uint8)
+    for mode in ("nearest", "nearest-exact"):
+        out = F.interpolate(Tensor(mask), size=(4, 4), mode=mode)
+        assert out.dtype == np.uint8
+        np.testing.assert_array_equal(out.data[0, 0], mask[0, 0].repeat(2, 0).repeat(2, 1))
+    with pytest.raises(TypeError, match="interpolate: expected a floating point input, got "
+                                        "dtype uint8"):
+        F.interpolate(Tensor(mask), size=(4, 4), mode="bilinear")
+    with pytest.raises(ValueError, match=r"interpolate: expected a 3-D \(N, C, L\) or 4-D"):
+        F.interpolate(Tensor(mask[0, 0]), size=(4, 4))
+
+
 def test_nearest_2d_special_cases():
     """torch's 2-D nearest copies when the size is unchanged and takes i // 2 when it
     doubles, whatever the scale_factor; its 1-D nearest uses the formula."""

@@ -20,7 +20,7 @@ import numpy as np
 
 from .cnn import floating_input
 from .composed import ValuesIndices, take_along_dim
-from .tensor import Tensor
+from .tensor import Tensor, _tensor
 
 SizePair = int | None | Sequence[int | None]
 INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "area")
@@ -196,20 +196,24 @@ def _scale(n_in: int, n_out: int, scale_factor: float | None, dtype) -> np.float
 
 
 def nearest_source(n_in: int, n_out: int, scale_factor: float | None, exact: bool,
-                   two_d: bool) -> np.ndarray:
-    """The input index each output index copies (torch's CPU kernels, in float32):
+                   two_d: bool, dtype) -> np.ndarray:
+    """The input index each output index copies (torch's CPU kernels):
     nearest: min(floor(i * scale), n_in - 1) (OpenCV's INTER_NEAREST);
-    nearest-exact: min(floor((i + 0.5) * scale), n_in - 1) (PIL, scikit-image).
+    nearest-exact: min(floor((i + 0.5) * scale), n_in - 1) (PIL, scikit-image);
+    computed in float64 for a float64 input and in float32 otherwise, as torch (so at
+    a scale_factor of 2.3, output 69 copies input 30 in float64, and 29 in float32,
+    where 69 * float32(1 / 2.3) rounds below 30). torch's 2-D kernel for float64 falls
+    back to float32 for images less than 8 pixels wide, which this does not copy.
     torch's 2-D nearest kernel (not the 1-D one, nor nearest-exact) first keeps two
     special cases for backward compatibility, which differ from the formula only for a
     scale_factor that is not in/out: n_out == n_in copies, n_out == 2 n_in takes i // 2.
     """
     if two_d and not exact and n_out in (n_in, 2 * n_in):
         return np.arange(n_out) // (n_out // n_in)
-    scale = _scale(n_in, n_out, scale_factor, np.float32)
+    dtype = np.float64 if dtype == np.float64 else np.float32
+    scale = _scale(n_in, n_out, scale_factor, dtype)
     i = np.arange(n_out)
-    src = ((i + 0.5) * np.float64(scale)).astype(np.float32) if exact else i.astype(
-        np.float32) * scale
+    src = ((i + 0.5) * np.float64(scale)).astype(dtype) if exact else i.astype(dtype) * scale
     return np.minimum(np.floor(src).astype(np.int64), n_in - 1)
 
 
@@ -356,12 +360,19 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     A = -0.75, as torch; see cubic_source); 'area': adaptive average pooling to the
     output size. Separable and composed from
     gathers and weighted sums, so gradients (of any order) come from the engine.
+    The nearest modes also resize uint8 tensors (label masks), as torch; the others need
+    floating point (torch's uint8 bilinear, a fixed-point image path, is not copied).
     """
     op = "interpolate"
     align_corners = check_mode(op, mode, align_corners)
     if antialias:
         raise ValueError(f"{op}: antialias=True is not supported")
-    x = floating_input(op, input, (3, 4), "3-D (N, C, L) or 4-D (N, C, H, W)")
+    layout = "3-D (N, C, L) or 4-D (N, C, H, W)"
+    x = _tensor(input)
+    if not (mode in ("nearest", "nearest-exact") and x.dtype == np.uint8):  # (label masks)
+        x = floating_input(op, x, (3, 4), layout)
+    elif x.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a {layout} input, got shape {x.shape}")
     if mode == "linear" and x.ndim != 3 or mode in ("bilinear", "bicubic") and x.ndim != 4:
         need = "a 3-D (N, C, L)" if mode == "linear" else "a 4-D (N, C, H, W)"
         raise ValueError(f"{op}: mode={mode!r} needs {need} input, got shape {x.shape}")
@@ -379,6 +390,6 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
             x = resample(x, axis, n_out, scale, align_corners)
     else:
         for axis, n, n_out, s in zip(axes[::-1], x.shape[::-1], sizes[::-1], scales[::-1]):
-            index = nearest_source(n, n_out, s, mode == "nearest-exact", spatial == 2)
+            index = nearest_source(n, n_out, s, mode == "nearest-exact", spatial == 2, x.dtype)
             x = _resampled(x, axis, [(index, None)])
     return x.contiguous()               # in torch's row-major layout, so .view() works
