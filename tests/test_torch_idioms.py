@@ -491,6 +491,37 @@ def test_a_written_value_may_read_the_tensor_it_is_written_into():
     assert z.tolist() == pytest.approx((w * 2).tolist()) and reader.requires_grad
 
 
+def test_a_read_whose_node_is_gone_no_longer_refuses_a_write():
+    """Only live readers count: a view fed to an op without gradient (sign, a comparison,
+    item) or a result thrown away reads nothing in any backward (the YOLOv1 loss writes
+    box[..., 2:4] = sign(box[..., 2:4]) * sqrt(|box[..., 2:4]|), as torch allows)."""
+    p = tg.tensor([[0.5, 0.2, 0.3, 0.4]], dtype=tg.float64, requires_grad=True)
+    box = p * 1.0
+    box[..., 2:4] = tg.sign(box[..., 2:4]) * tg.sqrt(tg.abs(box[..., 2:4] + 1e-6))
+    box.sum().backward()
+    np.testing.assert_allclose(p.grad.numpy(), [[1, 1, 0.5 / np.sqrt(0.3 + 1e-6),
+                                                 0.5 / np.sqrt(0.4 + 1e-6)]], rtol=1e-14)
+    p = tg.tensor([[0.5, 0.2], [0.1, 0.9]], dtype=tg.float64, requires_grad=True)
+    b = p * 2
+    b[b[:, 0] < 0.5] = 0                         # the mask reads b's own column
+    b.sum().backward()
+    assert p.grad.tolist() == [[2.0, 2.0], [0.0, 0.0]]
+    p = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    b = p * 2
+    b[1] = b[0].item()
+    b.sum().backward()
+    assert p.grad.tolist() == [2.0, 0.0]
+    s = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = s * 2
+    reader = x * x
+    with pytest.raises(RuntimeError, match="setitem: this tensor .*was already used"):
+        x[1] = 5.0
+    del reader                                   # its node is freed with it
+    x[1] = 5.0
+    x.sum().backward()
+    assert s.grad.tolist() == [2.0, 0.0, 2.0]
+
+
 def test_live_views_read_by_the_value_see_the_write():
     w = _float64(3, seed=4)
     x = w * 1.0

@@ -91,7 +91,7 @@ class Function:
     """
 
     __slots__ = ("inputs", "needs_input_grad", "options", "_saved", "_out", "_freed",
-                 "_born", "_hooks", "_retained", "__weakref__")
+                 "_born", "_hooks", "_retained", "_reading", "__weakref__")
 
     name: str = "function"
     differentiable: bool = True
@@ -216,6 +216,7 @@ class Function:
         ctx.needs_input_grad = _NEEDS.setdefault(needs, needs) if len(needs) <= 3 else needs
         for t in inputs:                          # (how many recorded ops read t: a recorded
             t._consumed += 1                      # write into t must refuse then)
+        ctx._reading = True
         ctx._out = None
         for arr in ctx._saved:
             if arr is result:                     # the op saved its own output
@@ -232,6 +233,14 @@ class Function:
         if autograd_graph._hooks and ctx._saved:  # saved_tensors_hooks: pack what it saved
             autograd_graph.pack(ctx, result)
         return result
+
+    def __del__(self) -> None:
+        # a recorded node that is gone no longer reads its inputs: a write into one of them
+        # cannot change what a backward through it sees (recorded_writes.py)
+        if getattr(self, "_reading", False):
+            for t in self.inputs:
+                if t._consumed > 0:
+                    t._consumed -= 1
 
     @staticmethod
     def forward(ctx, *arrays, **options):  # pragma: no cover - every op overrides it

@@ -72,26 +72,16 @@ def record(x: Tensor, index: Any, value: Any, op: str = "setitem", fresh: bool =
         new = old.where(~written, filled)
     _take_value(owner, new)
     for view, base in family.views:            # base first: each view made again from it
-        _forget_reader(view._ctx, base)        # (the old view's node goes with the old view)
+        _stop_reading(view._ctx, base)         # (the old view's node goes with the old view)
         _take_value(view, type(view._ctx).apply(base, **view._ctx.options))
-        _REMADE[view._ctx] = weakref.finalize(view._ctx, _forget_reader, None,
-                                              weakref.ref(base))
 
 
-_REMADE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-"""view node made again by a write -> the finalizer that stops counting it as a reader of
-its base when it is gone (run early when a later write replaces that node)."""
-
-
-def _forget_reader(node: Any, base: Any) -> None:
-    """One reader less for `base` (a Tensor, or a weak reference to one): a view's node
-    that a write replaced, or that was garbage collected."""
-    finalizer = _REMADE.pop(node, None) if node is not None else None
-    if finalizer is not None:
-        finalizer()                            # (runs the count's decrement once)
-        return
-    base = base() if isinstance(base, weakref.ref) else base
-    if base is not None:
+def _stop_reading(node: Any, base: Tensor) -> None:
+    """A view's node that a write replaced no longer counts as a reader of `base` (it now
+    reads the old value's copy). Any other node stops counting when it is freed
+    (Function.__del__)."""
+    if node._reading:
+        node._reading = False
         base._consumed -= 1
 
 
