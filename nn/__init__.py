@@ -15,7 +15,7 @@ from .layers import (AlphaDropout, AvgPool2d, Conv2d, ConvTranspose2d, Dropout, 
                      FeatureAlphaDropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax,
                      MaxPool2d, ReLU, Sigmoid, Softmax, Tanh)
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, MultiMarginLoss, NLLLoss
-from .module import Module, Parameter
+from .module import Buffer, Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm
 from .activation import ELU, GELU, Hardtanh, LogSigmoid, ReLU6, SiLU, Softplus
 from .layers import Bilinear, Unflatten
@@ -26,7 +26,7 @@ from .fold import Fold, Unfold
 from .resample import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, UpsamplingBilinear2d,
                        UpsamplingNearest2d)
 
-__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
+__all__ = ["Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
            "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
            "Softmax", "LogSoftmax", "Dropout", "Dropout2d", "AlphaDropout",
            "FeatureAlphaDropout", "Flatten", "Identity",
@@ -46,6 +46,10 @@ from .layers_1d import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d,
 
 __all__ += ["Conv1d", "ConvTranspose1d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
             "AdaptiveMaxPool1d", "Dropout1d"]
+
+from .unpool import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d  # noqa: E402
+
+__all__ += ["MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d"]
 
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d,  # noqa: E402
                    LazyConvTranspose1d, LazyConvTranspose2d, LazyLinear)

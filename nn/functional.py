@@ -30,12 +30,12 @@ from .functional_more import __all__ as _more_names  # noqa: E402
 __all__ += _more_names
 
 from tinygrad_edu.resample import (adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa: E402
-                                   interpolate)
+                                   interpolate, upsample, upsample_bilinear, upsample_nearest)
 from tinygrad_edu.unfold import fold, unfold  # noqa: E402
 from tinygrad_edu.grid_sample import affine_grid, grid_sample  # noqa: E402
 
 __all__ += ["unfold", "fold", "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate",
-            "affine_grid", "grid_sample"]
+            "affine_grid", "grid_sample", "upsample", "upsample_bilinear", "upsample_nearest"]
 
 from tinygrad_edu.cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d,  # noqa: E402
                                 avg_pool1d, conv1d, conv_transpose1d, dropout1d, max_pool1d)
@@ -160,9 +160,11 @@ from .functional_norm import *  # noqa: E402,F401,F403  (instance, RMS, local re
 from .functional_norm import __all__ as _norm_names  # noqa: E402
 from .functional_loss import *  # noqa: E402,F401,F403  (margin, multi-label, NLL losses)
 from .ctc import ctc_loss  # noqa: E402,F401
+from .unpool import lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d  # noqa: E402,F401
 from .functional_loss import __all__ as _loss_names  # noqa: E402
 
-__all__ += _extra_names + _norm_names + _loss_names + ["ctc_loss"]
+__all__ += _extra_names + _norm_names + _loss_names + ["ctc_loss", "lp_pool1d", "lp_pool2d",
+                                                       "max_unpool1d", "max_unpool2d"]
 
 from .attention import scaled_dot_product_attention  # noqa: E402
 

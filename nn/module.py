@@ -22,7 +22,7 @@ import numpy as np
 from tinygrad_edu import Tensor, is_grad_enabled, no_grad
 from tinygrad_edu.device import check_memory_format, to_arguments
 from tinygrad_edu.dtypes import bfloat16, get_default_dtype, to_dtype
-from tinygrad_edu.tensor import RemovableHandle
+from tinygrad_edu.tensor import RemovableHandle, _tensor
 
 from .backward_hooks import BackwardHookCall
 
@@ -41,6 +41,23 @@ class Parameter(Tensor):
         """pickle and copy.deepcopy without `.grad`, as torch's Parameter: a deep copy of a
         model starts with no gradients (`fast = deepcopy(model)` in meta-learning)."""
         return {**super().__getstate__(), "grad": None}
+
+
+class _BufferMeta(type):
+    def __instancecheck__(cls, instance: Any) -> bool:     # a tensor marked as a buffer
+        return isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False)
+
+
+class Buffer(metaclass=_BufferMeta):
+    """torch's nn.Buffer: `self.cache = nn.Buffer(t, persistent=False)` in a Module registers
+    t as a buffer, as `register_buffer` does (a plain Tensor assigned is an attribute). The
+    result is t detached, marked as a buffer (a plain Tensor, as in torch)."""
+
+    def __new__(cls, data: Any = None, *, persistent: bool = True) -> Any:
+        source = Tensor(np.empty(0, get_default_dtype())) if data is None else _tensor(data)
+        marked = source.detach().requires_grad_(source.requires_grad)
+        marked.persistent, marked._is_buffer = persistent, True
+        return marked
 
 
 def clear_grad(param: Tensor, set_to_none: bool = True) -> None:
@@ -207,6 +224,8 @@ class Module:
             self._register("_parameters", name, value)
         elif isinstance(value, Module) and name not in params:
             self._register("_modules", name, value)
+        elif isinstance(value, Buffer):
+            self.register_buffer(name, value, value.persistent)
         elif name in params or name in modules:
             if value is not None:
                 kind = "parameter" if name in params else "module"

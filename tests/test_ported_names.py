@@ -371,3 +371,100 @@ def test_fixes_from_the_fourth_recheck():
     assert tg.triangular_solve(t64([[2.0]]), t64([[4.0]])).solution.item() == 0.5
     with pytest.raises(ValueError, match="ctc_loss: target_lengths must be at least 0"):
         F.ctc_loss(Tensor(np.zeros((2, 1, 3))), tg.tensor([[1]]), (2,), (-1,))
+
+
+def test_names_from_the_eighteenth_ports():
+    """Dtype queries, inference-mode queries, in-place mask builders and out= (LLM,
+    detection and embedding ports)."""
+    assert tg.promote_types(tg.int32, tg.float32) == np.float32
+    assert tg.promote_types(tg.uint8, tg.int8) == np.int16
+    assert tg.result_type(tg.tensor([1, 2]), 2.5) == np.float32
+    assert tg.result_type(5, tg.tensor([1, 2], dtype=tg.int32)) == np.int32
+    assert tg.result_type(tg.ones(2), tg.ones((), dtype=tg.float64)) == np.float32
+    assert not tg.can_cast(tg.float64, tg.int32) and tg.can_cast(tg.int64, tg.int8)
+    assert not tg.can_cast(tg.int64, tg.bool_)
+    causal = tg.full((3, 3), float("-inf")).triu_(1)
+    assert causal.tolist() == [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]]
+    assert tg.ones(3, 3).tril_(-1).tolist() == [[0, 0, 0], [1, 0, 0], [1, 1, 0]]
+    running = tg.tensor([1.0, 2.0, 3.0])
+    assert running.cumsum_(0) is running and running.tolist() == [1.0, 3.0, 6.0]
+    assert not tg.is_inference_mode_enabled()
+    with tg.inference_mode():
+        assert tg.is_inference_mode_enabled() and not tg.is_grad_enabled()
+        with tg.inference_mode(False):
+            assert not tg.is_inference_mode_enabled() and tg.is_grad_enabled()
+    assert not tg.is_inference_mode_enabled() and not tg.ones(1).is_inference()
+
+    @tg.inference_mode()
+    def generate() -> bool:
+        return tg.is_inference_mode_enabled()
+    assert generate() and not tg.is_inference_mode_enabled()
+
+
+def test_out_for_the_functions_ported_code_calls_with_it():
+    x1 = tg.tensor([4.0, 1.0, 3.0])
+    xx1 = tg.empty(0)
+    assert tg.index_select(x1, 0, tg.tensor([2, 0]), out=xx1) is xx1     # ssd.pytorch's nms
+    assert xx1.tolist() == [3.0, 4.0]
+    heat = tg.zeros(3)
+    tg.max(heat, tg.tensor([0.5, 0.0, 2.0]), out=heat)                   # CenterNet
+    assert heat.tolist() == [0.5, 0.0, 2.0]
+    values, indices = tg.empty(0), tg.empty(0, dtype=tg.int64)
+    result = tg.sort(x1, descending=True, out=(values, indices))
+    assert result.values is values and indices.tolist() == [0, 2, 1]
+    joined = tg.empty(4)
+    assert tg.cat([x1[:2], x1[2:3], x1[:1]], out=joined).tolist() == [4.0, 1.0, 3.0, 4.0]
+    with pytest.raises(TypeError, match="sort: this result needs out= as a tuple of 2 "
+                                        "tensors, got Tensor"):
+        tg.sort(x1, out=values)
+    w = tg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="where.* don't support automatic differentiation"):
+        tg.where(tg.tensor([True, False]), w, 0.0, out=tg.empty(2))
+
+
+def test_nanmedian_msort_signbit():
+    nan = float("nan")
+    rows = tg.tensor([[nan, 3.0, 1.0, nan, 2.0], [nan, nan, nan, nan, nan],
+                      [4.0, 1.0, 1.0, 2.0, nan]])
+    values, indices = tg.nanmedian(rows, 1)
+    assert values.tolist()[0] == 2.0 and np.isnan(values.tolist()[1])
+    assert values.tolist()[2] == 1.0 and indices.tolist() == [4, 0, 2]
+    assert tg.nanmedian(rows).item() == 2.0 and np.isnan(tg.nanmedian(tg.tensor([nan])).item())
+    x = tg.tensor([1.0, nan, 1.0, 3.0], requires_grad=True)
+    tg.nanmedian(x).backward()                     # the two 1s share the gradient
+    assert x.grad.tolist() == [0.5, 0.0, 0.5, 0.0]
+    assert tg.nanmedian(tg.tensor([3, 1, 2])).item() == 2
+    assert tg.msort(tg.tensor([[3.0, 1.0], [1.0, 2.0]])).tolist() == [[1.0, 1.0], [3.0, 2.0]]
+    assert tg.signbit(tg.tensor([-0.0, 0.0, -np.inf])).tolist() == [True, False, True]
+
+
+def test_legacy_tensor_methods_of_older_detection_code():
+    scores = tg.tensor([0.5, 0.25], dtype=tg.float64)
+    keep = scores.new(3).zero_().long()                  # ssd.pytorch's nms
+    assert keep.dtype == np.int64 and keep.tolist() == [0, 0, 0]
+    assert scores.new([1, 2]).dtype == np.float64 and scores.new().shape == (0,)
+    assert scores.new(tg.Size([2, 1])).shape == (2, 1) and scores.ndimension() == 1
+    w = tg.tensor([1.0, 2.0, 3.0, 4.0])
+    assert w.resize_(2, 3) is w and w.tolist() == [[1, 2, 3], [4, 0, 0]]
+    assert w.resize_as_(tg.ones(2)).tolist() == [1.0, 2.0]
+    with pytest.raises(RuntimeError, match="resize_: cannot resize a tensor that requires "
+                                           "grad"):
+        tg.ones(2, requires_grad=True).resize_(3)
+    with pytest.raises(RuntimeError, match="cuda: tinygrad_edu computes on the CPU only"):
+        w.cuda()
+
+
+def test_buffer_assigned_to_a_module_is_registered():
+    class Cache(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.table = nn.Buffer(tg.arange(3.0))
+            self.cache = nn.Buffer(tg.zeros(2), persistent=False)
+            self.plain = tg.ones(1)                      # a plain tensor stays an attribute
+
+    module = Cache()
+    assert [name for name, _ in module.named_buffers()] == ["table", "cache"]
+    assert list(module.state_dict()) == ["table"]
+    assert isinstance(module.table, nn.Buffer) and not isinstance(module.plain, nn.Buffer)
+    assert type(module.table) is tg.Tensor and not module.table.requires_grad
+    assert module.double().table.dtype == np.float64

@@ -17,7 +17,7 @@ import math
 import sys
 import warnings
 from collections import namedtuple
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -47,10 +47,12 @@ from .func import vmap
 from .device import (accelerator, backends, channels_last, channels_last_3d, compile,
                      contiguous_format, cuda, device, get_default_device, memory_format,
                      preserve_format, set_default_device)
-from .dtypes import (bfloat16, bool_, double, float16, float32, float64, get_default_dtype,
-                     half, int8, int16, int32, int64, long, set_default_dtype, short, uint8)
+from .dtypes import (bfloat16, bool_, can_cast, double, float16, float32, float64,
+                     get_default_dtype, half, int8, int16, int32, int64, long, promote_types,
+                     set_default_dtype, short, uint8)
 from .function import OPS, Function
-from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                        no_grad, set_grad_enabled)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .inverse_trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctanh, asin,
                            asinh, atanh)
@@ -74,8 +76,8 @@ from .binning import bincount, bucketize, histc, histogram, searchsorted
 from .sampling import (as_tensor, bernoulli, empty_like, initial_seed, logspace, multinomial,
                        normal, poisson, randint, randint_like, randperm, seed)
 from .statistics import (aminmax, corrcoef, cov, cummax, cummin, cumprod,
-                         cumulative_trapezoid, median, mode, nanmean, nansum, std_mean,
-                         trapezoid, trapz, var_mean)
+                         cumulative_trapezoid, median, mode, msort, nanmean, nanmedian, nansum,
+                         std_mean, trapezoid, trapz, var_mean)
 from .quantiles import kthvalue, nanquantile, quantile
 from .quantization import fake_quantize_per_channel_affine, fake_quantize_per_tensor_affine
 from .discrete import (argwhere, count_nonzero, logical_and, logical_not, logical_or,
@@ -101,9 +103,9 @@ from .serialization import load, save
 from .shapes import Size
 from .special import digamma, igamma, igammac, lgamma, mvlgamma, polygamma
 from .shape_more import (diff, fliplr, flipud, is_floating_point, moveaxis, movedim, narrow,
-                         ravel, repeat_interleave, rot90, select, swapaxes, swapdims, tile,
-                         unflatten)
-from .tensor import Tensor
+                         ravel, repeat_interleave, rot90, select, signbit, swapaxes, swapdims,
+                         tile, unflatten)
+from .tensor import Tensor, result_type
 from .tensor import _tensor
 from .linalg import cholesky as _cholesky, solve_triangular as _solve_triangular
 
@@ -279,6 +281,40 @@ class iinfo:
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min}, max={self.max}, bits={self.bits}, dtype={self.dtype})"
+
+
+def _accepting_out(fn: Callable) -> Callable:
+    """torch's `out=` on a function that has none of its own: the result written into out
+    (a tuple of tensors for a (values, indices) result)."""
+    @functools.wraps(fn)
+    def wrapped(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        if out is None:
+            return result
+        if not isinstance(result, tuple):
+            return _write_out(fn.__name__, result, out)
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"{fn.__name__}: this result needs out= as a tuple of "
+                            f"{len(result)} tensors, got {type(out).__name__}")
+        for part, into in zip(result, out):
+            _write_out(fn.__name__, part, into)
+        return type(result)(*out) if hasattr(result, "_fields") else tuple(out)
+    wrapped.__module__ = __name__                  # (found as tinygrad_edu.<name>: pickle)
+    wrapped.__qualname__ = fn.__name__
+    return wrapped
+
+
+for _name in ("index_select", "where", "cat", "concat", "concatenate", "stack", "hstack",
+              "vstack", "dstack", "column_stack", "max", "min", "minimum", "gather",
+              "masked_select", "mm", "bmm", "mv", "dot", "sort", "topk", "cumprod", "argsort",
+              "clamp_min", "clamp_max", "lerp", "addcmul", "addcdiv", "take", "take_along_dim",
+              "flip", "roll", "diag", "tril", "triu", "outer", "atan2", "hypot", "fmod",
+              "mean", "std", "var", "median", "logsumexp", "erf", "erfinv", "square", "rsqrt",
+              "sign", "logical_and", "logical_or", "logical_not", "xlogy", "sinh", "cosh",
+              "tan", "asin", "acos", "atan", "searchsorted", "bucketize", "kthvalue", "mode",
+              "nanmean", "nansum", "cummax", "cummin", "baddbmm", "addmm", "addmv", "einsum",
+              "nanmedian", "msort", "signbit"):
+    globals()[_name] = _accepting_out(globals()[_name])
 
 
 _FROM_FUNCTIONAL = ("cosine_similarity", "pairwise_distance", "pdist", "pixel_shuffle",

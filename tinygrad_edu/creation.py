@@ -11,7 +11,7 @@ from .device import check_device, check_memory_format
 from .dtypes import LEGACY, check_fits, get_default_dtype, to_dtype
 from .random import check_generator
 from .random import generator as shared_generator
-from .shapes import new_shape
+from .shapes import Size, new_shape
 from .tensor import Tensor, _other_tensor, _shape_arg
 
 
@@ -218,9 +218,18 @@ def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, requires_grad: boo
     return Tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad, device=device)
 
 
+def new(self: Tensor, *args: Any) -> Tensor:
+    """torch's legacy x.new(...): data (a list, a tuple or a tensor) as a tensor of x's
+    dtype, sizes (or a Size) as one of zeros (torch's is uninitialized), nothing as an
+    empty one."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+        return new_tensor(self, args[0])
+    return zeros(*(args or (0,)), dtype=self.dtype)
+
+
 for _factory in (zeros, ones, empty):
     setattr(Tensor, f"new_{_factory.__name__}", _new(_factory))
-Tensor.new_full, Tensor.new_tensor = new_full, new_tensor
+Tensor.new_full, Tensor.new_tensor, Tensor.new = new_full, new_tensor, new
 
 
 def _legacy(name: str, dtype: np.dtype):

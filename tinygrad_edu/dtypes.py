@@ -101,6 +101,18 @@ def promote(a: np.dtype, b: np.dtype) -> np.dtype:
     return np.promote_types(a, b)
 
 
+def promote_types(type1: Any, type2: Any) -> np.dtype:
+    """The dtype two dtypes promote to in arithmetic, as torch.promote_types."""
+    return promote(to_dtype(type1), to_dtype(type2))
+
+
+def can_cast(from_: Any, to: Any) -> bool:
+    """Whether torch's casting rules allow from_ -> to (as torch.can_cast): never to a
+    lower category (float to an integer, an integer to bool); within one, narrowing is
+    allowed."""
+    return bool(np.can_cast(to_dtype(from_), to_dtype(to), casting="same_kind"))
+
+
 def check_fits(op: str, value: Any, dtype: np.dtype) -> None:
     """A number written into an integer tensor must be representable there (torch raises;
     numpy would wrap 1e10 or -2.5 around). Fractions truncate, as torch."""

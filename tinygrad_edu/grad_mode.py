@@ -11,11 +11,17 @@ import inspect
 from typing import Any, Callable
 
 _enabled = True
+_inference = False
 
 
 def is_grad_enabled() -> bool:
     """True when new ops are recorded in the graph (the default)."""
     return _enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside an `inference_mode()` block (here a no_grad block by another name)."""
+    return _inference
 
 
 def _set(mode: bool) -> None:
@@ -110,7 +116,20 @@ class inference_mode(_GradMode):
     tensors that do not require grad, and enable_grad() records again."""
 
     def __init__(self, mode: bool = True) -> None:
-        self.mode = not mode
+        self.inference, self.mode = bool(mode), not mode
+
+    def __enter__(self) -> None:
+        global _inference
+        super().__enter__()
+        self._was_inference, _inference = _inference, self.inference
+
+    def __exit__(self, *exc: Any) -> None:
+        global _inference
+        super().__exit__(*exc)
+        _inference = self._was_inference
+
+    def _clone(self) -> inference_mode:
+        return inference_mode(self.inference)
 
 
 class _Switch(_GradMode):

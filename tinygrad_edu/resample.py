@@ -14,6 +14,7 @@ Interpolation along an axis of up to MATRIX_UP_TO cells is instead one matmul wi
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -393,3 +394,29 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
             index = nearest_source(n, n_out, s, mode == "nearest-exact", spatial == 2, x.dtype)
             x = _resampled(x, axis, [(index, None)])
     return x.contiguous()               # in torch's row-major layout, so .view() works
+
+
+def upsample(input: Tensor, size: int | Sequence[int] | None = None,
+             scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """torch's deprecated F.upsample: interpolate, with torch's deprecation warning."""
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate "
+                  "instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: int | Sequence[int] | None = None,
+                     scale_factor: float | Sequence[float] | None = None) -> Tensor:
+    """torch's deprecated F.upsample_nearest: interpolate(mode='nearest')."""
+    warnings.warn("nn.functional.upsample_nearest is deprecated. Use "
+                  "nn.functional.interpolate instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: int | Sequence[int] | None = None,
+                      scale_factor: float | Sequence[float] | None = None) -> Tensor:
+    """torch's deprecated F.upsample_bilinear: interpolate(mode='bilinear',
+    align_corners=True) (corners aligned, unlike interpolate's default)."""
+    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use "
+                  "nn.functional.interpolate instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

@@ -336,9 +336,40 @@ def _along_dim(t: Any, x: Tensor, d: int) -> Tensor:
     return t
 
 
+def resize_(self: Tensor, *sizes: Any) -> Tensor:
+    """torch's x.resize_(*sizes): x takes that shape; the elements that fit keep their values
+    in order, new ones are zeros (torch leaves them uninitialized). Not for a tensor that
+    requires grad (as torch)."""
+    shape = _shape_arg(sizes)
+    if self.requires_grad:
+        raise RuntimeError("resize_: cannot resize a tensor that requires grad (as torch)")
+    flat, resized = self.data.ravel(), np.zeros(shape, self.dtype)
+    count = min(flat.size, resized.size)
+    resized.reshape(-1)[:count] = flat[:count]
+    versions.mark_changed(self.data)
+    self.data = resized
+    return self
+
+
+def resize_as_(self: Tensor, other: Tensor) -> Tensor:
+    """x.resize_(*other.shape)."""
+    return resize_(self, *_tensor(other).shape)
+
+
+def ndimension(self: Tensor) -> int:
+    """The number of dimensions (torch's old name for dim())."""
+    return self.ndim
+
+
+def signbit(input: Tensor) -> Tensor:
+    """Whether the sign bit is set (True for -0.0 and -inf); no gradient."""
+    return Tensor._from_node(np.signbit(_tensor(input).data), None)
+
+
 METHODS = [narrow, select, ravel, diff, movedim, swapdims, tile, repeat_interleave, reshape_as,
            unflatten, flipud, fliplr, rot90, is_contiguous, is_floating_point, nelement,
-           element_size, stride, storage, storage_offset]
+           element_size, stride, storage, storage_offset, resize_, resize_as_, ndimension,
+           signbit]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.moveaxis = movedim

@@ -102,6 +102,33 @@ def _median_index(data: np.ndarray, dim: int) -> np.ndarray:
     return np.where(nan.any(dim, keepdims=True), nan.argmax(dim, keepdims=True), index)
 
 
+def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False):
+    """median over the values that are not nan: of the k in a slice, sorted, the one at
+    (k - 1) // 2; nan for a slice of nans only. Gradients as median's (ties share it in
+    the full nanmedian(); nanmedian(dim) sends it to the element at the index)."""
+    x = _tensor(input)
+    if x.dtype.kind != "f":
+        return median(x, dim, keepdim)
+    if dim is not None:
+        return _pick(x, _nanmedian_index, dim, keepdim, "nanmedian")
+    flat = x.reshape(-1)
+    kept = flat[np.flatnonzero(~np.isnan(flat.data))]
+    return median(kept if kept.numel() else flat)
+
+
+def _nanmedian_index(data: np.ndarray, dim: int) -> np.ndarray:
+    """Index of the lower median of the values that are not nan in each slice along `dim`
+    (numpy sorts nans last); of a slice of nans only, its first nan."""
+    order = np.argsort(data, axis=dim, kind="stable")
+    counted = np.sum(~np.isnan(data), axis=dim, keepdims=True)
+    return np.take_along_axis(order, np.maximum(counted - 1, 0) // 2, axis=dim)
+
+
+def msort(input: Tensor) -> Tensor:
+    """The values sorted along dim 0 (torch.msort: sort(input, 0).values)."""
+    return _tensor(input).sort(0).values
+
+
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     """(values, indices): the most frequent value of each slice along `dim`, the smallest
     one among equally frequent values, and the index of its last occurrence, as torch.
@@ -310,7 +337,8 @@ def _trapezoids(op: str, y: Tensor, x: Tensor | None, dx: float | None, dim: int
     return heights * widths
 
 
-METHODS = [nansum, nanmean, median, mode, cumprod, cummax, cummin, aminmax, cov, corrcoef]
+METHODS = [nansum, nanmean, median, nanmedian, msort, mode, cumprod, cummax, cummin, aminmax,
+           cov, corrcoef]
 # (trapezoid, trapz and cumulative_trapezoid are functions only, as in torch)
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)

@@ -248,6 +248,11 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self._ctx is None
 
+    def is_inference(self) -> bool:
+        """False: inference_mode() here is no_grad(), and its results are ordinary tensors
+        (torch marks them as inference tensors)."""
+        return False
+
     @property
     def retains_grad(self) -> bool:
         """True for a non-leaf tensor that called retain_grad() (torch's attribute)."""
@@ -516,6 +521,11 @@ class Tensor:
 
     def cpu(self) -> Tensor:
         """self: tensors always live on the CPU here."""
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """An error: tinygrad_edu computes on the CPU only."""
+        check_device("cuda" if device is None else device, "cuda")
         return self
 
     def float(self) -> Tensor:
@@ -1403,6 +1413,15 @@ class RemovableHandle:
 
     def __exit__(self, *exc_info: Any) -> None:       # `with x.register_hook(h):` removes it
         self.remove()
+
+
+def result_type(tensor1: Any, tensor2: Any) -> np.dtype:
+    """The dtype of an arithmetic op on two tensors or numbers, as torch.result_type."""
+    if not isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor):
+        tensor1, tensor2 = tensor2, tensor1
+    if isinstance(tensor1, Tensor) and isinstance(tensor2, Number):
+        return _scalar_dtype(tensor1.dtype, tensor2)
+    return _result_dtype(_tensor(tensor1), _tensor(tensor2))
 
 
 def _scalar_dtype(tensor_dtype: np.dtype, value: Any, float_result: bool = False) -> np.dtype:
