@@ -345,9 +345,16 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     elif idx.ndim == 1:
         if offsets is None:
             raise ValueError(f"{op}: a 1-D input needs offsets (where each bag starts)")
-        starts = np.asarray(_tensor(offsets).data, dtype=np.int64)
+        marks = _tensor(offsets)
+        if marks.ndim != 1 or marks.dtype.kind not in "iu":
+            raise TypeError(f"{op}: offsets must be a 1-D tensor of integers, got "
+                            f"{marks.dtype} of shape {marks.shape}")
+        starts = marks.data.astype(np.int64)
         if include_last_offset:                    # the last offset marks the end (torch's
-            starts = starts[:-1]                   # last bag runs to the input's end anyway)
+            if starts.size and starts[-1] > idx.shape[0]:  # last bag runs to the input's end)
+                raise ValueError(f"{op}: offsets[-1] ({starts[-1]}) can not be greater than "
+                                 f"the input's length {idx.shape[0]}")
+            starts = starts[:-1]
         ends = np.append(starts[1:], idx.shape[0])[:starts.size]
         if starts.size and (starts[0] != 0 or np.any(ends < starts) or ends[-1] > idx.shape[0]):
             raise ValueError(f"{op}: offsets must start at 0 and increase up to the input's "
@@ -361,6 +368,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     if per_sample_weights is not None and tuple(_tensor(per_sample_weights).shape) != idx.shape:
         raise ValueError(f"{op}: per_sample_weights must have the input's shape {idx.shape}, "
                          f"got {tuple(_tensor(per_sample_weights).shape)}")
+    if per_sample_weights is not None and _tensor(per_sample_weights).dtype != weight.dtype:
+        raise TypeError(f"{op}: per_sample_weights must have the weight's dtype "
+                        f"{weight.dtype}, got {_tensor(per_sample_weights).dtype}")
     if bags == 0:                                  # (include_last_offset with one offset:
         return weight[:0]                          # no rows, still in the graph)
     flat = idx.reshape(-1)

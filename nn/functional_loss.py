@@ -234,7 +234,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Any, full: bool = Fals
     op = "gaussian_nll_loss"
     _check_reduction(op, reduction)
     x = _floating(op, input)
-    y = _tensor(target).to(x.dtype)
+    y = _as_float(_tensor(target), x.dtype)          # (a float64 target promotes, as torch)
     if not _broadcasts_to(y.shape, x.shape):
         raise ValueError(f"{op}: target of shape {tuple(y.shape)} cannot be broadcast to input "
                          f"shape {tuple(x.shape)}")
@@ -249,11 +249,16 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Any, full: bool = Fals
     return _reduce(losses, reduction)
 
 
+def _as_float(t: Tensor, dtype: np.dtype) -> Tensor:
+    """t itself when floating point (arithmetic then promotes, as torch), else as dtype."""
+    return t if t.dtype.kind == "f" else t.to(dtype)
+
+
 def _variance(op: str, var: Any, x: Tensor) -> Tensor:
     """var as a tensor that broadcasts to x (torch's homoscedastic and heteroscedastic forms)."""
     if isinstance(var, (int, float)) and not isinstance(var, bool):
         return Tensor(np.full(x.shape, var, dtype=x.dtype))
-    v = _tensor(var).to(x.dtype)
+    v = _as_float(_tensor(var), x.dtype)
     if v.shape == x.shape:
         return v
     if x.ndim and v.shape == x.shape[:-1]:

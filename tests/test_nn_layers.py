@@ -295,6 +295,17 @@ def test_embedding_bag_sums_means_and_maxes_bags_given_by_offsets_or_rows():
     assert bag(text, offsets).shape == (3, 2) and "mode='sum'" in repr(bag)
     with pytest.raises(ValueError, match="embedding_bag: a 1-D input needs offsets"):
         F.embedding_bag(text, weight)
+    with pytest.raises(ValueError, match=r"embedding_bag: offsets\[-1\] \(7\) can not be "
+                                         "greater than the input's length 5"):
+        F.embedding_bag(text, weight, tg.tensor([0, 3, 7]), include_last_offset=True)
+    for bad in (tg.tensor([0.0, 1.5]), tg.tensor([[0, 1]]), tg.tensor(0)):
+        with pytest.raises(TypeError, match="embedding_bag: offsets must be a 1-D tensor of "
+                                            "integers"):
+            F.embedding_bag(text, weight, bad)
+    with pytest.raises(TypeError, match="embedding_bag: per_sample_weights must have the "
+                                        "weight's dtype float32, got float64"):
+        F.embedding_bag(text, weight.float(), offsets, mode="sum",
+                        per_sample_weights=tg.ones(5, dtype=tg.float64))
 
 
 def test_linear_with_no_features_or_no_rows_has_empty_gradients():

@@ -468,3 +468,15 @@ def test_buffer_assigned_to_a_module_is_registered():
     assert isinstance(module.table, nn.Buffer) and not isinstance(module.plain, nn.Buffer)
     assert type(module.table) is tg.Tensor and not module.table.requires_grad
     assert module.double().table.dtype == np.float64
+
+
+def test_gaussian_nll_loss_promotes_a_float64_target_and_var():
+    import nn.functional as F
+    x = Tensor(np.array([0.5, -1.0], np.float32))
+    loss = F.gaussian_nll_loss(x, t64([0.25, 0.0]), t64([0.5, 2.0]))
+    assert loss.dtype == np.float64
+    xs = np.array([0.5, -1.0], np.float32).astype(np.float64)
+    expected = np.mean(0.5 * (np.log([0.5, 2.0]) + (xs - [0.25, 0.0]) ** 2 / [0.5, 2.0]))
+    assert loss.item() == pytest.approx(expected, rel=1e-15)
+    assert F.gaussian_nll_loss(x, tg.tensor([1, 0]), Tensor(np.ones(2, np.float32))).dtype \
+        == np.float32
