@@ -480,3 +480,30 @@ def test_gaussian_nll_loss_promotes_a_float64_target_and_var():
     assert loss.item() == pytest.approx(expected, rel=1e-15)
     assert F.gaussian_nll_loss(x, tg.tensor([1, 0]), Tensor(np.ones(2, np.float32))).dtype \
         == np.float32
+
+
+@pytest.mark.parametrize("name, periodic, expected", [
+    ("hann_window", False, [0.0, 0.5, 1.0, 0.5, 0.0]),
+    ("hann_window", True, [0.0, 0.345491502812526, 0.904508497187474, 0.904508497187474,
+                           0.345491502812526]),
+    ("hamming_window", False, [0.08, 0.54, 1.0, 0.54, 0.08]),
+    ("blackman_window", False, [0.0, 0.34, 1.0, 0.34, 0.0]),
+    ("bartlett_window", False, [0.0, 0.5, 1.0, 0.5, 0.0]),
+    ("kaiser_window", False, [1 / np.i0(12.0), np.i0(12.0 * np.sqrt(0.75)) / np.i0(12.0),
+                              1.0, np.i0(12.0 * np.sqrt(0.75)) / np.i0(12.0),
+                              1 / np.i0(12.0)]),
+])
+def test_window_functions(name, periodic, expected):
+    window = getattr(tg, name)(5, periodic, dtype=tg.float64)
+    np.testing.assert_allclose(window.numpy(), expected, rtol=1e-13, atol=1e-16)
+    assert getattr(tg, name)(1).tolist() == [1.0] and getattr(tg, name)(0).shape == (0,)
+    assert getattr(tg, name)(4).dtype == np.float32 and not window.requires_grad
+
+
+def test_window_parameters_and_errors():
+    np.testing.assert_allclose(tg.hamming_window(3, False, 0.5, 0.5, dtype=tg.float64).numpy(),
+                               [0.0, 1.0, 0.0], atol=1e-16)
+    np.testing.assert_allclose(tg.kaiser_window(3, False, beta=0.0, dtype=tg.float64).numpy(),
+                               [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="hann_window: window_length must be non-negative"):
+        tg.hann_window(-1)

@@ -106,6 +106,8 @@ from .shape_more import (diff, fliplr, flipud, is_floating_point, moveaxis, move
                          ravel, repeat_interleave, rot90, select, signbit, swapaxes, swapdims,
                          tile, unflatten)
 from .tensor import Tensor, result_type
+from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,
+                      kaiser_window)
 from .tensor import _tensor
 from .linalg import cholesky as _cholesky, solve_triangular as _solve_triangular
 
