@@ -507,3 +507,37 @@ def test_window_parameters_and_errors():
                                [1.0, 1.0, 1.0])
     with pytest.raises(ValueError, match="hann_window: window_length must be non-negative"):
         tg.hann_window(-1)
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_matches_numpys_finite_differences(edge_order):
+    rng = np.random.default_rng(5)
+    f = rng.standard_normal((5, 6))
+    coords = (np.sort(rng.uniform(0, 3, 5)), np.sort(rng.uniform(0, 3, 6)))
+    for ours, theirs in [
+            (tg.gradient(t64(f), edge_order=edge_order), np.gradient(f, edge_order=edge_order)),
+            (tg.gradient(t64(f), spacing=[0.5, 2.0], edge_order=edge_order),
+             np.gradient(f, 0.5, 2.0, edge_order=edge_order)),
+            (tg.gradient(t64(f), spacing=tuple(map(t64, coords)), edge_order=edge_order),
+             np.gradient(f, *coords, edge_order=edge_order)),
+            (tg.gradient(t64(f), dim=1, spacing=0.25, edge_order=edge_order),
+             [np.gradient(f, 0.25, axis=1, edge_order=edge_order)])]:
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a.numpy(), b, rtol=1e-13, atol=1e-13)
+    x = t64(f, requires_grad=True)
+    fn = lambda t: tg.gradient(t, spacing=(t64(coords[0]),), dim=0,  # noqa: E731
+                               edge_order=edge_order)[0]
+    assert gradcheck(fn, [x])
+
+
+def test_gradient_of_exact_polynomials_and_errors():
+    (slope,) = tg.gradient(tg.tensor([1, 4, 9, 16]))      # integers: a float result
+    assert slope.dtype == np.float32 and slope.tolist() == [3.0, 4.0, 6.0, 7.0]
+    (exact,) = tg.gradient(t64([1.0, 4.0, 9.0, 16.0]), edge_order=2)   # x^2 at 1..4: 2x
+    np.testing.assert_allclose(exact.numpy(), [2.0, 4.0, 6.0, 8.0], rtol=1e-15)
+    with pytest.raises(ValueError, match="gradient: each dim must have at least edge_order "
+                                         r"\+ 1 = 3 samples"):
+        tg.gradient(t64([1.0, 2.0]), edge_order=2)
+    with pytest.raises(ValueError, match="gradient: spacing gives 1 values for 2 dims"):
+        tg.gradient(tg.ones(2, 2), spacing=[1.0])

@@ -106,6 +106,7 @@ from .shape_more import (diff, fliplr, flipud, is_floating_point, moveaxis, move
                          ravel, repeat_interleave, rot90, select, signbit, swapaxes, swapdims,
                          tile, unflatten)
 from .tensor import Tensor, result_type
+from .finite_differences import gradient
 from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,
                       kaiser_window)
 from .tensor import _tensor
