@@ -261,8 +261,8 @@ def test_avg_pool_divisor_override():
     (lambda: tg.max_pool2d(Tensor(np.ones((1, 1, 3, 1))), (1, 2), padding=(0, 1), dilation=2),
      r"max_pool2d: with dilation \(2, 2\) and padding \(0, 1\), some windows of the input "
      r"\(1, 1, 3, 1\) cover only padding cells"),
-    (lambda: tg.max_pool2d(Tensor(np.ones((1, 1, 4, 4), dtype=np.int64)), 2),
-     r"max_pool2d: expected a floating point input, got dtype int64"),
+    (lambda: tg.max_pool2d(Tensor(np.ones((1, 1, 4, 4), dtype=bool)), 2),
+     r"max_pool2d: expected a floating point input, got dtype bool"),
     (lambda: tg.max_pool2d(Tensor(np.ones((1, 1, 4, 4))), (2, 2, 2)),
      r"max_pool2d: kernel_size must be an int or a pair of ints, got \(2, 2, 2\)"),
     (lambda: tg.avg_pool2d(Tensor(np.ones((1, 1, 4, 4))), 2, stride=1.5),
@@ -323,3 +323,20 @@ def test_big_tiling_windows_reshaped_agree_with_the_offset_loop(kernel, monkeypa
     monkeypatch.setattr(pool, "TILED_FROM", 10 ** 9)
     for found, expected in zip(tiled, run()):                  # (sums add in another order)
         np.testing.assert_allclose(found, expected, rtol=1e-14, atol=1e-16)
+
+
+def test_max_pool2d_dilates_and_erodes_integer_masks():
+    mask = np.zeros((1, 1, 5, 5), np.uint8)
+    mask[0, 0, 2, 2] = 1
+    dilated, indices = tg.max_pool2d(Tensor(mask), 3, 1, 1, return_indices=True)
+    assert dilated.dtype == np.uint8
+    np.testing.assert_array_equal(dilated.numpy()[0, 0], np.pad(np.ones((3, 3)), 1))
+    assert indices.numpy()[0, 0, 2, 2] == 12                 # the centre, row 2 * 5 + col 2
+    labels = Tensor(mask.astype(np.int64))
+    eroded = -tg.max_pool2d(-labels, 3, 1, 1)
+    assert eroded.dtype == np.int64 and eroded.numpy().sum() == 0
+    with pytest.raises(ValueError, match="max_pool2d: integer inputs are pooled as float64"):
+        tg.max_pool2d(Tensor(np.full((1, 1, 2, 2), 2 ** 60)), 2)
+    with pytest.raises(TypeError, match="max_pool2d: expected a floating point input, got "
+                                        "dtype bool"):
+        tg.max_pool2d(Tensor(mask.astype(bool)), 2)

@@ -73,9 +73,18 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     floor((H + 2p - d(k-1) - 1) / s) + 1 (ceil with ceil_mode). The gradient goes to
     one position per window, the first max in row-major order on ties (as torch).
     With return_indices, also returns the argmax of each window as a flat index
-    row * W + col into the input's H x W plane (int64), as torch.
+    row * W + col into the input's H x W plane (int64), as torch. Integer inputs (masks:
+    dilation and erosion) are pooled as float64, exact up to 2**53, without gradient.
     """
-    x = floating_input("max_pool2d", input)
+    x = _tensor(input)
+    if x.dtype.kind in "iu":
+        if x.numel() and np.abs(x.data).max() > 2 ** 53:
+            raise ValueError("max_pool2d: integer inputs are pooled as float64, exact only "
+                             "up to 2**53 in magnitude")
+        pooled = max_pool2d(x.double(), kernel_size, stride, padding, dilation, ceil_mode,
+                            return_indices)
+        return (pooled[0].to(x.dtype), pooled[1]) if return_indices else pooled.to(x.dtype)
+    x = floating_input("max_pool2d", x)
     options, win = pool_options("max_pool2d", x, kernel_size, stride, padding, dilation,
                                  ceil_mode)
     out = MaxPool2d.apply(x, **options)
