@@ -418,7 +418,10 @@ class RNNBase(Module):
         batch order, as torch."""
         padded, lengths = pad_packed_sequence(PackedSequence(input.data, input.batch_sizes))
         order, back = input.sorted_indices, input.unsorted_indices
-        if hx is not None and order is not None:
+        states = hx if isinstance(hx, (tuple, list)) else () if hx is None else (hx,)
+        if order is not None and states and all(  # (a state of another shape is left for
+                getattr(s, "ndim", 0) == 3 and s.shape[1] >= len(order.data)  # the check
+                for s in states):                                              # below)
             hx = (tuple(s[:, order.data] for s in hx) if isinstance(hx, (tuple, list))
                   else hx[:, order.data])
         initial = self._initial_state(hx, padded, padded.shape[1])

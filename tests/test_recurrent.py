@@ -573,3 +573,13 @@ def test_flat_weights_names_as_torch_lists_them():
     assert layer._flat_weights_names[:4] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0",
                                              "bias_hh_l0"]
     assert layer._flat_weights[0] is layer.weight_ih_l0
+
+
+def test_a_packed_input_with_a_wrong_batch_of_initial_states_gets_the_shape_error():
+    from nn.utils.rnn import pack_padded_sequence
+    gru = GRU(2, 3)
+    packed = pack_padded_sequence(tg.randn(4, 3, 2), [4, 2, 3], enforce_sorted=False)
+    with pytest.raises(RuntimeError, match=r"GRU: expected hx of shape \(1, 3, 3\) .* got "
+                                           r"\(1, 2, 3\)"):
+        gru(packed, tg.zeros(1, 2, 3))
+    assert gru(packed, tg.zeros(1, 3, 3))[1].shape == (1, 3, 3)
