@@ -218,9 +218,10 @@ class _ConvTranspose(_ConvNd):
 
     def _output_padding(self, input: Tensor, output_size: Any) -> tuple:
         n = self.spatial
-        if len(output_size) not in (n, n + 2):      # (the spatial sizes, or all of them)
-            raise ValueError(f"{type(self).__name__}: output_size must have {n} or {n + 2} "
-                             f"elements, got {len(output_size)}: {list(output_size)}")
+        if len(output_size) not in (n, input.ndim):  # (the spatial sizes, or all of them)
+            raise ValueError(f"{type(self).__name__}: for a {input.ndim}-D input, output_size "
+                             f"must have {n} or {input.ndim} elements, got "
+                             f"{len(output_size)}: {list(output_size)}")
         wanted = tuple(int(v) for v in output_size)[-n:]
         sizes = input.shape[-n:]
         smallest = tuple((i - 1) * s - 2 * p + d * (k - 1) + 1 for i, s, p, d, k in zip(

@@ -3,14 +3,15 @@ pooling, as torch's F.max_unpool1d/2d, F.lp_pool1d/2d and their modules. Compose
 scatter and avg_pool, so gradients of any order come from the engine."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
-from tinygrad_edu.cnn import avg_pool2d
-from tinygrad_edu.cnn1d import avg_pool1d
+from tinygrad_edu.cnn import avg_pool2d, max_pool2d
+from tinygrad_edu.cnn1d import avg_pool1d, max_pool1d
 from tinygrad_edu.shapes import int_tuple
 from tinygrad_edu.tensor import _tensor
 
@@ -70,8 +71,6 @@ def _unpooled_size(op: str, in_sizes: tuple, kernel: tuple, strides: tuple, pads
     wanted = tuple(int(v) for v in output_size)
     if len(wanted) == n + 2:
         wanted = wanted[2:]
-    elif len(wanted) == n + 1:
-        wanted = wanted[1:]
     if len(wanted) != n:
         raise ValueError(f"{op}: output_size must have {n} entries (or the whole shape), "
                          f"got {list(output_size)}")
@@ -87,7 +86,7 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
     """Power-average pooling: (sum over each window of x^p)^(1/p), as torch: p = 1 is sum
     pooling, p -> inf tends to max pooling. Computed as torch does, (k * avg_pool(x^p))^(1/p)
     with k the window's size (so a window summing to a negative value gives nan for
-    fractional 1/p, as torch)."""
+    fractional 1/p, as torch); p = inf gives max |x| and p = -inf min |x|, as torch."""
     return _lp_pool(avg_pool2d, input, norm_type, kernel_size, stride,
                     ceil_mode, 2)
 
@@ -103,6 +102,10 @@ def _lp_pool(avg_pool: Any, input: Tensor, norm_type: float, kernel_size: Any, s
              ceil_mode: bool, n: int) -> Tensor:
     kernel = int_tuple(kernel_size, n, "kernel_size", f"lp_pool{n}d", 1)
     x = _tensor(input)
+    if math.isinf(norm_type):                  # the limits: max |x|, and min |x| for -inf
+        max_pool = max_pool2d if n == 2 else max_pool1d
+        sign = 1 if norm_type > 0 else -1
+        return sign * max_pool(sign * x.abs(), kernel_size, stride, ceil_mode=ceil_mode)
     mean = avg_pool(x.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return (mean.sign() * mean.abs().relu() * int(np.prod(kernel))).pow(1.0 / norm_type)
 

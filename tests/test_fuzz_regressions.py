@@ -154,8 +154,8 @@ def test_conv_transpose_output_size_and_norm_reset_parameters():
     assert up(x, output_size=(1, 3, 9, 9)).shape == (1, 3, 9, 9)
     with pytest.raises(ValueError, match=r"valid sizes range from \[9, 9\] to \[10, 10\]"):
         up(x, output_size=[12, 12])
-    with pytest.raises(ValueError, match=r"ConvTranspose2d: output_size must have 2 or 4 "
-                                         r"elements, got 3: \[3, 10, 10\]"):
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: for a 4-D input, output_size must "
+                                         r"have 2 or 4 elements, got 3: \[3, 10, 10\]"):
         up(x, output_size=(3, 10, 10))
     for layer in (nn.BatchNorm1d(3), nn.InstanceNorm1d(3, affine=True), nn.LayerNorm(3),
                   nn.GroupNorm(1, 3), nn.RMSNorm(3)):

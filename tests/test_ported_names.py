@@ -541,3 +541,35 @@ def test_gradient_of_exact_polynomials_and_errors():
         tg.gradient(t64([1.0, 2.0]), edge_order=2)
     with pytest.raises(ValueError, match="gradient: spacing gives 1 values for 2 dims"):
         tg.gradient(tg.ones(2, 2), spacing=[1.0])
+
+
+def test_recheck_fixes_of_the_eighteenth_session():
+    import nn.functional as F
+    z = tg.zeros(4, 5)
+    assert z.new(z.shape).shape == (4, 5) and z.new([4, 5]).tolist() == [4.0, 5.0]
+    assert tg.can_cast(tg.int64, tg.uint8) and not tg.can_cast(tg.float32, tg.int64)
+    assert not tg.can_cast(tg.int32, tg.bool_)
+    small = tg.tensor([3, 4], dtype=tg.uint8)
+    assert small.fmod_(tg.tensor([2, 3])).tolist() == [1, 1] and small.dtype == np.uint8
+    into = tg.empty(3, dtype=tg.uint8)
+    assert tg.cumprod(tg.tensor([1, 2, 3]), 0, out=into).tolist() == [1, 2, 6]
+    w = tg.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    view = w[:2]
+    w.resize_(3, 2)                                # same size: the same memory, version + 1
+    assert w._version == 1 and np.shares_memory(view.data, w.data)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    saved = x * 1
+    y = saved * saved
+    other = tg.tensor([7.0, 8.0])
+    other.resize_(2)                               # does not touch what y saved
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+    up = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    image = tg.randn(2, 5, 5)                      # unbatched: 2 or 3 entries
+    assert up(image, output_size=(3, 10, 10)).shape == (3, 10, 10)
+    with pytest.raises(ValueError, match="for a 3-D input, output_size must have 2 or 3 "
+                                         "elements, got 4"):
+        up(image, output_size=(1, 3, 10, 10))
+    pooled, indices = F.max_pool2d(tg.randn(1, 1, 4, 4), 2, return_indices=True)
+    with pytest.raises(ValueError, match="max_unpool2d: output_size must have 2 entries"):
+        F.max_unpool2d(pooled, indices, 2, output_size=(1, 4, 4))

@@ -221,3 +221,26 @@ def test_disable_saved_tensors_hooks():
                 pass
     with saved_tensors_hooks(lambda t: t, lambda t: t):     # usable again afterwards
         pass
+
+
+def test_a_pack_hook_writing_a_graph_input_is_refused_and_identity_packing_makes_no_cycle():
+    import gc
+    x = tg.tensor([1.0, -1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="exp: saved_tensors_hooks: the pack hook changed "
+                                           "its input"):
+        with saved_tensors_hooks(lambda t: t.mul_(2) if t.grad_fn is not None else t,
+                                 lambda t: t):
+            (x * 1).exp()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        a = x * 1
+        with saved_tensors_hooks(lambda t: t, lambda t: t):
+            y = a.exp()                  # Exp saves its output, packed as itself
+        del y                            # freed at once (no cycle): a has no reader left
+        a.mul_(3.0)
+    finally:
+        if enabled:
+            gc.enable()
+    a.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0, 3.0]

@@ -85,3 +85,14 @@ def test_the_deprecated_upsample_functions_warn_and_interpolate():
     assert len(caught) == 2
     np.testing.assert_array_equal(near.numpy(), x.numpy().repeat(2, 2).repeat(2, 3))
     np.testing.assert_array_equal(same.numpy(), near.numpy())
+
+
+def test_lp_pool_of_infinite_order_is_the_max_or_min_magnitude():
+    x = Tensor(np.array([[[[0.5, -1.0], [0.25, -2.0]]]]), requires_grad=True)
+    top = F.lp_pool2d(x, float("inf"), 2)
+    assert top.item() == 2.0
+    top.backward()
+    assert x.grad.tolist() == [[[[0.0, 0.0], [0.0, -1.0]]]]          # d|x|/dx at x = -2
+    assert F.lp_pool2d(x, -float("inf"), 2).item() == 0.25
+    line = Tensor(np.array([[1.0, -2.0, 1.5, 0.5]]))
+    assert F.lp_pool1d(line, float("inf"), 2).tolist() == [[2.0, 1.5]]

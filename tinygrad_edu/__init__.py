@@ -184,7 +184,7 @@ def _write_out(op: str, result: Tensor, out: Tensor) -> Tensor:
     if is_grad_enabled() and (result.requires_grad or out.requires_grad):
         raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
-    if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
+    if not can_cast(result.dtype, out.dtype):
         raise RuntimeError(f"{op}: result type {result.dtype} can't be cast to the desired "
                            f"output type {out.dtype}")
     if out.shape != result.shape:

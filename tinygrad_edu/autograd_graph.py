@@ -20,8 +20,8 @@ in-place changes to a packed value are not checked (backward uses what unpack re
 Where this engine differs: a node also keeps its input Tensors (`node.inputs`, for the
 graph walk and viz), so packing an input does not free its memory, only packing the
 values an op computes (outputs, masks) does. A pack hook that returns the op's output
-Tensor itself makes a reference cycle (output -> node -> output), freed by Python's
-garbage collector rather than at once.
+Tensor itself gets a detached Tensor of the same values back in unpack_hook (the node
+keeping the output would be a reference cycle).
 """
 from __future__ import annotations
 
@@ -160,7 +160,10 @@ def _packed(node: Function, output: Any, arr: np.ndarray, pack_hook: Callable,
         t = tensor.Tensor._from_node(arr, None) if source is None else node.inputs[source]
     before = versions.version(arr)
     packed = pack_hook(t)
-    if versions.version(arr) != before:
+    if versions.version(arr) != before or t._data is not arr:    # (a recorded write gives
+        #                                                           t a new array)
         raise RuntimeError(f"{node.name}: saved_tensors_hooks: the pack hook changed its "
                            f"input ({arr.dtype} {arr.shape}) in place; pack a copy instead")
+    if packed is output:        # kept as is, the output would hold its own node: a cycle
+        packed = tensor.Tensor._from_node(arr, None)
     return Packed(packed, unpack_hook, source, arr)

@@ -11,7 +11,7 @@ from .device import check_device, check_memory_format
 from .dtypes import LEGACY, check_fits, get_default_dtype, to_dtype
 from .random import check_generator
 from .random import generator as shared_generator
-from .shapes import Size, new_shape
+from .shapes import new_shape
 from .tensor import Tensor, _other_tensor, _shape_arg
 
 
@@ -219,10 +219,11 @@ def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, requires_grad: boo
 
 
 def new(self: Tensor, *args: Any) -> Tensor:
-    """torch's legacy x.new(...): data (a list, a tuple or a tensor) as a tensor of x's
-    dtype, sizes (or a Size) as one of zeros (torch's is uninitialized), nothing as an
-    empty one."""
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+    """torch's legacy x.new(...): data (a list or a tensor) as a tensor of x's dtype, sizes
+    (or a shape tuple: x.new(x.shape), since .shape is a tuple here) as one of zeros
+    (torch's is uninitialized), nothing as an empty one. (torch reads a tuple of
+    numbers as data: write a list for that.)"""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer, tuple)):
         return new_tensor(self, args[0])
     return zeros(*(args or (0,)), dtype=self.dtype)
 

@@ -109,8 +109,11 @@ def promote_types(type1: Any, type2: Any) -> np.dtype:
 def can_cast(from_: Any, to: Any) -> bool:
     """Whether torch's casting rules allow from_ -> to (as torch.can_cast): never to a
     lower category (float to an integer, an integer to bool); within one, narrowing is
-    allowed."""
-    return bool(np.can_cast(to_dtype(from_), to_dtype(to), casting="same_kind"))
+    allowed (int64 to uint8 too)."""
+    return _CATEGORY[to_dtype(from_).kind] <= _CATEGORY[to_dtype(to).kind]
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
 def check_fits(op: str, value: Any, dtype: np.dtype) -> None:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import numpy as np
-
 from . import grad_mode
+from .dtypes import can_cast
 from .tensor import Tensor
 
 ELEMENTWISE = ("abs", "acos", "acosh", "addcdiv", "addcmul", "addmm", "addmv", "addr", "asin",
@@ -47,7 +46,7 @@ def written_in_place(op: str, x: Tensor, values: tuple, compute: Callable[[], Te
     with grad_mode.set_grad_enabled(recorded):
         result = compute()
     # as torch: a float64 result goes into a float32 tensor, a float one not into ints
-    if not np.can_cast(result.dtype, x.dtype, casting="same_kind"):
+    if not can_cast(result.dtype, x.dtype):
         raise TypeError(f"{op}: a {x.dtype} tensor cannot hold the result, {result.dtype}, in "
                         f"place; use {op[:-1]}")
     return x._overwrite(result, op, fresh=True)

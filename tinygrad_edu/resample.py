@@ -197,24 +197,24 @@ def _scale(n_in: int, n_out: int, scale_factor: float | None, dtype) -> np.float
 
 
 def nearest_source(n_in: int, n_out: int, scale_factor: float | None, exact: bool,
-                   two_d: bool, dtype) -> np.ndarray:
-    """The input index each output index copies (torch's CPU kernels):
+                   two_d: bool) -> np.ndarray:
+    """The input index each output index copies (torch's CPU kernels, in float32):
     nearest: min(floor(i * scale), n_in - 1) (OpenCV's INTER_NEAREST);
-    nearest-exact: min(floor((i + 0.5) * scale), n_in - 1) (PIL, scikit-image);
-    computed in float64 for a float64 input and in float32 otherwise, as torch (so at
-    a scale_factor of 2.3, output 69 copies input 30 in float64, and 29 in float32,
-    where 69 * float32(1 / 2.3) rounds below 30). torch's 2-D kernel for float64 falls
-    back to float32 for images less than 8 pixels wide, which this does not copy.
+    nearest-exact: min(floor((i + 0.5) * scale), n_in - 1) (PIL, scikit-image).
+    Where i * scale falls within float32 rounding of an integer (scale_factor 2.3 at
+    output 69: 69 / 2.3 = 30, 69 * float32(1 / 2.3) = 29.999998), torch's kernels for
+    float64 inputs pick either side, by a rule that depends on the shape; this one
+    always takes float32's, which most of them match.
     torch's 2-D nearest kernel (not the 1-D one, nor nearest-exact) first keeps two
     special cases for backward compatibility, which differ from the formula only for a
     scale_factor that is not in/out: n_out == n_in copies, n_out == 2 n_in takes i // 2.
     """
     if two_d and not exact and n_out in (n_in, 2 * n_in):
         return np.arange(n_out) // (n_out // n_in)
-    dtype = np.float64 if dtype == np.float64 else np.float32
-    scale = _scale(n_in, n_out, scale_factor, dtype)
+    scale = _scale(n_in, n_out, scale_factor, np.float32)
     i = np.arange(n_out)
-    src = ((i + 0.5) * np.float64(scale)).astype(dtype) if exact else i.astype(dtype) * scale
+    src = ((i + 0.5) * np.float64(scale)).astype(np.float32) if exact else i.astype(
+        np.float32) * scale
     return np.minimum(np.floor(src).astype(np.int64), n_in - 1)
 
 
@@ -391,7 +391,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
             x = resample(x, axis, n_out, scale, align_corners)
     else:
         for axis, n, n_out, s in zip(axes[::-1], x.shape[::-1], sizes[::-1], scales[::-1]):
-            index = nearest_source(n, n_out, s, mode == "nearest-exact", spatial == 2, x.dtype)
+            index = nearest_source(n, n_out, s, mode == "nearest-exact", spatial == 2)
             x = _resampled(x, axis, [(index, None)])
     return x.contiguous()               # in torch's row-major layout, so .view() works
 

@@ -343,11 +343,15 @@ def resize_(self: Tensor, *sizes: Any) -> Tensor:
     shape = _shape_arg(sizes)
     if self.requires_grad:
         raise RuntimeError("resize_: cannot resize a tensor that requires grad (as torch)")
-    flat, resized = self.data.ravel(), np.zeros(shape, self.dtype)
-    count = min(flat.size, resized.size)
-    resized.reshape(-1)[:count] = flat[:count]
-    versions.mark_changed(self.data)
+    old = self.data
+    if int(np.prod(shape)) == old.size and old.flags.c_contiguous:
+        resized = old.reshape(shape)                  # the same memory: views still see x
+    else:
+        flat, resized = old.ravel(), np.zeros(shape, self.dtype)
+        count = min(flat.size, resized.size)
+        resized.reshape(-1)[:count] = flat[:count]
     self.data = resized
+    versions.carry_version(old, resized)              # one change more in x._version
     return self
 
 

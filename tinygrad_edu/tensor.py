@@ -20,7 +20,8 @@ import numpy as np
 
 from . import autograd, grad_mode, printing, random, recorded_writes, versions
 from .device import CPU, check_device, to_arguments
-from .dtypes import LEGACY, bfloat16, check_fits, get_default_dtype, promote, to_dtype
+from .dtypes import (LEGACY, bfloat16, can_cast, check_fits, get_default_dtype, promote,
+                     to_dtype)
 from .indexing import index_steps
 from .ops import elementwise as ew
 from .ops import linalg, movement, reduce, scan
@@ -726,7 +727,7 @@ class Tensor:
                 return op(self, other)          # (a constant buffer is written, as torch)
         with grad_mode.set_grad_enabled(recorded):
             result = op(self, other)
-        if result.shape != self.shape or not np.can_cast(result.dtype, self.dtype, "same_kind"):
+        if result.shape != self.shape or not can_cast(result.dtype, self.dtype):
             raise RuntimeError(f"{method or f'x {symbol} y'}: the result ({result.dtype}, shape "
                                f"{result.shape}) cannot be written into x ({self.dtype}, shape "
                                f"{self.shape})")
