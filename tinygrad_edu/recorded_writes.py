@@ -9,7 +9,8 @@ at the written positions (the backprop-ninja exercise's `dlogits[range(n), y] -=
 The Tensor object x takes the new value and node, while the old value keeps its own
 array, so what earlier ops saved for backward does not change. Because the graph's edges
 are Tensors, an op that already read x would see the new node in backward: every tensor
-counts the recorded ops that read it (`_consumed`, set in Function.apply). Reads made by
+counts the live recorded ops that read it (`_consumed`: raised in Function.apply, lowered
+when the reading node is freed, Function.__del__). Reads made by
 the value itself (`x[i] -= 1` reads x[i] first) are moved to a Tensor holding the old
 value; any other read makes the write refused. A write through a view goes to the tensor
 that owns the memory, and each view of the chain is made again from it. A constant x
