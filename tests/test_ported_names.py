@@ -564,6 +564,13 @@ def test_recheck_fixes_of_the_eighteenth_session():
     other.resize_(2)                               # does not touch what y saved
     y.sum().backward()
     assert x.grad.tolist() == [2.0, 4.0]
+    c = tg.tensor([3.0, 4.0])
+    product = (x * c).sum()                        # Mul saves c
+    with tg.no_grad():
+        c.add_(1.0)                                # changed after it was saved ...
+    c.resize_(2)                                   # ... and a same-size resize_ keeps that
+    with pytest.raises(RuntimeError, match="was changed in place after the forward pass"):
+        product.backward()
     up = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
     image = tg.randn(2, 5, 5)                      # unbatched: 2 or 3 entries
     assert up(image, output_size=(3, 10, 10)).shape == (3, 10, 10)

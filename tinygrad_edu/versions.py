@@ -61,11 +61,14 @@ def mark_changed(arr: np.ndarray) -> None:
 def carry_version(old: np.ndarray, new: np.ndarray) -> None:
     """A recorded write gave a tensor the new array `new` in place of `old`: it counts one
     change more than old's memory (torch's x._version), without marking anything saved
-    as changed."""
+    as changed. When `new` shares memory that was already stamped (resize_ to the same
+    size keeps x's memory), that memory keeps the time of its last change, so a value
+    saved before it still reads as changed."""
     root = owner(new)
-    if id(root) not in _stamps:
+    stamp = _stamps.get(id(root))
+    if stamp is None:
         weakref.finalize(root, _stamps.pop, id(root), None)
-    _stamps[id(root)] = [0, version(old) + 1]
+    _stamps[id(root)] = [0 if stamp is None else stamp[0], version(old) + 1]
 
 
 def version(arr: np.ndarray) -> int:
