@@ -19,7 +19,6 @@ tensor does (views of it made before it joined the graph keep the old values: RE
 """
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -239,24 +238,22 @@ def _take_value(t: Tensor, result: Tensor) -> None:
     versions.carry_version(old_data, t.data)
 
 
-UNTRACKED_VIEWS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-"""id -> tensor: views made unrecorded (under no_grad, or of such a view) of the memory of a
-tensor that requires grad. Writing one with grad mode on is refused, as torch refuses: the
-write would change the graph's values behind its back."""
-
-
 def note_untracked_view(t: Tensor, inputs: tuple) -> None:
-    """Called by Function.apply for an unrecorded result t whose array is a numpy view."""
+    """Called by Function.apply for an unrecorded result t whose array is a numpy view: a
+    view made under no_grad (or of such a view) of the memory of a tensor that requires
+    grad is marked, and writing it with grad mode on is refused, as torch refuses: the
+    write would change the graph's values behind its back. (The mark is an attribute set
+    only here, read with getattr, so that no other tensor pays for it.)"""
     for x in inputs:
-        if (x._requires_grad or UNTRACKED_VIEWS.get(id(x)) is x) and np.may_share_memory(
+        if (x._requires_grad or getattr(x, "_untracked_view", False)) and np.may_share_memory(
                 t.data, x.data):
-            UNTRACKED_VIEWS[id(t)] = t
+            t._untracked_view = True
             return
 
 
 def refuse_untracked_view(t: Tensor, what: str) -> None:
     """An in-place write into t, with grad mode on: refused when t is an untracked view."""
-    if UNTRACKED_VIEWS.get(id(t)) is t:
+    if getattr(t, "_untracked_view", False):
         raise RuntimeError(f"{what} is a view made under no_grad() of a tensor that requires "
                            "grad, written with grad mode on: the write would not be recorded "
                            "(torch forbids it too). Make the view and write it both inside "

@@ -109,8 +109,9 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_requires_grad", "_grad", "_ctx", "name", "_hooks", "_post_hooks",
-                 "_consumed", "__weakref__", "__dict__")   # _post_hooks: set on first use
-    # only (read with getattr), so that no op output pays for it; _consumed: how many
+                 "_untracked_view", "_consumed", "__weakref__", "__dict__")   # _post_hooks,
+    # _untracked_view: set on first use only (read with getattr), so that no op output pays
+    # for them (recorded_writes.note_untracked_view); _consumed: how many
     # recorded ops read this tensor (function.py), for setitem; __dict__: a user's own
     # attributes (fast.ai's `out.g = ...`), made only when one is set
 
