@@ -15,6 +15,7 @@ from tinygrad_edu import (Tensor, avg_pool2d, binary_cross_entropy_with_logits, 
                           log_softmax, max_pool2d, mse_loss, multi_margin_loss, nll_loss, pad,
                           sigmoid, softmax, tanh)
 from tinygrad_edu.grad_mode import is_grad_enabled
+from tinygrad_edu.ops import elementwise as ew
 from tinygrad_edu.ops.linalg import Affine
 from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _tensor
@@ -86,9 +87,13 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as torch)."""
+    """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as torch), the
+    primitive op `leaky_relu`."""
     x = _tensor(input)
-    return x.where(x > 0, x * negative_slope)
+    if x.dtype.kind != "f":
+        raise TypeError(f"leaky_relu: expected a floating point input, got {x.dtype} (as "
+                        "torch); convert it with .float()")
+    return ew.LeakyRelu.apply(x, slope=float(negative_slope))
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+import nn
 import tinygrad_edu as tg
 from tinygrad_edu import OPS, Tensor
+from tinygrad_edu.ops.elementwise import Tie
 
 from . import GradCase, rand_tensor
 
@@ -137,6 +139,15 @@ for op, (fn, bounds) in UNARY.items():
         make = r(*shape, seed=3, low=bounds[0], high=bounds[1]) if bounds else (
             lambda shape=shape: away_from_zero(*shape, seed=3))
         case(op, sid, fn, [make])
+for slope in (0.01, 0.2, -0.5):
+    case("leaky_relu", f"slope{slope}", lambda a, slope=slope: nn.functional.leaky_relu(a, slope),
+         [lambda: away_from_zero(2, 3, seed=4)])
+case("leaky_relu", "0d", lambda a: nn.functional.leaky_relu(a, 0.1), [lambda: away_from_zero()])
+case("leaky_relu", "empty", lambda a: nn.functional.leaky_relu(a, 0.1), [r(0, 2)])
+# tie: the identity in v with a zero derivative in `on` (relu's VJP ties itself to relu's input)
+case("tie", "bcast-free", lambda v, on: Tie.apply(v, on), [r(2, 3, seed=1), r(4, seed=2)])
+case("tie", "in-relu-vjp", lambda a: tg.grad(a.relu().sum() * 1.0, a, create_graph=True)[0] * a,
+     [lambda: away_from_zero(3, seed=5)])
 case("sigmoid", "large", lambda a: a.sigmoid(),
      [lambda: Tensor(np.array([-30.0, -8.0, 8.0, 30.0]), dtype=np.float64, requires_grad=True)])
 case("exp", "composite", lambda a: (a.exp() * a).exp(), [r(3, high=1.0)])

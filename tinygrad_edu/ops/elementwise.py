@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import grad_mode
 from ..function import Function
 
 if TYPE_CHECKING:
@@ -299,6 +300,34 @@ def masked(g: Tensor, weight: Tensor) -> Tensor:
     return g.where(weight.data != 0, 0) * weight
 
 
+class Tie(Function):
+    """out = v, recorded as also depending on `on`, with derivative 0 there.
+
+    VJP: dL/dv = g,  dL/don = 0 (zeros, not None).   Saves nothing.
+    For the VJPs that route g by a mask or an argmax of their input (relu, leaky_relu,
+    abs, max-pooling): the mask is a piecewise constant function of the input, so the
+    VJP's derivative with respect to the input is 0, not absent. Tied to the input, a
+    second backward reaches it with zeros, as torch's threshold_backward and
+    max_pool2d_with_indices_backward do: a parameter that only such a path reaches gets
+    .grad 0, not None (an optimizer skips a None, but applies weight decay to a 0).
+    """
+
+    @staticmethod
+    def forward(ctx, v, on):
+        return v
+
+    @staticmethod
+    def backward(ctx, g):
+        on = ctx.inputs[1]
+        return g, (on.new_zeros(on.shape) if ctx.needs_input_grad[1] else None)
+
+
+def tied(v: Tensor, on: Tensor) -> Tensor:
+    """v tied to `on` (see Tie) while gradients are being recorded (create_graph); v itself
+    in a plain backward, where nothing would differentiate it again."""
+    return Tie.apply(v, on) if grad_mode._enabled else v
+
+
 class Relu(Function):
     """out = max(a, 0).   VJP: dL/da = g * [a > 0]   (so relu'(0) = 0, as torch).
 
@@ -319,7 +348,23 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, g):
         (positive,) = ctx.saved_tensors
-        return masked(g, positive)
+        return tied(masked(g, positive), ctx.inputs[0])
+
+
+class LeakyRelu(Function):
+    """out = a if a > 0 else slope * a.   VJP: dL/da = g * (1 if a > 0 else slope)
+    (so the derivative at 0 is slope, as torch).   Saves that factor, in a's dtype."""
+
+    @staticmethod
+    def forward(ctx, a, slope):
+        positive = a > 0
+        ctx.save_for_backward(np.where(positive, a.dtype.type(1), a.dtype.type(slope)))
+        return np.where(positive, a, a * a.dtype.type(slope))
+
+    @staticmethod
+    def backward(ctx, g):
+        (factor,) = ctx.saved_tensors
+        return tied(g * factor, ctx.inputs[0])
 
 
 class Abs(Function):
@@ -333,7 +378,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g * np.sign(a.data)
+        return tied(g * np.sign(a.data), a)
 
 
 class Remainder(Function):

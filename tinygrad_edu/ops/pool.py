@@ -27,6 +27,7 @@ from typing import Iterator, NamedTuple
 import numpy as np
 
 from ..function import Function
+from .elementwise import tied
 
 
 def pooled_size(n: int, kernel: int, stride: int, padding: int, dilation: int,
@@ -242,7 +243,8 @@ class MaxPool2d(Function):
         x, out = ctx.saved_tensors
         win = windows_of(ctx, x.shape[-2:])
         winner = Tensor(first_max_offsets(x.data, out.data, win))
-        return MaxPool2dScatter.apply(g, winner, **ctx.options, input_size=x.shape[-2:])
+        routed = MaxPool2dScatter.apply(g, winner, **ctx.options, input_size=x.shape[-2:])
+        return tied(routed, x)              # (a second backward reaches x with zeros)
 
 
 def _router(g: np.ndarray):
