@@ -1003,3 +1003,108 @@ def test_kl_divergence_with_impossible_outcomes_and_support_checks():
         even.log_prob(Tensor(2))
     with pytest.raises(ValueError, match="Bernoulli.log_prob: expected values 0 or 1"):
         Bernoulli(probs=Tensor(0.3)).log_prob(Tensor(0.5))
+
+
+# ------------------------------------------ nineteenth session: a tensor-op fuzzer vs torch
+def test_cat_skips_the_legacy_empty_1d_tensor_a_loop_starts_from():
+    preds = Tensor([])                                  # shape (0,), float32
+    for batch in (tg.ones(2, 3, dtype=tg.int64), tg.full((1, 3), 2, dtype=tg.int64)):
+        preds = tg.cat([preds, batch])
+    assert preds.shape == (3, 3) and preds.dtype == np.float32        # it still promotes
+    assert preds.tolist() == [[1.0] * 3, [1.0] * 3, [2.0] * 3]
+    assert tg.cat([Tensor([]), tg.ones(2, 3)], dim=1).shape == (2, 3)
+    assert tg.cat([Tensor([]), Tensor([])]).shape == (0,)
+    with pytest.raises(ValueError, match=r"cat: shapes \(2, 3\) and \(2, 2\) differ"):
+        tg.cat([tg.ones(2, 3), Tensor([]), tg.ones(2, 2)], dim=0)
+
+
+def test_masked_scatter_on_a_0d_input():
+    x, src = Tensor(1.0, requires_grad=True), Tensor([5.0, 6.0], requires_grad=True)
+    out = x.masked_scatter(Tensor(True), src)
+    assert out.shape == () and out.item() == 5.0
+    out.backward()
+    assert x.grad.item() == 0.0 and src.grad.tolist() == [1.0, 0.0]
+    assert Tensor(1.0).masked_scatter(Tensor(False), src).item() == 1.0
+
+
+def test_split_refuses_negative_sizes_that_add_up():
+    with pytest.raises(ValueError, match=r"split: sizes \[4, -1\] must be non-negative"):
+        tg.arange(3.0).split([4, -1])
+
+
+def test_repeat_of_a_0d_tensor_takes_no_sizes():
+    assert Tensor(2.0).repeat(()).tolist() == 2.0 and Tensor(2.0).repeat([]).shape == ()
+    with pytest.raises(ValueError, match=r"repeat: 0 sizes for a tensor of shape \(1, 2\)"):
+        tg.ones(1, 2).repeat(())
+
+
+def test_expand_names_a_minus_one_in_a_new_leading_dimension():
+    with pytest.raises(ValueError, match="expand: cannot expand shape \\(3,\\) to \\(-1, 3\\): "
+                                         "-1 keeps an existing size"):
+        tg.broadcast_to(tg.ones(3), (-1, 3))
+    assert tg.ones(3).expand(2, -1).shape == (2, 3)
+
+
+def test_put_writes_the_input_read_as_1d():
+    x = tg.arange(6.0).reshape(2, 3)
+    assert x.put(Tensor([0, -1]), Tensor([9.0, 8.0])).tolist() == [[9, 1, 2], [3, 4, 8]]
+    assert tg.put(x, Tensor([[0, 0]]), Tensor([1.0, 2.0]), accumulate=True).tolist() == \
+        [[3, 1, 2], [3, 4, 5]]
+    y = x.clone()
+    assert y.put_(Tensor([1]), Tensor([7.0])) is y and y.tolist() == [[0, 7, 2], [3, 4, 5]]
+    a, s = Tensor([1.0, 2.0, 3.0], requires_grad=True), Tensor([5.0, 6.0], requires_grad=True)
+    (a.put(Tensor([0, 2]), s) * Tensor([2.0, 3.0, 4.0])).sum().backward()
+    assert a.grad.tolist() == [0.0, 3.0, 0.0] and s.grad.tolist() == [2.0, 4.0]
+    with pytest.raises(ValueError, match=r"put: index has 2 elements but source has 1"):
+        x.put(Tensor([0, 1]), Tensor([9.0]))
+    with pytest.raises(IndexError, match=r"put: index 6 is out of range"):
+        x.put(Tensor([6]), Tensor([9.0]))
+
+
+def test_combinations_as_torch():
+    a = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    pairs = tg.combinations(a)
+    assert pairs.tolist() == [[1, 2], [1, 3], [2, 3]]
+    pairs.sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0, 2.0]
+    assert tg.combinations(Tensor([1, 2]), with_replacement=True).tolist() == \
+        [[1, 1], [1, 2], [2, 2]]
+    assert tg.combinations(Tensor([1, 2, 3]), r=0).shape == (0,)
+    assert tg.combinations(Tensor([1, 2, 3]), r=4).shape == (0, 4)
+    with pytest.raises(ValueError, match=r"combinations: expects a 1-D tensor"):
+        tg.combinations(tg.ones(2, 2))
+
+
+def test_gather_takes_sparse_grad_false_and_refuses_true():
+    x = tg.arange(6.0).reshape(2, 3)
+    assert tg.gather(x, 1, Tensor([[0], [2]]), sparse_grad=False).tolist() == [[0.0], [5.0]]
+    with pytest.raises(NotImplementedError, match="gather: sparse_grad=True"):
+        x.gather(1, Tensor([[0], [2]]), sparse_grad=True)
+
+
+def test_leaky_relu_is_a_primitive_refusing_integers_as_torch():
+    x = Tensor([0.0, -1.0, 2.0, -np.inf], requires_grad=True)
+    out = F.leaky_relu(x, 0.1)
+    assert out.tolist() == [0.0, np.float32(-0.1), 2.0, -np.inf]          # float32 slope
+    assert out.grad_fn.name == "leaky_relu"
+    out[:3].sum().backward()
+    assert np.allclose(x.grad.numpy(), [0.1, 0.1, 1.0, 0.0])          # slope at 0, as torch
+    with pytest.raises(TypeError, match="leaky_relu: expected a floating point input"):
+        F.leaky_relu(Tensor([1, -2]))
+
+
+def test_a_gradient_penalty_through_a_relu_critic_gives_the_first_bias_zeros():
+    # WGAN-GP's penalty backwarded alone: torch's threshold_backward keeps relu's input in
+    # the graph of the gradient, so the bias before it gets .grad 0 (AdamW then decays it)
+    tg.manual_seed(0)
+    critic = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)).double()
+    x = tg.randn(2, 3, dtype=tg.float64, requires_grad=True)
+    (gx,) = tg.grad(critic(x).sum(), x, create_graph=True)
+    ((gx.norm(dim=1) - 1) ** 2).mean().backward()
+    assert critic[0].bias.grad.tolist() == [0.0] * 4
+    assert np.abs(critic[0].weight.grad.numpy()).sum() > 0
+    for act in (nn.LeakyReLU(0.2), nn.MaxPool1d(1)):
+        b = Tensor([0.3], dtype=tg.float64, requires_grad=True)
+        y = act((x * 1.0 + b).unsqueeze(1))
+        (g,) = tg.grad(y.sum(), x, create_graph=True)
+        assert tg.grad(g.sum(), b)[0].tolist() == [0.0]

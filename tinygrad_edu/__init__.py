@@ -84,13 +84,13 @@ from .discrete import (argwhere, count_nonzero, logical_and, logical_not, logica
                        logical_xor, nonzero, tril_indices, triu_indices, unique,
                        unique_consecutive, unravel_index)
 from .indexed import (diag, diag_embed, diagonal, index_add, index_copy, index_fill,
-                      index_put, index_put_, masked_scatter, masked_select, scatter,
+                      index_put, index_put_, masked_scatter, masked_select, put, scatter,
                       scatter_add, take, trace)
 from .scatter_reduce import index_reduce, scatter_reduce
 from .joining import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_shapes,
-                      broadcast_tensors, cartesian_prod, column_stack, concat, concatenate,
-                      dsplit, dstack, hsplit, hstack, meshgrid, row_stack, tensor_split, vsplit,
-                      vstack)
+                      broadcast_tensors, cartesian_prod, column_stack, combinations, concat,
+                      concatenate, dsplit, dstack, hsplit, hstack, meshgrid, row_stack,
+                      tensor_split, vsplit, vstack)
 from .memory import tune_malloc
 from .foreach import FOREACH as _FOREACH
 from .parallel import get_num_threads, set_num_threads

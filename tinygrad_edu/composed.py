@@ -409,10 +409,14 @@ def _pad_with_copies(x: Tensor, pairs: list, mode: str) -> Tensor:
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+    """Join tensors along an existing axis. As torch, an empty 1-D tensor (shape (0,), the
+    `preds = tensor([])` a loop starts from) joins tensors of any shape: it is left out,
+    after taking part in the result's dtype."""
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
+    tensors = _promoted(tensors)
+    tensors = [t_ for t_ in tensors if t_.shape != (0,)] or tensors[:1]
     first = tensors[0]
     dim = _axis(first, dim, "cat")
     for t_ in tensors[1:]:
@@ -420,7 +424,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 zip(t_.shape, first.shape)) if i != dim):
             raise ValueError(f"cat: shapes {first.shape} and {t_.shape} differ outside "
                              f"dimension {dim}")
-    return movement.Cat.apply(*_promoted(tensors), dim=dim)
+    return movement.Cat.apply(*tensors, dim=dim)
 
 
 def _promoted(tensors: list[Tensor]) -> list[Tensor]:
@@ -462,8 +466,9 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int] | None = None, 
         sizes = [builtins.min(split_size, n - start) for start in range(0, n, split_size)] or [0]
     else:
         sizes = list(split_size)
-    if sum(sizes) != n:
-        raise ValueError(f"split: sizes {sizes} do not add up to {n} along dim {dim}")
+    if sum(sizes) != n or any(k < 0 for k in sizes):
+        raise ValueError(f"split: sizes {sizes} must be non-negative and add up to {n} "
+                         f"along dim {dim}")
     starts = np.cumsum([0] + sizes[:-1])
     return tuple(x[(slice(None),) * dim + (slice(s, s + k),)] for s, k in zip(starts, sizes))
 

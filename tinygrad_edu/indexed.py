@@ -242,6 +242,23 @@ def take(input: Tensor, index: Any) -> Tensor:
     return movement.GetItem.apply(flat, index=(np.asarray(at).reshape(idx.shape),))
 
 
+def put(input: Tensor, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+    """A copy of input read as 1-D with out[index] = source (+= with accumulate), as
+    torch.put: index and source have as many elements; negative indices count from the end.
+    Composed: index_put on the flattened input (the gradient as index_put's)."""
+    x, idx, src = _tensor(input), _indices("put", index), _tensor(source)
+    if src.numel() != idx.size:
+        raise ValueError(f"put: index has {idx.size} elements but source has {src.numel()} "
+                         f"(shapes {idx.shape} and {src.shape}); they must match")
+    at = _wrapped("put", idx.reshape(-1), x.numel(), f"input of shape {x.shape} read as 1-D")
+    flat = index_put(x.reshape(-1), (Tensor(at),), src.reshape(-1), accumulate)
+    return flat.reshape(x.shape)
+
+
+def put_(self: Tensor, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+    return _in_place("put_", self, (source,), lambda: put(self, index, source, accumulate))
+
+
 def masked_select(input: Tensor, mask: Any) -> Tensor:
     """The elements where mask (bool, broadcast with input) is True, as a 1-D tensor in
     row-major order. Gradient: g back at those positions (summed over broadcast copies)."""
@@ -376,6 +393,8 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     except ValueError:
         raise ValueError(f"masked_scatter: mask of shape {m.shape} does not broadcast with "
                          f"input {x.shape}") from None
+    if not shape:                                       # 0-d: as the one-element case
+        return masked_scatter(x.reshape(1), m.reshape(1), src).reshape(())
     x = x.expand(*shape) if x.shape != shape else x
     where = np.broadcast_to(m.data, shape)
     count = int(where.sum())
@@ -385,7 +404,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     return index_put(x, np.nonzero(where), src.reshape(-1)[:count])
 
 
-METHODS = [masked_scatter, scatter, scatter_add, index_add, index_copy, index_fill, index_put, take,
+METHODS = [masked_scatter, put, put_, scatter, scatter_add, index_add, index_copy, index_fill, index_put, take,
            masked_select, diagonal, diag_embed, diag, trace, scatter_, scatter_add_,
            index_add_, index_copy_, index_fill_, index_put_]
 for _fn in METHODS:

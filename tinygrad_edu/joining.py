@@ -9,6 +9,7 @@ has a backward of its own. tensor_split is also a Tensor method (bottom of the f
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 import warnings
 from typing import Any, Sequence
@@ -228,6 +229,23 @@ def cartesian_prod(*tensors: Any) -> Tensor:
         return ts[0]
     grids = meshgrid(*ts, indexing="ij")
     return _stack([g.reshape(-1) for g in grids], 1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The r-element combinations of a 1-D tensor's elements as rows (count, r), in
+    itertools.combinations order (combinations_with_replacement with with_replacement);
+    r = 0 gives an empty (0,) tensor, as torch. Composed: a gather, so the gradient adds
+    up over the rows each element appears in."""
+    x = _tensor(input)
+    if x.ndim != 1:
+        raise ValueError(f"combinations: expects a 1-D tensor, got shape {x.shape}")
+    if not isinstance(r, (int, np.integer)) or r < 0:
+        raise ValueError(f"combinations: r must be a non-negative int, got {r!r}")
+    if r == 0:
+        return x[:0]
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = np.array(list(pick(range(x.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    return x[rows]
 
 
 def hsplit(input: Tensor, indices_or_sections: int | Sequence[int]) -> tuple:

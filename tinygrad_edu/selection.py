@@ -47,13 +47,17 @@ def _gathered(x: Tensor, idx: np.ndarray, dim: int) -> Tensor:
     return take_along_dim(x, idx, dim)
 
 
-def gather(input: Tensor, dim: int, index: Any) -> Tensor:
+def gather(input: Tensor, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
     """out[i][j][k] = input[index[i][j][k]][j][k] for dim = 0 (likewise for the other dims).
 
     out has index's shape. index has as many dims as input and, apart from `dim`, is no
     larger than input (torch's rule: smaller is fine, it reads the leading part).
-    Gradient: g added back at input[index] (an index that repeats adds up).
+    Gradient: g added back at input[index] (an index that repeats adds up), dense:
+    sparse_grad=True (torch's sparse gradient tensor) is refused, as sparse tensors are.
     """
+    if sparse_grad:
+        raise NotImplementedError("gather: sparse_grad=True is not supported (there are no "
+                                  "sparse tensors here); the gradient is dense")
     x, idx = _tensor(input), _indices("gather", index)
     if max(idx.ndim, 1) != max(x.ndim, 1):          # 0-d counts as 1-d, as in torch
         raise ValueError(f"gather: index has {idx.ndim} dims but input has {x.ndim} "
@@ -275,10 +279,10 @@ def repeat(input: Tensor, *sizes: Any, repeats: Any = None) -> Tensor:
     the gradient sums the copies."""
     x = _tensor(input)
     sizes = tuple(int(s) for s in _shape_arg(sizes, repeats, "repeat", "repeats"))
-    if not sizes or len(sizes) < x.ndim:
+    if len(sizes) < x.ndim or not sizes and x.ndim:      # (a 0-d tensor takes no sizes)
         raise ValueError(f"repeat: {len(sizes)} sizes for a tensor of shape {x.shape}; it "
                          f"needs at least {max(x.ndim, 1)}")
-    if min(sizes) < 0:
+    if any(s < 0 for s in sizes):
         raise ValueError(f"repeat: sizes must be non-negative, got {sizes}")
     shape = (1,) * (len(sizes) - x.ndim) + x.shape
     spaced = x.reshape(*[k for n in shape for k in (1, n)])

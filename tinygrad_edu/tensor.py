@@ -1265,8 +1265,13 @@ class Tensor:
         lead = len(sizes) - self.ndim
         shape = tuple(self.shape[i - lead] if s == -1 and i >= lead else s
                       for i, s in enumerate(sizes))
+        if any(s < 0 for s in shape[:max(lead, 0)]):
+            raise ValueError(f"expand: cannot expand shape {self.shape} to {tuple(sizes)}: "
+                             "-1 keeps an existing size, so a new leading dimension needs "
+                             "its size")
         try:
-            if lead < 0 or broadcast_shapes(self.shape, shape) != shape:
+            if lead < 0 or any(s < 0 for s in shape) or broadcast_shapes(self.shape,
+                                                                          shape) != shape:
                 raise ValueError
         except ValueError:
             raise ValueError(f"expand: cannot expand shape {self.shape} to "
