@@ -5,6 +5,7 @@ configurations."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -12,6 +13,9 @@ import pytest
 import nn
 import tinygrad_edu as tg
 from nn.optim import lr_scheduler as L
+
+# these tests follow schedules alone, without optimizer steps (which torch and we warn about)
+pytestmark = pytest.mark.filterwarnings("ignore:.*called before optimizer.step")
 
 
 def sgd(*lrs: float) -> nn.optim.SGD:
@@ -452,3 +456,45 @@ def test_chained_scheduler_composes_the_factors():
     chained = L.ChainedScheduler([L.ConstantLR(optimizer, factor=0.1, total_iters=2),
                                   L.ExponentialLR(optimizer, gamma=0.9)])
     np.testing.assert_allclose(first_group(chained, 4), [0.1, 0.09, 0.81, 0.729], rtol=1e-12)
+
+
+def test_a_scheduler_stepped_before_the_optimizer_warns_as_torch():
+    p = tg.ones(2, requires_grad=True)
+    opt = nn.optim.SGD([p], lr=0.1)
+    scheduler = L.ExponentialLR(opt, gamma=0.5)
+    with pytest.warns(UserWarning, match=r"ExponentialLR.step\(\) was called before "
+                                         r"optimizer.step\(\)"):
+        scheduler.step()
+
+    class Plain(nn.optim.Optimizer):               # a user's optimizer with its own step
+        def __init__(self, params):
+            super().__init__(params, {"lr": 0.1})
+
+        def step(self):
+            for q in self.param_groups[0]["params"]:
+                q.data -= self.param_groups[0]["lr"] * q.grad.data
+
+    for opt in (nn.optim.SGD([p], lr=0.1), Plain([p])):
+        scheduler = L.StepLR(opt, step_size=1)
+        (p * p).sum().backward()
+        opt.step()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            scheduler.step()                        # the right order: no warning
+
+
+def test_the_deprecated_step_epoch_jumps_there_with_a_warning_as_torch():
+    p = tg.ones(2, requires_grad=True)
+    opt = nn.optim.SGD([p], lr=0.1)
+    opt.step()
+    scheduler = L.StepLR(opt, step_size=3, gamma=0.5)
+    with pytest.warns(UserWarning, match=r"StepLR.step\(epoch\) is deprecated"):
+        scheduler.step(5)
+    assert scheduler.last_epoch == 5 and scheduler.get_last_lr() == [0.05]
+    scheduler.step()
+    assert scheduler.last_epoch == 6 and scheduler.get_last_lr() == [0.025]
+    plateau = L.ReduceLROnPlateau(opt)
+    with pytest.warns(UserWarning, match=r"ReduceLROnPlateau.step\(metrics, epoch\) is "
+                                         "deprecated"):
+        plateau.step(0.3, 7)
+    assert plateau.last_epoch == 7

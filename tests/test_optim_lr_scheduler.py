@@ -10,6 +10,9 @@ import nn
 import tinygrad_edu as tg
 from nn.optim import lr_scheduler
 
+# these tests follow schedules alone, without optimizer steps (which torch and we warn about)
+pytestmark = pytest.mark.filterwarnings("ignore:.*called before optimizer.step")
+
 
 def sgd(lr: float = 0.1, **options) -> nn.optim.SGD:
     return nn.optim.SGD([tg.Tensor(np.ones(2), requires_grad=True)], lr=lr, **options)

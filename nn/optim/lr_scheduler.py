@@ -5,6 +5,7 @@ every parameter group's "lr"; `t` below is `last_epoch`, the number of steps tak
 from __future__ import annotations
 
 import math
+import warnings
 from bisect import bisect_right
 from typing import Any, Callable
 
@@ -38,7 +39,21 @@ class LRScheduler:
     def get_lr(self) -> list[float]:
         raise NotImplementedError(f"{type(self).__name__} does not define get_lr()")
 
-    def step(self) -> None:
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch (call it after optimizer.step()). torch's deprecated
+        step(epoch) also works, with its warning: it jumps to `epoch` (by the closed form
+        where the scheduler has one)."""
+        if self._step_count == 1 and not getattr(self.optimizer, "_stepped", False):
+            warnings.warn(f"{type(self).__name__}.step() was called before optimizer.step(): "
+                          "the schedule's first rate is skipped. Call optimizer.step() "
+                          "first, then scheduler.step() (as torch warns)", UserWarning,
+                          stacklevel=2)
+        if epoch is not None:
+            warnings.warn(f"{type(self).__name__}.step(epoch) is deprecated, as in torch: "
+                          "call step() once per epoch, without an argument", UserWarning,
+                          stacklevel=2)
+            self._jump_to(epoch)
+            return
         self._step_count += 1
         self.last_epoch += 1
         self._set_lrs(self.get_lr())
@@ -60,11 +75,11 @@ class LRScheduler:
         resuming with last_epoch=k keeps the lr loaded into the optimizer."""
         return self._step_count == 1
 
-    def _restart(self) -> None:
-        """Start again at t = 0, as SequentialLR does at a milestone (torch's step(0)):
-        from the closed form where the scheduler has one, else from get_lr()."""
+    def _jump_to(self, epoch: int) -> None:
+        """Set the rates of `epoch` directly (SequentialLR restarts a scheduler at 0 at its
+        milestone): from the closed form where the scheduler has one, else from get_lr()."""
         self._step_count += 1
-        self.last_epoch = 0
+        self.last_epoch = epoch
         closed_form = getattr(self, "closed_form_lr", None)
         self._set_lrs(closed_form() if closed_form else self.get_lr())
 
@@ -425,7 +440,7 @@ class SequentialLR(LRScheduler):
         i = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[i]
         if i > 0 and self._milestones[i - 1] == self.last_epoch:
-            scheduler._restart()
+            scheduler._jump_to(0)
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
@@ -489,10 +504,14 @@ class ReduceLROnPlateau(LRScheduler):
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
-    def step(self, metrics: Any) -> None:
-        """Record one value of the monitored metric (a number or a one-element Tensor)."""
+    def step(self, metrics: Any, epoch: int | None = None) -> None:
+        """Record one value of the monitored metric (a number or a one-element Tensor).
+        torch's deprecated `epoch` sets last_epoch, with its warning."""
         metric = float(metrics)
-        self.last_epoch += 1
+        if epoch is not None:
+            warnings.warn("ReduceLROnPlateau.step(metrics, epoch) is deprecated, as in torch: "
+                          "call step(metrics) once per validation", UserWarning, stacklevel=2)
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self.is_better(metric, self.best):
             self.best, self.num_bad_epochs = metric, 0
         else:

@@ -31,6 +31,8 @@ class Optimizer:
         super().__init_subclass__(**kwargs)
         if "__init__" in cls.__dict__ and cls.__module__.startswith("nn.optim."):
             cls.__init__ = _accepting_switches(cls.__dict__["__init__"], cls.__name__)
+        if "step" in cls.__dict__:                # (a user's optimizer's own step too)
+            cls.step = _noting_calls(cls.__dict__["step"])
 
     def __init__(self, params: Iterable[Any], defaults: dict) -> None:
         self.defaults = {key: _number(value) for key, value in defaults.items()}
@@ -94,7 +96,9 @@ class Optimizer:
                 clear_grad(p, set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient. `closure` re-evaluates the loss."""
+        """Update every parameter that has a gradient. `closure` re-evaluates the loss.
+        (Every optimizer's step notes that it ran: a scheduler stepped first warns.)"""
+        self._stepped = True
         loss = None
         if closure is not None:
             with enable_grad():
@@ -176,6 +180,16 @@ def check_non_negative(name: str, **values: float) -> None:
     bad = [f"{key}={value}" for key, value in values.items() if not value >= 0]
     if bad:
         raise ValueError(f"{name}: {', '.join(values)} must be >= 0, got {', '.join(bad)}")
+
+
+def _noting_calls(step: Callable) -> Callable:
+    """step, also setting `optimizer._stepped` (torch's _opt_called), which an LRScheduler
+    reads to warn when it is stepped before the optimizer."""
+    @functools.wraps(step)
+    def noting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self._stepped = True
+        return step(self, *args, **kwargs)
+    return noting
 
 
 def _accepting_switches(init: Callable, name: str) -> Callable:
