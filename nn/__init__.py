@@ -58,8 +58,8 @@ __all__ += ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d",
             "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d"]
 
 from .activation_more import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish,  # noqa: E402
-                              Mish, PReLU, Softmax2d, Softmin, Softshrink, Softsign, Tanhshrink,
-                              Threshold)
+                              Mish, PReLU, RReLU, Softmax2d, Softmin, Softshrink, Softsign,
+                              Tanhshrink, Threshold)
 from .distance import CosineSimilarity, PairwiseDistance  # noqa: E402
 from .loss_more import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss,  # noqa: E402
                         MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
@@ -73,7 +73,7 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
                       ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from .shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle  # noqa: E402
 
-__all__ += ["PReLU", "Softmin", "Softmax2d", "GLU", "Softsign", "Tanhshrink", "Hardswish",
+__all__ += ["PReLU", "RReLU", "Softmin", "Softmax2d", "GLU", "Softsign", "Tanhshrink", "Hardswish",
             "Hardsigmoid", "Mish", "SELU", "CELU", "Threshold", "Hardshrink", "Softshrink",
             "CosineSimilarity", "PairwiseDistance", "PixelShuffle", "PixelUnshuffle",
             "ChannelShuffle", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm",

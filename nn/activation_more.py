@@ -118,6 +118,21 @@ class Hardsigmoid(_InplaceNotShown):
     function = staticmethod(F.hardsigmoid)
 
 
+class RReLU(_Activation):
+    """Randomized leaky ReLU: a random slope in [lower, upper] for x <= 0 while training,
+    their mean in eval mode (`F.rrelu`)."""
+
+    options = ("lower", "upper")
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.lower, self.upper = lower, upper
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, training=self.training)
+
+
 class Mish(_Activation):
     """x tanh(softplus(x))."""
 

@@ -19,13 +19,14 @@ from tinygrad_edu.cnn import log1p_exp
 from tinygrad_edu.indexed import index_add
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.linear_algebra_more import einsum
+from tinygrad_edu.ops import elementwise as ew
 from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _axis, _dim_or_implicit, _tensor
 
 from . import functional_more as F
 from .functional_more import _floating, _integers_as_float, _padding_index, elu, relu6
 
-__all__ = ["prelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu", "celu",
+__all__ = ["prelu", "rrelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu", "celu",
            "tanhshrink", "threshold", "hardshrink", "softshrink", "glu", "pixel_shuffle",
            "pixel_unshuffle", "channel_shuffle", "pairwise_distance", "pdist", "gumbel_softmax",
            "embedding_bag", "bilinear", "alpha_dropout", "feature_alpha_dropout"]
@@ -154,6 +155,21 @@ def _alpha_dropout(op: str, input: Any, p: float, training: bool, mask_shape: An
     kept = (random.generator().random(mask_shape(x.shape)) >= p).astype(x.dtype)
     return x * Tensor((a * kept).astype(x.dtype)) + Tensor(
         (a * lowest * (1 - kept) - a * lowest * p).astype(x.dtype))
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: x for x > 0, a x otherwise. While training, a is drawn
+    uniformly from [lower, upper] for each element (from `tinygrad_edu.random`, seeded by
+    manual_seed); otherwise a = (lower + upper) / 2, i.e. leaky_relu. Derivative 1 where
+    x > 0, a elsewhere (at 0 too, as torch)."""
+    x = _floating("rrelu", input)
+    if lower > upper:
+        raise ValueError(f"rrelu: lower ({lower}) must not be greater than upper ({upper})")
+    if not training:
+        return ew.LeakyRelu.apply(x, slope=(lower + upper) / 2)
+    slope = random.generator().uniform(lower, upper, x.shape)
+    return x * Tensor(np.where(x.data > 0, 1, slope).astype(x.dtype))
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:

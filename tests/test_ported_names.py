@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import nn
+import nn.functional as F
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, gradcheck
 from tinygrad_edu.func import functional_call, jacfwd, jacrev, stack_module_state, vmap
@@ -580,3 +581,25 @@ def test_recheck_fixes_of_the_eighteenth_session():
     pooled, indices = F.max_pool2d(tg.randn(1, 1, 4, 4), 2, return_indices=True)
     with pytest.raises(ValueError, match="max_unpool2d: output_size must have 2 entries"):
         F.max_unpool2d(pooled, indices, 2, output_size=(1, 4, 4))
+
+
+def test_rrelu_draws_a_slope_per_element_while_training_and_uses_the_mean_in_eval():
+    x = tg.tensor([-1.0, 0.0, 2.0, -3.0] * 250, dtype=tg.float64, requires_grad=True)
+    tg.manual_seed(0)
+    module = nn.RReLU(0.1, 0.3)
+    assert repr(module) == "RReLU(lower=0.1, upper=0.3)"
+    out = module(x)
+    out.sum().backward()
+    slope = x.grad.numpy()
+    negative = x.numpy() <= 0
+    assert np.all(slope[~negative] == 1) and np.all((slope[negative] >= 0.1)
+                                                     & (slope[negative] <= 0.3))
+    assert np.allclose(out.numpy(), np.where(negative, slope * x.numpy(), x.numpy()))
+    assert len(np.unique(slope[negative])) > 500 and abs(slope[negative].mean() - 0.2) < 0.01
+    tg.manual_seed(0)
+    assert np.array_equal(nn.RReLU(0.1, 0.3)(x).numpy(), out.numpy())     # reproducible
+    module.eval()
+    assert np.allclose(module(x).numpy(), np.where(negative, 0.2 * x.numpy(), x.numpy()))
+    assert F.rrelu(tg.tensor([-1.0]), training=False).item() == pytest.approx(-(1/8 + 1/3) / 2)
+    with pytest.raises(ValueError, match=r"rrelu: lower \(0.5\) must not be greater than upper"):
+        F.rrelu(x, 0.5, 0.2, training=True)
