@@ -26,8 +26,8 @@ from tinygrad_edu.tensor import _axis, _dim_or_implicit, _tensor
 from . import functional_more as F
 from .functional_more import _floating, _integers_as_float, _padding_index, elu, relu6
 
-__all__ = ["prelu", "rrelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu", "celu",
-           "tanhshrink", "threshold", "hardshrink", "softshrink", "glu", "pixel_shuffle",
+__all__ = ["prelu", "rrelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu",
+           "celu", "tanhshrink", "threshold", "hardshrink", "softshrink", "glu", "pixel_shuffle",
            "pixel_unshuffle", "channel_shuffle", "pairwise_distance", "pdist", "gumbel_softmax",
            "embedding_bag", "bilinear", "alpha_dropout", "feature_alpha_dropout"]
 

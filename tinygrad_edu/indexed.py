@@ -404,8 +404,8 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     return index_put(x, np.nonzero(where), src.reshape(-1)[:count])
 
 
-METHODS = [masked_scatter, put, put_, scatter, scatter_add, index_add, index_copy, index_fill, index_put, take,
-           masked_select, diagonal, diag_embed, diag, trace, scatter_, scatter_add_,
-           index_add_, index_copy_, index_fill_, index_put_]
+METHODS = [masked_scatter, put, put_, scatter, scatter_add, index_add, index_copy, index_fill,
+           index_put, take, masked_select, diagonal, diag_embed, diag, trace, scatter_,
+           scatter_add_, index_add_, index_copy_, index_fill_, index_put_]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
