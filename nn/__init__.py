@@ -98,5 +98,7 @@ __all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "Transfor
             "TransformerEncoderLayer", "TransformerDecoderLayer"]
 
 data.sampler = sys.modules["nn.data.sampler"] = samplers    # torch.utils.data.sampler's name
+data.dataloader = data.dataset = sys.modules["nn.data.dataloader"] = \
+    sys.modules["nn.data.dataset"] = data                     # (torch.utils.data.dataloader's)
 
 from . import torch_paths  # noqa: E402,F401  (nn.modules.batchnorm._BatchNorm, ...: torch's paths)

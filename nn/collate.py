@@ -14,7 +14,8 @@ def default_collate(samples: Sequence[Any]) -> Any:
     """Stack a list of samples into a batch, as torch.utils.data.default_collate.
 
     Tensors, arrays and numbers become one Tensor (Python ints int64, floats float64, bools
-    bool; arrays keep their dtype; stacked with the recorded op when a sample requires
+    bool, as torch; ints with a float among them the default dtype, as torch.tensor of
+    the list; arrays keep their dtype; stacked with the recorded op when a sample requires
     grad). Samples that are tuples give a list of fields (a namedtuple stays that
     namedtuple; a list or other sequence keeps its type when it can be rebuilt), dicts are
     collated key by key, and strings stay as the sequence they come in (a tuple for a field
@@ -37,6 +38,8 @@ def default_collate(samples: Sequence[Any]) -> Any:
     if isinstance(first, Tensor) and is_grad_enabled() and any(
             isinstance(s, Tensor) and s.requires_grad for s in samples):
         return stack(samples)
+    if type(first) is int and any(type(s) is float for s in samples):
+        return Tensor(list(samples))                  # (torch.tensor([1, 2.5]): float32)
     arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
     if any(a.dtype.kind not in "biuf" for a in arrays):
         raise TypeError(f"DataLoader: cannot batch samples of type {type(first).__name__}; "

@@ -25,8 +25,9 @@ from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                        SubsetRandomSampler, T_co, WeightedRandomSampler)
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
-           "DataLoader", "default_collate", "default_convert", "Sampler", "SequentialSampler",
-           "RandomSampler", "BatchSampler", "SubsetRandomSampler", "WeightedRandomSampler"]
+           "IterableDataset", "ChainDataset", "get_worker_info", "DataLoader", "default_collate",
+           "default_convert", "Sampler", "SequentialSampler", "RandomSampler", "BatchSampler",
+           "SubsetRandomSampler", "WeightedRandomSampler"]
 
 
 class Dataset(Generic[T_co]):
@@ -42,6 +43,47 @@ class Dataset(Generic[T_co]):
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: `__iter__` yields them (no indexing, maybe no length), as
+    torch's IterableDataset for data read as it comes (lines of a file, a simulator). A
+    DataLoader takes the samples in the order the stream gives them, `batch_size` at a
+    time; shuffle, sampler and batch_sampler do not apply. `a + b` chains two streams."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} does not define __iter__")
+
+    def __len__(self) -> int:
+        raise TypeError(f"{type(self).__name__} is a stream without a length (define "
+                        "__len__ to give it one)")
+
+    def __add__(self, other: Dataset) -> ChainDataset:
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The streams of several IterableDatasets, one after the other."""
+
+    def __init__(self, datasets: Iterable[IterableDataset]) -> None:
+        self.datasets = list(datasets)
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset: expects IterableDatasets, got "
+                                f"{type(d).__name__}")
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
+
+
+def get_worker_info() -> None:
+    """None, as torch's in the main process: loading always runs there (see DataLoader),
+    so an IterableDataset's `__iter__` that splits its stream among workers gets all of it."""
+    return None
 
 
 class TensorDataset(Dataset):
@@ -216,6 +258,17 @@ class DataLoader:
                 raise TypeError(f"DataLoader: {name} must be an iterable of "
                                 f"{'indices' if name == 'sampler' else 'lists of indices'}, "
                                 f"got {type(value).__name__}")
+        for name, value in (("persistent_workers", persistent_workers),
+                            ("prefetch_factor", prefetch_factor)):
+            if value and num_workers == 0:                      # (as torch: they need workers)
+                raise ValueError(f"DataLoader: the {name} option needs num_workers > 0")
+        if isinstance(dataset, IterableDataset):
+            for name, value in (("shuffle", shuffle), ("sampler", sampler),
+                                ("batch_sampler", batch_sampler)):
+                if value:
+                    raise ValueError(f"DataLoader with an IterableDataset: the stream gives "
+                                     f"the order, so {name} does not apply (got {name}="
+                                     f"{value!r})")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -235,10 +288,12 @@ class DataLoader:
         self.generator = check_generator(generator, "DataLoader")
         if seed is not None:
             self.generator = np.random.default_rng(seed)
-        if sampler is None:
+        if isinstance(dataset, IterableDataset):
+            sampler = None                          # (the stream is read in __iter__)
+        elif sampler is None:
             sampler = (RandomSampler(dataset, generator=self.generator) if shuffle
                        else SequentialSampler(dataset))
-        if batch_size is not None:
+        if batch_size is not None and sampler is not None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.dataset, self.batch_size, self.drop_last = dataset, batch_size, drop_last
         self.sampler, self.batch_sampler, self.collate_fn = sampler, batch_sampler, collate_fn
@@ -246,9 +301,17 @@ class DataLoader:
         self.num_workers = num_workers
 
     def __len__(self) -> int:
+        if self.sampler is None:                            # an IterableDataset
+            n = len(self.dataset)            # (a TypeError when the stream has no length)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
         return len(self.sampler if self.batch_sampler is None else self.batch_sampler)
 
     def __iter__(self) -> Iterator[Any]:
+        if self.sampler is None:
+            yield from self._stream()
+            return
         if self.batch_sampler is None:
             convert = self.collate_fn or default_convert
             for index in self.sampler:
@@ -259,3 +322,18 @@ class DataLoader:
         for indices in self.batch_sampler:
             batch = _gather(self.dataset, indices) if fast else None
             yield batch if batch is not None else collate([self.dataset[i] for i in indices])
+
+    def _stream(self) -> Iterator[Any]:
+        """An IterableDataset's samples, batch_size at a time (or one by one)."""
+        if self.batch_size is None:
+            convert = self.collate_fn or default_convert
+            yield from map(convert, self.dataset)
+            return
+        collate, batch = self.collate_fn or default_collate, []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield collate(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield collate(batch)

@@ -309,6 +309,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected an integer index tensor, got dtype {t.dtype}")
     i = t.data
+    if num_classes < -1:
+        raise ValueError(f"{op}: num_classes must be -1 (max + 1) or a size, got {num_classes}")
     if num_classes == -1:
         if i.size == 0:
             raise ValueError(f"{op}: cannot infer the number of classes of an empty tensor; "

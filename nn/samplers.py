@@ -126,7 +126,10 @@ class WeightedRandomSampler(Sampler):
                  generator: np.random.Generator | None = None) -> None:
         _check_positive_int("num_samples", num_samples)
         _check_bool("replacement", replacement)
-        w = np.asarray(getattr(weights, "data", weights), dtype=np.float64).reshape(-1)
+        w = np.asarray(getattr(weights, "data", weights), dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"WeightedRandomSampler: weights must be a 1-d sequence, one per "
+                             f"sample, got shape {w.shape}")
         if not (np.all(w >= 0) and np.isfinite(w).all() and w.sum() > 0):
             raise ValueError("WeightedRandomSampler: weights must be finite, non-negative "
                              "and not all zero")

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
+import nn
 import nn.data as data
 import tinygrad_edu as tg
 from nn.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, RandomSampler,
@@ -436,3 +437,80 @@ def test_weighted_and_subset_random_samplers():
         data.WeightedRandomSampler([-1.0, 2.0], 3)
     with pytest.raises(ValueError, match="cannot draw 3 samples without replacement"):
         data.WeightedRandomSampler([1.0, 0.0, 1.0], 3, replacement=False)
+
+
+# ------------------------------------------------- nineteenth session: a data-loading sweep
+def test_a_packed_sequence_rebuilt_from_sorted_indices_keeps_the_batch_order():
+    from nn.utils.rnn import PackedSequence, pack_sequence, pad_packed_sequence
+    packed = pack_sequence([tg.tensor([1.0]), tg.tensor([2.0, 2, 2]), tg.tensor([3.0, 3])],
+                           enforce_sorted=False)
+    rebuilt = PackedSequence(packed.data * 10, packed.batch_sizes, packed.sorted_indices)
+    assert rebuilt.unsorted_indices.tolist() == [2, 0, 1]              # torch derives it
+    padded, lengths = pad_packed_sequence(rebuilt, batch_first=True)
+    assert padded.tolist() == [[10, 0, 0], [20, 20, 20], [30, 30, 0]]
+    assert lengths.tolist() == [1, 3, 2]
+    assert rebuilt.double().data.dtype == np.float64 and rebuilt.to("cpu") is rebuilt
+    assert rebuilt.float() is rebuilt and rebuilt.cpu() is rebuilt and not rebuilt.is_cuda
+    assert type(rebuilt.double()) is PackedSequence
+
+
+def test_an_iterable_dataset_is_batched_in_stream_order():
+    class Stream(data.IterableDataset):
+        def __iter__(self):
+            assert data.get_worker_info() is None                 # the main process, as torch
+            return iter(range(7))
+
+    assert [b.tolist() for b in data.DataLoader(Stream(), batch_size=3)] == \
+        [[0, 1, 2], [3, 4, 5], [6]]
+    assert [b.tolist() for b in data.DataLoader(Stream(), batch_size=3, drop_last=True)] == \
+        [[0, 1, 2], [3, 4, 5]]
+    assert list(data.DataLoader(Stream(), batch_size=None)) == list(range(7))
+    with pytest.raises(TypeError, match="Stream is a stream without a length"):
+        len(data.DataLoader(Stream(), batch_size=3))
+    for option in (dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]])):
+        with pytest.raises(ValueError, match="DataLoader with an IterableDataset"):
+            data.DataLoader(Stream(), **option)
+
+    class Sized(Stream):
+        def __len__(self):
+            return 7
+
+    assert [len(data.DataLoader(Sized(), batch_size=3, drop_last=drop)) for drop in (False, True)
+            ] == [3, 2]
+    chained = Stream() + Sized()
+    assert isinstance(chained, data.ChainDataset) and list(chained) == list(range(7)) * 2
+    with pytest.raises(TypeError, match="ChainDataset: expects IterableDatasets"):
+        data.ChainDataset([Stream(), [1, 2]])
+
+
+def test_the_torch_import_paths_of_the_data_utilities():
+    from tinygrad_edu.utils.data import DataLoader, Dataset
+    from tinygrad_edu.utils.data.dataloader import default_collate
+    from tinygrad_edu.utils.data.sampler import BatchSampler
+    from nn.data.dataset import TensorDataset
+    assert DataLoader is data.DataLoader and Dataset is data.Dataset
+    assert default_collate is data.default_collate and BatchSampler is data.BatchSampler
+    assert TensorDataset is data.TensorDataset
+
+
+def test_collate_sampler_and_loader_checks_as_torch():
+    assert data.default_collate([1, 2.5]).dtype == np.float32     # torch.tensor([1, 2.5])
+    assert data.default_collate([2.5, 1]).dtype == np.float64     # a float first: float64
+    assert data.default_collate([1, 2]).dtype == np.int64
+    with pytest.raises(ValueError, match=r"weights must be a 1-d sequence.*\(2, 2\)"):
+        data.WeightedRandomSampler([[1.0, 2.0], [3.0, 4.0]], 3)
+    for option in (dict(persistent_workers=True), dict(prefetch_factor=2)):
+        with pytest.raises(ValueError, match="option needs num_workers > 0"):
+            data.DataLoader(data.TensorDataset(tg.arange(4)), **option)
+
+
+def test_read_idx_names_a_header_cut_short(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(bytes([0, 0, 8, 3, 0, 0]))
+    with pytest.raises(ValueError, match="read_idx: .* has 6 bytes, fewer than its header"):
+        nn.datasets.read_idx(path)
+
+
+def test_one_hot_names_a_bad_num_classes():
+    with pytest.raises(ValueError, match="one_hot: num_classes must be -1"):
+        nn.functional.one_hot(tg.tensor([1]), num_classes=-2)

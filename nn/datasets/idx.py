@@ -68,6 +68,9 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
                          f"(header {raw[:4].hex() or 'empty'}, expected 000008xx)")
     ndim = raw[3]
     header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"read_idx: {path} has {len(raw)} bytes, fewer than its header of "
+                         f"{ndim} sizes needs ({header}); the file is truncated or corrupt")
     shape = tuple(int(n) for n in np.frombuffer(raw[4:header], dtype=">i4"))
     expected = header + int(np.prod(shape))
     if len(shape) != ndim or len(raw) != expected:

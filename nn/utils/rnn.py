@@ -13,18 +13,50 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from tinygrad_edu import Tensor, index_add, pad, stack, zeros
+from tinygrad_edu import Tensor, float32, float64, index_add, pad, stack, zeros
 from tinygrad_edu.tensor import _tensor
 
 
-class PackedSequence(NamedTuple):
-    """data (sum of lengths, *): the steps, time-major; batch_sizes (T,): how many sequences
-    are still running at each step; sorted_indices / unsorted_indices: the order by
-    length and its inverse (None when the input was already sorted)."""
+class _PackedFields(NamedTuple):
     data: Tensor
     batch_sizes: Tensor
     sorted_indices: Tensor | None = None
     unsorted_indices: Tensor | None = None
+
+
+class PackedSequence(_PackedFields):
+    """data (sum of lengths, *): the steps, time-major; batch_sizes (T,): how many sequences
+    are still running at each step; sorted_indices / unsorted_indices: the order by
+    length and its inverse (None when the input was already sorted). As torch, built from
+    sorted_indices alone it computes unsorted_indices, so that rebuilding a packed batch
+    with new data, PackedSequence(f(p.data), p.batch_sizes, p.sorted_indices), keeps the
+    batch's order."""
+
+    __slots__ = ()
+
+    def __new__(cls, data: Tensor, batch_sizes: Tensor, sorted_indices: Tensor | None = None,
+                unsorted_indices: Tensor | None = None) -> PackedSequence:
+        if unsorted_indices is None and sorted_indices is not None:
+            unsorted_indices = Tensor(np.argsort(_tensor(sorted_indices).data))
+        return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
+
+    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        """data.to(...) (a dtype; the device can only be the CPU); the indices stay."""
+        data = self.data.to(*args, **kwargs)
+        return self if data is self.data else self._replace(data=data)
+
+    def cpu(self) -> PackedSequence:
+        return self.to("cpu")
+
+    def float(self) -> PackedSequence:
+        return self.to(dtype=float32)
+
+    def double(self) -> PackedSequence:
+        return self.to(dtype=float64)
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
 
 
 def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False,
