@@ -155,6 +155,21 @@ class Sequential(_RegistrySequence):
     def __add__(self, other: Sequential) -> Sequential:
         return Sequential(*self, *other)
 
+    def __mul__(self, times: int) -> Sequential:
+        """The same modules `times` over (shared, not copied), as torch."""
+        if not isinstance(times, int) or times <= 0:
+            raise ValueError(f"Sequential * {times!r}: expected a positive int")
+        return Sequential(*(list(self) * times))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, times: int) -> Sequential:
+        repeated = self * times
+        self._modules.clear()
+        for i, module in enumerate(repeated):
+            self.add_module(str(i), module)
+        return self
+
     def insert(self, index: int, module: Module) -> Sequential:
         """Put `module` before position `index` (torch: an IndexError past either end)."""
         n = len(self)

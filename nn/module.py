@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -264,6 +265,14 @@ class Module:
                 return entries[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def __dir__(self) -> list[str]:
+        """The attributes, with the registered parameters, buffers and submodules (as
+        torch: tab completion and `"weight" in dir(m)` see them)."""
+        names = set(super().__dir__())
+        for table in _REGISTRIES:
+            names.update(self.__dict__.get(table, ()))
+        return sorted(names)
+
     def __delattr__(self, name: str) -> None:
         if name in self._parameters or name in self._buffers or name in self._modules:
             self._forget(name)
@@ -482,6 +491,14 @@ class Module:
         """self: modules always live on the CPU here."""
         return self
 
+    def cuda(self, device: Any = None) -> Module:
+        """An error: tinygrad_edu computes on the CPU only (as Tensor.cuda)."""
+        return self.to("cuda" if device is None else device)
+
+    def _get_name(self) -> str:
+        """The class name, as torch's repr helper."""
+        return type(self).__name__
+
     def float(self) -> Module:
         return self.to(np.float32)
 
@@ -493,46 +510,81 @@ class Module:
         return self.to(bfloat16)
 
     # ------------------------------------------------------------------ state dict
-    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
-        """Name -> detached Tensor (sharing memory) for every parameter and persistent buffer:
-        own entries first, then each child's under `child_name.` (torch's keys and order)."""
+    def state_dict(self, *args: Any, destination: dict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict:
+        """Name -> detached Tensor (sharing memory) for every parameter and persistent buffer,
+        and `_extra_state` where a module defines get_extra_state: own entries first (from
+        `_save_to_state_dict`), then each child's under `child_name.` (torch's keys and
+        order). `destination` is a dict to fill; as torch, positional arguments are the
+        deprecated order (destination, prefix, keep_vars)."""
+        if args:
+            warnings.warn("state_dict: positional arguments are deprecated, as in torch; "
+                          "pass destination=, prefix=, keep_vars= by name", FutureWarning,
+                          stacklevel=2)
+            destination, prefix, keep_vars = (*args, destination, prefix, keep_vars)[
+                :len(args)] + (destination, prefix, keep_vars)[len(args):]
         self._check_plain_containers()
-        out: OrderedDict = OrderedDict()
-        for name, param in self._parameters.items():
-            if param is not None:
-                out[prefix + name] = param if keep_vars else param.detach()
-        for name, buffer in self._buffers.items():
-            if buffer is not None and name not in self._non_persistent:
-                out[prefix + name] = buffer if keep_vars else buffer.detach()
+        destination = OrderedDict() if destination is None else destination
+        self._save_to_state_dict(destination, prefix, keep_vars)
         for name, child in self._modules.items():
             if child is not None:
-                out.update(child.state_dict(f"{prefix}{name}.", keep_vars))
-        return out
+                child.state_dict(destination=destination, prefix=f"{prefix}{name}.",
+                                 keep_vars=keep_vars)
+        return destination
 
-    def load_state_dict(self, state_dict: dict, strict: bool = True,
+    def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
+        """This module's own entries (torch's method of the same name, for subclasses)."""
+        for name, param in self._parameters.items():
+            if param is not None:
+                destination[prefix + name] = param if keep_vars else param.detach()
+        for name, buffer in self._buffers.items():
+            if buffer is not None and name not in self._non_persistent:
+                destination[prefix + name] = buffer if keep_vars else buffer.detach()
+        if self._has_extra_state():
+            destination[prefix + "_extra_state"] = self.get_extra_state()
+
+    def get_extra_state(self) -> Any:
+        """Override (with set_extra_state) to keep state that is no Tensor, a step count or
+        a vocabulary, under the key `_extra_state` of state_dict, as torch."""
+        raise RuntimeError(f"{type(self).__name__}.get_extra_state is not defined: override "
+                           "it to return the extra state to save")
+
+    def set_extra_state(self, state: Any) -> None:
+        """Override to take back what get_extra_state returned (load_state_dict calls it)."""
+        raise RuntimeError(f"{type(self).__name__}.set_extra_state is not defined: override "
+                           "it with get_extra_state")
+
+    def _has_extra_state(self) -> bool:
+        return type(self).get_extra_state is not Module.get_extra_state
+
+    def load_state_dict(self, state_dict: Any, strict: bool = True,
                         assign: bool = False) -> IncompatibleKeys:
         """Copy values (Tensors or numpy arrays) into the parameters and buffers.
 
         Shapes must match exactly; with `strict=True` (default) the keys must match too,
         except a module's `optional_state` (BatchNorm's num_batches_tracked, which torch's
         checkpoints before 0.4.1 lack: it keeps its value, as torch). All problems are
-        collected and reported in one error naming the keys.
+        reported in one error naming the keys (what matched is loaded, as torch).
         Values are converted to each target's dtype. With `assign=True` (torch's) the
         module takes the given values themselves instead, with their dtype: a new Parameter
         (requires_grad as before) or buffer (an optimizer built earlier still holds the old).
+        Each module loads its own entries in `_load_from_state_dict` (torch's method, which
+        a subclass overrides to rename old checkpoint keys), from a copy of state_dict.
         """
-        for prefix, module in self.named_modules():       # (lazy layers take their shapes)
-            module._prepare_to_load(state_dict, prefix + "." if prefix else "")
-        targets = self.state_dict(keep_vars=True)
-        optional = {prefix + ("." if prefix else "") + name
-                    for prefix, module in self.named_modules()
-                    for name in getattr(module, "optional_state", ())}
-        missing = [k for k in targets if k not in state_dict and k not in optional]
-        unexpected = [k for k in state_dict if k not in targets]
-        arrays = {k: _as_array(state_dict[k]) for k in targets if k in state_dict}
-        errors = [f"size mismatch for {key}: copying a param with shape {array.shape} from "
-                  f"checkpoint, the shape in current model is {tuple(targets[key].shape)}."
-                  for key, array in arrays.items() if array.shape != targets[key].shape]
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict-like state_dict, got "
+                            f"{type(state_dict).__name__}")
+        state_dict = OrderedDict(state_dict)
+        missing: list[str] = []
+        unexpected: list[str] = []
+        errors: list[str] = []
+        modules = list(self.named_modules(remove_duplicate=False))
+        for name, module in modules:                       # (lazy layers take their shapes)
+            module._prepare_to_load(state_dict, name + "." if name else "")
+        with no_grad():                                   # in place: earlier state_dict()
+            for name, module in modules:                  # and detach() results see it
+                module._load_from_state_dict(state_dict, name + "." if name else "", {}, True,
+                                             missing, unexpected, errors, assign=assign)
         if strict and unexpected:
             errors.insert(0, "Unexpected key(s) in state_dict: "
                           + ", ".join(f'"{k}"' for k in unexpected) + ".")
@@ -542,25 +594,55 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
-        with no_grad():
-            for key, array in arrays.items():   # in place: earlier state_dict() and
-                if assign:                      # detach() results see it
-                    self._assign(key, array, targets[key])
-                else:
-                    targets[key].copy_(array)
         return IncompatibleKeys(missing, unexpected)
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
+                              strict: bool, missing_keys: list, unexpected_keys: list,
+                              error_msgs: list, assign: bool = False) -> None:
+        """Load this module's own entries from `state_dict` (keys under `prefix`), adding
+        to the lists what is missing, unexpected or wrong, as torch's method of the same
+        name: a subclass may override it, rename keys in state_dict, then call super()."""
+        own = {**{k: v for k, v in self._parameters.items() if v is not None},
+               **{k: v for k, v in self._buffers.items()
+                  if v is not None and k not in self._non_persistent}}
+        for name, target in own.items():
+            key = prefix + name
+            if key not in state_dict:
+                if strict and name not in getattr(self, "optional_state", ()):
+                    missing_keys.append(key)
+                continue
+            value = state_dict[key]
+            if not isinstance(value, (Tensor, np.ndarray)):
+                error_msgs.append(f"While copying the parameter named \"{key}\", expected a "
+                                  f"Tensor or an ndarray from checkpoint but received "
+                                  f"{type(value).__name__}")
+                continue
+            array = _as_array(value)
+            if array.shape != target.shape:
+                error_msgs.append(f"size mismatch for {key}: copying a param with shape "
+                                  f"{array.shape} from checkpoint, the shape in current model "
+                                  f"is {tuple(target.shape)}.")
+            elif not assign:
+                target.copy_(array)
+            elif name in self._parameters:
+                self._parameters[name] = Parameter(array, requires_grad=target.requires_grad)
+            else:
+                self._buffers[name] = Tensor._from_node(array, None)
+        extra = prefix + "_extra_state"
+        if self._has_extra_state():
+            if extra in state_dict:
+                self.set_extra_state(state_dict[extra])
+            elif strict:
+                missing_keys.append(extra)
+        if strict:
+            for key in state_dict:
+                if key.startswith(prefix) and key != extra:
+                    first = key[len(prefix):].split(".", 1)[0]
+                    if first not in own and first not in self._modules:
+                        unexpected_keys.append(key)
 
     def _prepare_to_load(self, state_dict: dict, prefix: str) -> None:
         """Called on every submodule before load_state_dict copies values (nn/lazy.py)."""
-
-    def _assign(self, key: str, array: np.ndarray, old: Tensor) -> None:
-        """load_state_dict(assign=True) of one entry: the value itself becomes the state."""
-        path, _, name = key.rpartition(".")
-        owner = self.get_submodule(path)
-        if name in owner._parameters:
-            owner._parameters[name] = Parameter(array, requires_grad=old.requires_grad)
-        else:
-            owner._buffers[name] = Tensor._from_node(array, None)
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:

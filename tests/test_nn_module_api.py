@@ -264,3 +264,90 @@ def test_load_state_dict_assign_takes_the_values_dtype_and_keeps_requires_grad()
     assert model[1].running_mean.dtype == np.float64 and model[1].num_batches_tracked.item() == 5
     assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias", "1.weight",
                                                               "1.bias"]
+
+
+# ------------------------------------------- nineteenth session: a Module mechanics sweep
+def test_extra_state_is_saved_and_loaded_as_torch():
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin, self.step = nn.Linear(1, 1), 0
+
+        def get_extra_state(self):
+            return {"step": self.step}
+
+        def set_extra_state(self, state):
+            self.step = state["step"]
+
+    model = Counter()
+    model.step = 7
+    state = model.state_dict()
+    assert list(state) == ["_extra_state", "lin.weight", "lin.bias"]
+    fresh = Counter()
+    fresh.load_state_dict(state)
+    assert fresh.step == 7
+    del state["_extra_state"]
+    assert Counter().load_state_dict(state, strict=False).missing_keys == ["_extra_state"]
+
+
+def test_state_dict_overrides_with_torchs_signature_and_destination():
+    class NoBias(nn.Linear):
+        def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+            out = super().state_dict(*args, destination=destination, prefix=prefix,
+                                     keep_vars=keep_vars)
+            out.pop(prefix + "bias", None)
+            return out
+
+    assert list(nn.Sequential(nn.ReLU(), NoBias(2, 2)).state_dict()) == ["1.weight"]
+    assert list(nn.Linear(2, 2).state_dict(destination=None, prefix="z.")) == \
+        ["z.weight", "z.bias"]
+    filled: dict = {}
+    assert nn.Linear(2, 2).state_dict(destination=filled) is filled and len(filled) == 2
+    with pytest.warns(FutureWarning, match="positional arguments are deprecated"):
+        assert list(nn.Linear(2, 2).state_dict(None, "p.")) == ["p.weight", "p.bias"]
+
+
+def test_a_load_from_state_dict_override_renames_old_keys():
+    class Compat(nn.Linear):
+        def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+            if prefix + "W" in state_dict:
+                state_dict[prefix + "weight"] = state_dict.pop(prefix + "W")
+            super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    model = nn.Sequential(Compat(2, 2))
+    checkpoint = {"0.W": tg.ones(2, 2), "0.bias": tg.zeros(2)}
+    result = model.load_state_dict(checkpoint)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert model[0].weight.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    assert list(checkpoint) == ["0.W", "0.bias"]                 # the caller's dict is kept
+
+
+def test_load_state_dict_refuses_what_is_not_a_dict_or_a_tensor():
+    model = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="load_state_dict: expected a dict-like state_dict, "
+                                        "got list"):
+        model.load_state_dict(list(model.state_dict().items()))
+    bn = nn.BatchNorm1d(2)
+    state = bn.state_dict()
+    state["num_batches_tracked"] = 5
+    with pytest.raises(RuntimeError, match='copying the parameter named "num_batches_tracked", '
+                                           "expected a Tensor or an ndarray"):
+        bn.load_state_dict(state)
+    state["num_batches_tracked"] = np.asarray(5)          # arrays load (an extension)
+    bn.load_state_dict(state)
+    assert bn.num_batches_tracked.item() == 5
+
+
+def test_dir_sequential_repetition_and_cuda_as_torch():
+    model = nn.Linear(2, 2)
+    model.register_buffer("mask", None)
+    model.head = nn.ReLU()
+    assert {"weight", "bias", "head", "mask", "forward"} <= set(dir(model))
+    block = nn.Sequential(nn.ReLU(), nn.Tanh())
+    assert [type(m).__name__ for m in block * 2] == ["ReLU", "Tanh", "ReLU", "Tanh"]
+    assert (2 * block)[2] is block[0]                            # shared, as torch
+    block *= 2
+    assert len(block) == 4 and list(block._modules) == ["0", "1", "2", "3"]
+    with pytest.raises(RuntimeError, match="CPU only"):
+        model.cuda()
+    assert model._get_name() == "Linear"
