@@ -1014,6 +1014,10 @@ def test_cat_skips_the_legacy_empty_1d_tensor_a_loop_starts_from():
     assert preds.tolist() == [[1.0] * 3, [1.0] * 3, [2.0] * 3]
     assert tg.cat([Tensor([]), tg.ones(2, 3)], dim=1).shape == (2, 3)
     assert tg.cat([Tensor([]), Tensor([])]).shape == (0,)
+    assert tg.cat([Tensor([]), Tensor([])], dim=1).shape == (0,)          # as torch
+    empty, x = Tensor([], requires_grad=True), tg.ones(2, 3, requires_grad=True)
+    grads = tg.grad(tg.cat([empty, x]).sum(), [empty, x])     # the empty one in the graph
+    assert grads[0].shape == (0,) and grads[1].tolist() == [[1.0] * 3] * 2
     with pytest.raises(ValueError, match=r"cat: shapes \(2, 3\) and \(2, 2\) differ"):
         tg.cat([tg.ones(2, 3), Tensor([]), tg.ones(2, 2)], dim=0)
 
@@ -1070,6 +1074,7 @@ def test_combinations_as_torch():
     assert tg.combinations(Tensor([1, 2]), with_replacement=True).tolist() == \
         [[1, 1], [1, 2], [2, 2]]
     assert tg.combinations(Tensor([1, 2, 3]), r=0).shape == (0,)
+    assert not tg.combinations(a, r=0).requires_grad                      # as torch
     assert tg.combinations(Tensor([1, 2, 3]), r=4).shape == (0, 4)
     with pytest.raises(ValueError, match=r"combinations: expects a 1-D tensor"):
         tg.combinations(tg.ones(2, 2))

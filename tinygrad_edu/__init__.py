@@ -321,7 +321,7 @@ for _name in ("index_select", "where", "cat", "concat", "concatenate", "stack", 
 
 
 _FROM_FUNCTIONAL = ("cosine_similarity", "pairwise_distance", "pdist", "pixel_shuffle",
-                    "pixel_unshuffle", "channel_shuffle", "celu", "selu", "prelu",
+                    "pixel_unshuffle", "channel_shuffle", "celu", "selu", "prelu", "rrelu",
                     "hardshrink", "rms_norm", "layer_norm", "group_norm")
 
 

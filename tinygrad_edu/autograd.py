@@ -432,9 +432,9 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
             t._accumulate(g)
 
 
-PIECEWISE_LINEAR_HINT = (" (a gradient through only piecewise-linear ops such as relu or abs "
-                         "is constant here, where torch returns zeros: materialize_grads=True "
-                         "gives those zeros)")
+PIECEWISE_LINEAR_HINT = (" (a gradient through only piecewise-linear ops composed from where, "
+                         "such as hardtanh, relu6 or threshold, is constant here, where torch "
+                         "returns zeros: materialize_grads=True gives those zeros)")
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,

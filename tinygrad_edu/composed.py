@@ -410,15 +410,19 @@ def _pad_with_copies(x: Tensor, pairs: list, mode: str) -> Tensor:
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing axis. As torch, an empty 1-D tensor (shape (0,), the
-    `preds = tensor([])` a loop starts from) joins tensors of any shape: it is left out,
-    after taking part in the result's dtype."""
+    `preds = tensor([])` a loop starts from) joins tensors of any shape, as none of their
+    rows (its gradient is then empty too), after taking part in the result's dtype."""
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
     tensors = _promoted(tensors)
-    tensors = [t_ for t_ in tensors if t_.shape != (0,)] or tensors[:1]
+    shaped = [t_ for t_ in tensors if t_.shape != (0,)]
+    if not shaped:
+        return movement.Cat.apply(*tensors, dim=0)
+    dim = _axis(shaped[0], dim, "cat")
+    none_along = shaped[0].shape[:dim] + (0,) + shaped[0].shape[dim + 1:]
+    tensors = [t_.reshape(none_along) if t_.shape == (0,) else t_ for t_ in tensors]
     first = tensors[0]
-    dim = _axis(first, dim, "cat")
     for t_ in tensors[1:]:
         if t_.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(
                 zip(t_.shape, first.shape)) if i != dim):

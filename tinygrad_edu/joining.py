@@ -242,7 +242,7 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     if not isinstance(r, (int, np.integer)) or r < 0:
         raise ValueError(f"combinations: r must be a non-negative int, got {r!r}")
     if r == 0:
-        return x[:0]
+        return Tensor(x.data[:0])                 # (no rows to differentiate, as torch)
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     rows = np.array(list(pick(range(x.shape[0]), r)), dtype=np.int64).reshape(-1, r)
     return x[rows]
