@@ -521,8 +521,7 @@ class Module:
             warnings.warn("state_dict: positional arguments are deprecated, as in torch; "
                           "pass destination=, prefix=, keep_vars= by name", FutureWarning,
                           stacklevel=2)
-            destination, prefix, keep_vars = (*args, destination, prefix, keep_vars)[
-                :len(args)] + (destination, prefix, keep_vars)[len(args):]
+            destination, prefix, keep_vars = (*args, *(destination, prefix, keep_vars)[len(args):])
         self._check_plain_containers()
         destination = OrderedDict() if destination is None else destination
         self._save_to_state_dict(destination, prefix, keep_vars)

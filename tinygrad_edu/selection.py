@@ -279,9 +279,9 @@ def repeat(input: Tensor, *sizes: Any, repeats: Any = None) -> Tensor:
     the gradient sums the copies."""
     x = _tensor(input)
     sizes = tuple(int(s) for s in _shape_arg(sizes, repeats, "repeat", "repeats"))
-    if len(sizes) < x.ndim or not sizes and x.ndim:      # (a 0-d tensor takes no sizes)
+    if len(sizes) < x.ndim:                          # (a 0-d tensor takes no sizes)
         raise ValueError(f"repeat: {len(sizes)} sizes for a tensor of shape {x.shape}; it "
-                         f"needs at least {max(x.ndim, 1)}")
+                         f"needs at least {x.ndim}")
     if any(s < 0 for s in sizes):
         raise ValueError(f"repeat: sizes must be non-negative, got {sizes}")
     shape = (1,) * (len(sizes) - x.ndim) + x.shape
