@@ -110,6 +110,11 @@ for red in ("mean", "sum", "none"):
 case("cross_entropy", "weight-ignore-smooth",
      lambda x, t: tg.cross_entropy(x, t, WEIGHT, ignore_index=1, label_smoothing=0.1),
      [lambda: rand_tensor(4, 4), indices(1, 3, 0, 1)])
+case("cross_entropy", "weight", lambda x, t: tg.cross_entropy(x, t, WEIGHT),
+     [lambda: rand_tensor(4, 4), indices(1, 3, 0, 1)])
+case("cross_entropy", "ignore-dense-sum",
+     lambda x, t: tg.cross_entropy(x, t, ignore_index=2, reduction="sum"),
+     [lambda: rand_tensor(2, 3, 2), lambda: Tensor(np.array([[2, 0], [1, 2]]))])
 case("cross_entropy", "dense-target",
      lambda x, t: tg.cross_entropy(x, t, reduction="none"),
      [lambda: rand_tensor(2, 3, 2, 2),

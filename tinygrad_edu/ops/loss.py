@@ -40,14 +40,16 @@ class CrossEntropy(Function):
          For probability targets also dL/dt = -g_i (1 - e) w lp / D.   dL/dw = None:
          class weights are constants.
     g is the upstream gradient (a scalar, or (N, d1, ...) for 'none'; D = 1 unless 'mean').
-    Forward already has p, so it saves the local gradient s p - q and backward is one
-    multiplication. With create_graph, p is instead recomputed as softmax of the saved
+    Forward already has p, so it saves the local gradient (s p - q) / D and backward is
+    one multiplication. With create_graph, p is instead recomputed as softmax of the saved
     logits Tensor, so that the VJP is differentiable again (second derivatives).
-    Saves x, the target, the weight (or None) and s p - q; keeps D as ctx.denominator.
+    Saves x, the target, the weight (or None) and (s p - q) / D; keeps 1 / D as ctx.scale.
 
     Class indices without label smoothing (the usual case) never build q: loss_i is
     -w_(y_i) lp[i, y_i], one gather, and s p - q is p w_y with w_y subtracted at the
     targets (with 50,000 classes the dense q took three passes over all the logits).
+    Without class weights and with no target ignored, every w_(y_i) is 1: the textbook
+    loss_i = -lp[i, y_i] and p - onehot, with no weights made.
     """
 
     @staticmethod
@@ -63,17 +65,27 @@ class CrossEntropy(Function):
             # a class with q = 0 adds nothing, even where lp = -inf (a logit of -inf): in
             # the cross-entropy 0 log 0 = 0, where 0 * -inf would be nan
             losses = -(q * np.where(q != 0, lp, 0)).sum(axis=1)
-            denominator = losses.size if target.dtype.kind == "f" else \
-                target_weights(target, weight, ignore_index, logits.dtype)[1].sum()
+            if target.dtype.kind == "f":
+                denominator = losses.size
+            else:
+                w_y = target_weights(target, weight, ignore_index, logits.dtype)[1]
+                denominator = target.size if w_y is None else w_y.sum()
         else:
             y, w_y = target_weights(target, weight, ignore_index, logits.dtype)
             at = _flat_positions(logits.shape, y)             # of x[i, y_i] in x.ravel()
             lp_y = shifted.reshape(-1)[at] - np.log(sum_exp).reshape(y.shape)   # lp[i, y_i]
-            losses = np.where(w_y != 0, -(w_y * lp_y), 0)      # (+0.0 where ignored)
-            local_grad = np.ascontiguousarray(exp * (np.expand_dims(w_y, 1) / sum_exp))  # s p
-            local_grad.reshape(-1)[at] -= w_y           # - q (on a row-major array: a view)
-            denominator = w_y.sum()                     # sum of w_(y_i) over the counted
-        ctx.denominator = denominator
+            if w_y is None:                             # every w_(y_i) = 1: q is one-hot
+                losses, denominator = -lp_y, y.size
+                local_grad = np.ascontiguousarray(exp / sum_exp)                  # p
+                local_grad.reshape(-1)[at] -= 1         # - onehot (row-major: a view)
+            else:
+                losses = np.where(w_y != 0, -(w_y * lp_y), 0)      # (+0.0 where ignored)
+                local_grad = np.ascontiguousarray(exp * (np.expand_dims(w_y, 1) / sum_exp))
+                local_grad.reshape(-1)[at] -= w_y       # s p - q
+                denominator = w_y.sum()                 # sum of w_(y_i) over the counted
+        ctx.scale = 1 / denominator if reduction == "mean" and denominator else 1
+        if ctx.scale != 1:       # (D = 0: every target ignored, all of s p - q is 0)
+            local_grad *= ctx.scale
         ctx.save_for_backward(logits, target, weight, local_grad)
         if reduction == "none":
             return losses
@@ -89,30 +101,30 @@ class CrossEntropy(Function):
         options = ctx.options
         if options["reduction"] == "none":
             g = g.unsqueeze(1)
-        elif options["reduction"] == "mean" and ctx.denominator:
-            g = g / ctx.denominator      # (D = 0: every target ignored, all of s p - q is 0)
         e, n_classes = options["label_smoothing"], logits.shape[1]
         grad_target = None
         if target.requires_grad:       # probabilities t: q as a Tensor, differentiable in t
             w = 1 if weight is None else weight.reshape(class_axis_shape(logits.ndim, n_classes))
             q = w * ((1 - e) * target + e / n_classes)
-            grad_target = -g * (1 - e) * w * logits.log_softmax(1)
+            grad_target = -g * ((1 - e) * ctx.scale) * w * logits.log_softmax(1)
         elif grad_mode.is_grad_enabled():
             q = type(logits)._from_node(target_distribution(
                 logits.data, target.data, None if weight is None else weight.data,
                 options["ignore_index"], e), None)
         if grad_mode.is_grad_enabled():     # create_graph: s p - q as a function of the logits
-            local_grad = logits.softmax(1) * q.sum(1, keepdim=True) - q
+            local_grad = (logits.softmax(1) * q.sum(1, keepdim=True) - q) * ctx.scale
         grad_logits = g * local_grad
         return (grad_logits, grad_target) + ((None,) if len(ctx.inputs) == 3 else ())
 
 
 def target_weights(target: np.ndarray, weight: np.ndarray | None, ignore_index: int,
-                   dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+                   dtype: np.dtype) -> tuple[np.ndarray, np.ndarray | None]:
     """For class indices y: y with the ignored targets set to class 0, and w_(y_i), the
-    weight of each sample's class (1 without weights), 0 where y_i is ignored. 'mean'
-    divides by the sum of w_(y_i), as torch."""
+    weight of each sample's class (1 without weights), 0 where y_i is ignored; None
+    when every w_(y_i) is 1. 'mean' divides by the sum of w_(y_i), as torch."""
     counted = target != ignore_index
+    if weight is None and counted.all():
+        return target, None
     w_y = counted.astype(dtype)
     y = np.where(counted, target, 0)
     if weight is not None:
