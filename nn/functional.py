@@ -126,10 +126,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, channels) + (1,) * (input.ndim - 2)
     if training:
-        n = input.numel() // channels
-        if n <= 1:
+        n = input.numel() // channels if channels else 0
+        if n == 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {input.shape}")
+        if n == 0:      # an empty batch: an empty result, the running statistics kept (torch)
+            return _affine_per_channel(input, weight, bias, shape)
         centered = input - input.mean(axes, keepdim=True)
         var = (centered * centered).mean(axes, keepdim=True)
         if running_mean is not None and running_var is not None:
@@ -137,6 +139,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             unbiased = var.data.reshape(channels) * (n / (n - 1))
             running_mean.copy_((1 - momentum) * running_mean.data + momentum * batch_mean)
             running_var.copy_((1 - momentum) * running_var.data + momentum * unbiased)
+        return _affine_per_channel(centered / (var + eps).sqrt(), weight, bias, shape)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
@@ -151,12 +154,17 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             shift = shift + bias
         out = input * _tensor(scale).reshape(shape) + _tensor(shift).reshape(shape)
         return out.to(input.dtype)                 # (float16 in, float16 out: as torch)
-    out = centered / (var + eps).sqrt()
+
+
+def _affine_per_channel(normalized: Tensor, weight: Tensor | None, bias: Tensor | None,
+                        shape: tuple) -> Tensor:
+    """normalized * weight + bias, one of each per channel (shape (1, C, 1, ...))."""
+    out = normalized
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:
         out = out + bias.reshape(shape)
-    return out.to(input.dtype)
+    return out.to(normalized.dtype)
 
 
 from .functional_extra import *  # noqa: E402,F401,F403  (more activations, shuffles, distances)
@@ -174,6 +182,12 @@ __all__ += _extra_names + _norm_names + _loss_names + ["ctc_loss", "lp_pool1d", 
 from .attention import scaled_dot_product_attention  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention"]
+
+from tinygrad_edu.in_place import in_place_of  # noqa: E402
+
+for _fn in (relu, elu, leaky_relu, hardtanh, threshold, selu, celu, rrelu):  # noqa: F405
+    globals()[f"{_fn.__name__}_"] = in_place_of(_fn, _fn.__name__, f"`F.{_fn.__name__}(x, ...)`")
+    __all__.append(f"{_fn.__name__}_")      # F.relu_(x): x itself changed, as torch
 
 from tinygrad_edu import aliases as _aliases  # noqa: E402
 

@@ -3,6 +3,7 @@ rules, composed ops and save/load."""
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -754,9 +755,19 @@ def test_deepcopy_and_pickle_copy_leaves_and_refuse_graph_tensors():
         assert clone is not x and clone.is_leaf and clone.requires_grad and clone.name == "w"
         assert clone.tolist() == [1.0, 2.0] and clone.grad.tolist() == [2.0, 2.0]
         assert clone._hooks is None and clone.data is not x.data
-    with pytest.raises(RuntimeError, match=r"only leaf tensors can be copied, not one made by "
-                                           r"<MulBackward>; copy x.detach\(\) instead"):
+    with pytest.raises(RuntimeError, match=r"only leaf tensors can be deep-copied, not one made "
+                                           r"by <MulBackward>; copy x.detach\(\) instead"):
         copy.deepcopy(x * 2)
+
+
+def test_pickle_and_copy_of_a_graph_tensor_give_a_leaf_as_torch():
+    import copy
+    loss = (Tensor([1.0, 2.0], requires_grad=True) * 2).sum()
+    for clone in (pickle.loads(pickle.dumps(loss)), copy.copy(loss)):
+        assert clone.is_leaf and clone.requires_grad and clone.item() == 6.0
+    with warnings.catch_warnings():            # (reading .grad of a non-leaf would warn)
+        warnings.simplefilter("error")
+        pickle.dumps({"loss": loss})
 
 
 def test_load_uses_no_pickle(tmp_path, monkeypatch):

@@ -73,8 +73,8 @@ from .math_more import (addcdiv, addcmul, arctan, arctan2, atan, atan2, clamp_ma
 from .linear_algebra_more import (addmm, addmv, addr, baddbmm, cdist, cross, dist, einsum,
                                   inner, kron, mv, renorm, tensordot, vdot)
 from .binning import bincount, bucketize, histc, histogram, searchsorted
-from .sampling import (as_tensor, bernoulli, empty_like, initial_seed, logspace, multinomial,
-                       normal, poisson, randint, randint_like, randperm, seed)
+from .sampling import (as_tensor, asarray, bernoulli, empty_like, initial_seed, logspace,
+                       multinomial, normal, poisson, randint, randint_like, randperm, seed)
 from .statistics import (aminmax, corrcoef, cov, cummax, cummin, cumprod,
                          cumulative_trapezoid, median, mode, msort, nanmean, nanmedian, nansum,
                          std_mean, trapezoid, trapz, var_mean)
@@ -102,9 +102,9 @@ from .selection import (argsort, gather, index_select, masked_fill, roll, sort, 
 from .serialization import load, save
 from .shapes import Size
 from .special import digamma, igamma, igammac, lgamma, mvlgamma, polygamma
-from .shape_more import (diff, fliplr, flipud, is_floating_point, moveaxis, movedim, narrow,
-                         ravel, repeat_interleave, rot90, select, signbit, swapaxes, swapdims,
-                         tile, unflatten)
+from .shape_more import (diff, fliplr, flipud, is_complex, is_floating_point, moveaxis,
+                         movedim, narrow, ravel, repeat_interleave, rot90, select, signbit,
+                         swapaxes, swapdims, tile, unflatten)
 from .tensor import Tensor, result_type
 from .finite_differences import gradient
 from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,
@@ -249,6 +249,9 @@ pi, e, inf, nan = math.pi, math.e, math.inf, math.nan      # torch.pi ... (Pytho
 def is_tensor(obj: Any) -> bool:
     return isinstance(obj, Tensor)
 
+
+dtype = np.dtype
+"""torch.dtype: the type of tg.float32 and the other dtypes (numpy's dtype objects)."""
 
 _DTYPE_ALIASES = {"float": float32, "int": int32, "bool": bool_}
 

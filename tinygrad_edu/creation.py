@@ -181,8 +181,14 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
 
 def from_numpy(array: np.ndarray) -> Tensor:
     """Wrap an ndarray without copying (dtype kept; a view, so two wraps are told apart as
-    two tensors, see `Tensor.detach`)."""
-    return Tensor._from_node(np.asarray(array).view(), None)
+    two tensors, see `Tensor.detach`). Numbers and bools only, as Tensor()."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__} (use "
+                        "tg.tensor for lists and numbers)")
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"from_numpy: cannot wrap an array of numpy dtype {array.dtype}; "
+                        "expected floats, integers or bools")
+    return Tensor._from_node(array.view(), None)
 
 
 # ---------------------------------------------------------------- Tensor.new_* (torch's)

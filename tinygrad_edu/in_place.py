@@ -54,11 +54,18 @@ def written_in_place(op: str, x: Tensor, values: tuple, compute: Callable[[], Te
 
 def in_place(name: str) -> Callable:
     """The method `name_`: `name`'s values written into the tensor."""
+    return in_place_of(lambda self, *args, **kwargs: getattr(self, name)(*args, **kwargs),
+                       name, f"`x.{name}(...)`")
+
+
+def in_place_of(fn: Callable, name: str, call: str) -> Callable:
+    """`name_(x, ...)`: the values of fn(x, ...) written into x (`call` shows fn in the
+    docstring)."""
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         return written_in_place(f"{name}_", self, (*args, *kwargs.values()),
-                                lambda: getattr(self, name)(*args, **kwargs))
+                                lambda: fn(self, *args, **kwargs))
     method.__name__ = method.__qualname__ = f"{name}_"
-    method.__doc__ = f"`x.{name}(...)` written into x, in place (see tinygrad_edu.in_place)."
+    method.__doc__ = f"{call} written into x, in place (see tinygrad_edu.in_place)."
     return method
 
 

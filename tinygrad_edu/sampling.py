@@ -1,5 +1,5 @@
 """Random sampling and the remaining creation functions, as torch's: randint, randint_like,
-randperm, multinomial, bernoulli, normal, empty_like, as_tensor, logspace, seed,
+randperm, multinomial, bernoulli, normal, empty_like, as_tensor, asarray, logspace, seed,
 initial_seed.
 
 Every draw comes from the shared generator of random.py (so `manual_seed(n)` repeats
@@ -266,6 +266,22 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
             data.dtype.kind in "fiub"):
         return Tensor._from_node(data.view(), None)       # (a view: see from_numpy)
     return Tensor(data, dtype=dtype)
+
+
+def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | None = None,
+            requires_grad: bool = False) -> Tensor:
+    """torch.asarray: `obj` as a Tensor, sharing the memory of a Tensor or ndarray when its
+    dtype fits (copy=None, as as_tensor), always a copy (copy=True), or an error where a
+    copy would be needed (copy=False: a list, or another dtype)."""
+    result = as_tensor(obj, dtype=dtype, device=device)
+    source = obj.data if isinstance(obj, Tensor) else obj
+    shared = isinstance(source, np.ndarray) and np.shares_memory(result.data, source)
+    if copy and shared:
+        result = Tensor._from_node(result.data.copy(), None)
+    elif copy is False and not shared:
+        raise ValueError(f"asarray: copy=False, but a {type(obj).__name__} cannot be shared as "
+                         f"a tensor of dtype {result.dtype}; pass copy=None to allow a copy")
+    return result.requires_grad_() if requires_grad else result
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,

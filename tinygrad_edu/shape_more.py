@@ -214,6 +214,17 @@ def is_floating_point(input: Tensor) -> bool:
     return _tensor(input).dtype.kind == "f"
 
 
+def is_signed(input: Tensor) -> bool:
+    """Whether the dtype holds negative numbers (every float and int type, not uint8 or
+    bool)."""
+    return _tensor(input).dtype.kind in "fi"
+
+
+def is_complex(input: Tensor) -> bool:
+    """Whether the dtype is complex: never here (complex dtypes are not supported)."""
+    return _tensor(input).dtype.kind == "c"
+
+
 def nelement(self: Tensor) -> int:
     """The number of elements (numel)."""
     return self.numel()
@@ -371,7 +382,8 @@ def signbit(input: Tensor) -> Tensor:
 
 
 METHODS = [narrow, select, ravel, diff, movedim, swapdims, tile, repeat_interleave, reshape_as,
-           unflatten, flipud, fliplr, rot90, is_contiguous, is_floating_point, nelement,
+           unflatten, flipud, fliplr, rot90, is_contiguous, is_floating_point, is_signed,
+           is_complex, nelement,
            element_size, stride, storage, storage_offset, resize_, resize_as_, ndimension,
            signbit]
 for _fn in METHODS:

@@ -8,6 +8,7 @@ shows what is built from what.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import numbers
@@ -313,8 +314,14 @@ class Tensor:
         return bool((self == element).any())
 
     def __format__(self, spec: str) -> str:
-        """f"{loss:.4f}" formats a 0-d tensor's number, as torch."""
-        return format(self.item(), spec) if self.ndim == 0 else format(str(self), spec)
+        """f"{loss:.4f}" formats a 0-d tensor's number, as torch; other tensors take only
+        an empty spec (f"{x}", their str)."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(f"format: the spec {spec!r} applies to a 0-d tensor, not to one of "
+                            f"shape {self.shape}; format its elements (x.tolist()) instead")
+        return str(self)
 
     def item(self) -> float | int | bool:
         if self.data.size != 1:
@@ -322,7 +329,9 @@ class Tensor:
                              f"Python number, but this one has shape {self.shape}")
         return self.data.item()
 
-    def numpy(self) -> np.ndarray:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data itself (shared). `force` is torch's flag to allow a tensor that requires
+        grad; here every tensor gives its data (see README's differences)."""
         return self.data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -378,14 +387,20 @@ class Tensor:
         return id(self)
 
     def __getstate__(self) -> dict:
-        """pickle and copy.deepcopy: a leaf's data, requires_grad, grad and name (not its
-        hooks). A tensor made by an op is refused, as torch's deepcopy does: its graph
-        would not come along."""
-        if self._ctx is not None:
-            raise RuntimeError("pickle/deepcopy: only leaf tensors can be copied, not one made "
-                               f"by {self._ctx!r}; copy x.detach() instead")
+        """pickle, copy.copy and copy.deepcopy: the data, requires_grad, grad and name (not
+        hooks or the graph: a tensor made by an op comes back as a leaf, as in torch)."""
         return {**self.__dict__, "data": self.data, "requires_grad": self.requires_grad,
-                "grad": self.grad, "name": self.name}        # (a user's attributes too)
+                "grad": self._grad, "name": self.name}       # (a user's attributes too)
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """A leaf's deep copy; a tensor made by an op is refused, as torch's deepcopy does:
+        its graph would not come along."""
+        if self._ctx is not None:
+            raise RuntimeError("deepcopy: only leaf tensors can be deep-copied, not one made "
+                               f"by {self._ctx!r}; copy x.detach() instead")
+        copied = memo[id(self)] = type(self).__new__(type(self))
+        copied.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        return copied
 
     def __setstate__(self, state: dict) -> None:
         self._ctx, self._hooks, self._consumed, self._requires_grad = None, None, 0, False
@@ -405,7 +420,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.dtype.kind not in "iu":
+        if self.dtype.kind not in "iub":
             raise TypeError("only integer tensors can be used as an index")
         return int(self.item())
 
@@ -615,11 +630,11 @@ class Tensor:
     __radd__ = __add__          # 2 + x records add(x, 2), as torch (the sum is the same)
 
     def __sub__(self, other: Any) -> Tensor:
-        return ew.Sub.apply(*self._operands(other, "sub"))
+        return ew.Sub.apply(*_no_bool("sub", *self._operands(other, "sub")))
 
     def __rsub__(self, other: Any) -> Tensor:
         b, a = self._operands(other, "sub")
-        return ew.Sub.apply(a, b)
+        return ew.Sub.apply(*_no_bool("sub", a, b))
 
     def __mul__(self, other: Any) -> Tensor:
         return ew.Mul.apply(*self._operands(other, "mul"))
@@ -647,7 +662,7 @@ class Tensor:
         return ew.Pow.apply(a, b)
 
     def __neg__(self) -> Tensor:
-        return ew.Neg.apply(self)
+        return ew.Neg.apply(*_no_bool("neg", self))
 
     def __pos__(self) -> Tensor:
         return self
@@ -752,6 +767,15 @@ class Tensor:
     def __itruediv__(self, other: Any) -> Tensor:
         return self._update(other, Tensor.__truediv__, "/=")
 
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return self._update(other, Tensor.__floordiv__, "//=")
+
+    def __imod__(self, other: Any) -> Tensor:
+        return self._update(other, Tensor.__mod__, "%=")
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return self._update(other, Tensor.__pow__, "**=")
+
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """x += alpha * other, in place (see `_update`); alpha * other is computed in the
         dtype of x + other, as torch (a uint8 other times 2 does not wrap around)."""
@@ -764,6 +788,10 @@ class Tensor:
         """alpha * other in the dtype other takes next to self."""
         if alpha == 1:
             return other
+        if isinstance(alpha, float) and self.dtype.kind in "iub" and (
+                np.result_type(self.dtype, getattr(other, "dtype", type(other))).kind != "f"):
+            raise TypeError(f"{op}: alpha {alpha} is a float, but the operands are integers "
+                            "(as torch: pass an int alpha, or make them floats)")
         return self._operands(other, op)[1] * alpha
 
     def mul_(self, other: Any) -> Tensor:
@@ -881,8 +909,9 @@ class Tensor:
 
     def _check_writeable(self, what: str) -> None:
         if not self.data.flags.writeable:
-            raise RuntimeError(f"{what} is a read-only view (expand shares one element "
-                               "between many positions); clone() it first")
+            raise RuntimeError(f"{what} is read-only (a view made by expand, which shares one "
+                               "element between many positions, or a read-only numpy array "
+                               "wrapped by from_numpy); clone() it first")
         if grad_mode._enabled:
             recorded_writes.refuse_untracked_view(self, what)
 
@@ -1164,11 +1193,10 @@ class Tensor:
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False, *,
             dtype: Any = None) -> Tensor:
-        """Sum over `dim` (all axes when None); `dtype` casts first. Ints and bools sum as
-        int64, as torch."""
-        x = self if dtype is None else self.to(dtype)
-        x = x if x.dtype.kind == "f" else x.long()
-        return reduce.Sum.apply(x, axes=_axes(self, dim, "sum"), keepdim=keepdim)
+        """Sum over `dim` (all axes when None); `dtype` casts first (and the sum stays in it:
+        uint8 wraps around). Without it, ints and bools sum as int64, as torch."""
+        return reduce.Sum.apply(self._accumulator(dtype), axes=_axes(self, dim, "sum"),
+                                keepdim=keepdim)
 
     def amax(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
         """Largest value over `dim`; tied maxima share the gradient evenly."""
@@ -1301,6 +1329,8 @@ class Tensor:
         target = self.data
         for step in first:            # ints, slices, None: a view (`...` keeps an all-int one so)
             target = target[step if any(i is Ellipsis for i in step) else (*step, ...)]
+        if isinstance(value, Number):
+            check_fits("setitem", value, self.dtype)      # (numpy would wrap 300 into uint8)
         value = np.asarray(value.data if isinstance(value, Tensor) else value)
         written = np.broadcast_to(np.empty((), dtype=np.bool_), target.shape)[last].shape
         while value.ndim > len(written) and value.shape[0] == 1:
@@ -1346,6 +1376,15 @@ for _name, _fn, _alias in (("eq", np.equal, None), ("ne", np.not_equal, "not_equ
 
 def _in_graph(value: Any) -> bool:
     return isinstance(value, Tensor) and value._requires_grad
+
+
+def _no_bool(op: str, *operands: Tensor) -> tuple:
+    """The operands of - (binary and unary), refused for a bool tensor, as torch does: 1 - mask
+    is an int, not the mask's inverse."""
+    if any(t._data.dtype == np.bool_ for t in operands):
+        raise TypeError(f"{op}: the - operator on a bool tensor is not supported (as in torch); "
+                        "to invert a mask, use ~mask or mask.logical_not()")
+    return operands
 
 
 def _remainder(a: Tensor, b: Tensor) -> Tensor:

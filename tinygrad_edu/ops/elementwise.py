@@ -132,6 +132,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if b.dtype.kind in "iu" and a.dtype.kind in "iub" and (b < 0).any():
+            return integer_power(a, b)             # (an integer result: never differentiated)
         with np.errstate(divide="ignore"):               # 0 ** -1 = inf, the exact limit
             out = a ** b
         ctx.save_for_backward(a, b, out)
@@ -144,6 +146,14 @@ class Pow(Function):
         log_a = a.where(a > 0, 1).log().where(~(at_zero & (b < 0)), -np.inf)
         slope_a = b * a ** (b.where(~(at_zero & (b == 0)), 1) - 1)
         return g * slope_a, g * out * log_a
+
+
+def integer_power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a ** b for integers with some b < 0 (numpy refuses them), as torch: 1 / a**|b|
+    truncated to an integer, so 1 for a = 1, +-1 for a = -1 and 0 for any other a (0 too)."""
+    out = a ** np.maximum(b, 0)
+    unit = np.where(b % 2 == 0, 1, a)                 # (-1) ** b, or 1 ** b
+    return np.where(b >= 0, out, np.where(abs(a) == 1, unit, 0)).astype(out.dtype)
 
 
 class Exp(Function):

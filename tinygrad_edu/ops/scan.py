@@ -136,7 +136,7 @@ class Prod(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim):
         with np.errstate(invalid="ignore"):              # 0 * inf = nan, as IEEE and torch
-            out = np.prod(a, axis=axes, keepdims=keepdim)
+            out = np.prod(a, axis=axes, keepdims=keepdim, dtype=a.dtype)    # (ints stay so)
         ctx.save_for_backward(a, out)
         return out
 
