@@ -283,7 +283,8 @@ class MultiheadAttention(Module):
         elif not batched:
             query, key, value = (x.unsqueeze(1) for x in (query, key, value))
         (L, N, E), S = query.shape, key.shape[0]
-        padding, mask = _mha_masks(key_padding_mask, attn_mask, query.dtype, batched)
+        padding, mask = _mha_masks(key_padding_mask, attn_mask, query.dtype, batched,
+                                   float32_too=not need_weights)
         if is_causal and mask is None:
             raise RuntimeError(f"{op}: is_causal=True is a hint that attn_mask is causal and "
                                "needs attn_mask (Transformer.generate_square_subsequent_mask "
@@ -298,9 +299,6 @@ class MultiheadAttention(Module):
             bias = Tensor(causal_bias(L, S + extra, query.dtype))
         else:
             bias = self._merged(padding, mask, L, N, S, extra)
-            if bias is not None:
-                bias = _float_mask(op, "the merged mask", bias, query.dtype,
-                                   float32_too=not need_weights)
         p = self.dropout if self.training else 0.0
         out, weights = _attend(q, k, v, bias, _default_scale(self.head_dim), p,
                                zero_masked_rows=not need_weights)
@@ -392,9 +390,10 @@ class MultiheadAttention(Module):
         return mask if mask is None or not extra else pad(mask, (0, extra))
 
 
-def _mha_masks(padding: Any, mask: Any, dtype: np.dtype, batched: bool
+def _mha_masks(padding: Any, mask: Any, dtype: np.dtype, batched: bool, float32_too: bool
                ) -> tuple[Tensor | None, Tensor | None]:
-    """key_padding_mask (as (N, S)) and attn_mask as additive float masks (bool: True = -inf)."""
+    """key_padding_mask (as (N, S)) and attn_mask as additive masks of the query's dtype
+    (bool: True = -inf); float ones checked as _float_mask does."""
     masks = [None if m is None else _tensor(m) for m in (padding, mask)]
     for name, m in zip(("key_padding_mask", "attn_mask"), masks):
         if m is not None and m.dtype != np.bool_ and m.dtype.kind != "f":
@@ -404,8 +403,9 @@ def _mha_masks(padding: Any, mask: Any, dtype: np.dtype, batched: bool
         warnings.warn("MultiheadAttention: a bool key_padding_mask with a float attn_mask (or "
                       "the reverse) is deprecated in torch; use the same type for both",
                       UserWarning, stacklevel=3)
-    padding, mask = (m if m is None or m.dtype != np.bool_ else _bool_bias(m.data, True, dtype)
-                     for m in masks)
+    padding, mask = (m if m is None else _bool_bias(m.data, True, dtype) if m.dtype == np.bool_
+                     else _float_mask("MultiheadAttention", name, m, dtype, float32_too)
+                     for name, m in zip(("key_padding_mask", "attn_mask"), masks))
     if padding is not None and not batched:
         padding = padding.unsqueeze(0)
     return padding, mask

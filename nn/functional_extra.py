@@ -65,7 +65,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     """softmax(-x) along `dim`: exp(-x_i) / sum_j exp(-x_j), the smallest entry weighted
     most. `dtype` casts the input first, as torch."""
     x = _floating("softmin", input if dtype is None else _tensor(input).to(dtype))
-    return (-x).softmax(_dim_or_implicit(dim, x, "softmin", _stacklevel))
+    return (-x).softmax(_axis(x, _dim_or_implicit(dim, x, "softmin", _stacklevel), "softmin"))
 
 
 def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,

@@ -68,6 +68,8 @@ class Bilinear(Module):
                  bias: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         check_device(device, "Bilinear")
+        if in1_features <= 0:                  # (the weights' bound is 1/sqrt(in1_features))
+            raise ValueError(f"Bilinear: in1_features must be > 0, got {in1_features}")
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
         self.weight = _empty(out_features, in1_features, in2_features, dtype=dtype,

@@ -16,11 +16,13 @@ import numpy as np
 
 from tinygrad_edu import Tensor
 from tinygrad_edu.dtypes import get_default_dtype, to_dtype
+from tinygrad_edu.random import fork_rng
 
 from .layers import Conv2d, ConvTranspose2d, Linear
 from .layers_1d import Conv1d, ConvTranspose1d
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .normalization_more import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 
 
 class _Lazy(Module):
@@ -125,6 +127,12 @@ def _lazy_conv(base: type, unbatched: int) -> type:
                              kernel_size, *args, bias=bias, **kwargs)
             if not bias:
                 self.register_parameter("bias", None)
+            # the other arguments are checked now, as torch does: a small layer of the kind
+            # this one becomes, with as few input channels as its groups allow (its random
+            # initialisation must not move the shared generator)
+            arguments = inspect.signature(base).bind(0, *self._args, **self._kwargs).arguments
+            with fork_rng():
+                base(**{**arguments, "in_channels": arguments.get("groups", 1)})
         def _size_in_state(self, state_dict: dict, prefix: str) -> int | None:
             weight = state_dict.get(prefix + "weight")
             if _empty(weight):
@@ -138,29 +146,37 @@ def _lazy_conv(base: type, unbatched: int) -> type:
     return LazyConv
 
 
-def _lazy_batch_norm(base: type, unbatched: int) -> type:
-    class LazyBatchNorm(_Lazy):
+def _lazy_norm(base: type, unbatched: int) -> type:
+    """Lazy BatchNorm / InstanceNorm. As in torch, affine and track_running_stats default to
+    True for both (InstanceNorm itself defaults them to False)."""
+    class LazyNorm(_Lazy):
         __doc__ = f"{base.__name__} with num_features = the input's channels."
         cls_to_become, size_name, unbatched_ndim = base, "num_features", unbatched
 
         def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1,
                      affine: bool = True, track_running_stats: bool = True,
-                     device: Any = None, dtype: Any = None) -> None:
-            super().__init__(("weight", "bias") if affine else (), eps, momentum, affine,
-                             track_running_stats, device, dtype=dtype,
+                     device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
+            parameters = (("weight", "bias") if bias else ("weight",)) if affine else ()
+            super().__init__(parameters, eps, momentum, affine, track_running_stats, device,
+                             dtype=dtype, bias=bias,
                              buffers=("running_mean", "running_var") if track_running_stats
                              else ())
+            if affine and not bias:
+                self.register_parameter("bias", None)
 
         def _size_in_state(self, state_dict: dict, prefix: str) -> int | None:
             for name in ("weight", "running_mean"):
                 if not _empty(state_dict.get(prefix + name)):
                     return state_dict[prefix + name].shape[0]
             return None
-    LazyBatchNorm.__name__ = LazyBatchNorm.__qualname__ = "Lazy" + base.__name__
-    return LazyBatchNorm
+    LazyNorm.__name__ = LazyNorm.__qualname__ = "Lazy" + base.__name__
+    return LazyNorm
 
 
 LazyConv1d, LazyConvTranspose1d = _lazy_conv(Conv1d, 2), _lazy_conv(ConvTranspose1d, 2)
 LazyConv2d, LazyConvTranspose2d = _lazy_conv(Conv2d, 3), _lazy_conv(ConvTranspose2d, 3)
-LazyBatchNorm1d, LazyBatchNorm2d = _lazy_batch_norm(BatchNorm1d, 1), _lazy_batch_norm(
-    BatchNorm2d, 3)
+LazyBatchNorm1d, LazyBatchNorm2d = _lazy_norm(BatchNorm1d, 1), _lazy_norm(BatchNorm2d, 3)
+LazyBatchNorm3d = _lazy_norm(BatchNorm3d, 4)
+LazyInstanceNorm1d, LazyInstanceNorm2d = _lazy_norm(InstanceNorm1d, 2), _lazy_norm(
+    InstanceNorm2d, 3)
+LazyInstanceNorm3d = _lazy_norm(InstanceNorm3d, 4)

@@ -9,6 +9,7 @@ from tinygrad_edu import Tensor
 
 from . import functional_loss as F
 from .ctc import ctc_loss
+from .distance import PairwiseDistance
 from .loss import _Loss, _weight_buffer
 
 
@@ -68,7 +69,8 @@ class TripletMarginLoss(_MarginLoss):
 
 
 class TripletMarginWithDistanceLoss(_Loss):
-    """max(0, margin + d(a, p) - d(a, n)) with any distance function (default: pairwise)."""
+    """max(0, margin + d(a, p) - d(a, n)) with any distance function (default: a
+    PairwiseDistance() child module, as torch)."""
 
     def __init__(self, *, distance_function: Callable | None = None, margin: float = 1.0,
                  swap: bool = False, reduction: str = "mean") -> None:
@@ -76,7 +78,9 @@ class TripletMarginWithDistanceLoss(_Loss):
         if not margin > 0:
             raise ValueError(f"TripletMarginWithDistanceLoss: margin must be greater than 0, "
                              f"got {margin}")
-        self.distance_function, self.margin, self.swap = distance_function, margin, swap
+        self.distance_function = (PairwiseDistance() if distance_function is None
+                                  else distance_function)
+        self.margin, self.swap = margin, swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
         return F.triplet_margin_with_distance_loss(

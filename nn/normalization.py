@@ -124,19 +124,32 @@ class BatchNorm3d(_BatchNorm):
 class SyncBatchNorm(_BatchNorm):
     """BatchNorm over (N, C, *) input whose statistics torch gathers across the processes
     of a distributed job. There is one process here, so it is BatchNorm over any number of
-    trailing axes, and `convert_sync_batchnorm(model)` returns the model as it is."""
+    trailing axes."""
 
     expected_ndim = tuple(range(2, 33))
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 process_group: Any = None, device: Any = None, dtype: Any = None) -> None:
+                 process_group: Any = None, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype)
+                         dtype, bias=bias)
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
-        return module
+        """`module` with every BatchNorm1d/2d/3d in it (itself included) replaced by a
+        SyncBatchNorm that holds the same Parameters and buffers, as torch's conversion;
+        containers are changed in place."""
+        converted = module
+        if isinstance(module, (BatchNorm1d, BatchNorm2d, BatchNorm3d)):
+            converted = cls(module.num_features, module.eps, module.momentum, module.affine,
+                            module.track_running_stats)
+            converted._parameters.update(module._parameters)
+            converted._buffers.update(module._buffers)
+            converted.training = module.training
+        for name, child in module._modules.items():
+            converted._modules[name] = cls.convert_sync_batchnorm(child, process_group)
+        return converted
 
 
 class LayerNorm(_Affine):

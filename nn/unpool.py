@@ -10,7 +10,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
-from tinygrad_edu.cnn import avg_pool2d, max_pool2d
+from tinygrad_edu.cnn import avg_pool2d, max_pool2d, pool_options
 from tinygrad_edu.cnn1d import avg_pool1d, max_pool1d
 from tinygrad_edu.shapes import int_tuple
 from tinygrad_edu.tensor import _tensor
@@ -100,8 +100,9 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
 
 def _lp_pool(avg_pool: Any, input: Tensor, norm_type: float, kernel_size: Any, stride: Any,
              ceil_mode: bool, n: int) -> Tensor:
-    kernel = int_tuple(kernel_size, n, "kernel_size", f"lp_pool{n}d", 1)
     x = _tensor(input)
+    options, _ = pool_options(f"lp_pool{n}d", x, kernel_size, stride, 0, 1, ceil_mode, n)
+    kernel = options["kernel_size"]                  # (checked here: errors name lp_pool)
     if math.isinf(norm_type):                  # the limits: max |x|, and min |x| for -inf
         max_pool = max_pool2d if n == 2 else max_pool1d
         sign = 1 if norm_type > 0 else -1

@@ -355,8 +355,12 @@ def _pad_pairs(x: Tensor, pad: tuple, mode: str, value: float) -> list[tuple[int
     for axis, before, after in pairs:
         n = x.shape[axis]
         cropped = n + builtins.min(before, 0) + builtins.min(after, 0)
-        # reflect and replicate crop the padded tensor (size n + before + after), the others x
-        if (n + before + after if mode in ("reflect", "replicate") else cropped) < 0:
+        # reflect and replicate crop the padded tensor (size n + before + after), and must
+        # leave some of it, as torch; the others crop x
+        if mode in ("reflect", "replicate"):
+            if builtins.min(before, after) < 0 and n + before + after < 1:
+                raise error(f"the negative amounts leave dimension {axis} of size {n} empty")
+        elif cropped < 0:
             raise error(f"the negative amounts crop dimension {axis} of size {n} below 0")
         if mode == "reflect" and builtins.max(before, after) >= n:
             raise error(f"reflect needs each amount smaller than the size {n} of dimension {axis}")
