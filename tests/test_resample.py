@@ -211,8 +211,36 @@ def test_nearest_resizes_uint8_label_masks():
     with pytest.raises(TypeError, match="interpolate: expected a floating point input, got "
                                         "dtype uint8"):
         F.interpolate(Tensor(mask), size=(4, 4), mode="bilinear")
-    with pytest.raises(ValueError, match=r"interpolate: expected a 3-D \(N, C, L\) or 4-D"):
+    with pytest.raises(ValueError, match=r"interpolate: expected a 3-D \(N, C, L\), 4-D"):
         F.interpolate(Tensor(mask[0, 0]), size=(4, 4))
+
+
+def test_volumes_interpolate_by_hand():
+    cube = np.arange(8.0).reshape(1, 1, 2, 2, 2)
+    x = Tensor(cube)
+    nearest = F.interpolate(x, scale_factor=2).numpy()
+    np.testing.assert_array_equal(nearest[0, 0], cube[0, 0].repeat(2, 0).repeat(2, 1)
+                                  .repeat(2, 2))
+    corners = F.interpolate(x, size=3, mode="trilinear", align_corners=True).numpy()[0, 0]
+    assert corners[1, 1, 1] == cube.mean()              # the centre: all eight corners
+    np.testing.assert_array_equal(corners[::2, ::2, ::2], cube[0, 0])
+    assert corners[0, 0, 1] == (cube[0, 0, 0, 0, 0] + cube[0, 0, 0, 0, 1]) / 2
+    area = F.interpolate(Tensor(np.arange(64.0).reshape(1, 1, 4, 4, 4)), size=(2, 2, 1),
+                         mode="area").numpy()
+    blocks = np.arange(64.0).reshape(2, 2, 2, 2, 1, 4).mean(axis=(1, 3, 5))
+    np.testing.assert_array_equal(area[0, 0], blocks)
+
+
+@pytest.mark.parametrize("mode, kwargs", [
+    ("trilinear", dict(scale_factor=(1.5, 2, 0.7))),
+    ("trilinear", dict(size=(3, 2, 4), align_corners=True)),
+    ("nearest-exact", dict(size=(3, 1, 2))),
+    ("area", dict(size=(1, 2, 3))),
+])
+def test_volume_interpolation_gradcheck(mode, kwargs):
+    x = Tensor(np.random.default_rng(4).standard_normal((1, 2, 2, 3, 2)), requires_grad=True)
+    assert tg.gradcheck(lambda t: F.interpolate(t, mode=mode, **kwargs), [x])
+    assert tg.gradgradcheck(lambda t: F.interpolate(t, mode=mode, **kwargs), [x])
 
 
 def test_nearest_2d_special_cases():
@@ -291,12 +319,15 @@ def test_modules():
      "interpolate: either size or scale_factor should be defined"),
     (lambda x: F.interpolate(x, size=4, scale_factor=2), ValueError,
      "interpolate: only one of size or scale_factor should be defined"),
-    (lambda x: F.interpolate(x, size=4, mode="trilinear"), ValueError,
+    (lambda x: F.interpolate(x, size=4, mode="cubic"), ValueError,
      "interpolate: mode must be one of 'nearest', 'nearest-exact', 'linear', 'bilinear', "
-     "'bicubic', 'area', got 'trilinear'"),
+     "'bicubic', 'trilinear', 'area', got 'cubic'"),
+    (lambda x: F.interpolate(x, size=4, mode="trilinear"), ValueError,
+     r"interpolate: mode='trilinear' needs a 5-D \(N, C, D, H, W\) input, got shape "
+     r"\(1, 2, 3, 4\)"),
     (lambda x: F.interpolate(x, size=4, align_corners=False), ValueError,
      "interpolate: align_corners can only be set with the interpolating modes 'linear', "
-     "'bilinear' and 'bicubic', not with mode='nearest'"),
+     "'bilinear', 'bicubic' and 'trilinear', not with mode='nearest'"),
     (lambda x: F.interpolate(x[0], size=4, mode="bicubic"), ValueError,
      r"interpolate: mode='bicubic' needs a 4-D \(N, C, H, W\) input, got shape \(2, 3, 4\)"),
     (lambda x: F.interpolate(x, size=4, mode="linear"), ValueError,
@@ -304,7 +335,8 @@ def test_modules():
     (lambda x: F.interpolate(x[0], size=4, mode="bilinear"), ValueError,
      r"interpolate: mode='bilinear' needs a 4-D \(N, C, H, W\) input, got shape \(2, 3, 4\)"),
     (lambda x: F.interpolate(x[0, 0], size=4), ValueError,
-     r"interpolate: expected a 3-D \(N, C, L\) or 4-D \(N, C, H, W\) input"),
+     r"interpolate: expected a 3-D \(N, C, L\), 4-D \(N, C, H, W\) or 5-D \(N, C, D, H, W\) "
+     "input"),
     (lambda x: F.interpolate(x, size=(4, 5, 6)), ValueError,
      r"interpolate: input \(1, 2, 3, 4\) has 2 spatial dimension\(s\) but size is \(4, 5, 6\)"),
     (lambda x: F.interpolate(x, scale_factor=0.2), ValueError,
@@ -367,8 +399,8 @@ def test_interpolate_against_torch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(11)
     for k in range(200):
-        mode = ("nearest", "nearest-exact", "bilinear", "linear", "area")[k % 5]
-        spatial = 1 if mode == "linear" else 2 if mode == "bilinear" else 1 + k % 2
+        mode = ("nearest", "nearest-exact", "bilinear", "linear", "area", "trilinear")[k % 6]
+        spatial = {"linear": 1, "bilinear": 2, "trilinear": 3}.get(mode, 1 + k % 3)
         dtype = (np.float32, np.float64)[k // 5 % 2]
         shape = (int(rng.integers(1, 3)), int(rng.integers(1, 3)),
                  *(int(v) for v in rng.integers(1, 12, spatial)))
@@ -381,7 +413,7 @@ def test_interpolate_against_torch():
             kwargs["recompute_scale_factor"] = k % 7 == 0
         else:
             kwargs["size"] = tuple(int(v) for v in rng.integers(1, 20, spatial))
-        if mode in ("linear", "bilinear"):
+        if mode in ("linear", "bilinear", "trilinear"):
             kwargs["align_corners"] = k % 4 == 1
         x = rng.standard_normal(shape).astype(dtype)
         t, tt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)

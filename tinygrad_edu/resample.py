@@ -24,7 +24,10 @@ from .composed import ValuesIndices, take_along_dim
 from .tensor import Tensor, _tensor
 
 SizePair = int | None | Sequence[int | None]
-INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "area")
+INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear",
+                     "area")
+INTERPOLATING = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+"""The modes that weigh neighbours, and the input rank each one takes."""
 
 
 def _image(op: str, input: Any) -> Tensor:
@@ -40,8 +43,8 @@ def _is_int(v: Any) -> bool:
 
 # ---------------------------------------------------------------------------- gathers
 def _gather_along(x: Tensor, axis: int, index: np.ndarray) -> Tensor:
-    """x read at `index` along `axis` (-1 or -2); index's axes take axis's place."""
-    return x[..., index] if axis == -1 else x[..., index, :]
+    """x read at `index` along `axis` (negative); index's axes take axis's place."""
+    return x[(..., index) + (slice(None),) * (-1 - axis)]
 
 
 def _weighted(x: Tensor, axis: int, index: np.ndarray, weight: np.ndarray) -> Tensor:
@@ -58,7 +61,7 @@ multiply-adds per output cell, so long axes keep the gathers."""
 
 
 def _resampled(x: Tensor, axis: int, taps: list) -> Tensor:
-    """sum over the taps (index, weight) of x read at `index` along `axis` (-1 or -2),
+    """sum over the taps (index, weight) of x read at `index` along `axis` (negative),
     times weight[i] at output index i (weight None: 1)."""
     n_in, n_out = x.shape[axis], len(taps[0][0])
     if n_in > MATRIX_UP_TO or not _plain_numbers(x.data):
@@ -69,7 +72,9 @@ def _resampled(x: Tensor, axis: int, taps: list) -> Tensor:
     for index, weight in taps:
         np.add.at(matrix, (np.arange(n_out), index), 1 if weight is None else weight)
     m = Tensor(matrix)
-    return x @ m.mT if axis == -1 else m @ x
+    if axis in (-1, -2):
+        return x @ m.mT if axis == -1 else m @ x
+    return (x.movedim(axis, -1) @ m.mT).movedim(-1, axis)
 
 
 def _plain_numbers(a: np.ndarray) -> bool:
@@ -105,7 +110,7 @@ def bins(n: int, out: int) -> tuple:
 
 
 def _binned(x: Tensor, axis: int, out: int) -> tuple:
-    """x's `axis` (-1 or -2) split into `out` bins: (t, index, valid, sizes) with t
+    """x's `axis` (negative) split into `out` bins: (t, index, valid, sizes) with t
     (..., out, K) for axis -1 or (..., out, K, W) for axis -2, so K sits at `axis`.
     Equal bins (n % out == 0, also the usual case) are a reshape, no gather."""
     n = x.shape[axis]
@@ -295,11 +300,12 @@ def check_mode(op: str, mode: str, align_corners: bool | None) -> bool | None:
     if mode not in INTERPOLATE_MODES:
         raise ValueError(f"{op}: mode must be one of {', '.join(map(repr, INTERPOLATE_MODES))}"
                          f", got {mode!r}")
-    if mode in ("linear", "bilinear", "bicubic"):
+    if mode in INTERPOLATING:
         return bool(align_corners)
     if align_corners is not None:
         raise ValueError(f"{op}: align_corners can only be set with the interpolating modes "
-                         f"'linear', 'bilinear' and 'bicubic', not with mode={mode!r}")
+                         f"'linear', 'bilinear', 'bicubic' and 'trilinear', not with "
+                         f"mode={mode!r}")
     return None
 
 
@@ -347,15 +353,16 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                 scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
-    """Resize (N, C, H, W) images, or (N, C, L) signals, torch.nn.functional.interpolate.
+    """Resize (N, C, H, W) images, (N, C, L) signals or (N, C, D, H, W) volumes,
+    torch.nn.functional.interpolate.
 
     Give `size` (the output's spatial size) or `scale_factor` (output size =
     floor(input size * scale_factor)), not both. The kernels then map output index i to
     the input with the step 1/scale_factor, as torch 2.x does by default, or in/out with
     `size` or with recompute_scale_factor=True (see nearest_source, linear_source).
     Modes: 'nearest' (x[floor(i * step)]), 'nearest-exact' (x[floor((i + 0.5) * step)]),
-    'linear' (3-D) and 'bilinear' (4-D): the weighted sum of the two neighbours along
-    each axis, pixel centres aligned (align_corners=False, the default) or corner pixels
+    'linear' (3-D), 'bilinear' (4-D) and 'trilinear' (5-D): the weighted sum of the two
+    neighbours along each axis, pixel centres aligned (align_corners=False, the default) or corner pixels
     aligned (True: step (in - 1)/(out - 1), scale_factor then only sets the size);
     'bicubic' (4-D): cubic convolution of the four neighbours along each axis (Keys,
     A = -0.75, as torch; see cubic_source); 'area': adaptive average pooling to the
@@ -368,26 +375,27 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     align_corners = check_mode(op, mode, align_corners)
     if antialias:
         raise ValueError(f"{op}: antialias=True is not supported")
-    layout = "3-D (N, C, L) or 4-D (N, C, H, W)"
+    layouts = {3: "3-D (N, C, L)", 4: "4-D (N, C, H, W)", 5: "5-D (N, C, D, H, W)"}
+    layout = f"{layouts[3]}, {layouts[4]} or {layouts[5]}"
     x = _tensor(input)
     if not (mode in ("nearest", "nearest-exact") and x.dtype == np.uint8):  # (label masks)
-        x = floating_input(op, x, (3, 4), layout)
-    elif x.ndim not in (3, 4):
+        x = floating_input(op, x, tuple(layouts), layout)
+    elif x.ndim not in layouts:
         raise ValueError(f"{op}: expected a {layout} input, got shape {x.shape}")
-    if mode == "linear" and x.ndim != 3 or mode in ("bilinear", "bicubic") and x.ndim != 4:
-        need = "a 3-D (N, C, L)" if mode == "linear" else "a 4-D (N, C, H, W)"
-        raise ValueError(f"{op}: mode={mode!r} needs {need} input, got shape {x.shape}")
+    if INTERPOLATING.get(mode, x.ndim) != x.ndim:
+        raise ValueError(f"{op}: mode={mode!r} needs a {layouts[INTERPOLATING[mode]]} input, "
+                         f"got shape {x.shape}")
     if 0 in x.shape[1:]:
         raise ValueError(f"{op}: expected non-empty channels and sizes, got shape {x.shape}")
     spatial = x.ndim - 2
     sizes, scales = _sizes_and_scales(x, spatial, size, scale_factor, recompute_scale_factor)
-    axes = (-2, -1)[-spatial:]
+    axes = (-3, -2, -1)[-spatial:]
     if mode == "area":
         for axis, n_out in zip(axes[::-1], sizes[::-1]):
             x = _bin_mean(x, axis, n_out)
-    elif mode in ("linear", "bilinear", "bicubic"):
+    elif mode in INTERPOLATING:
         resample = _cubic_axis if mode == "bicubic" else _linear_axis
-        for axis, n_out, scale in zip(axes[::-1], sizes[::-1], scales[::-1]):   # W, then H
+        for axis, n_out, scale in zip(axes[::-1], sizes[::-1], scales[::-1]):   # W, H, D
             x = resample(x, axis, n_out, scale, align_corners)
     else:
         for axis, n, n_out, s in zip(axes[::-1], x.shape[::-1], sizes[::-1], scales[::-1]):
