@@ -51,12 +51,20 @@ from .unpool import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d  # noqa: E402
 
 __all__ += ["MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d"]
 
+from .layers_3d import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d,  # noqa: E402
+                        ConvTranspose3d, Dropout3d, LPPool3d, MaxPool3d, MaxUnpool3d)
+
+__all__ += ["Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+            "AdaptiveMaxPool3d", "LPPool3d", "MaxUnpool3d", "Dropout3d"]
+
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d,  # noqa: E402
-                   LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d, LazyInstanceNorm1d,
-                   LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear)
+                   LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d,
+                   LazyConvTranspose3d, LazyInstanceNorm1d, LazyInstanceNorm2d,
+                   LazyInstanceNorm3d, LazyLinear)
 
 __all__ += ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d",
-            "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+            "LazyConvTranspose2d", "LazyConv3d", "LazyConvTranspose3d", "LazyBatchNorm1d",
+            "LazyBatchNorm2d", "LazyBatchNorm3d",
             "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 from .activation_more import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish,  # noqa: E402

@@ -8,6 +8,8 @@ and the input is left as it was (README: this engine does not record in-place op
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tinygrad_edu import (Tensor, avg_pool2d, binary_cross_entropy_with_logits, conv2d,
@@ -43,6 +45,12 @@ from tinygrad_edu.cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d,  # noq
 
 __all__ += ["conv1d", "conv_transpose1d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
             "adaptive_max_pool1d", "dropout1d"]
+
+from tinygrad_edu.cnn3d import (adaptive_avg_pool3d, adaptive_max_pool3d,  # noqa: E402
+                                avg_pool3d, conv3d, conv_transpose3d, dropout3d, max_pool3d)
+
+__all__ += ["conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
+            "adaptive_max_pool3d", "lp_pool3d", "max_unpool3d", "dropout3d"]
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -173,7 +181,8 @@ from .functional_norm import *  # noqa: E402,F401,F403  (instance, RMS, local re
 from .functional_norm import __all__ as _norm_names  # noqa: E402
 from .functional_loss import *  # noqa: E402,F401,F403  (margin, multi-label, NLL losses)
 from .ctc import ctc_loss  # noqa: E402,F401
-from .unpool import lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d  # noqa: E402,F401
+from .unpool import (lp_pool1d, lp_pool2d, lp_pool3d, max_unpool1d,  # noqa: E402,F401
+                     max_unpool2d, max_unpool3d)
 from .functional_loss import __all__ as _loss_names  # noqa: E402
 
 __all__ += _extra_names + _norm_names + _loss_names + ["ctc_loss", "lp_pool1d", "lp_pool2d",
@@ -182,6 +191,21 @@ __all__ += _extra_names + _norm_names + _loss_names + ["ctc_loss", "lp_pool1d", 
 from .attention import scaled_dot_product_attention  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention"]
+
+def _with_indices(pool):
+    """torch's F.max_pool2d_with_indices and the like: the pool with return_indices=True."""
+    def pool_with_indices(input: Tensor, *args: Any, **kwargs: Any) -> tuple:
+        kwargs["return_indices"] = True
+        return pool(input, *args, **kwargs)
+    pool_with_indices.__name__ = pool_with_indices.__qualname__ = f"{pool.__name__}_with_indices"
+    pool_with_indices.__doc__ = f"{pool.__name__}(..., return_indices=True): (values, indices)."
+    return pool_with_indices
+
+
+for _pool in (max_pool1d, max_pool2d, max_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
+              adaptive_max_pool3d):
+    globals()[f"{_pool.__name__}_with_indices"] = _with_indices(_pool)
+    __all__.append(f"{_pool.__name__}_with_indices")
 
 from tinygrad_edu.in_place import in_place_of  # noqa: E402
 

@@ -20,6 +20,7 @@ from tinygrad_edu.random import fork_rng
 
 from .layers import Conv2d, ConvTranspose2d, Linear
 from .layers_1d import Conv1d, ConvTranspose1d
+from .layers_3d import Conv3d, ConvTranspose3d
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .normalization_more import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
@@ -175,6 +176,7 @@ def _lazy_norm(base: type, unbatched: int) -> type:
 
 LazyConv1d, LazyConvTranspose1d = _lazy_conv(Conv1d, 2), _lazy_conv(ConvTranspose1d, 2)
 LazyConv2d, LazyConvTranspose2d = _lazy_conv(Conv2d, 3), _lazy_conv(ConvTranspose2d, 3)
+LazyConv3d, LazyConvTranspose3d = _lazy_conv(Conv3d, 4), _lazy_conv(ConvTranspose3d, 4)
 LazyBatchNorm1d, LazyBatchNorm2d = _lazy_norm(BatchNorm1d, 1), _lazy_norm(BatchNorm2d, 3)
 LazyBatchNorm3d = _lazy_norm(BatchNorm3d, 4)
 LazyInstanceNorm1d, LazyInstanceNorm2d = _lazy_norm(InstanceNorm1d, 2), _lazy_norm(

@@ -1,5 +1,5 @@
 """Max-unpooling (the partial inverse of a max-pool, SegNet's decoder) and power-average
-pooling, as torch's F.max_unpool1d/2d, F.lp_pool1d/2d and their modules. Composed from
+pooling, as torch's F.max_unpool1d/2d/3d, F.lp_pool1d/2d/3d and their modules. Composed from
 scatter and avg_pool, so gradients of any order come from the engine."""
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 from tinygrad_edu.cnn import avg_pool2d, max_pool2d, pool_options
 from tinygrad_edu.cnn1d import avg_pool1d, max_pool1d
+from tinygrad_edu.cnn3d import avg_pool3d, max_pool3d
 from tinygrad_edu.shapes import int_tuple
 from tinygrad_edu.tensor import _tensor
 
@@ -87,24 +88,40 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
     pooling, p -> inf tends to max pooling. Computed as torch does, (k * avg_pool(x^p))^(1/p)
     with k the window's size (so a window summing to a negative value gives nan for
     fractional 1/p, as torch); p = inf gives max |x| and p = -inf min |x|, as torch."""
-    return _lp_pool(avg_pool2d, input, norm_type, kernel_size, stride,
-                    ceil_mode, 2)
+    return _lp_pool(avg_pool2d, max_pool2d, input, norm_type, kernel_size, stride, ceil_mode, 2)
 
 
 def lp_pool1d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
               ceil_mode: bool = False) -> Tensor:
     """lp_pool2d for (N, C, L) signals."""
-    return _lp_pool(avg_pool1d, input, norm_type, kernel_size, stride,
-                    ceil_mode, 1)
+    return _lp_pool(avg_pool1d, max_pool1d, input, norm_type, kernel_size, stride, ceil_mode, 1)
 
 
-def _lp_pool(avg_pool: Any, input: Tensor, norm_type: float, kernel_size: Any, stride: Any,
-             ceil_mode: bool, n: int) -> Tensor:
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over kd x kh x kw boxes, torch.nn.functional.lp_pool3d:
+    (sum over each box of x^p)^(1/p), computed as torch, (kd*kh*kw * avg_pool3d(x^p))^(1/p)
+    (see nn.unpool.lp_pool2d); p = inf gives max |x| and p = -inf min |x|, as torch."""
+    return _lp_pool(avg_pool3d, max_pool3d, input, norm_type, kernel_size, stride, ceil_mode, 3)
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """Put each value of input (N, C, D, H, W) back where max_pool3d(...,
+    return_indices=True) found it, zeros elsewhere, as torch.nn.functional.max_unpool3d:
+    out.view(N, C, -1)[n, c, indices[n, c, i, j, l]] = input[n, c, i, j, l]. The output
+    is (D - 1) * stride - 2 * padding + kernel_size per axis, or output_size (within a
+    stride of that). The gradient is g gathered at the indices (see nn.unpool)."""
+    return _max_unpool("max_unpool3d", input, indices, kernel_size, stride, padding,
+                       output_size, 3)
+
+
+def _lp_pool(avg_pool: Any, max_pool: Any, input: Tensor, norm_type: float, kernel_size: Any,
+             stride: Any, ceil_mode: bool, n: int) -> Tensor:
     x = _tensor(input)
     options, _ = pool_options(f"lp_pool{n}d", x, kernel_size, stride, 0, 1, ceil_mode, n)
     kernel = options["kernel_size"]                  # (checked here: errors name lp_pool)
     if math.isinf(norm_type):                  # the limits: max |x|, and min |x| for -inf
-        max_pool = max_pool2d if n == 2 else max_pool1d
         sign = 1 if norm_type > 0 else -1
         return sign * max_pool(sign * x.abs(), kernel_size, stride, ceil_mode=ceil_mode)
     mean = avg_pool(x.pow(norm_type), kernel_size, stride, 0, ceil_mode)

@@ -36,6 +36,8 @@ from .composed import max as _max
 from .composed import min as _min
 from .cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d,
                     conv_transpose1d, dropout1d, max_pool1d)
+from .cnn3d import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d,
+                    conv_transpose3d, dropout3d, max_pool3d)
 from .conv import conv2d, conv_transpose2d
 from .creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
                        IntTensor, LongTensor, ShortTensor, arange, empty, eye, from_numpy, full,

@@ -17,10 +17,11 @@ from .shapes import _SEQUENCE, int_pair, int_tuple
 from .tensor import Tensor
 
 IntOrPair = int | Sequence[int]
-_AXES = {1: "L", 2: "H, W"}
+_AXES = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
-# The checks take the number n of spatial axes: conv1d (cnn1d.py) uses them with n = 1.
+# The checks take the number n of spatial axes: conv1d and conv3d (cnn1d.py, cnn3d.py) use
+# them with n = 1 and 3.
 def check_conv_tensors(op: str, input: Tensor, weight: Tensor, bias: Tensor | None,
                        n: int = 2) -> bool:
     """Check types, ranks (n spatial axes, batched or not) and dtypes; True when the input

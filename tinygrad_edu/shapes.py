@@ -78,7 +78,7 @@ def broadcast_shapes(*shapes: tuple) -> tuple:
     return tuple(result)
 
 
-_SEQUENCE = {1: "a tuple of one int", 2: "a pair of ints"}
+_SEQUENCE = {1: "a tuple of one int", 2: "a pair of ints", 3: "a tuple of three ints"}
 
 
 def int_tuple(value: Any, n: int, name: str, op: str, minimum: int) -> tuple:
