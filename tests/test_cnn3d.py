@@ -15,37 +15,14 @@ import tinygrad_edu as tg
 from tinygrad_edu import Tensor, gradcheck, gradgradcheck
 from tinygrad_edu.cnn3d import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d,
                                 conv_transpose3d, dropout3d, max_pool3d)
+from conv_checks import (assert_close, check_gradients, convolution_matches_torch, distinct,
+                         randn, t64)
 from nn import layers_3d as L
 from nn.unpool import lp_pool3d, max_unpool3d
 
 
-def randn(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def t64(array, requires_grad=False):
-    return Tensor(array, dtype=np.float64, requires_grad=requires_grad)
-
-
-def distinct(*shape, seed=0):
-    """Values 0.1 apart in random order: no ties, and eps = 1e-6 never flips a max."""
-    data = np.random.default_rng(seed).permutation(math.prod(shape)).reshape(shape) * 0.1
-    return t64(data, requires_grad=True)
-
-
 def triple(v):
     return tuple(v) if isinstance(v, (tuple, list)) else (v,) * 3
-
-
-def assert_close(actual, expected):
-    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-12)
-
-
-def check_gradients(out, params, g, expected):
-    assert out.shape == g.shape
-    out.backward(t64(g))
-    for p, e in zip(params, expected):
-        assert_close(p.grad.data, e)
 
 
 # ---------------------------------------------------------------- loop references (tests only)
@@ -685,18 +662,8 @@ def random_conv_configs(count, seed):
 @pytest.mark.parametrize("op, x_shape, w_shape, options", random_conv_configs(16, seed=0))
 def test_convolutions_match_torch(op, x_shape, w_shape, options):
     torch = pytest.importorskip("torch")
-    out_channels = w_shape[0] if op == "conv3d" else w_shape[1] * options["groups"]
-    arrays = [randn(*x_shape, seed=50), randn(*w_shape, seed=51), randn(out_channels, seed=52)]
-    ours = [t64(a, requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out = {"conv3d": conv3d, "conv_transpose3d": conv_transpose3d}[op](*ours, **options)
-    expected = getattr(torch.nn.functional, op)(*theirs, **options)
-    assert_close(out.data, expected.detach().numpy())
-    g = randn(*out.shape, seed=53)
-    out.backward(t64(g))
-    expected.backward(torch.tensor(g))
-    for mine, reference in zip(ours, theirs):
-        assert_close(mine.grad.data, reference.grad.numpy())
+    ours = {"conv3d": conv3d, "conv_transpose3d": conv_transpose3d}[op]
+    convolution_matches_torch(torch, ours, op != "conv3d", x_shape, w_shape, options)
 
 
 def test_pools_match_torch_on_random_configurations():

@@ -14,21 +14,9 @@ import tinygrad_edu as tg
 from tinygrad_edu import Tensor, gradcheck, gradgradcheck
 from tinygrad_edu.cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d,
                                  conv1d, conv_transpose1d, dropout1d, max_pool1d)
+from conv_checks import (assert_close, check_gradients, convolution_matches_torch, distinct,
+                         randn, t64)
 from nn import layers_1d as L
-
-
-def randn(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def t64(array, requires_grad=False):
-    return Tensor(array, dtype=np.float64, requires_grad=requires_grad)
-
-
-def distinct(*shape, seed=0):
-    """Values 0.1 apart in random order: no ties, and eps = 1e-6 never flips a max."""
-    data = np.random.default_rng(seed).permutation(math.prod(shape)).reshape(shape) * 0.1
-    return t64(data, requires_grad=True)
 
 
 # ---------------------------------------------------------------- loop references (tests only)
@@ -142,17 +130,6 @@ def reference_adaptive1d(x, out_len, seed=0):
             top[n, c, i], idx[n, c, i] = x[n, c, best], best
             dtop[n, c, best] += g[n, c, i]
     return mean, top, idx, g, dmean, dtop
-
-
-def assert_close(actual, expected):
-    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-12)
-
-
-def check_gradients(out, params, g, expected):
-    assert out.shape == g.shape
-    out.backward(t64(g))
-    for p, e in zip(params, expected):
-        assert_close(p.grad.data, e)
 
 
 # ---------------------------------------------------------------- conv1d, conv_transpose1d
@@ -470,8 +447,8 @@ CONV_ERRORS = [
     (lambda: conv_transpose1d(tensor(1, 4, 3), tensor(4, 2, 3), groups=3), ValueError,
      "conv_transpose1d: groups=3 does not divide the 4 input channels"),
     (lambda: conv_transpose1d(tensor(1, 4, 3), tensor(4, 2, 3), padding=3), ValueError,
-     r"conv_transpose1d: the output length -1 would be empty \(input \(1, 4, 3\), kernel 3, "
-     r"padding 3\)"),
+     r"conv_transpose1d: the output size \(-1,\) would be empty \(input \(1, 4, 3\), "
+     r"kernel \(3,\), padding \(3,\)\)"),
     (lambda: conv_transpose1d(tensor(1, 4, 3), tensor(4, 2, 3), padding="same"), TypeError,
      "conv_transpose1d: padding must be an int or a tuple of one int, got 'same'"),
     (lambda: conv_transpose1d(tensor(1, 4, 3), tensor(4, 2, 3), tensor(4)), ValueError,
@@ -601,7 +578,6 @@ def test_module_reprs_are_torchs(name, args, kwargs, text):
     assert repr(getattr(L, name)(*args, **kwargs)) == text
 
 
-
 @pytest.mark.parametrize("make, error, message", [
     (lambda: L.Conv1d(2, 2, 3, padding="full"), ValueError,
      "Conv1d: padding must be an int, a tuple of one int, 'valid' or 'same', got 'full'"),
@@ -662,18 +638,8 @@ def random_conv_configs(count, seed):
 @pytest.mark.parametrize("op, x_shape, w_shape, options", random_conv_configs(24, seed=0))
 def test_convolutions_match_torch(op, x_shape, w_shape, options):
     torch = pytest.importorskip("torch")
-    out_channels = w_shape[0] if op == "conv1d" else w_shape[1] * options["groups"]
-    arrays = [randn(*x_shape, seed=50), randn(*w_shape, seed=51), randn(out_channels, seed=52)]
-    ours = [t64(a, requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out = {"conv1d": conv1d, "conv_transpose1d": conv_transpose1d}[op](*ours, **options)
-    expected = getattr(torch.nn.functional, op)(*theirs, **options)
-    assert_close(out.data, expected.detach().numpy())
-    g = randn(*out.shape, seed=53)
-    out.backward(t64(g))
-    expected.backward(torch.tensor(g))
-    for mine, reference in zip(ours, theirs):
-        assert_close(mine.grad.data, reference.grad.numpy())
+    ours = {"conv1d": conv1d, "conv_transpose1d": conv_transpose1d}[op]
+    convolution_matches_torch(torch, ours, op != "conv1d", x_shape, w_shape, options)
 
 
 def test_pools_match_torch_on_random_configurations():

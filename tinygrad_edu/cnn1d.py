@@ -10,8 +10,8 @@ own checks then always pass. Values, gradients and second derivatives are exactl
 those of the 2-D ops (the added and dropped axis is a reshape): nothing here has a
 backward of its own.
 
-The checks are the 2-D ops' own, for one spatial axis (`int_tuple`, `check_conv_tensors`,
-`conv_padding`, `check_kernel_fits` and `pool_options` take the number of axes).
+The checks are the 2-D ops' own, for one spatial axis (`check_conv_tensors`,
+`conv_options`, `conv_transpose_options` and `pool_options` take the number of axes).
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from typing import Any, Sequence
 
 from .cnn import _dropout, avg_pool2d, floating_input, max_pool2d, pool_options
 from .composed import ValuesIndices
-from .conv import (_check_bias, _check_groups, check_channels, check_conv_tensors,
-                   check_kernel_fits, conv2d, conv_padding, conv_transpose2d)
+from .conv import (check_conv_tensors, conv2d, conv_options, conv_transpose2d,
+                   conv_transpose_options)
 from .resample import adaptive_avg_pool2d, adaptive_max_pool2d
 from .shapes import int_tuple
 from .tensor import Tensor
@@ -56,14 +56,8 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
     """
     op = "conv1d"
     check_conv_tensors(op, input, weight, bias, 1)
-    stride = int_tuple(stride, 1, "stride", op, 1)
-    dilation = int_tuple(dilation, 1, "dilation", op, 1)
-    pads = conv_padding(op, padding, weight.shape[2:], stride, dilation)
-    groups = _check_groups(op, groups, input.shape[-2], weight.shape[0])
-    check_channels(op, input, weight, groups)
-    check_kernel_fits(op, weight.shape[2:], dilation, input.shape[-1:], pads,
-                      f"input {input.shape}")
-    _check_bias(op, bias, weight.shape[0])
+    stride, dilation, pads, groups = conv_options(op, input, weight, bias, stride, padding,
+                                                  dilation, groups, 1)
     rows_padding = padding if isinstance(padding, str) else (0, pads[0][0])
     out = conv2d(_image(input), _image(weight), bias, (1, *stride), rows_padding, (1, *dilation),
                  groups)
@@ -87,23 +81,8 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     """
     op = "conv_transpose1d"
     check_conv_tensors(op, input, weight, bias, 1)
-    stride = int_tuple(stride, 1, "stride", op, 1)
-    dilation = int_tuple(dilation, 1, "dilation", op, 1)
-    pad = int_tuple(padding, 1, "padding", op, 0)
-    extra = int_tuple(output_padding, 1, "output_padding", op, 0)
-    groups = _check_groups(op, groups, weight.shape[0], weight.shape[1] * groups)
-    if input.shape[-2] != weight.shape[0]:
-        raise ValueError(f"{op}: input has {input.shape[-2]} channels but weight expects "
-                         f"{weight.shape[0]}; input {input.shape}, weight {weight.shape}")
-    if extra[0] >= max(stride[0], dilation[0]):
-        raise ValueError(f"{op}: output_padding {extra} must be smaller than stride {stride} "
-                         f"or dilation {dilation}")
-    _check_bias(op, bias, weight.shape[1] * groups)
-    length = ((input.shape[-1] - 1) * stride[0] - 2 * pad[0] + dilation[0] * (weight.shape[2] - 1)
-              + 1 + extra[0])
-    if length < 1:
-        raise ValueError(f"{op}: the output length {length} would be empty (input "
-                         f"{input.shape}, kernel {weight.shape[2]}, padding {pad[0]})")
+    stride, dilation, pad, extra, groups, _ = conv_transpose_options(
+        op, input, weight, bias, stride, padding, output_padding, groups, dilation, 1)
     out = conv_transpose2d(_image(input), _image(weight), bias, (1, *stride), (0, *pad),
                            (0, *extra), groups, (1, *dilation))
     return out.squeeze(-2)

@@ -34,10 +34,9 @@ import numpy as np
 
 from .cnn import _dropout, avg_pool2d, floating_input, max_pool2d, pool_options
 from .composed import ValuesIndices, pad
-from .conv import (_check_bias, _check_groups, check_channels, check_conv_tensors,
-                   check_kernel_fits, conv2d, conv_padding, conv_transpose2d)
+from .conv import (check_conv_tensors, conv2d, conv_options, conv_transpose2d,
+                   conv_transpose_options)
 from .resample import adaptive_avg_pool2d, adaptive_max_pool2d, output_pair
-from .shapes import int_tuple
 from .tensor import Tensor, _integer
 
 IntOrTuple = int | Sequence[int]
@@ -86,14 +85,8 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
     """
     op = "conv3d"
     unbatched = check_conv_tensors(op, input, weight, bias, 3)
-    stride = int_tuple(stride, 3, "stride", op, 1)
-    dilation = int_tuple(dilation, 3, "dilation", op, 1)
-    pads = conv_padding(op, padding, weight.shape[2:], stride, dilation)
-    groups = _check_groups(op, groups, input.shape[-4], weight.shape[0])
-    check_channels(op, input, weight, groups)
-    check_kernel_fits(op, weight.shape[2:], dilation, input.shape[-3:], pads,
-                      f"input {input.shape}")
-    _check_bias(op, bias, weight.shape[0])
+    stride, dilation, pads, groups = conv_options(op, input, weight, bias, stride, padding,
+                                                  dilation, groups, 3)
     x = input.unsqueeze(0) if unbatched else input
     x = pad(x, (0, 0, 0, 0, *pads[0]))                   # depth padding; conv2d pads H and W
     n, kd, s, d = x.shape[0], weight.shape[2], stride[0], dilation[0]
@@ -130,23 +123,8 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     """
     op = "conv_transpose3d"
     unbatched = check_conv_tensors(op, input, weight, bias, 3)
-    stride = int_tuple(stride, 3, "stride", op, 1)
-    dilation = int_tuple(dilation, 3, "dilation", op, 1)
-    pads = int_tuple(padding, 3, "padding", op, 0)
-    extra = int_tuple(output_padding, 3, "output_padding", op, 0)
-    groups = _check_groups(op, groups, weight.shape[0], weight.shape[1] * groups)
-    if input.shape[-4] != weight.shape[0]:
-        raise ValueError(f"{op}: input has {input.shape[-4]} channels but weight expects "
-                         f"{weight.shape[0]}; input {input.shape}, weight {weight.shape}")
-    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
-        raise ValueError(f"{op}: output_padding {extra} must be smaller than stride "
-                         f"{stride} or dilation {dilation}")
-    _check_bias(op, bias, weight.shape[1] * groups)
-    out_size = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 + e for n, s, p, d, k, e in zip(
-        input.shape[-3:], stride, pads, dilation, weight.shape[2:], extra))
-    if min(out_size) < 1:
-        raise ValueError(f"{op}: the output size {out_size} would be empty (input "
-                         f"{input.shape}, kernel {weight.shape[2:]}, padding {pads})")
+    stride, dilation, pads, extra, groups, out_size = conv_transpose_options(
+        op, input, weight, bias, stride, padding, output_padding, groups, dilation, 3)
     x = input.unsqueeze(0) if unbatched else input
     n, depth = x.shape[0], x.shape[2]
     s, p, d = stride[0], pads[0], dilation[0]

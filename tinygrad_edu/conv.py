@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .ops.conv import Conv2d, ConvTranspose2d
-from .shapes import _SEQUENCE, int_pair, int_tuple
+from .shapes import _SEQUENCE, int_tuple
 from .tensor import Tensor
 
 IntOrPair = int | Sequence[int]
@@ -107,6 +107,47 @@ def check_kernel_fits(op: str, kernel: tuple, dilation: tuple, sizes: tuple, pad
                          f"than the padded {what} {show(padded)} ({described})")
 
 
+def conv_options(op: str, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
+                 padding: Any, dilation: Any, groups: Any, n: int) -> tuple:
+    """A convolution's options over n spatial axes, checked by torch's rules with errors
+    naming `op`: (stride, dilation, pads as (before, after) per axis, groups)."""
+    stride = int_tuple(stride, n, "stride", op, 1)
+    dilation = int_tuple(dilation, n, "dilation", op, 1)
+    pads = conv_padding(op, padding, weight.shape[2:], stride, dilation)
+    groups = _check_groups(op, groups, input.shape[-n - 1], weight.shape[0])
+    check_channels(op, input, weight, groups)
+    check_kernel_fits(op, weight.shape[2:], dilation, input.shape[-n:], pads,
+                      f"input {input.shape}")
+    _check_bias(op, bias, weight.shape[0])
+    return stride, dilation, pads, groups
+
+
+def conv_transpose_options(op: str, input: Tensor, weight: Tensor, bias: Tensor | None,
+                           stride: Any, padding: Any, output_padding: Any, groups: Any,
+                           dilation: Any, n: int) -> tuple:
+    """A transposed convolution's options over n spatial axes, checked by torch's rules with
+    errors naming `op`: (stride, dilation, padding, output_padding, groups, output size)."""
+    stride = int_tuple(stride, n, "stride", op, 1)
+    dilation = int_tuple(dilation, n, "dilation", op, 1)
+    pads = int_tuple(padding, n, "padding", op, 0)
+    extra = int_tuple(output_padding, n, "output_padding", op, 0)
+    groups = _check_groups(op, groups, weight.shape[0], weight.shape[1] * groups)
+    channels = input.shape[-n - 1]
+    if channels != weight.shape[0]:
+        raise ValueError(f"{op}: input has {channels} channels but weight expects "
+                         f"{weight.shape[0]}; input {input.shape}, weight {weight.shape}")
+    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{op}: output_padding {extra} must be smaller than stride "
+                         f"{stride} or dilation {dilation}")
+    _check_bias(op, bias, weight.shape[1] * groups)
+    out_size = tuple((i - 1) * s - 2 * p + d * (k - 1) + 1 + e for i, s, p, d, k, e in zip(
+        input.shape[-n:], stride, pads, dilation, weight.shape[2:], extra))
+    if min(out_size) < 1:
+        raise ValueError(f"{op}: the output size {out_size} would be empty (input "
+                         f"{input.shape}, kernel {weight.shape[2:]}, padding {pads})")
+    return stride, dilation, pads, extra, groups, out_size
+
+
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrPair = 1,
            padding: IntOrPair | str = 0, dilation: IntOrPair = 1, groups: int = 1) -> Tensor:
     """2-D convolution (a cross-correlation, as in every framework), torch.nn.functional.conv2d.
@@ -124,14 +165,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
     op = "conv2d"
     unbatched = check_conv_tensors(op, input, weight, bias)
     x = input.unsqueeze(0) if unbatched else input
-    kernel = weight.shape[2:]
-    stride = int_pair(stride, "stride", op, 1)
-    dilation = int_pair(dilation, "dilation", op, 1)
-    pads = conv_padding(op, padding, kernel, stride, dilation)
-    groups = _check_groups(op, groups, x.shape[1], weight.shape[0])
-    check_channels(op, input, weight, groups)
-    check_kernel_fits(op, kernel, dilation, x.shape[2:], pads, f"input {input.shape}")
-    _check_bias(op, bias, weight.shape[0])
+    stride, dilation, pads, groups = conv_options(op, input, weight, bias, stride, padding,
+                                                  dilation, groups, 2)
     params = (weight,) if bias is None else (weight, bias)
     out = Conv2d.apply(x, *params, stride=stride, padding=pads, dilation=dilation,
                        groups=groups)
@@ -154,25 +189,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     op = "conv_transpose2d"
     unbatched = check_conv_tensors(op, input, weight, bias)
     x = input.unsqueeze(0) if unbatched else input
-    kernel = weight.shape[2:]
-    stride = int_pair(stride, "stride", op, 1)
-    dilation = int_pair(dilation, "dilation", op, 1)
-    pads = int_pair(padding, "padding", op, 0)
-    extra = int_pair(output_padding, "output_padding", op, 0)
-    groups = _check_groups(op, groups, weight.shape[0], weight.shape[1] * groups)
-    if x.shape[1] != weight.shape[0]:
-        raise ValueError(f"{op}: input has {x.shape[1]} channels but weight expects "
-                         f"{weight.shape[0]}; input {input.shape}, weight {weight.shape}")
-    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
-        raise ValueError(f"{op}: output_padding {extra} must be smaller than stride "
-                         f"{stride} or dilation {dilation}")
-    out_size = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 + e
-                     for n, s, p, d, k, e in zip(x.shape[2:], stride, pads, dilation, kernel,
-                                                 extra))
-    _check_bias(op, bias, weight.shape[1] * groups)
-    if min(out_size) < 1:
-        raise ValueError(f"{op}: the output size {out_size} would be empty (input "
-                         f"{input.shape}, kernel {kernel}, padding {pads})")
+    stride, dilation, pads, _, groups, out_size = conv_transpose_options(
+        op, input, weight, bias, stride, padding, output_padding, groups, dilation, 2)
     geometry = dict(stride=stride, padding=tuple((p, p) for p in pads), dilation=dilation,
                     groups=groups)
     out = ConvTranspose2d.apply(x, weight, **geometry, out_size=out_size)
