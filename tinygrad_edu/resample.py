@@ -362,12 +362,12 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     `size` or with recompute_scale_factor=True (see nearest_source, linear_source).
     Modes: 'nearest' (x[floor(i * step)]), 'nearest-exact' (x[floor((i + 0.5) * step)]),
     'linear' (3-D), 'bilinear' (4-D) and 'trilinear' (5-D): the weighted sum of the two
-    neighbours along each axis, pixel centres aligned (align_corners=False, the default) or corner pixels
-    aligned (True: step (in - 1)/(out - 1), scale_factor then only sets the size);
-    'bicubic' (4-D): cubic convolution of the four neighbours along each axis (Keys,
-    A = -0.75, as torch; see cubic_source); 'area': adaptive average pooling to the
-    output size. Separable and composed from
-    gathers and weighted sums, so gradients (of any order) come from the engine.
+    neighbours along each axis, pixel centres aligned (align_corners=False, the default)
+    or corner pixels aligned (True: step (in - 1)/(out - 1), scale_factor then only sets
+    the size); 'bicubic' (4-D): cubic convolution of the four neighbours along each axis
+    (Keys, A = -0.75, as torch; see cubic_source); 'area': adaptive average pooling to
+    the output size. Separable and composed from gathers and weighted sums, so gradients
+    (of any order) come from the engine.
     The nearest modes also resize uint8 tensors (label masks), as torch; the others need
     floating point (torch's uint8 bilinear, a fixed-point image path, is not copied).
     """
