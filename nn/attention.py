@@ -91,8 +91,9 @@ def _float_mask(op: str, name: str, mask: Tensor, dtype: np.dtype, float32_too: 
     where it calls scaled_dot_product_attention (float32_too)."""
     if mask.dtype != dtype and not (float32_too and mask.dtype == np.float32):
         also = " (or float32)" if float32_too and dtype != np.float32 else ""
+        fix = f"it with {name}.to" if " " not in name else "them with .to"   # (two masks' sum)
         raise TypeError(f"{op}: {name} must be bool or have the query's dtype {dtype}{also}, "
-                        f"got {mask.dtype}; convert it with {name}.to(query.dtype)")
+                        f"got {mask.dtype}; convert {fix}(query.dtype)")
     return mask.to(dtype)
 
 
@@ -283,8 +284,7 @@ class MultiheadAttention(Module):
         elif not batched:
             query, key, value = (x.unsqueeze(1) for x in (query, key, value))
         (L, N, E), S = query.shape, key.shape[0]
-        padding, mask = _mha_masks(key_padding_mask, attn_mask, query.dtype, batched,
-                                   float32_too=not need_weights)
+        padding, mask = _mha_masks(key_padding_mask, attn_mask, query.dtype, batched)
         if is_causal and mask is None:
             raise RuntimeError(f"{op}: is_causal=True is a hint that attn_mask is causal and "
                                "needs attn_mask (Transformer.generate_square_subsequent_mask "
@@ -299,6 +299,12 @@ class MultiheadAttention(Module):
             bias = Tensor(causal_bias(L, S + extra, query.dtype))
         else:
             bias = self._merged(padding, mask, L, N, S, extra)
+            if bias is not None:        # (the float masks' sum: attn_mask + key_padding_mask)
+                given = [name for name, m in (("attn_mask", attn_mask),
+                                              ("key_padding_mask", key_padding_mask))
+                         if m is not None and _tensor(m).dtype != np.bool_]
+                bias = _float_mask(op, " and ".join(given), bias, query.dtype,
+                                   float32_too=not need_weights)
         p = self.dropout if self.training else 0.0
         out, weights = _attend(q, k, v, bias, _default_scale(self.head_dim), p,
                                zero_masked_rows=not need_weights)
@@ -390,10 +396,9 @@ class MultiheadAttention(Module):
         return mask if mask is None or not extra else pad(mask, (0, extra))
 
 
-def _mha_masks(padding: Any, mask: Any, dtype: np.dtype, batched: bool, float32_too: bool
+def _mha_masks(padding: Any, mask: Any, dtype: np.dtype, batched: bool
                ) -> tuple[Tensor | None, Tensor | None]:
-    """key_padding_mask (as (N, S)) and attn_mask as additive masks of the query's dtype
-    (bool: True = -inf); float ones checked as _float_mask does."""
+    """key_padding_mask (as (N, S)) and attn_mask as additive float masks (bool: True = -inf)."""
     masks = [None if m is None else _tensor(m) for m in (padding, mask)]
     for name, m in zip(("key_padding_mask", "attn_mask"), masks):
         if m is not None and m.dtype != np.bool_ and m.dtype.kind != "f":
@@ -403,9 +408,8 @@ def _mha_masks(padding: Any, mask: Any, dtype: np.dtype, batched: bool, float32_
         warnings.warn("MultiheadAttention: a bool key_padding_mask with a float attn_mask (or "
                       "the reverse) is deprecated in torch; use the same type for both",
                       UserWarning, stacklevel=3)
-    padding, mask = (m if m is None else _bool_bias(m.data, True, dtype) if m.dtype == np.bool_
-                     else _float_mask("MultiheadAttention", name, m, dtype, float32_too)
-                     for name, m in zip(("key_padding_mask", "attn_mask"), masks))
+    padding, mask = (m if m is None or m.dtype != np.bool_ else _bool_bias(m.data, True, dtype)
+                     for m in masks)
     if padding is not None and not batched:
         padding = padding.unsqueeze(0)
     return padding, mask

@@ -228,8 +228,7 @@ class _ConvTranspose(_ConvNd):
         sizes = input.shape[-n:]
         smallest = tuple((i - 1) * s - 2 * p + d * (k - 1) + 1 for i, s, p, d, k in zip(
             sizes, self.stride, self.padding, self.dilation, self.kernel_size))
-        largest = tuple(low + max(s, d) - 1 for low, s, d in zip(smallest, self.stride,
-                                                                  self.dilation))
+        largest = tuple(low + s - 1 for low, s in zip(smallest, self.stride))   # (torch's)
         if len(wanted) != n or any(not low <= w <= high
                                    for w, low, high in zip(wanted, smallest, largest)):
             raise ValueError(f"{type(self).__name__}: requested an output size of "

@@ -38,10 +38,9 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
-    def __getstate__(self) -> dict:
-        """pickle and copy.deepcopy without `.grad`, as torch's Parameter: a deep copy of a
-        model starts with no gradients (`fast = deepcopy(model)` in meta-learning)."""
-        return {**super().__getstate__(), "grad": None}
+    deepcopy_keeps_grad = False
+    """copy.deepcopy leaves `.grad` behind, as torch's Parameter: a deep copy of a model
+    starts with no gradients (`fast = deepcopy(model)` in meta-learning)."""
 
 
 class _BufferMeta(type):

@@ -70,6 +70,11 @@ def test_errors_name_what_the_user_wrote():
         nn.LPPool1d(2, 3)(tg.ones(2, 1, 1))
     with pytest.raises(ValueError, match=r"^lp_pool2d: the kernel is larger"):
         nn.LPPool2d(float("inf"), 3)(tg.ones(1, 2, 2))
+    with pytest.raises(ValueError, match=r"^lp_pool3d: expected a 4-D or 5-D input, got shape "
+                                         r"\(3, 4, 4\)"):
+        nn.LPPool3d(2, 2)(tg.zeros(3, 4, 4))
+    with pytest.raises(TypeError, match="^lp_pool2d: expected a floating point input"):
+        nn.LPPool2d(2, 2)(tg.zeros(1, 2, 4, 4, dtype=tg.int64))
     attention = nn.MultiheadAttention(4, 2).double()
     q = tg.ones(3, 2, 4, dtype=tg.float64)
     for keyword, mask in (("attn_mask", tg.zeros(3, 3)), ("key_padding_mask", tg.zeros(2, 3))):
@@ -106,3 +111,10 @@ def test_lazy_norms_match_torch():
             theirs.state_dict())
         np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(),
                                    rtol=1e-12)
+
+
+def test_transposed_convolution_output_size_range_is_torchs():
+    layer = nn.ConvTranspose2d(1, 1, 3, stride=2, dilation=3)
+    assert layer(tg.ones(1, 1, 4, 4), output_size=(14, 13)).shape == (1, 1, 14, 13)
+    with pytest.raises(ValueError, match=r"valid sizes range from \[13, 13\] to \[14, 14\]"):
+        layer(tg.ones(1, 1, 4, 4), output_size=(15, 15))      # (output_padding 2 < dilation)

@@ -196,10 +196,10 @@ def suffix(mode: str, amounts: tuple, shape: tuple) -> str:
      "the negative amounts crop dimension 2 of size 4 below 0"),
     ("constant", (-4, 5), (1, 1, 3), {}, "crop dimension 2 of size 3 below 0"),
     ("circular", (-3, -2), (1, 1, 4), {}, "crop dimension 2 of size 4 below 0"),
-    ("reflect", (-5, 0), (1, 1, 4), {}, "leave dimension 2 of size 4 empty"),
-    ("replicate", (0, 0, -2, -3), (1, 4, 2), {}, "leave dimension 1 of size 4 empty"),
-    ("replicate", (-4, 0), (1, 1, 4), {}, "leave dimension 2 of size 4 empty"),   # as torch
-    ("reflect", (-1, -1), (1, 1, 2), {}, "leave dimension 2 of size 2 empty"),
+    ("reflect", (-5, 0), (1, 1, 4), {}, "crop dimension 2 of size 4 below 0"),
+    ("replicate", (0, 0, -2, -3), (1, 4, 2), {}, "crop dimension 1 of size 4 below 0"),
+    ("replicate", (-4, 0), (1, 1, 4), {}, "leave every padded dimension empty"),   # as torch
+    ("reflect", (-1, -1, -1, -1), (1, 2, 2), {}, "leave every padded dimension empty"),
 ])
 def test_errors(mode, amounts, shape, kwargs, text):
     with pytest.raises(ValueError, match=f"^pad: .*{text}.*{suffix(mode, amounts, shape)}$"):
@@ -213,6 +213,8 @@ def test_largest_allowed_amounts_and_empty_results_are_not_errors():
     assert tg.pad(x, (-1, 3), mode="circular").shape == (1, 1, 6)
     for mode in ("constant", "circular"):       # a crop to size 0 is allowed, as torch
         assert tg.pad(x, (-4, 0), mode=mode).shape == (1, 1, 0)
+    for mode in ("reflect", "replicate"):       # while another padded dimension is kept
+        assert tg.pad(Tensor(np.ones((1, 4, 4))), (-4, 0, 0, 0), mode=mode).shape == (1, 4, 0)
     assert tg.pad(x, (0, 0), mode="circular").shape == (1, 1, 4)
     assert tg.pad(Tensor(np.ones((1, 1, 0))), (0, 0), mode="circular").shape == (1, 1, 0)
 
@@ -305,12 +307,13 @@ def allowed(mode: str, shape: tuple, amounts: tuple) -> bool:
     for i in range(len(amounts) // 2):
         n, lo, hi = shape[-1 - i], amounts[2 * i], amounts[2 * i + 1]
         cropped = n + min(lo, 0) + min(hi, 0)
-        # reflect and replicate must keep something of a crop (torch refuses an empty result)
-        kept = n + lo + hi - (min(lo, hi) < 0) if mode in ("reflect", "replicate") else cropped
+        kept = n + lo + hi if mode in ("reflect", "replicate") else cropped
         if kept < 0 or (mode == "reflect" and max(lo, hi) >= n) \
                 or (mode == "circular" and max(lo, hi) > cropped):
             return False
-    return True
+    # reflect and replicate keep something of a crop (torch refuses an empty result)
+    sizes = [shape[-1 - i] + amounts[2 * i] + amounts[2 * i + 1] for i in range(len(amounts) // 2)]
+    return not (mode in ("reflect", "replicate") and min(amounts) < 0 and not any(sizes))
 
 
 def test_pad_matches_torch():

@@ -293,7 +293,8 @@ def test_masked_fill_errors(mask, value, error, message):
 
 
 def test_masked_fill_value_that_does_not_fit():
-    with pytest.raises(ValueError, match="masked_fill: value 1099511627776 does not fit in int32"):
+    with pytest.raises(ValueError, match="masked_fill: the value 1099511627776 does not fit in "
+                                         "int32"):
         Tensor(np.array([1, 2], np.int32)).masked_fill(Tensor([True, False]), 2 ** 40)
 
 

@@ -753,8 +753,10 @@ def test_deepcopy_and_pickle_copy_leaves_and_refuse_graph_tensors():
     (x * 2).sum().backward()
     for clone in (copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
         assert clone is not x and clone.is_leaf and clone.requires_grad and clone.name == "w"
-        assert clone.tolist() == [1.0, 2.0] and clone.grad.tolist() == [2.0, 2.0]
-        assert clone._hooks is None and clone.data is not x.data
+        assert clone.tolist() == [1.0, 2.0] and clone._hooks is None and clone.data is not x.data
+    deep = copy.deepcopy(x)                 # as torch: deepcopy copies .grad, pickle drops it
+    assert deep.grad.tolist() == [2.0, 2.0] and deep.grad is not x.grad
+    assert pickle.loads(pickle.dumps(x)).grad is None and copy.copy(x).grad is None
     with pytest.raises(RuntimeError, match=r"only leaf tensors can be deep-copied, not one made "
                                            r"by <MulBackward>; copy x.detach\(\) instead"):
         copy.deepcopy(x * 2)

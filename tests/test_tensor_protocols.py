@@ -169,3 +169,66 @@ def test_functional_in_place_activation_in_a_graph():
     F.relu_(hidden)
     hidden.sum().backward()
     assert w.grad.tolist() == [0.0, 3.0]
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_from_numpy_of_array_subclasses_and_byte_orders():
+    matrix = tg.from_numpy(np.matrix([[1, 2], [3, 4]]))
+    assert (matrix * matrix).tolist() == [[1, 4], [9, 16]] and matrix[0].shape == (2,)
+    with pytest.raises(TypeError, match=r"from_numpy: the array's byte order \(>i4\) is not "
+                                        "this machine's"):
+        tg.from_numpy(np.arange(3, dtype=">i4"))
+
+
+def test_asarray_copy_of_a_tensor_stays_in_the_graph():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    copied = tg.asarray(x, copy=True)
+    assert copied.data is not x.data
+    (copied * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_integer_nansum_and_scaled_operands_keep_the_dtype():
+    total = tg.nansum(tg.tensor([200, 100], dtype=tg.uint8), dtype=tg.uint8)
+    assert total.dtype == np.uint8 and total.item() == 44
+    small = tg.tensor([1, 2], dtype=tg.uint8).add(tg.tensor([True, False]), alpha=2)
+    assert small.dtype == np.uint8 and small.tolist() == [3, 2]
+    both = tg.tensor([True, False]).add(tg.tensor([True, False]), alpha=2)
+    assert both.dtype == np.bool_ and both.tolist() == [True, False]
+
+
+def test_every_form_of_minus_refuses_bools():
+    x, mask = tg.tensor([1, 2]), tg.tensor([True, False])
+    for make in (lambda: tg.sub(x, mask, alpha=2), lambda: x.sub(mask, alpha=-1),
+                 lambda: x - True, lambda: True - x, lambda: x.sub(True),
+                 lambda: x.clone().sub_(mask, alpha=2), lambda: tg.rsub(mask, 1)):
+        with pytest.raises(TypeError, match="the - operator on a bool tensor"):
+            make()
+    assert tg.rsub(tg.tensor([1.0, 2.0]), 5, alpha=2).tolist() == [3.0, 1.0]
+    assert tg.is_signed(x) and not tg.is_signed(mask)
+
+
+@pytest.mark.parametrize("value, written", [(-1, 255), (-255, 1), (2.7, 2), (255, 255)])
+def test_numbers_that_fit_an_unsigned_tensor_as_torch(value, written):
+    for write in (lambda t: t.__setitem__(0, value), lambda t: t.fill_(value)):
+        x = tg.zeros(2, dtype=tg.uint8)
+        write(x)
+        assert x[0].item() == written
+    assert tg.full((1,), value, dtype=tg.uint8).item() == written
+    mask = tg.tensor([True, False])
+    assert tg.zeros(2, dtype=tg.uint8).masked_fill(mask, value).tolist() == [written, 0]
+
+
+@pytest.mark.parametrize("value, dtype", [(-256, tg.uint8), (255.5, tg.uint8), (-0.5, tg.uint8),
+                                          (127.5, tg.int8), (float("nan"), tg.int32)])
+def test_numbers_that_do_not_fit_are_refused_everywhere(value, dtype):
+    x = tg.zeros(2, dtype=dtype)
+    for name, write in (("setitem", lambda: x.__setitem__(0, value)),
+                        ("fill_", lambda: x.fill_(value)),
+                        ("full", lambda: tg.full((1,), value, dtype=dtype)),
+                        ("masked_fill", lambda: x.masked_fill(tg.tensor([True, False]), value))):
+        with pytest.raises(ValueError, match=f"{name}: the value .* does not fit in "):
+            write()
+    flags = tg.zeros(2, dtype=tg.bool)
+    flags[0] = float("nan")                                  # any number fits a bool: True
+    assert flags.tolist() == [True, False]

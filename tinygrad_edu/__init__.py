@@ -104,9 +104,9 @@ from .selection import (argsort, gather, index_select, masked_fill, roll, sort, 
 from .serialization import load, save
 from .shapes import Size
 from .special import digamma, igamma, igammac, lgamma, mvlgamma, polygamma
-from .shape_more import (diff, fliplr, flipud, is_complex, is_floating_point, moveaxis,
-                         movedim, narrow, ravel, repeat_interleave, rot90, select, signbit,
-                         swapaxes, swapdims, tile, unflatten)
+from .shape_more import (diff, fliplr, flipud, is_complex, is_floating_point, is_signed,
+                         moveaxis, movedim, narrow, ravel, repeat_interleave, rot90, select,
+                         signbit, swapaxes, swapdims, tile, unflatten)
 from .tensor import Tensor, result_type
 from .finite_differences import gradient
 from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,
@@ -219,6 +219,11 @@ subtract, divide = _function_form("sub"), _function_form("div")   # torch's alia
 subtract.__name__ = subtract.__qualname__ = "subtract"
 divide.__name__ = divide.__qualname__ = "divide"
 Tensor.subtract, Tensor.divide = Tensor.sub, Tensor.div
+
+
+def rsub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
+    """other - alpha * input, torch.rsub (sub with the operands swapped)."""
+    return (other if isinstance(other, Tensor) else Tensor(other)).sub(input, alpha=alpha)
 
 
 def float_power(input: Any, exponent: Any) -> Tensor:

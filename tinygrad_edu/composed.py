@@ -355,12 +355,8 @@ def _pad_pairs(x: Tensor, pad: tuple, mode: str, value: float) -> list[tuple[int
     for axis, before, after in pairs:
         n = x.shape[axis]
         cropped = n + builtins.min(before, 0) + builtins.min(after, 0)
-        # reflect and replicate crop the padded tensor (size n + before + after), and must
-        # leave some of it, as torch; the others crop x
-        if mode in ("reflect", "replicate"):
-            if builtins.min(before, after) < 0 and n + before + after < 1:
-                raise error(f"the negative amounts leave dimension {axis} of size {n} empty")
-        elif cropped < 0:
+        # reflect and replicate crop the padded tensor (size n + before + after), the others x
+        if (n + before + after if mode in ("reflect", "replicate") else cropped) < 0:
             raise error(f"the negative amounts crop dimension {axis} of size {n} below 0")
         if mode == "reflect" and builtins.max(before, after) >= n:
             raise error(f"reflect needs each amount smaller than the size {n} of dimension {axis}")
@@ -369,6 +365,10 @@ def _pad_pairs(x: Tensor, pad: tuple, mode: str, value: float) -> list[tuple[int
         if mode == "circular" and builtins.max(before, after) > cropped:
             raise error(f"circular wraps around at most once: each amount must be at most the "
                         f"size {cropped} of dimension {axis} (after cropping)")
+    if mode in ("reflect", "replicate") and builtins.min(pad) < 0 and all(
+            x.shape[axis] + before + after == 0 for axis, before, after in pairs):
+        raise error("the negative amounts leave every padded dimension empty (as torch, "
+                    "reflect and replicate keep at least one)")
     return pairs
 
 

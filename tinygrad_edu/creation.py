@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .device import check_device, check_memory_format
-from .dtypes import LEGACY, check_fits, get_default_dtype, to_dtype
+from .dtypes import LEGACY, fitted, get_default_dtype, to_dtype
 from .random import check_generator
 from .random import generator as shared_generator
 from .shapes import new_shape
@@ -40,9 +40,9 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
     """Filled with `fill_value`; the dtype follows the value when not given (as torch)."""
     check_device(device, "full")
     dtype = Tensor(fill_value).dtype if dtype is None else to_dtype(dtype)
-    check_fits("full", fill_value, dtype)
+    value = fitted("full", fill_value, dtype)
     shape = new_shape(_shape_arg((size,)), "full")
-    return _make(np.full(shape, fill_value, dtype=dtype), requires_grad)
+    return _make(np.full(shape, value, dtype=dtype), requires_grad)
 
 
 def arange(*limits: float, start: float | None = None, end: float | None = None,
@@ -188,7 +188,10 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if array.dtype.kind not in "fiub":
         raise TypeError(f"from_numpy: cannot wrap an array of numpy dtype {array.dtype}; "
                         "expected floats, integers or bools")
-    return Tensor._from_node(array.view(), None)
+    if not array.dtype.isnative:
+        raise TypeError(f"from_numpy: the array's byte order ({array.dtype.str}) is not this "
+                        "machine's; convert it first: array.astype(array.dtype.newbyteorder('='))")
+    return Tensor._from_node(np.asarray(array).view(), None)     # (np.matrix: a plain array)
 
 
 # ---------------------------------------------------------------- Tensor.new_* (torch's)

@@ -117,13 +117,26 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
 def check_fits(op: str, value: Any, dtype: np.dtype) -> None:
-    """A number written into an integer tensor must be representable there (torch raises;
-    numpy would wrap 1e10 or -2.5 around). Fractions truncate, as torch."""
+    """A number written into an integer tensor must fit there, by torch's rule (numpy would
+    wrap 1e10 or -2.5 around silently): a float within [min, max] (its fraction then
+    truncates: 2.7 -> 2, but 255.5 does not fit uint8), an int within [min, max] or, for an
+    unsigned dtype, down to -max (two's complement: -1 is 255 in uint8). Any number fits a
+    bool (nonzero and nan are True)."""
     value = value.item() if hasattr(value, "item") else value          # a 0-d Tensor too
-    if dtype.kind in "iu" and not isinstance(value, bool):
-        info = np.iinfo(dtype)
-        if not (np.isfinite(value) and info.min <= math.trunc(value) <= info.max):
-            raise ValueError(f"{op}: the value {value} does not fit in {dtype} "
-                             f"([{info.min}, {info.max}])")
-    elif dtype.kind == "b" and not np.isfinite(value):
-        raise ValueError(f"{op}: the value {value} does not fit in {dtype}")
+    if dtype.kind not in "iu" or isinstance(value, bool):
+        return
+    info = np.iinfo(dtype)
+    if isinstance(value, int):
+        fits = (-info.max if dtype.kind == "u" else info.min) <= value <= info.max
+    else:
+        fits = bool(np.isfinite(value)) and info.min <= value <= info.max
+    if not fits:
+        raise ValueError(f"{op}: the value {value} does not fit in {dtype} "
+                         f"([{info.min}, {info.max}])")
+
+
+def fitted(op: str, value: Any, dtype: np.dtype) -> np.ndarray:
+    """A number as a 0-d array of `dtype`, checked by check_fits (a negative int wraps into
+    an unsigned dtype, as in torch)."""
+    check_fits(op, value, dtype)
+    return np.asarray(value).astype(dtype)

@@ -276,8 +276,8 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | Non
     result = as_tensor(obj, dtype=dtype, device=device)
     source = obj.data if isinstance(obj, Tensor) else obj
     shared = isinstance(source, np.ndarray) and np.shares_memory(result.data, source)
-    if copy and shared:
-        result = Tensor._from_node(result.data.copy(), None)
+    if copy and shared:             # (a tensor's copy stays in its graph, as clone)
+        result = result.clone() if isinstance(obj, Tensor) else Tensor(result.data.copy())
     elif copy is False and not shared:
         raise ValueError(f"asarray: copy=False, but a {type(obj).__name__} cannot be shared as "
                          f"a tensor of dtype {result.dtype}; pass copy=None to allow a copy")

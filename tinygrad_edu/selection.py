@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .dtypes import fitted
 from .composed import ValuesIndices, _slice_along, cat, clone, take_along_dim
 from .in_place import written_in_place
 from .ops import movement
@@ -141,14 +142,7 @@ def _fill_value(op: str, value: Any, dtype: np.dtype) -> Tensor:
     if not isinstance(value, Number):
         raise TypeError(f"{op}: value must be a number or a 0-d tensor, got "
                         f"{type(value).__name__}")
-    misfit = ValueError(f"{op}: value {value} does not fit in {dtype}")
-    if dtype.kind in "iu" and isinstance(value, (int, np.integer)) and not (
-            np.iinfo(dtype).min <= value <= np.iinfo(dtype).max):
-        raise misfit                                     # 2**40 in int32 (numpy 1.x wraps it)
-    try:
-        return Tensor._from_node(np.array(value, dtype=dtype), None)
-    except (OverflowError, ValueError):                  # nan in int64
-        raise misfit from None
+    return Tensor._from_node(fitted(op, value, dtype), None)
 
 
 def _sort_order(data: np.ndarray, dim: int, descending: bool) -> np.ndarray:

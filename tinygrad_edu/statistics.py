@@ -45,11 +45,12 @@ def std_mean(input: Tensor, dim: Dims = None, correction: float | None = None,
 
 def nansum(input: Tensor, dim: Dims = None, keepdim: bool = False, *,
            dtype: object = None) -> Tensor:
-    """The sum with nan counted as 0 (integers and bools sum as int64, as sum).
+    """The sum with nan counted as 0 (integers and bools sum as int64, as sum, unless
+    `dtype` is given).
     Gradient: g to every element that is not nan, 0 to the nans."""
     x = _tensor(input) if dtype is None else _tensor(input).to(dtype)
     if x.dtype.kind != "f":
-        return x.sum(dim, keepdim)
+        return x.sum(dim, keepdim, dtype=dtype)
     return x.where(~np.isnan(x.data), 0).sum(dim, keepdim)
 
 

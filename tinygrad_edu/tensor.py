@@ -387,19 +387,23 @@ class Tensor:
         return id(self)
 
     def __getstate__(self) -> dict:
-        """pickle, copy.copy and copy.deepcopy: the data, requires_grad, grad and name (not
+        """pickle, copy.copy and copy.deepcopy: the data, requires_grad and name (not .grad,
         hooks or the graph: a tensor made by an op comes back as a leaf, as in torch)."""
         return {**self.__dict__, "data": self.data, "requires_grad": self.requires_grad,
-                "grad": self._grad, "name": self.name}       # (a user's attributes too)
+                "grad": None, "name": self.name}             # (a user's attributes too)
+
+    deepcopy_keeps_grad = True       # (not so for nn.Parameter, as in torch)
 
     def __deepcopy__(self, memo: dict) -> Tensor:
-        """A leaf's deep copy; a tensor made by an op is refused, as torch's deepcopy does:
-        its graph would not come along."""
+        """A leaf's deep copy, its .grad deep-copied too (as torch); a tensor made by an op is
+        refused, as torch's deepcopy does: its graph would not come along."""
         if self._ctx is not None:
             raise RuntimeError("deepcopy: only leaf tensors can be deep-copied, not one made "
                                f"by {self._ctx!r}; copy x.detach() instead")
         copied = memo[id(self)] = type(self).__new__(type(self))
         copied.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        if self.deepcopy_keeps_grad:
+            copied.grad = copy.deepcopy(self._grad, memo)
         return copied
 
     def __setstate__(self, state: dict) -> None:
@@ -630,11 +634,13 @@ class Tensor:
     __radd__ = __add__          # 2 + x records add(x, 2), as torch (the sum is the same)
 
     def __sub__(self, other: Any) -> Tensor:
-        return ew.Sub.apply(*_no_bool("sub", *self._operands(other, "sub")))
+        _no_bool("sub", self, other)
+        return ew.Sub.apply(*self._operands(other, "sub"))
 
     def __rsub__(self, other: Any) -> Tensor:
+        _no_bool("sub", self, other)
         b, a = self._operands(other, "sub")
-        return ew.Sub.apply(*_no_bool("sub", a, b))
+        return ew.Sub.apply(a, b)
 
     def __mul__(self, other: Any) -> Tensor:
         return ew.Mul.apply(*self._operands(other, "mul"))
@@ -662,7 +668,8 @@ class Tensor:
         return ew.Pow.apply(a, b)
 
     def __neg__(self) -> Tensor:
-        return ew.Neg.apply(*_no_bool("neg", self))
+        _no_bool("neg", self)
+        return ew.Neg.apply(self)
 
     def __pos__(self) -> Tensor:
         return self
@@ -702,6 +709,7 @@ class Tensor:
 
     def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self - alpha * other (torch.sub)."""
+        _no_bool("sub", self, other)
         return self - self._scaled(other, alpha, "sub")
 
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
@@ -737,7 +745,7 @@ class Tensor:
         read x)."""
         recorded = grad_mode._enabled and (self._requires_grad or _in_graph(other))
         if recorded:
-            self._refuse_leaf_write(method or f"x {symbol} y", f", or write x = x {symbol[0]} y")
+            self._refuse_leaf_write(method or f"x {symbol} y", f", or write x = x {symbol[:-1]} y")
             if method is None and (self._ctx is not None or self._consumed
                                    or self.data.base is not None):
                 return op(self, other)          # (a constant buffer is written, as torch)
@@ -782,6 +790,7 @@ class Tensor:
         return self._update(self._scaled(other, alpha, "add_"), Tensor.__add__, "+=", "add_")
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        _no_bool("sub_", self, other)
         return self._update(self._scaled(other, alpha, "sub_"), Tensor.__sub__, "-=", "sub_")
 
     def _scaled(self, other: Any, alpha: float, op: str) -> Any:
@@ -792,7 +801,9 @@ class Tensor:
                 np.result_type(self.dtype, getattr(other, "dtype", type(other))).kind != "f"):
             raise TypeError(f"{op}: alpha {alpha} is a float, but the operands are integers "
                             "(as torch: pass an int alpha, or make them floats)")
-        return self._operands(other, op)[1] * alpha
+        a, b = self._operands(other, op)
+        scaled, dtype = b * alpha, _result_dtype(a, b)        # (uint8 + 2 * bool is uint8)
+        return scaled if scaled.dtype == dtype else scaled.to(dtype)
 
     def mul_(self, other: Any) -> Tensor:
         return self._update(other, Tensor.__mul__, "*=", "mul_")
@@ -1378,13 +1389,13 @@ def _in_graph(value: Any) -> bool:
     return isinstance(value, Tensor) and value._requires_grad
 
 
-def _no_bool(op: str, *operands: Tensor) -> tuple:
-    """The operands of - (binary and unary), refused for a bool tensor, as torch does: 1 - mask
+def _no_bool(op: str, *operands: Any) -> None:
+    """- (binary and unary) refuses a bool operand, tensor or number, as torch does: 1 - mask
     is an int, not the mask's inverse."""
-    if any(t._data.dtype == np.bool_ for t in operands):
+    if any(isinstance(v, (bool, np.bool_)) or getattr(v, "dtype", None) == np.bool_
+           for v in operands):
         raise TypeError(f"{op}: the - operator on a bool tensor is not supported (as in torch); "
                         "to invert a mask, use ~mask or mask.logical_not()")
-    return operands
 
 
 def _remainder(a: Tensor, b: Tensor) -> Tensor:
