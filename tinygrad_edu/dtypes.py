@@ -1,7 +1,6 @@
 """dtypes: numpy's, with torch's names and torch's promotion rules."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
