@@ -47,15 +47,16 @@ from .layers_1d import (AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d,
 __all__ += ["Conv1d", "ConvTranspose1d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
             "AdaptiveMaxPool1d", "Dropout1d"]
 
-from .unpool import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d  # noqa: E402
+from .unpool import (LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool2d,  # noqa: E402
+                     MaxUnpool3d)
 
-__all__ += ["MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d"]
+__all__ += ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d"]
 
 from .layers_3d import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d,  # noqa: E402
-                        ConvTranspose3d, Dropout3d, LPPool3d, MaxPool3d, MaxUnpool3d)
+                        ConvTranspose3d, Dropout3d, MaxPool3d)
 
 __all__ += ["Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
-            "AdaptiveMaxPool3d", "LPPool3d", "MaxUnpool3d", "Dropout3d"]
+            "AdaptiveMaxPool3d", "Dropout3d"]
 
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d,  # noqa: E402
                    LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d,

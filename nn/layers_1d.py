@@ -5,7 +5,7 @@ AdaptiveMaxPool1d and Dropout1d (BatchNorm1d is in normalization.py), thin Modul
 Parameters, initialisation and reprs are torch's: weights kaiming_uniform_(a=sqrt(5)),
 biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn weight first from the seeded generator.
 The convolutions share layers._ConvNd (with `spatial = 1`), MaxPool1d shares
-layers._MaxPoolNd with MaxPool2d.
+layers._MaxPoolNd with MaxPool2d, the adaptive pools resample._AdaptivePool with theirs.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from tinygrad_edu.cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_po
 
 from .layers import Dropout, _Conv, _ConvTranspose, _MaxPoolNd
 from .module import Module
+from .resample import _AdaptiveMaxPool, _AdaptivePool
 
 
 class Conv1d(_Conv):
@@ -63,34 +64,20 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class _AdaptivePool1d(Module):
-    """What both adaptive pools keep: output_size (an int or (int,), kept as given)."""
-
-    def __init__(self, output_size: Any) -> None:
-        super().__init__()
-        int_tuple(output_size, 1, "output_size", type(self).__name__, 0)
-        self.output_size = output_size
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+def _check_length(op: str, output_size: Any) -> None:
+    int_tuple(output_size, 1, "output_size", op, 0)
 
 
-class AdaptiveAvgPool1d(_AdaptivePool1d):
-    """Mean over adaptive bins to a fixed output length."""
+class AdaptiveAvgPool1d(_AdaptivePool):
+    """Mean over adaptive bins to a fixed output length (an int or (int,), kept as given)."""
 
-    def forward(self, input: Tensor) -> Tensor:
-        return adaptive_avg_pool1d(input, self.output_size)
+    check_size, functional = staticmethod(_check_length), staticmethod(adaptive_avg_pool1d)
 
 
-class AdaptiveMaxPool1d(_AdaptivePool1d):
+class AdaptiveMaxPool1d(_AdaptiveMaxPool):
     """Max over adaptive bins; with return_indices also the position of each max."""
 
-    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        super().__init__(output_size)
-        self.return_indices = return_indices
-
-    def forward(self, input: Tensor) -> Any:
-        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
+    check_size, functional = staticmethod(_check_length), staticmethod(adaptive_max_pool1d)
 
 
 class Dropout1d(Dropout):

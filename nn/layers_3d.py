@@ -1,12 +1,12 @@
 """The 3-D layers: Conv3d, ConvTranspose3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d,
-AdaptiveMaxPool3d, LPPool3d, MaxUnpool3d and Dropout3d (BatchNorm3d is in normalization.py),
-thin Modules over `tinygrad_edu.cnn3d` on volumes (N, C, D, H, W) or unbatched (C, D, H, W).
+AdaptiveMaxPool3d and Dropout3d (BatchNorm3d is in normalization.py, LPPool3d and MaxUnpool3d
+in unpool.py with their 1-D and 2-D twins), thin Modules over `tinygrad_edu.cnn3d` on volumes (N, C, D, H, W) or unbatched (C, D, H, W).
 
 Parameters, initialisation and reprs are torch's: weights kaiming_uniform_(a=sqrt(5)),
 biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn weight first from the seeded generator.
 Each shares its options, repr and forward with its 2-D twin: the convolutions
 layers._ConvNd (with `spatial = 3`), MaxPool3d layers._MaxPoolNd, AvgPool3d AvgPool2d,
-LPPool3d and MaxUnpool3d those of nn.unpool.
+the adaptive pools resample._AdaptivePool.
 """
 from __future__ import annotations
 
@@ -17,8 +17,7 @@ from tinygrad_edu.cnn3d import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_po
                                 conv_transpose3d, dropout3d, max_pool3d, output_sizes)
 
 from .layers import AvgPool2d, Dropout, _Conv, _ConvTranspose, _MaxPoolNd
-from .module import Module
-from .unpool import _LPPool, _MaxUnpool, lp_pool3d, max_unpool3d
+from .resample import _AdaptiveMaxPool, _AdaptivePool
 
 
 class Conv3d(_Conv):
@@ -54,52 +53,21 @@ class AvgPool3d(AvgPool2d):
                           self.count_include_pad, self.divisor_override)
 
 
-class _AdaptivePool3d(Module):
-    """What both adaptive pools keep: output_size (an int or three, None keeping that
-    axis's size; checked here, kept as given)."""
-
-    def __init__(self, output_size: Any) -> None:
-        super().__init__()
-        output_sizes(type(self).__name__, output_size, (0, 0, 0))
-        self.output_size = output_size
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+def _check_sizes(op: str, output_size: Any) -> None:
+    output_sizes(op, output_size, (0, 0, 0))
 
 
-class AdaptiveAvgPool3d(_AdaptivePool3d):
-    """Mean over adaptive bins to a fixed output size."""
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Mean over adaptive bins to a fixed output size (an int or three, None keeping that
+    axis's size; kept as given)."""
 
-    def forward(self, input: Tensor) -> Tensor:
-        return adaptive_avg_pool3d(input, self.output_size)
+    check_size, functional = staticmethod(_check_sizes), staticmethod(adaptive_avg_pool3d)
 
 
-class AdaptiveMaxPool3d(_AdaptivePool3d):
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
     """Max over adaptive bins; with return_indices also the flat index of each max."""
 
-    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        super().__init__(output_size)
-        self.return_indices = return_indices
-
-    def forward(self, input: Tensor) -> Any:
-        return adaptive_max_pool3d(input, self.output_size, self.return_indices)
-
-
-class LPPool3d(_LPPool):
-    """The module of lp_pool3d."""
-
-    def forward(self, input: Tensor) -> Tensor:
-        return lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
-
-
-class MaxUnpool3d(_MaxUnpool):
-    """The module of max_unpool3d: forward(input, indices, output_size=None)."""
-
-    spatial = 3
-
-    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
-        return max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
-                            output_size)
+    check_size, functional = staticmethod(_check_sizes), staticmethod(adaptive_max_pool3d)
 
 
 class Dropout3d(Dropout):

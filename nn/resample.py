@@ -12,34 +12,50 @@ from . import functional as F
 from .module import Module
 
 
-class _AdaptivePool2d(Module):
-    """What both adaptive pools keep: output_size (checked here, kept as given)."""
+class _AdaptivePool(Module):
+    """What the adaptive pools of every rank keep: output_size, checked by the class's
+    `check_size(op, output_size)` and kept as given; forward calls `functional`."""
+
+    check_size: Any
+    functional: Any
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
-        output_pair(type(self).__name__, output_size, (0, 0))
+        self.check_size(type(self).__name__, output_size)
         self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Any:
+        return self.functional(input, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
 
-class AdaptiveAvgPool2d(_AdaptivePool2d):
-    """Mean over adaptive bins to a fixed output size (None keeps that axis's size)."""
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.adaptive_avg_pool2d(input, self.output_size)
-
-
-class AdaptiveMaxPool2d(_AdaptivePool2d):
-    """Max over adaptive bins; with return_indices also the flat index of each max."""
+class _AdaptiveMaxPool(_AdaptivePool):
+    """An adaptive pool that can also return the index of each max (return_indices)."""
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__(output_size)
         self.return_indices = return_indices
 
     def forward(self, input: Tensor) -> Any:
-        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+        return self.functional(input, self.output_size, self.return_indices)
+
+
+def _check_pair(op: str, output_size: Any) -> None:
+    output_pair(op, output_size, (0, 0))
+
+
+class AdaptiveAvgPool2d(_AdaptivePool):
+    """Mean over adaptive bins to a fixed output size (None keeps that axis's size)."""
+
+    check_size, functional = staticmethod(_check_pair), staticmethod(F.adaptive_avg_pool2d)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPool):
+    """Max over adaptive bins; with return_indices also the flat index of each max."""
+
+    check_size, functional = staticmethod(_check_pair), staticmethod(F.adaptive_max_pool2d)
 
 
 class Upsample(Module):

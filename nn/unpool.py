@@ -129,7 +129,11 @@ def _lp_pool(avg_pool: Any, max_pool: Any, input: Tensor, norm_type: float, kern
 
 
 class _MaxUnpool(Module):
+    """What the MaxUnpool modules keep: kernel_size, stride and padding as `spatial`-tuples;
+    forward(input, indices, output_size=None) calls `functional`."""
+
     spatial: int
+    functional: Any
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
@@ -139,51 +143,65 @@ class _MaxUnpool(Module):
                                                                           op, 1)
         self.padding = int_tuple(padding, n, "padding", op, 0)
 
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        return self.functional(input, indices, self.kernel_size, self.stride, self.padding,
+                               output_size)
+
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class MaxUnpool2d(_MaxUnpool):
-    """The module of max_unpool2d: forward(input, indices, output_size=None)."""
-
-    spatial = 2
-
-    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
-        return max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
-                            output_size)
-
-
 class MaxUnpool1d(_MaxUnpool):
-    """The module of max_unpool1d: forward(input, indices, output_size=None)."""
+    """The module of max_unpool1d."""
 
-    spatial = 1
+    spatial, functional = 1, staticmethod(max_unpool1d)
 
-    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
-        return max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding,
-                            output_size)
+
+class MaxUnpool2d(_MaxUnpool):
+    """The module of max_unpool2d."""
+
+    spatial, functional = 2, staticmethod(max_unpool2d)
+
+
+class MaxUnpool3d(_MaxUnpool):
+    """The module of max_unpool3d."""
+
+    spatial, functional = 3, staticmethod(max_unpool3d)
 
 
 class _LPPool(Module):
+    """What the LPPool modules keep (as given, as torch); forward calls `functional`."""
+
+    functional: Any
+
     def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
                  ceil_mode: bool = False) -> None:
         super().__init__()
         self.norm_type, self.kernel_size, self.stride = norm_type, kernel_size, stride
         self.ceil_mode = ceil_mode
 
+    def forward(self, input: Tensor) -> Tensor:
+        return self.functional(input, self.norm_type, self.kernel_size, self.stride,
+                               self.ceil_mode)
+
     def extra_repr(self) -> str:
         return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, ceil_mode={self.ceil_mode}")
 
 
-class LPPool2d(_LPPool):
-    """The module of lp_pool2d."""
-
-    def forward(self, input: Tensor) -> Tensor:
-        return lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
-
-
 class LPPool1d(_LPPool):
     """The module of lp_pool1d."""
 
-    def forward(self, input: Tensor) -> Tensor:
-        return lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+    functional = staticmethod(lp_pool1d)
+
+
+class LPPool2d(_LPPool):
+    """The module of lp_pool2d."""
+
+    functional = staticmethod(lp_pool2d)
+
+
+class LPPool3d(_LPPool):
+    """The module of lp_pool3d."""
+
+    functional = staticmethod(lp_pool3d)

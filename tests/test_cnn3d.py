@@ -17,6 +17,7 @@ from tinygrad_edu.cnn3d import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_po
                                 conv_transpose3d, dropout3d, max_pool3d)
 from conv_checks import (assert_close, check_gradients, convolution_matches_torch, distinct,
                          randn, t64)
+import nn
 from nn import layers_3d as L
 from nn.unpool import lp_pool3d, max_unpool3d
 
@@ -547,7 +548,7 @@ def test_pool_and_dropout_modules():
     reference = max_pool3d(x, 3, 2, 1, return_indices=True)
     np.testing.assert_array_equal(values.data, reference[0].data)
     np.testing.assert_array_equal(indices.data, reference[1].data)
-    assert_close(L.MaxUnpool3d(3, 2, 1)(values, indices, x.shape).data,
+    assert_close(nn.MaxUnpool3d(3, 2, 1)(values, indices, x.shape).data,
                  max_unpool3d(values, indices, 3, 2, 1, x.shape).data)
     assert_close(L.AvgPool3d(3, padding=1, count_include_pad=False, divisor_override=4)(x).data,
                  avg_pool3d(x, 3, 3, 1, False, False, 4).data)
@@ -555,7 +556,7 @@ def test_pool_and_dropout_modules():
                  adaptive_avg_pool3d(x, (2, None, 3)).data)
     values, indices = L.AdaptiveMaxPool3d(2, return_indices=True)(x)
     np.testing.assert_array_equal(indices.data, adaptive_max_pool3d(x, 2, True).indices.data)
-    assert_close(L.LPPool3d(2, 2, 1)(x).data, lp_pool3d(x, 2, 2, 1).data)
+    assert_close(nn.LPPool3d(2, 2, 1)(x).data, lp_pool3d(x, 2, 2, 1).data)
     drop = L.Dropout3d(0.5)
     assert drop.eval()(x) is x
     tg.manual_seed(3)
@@ -596,7 +597,7 @@ REPRS = [   # name, args, kwargs, the repr torch 2.13 prints
 
 @pytest.mark.parametrize("name, args, kwargs, text", REPRS)
 def test_module_reprs_are_torchs(name, args, kwargs, text):
-    assert repr(getattr(L, name)(*args, **kwargs)) == text
+    assert repr(getattr(nn, name)(*args, **kwargs)) == text
 
 
 @pytest.mark.parametrize("make, error, message", [
@@ -615,7 +616,7 @@ def test_module_reprs_are_torchs(name, args, kwargs, text):
                  r"range from \[5, 5, 5\] to \[5, 5, 5\]"),
     (lambda: L.AdaptiveAvgPool3d((2, 3)), TypeError,
      "AdaptiveAvgPool3d: output_size must be an int, None or three of them"),
-    (lambda: L.MaxUnpool3d((2, 2)), TypeError,
+    (lambda: nn.MaxUnpool3d((2, 2)), TypeError,
      "MaxUnpool3d: kernel_size must be an int or a tuple of three ints"),
     (lambda: L.Dropout3d(2), ValueError, r"Dropout3d: p must be in \[0, 1\], got 2"),
 ])
@@ -762,7 +763,7 @@ def test_max_unpool3d_matches_torch():
 @pytest.mark.parametrize("name, args, kwargs, _", REPRS)
 def test_reprs_and_parameters_match_torch(name, args, kwargs, _):
     torch = pytest.importorskip("torch")
-    ours, theirs = getattr(L, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+    ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
     assert repr(ours) == repr(theirs)
     assert [(k, tuple(v.shape)) for k, v in ours.named_parameters()] == [
         (k, tuple(v.shape)) for k, v in theirs.named_parameters()]
@@ -794,7 +795,6 @@ def test_conv_modules_match_torch_with_its_weights(mode):
 
 
 def test_with_indices_forms_and_lazy_3d_convolutions():
-    import nn
     import nn.functional as F
     x = t64(distinct(1, 2, 4, 4, 4))
     values, indices = F.max_pool3d_with_indices(x, 2)
