@@ -1,6 +1,7 @@
 """The 3-D layers: Conv3d, ConvTranspose3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d,
 AdaptiveMaxPool3d and Dropout3d (BatchNorm3d is in normalization.py, LPPool3d and
-MaxUnpool3d in unpool.py with their 1-D and 2-D twins), thin Modules over `tinygrad_edu.cnn3d` on volumes (N, C, D, H, W) or unbatched (C, D, H, W).
+MaxUnpool3d in unpool.py with their 1-D and 2-D twins), thin Modules over
+`tinygrad_edu.cnn3d` on volumes (N, C, D, H, W) or unbatched (C, D, H, W).
 
 Parameters, initialisation and reprs are torch's: weights kaiming_uniform_(a=sqrt(5)),
 biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn weight first from the seeded generator.
