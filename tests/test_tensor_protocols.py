@@ -215,8 +215,15 @@ def test_numbers_that_fit_an_unsigned_tensor_as_torch(value, written):
         write(x)
         assert x[0].item() == written
     assert tg.full((1,), value, dtype=tg.uint8).item() == written
+    assert tg.tensor([[value, 3]], dtype=tg.uint8).tolist() == [[written, 3]]
+    assert tg.tensor(value, dtype=tg.uint8).item() == written
     mask = tg.tensor([True, False])
     assert tg.zeros(2, dtype=tg.uint8).masked_fill(mask, value).tolist() == [written, 0]
+
+
+def test_a_numpy_array_given_to_tensor_is_cast_as_numpy_casts():
+    assert tg.tensor(np.array([-1, 300]), dtype=tg.uint8).tolist() == [255, 44]     # as torch
+    assert tg.tensor(np.array([2.7, -1.5]), dtype=tg.int8).tolist() == [2, -1]
 
 
 @pytest.mark.parametrize("value, dtype", [(-256, tg.uint8), (255.5, tg.uint8), (-0.5, tg.uint8),
@@ -226,6 +233,7 @@ def test_numbers_that_do_not_fit_are_refused_everywhere(value, dtype):
     for name, write in (("setitem", lambda: x.__setitem__(0, value)),
                         ("fill_", lambda: x.fill_(value)),
                         ("full", lambda: tg.full((1,), value, dtype=dtype)),
+                        ("Tensor", lambda: tg.tensor([[1, 2], [value, 3]], dtype=dtype)),
                         ("masked_fill", lambda: x.masked_fill(tg.tensor([True, False]), value))):
         with pytest.raises(ValueError, match=f"{name}: the value .* does not fit in "):
             write()

@@ -134,6 +134,20 @@ def check_fits(op: str, value: Any, dtype: np.dtype) -> None:
                          f"([{info.min}, {info.max}])")
 
 
+def converted(op: str, numbers: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Numbers read from Python data (an int64, float64 or bool array) as `dtype`, each
+    checked by check_fits' rule: torch.tensor([-1], dtype=torch.uint8) is 255, while
+    [300] or [255.5] is an error (numpy's cast would wrap or truncate them silently)."""
+    if dtype.kind in "iu" and numbers.dtype.kind in "if" and numbers.size:
+        info = np.iinfo(dtype)
+        low = -info.max if dtype.kind == "u" and numbers.dtype.kind == "i" else info.min
+        with np.errstate(invalid="ignore"):           # (nan compares False: caught below)
+            outside = ~((numbers >= low) & (numbers <= info.max))
+        if outside.any():
+            check_fits(op, numbers[outside].flat[0].item(), dtype)
+    return numbers.astype(dtype)
+
+
 def fitted(op: str, value: Any, dtype: np.dtype) -> np.ndarray:
     """A number as a 0-d array of `dtype`, checked by check_fits (a negative int wraps into
     an unsigned dtype, as in torch)."""

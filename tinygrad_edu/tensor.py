@@ -21,8 +21,8 @@ import numpy as np
 
 from . import autograd, grad_mode, printing, random, recorded_writes, versions
 from .device import CPU, check_device, to_arguments
-from .dtypes import (LEGACY, bfloat16, can_cast, check_fits, get_default_dtype, promote,
-                     to_dtype)
+from .dtypes import (LEGACY, bfloat16, can_cast, check_fits, converted, get_default_dtype,
+                     promote, to_dtype)
 from .indexing import index_steps
 from .ops import elementwise as ew
 from .ops import linalg, movement, reduce, scan
@@ -163,7 +163,12 @@ class Tensor:
         if data is None:                                 # (numpy would make it nan)
             raise TypeError("Tensor: cannot make a tensor from None; expected numbers, nested "
                             "lists or an ndarray")
-        arr = _default_array(data) if dtype is None else np.array(data, dtype=to_dtype(dtype))
+        if dtype is None:
+            arr = _default_array(data)
+        elif to_dtype(dtype).kind in "iu" and not isinstance(data, (np.ndarray, np.generic)):
+            arr = converted("Tensor", np.array(data), to_dtype(dtype))  # (-1 into uint8: 255)
+        else:
+            arr = np.array(data, dtype=to_dtype(dtype))
         self._data = arr
         self._grad = None
         self._ctx = None
