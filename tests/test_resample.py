@@ -269,6 +269,12 @@ def test_properties():
     np.testing.assert_allclose(flat.data, 2.5, rtol=1e-15)
     np.testing.assert_allclose(F.interpolate(x, size=(2, 5), mode="area").data,
                                F.adaptive_avg_pool2d(x, (2, 5)).data)
+    x.requires_grad_(True)
+    empty = F.interpolate(x, scale_factor=(0.2, 1.0), mode="area")   # torch: empty too
+    assert empty.shape == (2, 3, 0, 5)
+    empty.sum().backward()
+    assert x.grad.shape == x.shape and not x.grad.data.any()
+    x.requires_grad_(False)
     same = F.interpolate(x, scale_factor=1.1, mode="bilinear")    # size unchanged: a copy
     np.testing.assert_array_equal(same.data, x.data)
     y = F.interpolate(Tensor(x.data.astype(np.float32)), scale_factor=1.5, mode="bilinear")
@@ -341,7 +347,10 @@ def test_modules():
      r"interpolate: input \(1, 2, 3, 4\) has 2 spatial dimension\(s\) but size is \(4, 5, 6\)"),
     (lambda x: F.interpolate(x, scale_factor=0.2), ValueError,
      r"interpolate: input \(1, 2, 3, 4\) would be resized to \(0, 0\); output sizes must be "
-     "positive"),
+     r"positive \(mode='nearest'\)"),
+    (lambda x: F.interpolate(x, size=(-1, 2), mode="area"), ValueError,
+     r"interpolate: input \(1, 2, 3, 4\) would be resized to \(-1, 2\); output sizes must "
+     r"not be negative \(mode='area'\)"),
     (lambda x: F.interpolate(x, size=2.0), TypeError, "interpolate: size must be an int"),
     (lambda x: F.interpolate(x, size=4, recompute_scale_factor=True), ValueError,
      "recompute_scale_factor is not meaningful with an explicit size"),

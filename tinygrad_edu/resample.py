@@ -343,9 +343,6 @@ def _sizes_and_scales(input: Tensor, spatial: int, size: Any, scale_factor: Any,
         sizes = [math.floor(n * s) for n, s in zip(input.shape[-spatial:], scales)]
         if recompute_scale_factor:
             scales = [None] * spatial
-    if min(sizes) < 1:
-        raise ValueError(f"{op}: input {input.shape} would be resized to {tuple(sizes)}; "
-                         "output sizes must be positive")
     return sizes, scales
 
 
@@ -389,6 +386,10 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         raise ValueError(f"{op}: expected non-empty channels and sizes, got shape {x.shape}")
     spatial = x.ndim - 2
     sizes, scales = _sizes_and_scales(x, spatial, size, scale_factor, recompute_scale_factor)
+    if min(sizes) < (mode != "area"):     # (area pooling to size 0 is empty, as torch)
+        need = "must not be negative" if mode == "area" else "must be positive"
+        raise ValueError(f"{op}: input {x.shape} would be resized to {tuple(sizes)}; output "
+                         f"sizes {need} (mode={mode!r})")
     axes = (-3, -2, -1)[-spatial:]
     if mode == "area":
         for axis, n_out in zip(axes[::-1], sizes[::-1]):
