@@ -124,7 +124,8 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         for table in ("_forward_pre_hooks", "_forward_hooks", "_backward_pre_hooks",
-                      "_backward_hooks"):
+                      "_backward_hooks", "_state_dict_pre_hooks", "_state_dict_hooks",
+                      "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks"):
             object.__setattr__(self, table, HookTable())
         object.__setattr__(self, "_hooked", False)     # set by the first hook: one test a call
 
@@ -523,12 +524,56 @@ class Module:
             destination, prefix, keep_vars = (*args, *(destination, prefix, keep_vars)[len(args):])
         self._check_plain_containers()
         destination = OrderedDict() if destination is None else destination
+        for hook, in self._state_dict_pre_hooks:
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, child in self._modules.items():
             if child is not None:
                 child.state_dict(destination=destination, prefix=f"{prefix}{name}.",
                                  keep_vars=keep_vars)
+        for hook, public in self._state_dict_hooks:
+            result = hook(self, destination, prefix, {"version": 1})
+            if result is not None and public:
+                raise RuntimeError(f"state_dict: the post-hook {hook!r} returned a value; a "
+                                   "hook of register_state_dict_post_hook changes state_dict "
+                                   "in place and returns None, as torch")
+            destination = destination if result is None else result
         return destination
+
+    def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call `hook(module, prefix, keep_vars)` at the start of this module's state_dict
+        (here and when a parent collects it), as torch."""
+        return _append(self._state_dict_pre_hooks, (hook,))
+
+    def register_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """Call `hook(module, state_dict, prefix, local_metadata)` once this module's entries
+        and its children's are in state_dict; the hook changes state_dict in place (it
+        must return None), as torch. local_metadata is {"version": 1}."""
+        return _append(self._state_dict_hooks, (hook, True))
+
+    def _register_state_dict_hook(self, hook: Callable) -> RemovableHandle:
+        """torch's older private form of register_state_dict_post_hook, which libraries
+        still use: the hook may also return a new state_dict (a child's replacement is
+        lost, as in torch: only the module that state_dict was called on returns it)."""
+        return _append(self._state_dict_hooks, (hook, False))
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call `hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)` before this module loads its entries, as torch: the
+        hook may rename old keys in state_dict or add to the three lists."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook: Callable,
+                                           with_module: bool = False) -> RemovableHandle:
+        """torch's private form: without `with_module`, the hook is not given the module."""
+        return _append(self._load_state_dict_pre_hooks, (hook, with_module))
+
+    def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """Call `hook(module, incompatible_keys)` once this module and its children have
+        loaded, as torch; the hook may change incompatible_keys.missing_keys and
+        .unexpected_keys in place (strict=True then judges what is left), and must
+        return None."""
+        return _append(self._load_state_dict_post_hooks, (hook,))
 
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
         """This module's own entries (torch's method of the same name, for subclasses)."""
@@ -576,13 +621,23 @@ class Module:
         missing: list[str] = []
         unexpected: list[str] = []
         errors: list[str] = []
-        modules = list(self.named_modules(remove_duplicate=False))
-        for name, module in modules:                       # (lazy layers take their shapes)
-            module._prepare_to_load(state_dict, name + "." if name else "")
-        with no_grad():                                   # in place: earlier state_dict()
-            for name, module in modules:                  # and detach() results see it
-                module._load_from_state_dict(state_dict, name + "." if name else "", {}, True,
-                                             missing, unexpected, errors, assign=assign)
+        for name, module in self.named_modules(remove_duplicate=False):
+            module._prepare_to_load(state_dict, name + "." if name else "")  # (lazy layers)
+
+        def load(module: Module, prefix: str) -> None:
+            module._load_from_state_dict(state_dict, prefix, {}, True, missing, unexpected,
+                                         errors, assign=assign)
+            for name, child in module._modules.items():
+                if child is not None:
+                    load(child, f"{prefix}{name}.")
+            for hook, in module._load_state_dict_post_hooks:
+                if hook(module, IncompatibleKeys(missing, unexpected)) is not None:
+                    raise RuntimeError(f"load_state_dict: the post-hook {hook!r} returned a "
+                                       "value; it must change incompatible_keys in place and "
+                                       "return None, as torch")
+
+        with no_grad():               # in place: earlier state_dict() and detach() results see it
+            load(self, "")
         if strict and unexpected:
             errors.insert(0, "Unexpected key(s) in state_dict: "
                           + ", ".join(f'"{k}"' for k in unexpected) + ".")
@@ -599,7 +654,12 @@ class Module:
                               error_msgs: list, assign: bool = False) -> None:
         """Load this module's own entries from `state_dict` (keys under `prefix`), adding
         to the lists what is missing, unexpected or wrong, as torch's method of the same
-        name: a subclass may override it, rename keys in state_dict, then call super()."""
+        name: a subclass may override it, rename keys in state_dict, then call super().
+        It starts with the hooks of register_load_state_dict_pre_hook, as torch's."""
+        for hook, with_module in self._load_state_dict_pre_hooks:
+            arguments = (state_dict, prefix, local_metadata, strict, missing_keys,
+                         unexpected_keys, error_msgs)
+            hook(self, *arguments) if with_module else hook(*arguments)
         own = {**{k: v for k, v in self._parameters.items() if v is not None},
                **{k: v for k, v in self._buffers.items()
                   if v is not None and k not in self._non_persistent}}
@@ -713,6 +773,11 @@ class HookTable(list):
 
 
 GLOBAL_FORWARD_PRE_HOOKS, GLOBAL_FORWARD_HOOKS = HookTable(), HookTable()
+
+
+def _append(hooks: list, entry: tuple) -> RemovableHandle:
+    hooks.append(entry)
+    return RemovableHandle(hooks, entry)
 
 
 def _add_hook(module: Module, hooks: list, entry: tuple, prepend: bool) -> RemovableHandle:
