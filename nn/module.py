@@ -475,13 +475,21 @@ class Module:
         dtype = to_dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Module.to: only floating point dtypes are accepted, got {dtype}")
-        for module in self.modules():
-            for tensor in (*module._parameters.values(), *module._buffers.values()):
-                if tensor is None or tensor.dtype.kind != "f":
-                    continue
-                tensor.data = tensor.data.astype(dtype)
-                if tensor.grad is not None:
-                    tensor.grad = Tensor._from_node(tensor.grad.data.astype(dtype), None)
+        return self._apply(lambda t: t.to(dtype) if t.dtype.kind == "f" else t)
+
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Module:
+        """Replace the data of every parameter and buffer (and their grads) by fn of them,
+        children first, as torch's method that to()/double()/float() call: a module that
+        keeps other tensors (a cache) overrides it, converts them and calls super()."""
+        if recurse:
+            for child in self.children():
+                child._apply(fn)
+        with no_grad():
+            for tensor in (*self._parameters.values(), *self._buffers.values()):
+                if tensor is not None:
+                    tensor.data = fn(tensor).data
+                    if tensor.grad is not None:
+                        tensor.grad = Tensor._from_node(fn(tensor.grad).data, None)
         return self
 
     def double(self) -> Module:

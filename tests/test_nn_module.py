@@ -245,6 +245,29 @@ def test_double_float_to_convert_in_place():
         net.to("cuda:0")
 
 
+def test_a_module_overriding_apply_converts_its_own_tensors_too():
+    calls = []
+
+    class Cached(nn.Module):              # a module keeping a tensor that is no buffer
+        def __init__(self):
+            super().__init__()
+            self.lin, self.table = nn.Linear(2, 2), tg.ones(3)
+
+        def _apply(self, fn, recurse=True):
+            calls.append(type(self).__name__)
+            self.table = fn(self.table)
+            return super()._apply(fn, recurse)
+
+    net = nn.Sequential(Cached(), nn.BatchNorm1d(2))
+    net[0].lin.weight.grad = tg.ones(2, 2)
+    assert net.double() is net and calls == ["Cached"]
+    assert net[0].table.dtype == net[0].lin.weight.grad.dtype == np.float64
+    assert net[1].num_batches_tracked.dtype == np.int64 and not net[0].table.requires_grad
+    net._apply(lambda t: t * 0 if t.dtype.kind == "f" else t)     # any function of the data
+    assert not net[0].lin.weight.data.any() and not net[0].table.data.any()
+    assert net[0].lin.weight.grad_fn is None
+
+
 @pytest.mark.parametrize("make", [
     lambda d: nn.Linear(2, 3, device=d), lambda d: nn.Conv2d(1, 2, 3, device=d),
     lambda d: nn.ConvTranspose2d(1, 2, 3, device=d), lambda d: nn.BatchNorm2d(2, device=d),
