@@ -108,6 +108,10 @@ from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLay
 __all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
             "TransformerEncoderLayer", "TransformerDecoderLayer"]
 
+from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss  # noqa: E402
+
+__all__ += ["AdaptiveLogSoftmaxWithLoss"]
+
 data.sampler = sys.modules["nn.data.sampler"] = samplers    # torch.utils.data.sampler's name
 data.dataloader = data.dataset = sys.modules["nn.data.dataloader"] = \
     sys.modules["nn.data.dataset"] = data                     # (torch.utils.data.dataloader's)

@@ -10,7 +10,7 @@ import sys
 import types
 from typing import Any, Callable
 
-from . import layers, loss, module, normalization, normalization_more, padding
+from . import adaptive_softmax, layers, loss, module, normalization, normalization_more, padding
 
 
 def _ntuple(n: int, name: str = "parse") -> Callable:
@@ -24,6 +24,7 @@ def _ntuple(n: int, name: str = "parse") -> Callable:
 
 
 BASES = {
+    "adaptive": {"_ASMoutput": adaptive_softmax._ASMoutput},
     "batchnorm": {"_BatchNorm": normalization._BatchNorm, "_NormBase": normalization._BatchNorm},
     "instancenorm": {"_InstanceNorm": normalization_more._InstanceNorm},
     "conv": {"_ConvNd": layers._ConvNd, "_ConvTransposeNd": layers._ConvTranspose},
@@ -37,8 +38,8 @@ BASES = {
     "utils": {"_ntuple": _ntuple, "_single": _ntuple(1, "_single"), "_pair": _ntuple(2, "_pair"),
               "_triple": _ntuple(3, "_triple"), "_quadruple": _ntuple(4, "_quadruple")},
 }
-SUBMODULES = ("activation", "batchnorm", "channelshuffle", "container", "conv", "distance",
-              "dropout", "flatten", "fold", "instancenorm", "linear", "loss", "module",
+SUBMODULES = ("activation", "adaptive", "batchnorm", "channelshuffle", "container", "conv",
+              "distance", "dropout", "flatten", "fold", "instancenorm", "linear", "loss", "module",
               "normalization", "padding", "pixelshuffle", "pooling", "rnn", "sparse",
               "transformer", "upsampling", "utils")
 
