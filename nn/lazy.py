@@ -164,6 +164,8 @@ def _lazy_norm(base: type, unbatched: int) -> type:
                              else ())
             if affine and not bias:
                 self.register_parameter("bias", None)
+            if track_running_stats:             # (a real count already, as torch's)
+                self.register_buffer("num_batches_tracked", Tensor(np.array(0, np.int64)))
 
         def _size_in_state(self, state_dict: dict, prefix: str) -> int | None:
             for name in ("weight", "running_mean"):

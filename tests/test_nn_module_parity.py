@@ -17,6 +17,9 @@ import tinygrad_edu as tg
 ])
 def test_lazy_norms_learn_the_channels_with_torchs_defaults(name, shape):
     layer = getattr(nn, name)(bias=False)
+    assert list(layer.state_dict()) == ["weight", "running_mean", "running_var",
+                                        "num_batches_tracked"]       # before the first call too
+    assert list(getattr(nn, name)(track_running_stats=False).state_dict()) == ["weight", "bias"]
     x = np.random.default_rng(0).standard_normal(shape)
     out = layer.double()(tg.tensor(x))
     assert type(layer).__name__ == name[4:] and layer.num_features == 3
@@ -26,6 +29,7 @@ def test_lazy_norms_learn_the_channels_with_torchs_defaults(name, shape):
     batch_mean = per_instance.mean(0) if "Instance" in name else x.swapaxes(0, 1).reshape(
         3, -1).mean(-1)
     np.testing.assert_allclose(layer.running_mean.numpy(), 0.1 * batch_mean, rtol=1e-12)
+    assert layer.num_batches_tracked.item() == (0 if "Instance" in name else 1)  # (torch's)
 
 
 def test_sync_batch_norm_takes_bias_and_converts_batch_norms_in_place():
