@@ -52,6 +52,11 @@ from tinygrad_edu.cnn3d import (adaptive_avg_pool3d, adaptive_max_pool3d,  # noq
 __all__ += ["conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
             "adaptive_max_pool3d", "lp_pool3d", "max_unpool3d", "dropout3d"]
 
+from tinygrad_edu.fractional_pool import (fractional_max_pool2d,  # noqa: E402
+                                          fractional_max_pool3d)
+
+__all__ += ["fractional_max_pool2d", "fractional_max_pool3d"]
+
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """out = input @ weight^T + bias, weight of shape (out_features, in_features): the
@@ -203,7 +208,7 @@ def _with_indices(pool):
 
 
 for _pool in (max_pool1d, max_pool2d, max_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
-              adaptive_max_pool3d):
+              adaptive_max_pool3d, fractional_max_pool2d, fractional_max_pool3d):
     globals()[f"{_pool.__name__}_with_indices"] = _with_indices(_pool)
     __all__.append(f"{_pool.__name__}_with_indices")
 
