@@ -26,18 +26,17 @@ Composed from matmul, softmax, where, dropout, cat and reshapes: no backward of 
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
 
-from tinygrad_edu import Tensor, cat, pad, zeros
+from tinygrad_edu import Tensor
 from tinygrad_edu.device import check_device
 from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _tensor
 
 from . import init
-from .functional import dropout, linear
+from .functional import dropout
 from .functional_more import _floating
 from .layers import Linear, _empty
 from .module import Module
@@ -273,143 +272,26 @@ class MultiheadAttention(Module):
                 key_padding_mask: Tensor | None = None, need_weights: bool = True,
                 attn_mask: Tensor | None = None, average_attn_weights: bool = True,
                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
-        """(attn_output, attn_output_weights or None); shapes and masks in the class
-        docstring."""
+        """(attn_output, attn_output_weights or None): F.multi_head_attention_forward with
+        this module's parameters; shapes and masks in the class docstring."""
         op = "MultiheadAttention"
         query, key, value = (_floating(op, x) for x in (query, key, value))
-        batched = self._batched(query, key, value, key_padding_mask, attn_mask)
-        self._check_layout(query, key, value, batched)
-        if batched and self.batch_first:
+        batched = _batched(op, query, key, value, key_padding_mask, attn_mask)
+        _check_layout(op, query, key, value, self.embed_dim, self.kdim, self.vdim, batched,
+                      self.batch_first)
+        batch_first = batched and self.batch_first
+        if batch_first:
             query, key, value = (x.transpose(0, 1) for x in (query, key, value))
-        elif not batched:
-            query, key, value = (x.unsqueeze(1) for x in (query, key, value))
-        (L, N, E), S = query.shape, key.shape[0]
-        padding, mask = _mha_masks(key_padding_mask, attn_mask, query.dtype, batched)
-        if is_causal and mask is None:
-            raise RuntimeError(f"{op}: is_causal=True is a hint that attn_mask is causal and "
-                               "needs attn_mask (Transformer.generate_square_subsequent_mask "
-                               "makes one)")
-        if mask is not None and mask.shape not in ((L, S), (N * self.num_heads, L, S)):
-            raise ValueError(f"{op}: attn_mask must have shape (L, S) = {(L, S)} or "
-                             f"(N * num_heads, L, S) = {(N * self.num_heads, L, S)}, got "
-                             f"{mask.shape}")              # (checked also when is_causal skips it)
-        q, k, v = self._heads(query, key, value)
-        extra = k.shape[2] - S                          # bias_k and zero keys: never masked
-        if is_causal and padding is None and not need_weights:
-            bias = Tensor(causal_bias(L, S + extra, query.dtype))
-        else:
-            bias = self._merged(padding, mask, L, N, S, extra)
-            if bias is not None:        # (the float masks' sum: attn_mask + key_padding_mask)
-                given = [name for name, m in (("attn_mask", attn_mask),
-                                              ("key_padding_mask", key_padding_mask))
-                         if m is not None and _tensor(m).dtype != np.bool_]
-                bias = _float_mask(op, " and ".join(given), bias, query.dtype,
-                                   float32_too=not need_weights)
-        p = self.dropout if self.training else 0.0
-        out, weights = _attend(q, k, v, bias, _default_scale(self.head_dim), p,
-                               zero_masked_rows=not need_weights)
-        out = linear(out.permute(2, 0, 1, 3).reshape(L, N, E), self.out_proj.weight,
-                     self.out_proj.bias)
-        if not need_weights:
-            weights = None
-        elif average_attn_weights:
-            weights = weights.mean(1)
-        if not batched:
-            return out.squeeze(1), None if weights is None else weights.squeeze(0)
-        return (out.transpose(0, 1) if self.batch_first else out), weights
-
-    def _batched(self, query: Tensor, key: Tensor, value: Tensor, padding: Any,
-                 mask: Any) -> bool:
-        """True for 3-D inputs, False for unbatched 2-D ones; other ranks are errors."""
-        if query.ndim not in (2, 3):
-            raise ValueError(f"MultiheadAttention: query must be unbatched 2-D (L, E) or batched "
-                             f"3-D, got shape {query.shape}")
-        kind = "batched" if query.ndim == 3 else "unbatched"
-        pad_ndim = query.ndim - 1
-        if key.ndim != query.ndim or value.ndim != query.ndim:
-            raise ValueError(f"MultiheadAttention: for {kind} query {query.shape}, key and value "
-                             f"must be {query.ndim}-D too, got {key.shape} and {value.shape}")
-        if padding is not None and _tensor(padding).ndim != pad_ndim:
-            raise ValueError(f"MultiheadAttention: for {kind} query {query.shape}, "
-                             f"key_padding_mask must be {pad_ndim}-D, got shape "
-                             f"{_tensor(padding).shape}")
-        if mask is not None and _tensor(mask).ndim not in (2, 3):
-            raise ValueError(f"MultiheadAttention: attn_mask must be 2-D (L, S) or 3-D "
-                             f"(N * num_heads, L, S), got shape {_tensor(mask).shape}")
-        return query.ndim == 3
-
-    def _check_layout(self, query: Tensor, key: Tensor, value: Tensor, batched: bool) -> None:
-        """query (L, N, E), key (S, N, kdim), value (S, N, vdim) in the caller's layout."""
-        if not batched:
-            layout, sizes = "(L, E), (S, kdim), (S, vdim)", [(x.shape[0], 1, x.shape[1])
-                                                            for x in (query, key, value)]
-        elif self.batch_first:
-            layout = "(N, L, E), (N, S, kdim), (N, S, vdim)"
-            sizes = [(x.shape[1], x.shape[0], x.shape[2]) for x in (query, key, value)]
-        else:
-            layout = "(L, N, E), (S, N, kdim), (S, N, vdim)"
-            sizes = [x.shape for x in (query, key, value)]
-        (_, N, E), (S, *key_rest), value_sizes = sizes
-        if (E, tuple(key_rest), value_sizes) != (self.embed_dim, (N, self.kdim),
-                                                 (S, N, self.vdim)):
-            raise ValueError(f"MultiheadAttention: expected query, key and value of shapes "
-                             f"{layout} with E={self.embed_dim}, kdim={self.kdim}, "
-                             f"vdim={self.vdim}, got {query.shape}, {key.shape} and "
-                             f"{value.shape}")
-
-    def _heads(self, query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor, ...]:
-        """The projections split into heads, (N, H, length, head_dim) each; bias_k/bias_v and
-        the zero key/value (add_zero_attn) appended along the keys."""
-        E = self.embed_dim
-        if self._qkv_same_embed_dim:
-            w = self.in_proj_weight
-            weights = w[:E], w[E:2 * E], w[2 * E:]
-        else:
-            weights = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
-        b = self.in_proj_bias
-        biases = (None,) * 3 if b is None else (b[:E], b[E:2 * E], b[2 * E:])
-        q, k, v = (linear(x, w, bias) for x, w, bias in zip((query, key, value), weights, biases))
-        N = query.shape[1]
-        if self.bias_k is not None:
-            k = cat([k, self.bias_k.expand(1, N, E)])
-            v = cat([v, self.bias_v.expand(1, N, E)])
-        q, k, v = (x.reshape(x.shape[0], N, self.num_heads, self.head_dim).permute(1, 2, 0, 3)
-                   for x in (q, k, v))
-        if self.add_zero_attn:
-            zero = zeros(N, self.num_heads, 1, self.head_dim, dtype=k.dtype)
-            k, v = cat([k, zero], 2), cat([v, zero], 2)
-        return q, k, v
-
-    def _merged(self, padding: Tensor | None, mask: Tensor | None, L: int, N: int, S: int,
-                extra: int) -> Tensor | None:
-        """attn_mask + key_padding_mask as one additive mask broadcasting to the scores
-        (N, H, L, S + extra); 0 for the extra keys."""
-        H = self.num_heads
-        if mask is not None:
-            mask = mask.reshape(-1, H if mask.ndim == 3 else 1, L, S)
-        if padding is not None:
-            if padding.shape != (N, S):
-                raise ValueError(f"MultiheadAttention: key_padding_mask must have shape "
-                                 f"(N, S) = {(N, S)} (or (S,) unbatched), got {padding.shape}")
-            padding = padding.reshape(N, 1, 1, S)
-            mask = padding if mask is None else mask + padding
-        return mask if mask is None or not extra else pad(mask, (0, extra))
+        out, weights = _multi_head_attention(
+            op, query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
+            self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
+            self.out_proj.weight, self.out_proj.bias, training=self.training,
+            key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
+            use_separate_proj_weight=not self._qkv_same_embed_dim,
+            q_proj_weight=self.q_proj_weight, k_proj_weight=self.k_proj_weight,
+            v_proj_weight=self.v_proj_weight, average_attn_weights=average_attn_weights,
+            is_causal=is_causal)
+        return (out.transpose(0, 1) if batch_first else out), weights
 
 
-def _mha_masks(padding: Any, mask: Any, dtype: np.dtype, batched: bool
-               ) -> tuple[Tensor | None, Tensor | None]:
-    """key_padding_mask (as (N, S)) and attn_mask as additive float masks (bool: True = -inf)."""
-    masks = [None if m is None else _tensor(m) for m in (padding, mask)]
-    for name, m in zip(("key_padding_mask", "attn_mask"), masks):
-        if m is not None and m.dtype != np.bool_ and m.dtype.kind != "f":
-            raise TypeError(f"MultiheadAttention: {name} must be bool or floating point, got "
-                            f"dtype {m.dtype}")
-    if None not in masks and (masks[0].dtype == np.bool_) != (masks[1].dtype == np.bool_):
-        warnings.warn("MultiheadAttention: a bool key_padding_mask with a float attn_mask (or "
-                      "the reverse) is deprecated in torch; use the same type for both",
-                      UserWarning, stacklevel=3)
-    padding, mask = (m if m is None or m.dtype != np.bool_ else _bool_bias(m.data, True, dtype)
-                     for m in masks)
-    if padding is not None and not batched:
-        padding = padding.unsqueeze(0)
-    return padding, mask
+from .attention_functional import _batched, _check_layout, _multi_head_attention  # noqa: E402

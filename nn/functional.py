@@ -194,8 +194,9 @@ __all__ += _extra_names + _norm_names + _loss_names + ["ctc_loss", "lp_pool1d", 
                                                        "max_unpool1d", "max_unpool2d"]
 
 from .attention import scaled_dot_product_attention  # noqa: E402
+from .attention_functional import multi_head_attention_forward  # noqa: E402
 
-__all__ += ["scaled_dot_product_attention"]
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 def _with_indices(pool):
     """torch's F.max_pool2d_with_indices and the like: the pool with return_indices=True."""
