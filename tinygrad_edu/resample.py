@@ -260,13 +260,28 @@ CUBIC_A = -0.75
 """The cubic convolution kernel's parameter (Keys), torch's and OpenCV's."""
 
 
+def cubic_weights(t: Any) -> tuple:
+    """The weights of the four taps floor(src) - 1 + k (k = 0..3) of cubic convolution at
+    t = src - floor(src) (Keys, A = CUBIC_A): with the kernel
+        near(d) = ((A+2) d - (A+3)) d^2 + 1        for |d| <= 1,
+        far(d)  = ((A d - 5A) d + 8A) d - 4A        for 1 < |d| < 2,
+    they are far(t + 1), near(t), near(1 - t), far(2 - t) (summing to 1). t is a numpy
+    array, or a Tensor: then the weights are differentiable in t (grid_sample's grid)."""
+    a = CUBIC_A
+
+    def near(d):
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
 def cubic_source(n_in: int, n_out: int, scale_factor: float | None, align_corners: bool,
                  dtype) -> list:
     """[(index, weight)] for the four taps of cubic convolution: output index i is
     sum_k w_k[i] x[clip(floor(src) - 1 + k)], src as for linear but not clamped at 0,
-    and with t = src - floor(src) the kernel weights (Keys, A = -0.75)
-        w_0 = ((A (t+1) - 5A)(t+1) + 8A)(t+1) - 4A,  w_1 = ((A+2) t - (A+3)) t^2 + 1,
-    w_2 and w_3 the same of 1 - t and 2 - t (they sum to 1)."""
+    and w_k the cubic_weights of t = src - floor(src)."""
     f = np.dtype(dtype).type
     i = np.arange(n_out, dtype=f)
     if align_corners:
@@ -274,16 +289,8 @@ def cubic_source(n_in: int, n_out: int, scale_factor: float | None, align_corner
     else:
         src = _scale(n_in, n_out, scale_factor, f) * (i + f(0.5)) - f(0.5)
     start = np.floor(src)
-    t, a = src - start, f(CUBIC_A)
-
-    def near(d):                                      # |d| <= 1
-        return ((a + 2) * d - (a + 3)) * d * d + 1
-
-    def far(d):                                       # 1 < |d| < 2
-        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
-    weights = (far(t + 1), near(t), near(1 - t), far(2 - t))
     taps = [np.clip(start.astype(np.int64) - 1 + k, 0, n_in - 1) for k in range(4)]
-    return list(zip(taps, weights))
+    return list(zip(taps, cubic_weights(src - start)))
 
 
 def _cubic_axis(x: Tensor, axis: int, n_out: int, scale_factor: float | None,
