@@ -198,6 +198,7 @@ from .attention_functional import multi_head_attention_forward  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
+
 def _with_indices(pool):
     """torch's F.max_pool2d_with_indices and the like: the pool with return_indices=True."""
     def pool_with_indices(input: Tensor, *args: Any, **kwargs: Any) -> tuple:
