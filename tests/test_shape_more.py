@@ -976,6 +976,57 @@ def test_storage_shows_the_memory_a_view_shares():
     assert a.T.storage_offset() == 0 and a.T.storage().tolist() == list(range(18))
 
 
+def test_as_strided_reads_the_storage_and_sends_gradients_back_to_the_elements_read():
+    x = Tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    windows = tg.as_strided(x.reshape(-1), (10, 3), (1, 1))     # sliding windows of 3
+    np.testing.assert_array_equal(windows.data, np.arange(10)[:, None] + np.arange(3))
+    windows.sum().backward()                                   # read 1, 2, 3, ..., 3, 2, 1 times
+    assert x.grad.data.reshape(-1).tolist() == [1, 2] + [3] * 8 + [2, 1]
+    assert x.T.as_strided((2, 2), (1, 4)).tolist() == [[0, 4], [1, 5]]     # the base's layout
+    tail = x[1:]                                               # storage_offset 4: by default
+    assert tail.as_strided((2,), (1,)).tolist() == [4, 5]      # from there; 0: the base's
+    x.grad = None
+    before = tail.as_strided((3,), (1,), 2)                    # start, outside tail: constants
+    before.sum().backward()
+    assert before.tolist() == [2, 3, 4] and x.grad.data.reshape(-1).tolist() == [0] * 4 + [
+        1] + [0] * 7
+    row = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    shared = row.expand(3, 2).as_strided((2,), (1,))           # elements sharing memory
+    shared.sum().backward()
+    assert shared.tolist() == [1.0, 2.0] and row.grad.tolist() == [1.0, 1.0]
+    assert gradcheck(lambda a: a.as_strided((3, 2), (2, 3), 1), [Tensor(
+        np.random.default_rng(0).standard_normal(9), requires_grad=True)])
+    assert gradgradcheck(lambda a: a.as_strided((2, 2), (1, 1)) ** 2, [Tensor(
+        np.random.default_rng(1).standard_normal(3), requires_grad=True)])
+    with pytest.raises(ValueError, match=r"as_strided: size \(2, 2\), stride \(4, 4\) and "
+                       r"storage_offset 0 reach element 8 of a storage of 6 elements"):
+        tg.zeros(2, 3).as_strided((2, 2), (4, 4))
+    with pytest.raises(ValueError, match="as_strided: expected as many sizes as strides, "
+                       "none negative"):
+        tg.zeros(6).as_strided((2, 2), (-1, 1))
+    with pytest.raises(TypeError, match="as_strided: stride must be an int"):
+        tg.zeros(6).as_strided((2,), (1.5,))
+
+
+def test_as_strided_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    cases = [(lambda b: b, (3, 3), (1, 1), None), (lambda b: b.t(), (2, 3), (1, 1), None),
+             (lambda b: b[1:], (2, 2), (6, 1), 0), (lambda b: b[:, 1::2], (2, 5), (1, 1), None),
+             (lambda b: b[0].expand(3, 6), (2, 4), (1, 1), None),
+             (lambda b: b.reshape(-1)[3:10], (4, 3), (2, 1), 1),
+             (lambda b: b.reshape(-1), (), (), None), (lambda b: b.reshape(-1), (0, 3), (1, 1), 2)]
+    for make, size, stride, offset in cases:
+        results, weight = [], rng.standard_normal(size)
+        for lib in (torch, tg):
+            base = lib.tensor(np.arange(24.0).reshape(4, 6), requires_grad=True)
+            out = make(base).as_strided(size, stride, offset)
+            (out * lib.tensor(weight)).sum().backward()
+            results.append((out.detach().numpy(), base.grad.numpy()))
+        np.testing.assert_array_equal(results[1][0], results[0][0])
+        np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-15)
+
+
 def test_torch_utils_data_sampler_module_name():
     from nn.data import sampler
     assert sampler.SubsetRandomSampler is nn.data.SubsetRandomSampler

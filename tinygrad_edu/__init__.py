@@ -104,9 +104,9 @@ from .selection import (argsort, gather, index_select, masked_fill, roll, sort, 
 from .serialization import load, save
 from .shapes import Size
 from .special import digamma, igamma, igammac, lgamma, mvlgamma, polygamma
-from .shape_more import (diff, fliplr, flipud, is_complex, is_floating_point, is_signed,
-                         moveaxis, movedim, narrow, ravel, repeat_interleave, rot90, select,
-                         signbit, swapaxes, swapdims, tile, unflatten)
+from .shape_more import (as_strided, diff, fliplr, flipud, is_complex, is_floating_point,
+                         is_signed, moveaxis, movedim, narrow, ravel, repeat_interleave, rot90,
+                         select, signbit, swapaxes, swapdims, tile, unflatten)
 from .tensor import Tensor, result_type
 from .finite_differences import gradient
 from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,

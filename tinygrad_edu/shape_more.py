@@ -263,6 +263,56 @@ def storage_offset(self: Tensor) -> int:
     return (self.data.__array_interface__["data"][0] - start) // self.data.itemsize
 
 
+def _positions(shape: tuple, steps: tuple, start: int) -> np.ndarray:
+    """start + sum_k i_k steps[k] for every index (i_0, ...) of `shape`: where each element
+    of a strided layout lies in memory (in elements)."""
+    where = np.full(shape, start, dtype=np.int64)
+    for axis, (n, step) in enumerate(zip(shape, steps)):
+        where += np.arange(n, dtype=np.int64).reshape((n,) + (1,) * (len(shape) - axis - 1)) * step
+    return where
+
+
+def as_strided(input: Tensor, size: Sequence[int], stride: Sequence[int],
+               storage_offset: int | None = None) -> Tensor:
+    """torch.as_strided: the tensor of shape `size` whose element (j_0, j_1, ...) is the
+    element of the input's storage() at storage_offset + sum_k j_k stride[k] (the input's
+    own storage_offset() by default). Sliding windows and im2col are as_strided of an
+    image: x.as_strided((L - 2, 3), (1, 1)) holds the windows of 3 of a 1-D x.
+
+    A gather of the input's elements, so an element read several times adds up its
+    gradients; a storage element outside the input (elsewhere in its base) is read as a
+    constant, as torch (no gradient reaches the input from it). Where several elements of
+    the input share memory (an expanded tensor), the gradient goes to the first of them
+    (torch splits it among them; the sum through expand is the same). A copy here: torch
+    returns a view that writes through to the storage."""
+    op = "as_strided"
+    x = _tensor(input)
+    size, stride = tuple(as_tuple(size)), tuple(as_tuple(stride))
+    for name, values in (("size", size), ("stride", stride)):
+        for value in values:
+            check_int(op, name, value)
+    if len(size) != len(stride) or min(size + stride, default=0) < 0:
+        raise ValueError(f"{op}: expected as many sizes as strides, none negative, got size "
+                         f"{size} and stride {stride}")
+    start = x.storage_offset() if storage_offset is None else storage_offset
+    check_int(op, "storage_offset", start)
+    memory = storage(x).data
+    where = _positions(size, stride, start)
+    if where.size and (start < 0 or where.max() >= memory.size):
+        raise ValueError(f"{op}: size {size}, stride {stride} and storage_offset {start} "
+                         f"reach element {where.max()} of a storage of {memory.size} elements "
+                         f"(the input {x.shape}'s base)")
+    own = _positions(x.shape, x.stride(), x.storage_offset()).reshape(-1)
+    cells, first = np.unique(own, return_index=True)    # x's first element at each cell
+    element = np.full(memory.size, -1, dtype=np.int64)
+    element[cells] = first
+    taken = element[where]
+    out = x.reshape(-1)[np.maximum(taken, 0)]
+    if (taken < 0).any():                                 # cells outside x: constants
+        out = out.where(taken >= 0, Tensor._from_node(memory[where], None))
+    return out
+
+
 def sliding_windows(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     """Tensor.unfold (torch's name; not F.unfold of images): the windows of `size`
     elements every `step` along `dimension`, in a new last dim of length size; dimension
@@ -385,7 +435,7 @@ METHODS = [narrow, select, ravel, diff, movedim, swapdims, tile, repeat_interlea
            unflatten, flipud, fliplr, rot90, is_contiguous, is_floating_point, is_signed,
            is_complex, nelement,
            element_size, stride, storage, storage_offset, resize_, resize_as_, ndimension,
-           signbit]
+           signbit, as_strided]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.moveaxis = movedim
