@@ -62,6 +62,8 @@ from .linalg import (cholesky_inverse, cholesky_solve, det, logdet, matrix_exp, 
                      slogdet)
 from .least_squares import pinverse
 from .lu import lu_unpack
+from .householder import geqrf
+from .householder import householder_product as orgqr
 from .linalg import svd_legacy as svd
 from .linalg import inv as inverse
 from .linear_algebra import bmm, dot, mm, norm, outer

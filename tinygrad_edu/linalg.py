@@ -439,3 +439,4 @@ Tensor.matrix_power = matrix_power
 
 from .least_squares import inv_ex, lstsq, matrix_rank, pinv, solve_ex  # noqa: E402,F401
 from .lu import lu, lu_factor, lu_factor_ex, lu_solve  # noqa: E402,F401  (lu.py)
+from .householder import householder_product  # noqa: E402,F401  (householder.py)

@@ -34,9 +34,13 @@ class ParametrizationList(ModuleList):
         super().__init__(modules)
         self.unsafe = unsafe
         first = modules[0]
-        with no_grad():
-            value = first.right_inverse(original) if hasattr(first, "right_inverse") \
-                else original
+        value = original
+        if hasattr(first, "right_inverse"):
+            try:
+                with no_grad():
+                    value = first.right_inverse(original)
+            except NotImplementedError:     # it cannot be assigned to: the original is kept
+                pass                        # as it is (torch's rule)
         self.is_tensor = isinstance(value, Tensor)
         if self.is_tensor:                  # the same object keeps its value (as torch):
             if value.dtype != original.dtype:       # an optimizer made before still trains it
