@@ -8,6 +8,7 @@ and the input is left as it was (README: this engine does not record in-place op
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -201,9 +202,12 @@ __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 def _with_indices(pool):
     """torch's F.max_pool2d_with_indices and the like: the pool with return_indices=True."""
+    signature = inspect.signature(pool)
+
     def pool_with_indices(input: Tensor, *args: Any, **kwargs: Any) -> tuple:
-        kwargs["return_indices"] = True
-        return pool(input, *args, **kwargs)
+        call = signature.bind(input, *args, **kwargs)     # (return_indices may come
+        call.arguments["return_indices"] = True           # positionally, as torch allows)
+        return pool(*call.args, **call.kwargs)
     pool_with_indices.__name__ = pool_with_indices.__qualname__ = f"{pool.__name__}_with_indices"
     pool_with_indices.__doc__ = f"{pool.__name__}(..., return_indices=True): (values, indices)."
     return pool_with_indices

@@ -3,6 +3,7 @@ starts worked out by hand, finite differences, error messages, and torch's CPU k
 import numpy as np
 import pytest
 
+import nn.functional as F
 import tinygrad_edu as tg
 from nn.fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d
 from tinygrad_edu import Tensor, gradcheck, gradgradcheck
@@ -356,3 +357,13 @@ def test_modules_match_torch():
     assert np.array_equal(ours(Tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())
     assert repr(FractionalMaxPool3d(2, output_ratio=0.5)) == repr(
         torch.nn.FractionalMaxPool3d(2, output_ratio=0.5))
+
+
+def test_with_indices_forms_take_return_indices_positionally_as_torch():
+    x = Tensor(np.random.default_rng(3).standard_normal((1, 1, 6, 6)))
+    u = Tensor(np.full((1, 1, 2), 0.5))
+    out, indices = F.fractional_max_pool2d_with_indices(x, 2, (3, 3), None, False, u)
+    assert out.shape == indices.shape == (1, 1, 3, 3)
+    pooled, where = F.max_pool2d_with_indices(x, 2, 2, 0, 1, False, False)
+    np.testing.assert_array_equal(pooled.data, F.max_pool2d(x, 2).data)
+    assert where.dtype == np.int64

@@ -200,3 +200,16 @@ def test_values_and_both_gradients_against_torch():
             if dtype == np.float64:
                 worst = max(worst, float(np.abs(ours - theirs.numpy()).max()))
     assert worst < 1e-11
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+def test_zero_padding_reads_exact_zeros_next_to_an_infinite_pixel(mode):
+    image = np.zeros((1, 1, 3, 3))
+    image[0, 0, 0, 0] = np.inf                     # an edge pixel: outside reads must not
+    x = Tensor(image, requires_grad=True)          # touch it (0 * inf = nan)
+    far = Tensor(np.array([[[[-5.0, -5.0], [np.nan, 0.2]]]]))
+    out = grid_sample(x, far, mode=mode, padding_mode="zeros", align_corners=False)
+    assert out.data[0, 0, 0, 0] == 0                # the nan point: nan, nearest's 0 (torch's)
+    assert np.isnan(out.data[0, 0, 0, 1]) == (mode != "nearest")
+    out.sum().backward()
+    assert not x.grad.data.any()                   # and a nan point sends no nan back

@@ -178,5 +178,5 @@ def _read(x: Tensor, batch: np.ndarray, coordinates: list) -> Tensor:
         index.append(np.clip(np.nan_to_num(c), 0, n - 1).astype(np.int64))
     channels_last = x.permute(0, *range(2, x.ndim), 1)
     values = channels_last[(batch, *index)]                   # (N, *out, C)
-    masked = values * Tensor(inside[..., None].astype(x.dtype))
-    return masked.movedim(-1, 1)
+    masked = values.where(inside[..., None], 0.0)     # (not a product: an inf pixel or a
+    return masked.movedim(-1, 1)                       # nan weight would give 0 * inf = nan)
