@@ -386,6 +386,91 @@ def test_torch_style_functions_optional_arguments_setup_context_and_markers(unre
     assert not mask.requires_grad and mask.grad_fn is None
 
 
+def test_torch_style_calls_markers_and_mistakes(unregister):
+    class Lin(Function):
+        """out = x W^T + b.   VJP: dL/dx = g W,  dL/dW = g^T x,  dL/db = sum_n g.   Saves x, W."""
+
+        @staticmethod
+        def forward(ctx, x, weight, bias=None, scale=1.0):
+            ctx.save_for_backward(x, weight)
+            ctx.seen = ctx.needs_input_grad
+            return scale * (x @ weight.T) + (0 if bias is None else bias)
+
+        @staticmethod
+        def backward(ctx, g):
+            x, weight = ctx.saved_tensors
+            return g @ weight, g.T @ x, g.sum(0), None
+
+    x, w, b = rand_tensor(3, 4), rand_tensor(2, 4), rand_tensor(2)
+    out = Lin.apply(x, w, bias=b)                  # a Tensor by name is an input (torch)
+    out.sum().backward()
+    assert b.grad.tolist() == [3.0, 3.0] and out.grad_fn.seen == (True, True, True, False)
+    assert Lin.apply(x, w, None).grad_fn.seen == (True, True, False)    # (torch's length)
+    with pytest.raises(TypeError, match=r"Lin.apply: .*'bias'.* \(the arguments are forward's\)"):
+        Lin.apply(x, w, b, bias=b)
+    with pytest.raises(RuntimeError, match="lin: backward returned a gradient for argument 2, "
+                       "which was None in apply"):
+        Lin.apply(x, w, None).sum().backward()
+
+    class Sort(Function):                          # one output per Function here: the values
+        """out = sort(a).   VJP: dL/da = g scattered back to where each value came from."""
+
+        @staticmethod
+        def forward(ctx, a):
+            order = np.argsort(a, axis=-1)
+            ctx.mark_non_differentiable(order)     # not the output: ignored, as torch
+            ctx.save_for_backward(order)
+            return np.take_along_axis(a, order, -1)
+
+        @staticmethod
+        def backward(ctx, g):
+            (order,) = ctx.saved_tensors
+            return g.new_zeros(g.shape).scatter(-1, order, g)
+
+    a = Tensor(np.array([[3.0, 1.0, 2.0]]), requires_grad=True)
+    (Sort.apply(a) * Tensor(np.array([[1.0, 2.0, 3.0]]))).sum().backward()
+    assert a.grad.tolist() == [[3.0, 1.0, 2.0]]
+
+    class Forgetful(Function):
+        """out = 2 a (forgets to return it).   VJP: none.   Saves nothing."""
+
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+
+    with pytest.raises(TypeError, match="Forgetful.forward returned NoneType; it must return "
+                       "a numpy array .*: is its return statement missing"):
+        Forgetful.apply(x)
+    with pytest.raises(TypeError, match="forgetful: save_for_backward keeps arrays .*argument "
+                       "1 is a int"):
+        Function.save_for_backward(Forgetful.__new__(Forgetful), np.zeros(1), 3)
+
+    class AddOne(Function):
+        """out = a + 1, written in place.   VJP: dL/da = g.   Saves nothing."""
+
+        @staticmethod
+        def forward(ctx, a):
+            a += 1
+            ctx.mark_dirty(a)
+            return a
+
+    with pytest.raises(ValueError, match="AddOne.forward: .*read-only: .*ctx.mark_dirty"):
+        AddOne.apply(x)
+
+    class NoBackward(Function):
+        """out = a.   VJP: not written."""
+
+        @staticmethod
+        def forward(ctx, a):
+            return a.copy()
+
+    with pytest.raises(NotImplementedError, match="no_backward: backward is not defined: give "
+                       "NoBackward a @staticmethod backward"):
+        NoBackward.apply(x).sum().backward()
+    with pytest.raises(TypeError, match=r"run an op with NoBackward.apply\(...\)"):
+        NoBackward.__new__(NoBackward)(x)
+
+
 def test_once_differentiable_names_the_op_in_a_second_derivative(unregister):
     from tinygrad_edu.autograd.function import once_differentiable
 

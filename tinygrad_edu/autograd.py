@@ -188,8 +188,14 @@ def _vjp(node: Function, g) -> tuple:
     grads = type(node).backward(node, g)
     if not isinstance(grads, tuple):
         grads = (grads,)
-    if len(grads) > len(node.inputs) and all(extra is None for extra in grads[len(node.inputs):]):
-        grads = grads[:len(node.inputs)]        # trailing Nones for optional args left out
+    if len(grads) > len(node.inputs):
+        given = [i for i in range(len(node.inputs), len(grads)) if grads[i] is not None]
+        if not given:
+            grads = grads[:len(node.inputs)]    # trailing Nones for optional args left out
+        elif given[0] < len(node.needs_input_grad):
+            raise RuntimeError(f"{node.name}: backward returned a gradient for argument "
+                               f"{given[0]}, which was None in apply; return None there, as "
+                               "torch requires")
     if len(grads) != len(node.inputs):
         raise RuntimeError(f"{node.name}: backward returned {len(grads)} gradients "
                            f"for {len(node.inputs)} inputs")

@@ -113,15 +113,27 @@ class Function:
                                  "another class name or a `name = ...` attribute")
             _REGISTRY[cls.name] = cls       # (a user's op defined again replaces itself)
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{type(self).__name__}: run an op with {type(self).__name__}.apply"
+                        "(...) (its methods are static; torch's old Function()(x) style is "
+                        "not supported)")
+
     # --- what forward calls -------------------------------------------------------
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays for backward; inputs and the output come back as graph Tensors."""
+        if not self._fresh_gradients:
+            for i, a in enumerate(arrays):
+                if not (a is None or isinstance(a, (np.ndarray, np.generic, tensor.Tensor))):
+                    raise TypeError(f"{self.name}: save_for_backward keeps arrays (or None), "
+                                    f"but argument {i} is a {type(a).__name__}: keep other "
+                                    f"values as attributes of ctx (ctx.k = {a!r:.20})")
         self._saved = arrays
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
-        """torch's ctx.mark_non_differentiable, called in forward: the output carries no
-        gradient (an index or a mask), so it is not recorded."""
-        self._non_differentiable = True
+        """torch's ctx.mark_non_differentiable, called in forward with the output array it
+        returns: that output carries no gradient (an index or a mask), so it is not
+        recorded. Arrays that forward does not return are ignored, as torch."""
+        self._marked = outputs
 
     def set_materialize_grads(self, value: bool) -> None:
         """torch's: whether backward may get None for an output nobody used. An op here has
@@ -181,6 +193,8 @@ class Function:
         and arrays as Tensors; a user's op wraps arrays and passes other arguments (numbers,
         None, strings, tuples) to forward as they are, as torch."""
         Tensor = tensor.Tensor
+        if options and not cls._fresh_gradients:          # a user's op: Tensors given by
+            inputs, options = _bound(cls, inputs, options)   # name are inputs, as torch
         nones, passed = 0, None
         for x in inputs:
             if not isinstance(x, Tensor):        # numbers and arrays are wrapped; trailing
@@ -202,17 +216,24 @@ class Function:
                 ctx._passed = tuple(passed)
                 for i, x in passed.items():
                     arrays[i] = x
-            ctx.needs_input_grad = tuple([t._requires_grad for t in inputs])  # (read in forward)
+            ctx.needs_input_grad = tuple([t._requires_grad for t in inputs]) + (
+                False,) * nones                     # (read in forward; a None needs none)
             result = _users_forward(cls, ctx, arrays + [None] * nones, options)
         out = result if type(result) is np.ndarray else np.asarray(result)  # (numpy's 0-d
         if out.ndim and isinstance(result, (tuple, list)):      # results are scalars)
             raise _several_outputs(cls, result)     # numpy stacked them into one array
+        if out.dtype == object:
+            raise TypeError(f"{cls.__name__}.forward returned {type(result).__name__}; it "
+                            "must return a numpy array (or a number)" + (
+                                ": is its return statement missing?" if result is None else ""))
         if not (grad_mode._enabled and cls.differentiable):
             return _constant(out, inputs)
         needs = tuple([t._requires_grad for t in inputs])
         if True not in needs or not cls._fresh_gradients and (   # a user's op: integer or
                 out.dtype.kind != "f" or getattr(ctx, "_non_differentiable", False)):
             return _constant(out, inputs)         # marked outputs carry no gradient (torch)
+        if nones and not cls._fresh_gradients:
+            needs += (False,) * nones
         ctx.needs_input_grad = _NEEDS.setdefault(needs, needs) if len(needs) <= 3 else needs
         for t in inputs:                          # (how many recorded ops read t: a recorded
             t._consumed += 1                      # write into t must refuse then)
@@ -247,8 +268,11 @@ class Function:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx, grad):  # pragma: no cover - every op overrides it
-        raise NotImplementedError
+    def backward(ctx, grad):
+        raise NotImplementedError(
+            f"{ctx.name}: backward is not defined: give {type(ctx).__name__} a "
+            "@staticmethod backward(ctx, grad) that returns one gradient per input (None "
+            "where there is none), or set differentiable = False if its output has none")
 
     # --- torch's Node hooks ---------------------------------------------------------
     def register_prehook(self, hook: Callable) -> Any:
@@ -340,10 +364,18 @@ def _users_forward(cls: type, ctx: Function, arrays: list, options: dict) -> Any
         raise TypeError(f"{cls.__name__}.forward: {error} (if a torch method was called on "
                         f"an input: {NUMPY_FORWARD}; x.shape[0] for x.size(0), "
                         "x.reshape(-1) for x.view(-1), axis= for dim=)") from error
+    except ValueError as error:
+        if "read-only" not in str(error):
+            raise
+        raise ValueError(f"{cls.__name__}.forward: {error}: the inputs reach forward "
+                         "read-only, since an op that changes its input in place (torch's "
+                         "ctx.mark_dirty) is not supported here; compute a new array "
+                         "(x + 1, not x += 1) and return it") from None
     if cls._separate_setup:
         bound = inspect.signature(cls.forward).bind(*views, **options)
         bound.apply_defaults()
         cls.setup_context(ctx, tuple(bound.arguments.values()), result)
+    ctx._non_differentiable = any(marked is result for marked in getattr(ctx, "_marked", ()))
     own = {id(view): array for view, array in zip(views, arrays)}
     ctx._saved = tuple(own.get(id(s), s) for s in ctx._saved)
     tracked = {id(view) for view, t in zip(views, ctx.inputs) if t._requires_grad}
@@ -381,6 +413,20 @@ def _as_input(cls: type, position: int, x: Any) -> Any:
                         "arguments may be None (they are left out, so forward's defaults "
                         "apply and backward may return None for them)")
     return x if isinstance(x, tensor.Tensor) else tensor.Tensor(x)
+
+
+def _bound(cls: type, inputs: tuple, options: dict) -> tuple[tuple, dict]:
+    """A user's apply(x, w, bias=b) as torch binds it: the arguments forward names are
+    placed in its order (defaults filled in), so a Tensor given by name is an input with a
+    gradient; only what forward takes as **kwargs stays a keyword option."""
+    parameters = inspect.signature(cls.forward)
+    placeholder = () if cls._separate_setup else (None,)          # (ctx)
+    try:
+        call = parameters.bind(*placeholder, *inputs, **options)
+    except TypeError as error:
+        raise TypeError(f"{cls.__name__}.apply: {error} (the arguments are forward's)") from None
+    call.apply_defaults()
+    return call.args[len(placeholder):], call.kwargs
 
 
 def _passed_through(cls: type, inputs: tuple) -> dict:
