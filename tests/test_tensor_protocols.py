@@ -221,6 +221,18 @@ def test_numbers_that_fit_an_unsigned_tensor_as_torch(value, written):
     assert tg.zeros(2, dtype=tg.uint8).masked_fill(mask, value).tolist() == [written, 0]
 
 
+def test_each_python_number_is_converted_by_its_own_type_as_torch():
+    assert tg.tensor([2**63 - 1, 0.5], dtype=tg.int64).tolist() == [2**63 - 1, 0]   # exact
+    assert tg.tensor([2**53 + 1, 0.5], dtype=tg.int64).tolist() == [2**53 + 1, 0]
+    assert tg.tensor([-1, 2.5], dtype=tg.uint8).tolist() == [255, 2]     # an int may wrap
+    assert tg.tensor([[True, -1], [np.int64(-2), 3.9]], dtype=tg.int8).tolist() == [[1, -1],
+                                                                                     [-2, 3]]
+    for value, dtype in ([2**63], tg.int64), (np.float64(-1.0), tg.uint8), (
+            np.int64(300), tg.uint8), ([np.uint8(200)], tg.int8), ([-1.0, 2], tg.uint8):
+        with pytest.raises(ValueError, match="Tensor: the value .* does not fit in"):
+            tg.tensor(value, dtype=dtype)
+
+
 def test_a_numpy_array_given_to_tensor_is_cast_as_numpy_casts():
     assert tg.tensor(np.array([-1, 300]), dtype=tg.uint8).tolist() == [255, 44]     # as torch
     assert tg.tensor(np.array([2.7, -1.5]), dtype=tg.int8).tolist() == [2, -1]

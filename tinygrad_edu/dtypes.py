@@ -134,18 +134,25 @@ def check_fits(op: str, value: Any, dtype: np.dtype) -> None:
                          f"([{info.min}, {info.max}])")
 
 
-def converted(op: str, numbers: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Numbers read from Python data (an int64, float64 or bool array) as `dtype`, each
-    checked by check_fits' rule: torch.tensor([-1], dtype=torch.uint8) is 255, while
-    [300] or [255.5] is an error (numpy's cast would wrap or truncate them silently)."""
-    if dtype.kind in "iu" and numbers.dtype.kind in "if" and numbers.size:
+def converted(op: str, data: Any, dtype: np.dtype) -> np.ndarray:
+    """Python data (numbers, nested lists, numpy scalars) as the integer `dtype`, each number
+    checked by check_fits' rule for its own type: torch.tensor([-1, 2.5], dtype=torch.uint8)
+    is [255, 2], while [300] or [255.5] is an error (numpy would wrap or truncate them)."""
+    numbers = np.array(data)
+    if numbers.dtype.kind in "ib":                # ints (within int64) and bools: at once
         info = np.iinfo(dtype)
-        low = -info.max if dtype.kind == "u" and numbers.dtype.kind == "i" else info.min
-        with np.errstate(invalid="ignore"):           # (nan compares False: caught below)
-            outside = ~((numbers >= low) & (numbers <= info.max))
+        low = -info.max if dtype.kind == "u" else info.min
+        outside = (numbers < low) | (numbers > info.max)
         if outside.any():
             check_fits(op, numbers[outside].flat[0].item(), dtype)
-    return numbers.astype(dtype)
+        return numbers.astype(dtype)
+    items = np.array(data, dtype=object)          # floats, or ints beside floats or beyond
+    values = []                                   # int64: each number by its own type
+    for item in items.flat:
+        value = item.item() if hasattr(item, "item") else item
+        check_fits(op, value, dtype)
+        values.append(int(value))                 # (a float truncates toward 0)
+    return np.array(values, dtype=np.int64).reshape(items.shape).astype(dtype)
 
 
 def fitted(op: str, value: Any, dtype: np.dtype) -> np.ndarray:

@@ -165,8 +165,8 @@ class Tensor:
                             "lists or an ndarray")
         if dtype is None:
             arr = _default_array(data)
-        elif to_dtype(dtype).kind in "iu" and not isinstance(data, (np.ndarray, np.generic)):
-            arr = converted("Tensor", np.array(data), to_dtype(dtype))  # (-1 into uint8: 255)
+        elif to_dtype(dtype).kind in "iu" and not isinstance(data, np.ndarray):
+            arr = converted("Tensor", data, to_dtype(dtype))    # (-1 into uint8 is 255)
         else:
             arr = np.array(data, dtype=to_dtype(dtype))
         self._data = arr
