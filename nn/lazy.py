@@ -153,6 +153,7 @@ def _lazy_norm(base: type, unbatched: int) -> type:
     class LazyNorm(_Lazy):
         __doc__ = f"{base.__name__} with num_features = the input's channels."
         cls_to_become, size_name, unbatched_ndim = base, "num_features", unbatched
+        optional_state, _version = base.optional_state, base._version
 
         def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1,
                      affine: bool = True, track_running_stats: bool = True,

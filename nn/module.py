@@ -116,6 +116,7 @@ class Module:
     compute in `forward`, and call the module like a function."""
 
     training: bool
+    _version: int = 1       # saved in state_dict()._metadata, as torch (BatchNorm's is 2)
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
@@ -531,7 +532,12 @@ class Module:
                           stacklevel=2)
             destination, prefix, keep_vars = (*args, *(destination, prefix, keep_vars)[len(args):])
         self._check_plain_containers()
-        destination = OrderedDict() if destination is None else destination
+        if destination is None:
+            destination = OrderedDict()
+            destination._metadata = OrderedDict()      # each module's version, as torch
+        local_metadata = {"version": self._version}
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = local_metadata
         for hook, in self._state_dict_pre_hooks:
             hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
@@ -540,7 +546,7 @@ class Module:
                 child.state_dict(destination=destination, prefix=f"{prefix}{name}.",
                                  keep_vars=keep_vars)
         for hook, public in self._state_dict_hooks:
-            result = hook(self, destination, prefix, {"version": 1})
+            result = hook(self, destination, prefix, local_metadata)
             if result is not None and public:
                 raise RuntimeError(f"state_dict: the post-hook {hook!r} returned a value; a "
                                    "hook of register_state_dict_post_hook changes state_dict "
@@ -556,7 +562,7 @@ class Module:
     def register_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(module, state_dict, prefix, local_metadata)` once this module's entries
         and its children's are in state_dict; the hook changes state_dict in place (it
-        must return None), as torch. local_metadata is {"version": 1}."""
+        must return None), as torch. local_metadata is {"version": the module's _version}."""
         return _append(self._state_dict_hooks, (hook, True))
 
     def _register_state_dict_hook(self, hook: Callable) -> RemovableHandle:
@@ -625,19 +631,23 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a dict-like state_dict, got "
                             f"{type(state_dict).__name__}")
-        state_dict = OrderedDict(state_dict)
+        metadata = getattr(state_dict, "_metadata", {})
         missing: list[str] = []
         unexpected: list[str] = []
         errors: list[str] = []
-        for name, module in self.named_modules(remove_duplicate=False):
-            module._prepare_to_load(state_dict, name + "." if name else "")  # (lazy layers)
 
-        def load(module: Module, prefix: str) -> None:
-            module._load_from_state_dict(state_dict, prefix, {}, True, missing, unexpected,
-                                         errors, assign=assign)
+        def load(module: Module, local: OrderedDict, prefix: str) -> None:
+            local_metadata = dict(metadata.get(prefix[:-1], {}))   # (its version when saved)
+            if assign:
+                local_metadata["assign_to_params_buffers"] = True
+            module._prepare_to_load(local, prefix)     # (a lazy layer takes its shapes)
+            module._load_from_state_dict(local, prefix, local_metadata, True, missing,
+                                         unexpected, errors)
             for name, child in module._modules.items():
-                if child is not None:
-                    load(child, f"{prefix}{name}.")
+                if child is not None:                 # a child sees its own keys only
+                    below = f"{prefix}{name}."
+                    load(child, OrderedDict((k, v) for k, v in local.items()
+                                            if k.startswith(below)), below)
             for hook, in module._load_state_dict_post_hooks:
                 if hook(module, IncompatibleKeys(missing, unexpected)) is not None:
                     raise RuntimeError(f"load_state_dict: the post-hook {hook!r} returned a "
@@ -645,7 +655,7 @@ class Module:
                                        "return None, as torch")
 
         with no_grad():               # in place: earlier state_dict() and detach() results see it
-            load(self, "")
+            load(self, OrderedDict(state_dict), "")
         if strict and unexpected:
             errors.insert(0, "Unexpected key(s) in state_dict: "
                           + ", ".join(f'"{k}"' for k in unexpected) + ".")
@@ -659,15 +669,18 @@ class Module:
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
                               strict: bool, missing_keys: list, unexpected_keys: list,
-                              error_msgs: list, assign: bool = False) -> None:
+                              error_msgs: list) -> None:
         """Load this module's own entries from `state_dict` (keys under `prefix`), adding
         to the lists what is missing, unexpected or wrong, as torch's method of the same
         name: a subclass may override it, rename keys in state_dict, then call super().
-        It starts with the hooks of register_load_state_dict_pre_hook, as torch's."""
+        It starts with the hooks of register_load_state_dict_pre_hook, as torch's.
+        local_metadata holds the module's "version" when saved (if the checkpoint says)
+        and "assign_to_params_buffers" for load_state_dict(assign=True)."""
         for hook, with_module in self._load_state_dict_pre_hooks:
             arguments = (state_dict, prefix, local_metadata, strict, missing_keys,
                          unexpected_keys, error_msgs)
             hook(self, *arguments) if with_module else hook(*arguments)
+        assign = local_metadata.get("assign_to_params_buffers", False)
         own = {**{k: v for k, v in self._parameters.items() if v is not None},
                **{k: v for k, v in self._buffers.items()
                   if v is not None and k not in self._non_persistent}}

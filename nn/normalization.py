@@ -48,6 +48,7 @@ class _BatchNorm(_Affine):
 
     expected_ndim: tuple = ()
     optional_state = ("num_batches_tracked",)   # absent from old checkpoints: load keeps ours
+    _version = 2                                # (torch's: the version that added it)
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,

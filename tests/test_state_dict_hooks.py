@@ -117,3 +117,46 @@ def test_hooks_match_torch():
         state["1.1.extra"] = state.pop("1.1.bias")
         model.load_state_dict(state, strict=False)
     assert logs["ours"] == logs["torch"]
+
+
+def test_each_child_loads_from_its_own_keys_with_torchs_metadata():
+    model = _model()
+    state = model.state_dict()
+    assert state._metadata == {"": {"version": 1}, "0": {"version": 1}, "1": {"version": 1},
+                               "1.0": {"version": 2}, "1.1": {"version": 1}}
+    seen = {}
+
+    def vandal(module, state_dict, prefix, local_metadata, *rest):
+        seen[prefix] = (sorted(state_dict), dict(local_metadata))
+        state_dict.pop("0.weight", None)        # another module's key: not in its own dict
+
+    model[1][1].register_load_state_dict_pre_hook(vandal)
+    model.load_state_dict(state, assign=True)
+    assert seen == {"1.1.": (["1.1.bias", "1.1.weight"],
+                             {"version": 1, "assign_to_params_buffers": True})}
+
+
+def test_torchs_seven_argument_override_and_a_renaming_parent_hook_before_a_lazy_child():
+    class Renamed(nn.Linear):                 # torch's signature, no assign argument
+        def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
+                                  missing_keys, unexpected_keys, error_msgs):
+            if prefix + "w" in state_dict:
+                state_dict[prefix + "weight"] = state_dict.pop(prefix + "w")
+            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                          missing_keys, unexpected_keys, error_msgs)
+
+    layer = Renamed(2, 1)
+    layer.load_state_dict({"w": np.ones((1, 2)), "bias": np.zeros(1)})
+    assert layer.weight.tolist() == [[1.0, 1.0]]
+
+    def rename(module, state_dict, prefix, *rest):
+        state_dict[prefix + "0.weight"] = state_dict.pop(prefix + "0.old")
+
+    lazy = nn.Sequential(nn.LazyLinear(1))
+    lazy.register_load_state_dict_pre_hook(rename)
+    lazy.load_state_dict({"0.old": np.ones((1, 3)), "0.bias": np.zeros(1)})
+    assert type(lazy[0]) is nn.Linear and lazy[0].in_features == 3
+    fresh = nn.LazyBatchNorm1d()                       # num_batches_tracked is optional
+    assert fresh.load_state_dict({"weight": np.ones(2), "bias": np.zeros(2),
+                                  "running_mean": np.zeros(2), "running_var": np.ones(2)
+                                  }).missing_keys == []
