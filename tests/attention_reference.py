@@ -85,3 +85,23 @@ def layer_norm(x: np.ndarray, norm) -> np.ndarray:
     out = centered / np.sqrt((centered ** 2).mean(-1, keepdims=True) + norm.eps)
     out = out * norm.weight.numpy()
     return out if norm.bias is None else out + norm.bias.numpy()
+
+
+def random_masks(rng: np.random.Generator, kind: str | None, kpm_kind: str | None, L: int,
+                 S: int, N: int, H: int) -> tuple:
+    """(attn_mask, key_padding_mask) as arrays of the kinds asked for (None: no mask):
+    'bool' (L, S), 'float' (L, S), 'float3' (N*H, L, S) with some -inf; padding 'bool' or
+    'float' (N, S)."""
+    mask = kpm = None
+    if kind == "bool":
+        mask = rng.random((L, S)) < 0.3
+    elif kind == "float":
+        mask = rng.standard_normal((L, S))
+    elif kind == "float3":
+        mask = rng.standard_normal((N * H, L, S))
+        mask[rng.random(mask.shape) < 0.2] = -np.inf
+    if kpm_kind == "bool":
+        kpm = rng.random((N, S)) < 0.3
+    elif kpm_kind == "float":
+        kpm = rng.standard_normal((N, S))
+    return mask, kpm

@@ -13,7 +13,7 @@ import pytest
 
 import tinygrad_edu as tg
 from nn import functional as F
-from attention_reference import mha_reference, reference_attention
+from attention_reference import mha_reference, random_masks, reference_attention
 from nn.attention import MultiheadAttention, scaled_dot_product_attention
 from tinygrad_edu import Tensor, gradcheck, gradgradcheck
 
@@ -251,20 +251,6 @@ MHA_CASES = {
 }
 
 
-def _mha_masks(kind, kpm_kind, L, S, N, H):
-    mask = kpm = None
-    if kind == "bool":
-        mask = RNG.random((L, S)) < 0.3
-    elif kind == "float3":
-        mask = RNG.standard_normal((N * H, L, S))
-        mask[RNG.random(mask.shape) < 0.2] = -np.inf
-    if kpm_kind == "bool":
-        kpm = RNG.random((N, S)) < 0.3
-    elif kpm_kind == "float":
-        kpm = RNG.standard_normal((N, S))
-    return mask, kpm
-
-
 def _mha_case(name, L=3, S=4, N=2):
     options, call = MHA_CASES[name]
     options = dict(options)
@@ -274,7 +260,7 @@ def _mha_case(name, L=3, S=4, N=2):
     query = RNG.standard_normal((L, N, 4))
     key = query if call.get("self_attention") else RNG.standard_normal((S, N, m.kdim))
     value = query if call.get("self_attention") else RNG.standard_normal((S, N, m.vdim))
-    mask, kpm = _mha_masks(call.get("mask"), call.get("kpm"), L, S, N, m.num_heads)
+    mask, kpm = random_masks(RNG, call.get("mask"), call.get("kpm"), L, S, N, m.num_heads)
     return m, (query, key, value), mask, kpm, call.get("need_weights", True)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from attention_reference import mha_reference
+from attention_reference import mha_reference, random_masks
 from nn.attention import MultiheadAttention
 from nn.attention_functional import multi_head_attention_forward
 from tinygrad_edu import Tensor, gradcheck, gradgradcheck
@@ -57,22 +57,6 @@ REFERENCE_CASES = {
 }
 
 
-def _masks(kind, kpm_kind, L, S, N, H):
-    mask = kpm = None
-    if kind == "bool":
-        mask = RNG.random((L, S)) < 0.3
-    elif kind == "float":
-        mask = RNG.standard_normal((L, S))
-    elif kind == "float3":
-        mask = RNG.standard_normal((N * H, L, S))
-        mask[RNG.random(mask.shape) < 0.2] = -np.inf
-    if kpm_kind == "bool":
-        kpm = RNG.random((N, S)) < 0.3
-    elif kpm_kind == "float":
-        kpm = RNG.standard_normal((N, S))
-    return mask, kpm
-
-
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")    # a fully masked row: nan
 @pytest.mark.parametrize("name", REFERENCE_CASES)
 def test_matches_slow_reference(name):
@@ -82,7 +66,7 @@ def test_matches_slow_reference(name):
     L, S, N = 3, 4, 2
     query, key, value = (RNG.standard_normal((n, N, d))
                          for n, d in ((L, m.embed_dim), (S, m.kdim), (S, m.vdim)))
-    mask, kpm = _masks(call.get("mask"), call.get("kpm"), L, S, N, m.num_heads)
+    mask, kpm = random_masks(RNG, call.get("mask"), call.get("kpm"), L, S, N, m.num_heads)
     need_weights = call.get("need_weights", True)
     out, weights = multi_head_attention_forward(
         Tensor(query), Tensor(key), Tensor(value), **_params(m),
