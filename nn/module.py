@@ -620,7 +620,8 @@ class Module:
 
         Shapes must match exactly; with `strict=True` (default) the keys must match too,
         except a module's `optional_state` (BatchNorm's num_batches_tracked, which torch's
-        checkpoints before 0.4.1 lack: it keeps its value, as torch). All problems are
+        checkpoints before 0.4.1 lack: it keeps its value) when the checkpoint's _metadata
+        gives an older version of the module, or none, as torch. All problems are
         reported in one error naming the keys (what matched is loaded, as torch).
         Values are converted to each target's dtype. With `assign=True` (torch's) the
         module takes the given values themselves instead, with their dtype: a new Parameter
@@ -687,7 +688,8 @@ class Module:
         for name, target in own.items():
             key = prefix + name
             if key not in state_dict:
-                if strict and name not in getattr(self, "optional_state", ()):
+                older = local_metadata.get("version", 0) < self._version   # (or no version)
+                if strict and not (older and name in getattr(self, "optional_state", ())):
                     missing_keys.append(key)
                 continue
             value = state_dict[key]

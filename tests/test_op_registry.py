@@ -402,12 +402,33 @@ def test_torch_style_calls_markers_and_mistakes(unregister):
             return g @ weight, g.T @ x, g.sum(0), None
 
     x, w, b = rand_tensor(3, 4), rand_tensor(2, 4), rand_tensor(2)
-    out = Lin.apply(x, w, bias=b)                  # a Tensor by name is an input (torch)
+    out = Lin.apply(x, w, b, scale=2.0)            # a number by name reaches forward
     out.sum().backward()
-    assert b.grad.tolist() == [3.0, 3.0] and out.grad_fn.seen == (True, True, True, False)
+    assert b.grad.tolist() == [3.0, 3.0] and out.grad_fn.seen == (True, True, True)
     assert Lin.apply(x, w, None).grad_fn.seen == (True, True, False)    # (torch's length)
-    with pytest.raises(TypeError, match=r"Lin.apply: .*'bias'.* \(the arguments are forward's\)"):
-        Lin.apply(x, w, b, bias=b)
+    with pytest.raises(TypeError, match=r"Lin.apply: the Tensor bias= is given by name; pass "
+                       r"Tensors positionally"):
+        Lin.apply(x, w, bias=b)
+
+    class Dense(Function):                         # torch 2's style: defaults bound, as torch
+        """out = x W^T + b.   VJP: as Lin's.   Saves x, W."""
+
+        @staticmethod
+        def forward(x, weight, bias=None):
+            return x @ weight.T + (0 if bias is None else bias)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(*inputs[:2])
+            ctx.seen = ctx.needs_input_grad
+
+        @staticmethod
+        def backward(ctx, g):
+            x, weight = ctx.saved_tensors
+            return g @ weight, g.T @ x, None
+
+    assert Dense.apply(x, w).grad_fn.seen == (True, True, False)
+    assert gradcheck(Dense.apply, [x, w])
     with pytest.raises(RuntimeError, match="lin: backward returned a gradient for argument 2, "
                        "which was None in apply"):
         Lin.apply(x, w, None).sum().backward()
@@ -441,9 +462,9 @@ def test_torch_style_calls_markers_and_mistakes(unregister):
     with pytest.raises(TypeError, match="Forgetful.forward returned NoneType; it must return "
                        "a numpy array .*: is its return statement missing"):
         Forgetful.apply(x)
-    with pytest.raises(TypeError, match="forgetful: save_for_backward keeps arrays .*argument "
-                       "1 is a int"):
-        Function.save_for_backward(Forgetful.__new__(Forgetful), np.zeros(1), 3)
+    with pytest.raises(TypeError, match="forgetful: save_for_backward keeps arrays.*argument "
+                       "1 is a tuple"):
+        Function.save_for_backward(Forgetful.__new__(Forgetful), np.zeros(1), (x, w))
 
     class AddOne(Function):
         """out = a + 1, written in place.   VJP: dL/da = g.   Saves nothing."""

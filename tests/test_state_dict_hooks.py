@@ -160,3 +160,13 @@ def test_torchs_seven_argument_override_and_a_renaming_parent_hook_before_a_lazy
     assert fresh.load_state_dict({"weight": np.ones(2), "bias": np.zeros(2),
                                   "running_mean": np.zeros(2), "running_var": np.ones(2)
                                   }).missing_keys == []
+
+
+def test_num_batches_tracked_is_optional_only_in_checkpoints_older_than_batch_norms_version():
+    norm = nn.BatchNorm1d(2)
+    state = norm.state_dict()                      # version 2: the count belongs in it
+    del state["num_batches_tracked"]
+    with pytest.raises(RuntimeError, match=r'Missing key\(s\) in state_dict: '
+                       r'"num_batches_tracked"'):
+        norm.load_state_dict(state)
+    assert norm.load_state_dict(dict(state)).missing_keys == []     # no version: an old one

@@ -231,6 +231,12 @@ def test_each_python_number_is_converted_by_its_own_type_as_torch():
             np.int64(300), tg.uint8), ([np.uint8(200)], tg.int8), ([-1.0, 2], tg.uint8):
         with pytest.raises(ValueError, match="Tensor: the value .* does not fit in"):
             tg.tensor(value, dtype=dtype)
+    assert tg.tensor([1.9, -2.9, 2.0**52], dtype=tg.int64).tolist() == [1, -2, 2**52]
+    with pytest.raises(TypeError, match="Tensor: expected numbers, got None in the data"):
+        tg.tensor([1, None], dtype=tg.int64)
+    with pytest.raises(ValueError, match="Tensor: cannot make a tensor from this data .*must "
+                       "be rectangular"):
+        tg.tensor([[1, 2], [3]], dtype=tg.int64)
 
 
 def test_a_numpy_array_given_to_tensor_is_cast_as_numpy_casts():

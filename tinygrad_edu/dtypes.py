@@ -1,6 +1,7 @@
 """dtypes: numpy's, with torch's names and torch's promotion rules."""
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -138,18 +139,29 @@ def converted(op: str, data: Any, dtype: np.dtype) -> np.ndarray:
     """Python data (numbers, nested lists, numpy scalars) as the integer `dtype`, each number
     checked by check_fits' rule for its own type: torch.tensor([-1, 2.5], dtype=torch.uint8)
     is [255, 2], while [300] or [255.5] is an error (numpy would wrap or truncate them)."""
-    numbers = np.array(data)
-    if numbers.dtype.kind in "ib":                # ints (within int64) and bools: at once
-        info = np.iinfo(dtype)
-        low = -info.max if dtype.kind == "u" else info.min
-        outside = (numbers < low) | (numbers > info.max)
+    try:
+        array = np.array(data)
+    except ValueError as error:
+        raise ValueError(f"{op}: cannot make a tensor from this data ({error}); nested lists "
+                         "must be rectangular") from None
+    info = np.iinfo(dtype)
+    if array.dtype.kind in "ib":                # ints (within int64) and bools: at once
+        outside = (array < (-info.max if dtype.kind == "u" else info.min)) | (
+            array > info.max)
         if outside.any():
-            check_fits(op, numbers[outside].flat[0].item(), dtype)
-        return numbers.astype(dtype)
-    items = np.array(data, dtype=object)          # floats, or ints beside floats or beyond
-    values = []                                   # int64: each number by its own type
-    for item in items.flat:
+            check_fits(op, array[outside].flat[0].item(), dtype)
+        return array.astype(dtype)
+    if array.dtype.kind == "f":                 # floats (and ints beside them) that fit and
+        with np.errstate(invalid="ignore"):       # are exact in float64: truncated at once
+            fit = (array >= info.min) & (array <= info.max) & (abs(array) < 2.0 ** 53)
+        if fit.all():
+            return array.astype(dtype)
+    items = np.array(data, dtype=object)          # else each number by its own type: an int
+    values = []                                   # beside floats may wrap (-1 into uint8),
+    for item in items.flat:                       # one beyond 2**53 stays exact
         value = item.item() if hasattr(item, "item") else item
+        if not isinstance(value, numbers.Real):
+            raise TypeError(f"{op}: expected numbers, got {value!r} in the data")
         check_fits(op, value, dtype)
         values.append(int(value))                 # (a float truncates toward 0)
     return np.array(values, dtype=np.int64).reshape(items.shape).astype(dtype)

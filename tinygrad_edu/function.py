@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 import re
 import weakref
 from types import MappingProxyType
@@ -123,10 +124,10 @@ class Function:
         """Keep arrays for backward; inputs and the output come back as graph Tensors."""
         if not self._fresh_gradients:
             for i, a in enumerate(arrays):
-                if not (a is None or isinstance(a, (np.ndarray, np.generic, tensor.Tensor))):
-                    raise TypeError(f"{self.name}: save_for_backward keeps arrays (or None), "
-                                    f"but argument {i} is a {type(a).__name__}: keep other "
-                                    f"values as attributes of ctx (ctx.k = {a!r:.20})")
+                if not (a is None or isinstance(a, (np.ndarray, numbers.Number, tensor.Tensor))):
+                    raise TypeError(f"{self.name}: save_for_backward keeps arrays, numbers "
+                                    f"or None, but argument {i} is a {type(a).__name__}: keep "
+                                    f"other values as attributes of ctx (ctx.k = {a!r:.20})")
         self._saved = arrays
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
@@ -193,8 +194,8 @@ class Function:
         and arrays as Tensors; a user's op wraps arrays and passes other arguments (numbers,
         None, strings, tuples) to forward as they are, as torch."""
         Tensor = tensor.Tensor
-        if options and not cls._fresh_gradients:          # a user's op: Tensors given by
-            inputs, options = _bound(cls, inputs, options)   # name are inputs, as torch
+        if not cls._fresh_gradients and (options or cls._separate_setup):
+            inputs, options = _bound(cls, inputs, options)   # (a user's op: see _bound)
         nones, passed = 0, None
         for x in inputs:
             if not isinstance(x, Tensor):        # numbers and arrays are wrapped; trailing
@@ -374,7 +375,7 @@ def _users_forward(cls: type, ctx: Function, arrays: list, options: dict) -> Any
     if cls._separate_setup:
         bound = inspect.signature(cls.forward).bind(*views, **options)
         bound.apply_defaults()
-        cls.setup_context(ctx, tuple(bound.arguments.values()), result)
+        cls.setup_context(ctx, bound.args, result)
     ctx._non_differentiable = any(marked is result for marked in getattr(ctx, "_marked", ()))
     own = {id(view): array for view, array in zip(views, arrays)}
     ctx._saved = tuple(own.get(id(s), s) for s in ctx._saved)
@@ -416,17 +417,25 @@ def _as_input(cls: type, position: int, x: Any) -> Any:
 
 
 def _bound(cls: type, inputs: tuple, options: dict) -> tuple[tuple, dict]:
-    """A user's apply(x, w, bias=b) as torch binds it: the arguments forward names are
-    placed in its order (defaults filled in), so a Tensor given by name is an input with a
-    gradient; only what forward takes as **kwargs stays a keyword option."""
-    parameters = inspect.signature(cls.forward)
-    placeholder = () if cls._separate_setup else (None,)          # (ctx)
-    try:
-        call = parameters.bind(*placeholder, *inputs, **options)
-    except TypeError as error:
-        raise TypeError(f"{cls.__name__}.apply: {error} (the arguments are forward's)") from None
-    call.apply_defaults()
-    return call.args[len(placeholder):], call.kwargs
+    """A user's apply arguments as forward gets them. torch 2's style (setup_context): bound
+    to forward's signature with its defaults filled in, as torch does, so apply(x, w) of
+    forward(x, w, bias=None) has needs_input_grad (.., .., False). Either style: other
+    keyword arguments reach forward as they are (numbers, flags), but a Tensor given by name
+    is refused, since it would get no gradient (pass Tensors positionally)."""
+    if cls._separate_setup:
+        try:
+            call = inspect.signature(cls.forward).bind(*inputs, **options)
+        except TypeError as error:
+            raise TypeError(f"{cls.__name__}.apply: {error} (the arguments are forward's)"
+                            ) from None
+        call.apply_defaults()
+        inputs, options = call.args, call.kwargs
+    named = [name for name, value in options.items() if isinstance(value, tensor.Tensor)]
+    if named:
+        raise TypeError(f"{cls.__name__}.apply: the Tensor {named[0]}= is given by name; pass "
+                        f"Tensors positionally, in forward's order, so that they get "
+                        f"gradients (apply(x, w, b), not apply(x, w, {named[0]}=b))")
+    return inputs, options
 
 
 def _passed_through(cls: type, inputs: tuple) -> dict:
