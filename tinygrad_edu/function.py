@@ -372,10 +372,8 @@ def _users_forward(cls: type, ctx: Function, arrays: list, options: dict) -> Any
                          "read-only, since an op that changes its input in place (torch's "
                          "ctx.mark_dirty) is not supported here; compute a new array "
                          "(x + 1, not x += 1) and return it") from None
-    if cls._separate_setup:
-        bound = inspect.signature(cls.forward).bind(*views, **options)
-        bound.apply_defaults()
-        cls.setup_context(ctx, bound.args, result)
+    if cls._separate_setup:                      # (apply bound forward's defaults: _bound)
+        cls.setup_context(ctx, tuple(views), result)
     ctx._non_differentiable = any(marked is result for marked in getattr(ctx, "_marked", ()))
     own = {id(view): array for view, array in zip(views, arrays)}
     ctx._saved = tuple(own.get(id(s), s) for s in ctx._saved)
