@@ -62,9 +62,18 @@ class _Lazy(Module):
         return type(self).__dict__.get("cls_to_become") is not None
 
     def _prepare_to_load(self, state_dict: dict, prefix: str) -> None:
-        size = self._size_in_state(state_dict, prefix) if self._lazy() else None
+        """A checkpoint's weight builds the layer; without one (a bias alone), each entry
+        it does hold takes its shape, to be loaded into and kept at the first call (as
+        torch's lazy parameters materialize to the checkpoint's shape)."""
+        if not self._lazy():
+            return
+        size = self._size_in_state(state_dict, prefix)
         if size is not None:
-            self._materialize(size)
+            return self._materialize(size)
+        for name, placeholder in (*self._parameters.items(), *self._buffers.items()):
+            value = state_dict.get(prefix + name)
+            if placeholder is not None and placeholder.numel() == 0 and not _empty(value):
+                placeholder.data = np.zeros(np.shape(value), placeholder.dtype)
 
     def _materialize(self, size: int) -> None:
         placeholders = [t for t in (*self._parameters.values(), *self._buffers.values())
@@ -76,10 +85,12 @@ class _Lazy(Module):
         for name, param in built._parameters.items():
             placeholder = self._parameters.get(name)
             if placeholder is not None and param is not None:
-                placeholder.data = param.data
+                placeholder.data = self._kept(name, placeholder, param)
             else:
                 self._parameters[name] = param
         for name, value in built._buffers.items():
+            if self._buffers.get(name) is not None:
+                value.data = self._kept(name, self._buffers[name], value)
             self.register_buffer(name, value, persistent=name not in built._non_persistent)
         own = set(vars(Module()))                    # registries and hooks: keep ours
         for name, value in vars(built).items():
@@ -88,6 +99,17 @@ class _Lazy(Module):
         for name in ("_args", "_kwargs"):
             self.__dict__.pop(name)
         self.__class__ = self.cls_to_become
+
+    def _kept(self, name: str, placeholder: Tensor, built: Tensor) -> np.ndarray:
+        """The built layer's value for a placeholder, or the one a checkpoint loaded."""
+        if placeholder.numel() == 0 or name == "num_batches_tracked":
+            return built.data
+        if placeholder.shape != built.shape:
+            raise ValueError(f"{type(self).__name__}: the {name} loaded from a checkpoint has "
+                             f"shape {tuple(placeholder.shape)}, but the "
+                             f"{self.cls_to_become.__name__} built for this input needs "
+                             f"{tuple(built.shape)}")
+        return placeholder.data
 
     def extra_repr(self) -> str:
         """The arguments given, by name, with the inferred size still 0 (torch's form)."""
@@ -169,7 +191,7 @@ def _lazy_norm(base: type, unbatched: int) -> type:
                 self.register_buffer("num_batches_tracked", Tensor(np.array(0, np.int64)))
 
         def _size_in_state(self, state_dict: dict, prefix: str) -> int | None:
-            for name in ("weight", "running_mean"):
+            for name in ("weight", "bias", "running_mean", "running_var"):
                 if not _empty(state_dict.get(prefix + name)):
                     return state_dict[prefix + name].shape[0]
             return None

@@ -218,9 +218,11 @@ class Module:
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
-        if "_parameters" not in self.__dict__:
-            raise AttributeError(f"cannot assign {name!r} before Module.__init__() call; "
-                                 f"call super().__init__() first in {type(self).__name__}")
+        if "_parameters" not in self.__dict__:         # plain values may come first (torch)
+            if isinstance(value, (Parameter, Module, Buffer)):
+                raise AttributeError(f"cannot assign {name!r} before Module.__init__() call; "
+                                     f"call super().__init__() first in {type(self).__name__}")
+            return object.__setattr__(self, name, value)
         params, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, Parameter):
             self._register("_parameters", name, value)
@@ -705,10 +707,11 @@ class Module:
                                   f"is {tuple(target.shape)}.")
             elif not assign:
                 target.copy_(array)
-            elif name in self._parameters:
-                self._parameters[name] = Parameter(array, requires_grad=target.requires_grad)
+            elif name in self._parameters:                # assign: the checkpoint's own
+                self._parameters[name] = _assigned(value, target.requires_grad)    # tensor
             else:
-                self._buffers[name] = Tensor._from_node(array, None)
+                self._buffers[name] = value if isinstance(value, Tensor) else Tensor._from_node(
+                    array, None)
         extra = prefix + "_extra_state"
         if self._has_extra_state():
             if extra in state_dict:
@@ -742,6 +745,15 @@ def _check_name(op: str, module: Module, name: str, table: str) -> None:
         raise KeyError(f"{op}: name {name!r} must be a non-empty string without '.'")
     if name not in module.__dict__[table] and hasattr(module, name):
         raise KeyError(f"{op}: attribute {name!r} already exists on {type(module).__name__}")
+
+
+def _assigned(value: Tensor | np.ndarray, requires_grad: bool) -> Parameter:
+    """load_state_dict(assign=True)'s parameter: the checkpoint's Parameter itself, or one
+    sharing its Tensor's (or array's) memory, as torch's nn.Parameter(t) shares t's; it
+    keeps the module's requires_grad flag."""
+    param = value if isinstance(value, Parameter) else Parameter._from_node(
+        _as_array(value), None)
+    return param.requires_grad_(requires_grad)
 
 
 def _as_array(value: Any) -> np.ndarray:

@@ -74,3 +74,27 @@ def test_an_unbuilt_lazy_model_loads_another_unbuilt_ones_state():
     target.load_state_dict(nn.Sequential(nn.LazyLinear(3), nn.LazyBatchNorm1d()).state_dict())
     assert type(target[0]) is nn.LazyLinear                # still lazy, as in torch
     assert target(tg.randn(4, 5)).shape == (4, 3) and type(target[1]) is nn.BatchNorm1d
+
+
+def test_a_checkpoint_with_a_bias_but_no_weight_loads_into_the_lazy_layer():
+    layer = nn.LazyLinear(4)                       # torch: the bias takes the file's shape
+    result = layer.load_state_dict({"bias": tg.arange(4.0)}, strict=False)
+    assert result.missing_keys == ["weight"] and type(layer) is nn.LazyLinear
+    assert layer.bias.tolist() == [0, 1, 2, 3] and layer.weight.shape == (0,)
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "weight".$'):
+        nn.LazyLinear(4).load_state_dict({"bias": tg.arange(4.0)})
+    layer(tg.ones(2, 3))                           # built: the loaded bias is kept
+    assert type(layer) is nn.Linear and layer.weight.shape == (4, 3)
+    assert layer.bias.tolist() == [0, 1, 2, 3]
+    conv = nn.LazyConv2d(2, 3)
+    conv.load_state_dict({"bias": tg.ones(2)}, strict=False)
+    assert conv(tg.ones(1, 5, 4, 4)).shape == (1, 2, 2, 2) and conv.bias.tolist() == [1, 1]
+    wrong = nn.LazyLinear(4)
+    wrong.load_state_dict({"bias": tg.arange(5.0)}, strict=False)
+    with pytest.raises(ValueError, match=r"LazyLinear: the bias loaded from a checkpoint has "
+                       r"shape \(5,\), but the Linear built for this input needs \(4,\)"):
+        wrong(tg.ones(2, 3))
+    norm = nn.LazyBatchNorm1d()                    # any of a norm's entries gives its size
+    norm.load_state_dict({"bias": tg.full((3,), 2.0)}, strict=False)
+    assert type(norm) is nn.BatchNorm1d and norm.num_features == 3
+    assert norm.bias.tolist() == [2, 2, 2] and norm.weight.tolist() == [1, 1, 1]

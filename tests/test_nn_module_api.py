@@ -266,6 +266,22 @@ def test_load_state_dict_assign_takes_the_values_dtype_and_keeps_requires_grad()
                                                               "1.bias"]
 
 
+def test_load_state_dict_assign_keeps_the_checkpoints_tensors_as_torch():
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    given = nn.Parameter(tg.ones(2))
+    state["0.bias"] = given
+    model.load_state_dict(state, assign=True)
+    assert model[0].bias is given and model[1].running_mean is state["1.running_mean"]
+    state["0.weight"].data[0, 0] = 42.0                # a Parameter sharing the tensor's memory
+    assert model[0].weight[0, 0].item() == 42.0 and model[0].weight.is_leaf
+    assert isinstance(model[0].weight, nn.Parameter) and model[0].weight.requires_grad
+    array = np.zeros((2, 2), np.float32)               # (an array: its memory too)
+    model[0].load_state_dict({"weight": array, "bias": tg.zeros(2)}, assign=True)
+    array[1, 1] = 7.0
+    assert model[0].weight[1, 1].item() == 7.0
+
+
 # ------------------------------------------- nineteenth session: a Module mechanics sweep
 def test_extra_state_is_saved_and_loaded_as_torch():
     class Counter(nn.Module):

@@ -406,9 +406,36 @@ def test_torch_style_calls_markers_and_mistakes(unregister):
     out.sum().backward()
     assert b.grad.tolist() == [3.0, 3.0] and out.grad_fn.seen == (True, True, True)
     assert Lin.apply(x, w, None).grad_fn.seen == (True, True, False)    # (torch's length)
-    with pytest.raises(TypeError, match=r"Lin.apply: the Tensor bias= is given by name; pass "
-                       r"Tensors positionally"):
-        Lin.apply(x, w, bias=b)
+    b.grad = None
+    by_name = Lin.apply(x, w, bias=b)              # a Tensor by name is an input, as torch
+    by_name.sum().backward()
+    assert by_name.grad_fn.seen == (True, True, True) and b.grad.tolist() == [3.0, 3.0]
+    skipped = Lin.apply(x, w, scale=2.0, bias=b)   # (any order)
+    assert skipped.grad_fn.seen == (True, True, True, False)
+    np.testing.assert_array_equal(skipped.data, out.data)
+
+    class Scaled(Function):
+        """out = 2 x.   VJP: dL/dx = 2 g."""
+
+        @staticmethod
+        def forward(ctx, x, scale=2.0, *, shift=None):
+            return scale * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0, None
+
+    y = rand_tensor(3)
+    skipped_default = Scaled.apply(scale=2.0, x=y)
+    assert skipped_default.grad_fn.needs_input_grad == (True, False)
+    skipped_default.sum().backward()
+    assert y.grad.tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(TypeError, match=r"Scaled.apply: the Tensor shift= is keyword-only in "
+                       r"forward, so it would get no gradient"):
+        Scaled.apply(y, shift=y)
+    with pytest.raises(TypeError, match=r"Scaled.apply: got an unexpected keyword argument "
+                       r"'bogus' \(the arguments are forward's\)"):
+        Scaled.apply(y, bogus=y)
 
     class Dense(Function):                         # torch 2's style: defaults bound, as torch
         """out = x W^T + b.   VJP: as Lin's.   Saves x, W."""

@@ -195,7 +195,7 @@ class Function:
         None, strings, tuples) to forward as they are, as torch."""
         Tensor = tensor.Tensor
         if not cls._fresh_gradients and (options or cls._separate_setup):
-            inputs, options = _bound(cls, inputs, options)   # (a user's op: see _bound)
+            inputs, options = _bound(cls, inputs, options)   # (a user's op)
         nones, passed = 0, None
         for x in inputs:
             if not isinstance(x, Tensor):        # numbers and arrays are wrapped; trailing
@@ -415,24 +415,36 @@ def _as_input(cls: type, position: int, x: Any) -> Any:
 
 
 def _bound(cls: type, inputs: tuple, options: dict) -> tuple[tuple, dict]:
-    """A user's apply arguments as forward gets them. torch 2's style (setup_context): bound
-    to forward's signature with its defaults filled in, as torch does, so apply(x, w) of
-    forward(x, w, bias=None) has needs_input_grad (.., .., False). Either style: other
-    keyword arguments reach forward as they are (numbers, flags), but a Tensor given by name
-    is refused, since it would get no gradient (pass Tensors positionally)."""
+    """A user's apply arguments as forward gets them, bound to forward's signature as torch
+    binds them. torch 2's style (setup_context): with forward's defaults filled in, so
+    apply(x, w) of forward(x, w, bias=None) has needs_input_grad (.., .., False). The older
+    style (forward(ctx, ...)): a Tensor given by name takes its parameter's place, so it is
+    an input and gets its gradient; a parameter skipped before it gets its default. Other
+    keyword arguments (numbers, flags) reach forward as they are."""
+    signature = inspect.signature(cls.forward)
+    head = () if cls._separate_setup else (None,)            # (ctx's place)
+    if not (cls._separate_setup or any(isinstance(value, tensor.Tensor)
+                                       for value in options.values())):
+        return inputs, options
+    try:
+        call = signature.bind(*head, *inputs, **options)
+    except TypeError as error:
+        raise TypeError(f"{cls.__name__}.apply: {error} (the arguments are forward's)"
+                        ) from None
     if cls._separate_setup:
-        try:
-            call = inspect.signature(cls.forward).bind(*inputs, **options)
-        except TypeError as error:
-            raise TypeError(f"{cls.__name__}.apply: {error} (the arguments are forward's)"
-                            ) from None
         call.apply_defaults()
-        inputs, options = call.args, call.kwargs
+    else:
+        positional = [p for p in signature.parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        given = [i for i, p in enumerate(positional) if p.name in call.arguments]
+        for p in positional[:given[-1] + 1]:
+            call.arguments.setdefault(p.name, p.default)
+    inputs, options = call.args[len(head):], call.kwargs
     named = [name for name, value in options.items() if isinstance(value, tensor.Tensor)]
     if named:
-        raise TypeError(f"{cls.__name__}.apply: the Tensor {named[0]}= is given by name; pass "
-                        f"Tensors positionally, in forward's order, so that they get "
-                        f"gradients (apply(x, w, b), not apply(x, w, {named[0]}=b))")
+        raise TypeError(f"{cls.__name__}.apply: the Tensor {named[0]}= is keyword-only in "
+                        f"forward, so it would get no gradient; make it a positional "
+                        f"parameter of forward (as torch requires)")
     return inputs, options
 
 
