@@ -239,6 +239,22 @@ def test_each_python_number_is_converted_by_its_own_type_as_torch():
         tg.tensor([[1, 2], [3]], dtype=tg.int64)
 
 
+def test_strings_and_none_are_refused_for_a_float_or_bool_dtype_as_torch():
+    for dtype in tg.float32, tg.float64, tg.bool:          # numpy parses "1", makes None nan
+        with pytest.raises(TypeError, match="Tensor: expected numbers, got None in the data"):
+            tg.tensor([1, None], dtype=dtype)
+        with pytest.raises(TypeError, match=r"Tensor: cannot make a tensor from list \(numpy "
+                           r"dtype <U1\); expected numbers"):
+            tg.tensor(["1"], dtype=dtype)
+        with pytest.raises(TypeError, match=r"from ndarray \(numpy dtype <U1\)"):
+            tg.tensor(np.array(["1"]), dtype=dtype)
+    with pytest.raises(ValueError, match="must be rectangular"):
+        tg.tensor([[1.0], []], dtype=tg.float64)
+    assert tg.tensor([2**70, tg.tensor(0.5)], dtype=tg.float64).tolist() == [2.0**70, 0.5]
+    assert tg.tensor([0.1], dtype=tg.float64).item() == 0.1      # parsed once, in float64
+    assert tg.tensor(np.array([1, 2], dtype=object), dtype=tg.float32).tolist() == [1, 2]
+
+
 def test_a_numpy_array_given_to_tensor_is_cast_as_numpy_casts():
     assert tg.tensor(np.array([-1, 300]), dtype=tg.uint8).tolist() == [255, 44]     # as torch
     assert tg.tensor(np.array([2.7, -1.5]), dtype=tg.int8).tolist() == [2, -1]

@@ -113,7 +113,7 @@ from .tensor import Tensor, result_type
 from .finite_differences import gradient
 from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,
                       kaiser_window)
-from .tensor import _tensor
+from .tensor import _operand, _tensor
 from .linalg import cholesky as _cholesky, solve_triangular as _solve_triangular
 
 
@@ -170,8 +170,8 @@ def _wrapping_input(fn):
 
 def _function_form(method: str):
     def fn(input: Tensor, *args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
-        result = getattr(input if isinstance(input, Tensor) else Tensor(input), method)(
-            *args, **kwargs)
+        partner = args[0] if args else kwargs.get("other")
+        result = getattr(_operand(input, partner), method)(*args, **kwargs)
         return result if out is None else _write_out(method, result, out)
     fn.__name__ = fn.__qualname__ = method          # (found as tinygrad_edu.<method>)
     fn.__doc__ = (f"`{method}(x, ...)` is `x.{method}(...)`; with `out=t` the result is "
@@ -225,7 +225,7 @@ Tensor.subtract, Tensor.divide = Tensor.sub, Tensor.div
 
 def rsub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
     """other - alpha * input, torch.rsub (sub with the operands swapped)."""
-    return (other if isinstance(other, Tensor) else Tensor(other)).sub(input, alpha=alpha)
+    return _operand(other, input).sub(input, alpha=alpha)
 
 
 def float_power(input: Any, exponent: Any) -> Tensor:
@@ -248,8 +248,7 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     positions where it holds, as `nonzero(condition, as_tuple=True)`."""
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
-    x = input if isinstance(input, Tensor) else Tensor(input)
-    return x.where(condition, other)
+    return _operand(input, other).where(condition, other)
 
 
 pi, e, inf, nan = math.pi, math.e, math.inf, math.nan      # torch.pi ... (Python floats)

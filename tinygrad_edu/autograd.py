@@ -419,7 +419,8 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     for output in tensors:
         if not output.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no "
-                               "grad_fn; did you create its inputs with requires_grad=True?")
+                               "grad_fn; did you create its inputs with requires_grad=True? "
+                               "Or, " + CREATE_GRAPH_HINT)
     retain = create_graph if retain_graph is None else retain_graph
     grads = _as_grad_outputs(tensors, grad_tensors, "backward")
     if inputs is None:
@@ -438,6 +439,8 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
             t._accumulate(g)
 
 
+CREATE_GRAPH_HINT = ("if it is itself a gradient, take that gradient with create_graph=True "
+                     "(not under no_grad or through detach)")
 PIECEWISE_LINEAR_HINT = (" (a gradient through only piecewise-linear ops composed from where, "
                          "such as hardtanh, relu6 or threshold, is constant here, where torch "
                          "returns zeros: materialize_grads=True gives those zeros)")
@@ -486,8 +489,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         outputs, root_grads = [outputs[i] for i in kept], [root_grads[i] for i in kept]  # a graph
     for t in outputs:
         if not t.requires_grad:
-            raise RuntimeError("grad: an output does not require grad and has no grad_fn" +
-                               PIECEWISE_LINEAR_HINT)
+            raise RuntimeError("grad: an output does not require grad and has no grad_fn; "
+                               + CREATE_GRAPH_HINT + PIECEWISE_LINEAR_HINT)
     retain = create_graph if retain_graph is None else retain_graph
     result = run_backward(outputs, root_grads, retain, create_graph, inputs,
                           only_to_inputs=True) if outputs else (None,) * len(inputs)

@@ -499,7 +499,8 @@ def _at_least_1d(op: str, x: Tensor) -> None:
 
 
 def square(x: Tensor) -> Tensor:
-    return x * x
+    """x * x; a bool tensor is squared as int64, as torch's (pow(x, 2))."""
+    return x * x if x.dtype != np.bool_ else x.long() * x.long()
 
 
 def reciprocal(x: Tensor) -> Tensor:

@@ -57,7 +57,8 @@ def arange(*limits: float, start: float | None = None, end: float | None = None,
     """
     check_device(device, "arange")
     start, end, step = _range_limits(limits, start, end, step)
-    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    start, end, step = (v.item() if isinstance(v, (Tensor, np.generic)) else v
+                        for v in (start, end, step))
     if not all(math.isfinite(v) for v in (start, end, step)):
         raise ValueError(f"arange: unsupported range: {start} -> {end} (step {step})")
     if dtype is not None and to_dtype(dtype).kind in "iu":      # torch: the limits become

@@ -44,6 +44,12 @@ def index_steps(index: Any, shape: tuple, op: str = "getitem") -> list[tuple]:
     return [first_index, numpy_index(tuple(then), selected, op)]
 
 
+def advanced(index: Any) -> bool:
+    """Whether x[index] indexes with tensors, lists or masks (torch's index_put)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(_as_item(item, "setitem"), np.ndarray) for item in items)
+
+
 def numpy_index(index: tuple, shape: tuple, op: str = "getitem") -> tuple:
     """The index with bool masks as their nonzero positions, checked against `shape`: a
     mask must have the shape of the axes it covers (numpy would read other elements)."""

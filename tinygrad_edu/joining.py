@@ -126,9 +126,10 @@ def concat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return _cat(_tensor_list(tensors, "concat"), dim, "concat")
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """torch's alias of cat (numpy's name and keyword)."""
-    return _cat(_tensor_list(tensors, "concatenate"), axis, "concatenate")
+def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """torch's alias of cat (numpy's name and keyword; torch's dim= works too)."""
+    return _cat(_tensor_list(tensors, "concatenate"), axis if dim is None else dim,
+                "concatenate")
 
 
 def tensor_split(input: Tensor, indices_or_sections: int | Sequence[int] | Tensor,

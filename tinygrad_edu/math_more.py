@@ -29,7 +29,8 @@ from .dtypes import promote
 from .ops import elementwise as ew
 from .ops import inverse_erf, special
 from .shapes import broadcast_shapes
-from .tensor import Number, Tensor, _check_integer_divisor, _tensor
+from .tensor import (Number, Tensor, _check_integer_divisor, _operand, _result_dtype,
+                     _tensor)
 
 LN2 = math.log(2)
 
@@ -49,7 +50,7 @@ def _float_pair(op: str, input: Any, other: Any, integers: bool = True) -> tuple
     """input and other broadcast-checked and cast straight to torch's float result dtype
     (two integer or bool operands: float32, or an error when `integers` is False, as
     torch); integers never meet in an integer dtype first, where they could wrap."""
-    x = _tensor(input)
+    x = _operand(input, other, true_divide=True)
     a, b = x._operands(other, op, true_divide=True)
     if not integers and x.dtype.kind != "f" and getattr(other, "dtype", np.dtype(
             type(other))).kind != "f":
@@ -244,7 +245,7 @@ def _common_dtype(*values: Any) -> list[Tensor]:
     """The tensors in the dtype torch promotes them to together (float32 times float32 is
     then not rounded to float32 before it meets a float64 input)."""
     tensors = [_tensor(v) for v in values]
-    dtype = functools.reduce(promote, [t.dtype for t in tensors])
+    dtype = _result_dtype(*tensors)
     return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
 
 
@@ -381,13 +382,13 @@ arctan, arctan2 = atan, atan2                      # torch's NumPy-style names
 def fmax(input: Tensor, other: Tensor) -> Tensor:
     """max(input, other) elementwise, ignoring nan (nan only where both are); as torch,
     the gradient goes to input where input >= other (ties included) or other is nan."""
-    a, b = _tensor(input), _tensor(other)
+    a, b = _common_dtype(input, other)
     return a.where((a.data >= b.data) | np.isnan(b.data), b)
 
 
 def fmin(input: Tensor, other: Tensor) -> Tensor:
     """min(input, other) elementwise, ignoring nan; the gradient as fmax's, with <=."""
-    a, b = _tensor(input), _tensor(other)
+    a, b = _common_dtype(input, other)
     return a.where((a.data <= b.data) | np.isnan(b.data), b)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .dtypes import fitted
+from .dtypes import check_fits, fitted
 from .composed import ValuesIndices, _slice_along, cat, clone, take_along_dim
 from .in_place import written_in_place
 from .ops import movement
@@ -138,6 +138,8 @@ def _fill_value(op: str, value: Any, dtype: np.dtype) -> Tensor:
         if value.ndim != 0:
             raise ValueError(f"{op}: value must be a number or a 0-d tensor, got shape "
                              f"{value.shape}")
+        if dtype.kind in "iu":                   # its number must fit, as a Python one must
+            check_fits(op, value.item(), dtype)
         return value.to(dtype)
     if not isinstance(value, Number):
         raise TypeError(f"{op}: value must be a number or a 0-d tensor, got "

@@ -95,25 +95,30 @@ def ndtri(input: Any) -> Tensor:
     return inverse_erf.ErfcInv.apply(_float(input) * 2) * -math.sqrt(2) + 0.0   # (-0. at 1/2)
 
 
-LOG_NDTR_ASYMPTOTIC_BELOW = -20.0
+LOG_NDTR_ASYMPTOTIC_BELOW = {8: -20.0, 4: -10.0, 2: -4.0}
+"""Per float size in bytes: where ndtr nears the dtype's smallest normal number (float32's
+ndtr(-14) is subnormal, so its log is off), the series below is used instead; its eight
+terms are exact to the dtype's precision from there down."""
 
 
 def log_ndtr(input: Any) -> Tensor:
-    """ln ndtr(x), finite where ndtr underflows: below -20 the asymptotic series
-    ln ndtr(x) = -x^2/2 - ln(-x) - ln(2 pi)/2 + ln(1 - 1/x^2 + 3/x^4 - 15/x^6 + ...)
-    (to 1e-19); up to 0, ln(ndtr(x)); above, log1p(-ndtr(-x)), which keeps the tiny values
+    """ln ndtr(x), finite where ndtr underflows: below a point (-20 in float64, -10 in
+    float32) the asymptotic series
+    ln ndtr(x) = -x^2/2 - ln(-x) - ln(2 pi)/2 + ln(1 - 1/x^2 + 3/x^4 - 15/x^6 + ...);
+    up to 0, ln(ndtr(x)); above, log1p(-ndtr(-x)), which keeps the tiny values
     (log_ndtr(10) = -7.6e-24, not 0). Each piece gets its own clamped input, so no
     gradient of an unused piece is inf or nan."""
     x = _float(input)
-    far = x.clamp(max=LOG_NDTR_ASYMPTOTIC_BELOW)
+    below = LOG_NDTR_ASYMPTOTIC_BELOW[x.dtype.itemsize]
+    far = x.clamp(max=below)
     inverse_square, term, series = far ** -2, 1.0, 1.0
     for k in range(1, 9):
         term = term * -(2 * k - 1) * inverse_square
         series = series + term
     tail = -far * far / 2 - (-far).log() - 0.5 * math.log(2 * math.pi) + series.log()
-    middle = ndtr(x.clamp(LOG_NDTR_ASYMPTOTIC_BELOW, 0)).log()
+    middle = ndtr(x.clamp(below, 0)).log()
     upper = (-ndtr(-x.clamp(min=0))).log1p()
-    return tail.where(x.data < LOG_NDTR_ASYMPTOTIC_BELOW, middle.where(x.data <= 0, upper))
+    return tail.where(x.data < below, middle.where(x.data <= 0, upper))
 
 
 def xlog1py(input: Any, other: Any) -> Tensor:

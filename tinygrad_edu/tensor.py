@@ -23,7 +23,7 @@ from . import autograd, grad_mode, printing, random, recorded_writes, versions
 from .device import CPU, check_device, to_arguments
 from .dtypes import (LEGACY, bfloat16, can_cast, check_fits, converted, get_default_dtype,
                      promote, to_dtype)
-from .indexing import index_steps
+from .indexing import advanced, index_steps
 from .ops import elementwise as ew
 from .ops import linalg, movement, reduce, scan
 from .shapes import Size, broadcast_shapes
@@ -36,11 +36,7 @@ def _default_array(data: Any) -> np.ndarray:
     plain = isinstance(data, (list, tuple)) and _python_numbers_only(data)
     if isinstance(data, (list, tuple)) and not plain:
         data = _items_as_scalars(data)
-    try:
-        arr = np.array(data)
-    except ValueError as e:
-        raise ValueError(f"Tensor: cannot make a tensor from this data ({e}); nested lists "
-                         "must be rectangular") from None
+    arr = _as_array(data)
     if isinstance(data, (list, tuple, int)) and (arr.dtype.kind in "uO" or (
             arr.dtype == np.float64 and arr.size and np.abs(arr).max() >= 2 ** 63)):
         too_big = _too_big_int(data)          # numpy made uint64, objects or floats of it
@@ -51,9 +47,39 @@ def _default_array(data: Any) -> np.ndarray:
             plain or not _holds_float64(data)):
         arr = arr.astype(get_default_dtype())
     elif arr.dtype.kind not in "fiub":
-        raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} "
-                        f"(numpy dtype {arr.dtype}); expected numbers, nested lists or an ndarray")
+        raise _not_numbers(data, arr)
     return arr
+
+
+def _numbers_array(data: Any) -> np.ndarray:
+    """data as an ndarray of numbers, for a float or bool dtype given: strings, None and
+    other objects are refused (numpy would parse "1" and make None nan)."""
+    arr = data
+    if not isinstance(data, np.ndarray):
+        plain = isinstance(data, (list, tuple)) and _python_numbers_only(data)
+        arr = _as_array(_items_as_scalars(data) if not plain else data)
+    if arr.dtype.kind == "O":                  # Python ints beyond int64, or other objects
+        odd = [v for v in arr.flat if not isinstance(v, numbers.Real) and not (
+            isinstance(v, np.ndarray) and v.dtype.kind in "fiub")]     # (a Tensor item)
+        if odd:
+            raise TypeError(f"Tensor: expected numbers, got {odd[0]!r} in the data")
+    elif arr.dtype.kind not in "fiub":
+        raise _not_numbers(data, arr)
+    return arr
+
+
+def _as_array(data: Any) -> np.ndarray:
+    """np.array(data), with a clear error for ragged lists."""
+    try:
+        return np.array(data)
+    except ValueError as e:
+        raise ValueError(f"Tensor: cannot make a tensor from this data ({e}); nested lists "
+                         "must be rectangular") from None
+
+
+def _not_numbers(data: Any, arr: np.ndarray) -> TypeError:
+    return TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} (numpy dtype "
+                     f"{arr.dtype}); expected numbers, nested lists or an ndarray")
 
 
 def _python_numbers_only(data: list | tuple) -> bool:
@@ -168,7 +194,7 @@ class Tensor:
         elif to_dtype(dtype).kind in "iu" and not isinstance(data, np.ndarray):
             arr = converted("Tensor", data, to_dtype(dtype))    # (-1 into uint8 is 255)
         else:
-            arr = np.array(data, dtype=to_dtype(dtype))
+            arr = _numbers_array(data).astype(to_dtype(dtype))
         self._data = arr
         self._grad = None
         self._ctx = None
@@ -600,12 +626,7 @@ class Tensor:
         """Wrap `other`, check broadcasting and promote both to one dtype (torch's rules)."""
         if not isinstance(other, Tensor):
             if isinstance(other, Number):
-                dtype = _scalar_dtype(self.dtype, other, true_divide)
-                try:
-                    value = np.asarray(other, dtype=dtype)
-                except OverflowError:              # uint8 + 1000: wraps around, as torch
-                    value = np.asarray(other, dtype=np.int64).astype(dtype)
-                other = Tensor._from_node(value, None)
+                other = self._number_operand(other, true_divide)
             elif isinstance(other, (np.ndarray, list, tuple)):
                 other = Tensor(other)
             else:
@@ -626,6 +647,15 @@ class Tensor:
                 return a.to(get_default_dtype()), b.to(get_default_dtype())
             a, b = a._cast_for(dtype), b._cast_for(dtype)
         return a, b
+
+    def _number_operand(self, value: Any, true_divide: bool = False) -> Tensor:
+        """A Python number beside this tensor, in the dtype torch gives it (_scalar_dtype)."""
+        dtype = _scalar_dtype(self.dtype, value, true_divide)
+        try:
+            array = np.asarray(value, dtype=dtype)
+        except OverflowError:                      # uint8 + 1000: wraps around, as torch
+            array = np.asarray(value, dtype=np.int64).astype(dtype)
+        return Tensor._from_node(array, None)
 
     def _cast_for(self, dtype: np.dtype) -> Tensor:
         """Cast an operand; a bool operand of a numeric op is left to numpy (exact)."""
@@ -728,7 +758,7 @@ class Tensor:
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                              f"{rounding_mode!r}")
         a, b = self._operands(other, "div")
-        if a.dtype.kind == "f":
+        if "f" in (a.dtype.kind, b.dtype.kind):      # (a bool operand is left uncast)
             return Tensor._from_node(np.asarray(np.trunc(a.data / b.data)), None)
         _check_integer_divisor("div", a, b)
         floor = np.floor_divide(a.data, b.data)      # exact for ints; one up where it rounded
@@ -749,17 +779,19 @@ class Tensor:
         bound to it do not see it; it is never refused, where a write would be once an op
         read x)."""
         recorded = grad_mode._enabled and (self._requires_grad or _in_graph(other))
+        rebound = False
         if recorded:
             self._refuse_leaf_write(method or f"x {symbol} y", f", or write x = x {symbol[:-1]} y")
-            if method is None and (self._ctx is not None or self._consumed
-                                   or self.data.base is not None):
-                return op(self, other)          # (a constant buffer is written, as torch)
+            rebound = method is None and (self._ctx is not None or self._consumed
+                                          or self.data.base is not None)
         with grad_mode.set_grad_enabled(recorded):
             result = op(self, other)
         if result.shape != self.shape or not can_cast(result.dtype, self.dtype):
             raise RuntimeError(f"{method or f'x {symbol} y'}: the result ({result.dtype}, shape "
                                f"{result.shape}) cannot be written into x ({self.dtype}, shape "
                                f"{self.shape})")
+        if rebound:                            # (a constant buffer is written, as torch)
+            return result if result.dtype == self.dtype else result.to(self.dtype)
         if result.requires_grad:
             self._record_write(..., result, method or f"x {symbol} y", fresh=True)
             return self
@@ -1185,6 +1217,8 @@ class Tensor:
         for bound in (min, max):                # an int tensor with a float bound: float32
             if bound is not None:
                 x = x.to(_scalar_dtype(x.dtype, bound))
+        if x.dtype.kind in "iu":                 # an int bound wraps into x's dtype, as torch
+            min, max = (None if b is None else x._number_operand(b).item() for b in (min, max))
         return ew.Clamp.apply(x, low=min, high=max)
 
     clip = clamp
@@ -1336,6 +1370,10 @@ class Tensor:
         recorded_writes.record(self, index, value, op, fresh)
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        if isinstance(value, Tensor) and value.dtype != self.dtype and advanced(index):
+            raise RuntimeError(f"setitem: Index put requires the source and destination dtypes "
+                               f"match, got {self.dtype} for the destination and {value.dtype} "
+                               f"for the source (as torch; write value.to(x.dtype))")
         if grad_mode._enabled and (self._requires_grad or _in_graph(value)):
             self._refuse_leaf_write("setitem", ", or build a new tensor with where/masked_fill")
             self._record_write(index, value, "setitem")
@@ -1496,6 +1534,16 @@ def _scalar_dtype(tensor_dtype: np.dtype, value: Any, float_result: bool = False
     if isinstance(value, (float, np.floating)) or float_result:
         return get_default_dtype()
     return tensor_dtype if tensor_dtype.kind in "iu" else np.dtype(np.int64)
+
+
+def _operand(value: Any, partner: Any, true_divide: bool = False) -> Tensor:
+    """A function's first argument as a Tensor: a Python number beside a Tensor takes the
+    dtype torch gives it there (tg.mul(2, uint8 tensor) is uint8, as 2 * x is)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, Number) and isinstance(partner, Tensor):
+        return partner._number_operand(value, true_divide)
+    return Tensor(value)
 
 
 def _tensor(x: Any) -> Tensor:

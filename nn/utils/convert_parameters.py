@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from tinygrad_edu import Tensor, cat, no_grad
+from tinygrad_edu import Tensor, cat
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -13,8 +13,9 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
-    """Write consecutive slices of `vec` into the parameters, in order, in place (torch makes
-    each parameter a view of vec; here each keeps its own memory)."""
+    """Give the parameters, in order, consecutive slices of `vec` as their data: each
+    becomes a view of vec's memory (as torch's p.data = vec[...].view_as(p)); a tensor
+    that shared a parameter's old memory keeps the old values."""
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected a Tensor, got {type(vec).__name__}")
     vec, params = vec.reshape(-1), list(parameters)
@@ -23,7 +24,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         raise ValueError(f"vector_to_parameters: the vector has {vec.numel()} elements, the "
                          f"parameters {total}")
     start = 0
-    with no_grad():
-        for p in params:
-            p.copy_(vec[start:start + p.numel()].reshape(p.shape))
-            start += p.numel()
+    for p in params:
+        p.data = vec.data[start:start + p.numel()].reshape(p.shape)
+        start += p.numel()

@@ -55,6 +55,8 @@ class Cumprod(Function):
 
 def cumprod_vjp(a: Tensor, out: Tensor, g: Tensor, dim: int) -> Tensor:
     """dL/da of out = cumprod(a) along `dim` (see Cumprod)."""
+    if a.shape[dim] == 1:                              # out = a: g itself (inf / inf is nan)
+        return g
     zeros_so_far = np.cumsum(a.data == 0, axis=dim)
     before = zeros_so_far == 0                         # before the first zero: a[j] != 0
     first = (a.data == 0) & (zeros_so_far == 1)

@@ -27,9 +27,8 @@ class Standardize(Function):
     @staticmethod
     def forward(ctx, x, axes, eps):
         centered = x - summed(x, axes, True, mean=True)
-        residual = summed(centered, axes, True, mean=True)    # 0 but for rounding (see var)
-        var = np.maximum(summed(centered * centered, axes, True, mean=True)
-                         - residual * residual, 0)
+        centered -= summed(centered, axes, True, mean=True)   # the mean's rounding error
+        var = summed(centered * centered, axes, True, mean=True)
         rstd = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
         out = centered * rstd
         ctx.save_for_backward(out, rstd)
@@ -41,6 +40,7 @@ class Standardize(Function):
         if grad_mode.is_grad_enabled():
             x = ctx.inputs[0]
             centered = x - x.mean(axes, keepdim=True)
+            centered = centered - centered.mean(axes, keepdim=True)
             rstd = ((centered * centered).mean(axes, keepdim=True) + ctx.options["eps"]).rsqrt()
             out = centered * rstd
         else:

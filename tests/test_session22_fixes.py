@@ -1,0 +1,143 @@
+"""Defects found by this session's sweeps (extreme values, architecture ports), each pinned
+against the exact answer."""
+import numpy as np
+import pytest
+
+import nn
+import nn.functional as F
+import tinygrad_edu as tg
+
+
+@pytest.mark.parametrize("dtype", [tg.float32, tg.float64])
+def test_normalizing_a_constant_row_gives_zero_however_large_its_values(dtype):
+    # the mean's rounding error was taken out of the variance but not out of the output:
+    # seven values of 300000.3 in float32 standardized to 9.88, not 0
+    for value in 300000.3, 10000.1, 1e30:
+        x = tg.full((2, 3, 7), value, dtype=dtype, requires_grad=True)
+        outs = [F.layer_norm(x, (7,)), F.group_norm(x, 1), F.instance_norm(x),
+                nn.LayerNorm(7, dtype=dtype)(x)]
+        for out in outs:
+            assert np.abs(out.data).max() == 0.0
+        sum(((out * out).sum() for out in outs), tg.zeros((), dtype=dtype)).backward()
+        assert np.isfinite(x.grad.data).all()
+    shifted = tg.tensor([1e4 + 1, 1e4 + 2, 1e4 + 3], dtype=tg.float64)
+    assert F.layer_norm(shifted, (3,)).tolist() == pytest.approx(
+        [-1.2247448, 0.0, 1.2247448], abs=1e-5)       # (eps = 1e-5 in the variance)
+
+
+def test_log_ndtr_in_float32_is_finite_where_ndtr_is_subnormal():
+    # float32 ndtr(-14) is subnormal: its log was -101.487, and -inf below -14.5
+    x = tg.tensor([-14.0, -15.0, -20.0, -10.0, -9.99], dtype=tg.float32, requires_grad=True)
+    y = tg.special.log_ndtr(x)
+    y.sum().backward()
+    exact = tg.special.log_ndtr(x.detach().double()).data
+    np.testing.assert_allclose(y.data, exact, rtol=2e-7)
+    # d/dx ln ndtr(x) = pdf / ndtr, which tends to -x as x -> -inf
+    np.testing.assert_allclose(x.grad.data, [14.0710, 15.0662, 20.0498, 10.0981, 10.0882],
+                               rtol=1e-4)
+
+
+def test_cumprod_along_a_size_one_axis_passes_the_gradient_through():
+    x = tg.tensor([[np.inf, 1.0, 2.0]], requires_grad=True)      # out = x: dL/dx = g
+    x.cumprod(0).sum().backward()
+    assert x.grad.tolist() == [[1.0, 1.0, 1.0]]
+
+
+def test_plain_attributes_may_be_set_before_module_init_as_torch():
+    class CausalConv1d(nn.Conv1d):                  # the WaveNet / TCN snippet
+        def __init__(self, cin, cout, k, dilation=1):
+            self.__padding = (k - 1) * dilation
+            super().__init__(cin, cout, k, padding=self.__padding, dilation=dilation)
+
+    assert CausalConv1d(2, 3, 2, 4).padding == (4,)
+
+    class Early(nn.Module):
+        def __init__(self):
+            self.layer = nn.Linear(1, 1)
+            super().__init__()
+
+    with pytest.raises(AttributeError, match=r"cannot assign 'layer' before Module.__init__\(\) "
+                       r"call; call super\(\).__init__\(\) first in Early"):
+        Early()
+
+
+def test_concatenate_takes_dim_as_torch():
+    a, b = tg.ones(2, 1), tg.zeros(2, 1)
+    assert tg.concatenate([a, b], dim=1).tolist() == [[1, 0], [1, 0]]
+    assert tg.concatenate([a, b], axis=0).shape == (4, 1)
+
+
+def test_vector_to_parameters_makes_each_parameter_a_view_of_the_vector_as_torch():
+    model = nn.Linear(2, 1)
+    snapshot = model.state_dict()["weight"]
+    before = snapshot.tolist()
+    vec = tg.arange(3.0)
+    nn.utils.vector_to_parameters(vec, model.parameters())
+    assert model.weight.tolist() == [[0.0, 1.0]] and model.bias.tolist() == [2.0]
+    assert snapshot.tolist() == before              # the old memory keeps its values
+    vec.data[2] = 5.0                               # the new memory is vec's
+    assert model.bias.item() == 5.0 and model.weight.requires_grad
+
+
+# ------------------------------------------------------------- a dtype sweep against torch
+def test_an_in_place_operator_on_a_recorded_tensor_keeps_its_dtype_and_shape():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    x = w * 2
+    x += tg.tensor([0.5, 0.25], dtype=tg.float64)      # torch: float32 stays float32
+    assert x.dtype == np.float32 and x.tolist() == [2.5, 4.25]
+    x.sum().backward()
+    assert w.grad.dtype == np.float32 and w.grad.tolist() == [2.0, 2.0]
+    h = tg.tensor([1.0, 2.0], dtype=tg.float16, requires_grad=True) * 2
+    h *= tg.tensor([1.0, 3.0])
+    assert h.dtype == np.float16 and h.tolist() == [2.0, 12.0]
+    y = w * 2
+    with pytest.raises(RuntimeError, match=r"x \+= y: the result \(float32, shape \(3, 2\)\) "
+                       r"cannot be written into x \(float32, shape \(2,\)\)"):
+        y += tg.ones(3, 2)
+
+
+def test_the_functions_promote_as_the_operators_do():
+    u = tg.tensor([1, 5, 9], dtype=tg.uint8)
+    b = tg.tensor(-3, dtype=tg.int8)                     # 0-d: becomes uint8 253
+    assert tg.fmax(u, b).tolist() == [253] * 3 and tg.fmin(u, b).tolist() == [1, 5, 9]
+    m = tg.tensor([True, True])
+    assert tg.div(m, 0.1, rounding_mode="trunc").tolist() == [10.0, 10.0]
+    x, s = tg.tensor([0.5, 1.0]), tg.tensor(2.0, dtype=tg.float64)
+    assert tg.addcmul(x, s, s).dtype == np.float32 and tg.addcdiv(x, s, s).dtype == np.float32
+    i, k = tg.tensor([1, 2], dtype=tg.int8), tg.tensor(2)
+    assert tg.addcmul(i, k, k).dtype == np.int8
+    a = tg.tensor(4, dtype=tg.uint8)                     # a Python number first: wrapped
+    for result in (tg.mul(2, a), tg.pow(2, a), tg.remainder(2, a), tg.where(tg.tensor(True),
+                                                                             2, a)):
+        assert result.dtype == np.uint8
+    assert tg.rsub(a, 2).item() == 254 and tg.rsub(a, 2).dtype == np.uint8
+    assert tg.xlogy(2.5, tg.tensor(1.25, dtype=tg.float16)).dtype == np.float16
+    assert tg.square(tg.tensor([True, False])).dtype == np.int64
+
+
+def test_integer_bounds_values_and_indices_follow_torchs_rules():
+    assert tg.tensor([5, 9], dtype=tg.uint8).clamp(min=-3, max=-2).tolist() == [253, 253]
+    assert tg.arange(np.int64(4), dtype=tg.int64).tolist() == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match=r"masked_fill: the value -2.5 does not fit in uint8"):
+        tg.tensor([9, 4], dtype=tg.uint8).masked_fill(tg.tensor([True, False]), tg.tensor(-2.5))
+    x = tg.zeros(3, dtype=tg.int64)
+    for index in tg.tensor([0, 2]), [0, 2], tg.tensor([True, False, True]):
+        with pytest.raises(RuntimeError, match="setitem: Index put requires the source and "
+                           "destination dtypes match, got int64 for the destination and "
+                           "float64 for the source"):
+            x[index] = tg.tensor([1.7, -2.9], dtype=tg.float64)
+    x[0:2] = tg.tensor([1.7, 2.5])                       # a slice copies with a cast, as torch
+    x[tg.tensor([2])] = tg.tensor([7])
+    assert x.tolist() == [1, 2, 7]
+
+
+def test_differentiating_a_gradient_taken_without_create_graph_says_so():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    first, = tg.grad((x ** 3).sum(), x)                 # create_graph forgotten
+    with pytest.raises(RuntimeError, match=r"grad: an output does not require grad and has no "
+                       r"grad_fn; if it is itself a gradient, take that gradient with "
+                       r"create_graph=True \(not under no_grad or through detach\)"):
+        tg.grad(first.sum(), x)
+    with pytest.raises(RuntimeError, match=r"requires_grad=True\? Or, if it is itself a "
+                       r"gradient, take that gradient with create_graph=True"):
+        first.sum().backward()
