@@ -65,8 +65,9 @@ def test_cross_entropy_matches_loop_reference(reduction, weight, smoothing, targ
 def test_cross_entropy_keeps_float32(weight, smoothing, target):
     x = Tensor(LOGITS.astype(np.float32), requires_grad=True)
     w = None if weight is None else Tensor(weight.astype(np.float32))
-    loss = tg.cross_entropy(x, Tensor(target), w, label_smoothing=smoothing)
-    loss.backward()
+    t = Tensor(target.astype(np.float32) if target.dtype == np.float64 else target)
+    loss = tg.cross_entropy(x, t, w, label_smoothing=smoothing)   # (float64 probabilities
+    loss.backward()                                               # make it float64: torch)
     assert loss.dtype == np.float32 and x.grad.dtype == np.float32
     expected = reference_cross_entropy(LOGITS.astype(np.float32).astype(np.float64), target,
                                        weight, smoothing=smoothing)

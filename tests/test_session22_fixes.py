@@ -141,3 +141,14 @@ def test_differentiating_a_gradient_taken_without_create_graph_says_so():
     with pytest.raises(RuntimeError, match=r"requires_grad=True\? Or, if it is itself a "
                        r"gradient, take that gradient with create_graph=True"):
         first.sum().backward()
+
+
+def test_cross_entropy_with_float64_probabilities_is_float64_as_torch():
+    logits = tg.tensor([[1.0, 2.0, 0.5]], requires_grad=True)
+    probs = tg.tensor([[0.2, 0.3, 0.5]], dtype=tg.float64)
+    loss = F.cross_entropy(logits, probs)
+    loss.backward()
+    assert loss.dtype == np.float64 and logits.grad.dtype == np.float32
+    x = logits.data.astype(np.float64)
+    log_p = x - np.log(np.exp(x).sum())
+    assert loss.item() == pytest.approx(-(probs.data * log_p).sum(), rel=1e-12)

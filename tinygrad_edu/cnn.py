@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import grad_mode
+from .dtypes import promote
 from .ops.dropout import Dropout
 from .ops.loss import CrossEntropy
 from .ops.pool import AvgPool2d, MaxPool2d, Windows, first_max_offsets, flat_indices
@@ -245,7 +246,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         if ignore_index >= 0:
             raise ValueError(f"{op}: ignore_index ({ignore_index}) does not apply to class "
                              "probability targets (as in torch)")
-        target = target.to(x.dtype)
+        dtype = promote(x.dtype, target.dtype)     # (float64 probabilities: float64, torch)
+        x, target = x.to(dtype), target.to(dtype)
     else:
         _class_indices(op, x, target, ignore_index)
     weights = () if weight is None else (_class_weight(op, weight, x),)
