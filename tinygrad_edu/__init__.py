@@ -105,7 +105,7 @@ from .selection import (argsort, gather, index_select, masked_fill, roll, sort, 
                         triu, unbind)
 from .serialization import load, save
 from .shapes import Size
-from .special import digamma, igamma, igammac, lgamma, mvlgamma, polygamma
+from .special import digamma, i0, igamma, igammac, lgamma, mvlgamma, polygamma
 from .shape_more import (as_strided, diff, fliplr, flipud, is_complex, is_floating_point,
                          is_signed, moveaxis, movedim, narrow, ravel, repeat_interleave, rot90,
                          select, signbit, swapaxes, swapdims, tile, unflatten)

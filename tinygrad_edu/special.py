@@ -2,9 +2,10 @@
 polygamma, mvlgamma, igamma, igammac (`tg.lgamma(x)`, `x.lgamma()`, `tg.special.gammaln(x)`).
 
 lgamma and polygamma are the primitives of ops/gamma.py (digamma is polygamma 0), gammainc
-and gammaincc that of ops/incomplete_gamma.py; mvlgamma,
-entr, ndtr and xlog1py are composed here; the other names are the functions of the same
-name elsewhere in the library. Integer and bool inputs become float32, as torch.
+and gammaincc that of ops/incomplete_gamma.py, i0, i0e, i1, i1e and erfcx those of
+bessel.py; mvlgamma, entr, ndtr and xlog1py are composed here; the other names are the
+functions of the same name elsewhere in the library. Integer and bool inputs become float32,
+as torch.
 """
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from .bessel import erfcx, i0, i0e, i1, i1e
 from .composed import logsumexp
 from .math_more import _float, _float_pair, erf, erfc, erfinv, exp2, logit, sinc, xlogy
 from .ops import gamma, incomplete_gamma, inverse_erf
 from .tensor import Tensor
 
-__all__ = ["digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammainc",
-           "gammaincc", "gammaln", "log1p",
+__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
+           "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p",
            "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
            "polygamma", "psi",
            "round", "sinc", "softmax", "xlog1py", "xlogy"]
