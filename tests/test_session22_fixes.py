@@ -152,3 +152,21 @@ def test_cross_entropy_with_float64_probabilities_is_float64_as_torch():
     x = logits.data.astype(np.float64)
     log_p = x - np.log(np.exp(x).sum())
     assert loss.item() == pytest.approx(-(probs.data * log_p).sum(), rel=1e-12)
+
+
+def test_powers_and_shifts_of_bool_tensors_as_torch():
+    m = tg.tensor([True, False])
+    assert (m ** True).dtype == np.bool_ and (m ** True).tolist() == [True, False]
+    assert (m ** False).tolist() == [True, True] and (m ** 2).dtype == np.int64
+    m2 = m.clone()
+    m2 **= True
+    assert m2.dtype == np.bool_
+    with pytest.raises(TypeError, match="pow: a bool tensor to the power of a bool tensor"):
+        m ** m
+    with pytest.raises(TypeError, match="bitwise_left_shift: needs integer tensors, got bool "
+                       "and bool"):
+        m << m
+    assert (m << 1).tolist() == [2, 0] and (m & m).tolist() == [True, False]
+    with pytest.raises(TypeError, match="bitwise_and: needs bool or integer tensors, got bool "
+                       "and float32"):
+        m & tg.tensor([1.5, 2.0])

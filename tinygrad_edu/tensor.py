@@ -696,6 +696,11 @@ class Tensor:
             if self.dtype.kind != "f" and exponent < 0:       # (torch refuses int ** -1)
                 dtype = get_default_dtype()
             return ew.PowScalar.apply(self.to(dtype), exponent=exponent)
+        if self.dtype == np.bool_ and getattr(exponent, "dtype", None) == np.bool_:
+            raise TypeError("pow: a bool tensor to the power of a bool tensor is not "
+                            "supported (as torch)")
+        if self.dtype == np.bool_ and isinstance(exponent, (bool, np.bool_)):
+            return Tensor._from_node(self.data | (not exponent), None)   # x^1 = x, x^0 = 1
         return ew.Pow.apply(*self._operands(exponent, "pow"))
 
     def __rpow__(self, base: Any) -> Tensor:
@@ -1029,8 +1034,10 @@ class Tensor:
     def _bitwise(self, other: Any, fn: Callable, op: str) -> Tensor:
         """&, |, ^ of bool or integer tensors (masks: (x > 0) & (x < 1)), no gradient."""
         a, b = self._operands(other, op)
-        if a.dtype.kind not in "biu":
-            raise TypeError(f"{op}: needs bool or integer tensors, got {a.dtype}")
+        kinds, shift = {a.dtype.kind, b.dtype.kind}, "shift" in op
+        if "f" in kinds or shift and kinds == {"b"}:    # (shifting bools: an error, as torch)
+            raise TypeError(f"{op}: needs {'integer' if shift else 'bool or integer'} tensors, "
+                            f"got {a.dtype} and {b.dtype}")
         return Tensor._from_node(np.asarray(fn(a.data, b.data)), None)
 
     def __and__(self, other: Any) -> Tensor:
