@@ -17,6 +17,7 @@ from tinygrad_edu import (Tensor, avg_pool2d, binary_cross_entropy_with_logits, 
                           conv_transpose2d, cross_entropy, dropout, dropout2d, flatten,
                           log_softmax, max_pool2d, mse_loss, multi_margin_loss, nll_loss, pad,
                           sigmoid, softmax, tanh)
+from tinygrad_edu.dtypes import check_bool
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.ops import elementwise as ew
 from tinygrad_edu.ops.linalg import Affine
@@ -137,6 +138,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise TypeError(f"batch_norm: the input is {input.dtype} but {role} is {t.dtype}; "
                             "convert one (model.double(), or x.float()), as torch refuses "
                             "mixed dtypes here")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("batch_norm: running_mean and running_var must both be given or both "
+                         "be None (as torch)")
+    if check_bool("batch_norm", "training", training) and not eps > 0:
+        raise ValueError(f"batch_norm: eps must be positive during training, got {eps}")
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, channels) + (1,) * (input.ndim - 2)
     if training:

@@ -346,6 +346,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     x1 and x2 broadcast to a common shape; `dim` is removed. The result is in [-1, 1].
     """
     op = "cosine_similarity"
+    if not eps >= 0:
+        raise ValueError(f"{op}: eps must be non-negative, got {eps}")
     a, b = _floating(op, x1), _floating(op, x2)
     try:
         shape = broadcast_shapes(a.shape, b.shape)
@@ -385,7 +387,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
     Derivative clamp(d / beta, -1, 1). beta = 0 is l1_loss."""
     op = "smooth_l1_loss"
     _check_reduction(op, reduction)
-    if beta < 0:
+    if not beta >= 0:                                # (nan too)
         raise ValueError(f"{op}: beta must be non-negative, got {beta}")
     x, t = _same_shape(op, input, target)
     losses = (x - t).abs() if beta == 0 else _huber(x - t, beta) / beta

@@ -170,3 +170,69 @@ def test_powers_and_shifts_of_bool_tensors_as_torch():
     with pytest.raises(TypeError, match="bitwise_and: needs bool or integer tensors, got bool "
                        "and float32"):
         m & tg.tensor([1.5, 2.0])
+
+
+# -------------------------------------------------------- a bad-input sweep against torch
+def test_batch_norm_needs_both_running_statistics_or_neither_and_a_positive_eps():
+    x = tg.randn(4, 3)
+    with pytest.raises(ValueError, match="batch_norm: running_mean and running_var must both "
+                       "be given or both be None"):
+        F.batch_norm(x, tg.zeros(3), None, training=True)
+    with pytest.raises(ValueError, match="batch_norm: eps must be positive during training, "
+                       "got 0"):
+        F.batch_norm(x, None, None, training=True, eps=0)
+    with pytest.raises(ValueError, match="eps must be positive"):
+        nn.BatchNorm1d(3, eps=0)(x)
+    assert F.batch_norm(x, tg.zeros(3), tg.ones(3), eps=0).shape == (4, 3)   # eval: allowed
+
+
+def test_flags_must_be_bools_as_torch():
+    x = tg.ones(1, 1, 5, 5)
+    calls = {"max_pool2d: ceil_mode": lambda: F.max_pool2d(x, 2, ceil_mode="no"),
+             "avg_pool2d: count_include_pad": lambda: F.avg_pool2d(x, 2,
+                                                                   count_include_pad="no"),
+             "interpolate: align_corners": lambda: F.interpolate(x, scale_factor=2,
+                                                                 mode="bilinear",
+                                                                 align_corners="no"),
+             "grid_sample: align_corners": lambda: F.grid_sample(x, tg.zeros(1, 2, 2, 2),
+                                                                 align_corners="no"),
+             "affine_grid: align_corners": lambda: F.affine_grid(tg.zeros(1, 2, 3),
+                                                                 (1, 1, 2, 2), align_corners=1),
+             "dropout: training": lambda: F.dropout(x, training="no"),
+             "batch_norm: training": lambda: F.batch_norm(tg.ones(2, 3), None, None,
+                                                          training="yes")}
+    for message, call in calls.items():
+        with pytest.raises(TypeError, match=f"^{message} must be a bool, got"):
+            call()
+    assert F.max_pool2d(x, 2, ceil_mode=np.bool_(True)).shape == (1, 1, 3, 3)
+
+
+def test_sizes_and_bounds_must_be_ints_and_split_with_sizes_exists():
+    x = tg.ones(2, 3)
+    for call, message in ((lambda: x.repeat(1.5, 1), "repeat: each size must be an int"),
+                          (lambda: x.repeat("2", 1), "repeat: each size must be an int"),
+                          (lambda: tg.tile(x, (2.5, 2.5)), "tile: each dim must be an int"),
+                          (lambda: tg.tile(x), "tile: missing dims"),
+                          (lambda: tg.tril_indices(1.5, 4), "tril_indices: row must be an int"),
+                          (lambda: tg.zeros(3, dtype=tg.int64).random_(1.5, 5),
+                           "random_: each bound must be an int")):
+        with pytest.raises(TypeError, match=message):
+            call()
+    assert x.repeat(np.int64(2), 1).shape == (4, 3) and tg.tile(x, (2,)).shape == (2, 6)
+    first, second = tg.arange(5.0).split_with_sizes([2, 3])
+    assert first.tolist() == [0, 1] and second.tolist() == [2, 3, 4]
+    with pytest.raises(TypeError, match="split_with_sizes: split_sizes must be a list of ints"):
+        tg.split_with_sizes(tg.arange(5.0), 2)
+
+
+def test_hyper_parameters_outside_their_range_are_refused():
+    a = tg.randn(4, 3)
+    for eps in -1.0, float("nan"):
+        with pytest.raises(ValueError, match="cosine_similarity: eps must be non-negative"):
+            F.cosine_similarity(a, a, eps=eps)
+    with pytest.raises(ValueError, match="smooth_l1_loss: beta must be non-negative, got nan"):
+        F.smooth_l1_loss(a, a, beta=float("nan"))
+    with pytest.raises(ValueError, match="normal_: expects std >= 0, got nan"):
+        a.normal_(0, float("nan"))
+    with pytest.raises(ValueError, match=r"uniform_: expects from <= to, got from=1.5, to=1.0"):
+        a.uniform_(1.5, 1.0)

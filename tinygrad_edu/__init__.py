@@ -30,8 +30,8 @@ from .cnn import (avg_pool2d, binary_cross_entropy_with_logits, cross_entropy,  
                   dropout, dropout2d, max_pool2d, mse_loss, multi_margin_loss, nll_loss)
 from .comparison import allclose, equal, isclose, isin
 from .composed import (ValuesIndices, amin, broadcast_to, cat, chunk, clone, flatten, flip,
-                       logsumexp, mean, minimum, pad, reciprocal, sign, split, square, squeeze,
-                       stack, std, t, take_along_dim, transpose, unsqueeze, var)
+                       logsumexp, mean, minimum, pad, reciprocal, sign, split, split_with_sizes,
+                       square, squeeze, stack, std, t, take_along_dim, transpose, unsqueeze, var)
 from .composed import max as _max
 from .composed import min as _min
 from .cnn1d import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d,
@@ -40,9 +40,9 @@ from .cnn3d import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d
                     conv_transpose3d, dropout3d, max_pool3d)
 from .conv import conv2d, conv_transpose2d
 from .creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
-                       IntTensor, LongTensor, ShortTensor, arange, empty, eye, from_numpy, full,
-                       full_like, linspace, ones, ones_like, rand, rand_like, randn, randn_like,
-                       tensor, zeros, zeros_like)
+                       IntTensor, LongTensor, ShortTensor, arange, empty, empty_strided, eye,
+                       from_numpy, full, full_like, linspace, ones, ones_like, rand, rand_like,
+                       randn, randn_like, scalar_tensor, tensor, zeros, zeros_like)
 from .scripting import Variable, _assert, jit
 from . import func
 from .func import vmap
@@ -107,8 +107,15 @@ from .serialization import load, save
 from .shapes import Size
 from .special import digamma, i0, igamma, igammac, lgamma, mvlgamma, polygamma
 from .shape_more import (as_strided, diff, fliplr, flipud, is_complex, is_floating_point,
-                         is_signed, moveaxis, movedim, narrow, ravel, repeat_interleave, rot90,
-                         select, signbit, swapaxes, swapdims, tile, unflatten)
+                         is_nonzero, is_same_size, is_signed, moveaxis, movedim, narrow,
+                         narrow_copy, ravel, repeat_interleave, rot90, select, signbit, swapaxes,
+                         swapdims, tile, unflatten)
+from .float_bits import frexp, ldexp, nextafter
+from .integer_math import gcd, lcm
+from .matrix_forms import addbmm, chain_matmul, diagflat, vander
+from .real_views import (angle, conj, is_conj, is_neg, isreal, positive, real, resolve_conj,
+                         resolve_neg)
+from .scatter_into import diagonal_scatter, select_scatter, slice_scatter
 from .tensor import Tensor, result_type
 from .finite_differences import gradient
 from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,
@@ -327,7 +334,8 @@ for _name in ("index_select", "where", "cat", "concat", "concatenate", "stack", 
               "sign", "logical_and", "logical_or", "logical_not", "xlogy", "sinh", "cosh",
               "tan", "asin", "acos", "atan", "searchsorted", "bucketize", "kthvalue", "mode",
               "nanmean", "nansum", "cummax", "cummin", "baddbmm", "addmm", "addmv", "einsum",
-              "nanmedian", "msort", "signbit"):
+              "nanmedian", "msort", "signbit", "ldexp", "frexp", "nextafter", "gcd", "lcm",
+              "addbmm", "narrow_copy"):
     globals()[_name] = _accepting_out(globals()[_name])
 
 

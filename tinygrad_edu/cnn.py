@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import grad_mode
-from .dtypes import promote
+from .dtypes import check_bool, promote
 from .ops.dropout import Dropout
 from .ops.loss import CrossEntropy
 from .ops.pool import AvgPool2d, MaxPool2d, Windows, first_max_offsets, flat_indices
@@ -46,7 +46,7 @@ def pool_options(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any
                    stride=kernel if stride is None else int_tuple(stride, n, "stride", op, 1),
                    padding=int_tuple(padding, n, "padding", op, 0),
                    dilation=int_tuple(dilation, n, "dilation", op, 1),
-                   ceil_mode=bool(ceil_mode))
+                   ceil_mode=check_bool(op, "ceil_mode", ceil_mode))
     if any(p > k // 2 for p, k in zip(options["padding"], kernel)):
         raise ValueError(f"{op}: padding {options['padding']} must be at most half of "
                          f"kernel_size {kernel} (torch's limit: pad <= kernel_size // 2)")
@@ -107,6 +107,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     x = floating_input("avg_pool2d", input)
     options, _ = pool_options("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     del options["dilation"]
+    check_bool("avg_pool2d", "count_include_pad", count_include_pad)
     if divisor_override is not None and (isinstance(divisor_override, bool)
                                          or not isinstance(divisor_override, (int, np.integer))):
         raise TypeError(f"avg_pool2d: divisor_override must be an int, got "
@@ -125,7 +126,7 @@ def _dropout(op: str, x: Any, p: float, training: bool, mask_shape) -> Tensor:
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
-    if not training or p == 0:
+    if not check_bool(op, "training", training) or p == 0:
         return x
     return Dropout.apply(x, p=float(p), mask_shape=tuple(mask_shape(x.shape)))
 

@@ -481,6 +481,14 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int] | None = None, 
     return tuple(x[(slice(None),) * dim + (slice(s, s + k),)] for s, k in zip(starts, sizes))
 
 
+def split_with_sizes(x: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple:
+    """split with a list of sizes only (torch's split_with_sizes)."""
+    if not isinstance(split_sizes, (list, tuple)):
+        raise TypeError(f"split_with_sizes: split_sizes must be a list of ints, got "
+                        f"{type(split_sizes).__name__}")
+    return split(x, [_integer(k, "each size", "split_with_sizes") for k in split_sizes], dim)
+
+
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     """`chunks` nearly equal pieces along `dim` (fewer when they would be empty, as torch)."""
     chunks = _integer(chunks, "chunks", "chunk")
@@ -539,7 +547,8 @@ def flip(x: Tensor, dims: int | Sequence[int], *more_dims: int) -> Tensor:
 
 
 METHODS = [mean, var, std, max, min, amin, minimum, logsumexp, transpose, t, flatten,
-           unsqueeze, squeeze, broadcast_to, expand_as, view_as, split, chunk, square,
+           unsqueeze, squeeze, broadcast_to, expand_as, view_as, split, split_with_sizes, chunk,
+           square,
            reciprocal, sign, contiguous, clone, flip, take_along_dim]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)

@@ -3,16 +3,16 @@ forms."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from .device import check_device, check_memory_format
-from .dtypes import LEGACY, fitted, get_default_dtype, to_dtype
+from .dtypes import LEGACY, check_int, fitted, get_default_dtype, to_dtype
 from .random import check_generator
 from .random import generator as shared_generator
-from .shapes import new_shape
-from .tensor import Tensor, _other_tensor, _shape_arg
+from .shapes import as_tuple, new_shape
+from .tensor import Number, Tensor, _other_tensor, _shape_arg
 
 
 def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -219,6 +219,36 @@ def new_full(self: Tensor, size: Any, fill_value: float, *, dtype: Any = None,
     """`full(size, fill_value)` with this tensor's dtype unless `dtype` is given."""
     return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad,
                 device=device)
+
+
+def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+    """A 0-d tensor holding the number s, in the default float dtype unless `dtype` is
+    given (also for an int or bool s, as torch: scalar_tensor(3) is tensor(3.))."""
+    if isinstance(s, Tensor) and s.numel() == 1:
+        s = s.item()
+    if not isinstance(s, Number):
+        raise TypeError(f"scalar_tensor: s must be a number, got {type(s).__name__}")
+    return full((), s, dtype=get_default_dtype() if dtype is None else dtype,
+                requires_grad=requires_grad, device=device)
+
+
+def empty_strided(size: Sequence[int], stride: Sequence[int], *, dtype: Any = None,
+                  device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of shape `size`, as `empty` (zeros here). The stride is checked (one
+    non-negative int per dim) but not kept: the tensor has numpy's row-major layout, so
+    its stride() is that of a contiguous tensor."""
+    size, stride = tuple(as_tuple(size)), tuple(as_tuple(stride))
+    for name, values in (("size", size), ("stride", stride)):
+        for value in values:
+            check_int("empty_strided", name, value)
+    if len(size) != len(stride):
+        raise ValueError(f"empty_strided: size {size} and stride {stride} must have as many "
+                         "dims")
+    if min(size + stride, default=0) < 0:
+        raise ValueError(f"empty_strided: sizes and strides must be non-negative, got size "
+                         f"{size} and stride {stride}")
+    return empty(size, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
 def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, requires_grad: bool = False,

@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .device import check_device
-from .dtypes import to_dtype
+from .dtypes import check_int, to_dtype
 from .shapes import broadcast_shapes
 from .tensor import Tensor, _axes, _axis, _tensor
 
@@ -119,6 +119,8 @@ def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tens
 def _triangle_indices(op: str, take: Callable, row: int, col: int, offset: int,
                       dtype: Any, device: Any) -> Tensor:
     check_device(device, op)
+    for name, value in ("row", row), ("col", col), ("offset", offset):
+        check_int(op, name, value)
     if row < 0 or col < 0:
         raise ValueError(f"{op}: row and col must be non-negative, got {row} and {col}")
     dtype = to_dtype(dtype)

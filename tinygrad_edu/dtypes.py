@@ -75,6 +75,13 @@ def check_int(op: str, name: str, value: Any) -> None:
         raise TypeError(f"{op}: {name} must be an int, got {value!r}")
 
 
+def check_bool(op: str, name: str, value: Any) -> bool:
+    """A flag that must be a bool, as torch's (a str such as 'no' would read as True)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}: {name} must be a bool, got {value!r}")
+    return bool(value)
+
+
 def to_dtype(dtype: Any) -> np.dtype:
     """A numpy dtype from a dtype, a numpy type or a name such as 'float64'."""
     if isinstance(dtype, str) and dtype in _NAMES:

@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from .composed import stack
+from .dtypes import check_bool
 from .resample import cubic_weights
 from .tensor import Tensor, _tensor
 
@@ -35,6 +36,7 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool = False)
     W, 3) from theta (N, 3, 4) for size (N, C, D, H, W), with (x, y, z, 1). x, y, z are
     the normalized coordinates of the output's voxel centres. Differentiable in theta."""
     theta = _tensor(theta)
+    check_bool("affine_grid", "align_corners", align_corners)
     if theta.dtype.kind != "f":
         raise TypeError(f"affine_grid: theta must be floating point, got {theta.dtype}")
     k = len(size) - 2                                  # spatial dims: 2 or 3
@@ -82,13 +84,14 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     if x.dtype.kind != "f" or grid.dtype != x.dtype:
         raise TypeError(f"{op}: input and grid must have one floating point dtype, got "
                         f"{x.dtype} and {grid.dtype}")
+    align_corners = align_corners is not None and check_bool(op, "align_corners", align_corners)
     # pixel coordinates along the input's axes (D,) H, W: the grid lists them as (x, y, z)
     finite = np.isfinite(grid.data).all(axis=-1)    # torch's volumes read 0 at a nan or inf
     if k == 3 and padding_mode == "zeros" and not finite.all():    # point (its 2-D: nan)
         grid = grid.where(finite[..., None], -3.0)                 # (far outside)
     if mode == "bicubic":
-        return _bicubic(x, grid, bool(align_corners), padding_mode)
-    at = [_pixel_coordinate(grid[..., k - 1 - axis], n, bool(align_corners), padding_mode)
+        return _bicubic(x, grid, align_corners, padding_mode)
+    at = [_pixel_coordinate(grid[..., k - 1 - axis], n, align_corners, padding_mode)
           for axis, n in enumerate(x.shape[2:])]
     batch = np.arange(x.shape[0]).reshape(-1, *(1,) * k)
     if mode == "nearest":                    # torch rounds half to even, as np.rint

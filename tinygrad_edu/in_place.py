@@ -27,7 +27,8 @@ ELEMENTWISE = ("abs", "acos", "acosh", "addcdiv", "addcmul", "addmm", "addmv", "
                "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
                "masked_scatter", "triu", "tril", "logical_not", "logical_and", "logical_or",
                "logical_xor", "baddbmm", "fmod", "remainder", "copysign", "deg2rad", "rad2deg",
-               "sinc", "heaviside", "true_divide", "floor_divide", "cumsum", "cumprod")
+               "sinc", "heaviside", "true_divide", "floor_divide", "cumsum", "cumprod",
+               "ldexp", "nextafter", "gcd", "lcm", "addbmm")
 ALIASES = {"clip_": "clamp_", "arccos_": "acos_", "arcsin_": "asin_", "arctan_": "atan_",
            "arccosh_": "acosh_", "arcsinh_": "asinh_", "arctanh_": "atanh_", "negative_": "neg_",
            "absolute_": "abs_", "fix_": "trunc_", "not_equal_": "ne_", "less_": "lt_",

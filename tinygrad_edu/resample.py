@@ -21,6 +21,7 @@ import numpy as np
 
 from .cnn import floating_input
 from .composed import ValuesIndices, take_along_dim
+from .dtypes import check_bool
 from .tensor import Tensor, _tensor
 
 SizePair = int | None | Sequence[int | None]
@@ -308,7 +309,7 @@ def check_mode(op: str, mode: str, align_corners: bool | None) -> bool | None:
         raise ValueError(f"{op}: mode must be one of {', '.join(map(repr, INTERPOLATE_MODES))}"
                          f", got {mode!r}")
     if mode in INTERPOLATING:
-        return bool(align_corners)
+        return align_corners is not None and check_bool(op, "align_corners", align_corners)
     if align_corners is not None:
         raise ValueError(f"{op}: align_corners can only be set with the interpolating modes "
                          f"'linear', 'bilinear', 'bicubic' and 'trilinear', not with "

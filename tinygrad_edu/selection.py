@@ -274,7 +274,8 @@ def repeat(input: Tensor, *sizes: Any, repeats: Any = None) -> Tensor:
     leading dims. One expand of input with a size-1 axis before each dim, then a reshape:
     the gradient sums the copies."""
     x = _tensor(input)
-    sizes = tuple(int(s) for s in _shape_arg(sizes, repeats, "repeat", "repeats"))
+    sizes = tuple(_integer(s, "each size", "repeat")
+                  for s in _shape_arg(sizes, repeats, "repeat", "repeats"))
     if len(sizes) < x.ndim:                          # (a 0-d tensor takes no sizes)
         raise ValueError(f"repeat: {len(sizes)} sizes for a tensor of shape {x.shape}; it "
                          f"needs at least {x.ndim}")

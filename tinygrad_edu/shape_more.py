@@ -23,7 +23,8 @@ from .device import channels_last, channels_last_3d, check_memory_format, contig
 from .dtypes import check_int
 from .selection import index_select, repeat
 from .shapes import as_tuple
-from .tensor import Tensor, _axis, _infer_shape, _other_tensor, _shape_arg, _tensor
+from .tensor import (Tensor, _axis, _infer_shape, _integer, _other_tensor, _shape_arg,
+                     _tensor)
 from .unfold import unfold as image_unfold
 
 
@@ -87,7 +88,10 @@ def tile(input: Tensor, *args: Any, dims: Any = None) -> Tensor:
     """input repeated dims[d] times along each dim d; fewer dims than input has are padded
     with 1s in front (tile(x, (2,)) on a matrix repeats its columns), more add leading
     dims. `repeat` does the work: the gradient sums the copies."""
-    x, dims = _tensor(input), tuple(_shape_arg(args, dims, "tile", "dims"))
+    if not args and dims is None:
+        raise TypeError("tile: missing dims, the repetitions per dim (tile(x, (2, 1)))")
+    x = _tensor(input)
+    dims = tuple(_integer(d, "each dim", "tile") for d in _shape_arg(args, dims, "tile", "dims"))
     if any(d < 0 for d in dims):
         raise ValueError(f"tile: dims must be non-negative, got {dims}")
     sizes = (1,) * (x.ndim - len(dims)) + dims
@@ -346,6 +350,8 @@ def sliding_windows(input: Tensor, dimension: int, size: int, step: int) -> Tens
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     """input[..., index, ...] with the index at `dim` (that dim removed), as torch.select."""
     x = _tensor(input)
+    if x.ndim == 0:
+        raise IndexError("select: cannot be applied to a 0-d tensor")
     d = _axis(x, dim, "select")
     n = x.shape[d]
     if isinstance(index, Tensor) and index.ndim == 0 and index.dtype.kind in "iu":
@@ -431,11 +437,36 @@ def signbit(input: Tensor) -> Tensor:
     return Tensor._from_node(np.signbit(_tensor(input).data), None)
 
 
+def is_nonzero(input: Tensor) -> bool:
+    """Whether the one element of input is nonzero (nan counts as nonzero), as bool(x);
+    a tensor of no or several elements is an error, as torch."""
+    x = _tensor(input)
+    if x.numel() != 1:
+        amount = "no values" if x.numel() == 0 else "more than one value"
+        raise RuntimeError(f"is_nonzero: Boolean value of Tensor with {amount} is ambiguous "
+                           f"(shape {x.shape})")
+    return bool(x.data.reshape(()))
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:
+    """Whether the two tensors have the same shape (their dtypes may differ)."""
+    return _tensor(input).shape == _other_tensor(other, "other", "is_same_size").shape
+
+
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """narrow(input, dim, start, length) as a new tensor (not a view). Gradient: g in that
+    slice."""
+    try:
+        return clone(narrow(input, dim, start, length))
+    except (IndexError, ValueError, TypeError) as error:
+        raise type(error)(f"narrow_copy: {error}") from None
+
+
 METHODS = [narrow, select, ravel, diff, movedim, swapdims, tile, repeat_interleave, reshape_as,
            unflatten, flipud, fliplr, rot90, is_contiguous, is_floating_point, is_signed,
            is_complex, nelement,
            element_size, stride, storage, storage_offset, resize_, resize_as_, ndimension,
-           signbit, as_strided]
+           signbit, as_strided, is_nonzero, is_same_size, narrow_copy]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.moveaxis = movedim

@@ -887,6 +887,8 @@ class Tensor:
                 generator: np.random.Generator | None = None) -> Tensor:
         """Fill with draws of N(mean, std**2), in place (from `generator`, a numpy Generator,
         else the shared one that manual_seed fixes); recorded in a graph, as copy_."""
+        if not std >= 0:
+            raise ValueError(f"normal_: expects std >= 0, got {std}")
         return self._overwrite(self._rng("normal_", generator).normal(mean, std, self.shape),
                                "normal_")
 
@@ -894,6 +896,8 @@ class Tensor:
                  generator: np.random.Generator | None = None) -> Tensor:
         """Fill with draws of U(from_, to), in place (torch's `from`, a Python keyword);
         recorded in a graph, as copy_."""
+        if not from_ <= to:
+            raise ValueError(f"uniform_: expects from <= to, got from={from_}, to={to}")
         return self._overwrite(self._rng("uniform_", generator).uniform(from_, to, self.shape),
                                "uniform_")
 
