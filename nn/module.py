@@ -707,6 +707,10 @@ class Module:
                                   f"is {tuple(target.shape)}.")
             elif not assign:
                 target.copy_(array)
+            elif name in self._parameters and target.requires_grad and array.dtype.kind != "f":
+                error_msgs.append(f"While copying the parameter named \"{key}\" with assign=True, "
+                                  f"the checkpoint's {array.dtype} values cannot become a "
+                                  f"parameter that requires grad (floating point only)")
             elif name in self._parameters:                # assign: the checkpoint's own
                 self._parameters[name] = _assigned(value, target.requires_grad)    # tensor
             else:

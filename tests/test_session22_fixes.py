@@ -67,16 +67,19 @@ def test_concatenate_takes_dim_as_torch():
     assert tg.concatenate([a, b], axis=0).shape == (4, 1)
 
 
-def test_vector_to_parameters_makes_each_parameter_a_view_of_the_vector_as_torch():
+def test_vector_to_parameters_gives_each_parameter_new_memory():
     model = nn.Linear(2, 1)
     snapshot = model.state_dict()["weight"]
     before = snapshot.tolist()
     vec = tg.arange(3.0)
     nn.utils.vector_to_parameters(vec, model.parameters())
     assert model.weight.tolist() == [[0.0, 1.0]] and model.bias.tolist() == [2.0]
-    assert snapshot.tolist() == before              # the old memory keeps its values
-    vec.data[2] = 5.0                               # the new memory is vec's
-    assert model.bias.item() == 5.0 and model.weight.requires_grad
+    assert snapshot.tolist() == before              # the old memory keeps its values, as torch
+    loss = model(tg.ones(1, 2)).sum()
+    with tg.no_grad():
+        model.bias.add_(1.0)                        # not a change of the weight backward reads
+    loss.backward()
+    assert model.weight.grad.tolist() == [[1.0, 1.0]] and model.weight.requires_grad
 
 
 # ------------------------------------------------------------- a dtype sweep against torch
@@ -236,3 +239,36 @@ def test_hyper_parameters_outside_their_range_are_refused():
         a.normal_(0, float("nan"))
     with pytest.raises(ValueError, match=r"uniform_: expects from <= to, got from=1.5, to=1.0"):
         a.uniform_(1.5, 1.0)
+
+
+# ------------------------------------------------- a recheck of this session's fixes
+def test_a_number_first_is_wrapped_only_where_torch_wraps_it():
+    small = tg.tensor([1, 2, 5], dtype=tg.int8)
+    assert tg.div(300, small).tolist() == [300.0, 150.0, 60.0]          # 300 does not fit
+    assert tg.true_divide(-3, tg.tensor([1, 2], dtype=tg.uint8)).tolist() == [-3.0, -1.5]
+    assert tg.mul(-3, tg.tensor([1], dtype=tg.uint8)).tolist() == [253]   # (wraps, as torch)
+    with pytest.raises(TypeError, match="sub: the - operator on a bool tensor"):
+        tg.sub(True, tg.tensor([1.0]))
+    with pytest.raises(TypeError, match="hypot: expected floating point tensors"):
+        tg.hypot(4, tg.tensor([3], dtype=tg.uint8))
+
+
+def test_integer_clamp_bounds_must_fit_and_setitem_follows_torchs_two_paths():
+    for x, bound in ((tg.tensor([5, 9], dtype=tg.int8), {"max": 200}),
+                     (tg.tensor([5, 9], dtype=tg.uint8), {"min": 300})):
+        with pytest.raises(ValueError, match="clamp: the value .* does not fit in"):
+            x.clamp(**bound)
+    x = tg.zeros(3)
+    x[tg.tensor([True, False, False])] = tg.tensor(1.0, dtype=tg.float64)   # masked_fill_
+    x[True] = tg.tensor([5.0, 6.0, 7.0], dtype=tg.float64)                  # basic indexing
+    assert x.tolist() == [5.0, 6.0, 7.0]
+
+
+def test_tensor_accepts_decimals_and_assign_names_an_integer_checkpoint():
+    from decimal import Decimal
+    assert tg.tensor([Decimal("0.5")], dtype=tg.float32).tolist() == [0.5]
+    with pytest.raises(RuntimeError, match='While copying the parameter named "weight" with '
+                       'assign=True, the checkpoint\'s int64 values cannot become a parameter '
+                       'that requires grad'):
+        nn.Linear(2, 2).load_state_dict({"weight": tg.zeros(2, 2, dtype=tg.int64),
+                                         "bias": tg.zeros(2)}, assign=True)

@@ -175,10 +175,14 @@ def _wrapping_input(fn):
     square, squeeze, std, t, take_along_dim, transpose, unsqueeze, var, _max, _min))
 
 
+TRUE_DIVISIONS = ("div", "divide", "true_divide")
+
+
 def _function_form(method: str):
     def fn(input: Tensor, *args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
         partner = args[0] if args else kwargs.get("other")
-        result = getattr(_operand(input, partner), method)(*args, **kwargs)
+        true_divide = method in TRUE_DIVISIONS and kwargs.get("rounding_mode") is None
+        result = getattr(_operand(input, partner, true_divide), method)(*args, **kwargs)
         return result if out is None else _write_out(method, result, out)
     fn.__name__ = fn.__qualname__ = method          # (found as tinygrad_edu.<method>)
     fn.__doc__ = (f"`{method}(x, ...)` is `x.{method}(...)`; with `out=t` the result is "

@@ -44,10 +44,15 @@ def index_steps(index: Any, shape: tuple, op: str = "getitem") -> list[tuple]:
     return [first_index, numpy_index(tuple(then), selected, op)]
 
 
-def advanced(index: Any) -> bool:
-    """Whether x[index] indexes with tensors, lists or masks (torch's index_put)."""
+def index_put(index: Any, value_size: int) -> bool:
+    """Whether torch writes x[index] = value with index_put (tensors, lists or masks in the
+    index), which needs value's dtype to be x's; not for a Python bool, nor for one mask
+    with a one-element value (torch's masked_fill_ then)."""
     items = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(_as_item(item, "setitem"), np.ndarray) for item in items)
+    arrays = [item for item in (_as_item(item, "setitem") for item in items
+                                if not isinstance(item, bool)) if isinstance(item, np.ndarray)]
+    lone_mask = len(items) == 1 and arrays and arrays[0].dtype == np.bool_
+    return bool(arrays) and not (lone_mask and value_size == 1)
 
 
 def numpy_index(index: tuple, shape: tuple, op: str = "getitem") -> tuple:

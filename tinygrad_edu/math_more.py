@@ -50,7 +50,7 @@ def _float_pair(op: str, input: Any, other: Any, integers: bool = True) -> tuple
     """input and other broadcast-checked and cast straight to torch's float result dtype
     (two integer or bool operands: float32, or an error when `integers` is False, as
     torch); integers never meet in an integer dtype first, where they could wrap."""
-    x = _operand(input, other, true_divide=True)
+    x = _operand(input, other)
     a, b = x._operands(other, op, true_divide=True)
     if not integers and x.dtype.kind != "f" and getattr(other, "dtype", np.dtype(
             type(other))).kind != "f":

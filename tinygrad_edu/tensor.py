@@ -9,6 +9,7 @@ shows what is built from what.
 from __future__ import annotations
 
 import copy
+import decimal
 import functools
 import math
 import numbers
@@ -23,7 +24,7 @@ from . import autograd, grad_mode, printing, random, recorded_writes, versions
 from .device import CPU, check_device, to_arguments
 from .dtypes import (LEGACY, bfloat16, can_cast, check_fits, converted, get_default_dtype,
                      promote, to_dtype)
-from .indexing import advanced, index_steps
+from .indexing import index_put, index_steps
 from .ops import elementwise as ew
 from .ops import linalg, movement, reduce, scan
 from .shapes import Size, broadcast_shapes
@@ -51,27 +52,28 @@ def _default_array(data: Any) -> np.ndarray:
     return arr
 
 
-def _numbers_array(data: Any) -> np.ndarray:
-    """data as an ndarray of numbers, for a float or bool dtype given: strings, None and
-    other objects are refused (numpy would parse "1" and make None nan)."""
+def _numbers_array(data: Any, dtype: np.dtype) -> np.ndarray:
+    """data as an ndarray of `dtype` (float or bool): strings, None and other objects are
+    refused (numpy would parse "1" and make None nan)."""
+    if isinstance(data, (list, tuple)) and _python_numbers_only(data):
+        return _as_array(data, dtype)               # (the usual case: one pass)
     arr = data
     if not isinstance(data, np.ndarray):
-        plain = isinstance(data, (list, tuple)) and _python_numbers_only(data)
-        arr = _as_array(_items_as_scalars(data) if not plain else data)
+        arr = _as_array(_items_as_scalars(data))
     if arr.dtype.kind == "O":                  # Python ints beyond int64, or other objects
-        odd = [v for v in arr.flat if not isinstance(v, numbers.Real) and not (
-            isinstance(v, np.ndarray) and v.dtype.kind in "fiub")]     # (a Tensor item)
+        odd = [v for v in arr.flat if not isinstance(v, (numbers.Real, decimal.Decimal)) and
+               not (isinstance(v, np.ndarray) and v.dtype.kind in "fiub")]  # (a Tensor item)
         if odd:
             raise TypeError(f"Tensor: expected numbers, got {odd[0]!r} in the data")
     elif arr.dtype.kind not in "fiub":
         raise _not_numbers(data, arr)
-    return arr
+    return arr.astype(dtype)
 
 
-def _as_array(data: Any) -> np.ndarray:
-    """np.array(data), with a clear error for ragged lists."""
+def _as_array(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
+    """np.array(data, dtype), with a clear error for ragged lists."""
     try:
-        return np.array(data)
+        return np.array(data, dtype=dtype)
     except ValueError as e:
         raise ValueError(f"Tensor: cannot make a tensor from this data ({e}); nested lists "
                          "must be rectangular") from None
@@ -194,7 +196,7 @@ class Tensor:
         elif to_dtype(dtype).kind in "iu" and not isinstance(data, np.ndarray):
             arr = converted("Tensor", data, to_dtype(dtype))    # (-1 into uint8 is 255)
         else:
-            arr = _numbers_array(data).astype(to_dtype(dtype))
+            arr = _numbers_array(data, to_dtype(dtype))
         self._data = arr
         self._grad = None
         self._ctx = None
@@ -784,19 +786,14 @@ class Tensor:
         bound to it do not see it; it is never refused, where a write would be once an op
         read x)."""
         recorded = grad_mode._enabled and (self._requires_grad or _in_graph(other))
-        rebound = False
         if recorded:
             self._refuse_leaf_write(method or f"x {symbol} y", f", or write x = x {symbol[:-1]} y")
-            rebound = method is None and (self._ctx is not None or self._consumed
-                                          or self.data.base is not None)
-        with grad_mode.set_grad_enabled(recorded):
-            result = op(self, other)
-        if result.shape != self.shape or not can_cast(result.dtype, self.dtype):
-            raise RuntimeError(f"{method or f'x {symbol} y'}: the result ({result.dtype}, shape "
-                               f"{result.shape}) cannot be written into x ({self.dtype}, shape "
-                               f"{self.shape})")
-        if rebound:                            # (a constant buffer is written, as torch)
-            return result if result.dtype == self.dtype else result.to(self.dtype)
+            if method is None and (self._ctx is not None or self._consumed
+                                   or self.data.base is not None):
+                result = self._fitting(op(self, other), method, symbol)
+                return result if result.dtype == self.dtype else result.to(self.dtype)
+        with grad_mode.set_grad_enabled(recorded):   # (a constant buffer is written, as torch)
+            result = self._fitting(op(self, other), method, symbol)
         if result.requires_grad:
             self._record_write(..., result, method or f"x {symbol} y", fresh=True)
             return self
@@ -804,6 +801,16 @@ class Tensor:
         self.data[...] = result.data
         versions.mark_changed(self.data)
         return self
+
+    def _fitting(self, result: Tensor, method: str | None, symbol: str) -> Tensor:
+        """The result of x op= y, which must have x's shape and cast to x's dtype."""
+        if result._data.dtype == self._data.dtype and result._data.shape == self._data.shape:
+            return result
+        if result.shape != self.shape or not can_cast(result.dtype, self.dtype):
+            raise RuntimeError(f"{method or f'x {symbol} y'}: the result ({result.dtype}, shape "
+                               f"{result.shape}) cannot be written into x ({self.dtype}, shape "
+                               f"{self.shape})")
+        return result
 
     def __iadd__(self, other: Any) -> Tensor:
         return self._update(other, Tensor.__add__, "+=")
@@ -1228,7 +1235,10 @@ class Tensor:
         for bound in (min, max):                # an int tensor with a float bound: float32
             if bound is not None:
                 x = x.to(_scalar_dtype(x.dtype, bound))
-        if x.dtype.kind in "iu":                 # an int bound wraps into x's dtype, as torch
+        if x.dtype.kind in "iu":                 # an int bound must fit x's dtype (-3 wraps
+            for b in (min, max):                  # into uint8, 300 does not), as torch
+                if b is not None:
+                    check_fits("clamp", b, x.dtype)
             min, max = (None if b is None else x._number_operand(b).item() for b in (min, max))
         return ew.Clamp.apply(x, low=min, high=max)
 
@@ -1381,7 +1391,8 @@ class Tensor:
         recorded_writes.record(self, index, value, op, fresh)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        if isinstance(value, Tensor) and value.dtype != self.dtype and advanced(index):
+        if isinstance(value, Tensor) and value.dtype != self.dtype and index_put(
+                index, value.numel()):
             raise RuntimeError(f"setitem: Index put requires the source and destination dtypes "
                                f"match, got {self.dtype} for the destination and {value.dtype} "
                                f"for the source (as torch; write value.to(x.dtype))")
@@ -1549,12 +1560,25 @@ def _scalar_dtype(tensor_dtype: np.dtype, value: Any, float_result: bool = False
 
 def _operand(value: Any, partner: Any, true_divide: bool = False) -> Tensor:
     """A function's first argument as a Tensor: a Python number beside a Tensor takes the
-    dtype torch gives it there (tg.mul(2, uint8 tensor) is uint8, as 2 * x is)."""
+    dtype torch gives it there (tg.mul(2, uint8 tensor) is uint8, as 2 * x is; float32 for
+    a true division), if it fits that dtype (300 beside int8 stays int64); a bool stays
+    bool (tg.sub(True, x) is refused, as True - x is)."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, Number) and isinstance(partner, Tensor):
-        return partner._number_operand(value, true_divide)
-    return Tensor(value)
+    if not isinstance(partner, Tensor) or isinstance(value, (bool, np.bool_)) or not (
+            isinstance(value, Number) and _fits(value, _scalar_dtype(partner.dtype, value,
+                                                                     true_divide))):
+        return Tensor(value)
+    return partner._number_operand(value, true_divide)
+
+
+def _fits(value: Any, dtype: np.dtype) -> bool:
+    """Whether check_fits accepts the number for dtype."""
+    try:
+        check_fits("", value, dtype)
+    except ValueError:
+        return False
+    return True
 
 
 def _tensor(x: Any) -> Tensor:

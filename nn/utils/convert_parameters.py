@@ -13,9 +13,12 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
-    """Give the parameters, in order, consecutive slices of `vec` as their data: each
-    becomes a view of vec's memory (as torch's p.data = vec[...].view_as(p)); a tensor
-    that shared a parameter's old memory keeps the old values."""
+    """Give the parameters, in order, consecutive slices of `vec` as their data (as torch's
+    p.data = vec[...].view_as(p)): new memory, so a tensor that shared a parameter's old
+    memory (a state_dict taken before) keeps the old values. torch's parameters become
+    views of vec; here each has its own copy, so a later write into vec does not reach
+    them, and an in-place change of one parameter does not count as a change of the
+    others (backward would refuse it)."""
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected a Tensor, got {type(vec).__name__}")
     vec, params = vec.reshape(-1), list(parameters)
@@ -25,5 +28,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
                          f"parameters {total}")
     start = 0
     for p in params:
-        p.data = vec.data[start:start + p.numel()].reshape(p.shape)
+        p.data = vec.data[start:start + p.numel()].reshape(p.shape).copy()
         start += p.numel()
