@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .shapes import broadcast_shapes
+from .shapes import broadcast_pair
 from .tensor import Tensor, _tensor
 
 
@@ -25,11 +25,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     if rtol < 0 or atol < 0:
         raise ValueError(f"isclose: rtol and atol must be non-negative, got rtol={rtol}, "
                          f"atol={atol}")
-    try:
-        broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"isclose: shapes {a.shape} and {b.shape} cannot be broadcast "
-                         "together") from None
+    broadcast_pair("isclose", a.shape, b.shape)
     if a.dtype.kind == "f":
         close = np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan)
     else:                   # integers and bools: the difference exactly (np.isclose would

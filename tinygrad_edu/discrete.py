@@ -16,7 +16,7 @@ import numpy as np
 
 from .device import check_device
 from .dtypes import check_int, to_dtype
-from .shapes import broadcast_shapes
+from .shapes import broadcast_pair
 from .tensor import Tensor, _axes, _axis, _tensor
 
 
@@ -148,11 +148,7 @@ def _logical(op: str, fn: np.ufunc, input: Any, other: Any) -> Tensor:
         raise TypeError(f"{op}: other must be a tensor or a number, got {type(other).__name__}")
     a = _tensor(input).data
     b = other.data if isinstance(other, Tensor) else np.asarray(other)
-    try:
-        broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
-                         "together") from None
+    broadcast_pair(op, a.shape, b.shape)
     return _constant(fn(a, b))
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .dtypes import get_default_dtype
 from .math_more import _float_pair, _only_float
-from .shapes import broadcast_shapes
+from .shapes import broadcast_pair
 from .tensor import Tensor, _result_dtype, _tensor
 
 FrexpResult = namedtuple("FrexpResult", ["mantissa", "exponent"])
@@ -34,11 +34,7 @@ def ldexp(input: Tensor, other: Tensor) -> Tensor:
     and input 2^other ln 2 in a float other.
     """
     x, e = _tensor(input), _tensor(other)
-    try:
-        broadcast_shapes(x.shape, e.shape)
-    except ValueError:
-        raise ValueError(f"ldexp: shapes {x.shape} and {e.shape} cannot be broadcast "
-                         "together") from None
+    broadcast_pair("ldexp", x.shape, e.shape)
     dtype = _result_dtype(x, e)
     dtype = dtype if dtype.kind == "f" else get_default_dtype()
     x = x.to(dtype)

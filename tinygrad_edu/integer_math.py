@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .shapes import broadcast_shapes
+from .shapes import broadcast_pair
 from .tensor import Tensor, _result_dtype, _tensor
 
 
@@ -19,11 +19,7 @@ def _integer_pair(op: str, input: Any, other: Any) -> tuple[np.ndarray, np.ndarr
     if a.dtype.kind not in "iu" or b.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected integer tensors, got dtypes {a.dtype} and {b.dtype} "
                         "(as torch: there is no gcd of floats or bools)")
-    try:
-        broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
-                         "together") from None
+    broadcast_pair(op, a.shape, b.shape)
     dtype = _result_dtype(a, b)
     return a.data.astype(dtype, copy=False), b.data.astype(dtype, copy=False)
 

@@ -15,7 +15,7 @@ import numpy as np
 from .composed import cat
 from .linear_algebra import bmm, dot, mm, norm, outer
 from .ops.einsum import LETTERS, Einsum, normalize, split
-from .shapes import broadcast_shapes
+from .shapes import broadcast_pair, broadcast_shapes
 from .tensor import Number, Tensor, _axis, _other_tensor, _tensor
 
 
@@ -316,11 +316,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     (a2 b3 - a3 b2, a3 b1 - a1 b3, a1 b2 - a2 b1). Without dim, torch.cross's deprecated
     rule: the first dim of size 3 (torch.linalg.cross uses -1)."""
     a, b = _tensor(input), _other_tensor(other, "other", "cross")
-    try:
-        shape = broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"cross: shapes {a.shape} and {b.shape} cannot be broadcast "
-                         "together") from None
+    shape = broadcast_pair("cross", a.shape, b.shape)
     if dim is None:
         dim = next((i for i, n in enumerate(shape) if n == 3), None)
         if dim is None:

@@ -78,6 +78,14 @@ def broadcast_shapes(*shapes: tuple) -> tuple:
     return tuple(result)
 
 
+def broadcast_pair(op: str, a: tuple, b: tuple) -> tuple:
+    """broadcast_shapes(a, b) of two operands' shapes, or a ValueError naming `op` and both."""
+    try:
+        return broadcast_shapes(a, b)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a} and {b} cannot be broadcast together") from None
+
+
 _SEQUENCE = {1: "a tuple of one int", 2: "a pair of ints", 3: "a tuple of three ints"}
 
 
