@@ -143,6 +143,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                          "be None (as torch)")
     if check_bool("batch_norm", "training", training) and not eps > 0:
         raise ValueError(f"batch_norm: eps must be positive during training, got {eps}")
+    if not eps >= 0:
+        raise ValueError(f"batch_norm: eps must be non-negative, got {eps}")
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, channels) + (1,) * (input.ndim - 2)
     if training:

@@ -16,6 +16,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor, random
 from tinygrad_edu.cnn import log1p_exp
+from tinygrad_edu.dtypes import check_bool
 from tinygrad_edu.indexed import index_add
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.linear_algebra_more import einsum
@@ -146,7 +147,7 @@ def _alpha_dropout(op: str, input: Any, p: float, training: bool, mask_shape: An
     x = _floating(op, input)
     if not 0 <= p <= 1:
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0:
+    if not check_bool(op, "training", training) or p == 0:
         return x
     if p == 1:
         return x * 0

@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from tinygrad_edu import Tensor, avg_pool2d, pad
+from tinygrad_edu.dtypes import check_bool
 
 from .functional_more import _floating, _matching, _normalized_shape, _standardized
 
@@ -37,8 +38,11 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         _matching(op, name, t, (channels,), x.dtype if name in ("weight", "bias") else None)
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(f"{op}: running_mean and running_var must both be given or both be "
+                         "None (as torch)")
     per_channel = (channels,) + (1,) * (x.ndim - 2)
-    if not use_input_stats:
+    if not check_bool(op, "use_input_stats", use_input_stats):
         if running_mean is None or running_var is None:
             raise ValueError(f"{op}: use_input_stats=False needs running_mean and running_var")
         centered = x - running_mean.detach().to(x.dtype).reshape(*per_channel)

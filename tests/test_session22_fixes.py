@@ -249,7 +249,7 @@ def test_a_number_first_is_wrapped_only_where_torch_wraps_it():
     assert tg.mul(-3, tg.tensor([1], dtype=tg.uint8)).tolist() == [253]   # (wraps, as torch)
     with pytest.raises(TypeError, match="sub: the - operator on a bool tensor"):
         tg.sub(True, tg.tensor([1.0]))
-    with pytest.raises(TypeError, match="hypot: expected floating point tensors"):
+    with pytest.raises(TypeError, match="hypot: expected floating point tensors, got dtypes int"):
         tg.hypot(4, tg.tensor([3], dtype=tg.uint8))
 
 
@@ -272,3 +272,29 @@ def test_tensor_accepts_decimals_and_assign_names_an_integer_checkpoint():
                        'that requires grad'):
         nn.Linear(2, 2).load_state_dict({"weight": tg.zeros(2, 2, dtype=tg.int64),
                                          "bias": tg.zeros(2)}, assign=True)
+
+
+def test_second_recheck_a_negative_number_first_is_not_wrapped_and_more_inputs_accepted():
+    u = tg.tensor([1, 7], dtype=tg.uint8)
+    np.testing.assert_allclose(tg.xlogy(-1, u).data, [0.0, -np.log(7)], rtol=1e-6)
+    np.testing.assert_allclose(tg.atan2(-1, u).data, np.arctan2(-1, [1, 7]), rtol=1e-6)
+    assert tg.copysign(-1, u).tolist() == [1.0, 1.0]
+    theta = tg.tensor([[[1.0, 0, 0], [0, 1, 0]]])
+    assert F.affine_grid(theta, [1, 1, 2, 2], align_corners=None).shape == (1, 2, 2, 2)
+    assert tg.zeros(3, dtype=tg.int64).random_(tg.tensor(5)).shape == (3,)
+    assert tg.tril_indices(3, 3, tg.tensor(0)).shape == (2, 6)
+    x = tg.zeros(4, 3)
+    x[tg.tensor([True, False, True, False]), 0] = tg.tensor([1.0], dtype=tg.float64)
+    assert x.sum().item() == 2.0
+
+
+def test_second_recheck_the_other_norms_and_dropouts_check_their_flags():
+    with pytest.raises(TypeError, match="alpha_dropout: training must be a bool, got 0"):
+        F.alpha_dropout(tg.ones(3), training=0)
+    with pytest.raises(TypeError, match="instance_norm: use_input_stats must be a bool"):
+        F.instance_norm(tg.ones(2, 3, 4), use_input_stats=0)
+    with pytest.raises(ValueError, match="instance_norm: running_mean and running_var must "
+                       "both be given or both be None"):
+        F.instance_norm(tg.ones(2, 3, 4), tg.zeros(3), None)
+    with pytest.raises(ValueError, match="batch_norm: eps must be non-negative, got -0.5"):
+        F.batch_norm(tg.ones(2, 3), tg.zeros(3), tg.ones(3), eps=-0.5)

@@ -15,9 +15,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .device import check_device
-from .dtypes import check_int, to_dtype
+from .dtypes import to_dtype
 from .shapes import broadcast_pair
-from .tensor import Tensor, _axes, _axis, _tensor
+from .tensor import Tensor, _axes, _axis, _integer, _tensor
 
 
 def _constant(array: np.ndarray) -> Tensor:
@@ -119,8 +119,8 @@ def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tens
 def _triangle_indices(op: str, take: Callable, row: int, col: int, offset: int,
                       dtype: Any, device: Any) -> Tensor:
     check_device(device, op)
-    for name, value in ("row", row), ("col", col), ("offset", offset):
-        check_int(op, name, value)
+    row, col, offset = (_integer(value, name, op)
+                        for name, value in (("row", row), ("col", col), ("offset", offset)))
     if row < 0 or col < 0:
         raise ValueError(f"{op}: row and col must be non-negative, got {row} and {col}")
     dtype = to_dtype(dtype)

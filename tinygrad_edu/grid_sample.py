@@ -36,7 +36,8 @@ def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool = False)
     W, 3) from theta (N, 3, 4) for size (N, C, D, H, W), with (x, y, z, 1). x, y, z are
     the normalized coordinates of the output's voxel centres. Differentiable in theta."""
     theta = _tensor(theta)
-    check_bool("affine_grid", "align_corners", align_corners)
+    if align_corners is not None:                      # (None is False, as torch)
+        check_bool("affine_grid", "align_corners", align_corners)
     if theta.dtype.kind != "f":
         raise TypeError(f"affine_grid: theta must be floating point, got {theta.dtype}")
     k = len(size) - 2                                  # spatial dims: 2 or 3

@@ -46,13 +46,13 @@ def index_steps(index: Any, shape: tuple, op: str = "getitem") -> list[tuple]:
 
 def index_put(index: Any, value_size: int) -> bool:
     """Whether torch writes x[index] = value with index_put (tensors, lists or masks in the
-    index), which needs value's dtype to be x's; not for a Python bool, nor for one mask
-    with a one-element value (torch's masked_fill_ then)."""
+    index), which needs value's dtype to be x's; not for a Python bool, nor for a mask with
+    a one-element value (torch fills then)."""
     items = index if isinstance(index, tuple) else (index,)
     arrays = [item for item in (_as_item(item, "setitem") for item in items
                                 if not isinstance(item, bool)) if isinstance(item, np.ndarray)]
-    lone_mask = len(items) == 1 and arrays and arrays[0].dtype == np.bool_
-    return bool(arrays) and not (lone_mask and value_size == 1)
+    masked = any(a.dtype == np.bool_ for a in arrays)
+    return bool(arrays) and not (masked and value_size == 1)
 
 
 def numpy_index(index: tuple, shape: tuple, op: str = "getitem") -> tuple:

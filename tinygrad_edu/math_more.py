@@ -50,12 +50,13 @@ def _float_pair(op: str, input: Any, other: Any, integers: bool = True) -> tuple
     """input and other broadcast-checked and cast straight to torch's float result dtype
     (two integer or bool operands: float32, or an error when `integers` is False, as
     torch); integers never meet in an integer dtype first, where they could wrap."""
-    x = _operand(input, other)
+    kinds = [getattr(v, "dtype", np.dtype(type(v))).kind for v in (input, other)]
+    if not integers and "f" not in kinds:
+        raise TypeError(f"{op}: expected floating point tensors, got dtypes "
+                        + " and ".join(str(getattr(v, "dtype", type(v).__name__))
+                                       for v in (input, other)) + " (as torch)")
+    x = _operand(input, other, true_divide=True)       # (a number first: float, never wrapped)
     a, b = x._operands(other, op, true_divide=True)
-    if not integers and x.dtype.kind != "f" and getattr(other, "dtype", np.dtype(
-            type(other))).kind != "f":
-        raise TypeError(f"{op}: expected floating point tensors, got dtypes {x.dtype} and "
-                        f"{getattr(other, 'dtype', type(other).__name__)} (as torch)")
     dtype = a.dtype if a.dtype.kind == "f" else b.dtype   # (a bool operand is left uncast)
     return a.to(dtype), b.to(dtype)
 

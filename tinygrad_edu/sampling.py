@@ -17,7 +17,7 @@ import numpy as np
 from . import random
 from .creation import _like, _make, empty, linspace
 from .device import check_device, check_memory_format
-from .dtypes import check_int, get_default_dtype, to_dtype
+from .dtypes import get_default_dtype, to_dtype
 from .shapes import broadcast_shapes, new_shape
 from .binning import insertion_points
 from .tensor import Tensor, _integer, _shape_arg, _tensor
@@ -196,8 +196,7 @@ def random_(self: Tensor, *bounds: int, to: int | None = None, generator: Any = 
     bounds += () if to is None else (to,)
     if len(bounds) > 2:
         raise TypeError(f"random_: takes (to) or (from, to), got {len(bounds)} bounds")
-    for bound in bounds:
-        check_int("random_", "each bound", bound)
+    bounds = tuple(_integer(bound, "each bound", "random_") for bound in bounds)
     if len(bounds) == 2:
         low, high = bounds
     elif bounds:
