@@ -26,8 +26,8 @@ from .fold import Fold, Unfold
 from .resample import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, UpsamplingBilinear2d,
                        UpsamplingNearest2d)
 
-__all__ = ["Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d",
-           "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
+__all__ = ["Module", "Parameter", "Buffer", "Sequential", "ModuleList", "ModuleDict", "Linear",
+           "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
            "Softmax", "LogSoftmax", "Dropout", "Dropout2d", "AlphaDropout",
            "FeatureAlphaDropout", "Flatten", "Identity",
            "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "CrossEntropyLoss",
