@@ -433,6 +433,20 @@ def test_torch_style_calls_markers_and_mistakes(unregister):
     with pytest.raises(TypeError, match=r"Scaled.apply: the Tensor shift= is keyword-only in "
                        r"forward, so it would get no gradient"):
         Scaled.apply(y, shift=y)
+
+    class KeywordOnly(Function):
+        """out = y.   VJP: g."""
+
+        @staticmethod
+        def forward(ctx, *, y):
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(TypeError, match=r"KeywordOnly.apply: the Tensor y= is keyword-only"):
+        KeywordOnly.apply(y=y)
     with pytest.raises(TypeError, match=r"Scaled.apply: got an unexpected keyword argument "
                        r"'bogus' \(the arguments are forward's\)"):
         Scaled.apply(y, bogus=y)

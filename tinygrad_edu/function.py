@@ -436,8 +436,9 @@ def _bound(cls: type, inputs: tuple, options: dict) -> tuple[tuple, dict]:
     else:
         positional = [p for p in signature.parameters.values()
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        given = [i for i, p in enumerate(positional) if p.name in call.arguments]
-        for p in positional[:given[-1] + 1]:
+        last = max((i for i, p in enumerate(positional) if p.name in call.arguments),
+                   default=-1)
+        for p in positional[:last + 1]:
             call.arguments.setdefault(p.name, p.default)
     inputs, options = call.args[len(head):], call.kwargs
     named = [name for name, value in options.items() if isinstance(value, tensor.Tensor)]
