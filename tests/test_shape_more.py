@@ -68,6 +68,8 @@ def test_narrow_errors(args, error, message):
         Tensor(A).narrow(*args)
     with pytest.raises(ValueError, match="narrow: cannot be applied to a 0-d tensor"):
         Tensor(1.0).narrow(0, 0, 1)
+    with pytest.raises(IndexError, match="select: cannot be applied to a 0-d tensor"):
+        Tensor(1.0).select(0, 0)
 
 
 @pytest.mark.parametrize("source, destination", [

@@ -43,8 +43,6 @@ def _written_at_view(op: str, input: Any, src: Any, view: Callable[[Tensor], Ten
 def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
     """A copy of input with its slice `index` along `dim` replaced by src (of the slice's
     shape: input's without dim). Gradient: src gets that slice of g, input the rest."""
-    if _tensor(input).ndim == 0:
-        raise IndexError("select_scatter: select() cannot be applied to a 0-d tensor")
     return _written_at_view("select_scatter", input, src, lambda t: select(t, dim, index))
 
 
