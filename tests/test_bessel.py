@@ -174,9 +174,9 @@ def test_third_derivative_of_i0_is_that_of_the_series():
 
 
 def test_errors_name_the_op():
-    with pytest.raises(TypeError, match=r"i0: Tensor: cannot make a tensor from None"):
+    with pytest.raises(TypeError, match=r"^i0: got None where a tensor"):
         i0(None)
-    with pytest.raises(TypeError, match=r"erfcx: Tensor: cannot make a tensor from str"):
+    with pytest.raises(TypeError, match=r"^erfcx: cannot make a tensor from str"):
         erfcx("1.5")
 
 

@@ -109,10 +109,15 @@ def test_pad_mode():
 
 
 # ---------------------------------------------------------------- types
-@pytest.mark.parametrize("value", ["abc", None, object(), {"a": 1}])
+@pytest.mark.parametrize("value", ["abc", object(), {"a": 1}])
 def test_tensor_from_wrong_type(value):
     with pytest.raises(TypeError, match=r"^Tensor: cannot make a tensor from .*expected numbers"):
         Tensor(value)
+
+
+def test_tensor_from_none():
+    with pytest.raises(TypeError, match=r"^Tensor: got None where a tensor \(or numbers"):
+        Tensor(None)
 
 
 def test_tensor_from_ragged_list_names_tensor():

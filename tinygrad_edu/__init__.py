@@ -165,6 +165,7 @@ def _wrapping_input(fn):
     def wrapped(input: Any, *args: Any, **kwargs: Any) -> Any:
         return fn(input if isinstance(input, Tensor) else Tensor(input), *args, **kwargs)
     wrapped.__module__ = __name__                  # (found as tinygrad_edu.<name>: pickle)
+    wrapped.__code__ = wrapped.__code__.replace(co_name=fn.__name__)  # (named in tracebacks)
     return wrapped
 
 
@@ -185,6 +186,7 @@ def _function_form(method: str):
         result = getattr(_operand(input, partner, true_divide), method)(*args, **kwargs)
         return result if out is None else _write_out(method, result, out)
     fn.__name__ = fn.__qualname__ = method          # (found as tinygrad_edu.<method>)
+    fn.__code__ = fn.__code__.replace(co_name=method)   # (and named so in tracebacks)
     fn.__doc__ = (f"`{method}(x, ...)` is `x.{method}(...)`; with `out=t` the result is "
                   f"written into t, as torch.\n\nx.{method}: "
                   + inspect.cleandoc(getattr(Tensor, method).__doc__ or ""))

@@ -274,44 +274,35 @@ class Erfcx(Function):
 
 
 # ---------------------------------------------------------------------------- public names
-def _float_input(op: str, input: Any) -> Tensor:
-    """input as a Tensor, integers and bools in the default float dtype (as torch); what
-    cannot be a tensor is a TypeError naming the op."""
-    try:
-        return _float(input)
-    except TypeError as error:
-        raise TypeError(f"{op}: {error}") from None
-
-
 def i0(input: Any) -> Tensor:
     """I0(x) = sum_k (x/2)^(2k) / (k!)^2: even, 1 at 0, ~ e^|x| / sqrt(2 pi |x|) for large
     |x| (inf beyond 713.98). Derivative i1(x)."""
-    return I0.apply(_float_input("i0", input))
+    return I0.apply(_float(input))
 
 
 def i0e(input: Any) -> Tensor:
     """e^-|x| I0(x): 1 at 0, ~ 1 / sqrt(2 pi |x|), 0 at +-inf. Derivative
     i1e(x) - sign(x) i0e(x)."""
-    return I0e.apply(_float_input("i0e", input))
+    return I0e.apply(_float(input))
 
 
 def i1(input: Any) -> Tensor:
     """I1(x) = sum_k (x/2)^(2k+1) / (k! (k+1)!): odd, ~ x/2 near 0. Derivative
     i0(x) - i1(x) / x (1/2 at 0)."""
-    return I1.apply(_float_input("i1", input))
+    return I1.apply(_float(input))
 
 
 def i1e(input: Any) -> Tensor:
     """e^-|x| I1(x): odd, 0 at 0 and at +-inf. Derivative i0e(x) - i1e(x) (sign(x) + 1/x)
     (1/2 at 0)."""
-    return I1e.apply(_float_input("i1e", input))
+    return I1e.apply(_float(input))
 
 
 def erfcx(input: Any) -> Tensor:
     """e^(x^2) erfc(x), without the overflow and underflow of the product: ~ 1 / (x sqrt(pi))
     for large x (erfcx(1e10) = 5.6e-11 where erfc(1e10) is 0), 2 e^(x^2) for very negative
     x. Derivative 2 x erfcx(x) - 2/sqrt(pi)."""
-    return Erfcx.apply(_float_input("erfcx", input))
+    return Erfcx.apply(_float(input))
 
 
 Tensor.i0 = i0

@@ -27,7 +27,7 @@ def check_conv_tensors(op: str, input: Tensor, weight: Tensor, bias: Tensor | No
     """Check types, ranks (n spatial axes, batched or not) and dtypes; True when the input
     is unbatched (C, *spatial)."""
     for t, role in ((input, "input"), (weight, "weight"), (bias, "bias")):
-        if t is not None and not isinstance(t, Tensor):
+        if (t is not None or role != "bias") and not isinstance(t, Tensor):
             raise TypeError(f"{op}: {role} must be a Tensor, got {type(t).__name__}")
     if input.ndim not in (n + 1, n + 2):
         raise ValueError(f"{op}: expected a {n + 2}-D input (N, C, {_AXES[n]}) or a {n + 1}-D "

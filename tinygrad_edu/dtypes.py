@@ -69,6 +69,15 @@ def set_default_dtype(d: Any) -> None:
     _DEFAULT[0] = dtype
 
 
+def cast(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """a as dtype; a float beyond float16's range becomes +-inf without numpy's overflow
+    warning, as torch casts silently."""
+    if dtype.itemsize == 2 and dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            return a.astype(dtype)
+    return a.astype(dtype)
+
+
 def check_int(op: str, name: str, value: Any) -> None:
     """An argument that must be a Python or numpy int (not a bool, not a float)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):

@@ -14,6 +14,8 @@ import functools
 import math
 import numbers
 import operator
+import os
+import sys
 import warnings
 import weakref
 from typing import Any, Callable, Sequence
@@ -22,14 +24,20 @@ import numpy as np
 
 from . import autograd, grad_mode, printing, random, recorded_writes, versions
 from .device import CPU, check_device, to_arguments
-from .dtypes import (LEGACY, bfloat16, can_cast, check_fits, converted, get_default_dtype,
-                     promote, to_dtype)
+from .dtypes import (LEGACY, bfloat16, can_cast, cast, check_fits, converted,
+                     get_default_dtype, promote, to_dtype)
 from .indexing import index_put, index_steps
 from .ops import elementwise as ew
 from .ops import linalg, movement, reduce, scan
 from .shapes import Size, broadcast_shapes
 
 Number = (int, float, bool, np.number, np.bool_)
+
+# A float16 tensor times or over a Python number is computed as torch computes it: the
+# number is not rounded to float16 first (1e-3 * 1e6 is 1000, not 1e-3 * inf); the product
+# or quotient is taken in float32 and rounded once (`+` and `-` round the number first in
+# torch too, and so do they here). The graph shows the casts around the op.
+_HALF = np.dtype(np.float16)
 
 
 def _default_array(data: Any) -> np.ndarray:
@@ -42,8 +50,9 @@ def _default_array(data: Any) -> np.ndarray:
             arr.dtype == np.float64 and arr.size and np.abs(arr).max() >= 2 ** 63)):
         too_big = _too_big_int(data)          # numpy made uint64, objects or floats of it
         if too_big is not None:
-            raise OverflowError(f"Tensor: the Python int {too_big} does not fit in int64 "
-                                "(torch's integer type); write it as a float to keep it")
+            raise OverflowError(f"{_called_function('Tensor')}: the Python int {too_big} does "
+                                "not fit in int64 (torch's integer type); write it as a float "
+                                "to keep it")
     if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)) and (
             plain or not _holds_float64(data)):
         arr = arr.astype(get_default_dtype())
@@ -64,7 +73,8 @@ def _numbers_array(data: Any, dtype: np.dtype) -> np.ndarray:
         odd = [v for v in arr.flat if not isinstance(v, (numbers.Real, decimal.Decimal)) and
                not (isinstance(v, np.ndarray) and v.dtype.kind in "fiub")]  # (a Tensor item)
         if odd:
-            raise TypeError(f"Tensor: expected numbers, got {odd[0]!r} in the data")
+            raise TypeError(f"{_called_function('Tensor')}: expected numbers, got {odd[0]!r} "
+                            "in the data")
     elif arr.dtype.kind not in "fiub":
         raise _not_numbers(data, arr)
     return arr.astype(dtype)
@@ -75,13 +85,38 @@ def _as_array(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
     try:
         return np.array(data, dtype=dtype)
     except ValueError as e:
-        raise ValueError(f"Tensor: cannot make a tensor from this data ({e}); nested lists "
-                         "must be rectangular") from None
+        raise ValueError(f"{_called_function('Tensor')}: cannot make a tensor from this data "
+                         f"({e}); nested lists must be rectangular") from None
+
+
+_LIBRARY = tuple(os.path.join(os.path.dirname(os.path.dirname(__file__)), package, "")
+                 for package in ("tinygrad_edu", "nn", "viz"))
+_WRAPPERS = ("wrapped", "renamed")             # (the out= and alias wrappers of __init__.py
+                                               # and aliases.py: the function inside names it)
+
+
+def _called_function(default: str) -> str:
+    """The library function the user called, to name it in an error about an argument
+    found deep inside it (F.relu(None)): the outermost frame of the three packages on the
+    stack, leaving out private helpers and generic wrappers; a module by its class;
+    `default` when the user called the constructor."""
+    frame, name = sys._getframe(1), default
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY):
+        code_name, self = frame.f_code.co_name, frame.f_locals.get("self")
+        if code_name in ("__call__", "forward") and self is not None:
+            name = type(self).__name__
+        elif code_name.startswith("__"):                       # x @ None: matmul
+            name = default if code_name == "__init__" else code_name.strip("_")
+        elif not code_name.startswith(("_", "<")) and code_name not in _WRAPPERS:
+            name = code_name
+        frame = frame.f_back
+    return name
 
 
 def _not_numbers(data: Any, arr: np.ndarray) -> TypeError:
-    return TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} (numpy dtype "
-                     f"{arr.dtype}); expected numbers, nested lists or an ndarray")
+    return TypeError(f"{_called_function('Tensor')}: cannot make a tensor from "
+                     f"{type(data).__name__} (numpy dtype {arr.dtype}); expected numbers, "
+                     "nested lists or an ndarray")
 
 
 def _python_numbers_only(data: list | tuple) -> bool:
@@ -103,9 +138,9 @@ def _items_as_scalars(data: Any) -> Any:
         return [_items_as_scalars(item) for item in data]
     if isinstance(data, Tensor):
         if data.data.size != 1:
-            raise ValueError(f"Tensor: a list holds a tensor of shape {data.shape}; only "
-                             "one-element tensors can be read as numbers (as torch): "
-                             "use tg.stack(list) to join tensors")
+            raise ValueError(f"{_called_function('Tensor')}: a list holds a tensor of shape "
+                             f"{data.shape}; only one-element tensors can be read as "
+                             "numbers (as torch): use tg.stack(list) to join tensors")
         return data.data.reshape(())
     return data
 
@@ -189,8 +224,8 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
         if data is None:                                 # (numpy would make it nan)
-            raise TypeError("Tensor: cannot make a tensor from None; expected numbers, nested "
-                            "lists or an ndarray")
+            raise TypeError(f"{_called_function('Tensor')}: got None where a tensor (or "
+                            "numbers, nested lists, an ndarray) was expected")
         if dtype is None:
             arr = _default_array(data)
         elif to_dtype(dtype).kind in "iu" and not isinstance(data, np.ndarray):
@@ -568,7 +603,7 @@ class Tensor:
             return self.clone() if copy else self
         if self.requires_grad and dtype.kind == "f":
             return ew.Cast.apply(self, dtype=dtype)
-        return Tensor._from_node(self.data.astype(dtype), None)
+        return Tensor._from_node(cast(self.data, dtype), None)
 
     def double(self) -> Tensor:
         return self.to(np.float64)
@@ -653,6 +688,8 @@ class Tensor:
     def _number_operand(self, value: Any, true_divide: bool = False) -> Tensor:
         """A Python number beside this tensor, in the dtype torch gives it (_scalar_dtype)."""
         dtype = _scalar_dtype(self.dtype, value, true_divide)
+        if dtype is _HALF:                          # 1e5 is inf there, silently as torch
+            return Tensor._from_node(cast(np.asarray(value, np.float64), dtype), None)
         try:
             array = np.asarray(value, dtype=dtype)
         except OverflowError:                      # uint8 + 1000: wraps around, as torch
@@ -680,14 +717,20 @@ class Tensor:
         return ew.Sub.apply(a, b)
 
     def __mul__(self, other: Any) -> Tensor:
+        if self._data.dtype is _HALF and isinstance(other, Number):
+            return (self.float() * other).half()        # see _HALF
         return ew.Mul.apply(*self._operands(other, "mul"))
 
     __rmul__ = __mul__          # 2 * x records mul(x, 2), as torch's next_functions show
 
     def __truediv__(self, other: Any) -> Tensor:
+        if self._data.dtype is _HALF and isinstance(other, Number):
+            return (self.float() / other).half()        # see _HALF
         return ew.Div.apply(*self._operands(other, "div", true_divide=True))
 
     def __rtruediv__(self, other: Any) -> Tensor:
+        if self._data.dtype is _HALF and isinstance(other, Number):
+            return ew.Div.apply(self._number_operand(1), self) * other  # torch's: (1 / x) * c
         b, a = self._operands(other, "div", true_divide=True)
         return ew.Div.apply(a, b)
 
@@ -728,6 +771,8 @@ class Tensor:
 
     def __floordiv__(self, other: Any) -> Tensor:
         """floor(a / b), as torch's `//`: piecewise constant, so it carries no gradient."""
+        if self._data.dtype is _HALF and isinstance(other, Number):
+            return (self.float() // other).half()       # see _HALF
         a, b = self._operands(other, "floor_divide")
         _check_integer_divisor("floor_divide", a, b)
         with np.errstate(divide="ignore", invalid="ignore"):     # x // 0.0 is inf, as torch
@@ -764,6 +809,8 @@ class Tensor:
         if rounding_mode != "trunc":
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                              f"{rounding_mode!r}")
+        if self._data.dtype is _HALF and isinstance(other, Number):
+            return self.float().div(other, rounding_mode="trunc").half()    # see _HALF
         a, b = self._operands(other, "div")
         if "f" in (a.dtype.kind, b.dtype.kind):      # (a bool operand is left uncast)
             return Tensor._from_node(np.asarray(np.trunc(a.data / b.data)), None)
@@ -1022,7 +1069,8 @@ class Tensor:
         if isinstance(other, Tensor) and a.dtype != b.dtype:
             dtype = _result_dtype(self, other)
             a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
-        return Tensor._from_node(np.asarray(fn(a, b)), None)
+        with np.errstate(over="ignore"):        # float16 < 1e5: inf there, silently as torch
+            return Tensor._from_node(np.asarray(fn(a, b)), None)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.equal)

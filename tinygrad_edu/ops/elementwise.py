@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import grad_mode
+from ..dtypes import cast
 from ..function import Function
 
 if TYPE_CHECKING:
@@ -491,7 +492,8 @@ class Where(Function):
 
 
 class Cast(Function):
-    """out = a converted to `dtype` (float32 <-> float64).   VJP: dL/da = g converted back.
+    """out = a converted to `dtype` (between float16, 32 and 64).   VJP: dL/da = g converted
+    back.
 
     Saves nothing (only a's dtype).
     """
@@ -499,7 +501,7 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.in_dtype = a.dtype
-        return a.astype(dtype)
+        return cast(a, dtype)
 
     @staticmethod
     def backward(ctx, g):

@@ -1,0 +1,111 @@
+"""Fixes of the twenty-third session: float16 beside a Python number, None arguments named
+by the function that was called, ..."""
+import warnings
+
+import numpy as np
+import pytest
+
+import nn
+import nn.functional as F
+import tinygrad_edu as tg
+
+HALF_VALUES = np.concatenate([np.random.default_rng(0).standard_normal(500) * 10.0 ** k
+                              for k in (-4, 0, 4)] + [[0.0, 65504.0, -6e-8]]).astype(np.float16)
+
+
+def in_float32(op, x: np.ndarray, number) -> np.ndarray:
+    """op on float16 values and a number kept in float32, rounded once to float16."""
+    with np.errstate(all="ignore"):
+        return op(x.astype(np.float32), np.float32(number)).astype(np.float16)
+
+
+@pytest.mark.parametrize("number", [3.3, 0.1, 1e6, 1e-6, 70000, -2.5])
+def test_float16_times_over_and_floor_by_a_number_round_once_as_torch(number):
+    x = tg.tensor(HALF_VALUES)
+    for got, want in [(x * number, in_float32(np.multiply, HALF_VALUES, number)),
+                      (number * x, in_float32(np.multiply, HALF_VALUES, number)),
+                      (x / number, in_float32(np.divide, HALF_VALUES, number)),
+                      (x // number, in_float32(np.floor_divide, HALF_VALUES, number)),
+                      (x.div(number, rounding_mode="trunc"),
+                       in_float32(lambda a, b: np.trunc(a / b), HALF_VALUES, number))]:
+        assert got.dtype == tg.float16
+        np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_float16_number_over_a_tensor_is_its_reciprocal_times_the_number_as_torch():
+    x = tg.tensor(HALF_VALUES[np.abs(HALF_VALUES) > 1e-4])     # (1 / x stays finite)
+    reciprocal = (1 / x.numpy().astype(np.float32)).astype(np.float16)
+    np.testing.assert_array_equal((1e5 / x).numpy(), in_float32(np.multiply, reciprocal, 1e5))
+    assert (1e5 / tg.tensor([2.0]).half()).item() == np.float16(50000)   # (1e5 in float16: inf)
+
+
+def test_float16_overflow_example_of_the_readme_and_its_gradient():
+    x = tg.tensor([1e-4, 2.0]).half().requires_grad_()
+    y = x * 1e5
+    assert y.dtype == tg.float16 and y.tolist() == [10.0, np.inf]
+    (x * 100.0).sum().backward()
+    assert x.grad.dtype == tg.float16 and x.grad.tolist() == [100.0, 100.0]
+
+
+def test_float16_beside_a_number_out_of_range_is_inf_without_a_numpy_warning():
+    x = tg.tensor([1.0, 2.0]).half()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (x + 1e5).tolist() == [np.inf, np.inf]
+        assert (x < 1e5).tolist() == [True, True]
+        assert tg.tensor([1e5]).half().tolist() == [np.inf]
+        assert tg.tensor([1e5], dtype=tg.float64, requires_grad=True).half().tolist() == [np.inf]
+
+
+def test_float16_add_and_comparisons_round_the_number_first_as_torch():
+    x = tg.tensor([65504.0]).half()
+    assert (x < 65519).item() is False             # 65519 rounds to 65504 in float16
+    assert (x + 0.1).item() == 65504.0
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: tg.relu(None), "relu"), (lambda: F.relu(None), "relu"),
+    (lambda: tg.add(None, tg.ones(2)), "add"), (lambda: tg.ones(2) @ None, "matmul"),
+    (lambda: tg.cat([tg.ones(2), None]), "cat"), (lambda: tg.square(None), "square"),
+    (lambda: F.linear(None, tg.ones(3, 3)), "linear"),
+    (lambda: F.cross_entropy(tg.ones(2, 3), None), "cross_entropy"),
+    (lambda: nn.Linear(3, 2)(None), "Linear"), (lambda: nn.MSELoss()(tg.ones(2), None), "MSELoss"),
+    (lambda: tg.where(tg.ones(2) > 0, None, tg.ones(2)), "where"),
+    (lambda: tg.tensor(None), "tensor"), (lambda: tg.Tensor(None), "Tensor"),
+])
+def test_a_none_argument_is_named_by_the_function_the_user_called(call, name):
+    with pytest.raises(TypeError, match=rf"^{name}: got None where a tensor \(or numbers"):
+        call()
+
+
+def test_other_wrong_data_is_named_by_the_function_the_user_called():
+    with pytest.raises(TypeError, match=r"^exp: cannot make a tensor from str"):
+        tg.exp("abc")
+    with pytest.raises(ValueError, match=r"^mse_loss: cannot make a tensor from this data"):
+        F.mse_loss(tg.ones(2), [[1.0], []])
+
+
+@pytest.mark.parametrize("role", ["input", "weight"])
+def test_conv2d_names_a_missing_input_or_weight(role):
+    args = {"input": tg.ones(1, 1, 3, 3), "weight": tg.ones(1, 1, 2, 2)}
+    args[role] = None
+    with pytest.raises(TypeError, match=rf"^conv2d: {role} must be a Tensor, got NoneType"):
+        F.conv2d(**args)
+
+
+HALF_CASES = {"add": lambda x, c: x + c, "rsub": lambda x, c: c - x, "mul": lambda x, c: x * c,
+              "div": lambda x, c: x / c, "rdiv": lambda x, c: c / x, "floordiv": lambda x, c: x // c,
+              "trunc": lambda x, c: x.div(c, rounding_mode="trunc"), "lt": lambda x, c: x < c,
+              "eq": lambda x, c: x == c, "mod": lambda x, c: x % c}
+
+
+@pytest.mark.parametrize("op", HALF_CASES)
+def test_float16_with_a_number_matches_torch_bit_for_bit(op):
+    torch = pytest.importorskip("torch")
+    fn = HALF_CASES[op]
+    for number in (3.3, 0.1, 1e6, 1e-6, 70000, 3, -2.5, 65519):
+        with np.errstate(all="ignore"):
+            got = fn(tg.tensor(HALF_VALUES), number).numpy()
+            want = fn(torch.tensor(HALF_VALUES), number).numpy()
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want, err_msg=f"{op} {number}")
