@@ -109,3 +109,60 @@ def test_float16_with_a_number_matches_torch_bit_for_bit(op):
             want = fn(torch.tensor(HALF_VALUES), number).numpy()
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want, err_msg=f"{op} {number}")
+
+
+def test_the_operator_on_a_view_writes_the_tensor_it_views_as_the_method_does():
+    a = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = a * 1
+    v = x[1:]
+    v += 1                                             # was: v rebound, x unchanged
+    (x * x).sum().backward()
+    assert x.tolist() == [1.0, 3.0, 4.0] and v.tolist() == [3.0, 4.0]
+    assert a.grad.tolist() == [2.0, 6.0, 8.0]          # torch's numbers
+    b = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = b * 2
+    t = y.T
+    t *= 3
+    del t
+    row = y[0]
+    row -= 1
+    (y ** 2).sum().backward()
+    assert y.tolist() == [[5.0, 11.0], [18.0, 24.0]]
+    assert b.grad.tolist() == [[60.0, 132.0], [216.0, 288.0]]
+
+
+@pytest.mark.parametrize("statement", ["row = w[0]; row -= 1", "wt = w.t(); wt *= 2"])
+def test_the_operator_on_a_view_of_a_leaf_that_requires_grad_is_refused_as_torch(statement):
+    w = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    with pytest.raises(RuntimeError, match="a view of a leaf tensor that requires grad"):
+        exec(statement, {"w": w})
+    assert w.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_indexed_augmented_assignment_still_works_on_constants_and_graph_tensors():
+    table = tg.zeros(3)
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    table[1:] += w                                     # a constant's view: setitem follows
+    assert table.tolist() == [0.0, 1.0, 2.0]
+    a = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = a * 1
+    x[1:] += a[:2] * 2
+    (x * x).sum().backward()
+    assert x.tolist() == [1.0, 4.0, 7.0] and a.grad.tolist() == [18.0, 36.0, 14.0]
+
+
+@pytest.mark.parametrize("method, args", [("t_", ()), ("unsqueeze_", (0,)),
+                                          ("transpose_", (0, 1)), ("squeeze_", ())])
+def test_shape_changes_in_place_count_a_version_as_torch(method, args):
+    x = tg.ones(2, 3)
+    getattr(x, method)(*args)
+    assert x._version == 1
+
+
+def test_torch_aliases_of_in_place_methods():
+    a = tg.tensor([4.0, 2.0])
+    a.divide_(2).multiply_(3).subtract_(1, alpha=2)
+    assert a.tolist() == [4.0, 1.0]
+    a.arctan2_(tg.tensor([1.0, -1.0]))
+    np.testing.assert_allclose(a.numpy(), np.arctan2([4.0, 1.0], [1.0, -1.0]), rtol=1e-6)
+    assert a.sgn_().tolist() == [1.0, 1.0]

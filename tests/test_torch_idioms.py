@@ -564,12 +564,12 @@ def test_the_operator_on_a_constant_buffer_writes_it_as_torch():
 
 
 def test_repeated_writes_do_not_stack_views_and_keep_hooks():
-    from tinygrad_edu.recorded_writes import _view_base
+    from tinygrad_edu.recorded_writes import view_base
     w = _float64(4, seed=7)
     out = tg.zeros(5, 4, dtype=tg.float64)
     for t in range(5):
         out[t] = w * (t + 1)
-        assert _view_base(out) is None       # its own memory: the next write starts here
+        assert view_base(out) is None       # its own memory: the next write starts here
     assert tg.grad(out.sum(), w)[0].tolist() == [15.0] * 4  # (each write was a view of the
     seen = []                                # last, and the walk grew with every write)
     x = tg.tensor(np.arange(1.0, 13.0).reshape(3, 4), requires_grad=True) * 1

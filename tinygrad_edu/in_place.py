@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import grad_mode
+from . import grad_mode, versions
 from .dtypes import can_cast
 from .tensor import Tensor
 
@@ -32,7 +32,9 @@ ELEMENTWISE = ("abs", "acos", "acosh", "addcdiv", "addcmul", "addmm", "addmv", "
 ALIASES = {"clip_": "clamp_", "arccos_": "acos_", "arcsin_": "asin_", "arctan_": "atan_",
            "arccosh_": "acosh_", "arcsinh_": "asinh_", "arctanh_": "atanh_", "negative_": "neg_",
            "absolute_": "abs_", "fix_": "trunc_", "not_equal_": "ne_", "less_": "lt_",
-           "less_equal_": "le_", "greater_": "gt_", "greater_equal_": "ge_"}
+           "less_equal_": "le_", "greater_": "gt_", "greater_equal_": "ge_",
+           "multiply_": "mul_", "divide_": "div_", "subtract_": "sub_", "arctan2_": "atan2_",
+           "sgn_": "sign_"}
 
 
 def written_in_place(op: str, x: Tensor, values: tuple, compute: Callable[[], Tensor]
@@ -87,6 +89,7 @@ def reshaped_in_place(name: str) -> Callable:
                                f"in place; use {name}")
         with grad_mode.no_grad():
             self.data = getattr(self, name)(*args, **kwargs).data
+        versions.mark_changed(self.data)             # (one more x._version, as torch)
         return self
     method.__name__ = method.__qualname__ = f"{name}_"
     method.__doc__ = f"x becomes `x.{name}(...)`, in place (a view of the same memory)."

@@ -105,7 +105,7 @@ class Family:
         """Whether t is a member, or a view of one (then t, and any views between, join)."""
         path = []
         while id(t) not in self.members:
-            base = _view_base(t)
+            base = view_base(t)
             if base is None:
                 return False
             path.append((t, base))
@@ -151,7 +151,7 @@ class Family:
         return olds
 
 
-def _view_base(t: Tensor) -> Tensor | None:
+def view_base(t: Tensor) -> Tensor | None:
     """The tensor t is a view of (its node's one input, sharing memory), or None."""
     inputs = t._ctx.inputs if t._ctx is not None else ()
     if len(inputs) == 1 and np.may_share_memory(t.data, inputs[0].data):
@@ -195,7 +195,7 @@ def _placed(old: Tensor, x: Tensor, index: Any, value: Tensor, op: str, fresh: b
 def _viewed(t: Tensor, op: str) -> Tensor | None:
     """The tensor whose memory t's data views through the op that made t (reshape,
     transpose, basic indexing), or None; refused when the write cannot follow."""
-    base = _view_base(t)
+    base = view_base(t)
     if base is None:
         return None
     if base._ctx is None:

@@ -827,16 +827,17 @@ class Tensor:
         it. When the op is recorded, a leaf that requires grad is an error (torch's rule:
         its .grad would belong to a value that no longer exists); the methods (`x.add_(y)`)
         are recorded writes, x[...] = x + y (recorded_writes.py), and so is the operator
-        on a constant x that no op has read (`buf += w`); on other tensors the operator
-        `x += y` makes x the recorded result x + y as a new tensor (Python rebinds the name
-        x: the same value and gradient as torch, but views of the old x and other names
-        bound to it do not see it; it is never refused, where a write would be once an op
-        read x)."""
+        on a view made by an op (`row = x[0]; row += 1` writes x, as torch) and on a
+        constant x that no op has read (`buf += w`); on other tensors the operator
+        `x += y` makes x the recorded result x + y as a new tensor (Python rebinds the name x: the same value
+        and gradient as torch, but other names bound to the old x do not see it; it is
+        never refused, where a write would be once an op read x)."""
         recorded = grad_mode._enabled and (self._requires_grad or _in_graph(other))
         if recorded:
             self._refuse_leaf_write(method or f"x {symbol} y", f", or write x = x {symbol[:-1]} y")
-            if method is None and (self._ctx is not None or self._consumed
-                                   or self.data.base is not None):
+            if method is None and (
+                    recorded_writes.view_base(self) is None if self._ctx is not None
+                    else self._consumed or self.data.base is not None):
                 result = self._fitting(op(self, other), method, symbol)
                 return result if result.dtype == self.dtype else result.to(self.dtype)
         with grad_mode.set_grad_enabled(recorded):   # (a constant buffer is written, as torch)
