@@ -166,3 +166,36 @@ def test_torch_aliases_of_in_place_methods():
     a.arctan2_(tg.tensor([1.0, -1.0]))
     np.testing.assert_allclose(a.numpy(), np.arctan2([4.0, 1.0], [1.0, -1.0]), rtol=1e-6)
     assert a.sgn_().tolist() == [1.0, 1.0]
+
+
+class _Scale(tg.Function, register=False):
+    @staticmethod
+    def forward(ctx, a, k):
+        ctx.k = k
+        return a * k
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.k, None
+
+
+def test_viz_shows_a_number_argument_of_a_user_op_in_its_box_and_checks_the_op(tmp_path):
+    import viz
+    v = tg.tensor([1.0, -2.0], dtype=tg.float64, requires_grad=True)
+    u = _Scale.apply(v, 2.0).sum()
+    u.backward()
+    source = viz.draw(u, check=True).source
+    assert "#1 = 2.0 (not a tensor)" in source and "VJP matches finite differences" in source
+    assert "<TR></TR>" not in source and "shape (0,)" not in source
+    assert viz.render(u, str(tmp_path / "scale.svg"), check=True)
+    assert "(its docstring has no 'VJP:' line)" in str(viz.trace(u))
+
+
+def test_viz_renders_a_graph_holding_an_empty_tensor(tmp_path):
+    import viz
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (tg.cat([a, tg.zeros(0)]) * 2).sum()
+    y.backward()
+    source = viz.draw(y).source
+    assert "<TR></TR>" not in source and "(no elements)" in source
+    assert viz.render(y, str(tmp_path / "empty.svg"))

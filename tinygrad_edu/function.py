@@ -98,7 +98,7 @@ class Function:
     differentiable: bool = True
     broadcasts: bool = False
     second_order_note: str = ""
-    _passed: tuple = ()     # a user's op: positions of the arguments that are not Tensors
+    _passed: dict | tuple = ()   # a user's op: {position: argument} for the non-Tensors
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -214,7 +214,7 @@ class Function:
             result = cls.forward(ctx, *arrays, **options)
         else:
             if passed:
-                ctx._passed = tuple(passed)
+                ctx._passed = passed
                 for i, x in passed.items():
                     arrays[i] = x
             ctx.needs_input_grad = tuple([t._requires_grad for t in inputs]) + (

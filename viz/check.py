@@ -56,7 +56,7 @@ def check_node(node: Any, seed: int = 0) -> CheckResult:
         return CheckResult("skipped", "not checked: the output is not finite (overflow)")
     rng = np.random.default_rng(seed)
     v = rng.standard_normal(out.shape)
-    wrt = [i for i, c in enumerate(copies) if c.requires_grad]
+    wrt = [i for i, c in enumerate(copies) if getattr(c, "requires_grad", False)]
     grads = autograd_grad(out, [copies[i] for i in wrt], Tensor(v), allow_unused=True)
     scale = float(np.sum(np.abs(v * out.data)))
     for i, gi in zip(wrt, grads):

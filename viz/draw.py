@@ -270,6 +270,8 @@ class Picture:
 
     def _array_rows(self, a: np.ndarray, prefix: str) -> list[str]:
         """Rows for a non-scalar array: numbers, or statistics and a heatmap."""
+        if a.size == 0:
+            return [f"{prefix}(no elements)"]
         if prefix and self.options.animation:
             return [f"grad {fmt.fmt_grad(a)}"]
         if a.size <= self.options.max_elements:
@@ -309,6 +311,8 @@ class Picture:
             for rule in node_rules(box.node):
                 lines += [f'<FONT POINT-SIZE="9">{escape(part)}</FONT>'
                           for part in textwrap.wrap(_clip(rule, RULE_CHARS), RULE_WIDTH)]
+        lines += [escape(f"#{i} = {_clip(repr(argument), RULE_CHARS)} (not a tensor)")
+                  for i, argument in sorted(dict(box.node._passed).items())]
         result = self.checks.get(box.id)
         if result is not None:
             colour = {"ok": "#2e7d32", "wrong": ALARM}.get(result.status, "#666666")
@@ -342,6 +346,8 @@ class Picture:
             step = self.step_of.get(id(box.node))
             sent = {c.position: c for c in step.contributions} if step else {}
             for position, value in enumerate(box.inputs):
+                if position in box.node._passed:
+                    continue                  # (a number argument: shown in the op's box)
                 if value is None:
                     add("hidden", box.id, {"style": "dashed"})
                     continue

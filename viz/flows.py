@@ -95,7 +95,8 @@ class Trace(list):
                     rows.append(lead + ("(no input needs a gradient)", "", "", ""))
                     continue
                 summed = f" (summed over axes {c.summed_axes})" if c.summed_axes else ""
-                rows.append(lead + (f"{c.title} (#{c.position})", _clip(c.rule or "?", 44),
+                rule = c.rule or "(its docstring has no 'VJP:' line)"
+                rows.append(lead + (f"{c.title} (#{c.position})", _clip(rule, 44),
                                     fmt.fmt_grad(c.grad) + summed, fmt.fmt_grad(c.total)))
         widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
@@ -131,14 +132,18 @@ def is_freed(graph_nodes: list) -> bool:
 def reapply(node: Any, dtype: Any = None) -> tuple[list[Tensor], Tensor, bool]:
     """Re-run `node`'s op on fresh copies of its inputs (cast to `dtype` if given).
 
-    Returns the input copies (leaves, requiring grad where the node needed it), the
-    new output, and whether the forward drew random numbers. The library's random
-    generator is left as it was, so replaying never changes later draws.
+    Returns the input copies (leaves, requiring grad where the node needed it; a number
+    a user's op took as it is stays that number), the new output, and whether the forward
+    drew random numbers. The library's random generator is left as it was, so replaying
+    never changes later draws.
     """
     rng = generator().bit_generator
     state = rng.state
     copies = []
-    for t, needed in zip(node.inputs, node.needs_input_grad):
+    for i, (t, needed) in enumerate(zip(node.inputs, node.needs_input_grad)):
+        if i in node._passed:
+            copies.append(node._passed[i])
+            continue
         data = t.data.astype(dtype) if dtype is not None and t.dtype.kind == "f" else t.data
         copies.append(Tensor(data, requires_grad=bool(needed)))
     with grad_mode.enable_grad():
@@ -151,12 +156,13 @@ def reapply(node: Any, dtype: Any = None) -> tuple[list[Tensor], Tensor, bool]:
 def reapplied_vjp(node: Any, g: np.ndarray, dtype: Any = None) -> tuple[list, bool]:
     """The VJP of a re-run copy of `node` at upstream gradient g: one array (or None) per input."""
     copies, out, random = reapply(node, dtype)
-    wrt = [c for c in copies if c.requires_grad]
+    needed = [getattr(c, "requires_grad", False) for c in copies]
+    wrt = [c for c, n in zip(copies, needed) if n]
     grads = iter(autograd_grad(out, wrt, Tensor(np.asarray(g, dtype=out.dtype)),
                                allow_unused=True))
     result = []
-    for c in copies:
-        gi = next(grads) if c.requires_grad else None
+    for n in needed:
+        gi = next(grads) if n else None
         result.append(None if gi is None else gi.data)
     return result, random
 

@@ -129,15 +129,16 @@ def build(output: Any, model: Any = None, max_nodes: int | None = None) -> Graph
                 ops.append(OpBox(f"op{len(ops)}", item))
             else:
                 hidden_ops[item.name] += 1
-            for t in item.inputs:
-                if value_key(t) not in seen:
+            for position, t in enumerate(item.inputs):
+                if position not in item._passed and value_key(t) not in seen:
                     seen.add(value_key(t))
                     queue.append(("value", t))
     for box in ops:
         box.output = by_key.get(("op", id(box.node)))
         if box.output is not None:
             box.output.op = box
-        box.inputs = [by_key.get(value_key(t)) for t in box.node.inputs]
+        box.inputs = [None if i in box.node._passed else by_key.get(value_key(t))
+                      for i, t in enumerate(box.node.inputs)]
         for position, value in enumerate(box.inputs):
             if value is not None:
                 value.uses.append((box, position))
