@@ -1,7 +1,7 @@
 """micrograd's demo with tinygrad_edu: an MLP built from 0-d Tensors, one scalar op at a time,
 learns to separate the two moons.
 
-Every weight is its own 0-d Tensor and every neuron computes  tanh/relu(sum_i w_i x_i + b)
+Every weight is its own 0-d Tensor and every neuron computes  relu(sum_i w_i x_i + b)
 with scalar multiplications and additions, exactly as in micrograd, so the graph has one
 node per arithmetic operation (about 20,000 per training step here). The loss is micrograd's:
 the mean hinge loss  max(0, 1 - y * score)  over the points, plus an L2 penalty.

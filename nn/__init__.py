@@ -1,6 +1,7 @@
 """`nn`: neural-network building blocks on the tinygrad_edu engine, with PyTorch's names.
 
-    import nn
+    import nn, tinygrad_edu as tg
+    x, y = tg.randn(8, 64), tg.randint(0, 10, (8,))
     model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
     loss = nn.CrossEntropyLoss()(model(x), y)

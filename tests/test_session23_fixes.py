@@ -199,3 +199,18 @@ def test_viz_renders_a_graph_holding_an_empty_tensor(tmp_path):
     source = viz.draw(y).source
     assert "<TR></TR>" not in source and "(no elements)" in source
     assert viz.render(y, str(tmp_path / "empty.svg"))
+
+
+@pytest.mark.parametrize("name", ["flatten", "mean", "zeros_like", "ones_like", "rand_like",
+                                  "randn_like", "empty_like", "det", "inverse", "slogdet",
+                                  "logdet", "matrix_exp", "cholesky_inverse", "geqrf"])
+def test_top_level_functions_take_input_by_keyword_as_torch(name):
+    import inspect
+    a = tg.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=tg.float64)
+    by_keyword, by_position = getattr(tg, name)(input=a), getattr(tg, name)(a)
+    for k, p in zip(*(r if isinstance(r, tuple) else (r,) for r in (by_keyword, by_position))):
+        assert k.shape == p.shape and k.dtype == p.dtype
+        if "rand" not in name and "empty" not in name:
+            np.testing.assert_array_equal(k.numpy(), p.numpy())
+    assert next(iter(inspect.signature(getattr(tg, name)).parameters)) == "input"
+

@@ -160,20 +160,27 @@ sys.modules[f"{__name__}.autograd.graph"] = autograd_graph
 
 def _wrapping_input(fn):
     """tg.fn(array or list, ...) as tg.fn(Tensor(array), ...), as the other functions take
-    them (these composed.py functions are also Tensor methods, where input is a Tensor)."""
+    them, and with torch's name for the tensor, `input=` (these composed.py functions are
+    also Tensor methods, where input is a Tensor; linalg's name it A, as torch.linalg)."""
     @functools.wraps(fn)
     def wrapped(input: Any, *args: Any, **kwargs: Any) -> Any:
         return fn(input if isinstance(input, Tensor) else Tensor(input), *args, **kwargs)
     wrapped.__module__ = __name__                  # (found as tinygrad_edu.<name>: pickle)
     wrapped.__code__ = wrapped.__code__.replace(co_name=fn.__name__)  # (named in tracebacks)
+    signature = inspect.signature(fn)              # help() shows input, not x
+    first, *rest = signature.parameters.values()
+    wrapped.__signature__ = signature.replace(parameters=[first.replace(name="input"), *rest])
     return wrapped
 
 
 (amin, broadcast_to, chunk, clone, flatten, flip, logsumexp, minimum, reciprocal, sign, split,
  square, squeeze, std, t, take_along_dim, transpose, unsqueeze, var, max,  # noqa: A001
- min) = map(_wrapping_input, (  # noqa: A001
+ min, mean, det, inverse, slogdet, logdet, matrix_exp, cholesky_inverse,  # noqa: A001
+ geqrf) = map(_wrapping_input, (
     amin, broadcast_to, chunk, clone, flatten, flip, logsumexp, minimum, reciprocal, sign, split,
-    square, squeeze, std, t, take_along_dim, transpose, unsqueeze, var, _max, _min))
+    square, squeeze, std, t, take_along_dim, transpose, unsqueeze, var, _max, _min, mean, det,
+    inverse, slogdet, logdet, matrix_exp, cholesky_inverse, geqrf))
+inverse.__name__ = inverse.__qualname__ = "inverse"      # (linalg's inv: found as tg.inverse)
 
 
 TRUE_DIVISIONS = ("div", "divide", "true_divide")

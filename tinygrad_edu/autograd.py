@@ -123,9 +123,17 @@ def _input_gradient(t, gi, node: Function, g):
         gi = np.asarray(gi, dtype=t.dtype)
         gi = (NumpyGradient.apply(g, *node.inputs, value=gi, op=node.name,
                                   built_in=type(node)._fresh_gradients,
-                                  why=type(node).second_order_note)
+                                  why=_why_first_order(type(node)))
               if grad_mode._enabled else tensor.Tensor._from_node(gi, None))
     return gi if gi.data.shape == t.data.shape else unbroadcast(gi, t.shape, node.name)
+
+
+def _why_first_order(op_class: type) -> str:
+    """What an op's class says about why its gradient cannot be differentiated again."""
+    if getattr(op_class.backward, "once_differentiable", False):
+        return ("its backward is marked @once_differentiable (remove the decorator if that "
+                "backward is written with Tensor operations)")
+    return op_class.second_order_note
 
 
 class NumpyGradient(Function, register=False):
@@ -142,7 +150,7 @@ class NumpyGradient(Function, register=False):
     @staticmethod
     def backward(ctx, g):
         op = ctx.options["op"]
-        if ctx.options["built_in"]:
+        if ctx.options["built_in"] or ctx.options["why"]:
             why = ctx.options["why"] or "it is computed outside the graph"
             raise RuntimeError(f"{op}: a second derivative through this gradient is not "
                                f"available: {why}")

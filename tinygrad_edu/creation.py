@@ -150,28 +150,29 @@ def _drawable(dtype: np.dtype) -> np.dtype:
 
 
 def _like(factory):
-    """`zeros_like(t)` and the like: the factory with t's shape, and t's dtype unless
-    `dtype` is given."""
-    def like(t: Tensor, dtype: Any = None, requires_grad: bool = False,
+    """`zeros_like(input)` and the like: the factory with input's shape, and input's dtype
+    unless `dtype` is given."""
+    def like(input: Tensor, dtype: Any = None, requires_grad: bool = False,
              device: Any = None, memory_format: Any = None) -> Tensor:
         check_memory_format(memory_format, f"{factory.__name__}_like")   # (one layout here)
-        if not isinstance(t, np.ndarray):       # (an array, such as p.grad.data, is fine)
-            _other_tensor(t, "input", f"{factory.__name__}_like")
-        return factory(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad,
+        if not isinstance(input, np.ndarray):   # (an array, such as p.grad.data, is fine)
+            _other_tensor(input, "input", f"{factory.__name__}_like")
+        return factory(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
                        device=device)
     like.__name__ = like.__qualname__ = f"{factory.__name__}_like"
-    like.__doc__ = f"`{factory.__name__}(*t.shape)` in t's dtype unless `dtype` is given."
+    like.__doc__ = (f"`{factory.__name__}(*input.shape)` in input's dtype unless `dtype` is "
+                    "given.")
     return like
 
 
 zeros_like, ones_like, randn_like, rand_like = map(_like, (zeros, ones, randn, rand))
 
 
-def full_like(t: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False,
+def full_like(input: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False,
               device: Any = None, memory_format: Any = None) -> Tensor:
     check_memory_format(memory_format, "full_like")
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad,
-                device=device)
+    return full(input.shape, fill_value, dtype=dtype or input.dtype,
+                requires_grad=requires_grad, device=device)
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,

@@ -470,7 +470,8 @@ def once_differentiable(backward: Callable) -> Callable:
         if isinstance(result, tuple):
             return tuple(g.data if isinstance(g, tensor.Tensor) else g for g in result)
         return result.data if isinstance(result, tensor.Tensor) else result
-    return wrapped
+    wrapped.once_differentiable = True            # (named in the error a second derivative
+    return wrapped                                 # through it raises: autograd.py)
 
 
 def _several_outputs(cls: type, result: tuple | list) -> TypeError:

@@ -112,7 +112,8 @@ class Svd(Function):
     factors to the other side of the inner product, with g_U, g_s, g_V the parts of g:
     VJP: dL/dA = U [diag(g_s) + F o (skew(U^T g_U) S + S skew(V^T g_V))] V^T
     + (I - U U^T) g_U S^-1 V^T + U S^-1 g_V^T (I - V V^T).
-    Here skew(M) = M - M^T; the second term is 0 unless m > n, the third unless n > m
+    Here skew(M) = M - M^T (twice Eigh's skew: no 1/2, as F here pairs with both
+    triangles); the second term is 0 unless m > n, the third unless n > m
     (U U^T = I when U is square). A loss of s alone (svdvals, matrix norms) uses
     diag(g_s) only, which is fine at repeated or zero singular values; the vectors there
     have no gradient, and backward raises (torch returns inf/nan). Saves out.

@@ -120,9 +120,10 @@ class Pow(Function):
     """out = a ** b, both Tensors.
 
     VJP: dL/da = g * b * a**(b-1),   dL/db = g * out * ln(a).
-    At a = 0, out * ln(a) is taken at its limit: 0 for b >= 0 (as torch) and -inf for
-    b < 0 (out = inf); for a < 0 the real power exists only for integer b, and has no
-    derivative in b there: 0 (torch: NaN); other b give nan, value and gradient.
+    At a = 0, out * ln(a) is taken as 0 for b >= 0 (torch's convention: the limit is 0
+    for b > 0, while 0**b has no derivative in b at b = 0) and -inf for b < 0 (out =
+    inf); for a < 0 the real power exists only for integer b, and has no derivative in b
+    there: 0 (torch: NaN); other b give nan, value and gradient.
     At a = b = 0, a**0 = 1 is constant in a: the gradient in a is 0, as torch, computed as
     0 * a**0, not 0 * inf = nan. Only that point is masked, so every derivative in b stays
     exact.

@@ -322,7 +322,7 @@ def _shape_gradient(g, a, x, density) -> np.ndarray:
 class GammaInc(Function):
     """out = P(a, x) (torch.special.gammainc), or Q(a, x) = 1 - P(a, x) when `upper`.
 
-    VJP: dL/dx = +-g p(a, x),   dL/da = +-g p(a, x) D(a, x)   (- for Q, as dQ = -dP).
+    VJP: dL/da = +-g p(a, x) D(a, x),   dL/dx = +-g p(a, x)   (- for Q, as dQ = -dP).
     D comes from the series or the fraction, outside the graph, so a second derivative
     through dL/da raises (torch has not even the first). Saves a and x.
     """
@@ -348,9 +348,8 @@ class GammaQuantile(Function):
     """out = z with P(a, z) = u: the Gamma(a, 1) quantile, a draw when u ~ U(0, 1) whose
     gradient in a is the reparameterized one (torch's _standard_gamma and its gradient).
 
-    VJP, by implicit differentiation of P(a, z) = u:
-        dL/du = g / p(a, z),     dL/da = -g D(a, z)
-    (D outside the graph, as in GammaInc). Saves a and out.
+    By implicit differentiation of P(a, z) = u (D outside the graph, as in GammaInc):
+    VJP: dL/da = -g D(a, z),     dL/du = g / p(a, z).   Saves a and out.
     """
 
     second_order_note = ("the derivative of a gamma draw (Gamma, Chi2, Beta, Dirichlet, "

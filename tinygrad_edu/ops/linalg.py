@@ -212,8 +212,9 @@ class LogAbsDet(Function):
 
     Jacobi's formula d det A = det A tr(A^-1 dA) gives d log|det A| = tr(A^-1 dA), so
     VJP: dL/dA = g A^-T   (g broadcast over the last two axes).   Saves A.
-    At a singular A that inverse does not exist: backward raises (torch's SVD-based
-    gradient is not implemented here).
+    At a singular A that inverse does not exist: backward raises an error naming it
+    (torch 2.13 gives inf/nan for slogdet there, and zeros for det, whose true gradient
+    g adj(A)^T is not zero at a matrix of rank n - 1).
     """
 
     @staticmethod

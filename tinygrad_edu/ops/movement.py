@@ -3,7 +3,7 @@
 Each VJP puts g back where the element came from: reshape undoes reshape,
 permute undoes permute, and the VJP of selecting (indexing, slicing a pad away)
 is scattering g into zeros. Pairs that are each other's VJP: Expand <-> SumTo,
-GetItem <-> IndexAdd, Pad <-> GetItem.
+GetItem <-> IndexAdd; and Pad's VJP is a GetItem (the slice that drops the pad).
 """
 from __future__ import annotations
 

@@ -74,7 +74,8 @@ class Mean(Function):
 
 
 class SumTo(Function):
-    """out = a summed down to `shape`, the inverse of broadcasting a to a's shape.
+    """out = a summed down to `shape`: the adjoint (transpose) of broadcasting to a's shape,
+    not its inverse (summing k broadcast copies of x gives k x).
 
     The engine calls this on every gradient whose shape is a broadcast of its input's.
     VJP: dL/da = g broadcast back to a's shape.   Saves nothing (only a's shape, ctx.in_shape).
