@@ -74,8 +74,8 @@ def slogdet(A: Any) -> SignLogAbsDet:
 
 def det(A: Any) -> Tensor:
     """det A = sign * exp(log |det A|), so dL/dA = g det(A) A^-T (Jacobi's formula).
-    A singular A has det 0 and a gradient this formula cannot give: backward raises
-    numpy's LinAlgError there (torch computes it from an SVD)."""
+    A singular A has det 0 and a gradient this formula cannot give (g adj(A)^T, nonzero
+    at rank n - 1): backward raises numpy's LinAlgError there (torch 2.13 gives zeros)."""
     sign, logabsdet = slogdet(_square("det", A))        # (errors name det)
     return sign * logabsdet.exp()
 
