@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import Tensor, random
-from tinygrad_edu.cnn import log1p_exp
+from tinygrad_edu.cnn import _float_operands, log1p_exp
 from tinygrad_edu.dtypes import check_bool
 from tinygrad_edu.indexed import index_add
 from tinygrad_edu.linear_algebra import norm as vector_norm
@@ -25,7 +25,7 @@ from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _axis, _dim_or_implicit, _tensor
 
 from . import functional_more as F
-from .functional_more import _floating, _integers_as_float, _padding_index, elu, relu6
+from .functional_more import _floating, _padding_index, elu, relu6
 
 __all__ = ["prelu", "rrelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu",
            "celu", "tanhshrink", "threshold", "hardshrink", "softshrink", "glu", "pixel_shuffle",
@@ -88,7 +88,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
 
 def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|). Derivative 1 / (1 + |x|)^2."""
-    x = _integers_as_float("softsign", input)
+    (x,) = _float_operands("softsign", input)
     return x / (x.abs() + 1)
 
 
@@ -144,11 +144,12 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
 
 
 def _alpha_dropout(op: str, input: Any, p: float, training: bool, mask_shape: Any) -> Tensor:
-    x = _floating(op, input)
+    x = _tensor(input)
     if not 0 <= p <= 1:
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
     if not check_bool(op, "training", training) or p == 0:
-        return x
+        return x                                     # (any dtype, as torch)
+    x = _floating(op, x)
     if p == 1:
         return x * 0
     lowest = -SELU_SCALE * SELU_ALPHA                    # selu(-inf): alpha'
@@ -184,7 +185,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 def tanhshrink(input: Tensor) -> Tensor:
     """x - tanh(x). Derivative tanh(x)^2."""
-    x = _integers_as_float("tanhshrink", input)
+    (x,) = _float_operands("tanhshrink", input)
     return x - x.tanh()
 
 
@@ -312,7 +313,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     eps is added to every difference, so equal vectors are sqrt(D) eps apart for p = 2
     and the distance is differentiable there). p as `tinygrad_edu.norm`."""
     op = "pairwise_distance"
-    a, b = _floating(op, x1), _floating(op, x2)
+    a, b = _float_operands(op, x1, x2)          # (int, int): float32, as torch
     try:
         broadcast_shapes(a.shape, b.shape)
     except ValueError:

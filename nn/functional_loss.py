@@ -14,8 +14,8 @@ from typing import Any, Callable
 import numpy as np
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.cnn import (_broadcasts_to, _check_reduction, _reduce, _same_shape,
-                              _weighted, log1p_exp)
+from tinygrad_edu.cnn import (_broadcasts_to, _check_reduction, _float_operands, _reduce,
+                              _same_shape, _weighted, log1p_exp)
 from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import _tensor
 
@@ -54,7 +54,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     The three inputs have the same number of dimensions and broadcast, as torch."""
     op = "margin_ranking_loss"
     _check_reduction(op, reduction)
-    x1, x2, y = _floating(op, input1), _floating(op, input2), _tensor(target)
+    x1, x2, y = _float_operands(op, input1, input2, target)     # (int, int, int): float32
     _same_ndim(op, input1=x1, input2=x2, target=y)
     _check_broadcast(op, input1=x1, input2=x2, target=y)
     return _reduce((-y * (x1 - x2) + margin).clamp(min=0), reduction)
@@ -90,7 +90,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     """
     op = "cosine_embedding_loss"
     _check_reduction(op, reduction)
-    x1, x2, y = _floating(op, input1), _floating(op, input2), _tensor(target)
+    x1, x2 = _float_operands(op, input1, input2, bools=True)     # (bool, bool): float32
+    y = _tensor(target)
     if y.ndim > 1 or x1.ndim != y.ndim + 1 or x2.ndim != y.ndim + 1:
         raise ValueError(f"{op}: expected inputs (N, D) with target (N,) or inputs (D,) with "
                          f"a 0-d target, got input1 {tuple(x1.shape)}, input2 "
@@ -128,7 +129,7 @@ def _triplet(op: str, anchor: Tensor, positive: Tensor, negative: Tensor, distan
     _check_reduction(op, reduction)
     if not margin > 0:
         raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
-    a, pos, neg = (_floating(op, t) for t in (anchor, positive, negative))
+    a, pos, neg = _float_operands(op, anchor, positive, negative)     # (ints: float32)
     _same_ndim(op, anchor=a, positive=pos, negative=neg)
     d_pos, d_neg = distance(a, pos), distance(a, neg)
     if swap:
@@ -209,7 +210,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     """
     op = "poisson_nll_loss"
     _check_reduction(op, reduction)
-    x, y = _same_shape(op, input, target)
+    x, y = _same_shape(op, input, target, bools=True)            # (int, int): float32
     losses = x.exp() - y * x if log_input else x - y * (x + eps).log()
     if full:
         counts = y.data > 1

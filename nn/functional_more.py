@@ -21,8 +21,9 @@ from typing import Sequence
 import numpy as np
 
 from tinygrad_edu import Tensor, no_grad
-from tinygrad_edu.cnn import (REDUCTIONS, _check_reduction, _elementwise_weighted, _reduce,
-                              _same_shape, _tensor, _weighted, log1p_exp)
+from tinygrad_edu.cnn import (REDUCTIONS, _check_reduction, _elementwise_weighted,
+                              _float_operands, _reduce, _same_shape, _tensor, _weighted,
+                              log1p_exp)
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.math_more import erfc
 from tinygrad_edu.ops.normalization import Standardize
@@ -36,12 +37,6 @@ __all__ = ["elu", "silu", "softplus", "hardtanh", "relu6", "logsigmoid", "gelu",
 LOG_FLOOR = -100.0
 """binary_cross_entropy clamps each log at -100, as torch, so probabilities 0 and 1 give
 a finite loss (100 per element at most)."""
-
-
-def _integers_as_float(op: str, x: object) -> Tensor:
-    """x, with an integer tensor made float32 (torch's result type for such functions)."""
-    x = _tensor(x)
-    return x.float() if x.dtype.kind in "iu" else _floating(op, x)
 
 
 def _floating(op: str, x: object) -> Tensor:
@@ -348,7 +343,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     op = "cosine_similarity"
     if not eps >= 0:
         raise ValueError(f"{op}: eps must be non-negative, got {eps}")
-    a, b = _floating(op, x1), _floating(op, x2)
+    a, b = _float_operands(op, x1, x2, integers=False, bools=True)   # (int, float32): float32
     try:
         shape = broadcast_shapes(a.shape, b.shape)
     except ValueError:
@@ -365,7 +360,7 @@ def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
             weight: Tensor | None = None) -> Tensor:
     """|x - y|, reduced. Derivative sign(x - y) (0 at x = y, as torch). `weight` as mse_loss."""
     _check_reduction("l1_loss", reduction)
-    x, t = _same_shape("l1_loss", input, target)
+    x, t = _same_shape("l1_loss", input, target, integers=False)
     return _elementwise_weighted("l1_loss", (x - t).abs(), weight, reduction)
 
 
@@ -389,7 +384,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
     _check_reduction(op, reduction)
     if not beta >= 0:                                # (nan too)
         raise ValueError(f"{op}: beta must be non-negative, got {beta}")
-    x, t = _same_shape(op, input, target)
+    x, t = _same_shape(op, input, target, integers=False, bools=True)
     losses = (x - t).abs() if beta == 0 else _huber(x - t, beta) / beta
     return _reduce(losses, reduction)
 

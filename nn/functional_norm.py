@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from tinygrad_edu import Tensor, avg_pool2d, pad
+from tinygrad_edu.cnn import _float_operands
 from tinygrad_edu.dtypes import check_bool
 
 from .functional_more import _floating, _matching, _normalized_shape, _standardized
@@ -96,7 +97,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     as 0 (the sum is an average pool over zero-padded channels, divided by `size` always).
     """
     op = "local_response_norm"
-    x = _floating(op, input)
+    (x,) = _float_operands(op, input)              # (integers: float32)
     if x.ndim < 3:
         raise ValueError(f"{op}: expected an input of shape (N, C, *) with at least 3 "
                          f"dimensions, got {tuple(x.shape)}")

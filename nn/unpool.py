@@ -10,7 +10,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
-from tinygrad_edu.cnn import avg_pool2d, floating_input, max_pool2d, pool_options
+from tinygrad_edu.cnn import _float_operands, avg_pool2d, floating_input, max_pool2d, pool_options
 from tinygrad_edu.cnn1d import avg_pool1d, max_pool1d
 from tinygrad_edu.cnn3d import avg_pool3d, max_pool3d
 from tinygrad_edu.shapes import int_tuple
@@ -119,7 +119,8 @@ def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any =
 def _lp_pool(avg_pool: Any, max_pool: Any, input: Tensor, norm_type: float, kernel_size: Any,
              stride: Any, ceil_mode: bool, n: int) -> Tensor:
     op = f"lp_pool{n}d"                              # (checked here: errors name lp_pool)
-    x = floating_input(op, input, (n + 1, n + 2), f"{n + 1}-D or {n + 2}-D")
+    (x,) = _float_operands(op, input, bools=True)    # (integers and bools: float32, as torch)
+    x = floating_input(op, x, (n + 1, n + 2), f"{n + 1}-D or {n + 2}-D")
     kernel = pool_options(op, x, kernel_size, stride, 0, 1, ceil_mode, n)[0]["kernel_size"]
     if math.isinf(norm_type):                  # the limits: max |x|, and min |x| for -inf
         sign = 1 if norm_type > 0 else -1

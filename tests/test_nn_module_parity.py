@@ -77,8 +77,8 @@ def test_errors_name_what_the_user_wrote():
     with pytest.raises(ValueError, match=r"^lp_pool3d: expected a 4-D or 5-D input, got shape "
                                          r"\(3, 4, 4\)"):
         nn.LPPool3d(2, 2)(tg.zeros(3, 4, 4))
-    with pytest.raises(TypeError, match="^lp_pool2d: expected a floating point input"):
-        nn.LPPool2d(2, 2)(tg.zeros(1, 2, 4, 4, dtype=tg.int64))
+    pooled = nn.LPPool2d(2, 2)(tg.ones(1, 2, 4, 4, dtype=tg.int64))      # (int: float32)
+    assert pooled.dtype == tg.float32 and pooled.flatten().tolist() == [2.0] * 8
     attention = nn.MultiheadAttention(4, 2).double()
     q = tg.ones(3, 2, 4, dtype=tg.float64)
     for keyword, mask in (("attn_mask", tg.zeros(3, 3)), ("key_padding_mask", tg.zeros(2, 3))):

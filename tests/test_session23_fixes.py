@@ -94,7 +94,8 @@ def test_conv2d_names_a_missing_input_or_weight(role):
 
 
 HALF_CASES = {"add": lambda x, c: x + c, "rsub": lambda x, c: c - x, "mul": lambda x, c: x * c,
-              "div": lambda x, c: x / c, "rdiv": lambda x, c: c / x, "floordiv": lambda x, c: x // c,
+              "div": lambda x, c: x / c, "rdiv": lambda x, c: c / x,
+              "floordiv": lambda x, c: x // c,
               "trunc": lambda x, c: x.div(c, rounding_mode="trunc"), "lt": lambda x, c: x < c,
               "eq": lambda x, c: x == c, "mod": lambda x, c: x % c}
 

@@ -14,27 +14,50 @@ from typing import Any
 import numpy as np
 
 from . import grad_mode
-from .dtypes import check_bool, promote
+from .dtypes import check_bool, get_default_dtype, promote
 from .ops.dropout import Dropout
 from .ops.loss import CrossEntropy
 from .ops.pool import AvgPool2d, MaxPool2d, Windows, first_max_offsets, flat_indices
 from .shapes import broadcast_shapes, int_tuple
-from .tensor import Tensor, _integer, _tensor
+from .tensor import Tensor, _integer, _result_dtype, _tensor
 
 REDUCTIONS = ("none", "mean", "sum")
 
 
 # ---------------------------------------------------------------------------------- checks
 def floating_input(op: str, x: Any, ranks: tuple = (3, 4),
-                   layout: str = "3-D (C, H, W) or 4-D (N, C, H, W)") -> Tensor:
+                   layout: str = "3-D (C, H, W) or 4-D (N, C, H, W)", kinds: str = "f") -> Tensor:
     """x as a Tensor; a ValueError unless it has one of `ranks` dimensions (described by
-    `layout`), a TypeError unless it is floating point. Default: an image, batched or not."""
+    `layout`), a TypeError unless its dtype's kind is one of `kinds`: floating point by
+    default; max pooling also takes integers ("fiu"), dropout any dtype ("fiub": its own
+    check comes after its identity cases). Default: an image, batched or not."""
     x = _tensor(x)
     if x.ndim not in ranks:
         raise ValueError(f"{op}: expected a {layout} input, got shape {x.shape}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
+    if x.dtype.kind not in kinds:
+        raise TypeError(f"{op}: expected a floating point{' or integer' * ('i' in kinds)} "
+                        f"input, got dtype {x.dtype}")
     return x
+
+
+def _float_operands(op: str, *operands: Any, integers: bool = True,
+                    bools: bool = False) -> list[Tensor]:
+    """The operands as Tensors of their common dtype (`_result_dtype`, torch's promotion), for
+    the functions torch composes from -, *, pow, exp, ... (which promote). A common dtype that
+    is integer or bool becomes the default float dtype when `integers` (int - int, then a
+    sqrt, is float32), else is a TypeError (torch's mse_loss(int, int)); a bool operand is a
+    TypeError unless `bools` (torch's subtraction refuses it)."""
+    ts = [_tensor(x) for x in operands]
+    if not bools and any(t.dtype.kind == "b" for t in ts):
+        raise TypeError(f"{op}: expected a floating point or integer input, got dtype bool "
+                        "(as torch)")
+    dtype = _result_dtype(*ts)
+    if dtype.kind != "f":
+        if not integers:
+            raise TypeError(f"{op}: expected a floating point input, got dtype"
+                            f"{'s' * (len(ts) > 1)} {' and '.join(str(t.dtype) for t in ts)}")
+        dtype = get_default_dtype()
+    return [t.to(dtype) for t in ts]
 
 
 def pool_options(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
@@ -124,10 +147,10 @@ def _dropout(op: str, x: Any, p: float, training: bool, mask_shape) -> Tensor:
     x = _tensor(x)
     if not 0 <= p <= 1:
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+    if not check_bool(op, "training", training) or p == 0:
+        return x                                     # (any dtype, as torch)
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
-    if not check_bool(op, "training", training) or p == 0:
-        return x
     return Dropout.apply(x, p=float(p), mask_shape=tuple(mask_shape(x.shape)))
 
 
@@ -151,7 +174,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
                       "will result in an error in a future release. To retain the behavior "
                       "and silence this warning, please use dropout instead.", stacklevel=2)
         return dropout(input, p, training)
-    x = floating_input("dropout2d", input)
+    x = floating_input("dropout2d", input, kinds="fiub")
     return _dropout("dropout2d", x, p, training, lambda shape: shape[:-2] + (1, 1))
 
 
@@ -287,10 +310,15 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return out.squeeze(0) if unbatched and reduction == "none" else out
 
 
-def _same_shape(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
+def _same_shape(op: str, input: Any, target: Any, **promote: bool) -> tuple[Tensor, Tensor]:
+    """input and target as Tensors of one shape. Without `promote` the input must be floating
+    point and a target of another kind is cast to its dtype; with `_float_operands`' options
+    both are promoted together, as torch's mse_loss (int, float32) is float32."""
     x, t = _tensor(input), _tensor(target)
     if x.shape != t.shape:
         raise ValueError(f"{op}: target shape {t.shape} must match input shape {x.shape}")
+    if promote:
+        x, t = _float_operands(op, x, t, **promote)
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
     return x, t.to(x.dtype) if t.dtype.kind != "f" else t
@@ -302,7 +330,7 @@ def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",
     `weight` (input's shape, torch 2.x) multiplies each term; its mean is then
     sum(w l) / sum(w)."""
     _check_reduction("mse_loss", reduction)
-    x, t = _same_shape("mse_loss", input, target)
+    x, t = _same_shape("mse_loss", input, target, integers=False, bools=True)
     diff = x - t
     return _elementwise_weighted("mse_loss", diff * diff, weight, reduction)
 

@@ -102,7 +102,7 @@ def max_pool1d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
     input's L cells (int64; no gradient), as torch.
     """
     op = "max_pool1d"
-    x = floating_input(op, input, (2, 3), SIGNAL)
+    x = floating_input(op, input, (2, 3), SIGNAL, kinds="fiu")     # (integers: max_pool2d's)
     options, _ = pool_options(op, x, kernel_size, stride, padding, dilation, ceil_mode, 1)
     result = max_pool2d(_image(x), **_height_one(options), return_indices=return_indices)
     return tuple(t.squeeze(-2) for t in result) if return_indices else result.squeeze(-2)
@@ -156,7 +156,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Dropout of whole channels: one draw per (n, c), shared by its L cells, the kept ones
     scaled by 1/(1-p); (N, C, L) or unbatched (C, L). The identity when not training."""
-    x = floating_input("dropout1d", input, (2, 3), SIGNAL)
+    x = floating_input("dropout1d", input, (2, 3), SIGNAL, kinds="fiub")
     return _dropout("dropout1d", x, p, training, lambda shape: shape[:-1] + (1,))
 
 

@@ -192,7 +192,7 @@ def max_pool3d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
     d * H*W + h * W + w into the input's D x H x W cells (int64; no gradient), as torch.
     """
     op = "max_pool3d"
-    x = floating_input(op, input, (4, 5), VOLUME)
+    x = floating_input(op, input, (4, 5), VOLUME, kinds="fiu")     # (integers: max_pool2d's)
     options, win = pool_options(op, x, kernel_size, stride, padding, dilation, ceil_mode, 3)
     plane, depth = _plane_and_depth(options)
     planes = max_pool2d(_planes(x), **plane, return_indices=return_indices)
@@ -302,7 +302,7 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
     kept ones scaled by 1/(1-p); (N, C, D, H, W) or unbatched (C, D, H, W) (torch warns
     and carries on for other ranks; they are refused here). The identity when not
     training."""
-    x = floating_input("dropout3d", input, (4, 5), VOLUME)
+    x = floating_input("dropout3d", input, (4, 5), VOLUME, kinds="fiub")
     return _dropout("dropout3d", x, p, training, lambda shape: shape[:-3] + (1, 1, 1))
 
 

@@ -18,7 +18,7 @@ from .bessel import erfcx, i0, i0e, i1, i1e
 from .composed import logsumexp
 from .math_more import _float, _float_pair, erf, erfc, erfinv, exp2, logit, sinc, xlogy
 from .ops import gamma, incomplete_gamma, inverse_erf
-from .tensor import Tensor
+from .tensor import Tensor, _tensor
 
 __all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
            "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p",
@@ -146,15 +146,15 @@ def log1p(input: Any) -> Tensor:
 
 
 def round(input: Any, decimals: int = 0) -> Tensor:  # noqa: A001  (torch.special.round)
-    return _float(input).round(decimals=decimals)
+    return _tensor(input).round(decimals=decimals)      # (an integer stays one, as tg.round)
 
 
 def softmax(input: Any, dim: int, dtype: Any = None) -> Tensor:
-    return _float(input).softmax(dim, dtype=dtype)
+    return _tensor(input).softmax(dim, dtype=dtype)
 
 
 def log_softmax(input: Any, dim: int, dtype: Any = None) -> Tensor:
-    return _float(input).log_softmax(dim, dtype=dtype)
+    return _tensor(input).log_softmax(dim, dtype=dtype)
 
 
 def _polygamma_method(self: Tensor, n: int) -> Tensor:

@@ -749,6 +749,9 @@ class Tensor:
         return ew.Pow.apply(*self._operands(exponent, "pow"))
 
     def __rpow__(self, base: Any) -> Tensor:
+        if self.dtype == np.bool_ and isinstance(base, (bool, np.bool_)):
+            raise TypeError("pow: a bool to the power of a bool tensor is not supported "
+                            "(as torch)")
         b, a = self._operands(base, "pow")
         return ew.Pow.apply(a, b)
 
@@ -829,9 +832,9 @@ class Tensor:
         are recorded writes, x[...] = x + y (recorded_writes.py), and so is the operator
         on a view made by an op (`row = x[0]; row += 1` writes x, as torch) and on a
         constant x that no op has read (`buf += w`); on other tensors the operator
-        `x += y` makes x the recorded result x + y as a new tensor (Python rebinds the name x: the same value
-        and gradient as torch, but other names bound to the old x do not see it; it is
-        never refused, where a write would be once an op read x)."""
+        `x += y` makes x the recorded result x + y as a new tensor (Python rebinds the
+        name x: the same value and gradient as torch, but other names bound to the old x
+        do not see it; it is never refused, where a write would be once an op read x)."""
         recorded = grad_mode._enabled and (self._requires_grad or _in_graph(other))
         if recorded:
             self._refuse_leaf_write(method or f"x {symbol} y", f", or write x = x {symbol[:-1]} y")
@@ -1215,9 +1218,13 @@ class Tensor:
         return self._rounded("trunc")
 
     def _softmax_input(self, op: str, dtype: Any) -> Tensor:
-        """Self cast to `dtype` (a float type, as torch) or, without one, made float."""
+        """Self cast to `dtype` (a float type, as torch) or, without one, self, which must be
+        floating point (torch has no integer softmax: softmax(x, dim, dtype=float32))."""
         if dtype is None:
-            return self._as_float()
+            if self.dtype.kind != "f":
+                raise TypeError(f"{op}: expected a floating point input, got dtype {self.dtype} "
+                                "(as torch; pass dtype=tg.float32 or call .float() first)")
+            return self
         if to_dtype(dtype).kind != "f":
             raise TypeError(f"{op}: dtype must be a floating point type, got "
                             f"{to_dtype(dtype)} (as torch)")
