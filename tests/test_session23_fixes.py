@@ -189,7 +189,7 @@ def test_viz_shows_a_number_argument_of_a_user_op_in_its_box_and_checks_the_op(t
     assert "#1 = 2.0 (not a tensor)" in source and "VJP matches finite differences" in source
     assert "<TR></TR>" not in source and "shape (0,)" not in source
     assert viz.render(u, str(tmp_path / "scale.svg"), check=True)
-    assert "(its docstring has no 'VJP:' line)" in str(viz.trace(u))
+    assert "(its docstring states no VJP for this input)" in str(viz.trace(u))
 
 
 def test_viz_renders_a_graph_holding_an_empty_tensor(tmp_path):
@@ -215,3 +215,53 @@ def test_top_level_functions_take_input_by_keyword_as_torch(name):
             np.testing.assert_array_equal(k.numpy(), p.numpy())
     assert next(iter(inspect.signature(getattr(tg, name)).parameters)) == "input"
 
+
+
+def test_float16_times_a_0d_float_tensor_keeps_it_in_float32_as_torch():
+    x = tg.tensor([1e-4, 2.0]).half()
+    assert (x * tg.tensor(1e5)).tolist() == [10.0, np.inf]
+    assert (x / tg.tensor(1e-5, dtype=tg.float64)).tolist() == [10.0, np.inf]
+
+
+@pytest.mark.parametrize("write", ["x[1:] //= 2.0", "v = x[1:]; v //= 2.0",
+                                   "x[1:].div_(2.0, rounding_mode='floor')"])
+def test_a_write_without_gradient_into_a_view_stops_the_gradient_there(write):
+    a = tg.tensor([1.5, 2.0, -3.3, 7.0], requires_grad=True)
+    x = a * 1
+    exec(write, {"x": x})
+    (x * x).sum().backward()
+    assert x.tolist() == [1.5, 1.0, -2.0, 3.0] and a.grad.tolist() == [3.0, 0.0, 0.0, 0.0]
+
+
+def test_the_operator_on_a_view_made_under_no_grad_is_refused_as_the_method_is():
+    a = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with tg.no_grad():
+        v = a[1:]
+    with pytest.raises(RuntimeError, match=r"x \+= y: x is a view made under no_grad\(\)"):
+        v += a[:2]
+
+
+class _FreeForm(tg.Function, register=False):
+    """out = a * k.   VJP: just g times k, nothing for k."""
+
+    @staticmethod
+    def forward(ctx, a, k):
+        ctx.k = k
+        return a * k
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.k, None
+
+
+def test_viz_draws_a_user_op_whose_vjp_line_is_free_form():
+    import viz
+    v = tg.tensor([1.0, 2.0], requires_grad=True)
+    u = _FreeForm.apply(v, 3.0).sum()
+    u.backward()
+    assert viz.draw(u).source and "just g times k" in str(viz.trace(u))
+
+
+def test_two_0d_tensors_float16_and_float32_still_promote_to_float32():
+    loss = tg.tensor(1.0).half()
+    assert (loss * tg.tensor(2.0 ** 127)).dtype == tg.float32     # (GradScaler's scale)

@@ -33,11 +33,18 @@ from .shapes import Size, broadcast_shapes
 
 Number = (int, float, bool, np.number, np.bool_)
 
-# A float16 tensor times or over a Python number is computed as torch computes it: the
-# number is not rounded to float16 first (1e-3 * 1e6 is 1000, not 1e-3 * inf); the product
-# or quotient is taken in float32 and rounded once (`+` and `-` round the number first in
-# torch too, and so do they here). The graph shows the casts around the op.
+# A float16 tensor times or over a Python number (or a 0-d float tensor) is computed as
+# torch computes it: the number is not rounded to float16 first (1e-3 * 1e6 is 1000, not
+# 1e-3 * inf); the product or quotient is taken in float32 and rounded once (`+` and `-`
+# round the number first in torch too, and so do they here). The graph shows the casts.
 _HALF = np.dtype(np.float16)
+
+
+def _scalar(value: Any, x: Tensor) -> bool:
+    """Whether value, beside float16 x, is kept in float32 with a float16 result: a Python
+    number, or a 0-d float tensor beside a dimensioned x (two 0-d tensors promote)."""
+    return isinstance(value, Number) or (isinstance(value, Tensor) and value._data.ndim == 0
+                                         and x._data.ndim > 0 and value._data.dtype.kind == "f")
 
 
 def _default_array(data: Any) -> np.ndarray:
@@ -717,19 +724,19 @@ class Tensor:
         return ew.Sub.apply(a, b)
 
     def __mul__(self, other: Any) -> Tensor:
-        if self._data.dtype is _HALF and isinstance(other, Number):
+        if self._data.dtype is _HALF and _scalar(other, self):
             return (self.float() * other).half()        # see _HALF
         return ew.Mul.apply(*self._operands(other, "mul"))
 
     __rmul__ = __mul__          # 2 * x records mul(x, 2), as torch's next_functions show
 
     def __truediv__(self, other: Any) -> Tensor:
-        if self._data.dtype is _HALF and isinstance(other, Number):
+        if self._data.dtype is _HALF and _scalar(other, self):
             return (self.float() / other).half()        # see _HALF
         return ew.Div.apply(*self._operands(other, "div", true_divide=True))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        if self._data.dtype is _HALF and isinstance(other, Number):
+        if self._data.dtype is _HALF and _scalar(other, self):
             return ew.Div.apply(self._number_operand(1), self) * other  # torch's: (1 / x) * c
         b, a = self._operands(other, "div", true_divide=True)
         return ew.Div.apply(a, b)
@@ -774,7 +781,7 @@ class Tensor:
 
     def __floordiv__(self, other: Any) -> Tensor:
         """floor(a / b), as torch's `//`: piecewise constant, so it carries no gradient."""
-        if self._data.dtype is _HALF and isinstance(other, Number):
+        if self._data.dtype is _HALF and _scalar(other, self):
             return (self.float() // other).half()       # see _HALF
         a, b = self._operands(other, "floor_divide")
         _check_integer_divisor("floor_divide", a, b)
@@ -812,7 +819,7 @@ class Tensor:
         if rounding_mode != "trunc":
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                              f"{rounding_mode!r}")
-        if self._data.dtype is _HALF and isinstance(other, Number):
+        if self._data.dtype is _HALF and _scalar(other, self):
             return self.float().div(other, rounding_mode="trunc").half()    # see _HALF
         a, b = self._operands(other, "div")
         if "f" in (a.dtype.kind, b.dtype.kind):      # (a bool operand is left uncast)
@@ -838,6 +845,7 @@ class Tensor:
         recorded = grad_mode._enabled and (self._requires_grad or _in_graph(other))
         if recorded:
             self._refuse_leaf_write(method or f"x {symbol} y", f", or write x = x {symbol[:-1]} y")
+            recorded_writes.refuse_untracked_view(self, f"{method or f'x {symbol} y'}: x")
             if method is None and (
                     recorded_writes.view_base(self) is None if self._ctx is not None
                     else self._consumed or self.data.base is not None):
@@ -845,7 +853,7 @@ class Tensor:
                 return result if result.dtype == self.dtype else result.to(self.dtype)
         with grad_mode.set_grad_enabled(recorded):   # (a constant buffer is written, as torch)
             result = self._fitting(op(self, other), method, symbol)
-        if result.requires_grad:
+        if recorded:                     # (a result without gradient, x //= 2: a constant)
             self._record_write(..., result, method or f"x {symbol} y", fresh=True)
             return self
         self._check_writeable(f"x {symbol} y: x")

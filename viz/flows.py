@@ -95,7 +95,7 @@ class Trace(list):
                     rows.append(lead + ("(no input needs a gradient)", "", "", ""))
                     continue
                 summed = f" (summed over axes {c.summed_axes})" if c.summed_axes else ""
-                rule = c.rule or "(its docstring has no 'VJP:' line)"
+                rule = c.rule or "(its docstring states no VJP for this input)"
                 rows.append(lead + (f"{c.title} (#{c.position})", _clip(rule, 44),
                                     fmt.fmt_grad(c.grad) + summed, fmt.fmt_grad(c.total)))
         widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]

@@ -59,10 +59,13 @@ def rule_for_input(op_class: type, position: int, n_inputs: int) -> str | None:
     not given, as conv2d's bias: the leading rules are those of the inputs present.
     """
     rules = vjp_rules(op_class)
-    if len(rules) == 1 and n_inputs > 1 and _RULE_START.match(rules[0]).group(1).endswith("_k"):
+    start = _RULE_START.match(rules[0]) if len(rules) == 1 else None   # (None: free-form)
+    if start and n_inputs > 1 and start.group(1).endswith("_k"):
         return _INDEX_K.sub(str(position), rules[0])
     if len(rules) == n_inputs or 1 < n_inputs < len(rules):
         return rules[position]
+    if len(rules) == 1 and start is None:      # a free-form rule: it speaks of every input
+        return rules[0]
     return " ;  ".join(rules) if rules and n_inputs == 1 else None
 
 
