@@ -91,8 +91,14 @@ class Function:
     Tensor form) says why in ``second_order_note``, the error of a second derivative.
     """
 
-    __slots__ = ("inputs", "needs_input_grad", "options", "_saved", "_out", "_freed",
-                 "_born", "_hooks", "_retained", "_reading", "__weakref__")
+    __slots__ = ("inputs", "needs_input_grad", "options", "_saved", "_born", "_reading",
+                 "__weakref__")
+    # set on the few nodes that need them (an op's own instances have a __dict__), so that
+    # apply does not spend time on them: the output when the op saved it, the tensor's
+    # hooks (register_hook on a non-leaf) and the weak reference of retain_grad()
+    _out: Any = None
+    _hooks: list | None = None
+    _retained: Any = None
 
     name: str = "function"
     differentiable: bool = True
@@ -150,7 +156,7 @@ class Function:
     def saved_tensors(self) -> tuple:
         """What forward saved, as Tensors (an error once backward has freed it, or when
         one of them was changed in place since: see versions.py)."""
-        if self._freed:
+        if self._saved is None:
             raise RuntimeError(
                 f"{self.name}: trying to backward through the graph a second time, but the "
                 "values it saved were freed by the first backward. Pass retain_graph=True to "
@@ -182,10 +188,17 @@ class Function:
                 return t
         return tensor.Tensor._from_node(arr, None)
 
+    @property
+    def _freed(self) -> bool:
+        """Whether a backward freed what forward saved (viz then replays the op)."""
+        return self._saved is None
+
     def free_saved(self) -> None:
         """Drop what forward saved (backward with retain_graph=False does this)."""
         if self._saved:
-            self._saved, self._out, self._freed = (), None, True
+            self._saved = None                    # (saved_tensors then says so)
+            if self._out is not None:
+                self._out = None
 
     # --- running an op --------------------------------------------------------------
     @classmethod
@@ -193,73 +206,34 @@ class Function:
         """Run the op on Tensors and record the node if needed. A built-in op wraps numbers
         and arrays as Tensors; a user's op wraps arrays and passes other arguments (numbers,
         None, strings, tuples) to forward as they are, as torch."""
-        Tensor = tensor.Tensor
-        if not cls._fresh_gradients and (options or cls._separate_setup):
-            inputs, options = _bound(cls, inputs, options)   # (a user's op)
-        nones, passed = 0, None
+        if not cls._fresh_gradients:
+            return _apply_users_op(cls, inputs, options)
         for x in inputs:
-            if not isinstance(x, Tensor):        # numbers and arrays are wrapped; trailing
-                while inputs and inputs[-1] is None:         # Nones (torch's bias=None) are
-                    inputs, nones = inputs[:-1], nones + 1   # no inputs: forward gets None
-                passed = _passed_through(cls, inputs)
-                inputs = tuple(Tensor._from_node(np.zeros(0), None) if i in passed
-                               else _as_input(cls, i, x) for i, x in enumerate(inputs))
+            if not isinstance(x, tensor.Tensor):  # numbers and arrays are wrapped; trailing
+                inputs = _as_inputs(cls, inputs)  # Nones (torch's bias=None) are left out
                 break
         ctx = cls.__new__(cls)
         ctx.inputs = inputs
         ctx.options = options or _NO_OPTIONS
         ctx._saved = ()
-        arrays = [t._data for t in inputs]
-        if cls._fresh_gradients:
-            result = cls.forward(ctx, *arrays, **options)
-        else:
-            if passed:
-                ctx._passed = passed
-                for i, x in passed.items():
-                    arrays[i] = x
-            ctx.needs_input_grad = tuple([t._requires_grad for t in inputs]) + (
-                False,) * nones                     # (read in forward; a None needs none)
-            result = _users_forward(cls, ctx, arrays + [None] * nones, options)
+        ctx._reading = False                      # (until recorded: see __del__)
+        result = cls.forward(ctx, *[t._data for t in inputs], **options)
         out = result if type(result) is np.ndarray else np.asarray(result)  # (numpy's 0-d
-        if out.ndim and isinstance(result, (tuple, list)):      # results are scalars)
-            raise _several_outputs(cls, result)     # numpy stacked them into one array
-        if out.dtype == object:
-            raise TypeError(f"{cls.__name__}.forward returned {type(result).__name__}; it "
-                            "must return a numpy array (or a number)" + (
-                                ": is its return statement missing?" if result is None else ""))
-        if not (grad_mode._enabled and cls.differentiable):
-            return _constant(out, inputs)
-        needs = tuple([t._requires_grad for t in inputs])
-        if True not in needs or not cls._fresh_gradients and (   # a user's op: integer or
-                out.dtype.kind != "f" or getattr(ctx, "_non_differentiable", False)):
-            return _constant(out, inputs)         # marked outputs carry no gradient (torch)
-        if nones and not cls._fresh_gradients:
-            needs += (False,) * nones
-        ctx.needs_input_grad = _NEEDS.setdefault(needs, needs) if len(needs) <= 3 else needs
-        for t in inputs:                          # (how many recorded ops read t: a recorded
-            t._consumed += 1                      # write into t must refuse then)
-        ctx._reading = True
-        ctx._out = None
-        for arr in ctx._saved:
-            if arr is result:                     # the op saved its own output
-                ctx._out = out
-                ctx._saved = tuple(out if a is result else a for a in ctx._saved)
-                break
-        ctx._freed = False
-        ctx._born = versions.clock
-        ctx._hooks = None
-        ctx._retained = None
-        if anomaly.enabled:                       # (debugging: where the op was made)
-            ctx._forward_stack = anomaly.forward_stack()
-        result = Tensor._from_node(out, ctx)
-        if autograd_graph._hooks and ctx._saved:  # saved_tensors_hooks: pack what it saved
-            autograd_graph.pack(ctx, result)
-        return result
+        if grad_mode._enabled and cls.differentiable:                       # results are
+            for t in inputs:                                                # scalars)
+                if t._requires_grad:
+                    return _recorded(ctx, result, out)
+        return _constant(out, inputs)
 
     def __del__(self) -> None:
         # a recorded node that is gone no longer reads its inputs: a write into one of them
-        # cannot change what a backward through it sees (recorded_writes.py)
-        if getattr(self, "_reading", False):
+        # cannot change what a backward through it sees (recorded_writes.py). (apply sets
+        # _reading on every ctx: a getattr default here costs 0.4 us per op when missing)
+        try:
+            reading = self._reading
+        except AttributeError:                    # (a ctx made outside apply)
+            return
+        if reading:
             for t in self.inputs:
                 if t._consumed > 0:
                     t._consumed -= 1
@@ -310,6 +284,70 @@ def _constant(out: np.ndarray, inputs: tuple) -> Any:
     if out.base is not None:
         recorded_writes.note_untracked_view(result, inputs)
     return result
+
+
+def _recorded(ctx: Function, result: Any, out: np.ndarray) -> Any:
+    """Record ctx as the node that made `out` (some input requires grad)."""
+    needs = tuple([t._requires_grad for t in ctx.inputs])
+    ctx.needs_input_grad = _NEEDS.setdefault(needs, needs) if len(needs) <= 3 else needs
+    for t in ctx.inputs:                      # (how many recorded ops read t: a recorded
+        t._consumed += 1                      # write into t must refuse then)
+    ctx._reading = True
+    for arr in ctx._saved:
+        if arr is result:                     # the op saved its own output
+            ctx._out = out
+            ctx._saved = tuple(out if a is result else a for a in ctx._saved)
+            break
+    ctx._born = versions.clock
+    if anomaly.enabled:                       # (debugging: where the op was made)
+        ctx._forward_stack = anomaly.forward_stack()
+    made = tensor.Tensor._from_node(out, ctx)
+    if autograd_graph._hooks and ctx._saved:  # saved_tensors_hooks: pack what it saved
+        autograd_graph.pack(ctx, made)
+    return made
+
+
+def _apply_users_op(cls: type, inputs: tuple, options: dict) -> Any:
+    """Function.apply for a user's op: arguments bound as forward takes them, numbers and
+    other non-arrays passed through to forward, and forward's result checked."""
+    if options or cls._separate_setup:
+        inputs, options = _bound(cls, inputs, options)
+    nones, passed = 0, None
+    for x in inputs:
+        if not isinstance(x, tensor.Tensor):
+            while inputs and inputs[-1] is None:
+                inputs, nones = inputs[:-1], nones + 1
+            passed = _passed_through(inputs)
+            inputs = tuple(tensor.Tensor._from_node(np.zeros(0), None) if i in passed
+                           else _as_input(cls, i, x) for i, x in enumerate(inputs))
+            break
+    ctx = cls.__new__(cls)
+    ctx.inputs = inputs
+    ctx.options = options or _NO_OPTIONS
+    ctx._saved = ()
+    ctx._reading = False
+    arrays = [t._data for t in inputs]
+    if passed:
+        ctx._passed = passed
+        for i, x in passed.items():
+            arrays[i] = x
+    ctx.needs_input_grad = tuple([t._requires_grad for t in inputs]) + (
+        False,) * nones                     # (read in forward; a None needs none)
+    result = _users_forward(cls, ctx, arrays + [None] * nones, options)
+    out = result if type(result) is np.ndarray else np.asarray(result)
+    if out.ndim and isinstance(result, (tuple, list)):
+        raise _several_outputs(cls, result)     # numpy stacked them into one array
+    if out.dtype == object:
+        raise TypeError(f"{cls.__name__}.forward returned {type(result).__name__}; it "
+                        "must return a numpy array (or a number)" + (
+                            ": is its return statement missing?" if result is None else ""))
+    if (not (grad_mode._enabled and cls.differentiable) or out.dtype.kind != "f"
+            or not any([t._requires_grad for t in inputs]) or ctx._non_differentiable):
+        return _constant(out, inputs)         # marked outputs carry no gradient (torch)
+    made = _recorded(ctx, result, out)
+    ctx.needs_input_grad += (False,) * nones
+    return made
+
 
 
 class AccumulateGrad:
@@ -405,6 +443,14 @@ def kept_on_ctx_error(node: Function) -> RuntimeError:
         "do not keep it on ctx).")
 
 
+def _as_inputs(cls: type, inputs: tuple) -> tuple:
+    """A built-in op's arguments as Tensors: trailing Nones (torch's bias=None) are left
+    out, numbers and arrays wrapped."""
+    while inputs and inputs[-1] is None:
+        inputs = inputs[:-1]
+    return tuple([_as_input(cls, i, x) for i, x in enumerate(inputs)])
+
+
 def _as_input(cls: type, position: int, x: Any) -> Any:
     """An argument of apply as a Tensor (numbers and arrays are wrapped)."""
     if x is None:
@@ -449,13 +495,11 @@ def _bound(cls: type, inputs: tuple, options: dict) -> tuple[tuple, dict]:
     return inputs, options
 
 
-def _passed_through(cls: type, inputs: tuple) -> dict:
+def _passed_through(inputs: tuple) -> dict:
     """position -> argument, for a user's op: every argument that is not a Tensor or an
     array (numbers, None, a mode str, a shape tuple, a function), given to forward as it
     is, as torch does; each stands in the graph as a constant placeholder, and its
     gradient is None."""
-    if cls._fresh_gradients:
-        return {}
     return {i: x for i, x in enumerate(inputs) if not isinstance(x, (tensor.Tensor, np.ndarray))}
 
 
