@@ -194,6 +194,8 @@ def _run_node_hooks(node: Function, grads: tuple, g) -> tuple:
 def _vjp(node: Function, g) -> tuple:
     """Run one node's backward and return one gradient (or None) per input."""
     grads = type(node).backward(node, g)
+    if type(grads) is tuple and len(grads) == len(node.inputs) and not node._passed:
+        return grads                            # (the usual case: nothing to check)
     if not isinstance(grads, tuple):
         grads = (grads,)
     if len(grads) > len(node.inputs):
