@@ -701,6 +701,9 @@ class Module:
                                   f"{type(value).__name__}")
                 continue
             array = _as_array(value)
+            if target.shape == () and array.shape == (1,):   # an old checkpoint's scalar
+                array = array.reshape(())                     # (torch takes its element)
+                value = Tensor._from_node(array, None) if isinstance(value, Tensor) else array
             if array.shape != target.shape:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{array.shape} from checkpoint, the shape in current model "
@@ -722,11 +725,11 @@ class Module:
                 self.set_extra_state(state_dict[extra])
             elif strict:
                 missing_keys.append(extra)
-        if strict:
+        if strict:                  # as torch: "a.b" must name a child a, "a" an entry
             for key in state_dict:
                 if key.startswith(prefix) and key != extra:
-                    first = key[len(prefix):].split(".", 1)[0]
-                    if first not in own and first not in self._modules:
+                    name = key[len(prefix):].split(".", 1)
+                    if name[0] not in (self._modules if len(name) > 1 else own):
                         unexpected_keys.append(key)
 
     def _prepare_to_load(self, state_dict: dict, prefix: str) -> None:

@@ -3,6 +3,8 @@
 No pickle: the nesting (with the numbers and strings) is stored as JSON in the
 archive entry `__structure__`, and every array under its own entry, so a
 checkpoint can be read back with plain `numpy.load(path)` and never runs code.
+A Tensor (or array) met twice is stored once and comes back as one object, as in torch
+(tied weights stay tied); unlike torch, views of one tensor come back as separate copies.
 """
 from __future__ import annotations
 
@@ -21,30 +23,40 @@ _STRUCTURE = "__structure__"
 _KEY_TYPES = (str, int, float, bool, type(None))
 
 
-def _encode(obj: Any, arrays: dict) -> Any:
+def _encode(obj: Any, arrays: dict, seen: dict) -> Any:
+    """obj as JSON, its arrays put into `arrays`; `seen` maps id(tensor or array) to the
+    node written for it, so an object met again refers to the same entry."""
     if isinstance(obj, (Tensor, np.ndarray)):
+        if id(obj) in seen:
+            return seen[id(obj)]
         key = f"a{len(arrays)}"
         arrays[key] = obj.data if isinstance(obj, Tensor) else obj
         if arrays[key].dtype.hasobject:          # numpy would pickle it
             raise TypeError("save: cannot store an array of Python objects (dtype object); "
                             "expected numbers, bools or strings")
         if not isinstance(obj, Tensor):
-            return {"__array__": key}
-        return {"__tensor__": key, "requires_grad": True} if obj.requires_grad else {
-            "__tensor__": key}
+            node = {"__array__": key}
+        else:
+            node = {"__tensor__": key, "requires_grad": True} if obj.requires_grad else {
+                "__tensor__": key}
+        seen[id(obj)] = node
+        return node
     if isinstance(obj, dict):
         if all(type(k) is str for k in obj):
-            return {"__dict__": {k: _encode(v, arrays) for k, v in obj.items()}}
-        return {"__items__": [[_dict_key(k), _encode(v, arrays)] for k, v in obj.items()]}
+            return {"__dict__": {k: _encode(v, arrays, seen) for k, v in obj.items()}}
+        return {"__items__": [[_dict_key(k), _encode(v, arrays, seen)]
+                              for k, v in obj.items()]}
     if isinstance(obj, (list, tuple)):
         return {"__list__" if isinstance(obj, list) else "__tuple__":
-                [_encode(v, arrays) for v in obj]}
+                [_encode(v, arrays, seen) for v in obj]}
     if isinstance(obj, (np.generic,)):
         obj = obj.item()
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
+    hint = (f" (save {type(obj).__name__}.state_dict(), then load_state_dict into a new "
+            "one: no pickled objects here)") if hasattr(obj, "state_dict") else ""
     raise TypeError(f"save: cannot store a {type(obj).__name__}; expected Tensors, arrays, "
-                    "numbers, strings, None, and dicts/lists of them")
+                    f"numbers, strings, None, and dicts/lists of them{hint}")
 
 
 def _dict_key(key: Any) -> Any:
@@ -57,20 +69,22 @@ def _dict_key(key: Any) -> Any:
     return key
 
 
-def _decode(node: Any, archive: Any) -> Any:
+def _decode(node: Any, archive: dict, made: dict) -> Any:
+    """The object `node` describes; `made` maps an archive entry to the Tensor or array
+    already made from it (an object saved twice comes back as one)."""
     if not isinstance(node, dict):
         return node
-    if "__tensor__" in node:
-        return Tensor._from_node(archive[node["__tensor__"]], None).requires_grad_(
-            node.get("requires_grad", False))
-    (kind, value), = node.items()
-    if kind == "__array__":
-        return archive[value]
+    (kind, value), *_ = node.items()
+    if kind in ("__tensor__", "__array__"):
+        if value not in made:
+            made[value] = archive[value] if kind == "__array__" else Tensor._from_node(
+                archive[value], None).requires_grad_(node.get("requires_grad", False))
+        return made[value]
     if kind == "__dict__":
-        return {k: _decode(v, archive) for k, v in value.items()}
+        return {k: _decode(v, archive, made) for k, v in value.items()}
     if kind == "__items__":
-        return {k: _decode(v, archive) for k, v in value}
-    items = [_decode(v, archive) for v in value]
+        return {k: _decode(v, archive, made) for k, v in value}
+    items = [_decode(v, archive, made) for v in value]
     return items if kind == "__list__" else tuple(items)
 
 
@@ -79,7 +93,7 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     `save(state, "model.pt")` then `load("model.pt")` works as in torch), or into the
     binary file object `f` (an open file, `io.BytesIO`)."""
     arrays: dict = {}
-    structure = json.dumps(_encode(obj, arrays))
+    structure = json.dumps(_encode(obj, arrays, {}))
     entries = {**arrays, _STRUCTURE: np.array(structure)}
     if hasattr(f, "write"):
         np.savez(f, **entries, allow_pickle=False)
@@ -106,9 +120,19 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None,
         check_device(map_location, "load")
     if weights_only is not None and not isinstance(weights_only, bool):
         raise TypeError(f"load: weights_only must be a bool or None, got {weights_only!r}")
-    with np.load(f, allow_pickle=False) as archive:
+    try:
+        archive = np.load(f, allow_pickle=False)
+    except ValueError:                           # numpy found pickled data (or text)
+        raise ValueError(f"load: {f} was not written by tinygrad_edu.save, which writes an "
+                         ".npz archive without pickled objects (a torch checkpoint? load it "
+                         "with torch and save a dict of its tensors' .numpy() arrays)"
+                         ) from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"load: {f} holds one numpy array (a .npy file), not an archive "
+                         "written by tinygrad_edu.save; read it with numpy.load")
+    with archive:
         if _STRUCTURE not in archive.files:
             raise ValueError(f"load: {f} was not written by tinygrad_edu.save "
                              f"(no '{_STRUCTURE}' entry)")
         arrays = {k: archive[k] for k in archive.files}
-    return _decode(json.loads(str(arrays[_STRUCTURE])), arrays)
+    return _decode(json.loads(str(arrays[_STRUCTURE])), arrays, {})
