@@ -148,3 +148,25 @@ def test_a_built_in_op_with_a_trailing_none_and_a_number_still_wraps_them():
     out.sum().backward()
     assert out.item() == -5.0 and x.grad.tolist() == [[3.0, 4.0]]
     assert (tg.tensor([1.0, 2.0]) * np.float64(2.0)).tolist() == [2.0, 4.0]
+
+
+# ------------------------------------------------------------------ schedulers
+def test_polynomial_lr_resumed_keeps_the_lr_loaded_as_torch():
+    parameter = nn.Parameter(tg.zeros(1))
+    optimizer = nn.optim.SGD([parameter], lr=0.1)
+    optimizer.param_groups[0]["initial_lr"] = 0.1
+    optimizer.param_groups[0]["lr"] = loaded = 0.1 * (1 - 5 / 9) ** 2   # after 5 epochs
+    scheduler = nn.optim.lr_scheduler.PolynomialLR(optimizer, total_iters=9, power=2.0,
+                                                   last_epoch=5)
+    assert scheduler.last_epoch == 6 and scheduler.get_last_lr() == [loaded]   # torch's
+    optimizer.step()
+    scheduler.step()                               # t = 7: times ((1 - 7/9) / (1 - 6/9))^2
+    assert scheduler.get_last_lr()[0] == pytest.approx(loaded * (2 / 3) ** 2, rel=1e-15)
+    assert scheduler.get_last_lr()[0] == pytest.approx(0.0087791, abs=1e-7)   # torch 2.13
+
+
+def test_cosine_warm_restarts_refuses_an_eta_min_that_is_not_a_number():
+    optimizer = nn.optim.SGD([nn.Parameter(tg.zeros(1))], lr=0.1)
+    with pytest.raises(ValueError, match="CosineAnnealingWarmRestarts: eta_min must be a "
+                                         "float or an int, got '0.001' of type str"):
+        nn.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=5, eta_min="0.001")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 from typing import Any, Callable
 
@@ -23,7 +24,7 @@ class PolynomialLR(LRScheduler):
     def get_lr(self) -> list[float]:
         t, n = self.last_epoch, self.total_iters
         lrs = [group["lr"] for group in self.optimizer.param_groups]
-        if t == 0 or t > n:
+        if self._first_step or t == 0 or t > n:   # (resuming keeps the lr loaded, as torch)
             return lrs
         factor = ((1 - t / n) / (1 - (t - 1) / n)) ** self.power
         return [lr * factor for lr in lrs]
@@ -46,6 +47,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
                  last_epoch: int = -1) -> None:
         _check_ints(self, T_0=T_0, T_mult=T_mult)
+        if isinstance(eta_min, bool) or not isinstance(eta_min, numbers.Real):
+            raise ValueError(f"CosineAnnealingWarmRestarts: eta_min must be a float or an "
+                             f"int, got {eta_min!r} of type {type(eta_min).__name__}")
         self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)
