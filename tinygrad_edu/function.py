@@ -218,9 +218,10 @@ class Function:
         ctx._saved = ()
         ctx._reading = False                      # (until recorded: see __del__)
         result = cls.forward(ctx, *[t._data for t in inputs], **options)
-        out = result if type(result) is np.ndarray else np.asarray(result)  # (numpy's 0-d
-        if grad_mode._enabled and cls.differentiable:                       # results are
-            for t in inputs:                                                # scalars)
+        # (numpy returns a scalar, not an array, for a 0-d result)
+        out = result if type(result) is np.ndarray else np.asarray(result)
+        if grad_mode._enabled and cls.differentiable:
+            for t in inputs:
                 if t._requires_grad:
                     return _recorded(ctx, result, out)
         return _constant(out, inputs)
@@ -347,7 +348,6 @@ def _apply_users_op(cls: type, inputs: tuple, options: dict) -> Any:
     made = _recorded(ctx, result, out)
     ctx.needs_input_grad += (False,) * nones
     return made
-
 
 
 class AccumulateGrad:
