@@ -13,12 +13,14 @@ counts the live recorded ops that read it (`_consumed`: raised in Function.apply
 when the reading node is freed, Function.__del__). Reads made by
 the value itself (`x[i] -= 1` reads x[i] first) are moved to a Tensor holding the old
 value; any other read makes the write refused. A write through a view goes to the tensor
-that owns the memory, and each view of the chain is made again from it. A constant x
+that owns the memory, and every live view of it (each tensor keeps weak references to the
+views a recorded op made of it: note_view) is made again from the new value. A constant x
 (outside any graph) that takes a value in the graph takes a new array, as every written
 tensor does (views of it made before it joined the graph keep the old values: README).
 """
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,8 +42,8 @@ def record(x: Tensor, index: Any, value: Any, op: str = "setitem", fresh: bool =
     errors (x.mul_(3) is x[...] = x * 3), and `fresh` says that value is the in-place
     method's own result, which x may simply become. If x is a view (x =
     y.reshape(...), y.T, y[0], or a view of a view) the owner of the memory takes the
-    write and each view of the chain is made again from it, as torch writes their shared
-    memory; every tensor of the chain must have been read by the next view alone, or by
+    write and every live view of its memory is made again from it, as torch writes their
+    shared memory; each of these tensors must have been read by its views alone, or by
     the value written (`x[i] -= 1` reads x[i] first: that read is moved to the old x)."""
     chain = [x]                                # x, the tensor it views, ..., the owner
     while (base := _viewed(chain[-1], op)) is not None:
@@ -74,6 +76,7 @@ def record(x: Tensor, index: Any, value: Any, op: str = "setitem", fresh: bool =
     for view, base in family.views:            # base first: each view made again from it
         _stop_reading(view._ctx, base)         # (the old view's node goes with the old view)
         _take_value(view, type(view._ctx).apply(base, **view._ctx.options))
+        note_view(base, view)
 
 
 def _stop_reading(node: Any, base: Tensor) -> None:
@@ -86,20 +89,34 @@ def _stop_reading(node: Any, base: Tensor) -> None:
 
 
 class Family:
-    """The tensors a write changes: the owner of the memory and its views that are alive
-    in the graph (the chain from x down to the owner, and views of them that the value
-    written reads, as `tmp = x[i]` in `x[i] -= 1`), with the reads made of them.
+    """The tensors a write changes: the owner of the memory and every live view of it,
+    at any depth (the written x among them, and views that the value written reads, as
+    `tmp = x[i]` in `x[i] -= 1`), with the reads made of them. The views are made again
+    from the new value, so all of them see the write, as torch's views of one memory do.
 
     Each tensor may be read by the views of it in the family; every other read must come
     from the value's graph, and is moved to a Tensor holding the old value (the op that
     read x for `x[i] -= 1` keeps reading the old x). A reader anywhere else would see the
-    written values in backward: the write is refused (torch refuses such a backward)."""
+    written values in backward: the write is refused."""
 
     def __init__(self, chain: list) -> None:
-        self.members = {id(t): t for t in chain}
-        self.views = [(view, base) for view, base in zip(chain[-2::-1], chain[::-1])]
+        owner = chain[-1]
+        self.members = {id(owner): owner}
+        self.views: list = []                  # (view, base), base first
         self.reads: list = []                  # (node, input position) of reads of members
-        self.unexplained = sum(t._consumed for t in chain) - (len(chain) - 1)
+        self.unexplained = owner._consumed
+        for base in (queue := [owner]):        # (the queue grows as views join)
+            for view in _live_views(base):
+                if id(view) not in self.members:
+                    self._join(view, base)
+                    queue.append(view)
+        self.adopt(chain[0])                   # (in case x's own view was not noted)
+
+    def _join(self, view: Tensor, base: Tensor) -> None:
+        self.members[id(view)] = view
+        self.views.append((view, base))
+        # the view's own read of base is allowed; reads of the view must be explained
+        self.unexplained += view._consumed - (1 if view._ctx._reading else 0)
 
     def adopt(self, t: Tensor) -> bool:
         """Whether t is a member, or a view of one (then t, and any views between, join)."""
@@ -111,9 +128,7 @@ class Family:
             path.append((t, base))
             t = base
         for view, base in reversed(path):      # base first
-            self.members[id(view)] = view
-            self.views.append((view, base))
-            self.unexplained += view._consumed - 1       # (its own read of base is allowed)
+            self._join(view, base)
         return True
 
     def find_reads(self, value: Tensor) -> None:
@@ -136,10 +151,10 @@ class Family:
         """Refuse if some read is unexplained; else move the reads to old copies of the
         members (id -> old copy, returned) and make the old view nodes read old bases."""
         if self.unexplained > 0:
-            raise RuntimeError(f"{op}: this tensor (or the tensor it views) was already used "
-                               "by a recorded op, which would see the written values in "
-                               "backward (torch refuses such a backward); write into a copy "
-                               "instead: x = x.clone() first")
+            raise RuntimeError(f"{op}: this tensor (or a tensor sharing its memory) was "
+                               "already used by a recorded op that is still alive, whose "
+                               "backward would see the written values; write into a copy "
+                               "instead: x = x.clone() first, or write before that read")
         olds = {key: _node(t.data, t._ctx) for key, t in self.members.items()}
         for node, i in self.reads:
             moved = olds[id(node.inputs[i])]
@@ -157,6 +172,24 @@ def view_base(t: Tensor) -> Tensor | None:
     if len(inputs) == 1 and np.may_share_memory(t.data, inputs[0].data):
         return inputs[0]
     return None
+
+
+def note_view(base: Tensor, view: Tensor) -> None:
+    """Called by Function.apply for a recorded result that may view its one input: base
+    (in the graph, not a leaf: a leaf's views are never written) keeps a weak reference
+    to each view of its memory, so that a write can make them all again (Family)."""
+    if base._ctx is not None and np.may_share_memory(view.data, base.data):
+        views = base.__dict__.setdefault("_views", [])
+        if len(views) >= 64 and not len(views) & (len(views) - 1):   # at 64, 128, ...:
+            views[:] = [ref for ref in views if ref() is not None]  # drop the dead
+        views.append(weakref.ref(view))
+
+
+def _live_views(base: Tensor) -> list:
+    """The views of base's memory that are alive and still made from base."""
+    views = [ref() for ref in base.__dict__.get("_views", ())]
+    return [view for view in views if view is not None and view._ctx is not None
+            and view._ctx.inputs[0] is base and np.may_share_memory(view.data, base.data)]
 
 
 def _placed(old: Tensor, x: Tensor, index: Any, value: Tensor, op: str, fresh: bool
