@@ -263,6 +263,12 @@ def test_concat_concatenate_and_atleast():
     (lambda: jn.dstack(Tensor(M)), TypeError,
      "dstack: expected a list or tuple of tensors, got Tensor"),
     (lambda: jn.column_stack([Tensor(C), Tensor(V)]), ValueError, "column_stack: cat"),
+    (lambda: tg.cat(None), TypeError, "cat: expected a list or tuple of tensors, got NoneType"),
+    (lambda: tg.cat(Tensor(M)), TypeError, "cat: expected a list or tuple of tensors, got "
+     "Tensor"),                                    # (was an IndexError from its rows)
+    (lambda: tg.stack(Tensor(V)), TypeError, "stack: expected a list or tuple of tensors, "
+     "got Tensor"),                                # (was the tensor again, from its rows)
+    (lambda: tg.stack(()), ValueError, "stack: expected a non-empty list of tensors"),
     (lambda: jn.concat([Tensor(V)], dim=1), IndexError,
      "concat: cat: dimension 1 is out of range"),
     (lambda: jn.concatenate([Tensor(V), Tensor(M)]), ValueError, "concatenate: cat"),

@@ -412,13 +412,22 @@ def _pad_with_copies(x: Tensor, pairs: list, mode: str) -> Tensor:
     return x
 
 
+def _tensor_list(tensors: Any, op: str) -> list:
+    """A list or tuple of tensors (numbers and arrays wrapped), not empty; a Tensor is
+    refused, as torch: it would iterate as its rows."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got "
+                        f"{type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty list of tensors")
+    return [_tensor(t) for t in tensors]
+
+
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing axis. As torch, an empty 1-D tensor (shape (0,), the
     `preds = tensor([])` a loop starts from) joins tensors of any shape, as none of their
     rows (its gradient is then empty too), after taking part in the result's dtype."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("cat: expected a non-empty list of tensors")
+    tensors = _tensor_list(tensors, "cat")
     tensors = _promoted(tensors)
     shaped = [t_ for t_ in tensors if t_.shape != (0,)]
     if not shaped:
@@ -443,9 +452,7 @@ def _promoted(tensors: list[Tensor]) -> list[Tensor]:
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis `dim` (the primitive Stack)."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("stack: expected a non-empty list of tensors")
+    tensors = _tensor_list(tensors, "stack")
     for t_ in tensors[1:]:
         if t_.shape != tensors[0].shape:
             raise ValueError(f"stack: all tensors must have the same shape, got "

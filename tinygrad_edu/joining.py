@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .composed import cat, pad
+from .composed import _tensor_list, cat, pad
 from .dtypes import promote
 from .composed import stack as _stack
 from .shapes import Size
@@ -56,15 +56,6 @@ def atleast_2d(*tensors: Any) -> Tensor | tuple:
 def atleast_3d(*tensors: Any) -> Tensor | tuple:
     """0-d as (1, 1, 1), (n,) as (1, n, 1), (m, n) as (m, n, 1); others unchanged."""
     return _at_least_all(tensors, 3)
-
-
-def _tensor_list(tensors: Any, op: str) -> list:
-    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{op}: expected a list or tuple of tensors, got "
-                        f"{type(tensors).__name__}")
-    if not tensors:
-        raise ValueError(f"{op}: expected a non-empty list of tensors")
-    return [_tensor(t) for t in tensors]
 
 
 def _cat(tensors: list, dim: int, op: str) -> Tensor:
