@@ -154,19 +154,19 @@ class LBFGS(Optimizer):
                      prev_flat_grad=prev_g, prev_loss=prev_loss)
         return first_loss
 
-    def state_dict(self) -> dict:
+    def _saved_state(self) -> dict:
         """As `Optimizer.state_dict`; the history lists are copied too."""
-        saved = super().state_dict()
+        saved = super()._saved_state()
         for entry in saved["state"].values():
             for key, value in entry.items():
                 if isinstance(value, list):
                     entry[key] = [v.copy() if isinstance(v, np.ndarray) else v for v in value]
         return saved
 
-    def load_state_dict(self, state_dict: dict) -> None:
+    def _restore(self, state_dict: dict) -> None:
         """As `Optimizer.load_state_dict`. The state's vectors (d, prev_flat_grad, the
         history) are all the parameters flattened: their length is checked against it."""
-        super().load_state_dict({**state_dict, "state": {}})      # the options
+        super()._restore({**state_dict, "state": {}})             # the options
         entry = {str(k): v for k, v in state_dict["state"].items()}.get("0")
         if entry is not None:
             params = self.param_groups[0]["params"]

@@ -13,8 +13,38 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from tinygrad_edu import Tensor, enable_grad, versions
+from tinygrad_edu.tensor import RemovableHandle
 
 from ..module import clear_grad
+
+
+def _hooked_step(step: Callable) -> Callable:
+    """step, run between the optimizer's step hooks, and noting that it ran
+    (`optimizer._stepped`, torch's _opt_called, which an LRScheduler reads to warn when it
+    is stepped before the optimizer). A step that calls its base class's step (a user's
+    SGD subclass) runs the hooks once."""
+    @functools.wraps(step)
+    def hooked(*args: Any, **kwargs: Any) -> Any:
+        self = args[0]
+        if self.__dict__.get("_in_step"):
+            return step(*args, **kwargs)
+        for (hook,) in list(self.__dict__.get("_step_pre_hooks", ())):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"{type(self).__name__}.step: a step pre-hook must "
+                                       "return None or a tuple (new_args, new_kwargs), got "
+                                       f"{result!r}")
+                args, kwargs = result
+        self._stepped = self._in_step = True
+        try:
+            loss = step(*args, **kwargs)
+        finally:
+            self._in_step = False
+        for (hook,) in list(self.__dict__.get("_step_post_hooks", ())):
+            hook(self, args, kwargs)
+        return loss
+    return hooked
 
 
 class Optimizer:
@@ -32,7 +62,7 @@ class Optimizer:
         if "__init__" in cls.__dict__ and cls.__module__.startswith("nn.optim."):
             cls.__init__ = _accepting_switches(cls.__dict__["__init__"], cls.__name__)
         if "step" in cls.__dict__:                # (a user's optimizer's own step too)
-            cls.step = _noting_calls(cls.__dict__["step"])
+            cls.step = _hooked_step(cls.__dict__["step"])
 
     def __init__(self, params: Iterable[Any], defaults: dict) -> None:
         self.defaults = {key: _number(value) for key, value in defaults.items()}
@@ -95,10 +125,10 @@ class Optimizer:
             for p in group["params"]:
                 clear_grad(p, set_to_none)
 
+    @_hooked_step
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient. `closure` re-evaluates the loss.
-        (Every optimizer's step notes that it ran: a scheduler stepped first warns.)"""
-        self._stepped = True
+        (Every optimizer's step runs the step hooks and notes that it ran: _hooked_step.)"""
         loss = None
         if closure is not None:
             with enable_grad():
@@ -125,8 +155,17 @@ class Optimizer:
     def state_dict(self) -> dict:
         """{"state": {0: {...}, ...}, "param_groups": [{options..., "params": [0, 1]}]}.
 
-        Parameters are numbered in group order, as torch. Arrays are copies.
-        """
+        Parameters are numbered in group order, as torch. Arrays are copies. The state
+        dict hooks run before (`hook(optimizer)`) and after (`hook(optimizer, state_dict)`,
+        which may return a new one)."""
+        for (hook,) in list(self.__dict__.get("_state_dict_pre_hooks", ())):
+            hook(self)
+        state_dict = self._saved_state()
+        for (hook,) in list(self.__dict__.get("_state_dict_post_hooks", ())):
+            state_dict = _or_same(hook(self, state_dict), state_dict)
+        return state_dict
+
+    def _saved_state(self) -> dict:
         index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -143,7 +182,17 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore options and state saved by `state_dict` (this optimizer must hold
-        parameter groups of the same sizes; state arrays take each parameter's dtype)."""
+        parameter groups of the same sizes; state arrays take each parameter's dtype).
+        The load hooks run before (`hook(optimizer, state_dict)`, given a shallow copy,
+        may return the dict to load) and after (`hook(optimizer)`), as torch's."""
+        state_dict = dict(state_dict)
+        for (hook,) in list(self.__dict__.get("_load_state_dict_pre_hooks", ())):
+            state_dict = _or_same(hook(self, state_dict), state_dict)
+        self._restore(state_dict)
+        for (hook,) in list(self.__dict__.get("_load_state_dict_post_hooks", ())):
+            hook(self)
+
+    def _restore(self, state_dict: dict) -> None:
         name = type(self).__name__
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
@@ -166,6 +215,38 @@ class Optimizer:
                     self.state[p] = {key: _state_value(value, p, key, name, index)
                                      for key, value in entry.items()}
 
+    # ------------------------------------------------------------------ hooks (torch's)
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call `hook(optimizer, args, kwargs)` before each step (args starts with the
+        optimizer, as torch's); it may return `(new_args, new_kwargs)` for the step."""
+        return _add_hook(self, "_step_pre_hooks", hook, False)
+
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
+        """Call `hook(optimizer, args, kwargs)` after each step."""
+        return _add_hook(self, "_step_post_hooks", hook, False)
+
+    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False
+                                     ) -> RemovableHandle:
+        """Call `hook(optimizer)` before `state_dict()` builds the dict."""
+        return _add_hook(self, "_state_dict_pre_hooks", hook, prepend)
+
+    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False
+                                      ) -> RemovableHandle:
+        """Call `hook(optimizer, state_dict)` on the dict `state_dict()` built; a dict it
+        returns is returned instead."""
+        return _add_hook(self, "_state_dict_post_hooks", hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False
+                                          ) -> RemovableHandle:
+        """Call `hook(optimizer, state_dict)` before loading; a dict it returns is loaded
+        instead."""
+        return _add_hook(self, "_load_state_dict_pre_hooks", hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False
+                                           ) -> RemovableHandle:
+        """Call `hook(optimizer)` after `load_state_dict` loaded."""
+        return _add_hook(self, "_load_state_dict_post_hooks", hook, prepend)
+
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
@@ -182,14 +263,17 @@ def check_non_negative(name: str, **values: float) -> None:
         raise ValueError(f"{name}: {', '.join(values)} must be >= 0, got {', '.join(bad)}")
 
 
-def _noting_calls(step: Callable) -> Callable:
-    """step, also setting `optimizer._stepped` (torch's _opt_called), which an LRScheduler
-    reads to warn when it is stepped before the optimizer."""
-    @functools.wraps(step)
-    def noting(self: Any, *args: Any, **kwargs: Any) -> Any:
-        self._stepped = True
-        return step(self, *args, **kwargs)
-    return noting
+def _add_hook(optimizer: Optimizer, attribute: str, hook: Callable, prepend: bool
+              ) -> RemovableHandle:
+    hooks = optimizer.__dict__.setdefault(attribute, [])
+    entry = (hook,)
+    hooks.insert(0, entry) if prepend else hooks.append(entry)
+    return RemovableHandle(hooks, entry)
+
+
+def _or_same(result: Any, state_dict: dict) -> dict:
+    """A state-dict hook's result: the dict it returned, or the one it was given."""
+    return state_dict if result is None else result
 
 
 def _accepting_switches(init: Callable, name: str) -> Callable:
