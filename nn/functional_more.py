@@ -222,7 +222,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                          f"{tuple(x.shape)} in {num_groups} groups")
     _matching(op, "weight", weight, (channels,), x.dtype)
     _matching(op, "bias", bias, (channels,), x.dtype)
-    groups = x.reshape(n, num_groups, x.numel() // max(n * num_groups, 1))
+    groups = x.reshape(n, num_groups, channels // num_groups * math.prod(x.shape[2:]))
     out = _standardized(groups, (2,), eps).reshape(*x.shape)
     per_channel = (channels,) + (1,) * (x.ndim - 2)
     if weight is not None:

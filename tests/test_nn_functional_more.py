@@ -367,6 +367,21 @@ def test_group_norm_gradients(shape, groups):
     check_both(lambda x: F.group_norm(x, groups, eps=0.1), [randn(*shape)])
 
 
+@pytest.mark.parametrize("norm, shape", [
+    (lambda x: F.group_norm(x, 2), (0, 4, 3)), (lambda x: F.group_norm(x, 2), (0, 4)),
+    (lambda x: F.group_norm(x, 2), (2, 4, 0)), (lambda x: F.layer_norm(x, (0,)), (2, 4, 0)),
+    (lambda x: F.instance_norm(x), (2, 4, 0)), (lambda x: F.instance_norm(x), (0, 4, 3))])
+def test_norms_of_empty_batches_and_axes_give_empty_gradients_as_torch(norm, shape):
+    """An empty result has an empty gradient (group_norm's backward raised on N = 0, and
+    every norm over an empty axis warned 'mean of empty slice', then raised)."""
+    x = Tensor(np.zeros(shape), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = norm(x)
+        out.sum().backward()
+    assert out.shape == shape and x.grad.shape == shape
+
+
 def test_embedding_gradients_with_repeats_and_padding():
     idx = Tensor([[0, 2, 2], [4, 0, 1], [2, 2, 2]])
     check_both(lambda w: F.embedding(idx, w) ** 2, [randn(5, 3)])

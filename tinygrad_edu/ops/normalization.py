@@ -26,6 +26,8 @@ class Standardize(Function):
 
     @staticmethod
     def forward(ctx, x, axes, eps):
+        if x.size == 0:                           # nothing to average (an empty batch or
+            return x.copy()                       # axis): an empty result, as torch
         centered = x - summed(x, axes, True, mean=True)
         centered -= summed(centered, axes, True, mean=True)   # the mean's rounding error
         var = summed(centered * centered, axes, True, mean=True)
@@ -37,6 +39,8 @@ class Standardize(Function):
     @staticmethod
     def backward(ctx, g):
         axes = ctx.options["axes"]
+        if g.numel() == 0:                        # (an empty result: nothing flows back)
+            return g
         if grad_mode.is_grad_enabled():
             x = ctx.inputs[0]
             centered = x - x.mean(axes, keepdim=True)
