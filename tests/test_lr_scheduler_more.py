@@ -458,6 +458,27 @@ def test_chained_scheduler_composes_the_factors():
     np.testing.assert_allclose(first_group(chained, 4), [0.1, 0.09, 0.81, 0.729], rtol=1e-12)
 
 
+def test_get_lr_outside_step_warns_as_torch_and_points_to_get_last_lr():
+    p = tg.tensor([1.0], requires_grad=True)
+    opt = nn.optim.SGD([p], lr=1.0)
+    scheduler = L.StepLR(opt, step_size=1, gamma=0.5)
+    with pytest.warns(UserWarning, match=r"StepLR.get_lr\(\) is step\(\)'s own: .* use "
+                                         r"get_last_lr\(\)"):
+        scheduler.get_lr()
+    assert scheduler.state_dict()["_get_lr_called_within_step"] is False      # as torch's
+
+    class Mine(L.LRScheduler):                     # a user's get_lr: no warning (torch)
+        def get_lr(self):
+            return [0.1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt.step()
+        scheduler.step()                           # step's own call: no warning either
+        assert Mine(opt).get_lr() == [0.1]
+    assert scheduler.get_last_lr() == [0.5]
+
+
 def test_a_scheduler_stepped_before_the_optimizer_warns_as_torch():
     p = tg.ones(2, requires_grad=True)
     opt = nn.optim.SGD([p], lr=0.1)

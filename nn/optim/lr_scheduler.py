@@ -4,6 +4,7 @@
 every parameter group's "lr"; `t` below is `last_epoch`, the number of steps taken."""
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from bisect import bisect_right
@@ -14,6 +15,20 @@ import numpy as np
 from .optimizer import Optimizer, check_non_negative
 
 
+def _warning_outside_step(get_lr: Callable) -> Callable:
+    """get_lr, warning as torch's schedulers do when it is called outside step(): it
+    computes the next epoch's rates (recursive ones from the current lr), not the last."""
+    @functools.wraps(get_lr)
+    def checked(self: LRScheduler) -> list[float]:
+        if not self._get_lr_called_within_step:
+            warnings.warn(f"{type(self).__name__}.get_lr() is step()'s own: it computes the "
+                          "next rates. To get the last learning rate computed by the "
+                          "scheduler, use get_last_lr() (as torch warns)", UserWarning,
+                          stacklevel=2)
+        return get_lr(self)
+    return checked
+
+
 class LRScheduler:
     """Base class: `last_epoch` counts steps; `get_lr()` gives the rates for the next one.
 
@@ -22,6 +37,12 @@ class LRScheduler:
     """
 
     _not_saved: tuple[str, ...] = ("optimizer",)   # attributes state_dict leaves out
+    _get_lr_called_within_step = False              # (torch's name: in the state dict too)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "get_lr" in cls.__dict__ and cls.__module__.startswith("nn.optim."):
+            cls.get_lr = _warning_outside_step(cls.__dict__["get_lr"])
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self.optimizer = _checked_optimizer(self, optimizer)
@@ -56,7 +77,7 @@ class LRScheduler:
             return
         self._step_count += 1
         self.last_epoch += 1
-        self._set_lrs(self.get_lr())
+        self._set_lrs(self._next_lrs())
 
     def _set_lrs(self, lrs: list[float]) -> None:
         groups = self.optimizer.param_groups
@@ -81,7 +102,15 @@ class LRScheduler:
         self._step_count += 1
         self.last_epoch = epoch
         closed_form = getattr(self, "closed_form_lr", None)
-        self._set_lrs(closed_form() if closed_form else self.get_lr())
+        self._set_lrs(closed_form() if closed_form else self._next_lrs())
+
+    def _next_lrs(self) -> list[float]:
+        """get_lr(), called from step (a library scheduler's get_lr warns elsewhere)."""
+        self._get_lr_called_within_step = True
+        try:
+            return self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
 
     def get_last_lr(self) -> list[float]:
         """The rates the last `step()` set."""

@@ -79,7 +79,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             self.T_i = self.T_0 * m ** n
         self._step_count += 1
         self.last_epoch = math.floor(epoch)
-        self._set_lrs(self.get_lr())
+        self._set_lrs(self._next_lrs())
 
 
 class CyclicLR(LRScheduler):
