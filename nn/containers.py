@@ -189,6 +189,9 @@ class Sequential(_RegistrySequence):
 class ModuleList(_RegistrySequence):
     """A list of modules, registered as children "0", "1", ... (use it instead of a plain list)."""
 
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:   # (torch's name)
+        super().__init__(modules)
+
     def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList([*self, *other])
 
@@ -208,6 +211,9 @@ class ModuleList(_RegistrySequence):
 
 class ModuleDict(_RegistryDict):
     """A dict of modules, registered as children under their keys (in insertion order)."""
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple] | None = None) -> None:
+        super().__init__(modules)
 
 
 # ---------------------------------------------------------------------------- parameters
@@ -232,6 +238,9 @@ class ParameterDict(_ParameterRegistry, _RegistryDict):
     """A dict of parameters, registered under their keys: in insertion order, except that
     a plain dict given to the constructor or `update` is added in sorted key order (torch's
     rule; an OrderedDict or a ParameterDict keeps its own order)."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple] | None = None) -> None:
+        super().__init__(parameters)
 
     def update(self, entries: Mapping[str, Any] | Iterable[tuple]) -> None:
         if isinstance(entries, Mapping) and not isinstance(entries, OrderedDict):

@@ -375,6 +375,10 @@ def test_containers():
     heads = nn.ModuleDict({"x": nn.Linear(1, 1)})
     heads["y"] = nn.Linear(1, 1)
     assert "y" in heads and list(heads.keys()) == ["x", "y"] and len(heads) == 2
+    by_keyword = [nn.ModuleList(modules=[nn.ReLU()]), nn.ModuleDict(modules={"a": nn.ReLU()}),
+                  nn.ParameterList(values=[tg.ones(1)]),
+                  nn.ParameterDict(parameters={"w": tg.ones(1)})]     # torch's keywords
+    assert [len(container) for container in by_keyword] == [1, 1, 1, 1]
 
 
 def test_list_like_containers_delete_insert_and_pop_renumber_like_torch():
