@@ -58,6 +58,21 @@ class _Lazy(Module):
             self._materialize(self._input_size(input))
         return Module.__call__(self, input, *args, **kwargs)       # (self may be a Linear now)
 
+    def has_uninitialized_params(self) -> bool:
+        """Whether the layer still waits for its first input (torch's LazyModuleMixin;
+        after it, the layer is the class it stood for, which has no such method)."""
+        return self._lazy()
+
+    def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None:
+        """Build the layer for `input`'s size without calling it, as torch's. It becomes
+        the class it stood for at once (torch waits for the first call to switch)."""
+        if self._lazy():
+            self._materialize(self._input_size(input))
+
+    def reset_parameters(self) -> None:
+        """Nothing to reset before the first input, as torch's lazy layers (the layer
+        initializes its parameters when it is built)."""
+
     def _lazy(self) -> bool:
         return type(self).__dict__.get("cls_to_become") is not None
 

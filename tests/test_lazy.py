@@ -98,3 +98,16 @@ def test_a_checkpoint_with_a_bias_but_no_weight_loads_into_the_lazy_layer():
     norm.load_state_dict({"bias": tg.full((3,), 2.0)}, strict=False)
     assert type(norm) is nn.BatchNorm1d and norm.num_features == 3
     assert norm.bias.tolist() == [2, 2, 2] and norm.weight.tolist() == [1, 1, 1]
+
+
+def test_torch_lazy_mixin_methods_build_the_layer_before_the_first_call():
+    layer = nn.LazyConv2d(4, 3)
+    assert layer.has_uninitialized_params()
+    layer.reset_parameters()                               # nothing to reset yet, as torch
+    optimizer = nn.optim.SGD(layer.parameters(), lr=0.1)   # made before the layer is built
+    layer.initialize_parameters(tg.ones(1, 2, 5, 5))
+    assert type(layer) is nn.Conv2d and layer.weight.shape == (4, 2, 3, 3)
+    layer(tg.ones(1, 2, 5, 5)).sum().backward()
+    before = layer.weight.detach().clone()
+    optimizer.step()
+    assert not np.allclose(layer.weight.numpy(), before.numpy())
