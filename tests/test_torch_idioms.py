@@ -571,6 +571,10 @@ def test_views_thrown_away_do_not_pile_up_on_the_tensor():
         x[1:].sum()                                      # a recorded view, then dropped
     assert len(x._views) < 130
     x[0] = 0.0
+    view = x[1:]
+    copied = pickle.loads(pickle.dumps(x))      # the weak references stay behind
+    assert copied.tolist() == x.tolist() and "_views" not in copied.__dict__
+    assert view.tolist() == x[1:].tolist()
 
 
 def test_constant_buffers_masked_fill_retain_grad_and_versions():

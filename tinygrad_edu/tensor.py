@@ -464,8 +464,9 @@ class Tensor:
     def __getstate__(self) -> dict:
         """pickle, copy.copy and copy.deepcopy: the data, requires_grad and name (not .grad,
         hooks or the graph: a tensor made by an op comes back as a leaf, as in torch)."""
-        return {**self.__dict__, "data": self.data, "requires_grad": self.requires_grad,
-                "grad": None, "name": self.name}             # (a user's attributes too)
+        return {**{key: value for key, value in self.__dict__.items() if key != "_views"},
+                "data": self.data, "requires_grad": self.requires_grad, "grad": None,
+                "name": self.name}          # (a user's attributes too; _views: the graph's)
 
     deepcopy_keeps_grad = True       # (not so for nn.Parameter, as in torch)
 
