@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -43,9 +44,15 @@ def _encode(obj: Any, arrays: dict, seen: dict) -> Any:
         return node
     if isinstance(obj, dict):
         if all(type(k) is str for k in obj):
-            return {"__dict__": {k: _encode(v, arrays, seen) for k, v in obj.items()}}
-        return {"__items__": [[_dict_key(k), _encode(v, arrays, seen)]
-                              for k, v in obj.items()]}
+            node = {"__dict__": {k: _encode(v, arrays, seen) for k, v in obj.items()}}
+        else:
+            node = {"__items__": [[_dict_key(k), _encode(v, arrays, seen)]
+                                  for k, v in obj.items()]}
+        if isinstance(obj, OrderedDict):         # a state_dict: its class, and the module
+            node["ordered"] = True               # versions torch keeps in _metadata
+            if getattr(obj, "_metadata", None) is not None:
+                node["metadata"] = _encode(obj._metadata, arrays, seen)
+        return node
     if isinstance(obj, (list, tuple)):
         return {"__list__" if isinstance(obj, list) else "__tuple__":
                 [_encode(v, arrays, seen) for v in obj]}
@@ -80,10 +87,15 @@ def _decode(node: Any, archive: dict, made: dict) -> Any:
             made[value] = archive[value] if kind == "__array__" else Tensor._from_node(
                 archive[value], None).requires_grad_(node.get("requires_grad", False))
         return made[value]
-    if kind == "__dict__":
-        return {k: _decode(v, archive, made) for k, v in value.items()}
-    if kind == "__items__":
-        return {k: _decode(v, archive, made) for k, v in value}
+    if kind in ("__dict__", "__items__"):
+        pairs = value.items() if kind == "__dict__" else value
+        decoded = {k: _decode(v, archive, made) for k, v in pairs}
+        if not node.get("ordered"):
+            return decoded
+        ordered = OrderedDict(decoded)
+        if "metadata" in node:
+            ordered._metadata = _decode(node["metadata"], archive, made)
+        return ordered
     items = [_decode(v, archive, made) for v in value]
     return items if kind == "__list__" else tuple(items)
 
