@@ -458,11 +458,16 @@ def test_a_singular_matrix_is_an_error_naming_the_op():
         tg.linalg.inv(tg.tensor(singular))
     with pytest.raises(np.linalg.LinAlgError, match="solve: a matrix of shape"):
         tg.linalg.solve(tg.tensor(singular), tg.ones(2))
-    a = tg.tensor(singular, requires_grad=True)
+    a = tg.tensor(singular, dtype=tg.float64, requires_grad=True)
+    with pytest.raises(np.linalg.LinAlgError, match="det/slogdet backward: a matrix"):
+        tg.linalg.slogdet(a).logabsdet.backward()
     d = tg.linalg.det(a)
     assert d.item() == 0.0
-    with pytest.raises(np.linalg.LinAlgError, match="det/slogdet backward: a matrix"):
-        d.backward()
+    d.backward(retain_graph=True)          # the cofactors, also at a singular matrix
+    np.testing.assert_allclose(a.grad.numpy(), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-14)
+    with pytest.raises(np.linalg.LinAlgError, match=r"det backward with create_graph: a "
+                                                    r"matrix of shape \(2, 2\) is singular"):
+        tg.grad(d, a, create_graph=True)
 
 
 def test_top_level_det_logdet_slogdet():

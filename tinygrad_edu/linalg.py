@@ -2,7 +2,7 @@
 matrix_power, matrix_exp, cholesky, eigh, eigvalsh, svd, svdvals, qr and solve_triangular
 (pinv, lstsq, matrix_rank, inv_ex, solve_ex: least_squares.py; the LU family: lu.py), also
 `tinygrad_edu.inverse`, `x.inverse()`, `x.det()`, `tinygrad_edu.cholesky_solve`: the
-primitives Inverse, PseudoInverse, MatrixExp, Solve and LogAbsDet of ops/linalg.py and
+primitives Inverse, PseudoInverse, MatrixExp, Solve, Det and LogAbsDet of ops/linalg.py and
 Cholesky, Eigh, Svd and Qr of ops/decompositions.py, with their checks, and the rest
 composed from them, sums, maxima and matmuls."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from . import indexed, linear_algebra, linear_algebra_more
 from .composed import cat
 from .ops.decompositions import Cholesky, Eigh, Qr, Svd
-from .ops.linalg import Inverse, LogAbsDet, MatrixExp, Solve
+from .ops.linalg import Det, Inverse, LogAbsDet, MatrixExp, Solve
 from .shapes import broadcast_shapes
 from .tensor import Tensor, _axis, _tensor
 
@@ -73,11 +73,9 @@ def slogdet(A: Any) -> SignLogAbsDet:
 
 
 def det(A: Any) -> Tensor:
-    """det A = sign * exp(log |det A|), so dL/dA = g det(A) A^-T (Jacobi's formula).
-    A singular A has det 0 and a gradient this formula cannot give (g adj(A)^T, nonzero
-    at rank n - 1): backward raises numpy's LinAlgError there (torch 2.13 gives zeros)."""
-    sign, logabsdet = slogdet(_square("det", A))        # (errors name det)
-    return sign * logabsdet.exp()
+    """det A (the primitive Det): dL/dA = g adj(A)^T, the cofactors, at a singular A too
+    (torch 2.13 gives zeros there)."""
+    return Det.apply(_square("det", A))
 
 
 def logdet(A: Any) -> Tensor:

@@ -1,4 +1,5 @@
-"""Gradient-check cases for inverse, solve and log |det| (ops/linalg.py, tinygrad_edu.linalg).
+"""Gradient-check cases for inverse, solve, det and log |det| (ops/linalg.py,
+tinygrad_edu.linalg).
 
 The matrices are random plus 3 I (well conditioned, so central differences are exact to
 ~1e-9): single, 1x1, batched, and for solve a batch of right-hand sides broadcast against
@@ -35,8 +36,23 @@ for sid, (sa, sb) in {"matrix-rhs": ((3, 3), (3, 2)), "broadcast-A": ((3, 3), (2
 for sid, shape in {"3x3": (3, 3), "1x1": (1, 1), "batched": (2, 3, 3)}.items():
     CASES.append(GradCase(op="log_abs_det", fn=lambda a: linalg.slogdet(a).logabsdet,
                           inputs=inputs(matrix(*shape, seed=4)), id=f"log_abs_det-{sid}"))
-CASES.append(GradCase(op="log_abs_det", fn=linalg.det, inputs=inputs(matrix(2, 3, 3, seed=5)),
-                      id="log_abs_det-det"))
+for sid, shape in {"3x3": (3, 3), "1x1": (1, 1), "batched": (2, 3, 3)}.items():
+    CASES.append(GradCase(op="det", fn=linalg.det, inputs=inputs(matrix(*shape, seed=5)),
+                          id=f"det-{sid}"))
+
+
+def rank_deficient(rank: int):
+    """A 4x4 matrix of the given rank (det 0): its cofactors are the gradient."""
+    def make() -> Tensor:
+        rng = np.random.default_rng(10 + rank)
+        values = rng.standard_normal((4, rank)) @ rng.standard_normal((rank, 4))
+        return Tensor(values, requires_grad=True)
+    return make
+
+
+for rank in (3, 2):            # cofactors nonzero at rank n - 1, zero below; second
+    CASES.append(GradCase(op="det", fn=linalg.det, inputs=inputs(rank_deficient(rank)),
+                          id=f"det-rank-{rank}", second_order=False))   # order: refused
 
 
 for sid, shape in {"tall": (4, 2), "wide": (2, 3), "square": (3, 3), "batched": (2, 3, 2),

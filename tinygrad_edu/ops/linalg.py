@@ -1,10 +1,12 @@
-"""Matrix product, inverse, pseudo-inverse, matrix exponential, linear solve and log |det|."""
+"""Matrix product, inverse, pseudo-inverse, matrix exponential, linear solve, det and
+log |det|."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
+from .. import grad_mode
 from ..function import Function
 
 
@@ -207,14 +209,54 @@ class Solve(Function):
         return -Matmul.apply(grad_b, out.mT), grad_b
 
 
+class Det(Function):
+    """out = det A for square A (..., n, n).
+
+    Jacobi's formula d det A = tr(adj(A) dA) gives
+    VJP: dL/dA = g adj(A)^T, the matrix of cofactors (g broadcast over the last two axes),
+    which is g det(A) A^-T for an invertible A. The cofactors exist at a singular A too:
+    with the SVD A = U diag(s) V^T, adj(A)^T = det(U) det(V) U diag(p) V^T, where p_i is
+    the product of the singular values other than s_i (nonzero at rank n - 1, zero below;
+    torch 2.13 gives zeros at every singular A). Saves A.
+    With create_graph the VJP is g det(A) A^-T in Tensor ops (so it differentiates
+    again), which a singular A refuses.
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.linalg.det(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        g = g.unsqueeze(-1).unsqueeze(-1)
+        if not grad_mode.is_grad_enabled():
+            return g * cofactors(a.data)
+        try:
+            inverse = Inverse.apply(a)
+        except np.linalg.LinAlgError:
+            raise singular("det backward with create_graph", a.data) from None
+        return g * Det.apply(a).unsqueeze(-1).unsqueeze(-1) * inverse.mT
+
+
+def cofactors(a: np.ndarray) -> np.ndarray:
+    """adj(A)^T = det(U) det(V) U diag(p) V^T from the SVD A = U diag(s) V^T, with
+    p_i = prod_{j != i} s_j (see Det)."""
+    u, s, vt = np.linalg.svd(a)
+    n = s.shape[-1]
+    others = np.where(np.eye(n, dtype=bool), 1, s[..., None, :]).prod(-1)
+    signs = np.linalg.det(u) * np.linalg.det(vt)
+    return signs[..., None, None] * (u * others[..., None, :]) @ vt
+
+
 class LogAbsDet(Function):
     """out = log |det A| for square A (..., n, n) (-inf for a singular A).
 
     Jacobi's formula d det A = det A tr(A^-1 dA) gives d log|det A| = tr(A^-1 dA), so
     VJP: dL/dA = g A^-T   (g broadcast over the last two axes).   Saves A.
     At a singular A that inverse does not exist: backward raises an error naming it
-    (torch 2.13 gives inf/nan for slogdet there, and zeros for det, whose true gradient
-    g adj(A)^T is not zero at a matrix of rank n - 1).
+    (torch 2.13 gives inf/nan there; det, whose gradient exists, is the op Det).
     """
 
     @staticmethod
