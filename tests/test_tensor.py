@@ -672,6 +672,11 @@ def test_mT_swaps_the_last_two_axes_and_needs_two():
     np.testing.assert_array_equal(x.grad.data, np.arange(24.0).reshape(2, 4, 3).swapaxes(-1, -2))
     with pytest.raises(ValueError, match=r"mT: needs at least 2 dimensions, got shape \(3,\)"):
         Tensor([1.0, 2.0, 3.0]).mT
+    assert x.mH.shape == x.adjoint().shape == (2, 4, 3)          # real: the conjugate is x
+    assert Tensor(np.ones((3, 4))).H.shape == (4, 3) and Tensor(2.0).H.item() == 2.0
+    with pytest.raises(ValueError, match=r"H: expected a matrix .* got shape \(2, 3, 4\); "
+                                         r"use mH"):
+        x.H
 
 
 def test_where_clamp_maximum_values():

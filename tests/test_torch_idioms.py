@@ -565,12 +565,26 @@ def test_every_live_view_of_the_memory_sees_a_write_as_in_torch():
     assert reader.requires_grad and x.tolist() == w.tolist()
 
 
+def test_a_value_in_the_graph_written_into_an_int_or_bool_tensor_gives_its_values():
+    w = tg.tensor([1.5, -2.7, 0.3], requires_grad=True)
+    counts = tg.zeros(3, dtype=tg.int64)
+    counts[:2] = w[:2]                                   # cast, as torch (was: TypeError)
+    flags = tg.zeros(3, dtype=tg.bool)
+    flags.copy_(w)
+    assert counts.tolist() == [1, -2, 0] and flags.tolist() == [True, True, True]
+    assert not counts.requires_grad and not flags.requires_grad
+
+
 def test_views_thrown_away_do_not_pile_up_on_the_tensor():
     x = _float64(3, seed=8) * 1
     for _ in range(1000):
         x[1:].sum()                                      # a recorded view, then dropped
     assert len(x._views) < 130
     x[0] = 0.0
+    rows = [x[i] for i in range(3)]
+    for step in range(300):                              # writes through live views
+        rows[step % 3].add_(1.0)
+    assert len(x._views) == 3 and rows[0].item() == 100.0  # (was: 3 more per write)
     view = x[1:]
     copied = pickle.loads(pickle.dumps(x))      # the weak references stay behind
     assert copied.tolist() == x.tolist() and "_views" not in copied.__dict__

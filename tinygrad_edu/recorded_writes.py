@@ -73,10 +73,13 @@ def record(x: Tensor, index: Any, value: Any, op: str = "setitem", fresh: bool =
         written, filled = _positions_written(x, index, value, owner.data)
         new = old.where(~written, filled)
     _take_value(owner, new)
+    views_of: dict = {key: [] for key in family.members}
     for view, base in family.views:            # base first: each view made again from it
         _stop_reading(view._ctx, base)         # (the old view's node goes with the old view)
         _take_value(view, type(view._ctx).apply(base, **view._ctx.options))
-        note_view(base, view)
+        views_of[id(base)].append(weakref.ref(view))
+    for key, t in family.members.items():      # each tensor's views, once each (apply
+        t.__dict__["_views"] = views_of[key]   # noted the temporaries the views took)
 
 
 def _stop_reading(node: Any, base: Tensor) -> None:

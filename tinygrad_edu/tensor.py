@@ -356,6 +356,23 @@ class Tensor:
             raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
         return movement.Permute.apply(self, dims=(*range(n - 2), n - 1, n - 2))
 
+    @property
+    def mH(self) -> Tensor:
+        """The conjugate transpose of the last two axes: mT (tensors here are real)."""
+        return self.mT
+
+    @property
+    def H(self) -> Tensor:
+        """The conjugate transpose of a matrix (a 0-d tensor is itself), as torch: T here."""
+        if self.ndim not in (0, 2):
+            raise ValueError(f"H: expected a matrix (2-D) or a 0-d tensor, got shape "
+                             f"{self.shape}; use mH for a batch of matrices")
+        return self.T
+
+    def adjoint(self) -> Tensor:
+        """torch's x.adjoint(): x.mH."""
+        return self.mH
+
     def numel(self) -> int:
         return int(self.data.size)
 
@@ -1017,7 +1034,7 @@ class Tensor:
         when x or the values are in a graph (not into a leaf that requires grad)."""
         if values is None or isinstance(values, str):  # (numpy would write nan)
             raise TypeError(f"{op}: expected a number or a tensor, got {type(values).__name__}")
-        if grad_mode._enabled and (self._requires_grad or _in_graph(values)):
+        if _recorded_write(self, values):
             self._refuse_leaf_write(op)
             self._record_write(..., values, op, fresh)
             return self
@@ -1461,7 +1478,7 @@ class Tensor:
             raise RuntimeError(f"setitem: Index put requires the source and destination dtypes "
                                f"match, got {self.dtype} for the destination and {value.dtype} "
                                f"for the source (as torch; write value.to(x.dtype))")
-        if grad_mode._enabled and (self._requires_grad or _in_graph(value)):
+        if _recorded_write(self, value):
             self._refuse_leaf_write("setitem", ", or build a new tensor with where/masked_fill")
             self._record_write(index, value, "setitem")
             return
@@ -1517,6 +1534,13 @@ for _name, _fn, _alias in (("eq", np.equal, None), ("ne", np.not_equal, "not_equ
 
 def _in_graph(value: Any) -> bool:
     return isinstance(value, Tensor) and value._requires_grad
+
+
+def _recorded_write(x: Tensor, value: Any) -> bool:
+    """Whether writing value into x is recorded: grad mode is on and x is in a graph, or
+    the value is and x is floating (an int or bool x takes the values alone, as torch)."""
+    return grad_mode._enabled and (x._requires_grad or (
+        _in_graph(value) and x._data.dtype.kind == "f"))
 
 
 def _no_bool(op: str, *operands: Any) -> None:
