@@ -2,6 +2,8 @@
 first- and second-derivative checks together."""
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 import tinygrad_edu as tg
@@ -39,3 +41,11 @@ def assert_trains_like_torch(torch, theirs, ours, x: np.ndarray, steps: int = 3)
     for name, p in theirs.named_parameters():
         np.testing.assert_allclose(mine[name].grad.numpy(), p.grad.numpy(), rtol=1e-10,
                                    atol=1e-12)
+
+
+def round_trip(obj):
+    """obj through tg.save and tg.load, in memory."""
+    buffer = io.BytesIO()
+    tg.save(obj, buffer)
+    buffer.seek(0)
+    return tg.load(buffer)

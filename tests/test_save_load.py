@@ -1,19 +1,12 @@
 """tg.save / tg.load keep a state dict's OrderedDict class and its _metadata (the module
 versions load_state_dict reads, as torch's checkpoints keep them)."""
-import io
 from collections import OrderedDict
 
 import pytest
 
 import nn
 import tinygrad_edu as tg
-
-
-def round_trip(obj):
-    buffer = io.BytesIO()
-    tg.save(obj, buffer)
-    buffer.seek(0)
-    return tg.load(buffer)
+from checks import round_trip
 
 
 def test_a_state_dict_keeps_its_class_and_module_versions():

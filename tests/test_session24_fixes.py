@@ -8,14 +8,8 @@ import pytest
 
 import nn
 import tinygrad_edu as tg
+from checks import round_trip
 from tinygrad_edu.function import Function
-
-
-def round_trip(obj):
-    buffer = io.BytesIO()
-    tg.save(obj, buffer)
-    buffer.seek(0)
-    return tg.load(buffer)
 
 
 def test_a_tensor_saved_twice_loads_as_one_object_as_torch():
