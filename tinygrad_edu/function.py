@@ -303,8 +303,8 @@ def _recorded(ctx: Function, result: Any, out: np.ndarray) -> Any:
     if anomaly.enabled:                       # (debugging: where the op was made)
         ctx._forward_stack = anomaly.forward_stack()
     made = tensor.Tensor._from_node(out, ctx)
-    if out.base is not None and len(ctx.inputs) == 1:     # perhaps a view: a write into
-        recorded_writes.note_view(ctx.inputs[0], made)     # their memory remakes them all
+    if out.base is not None:                  # perhaps a view: a write into its memory
+        recorded_writes.note_view(made)       # remakes every view of it
     if autograd_graph._hooks and ctx._saved:  # saved_tensors_hooks: pack what it saved
         autograd_graph.pack(ctx, made)
     return made

@@ -177,11 +177,12 @@ def view_base(t: Tensor) -> Tensor | None:
     return None
 
 
-def note_view(base: Tensor, view: Tensor) -> None:
-    """Called by Function.apply for a recorded result that may view its one input: base
-    (in the graph, not a leaf: a leaf's views are never written) keeps a weak reference
-    to each view of its memory, so that a write can make them all again (Family)."""
-    if base._ctx is not None and np.may_share_memory(view.data, base.data):
+def note_view(view: Tensor) -> None:
+    """Called by Function.apply for a recorded result that may be a view: the tensor it
+    views (in the graph, not a leaf: a leaf's views are never written) keeps a weak
+    reference to each view of its memory, so that a write can make them all again."""
+    base = view_base(view)
+    if base is not None and base._ctx is not None:
         views = base.__dict__.setdefault("_views", [])
         if len(views) >= 64 and not len(views) & (len(views) - 1):   # at 64, 128, ...:
             views[:] = [ref for ref in views if ref() is not None]  # drop the dead
@@ -191,8 +192,7 @@ def note_view(base: Tensor, view: Tensor) -> None:
 def _live_views(base: Tensor) -> list:
     """The views of base's memory that are alive and still made from base."""
     views = [ref() for ref in base.__dict__.get("_views", ())]
-    return [view for view in views if view is not None and view._ctx is not None
-            and view._ctx.inputs[0] is base and np.may_share_memory(view.data, base.data)]
+    return [view for view in views if view is not None and view_base(view) is base]
 
 
 def _placed(old: Tensor, x: Tensor, index: Any, value: Tensor, op: str, fresh: bool

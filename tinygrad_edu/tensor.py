@@ -1594,15 +1594,16 @@ def _result_dtype(*operands: Tensor) -> np.dtype:
 _RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
-def add_hook(owner: Any, attribute: str, hook: Callable) -> RemovableHandle:
-    """Append `hook` to the list `owner.<attribute>` (made on first use) as an entry of its
-    own, and return the handle that removes that entry."""
+def add_hook(owner: Any, attribute: str, hook: Callable, prepend: bool = False
+             ) -> RemovableHandle:
+    """Append `hook` (first, with `prepend`) to the list `owner.<attribute>` (made on
+    first use) as an entry of its own, and return the handle that removes that entry."""
     hooks = getattr(owner, attribute, None)
     if hooks is None:
         hooks = []
         setattr(owner, attribute, hooks)
     entry = (hook,)
-    hooks.append(entry)
+    hooks.insert(0, entry) if prepend else hooks.append(entry)
     return RemovableHandle(hooks, entry)
 
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from tinygrad_edu import Tensor, enable_grad, versions
-from tinygrad_edu.tensor import RemovableHandle
+from tinygrad_edu.tensor import RemovableHandle, add_hook
 
 from ..module import clear_grad
 
@@ -28,7 +28,7 @@ def _hooked_step(step: Callable) -> Callable:
         self = args[0]
         if self.__dict__.get("_in_step"):
             return step(*args, **kwargs)
-        for (hook,) in list(self.__dict__.get("_step_pre_hooks", ())):
+        for hook in _hooks(self, "_step_pre_hooks"):
             result = hook(self, args, kwargs)
             if result is not None:
                 if not (isinstance(result, tuple) and len(result) == 2):
@@ -41,7 +41,7 @@ def _hooked_step(step: Callable) -> Callable:
             loss = step(*args, **kwargs)
         finally:
             self._in_step = False
-        for (hook,) in list(self.__dict__.get("_step_post_hooks", ())):
+        for hook in _hooks(self, "_step_post_hooks"):
             hook(self, args, kwargs)
         return loss
     return hooked
@@ -158,10 +158,10 @@ class Optimizer:
         Parameters are numbered in group order, as torch. Arrays are copies. The state
         dict hooks run before (`hook(optimizer)`) and after (`hook(optimizer, state_dict)`,
         which may return a new one)."""
-        for (hook,) in list(self.__dict__.get("_state_dict_pre_hooks", ())):
+        for hook in _hooks(self, "_state_dict_pre_hooks"):
             hook(self)
         state_dict = self._saved_state()
-        for (hook,) in list(self.__dict__.get("_state_dict_post_hooks", ())):
+        for hook in _hooks(self, "_state_dict_post_hooks"):
             state_dict = _or_same(hook(self, state_dict), state_dict)
         return state_dict
 
@@ -186,10 +186,10 @@ class Optimizer:
         The load hooks run before (`hook(optimizer, state_dict)`, given a shallow copy,
         may return the dict to load) and after (`hook(optimizer)`), as torch's."""
         state_dict = dict(state_dict)
-        for (hook,) in list(self.__dict__.get("_load_state_dict_pre_hooks", ())):
+        for hook in _hooks(self, "_load_state_dict_pre_hooks"):
             state_dict = _or_same(hook(self, state_dict), state_dict)
         self._restore(state_dict)
-        for (hook,) in list(self.__dict__.get("_load_state_dict_post_hooks", ())):
+        for hook in _hooks(self, "_load_state_dict_post_hooks"):
             hook(self)
 
     def _restore(self, state_dict: dict) -> None:
@@ -219,33 +219,33 @@ class Optimizer:
     def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(optimizer, args, kwargs)` before each step (args starts with the
         optimizer, as torch's); it may return `(new_args, new_kwargs)` for the step."""
-        return _add_hook(self, "_step_pre_hooks", hook, False)
+        return add_hook(self, "_step_pre_hooks", hook)
 
     def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(optimizer, args, kwargs)` after each step."""
-        return _add_hook(self, "_step_post_hooks", hook, False)
+        return add_hook(self, "_step_post_hooks", hook)
 
     def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False
                                      ) -> RemovableHandle:
         """Call `hook(optimizer)` before `state_dict()` builds the dict."""
-        return _add_hook(self, "_state_dict_pre_hooks", hook, prepend)
+        return add_hook(self, "_state_dict_pre_hooks", hook, prepend)
 
     def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False
                                       ) -> RemovableHandle:
         """Call `hook(optimizer, state_dict)` on the dict `state_dict()` built; a dict it
         returns is returned instead."""
-        return _add_hook(self, "_state_dict_post_hooks", hook, prepend)
+        return add_hook(self, "_state_dict_post_hooks", hook, prepend)
 
     def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False
                                           ) -> RemovableHandle:
         """Call `hook(optimizer, state_dict)` before loading; a dict it returns is loaded
         instead."""
-        return _add_hook(self, "_load_state_dict_pre_hooks", hook, prepend)
+        return add_hook(self, "_load_state_dict_pre_hooks", hook, prepend)
 
     def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False
                                            ) -> RemovableHandle:
         """Call `hook(optimizer)` after `load_state_dict` loaded."""
-        return _add_hook(self, "_load_state_dict_post_hooks", hook, prepend)
+        return add_hook(self, "_load_state_dict_post_hooks", hook, prepend)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -263,12 +263,9 @@ def check_non_negative(name: str, **values: float) -> None:
         raise ValueError(f"{name}: {', '.join(values)} must be >= 0, got {', '.join(bad)}")
 
 
-def _add_hook(optimizer: Optimizer, attribute: str, hook: Callable, prepend: bool
-              ) -> RemovableHandle:
-    hooks = optimizer.__dict__.setdefault(attribute, [])
-    entry = (hook,)
-    hooks.insert(0, entry) if prepend else hooks.append(entry)
-    return RemovableHandle(hooks, entry)
+def _hooks(optimizer: Optimizer, attribute: str) -> list:
+    """The hooks registered under `attribute` (a copy: a hook may remove itself)."""
+    return [hook for (hook,) in optimizer.__dict__.get(attribute, ())]
 
 
 def _or_same(result: Any, state_dict: dict) -> dict:
