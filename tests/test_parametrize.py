@@ -1,5 +1,8 @@
 """nn.utils.parametrize and nn.utils.parametrizations: a tensor computed from others at
 each read, trained through them (the examples of torch's parametrizations tutorial)."""
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -169,3 +172,19 @@ class ToFloat32(nn.Module):
 
     def right_inverse(self, a):
         return a.float()
+
+
+def test_a_parametrized_module_deep_copies_but_refuses_pickle_as_torch():
+    layer = nn.utils.parametrizations.weight_norm(nn.Linear(3, 2).double())
+    copy_ = copy.deepcopy(layer)
+    x = tg.ones(1, 3, dtype=tg.float64)
+    assert type(copy_) is type(layer)
+    np.testing.assert_array_equal(copy_(x).numpy(), layer(x).numpy())
+    with tg.no_grad():
+        copy_.parametrizations.weight.original0.mul_(2)        # g doubled in the copy only
+    np.testing.assert_allclose(copy_(x).numpy() - copy_.bias.numpy(),
+                               2 * (layer(x).numpy() - layer.bias.numpy()), rtol=1e-14)
+    with pytest.raises(RuntimeError, match=r"pickle: ParametrizedLinear is parametrized; "
+                                           r"serialization .* only supported through "
+                                           r"state_dict\(\)"):
+        pickle.dumps(layer)

@@ -1,5 +1,7 @@
 """nn.utils.weight_norm / spectral_norm: the weight recomputed from new parameters before
 each forward, gradients reaching them by the chain rule, and removal."""
+import pickle
+
 import numpy as np
 import pytest
 
@@ -62,3 +64,23 @@ def test_matches_torch(make):
     ours = getattr(nn.utils, make)(nn.Conv2d(3, 4, 3).double())
     assert_trains_like_torch(torch, theirs, ours,
                              np.random.default_rng(0).standard_normal((2, 3, 5, 5)))
+
+
+@pytest.mark.parametrize("make, removal", [
+    (nn.utils.weight_norm, nn.utils.remove_weight_norm),
+    (nn.utils.spectral_norm, nn.utils.remove_spectral_norm)])
+def test_a_reparametrized_module_pickles_and_keeps_working(make, removal):
+    """As torch's: the hook is an object of a module-level class, not a closure."""
+    layer = make(nn.Conv2d(2, 3, 3).double())
+    copy = pickle.loads(pickle.dumps(layer))
+    x = tg.randn(2, 2, 5, 5, dtype=tg.float64)
+    layer.eval(), copy.eval()
+    np.testing.assert_array_equal(copy(x).numpy(), layer(x).numpy())
+    copy.train()
+    copy(x).square().sum().backward()
+    assert all(p.grad is not None and np.abs(p.grad.numpy()).sum() > 0
+               for p in copy.parameters())
+    expected = copy.eval()(x).numpy()      # (training moved spectral norm's u and v)
+    removal(copy)                          # the unpickled handle removes the unpickled hook
+    assert not copy._forward_pre_hooks and "weight" in dict(copy.named_parameters())
+    np.testing.assert_allclose(copy(x).numpy(), expected, rtol=1e-12)

@@ -15,6 +15,7 @@ it all. Inside `with cached():` each parametrized tensor is computed once.
 from __future__ import annotations
 
 import contextlib
+import copy
 from typing import Iterator
 
 from tinygrad_edu import Tensor, no_grad
@@ -127,7 +128,9 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     if not is_parametrized(module):
         module.parametrizations = ModuleDict()
         cls = type(module)
-        module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {"_unparametrized": cls})
+        module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
+                                {"_unparametrized": cls, "__getstate__": _refuse_pickling,
+                                 "__deepcopy__": _deepcopy})
     module.parametrizations[tensor_name] = chain
     setattr(type(module), tensor_name, property(_getter(tensor_name), _setter(tensor_name)))
     return module
@@ -223,6 +226,24 @@ def cached() -> Iterator[None]:
         yield
     finally:
         _cache = outer
+
+
+def _refuse_pickling(module: Module) -> None:
+    """pickle cannot find the class made for a parametrized module by its name: say so,
+    and what works instead, as torch does."""
+    raise RuntimeError(f"pickle: {type(module).__name__} is parametrized; serialization of "
+                       "parametrized modules is only supported through state_dict() (as in "
+                       "torch): save module.state_dict() and load it into a module "
+                       "parametrized the same way")
+
+
+def _deepcopy(module: Module, memo: dict) -> Module:
+    """copy.deepcopy, which the refusal of pickling would otherwise stop: a new object of
+    the same (made) class with a deep copy of every attribute."""
+    new = object.__new__(type(module))
+    memo[id(module)] = new
+    new.__dict__.update(copy.deepcopy(module.__dict__, memo))
+    return new
 
 
 def type_before_parametrizations(module: Module) -> type:

@@ -15,8 +15,6 @@ the power iteration are constants, as in torch.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from tinygrad_edu import Tensor, no_grad, randn
@@ -36,11 +34,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     del module._parameters[name]
     module.register_parameter(name + "_g", g)
     module.register_parameter(name + "_v", v)
-
-    def compute(m: Module) -> Tensor:
-        v_, g_ = getattr(m, name + "_v"), getattr(m, name + "_g")
-        return v_ * (g_ / length(v_, axes))
-    _install(module, name, "weight_norm", compute)
+    _install(module, name, "weight_norm", WeightNorm(name, axes))
     return module
 
 
@@ -67,20 +61,8 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     module.register_parameter(name + "_orig", weight)
     module.register_buffer(name + "_u", u)
     module.register_buffer(name + "_v", v)
-
-    def compute(m: Module) -> Tensor:
-        w = getattr(m, name + "_orig")
-        matrix = _as_matrix(w, dim)
-        u_, v_ = getattr(m, name + "_u"), getattr(m, name + "_v")
-        if m.training:
-            with no_grad():
-                for _ in range(n_power_iterations):
-                    v_.data[...] = _normalized(matrix.detach().mT @ u_, eps).data
-                    u_.data[...] = _normalized(matrix.detach() @ v_, eps).data
-            u_, v_ = u_.clone(), v_.clone()
-        sigma = (u_ * (matrix @ v_)).sum()
-        return w / sigma
-    _install(module, name, "spectral_norm", compute, initial=weight.detach())
+    _install(module, name, "spectral_norm", SpectralNorm(name, dim, n_power_iterations, eps),
+             initial=weight.detach())
     return module
 
 
@@ -88,6 +70,50 @@ def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     """Undo spectral_norm: <name> becomes a Parameter holding w_orig / sigma (no power
     iteration)."""
     return _remove(module, name, "spectral_norm", (name + "_orig", name + "_u", name + "_v"))
+
+
+class WeightNorm:
+    """w = g v / ||v|| from the module's <name>_g and <name>_v. A class, not a closure,
+    so that a module holding it pickles (as torch's)."""
+
+    def __init__(self, name: str, axes: tuple) -> None:
+        self.name, self.axes = name, axes
+
+    def __call__(self, m: Module) -> Tensor:
+        v, g = getattr(m, self.name + "_v"), getattr(m, self.name + "_g")
+        return v * (g / length(v, self.axes))
+
+
+class SpectralNorm:
+    """w = w_orig / sigma from the module's <name>_orig, <name>_u and <name>_v; in training
+    mode first `n_power_iterations` steps of power iteration update u and v in place."""
+
+    def __init__(self, name: str, dim: int, n_power_iterations: int, eps: float) -> None:
+        self.name, self.dim, self.n_power_iterations, self.eps = (name, dim,
+                                                                   n_power_iterations, eps)
+
+    def __call__(self, m: Module) -> Tensor:
+        w = getattr(m, self.name + "_orig")
+        matrix = _as_matrix(w, self.dim)
+        u, v = getattr(m, self.name + "_u"), getattr(m, self.name + "_v")
+        if m.training:
+            with no_grad():
+                for _ in range(self.n_power_iterations):
+                    v.data[...] = _normalized(matrix.detach().mT @ u, self.eps).data
+                    u.data[...] = _normalized(matrix.detach() @ v, self.eps).data
+            u, v = u.clone(), v.clone()
+        sigma = (u * (matrix @ v)).sum()
+        return w / sigma
+
+
+class Recompute:
+    """The forward pre-hook that sets module.<name> = compute(module) before each forward."""
+
+    def __init__(self, name: str, compute: WeightNorm | SpectralNorm) -> None:
+        self.name, self.compute = name, compute
+
+    def __call__(self, m: Module, args: tuple) -> None:
+        object.__setattr__(m, self.name, self.compute(m))
 
 
 def _parameter(module: Module, name: str, op: str) -> Parameter:
@@ -105,13 +131,11 @@ def _installed(module: Module) -> dict:
     return module.__dict__.setdefault("_reparametrized", {})
 
 
-def _install(module: Module, name: str, kind: str, compute: Any,
+def _install(module: Module, name: str, kind: str, compute: WeightNorm | SpectralNorm,
              initial: Tensor | None = None) -> None:
     """Recompute module.<name> before each forward; until the first, it is `initial` (torch:
     the computed weight for weight norm, the unnormalized one for spectral norm)."""
-    def recompute(m: Module, args: tuple) -> None:
-        object.__setattr__(m, name, compute(m))
-    handle = module.register_forward_pre_hook(recompute)
+    handle = module.register_forward_pre_hook(Recompute(name, compute))
     _installed(module)[name] = (kind, compute, handle)
     if initial is None:
         with no_grad():
