@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from tinygrad_edu import Tensor, is_grad_enabled, no_grad
-from tinygrad_edu.device import check_memory_format, to_arguments
+from tinygrad_edu.device import check_device, check_memory_format, to_arguments
 from tinygrad_edu.dtypes import bfloat16, get_default_dtype, to_dtype
 from tinygrad_edu.tensor import RemovableHandle, _tensor
 
@@ -497,6 +497,24 @@ class Module:
 
     def double(self) -> Module:
         return self.to(np.float64)
+
+    def type(self, dst_type: Any) -> Module:
+        """Cast every parameter and buffer to `dst_type` (a dtype, or a legacy tensor type
+        such as tg.DoubleTensor or 'torch.DoubleTensor'), in place; returns self. Unlike
+        to(), integer buffers are cast too (num_batches_tracked), as torch."""
+        dtype = Tensor(np.zeros(0)).type(dst_type).dtype
+        for name, param in self.named_parameters():
+            if param.requires_grad and dtype.kind != "f":
+                raise TypeError(f"Module.type: parameter {name!r} requires grad, so it must "
+                                f"stay floating point; got {dtype} (as torch)")
+        return self._apply(lambda t: t.to(dtype))
+
+    def to_empty(self, *, device: Any, recurse: bool = True) -> Module:
+        """Give every parameter and buffer new, uninitialized memory of its shape and
+        dtype (the Parameter objects stay), as torch's to_empty; returns self. For a module
+        whose values are about to be loaded or reset_parameters()-ed. Only the CPU."""
+        check_device(device, "Module.to_empty")
+        return self._apply(lambda t: Tensor(np.empty(t.shape, t.dtype)), recurse)
 
     def cpu(self) -> Module:
         """self: modules always live on the CPU here."""

@@ -367,3 +367,30 @@ def test_dir_sequential_repetition_and_cuda_as_torch():
     with pytest.raises(RuntimeError, match="CPU only"):
         model.cuda()
     assert model._get_name() == "Linear"
+
+
+def test_type_casts_every_parameter_and_buffer_as_torch():
+    norm = nn.BatchNorm1d(2)
+    weight = norm.weight
+    assert norm.type(tg.float64) is norm and norm.weight is weight
+    assert norm.weight.dtype == norm.running_mean.dtype == np.float64
+    assert norm.num_batches_tracked.dtype == np.float64          # unlike to(): ints too
+    norm.type("torch.FloatTensor")
+    assert norm.weight.dtype == norm.num_batches_tracked.dtype == np.float32
+    assert norm.type(tg.DoubleTensor).weight.dtype == np.float64
+    with pytest.raises(TypeError, match="Module.type: parameter 'weight' requires grad, so it "
+                                        "must stay floating point; got int32"):
+        nn.Linear(2, 2).type(tg.int32)
+
+
+def test_to_empty_gives_new_memory_and_keeps_the_parameter_objects():
+    layer = nn.Linear(3, 2)
+    weight, before = layer.weight, layer.weight.data
+    assert layer.to_empty(device="cpu") is layer and layer.weight is weight
+    assert layer.weight.data is not before and not np.shares_memory(layer.weight.data, before)
+    assert layer.weight.shape == (2, 3) and layer.weight.dtype == np.float32
+    assert layer.weight.requires_grad
+    layer.reset_parameters()                     # the usual next step: fill it again
+    assert np.isfinite(layer.weight.numpy()).all()
+    with pytest.raises(RuntimeError, match="Module.to_empty: .*CPU only.*got device 'cuda'"):
+        layer.to_empty(device="cuda")
