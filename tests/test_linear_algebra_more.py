@@ -514,3 +514,14 @@ def test_linalg_norm_matches_torch():
                     continue
                 found = tg.linalg.norm(tg.tensor(values), ord, dim).numpy()
                 np.testing.assert_allclose(found, expected, rtol=1e-12)
+
+
+def test_cross_and_vector_norm_refuse_what_torch_refuses():
+    with pytest.raises(ValueError, match=r"cross: input \(4, 3\) and other \(3,\) must have the "
+                                         "same number of dimensions"):
+        tg.linalg.cross(tg.ones(4, 3), tg.tensor([1.0, 0.0, 0.0]))
+    assert tg.linalg.cross(tg.ones(4, 1, 3), tg.ones(1, 2, 3)).shape == (4, 2, 3)
+    with pytest.raises(TypeError, match="vector_norm: ord must be a number .* got 'fro' .'fro' "
+                                        "and 'nuc' are for linalg.matrix_norm"):
+        tg.linalg.vector_norm(tg.tensor([3.0, -4.0]), ord="fro")
+    assert tg.linalg.vector_norm(tg.tensor([3.0, -4.0]), ord=np.float64(1)).item() == 7.0

@@ -758,3 +758,15 @@ def test_repr_hides_the_default_float_dtype_as_torch():
         tg.set_default_dtype(tg.float32)
     assert repr(tg.tensor([1.5])) == "tensor([1.5000])"
     assert repr(tg.tensor([1.5], dtype=tg.float64)) == "tensor([1.5000], dtype=float64)"
+
+
+def test_sign_of_nan_is_zero_and_all_any_keep_uint8_as_torch():
+    signs = tg.tensor([float("nan"), -2.0, 0.0, 3.0]).sign()
+    np.testing.assert_array_equal(signs.numpy(), [0.0, -1.0, 0.0, 1.0])
+    assert tg.tensor([float("nan")]).sgn().item() == 0.0
+    assert tg.tensor(float("nan")).sign().item() == 0.0                          # 0-d
+    assert tg.tensor([1, -2, 0]).sign().tolist() == [1, -1, 0]
+    x = tg.tensor([[1, 0, 3]], dtype=tg.uint8)
+    assert x.all().dtype == x.any(1).dtype == tg.all(x, 1).dtype == np.uint8
+    assert x.all().item() == 0 and x.any().item() == 1
+    assert tg.tensor([[1, 0, 3]], dtype=tg.int8).all().dtype == np.bool_

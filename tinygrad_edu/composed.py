@@ -523,8 +523,14 @@ def reciprocal(x: Tensor) -> Tensor:
 
 
 def sign(x: Tensor) -> Tensor:
-    """-1, 0 or 1 (no gradient: it is flat almost everywhere); a bool is its own sign."""
-    return Tensor._from_node(x.data.copy() if x.dtype == np.bool_ else np.sign(x.data), None)
+    """-1, 0 or 1 (no gradient: it is flat almost everywhere); a bool is its own sign.
+    sign(nan) is 0, as torch's [x > 0] - [x < 0] (numpy's np.sign gives nan)."""
+    if x.dtype == np.bool_:
+        return Tensor._from_node(x.data.copy(), None)
+    signs = np.sign(x.data)
+    if signs.dtype.kind == "f":
+        signs = np.where(np.isnan(signs), signs.dtype.type(0), signs)
+    return Tensor._from_node(signs, None)
 
 
 def contiguous(x: Tensor, memory_format: Any = contiguous_format) -> Tensor:

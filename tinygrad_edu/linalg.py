@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
+from numbers import Number
 from typing import Any, Sequence
 
 import numpy as np
@@ -87,7 +88,11 @@ def logdet(A: Any) -> Tensor:
 def vector_norm(x: Any, ord: Any = 2, dim: int | Sequence[int] | None = None,
                 keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """torch.linalg.vector_norm: the `ord`-norm over dim (all elements when None); see
-    `tinygrad_edu.norm`, which takes the order as p."""
+    `tinygrad_edu.norm`, which takes the order as p. The order is a number (inf too);
+    torch's names 'fro' and 'nuc' are matrix norms (matrix_norm)."""
+    if not isinstance(ord, Number):
+        raise TypeError(f"vector_norm: ord must be a number (2, 1, inf, ...), got {ord!r} "
+                        "('fro' and 'nuc' are for linalg.matrix_norm or linalg.norm)")
     return linear_algebra.norm(_tensor(x), ord, dim, keepdim, dtype=dtype)
 
 

@@ -312,10 +312,15 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
 
 
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
-    """The cross product of 3-vectors along `dim` (broadcasting the other dims):
+    """The cross product of 3-vectors along `dim` (broadcasting the other dims, of inputs
+    with the same number of dims):
     (a2 b3 - a3 b2, a3 b1 - a1 b3, a1 b2 - a2 b1). Without dim, torch.cross's deprecated
     rule: the first dim of size 3 (torch.linalg.cross uses -1)."""
     a, b = _tensor(input), _other_tensor(other, "other", "cross")
+    if a.ndim != b.ndim:
+        raise ValueError(f"cross: input {a.shape} and other {b.shape} must have the same "
+                         "number of dimensions (as torch; they broadcast otherwise): "
+                         "unsqueeze the smaller one")
     shape = broadcast_pair("cross", a.shape, b.shape)
     if dim is None:
         dim = next((i for i, n in enumerate(shape) if n == 3), None)

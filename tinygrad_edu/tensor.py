@@ -1172,14 +1172,19 @@ class Tensor:
         return self._mapped(np.logical_not)
 
     def any(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        """Whether some element is nonzero, over `dim` (all elements when None); bool."""
-        return self._mapped(functools.partial(np.any, axis=_axes(self, dim, "any"),
-                                              keepdims=keepdim))
+        """Whether some element is nonzero, over `dim` (all elements when None); bool (as
+        0/1 in uint8 for a uint8 tensor, as torch)."""
+        return self._truth_reduced(np.any, _axes(self, dim, "any"), keepdim)
 
     def all(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        """Whether every element is nonzero, over `dim` (all elements when None); bool."""
-        return self._mapped(functools.partial(np.all, axis=_axes(self, dim, "all"),
-                                              keepdims=keepdim))
+        """Whether every element is nonzero, over `dim` (all elements when None); bool (as
+        0/1 in uint8 for a uint8 tensor, as torch)."""
+        return self._truth_reduced(np.all, _axes(self, dim, "all"), keepdim)
+
+    def _truth_reduced(self, reduce: Callable, axes: Any, keepdim: bool) -> Tensor:
+        truth = reduce(self.data, axis=axes, keepdims=keepdim)
+        return Tensor._from_node(np.asarray(truth, self.dtype if self.dtype == np.uint8
+                                            else np.bool_), None)
 
     def isfinite(self) -> Tensor:
         return self._mapped(np.isfinite)
