@@ -932,3 +932,59 @@ def test_grad_never_aliases_what_a_users_vjp_returned_and_has_the_leafs_dtype():
     with tg.no_grad():
         a.grad.zero_()
     assert c.tolist() == [5.0, 6.0] and c.grad.tolist() == [1.0, 1.0]
+
+
+def test_calling_a_node_gives_its_vjp_as_torch():
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    b = tg.tensor([3.0, 4.0], requires_grad=True)
+    ga, gb = (a * b).grad_fn(tg.ones(2))
+    assert ga.tolist() == [3.0, 4.0] and gb.tolist() == [1.0, 2.0]
+    assert ga.grad_fn is not None                     # recorded under grad mode, as torch
+    with tg.no_grad():
+        assert a.exp().grad_fn is None
+    e = a.exp()
+    with tg.no_grad():
+        np.testing.assert_allclose(e.grad_fn(tg.ones(2)).numpy(), np.exp([1.0, 2.0]))
+    assert (a * tg.tensor([5.0, 6.0])).grad_fn(tg.ones(2))[1] is None
+    assert (a + tg.tensor(1.0)).grad_fn(tg.ones(2))[1] is None       # broadcast: summed
+    with pytest.raises(TypeError, match="mul: a node takes one gradient"):
+        (a * b).grad_fn(tg.ones(2), tg.ones(2))
+    with pytest.raises(TypeError, match=r"run an op with Function.apply"):
+        Function()(a)
+
+
+def test_detach_in_place_refuses_to_cut_a_live_graph():
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    y = x * 2
+    z = (y + 1).sum()
+    with pytest.raises(RuntimeError, match="detach_: a recorded op that is still alive read "
+                                           "this tensor.* use y = y.detach()"):
+        y.detach_()
+    z.backward()                                  # the graph is intact
+    assert x.grad.tolist() == [2.0, 2.0]
+    assert y.detach_() is y and y.grad_fn is None and not y.requires_grad  # graph freed
+    h, w = tg.tensor([0.5]), tg.tensor([2.0], requires_grad=True)   # truncated backprop
+    for _ in range(3):                                              # through time
+        h = (h * w).tanh()
+        loss = (h * h).sum()
+        loss.backward()
+        h.detach_()                               # loss (and its graph) still alive
+    assert h.grad_fn is None and w.grad is not None
+
+
+def test_backward_with_inputs_runs_post_accumulate_hooks_and_grad_needs_inputs():
+    w = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+
+    def step(p):                                  # torch's optimizer-in-backward recipe
+        with tg.no_grad():
+            p -= 0.1 * p.grad
+        p.grad = None
+    w.register_post_accumulate_grad_hook(step)
+    (w * w).sum().backward(inputs=[w])
+    np.testing.assert_allclose(w.numpy(), [0.8, 1.6], rtol=1e-15)
+    with pytest.raises(ValueError, match="grad: inputs is empty"):
+        tg.autograd.grad((w * w).sum(), [])
+    with tg.autograd.no_grad():
+        assert not tg.is_grad_enabled()
+    assert tg.autograd.set_grad_enabled is tg.set_grad_enabled
+    assert tg.autograd.inference_mode is tg.inference_mode

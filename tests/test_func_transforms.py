@@ -106,7 +106,7 @@ def test_functional_call_swaps_restores_and_ties():
     doubled = functional_call(tied, {"0.weight": t64(2 * np.eye(2))}, (t64([[1.0, 1.0]]),))
     np.testing.assert_array_equal(doubled.numpy(), [[4.0, 4.0]])    # both layers took it
     with pytest.raises(ValueError, match="no parameter or buffer named 'bias'"):
-        functional_call(net, {"bias": t64([0.0, 0.0])}, t64([[1.0, 2.0]]))
+        functional_call(net, {"bias": t64([0.0, 0.0])}, t64([[1.0, 2.0]]), strict=True)
     with pytest.raises(ValueError, match="strict=True, but no value for"):
         functional_call(nn.Linear(2, 1), {"weight": tg.ones(1, 2)}, tg.ones(1, 2), strict=True)
 
@@ -308,3 +308,15 @@ def test_jacrev_and_hessian_keep_nested_dict_and_namedtuple_outputs():
     assert np.array_equal(h["w"]["b"].numpy(), [[3.0], [12.0]])
     assert np.array_equal(h["b"]["w"].numpy(), [[3.0, 12.0]])
     assert np.array_equal(h["b"]["b"].numpy(), [[0.0]])
+
+
+def test_functional_call_ignores_unknown_names_unless_strict_as_torch():
+    layer = nn.Linear(2, 1, bias=False).double()
+    weight = tg.tensor([[1.0, 2.0]], dtype=tg.float64, requires_grad=True)
+    merged = {"weight": weight, "other.weight": tg.zeros(3, dtype=tg.float64)}
+    out = tg.func.functional_call(layer, merged, (tg.ones(1, 2, dtype=tg.float64),))
+    assert out.item() == 3.0
+    with pytest.raises(ValueError, match="functional_call: strict=True, but the module has no "
+                                         "parameter or buffer named 'other.weight'"):
+        tg.func.functional_call(layer, merged, (tg.ones(1, 2, dtype=tg.float64),),
+                                strict=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -382,3 +383,44 @@ def test_what_a_picture_says_about_gradients_is_true():
     logits = tg.randn(3, 4, requires_grad=True)
     rules = node_rules(F.cross_entropy(logits, tg.tensor([0, 1, 2]))._ctx)
     assert [r[:5] for r in rules] == ["dL/dx"]          # no dL/dt for class indices
+
+
+def test_drawing_never_calls_the_users_hooks_again():
+    """A picture of an intact graph walks backward, but a gradient logger must not log it."""
+    logged, module_calls = [], []
+    a = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    h = a * 2
+    h.register_hook(lambda g: logged.append(g.numpy().copy()))
+    a.register_hook(lambda g: logged.append(g.numpy().copy()))
+    y = (h * h).sum()
+    y.backward(retain_graph=True)
+    assert len(logged) == 2
+    viz.draw(y)
+    layer = nn.Linear(2, 2).double()
+    layer.register_full_backward_hook(lambda module, gi, go: module_calls.append(1))
+    out = layer(tg.randn(3, 2, dtype=tg.float64)).sum()
+    out.backward(retain_graph=True)
+    viz.draw(out, layer)
+    assert len(logged) == 2 and len(module_calls) == 1
+    b = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    k = b * 2
+    k.register_hook(lambda g: logged.append("k"))
+    viz.draw((k * k).sum())                      # backward never called
+    assert len(logged) == 2
+    viz.trace((k * k).sum())                     # trace IS the backward: its hooks run
+    assert logged[-1] == "k" and np.array_equal(b.grad.numpy(), [8.0, 16.0])
+
+
+def test_a_big_graph_draws_without_grad_warnings_and_checkpoints_are_not_marked_wrong():
+    t = tg.randn(3, dtype=tg.float64, requires_grad=True)
+    for _ in range(150):
+        t = t * 1.001                            # more nodes than max_nodes (200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        viz.draw(t.sum())
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=tg.float64, requires_grad=True)
+    w = tg.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=tg.float64, requires_grad=True)
+    y = tg.utils.checkpoint.checkpoint(lambda a: (a @ w).tanh(), x, use_reentrant=False)
+    result = viz.check_node(y._ctx)
+    assert result.status == "skipped" and "checkpoint cannot be re-run" in result.detail
+    assert "✗" not in viz.draw(y.sum(), check=True).source

@@ -148,6 +148,8 @@ globals().update(_FOREACH)              # tg._foreach_mul_(tensors, 0.9), ...
 autograd.functional, autograd.function = autograd_functional, function
 autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
 autograd.Variable = Variable
+(autograd.no_grad, autograd.enable_grad, autograd.set_grad_enabled,       # older tutorials'
+ autograd.inference_mode) = (no_grad, enable_grad, set_grad_enabled, inference_mode)  # names
 Tensor.matrix_exp = matrix_exp
 autograd.detect_anomaly, autograd.set_detect_anomaly = (anomaly.detect_anomaly,
                                                       anomaly.set_detect_anomaly)

@@ -191,6 +191,21 @@ def _run_node_hooks(node: Function, grads: tuple, g) -> tuple:
     return grad_inputs
 
 
+def call_node(node: Function, grad_outputs: tuple):
+    """torch's `y.grad_fn(g)`: node's VJP applied by hand to g = dL/d(node's output), under
+    the current grad mode (so itself recorded, as torch's). One gradient per input (None
+    where an input needs none), shaped like it; just the gradient for a one-input node."""
+    if len(grad_outputs) != 1:
+        raise TypeError(f"{node.name}: a node takes one gradient, dL/d(its output), got "
+                        f"{len(grad_outputs)}")
+    g = grad_outputs[0]
+    g = g if isinstance(g, tensor.Tensor) else tensor.Tensor(g)
+    grads = tuple(_built(_input_gradient(t, gi, node, g)) if needed and gi is not None
+                  else None
+                  for t, gi, needed in zip(node.inputs, _vjp(node, g), node.needs_input_grad))
+    return grads[0] if len(grads) == 1 else grads
+
+
 def _vjp(node: Function, g) -> tuple:
     """Run one node's backward and return one gradient (or None) per input."""
     grads = type(node).backward(node, g)
@@ -220,21 +235,22 @@ def _vjp(node: Function, g) -> tuple:
 def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                  create_graph: bool, inputs: Sequence | None = None,
                  observer: Callable | None = None, only_to_inputs: bool = False,
-                 fill_retained: bool = False):
+                 fill_retained: bool = False, run_hooks: bool = True):
     """Backpropagate from `roots`. With `inputs`, return their gradients and leave `.grad` alone
     (but for tensors that called retain_grad(), with `fill_retained`, as backward(inputs=)
     does); with `only_to_inputs` too, run only the VJPs on the way to them (as `grad` does).
 
     `observer(node, g, contributions)`, when given, is called after each node's VJP with
     the upstream gradient g and, per input, the gradient sent to it (None where none):
-    `viz.trace` uses it to show the chain rule step by step.
+    `viz.trace` uses it to show the chain rule step by step. `run_hooks=False` leaves the
+    user's hooks out (viz drawing an intact graph must not call a gradient logger again).
     """
     Tensor = tensor.Tensor
     node_grads: dict = {}
     leaf_grads: dict = {}   # id(leaf) -> [leaf, summed gradient]
     capture = {t._ctx: None for t in inputs if t._ctx is not None} if inputs is not None else {}
     wanted_leaves = {id(t) for t in inputs if t._ctx is None} if only_to_inputs else None
-    hooked_nodes = len(BEFORE_VJP_HOOKS) + len(AFTER_VJP_HOOKS) > 0  # (len is Python code)
+    hooked_nodes = run_hooks and len(BEFORE_VJP_HOOKS) + len(AFTER_VJP_HOOKS) > 0
     looking_for_nan = anomaly.enabled and anomaly.check_nan
 
     def add(total, g):
@@ -281,7 +297,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                 continue                          # (grad(): nothing asked for is here or
             if not isinstance(g, Tensor):         # below: its hooks do not run, as torch)
                 g = _built(g)
-            if node._hooks:
+            if node._hooks and run_hooks:
                 g = _run_hooks(node._hooks, g)
                 stored.add(id(g.data))          # a hook may keep or return it: .grad copies
             if node in capture:
@@ -322,7 +338,7 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
                 continue
             if not isinstance(g, Tensor):
                 g = _built(g)
-            if t._hooks:
+            if t._hooks and run_hooks:
                 g = _run_hooks(t._hooks, g)
                 stored.add(id(g.data))
             if inputs is None:
@@ -447,6 +463,8 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
                                          only_to_inputs=True, fill_retained=True)):
         if g is not None:
             t._accumulate(g)
+            if getattr(t, "_post_hooks", None):
+                _run_post_accumulate_hooks(t)
 
 
 CREATE_GRAPH_HINT = ("if it is itself a gradient, take that gradient with create_graph=True "
@@ -478,6 +496,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     single = isinstance(outputs, Tensor)
     outputs = [outputs] if single else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not inputs:
+        raise ValueError("grad: inputs is empty; pass the tensors to differentiate with "
+                         "respect to (as torch)")
     if isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs]
     elif grad_outputs is not None and not isinstance(grad_outputs, (list, tuple)):

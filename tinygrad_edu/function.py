@@ -120,10 +120,15 @@ class Function:
                                  "another class name or a `name = ...` attribute")
             _REGISTRY[cls.name] = cls       # (a user's op defined again replaces itself)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError(f"{type(self).__name__}: run an op with {type(self).__name__}.apply"
-                        "(...) (its methods are static; torch's old Function()(x) style is "
-                        "not supported)")
+    def __call__(self, *grad_outputs: Any) -> Any:
+        """A recorded node (y.grad_fn) called on g = dL/dy gives its VJP, dL/d(inputs), as
+        torch's (autograd.call_node); an op class is run with .apply, not called."""
+        if getattr(self, "needs_input_grad", None) is None:
+            raise TypeError(f"{type(self).__name__}: run an op with {type(self).__name__}"
+                            ".apply(...) (its methods are static; torch's old Function()(x) "
+                            "style is not supported)")
+        from .autograd import call_node            # (autograd imports this module)
+        return call_node(self, grad_outputs)
 
     # --- what forward calls -------------------------------------------------------
     def save_for_backward(self, *arrays: Any) -> None:

@@ -543,7 +543,20 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph that made it, in place: it becomes a leaf that
-        does not require grad (torch's detach_)."""
+        does not require grad (torch's detach_).
+
+        Differs from torch: refused while that graph can still be backpropagated (its node
+        keeps what it saved) through a recorded op that read this tensor. The graph's edges
+        here are the Tensors themselves, so cutting this one would silently cut that op's
+        path to what made it (torch's nodes keep their own edges). After backward has freed
+        the graph (truncated backprop through time: `h.detach_()` between chunks) it is
+        allowed; `y = y.detach()` (a new tensor) always is."""
+        node = self._ctx
+        if self._consumed and node is not None and node._saved is not None:
+            raise RuntimeError("detach_: a recorded op that is still alive read this tensor, "
+                               "and detaching it in place would cut that op's gradient path "
+                               "(the graph's edges are the tensors here); use "
+                               "y = y.detach() for a detached copy, or detach_ after backward")
         self._ctx, self._requires_grad = None, False
         return self
 

@@ -99,7 +99,7 @@ def gradient_flows(output: Tensor, graph: Graph) -> tuple[Trace | None, str]:
     steps = recorded(output)
     if steps is not None:
         return steps, ""
-    leaves_have_grads = any(v.tensor.grad is not None for v in graph.values if v.op is None)
+    leaves_have_grads = any(v.tensor._grad is not None for v in graph.values if v.op is None)
     if not leaves_have_grads and not is_freed([box.node for box in graph.ops]):
         return None, ""
     if output.data.size != 1:
@@ -218,7 +218,7 @@ class Picture:
         of the edges drawn into it), else a leaf's `.grad`."""
         if value.op is None:
             sent = self.sent_totals.get(value_key(value.tensor))
-            grad = value.tensor.grad
+            grad = value.tensor._grad          # (a cut-off non-leaf: no warning)
             return sent if sent is not None or grad is None else grad.data
         step = self.step_of.get(id(value.op.node))
         return None if step is None else step.upstream
@@ -234,7 +234,7 @@ class Picture:
     def stale_grad_rows(self, value: Value, shown: np.ndarray | None) -> list[str]:
         """A note when a leaf's `.grad` is not what this output's backward sends it (it
         also holds other backward calls, or this backward never ran)."""
-        grad = value.tensor.grad if value.op is None else None
+        grad = value.tensor._grad if value.op is None else None
         if grad is None or shown is None or shown is grad.data or (
                 grad.shape == np.shape(shown) and np.array_equal(grad.data, shown)):
             return []

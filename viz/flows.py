@@ -187,8 +187,10 @@ def observe(output: Tensor, gradient: Any = None, graph: Graph | None = None,
             fill_grad: bool = False, model: Any = None) -> Trace:
     """The steps of backward from `output`; `.grad` is filled only with fill_grad=True.
 
-    With fill_grad=False an intact graph is walked by the engine with retain_graph=True
-    and nothing accumulated; a freed graph is replayed with `reapply`.
+    With fill_grad=False an intact graph is walked by the engine with retain_graph=True,
+    nothing accumulated and the user's hooks not called (a picture must not log a second
+    backward; the gradients shown are the chain rule's, before any hook would change
+    them); a freed graph is replayed with `reapply`.
     """
     seed = _seed(output, gradient)
     own_graph = graph is None
@@ -225,7 +227,7 @@ def _observed(output: Tensor, seed: Tensor, graph: Graph, fill_grad: bool) -> Tr
 
     if not is_freed(nodes):
         run_backward([output], [seed], retain_graph=not fill_grad, create_graph=False,
-                     inputs=None if fill_grad else [], observer=record)
+                     inputs=None if fill_grad else [], observer=record, run_hooks=fill_grad)
     else:
         _replay(nodes, output, seed, record)
         steps.replayed = True

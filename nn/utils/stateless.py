@@ -24,8 +24,9 @@ def functional_call(module: Module, parameters_and_buffers: Any, args: Any = Non
     """module(*args, **kwargs) with the named tensors (a dict, or a tuple of dicts) in place
     of its own, which come back afterwards, even if the call raises. The gradient flows
     into the given tensors. With tie_weights, a name tied to a given one (the same tensor)
-    takes its value too; with strict, every parameter and buffer must be given.
-    Differs from torch: a name the module does not have is an error (torch ignores it)."""
+    takes its value too; with strict, every parameter and buffer must be given and every
+    name given must be one of them. Without strict, a name the module does not have is
+    ignored, as torch (a dict merged for several modules can be passed to each)."""
     dicts = (parameters_and_buffers if isinstance(parameters_and_buffers, (tuple, list))
              else (parameters_and_buffers,))
     given: dict[str, Any] = {}
@@ -36,9 +37,9 @@ def functional_call(module: Module, parameters_and_buffers: Any, args: Any = Non
             given[name] = value
     slots = list(_slots(module))
     unknown = sorted(set(given) - {name for name, _, _ in slots})
-    if unknown:
-        raise ValueError(f"functional_call: the module has no parameter or buffer named "
-                         f"{', '.join(map(repr, unknown))}")
+    if unknown and strict:
+        raise ValueError(f"functional_call: strict=True, but the module has no parameter or "
+                         f"buffer named {', '.join(map(repr, unknown))}")
     tied: dict[int, Any] = {}
     for name, table, key in slots:
         if name in given:

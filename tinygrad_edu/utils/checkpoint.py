@@ -137,6 +137,10 @@ class Checkpoint(Function, register=False):
               dL/d(args, params) = grad(out, (a, params), g)
     """
 
+    reruns_forward = False
+    """Re-applied on other inputs (viz's finite-difference check), forward would still return
+    the packed result: its output does not follow its inputs, so it cannot be checked."""
+
     @staticmethod
     def forward(ctx, *arrays, packed, call):
         return packed
