@@ -497,3 +497,61 @@ def test_real_views_and_matrices_match_torch():
     assert worst < 1e-13
     assert scalar_tensor(3).dtype == np.dtype(str(torch.scalar_tensor(3).dtype).split(".")[1])
     assert is_nonzero(tg.tensor([0.0])) == torch.is_nonzero(torch.tensor([0.0]))
+
+
+# ---------------------------------------------------------------- session 26's names
+def test_linalg_vander_tensorinv_tensorsolve_values_and_gradients():
+    x = tg.tensor([[1.0, 2.0, 3.0], [0.0, 1.0, -2.0]], dtype=tg.float64)
+    expected = np.stack([np.vander(row, increasing=True) for row in x.numpy()])
+    np.testing.assert_array_equal(tg.linalg.vander(x).numpy(), expected)
+    assert tg.linalg.vander(x, N=2).shape == (2, 3, 2)
+    assert tg.linalg.vander(tg.tensor([1, 2])).dtype == np.int64
+    assert tg.gradcheck(lambda v: tg.linalg.vander(v, N=4), (t64((2, 3)),))
+    a = RNG.standard_normal((4, 6, 8, 3))
+    inverse = tg.linalg.tensorinv(tg.tensor(a))
+    assert inverse.shape == (8, 3, 4, 6)
+    np.testing.assert_allclose(np.tensordot(inverse.numpy(), a, 2), np.eye(24).reshape(8, 3, 8, 3),
+                               atol=1e-10)
+    assert tg.gradcheck(lambda m: tg.linalg.tensorinv(m, ind=1), (t64((6, 2, 3)),))
+    a, b = RNG.standard_normal((6, 4, 2, 3)), RNG.standard_normal((4, 3))
+    x = tg.linalg.tensorsolve(tg.tensor(a), tg.tensor(b), dims=(0, 2))     # A's (6, 2) last
+    moved = np.moveaxis(a, (0, 2), (2, 3))
+    np.testing.assert_allclose(np.tensordot(moved, x.numpy(), 2), b, atol=1e-10)
+    assert tg.gradcheck(lambda m, v: tg.linalg.tensorsolve(m, v), (t64((2, 3, 6)), t64((2, 3))))
+    with pytest.raises(ValueError, match="linalg.vander: N must be greater than 1, got 1"):
+        tg.linalg.vander(x, N=1)
+    with pytest.raises(ValueError, match=r"tensorinv: A of shape \(2, 3\) with ind=1 is a map "
+                                         "from 3 to 2 numbers"):
+        tg.linalg.tensorinv(tg.ones(2, 3), ind=1)
+    with pytest.raises(ValueError, match=r"tensorsolve: A of shape \(2, 3\) must start with B's"):
+        tg.linalg.tensorsolve(tg.ones(2, 3), tg.ones(3))
+
+
+def test_deprecated_and_small_torch_names():
+    a = tg.tensor(RNG.standard_normal((4, 3)))
+    q, r = a.qr()
+    np.testing.assert_allclose((q @ r).numpy(), a.numpy(), atol=1e-14)
+    assert q.shape == (4, 3) and tg.qr(a, some=False).Q.shape == (4, 4)
+    s = a.mT @ a
+    np.testing.assert_allclose(s.cholesky().numpy(), np.linalg.cholesky(s.numpy()), rtol=1e-13)
+    np.testing.assert_allclose(s.cholesky(True).numpy(), np.linalg.cholesky(s.numpy()).T,
+                               rtol=1e-13)
+    leaf = t64(3)
+    assert not tg.detach(leaf).requires_grad and np.shares_memory(tg.detach(leaf).data, leaf.data)
+    assert tg.linalg.matmul(a, a.mT).shape == (4, 4)
+    x = tg.ones(2, 3, requires_grad=True)
+    assert x.sum_to_size(1, 3).tolist() == [[2.0, 2.0, 2.0]]
+    assert x.sum_to_size((2, 1)).shape == (2, 1) and x.sum_to_size(3).shape == (3,)
+    x.sum_to_size(3).sum().backward()
+    assert x.grad.tolist() == [[1.0] * 3] * 2
+    with pytest.raises(ValueError, match=r"sum_to_size: size \(4,\) does not broadcast to the "
+                                         r"tensor's shape \(2, 3\)"):
+        x.sum_to_size(4)
+    assert x.get_device() == -1 and x.is_cpu and not x.is_cuda
+    m = tg.tensor([[0, 1], [2, 0], [3, 3]])
+    assert tg.nonzero_static(m, size=2).tolist() == [[0, 1], [1, 0]]
+    assert m.nonzero_static(size=5, fill_value=-5).tolist() == [[0, 1], [1, 0], [2, 0], [2, 1],
+                                                                 [-5, -5]]
+    assert m.nonzero_static(size=0).shape == (0, 2)
+    with pytest.raises(ValueError, match="nonzero_static: size must be a non-negative int"):
+        m.nonzero_static(size=-1)

@@ -85,7 +85,7 @@ from .statistics import (aminmax, corrcoef, cov, cummax, cummin, cumprod,
 from .quantiles import kthvalue, nanquantile, quantile
 from .quantization import fake_quantize_per_channel_affine, fake_quantize_per_tensor_affine
 from .discrete import (argwhere, count_nonzero, logical_and, logical_not, logical_or,
-                       logical_xor, nonzero, tril_indices, triu_indices, unique,
+                       logical_xor, nonzero, nonzero_static, tril_indices, triu_indices, unique,
                        unique_consecutive, unravel_index)
 from .indexed import (diag, diag_embed, diagonal, index_add, index_copy, index_fill,
                       index_put, index_put_, masked_scatter, masked_select, put, scatter,
@@ -121,12 +121,21 @@ from .finite_differences import gradient
 from .windows import (bartlett_window, blackman_window, hamming_window, hann_window,
                       kaiser_window)
 from .tensor import _operand, _tensor
-from .linalg import cholesky as _cholesky, solve_triangular as _solve_triangular
+from .linalg import cholesky as _cholesky, qr as _qr, solve_triangular as _solve_triangular
 
 
 def cholesky(input: Any, upper: bool = False) -> Tensor:
     """torch.cholesky (deprecated there for linalg.cholesky): upper as a positional flag."""
     return _cholesky(input, upper=upper)
+
+
+def qr(input: Any, some: bool = True) -> tuple:
+    """torch.qr (deprecated there for linalg.qr): (Q, R), reduced with some=True, else
+    complete."""
+    return _qr(input, "reduced" if some else "complete")
+
+
+Tensor.cholesky, Tensor.qr = cholesky, qr
 
 
 def triangular_solve(b: Any, A: Any, upper: bool = True, transpose: bool = False,
@@ -237,8 +246,9 @@ for _name in ("add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", 
               "true_divide", "fix", "all", "any", "eq", "ne", "gt", "ge", "lt", "le", "greater",
               "greater_equal", "less", "less_equal", "not_equal", "remainder", "floor_divide",
               "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
-              "bitwise_right_shift"):
+              "bitwise_right_shift", "detach"):
     globals()[_name] = _function_form(_name)
+linalg.matmul = _function_form("matmul")
 subtract, divide = _function_form("sub"), _function_form("div")   # torch's aliases
 subtract.__name__ = subtract.__qualname__ = "subtract"
 divide.__name__ = divide.__qualname__ = "divide"

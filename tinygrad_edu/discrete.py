@@ -33,6 +33,16 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Tensor | tuple:
     return _constant(np.argwhere(data).astype(np.int64))
 
 
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+    """nonzero(input) with exactly `size` rows: the first `size` positions, padded with
+    rows of fill_value when there are fewer (torch.nonzero_static). No gradient."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
+        raise ValueError(f"nonzero_static: size must be a non-negative int, got {size!r}")
+    positions = nonzero(input).data[:size]
+    padding = np.full((size - len(positions), positions.shape[1]), fill_value, np.int64)
+    return _constant(np.concatenate([positions, padding]))
+
+
 def argwhere(input: Tensor) -> Tensor:
     """nonzero(input): the (n, ndim) positions of the nonzero elements. No gradient."""
     return nonzero(input)
@@ -172,7 +182,7 @@ def logical_not(input: Tensor) -> Tensor:
     return _tensor(input).logical_not()
 
 
-METHODS = [nonzero, argwhere, unique, unique_consecutive, count_nonzero, logical_and,
-           logical_or, logical_xor]
+METHODS = [nonzero, nonzero_static, argwhere, unique, unique_consecutive, count_nonzero,
+           logical_and, logical_or, logical_xor]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)

@@ -16,9 +16,11 @@ import numpy as np
 
 from . import indexed, linear_algebra, linear_algebra_more
 from .composed import cat
+from .dtypes import check_int
 from .ops.decompositions import Cholesky, Eigh, Qr, Svd
 from .ops.linalg import Det, Inverse, LogAbsDet, MatrixExp, Solve
 from .shapes import broadcast_shapes
+from .statistics import cumprod
 from .tensor import Tensor, _axis, _tensor
 
 
@@ -317,6 +319,62 @@ def qr(A: Any, mode: str = "reduced") -> QRResult:
     if mode == "r":
         Q = Tensor(np.zeros(0, a.dtype))
     return QRResult(Q, R)
+
+
+def tensorinv(A: Any, ind: int = 2) -> Tensor:
+    """The inverse of A read as a linear map from its last dims to its first `ind`:
+    inv(A.reshape(p, p)) reshaped to A.shape[ind:] + A.shape[:ind], so that
+    tensordot(tensorinv(A), A, ind) is the identity (torch.linalg.tensorinv)."""
+    a = _tensor(A)
+    if isinstance(ind, bool) or not isinstance(ind, int) or ind <= 0:
+        raise ValueError(f"tensorinv: ind must be a positive int, got {ind!r}")
+    rows, cols = math.prod(a.shape[:ind]), math.prod(a.shape[ind:])
+    if rows != cols:
+        raise ValueError(f"tensorinv: A of shape {a.shape} with ind={ind} is a map from "
+                         f"{cols} to {rows} numbers; the products of A.shape[:ind] and "
+                         "A.shape[ind:] must be equal")
+    return inv(a.reshape(rows, cols)).reshape(*a.shape[ind:], *a.shape[:ind])
+
+
+def tensorsolve(A: Any, B: Any, dims: Sequence[int] | None = None) -> Tensor:
+    """X with tensordot(A, X, X.ndim) = B (torch.linalg.tensorsolve): A's dims `dims` are
+    first moved to the end; A is then a map from its last dims (X's shape) to its first
+    B.ndim ones, solved as one square system."""
+    a, b = _tensor(A), _tensor(B)
+    if dims is not None:
+        axes = [_axis(a, d, "tensorsolve") for d in dims]
+        a = a.movedim(axes, list(range(a.ndim - len(axes), a.ndim)))
+    if a.shape[:b.ndim] != b.shape or math.prod(b.shape) != math.prod(a.shape[b.ndim:]):
+        raise ValueError(f"tensorsolve: A of shape {a.shape} must start with B's shape "
+                         f"{b.shape}, and the rest of its shape must hold as many elements")
+    unknowns = a.shape[b.ndim:]
+    square = a.reshape(math.prod(b.shape), math.prod(unknowns))
+    return solve(square, b.reshape(-1)).reshape(*unknowns)
+
+
+def vander(x: Any, *, N: int | None = None) -> Tensor:
+    """The Vandermonde matrices of x (..., n): columns x^0, x^1, ..., x^(N-1), N > 1
+    (x.shape[-1] by default); increasing powers, unlike tinygrad_edu.vander's default
+    (torch.linalg.vander). Integers and bools give int64, as torch."""
+    t = _tensor(x)
+    if t.ndim == 0:
+        raise ValueError("linalg.vander: x must have at least one dimension, got a 0-d tensor")
+    N = t.shape[-1] if N is None else N
+    check_int("linalg.vander", "N", N)
+    if N <= 1:
+        raise ValueError(f"linalg.vander: N must be greater than 1, got {N}")
+    return increasing_powers(t, N)
+
+
+def increasing_powers(x: Tensor, N: int) -> Tensor:
+    """(..., n, N): x^0, ..., x^(N-1) of each element of x (..., n), as a running product
+    (cumprod) along [1, x, x, ...], so the gradient is exact also at x = 0 (x ** 0 would
+    have the slope 0 * 0^-1). Integers and bools as int64."""
+    if x.dtype.kind != "f":
+        x = x.to(np.int64)
+    column = x.unsqueeze(-1)
+    ones = Tensor(np.ones(column.shape[:-1] + (min(N, 1),), x.dtype))
+    return cumprod(cat([ones, column.expand(*x.shape, max(N - 1, 0))], -1), -1)
 
 
 def svdvals(A: Any, *, driver: Any = None) -> Tensor:

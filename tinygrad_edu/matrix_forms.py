@@ -6,23 +6,19 @@ from __future__ import annotations
 
 import warnings
 
-from .composed import cat, clone, flip
-from .creation import ones
-from .dtypes import check_int, int64
+from .composed import clone, flip
+from .dtypes import check_int
 from .indexed import diag_embed
-from .linalg import multi_dot
+from .linalg import increasing_powers, multi_dot
 from .linear_algebra import bmm
 from .linear_algebra_more import _add_product
-from .statistics import cumprod
 from .tensor import Tensor, _tensor
 
 
 def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
     """The Vandermonde matrix of a 1-D x: column j holds x^(N-1-j) (x^j with increasing),
-    N columns (len(x) by default). Integers and bools give int64, as torch.
-
-    The powers 1, x, x^2, ... are a running product (cumprod) along the row [1, x, x,
-    ...], so the gradient is exact also at x = 0 (x ** 0 would have the slope 0 * 0^-1)."""
+    N columns (len(x) by default). Integers and bools give int64, as torch. The powers
+    are linalg's running product (increasing_powers)."""
     t = _tensor(x)
     if t.ndim != 1:
         raise ValueError(f"vander: x must be a one-dimensional tensor, got shape {t.shape}")
@@ -31,11 +27,7 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
     check_int("vander", "N", N)
     if N < 0:
         raise ValueError(f"vander: N must be non-negative, got {N}")
-    if t.dtype.kind != "f":
-        t = t.to(int64)
-    row = cat([ones(n, min(N, 1), dtype=t.dtype), t.reshape(n, 1).expand(n, max(N - 1, 0))],
-              1)
-    powers = cumprod(row, 1)
+    powers = increasing_powers(t, N)
     return powers if increasing else flip(powers, 1)
 
 

@@ -22,7 +22,7 @@ from .composed import cat as concatenate
 from .device import channels_last, channels_last_3d, check_memory_format, contiguous_format
 from .dtypes import check_int
 from .selection import index_select, repeat
-from .shapes import as_tuple
+from .shapes import as_tuple, new_shape
 from .tensor import (Tensor, _axis, _infer_shape, _integer, _other_tensor, _shape_arg,
                      _tensor)
 from .unfold import unfold as image_unfold
@@ -201,6 +201,22 @@ def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
 
 
 # ---------------------------------------------------------------- layout and dtype
+def sum_to_size(self: Tensor, *size: Any) -> Tensor:
+    """Sum down to `size` (ints or one tuple), a shape that broadcasts to self's: the
+    gradient of a broadcast, undone (torch's name for Tensor.sum_to)."""
+    shape = new_shape(_shape_arg(size), "sum_to_size")
+    if len(shape) > self.ndim or any(n not in (1, m) for n, m in zip(shape[::-1],
+                                                                      self.shape[::-1])):
+        raise ValueError(f"sum_to_size: size {shape} does not broadcast to the tensor's shape "
+                         f"{self.shape} (each size must be 1 or the tensor's, from the right)")
+    return self.sum_to(shape)
+
+
+def get_device(self: Tensor) -> int:
+    """-1, torch's number for the CPU (the only device here)."""
+    return -1
+
+
 def is_contiguous(self: Tensor, memory_format: Any = contiguous_format) -> bool:
     """Whether the elements lie in memory in row-major order without gaps (numpy's layout,
     which op results take here: see README); with memory_format=channels_last (4-d) or
@@ -466,11 +482,12 @@ METHODS = [narrow, select, ravel, diff, movedim, swapdims, tile, repeat_interlea
            unflatten, flipud, fliplr, rot90, is_contiguous, is_floating_point, is_signed,
            is_complex, nelement,
            element_size, stride, storage, storage_offset, resize_, resize_as_, ndimension,
-           signbit, as_strided, is_nonzero, is_same_size, narrow_copy]
+           signbit, as_strided, is_nonzero, is_same_size, narrow_copy, sum_to_size, get_device]
 for _fn in METHODS:
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.moveaxis = movedim
 Tensor.itemsize = property(element_size, doc="Bytes per element.")
 Tensor.nbytes = property(lambda self: self.data.nbytes, doc="Bytes of all the elements.")
 Tensor.is_cuda = property(lambda self: False, doc="Always False: CPU only.")
+Tensor.is_cpu = property(lambda self: True, doc="Always True: CPU only.")
 Tensor.unfold = sliding_windows
