@@ -63,11 +63,14 @@ __all__ += ["fractional_max_pool2d", "fractional_max_pool3d"]
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """out = input @ weight^T + bias, weight of shape (out_features, in_features): the
     primitive Affine (ops/linalg.py). A bias of another shape or dtype is added after it
-    (broadcast and promoted as by +)."""
+    (broadcast and promoted as by +). A 1-D weight (in_features,) without a bias gives
+    input @ weight, of shape input.shape[:-1], as torch."""
     input, weight = _tensor(input), _tensor(weight)
+    if weight.ndim == 1 and bias is None:
+        return linear(input, weight.unsqueeze(0)).squeeze(-1)
     if weight.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
-                         f"{tuple(weight.shape)}")
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), or 1-D "
+                         f"without a bias, got shape {tuple(weight.shape)}")
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         features = input.shape[-1] if input.ndim else "no"
         raise ValueError(f"linear: input has {features} features (shape {input.shape}) "

@@ -47,6 +47,9 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """
     op = "prelu"
     x, w = _floating(op, input), _floating(op, weight)
+    if x.dtype != w.dtype:
+        raise TypeError(f"{op}: input ({x.dtype}) and weight ({w.dtype}) must have one dtype "
+                        "(as torch: no type promotion here)")
     if w.ndim > 1:
         raise ValueError(f"{op}: expected weight to be a scalar or 1-D tensor, got shape "
                          f"{tuple(w.shape)}")

@@ -610,3 +610,17 @@ def test_gumbel_softmax_samples_the_categorical_and_hard_passes_the_soft_gradien
     (g_soft,) = tg.grad((soft * Tensor([[1.0, 2.0, 3.0]])).sum(), x)
     (g_hard,) = tg.grad((hard * Tensor([[1.0, 2.0, 3.0]])).sum(), x)
     np.testing.assert_allclose(g_hard.data, g_soft.data, rtol=1e-6)   # straight-through
+
+
+def test_linear_takes_a_1d_weight_without_bias_and_prelu_one_dtype_as_torch():
+    x = tg.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    w = tg.tensor([1.0, -2.0, 0.5, 3.0], dtype=tg.float64, requires_grad=True)
+    out = F.linear(x, w)
+    assert out.tolist() == [8.0, 18.0, 28.0]
+    out.sum().backward()
+    assert w.grad.tolist() == [12.0, 15.0, 18.0, 21.0] and x.grad.tolist() == [w.tolist()] * 3
+    with pytest.raises(ValueError, match=r"linear: weight must be 2-D .* or 1-D without a bias"):
+        F.linear(x, w, tg.tensor(1.0, dtype=tg.float64))
+    with pytest.raises(TypeError, match=r"prelu: input \(float32\) and weight \(float64\) must "
+                                        "have one dtype"):
+        F.prelu(tg.tensor([[-1.0, 2.0]]), tg.tensor([0.25], dtype=tg.float64))
