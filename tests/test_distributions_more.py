@@ -280,3 +280,24 @@ def _compare_with_torch(torch, TD) -> None:
             *map(torch.tensor, params))
         np.testing.assert_allclose(ours.icdf(t64(p)).numpy(), theirs.icdf(torch.tensor(p)).numpy(),
                                    rtol=1e-13)
+
+
+def test_multinomial_log_prob_gradient_in_the_counts_binomial_mode_and_inf_logits():
+    """d/dx_k log_prob = digamma(n + 1) - digamma(x_k + 1) + log p_k (0 log 0 = 0 at p = 0)."""
+    d = tg.distributions.Multinomial(5, logits=tg.tensor([0.2, -1.0, float("-inf")],
+                                                          dtype=tg.float64))
+    counts = tg.tensor([2.0, 3.0, 0.0], dtype=tg.float64, requires_grad=True)
+    d.log_prob(counts).backward()
+    p = np.array([np.exp(0.2), np.exp(-1.0), 0.0]) / (np.exp(0.2) + np.exp(-1.0))
+    log_p = np.log(np.where(p > 0, p, 1.0))
+    expected = (tg.special.digamma(tg.tensor(6.0, dtype=tg.float64)).item()
+                - tg.special.digamma(tg.tensor([3.0, 4.0, 1.0], dtype=tg.float64)).numpy()
+                + log_p)
+    np.testing.assert_allclose(counts.grad.numpy(), expected, rtol=1e-12)
+    binomial = tg.distributions.Binomial(10, tg.tensor([0.3, 0.55, 1.0, 0.0]))
+    assert binomial.mode.tolist() == [3.0, 6.0, 10.0, 0.0]
+    with pytest.raises(ValueError, match=r"Categorical: expected logits that are not nan or "
+                                         r"\+inf"):
+        tg.distributions.Categorical(logits=tg.tensor([0.5, float("inf")]))
+    assert tg.distributions.Categorical(logits=tg.tensor([0.0, float("-inf")])).probs.tolist() \
+        == [1.0, 0.0]

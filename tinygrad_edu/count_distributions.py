@@ -53,7 +53,7 @@ class Poisson(Distribution):
 
 class Binomial(Distribution):
     """The number of successes in total_count trials of probability p (probs, or logits =
-    log(p / (1 - p))); mean n p, variance n p (1 - p)."""
+    log(p / (1 - p))); mean n p, variance n p (1 - p), mode floor((n + 1) p)."""
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
@@ -75,6 +75,8 @@ class Binomial(Distribution):
 
     mean = property(lambda self: self.total_count * self.probs)
     variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
+    mode = property(lambda self: ((self.total_count + 1) * self.probs).floor().minimum(
+        self.total_count), doc="floor((n + 1) p), at most n (as torch).")
     def entropy(self) -> Tensor:
         """-sum_k p(k) log p(k) over k = 0..total_count (one total_count for the batch, as
         torch sums it)."""

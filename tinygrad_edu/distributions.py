@@ -26,7 +26,7 @@ from .cnn import binary_cross_entropy_with_logits, log1p_exp
 from .composed import logsumexp
 from .grad_mode import no_grad
 from .shapes import broadcast_shapes
-from .special import ndtri
+from .special import lgamma, ndtri
 from .dtypes import get_default_dtype
 from .tensor import Tensor, _tensor
 
@@ -274,8 +274,8 @@ class Categorical(Distribution):
             self.logits = _clamped_log(self.probs)
         else:
             raw = _parameter(logits)
-            _check("Categorical", "logits that are not nan", not np.isnan(raw.data).any(),
-                   validate_args)
+            _check("Categorical", "logits that are not nan or +inf (-inf: probability 0)",
+                   not (np.isnan(raw.data) | (raw.data == np.inf)).any(), validate_args)
             self.logits = raw - logsumexp(raw, -1, keepdim=True)
             self.probs = self.logits.exp()
         self.batch_shape = self.logits.shape[:-1]
@@ -455,11 +455,10 @@ class Multinomial(Distribution):
                f"total_count={self.total_count} along the last axis",
                bool(np.all(counts >= 0) and np.all(counts == np.round(counts))
                     and np.all(counts.sum(-1) <= self.total_count)), self.validate_args)
-        log_factorial = np.vectorize(math.lgamma, otypes=[np.float64])
-        constant = log_factorial(counts.sum(-1) + 1) - log_factorial(counts + 1).sum(-1)
         drawn = x.to(self.logits.dtype)
-        terms = (drawn * self.logits).where(counts > 0, 0)          # 0 log 0 = 0
-        return terms.sum(-1) + Tensor(constant.astype(self.logits.dtype))
+        logits = self.logits.where(counts > 0, 0)     # 0 log 0 = 0, also where p = 0
+        log_factorials = lgamma(drawn.sum(-1) + 1) - lgamma(drawn + 1).sum(-1)
+        return (drawn * logits).sum(-1) + log_factorials
 
 
 _KL: dict[tuple[type, type], Callable] = {}
