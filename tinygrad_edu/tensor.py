@@ -550,7 +550,8 @@ class Tensor:
         here are the Tensors themselves, so cutting this one would silently cut that op's
         path to what made it (torch's nodes keep their own edges). After backward has freed
         the graph (truncated backprop through time: `h.detach_()` between chunks) it is
-        allowed; `y = y.detach()` (a new tensor) always is."""
+        allowed, if the op that made this tensor saved something (one that saved nothing,
+        as +, is never freed); `y = y.detach()` (a new tensor) always is."""
         node = self._ctx
         if self._consumed and node is not None and node._saved is not None:
             raise RuntimeError("detach_: a recorded op that is still alive read this tensor, "
