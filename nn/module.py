@@ -502,7 +502,7 @@ class Module:
         """Cast every parameter and buffer to `dst_type` (a dtype, or a legacy tensor type
         such as tg.DoubleTensor or 'torch.DoubleTensor'), in place; returns self. Unlike
         to(), integer buffers are cast too (num_batches_tracked), as torch."""
-        dtype = Tensor(np.zeros(0)).type(dst_type).dtype
+        dtype = to_dtype(dst_type)
         for name, param in self.named_parameters():
             if param.requires_grad and dtype.kind != "f":
                 raise TypeError(f"Module.type: parameter {name!r} requires grad, so it must "

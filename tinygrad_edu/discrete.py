@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .device import check_device
-from .dtypes import to_dtype
+from .dtypes import check_int, to_dtype
 from .shapes import broadcast_pair
 from .tensor import Tensor, _axes, _axis, _integer, _tensor
 
@@ -36,8 +36,9 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Tensor | tuple:
 def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
     """nonzero(input) with exactly `size` rows: the first `size` positions, padded with
     rows of fill_value when there are fewer (torch.nonzero_static). No gradient."""
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
-        raise ValueError(f"nonzero_static: size must be a non-negative int, got {size!r}")
+    check_int("nonzero_static", "size", size)
+    if size < 0:
+        raise ValueError(f"nonzero_static: size must be a non-negative int, got {size}")
     positions = nonzero(input).data[:size]
     padding = np.full((size - len(positions), positions.shape[1]), fill_value, np.int64)
     return _constant(np.concatenate([positions, padding]))

@@ -326,8 +326,9 @@ def tensorinv(A: Any, ind: int = 2) -> Tensor:
     inv(A.reshape(p, p)) reshaped to A.shape[ind:] + A.shape[:ind], so that
     tensordot(tensorinv(A), A, ind) is the identity (torch.linalg.tensorinv)."""
     a = _tensor(A)
-    if isinstance(ind, bool) or not isinstance(ind, int) or ind <= 0:
-        raise ValueError(f"tensorinv: ind must be a positive int, got {ind!r}")
+    check_int("tensorinv", "ind", ind)
+    if ind <= 0:
+        raise ValueError(f"tensorinv: ind must be positive, got {ind}")
     rows, cols = math.prod(a.shape[:ind]), math.prod(a.shape[ind:])
     if rows != cols:
         raise ValueError(f"tensorinv: A of shape {a.shape} with ind={ind} is a map from "
