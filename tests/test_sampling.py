@@ -16,8 +16,9 @@ import pytest
 import nn
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
-from tinygrad_edu.sampling import (as_tensor, bernoulli, empty_like, initial_seed, logspace,
-                                   multinomial, normal, randint, randint_like, randperm, seed)
+from tinygrad_edu.random import initial_seed
+from tinygrad_edu.sampling import (as_tensor, bernoulli, empty_like, logspace, multinomial,
+                                   normal, randint, randint_like, randperm, seed)
 
 
 def assert_frequencies(samples: np.ndarray, probabilities, sigmas: float = 5.0) -> None:
@@ -307,6 +308,12 @@ def test_a_generator_of_its_own_as_in_makemore():
     first = [b.tolist() for b in loader]
     loader_seed.manual_seed(1)                        # re-seeded in place: the loader follows
     assert [b.tolist() for b in loader] == first
+    shared = nn.data.DataLoader(list(range(8)), batch_size=4, shuffle=True,
+                                generator=tg.default_generator)
+    tg.manual_seed(3)
+    first = [b.tolist() for b in shared]
+    tg.manual_seed(3)                                 # manual_seed re-seeds the shared stream
+    assert [b.tolist() for b in shared] == first      # in place: this loader follows too
     with pytest.raises(TypeError, match="randn: generator must be a tinygrad_edu.Generator"):
         tg.randn(2, generator=5)
 

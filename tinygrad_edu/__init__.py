@@ -77,7 +77,7 @@ from .math_more import (addcdiv, addcmul, arctan, arctan2, atan, atan2, clamp_ma
 from .linear_algebra_more import (addmm, addmv, addr, baddbmm, cdist, cross, dist, einsum,
                                   inner, kron, mv, renorm, tensordot, vdot)
 from .binning import bincount, bucketize, histc, histogram, searchsorted
-from .sampling import (as_tensor, asarray, bernoulli, empty_like, initial_seed, logspace,
+from .sampling import (as_tensor, asarray, bernoulli, empty_like, logspace,
                        multinomial, normal, poisson, randint, randint_like, randperm, seed)
 from .statistics import (aminmax, corrcoef, cov, cummax, cummin, cumprod,
                          cumulative_trapezoid, median, mode, msort, nanmean, nanmedian, nansum,
@@ -100,7 +100,8 @@ from .foreach import FOREACH as _FOREACH
 from .parallel import get_num_threads, set_num_threads
 from .printing import set_printoptions
 from .random import (Generator, are_deterministic_algorithms_enabled, default_generator,
-                     get_rng_state, manual_seed, set_rng_state, use_deterministic_algorithms)
+                     get_rng_state, initial_seed, manual_seed, set_rng_state,
+                     use_deterministic_algorithms)
 from .selection import (argsort, gather, index_select, masked_fill, roll, sort, topk, tril,
                         triu, unbind)
 from .serialization import load, save

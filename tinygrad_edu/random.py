@@ -14,6 +14,9 @@ import numpy as np
 from .device import CPU, check_device
 
 _generator = np.random.default_rng()
+"""The shared stream. manual_seed re-seeds this very object, so a sampler or DataLoader
+holding it (through `generator=tg.default_generator`) follows the new seed, as in torch."""
+_initial_seed = int(_generator.bit_generator.seed_seq.entropy)
 
 
 TORCH_DEFAULT_SEED = 67280421310721
@@ -33,13 +36,20 @@ def seed_value(seed: Any, op: str) -> int:
 def manual_seed(seed: int) -> Generator:
     """Re-seed the shared generator (as `torch.manual_seed`); returns it as a Generator
     (`tg.default_generator`)."""
-    global _generator
+    global _initial_seed
     try:
         seed = int(seed)                           # as torch.manual_seed: 1.0, True, "3"
     except (TypeError, ValueError):
         raise TypeError(f"manual_seed: the seed must be an int, got {seed!r}") from None
-    _generator = np.random.default_rng(seed_value(seed, "manual_seed"))
+    _initial_seed = seed_value(seed, "manual_seed")
+    _generator.bit_generator.state = np.random.default_rng(_initial_seed).bit_generator.state
     return default_generator
+
+
+def initial_seed() -> int:
+    """The seed of the shared generator: the last manual_seed() or seed() value (until one
+    of them is called, the entropy numpy drew when the library was imported)."""
+    return _initial_seed
 
 
 _refusal: str | None = None
@@ -129,7 +139,7 @@ class _SharedGenerator(Generator):
         return manual_seed(seed)
 
     def initial_seed(self) -> int:
-        return int(_generator.bit_generator.seed_seq.entropy)
+        return initial_seed()
 
 
 default_generator = _SharedGenerator()

@@ -1,6 +1,5 @@
 """Random sampling and the remaining creation functions, as torch's: randint, randint_like,
-randperm, multinomial, bernoulli, normal, empty_like, as_tensor, asarray, logspace, seed,
-initial_seed.
+randperm, multinomial, bernoulli, normal, empty_like, as_tensor, asarray, logspace, seed.
 
 Every draw comes from the shared generator of random.py (so `manual_seed(n)` repeats
 it), or from `generator=`, torch's keyword, which takes a numpy np.random.Generator
@@ -295,12 +294,6 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
     exponents = linspace(start, end, steps, dtype=np.float64).data
     dtype = get_default_dtype() if dtype is None else to_dtype(dtype)
     return _make((float(base) ** exponents).astype(dtype), requires_grad)
-
-
-def initial_seed() -> int:
-    """The seed of the shared generator: the last manual_seed() or seed() value (until one
-    of them is called, the entropy numpy drew when the library was imported)."""
-    return int(random.generator().bit_generator.seed_seq.entropy)
 
 
 def seed() -> int:
