@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_edu import Tensor, is_grad_enabled, stack
+from tinygrad_edu.dtypes import promote
+
 
 def default_collate(samples: Sequence[Any]) -> Any:
     """Stack a list of samples into a batch, as torch.utils.data.default_collate.
 
-    Tensors, arrays and numbers become one Tensor (Python ints int64, floats float64, bools
-    bool, as torch; ints with a float among them the default dtype, as torch.tensor of
-    the list; arrays keep their dtype; stacked with the recorded op when a sample requires
-    grad). Samples that are tuples give a list of fields (a namedtuple stays that
-    namedtuple; a list or other sequence keeps its type when it can be rebuilt), dicts are
-    collated key by key, and strings stay as the sequence they come in (a tuple for a field
-    of tuple samples, a list at the top level or under a dict key).
+    Tensors, arrays and numbers become one Tensor, of torch's dtype: numbers as
+    torch.tensor infers a list of them (ints int64, bools bool, ints with a float among
+    them the default dtype), except that Python floats first give float64, as torch;
+    tensors and arrays of mixed dtypes promote as torch.stack (int64 with float32 is
+    float32). Stacked with the recorded op when a sample requires grad.
+    Samples that are tuples give a list of fields (a namedtuple stays that namedtuple; a
+    list or other sequence keeps its type when it can be rebuilt), dicts are collated key
+    by key, and strings stay as the sequence they come in (a tuple for a field of tuple
+    samples, a list at the top level or under a dict key).
     """
     first = samples[0]
     if isinstance(first, (str, bytes)):
@@ -35,11 +40,19 @@ def default_collate(samples: Sequence[Any]) -> Any:
         if isinstance(first, tuple):
             return type(first)(*fields) if hasattr(first, "_fields") else fields
         return _like_sequence(first, fields)
-    if isinstance(first, Tensor) and is_grad_enabled() and any(
-            isinstance(s, Tensor) and s.requires_grad for s in samples):
-        return stack(samples)
-    if type(first) is int and any(type(s) is float for s in samples):
-        return Tensor(list(samples))                  # (torch.tensor([1, 2.5]): float32)
+    if isinstance(first, Tensor):
+        if not all(isinstance(s, Tensor) for s in samples):
+            raise TypeError("default_collate: the first sample is a Tensor, so every sample "
+                            "must be one, got " + ", ".join(sorted({type(s).__name__
+                                                                     for s in samples})))
+        if is_grad_enabled() and any(s.requires_grad for s in samples):
+            return stack(samples)
+    elif isinstance(first, (bool, int, float, np.generic)) and not isinstance(first,
+                                                                               np.ndarray):
+        # numbers as torch.tensor(list) infers them ([1, 2.5] float32, [np.float64(1), 2.5]
+        # float64), Python floats first as float64, as torch's collate
+        python_float = isinstance(first, float) and not isinstance(first, np.generic)
+        return Tensor(list(samples), dtype=np.float64 if python_float else None)
     arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
     if any(a.dtype.kind not in "biuf" for a in arrays):
         raise TypeError(f"DataLoader: cannot batch samples of type {type(first).__name__}; "
@@ -48,7 +61,8 @@ def default_collate(samples: Sequence[Any]) -> Any:
     if any(a.shape != arrays[0].shape for a in arrays):
         raise RuntimeError(f"DataLoader: cannot stack samples of different shapes "
                            f"{sorted({a.shape for a in arrays})}; pad them in a collate_fn")
-    return Tensor._from_node(np.stack(arrays), None)
+    dtype = functools.reduce(promote, (a.dtype for a in arrays))      # as torch.stack
+    return Tensor._from_node(np.stack([a.astype(dtype, copy=False) for a in arrays]), None)
 
 
 def default_convert(sample: Any) -> Any:

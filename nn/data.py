@@ -24,7 +24,7 @@ from .collate import default_collate, default_convert
 from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                        SubsetRandomSampler, T_co, WeightedRandomSampler)
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
+__all__ = ["Dataset", "TensorDataset", "Subset", "StackDataset", "ConcatDataset", "random_split",
            "IterableDataset", "ChainDataset", "get_worker_info", "DataLoader", "default_collate",
            "default_convert", "Sampler", "SequentialSampler", "RandomSampler", "BatchSampler",
            "SubsetRandomSampler", "WeightedRandomSampler"]
@@ -33,13 +33,13 @@ __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"
 class Dataset(Generic[T_co]):
     """Anything with `__len__` and `__getitem__(i)` returning one sample (a Tensor, an
     array, a number, a string or a tuple/list/dict of them). `a + b` chains two datasets
-    (a `ConcatDataset`). Generic as torch's: `class Images(Dataset[tuple])`."""
+    (a `ConcatDataset`). Generic as torch's: `class Images(Dataset[tuple])`. As torch's,
+    the base class has no `__len__` (len() of a dataset without one is a TypeError), and a
+    subclass may add `__getitems__(indices)`, which DataLoader then calls for a whole
+    batch's list of samples."""
 
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define __getitem__")
-
-    def __len__(self) -> int:
-        raise NotImplementedError(f"{type(self).__name__} does not define __len__")
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
@@ -128,8 +128,49 @@ class Subset(Dataset):
             return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
 
+    def __getitems__(self, indices: list) -> list:
+        return _samples(self.dataset, [self.indices[i] for i in indices])
+
     def __len__(self) -> int:
         return len(self.indices)
+
+
+def _samples(dataset: Any, indices: list) -> list:
+    """The samples at `indices`: one `__getitems__` call when the dataset has it, as torch."""
+    if getattr(dataset, "__getitems__", None):
+        return dataset.__getitems__(indices)
+    return [dataset[i] for i in indices]
+
+
+class StackDataset(Dataset):
+    """Datasets of one length side by side: sample i is the tuple of their samples i
+    (`StackDataset(images, labels)`), or a dict with the keyword names
+    (`StackDataset(image=images, label=labels)`), as torch's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if bool(args) == bool(kwargs):
+            raise ValueError("StackDataset: give the datasets either as positional or as "
+                             "keyword arguments, not both or neither")
+        self.datasets = args or kwargs
+        lengths = {len(d) for d in (args or kwargs.values())}
+        if len(lengths) != 1:
+            raise ValueError(f"StackDataset: the datasets differ in length: {sorted(lengths)}")
+        self._length = lengths.pop()
+
+    def __getitem__(self, index: int) -> tuple | dict:
+        if isinstance(self.datasets, dict):
+            return {name: d[index] for name, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices: list) -> list:
+        if isinstance(self.datasets, dict):
+            columns = {name: _samples(d, indices) for name, d in self.datasets.items()}
+            return [{name: column[k] for name, column in columns.items()}
+                    for k in range(len(indices))]
+        return list(zip(*(_samples(d, indices) for d in self.datasets)))
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class ConcatDataset(Dataset):
@@ -140,6 +181,10 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise TypeError(f"ConcatDataset: {type(d).__name__} is an IterableDataset, "
+                                "which has no indices (chain streams with ChainDataset)")
         self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
 
     def __len__(self) -> int:
@@ -262,6 +307,9 @@ class DataLoader:
                             ("prefetch_factor", prefetch_factor)):
             if value and num_workers == 0:                      # (as torch: they need workers)
                 raise ValueError(f"DataLoader: the {name} option needs num_workers > 0")
+        if multiprocessing_context is not None and num_workers == 0:
+            raise ValueError("DataLoader: multiprocessing_context can only be used with "
+                             "multi-process loading (num_workers > 0), but got num_workers=0")
         if isinstance(dataset, IterableDataset):
             for name, value in (("shuffle", shuffle), ("sampler", sampler),
                                 ("batch_sampler", batch_sampler)):
@@ -295,10 +343,16 @@ class DataLoader:
                        else SequentialSampler(dataset))
         if batch_size is not None and sampler is not None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        if collate_fn is None:
+            batches = batch_size is not None or batch_sampler is not None      # (as torch)
+            collate_fn = default_collate if batches else default_convert
         self.dataset, self.batch_size, self.drop_last = dataset, batch_size, drop_last
         self.sampler, self.batch_sampler, self.collate_fn = sampler, batch_sampler, collate_fn
         self.shuffle, self.seed, self.pin_memory = bool(shuffle), seed, pin_memory
-        self.num_workers = num_workers
+        self.num_workers, self.timeout, self.worker_init_fn = num_workers, timeout, worker_init_fn
+        self.multiprocessing_context, self.in_order = multiprocessing_context, in_order
+        self.prefetch_factor, self.persistent_workers = prefetch_factor, persistent_workers
+        self.pin_memory_device = pin_memory_device
 
     def __len__(self) -> int:
         if self.sampler is None:                            # an IterableDataset
@@ -308,28 +362,29 @@ class DataLoader:
             return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
         return len(self.sampler if self.batch_sampler is None else self.batch_sampler)
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> _BatchIterator:
+        return _BatchIterator(self)
+
+    def _batches(self) -> Iterator[Any]:
         if self.sampler is None:
             yield from self._stream()
             return
         if self.batch_sampler is None:
-            convert = self.collate_fn or default_convert
             for index in self.sampler:
-                yield convert(self.dataset[index])
+                yield self.collate_fn(self.dataset[index])
             return
-        collate = self.collate_fn or default_collate
-        fast = collate is default_collate
+        fast = self.collate_fn is default_collate
         for indices in self.batch_sampler:
             batch = _gather(self.dataset, indices) if fast else None
-            yield batch if batch is not None else collate([self.dataset[i] for i in indices])
+            yield batch if batch is not None else self.collate_fn(_samples(self.dataset,
+                                                                           indices))
 
     def _stream(self) -> Iterator[Any]:
         """An IterableDataset's samples, batch_size at a time (or one by one)."""
         if self.batch_size is None:
-            convert = self.collate_fn or default_convert
-            yield from map(convert, self.dataset)
+            yield from map(self.collate_fn, self.dataset)
             return
-        collate, batch = self.collate_fn or default_collate, []
+        collate, batch = self.collate_fn, []
         for sample in self.dataset:
             batch.append(sample)
             if len(batch) == self.batch_size:
@@ -337,3 +392,19 @@ class DataLoader:
                 batch = []
         if batch and not self.drop_last:
             yield collate(batch)
+
+
+class _BatchIterator:
+    """What iter(loader) gives: the loader's batches, and len() of them, as torch's."""
+
+    def __init__(self, loader: DataLoader) -> None:
+        self._loader, self._batches = loader, loader._batches()
+
+    def __iter__(self) -> _BatchIterator:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._loader)

@@ -514,3 +514,82 @@ def test_read_idx_names_a_header_cut_short(tmp_path):
 def test_one_hot_names_a_bad_num_classes():
     with pytest.raises(ValueError, match="one_hot: num_classes must be -1"):
         nn.functional.one_hot(tg.tensor([1]), num_classes=-2)
+
+
+def test_collate_promotes_mixed_dtypes_as_torch():
+    int_then_float = default_collate([Tensor(np.int64(1)), Tensor(np.float32(2))])
+    assert int_then_float.dtype == np.float32 and int_then_float.tolist() == [1.0, 2.0]
+    assert default_collate([np.zeros(2, np.float32), np.ones(2, np.int32)]).dtype == np.float32
+    assert default_collate([np.zeros(2, np.int16), np.ones(2, np.float16)]).dtype == np.float16
+    assert default_collate([np.float32(1), 2.5]).dtype == np.float32
+    assert default_collate([np.float64(1), 2.5]).dtype == np.float64
+    assert default_collate([1, np.float32(2)]).dtype == np.float32
+    assert default_collate([True, 2.5]).dtype == np.float32
+    assert default_collate([True, 2]).tolist() == [1, 2]
+    with pytest.raises(TypeError, match="first sample is a Tensor, so every sample must be one, "
+                                        "got Tensor, ndarray"):
+        default_collate([tg.zeros(2), np.zeros(2)])
+
+
+def test_getitems_fetches_a_whole_batch_as_torch():
+    class Rows(Dataset):
+        calls = []
+
+        def __len__(self):
+            return 4
+
+        def __getitems__(self, indices):
+            self.calls.append(list(indices))
+            return [[10 * i, -i] for i in indices]
+
+    rows = Rows()
+    assert [b[0].tolist() for b in DataLoader(rows, 2)] == [[0, 10], [20, 30]]
+    assert Rows.calls == [[0, 1], [2, 3]]
+    subset = Subset(rows, [3, 1])                       # mapped indices, one call
+    assert [b[1].tolist() for b in DataLoader(subset, 2)] == [[-3, -1]]
+    assert Rows.calls[-1] == [3, 1]
+
+
+def test_stack_dataset():
+    images, labels = TensorDataset(tg.arange(6).reshape(3, 2)), [7, 8, 9]
+    pairs = data.StackDataset(images, labels)
+    assert len(pairs) == 3 and pairs[1][1] == 8 and pairs[1][0][0].tolist() == [2, 3]
+    named = data.StackDataset(image=images, label=labels)
+    (batch,) = list(DataLoader(named, 3))
+    assert batch["label"].tolist() == [7, 8, 9] and batch["image"][0].shape == (3, 2)
+    assert [b[1].tolist() for b in DataLoader(pairs, 2)] == [[7, 8], [9]]
+    with pytest.raises(ValueError, match=r"StackDataset: the datasets differ in length: \[2, 3\]"):
+        data.StackDataset(images, [1, 2])
+    with pytest.raises(ValueError, match="either as positional or as keyword arguments"):
+        data.StackDataset(images, label=labels)
+
+
+def test_loader_attributes_and_iterator_length_as_torch():
+    loader = DataLoader(small_data(), 4, timeout=2, worker_init_fn=print)
+    assert loader.collate_fn is default_collate and loader.timeout == 2
+    assert loader.worker_init_fn is print and loader.prefetch_factor is None
+    assert DataLoader(small_data(), None).collate_fn is data.default_convert
+    batches = iter(loader)
+    assert len(batches) == 3 and len(list(batches)) == 3
+    with pytest.raises(ValueError, match="multiprocessing_context can only be used with "
+                                         "multi-process loading"):
+        DataLoader(small_data(), multiprocessing_context="spawn")
+
+
+def test_dataset_base_has_no_length_and_concat_refuses_streams():
+    class Indexed(Dataset):
+        def __getitem__(self, index):
+            return index
+
+    with pytest.raises(TypeError):                      # (as torch: no __len__ at all)
+        len(Indexed())
+
+    class Stream(data.IterableDataset):
+        def __iter__(self):
+            yield 1
+
+        def __len__(self):
+            return 1
+
+    with pytest.raises(TypeError, match="ConcatDataset: Stream is an IterableDataset"):
+        ConcatDataset([Stream()])
