@@ -25,8 +25,10 @@ Composed from matmul, softmax, where, dropout, cat and reshapes: no backward of 
 """
 from __future__ import annotations
 
+import contextlib
+import enum
 import math
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -41,7 +43,7 @@ from .functional_more import _floating
 from .layers import Linear, _empty
 from .module import Module
 
-__all__ = ["scaled_dot_product_attention", "MultiheadAttention"]
+__all__ = ["scaled_dot_product_attention", "MultiheadAttention", "SDPBackend", "sdpa_kernel"]
 
 
 # ------------------------------------------------------------------------------ the core
@@ -177,6 +179,29 @@ def _sdpa_bias(op: str, attn_mask: Any, is_causal: bool, dtype: np.dtype,
 
 
 # ----------------------------------------------------------------------- MultiheadAttention
+class SDPBackend(enum.IntEnum):
+    """torch.nn.attention.SDPBackend: the kernels torch may pick for
+    scaled_dot_product_attention. Here there is one: the formula above, as written."""
+    ERROR = -1
+    MATH = 0
+    FLASH_ATTENTION = 1
+    EFFICIENT_ATTENTION = 2
+    CUDNN_ATTENTION = 3
+    OVERRIDEABLE = 4
+
+
+@contextlib.contextmanager
+def sdpa_kernel(backends: SDPBackend | list, set_priority: bool = False) -> Iterator[None]:
+    """torch.nn.attention.sdpa_kernel: inside the block torch uses only the given kernels
+    (tutorials pick SDPBackend.MATH to compare with attention written by hand). Every
+    kernel computes the same function, and here only the plain formula exists, so this
+    checks its argument and changes nothing: all choices run the math path."""
+    for backend in backends if isinstance(backends, (list, tuple)) else [backends]:
+        if not isinstance(backend, SDPBackend):
+            raise TypeError(f"sdpa_kernel: expected SDPBackend values, got {backend!r}")
+    yield
+
+
 class NonDynamicallyQuantizableLinear(Linear):
     """torch's class of `MultiheadAttention.out_proj`: a plain Linear (named so that the
     repr is torch's)."""

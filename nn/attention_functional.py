@@ -98,6 +98,12 @@ def _multi_head_attention(
     L, N, _ = query.shape
 
     (w_q, b_q), (w_k, b_k), (w_v, b_v) = projections
+    for name, x, w, static in (("query", query, w_q, None), ("key", key, w_k, static_k),
+                               ("value", value, w_v, static_v)):
+        if static is None and x.dtype != w.dtype:
+            raise TypeError(f"{op}: {name} must have the projection weights' dtype {w.dtype}, "
+                            f"got {x.dtype}. Convert the input: {name}.to({w.dtype}), or the "
+                            f"model: model.to({x.dtype})")
     q = _split_heads(linear(query, w_q, b_q), H)
     k = (_split_heads(linear(key, w_k, b_k), H) if static_k is None
          else _static_heads(op, "static_k", static_k, N, H, E // H))

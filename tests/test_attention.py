@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
+import nn
 import tinygrad_edu as tg
 from nn import functional as F
 from attention_reference import mha_reference, random_masks, reference_attention
@@ -382,6 +383,8 @@ def test_mha_first_and_second_derivatives(name):
     (dict(mask=np.zeros((3, 3), np.int64)), TypeError, "attn_mask must be bool or floating"),
     (dict(mask=np.zeros((3, 3), np.float32)), TypeError, "query's dtype float64, got float32"),
     (dict(dtype=np.int64), TypeError, "expected a floating point input"),
+    (dict(dtype=np.float32), TypeError, r"query must have the projection weights' dtype "
+     r"float64, got float32. Convert the input: query.to\(float64\), or the model"),
 ])
 def test_mha_errors_name_the_module_and_shapes(call, error, match):
     m = MultiheadAttention(4, 2, batch_first=call.get("batch_first", False)).double()
@@ -393,6 +396,26 @@ def test_mha_errors_name_the_module_and_shapes(call, error, match):
           attn_mask=_as_tensor(call.get("mask")), is_causal=call.get("is_causal", False),
           need_weights=not call.get("is_causal", False))
     assert "MultiheadAttention" in str(info.value)
+
+
+def test_a_transformer_layer_names_the_dtype_mismatch_and_its_fix():
+    layer = nn.TransformerEncoderLayer(4, 2, 8)                 # float32 weights
+    with pytest.raises(TypeError, match=r"MultiheadAttention: query must have the projection "
+                                        r"weights' dtype float32, got float64"):
+        layer(Tensor(np.ones((3, 2, 4))))
+
+
+def test_sdpa_kernel_checks_its_backends_and_runs_the_formula():
+    from nn.attention import SDPBackend, sdpa_kernel
+    q = Tensor(np.random.default_rng(0).standard_normal((2, 3, 4)))
+    expected = scaled_dot_product_attention(q, q, q).data
+    for choice in (SDPBackend.MATH, [SDPBackend.FLASH_ATTENTION, SDPBackend.MATH]):
+        with sdpa_kernel(choice):
+            np.testing.assert_array_equal(scaled_dot_product_attention(q, q, q).data, expected)
+    assert int(SDPBackend.EFFICIENT_ATTENTION) == 2             # torch's values
+    with pytest.raises(TypeError, match="sdpa_kernel: expected SDPBackend values, got 'math'"):
+        with sdpa_kernel("math"):
+            pass
 
 
 def test_mha_construction_errors_and_mixed_mask_warning():
