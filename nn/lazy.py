@@ -127,10 +127,10 @@ class _Lazy(Module):
         return placeholder.data
 
     def extra_repr(self) -> str:
-        """The arguments given, by name, with the inferred size still 0 (torch's form)."""
-        bound = inspect.signature(self.cls_to_become).bind(0, *self._args, **self._kwargs)
-        return ", ".join(f"{name}={value!r}" for name, value in bound.arguments.items()
-                         if value is not None)
+        """The built layer's, with the inferred size still 0 (torch's form); made under
+        fork_rng, so that printing draws nothing from the shared random stream."""
+        with fork_rng():
+            return self.cls_to_become(0, *self._args, **self._kwargs).extra_repr()
 
 
 def _empty(value: Any) -> bool:

@@ -12,6 +12,11 @@ def test_lenet_of_lazy_layers_becomes_the_plain_one():
                         nn.AvgPool2d(2), nn.LazyBatchNorm2d(), nn.Flatten(),
                         nn.LazyLinear(120), nn.Sigmoid(), nn.LazyLinear(10))
     assert repr(net[5]) == "LazyLinear(in_features=0, out_features=120, bias=True)"
+    state = tg.get_rng_state()
+    assert repr(net[0]) == "LazyConv2d(0, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))"
+    assert repr(net[3]) == ("LazyBatchNorm2d(0, eps=1e-05, momentum=0.1, affine=True, "
+                            "bias=True, track_running_stats=True)")           # torch's text
+    assert tg.get_rng_state() == state                # printing drew no random numbers
     step = nn.optim.SGD(net.parameters(), lr=0.1)            # made before the first call
     placeholder = net[7].weight
     out = net(tg.randn(2, 1, 28, 28))

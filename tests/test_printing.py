@@ -103,6 +103,13 @@ def test_set_printoptions_as_torch_docstring():
     assert repr(tg.arange(10)) == "tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])"
 
 
+def test_scientific_notation_switches_on_the_ratio_as_torch():
+    # 3100.27.../3.10027... is 1000 plus one ulp, where 1000 * 3.10027... rounds to above it
+    ratio_edge = tg.tensor([3.1002716426910872, 3100.2716426910874], dtype=tg.float64)
+    assert repr(ratio_edge) == "tensor([3.1003e+00, 3.1003e+03], dtype=torch.float64)" \
+        .replace("torch.", "")
+
+
 def test_sci_mode_is_forced_until_the_next_call_without_it():
     tg.set_printoptions(sci_mode=True)
     assert repr(tg.tensor([0.5, 1.0])) == "tensor([5.0000e-01, 1.0000e+00])"

@@ -110,7 +110,7 @@ def element_format(shown: np.ndarray) -> tuple[Callable[[Any], str], int]:
     whole = bool(np.all(nonzero == np.ceil(nonzero)))
     sci = OPTIONS.sci_mode
     if sci is None:
-        sci = big > 1000 * small or big > 1e8 or small < 1e-4
+        sci = big / small > 1000 or big > 1e8 or small < 1e-4    # (as torch: a ratio)
     if sci:
         pattern = f"{{:.{OPTIONS.precision}e}}"
     else:
