@@ -23,6 +23,7 @@ import numpy as np
 from tinygrad_edu import Tensor, is_grad_enabled, no_grad
 from tinygrad_edu.device import check_device, check_memory_format, to_arguments
 from tinygrad_edu.dtypes import bfloat16, get_default_dtype, to_dtype
+from tinygrad_edu.serialization import type_name
 from tinygrad_edu.tensor import RemovableHandle, _tensor
 
 from .backward_hooks import BackwardHookCall
@@ -716,7 +717,7 @@ class Module:
             if not isinstance(value, (Tensor, np.ndarray)):
                 error_msgs.append(f"While copying the parameter named \"{key}\", expected a "
                                   f"Tensor or an ndarray from checkpoint but received "
-                                  f"{type(value).__name__}")
+                                  f"{type_name(value)}")
                 continue
             array = _as_array(value)
             if target.shape == () and array.shape == (1,):   # an old checkpoint's scalar

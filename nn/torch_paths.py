@@ -23,6 +23,19 @@ def _ntuple(n: int, name: str = "parse") -> Callable:
     return parse
 
 
+def consume_prefix_in_state_dict_if_present(state_dict: dict, prefix: str) -> None:
+    """torch's helper for a checkpoint saved from a wrapper (DataParallel's 'module.' before
+    every key): strip `prefix` from the keys that start with it, in place, and from the
+    keys of `state_dict._metadata` (the wrapper's own entry becomes the root's, '')."""
+    for key in list(state_dict):
+        if key.startswith(prefix):
+            state_dict[key[len(prefix):]] = state_dict.pop(key)
+    metadata = getattr(state_dict, "_metadata", None)
+    for key in list(metadata or ()):
+        if key and (key == prefix.replace(".", "") or key.startswith(prefix)):
+            metadata[key[len(prefix):]] = metadata.pop(key)
+
+
 BASES = {
     "adaptive": {"_ASMoutput": adaptive_softmax._ASMoutput},
     "batchnorm": {"_BatchNorm": normalization._BatchNorm, "_NormBase": normalization._BatchNorm},
@@ -35,7 +48,8 @@ BASES = {
                 "_ReflectionPadNd": padding._ReflectionPadNd},
     "module": {"register_module_forward_hook": module.register_module_forward_hook,
                "register_module_forward_pre_hook": module.register_module_forward_pre_hook},
-    "utils": {"_ntuple": _ntuple, "_single": _ntuple(1, "_single"), "_pair": _ntuple(2, "_pair"),
+    "utils": {"consume_prefix_in_state_dict_if_present": consume_prefix_in_state_dict_if_present,
+              "_ntuple": _ntuple, "_single": _ntuple(1, "_single"), "_pair": _ntuple(2, "_pair"),
               "_triple": _ntuple(3, "_triple"), "_quadruple": _ntuple(4, "_quadruple")},
 }
 SUBMODULES = ("activation", "adaptive", "batchnorm", "channelshuffle", "container", "conv",
@@ -59,3 +73,7 @@ for _name in SUBMODULES:
 vars(modules).update(BASES["module"])                  # (nn.modules.register_module_...)
 sys.modules["nn.modules"] = modules
 sys.modules["nn"].modules = modules
+
+parameter = types.ModuleType("nn.parameter", "torch.nn.parameter: Parameter and Buffer")
+parameter.Parameter, parameter.Buffer = module.Parameter, module.Buffer
+sys.modules["nn.parameter"] = sys.modules["nn"].parameter = parameter

@@ -370,3 +370,13 @@ def test_maximize_on_the_first_optimizers_ascends_as_minimizing_the_negation(mak
             opt.step()
     np.testing.assert_array_equal(up.numpy(), down.numpy())
     assert ascend.param_groups[0]["maximize"] and not descend.param_groups[0]["maximize"]
+
+
+def test_repr_lists_each_parameter_group_as_torch():
+    weight, bias = nn.Linear(2, 1).parameters()
+    step = nn.optim.SGD([{"params": [weight]}, {"params": [bias], "lr": 0.5}], lr=0.1)
+    text = repr(step)
+    assert text.startswith("SGD (\nParameter Group 0\n    dampening: 0")
+    assert "    weight_decay: 0.0\n\nParameter Group 1\n    dampening" in text  # blank line
+    assert text.endswith("    lr: 0.5\n    maximize: False\n    momentum: 0.0\n"
+                         "    nesterov: False\n    weight_decay: 0.0\n)")

@@ -46,7 +46,7 @@ def test_load_of_a_pickle_or_text_file_says_it_was_not_written_by_save(tmp_path)
     path = tmp_path / "model.pt"
     path.write_text("not a checkpoint")
     with pytest.raises(ValueError, match="was not written by tinygrad_edu.save.*torch "
-                                         "checkpoint"):
+                                         "tensor or checkpoint"):
         tg.load(path)
 
 

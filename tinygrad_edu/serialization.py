@@ -20,6 +20,20 @@ from .tensor import Tensor
 
 _STRUCTURE = "__structure__"
 
+TORCH_HINT = ("a torch tensor or checkpoint? load it with torch and pass a dict of its "
+              "tensors' .numpy() arrays: {k: v.numpy() for k, v in state_dict.items()}")
+
+
+def type_name(obj: Any) -> str:
+    """The name of obj's type for an error message, with its package when it is foreign
+    (a torch.Tensor is not "a Tensor"), and the torch hint for torch's objects."""
+    kind = type(obj)
+    package = kind.__module__.split(".")[0]
+    if package in ("builtins", "tinygrad_edu", "nn", "numpy"):
+        return kind.__name__
+    name = f"{package}.{kind.__name__}"
+    return f"{name} ({TORCH_HINT})" if package == "torch" else name
+
 
 _KEY_TYPES = (str, int, float, bool, type(None))
 
@@ -62,7 +76,7 @@ def _encode(obj: Any, arrays: dict, seen: dict) -> Any:
         return obj
     hint = (f" (save {type(obj).__name__}.state_dict(), then load_state_dict into a new "
             "one: no pickled objects here)") if hasattr(obj, "state_dict") else ""
-    raise TypeError(f"save: cannot store a {type(obj).__name__}; expected Tensors, arrays, "
+    raise TypeError(f"save: cannot store a {type_name(obj)}; expected Tensors, arrays, "
                     f"numbers, strings, None, and dicts/lists of them{hint}")
 
 
@@ -100,10 +114,15 @@ def _decode(node: Any, archive: dict, made: dict) -> Any:
     return items if kind == "__list__" else tuple(items)
 
 
-def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
+def save(obj: Any, f: str | os.PathLike | BinaryIO, pickle_module: Any = None,
+         pickle_protocol: int = 2, _use_new_zipfile_serialization: bool = True) -> None:
     """Write `obj` to exactly the path `f` (an `.npz` archive whatever the suffix, so
     `save(state, "model.pt")` then `load("model.pt")` works as in torch), or into the
-    binary file object `f` (an open file, `io.BytesIO`)."""
+    binary file object `f` (an open file, `io.BytesIO`). torch's pickling options are
+    accepted and change nothing (nothing is pickled); a pickle_module is refused."""
+    if pickle_module is not None:
+        raise ValueError("save: nothing is pickled here, so there is no pickle_module to "
+                         "use (leave it out)")
     arrays: dict = {}
     structure = json.dumps(_encode(obj, arrays, {}))
     entries = {**arrays, _STRUCTURE: np.array(structure)}
@@ -115,7 +134,7 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
 
 
 def load(f: str | os.PathLike | BinaryIO, map_location: Any = None,
-         weights_only: bool | None = None) -> Any:
+         weights_only: bool | None = None, *, mmap: bool | None = None) -> Any:
     """Read back what `save` wrote, from a path or a binary file object. Tensors come back
     as leaves that require grad if the saved ones did (an `nn.Parameter` comes back as
     such a Tensor: this package cannot name nn's class), tuples as tuples.
@@ -124,6 +143,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None,
     None, the CPU, a dict whose targets are the CPU ({'cuda:0': 'cpu'}) or a function
     (torch's `lambda storage, loc: storage`, not called: the data is CPU arrays already).
     The file never holds pickled code, so loading is always what torch calls `weights_only`.
+    `mmap` is accepted: the arrays are read into memory either way (the result is the same).
     """
     if isinstance(map_location, dict):
         for target in map_location.values():
@@ -136,15 +156,13 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None,
         archive = np.load(f, allow_pickle=False)
     except ValueError:                           # numpy found pickled data (or text)
         raise ValueError(f"load: {f} was not written by tinygrad_edu.save, which writes an "
-                         ".npz archive without pickled objects (a torch checkpoint? load it "
-                         "with torch and save a dict of its tensors' .numpy() arrays)"
-                         ) from None
+                         f".npz archive without pickled objects ({TORCH_HINT})") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"load: {f} holds one numpy array (a .npy file), not an archive "
                          "written by tinygrad_edu.save; read it with numpy.load")
     with archive:
         if _STRUCTURE not in archive.files:
-            raise ValueError(f"load: {f} was not written by tinygrad_edu.save "
-                             f"(no '{_STRUCTURE}' entry)")
+            raise ValueError(f"load: {f} was not written by tinygrad_edu.save (no "
+                             f"'{_STRUCTURE}' entry; {TORCH_HINT})")
         arrays = {k: archive[k] for k in archive.files}
     return _decode(json.loads(str(arrays[_STRUCTURE])), arrays, {})
