@@ -150,6 +150,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"batch_norm: eps must be non-negative, got {eps}")
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, channels) + (1,) * (input.ndim - 2)
+    # float16 computes in float32 and rounds once at the end, as torch (its "opmath"):
+    # squared deviations over 256 overflow float16
+    x = input.float() if input.dtype == np.float16 else input
     if training:
         n = input.numel() // channels if channels else 0
         if n == 1:
@@ -157,14 +160,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                              f"training, got input of shape {input.shape}")
         if n == 0:      # an empty batch: an empty result, the running statistics kept (torch)
             return _affine_per_channel(input, weight, bias, shape)
-        centered = input - input.mean(axes, keepdim=True)
+        centered = x - x.mean(axes, keepdim=True)
         var = (centered * centered).mean(axes, keepdim=True)
         if running_mean is not None and running_var is not None:
-            batch_mean = input.data.mean(axis=axes)
+            batch_mean = x.data.mean(axis=axes)
             unbiased = var.data.reshape(channels) * (n / (n - 1))
             running_mean.copy_((1 - momentum) * running_mean.data + momentum * batch_mean)
             running_var.copy_((1 - momentum) * running_var.data + momentum * unbiased)
-        return _affine_per_channel(centered / (var + eps).sqrt(), weight, bias, shape)
+        out = _affine_per_channel(centered / (var + eps).sqrt(), weight, bias, shape)
+        return out.to(input.dtype)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
@@ -172,12 +176,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise RuntimeError("batch_norm: not differentiable with respect to running_mean "
                                "or running_var (as torch); detach them")
         # constants per channel, so as torch: out = x * scale + shift, two passes over x
-        rstd = 1 / np.sqrt(running_var.data.astype(input.dtype) + input.dtype.type(eps))
+        rstd = 1 / np.sqrt(running_var.data.astype(x.dtype) + x.dtype.type(eps))
         scale = rstd if weight is None else weight * Tensor(rstd)
         shift = -running_mean.data * scale
         if bias is not None:
             shift = shift + bias
-        out = input * _tensor(scale).reshape(shape) + _tensor(shift).reshape(shape)
+        out = x * _tensor(scale).reshape(shape) + _tensor(shift).reshape(shape)
         return out.to(input.dtype)                 # (float16 in, float16 out: as torch)
 
 

@@ -24,6 +24,7 @@ from tinygrad_edu import Tensor, no_grad
 from tinygrad_edu.cnn import (REDUCTIONS, _check_reduction, _elementwise_weighted,
                               _float_operands, _reduce, _same_shape, _tensor, _weighted,
                               log1p_exp)
+from tinygrad_edu.dtypes import float16_via_float32
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.math_more import erfc
 from tinygrad_edu.ops.normalization import Standardize
@@ -56,9 +57,11 @@ def _floored_log(u: Tensor, plus_one: bool = False) -> Tensor:
     return log.clamp(min=LOG_FLOOR).where(valid, LOG_FLOOR)
 
 
+@float16_via_float32
 def _standardized(x: Tensor, axes: tuple, eps: float) -> Tensor:
     """(x - mean) / sqrt(var + eps) over `axes`, var the biased variance (1/n): the
-    primitive Standardize (ops/normalization.py)."""
+    primitive Standardize (ops/normalization.py). Float16 in float32 (squared deviations
+    over 256 would overflow)."""
     return Standardize.apply(x, axes=tuple(a % x.ndim for a in axes), eps=float(eps))
 
 
@@ -113,6 +116,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return x.where(x.data > 0, alpha * x.clamp(max=0).expm1())
 
 
+@float16_via_float32
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x sigmoid(x) (swish). Derivative sigmoid(x) (1 + x (1 - sigmoid(x)))."""
     x = _floating("silu", input)
@@ -158,6 +162,7 @@ def logsigmoid(input: Tensor) -> Tensor:
     return -log1p_exp(-_floating("logsigmoid", input))
 
 
+@float16_via_float32
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x Phi(x), Phi the standard normal CDF:
 

@@ -83,7 +83,12 @@ class GradScaler:
         if not self._enabled:
             return outputs
         if not self._scaled:
-            self._scale, self._scaled = float(np.float32(self._scale)), True
+            with np.errstate(over="ignore"):
+                scale = float(np.float32(self._scale))
+            if not np.isfinite(scale):
+                raise RuntimeError(f"GradScaler.scale: init_scale {self._scale} does not fit "
+                                   "in float32 (as torch)")
+            self._scale, self._scaled = scale, True
         if isinstance(outputs, Tensor):
             return outputs * Tensor(np.float32(self._scale))
         if isinstance(outputs, (list, tuple)):
@@ -127,7 +132,7 @@ class GradScaler:
         once per optimizer between two update()s."""
         if not self._enabled:
             return optimizer.step(*args, **kwargs)
-        if "closure" in kwargs or args:
+        if "closure" in kwargs:
             raise RuntimeError("GradScaler.step: a closure is not supported when the scaler "
                                "is enabled (as torch)")
         self._check_scaled("step")
@@ -140,7 +145,7 @@ class GradScaler:
             raise RuntimeError("GradScaler.step: no inf checks were recorded for this "
                                "optimizer: none of its parameters has a gradient")
         stage[1] = True
-        return None if stage[0] else optimizer.step()
+        return None if stage[0] else optimizer.step(*args, **kwargs)
 
     def update(self, new_scale: float | None = None) -> None:
         """S * backoff_factor after an overflow, S * growth_factor after growth_interval

@@ -1,8 +1,9 @@
 """dtypes: numpy's, with torch's names and torch's promotion rules."""
 from __future__ import annotations
 
+import functools
 import numbers
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -188,3 +189,18 @@ def fitted(op: str, value: Any, dtype: np.dtype) -> np.ndarray:
     an unsigned dtype, as in torch)."""
     check_fits(op, value, dtype)
     return np.asarray(value).astype(dtype)
+
+
+def float16_via_float32(fn: Callable) -> Callable:
+    """fn computed in float32 when its tensor arguments are all float16, its result rounded
+    once to float16, as torch's CPU kernels compute float16 (their "opmath" type). Composed
+    of several ops in float16, fn would round at every step, and could overflow where the
+    answer is finite (the squared deviations of a norm, x * pi in sinc)."""
+    @functools.wraps(fn)
+    def in_float32(*args: Any, **kwargs: Any) -> Any:
+        tensors = [i for i, a in enumerate(args) if hasattr(a, "half") and hasattr(a, "dtype")]
+        if not tensors or any(args[i].dtype != float16 for i in tensors):
+            return fn(*args, **kwargs)
+        args = tuple(a.float() if i in tensors else a for i, a in enumerate(args))
+        return fn(*args, **kwargs).half()
+    return in_float32

@@ -25,7 +25,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .composed import clone, sign
-from .dtypes import promote
+from .dtypes import float16_via_float32, promote
 from .ops import elementwise as ew
 from .ops import inverse_erf, special
 from .shapes import broadcast_shapes
@@ -169,6 +169,7 @@ def _log_add(op: str, input: Any, other: Any, log1p_power: Callable) -> Tensor:
     return hi + log1p_power(diff.where(~same_infinity, 0))
 
 
+@float16_via_float32
 def logaddexp(input: Tensor, other: Any) -> Tensor:
     """log(e^x + e^y) = max + log1p(e^(min - max)): logaddexp(1000, 1000) = 1000 + ln 2 and
     logaddexp(-inf, -inf) = -inf, as torch. Derivatives e^x / (e^x + e^y) = sigmoid(x - y)
@@ -177,6 +178,7 @@ def logaddexp(input: Tensor, other: Any) -> Tensor:
     return _log_add("logaddexp", input, other, lambda d: d.exp().log1p())
 
 
+@float16_via_float32
 def logaddexp2(input: Tensor, other: Any) -> Tensor:
     """log2(2^x + 2^y) = max + log2(1 + 2^(min - max)), as `logaddexp` (logaddexp2(x, x) is
     x + 1 exactly). Derivatives 2^x / (2^x + 2^y) and 2^y / (2^x + 2^y)."""
@@ -204,6 +206,7 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
     return p.log() - (-p).log1p()
 
 
+@float16_via_float32
 def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     """input + weight (end - input), weight a number or a tensor (the three broadcast).
 
@@ -235,6 +238,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     return (start + weight * diff).where(near_start, end - diff * (1 - weight))
 
 
+@float16_via_float32
 def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
     """input + value * tensor1 * tensor2, the three broadcast (Adam's update is written with
     it in torch). Derivatives 1, value * tensor2, value * tensor1."""
@@ -250,6 +254,7 @@ def _common_dtype(*values: Any) -> list[Tensor]:
     return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
 
 
+@float16_via_float32
 def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
     """input + value * tensor1 / tensor2, the three broadcast. Derivatives 1,
     value / tensor2, -value * tensor1 / tensor2^2. Two integer tensors are refused, as torch."""
@@ -322,6 +327,7 @@ SINC_TAYLOR = (1.0, -1 / 6, 1 / 120, -1 / 5040, 1 / 362880, -1 / 39916800)
 """sin(u) / u = sum_k c_k u^(2k): these terms, for |u| < 0.16, leave an error below 4e-20."""
 
 
+@float16_via_float32
 def sinc(input: Tensor) -> Tensor:
     """sin(pi x) / (pi x), and 1 at x = 0 (its limit). Near 0 (|x| < 0.05) it is the
     Taylor polynomial in u = pi x, so derivatives of every order up to 10 are right there

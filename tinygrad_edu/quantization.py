@@ -10,9 +10,12 @@ estimator, 1 where round(x / scale) + zero_point falls inside [quant_min, quant_
 where the clamp cut it (inf is clamped, as torch): out = x|inside - x.detach()|inside +
 out_values. As torch, scale is a float32 number and x / scale is taken as x * (1 / scale),
 its reciprocal in float32 (so that halves round alike); scale and zero_point are
-constants. Float32 results equal
-torch's bit for bit; for float64 input torch's per-tensor form rounds its result through
-float32, here it stays float64.
+constants. Float32 results equal torch's bit for bit while the levels stay below 2^24;
+for float64 input torch's per-tensor form rounds its result through float32, here it
+stays float64; float16 input is computed in float32, as torch. A float zero point (per
+channel, as in torch's learnable quantization) is added before rounding:
+q = clamp(round(x / scale + zero_point), ...), as torch (the result may differ from
+torch's in the last bit); the per-tensor zero point must be an integer.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .dtypes import check_int
 from .tensor import Tensor, _axis, _tensor
 
 
@@ -29,6 +33,8 @@ def fake_quantize_per_tensor_affine(input: Tensor, scale: Any, zero_point: Any,
     op = "fake_quantize_per_tensor_affine"
     x = _floating(op, input)
     scale, zero_point = _number(scale), _number(zero_point)
+    if not float(zero_point).is_integer():
+        raise TypeError(f"{op}: zero_point must be an integer, got {zero_point}")
     _check_range(op, quant_min, quant_max, np.array([zero_point]))
     return _fake_quantized(x, np.float32(scale), np.asarray(zero_point), quant_min, quant_max)
 
@@ -38,6 +44,8 @@ def fake_quantize_per_channel_affine(input: Tensor, scale: Any, zero_point: Any,
     """A scale and zero_point per channel along `axis` (1-D, of that axis' length)."""
     op = "fake_quantize_per_channel_affine"
     x = _floating(op, input)
+    if x.ndim == 0:
+        raise ValueError(f"{op}: the input needs an axis of channels, got a 0-d tensor")
     axis = _axis(x, axis, op)
     scales, points = (np.asarray(getattr(v, "data", v)) for v in (scale, zero_point))
     if scales.shape != (x.shape[axis],) or points.shape != (x.shape[axis],):
@@ -52,12 +60,16 @@ def fake_quantize_per_channel_affine(input: Tensor, scale: Any, zero_point: Any,
 
 def _fake_quantized(x: Tensor, scale: np.ndarray, zero_point: np.ndarray, quant_min: int,
                     quant_max: int) -> Tensor:
-    reciprocal = (np.float32(1) / scale).astype(x.dtype)          # (float32, as torch)
+    work = np.promote_types(x.dtype, np.float32)                 # (float16 in float32)
+    reciprocal = (np.float32(1) / scale).astype(work)             # (float32, as torch)
     with np.errstate(invalid="ignore"):                           # (inf * 0 scale: nan)
-        levels = np.round(x.data * reciprocal) + zero_point       # round, then shift
+        if zero_point.dtype.kind == "f":            # a float zero point: shift, then round
+            levels = np.round(x.data.astype(work) * reciprocal + zero_point)
+        else:
+            levels = np.round(x.data.astype(work) * reciprocal) + zero_point  # round, shift
     inside = (levels >= quant_min) & (levels <= quant_max)
     values = ((np.clip(np.nan_to_num(levels, nan=quant_min), quant_min, quant_max)
-               - zero_point) * scale.astype(x.dtype)).astype(x.dtype)
+               - zero_point) * scale.astype(work)).astype(x.dtype)
     through = x.where(inside, 0)                 # x's gradient passes where inside; the
     return through - Tensor(through.data) + Tensor(values)      # value is exactly `values`
 
@@ -78,6 +90,8 @@ def _number(value: Any) -> float:
 
 
 def _check_range(op: str, quant_min: int, quant_max: int, zero_points: np.ndarray) -> None:
+    for name, value in (("quant_min", quant_min), ("quant_max", quant_max)):
+        check_int(op, name, value)
     if quant_min > quant_max:
         raise ValueError(f"{op}: quant_min ({quant_min}) must be <= quant_max ({quant_max})")
     if np.any((zero_points < quant_min) | (zero_points > quant_max)):

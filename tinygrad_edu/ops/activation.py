@@ -9,10 +9,13 @@ from ..function import Function
 def log_softmax_array(a: np.ndarray, dim: int) -> np.ndarray:
     """log softmax with the max subtracted first, so logits of 1e4 give finite numbers
     (an empty axis gives an empty result: the max starts from -inf). A row that is all
-    -inf (every key masked) gives nan, as torch, without numpy's warning."""
+    -inf (every key masked) gives nan, as torch, without numpy's warning. float16 is
+    computed in float32 and rounded once, as torch."""
+    work = a.astype(np.promote_types(a.dtype, np.float32), copy=False)
     with np.errstate(divide="ignore", invalid="ignore"):     # log(0); -inf - (-inf)
-        shifted = a - a.max(axis=dim, keepdims=True, initial=-np.inf)
-        return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        shifted = work - work.max(axis=dim, keepdims=True, initial=-np.inf)
+        out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    return out.astype(a.dtype, copy=False)
 
 
 class Softmax(Function):
@@ -24,7 +27,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, a, dim):
-        out = np.exp(log_softmax_array(a, dim))
+        work = a.astype(np.promote_types(a.dtype, np.float32), copy=False)
+        out = np.exp(log_softmax_array(work, dim)).astype(a.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 

@@ -291,8 +291,9 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, a):
-        e = np.exp(-np.abs(a))            # in (0, 1]: never overflows
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        work = a.astype(np.promote_types(a.dtype, np.float32), copy=False)  # (float16: float32)
+        e = np.exp(-np.abs(work))            # in (0, 1]: never overflows
+        out = np.where(work >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
