@@ -58,9 +58,25 @@ def test_eigh_eigenvalue_gradient_is_v_v_transpose_even_for_repeated_eigenvalues
     w[2].backward()                  # d w_i / dA = v_i v_i^T: here e_3 e_3^T, finite
     np.testing.assert_allclose(a.grad.numpy(), np.diag([0.0, 0.0, 1.0]), atol=1e-15)
     _, V = linalg.eigh(a)
-    with pytest.raises(np.linalg.LinAlgError, match=r"eigh backward: the loss depends on "
+    with pytest.raises(np.linalg.LinAlgError, match=r"eigh backward: the loss uses "
                                                      r"eigenvectors of a repeated"):
         V[1, 0].backward()           # any rotation of the first two is as good: no gradient
+
+
+def test_a_matrix_function_through_eigh_at_a_tie_is_refused_not_truncated():
+    # sqrt(A) = V sqrt(W) V^T does not depend on which eigenvectors are chosen, and its
+    # gradient at A = I is sym(G) / 2; eigh's VJP sees only dL/dV, whose limit there is
+    # 0/0, so it raises (torch: nan) instead of returning the diagonal part alone
+    a = Tensor(np.eye(3), requires_grad=True)
+    w, V = linalg.eigh(a)
+    root = V @ w.sqrt().diag_embed() @ V.mT
+    with pytest.raises(np.linalg.LinAlgError, match=r"0/0 \(even a function of the matrix"):
+        (root * Tensor(np.arange(9.0).reshape(3, 3))).sum().backward()
+    near = Tensor(np.diag([1.0, 1.0 + 1e-4, 1.0 + 2e-4]), requires_grad=True)
+    w, V = linalg.eigh(near)                                  # distinct: the limit appears
+    (V @ w.sqrt().diag_embed() @ V.mT * Tensor(np.arange(9.0).reshape(3, 3))).sum().backward()
+    G = np.arange(9.0).reshape(3, 3)
+    np.testing.assert_allclose(near.grad.numpy(), (G + G.T) / 4, rtol=1e-3)
 
 
 def test_eigenvalues_of_a_quadratic_form_give_the_hessian_spectrum():
@@ -157,9 +173,12 @@ def test_singular_value_gradients_exist_at_repeated_values_vector_ones_do_not():
     np.testing.assert_allclose(a.grad.numpy(), [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]],
                                atol=1e-15)
     U, _, _ = linalg.svd(a, full_matrices=False)
-    with pytest.raises(np.linalg.LinAlgError, match=r"svd backward: the loss depends on "
+    with pytest.raises(np.linalg.LinAlgError, match=r"svd backward: the loss uses "
                                                      r"singular vectors of a repeated"):
         U[1, 0].backward()
+    U, S, Vh = linalg.svd(a, full_matrices=False)    # the reconstruction uses the vectors
+    with pytest.raises(np.linalg.LinAlgError, match=r"svd backward: the loss uses"):
+        (U @ S.diag_embed() @ Vh * Tensor(np.arange(6.0).reshape(3, 2))).sum().backward()
 
 
 def test_matrix_norms_from_singular_values():

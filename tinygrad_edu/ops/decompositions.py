@@ -8,7 +8,8 @@ through that.) An op returns one array, so eigh and svd stack their factors into
 and `tinygrad_edu.linalg` splits it; the gradient of the split stacks back into g.
 
 Eigenvectors and singular vectors are not unique where values repeat: their VJPs
-divide by gaps between values, and `_divided` refuses the 0/x where there is no gap.
+divide by gaps between values, and `_divided` refuses to divide where there is no gap
+and the loss uses those vectors.
 """
 from __future__ import annotations
 
@@ -76,9 +77,11 @@ class Eigh(Function):
     g_w, g_V the parts of g:
     VJP: dL/dA = V (diag(g_w) + F o skew(V^T g_V)) V^T,   skew(M) = (M - M^T) / 2
     (the symmetric gradient: F is antisymmetric, so F o skew(.) is symmetric). Equal
-    eigenvalues w_i = w_j make F_ij infinite: where skew(V^T g_V)_ij is 0 there (a loss
-    of the eigenvalues alone) that entry adds 0; otherwise the gradient does not exist
-    and backward raises (torch returns inf/nan). Saves out.
+    eigenvalues w_i = w_j make F_ij infinite: where (V^T g_V)_ij and _ji are 0 there (a
+    loss of the eigenvalues alone) that entry adds 0; otherwise backward raises (torch
+    returns nan): the vectors are not unique, and even a loss that does not care which
+    are chosen (sqrt(A) = V sqrt(W) V^T) has a limit there that this VJP cannot see.
+    Saves out.
     """
 
     @staticmethod
@@ -96,7 +99,7 @@ class Eigh(Function):
         rotation = V.mT @ g_V
         gap = w.unsqueeze(-2) - w.unsqueeze(-1)           # w_j - w_i (0 on the diagonal)
         turn = _divided((rotation - rotation.mT) / 2, gap, "eigh", "eigenvectors",
-                        "a repeated eigenvalue")
+                        "a repeated eigenvalue", uses=rotation)
         return V @ (g_w.diag_embed() + turn) @ V.mT
 
 
@@ -115,8 +118,8 @@ class Svd(Function):
     Here skew(M) = M - M^T (twice Eigh's skew: no 1/2, as F here pairs with both
     triangles); the second term is 0 unless m > n, the third unless n > m
     (U U^T = I when U is square). A loss of s alone (svdvals, matrix norms) uses
-    diag(g_s) only, which is fine at repeated or zero singular values; the vectors there
-    have no gradient, and backward raises (torch returns inf/nan). Saves out.
+    diag(g_s) only, which is fine at repeated or zero singular values; a loss that uses
+    the vectors there makes backward raise, as Eigh's (torch returns inf/nan). Saves out.
     """
 
     @staticmethod
@@ -148,7 +151,8 @@ class Svd(Function):
         row, column = s.unsqueeze(-2), s.unsqueeze(-1)              # s_j, s_i
         mixed = (U_turn - U_turn.mT) * row + column * (V_turn - V_turn.mT)
         grad = U @ (g_s.diag_embed() + _divided(mixed, row * row - column * column, "svd",
-                                                "singular vectors", REPEATED)) @ Vh
+                                                "singular vectors", REPEATED,
+                                                uses=U_turn.abs() + V_turn.abs())) @ Vh
         if m > n:
             grad = grad + _divided(g_U - U @ U_turn, row, "svd", "left singular vectors",
                                    ZERO) @ Vh
@@ -211,13 +215,20 @@ class Qr(Function):
 REPEATED, ZERO = "a repeated singular value", "a zero singular value"
 
 
-def _divided(numerator, denominator, op: str, vectors: str, value: str):
-    """numerator / denominator (broadcast), and 0 where both are 0: the entries of a
-    VJP that are 0/0 only because the loss does not use those vectors. A nonzero over
-    0 means the loss depends on vectors that are not unique: no gradient exists."""
+def _divided(numerator, denominator, op: str, vectors: str, value: str, uses=None):
+    """numerator / denominator (broadcast), and 0 where both are 0 because the loss does
+    not use those vectors: `uses` (square, default the numerator) is 0 at entries ij and
+    ji off the diagonal. Where the loss uses vectors that are not unique, backward raises."""
+    uses = numerator.data if uses is None else uses.data
+    if uses.shape[-1] == uses.shape[-2]:              # a pair i, j: either order counts,
+        uses = (uses != 0) | (uses.swapaxes(-1, -2) != 0)        # the diagonal never does
+        uses &= ~np.eye(uses.shape[-1], dtype=bool)
     zero = denominator.data == 0
-    if np.any(zero & (numerator.data != 0)):
+    if np.any(zero & ((numerator.data != 0) | (uses != 0))):
         raise np.linalg.LinAlgError(
-            f"{op} backward: the loss depends on {vectors} of {value}, which are not "
-            "unique, so they have no gradient (torch returns inf/nan)")
+            f"{op} backward: the loss uses {vectors} of {value}, which are not unique, so "
+            f"the gradient through them is 0/0 (even a function of the matrix such as "
+            f"V f(W) V^T, whose limit exists, cannot be differentiated through {op} there; "
+            "torch returns nan). Perturb the matrix slightly, or compute the function "
+            f"without {op}")
     return (numerator / denominator.where(~zero, 1)).where(~zero, 0)
