@@ -53,6 +53,9 @@ def matrix_rank(A: Any, *, atol: float | None = None, rtol: float | None = None,
                 hermitian: bool = False) -> Tensor:
     """How many singular values of A exceed the tolerance (int64, no gradient)."""
     a = _matrices("matrix_rank", A)
+    if hermitian:
+        from .linalg import _square
+        a = _square("matrix_rank", a)
     atol, rtol = _tolerances(a, atol, rtol)
     values = np.abs(np.linalg.eigvalsh(a.data)) if hermitian else \
         np.linalg.svd(a.data, compute_uv=False)

@@ -60,6 +60,11 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     if rhs.ndim < 2 or rhs.shape[-2] != a.shape[-1]:
         raise ValueError(f"solve: A {a.shape} needs B with {a.shape[-1]} rows, got shape "
                          f"{b.shape}")
+    try:
+        broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
+    except ValueError:
+        raise ValueError(f"solve: the batch dimensions of A {a.shape} and B {b.shape} do not "
+                         "broadcast") from None
     out = Solve.apply(a, rhs)
     return out.squeeze(-1) if vector else out
 
@@ -118,7 +123,9 @@ def cond(A: Any, p: Any = None) -> Tensor:
     """The condition number ||A|| ||A^-1||: for p None or 2 the ratio of the largest to
     the smallest singular value (also -2: its inverse), else with matrix_norm's p."""
     a = _matrices("cond", A)
-    if a.shape[-1] == 0:
+    if p not in (None, 2, -2):                        # (norms other than 2: A^-1 is needed)
+        a = _square("cond", a)
+    if 0 in a.shape[-2:]:
         return Tensor(np.zeros(a.shape[:-2], a.dtype))
     if p in (None, 2, -2):
         values = svdvals(a)
@@ -259,6 +266,7 @@ def eigh(A: Any, UPLO: str = "L") -> EigenDecomposition:
     """(w, V) with A = V diag(w) V^T for a symmetric A (..., n, n): eigenvalues ascending,
     eigenvectors the columns of V (each fixed only up to its sign), reading the triangle
     UPLO ('L' or 'U'). Gradients through V need distinct eigenvalues (as in torch)."""
+    UPLO = UPLO.upper() if isinstance(UPLO, str) else UPLO          # ('u' too, as torch)
     if UPLO not in ("L", "U"):
         raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
     a = _square("eigh", A)

@@ -65,8 +65,12 @@ def lu_factor(A: Any, *, pivot: bool = True) -> LUFactor:
     return LUFactor(LU, pivots)
 
 
-def _permutation(pivots: np.ndarray, m: int) -> np.ndarray:
-    """The rows of A in elimination order, from LAPACK's sequential swaps."""
+def _permutation(pivots: np.ndarray, m: int, op: str) -> np.ndarray:
+    """The rows of A in elimination order, from LAPACK's sequential swaps (1-based row
+    numbers, as lu_factor gives them: scipy's are 0-based)."""
+    if pivots.dtype.kind not in "iu" or np.any((pivots < 1) | (pivots > m)):
+        raise ValueError(f"{op}: pivots must be integers from 1 to {m} (lu_factor's 1-based "
+                         f"row numbers), got {pivots.tolist()}")
     order = np.broadcast_to(np.arange(m), (*pivots.shape[:-1], m)).copy()
     for j in range(pivots.shape[-1]):
         other = pivots[..., j:j + 1].astype(np.int64) - 1
@@ -88,7 +92,7 @@ def lu_unpack(LU_data: Any, LU_pivots: Any, unpack_data: bool = True,
     U = lu[..., :k, :].triu() if unpack_data else Tensor(np.zeros(0))
     if not unpack_pivots:
         return PLU(Tensor(np.zeros(0, lu.dtype)), L, U)
-    order = _permutation(pivots, m)                  # A[order] = L U, so P = I[order]^T
+    order = _permutation(pivots, m, "lu_unpack")     # A[order] = L U, so P = I[order]^T
     P = np.swapaxes(np.eye(m, dtype=lu.dtype)[order], -1, -2)
     return PLU(Tensor(P), L, U)
 
@@ -110,7 +114,11 @@ def lu_solve(LU: Any, pivots: Any, B: Any, *, left: bool = True,
     if b.ndim < 2 or b.shape[-2] != n:
         raise ValueError(f"lu_solve: B must be (..., {n}, k) for LU {lu.shape}, got shape "
                          f"{b.shape}")
-    order = _permutation(np.asarray(getattr(pivots, "data", pivots)), n)
+    pivots = np.asarray(getattr(pivots, "data", pivots))
+    if pivots.shape[-1:] != (n,):
+        raise ValueError(f"lu_solve: expected {n} pivots per matrix for LU {lu.shape}, got "
+                         f"pivots of shape {pivots.shape}")
+    order = _permutation(pivots, n, "lu_solve")
     rows_first = Tensor(np.eye(n, dtype=lu.dtype)[order])           # P^T: B's rows reordered
     if not adjoint:                                                  # L U X = P^T B
         y = solve_triangular(lu, rows_first @ b, upper=False, unitriangular=True)
