@@ -138,8 +138,15 @@ def check_fits(op: str, value: Any, dtype: np.dtype) -> None:
     wrap 1e10 or -2.5 around silently): a float within [min, max] (its fraction then
     truncates: 2.7 -> 2, but 255.5 does not fit uint8), an int within [min, max] or, for an
     unsigned dtype, down to -max (two's complement: -1 is 255 in uint8). Any number fits a
-    bool (nonzero and nan are True)."""
+    bool (nonzero and nan are True). A float dtype takes any number but a finite one
+    beyond its largest (1e39 into float32), which torch refuses rather than store inf."""
     value = value.item() if hasattr(value, "item") else value          # a 0-d Tensor too
+    if dtype.kind == "f" and isinstance(value, numbers.Real) and not isinstance(value, bool):
+        largest = np.finfo(dtype).max.item()          # (a Python float: no cast warning)
+        if np.isfinite(value) and abs(value) > largest:
+            raise ValueError(f"{op}: the value {value} does not fit in {dtype} (it would be "
+                             f"inf; the largest is {largest:g})")
+        return
     if dtype.kind not in "iu" or isinstance(value, bool):
         return
     info = np.iinfo(dtype)

@@ -86,11 +86,12 @@ def numpy_index(index: tuple, shape: tuple, op: str = "getitem") -> tuple:
 
 
 def _as_item(item: Any, op: str) -> Any:
-    """Tensors and lists as arrays; a 0-d integer array is an int and a Python bool a 0-d
-    bool array, a mask of no axes (as in torch, where x[0, :, True] is x[0][:, None])."""
+    """Tensors and sequences (lists, tuples, ranges) as arrays, as torch reads them; a 0-d
+    integer array is an int and a Python bool a 0-d bool array, a mask of no axes (as in
+    torch, where x[0, :, True] is x[0][:, None])."""
     if isinstance(item, tensor.Tensor):
         item = item.data
-    elif isinstance(item, list):
+    elif isinstance(item, (list, tuple, range)):
         item = np.asarray(item)
         if item.size == 0:                  # x[[]]: no positions, as an (empty) int index
             item = item.astype(np.int64)

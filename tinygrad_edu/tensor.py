@@ -1492,6 +1492,9 @@ class Tensor:
         recorded_writes.record(self, index, value, op, fresh)
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        if value is None or isinstance(value, (str, bytes, complex)):
+            raise TypeError(f"setitem: cannot write a {type(value).__name__} into a "
+                            f"{self.dtype} tensor (expected a number, a Tensor or an array)")
         if isinstance(value, Tensor) and value.dtype != self.dtype and index_put(
                 index, value.numel()):
             raise RuntimeError(f"setitem: Index put requires the source and destination dtypes "
@@ -1682,7 +1685,10 @@ def _operand(value: Any, partner: Any, true_divide: bool = False) -> Tensor:
 
 
 def _fits(value: Any, dtype: np.dtype) -> bool:
-    """Whether check_fits accepts the number for dtype."""
+    """Whether check_fits accepts the number for an integer dtype (any for a float one:
+    arithmetic overflows to inf, as torch's)."""
+    if dtype.kind not in "iu":
+        return True
     try:
         check_fits("", value, dtype)
     except ValueError:
