@@ -47,8 +47,7 @@ def default_collate(samples: Sequence[Any]) -> Any:
                                                                      for s in samples})))
         if is_grad_enabled() and any(s.requires_grad for s in samples):
             return stack(samples)
-    elif isinstance(first, (bool, int, float, np.generic)) and not isinstance(first,
-                                                                               np.ndarray):
+    elif isinstance(first, (bool, int, float, np.generic)):
         # numbers as torch.tensor(list) infers them ([1, 2.5] float32, [np.float64(1), 2.5]
         # float64), Python floats first as float64, as torch's collate
         python_float = isinstance(first, float) and not isinstance(first, np.generic)
