@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .linalg import _matrices
+from .linalg import _matrices, _square, inv, solve
 from .ops.linalg import PseudoInverse
 from .tensor import Tensor, _tensor
 
@@ -54,7 +54,6 @@ def matrix_rank(A: Any, *, atol: float | None = None, rtol: float | None = None,
     """How many singular values of A exceed the tolerance (int64, no gradient)."""
     a = _matrices("matrix_rank", A)
     if hermitian:
-        from .linalg import _square
         a = _square("matrix_rank", a)
     atol, rtol = _tolerances(a, atol, rtol)
     values = np.abs(np.linalg.eigvalsh(a.data)) if hermitian else \
@@ -109,14 +108,12 @@ def inv_ex(A: Any, *, check_errors: bool = False) -> InverseResult:
     LAPACK's getrf reports (torch's info; found again by an elimination in float64, n
     where rounding hides the zero there). A failed matrix's inverse is nan here (torch's
     is whatever LAPACK left); the others are exact and differentiable."""
-    from .linalg import _square, inv
     a = _square("inv_ex", A)
     return InverseResult(*_reporting("inv_ex", a, inv, check_errors, vector=False))
 
 
 def solve_ex(A: Any, B: Any, *, left: bool = True, check_errors: bool = False) -> SolveResult:
     """(X, info) with A X = B as linalg.solve, info as inv_ex's (X is nan where A failed)."""
-    from .linalg import _square, solve
     a, b = _square("solve_ex", A), _tensor(B)
     vector = left and (b.ndim == 1 or b.shape == a.shape[:-1])
     return SolveResult(*_reporting("solve_ex", a, lambda m: solve(m, b, left=left),

@@ -61,12 +61,13 @@ def fake_quantize_per_channel_affine(input: Tensor, scale: Any, zero_point: Any,
 def _fake_quantized(x: Tensor, scale: np.ndarray, zero_point: np.ndarray, quant_min: int,
                     quant_max: int) -> Tensor:
     work = np.promote_types(x.dtype, np.float32)                 # (float16 in float32)
+    data = x.data.astype(work, copy=False)
     reciprocal = (np.float32(1) / scale).astype(work)             # (float32, as torch)
     with np.errstate(invalid="ignore"):                           # (inf * 0 scale: nan)
         if zero_point.dtype.kind == "f":            # a float zero point: shift, then round
-            levels = np.round(x.data.astype(work) * reciprocal + zero_point)
+            levels = np.round(data * reciprocal + zero_point)
         else:
-            levels = np.round(x.data.astype(work) * reciprocal) + zero_point  # round, shift
+            levels = np.round(data * reciprocal) + zero_point     # round, then shift
     inside = (levels >= quant_min) & (levels <= quant_max)
     values = ((np.clip(np.nan_to_num(levels, nan=quant_min), quant_min, quant_max)
                - zero_point) * scale.astype(work)).astype(x.dtype)

@@ -99,7 +99,7 @@ class Eigh(Function):
         rotation = V.mT @ g_V
         gap = w.unsqueeze(-2) - w.unsqueeze(-1)           # w_j - w_i (0 on the diagonal)
         turn = _divided((rotation - rotation.mT) / 2, gap, "eigh", "eigenvectors",
-                        "a repeated eigenvalue", uses=rotation)
+                        "a repeated eigenvalue", uses=rotation.data)
         return V @ (g_w.diag_embed() + turn) @ V.mT
 
 
@@ -150,9 +150,9 @@ class Svd(Function):
         U_turn, V_turn = U.mT @ g_U, V.mT @ g_V
         row, column = s.unsqueeze(-2), s.unsqueeze(-1)              # s_j, s_i
         mixed = (U_turn - U_turn.mT) * row + column * (V_turn - V_turn.mT)
-        grad = U @ (g_s.diag_embed() + _divided(mixed, row * row - column * column, "svd",
-                                                "singular vectors", REPEATED,
-                                                uses=U_turn.abs() + V_turn.abs())) @ Vh
+        turn = _divided(mixed, row * row - column * column, "svd", "singular vectors",
+                        REPEATED, uses=np.abs(U_turn.data) + np.abs(V_turn.data))
+        grad = U @ (g_s.diag_embed() + turn) @ Vh
         if m > n:
             grad = grad + _divided(g_U - U @ U_turn, row, "svd", "left singular vectors",
                                    ZERO) @ Vh
@@ -217,9 +217,10 @@ REPEATED, ZERO = "a repeated singular value", "a zero singular value"
 
 def _divided(numerator, denominator, op: str, vectors: str, value: str, uses=None):
     """numerator / denominator (broadcast), and 0 where both are 0 because the loss does
-    not use those vectors: `uses` (square, default the numerator) is 0 at entries ij and
-    ji off the diagonal. Where the loss uses vectors that are not unique, backward raises."""
-    uses = numerator.data if uses is None else uses.data
+    not use those vectors: `uses` (an array, square; default the numerator's) is 0 at
+    entries ij and ji off the diagonal. Where the loss uses vectors that are not unique,
+    backward raises."""
+    uses = numerator.data if uses is None else uses
     if uses.shape[-1] == uses.shape[-2]:              # a pair i, j: either order counts,
         uses = (uses != 0) | (uses.swapaxes(-1, -2) != 0)        # the diagonal never does
         uses &= ~np.eye(uses.shape[-1], dtype=bool)
