@@ -269,6 +269,18 @@ def float_power(input: Any, exponent: Any) -> Tensor:
 
 
 Tensor.float_power = float_power
+_float_power_written = in_place.in_place("float_power")
+
+
+def _float_power_(self: Tensor, exponent: Any) -> Tensor:
+    """x.float_power(exponent) written into x, which must be float64 as torch requires."""
+    if self.dtype != float64:
+        raise TypeError(f"float_power_: the result is float64 but x is {self.dtype}; use "
+                        f"x.float_power(...), or x.double() first")
+    return _float_power_written(self, exponent)
+
+
+Tensor.float_power_ = _float_power_
 
 
 # and the in-place forms, torch.sin_(x), torch.relu_(x), ...

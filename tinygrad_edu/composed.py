@@ -476,8 +476,10 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int] | None = None, 
     dim = _axis(x, dim, "split")
     n = x.shape[dim]
     if isinstance(split_size, int):
-        if split_size <= 0:
-            raise ValueError(f"split: split_size must be positive, got {split_size}")
+        if split_size < 0 or (split_size == 0 and n > 0):
+            raise ValueError(f"split: split_size must be positive (0 only for a dim of size "
+                             f"0), got {split_size} for dim {dim} of size {n}")
+        split_size = builtins.max(split_size, 1)         # (an empty dim: one empty piece)
         sizes = [builtins.min(split_size, n - start) for start in range(0, n, split_size)] or [0]
     else:
         sizes = list(split_size)

@@ -123,19 +123,27 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = N
                 "concatenate")
 
 
-def tensor_split(input: Tensor, indices_or_sections: int | Sequence[int] | Tensor,
-                 dim: int = 0) -> tuple:
+def tensor_split(input: Tensor, indices_or_sections: int | Sequence[int] | Tensor | None = None,
+                 dim: int = 0, *, sections: int | None = None,
+                 indices: Sequence[int] | None = None,
+                 tensor_indices_or_sections: Tensor | None = None) -> tuple:
     """Views of input split along `dim`.
 
     An int n gives n parts; when the size s is not a multiple, the first s % n parts have
     one element more (some may be empty). A list of indices [i, j] gives input[:i],
     input[i:j], input[j:] with Python's slicing rules (negative counts from the end). A
-    0-d integer tensor counts as an int, a 1-D one as indices.
+    0-d integer tensor counts as an int, a 1-D one as indices. The keywords sections=,
+    indices= and tensor_indices_or_sections= are torch's names for the three forms.
     """
     x = _tensor(input)
+    given = [s for s in (indices_or_sections, sections, indices, tensor_indices_or_sections)
+             if s is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split: give the split once, as indices_or_sections, "
+                        "sections=, indices= or tensor_indices_or_sections=")
     if x.ndim == 0:
         raise ValueError("tensor_split: expected at least a 1-dimensional tensor, got a 0-d one")
-    dim, spec = _axis(x, dim, "tensor_split"), indices_or_sections
+    dim, spec = _axis(x, dim, "tensor_split"), given[0]
     if isinstance(spec, Tensor):
         if spec.dtype.kind not in "iu" or spec.ndim > 1:
             raise TypeError(f"tensor_split: a tensor indices_or_sections must be a 0-d or 1-D "

@@ -1,0 +1,41 @@
+"""Small fixes from the twenty-eighth session (torch's spellings of split and tensor_split,
+float_power_, and the sweeps' findings): each test fails without its fix."""
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor
+
+
+def test_split_size_zero_only_for_an_empty_dim():
+    pieces = Tensor(np.zeros((0, 3))).split(0)              # torch: one empty piece
+    assert [p.shape for p in pieces] == [(0, 3)]
+    with pytest.raises(ValueError, match=r"split: split_size must be positive \(0 only for "
+                                         r"a dim of size 0\), got 0 for dim 0 of size 2"):
+        Tensor(np.zeros((2, 3))).split(0)
+
+
+def test_tensor_split_takes_torchs_keywords():
+    x = Tensor(np.arange(12.0).reshape(2, 6))
+    by_indices = x.tensor_split(indices=[1, 4], dim=1)
+    assert [p.tolist() for p in by_indices] == [[[0.0], [6.0]], [[1.0, 2.0, 3.0], [7.0, 8.0, 9.0]],
+                                                [[4.0, 5.0], [10.0, 11.0]]]
+    assert [p.shape for p in tg.tensor_split(x, sections=4, dim=1)] == [(2, 2), (2, 2),
+                                                                        (2, 1), (2, 1)]
+    assert [p.shape for p in x.tensor_split(tensor_indices_or_sections=Tensor(np.array(2)))
+            ] == [(1, 6), (1, 6)]
+    for twice in ({"indices_or_sections": 2, "sections": 2}, {}):
+        with pytest.raises(TypeError, match=r"tensor_split: give the split once"):
+            x.tensor_split(**twice)
+
+
+def test_float_power_in_place_needs_float64_and_records_its_gradient():
+    y = Tensor(np.array([2.0, 3.0]), requires_grad=True)
+    z = y * 1
+    assert z.float_power_(3) is z
+    z.sum().backward()
+    assert z.tolist() == [8.0, 27.0]
+    assert y.grad.tolist() == [12.0, 27.0]                   # 3 y^2
+    with pytest.raises(TypeError, match=r"float_power_: the result is float64 but x is "
+                                        r"float32; use x.float_power"):
+        tg.ones(2).float_power_(2)
