@@ -17,7 +17,7 @@ from tinygrad_edu import (Tensor, avg_pool2d, binary_cross_entropy_with_logits, 
                           conv_transpose2d, cross_entropy, dropout, dropout2d, flatten,
                           log_softmax, max_pool2d, mse_loss, multi_margin_loss, nll_loss, pad,
                           sigmoid, softmax, tanh)
-from tinygrad_edu.dtypes import check_bool
+from tinygrad_edu.dtypes import check_bool, float16_via_float32
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.ops import elementwise as ew
 from tinygrad_edu.ops.linalg import Affine
@@ -104,6 +104,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return _tensor(input).relu()
 
 
+@float16_via_float32
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x (gradient negative_slope at 0, as torch), the
     primitive op `leaky_relu`."""

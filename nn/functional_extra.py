@@ -16,7 +16,7 @@ import numpy as np
 
 from tinygrad_edu import Tensor, random
 from tinygrad_edu.cnn import _float_operands, log1p_exp
-from tinygrad_edu.dtypes import check_bool
+from tinygrad_edu.dtypes import check_bool, float16_via_float32
 from tinygrad_edu.indexed import index_add
 from tinygrad_edu.linear_algebra import norm as vector_norm
 from tinygrad_edu.linear_algebra_more import einsum
@@ -95,6 +95,7 @@ def softsign(input: Tensor) -> Tensor:
     return x / (x.abs() + 1)
 
 
+@float16_via_float32
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x relu6(x + 3) / 6: 0 for x <= -3, x for x >= 3, x (x + 3) / 6 between.
 
@@ -107,12 +108,14 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     return (x_in * (x_in + 3) / 6).where(inside, x.where(x.data >= 3, 0))
 
 
+@float16_via_float32
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6: 0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between.
     Derivative 1/6 strictly between -3 and 3, 0 elsewhere (as torch)."""
     return relu6(_floating("hardsigmoid", input) + 3) / 6
 
 
+@float16_via_float32
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x tanh(softplus(x)), softplus(x) = log(1 + e^x) computed without overflow.
     Derivative tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), sp = softplus(x)."""
@@ -120,6 +123,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     return x * log1p_exp(x).tanh()
 
 
+@float16_via_float32
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with torch's constants SELU_SCALE and SELU_ALPHA:
     scale x for x > 0, scale alpha (e^x - 1) for x <= 0 (slope scale alpha at 0)."""
@@ -162,6 +166,7 @@ def _alpha_dropout(op: str, input: Any, p: float, training: bool, mask_shape: An
         (a * lowest * (1 - kept) - a * lowest * p).astype(x.dtype))
 
 
+@float16_via_float32
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
           training: bool = False, inplace: bool = False) -> Tensor:
     """Randomized leaky ReLU: x for x > 0, a x otherwise. While training, a is drawn

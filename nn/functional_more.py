@@ -123,6 +123,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return x * x.sigmoid()
 
 
+@float16_via_float32
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """(1/beta) log(1 + e^(beta x)), and x itself where beta x > threshold (torch's linear
     region, where the two differ by less than e^-threshold / beta).
@@ -156,6 +157,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0)
 
 
+@float16_via_float32
 def logsigmoid(input: Tensor) -> Tensor:
     """log sigmoid(x) = -softplus(-x): stable at both ends (logsigmoid(-1000) = -1000,
     not log 0). Derivative 1 - sigmoid(x) = sigmoid(-x)."""
