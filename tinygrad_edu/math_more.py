@@ -113,12 +113,14 @@ def exp2(input: Tensor) -> Tensor:
     return 2 ** _float(input)
 
 
+@float16_via_float32
 def rsqrt(input: Tensor) -> Tensor:
     """1 / sqrt(x): inf at 0 (-inf at -0.), nan below. Derivative -x^(-3/2) / 2."""
     with np.errstate(divide="ignore"):             # 1 / 0 = inf is the answer, as torch
         return 1 / _float(input).sqrt()
 
 
+@float16_via_float32
 def tan(input: Tensor) -> Tensor:
     """sin(x) / cos(x). Derivative 1 + tan^2 x = 1 / cos^2 x."""
     x = _float(input)
@@ -196,6 +198,7 @@ def xlogy(input: Any, other: Any) -> Tensor:
     return x * y.where(keep, 1).log() + 0.0      # + 0.0: -0. * log(y) is 0, as torch's
 
 
+@float16_via_float32
 def logit(input: Tensor, eps: float | None = None) -> Tensor:
     """log(p / (1 - p)) = log(p) - log1p(-p), the inverse of sigmoid: -inf at 0, inf at 1, nan
     outside [0, 1]. With `eps`, p is first clamped to [eps, 1 - eps] (gradient 0 outside,
