@@ -115,3 +115,16 @@ def test_float16_rsqrt_tan_logit_round_once(function, low, high):
     600 and 803 of 2001 grid points."""
     grid = np.linspace(low, high, 2001).astype(np.float16).astype(np.float64)
     assert function(half(grid)).tolist() == rounded_once(function(Tensor(grid)).data)
+
+
+def test_float16_hypot_and_norm_round_once():
+    """hypot in float16 steps was 1 ulp off at 1096 of 3000 random pairs, norm at 10 of
+    40 rows of 300 (torch sums the powers in float32)."""
+    rng = np.random.default_rng(16)
+    x = rng.uniform(-8, 8, 3000).astype(np.float16).astype(np.float64)
+    y = rng.uniform(0.1, 8, 3000).astype(np.float16).astype(np.float64)
+    assert tg.hypot(half(x), half(y)).tolist() == rounded_once(np.hypot(x, y))
+    rows = x.reshape(100, 30)
+    for p in (2, 1, 3, 0.5):
+        expected = (np.abs(rows) ** p).sum(1) ** (1 / p)
+        assert half(rows).norm(p, dim=1).tolist() == rounded_once(expected), p

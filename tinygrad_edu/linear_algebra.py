@@ -128,6 +128,8 @@ def norm(input: Tensor, p: Any = "fro", dim: int | Sequence[int] | None = None,
     if p == 0:
         count = np.count_nonzero(x.data, axis=axes, keepdims=keepdim)
         return Tensor._from_node(np.asarray(count, dtype=x.dtype), None)
+    if x.dtype == np.float16:          # as torch's CPU kernels: in float32, rounded once
+        return norm(x.float(), p, dim, keepdim).half()
     peak = np.max(np.abs(x.data), axis=axes, keepdims=True, initial=0)
     m = Tensor._from_node(np.where(np.isfinite(peak) & (peak > 0), peak, 1).astype(x.dtype),
                           None)

@@ -137,6 +137,7 @@ def cosh(input: Tensor) -> Tensor:
     return special.Cosh.apply(_float(input))
 
 
+@float16_via_float32
 def hypot(input: Tensor, other: Any) -> Tensor:
     """sqrt(x^2 + y^2) without overflow or underflow, computed as s sqrt((x/s)^2 + (y/s)^2)
     with the scale s = max(|x|, |y|) held constant (hypot(1e200, 1e200) = 1.4e200, where
