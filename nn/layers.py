@@ -151,7 +151,12 @@ class _ConvNd(Module):
         pads = conv_padding(type(self).__name__, self.padding, self.kernel_size, self.stride,
                             self.dilation)
         flat = tuple(amount for pair in reversed(pads) for amount in pair)  # last axis first
-        return F.pad(input, flat, mode=self.padding_mode), 0
+        try:
+            return F.pad(input, flat, mode=self.padding_mode), 0
+        except ValueError as error:                  # (named after the layer the user built)
+            raise ValueError(f"{type(self).__name__}: padding={self.padding} with padding_mode="
+                             f"{self.padding_mode!r} does not fit the input of shape "
+                             f"{tuple(input.shape)} ({error})") from None
 
     def extra_repr(self) -> str:
         n = self.spatial

@@ -122,6 +122,9 @@ def _lp_pool(avg_pool: Any, max_pool: Any, input: Tensor, norm_type: float, kern
     (x,) = _float_operands(op, input, bools=True)    # (integers and bools: float32, as torch)
     x = floating_input(op, x, (n + 1, n + 2), f"{n + 1}-D or {n + 2}-D")
     kernel = pool_options(op, x, kernel_size, stride, 0, 1, ceil_mode, n)[0]["kernel_size"]
+    if norm_type == 0:
+        raise ValueError(f"{op}: norm_type must be nonzero (the result is a power 1 / "
+                         f"norm_type of the sum), got {norm_type}")
     if math.isinf(norm_type):                  # the limits: max |x|, and min |x| for -inf
         sign = 1 if norm_type > 0 else -1
         return sign * max_pool(sign * x.abs(), kernel_size, stride, ceil_mode=ceil_mode)

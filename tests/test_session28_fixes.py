@@ -3,6 +3,7 @@ float_power_, and the sweeps' findings): each test fails without its fix."""
 import numpy as np
 import pytest
 
+import nn
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 
@@ -39,3 +40,26 @@ def test_float_power_in_place_needs_float64_and_records_its_gradient():
     with pytest.raises(TypeError, match=r"float_power_: the result is float64 but x is "
                                         r"float32; use x.float_power"):
         tg.ones(2).float_power_(2)
+
+
+@pytest.mark.parametrize("pool, image", [
+    (lambda x, s: nn.functional.max_pool2d(x, 2, s), (1, 2, 4, 6)),
+    (lambda x, s: nn.functional.avg_pool1d(x, 2, s), (1, 2, 6)),
+    (lambda x, s: nn.functional.avg_pool3d(x, 2, s), (1, 1, 4, 4, 2)),
+    (lambda x, s: nn.MaxPool2d(2, s)(x), (1, 2, 4, 6))])
+def test_an_empty_stride_means_the_kernel_size(pool, image):
+    x = Tensor(np.random.default_rng(28).standard_normal(image))
+    for empty in ((), []):
+        assert pool(x, empty).tolist() == pool(x, None).tolist()
+
+
+def test_conv_padding_mode_and_lp_pool_errors_name_what_the_user_wrote():
+    x = tg.ones(1, 3, 4, 4)
+    with pytest.raises(ValueError, match=r"Conv2d: padding=\(4, 4\) with padding_mode='reflect' "
+                                         r"does not fit the input of shape \(1, 3, 4, 4\)"):
+        nn.Conv2d(3, 2, 3, padding=4, padding_mode="reflect")(x)
+    with pytest.raises(ValueError, match=r"lp_pool2d: norm_type must be nonzero"):
+        nn.functional.lp_pool2d(x, 0, 2)
+    with pytest.raises(TypeError, match=r"interpolate: mode='bilinear' needs a floating point "
+                                        r"input, got uint8 .*resize x.float\(\)"):
+        nn.functional.interpolate(x.byte(), scale_factor=2, mode="bilinear")

@@ -60,13 +60,18 @@ def _float_operands(op: str, *operands: Any, integers: bool = True,
     return [t.to(dtype) for t in ts]
 
 
+def _empty_sequence(value: Any) -> bool:
+    return isinstance(value, (tuple, list)) and len(value) == 0
+
+
 def pool_options(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
                  dilation: Any, ceil_mode: bool, n: int = 2) -> tuple[dict, Windows]:
     """Validated options over the last n axes (n-tuples) and the window geometry, by torch's
     rules (n = 1: the 1-D pools of cnn1d.py)."""
     kernel = int_tuple(kernel_size, n, "kernel_size", op, 1)
     options = dict(kernel_size=kernel,
-                   stride=kernel if stride is None else int_tuple(stride, n, "stride", op, 1),
+                   stride=kernel if stride is None or _empty_sequence(stride)   # as torch
+                   else int_tuple(stride, n, "stride", op, 1),
                    padding=int_tuple(padding, n, "padding", op, 0),
                    dilation=int_tuple(dilation, n, "dilation", op, 1),
                    ceil_mode=check_bool(op, "ceil_mode", ceil_mode))

@@ -383,6 +383,10 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     layouts = {3: "3-D (N, C, L)", 4: "4-D (N, C, H, W)", 5: "5-D (N, C, D, H, W)"}
     layout = f"{layouts[3]}, {layouts[4]} or {layouts[5]}"
     x = _tensor(input)
+    if x.dtype == np.uint8 and mode in ("bilinear", "bicubic"):
+        raise TypeError(f"{op}: mode={mode!r} needs a floating point input, got uint8 (torch's "
+                        "fixed-point uint8 kernel is not copied): resize x.float() and round "
+                        "back with .round().clamp(0, 255).byte()")
     if not (mode in ("nearest", "nearest-exact") and x.dtype == np.uint8):  # (label masks)
         x = floating_input(op, x, tuple(layouts), layout)
     elif x.ndim not in layouts:
