@@ -288,7 +288,8 @@ def test_conv2d_padding_mode_errors():
             nn.ConvTranspose2d(1, 2, 3, padding_mode=mode)
     assert nn.ConvTranspose2d(1, 2, 3, padding_mode="zeros").padding_mode == "zeros"
     too_small = nn.Conv2d(1, 1, 3, padding=2, padding_mode="reflect")
-    with pytest.raises(ValueError, match=r"^pad: reflect needs each amount smaller"):
+    with pytest.raises(ValueError, match=r"^Conv2d: padding=\(2, 2\) with padding_mode='reflect' .*"
+                                         r"\(pad: reflect needs each amount smaller"):
         too_small(Tensor(np.ones((1, 1, 2, 5), dtype=np.float32)))
 
 
