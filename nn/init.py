@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -224,7 +225,18 @@ def _unless_empty(init_fn: Callable) -> Callable:
     return init_unless_empty
 
 
+def _fans_first(init_fn: Callable) -> Callable:
+    """A xavier init: the fans are computed first, as torch, so a tensor of fewer than 2
+    dims is refused even when it is empty."""
+    @functools.wraps(init_fn)
+    def with_fans(tensor: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        _calculate_fan_in_and_fan_out(tensor)
+        return init_fn(tensor, *args, **kwargs)
+    return with_fans
+
+
 @_arrays_too
+@_fans_first
 @_unless_empty
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     generator: np.random.Generator | None = None) -> Tensor:
@@ -236,6 +248,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
 
 
 @_arrays_too
+@_fans_first
 @_unless_empty
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                    generator: np.random.Generator | None = None) -> Tensor:
@@ -310,3 +323,24 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
         values[zero_rows, np.arange(shape[1])] = 0
         return values
     return _draw(tensor, "sparse_", generator, sample)
+
+
+def _deprecated(init_fn: Callable) -> Callable:
+    """torch's old name without the trailing underscore (nn.init.xavier_uniform): the same
+    function, with torch's FutureWarning that points to the new name."""
+    old_name = init_fn.__name__[:-1]
+
+    @functools.wraps(init_fn)
+    def deprecated_init(*args: Any, **kwargs: Any) -> Tensor:
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
+                      f"`nn.init.{init_fn.__name__}`.", FutureWarning, stacklevel=2)
+        return init_fn(*args, **kwargs)
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
+    return deprecated_init
+
+
+uniform, normal, constant, eye, dirac = map(_deprecated, (uniform_, normal_, constant_, eye_,
+                                                          dirac_))
+xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, orthogonal, sparse = map(
+    _deprecated, (xavier_uniform_, xavier_normal_, kaiming_uniform_, kaiming_normal_,
+                  orthogonal_, sparse_))

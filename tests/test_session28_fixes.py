@@ -63,3 +63,54 @@ def test_conv_padding_mode_and_lp_pool_errors_name_what_the_user_wrote():
     with pytest.raises(TypeError, match=r"interpolate: mode='bilinear' needs a floating point "
                                         r"input, got uint8 .*resize x.float\(\)"):
         nn.functional.interpolate(x.byte(), scale_factor=2, mode="bilinear")
+
+
+def _sgd(lr: float = 0.1) -> nn.optim.SGD:
+    return nn.optim.SGD([Tensor(np.zeros(1), requires_grad=True)], lr=lr)
+
+
+@pytest.mark.parametrize("k", [2, 7, 12, 30])
+def test_warm_restarts_resumed_at_last_epoch_k_continue_the_schedule(k):
+    """Built with last_epoch=k it is where a fresh one is after k + 1 steps (epoch k + 1),
+    also past several lengthened cycles (T_cur was T_i too large by then)."""
+    schedule = nn.optim.lr_scheduler.CosineAnnealingWarmRestarts
+    fresh = schedule(_sgd(), T_0=3, T_mult=2)
+    for _ in range(k + 1):
+        fresh.optimizer.step()
+        fresh.step()
+    resumed_optimizer = _sgd()
+    resumed_optimizer.param_groups[0]["initial_lr"] = 0.1
+    resumed = schedule(resumed_optimizer, T_0=3, T_mult=2, last_epoch=k)
+    assert (resumed.T_cur, resumed.T_i) == (fresh.T_cur, fresh.T_i)
+    assert resumed.get_last_lr() == fresh.get_last_lr()
+
+
+def test_chained_scheduler_refuses_reduce_on_plateau_when_built():
+    optimizer = _sgd()
+    schedulers = nn.optim.lr_scheduler
+    with pytest.raises(ValueError, match=r"ChainedScheduler: schedulers\[1\] is a "
+                                         r"ReduceLROnPlateau, whose step\(metrics\)"):
+        schedulers.ChainedScheduler([schedulers.StepLR(optimizer, 2),
+                                     schedulers.ReduceLROnPlateau(optimizer)])
+
+
+def test_xavier_refuses_one_dim_even_when_empty_and_old_names_warn():
+    for init in (nn.init.xavier_uniform_, nn.init.xavier_normal_):
+        with pytest.raises(ValueError, match=r"at least 2 dimensions, got shape \(0,\)"):
+            init(Tensor(np.zeros(0)))
+        assert init(Tensor(np.zeros((0, 3)))).shape == (0, 3)
+    weight = Tensor(np.zeros((3, 4)))
+    with pytest.warns(FutureWarning, match=r"`nn.init.xavier_uniform` is now deprecated in "
+                                           r"favor of `nn.init.xavier_uniform_`"):
+        assert nn.init.xavier_uniform(weight) is weight
+    assert np.abs(weight.numpy()).max() > 0
+    for old in ("uniform", "normal", "constant", "eye", "dirac", "xavier_normal",
+                "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse"):
+        assert getattr(nn.init, old).__name__ == old
+
+
+def test_nn_utils_exports_the_fusions_as_torch():
+    from nn.utils import fusion
+    for name in ("fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
+                 "fuse_linear_bn_weights"):
+        assert getattr(nn.utils, name) is getattr(fusion, name)

@@ -7,7 +7,7 @@ import numbers
 
 from typing import Any, Callable
 
-from .lr_scheduler import LRScheduler, _check_ints, _per_group
+from .lr_scheduler import LRScheduler, ReduceLROnPlateau, _check_ints, _per_group
 from .optimizer import Optimizer
 
 
@@ -42,6 +42,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     with T_cur the steps since the last restart. `step(epoch)` also takes a (fractional)
     epoch, as torch (`scheduler.step(epoch + i / iters)` inside an epoch's loop).
+    Built with last_epoch=k it resumes in the cycle where epoch k + 1 falls (torch takes
+    T_cur mod T_0, which is off once T_mult > 1 has lengthened the cycles).
     """
 
     def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
@@ -64,7 +66,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         if epoch is None:                              # one step on
             epoch = self.last_epoch + 1
             self.T_cur += 1
-            if self.T_cur >= self.T_i:
+            while self.T_cur >= self.T_i:           # (more than one cycle on a resume)
                 self.T_cur, self.T_i = self.T_cur - self.T_i, self.T_i * self.T_mult
         elif epoch < 0:
             raise ValueError(f"CosineAnnealingWarmRestarts: epoch must be >= 0, got {epoch}")
@@ -170,6 +172,9 @@ class ChainedScheduler(LRScheduler):
             raise ValueError("ChainedScheduler: schedulers is empty; give at least one")
         self.optimizer = optimizer or schedulers[0].optimizer
         for i, scheduler in enumerate(schedulers):
+            if isinstance(scheduler, ReduceLROnPlateau):        # (its step needs the metric)
+                raise ValueError(f"ChainedScheduler: schedulers[{i}] is a ReduceLROnPlateau, "
+                                 "whose step(metrics) needs a value; step it on its own")
             if scheduler.optimizer is not self.optimizer:
                 raise ValueError(f"ChainedScheduler: schedulers[{i}] drives another optimizer")
         self._schedulers = schedulers
