@@ -8,7 +8,8 @@
 
 grad_input has one entry per positional argument of the call and grad_output one per
 output (a Tensor, or the items of a returned tuple or list); an entry is None where the
-argument is not a Tensor that requires grad. Keyword arguments are not seen (as torch).
+argument is not a Tensor, and zeros for a Tensor that does not require grad (as torch;
+what a hook returns there is ignored). Keyword arguments are not seen (as torch).
 
 How it works. The engine calls a tensor hook once per backward, with that tensor's
 whole gradient. So the Tensor arguments that require grad are packed into one tensor
@@ -89,6 +90,8 @@ class BackwardHookCall:
         self.input_positions = _tensors_needing_grad(list(args))
         if not self.input_positions:
             return args
+        self.constant_inputs = [(i, a.shape, a.dtype) for i, a in enumerate(args)  # (torch:
+                                if isinstance(a, Tensor) and not a.requires_grad]  # zeros)
         tensors = [args[i] for i in self.input_positions]
         self.inputs = _Packed(tensors)
         whole = self.inputs.whole(tensors)
@@ -132,7 +135,11 @@ class BackwardHookCall:
         return self.outputs.join([grad_output[i] for i in self.output_positions], "grad_output")
 
     def _on_grad_input(self, flat: Tensor) -> Tensor:
-        grad_input = _spread(self.inputs.split(flat), self.input_positions, self.arg_count)
+        grad_input = list(_spread(self.inputs.split(flat), self.input_positions,
+                                  self.arg_count))
+        for i, shape, dtype in self.constant_inputs:
+            grad_input[i] = tg.zeros(shape, dtype=dtype)
+        grad_input = tuple(grad_input)
         for hook in self.hooks:
             grad_input = _replaced(hook(self.module, grad_input, self.grad_output),
                                    grad_input, f"backward hook {hook!r}", "grad_input")

@@ -168,8 +168,9 @@ class Module:
     def register_full_backward_hook(self, hook: Callable, prepend: bool = False
                                     ) -> RemovableHandle:
         """Call `hook(module, grad_input, grad_output)` when the gradients with respect to
-        the module's positional inputs are computed (one entry per argument, None where it
-        is not a Tensor that requires grad); it may return a new grad_input or None. As
+        the module's positional inputs are computed (one entry per argument: None where it
+        is not a Tensor, zeros where it does not require grad, as torch); it may return a
+        new grad_input or None. As
         torch, forward then gets views of the Tensor arguments and the caller views of the
         outputs; an input or output no gradient reaches gets zeros, where torch may pass
         None. See nn/backward_hooks.py."""

@@ -114,3 +114,16 @@ def test_nn_utils_exports_the_fusions_as_torch():
     for name in ("fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
                  "fuse_linear_bn_weights"):
         assert getattr(nn.utils, name) is getattr(fusion, name)
+
+
+def test_full_backward_hook_gives_zeros_for_a_tensor_input_without_grad():
+    class Product(nn.Module):
+        def forward(self, a, b, c=None):
+            return a * b
+    seen = []
+    module = Product()
+    module.register_full_backward_hook(lambda m, grad_input, grad_output: seen.append(
+        [None if g is None else (g.tolist(), g.dtype) for g in grad_input]))
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    module(a, Tensor(np.array([3.0, 4.0], np.float32)), 5).sum().backward()
+    assert seen == [[([3.0, 4.0], np.float64), ([0.0, 0.0], np.float32), None]]   # as torch
