@@ -127,3 +127,36 @@ def test_full_backward_hook_gives_zeros_for_a_tensor_input_without_grad():
     a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     module(a, Tensor(np.array([3.0, 4.0], np.float32)), 5).sum().backward()
     assert seen == [[([3.0, 4.0], np.float64), ([0.0, 0.0], np.float32), None]]   # as torch
+
+
+@pytest.mark.parametrize("value, right, expected", [(0.3, True, 2), (0.7, False, 2),
+                                                    (0.1, True, 1)])
+def test_searchsorted_reads_a_number_in_the_sequences_dtype(value, right, expected):
+    """float32 0.3 is 0.30000001; the number 0.3 compared in float64 fell before it."""
+    boundaries = tg.tensor([0.1, 0.3, 0.7])                            # float32
+    assert tg.searchsorted(boundaries, value, right=right).item() == expected
+    assert tg.bucketize(value, boundaries, right=right).item() == expected
+    assert tg.searchsorted(tg.tensor([1, 3, 7]), 3.5).item() == 2    # (an int sequence)
+
+
+def test_histogram_range_is_taken_in_the_inputs_dtype():
+    x = tg.tensor([0.0, 0.1, 0.3, 0.45, 0.6])                         # float32
+    assert tg.histogram(x, 3, range=(0.0, 0.6)).hist.tolist() == [2.0, 1.0, 2.0]
+
+
+def test_quantile_differentiates_q_for_linear_interpolation():
+    x = Tensor(np.array([3.0, 1.0, 4.0, 1.5, 9.0]), requires_grad=True)
+    q = Tensor(np.array([0.3, 0.6]), requires_grad=True)
+    tg.quantile(x, q).sum().backward()
+    # sorted 1, 1.5, 3, 4, 9: q = 0.3 sits between 1.5 and 3, q = 0.6 between 3 and 4;
+    # d/dq = (b - a)(n - 1)
+    assert q.grad.tolist() == [(3 - 1.5) * 4, (4 - 3) * 4]
+    assert tg.gradcheck(lambda q: tg.quantile(x.detach(), q),
+                        (Tensor(np.array([0.1, 0.55, 0.9]), requires_grad=True),))
+    assert tg.quantile(x, Tensor(np.zeros(0))).shape == (0,)           # an empty q, as torch
+
+
+@pytest.mark.parametrize("op", ["max", "min", "median", "nanmedian"])
+def test_keepdim_without_dim_is_refused_as_torch(op):
+    with pytest.raises(TypeError, match=rf"{op}: keepdim=True needs a dim"):
+        getattr(tg.ones(2, 3), op)(keepdim=True)

@@ -86,6 +86,8 @@ def histogram(input: Tensor, bins: int | Tensor = 100, *, range: tuple | None = 
         range = (data.min(), data.max())
     if range is not None and not np.isfinite(range).all():
         raise ValueError(f"histogram: the range {tuple(range)} is not finite")
+    if range is not None:             # in x's dtype, as torch: float32 0.6 is in [0, 0.6]
+        range = tuple(np.asarray(range, x.dtype).astype(np.float64))
     w = None if weight is None else _tensor(weight).data.reshape(-1)
     if w is not None and w.size != data.size:
         raise ValueError(f"histogram: weight of shape {_tensor(weight).shape} for input of "
@@ -111,6 +113,8 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
     """
     seq = _tensor(sorted_sequence).data
     values = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if isinstance(input, Number) and not isinstance(input, bool):   # as torch: a number
+        values = values.astype(np.result_type(seq.dtype, input))   # takes the sequence's
     if side not in (None, "left", "right"):
         raise ValueError(f"searchsorted: side can only be 'left' or 'right', got {side!r}")
     if right and side == "left":

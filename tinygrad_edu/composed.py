@@ -155,6 +155,7 @@ def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *,  #
         _no_dim_with_other("max", dim, keepdim, other)
         return x.maximum(dim if other is None else other)
     _refuse_empty("max", x, dim)
+    keepdim_needs_dim("max", dim, keepdim)
     if dim is None:
         return x.amax()
     dim = _axis(x, dim, "max")
@@ -177,6 +178,13 @@ def _no_dim_with_other(op: str, dim: Any, keepdim: bool, other: Any) -> None:
         raise TypeError(f"{op}: other= (the elementwise {op}imum) takes no dim or keepdim")
 
 
+def keepdim_needs_dim(op: str, dim: Any, keepdim: bool) -> None:
+    """max(), min(), median() of all elements have no keepdim (torch's TypeError too)."""
+    if dim is None and keepdim:
+        raise TypeError(f"{op}: keepdim=True needs a dim (the {op} of all elements is 0-d); "
+                        f"give dim=, or reshape the result")
+
+
 def _reversed(x: Tensor) -> Tensor:
     """An exact order-reversing map, so that min(x) = r(max(r(x))): -x for floats; ~x for
     integers and bools (~x = -x - 1 never overflows, where -x wraps -128 or a uint 0)."""
@@ -190,6 +198,7 @@ def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *,  #
         _no_dim_with_other("min", dim, keepdim, other)
         return minimum(x, dim if other is None else other)
     _refuse_empty("min", x, dim)
+    keepdim_needs_dim("min", dim, keepdim)
     if dim is None:
         return x.amin()
     values, indices = max(_reversed(x), _axis(x, dim, "min"), keepdim)

@@ -88,8 +88,10 @@ def _quantile(op: str, input: Tensor, q: float | Tensor, dim: int | None, keepdi
         out = a
     elif interpolation == "higher":
         out = b
+    elif interpolation == "midpoint":
+        out = _lerp(a, b, np.full(position.shape, 0.5))
     else:
-        out = _lerp(a, b, 0.5 if interpolation == "midpoint" else position - lower)
+        out = _lerp(a, b, _weight(q, position, lower, count))
     empty = (count == 0) if skip_nan else nan.any(-1, keepdims=True)
     if empty.any():
         out = out.where(~empty, np.nan)
@@ -98,13 +100,22 @@ def _quantile(op: str, input: Tensor, q: float | Tensor, dim: int | None, keepdi
     return out.reshape(*(out_shape if single else (len(qs),) + out_shape))
 
 
+def _weight(q: Any, position: np.ndarray, lower: np.ndarray, count: np.ndarray) -> Any:
+    """'linear's weight p - floor p. For a q that requires grad it is a Tensor, recorded:
+    p = q (n - 1), so d quantile / d q = (b - a)(n - 1), as torch."""
+    if not (isinstance(q, Tensor) and q.requires_grad):
+        return position - lower
+    spacing = (np.maximum(count, 1) - 1).astype(position.dtype)          # (..., 1)
+    return q.reshape(-1) * Tensor(spacing) - Tensor(lower.astype(position.dtype))
+
+
 def _lerp(a: Tensor, b: Tensor, weight: Any) -> Tensor:
     """a + w (b - a), from the nearer end as torch.lerp: a + w (b - a) for w < 1/2, else
     b - (1 - w)(b - a) (so the midpoint of two huge equal values does not overflow)."""
-    w = np.asarray(weight, dtype=a.dtype)
+    w = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=a.dtype))
     with np.errstate(invalid="ignore"):       # (inf - inf in the branch not taken)
         gap = b - a
-        return (a + gap * Tensor(w)).where(w < 0.5, b - gap * Tensor(1 - w))
+        return (a + gap * w).where(w.data < 0.5, b - gap * (1 - w))
 
 
 def _fractions(op: str, q: float | Tensor, dtype: np.dtype) -> np.ndarray:
@@ -120,7 +131,7 @@ def _fractions(op: str, q: float | Tensor, dtype: np.dtype) -> np.ndarray:
         values = np.asarray([q], dtype=np.float64)
     else:
         raise TypeError(f"{op}: q must be a number or a Tensor, got {type(q).__name__}")
-    if values.size == 0 or not np.all((values >= 0) & (values <= 1)):
+    if not np.all((values >= 0) & (values <= 1)):
         raise ValueError(f"{op}: q must be in [0, 1], got {q!r}")
     return values.astype(np.float64)
 

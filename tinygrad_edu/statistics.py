@@ -17,7 +17,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from .composed import ValuesIndices, degrees_of_freedom, mean, std, take_along_dim, var
+from .composed import (ValuesIndices, degrees_of_freedom, keepdim_needs_dim, mean, std,
+                       take_along_dim, var)
 from .ops.cumprod import Cumprod
 from .tensor import Tensor, _axes, _axis, _tensor
 
@@ -78,6 +79,7 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
     x = _tensor(input)
     if x.dtype == np.bool_:
         raise TypeError("median: not implemented for bool tensors")
+    keepdim_needs_dim("median", dim, keepdim)
     if dim is not None:
         return _pick(x, _median_index, dim, keepdim, "median")
     if x.numel() == 0:
@@ -108,6 +110,7 @@ def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False):
     (k - 1) // 2; nan for a slice of nans only. Gradients as median's (ties share it in
     the full nanmedian(); nanmedian(dim) sends it to the element at the index)."""
     x = _tensor(input)
+    keepdim_needs_dim("nanmedian", dim, keepdim)
     if x.dtype.kind != "f":
         return median(x, dim, keepdim)
     if dim is not None:
