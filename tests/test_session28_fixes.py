@@ -160,3 +160,15 @@ def test_quantile_differentiates_q_for_linear_interpolation():
 def test_keepdim_without_dim_is_refused_as_torch(op):
     with pytest.raises(TypeError, match=rf"{op}: keepdim=True needs a dim"):
         getattr(tg.ones(2, 3), op)(keepdim=True)
+
+
+def test_ndtri_keeps_its_digits_near_one_half():
+    """Near p = 1/2, ndtri(1/2 + d) = sqrt(2 pi) d (1 + pi d^2 / 3 + O(d^4)); solving
+    erfc(x) = 2p near 1 lost all but 9 of its digits (relative error 1.4e-9)."""
+    d = np.concatenate([np.geomspace(1e-10, 1e-5, 40), -np.geomspace(1e-10, 1e-5, 40)])
+    p = 0.5 + d
+    d = p - 0.5                                                   # (exact: the d of p)
+    series = np.sqrt(2 * np.pi) * d * (1 + np.pi * d * d / 3)
+    np.testing.assert_allclose(tg.special.ndtri(Tensor(p)).numpy(), series, rtol=1e-15)
+    normal = tg.distributions.Normal(Tensor(np.array(0.0)), Tensor(np.array(1.0)))
+    np.testing.assert_allclose(normal.icdf(Tensor(p)).numpy(), series, rtol=1e-15)

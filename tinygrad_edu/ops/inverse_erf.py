@@ -86,11 +86,15 @@ def erfinv_numpy(y: np.ndarray) -> np.ndarray:
 
 
 def erfcinv_numpy(q: np.ndarray) -> np.ndarray:
-    """erfcinv elementwise in q's float dtype: x >= 0 for q <= 1, and -erfcinv(2 - q)
-    (2 - q exact) for q > 1; inf at 0, -inf at 2, nan outside [0, 2]."""
+    """erfcinv elementwise in q's float dtype: erfinv(1 - q) for 1/2 <= q <= 3/2 (1 - q
+    exact; solving erfc(x) = q near 1 would lose the small x's digits), x > 0 for smaller
+    q, and -erfcinv(2 - q) (2 - q exact) for larger; inf at 0, -inf at 2, nan outside
+    [0, 2]."""
     q64 = q.astype(np.float64, copy=False)
     out = np.full(q64.shape, np.nan)
-    low, high = (q64 >= 0) & (q64 <= 1), (q64 > 1) & (q64 <= 2)
+    middle = (q64 >= 0.5) & (q64 <= 1.5)
+    low, high = (q64 >= 0) & (q64 < 0.5), (q64 > 1.5) & (q64 <= 2)
+    out[middle] = erfinv_numpy(1 - q64[middle])
     out[low] = erfcinv_positive(q64[low])
     out[high] = -erfcinv_positive(2 - q64[high])
     return out.astype(q.dtype, copy=False)
