@@ -172,3 +172,25 @@ def test_ndtri_keeps_its_digits_near_one_half():
     np.testing.assert_allclose(tg.special.ndtri(Tensor(p)).numpy(), series, rtol=1e-15)
     normal = tg.distributions.Normal(Tensor(np.array(0.0)), Tensor(np.array(1.0)))
     np.testing.assert_allclose(normal.icdf(Tensor(p)).numpy(), series, rtol=1e-15)
+
+
+def test_regularized_gamma_at_a_zero_is_flat_in_x():
+    """P(0, x) = 1 for x > 0 (1 / Gamma(0) = 0): its x-gradient is 0, not nan; at x = 0
+    both are nan, as torch."""
+    for function, value in ((tg.special.gammainc, 1.0), (tg.special.gammaincc, 0.0)):
+        x = Tensor(np.array([0.5, 3.0, 0.0]), requires_grad=True)
+        out = function(Tensor(np.zeros(3)), x)
+        out.sum().backward()
+        assert out.tolist()[:2] == [value, value] and np.isnan(out.tolist()[2])
+        assert x.grad.tolist()[:2] == [0.0, 0.0] and np.isnan(x.grad.tolist()[2])
+
+
+def test_round_decimals_of_float16_scales_in_float32():
+    """10**5 is inf in float16 (every answer was nan), 123.456 * 1000 overflowed."""
+    x = tg.tensor([123.456, 0.12345, -7.777], dtype=tg.float64).half()
+    for decimals in (3, 5):
+        expected = np.round(x.numpy().astype(np.float32) * np.float32(10 ** decimals)) \
+            / np.float32(10 ** decimals)
+        rounded = x.round(decimals=decimals)
+        assert rounded.dtype == np.float16
+        assert rounded.tolist() == expected.astype(np.float16).tolist()

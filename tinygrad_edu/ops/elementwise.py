@@ -517,7 +517,7 @@ class Round(Function):
     """out = a rounded to an integer value (in a's float dtype), by `mode`: "floor" (down),
     "ceil" (up), "trunc" (toward 0) or "round" (to the nearest, halves to even: 0.5 -> 0,
     1.5 -> 2, as torch). With `decimals` d != 0, round rounds a * 10**d and divides by 10**d
-    (for d < 0: rounds a / 10**-d and multiplies back), as torch does.
+    (for d < 0: rounds a / 10**-d and multiplies back), as torch does (float16 in float32).
 
     Piecewise constant, so no gradient: `differentiable = False`, never recorded; saves nothing.
     """
@@ -529,7 +529,9 @@ class Round(Function):
         to_integer = _TO_INTEGER[mode]
         if decimals == 0:
             return to_integer(a)
+        work = np.dtype(np.float32) if a.dtype == np.float16 else a.dtype   # (10**5: inf)
         with np.errstate(over="ignore", invalid="ignore"):   # |decimals| > 308: 10**d is
-            scale = np.power(a.dtype.type(10), abs(decimals), dtype=a.dtype)   # inf: nan
-            return (to_integer(a * scale) / scale if decimals > 0       # out, as torch
-                    else to_integer(a / scale) * scale)
+            scale = np.power(work.type(10), abs(decimals), dtype=work)     # inf: nan
+            out = (to_integer(a * scale) / scale if decimals > 0       # out, as torch
+                   else to_integer(a / scale) * scale)
+        return out.astype(a.dtype, copy=False)

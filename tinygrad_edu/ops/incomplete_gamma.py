@@ -299,7 +299,8 @@ class GammaDensity(Function):
         out[inside] = np.exp(log_leading_term(ai, xi) + np.log(ai) - np.log(xi))
         at_zero = (x64 == 0) & (a64 > 0)
         out[at_zero] = np.where(a64[at_zero] < 1, np.inf, np.where(a64[at_zero] == 1, 1, 0))
-        out[np.isnan(a64) | np.isnan(x64) | (a64 <= 0)] = np.nan
+        # a = 0: P(0, x) = 1 for x > 0, flat (1 / Gamma(0) = 0); undefined at x = 0, as torch
+        out[np.isnan(a64) | np.isnan(x64) | (a64 < 0) | ((a64 == 0) & (x64 == 0))] = np.nan
         out = out.astype(_float_result(a, x))
         ctx.save_for_backward(a, x, out)
         return out
