@@ -194,3 +194,17 @@ def test_round_decimals_of_float16_scales_in_float32():
         rounded = x.round(decimals=decimals)
         assert rounded.dtype == np.float16
         assert rounded.tolist() == expected.astype(np.float16).tolist()
+
+
+def test_erfcx_derivatives_keep_their_digits_for_large_x():
+    """erfcx'(a) = 2 a erfcx(a) - 2/sqrt(pi) cancels for large a; its own derivative then
+    multiplied the leftover by 2a (4.4e284 at a = 1e300, where it is 2 / (sqrt(pi) a^3))."""
+    a = np.array([1e4, 1e8, 1e300])
+    x = Tensor(a, requires_grad=True)
+    (slope,) = tg.autograd.grad(tg.special.erfcx(x).sum(), x, create_graph=True)
+    (curvature,) = tg.autograd.grad(slope.sum(), x)
+    root_pi = np.sqrt(np.pi)
+    np.testing.assert_allclose(slope.numpy(), -a ** -2 / root_pi * (1 - 1.5 * a ** -2),
+                               rtol=1e-14)
+    np.testing.assert_allclose(curvature.numpy(), 2 * a ** -3 / root_pi * (1 - 3 * a ** -2),
+                               rtol=1e-14)

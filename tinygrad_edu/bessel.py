@@ -256,9 +256,13 @@ class Erfcx(Function):
     """out = erfcx(a) = e^(a^2) erfc(a).
 
     VJP: dL/da = g * (2 a out - 2/sqrt(pi)).   Saves a and out.
-    (For large a the two terms cancel: the derivative, about -1 / (sqrt(pi) a^2), keeps
-    about 16 - 2 log10(a) digits, as torch's, which is the same formula.)
+    For large a the two terms cancel (the derivative is about -1 / (sqrt(pi) a^2); torch's
+    formula keeps 16 - 2 log10(a) digits), so above a = 12 it is the asymptotic series
+    -1/sqrt(pi) sum_k c_k (2k + 1) / a^(2k + 2), c_k = (-1)^k (2k - 1)!! / 2^k, to 12
+    terms: exact to rounding there, and so are its own derivatives.
     """
+
+    ASYMPTOTIC_ABOVE = 12.0
 
     @staticmethod
     def forward(ctx, a):
@@ -269,8 +273,19 @@ class Erfcx(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        with np.errstate(over="ignore", invalid="ignore"):  # -inf below -26.6, nan at inf
-            return g * (2 * a * out - TWO_OVER_SQRT_PI)
+        far = a.data > Erfcx.ASYMPTOTIC_ABOVE
+        if not far.any():
+            with np.errstate(over="ignore", invalid="ignore"):    # -inf below -26.6
+                return g * (2 * a * out - TWO_OVER_SQRT_PI)
+        near = ~far                              # (each piece sees only its own inputs)
+        with np.errstate(over="ignore", invalid="ignore"):
+            slope_near = 2 * a.where(near, 0) * out.where(near, 0) - TWO_OVER_SQRT_PI
+        w = a.where(far, Erfcx.ASYMPTOTIC_ABOVE) ** -2
+        series, power, c = 0.0, w, 1.0
+        for k in range(12):
+            series = series + power * (c * (2 * k + 1))
+            power, c = power * w, c * -(2 * k + 1) / 2
+        return g * slope_near.where(near, series * (-TWO_OVER_SQRT_PI / 2))
 
 
 # ---------------------------------------------------------------------------- public names
