@@ -157,7 +157,7 @@ def test_derivatives_at_zero_are_the_limits():
     np.testing.assert_array_equal(slopes["i0e"], [0, -1, 1])      # (sign(0) = 0, as torch)
     np.testing.assert_allclose(slopes["erfcx"], -2 / math.sqrt(math.pi), rtol=1e-16)
     np.testing.assert_array_equal(curvatures["i0"], [0.5] * 3)
-    np.testing.assert_allclose(curvatures["i1"], [0, 2.5e-301, -2.5e-301], rtol=1e-15)
+    np.testing.assert_allclose(curvatures["i1"], [0, 3.75e-301, -3.75e-301], rtol=1e-15)  # 3x/8
     np.testing.assert_array_equal(curvatures["i1e"], [0, -1, 1])     # torch: 0 at +-1e-300
     np.testing.assert_allclose(curvatures["erfcx"], 2, rtol=1e-16)
 

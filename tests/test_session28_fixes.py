@@ -208,3 +208,15 @@ def test_erfcx_derivatives_keep_their_digits_for_large_x():
                                rtol=1e-14)
     np.testing.assert_allclose(curvature.numpy(), 2 * a ** -3 / root_pi * (1 - 3 * a ** -2),
                                rtol=1e-14)
+
+
+def test_i1_second_derivative_near_zero_is_its_series():
+    """I1(x) = x/2 + x^3/16 + ...: I1'' = 3x/8 and I1''' = 3/8 at |x| <= eps (the limit
+    used there was I0/2, whose slope x/4 is not that of I1(x)/x, x/8)."""
+    x = Tensor(np.array([1e-17, -1e-17, 0.0]), requires_grad=True)
+    (d1,) = tg.autograd.grad(tg.special.i1(x).sum(), x, create_graph=True)
+    (d2,) = tg.autograd.grad(d1.sum(), x, create_graph=True)
+    (d3,) = tg.autograd.grad(d2.sum(), x)
+    assert d1.tolist() == [0.5, 0.5, 0.5]
+    np.testing.assert_allclose(d2.numpy(), 3 * x.numpy() / 8, rtol=1e-15)
+    np.testing.assert_allclose(d3.numpy(), 3 / 8, rtol=1e-15)

@@ -169,12 +169,15 @@ def erfcx_numpy(x: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- primitives
-def _over_x(value: Tensor, x: Tensor, limit: Tensor) -> Tensor:
-    """value / x for value = i1(x) or i1e(x), and `limit` = i0(x) / 2 or i0e(x) / 2 where
-    |x| <= eps (torch's cut): I1(x) / x = I0(x) / 2 + O(x^2) is the same to the last digit
-    there and has the same slope, so second derivatives are right there too. x is replaced
-    by 1 at those points, so no 0/0 reaches a higher derivative."""
+def _over_x(value: Tensor, x: Tensor, scaled: bool) -> Tensor:
+    """value / x for value = i1(x) (or i1e(x) when scaled); where |x| <= eps (torch's cut)
+    its series I1(x) / x = 1/2 + x^2 / 16 + O(x^4) (times e^-|x| when scaled), which is the
+    same to the last digit there and has the same first and second derivatives. x is
+    replaced by 1 at those points, so no 0/0 reaches a higher derivative."""
     tiny = np.abs(x.data) <= np.finfo(x.dtype).eps
+    near_zero = x.where(tiny, 0)
+    series = near_zero * near_zero / 16 + 0.5
+    limit = series * (-near_zero.abs()).exp() if scaled else series
     with np.errstate(invalid="ignore"):                 # i1(inf) / inf: nan, as torch
         return (value / x.where(~tiny, 1)).where(~tiny, limit)
 
@@ -230,7 +233,7 @@ class I1(Function):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         i0 = I0.apply(a)
-        return g * (i0 - _over_x(out, a, i0 / 2))
+        return g * (i0 - _over_x(out, a, scaled=False))
 
 
 class I1e(Function):
@@ -249,7 +252,7 @@ class I1e(Function):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         i0e = I0e.apply(a)
-        return g * (i0e - sign(a) * out - _over_x(out, a, i0e / 2))
+        return g * (i0e - sign(a) * out - _over_x(out, a, scaled=True))
 
 
 class Erfcx(Function):
