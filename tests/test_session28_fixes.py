@@ -220,3 +220,13 @@ def test_i1_second_derivative_near_zero_is_its_series():
     assert d1.tolist() == [0.5, 0.5, 0.5]
     np.testing.assert_allclose(d2.numpy(), 3 * x.numpy() / 8, rtol=1e-15)
     np.testing.assert_allclose(d3.numpy(), 3 / 8, rtol=1e-15)
+
+
+def test_atan2_gradient_does_not_underflow_or_overflow():
+    """a^2 + b^2 underflowed to 0 below 1e-162 (so (0, 1e-200) looked like the origin:
+    gradient 1e-200 instead of 1e200) and overflowed above 1e154."""
+    a = Tensor(np.array([0.0, 1e-200, 1e200, 3.0]), requires_grad=True)
+    b = Tensor(np.array([1e-200, 1e-200, 1e200, 4.0]), requires_grad=True)
+    tg.atan2(a, b).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [1e200, 5e199, 5e-201, 0.16], rtol=1e-15)
+    np.testing.assert_allclose(b.grad.numpy(), [0.0, -5e199, -5e-201, -0.12], rtol=1e-15)

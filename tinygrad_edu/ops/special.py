@@ -203,7 +203,10 @@ class Atan2(Function):
     atan2(inf, inf) = pi/4).
 
     VJP: dL/da = g * b / (a^2 + b^2),  dL/db = -g * a / (a^2 + b^2).   Saves a, b.
-    At the origin, where atan2 has no derivative, the gradient is 0, as torch.
+    Computed with a and b divided by s = max(|a|, |b|), a constant (the same function:
+    b / (a^2 + b^2) = (b/s) / (((a/s)^2 + (b/s)^2) s)), so a^2 + b^2 cannot underflow
+    (below 1e-162) or overflow. At the origin, where atan2 has no derivative, the
+    gradient is 0, as torch.
     A primitive rather than atan(a / b) plus pi in the left quadrants: a / b is infinite
     at b = 0, where atan2 is smooth (the gradient through a / b would be nan there), and
     nan at two infinities, where atan2 is defined. (Branches on |a| <= |b| would mend
@@ -220,9 +223,12 @@ class Atan2(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        r2 = a * a + b * b
-        r2 = r2.where(r2.data != 0, 1)             # 0 / 1 at the origin, not 0 / 0
-        return g * b / r2, -g * a / r2
+        s = np.maximum(np.abs(a.data), np.abs(b.data))
+        s = np.where((s == 0) | ~np.isfinite(s), 1, s).astype(s.dtype, copy=False)
+        u, v = a / s, b / s                        # (0 / 1 at the origin, not 0 / 0)
+        r2 = u * u + v * v
+        r2_s = r2.where(r2.data != 0, 1) * s
+        return g * v / r2_s, -g * u / r2_s
 
 
 class _LogOfBase(Function, register=False):
