@@ -43,7 +43,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     with T_cur the steps since the last restart. `step(epoch)` also takes a (fractional)
     epoch, as torch (`scheduler.step(epoch + i / iters)` inside an epoch's loop).
     Built with last_epoch=k it resumes in the cycle where epoch k + 1 falls (torch takes
-    T_cur mod T_0, which is off once T_mult > 1 has lengthened the cycles).
+    T_cur mod T_i, which is off once T_mult > 1 has lengthened the cycles).
     """
 
     def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
