@@ -230,3 +230,16 @@ def test_atan2_gradient_does_not_underflow_or_overflow():
     tg.atan2(a, b).sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), [1e200, 5e199, 5e-201, 0.16], rtol=1e-15)
     np.testing.assert_allclose(b.grad.numpy(), [0.0, -5e199, -5e-201, -0.12], rtol=1e-15)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: tg.amin(x, 5), IndexError, r"^amin: dimension 5 is out of range"),
+    (lambda x: tg.aminmax(x, dim=5), IndexError, r"^amin: dimension 5 is out of range"),
+    (lambda x: tg.nansum(x, 5), IndexError, r"^nansum: dimension 5 is out of range"),
+    (lambda x: tg.linalg.vector_norm(x.long()), TypeError, r"^vector_norm: expected a floating"),
+    (lambda x: tg.linalg.matrix_norm(x.long()), TypeError, r"^matrix_norm: expected a floating"),
+    (lambda x: tg.corrcoef(x.reshape(2, 3, 2)), ValueError, r"^corrcoef: expected a 1-D or 2-D"),
+])
+def test_reduction_errors_name_the_function_called(call, error, message):
+    with pytest.raises(error, match=message):
+        call(tg.ones(3, 4))

@@ -207,6 +207,7 @@ def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *,  #
 
 def amin(x: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
     """r(amax(r(x))), r = _reversed (-x for floats): ties share the gradient evenly."""
+    _axes(x, dim, "amin")                             # (a bad dim is named as amin's)
     _refuse_empty("amin", x, dim)
     return _reversed(_reversed(x).amax(dim, keepdim))
 

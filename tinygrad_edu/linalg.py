@@ -100,7 +100,17 @@ def vector_norm(x: Any, ord: Any = 2, dim: int | Sequence[int] | None = None,
     if not isinstance(ord, Number):
         raise TypeError(f"vector_norm: ord must be a number (2, 1, inf, ...), got {ord!r} "
                         "('fro' and 'nuc' are for linalg.matrix_norm or linalg.norm)")
-    return linear_algebra.norm(_tensor(x), ord, dim, keepdim, dtype=dtype)
+    x = _floating_norm_input("vector_norm", x, dtype)
+    return linear_algebra.norm(x, ord, dim, keepdim)
+
+
+def _floating_norm_input(op: str, x: Any, dtype: Any) -> Tensor:
+    """x as a Tensor (in `dtype` when given); a TypeError naming op unless floating point."""
+    x = _tensor(x) if dtype is None else _tensor(x).to(dtype)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype} (as "
+                        "torch); convert it with .float()")
+    return x
 
 
 def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
@@ -168,7 +178,7 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: bool =
         inf, -inf max, min over rows of sum_j |a_ij|      (the largest row sum)
         2, -2     the largest, smallest singular value     (the spectral norm)
         'nuc'     the sum of the singular values           (the nuclear norm)"""
-    a = _tensor(A) if dtype is None else _tensor(A).to(dtype)
+    a = _floating_norm_input("matrix_norm", A, dtype)
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
         raise ValueError(f"matrix_norm: dim must be a pair of axes, got {dim!r}")
     if a.ndim < 2:

@@ -50,6 +50,7 @@ def nansum(input: Tensor, dim: Dims = None, keepdim: bool = False, *,
     `dtype` is given).
     Gradient: g to every element that is not nan, 0 to the nans."""
     x = _tensor(input) if dtype is None else _tensor(input).to(dtype)
+    _axes(x, dim, "nansum")                           # (a bad dim is named as nansum's)
     if x.dtype.kind != "f":
         return x.sum(dim, keepdim, dtype=dtype)
     return x.where(~np.isnan(x.data), 0).sum(dim, keepdim)
@@ -284,6 +285,9 @@ def _observation_weights(n: int, fweights: Tensor | None, aweights: Tensor | Non
 def corrcoef(input: Tensor) -> Tensor:
     """Pearson correlation of the rows: cov_ij / sqrt(cov_ii cov_jj), clipped to [-1, 1]
     (as torch)."""
+    if _tensor(input).ndim > 2:
+        raise ValueError(f"corrcoef: expected a 1-D or 2-D input (variables, observations), "
+                         f"got shape {_tensor(input).shape}")
     c = cov(input)
     if c.ndim == 0:
         return c / c
