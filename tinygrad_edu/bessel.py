@@ -279,13 +279,20 @@ class Erfcx(Function):
         far = a.data > Erfcx.ASYMPTOTIC_ABOVE
         near = ~far                              # (each piece sees only its own inputs)
         with np.errstate(over="ignore", invalid="ignore"):        # -inf below -26.6
-            slope_near = 2 * a.where(near, 0) * out.where(near, 0) - TWO_OVER_SQRT_PI
-        w = a.where(far, Erfcx.ASYMPTOTIC_ABOVE) ** -2
-        series, power, c = 0.0, w, 1.0
-        for k in range(12):
-            series = series + power * (c * (2 * k + 1))
-            power, c = power * w, c * -(2 * k + 1) / 2
-        return g * slope_near.where(near, series * (-TWO_OVER_SQRT_PI / 2))
+            slope = 2 * a.where(near, 0) * out.where(near, 0) - TWO_OVER_SQRT_PI
+        if far.any():
+            slope = slope.where(near, _erfcx_slope_series(a.where(far, Erfcx.ASYMPTOTIC_ABOVE)))
+        return g * slope
+
+
+def _erfcx_slope_series(a: Tensor) -> Tensor:
+    """erfcx'(a) for a >= 12: -1/sqrt(pi) sum_{k < 12} c_k (2k + 1) a^-(2k + 2), Tensor ops."""
+    w = a ** -2
+    series, power, c = 0.0, w, 1.0
+    for k in range(12):
+        series = series + power * (c * (2 * k + 1))
+        power, c = power * w, c * -(2 * k + 1) / 2
+    return series * (-TWO_OVER_SQRT_PI / 2)
 
 
 # ---------------------------------------------------------------------------- public names

@@ -89,7 +89,7 @@ def _quantile(op: str, input: Tensor, q: float | Tensor, dim: int | None, keepdi
     elif interpolation == "higher":
         out = b
     elif interpolation == "midpoint":
-        out = _lerp(a, b, np.full(position.shape, 0.5))
+        out = _lerp(a, b, 0.5)
     else:
         out = _lerp(a, b, _weight(q, position, lower, count))
     empty = (count == 0) if skip_nan else nan.any(-1, keepdims=True)

@@ -285,10 +285,11 @@ def _observation_weights(n: int, fweights: Tensor | None, aweights: Tensor | Non
 def corrcoef(input: Tensor) -> Tensor:
     """Pearson correlation of the rows: cov_ij / sqrt(cov_ii cov_jj), clipped to [-1, 1]
     (as torch)."""
-    if _tensor(input).ndim > 2:
+    x = _tensor(input)
+    if x.ndim > 2:
         raise ValueError(f"corrcoef: expected a 1-D or 2-D input (variables, observations), "
-                         f"got shape {_tensor(input).shape}")
-    c = cov(input)
+                         f"got shape {x.shape}")
+    c = cov(x)
     if c.ndim == 0:
         return c / c
     spread = c.diagonal().sqrt()
