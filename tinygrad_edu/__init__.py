@@ -105,7 +105,7 @@ from .random import (Generator, are_deterministic_algorithms_enabled, default_ge
 from .selection import (argsort, gather, index_select, masked_fill, roll, sort, topk, tril,
                         triu, unbind)
 from .serialization import load, save
-from .shapes import Size
+from .shapes import Size, broadcast_pair
 from .special import digamma, i0, igamma, igammac, lgamma, mvlgamma, polygamma
 from .shape_more import (as_strided, diff, fliplr, flipud, is_complex, is_floating_point,
                          is_nonzero, is_same_size, is_signed, moveaxis, movedim, narrow,
@@ -265,6 +265,7 @@ def float_power(input: Any, exponent: Any) -> Tensor:
     """input ** exponent computed in float64, as torch.float_power."""
     x = input if isinstance(input, Tensor) else Tensor(input)
     e = exponent.double() if isinstance(exponent, Tensor) else exponent
+    broadcast_pair("float_power", x.shape, np.shape(e.data if isinstance(e, Tensor) else e))
     return x.double() ** e
 
 

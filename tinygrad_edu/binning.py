@@ -84,10 +84,12 @@ def histogram(input: Tensor, bins: int | Tensor = 100, *, range: tuple | None = 
     data = x.data.reshape(-1).astype(np.float64)
     if range is None and not isinstance(edges, np.ndarray) and data.size:
         range = (data.min(), data.max())
-    if range is not None and not np.isfinite(range).all():
-        raise ValueError(f"histogram: the range {tuple(range)} is not finite")
     if range is not None:             # in x's dtype, as torch: float32 0.6 is in [0, 0.6]
-        range = tuple(np.asarray(range, x.dtype).astype(np.float64))
+        with np.errstate(over="ignore"):
+            cast = np.asarray(range, x.dtype)
+        if not np.isfinite(cast).all():
+            raise ValueError(f"histogram: the range {tuple(range)} is not finite in {x.dtype}")
+        range = tuple(cast.astype(np.float64))
     w = None if weight is None else _tensor(weight).data.reshape(-1)
     if w is not None and w.size != data.size:
         raise ValueError(f"histogram: weight of shape {_tensor(weight).shape} for input of "

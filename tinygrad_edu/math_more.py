@@ -28,7 +28,7 @@ from .composed import clone, sign
 from .dtypes import float16_via_float32, promote
 from .ops import elementwise as ew
 from .ops import inverse_erf, special
-from .shapes import broadcast_shapes
+from .shapes import broadcast_pair, broadcast_shapes
 from .tensor import (Number, Tensor, _check_integer_divisor, _operand, _result_dtype,
                      _tensor)
 
@@ -366,6 +366,7 @@ def heaviside(input: Tensor, values: Any) -> Tensor:
     """0 for x < 0, `values` where x = 0, 1 for x > 0, in the dtype the two promote to.
     A step: no gradient (torch's has none either)."""
     x, v = _tensor(input), _tensor(values)
+    broadcast_pair("heaviside", x.shape, v.shape)
     if x.dtype != v.dtype:
         raise TypeError(f"heaviside: input and values must have the same dtype, got {x.dtype} "
                         f"and {v.dtype} (as torch)")
@@ -394,12 +395,14 @@ def fmax(input: Tensor, other: Tensor) -> Tensor:
     """max(input, other) elementwise, ignoring nan (nan only where both are); as torch,
     the gradient goes to input where input >= other (ties included) or other is nan."""
     a, b = _common_dtype(input, other)
+    broadcast_pair("fmax", a.shape, b.shape)
     return a.where((a.data >= b.data) | np.isnan(b.data), b)
 
 
 def fmin(input: Tensor, other: Tensor) -> Tensor:
     """min(input, other) elementwise, ignoring nan; the gradient as fmax's, with <=."""
     a, b = _common_dtype(input, other)
+    broadcast_pair("fmin", a.shape, b.shape)
     return a.where((a.data <= b.data) | np.isnan(b.data), b)
 
 

@@ -1,8 +1,10 @@
 """Gradient clipping, as torch.nn.utils: `clip_grad_norm_` (= `get_total_norm` of the
-gradients, then `clip_grads_with_norm_`) and `clip_grad_value_`."""
+gradients, then `clip_grads_with_norm_`) and `clip_grad_value_`; `clip_grad_norm` is
+torch's deprecated old name."""
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Iterable
 
 import numpy as np
@@ -24,6 +26,15 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     total = get_total_norm(_grads(params), norm_type, error_if_nonfinite)
     clip_grads_with_norm_(params, max_norm, total)
     return total
+
+
+def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                   norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                   foreach: bool | None = None) -> Tensor:
+    """clip_grad_norm_ under its old name, with torch's FutureWarning."""
+    warnings.warn("`nn.utils.clip_grad_norm` is now deprecated in favor of "
+                  "`nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
 def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0,

@@ -1,0 +1,38 @@
+"""Small fixes from the twenty-ninth session (errors that name their op, torch's old
+clip_grad_norm, and the sweeps' findings): each test fails without its fix."""
+import numpy as np
+import pytest
+
+import nn
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor
+
+
+@pytest.mark.parametrize("name", ["fmax", "fmin", "heaviside", "float_power"])
+def test_binary_functions_name_themselves_when_shapes_do_not_broadcast(name):
+    with pytest.raises(ValueError, match=rf"^{name}: shapes \(3,\) and \(4,\) cannot be "
+                                         r"broadcast together"):
+        getattr(tg, name)(Tensor(np.ones(3)), Tensor(np.ones(4)))
+
+
+def test_float_power_still_broadcasts_numbers_and_lists():
+    assert tg.float_power(Tensor([2.0]), [1.0, 3.0]).tolist() == [2.0, 8.0]
+    assert tg.float_power(2, Tensor([1.0, 2.0])).dtype == tg.float64
+
+
+def test_histogram_range_must_be_finite_in_the_inputs_dtype():
+    x = Tensor([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"histogram: the range \(0, 1e\+39\) is not finite "
+                                         r"in float32"):
+        tg.histogram(x, bins=2, range=(0, 1e39))
+    assert tg.histogram(x.double(), bins=2, range=(0, 1e39)).hist.tolist() == [2.0, 0.0]
+
+
+def test_clip_grad_norm_is_the_deprecated_name_of_clip_grad_norm_():
+    p = nn.Parameter(tg.ones(4))
+    p.grad = tg.ones(4)
+    with pytest.warns(FutureWarning, match=r"`nn.utils.clip_grad_norm` is now deprecated in "
+                                           r"favor of `nn.utils.clip_grad_norm_`"):
+        total = nn.utils.clip_grad_norm(p, 1.0)
+    assert total.item() == pytest.approx(2.0)
+    np.testing.assert_allclose(p.grad.numpy(), np.full(4, 0.5 / (1 + 5e-7)), rtol=1e-6)
