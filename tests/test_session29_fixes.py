@@ -36,3 +36,23 @@ def test_clip_grad_norm_is_the_deprecated_name_of_clip_grad_norm_():
         total = nn.utils.clip_grad_norm(p, 1.0)
     assert total.item() == pytest.approx(2.0)
     np.testing.assert_allclose(p.grad.numpy(), np.full(4, 0.5 / (1 + 5e-7)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("tiny", [5e-324, 1e-310])
+def test_gradients_stay_finite_at_subnormal_inputs(tiny):
+    b = Tensor(tiny, dtype=tg.float64, requires_grad=True)   # d(0 / b)/db = -0 / b^2 = -0
+    (Tensor(0.0, dtype=tg.float64) / b).backward()
+    assert b.grad.item() == 0.0
+    a = Tensor(tiny, dtype=tg.float64, requires_grad=True)   # a**0 = 1: d/da = 0
+    exponent = Tensor(0.0, dtype=tg.float64, requires_grad=True)
+    (a ** exponent).backward()
+    assert a.grad.item() == 0.0
+    assert exponent.grad.item() == pytest.approx(np.log(tiny), rel=1e-15)
+
+
+def test_pow_mixed_second_derivative_at_exponent_zero_stays_one_over_a():
+    a = Tensor(0.5, dtype=tg.float64, requires_grad=True)    # d/db (b a^(b-1)) = 1/a at b=0
+    b = Tensor(0.0, dtype=tg.float64, requires_grad=True)
+    (grad_a,) = tg.grad(a ** b, [a], create_graph=True)
+    assert grad_a.item() == 0.0
+    assert tg.grad(grad_a, [b])[0].item() == pytest.approx(2.0, rel=1e-15)

@@ -66,8 +66,9 @@ class Mul(Function):
 
 
 class Div(Function):
-    """out = a / b.   VJP: dL/da = g / b,  dL/db = -g * a / b**2 = -g * out / b.   Saves b, out.
-    (Only the gradients wanted are computed: x / constant skips the second.)"""
+    """out = a / b.   VJP: dL/da = g / b,  dL/db = -g * a / b**2 = -g * (out / b).   Saves
+    b, out. (Only the gradients wanted are computed: x / constant skips the second. out / b
+    is taken first, as torch: 0 / b stays 0 for a tiny b where g / b would be inf.)"""
 
     broadcasts = True
 
@@ -80,8 +81,8 @@ class Div(Function):
     @staticmethod
     def backward(ctx, g):
         b, out = ctx.saved_tensors
-        grad_a = g / b
-        return grad_a, -grad_a * out if ctx.needs_input_grad[1] else None
+        need_a, need_b = ctx.needs_input_grad
+        return g / b if need_a else None, -g * (out / b) if need_b else None
 
 
 class Neg(Function):
@@ -124,9 +125,9 @@ class Pow(Function):
     for b > 0, while 0**b has no derivative in b at b = 0) and -inf for b < 0 (out =
     inf); for a < 0 the real power exists only for integer b, and has no derivative in b
     there: 0 (torch: NaN); other b give nan, value and gradient.
-    At a = b = 0, a**0 = 1 is constant in a: the gradient in a is 0, as torch, computed as
-    0 * a**0, not 0 * inf = nan. Only that point is masked, so every derivative in b stays
-    exact.
+    At b = 0, a**0 = 1 is constant in a: the gradient in a is 0, as torch. Where a is 0 or
+    subnormal, a**-1 overflows, so it is computed as 0 * a**0, not 0 * inf = nan. Only
+    those points are masked, so every derivative in b stays exact elsewhere.
     Saves a, b, out.
     """
 
@@ -146,7 +147,8 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         at_zero = a == 0
         log_a = a.where(a > 0, 1).log().where(~(at_zero & (b < 0)), -np.inf)
-        slope_a = b * a ** (b.where(~(at_zero & (b == 0)), 1) - 1)
+        overflows = (b == 0) & (abs(a) < np.finfo(a.data.dtype).tiny)     # a**-1 = inf
+        slope_a = b * a ** (b.where(~overflows, 1) - 1)
         return g * slope_a, g * out * log_a
 
 
