@@ -56,3 +56,14 @@ def test_pow_mixed_second_derivative_at_exponent_zero_stays_one_over_a():
     (grad_a,) = tg.grad(a ** b, [a], create_graph=True)
     assert grad_a.item() == 0.0
     assert tg.grad(grad_a, [b])[0].item() == pytest.approx(2.0, rel=1e-15)
+
+
+def test_matrix_power_zero_stays_in_the_graph_with_a_zero_gradient():
+    A = Tensor(np.random.default_rng(0).normal(size=(2, 3, 3)), requires_grad=True)
+    identity = tg.linalg.matrix_power(A, 0)                  # torch: requires_grad True
+    assert identity.requires_grad and identity.grad_fn is not None
+    np.testing.assert_array_equal(identity.numpy(), np.broadcast_to(np.eye(3), (2, 3, 3)))
+    identity.sum().backward()
+    np.testing.assert_array_equal(A.grad.numpy(), np.zeros((2, 3, 3)))
+    with_nan = tg.linalg.matrix_power(Tensor([[np.nan, 1.0], [2.0, 3.0]]), 0)
+    np.testing.assert_array_equal(with_nan.numpy(), np.eye(2))

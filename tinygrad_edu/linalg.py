@@ -254,9 +254,9 @@ def matrix_power(A: Any, n: int) -> Tensor:
         n >>= 1
         if n:
             square = square @ square
-    if result is None:                      # n = 0: the identity, constant in A
+    if result is None:      # n = 0: the identity, constant in A (gradient 0, still in the graph)
         eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
-        return Tensor._from_node(eye.copy(), None)
+        return a.where(np.zeros(a.shape, bool), eye)
     return result.clone() if result is A else result       # (n = 1: a new tensor, as torch)
 
 
