@@ -67,3 +67,25 @@ def test_matrix_power_zero_stays_in_the_graph_with_a_zero_gradient():
     np.testing.assert_array_equal(A.grad.numpy(), np.zeros((2, 3, 3)))
     with_nan = tg.linalg.matrix_power(Tensor([[np.nan, 1.0], [2.0, 3.0]]), 0)
     np.testing.assert_array_equal(with_nan.numpy(), np.eye(2))
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_cross_entropy_with_weights_summing_to_zero_has_a_nan_gradient(smoothing):
+    logits = Tensor(np.array([[0.3, -1.2, 0.8], [1.0, 0.2, -0.5]]), requires_grad=True)
+    loss = tg.cross_entropy(logits, Tensor([0, 0]), weight=Tensor([0.0, 1.0, 2.0]),
+                            label_smoothing=smoothing)      # 0/0 as torch: loss and grad nan
+    loss.backward()
+    assert np.isnan(loss.item()) and np.isnan(logits.grad.numpy()).all()
+    logits.grad = None                                      # every target ignored: grad 0
+    tg.cross_entropy(logits, Tensor([-100, -100]), label_smoothing=smoothing).backward()
+    np.testing.assert_array_equal(logits.grad.numpy(), np.zeros((2, 3)))
+
+
+def test_nll_loss_with_weights_summing_to_zero_is_nan_at_the_counted_targets():
+    log_probs = Tensor(np.log(np.full((3, 3), 1 / 3)), requires_grad=True)
+    loss = tg.nll_loss(log_probs, Tensor([0, -100, 0]), weight=Tensor([0.0, 1.0, 1.0]))
+    loss.backward()                                         # torch: nan at [0, 0] and [2, 0]
+    assert np.isnan(loss.item())
+    expected = np.zeros((3, 3))
+    expected[[0, 2], 0] = np.nan
+    np.testing.assert_array_equal(log_probs.grad.numpy(), expected)

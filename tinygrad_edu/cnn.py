@@ -308,8 +308,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     losses = -picked * Tensor(w.astype(x.dtype))
     if reduction == "mean":
         total_weight = float(w.sum())
-        if total_weight == 0:      # every target ignored: torch's loss 0/0 = nan, gradient 0
-            return losses.sum() + math.nan
+        if total_weight == 0:      # torch's loss 0/0 = nan; the gradient is 0 when every
+            if not kept.any():     # target is ignored, else nan at the targets (0/0 too)
+                return losses.sum() + math.nan
+            return (losses * np.where(kept, math.nan, 0).astype(x.dtype)).sum()
         return losses.sum() / total_weight
     out = _reduce(losses, reduction)
     return out.squeeze(0) if unbatched and reduction == "none" else out

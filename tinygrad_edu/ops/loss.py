@@ -29,7 +29,8 @@ class CrossEntropy(Function):
     reduction 'none' gives loss_i, 'sum' their sum, 'mean' their sum divided by D:
     sum_i w_(y_i) over the samples not ignored for class indices (torch's weighted
     mean; 0/0 = nan when all are ignored, as torch, while the gradient is 0: no sample
-    contributes), the number of samples for probabilities. lp is computed with the max
+    contributes; when the counted samples' weights sum to 0 the gradient is nan too),
+    the number of samples for probabilities. lp is computed with the max
     subtracted, so logits of 1e4 are fine; a class with q_ic = 0 adds nothing to loss_i
     even where its logit is -inf (0 log 0 = 0).
 
@@ -83,8 +84,8 @@ class CrossEntropy(Function):
                 local_grad = np.ascontiguousarray(exp * (np.expand_dims(w_y, 1) / sum_exp))
                 local_grad.reshape(-1)[at] -= w_y       # s p - q
                 denominator = w_y.sum()                 # sum of w_(y_i) over the counted
-        ctx.scale = 1 / denominator if reduction == "mean" and denominator else 1
-        if ctx.scale != 1:       # (D = 0: every target ignored, all of s p - q is 0)
+        ctx.scale = 1 if reduction != "mean" else mean_scale(denominator, target, ignore_index)
+        if ctx.scale != 1:
             local_grad *= ctx.scale
         ctx.save_for_backward(logits, target, weight, local_grad)
         if reduction == "none":
@@ -115,6 +116,16 @@ class CrossEntropy(Function):
             local_grad = (logits.softmax(1) * q.sum(1, keepdim=True) - q) * ctx.scale
         grad_logits = g * local_grad
         return (grad_logits, grad_target) + ((None,) if len(ctx.inputs) == 3 else ())
+
+
+def mean_scale(denominator: float, target: np.ndarray, ignore_index: int) -> float:
+    """1 / D for reduction 'mean'. For D = 0, 1 when every class-index target is ignored
+    (nothing contributes: the gradient is 0, as torch) and nan when the counted targets'
+    weights sum to 0 (0/0, as torch)."""
+    if denominator:
+        return 1 / denominator
+    every_target_ignored = target.dtype.kind != "f" and not (target != ignore_index).any()
+    return 1 if every_target_ignored else np.nan
 
 
 def target_weights(target: np.ndarray, weight: np.ndarray | None, ignore_index: int,
