@@ -131,6 +131,7 @@ def _triplet(op: str, anchor: Tensor, positive: Tensor, negative: Tensor, distan
         raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
     a, pos, neg = _float_operands(op, anchor, positive, negative)     # (ints: float32)
     _same_ndim(op, anchor=a, positive=pos, negative=neg)
+    _check_broadcast(op, anchor=a, positive=pos, negative=neg)
     d_pos, d_neg = distance(a, pos), distance(a, neg)
     if swap:
         d_neg = d_neg.minimum(distance(pos, neg))

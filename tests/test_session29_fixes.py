@@ -89,3 +89,36 @@ def test_nll_loss_with_weights_summing_to_zero_is_nan_at_the_counted_targets():
     expected = np.zeros((3, 3))
     expected[[0, 2], 0] = np.nan
     np.testing.assert_array_equal(log_probs.grad.numpy(), expected)
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "l1_loss", "smooth_l1_loss", "soft_margin_loss",
+                                  "binary_cross_entropy_with_logits", "kl_div"])
+@pytest.mark.filterwarnings("ignore:kl_div. reduction='mean'")
+def test_mean_of_an_empty_batch_of_losses_is_nan_as_torch(loss):
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    out = getattr(nn.functional, loss)(x, Tensor(np.zeros((0, 3))))
+    assert np.isnan(out.item())
+    out.backward()
+    assert x.grad.shape == (0, 3)
+
+
+def test_triplet_losses_name_themselves_when_feature_sizes_differ():
+    a, p = tg.randn(4, 3), tg.randn(4, 2)
+    for loss in (nn.functional.triplet_margin_loss,
+                 nn.functional.triplet_margin_with_distance_loss):
+        with pytest.raises(ValueError, match=rf"^{loss.__name__}: shapes anchor \(4, 3\), "
+                                             r"positive \(4, 2\), negative \(4, 3\) cannot"):
+            loss(a, p, a)
+
+
+def test_unbatched_class_losses_report_the_shapes_given():
+    x = tg.randn(3)
+    with pytest.raises(ValueError, match=r"^cross_entropy: unbatched input of shape \(3,\) "
+                                         r"needs a 0-d class index or probabilities of shape "
+                                         r"\(3,\), got target of shape \(2,\)"):
+        tg.cross_entropy(x, Tensor([0, 1]))
+    for loss in (tg.nll_loss, nn.functional.multi_margin_loss):
+        with pytest.raises(ValueError, match=r"unbatched input of shape \(3,\) needs a 0-d "
+                                             r"class index, got target of shape \(2, 1\)"):
+            loss(x, Tensor([[0], [1]]))
+    assert tg.nll_loss(Tensor([-1.0, -2.0, -3.0]), Tensor(1), reduction="none").item() == 2.0

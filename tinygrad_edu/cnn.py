@@ -187,7 +187,11 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
 def _reduce(losses: Tensor, reduction: str) -> Tensor:
     if reduction == "none":
         return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
+    if reduction == "sum":
+        return losses.sum()
+    if losses.numel() == 0:            # the mean of no losses: 0/0 = nan, as torch
+        return losses.sum() + math.nan
+    return losses.mean()
 
 
 def _check_reduction(op: str, reduction: str) -> None:
@@ -203,6 +207,19 @@ def _logits(op: str, x: Any) -> Tensor:
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating point input, got dtype {x.dtype}")
     return x
+
+
+def _as_batch(op: str, x: Tensor, target: Tensor) -> tuple[Tensor, Tensor, bool]:
+    """An unbatched input (C,) and its target as a batch of one, and whether they were
+    unbatched; the target's shape is checked first, so an error shows the shapes given."""
+    if x.ndim != 1:
+        return x, target, False
+    probabilities = op == "cross_entropy" and target.shape == x.shape
+    if target.ndim != 0 and not probabilities:
+        raise ValueError(f"{op}: unbatched input of shape {x.shape} needs a 0-d class index"
+                         + (f" or probabilities of shape {x.shape}" if op == "cross_entropy"
+                            else "") + f", got target of shape {target.shape}")
+    return x.unsqueeze(0), target.unsqueeze(0), True
 
 
 def _class_indices(op: str, x: Tensor, target: Tensor, ignore_index: int | None) -> np.ndarray:
@@ -268,9 +285,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                         f"probabilities and must be floating point, got {target.dtype} "
                         "(for one-hot labels, pass the class indices: their argmax over "
                         "the class dim)")
-    unbatched = x.ndim == 1
-    if unbatched:
-        x, target = x.unsqueeze(0), target.unsqueeze(0)
+    x, target, unbatched = _as_batch(op, x, target)
     if target.shape == x.shape:
         if ignore_index >= 0:
             raise ValueError(f"{op}: ignore_index ({ignore_index}) does not apply to class "
@@ -296,9 +311,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     ignore_index = _integer(ignore_index, "ignore_index", op)
     _check_reduction(op, reduction)
     x, target = _logits(op, input), _tensor(target)
-    unbatched = x.ndim == 1
-    if unbatched:
-        x, target = x.unsqueeze(0), target.unsqueeze(0)
+    x, target, unbatched = _as_batch(op, x, target)
     t = _class_indices(op, x, target, ignore_index)
     weight = _class_weight(op, weight, x)
     kept = t != ignore_index
@@ -424,9 +437,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if p not in (1, 2):
         raise ValueError(f"{op}: only p == 1 and p == 2 are supported, got {p}")
     x, target = _logits(op, input), _tensor(target)
-    unbatched = x.ndim == 1
-    if unbatched:
-        x, target = x.unsqueeze(0), target.unsqueeze(0)
+    x, target, unbatched = _as_batch(op, x, target)
     if x.ndim != 2:
         raise ValueError(f"{op}: expected an input of shape (N, C) or (C,), got {x.shape}")
     t = _class_indices(op, x, target, ignore_index=None)
