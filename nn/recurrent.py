@@ -416,6 +416,11 @@ class RNNBase(Module):
         """A PackedSequence in and out: the batch unpacked in its sorted order, each sequence
         run over its own steps, the outputs packed again; hx and h_n are in the caller's
         batch order, as torch."""
+        name = type(self).__name__
+        if input.data.ndim != 2:
+            raise ValueError(f"{name}: a PackedSequence's data must be 2-D (sum of lengths, "
+                             f"input_size), got shape {input.data.shape}")
+        _check_input(name, input.data, 1, self.input_size)
         padded, lengths = pad_packed_sequence(PackedSequence(input.data, input.batch_sizes))
         order, back = input.sorted_indices, input.unsorted_indices
         states = hx if isinstance(hx, (tuple, list)) else () if hx is None else (hx,)
@@ -425,7 +430,7 @@ class RNNBase(Module):
             hx = (tuple(s[:, order.data] for s in hx) if isinstance(hx, (tuple, list))
                   else hx[:, order.data])
         initial = self._initial_state(hx, padded, padded.shape[1])
-        _check_dtype(type(self).__name__, self.weight_ih_l0, padded, *initial)
+        _check_dtype(name, self.weight_ih_l0, padded, *initial)
         x, states = self._layers(padded, initial, lengths.data)
         if back is not None:
             states = [s[:, back.data] for s in states]

@@ -122,3 +122,34 @@ def test_unbatched_class_losses_report_the_shapes_given():
                                              r"class index, got target of shape \(2, 1\)"):
             loss(x, Tensor([[0], [1]]))
     assert tg.nll_loss(Tensor([-1.0, -2.0, -3.0]), Tensor(1), reduction="none").item() == 2.0
+
+
+def test_recurrent_layers_check_a_packed_input_like_a_padded_one():
+    from nn.utils import rnn
+    lstm = nn.LSTM(3, 4)
+    packed = rnn.pack_padded_sequence(tg.zeros(4, 3, 2), [4, 3, 2])
+    with pytest.raises(RuntimeError, match=r"LSTM: input.size\(-1\) must be equal to "
+                                           r"input_size. Expected 3, got 2"):
+        lstm(packed)
+    with pytest.raises(ValueError, match=r"GRU: a PackedSequence's data must be 2-D \(sum of "
+                                         r"lengths, input_size\), got shape \(6, 2, 1\)"):
+        nn.GRU(2, 3)(rnn.PackedSequence(tg.zeros(6, 2, 1), Tensor([3, 2, 1])))
+
+
+def test_packing_refuses_an_empty_batch_and_inconsistent_batch_sizes():
+    from nn.utils import rnn
+    with pytest.raises(ValueError, match=r"pack_padded_sequence: cannot pack an empty batch"):
+        rnn.pack_padded_sequence(tg.zeros(4, 0, 2), [])
+    with pytest.raises(ValueError, match=r"pad_packed_sequence: batch_sizes \[3, 2\] add up "
+                                         r"to 5 steps, but data has 6"):
+        rnn.pad_packed_sequence(rnn.PackedSequence(tg.zeros(6, 2), Tensor([3, 2])))
+
+
+def test_packed_sequence_dtype_helpers_and_invert_permutation():
+    from nn.utils import rnn
+    packed = rnn.pack_sequence([Tensor([1.0, 2.0, 3.0]), Tensor([4.0])])
+    assert packed.long().data.dtype == tg.int64 and packed.half().data.dtype == tg.float16
+    assert [packed.int().data.dtype, packed.short().data.dtype, packed.char().data.dtype,
+            packed.byte().data.dtype] == [tg.int32, tg.int16, tg.int8, tg.uint8]
+    assert rnn.invert_permutation(Tensor([2, 0, 1])).tolist() == [1, 2, 0]
+    assert rnn.invert_permutation(None) is None

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from tinygrad_edu import Tensor, float32, float64, index_add, pad, stack, zeros
+from tinygrad_edu import (Tensor, float16, float32, float64, index_add, int8, int16, int32, int64,
+                          pad, stack, uint8, zeros)
 from tinygrad_edu.tensor import _tensor
 
 
@@ -22,6 +23,13 @@ class _PackedFields(NamedTuple):
     batch_sizes: Tensor
     sorted_indices: Tensor | None = None
     unsorted_indices: Tensor | None = None
+
+
+def invert_permutation(permutation: Tensor | None) -> Tensor | None:
+    """The permutation q with q[permutation[i]] = i (its argsort), or None for None."""
+    if permutation is None:
+        return None
+    return Tensor(np.argsort(_tensor(permutation).data, kind="stable"))
 
 
 class PackedSequence(_PackedFields):
@@ -36,8 +44,8 @@ class PackedSequence(_PackedFields):
 
     def __new__(cls, data: Tensor, batch_sizes: Tensor, sorted_indices: Tensor | None = None,
                 unsorted_indices: Tensor | None = None) -> PackedSequence:
-        if unsorted_indices is None and sorted_indices is not None:
-            unsorted_indices = Tensor(np.argsort(_tensor(sorted_indices).data))
+        if unsorted_indices is None:
+            unsorted_indices = invert_permutation(sorted_indices)
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
     def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
@@ -53,6 +61,24 @@ class PackedSequence(_PackedFields):
 
     def double(self) -> PackedSequence:
         return self.to(dtype=float64)
+
+    def half(self) -> PackedSequence:
+        return self.to(dtype=float16)
+
+    def long(self) -> PackedSequence:             # (token ids, packed before an Embedding)
+        return self.to(dtype=int64)
+
+    def int(self) -> PackedSequence:
+        return self.to(dtype=int32)
+
+    def short(self) -> PackedSequence:
+        return self.to(dtype=int16)
+
+    def char(self) -> PackedSequence:
+        return self.to(dtype=int8)
+
+    def byte(self) -> PackedSequence:
+        return self.to(dtype=uint8)
 
     @property
     def is_cuda(self) -> bool:
@@ -99,7 +125,10 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
     if lengths.ndim != 1:
         raise ValueError(f"pack_padded_sequence: lengths must be 1-d, one per sequence, got "
                          f"shape {lengths.shape}")
-    if lengths.size != x.shape[1] or lengths.size and (lengths.min() < 1
+    if x.shape[1] == 0:
+        raise ValueError(f"pack_padded_sequence: cannot pack an empty batch (input of shape "
+                         f"{tuple(_tensor(input).shape)}, lengths {lengths.tolist()}), as torch")
+    if lengths.size != x.shape[1] or (lengths.min() < 1
                                                        or lengths.max() > x.shape[0]):
         raise ValueError(f"pack_padded_sequence: need one length in [1, {x.shape[0]}] per "
                          f"sequence of the input {tuple(_tensor(input).shape)}"
@@ -128,6 +157,10 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     if steps < batch_sizes.size:
         raise ValueError(f"pad_packed_sequence: total_length {total_length} is shorter than "
                          f"the longest sequence, {batch_sizes.size}")
+    if batch_sizes.sum() != data.shape[0]:
+        raise ValueError(f"pad_packed_sequence: batch_sizes {batch_sizes.tolist()} add up to "
+                         f"{batch_sizes.sum()} steps, but data has {data.shape[0]} (shape "
+                         f"{tuple(data.shape)})")
     batch = int(batch_sizes[0])
     time = np.repeat(np.arange(batch_sizes.size), batch_sizes)
     row = np.concatenate([np.arange(n) for n in batch_sizes])
