@@ -153,3 +153,33 @@ def test_packed_sequence_dtype_helpers_and_invert_permutation():
             packed.byte().data.dtype] == [tg.int32, tg.int16, tg.int8, tg.uint8]
     assert rnn.invert_permutation(Tensor([2, 0, 1])).tolist() == [1, 2, 0]
     assert rnn.invert_permutation(None) is None
+
+
+@pytest.mark.parametrize("dtype, highest", [(tg.uint8, 255), (tg.int8, 127)])
+def test_random_without_bounds_reaches_the_integer_dtypes_max(dtype, highest):
+    tg.manual_seed(0)
+    draws = tg.empty(20000, dtype=dtype).random_().numpy()  # torch: [0, max], 256 or 128 values
+    assert draws.min() == 0 and draws.max() == highest
+    assert len(np.unique(draws)) == highest + 1
+
+
+def test_uniform_in_float16_never_returns_the_upper_bound():
+    tg.manual_seed(0)
+    draws = tg.empty(1_000_000, dtype=tg.float16).uniform_(2, 3).numpy()   # was ~900 threes
+    assert draws.max() == np.nextafter(np.float16(3), np.float16(2)) and draws.min() >= 2
+
+
+def test_randperm_refuses_a_dtype_that_cannot_hold_n_values():
+    with pytest.raises(ValueError, match=r"randperm: n = 300 values do not fit in uint8"):
+        tg.randperm(300, dtype=tg.uint8)
+    assert sorted(tg.randperm(256, dtype=tg.uint8).tolist()) == list(range(256))
+
+
+def test_poisson_of_a_zero_dim_rate_and_rand_like_with_a_generator():
+    assert tg.poisson(Tensor(0.0)).item() == 0.0 and tg.poisson(Tensor(3.0)).shape == ()
+    x = tg.zeros(4)
+    for like in (tg.rand_like, tg.randn_like):
+        first = like(x, generator=tg.Generator().manual_seed(7))
+        assert first.tolist() == like(x, generator=tg.Generator().manual_seed(7)).tolist()
+    with pytest.raises(TypeError, match="zeros_like: got an unexpected keyword argument"):
+        tg.zeros_like(x, generator=tg.Generator())

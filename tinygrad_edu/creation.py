@@ -149,23 +149,29 @@ def _drawable(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
-def _like(factory):
+def _like(factory, random: bool = False):
     """`zeros_like(input)` and the like: the factory with input's shape, and input's dtype
-    unless `dtype` is given."""
+    unless `dtype` is given; the random ones also take a `generator`."""
+    name = f"{factory.__name__}_like"
+
     def like(input: Tensor, dtype: Any = None, requires_grad: bool = False,
-             device: Any = None, memory_format: Any = None) -> Tensor:
-        check_memory_format(memory_format, f"{factory.__name__}_like")   # (one layout here)
+             device: Any = None, memory_format: Any = None, *, generator: Any = None) -> Tensor:
+        check_memory_format(memory_format, name)                      # (one layout here)
         if not isinstance(input, np.ndarray):   # (an array, such as p.grad.data, is fine)
-            _other_tensor(input, "input", f"{factory.__name__}_like")
+            _other_tensor(input, "input", name)
+        if generator is not None and not random:
+            raise TypeError(f"{name}: got an unexpected keyword argument 'generator'")
+        draws_from = {"generator": generator} if random else {}
         return factory(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
-                       device=device)
-    like.__name__ = like.__qualname__ = f"{factory.__name__}_like"
+                       device=device, **draws_from)
+    like.__name__ = like.__qualname__ = name
     like.__doc__ = (f"`{factory.__name__}(*input.shape)` in input's dtype unless `dtype` is "
                     "given.")
     return like
 
 
-zeros_like, ones_like, randn_like, rand_like = map(_like, (zeros, ones, randn, rand))
+zeros_like, ones_like = _like(zeros), _like(ones)
+randn_like, rand_like = _like(randn, random=True), _like(rand, random=True)
 
 
 def full_like(input: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False,

@@ -94,6 +94,8 @@ def randperm(n: int, *, generator: Any = None, dtype: Any = None, requires_grad:
     if n < 0:
         raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
     dtype = np.dtype(np.int64) if dtype is None else to_dtype(dtype)
+    if dtype.kind == "b" or dtype.kind in "iu" and n - 1 > np.iinfo(dtype).max:
+        raise ValueError(f"randperm: n = {n} values do not fit in {dtype}")
     return _make(_rng(generator, "randperm").permutation(int(n)).astype(dtype), requires_grad)
 
 
@@ -148,7 +150,8 @@ def poisson(input: Tensor, generator: Any = None) -> Tensor:
         raise TypeError(f"poisson: expected a floating point tensor of rates, got {x.dtype}")
     if not (x.data >= 0).all():
         raise ValueError("poisson: the rates must be non-negative")
-    return Tensor._from_node(_rng(generator, "poisson").poisson(x.data).astype(x.dtype), None)
+    draws = np.asarray(_rng(generator, "poisson").poisson(x.data))    # (0-d: a Python int)
+    return Tensor._from_node(draws.astype(x.dtype), None)
 
 
 def _probabilities(op: str, p: Any) -> np.ndarray:
@@ -189,8 +192,8 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
 
 def random_(self: Tensor, *bounds: int, to: int | None = None, generator: Any = None) -> Tensor:
     """Fill with integers drawn uniformly from [from, to): random_(to) is [0, to),
-    random_(from, to) as given, and random_() [0, 2^mantissa bits] for floats, the dtype's
-    range for integers (torch's); in place, as normal_. The loss docs' targets:
+    random_(from, to) as given, and random_() [0, 2^mantissa bits] for floats, [0, the
+    dtype's max] for integers (torch's); in place, as normal_. The loss docs' targets:
     `tg.empty(3, dtype=tg.long).random_(5)`."""
     bounds += () if to is None else (to,)
     if len(bounds) > 2:
@@ -203,7 +206,7 @@ def random_(self: Tensor, *bounds: int, to: int | None = None, generator: Any = 
     elif self.dtype.kind == "f":
         low, high = 0, 2 ** (np.finfo(self.dtype).nmant + 1) + 1
     else:
-        low, high = 0, 2 if self.dtype == np.bool_ else int(np.iinfo(self.dtype).max)
+        low, high = 0, 2 if self.dtype == np.bool_ else int(np.iinfo(self.dtype).max) + 1
     if not low < high:
         raise ValueError(f"random_: expects from < to, got from={low}, to={high}")
     if self.dtype.kind in "iub":

@@ -996,8 +996,11 @@ class Tensor:
         recorded in a graph, as copy_."""
         if not from_ <= to:
             raise ValueError(f"uniform_: expects from <= to, got from={from_}, to={to}")
-        return self._overwrite(self._rng("uniform_", generator).uniform(from_, to, self.shape),
-                               "uniform_")
+        draws = self._rng("uniform_", generator).uniform(from_, to, self.shape)
+        if self.dtype.kind == "f" and from_ < to:    # rounding to float16 can reach `to`
+            draws = draws.astype(self.dtype)
+            draws = np.minimum(draws, np.nextafter(self.dtype.type(to), self.dtype.type(from_)))
+        return self._overwrite(draws, "uniform_")
 
     def exponential_(self, lambd: float = 1.0, *,
                      generator: np.random.Generator | None = None) -> Tensor:
