@@ -183,3 +183,21 @@ def test_poisson_of_a_zero_dim_rate_and_rand_like_with_a_generator():
         assert first.tolist() == like(x, generator=tg.Generator().manual_seed(7)).tolist()
     with pytest.raises(TypeError, match="zeros_like: got an unexpected keyword argument"):
         tg.zeros_like(x, generator=tg.Generator())
+
+
+def test_vmap_out_dims_none_refuses_an_output_that_differs_between_indices():
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(ValueError, match=r"vmap: an output with out_dims None differs "
+                                         r"between indices"):
+        tg.func.vmap(lambda a: a * 10, out_dims=None)(x)
+    shared, mapped = tg.func.vmap(lambda a: (Tensor([7.0]), a * 2), out_dims=(None, 0))(x)
+    assert shared.tolist() == [7.0] and mapped.tolist() == [[2.0, 4.0], [6.0, 8.0]]
+
+
+def test_vmap_checks_chunk_size_and_grad_of_an_empty_tree_is_empty():
+    for bad in (0, -1, "x"):
+        with pytest.raises(ValueError, match=r"vmap: chunk_size must be a positive int"):
+            tg.func.vmap(lambda a: a, chunk_size=bad)
+    x = Tensor([1.0, 2.0, 3.0], dtype=tg.float64)
+    assert tg.func.grad(lambda params, v: (v ** 2).sum())({}, x) == {}
+    assert tg.func.vjp(lambda params: x * 2, {})[1](x) == ({},)

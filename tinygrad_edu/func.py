@@ -170,6 +170,8 @@ def _vjp(func: Callable, primals: Sequence, has_aux: bool) -> tuple:
         if [v.shape for v in vs] != [o.shape for o in outs]:
             raise ValueError(f"vjp: the cotangents have shapes {[v.shape for v in vs]}, the "
                              f"outputs {[o.shape for o in outs]}")
+        if not inputs:                             # primals without a Tensor: {} or ()
+            return tuple(_split([], tracked))
         with enable_grad():
             grads = _tape_grad(outs, inputs, vs, retain_graph=True,
                                create_graph=keep or any(v.requires_grad for v in vs),
@@ -270,6 +272,14 @@ def grad(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Cal
     return transformed
 
 
+def _check_chunk_size(chunk_size: Any, op: str) -> None:
+    """torch's check of `chunk_size` (how many rows it computes at once; here one)."""
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(
+            chunk_size, int) or chunk_size < 1):
+        raise ValueError(f"{op}: chunk_size must be a positive int or None, got "
+                         f"{chunk_size!r}")
+
+
 def jacrev(func: Callable, argnums: int | tuple = 0, *, has_aux: bool = False,
            chunk_size: int | None = None) -> Callable:
     """A function returning the Jacobian of func's output in the arguments `argnums`, of
@@ -277,10 +287,8 @@ def jacrev(func: Callable, argnums: int | tuple = 0, *, has_aux: bool = False,
     trees, argnums a tuple (then a tuple over them), and a tuple output gives a tuple over
     the outputs. (`chunk_size`, how many rows torch computes at once, is accepted: here
     they come one at a time.)"""
-    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(
-            chunk_size, int) or chunk_size < 1):
-        raise ValueError(f"jacrev: chunk_size must be a positive int or None, got "
-                         f"{chunk_size!r}")
+    _check_chunk_size(chunk_size, "jacrev")
+
     def transformed(*args: Any) -> Any:
         nums = _argnums(argnums, len(args), "jacrev")
         out, pull_back, aux, retire = _vjp(_of_chosen(func, args, nums, {}),
@@ -376,6 +384,7 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: int | tuple = 0, randomness
     (the random state is rewound before each call). Differs from torch: a mapped axis of
     size 0 is an error (the loop cannot see the results' shapes)."""
     _randomness(randomness, "vmap")
+    _check_chunk_size(chunk_size, "vmap")
 
     def call(args: Sequence, dims: Sequence, i: int, kwargs: dict, start: dict) -> Any:
         if randomness == "same":
@@ -408,9 +417,20 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: int | tuple = 0, randomness
         if len(outs) != len(columns):
             raise ValueError(f"vmap: out_dims has {len(outs)} entries for {len(columns)} "
                              "outputs")
-        return _rebuilt(results[0], [c[0] if d is None else stack(list(c), d)   # (None: the
-                                     for c, d in zip(columns, outs)])          # same each time)
+        return _rebuilt(results[0], [_shared(c) if d is None else stack(list(c), d)
+                                     for c, d in zip(columns, outs)])
     return transformed
+
+
+def _shared(column: Sequence[Tensor]) -> Tensor:
+    """The output for out_dims None: the same at every index (else torch's error)."""
+    first = column[0]
+    for other in column[1:]:
+        if other.shape != first.shape or not np.array_equal(
+                other.data, first.data, equal_nan=first.dtype.kind == "f"):
+            raise ValueError("vmap: an output with out_dims None differs between indices (it "
+                             "depends on a mapped input); give it an int out_dims")
+    return first
 
 
 def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = None,
