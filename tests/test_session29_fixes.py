@@ -201,3 +201,14 @@ def test_vmap_checks_chunk_size_and_grad_of_an_empty_tree_is_empty():
     x = Tensor([1.0, 2.0, 3.0], dtype=tg.float64)
     assert tg.func.grad(lambda params, v: (v ** 2).sum())({}, x) == {}
     assert tg.func.vjp(lambda params: x * 2, {})[1](x) == ({},)
+
+
+def test_checkpoint_names_torchs_options_it_does_not_have():
+    from tinygrad_edu.utils.checkpoint import checkpoint
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"checkpoint: torch's option\(s\) debug, "
+                                        r"determinism_check are not supported here"):
+        checkpoint(lambda z: z.exp(), x, use_reentrant=False, determinism_check="default",
+                   debug=False)
+    checkpoint(lambda z, scale: z * scale, x, use_reentrant=False, scale=2.0).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]

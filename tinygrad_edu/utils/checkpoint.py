@@ -171,6 +171,9 @@ class Checkpoint(Function, register=False):
         return tuple(result)
 
 
+TORCH_ONLY_OPTIONS = {"context_fn", "determinism_check", "debug", "early_stop"}
+
+
 def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None,
                preserve_rng_state: bool = True, **kwargs: Any) -> Any:
     """`function(*args, **kwargs)`, recorded as one node that recomputes it in backward.
@@ -183,6 +186,10 @@ def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None
     if use_reentrant not in (None, True, False):
         raise TypeError(f"checkpoint: use_reentrant must be True, False or None, "
                         f"got {use_reentrant!r}")
+    absent = sorted(TORCH_ONLY_OPTIONS & kwargs.keys())
+    if absent:                  # (they would reach `function` as its keyword arguments)
+        raise TypeError(f"checkpoint: torch's option(s) {', '.join(absent)} are not "
+                        "supported here; call checkpoint(function, *args) without them")
     if not grad_mode.is_grad_enabled():
         return function(*args, **kwargs)
     call = _Call(function, args, kwargs, preserve_rng_state)
