@@ -9,7 +9,7 @@ unpacking are gathers and scatter-adds, so gradients flow through them.
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -30,6 +30,14 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
     if permutation is None:
         return None
     return Tensor(np.argsort(_tensor(permutation).data, kind="stable"))
+
+
+def _to_dtype(dtype: Any) -> Callable:
+    """The PackedSequence method that converts its data to `dtype`."""
+    def convert(self: PackedSequence) -> PackedSequence:
+        return self.to(dtype=dtype)
+    convert.__doc__ = f"data.to({dtype}); the indices stay."
+    return convert
 
 
 class PackedSequence(_PackedFields):
@@ -56,29 +64,11 @@ class PackedSequence(_PackedFields):
     def cpu(self) -> PackedSequence:
         return self.to("cpu")
 
-    def float(self) -> PackedSequence:
-        return self.to(dtype=float32)
-
-    def double(self) -> PackedSequence:
-        return self.to(dtype=float64)
-
-    def half(self) -> PackedSequence:
-        return self.to(dtype=float16)
-
-    def long(self) -> PackedSequence:             # (token ids, packed before an Embedding)
-        return self.to(dtype=int64)
-
-    def int(self) -> PackedSequence:
-        return self.to(dtype=int32)
-
-    def short(self) -> PackedSequence:
-        return self.to(dtype=int16)
-
-    def char(self) -> PackedSequence:
-        return self.to(dtype=int8)
-
-    def byte(self) -> PackedSequence:
-        return self.to(dtype=uint8)
+    # torch's dtype shorthands: p.long() is p.to(dtype=int64), and so on (p.long(): token
+    # ids packed before an Embedding)
+    float, double, half = _to_dtype(float32), _to_dtype(float64), _to_dtype(float16)
+    long, int, short = _to_dtype(int64), _to_dtype(int32), _to_dtype(int16)
+    char, byte = _to_dtype(int8), _to_dtype(uint8)
 
     @property
     def is_cuda(self) -> bool:
