@@ -44,9 +44,10 @@ class _WeightedLoss(_Loss):
 class CrossEntropyLoss(_Loss):
     """log-softmax + negative log-likelihood of class indices (or class probabilities)."""
 
-    def __init__(self, weight: Tensor | None = None, *, ignore_index: int = -100,
-                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
-        super().__init__(reduction=reduction)
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        super().__init__(size_average, reduce, reduction)
         _weight_buffer(self, "weight", weight)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
@@ -58,9 +59,10 @@ class CrossEntropyLoss(_Loss):
 class NLLLoss(_Loss):
     """-input[n, target[n]] averaged (input holds log-probabilities, e.g. from LogSoftmax)."""
 
-    def __init__(self, weight: Tensor | None = None, *, ignore_index: int = -100,
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
-        super().__init__(reduction=reduction)
+        super().__init__(size_average, reduce, reduction)
         _weight_buffer(self, "weight", weight)
         self.ignore_index = ignore_index
 
@@ -79,9 +81,10 @@ class MSELoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on logits (sigmoid folded in, stable for large logits)."""
 
-    def __init__(self, weight: Tensor | None = None, *, reduction: str = "mean",
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean",
                  pos_weight: Tensor | None = None) -> None:
-        super().__init__(reduction=reduction)
+        super().__init__(size_average, reduce, reduction)
         _weight_buffer(self, "weight", weight)
         _weight_buffer(self, "pos_weight", pos_weight)
 
@@ -95,8 +98,9 @@ class MultiMarginLoss(_Loss):
     """Multiclass hinge loss: sum over j != y of max(0, margin - x_y + x_j)**p / C."""
 
     def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
-                 *, reduction: str = "mean") -> None:
-        super().__init__(reduction=reduction)
+                 size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         if p not in (1, 2):
             raise ValueError(f"MultiMarginLoss: only p=1 and p=2 are supported, got {p}")
         _weight_buffer(self, "weight", weight)
@@ -130,8 +134,9 @@ class SmoothL1Loss(_HuberFamily):
 
     function, width = staticmethod(F.smooth_l1_loss), "beta"
 
-    def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
-        super().__init__(reduction=reduction)
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
 
@@ -146,8 +151,9 @@ class HuberLoss(_HuberFamily):
 class BCELoss(_Loss):
     """Binary cross-entropy of probabilities (logs clamped at -100); prefer BCEWithLogitsLoss."""
 
-    def __init__(self, weight: Tensor | None = None, *, reduction: str = "mean") -> None:
-        super().__init__(reduction=reduction)
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         _weight_buffer(self, "weight", weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -161,8 +167,9 @@ class KLDivLoss(_Loss):
 
     reductions = _Loss.reductions + ("batchmean",)
 
-    def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
-        super().__init__(reduction=reduction)
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:

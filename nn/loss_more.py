@@ -16,16 +16,18 @@ from .loss import _Loss, _weight_buffer
 class _MarginLoss(_Loss):
     """A loss with a `margin` option."""
 
-    def __init__(self, margin: float, *, reduction: str = "mean") -> None:
-        super().__init__(reduction=reduction)
+    def __init__(self, margin: float, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
 
 class MarginRankingLoss(_MarginLoss):
     """max(0, -y (x1 - x2) + margin) for y = +-1."""
 
-    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
-        super().__init__(margin, reduction=reduction)
+    def __init__(self, margin: float = 0.0, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
         return F.margin_ranking_loss(input1, input2, target, self.margin,
@@ -35,8 +37,9 @@ class MarginRankingLoss(_MarginLoss):
 class HingeEmbeddingLoss(_MarginLoss):
     """x where y = 1, max(0, margin - x) where y = -1."""
 
-    def __init__(self, margin: float = 1.0, *, reduction: str = "mean") -> None:
-        super().__init__(margin, reduction=reduction)
+    def __init__(self, margin: float = 1.0, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
@@ -45,8 +48,9 @@ class HingeEmbeddingLoss(_MarginLoss):
 class CosineEmbeddingLoss(_MarginLoss):
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
 
-    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
-        super().__init__(margin, reduction=reduction)
+    def __init__(self, margin: float = 0.0, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
         return F.cosine_embedding_loss(input1, input2, target, self.margin,
@@ -57,8 +61,9 @@ class TripletMarginLoss(_MarginLoss):
     """max(0, margin + d(a, p) - d(a, n)), d the p-norm pairwise distance."""
 
     def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
-                 swap: bool = False, *, reduction: str = "mean") -> None:
-        super().__init__(margin, reduction=reduction)
+                 swap: bool = False, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(margin, size_average, reduce, reduction)
         if not margin > 0:
             raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
         self.p, self.eps, self.swap = p, eps, swap
@@ -98,8 +103,9 @@ class SoftMarginLoss(_Loss):
 class MultiLabelSoftMarginLoss(_Loss):
     """One-vs-all logistic loss averaged over the classes; weight (C,) is a buffer."""
 
-    def __init__(self, weight: Tensor | None = None, *, reduction: str = "mean") -> None:
-        super().__init__(reduction=reduction)
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         _weight_buffer(self, "weight", weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -117,9 +123,10 @@ class MultiLabelMarginLoss(_Loss):
 class PoissonNLLLoss(_Loss):
     """Poisson negative log-likelihood of target counts (input: the log rate by default)."""
 
-    def __init__(self, log_input: bool = True, full: bool = False, *, eps: float = 1e-8,
-                 reduction: str = "mean") -> None:
-        super().__init__(reduction=reduction)
+    def __init__(self, log_input: bool = True, full: bool = False,
+                 size_average: bool | None = None, eps: float = 1e-8,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.log_input, self.full, self.eps = log_input, full, eps
 
     def forward(self, log_input: Tensor, target: Tensor) -> Tensor:

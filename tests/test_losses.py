@@ -305,33 +305,74 @@ def test_composed_losses_against_torch():
 
 
 def test_arguments_after_torchs_deprecated_size_average_are_keyword_only():
-    """torch keeps size_average/reduce positional after `weight` (or after the target), so a
-    positional argument there means those in torch code: here it is a TypeError, never a
-    different option silently."""
+    """torch keeps size_average/reduce positional after `weight` (or after the target) in
+    the functional losses, so a positional argument there means those in torch code: here
+    it is a TypeError, never a different option silently."""
     import inspect
     import nn.functional as F
-    import nn
     first_keyword_only = {
         F.cross_entropy: "ignore_index", F.nll_loss: "ignore_index", F.mse_loss: "reduction",
         F.l1_loss: "reduction", F.smooth_l1_loss: "reduction", F.kl_div: "reduction",
         F.binary_cross_entropy: "reduction", F.binary_cross_entropy_with_logits: "reduction",
         F.multi_margin_loss: "reduction", F.margin_ranking_loss: "reduction",
-        F.poisson_nll_loss: "eps", F.triplet_margin_loss: "reduction",
-        nn.CrossEntropyLoss: "ignore_index", nn.MSELoss: "reduction", nn.KLDivLoss: "reduction",
-        nn.BCEWithLogitsLoss: "reduction", nn.PoissonNLLLoss: "eps",
-        nn.TripletMarginLoss: "reduction", nn.MultiLabelSoftMarginLoss: "reduction"}
+        F.poisson_nll_loss: "eps", F.triplet_margin_loss: "reduction"}
     for fn, name in first_keyword_only.items():
         parameters = list(inspect.signature(fn).parameters.values())
-        if fn is nn.MSELoss:          # _Loss's own (size_average, reduce, reduction), read as
-            assert [p.name for p in parameters] == ["size_average", "reduce", "reduction"]
-            assert fn(None, False).reduction == "none" and fn(False).reduction == "sum"
-            continue                  # torch reads them (tests/test_ported_idioms.py)
         first = next(p for p in parameters if p.kind is p.KEYWORD_ONLY)
         assert first.name == name, fn
     x, t = Tensor(np.zeros((2, 3))), Tensor(np.array([0, 2]))
     with pytest.raises(TypeError):
         tg.cross_entropy(x, t, None, -1)        # torch: size_average=-1 (deprecated)
     assert tg.cross_entropy(x, t, None, ignore_index=2).item() == pytest.approx(math.log(3))
+
+
+def test_loss_modules_take_torchs_positional_arguments_and_legacy_reductions():
+    """The loss modules' constructors are torch's, argument for argument, including the
+    deprecated size_average/reduce where torch has them: reduce=False means 'none', else
+    size_average=False means 'sum', else 'mean' (whatever `reduction` says)."""
+    import nn
+    w = Tensor(np.array([1.0, 2.0, 3.0]))
+    positional = [  # torch code calling the constructors positionally, and what it means
+        (nn.CrossEntropyLoss(w, None, 2, False), {"ignore_index": 2, "reduction": "none"}),
+        (nn.NLLLoss(None, False, 1), {"ignore_index": 1, "reduction": "sum"}),
+        (nn.BCEWithLogitsLoss(None, None, None, "sum", w), {"reduction": "sum"}),
+        (nn.MultiMarginLoss(2, 0.5, None, False), {"p": 2, "margin": 0.5, "reduction": "sum"}),
+        (nn.SmoothL1Loss(None, None, "none", 0.5), {"beta": 0.5, "reduction": "none"}),
+        (nn.BCELoss(None, True, False), {"reduction": "none"}),
+        (nn.KLDivLoss(None, None, "batchmean", True), {"log_target": True}),
+        (nn.MarginRankingLoss(0.3, False), {"margin": 0.3, "reduction": "sum"}),
+        (nn.HingeEmbeddingLoss(2.0, None, False), {"margin": 2.0, "reduction": "none"}),
+        (nn.CosineEmbeddingLoss(0.1, None, None, "sum"), {"margin": 0.1, "reduction": "sum"}),
+        (nn.TripletMarginLoss(1.0, 1.0, 1e-3, True, False), {"swap": True, "reduction": "sum"}),
+        (nn.MultiLabelSoftMarginLoss(None, False), {"reduction": "sum"}),
+        (nn.PoissonNLLLoss(False, True, None, 1e-4, False),
+         {"log_input": False, "full": True, "eps": 1e-4, "reduction": "none"}),
+        (nn.MSELoss(None, False), {"reduction": "none"}), (nn.L1Loss(False), {"reduction": "sum"})]
+    for module, options in positional:
+        for name, value in options.items():
+            assert getattr(module, name) == value, (type(module).__name__, name)
+    assert nn.BCEWithLogitsLoss(None, None, None, "sum", w).pos_weight is not None
+    assert nn.KLDivLoss(None, None, "batchmean").reduction == "batchmean"
+    assert nn.KLDivLoss(size_average=False, reduction="batchmean").reduction == "sum"
+    loss = nn.CrossEntropyLoss(size_average=False)(Tensor(np.zeros((2, 3))),
+                                                  Tensor(np.array([0, 1])))
+    assert loss.item() == pytest.approx(2 * math.log(3))
+
+
+def test_loss_module_signatures_are_torchs():
+    """Every loss module that torch has takes torch's parameters: same names, order, kinds
+    and defaults."""
+    torch = pytest.importorskip("torch")
+    import inspect
+    import nn
+
+    def parameters(cls):
+        return [(p.name, p.kind, p.default)
+                for p in inspect.signature(cls.__init__).parameters.values()]
+    names = [name for name in dir(nn) if name.endswith("Loss") and hasattr(torch.nn, name)]
+    assert len(names) >= 20
+    for name in names:
+        assert parameters(getattr(nn, name)) == parameters(getattr(torch.nn, name)), name
 
 
 def test_elementwise_weights_of_l1_mse_and_huber_as_torch():
