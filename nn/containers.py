@@ -57,6 +57,9 @@ class _RegistrySequence(_Registry):
         return self
 
     def extend(self, values: Iterable[Any]) -> _RegistrySequence:
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError(f"{type(self).__name__}.extend: expected an iterable of entries "
+                            f"(a list, another container), got {type(values).__name__}")
         for value in values:
             self.append(value)
         return self
@@ -119,8 +122,16 @@ class _RegistryDict(_Registry):
         (key, value) pairs."""
         if isinstance(entries, (Mapping, _RegistryDict)):
             entries = list(entries.items())
-        for key, value in entries:
-            self[key] = value
+        elif not isinstance(entries, Iterable) or isinstance(entries, Tensor):
+            raise TypeError(f"{type(self).__name__}.update: expected a mapping or (key, value) "
+                            f"pairs, got {type(entries).__name__}")
+        for i, pair in enumerate(entries):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(f"{type(self).__name__}.update: entry #{i} must be a (key, "
+                                 f"value) pair, got a {type(pair).__name__}"
+                                 + (f" of length {len(pair)}" if isinstance(pair, (tuple, list))
+                                    else ""))
+            self[pair[0]] = pair[1]
 
     def pop(self, key: str) -> Any:
         value = self[key]
@@ -129,6 +140,9 @@ class _RegistryDict(_Registry):
 
     def clear(self) -> None:
         self._entries().clear()
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(list(self._entries()))
 
 
 # ---------------------------------------------------------------------------- modules
@@ -247,16 +261,52 @@ class ParameterDict(_ParameterRegistry, _RegistryDict):
             entries = sorted(entries.items())
         super().update(entries)
 
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict holding the same Parameter objects."""
+        return ParameterDict(OrderedDict(self.items()))
 
-def _as_parameter(value: Any) -> Parameter:
-    if isinstance(value, Parameter):
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def popitem(self) -> tuple[str, Any]:
+        """Remove and return the last entry added."""
+        if not len(self):
+            raise KeyError("ParameterDict.popitem: the dict is empty")
+        key = next(reversed(self))
+        return key, self.pop(key)
+
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
+        """A new ParameterDict with each key holding `default` (a Parameter of it)."""
+        return ParameterDict(OrderedDict((key, default) for key in keys))
+
+    def __or__(self, other: Mapping[str, Any]) -> ParameterDict:
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other: Mapping[str, Any]) -> Any:
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other: Mapping[str, Any]) -> ParameterDict:
+        self.update(other)
+        return self
+
+
+def _as_parameter(value: Any) -> Parameter | None:
+    if value is None or isinstance(value, Parameter):        # (None: a slot, as torch)
         return value
     if isinstance(value, Tensor):
         return Parameter(value.detach())
     raise TypeError(f"expected a Parameter or a Tensor, got {type(value).__name__}")
 
 
-def _describe(param: Parameter) -> str:
+def _describe(param: Parameter | None) -> str:
+    if param is None:
+        return "Object of type: NoneType"
     size = "x".join(str(n) for n in param.shape)
     return f"Parameter containing: [{param.dtype} of size {size}]"
 

@@ -266,8 +266,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     op = "embedding"
     _dense_gradient_only(op, scale_grad_by_freq, sparse)
     idx = _tensor(input)
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"{op}: indices must have an integer dtype, got {idx.dtype}")
+    if idx.dtype.kind not in "iu" or idx.dtype == np.uint8:    # (uint8: a mask in torch)
+        raise TypeError(f"{op}: indices must have an integer dtype other than uint8 (as "
+                        f"torch's int64/int32), got {idx.dtype}; convert with .long()")
     if weight.ndim != 2:
         raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got "
                          f"shape {tuple(weight.shape)}")
@@ -279,6 +280,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         raise IndexError(f"{op}: index {bad} is out of range for weight of shape "
                          f"{tuple(weight.shape)} (expected 0 <= index < {rows})")
     if max_norm is not None:
+        if weight.dtype.kind != "f":
+            raise TypeError(f"{op}: max_norm rescales rows of the table, so weight must be "
+                            f"floating point, got {weight.dtype}")
         _renorm_rows(weight, np.unique(i), max_norm, norm_type)
     out = weight[i]
     if pad is None or not (i == pad).any():

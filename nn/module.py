@@ -30,11 +30,16 @@ from .backward_hooks import BackwardHookCall
 
 
 class Parameter(Tensor):
-    """A Tensor that a Module registers as trainable (requires_grad=True by default)."""
+    """A Tensor that a Module registers as trainable (requires_grad=True by default).
+    Made from a Tensor, it shares that tensor's memory, as torch's `Parameter(t)`: an
+    optimizer step on the parameter shows in `t` (other data is copied)."""
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        super().__init__(np.empty(0, get_default_dtype()) if data is None else data,
-                         requires_grad=requires_grad)
+        shares = isinstance(data, Tensor)
+        super().__init__(np.empty(0, get_default_dtype()) if data is None or shares else data)
+        if shares:
+            self._data = data.data
+        self.requires_grad_(requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -318,12 +323,13 @@ class Module:
     def named_modules(self, memo: set | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
         """(name, module) for self and every descendant, pre-order; a module held twice
-        is listed once, unless `remove_duplicate=False`. `memo`: a set of ids to skip."""
+        is listed once, unless `remove_duplicate=False`. `memo`: a set of modules to skip
+        (torch's), filled as they are listed."""
         if remove_duplicate:
             memo = set() if memo is None else memo
-            if id(self) in memo:
+            if self in memo:
                 return
-            memo.add(id(self))
+            memo.add(self)
         self._check_plain_containers()
         yield prefix, self
         for name, child in self._modules.items():

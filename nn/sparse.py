@@ -42,11 +42,11 @@ class Embedding(Module):
                                              to_dtype(dtype or get_default_dtype())))
             self.reset_parameters()
         else:                                    # torch's private argument: a given table
-            table = Tensor(_weight).data
+            table = _weight if isinstance(_weight, Tensor) else Tensor(_weight)
             if table.shape != shape:
                 raise ValueError(f"Embedding: _weight must have shape {shape}, got "
-                                 f"{table.shape}")
-            self.weight = Parameter(table if dtype is None else table.astype(to_dtype(dtype)))
+                                 f"{tuple(table.shape)}")
+            self.weight = Parameter(table if dtype is None else table.to(dtype))  # (shared)
         self.weight.requires_grad_(not _freeze)
 
     def reset_parameters(self) -> None:
@@ -60,7 +60,8 @@ class Embedding(Module):
                         padding_idx: int | None = None, max_norm: float | None = None,
                         norm_type: float = 2.0, scale_grad_by_freq: bool = False,
                         sparse: bool = False) -> Embedding:
-        """An Embedding holding a copy of the 2-D `embeddings`; frozen (no gradient) by default."""
+        """An Embedding whose weight is the 2-D `embeddings` (sharing a Tensor's memory, as
+        torch); frozen (no gradient) by default."""
         table = _pretrained(cls, embeddings)
         return cls(*table.shape, padding_idx=padding_idx, max_norm=max_norm,
                    norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse,
@@ -100,7 +101,7 @@ class EmbeddingBag(Embedding):
                         scale_grad_by_freq: bool = False, mode: str = "mean",
                         sparse: bool = False, include_last_offset: bool = False,
                         padding_idx: int | None = None) -> EmbeddingBag:
-        """An EmbeddingBag holding a copy of the 2-D `embeddings` (frozen by default)."""
+        """An EmbeddingBag whose weight is the 2-D `embeddings` (frozen by default)."""
         table = _pretrained(cls, embeddings)
         return cls(*table.shape, max_norm, norm_type, scale_grad_by_freq, mode, sparse, table,
                    include_last_offset, padding_idx, _freeze=freeze)
@@ -122,9 +123,10 @@ class EmbeddingBag(Embedding):
         return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
 
 
-def _pretrained(cls: type, embeddings: Any) -> np.ndarray:
-    table = Tensor(embeddings).data
+def _pretrained(cls: type, embeddings: Any) -> Tensor:
+    """The table itself when it is a Tensor: the module's weight shares its memory."""
+    table = embeddings if isinstance(embeddings, Tensor) else Tensor(embeddings)
     if table.ndim != 2:
         raise ValueError(f"{cls.__name__}.from_pretrained: embeddings must be 2-D, got shape "
-                         f"{table.shape}")
+                         f"{tuple(table.shape)}")
     return table
