@@ -31,6 +31,7 @@ __all__ = ["linear", "leaky_relu", "batch_norm", "conv2d", "conv_transpose2d", "
 
 from .functional_more import *  # noqa: E402,F401,F403  (activations, norms, embedding, losses)
 from .functional_more import __all__ as _more_names  # noqa: E402
+from .functional_more import _floating  # noqa: E402
 
 __all__ += _more_names
 
@@ -128,7 +129,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     variance var * n / (n - 1) for running_var (torch's rule). Evaluation: the
     running statistics are used as constants (torch refuses ones that require grad).
     """
-    input = _tensor(input)
+    input = _floating("batch_norm", input)
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, ...), got {input.shape}")
     channels = input.shape[1]

@@ -79,14 +79,15 @@ def _clamped_norm(x: Tensor, p: float, axes: tuple, eps: float,
     return norm.clamp(min=eps)
 
 
-def _matching(op: str, name: str, t: Tensor | None, shape: tuple,
+def _matching(op: str, name: str, t: Tensor | None, shape: tuple, x: Tensor,
               dtype: np.dtype | None = None) -> None:
-    """t (if given) of `shape` and, when `dtype` is given, of that dtype (torch refuses a
-    float64 weight for a float32 input: "mixed dtype")."""
+    """t (if given) of `shape`, which input x implies, and, when `dtype` is given, of that
+    dtype (torch refuses a float64 weight for a float32 input: "mixed dtype")."""
     if t is None:
         return
     if tuple(t.shape) != tuple(shape):
-        raise ValueError(f"{op}: expected {name} of shape {tuple(shape)}, got {tuple(t.shape)}")
+        raise ValueError(f"{op}: expected {name} of shape {tuple(shape)} for input of shape "
+                         f"{tuple(x.shape)}, got {tuple(t.shape)}")
     if dtype is not None and t.dtype != dtype and not (dtype == np.float16
                                                        and t.dtype == np.float32):
         raise TypeError(f"{op}: the input is {dtype} but {name} is {t.dtype}; convert one "
@@ -199,8 +200,8 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
     op = "layer_norm"
     x = _floating(op, input)
     shape = _normalized_shape(op, x, normalized_shape)
-    _matching(op, "weight", weight, shape, x.dtype)
-    _matching(op, "bias", bias, shape, x.dtype)
+    _matching(op, "weight", weight, shape, x, x.dtype)
+    _matching(op, "bias", bias, shape, x, x.dtype)
     out = _standardized(x, tuple(range(x.ndim - len(shape), x.ndim)), eps)
     if weight is not None:
         out = out * weight
@@ -227,8 +228,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     if x.numel() // num_groups == 1:           # torch's check: one value in all the groups
         raise ValueError(f"{op}: expected more than 1 value per group, got input of shape "
                          f"{tuple(x.shape)} in {num_groups} groups")
-    _matching(op, "weight", weight, (channels,), x.dtype)
-    _matching(op, "bias", bias, (channels,), x.dtype)
+    _matching(op, "weight", weight, (channels,), x, x.dtype)
+    _matching(op, "bias", bias, (channels,), x, x.dtype)
     groups = x.reshape(n, num_groups, channels // num_groups * math.prod(x.shape[2:]))
     out = _standardized(groups, (2,), eps).reshape(*x.shape)
     per_channel = (channels,) + (1,) * (x.ndim - 2)
@@ -267,8 +268,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     _dense_gradient_only(op, scale_grad_by_freq, sparse)
     idx = _tensor(input)
     if idx.dtype.kind not in "iu" or idx.dtype == np.uint8:    # (uint8: a mask in torch)
-        raise TypeError(f"{op}: indices must have an integer dtype other than uint8 (as "
-                        f"torch's int64/int32), got {idx.dtype}; convert with .long()")
+        raise TypeError(f"{op}: indices must have an integer dtype, got {idx.dtype}"
+                        + (" (torch refuses uint8 here)" if idx.dtype == np.uint8 else "")
+                        + "; convert with .long()")
     if weight.ndim != 2:
         raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got "
                          f"shape {tuple(weight.shape)}")

@@ -38,7 +38,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     channels = x.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
-        _matching(op, name, t, (channels,), x.dtype if name in ("weight", "bias") else None)
+        _matching(op, name, t, (channels,), x,
+                  x.dtype if name in ("weight", "bias") else None)
     if (running_mean is None) != (running_var is None):
         raise ValueError(f"{op}: running_mean and running_var must both be given or both be "
                          "None (as torch)")
@@ -62,7 +63,8 @@ def _input_normalized(op: str, x: Tensor, running_mean: Tensor | None,
         raise ValueError(f"{op}: expected more than 1 spatial element when training, got "
                          f"input of shape {tuple(x.shape)}")
     axes = tuple(range(2, x.ndim))
-    if running_mean is not None and running_var is not None:
+    if running_mean is not None and running_var is not None and x.numel():
+        # (no positions: the running statistics stay, as torch)
         mean, var = x.data.mean(axis=axes), x.data.var(axis=axes, ddof=1)
         running_mean.copy_((1 - momentum) * running_mean.data + momentum * mean.mean(0))
         running_var.copy_((1 - momentum) * running_var.data + momentum * var.mean(0))
@@ -76,15 +78,20 @@ def rms_norm(input: Tensor, normalized_shape: int | Sequence[int],
         out = x / sqrt(mean(x^2) + eps) * weight
 
     (no centring, no bias). eps=None is the machine epsilon of the input's dtype, as torch.
+    The result has the input's dtype; float16 is computed in float32 (x^2 over 256 would
+    overflow).
     """
     op = "rms_norm"
     x = _floating(op, input)
     shape = _normalized_shape(op, x, normalized_shape)
-    _matching(op, "weight", weight, shape)
+    _matching(op, "weight", weight, shape, x)
     eps = float(np.finfo(x.dtype).eps) if eps is None else eps
+    if x.numel() == 0:                   # (no mean to take: the empty result, as torch)
+        return (x if weight is None else x * weight).to(x.dtype)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
-    out = x / ((x * x).mean(axes, keepdim=True) + eps).sqrt()
-    return out if weight is None else out * weight
+    wide = x.float() if x.dtype == np.float16 else x
+    out = wide / ((wide * wide).mean(axes, keepdim=True) + eps).sqrt()
+    return (out if weight is None else out * weight).to(x.dtype)
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,

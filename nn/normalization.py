@@ -78,13 +78,16 @@ class _BatchNorm(_Affine):
         self.reset_running_stats()
         super().reset_parameters()
 
-    def forward(self, input: Tensor) -> Tensor:
-        name = type(self).__name__
+    def _check_input_dim(self, input: Tensor) -> None:
+        """The input's rank and channels; torch's hook, which a subclass may relax."""
         if input.ndim not in self.expected_ndim or input.shape[1] != self.num_features:
             dims = (" or ".join(f"{n}-D" for n in self.expected_ndim)
                     if len(self.expected_ndim) < 4 else f"at least {self.expected_ndim[0]}-D")
-            raise ValueError(f"{name}: expected {dims} input with {self.num_features} channels "
-                             f"on axis 1, got shape {input.shape}")
+            raise ValueError(f"{type(self).__name__}: expected {dims} input with "
+                             f"{self.num_features} channels on axis 1, got shape {input.shape}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input_dim(input)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked.add_(1)

@@ -31,12 +31,16 @@ class _InstanceNorm(_BatchNorm):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
                          dtype, bias=bias)
 
-    def forward(self, input: Tensor) -> Tensor:
-        name, (unbatched_ndim, batched_ndim) = type(self).__name__, self.expected_ndim
+    def _check_input_dim(self, input: Tensor) -> None:
+        """The input's rank (batched or not); torch's hook, which a subclass may relax."""
         if input.ndim not in self.expected_ndim:
-            raise ValueError(f"{name}: expected a {unbatched_ndim}-D or {batched_ndim}-D input, "
-                             f"got shape {input.shape}")
-        unbatched = input.ndim == unbatched_ndim
+            unbatched_ndim, batched_ndim = self.expected_ndim
+            raise ValueError(f"{type(self).__name__}: expected a {unbatched_ndim}-D or "
+                             f"{batched_ndim}-D input, got shape {input.shape}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input_dim(input)
+        name, unbatched = type(self).__name__, input.ndim == self.expected_ndim[0]
         x = input.unsqueeze(0) if unbatched else input
         if x.shape[1] != self.num_features:
             message = (f"{name}: input of shape {input.shape} has {x.shape[1]} channels, "

@@ -509,16 +509,16 @@ def test_activation_and_norm_errors():
     with pytest.raises(ValueError, match=r"^layer_norm: normalized_shape \(4,\) expects input "
                                          r"of shape \(\*, 4\), got \(2, 3\)"):
         F.layer_norm(tg.ones(2, 3), 4)
-    with pytest.raises(ValueError, match=r"^layer_norm: expected weight of shape \(3,\), got "
-                                         r"\(4,\)"):
+    with pytest.raises(ValueError, match=r"^layer_norm: expected weight of shape \(3,\) for input "
+                                         r"of shape \(2, 3\), got \(4,\)"):
         F.layer_norm(tg.ones(2, 3), (3,), weight=tg.ones(4))
     with pytest.raises(ValueError, match=r"^layer_norm: normalized_shape must have at least"):
         F.layer_norm(tg.ones(2, 3), ())
     with pytest.raises(ValueError, match=r"^group_norm: num_groups=2 must divide the 3 channels "
                                          r"of input \(2, 3, 4\)"):
         F.group_norm(tg.ones(2, 3, 4), 2)
-    with pytest.raises(ValueError, match=r"^group_norm: expected bias of shape \(4,\), got "
-                                         r"\(2,\)"):
+    with pytest.raises(ValueError, match=r"^group_norm: expected bias of shape \(4,\) for input "
+                                         r"of shape \(2, 4\), got \(2,\)"):
         F.group_norm(tg.ones(2, 4), 2, bias=tg.ones(2))
     with pytest.raises(ValueError, match=r"^group_norm: expected input of shape \(N, C, \*\), "
                                          r"got \(4,\)"):

@@ -202,8 +202,8 @@ def test_module_errors():
     with pytest.raises(ValueError, match=r"^layer_norm: normalized_shape \(3,\) expects input "
                                          r"of shape \(\*, 3\), got \(2, 4\)"):
         nn.LayerNorm(3)(tg.ones(2, 4))
-    with pytest.raises(ValueError, match=r"^group_norm: expected weight of shape \(4,\), got "
-                                         r"\(6,\)"):
+    with pytest.raises(ValueError, match=r"^group_norm: expected weight of shape \(4,\) for input "
+                                         r"of shape \(2, 4, 3\), got \(6,\)"):
         nn.GroupNorm(2, 6)(tg.ones(2, 4, 3))
     with pytest.raises(TypeError, match=r"^Unflatten: unflattened_size must be a tuple of ints, "
                                         r"got int"):

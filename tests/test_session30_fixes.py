@@ -49,7 +49,8 @@ def test_embedding_refuses_max_norm_on_an_integer_table_and_uint8_indices():
     with pytest.raises(TypeError, match="embedding: max_norm .* floating point, got int64"):
         F.embedding(tg.tensor([0, 1]), tg.tensor([[3, 4], [1, 0]]), max_norm=1.0)
     assert F.embedding(tg.tensor([1]), tg.tensor([[3, 4], [1, 0]])).tolist() == [[1, 0]]
-    with pytest.raises(TypeError, match=r"embedding: .*got uint8; convert with \.long\(\)"):
+    with pytest.raises(TypeError, match=r"embedding: .*got uint8 \(torch refuses uint8 here\); "
+                                          r"convert with \.long\(\)"):
         F.embedding(tg.tensor([1], dtype=tg.uint8), tg.zeros(3, 2))
     with pytest.raises(TypeError, match="uint8"):
         nn.EmbeddingBag(3, 2)(tg.tensor([[1, 2]], dtype=tg.uint8))
@@ -109,3 +110,100 @@ def test_container_methods_name_themselves_when_given_the_wrong_kind_of_argument
 def test_tensor_is_still_copied_by_the_tensor_constructor():
     source = tg.zeros(2)
     assert not np.shares_memory(Tensor(source).data, source.data)
+
+
+# --------------------------------------------------------------------------- normalization
+def test_rms_norm_computes_float16_in_float32_and_keeps_the_input_dtype():
+    x = np.array([[300.0, 1.0, 2.0, 3.0]], np.float16)        # x * x overflows float16
+    eps = float(np.finfo(np.float16).eps)
+    expected = x / np.sqrt(np.mean(x.astype(np.float64) ** 2) + eps)
+    t = tg.tensor(x, requires_grad=True)
+    out = F.rms_norm(t, (4,))
+    assert out.dtype == tg.float16
+    np.testing.assert_allclose(out.data.astype(np.float64), expected, rtol=1e-3)
+    out.sum().backward()
+    assert np.all(np.isfinite(t.grad.data)) and t.grad.data[0, 1] > 6e-3
+    assert nn.RMSNorm(4)(tg.tensor(x)).dtype == tg.float16            # float32 weight
+    mixed = F.rms_norm(tg.ones(2, 3), (3,), tg.ones(3, dtype=tg.float64))
+    assert mixed.dtype == tg.float32 and mixed.tolist() == [[1.0] * 3] * 2
+
+
+def test_rms_norm_of_an_empty_normalized_shape_is_empty_and_keeps_running_stats_of_norms():
+    assert F.rms_norm(tg.zeros(2, 3, 0), (0,)).shape == (2, 3, 0)
+    assert F.rms_norm(tg.zeros(0, 4), (4,), tg.ones(4)).shape == (0, 4)
+    norm = nn.InstanceNorm1d(3, track_running_stats=True)
+    assert norm(tg.zeros(2, 3, 0)).shape == (2, 3, 0)
+    assert norm.running_mean.tolist() == [0.0] * 3 and norm.running_var.tolist() == [1.0] * 3
+
+
+def test_batch_norm_refuses_integer_input_in_both_modes():
+    x = tg.tensor([[1, 2, 3], [4, 6, 9]])
+    stats = tg.zeros(3, dtype=tg.int64), tg.full((3,), 4, dtype=tg.int64)
+    for training in (False, True):
+        with pytest.raises(TypeError, match="^batch_norm: expected a floating point input, "
+                                            "got dtype int64"):
+            F.batch_norm(x, *stats, training=training)
+    with pytest.raises(TypeError, match="^batch_norm: expected a floating point input"):
+        nn.BatchNorm1d(3)(x)
+
+
+def test_norm_layers_call_check_input_dim_which_subclasses_may_relax():
+    class AnyRankBatchNorm(nn.BatchNorm1d):
+        def _check_input_dim(self, input):
+            pass
+
+    class AnyRankInstanceNorm(nn.InstanceNorm1d):
+        def _check_input_dim(self, input):
+            pass
+    x = tg.randn(2, 3, 4, 4, dtype=tg.float64)
+    out = AnyRankBatchNorm(3, affine=False, dtype=tg.float64)(x)
+    np.testing.assert_allclose(out.data.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    assert AnyRankInstanceNorm(3, dtype=tg.float64)(x).shape == (2, 3, 4, 4)
+    with pytest.raises(ValueError, match=r"^BatchNorm1d: expected 2-D or 3-D input"):
+        nn.BatchNorm1d(3)(x)
+    with pytest.raises(ValueError, match=r"^InstanceNorm1d: expected a 2-D or 3-D input"):
+        nn.InstanceNorm1d(3)(x)
+
+
+# ------------------------------------------------------------------------------ optimizers
+def test_lbfgs_loads_a_state_dict_holding_numbers_as_0d_arrays_as_torchs_does():
+    def run(steps, state=None):
+        w = nn.Parameter(tg.tensor([1.5, -0.5], dtype=tg.float64))
+        opt = nn.optim.LBFGS([w], max_iter=3)
+        if state is not None:
+            w.data[...] = state[0]
+            opt.load_state_dict(state[1])
+
+        def closure():
+            opt.zero_grad()
+            loss = ((w - 1) ** 4).sum() + (w ** 2).sum()
+            loss.backward()
+            return loss
+        for _ in range(steps):
+            opt.step(closure)
+        return w, opt
+
+    def as_0d(value):                         # torch keeps H_diag, al and ro as 0-d tensors
+        if isinstance(value, list):
+            return [as_0d(v) for v in value]
+        return np.array(value) if isinstance(value, float) else value
+    w, opt = run(1)
+    saved = opt.state_dict()
+    saved["state"] = {k: {key: as_0d(v) for key, v in entry.items()}
+                      for k, entry in saved["state"].items()}
+    assert np.asarray(saved["state"][0]["H_diag"]).ndim == 0
+    resumed, _ = run(2, (w.data.copy(), saved))
+    straight, _ = run(3)
+    np.testing.assert_array_equal(resumed.data, straight.data)
+
+
+def test_an_optimizer_takes_a_non_leaf_that_retains_its_grad_as_torch():
+    leaf = tg.ones(3, requires_grad=True)
+    hidden = leaf * 2
+    hidden.retain_grad()
+    opt = nn.optim.SGD([hidden], lr=0.5)
+    (hidden * hidden).sum().backward()
+    opt.step()
+    assert hidden.tolist() == [0.0, 0.0, 0.0]             # 2 - 0.5 * (2 * 2)
+    with pytest.raises(ValueError, match="non-leaf .* or call retain_grad"):
+        nn.optim.SGD([leaf * 2], lr=0.1)

@@ -250,13 +250,16 @@ def set_params(params: list[Tensor], values: list[np.ndarray]) -> None:
 
 
 def _flat_state(value: Any, key: str, size: int, dtype: np.dtype) -> Any:
-    """A saved state entry: vectors (alone or in lists) copied with the right length."""
+    """A saved state entry: vectors (alone or in lists) copied with the right length;
+    numbers (torch saves H_diag, al and ro as 0-d tensors) as Python floats."""
     if isinstance(value, (list, tuple)):
         return [_flat_state(v, key, size, dtype) for v in value]
     if isinstance(value, Tensor):
         value = value.data
     if not isinstance(value, np.ndarray):
         return value
+    if value.ndim == 0:
+        return float(value)
     if value.shape != (size,):
         raise ValueError(f"LBFGS.load_state_dict: state {key!r} holds a vector of shape "
                          f"{value.shape}; the parameters have {size} elements in all")

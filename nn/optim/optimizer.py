@@ -101,9 +101,10 @@ class Optimizer:
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: can only optimize Tensors, got {type(p).__name__}")
-            if not p.is_leaf:
+            if not (p.is_leaf or p.retains_grad):          # (torch's rule)
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor (one computed by "
-                                 "an op); optimize the leaf parameters it was computed from")
+                                 "an op); optimize the leaf parameters it was computed from, "
+                                 "or call retain_grad() on it")
             if p.dtype.kind != "f":
                 raise ValueError(f"{name}: can only optimize floating point tensors, got a "
                                  f"parameter of shape {p.shape} and dtype {p.dtype}")
