@@ -31,7 +31,7 @@ __all__ = ["linear", "leaky_relu", "batch_norm", "conv2d", "conv_transpose2d", "
 
 from .functional_more import *  # noqa: E402,F401,F403  (activations, norms, embedding, losses)
 from .functional_more import __all__ as _more_names  # noqa: E402
-from .functional_more import _floating  # noqa: E402
+from .functional_more import _floating, _move_running_stats, _standardized  # noqa: E402
 
 __all__ += _more_names
 
@@ -124,7 +124,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         out = (x - mean) / sqrt(var + eps) * weight + bias
 
     Training: mean and the biased var come from this batch (gradients flow through
-    them), and the running statistics move towards them in place,
+    them: the primitive Standardize, as layer_norm), and the running statistics move towards them in place,
     running = (1 - momentum) * running + momentum * batch, with the *unbiased*
     variance var * n / (n - 1) for running_var (torch's rule). Evaluation: the
     running statistics are used as constants (torch refuses ones that require grad).
@@ -162,14 +162,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                              f"training, got input of shape {input.shape}")
         if n == 0:      # an empty batch: an empty result, the running statistics kept (torch)
             return _affine_per_channel(input, weight, bias, shape)
-        centered = x - x.mean(axes, keepdim=True)
-        var = (centered * centered).mean(axes, keepdim=True)
         if running_mean is not None and running_var is not None:
-            batch_mean = x.data.mean(axis=axes)
-            unbiased = var.data.reshape(channels) * (n / (n - 1))
-            running_mean.copy_((1 - momentum) * running_mean.data + momentum * batch_mean)
-            running_var.copy_((1 - momentum) * running_var.data + momentum * unbiased)
-        out = _affine_per_channel(centered / (var + eps).sqrt(), weight, bias, shape)
+            _move_running_stats(running_mean, running_var, x.data.mean(axis=axes),
+                                x.data.var(axis=axes, ddof=1), momentum)
+        out = _affine_per_channel(_standardized(x, axes, eps), weight, bias, shape)
         return out.to(input.dtype)
     else:
         if running_mean is None or running_var is None:

@@ -65,6 +65,14 @@ def _standardized(x: Tensor, axes: tuple, eps: float) -> Tensor:
     return Standardize.apply(x, axes=tuple(a % x.ndim for a in axes), eps=float(eps))
 
 
+def _move_running_stats(running_mean: Tensor, running_var: Tensor, mean: np.ndarray,
+                        var: np.ndarray, momentum: float) -> None:
+    """running = (1 - momentum) * running + momentum * batch, in place and unrecorded
+    (var: the batch's unbiased variance, torch's rule)."""
+    running_mean.copy_((1 - momentum) * running_mean.data + momentum * mean)
+    running_var.copy_((1 - momentum) * running_var.data + momentum * var)
+
+
 def _clamped_norm(x: Tensor, p: float, axes: tuple, eps: float,
                   clamp_value_only: bool = False) -> Tensor:
     """max(||x||_p, eps) over `axes` (kept as size 1), with tinygrad_edu.norm (scaled, so

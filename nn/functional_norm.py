@@ -12,7 +12,8 @@ from tinygrad_edu import Tensor, avg_pool2d, pad
 from tinygrad_edu.cnn import _float_operands
 from tinygrad_edu.dtypes import check_bool
 
-from .functional_more import _floating, _matching, _normalized_shape, _standardized
+from .functional_more import (_floating, _matching, _move_running_stats, _normalized_shape,
+                              _standardized)
 
 __all__ = ["instance_norm", "rms_norm", "local_response_norm"]
 
@@ -65,9 +66,8 @@ def _input_normalized(op: str, x: Tensor, running_mean: Tensor | None,
     axes = tuple(range(2, x.ndim))
     if running_mean is not None and running_var is not None and x.numel():
         # (no positions: the running statistics stay, as torch)
-        mean, var = x.data.mean(axis=axes), x.data.var(axis=axes, ddof=1)
-        running_mean.copy_((1 - momentum) * running_mean.data + momentum * mean.mean(0))
-        running_var.copy_((1 - momentum) * running_var.data + momentum * var.mean(0))
+        _move_running_stats(running_mean, running_var, x.data.mean(axis=axes).mean(0),
+                            x.data.var(axis=axes, ddof=1).mean(0), momentum)
     return _standardized(x, axes, eps)
 
 

@@ -207,3 +207,17 @@ def test_an_optimizer_takes_a_non_leaf_that_retains_its_grad_as_torch():
     assert hidden.tolist() == [0.0, 0.0, 0.0]             # 2 - 0.5 * (2 * 2)
     with pytest.raises(ValueError, match="non-leaf .* or call retain_grad"):
         nn.optim.SGD([leaf * 2], lr=0.1)
+
+
+def test_batch_norm_training_is_exact_for_inputs_far_from_zero():
+    """The batch statistics come from Standardize's two centring passes: 1e8 + x normalises
+    as x does (the single-pass centring lost 1e-8 here)."""
+    rng = np.random.default_rng(0)
+    far = rng.standard_normal((8, 3, 5)) + 1e8
+    out = F.batch_norm(tg.tensor(far), None, None, training=True)
+    near = F.batch_norm(tg.tensor(far - 1e8), None, None, training=True)     # (exact)
+    np.testing.assert_allclose(out.data, near.data, rtol=0, atol=1e-15)
+    mean, var = tg.zeros(3, dtype=tg.float64), tg.ones(3, dtype=tg.float64)
+    F.batch_norm(tg.tensor(far), mean, var, training=True, momentum=1.0)
+    np.testing.assert_allclose(mean.data, far.mean(axis=(0, 2)), rtol=1e-15)
+    np.testing.assert_allclose(var.data, far.var(axis=(0, 2), ddof=1), rtol=1e-12)
