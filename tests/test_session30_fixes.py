@@ -221,3 +221,29 @@ def test_batch_norm_training_is_exact_for_inputs_far_from_zero():
     F.batch_norm(tg.tensor(far), mean, var, training=True, momentum=1.0)
     np.testing.assert_allclose(mean.data, far.mean(axis=(0, 2)), rtol=1e-15)
     np.testing.assert_allclose(var.data, far.var(axis=(0, 2), ddof=1), rtol=1e-12)
+
+
+# ------------------------------------------------------------------------------ checkpoint
+def test_a_second_backward_through_a_checkpoint_is_refused_as_torch():
+    from tinygrad_edu.utils.checkpoint import checkpoint
+    layer = nn.Linear(3, 3)
+    x = tg.randn(2, 3, requires_grad=True)
+
+    def run():
+        return checkpoint(lambda h: layer(h).tanh(), x, use_reentrant=False).sum()
+    loss = run()
+    loss.backward()
+    once = layer.weight.grad.numpy().copy()
+    with pytest.raises(RuntimeError, match="^checkpoint: trying to backward through the graph "
+                                           "a second time"):
+        loss.backward()                       # (it silently doubled .grad)
+    np.testing.assert_array_equal(layer.weight.grad.data, once)
+    loss = run()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_allclose(layer.weight.grad.data, 3 * once, rtol=1e-6)
+    loss = run()
+    with tg.no_grad():
+        layer.weight.add_(1.0)                # (the recomputation would use the new weight)
+    with pytest.raises(RuntimeError, match="^checkpoint: its input 1, .* changed in place"):
+        loss.backward()

@@ -131,10 +131,13 @@ class _Slot:
 class Checkpoint(Function, register=False):
     """One node standing for a whole `function` call whose graph was not kept.
 
-    forward:  out = function(*args), run by checkpoint(); saves the call, not its values
+    forward:  out = function(*args), run by checkpoint(); saves the call and its inputs
+              (args, params), not the values inside
     backward: run function again, recording, on a = args (detached, or views of them when
               the gradients are recorded too), and backpropagate g through it:
               dL/d(args, params) = grad(out, (a, params), g)
+    A second backward without retain_graph=True is an error, as torch's (the first freed
+    the saved inputs), and so is one after an input changed in place.
     """
 
     reruns_forward = False
@@ -143,16 +146,18 @@ class Checkpoint(Function, register=False):
 
     @staticmethod
     def forward(ctx, *arrays, packed, call):
+        ctx.save_for_backward(*arrays)
         return packed
 
     @staticmethod
     def backward(ctx, g):
         call = ctx.options["call"]
         count = len(call.positions)
+        inputs = ctx.saved_tensors                       # (the graph's own Tensors)
         create_graph = grad_mode.is_grad_enabled()       # the outer backward's create_graph
         with grad_mode.enable_grad():
             starts = [(t.view_as(t) if create_graph else t.detach().requires_grad_())
-                      if t.requires_grad else t for t in ctx.inputs[:count]]
+                      if t.requires_grad else t for t in inputs[:count]]
             outputs = call.wanted_outputs(call.replay(starts))
             if call.single:
                 grads = [g]
@@ -160,7 +165,7 @@ class Checkpoint(Function, register=False):
                 grads = [g[start:stop].reshape(x.shape).to(x.dtype)
                          for (start, stop), x in zip(call.bounds, outputs)]
             wanted = [i for i, x in enumerate(outputs) if x.requires_grad]
-            sources = starts + list(ctx.inputs[count:])
+            sources = starts + list(inputs[count:])
             asked = [i for i, t in enumerate(sources) if ctx.needs_input_grad[i]]
             found = grad([outputs[i] for i in wanted], [sources[i] for i in asked],
                          [grads[i] for i in wanted], retain_graph=True,
