@@ -52,7 +52,9 @@ class NAdam(Optimizer):
         v_hat = v / (1 - beta2**t)
         p = p - lr * m_hat / (sqrt(v_hat) + eps)
 
-    The state keeps mu_1 ... mu_t as `mu_product` (a float).
+    The state keeps mu_1 ... mu_t as `mu_product` (a Python float, so float64: torch
+    keeps a 0-d tensor of its default dtype, float32 unless set otherwise, and its steps
+    of float64 parameters then differ from the float64 maths by about 1e-9).
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 2e-3,
