@@ -100,6 +100,8 @@ def animate(output: Tensor, path: str | Path, model: Any = None, *, gradient: An
     `.grad` (for a non-scalar output pass `gradient=`). Needs Graphviz's `dot` for the
     picture.
     """
+    if not isinstance(output, Tensor):
+        raise TypeError(f"viz.animate: expected a Tensor, got {type(output).__name__}")
     if output._ctx is None:
         raise RuntimeError("viz.animate: the output is a leaf tensor; there is no backward to show")
     graph = build(output, model, max_nodes)

@@ -38,6 +38,7 @@ ROLE_TEXT = {"parameter": "parameter", "input": "input", "constant": "constant",
              "output": "loss / output", "intermediate": "intermediate"}
 OP_COLOUR = "#fff9c4"
 ALARM = "#d32f2f"
+RANKDIRS = ("TB", "LR", "BT", "RL")    # Graphviz's layout directions
 RULE_WIDTH = 48
 RULE_CHARS = 150           # longer rules are cut in the picture (the trace has them whole)
 INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: `sudo apt-get install graphviz`; macOS: "
@@ -116,6 +117,9 @@ class Picture:
 
     def __init__(self, graph: Graph, options: Options, steps: Trace | None, note: str,
                  rankdir: str, cluster_modules: bool, collapse: tuple) -> None:
+        if rankdir not in RANKDIRS:       # (Graphviz would silently ignore it)
+            raise ValueError(f"viz: rankdir must be one of {', '.join(RANKDIRS)}, got "
+                             f"{rankdir!r}")
         self.graph, self.options, self.note, self.rankdir = graph, options, note, rankdir
         self.step_of = {id(s.node): s for s in steps or ()}
         self.sent_totals = {value_key(s.node.inputs[c.position]): c.total

@@ -9,9 +9,11 @@ one `Step` per node in the order the engine processed them:
 
 When the graph was already freed by an earlier `backward()`, the steps are replayed
 instead: each op is re-run (`OpClass.apply`) on copies of its recorded inputs and its
-VJP applied to the same upstream gradient, without touching `.grad`. An op whose
-forward draws random numbers (dropout) cannot be replayed exactly; that is an error
-telling the learner to record the first backward with `viz.trace`.
+VJP applied to the same upstream gradient, without touching `.grad`. Two things make
+that replay wrong, and both are an error (`ReplayError`) telling the learner to record
+the first backward with `viz.trace`: an op whose forward draws random numbers (dropout),
+and an input changed in place since the forward pass (an optimizer step), whose
+gradients would come out at the new values.
 """
 from __future__ import annotations
 
@@ -21,8 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tinygrad_edu import grad as autograd_grad
-from tinygrad_edu import grad_mode
+from tinygrad_edu import grad_mode, versions
 from tinygrad_edu.autograd import run_backward, topological_order
 from tinygrad_edu.random import generator
 from tinygrad_edu.tensor import Tensor
@@ -135,17 +136,22 @@ def reapply(node: Any, dtype: Any = None) -> tuple[list[Tensor], Tensor, bool]:
     Returns the input copies (leaves, requiring grad where the node needed it; a number
     a user's op took as it is stays that number), the new output, and whether the forward
     drew random numbers. The library's random generator is left as it was, so replaying
-    never changes later draws.
+    never changes later draws. A node that does not re-run from its inputs' values
+    (`reruns_forward = False`: a checkpoint, whose recorded call reads the parameters
+    themselves) is given its leaf inputs as they are, so the graph it records reaches them.
     """
     rng = generator().bit_generator
     state = rng.state
+    keep_leaves = not getattr(type(node), "reruns_forward", True)
     copies = []
     for i, (t, needed) in enumerate(zip(node.inputs, node.needs_input_grad)):
         if i in node._passed:
             copies.append(node._passed[i])
-            continue
-        data = t.data.astype(dtype) if dtype is not None and t.dtype.kind == "f" else t.data
-        copies.append(Tensor(data, requires_grad=bool(needed)))
+        elif keep_leaves and t._ctx is None:
+            copies.append(t)
+        else:
+            data = t.data.astype(dtype) if dtype is not None and t.dtype.kind == "f" else t.data
+            copies.append(Tensor(data, requires_grad=bool(needed)))
     with grad_mode.enable_grad():
         out = type(node).apply(*copies, **node.options)
     random = rng.state != state
@@ -154,17 +160,34 @@ def reapply(node: Any, dtype: Any = None) -> tuple[list[Tensor], Tensor, bool]:
 
 
 def reapplied_vjp(node: Any, g: np.ndarray, dtype: Any = None) -> tuple[list, bool]:
-    """The VJP of a re-run copy of `node` at upstream gradient g: one array (or None) per input."""
+    """The VJP of a re-run copy of `node` at upstream gradient g: one array (or None) per
+    input, and whether the forward drew random numbers. The user's hooks are not run."""
     copies, out, random = reapply(node, dtype)
     needed = [getattr(c, "requires_grad", False) for c in copies]
     wrt = [c for c, n in zip(copies, needed) if n]
-    grads = iter(autograd_grad(out, wrt, Tensor(np.asarray(g, dtype=out.dtype)),
-                               allow_unused=True))
+    seed = Tensor(np.asarray(g, dtype=out.dtype))
+    grads = iter(run_backward([out], [seed], retain_graph=False, create_graph=False,
+                              inputs=wrt, only_to_inputs=True, run_hooks=False))
     result = []
     for n in needed:
         gi = next(grads) if n else None
         result.append(None if gi is None else gi.data)
     return result, random
+
+
+def check_unchanged(node: Any) -> None:
+    """Refuse to replay `node` when one of its inputs was changed in place after the forward
+    pass (an optimizer step): the replay would give the gradients at the new values."""
+    for i, t in enumerate(node.inputs):
+        if i not in node._passed and versions.changed_since(t.data, node._born):
+            raise ReplayError(
+                f"viz: backward was already run and freed the graph, and input #{i} of the "
+                f"op '{node.name}' was changed in place after the forward pass (an optimizer "
+                "step, w -= ..., w.zero_(), ...), so a replay would show the gradients at the "
+                "new values, not the ones this output was computed with. Draw or trace "
+                "before optimizer.step(), or run backward as viz.trace(loss) in place of "
+                "loss.backward() to record its gradients (backward(retain_graph=True) keeps "
+                "the graph, but the engine refuses to backpropagate it after such a change).")
 
 
 def _seed(output: Tensor, gradient: Any) -> Tensor:
@@ -245,6 +268,7 @@ def _replay(nodes: list, output: Tensor, seed: Tensor, record: Callable) -> None
         g = pending.pop(id(node), None)
         if g is None:
             continue
+        check_unchanged(node)
         contributions, random = reapplied_vjp(node, g)
         if random:
             raise ReplayError(
@@ -266,9 +290,12 @@ def trace(output: Tensor, gradient: Any = None, model: Any = None) -> Trace:
     VJP rule from the op's docstring, the contribution sent to each input and that
     input's gradient accumulated so far. `print(steps)` shows them as a table; the
     numbers are the ones `viz.draw(output)` then shows. If an earlier backward freed
-    the graph, the steps are replayed without changing `.grad` (`steps.replayed`).
+    the graph, the steps are replayed without changing `.grad` (`steps.replayed`), or a
+    `ReplayError` says why they cannot be (dropout; an input changed in place since).
     `model` (an nn.Module) names the parameters.
     """
+    if not isinstance(output, Tensor):
+        raise TypeError(f"viz.trace: expected a Tensor, got {type(output).__name__}")
     if output._ctx is None:
         raise RuntimeError("viz.trace: the output is a leaf tensor; there is no graph to trace")
     steps = observe(output, gradient, fill_grad=True, model=model)

@@ -1,8 +1,11 @@
 """`grad_flow`: how much gradient reaches each parameter, layer by layer.
 
 The norm ||dL/dW|| per parameter, in `named_parameters()` order (input side first),
-shows vanishing gradients at a glance: in a deep sigmoid network it shrinks by a
-factor of at most 1/4 per layer (sigmoid' <= 1/4) on the way back to the input.
+shows vanishing gradients at a glance. In a deep sigmoid network each layer on the way
+back to the input multiplies the gradient by sigmoid'(z) <= 1/4 (elementwise) and by
+W^T: the activation alone shrinks it by at least a factor of 4, while W^T may shrink or
+grow it, so a layer's norm can fall by less than 4x (or rise), yet with weights of
+modest size it falls geometrically with depth.
 """
 from __future__ import annotations
 
@@ -28,6 +31,9 @@ def grad_flow(model: Any, path: str | Path | None = None, title: str | None = No
     With `path` and matplotlib installed, also writes a bar chart (log scale) there;
     with `path` but no matplotlib, prints the table and says how to get the chart.
     """
+    if not hasattr(model, "named_parameters"):
+        raise TypeError("viz.grad_flow: expected an nn.Module (something with "
+                        f"named_parameters()), got {type(model).__name__}")
     norms = GradFlow((name, fmt.norm(p.grad.data)) for name, p in model.named_parameters()
                      if p.grad is not None)
     if not norms:

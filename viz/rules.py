@@ -14,11 +14,14 @@ without such a part (a user's op, say) simply has no rules: nothing here raises.
 from __future__ import annotations
 
 import inspect
+import numbers
 import re
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+from tinygrad_edu.utils.checkpoint import Checkpoint
 
 _RULE_START = re.compile(r"dL/d(\w+)[^\s=]*\s*=")
 _GAP = re.compile(r"[ ]{3,}")
@@ -26,6 +29,8 @@ _INDEX_K = re.compile(r"(?<=_)k\b|\bk\b")
 _SENTENCE_END = re.compile(r"(?<!i\.e)(?<!e\.g)\.(?=\s|$)")
 _VJP_PART = re.compile(r"\bVJP:(.*?)(?:\bSaves\b|\n\s*\n|$)", re.S)
 MAX_OPTION_CHARS = 24
+NOT_SETTINGS = {Checkpoint: {"packed"}}
+"""Options that are an op's working data, not settings (a checkpoint's packed result)."""
 
 
 @lru_cache(maxsize=None)
@@ -112,12 +117,25 @@ def _compact(name: str, value: Any) -> Any:
     return value
 
 
+def _plain(value: Any) -> bool:
+    """Whether an option is data worth printing (not an object such as a checkpoint's call,
+    whose repr would put its memory address in the picture)."""
+    if isinstance(value, (tuple, list)):
+        return all(_plain(v) for v in value)
+    return value is None or value is Ellipsis or isinstance(
+        value, (numbers.Number, str, np.ndarray, np.generic, slice, np.dtype, type))
+
+
 def op_title(node: Any) -> str:
-    """`conv2d stride=1 padding=2`: the op name and its options, less None and quiet defaults."""
+    """`conv2d stride=1 padding=2`: the op name and its settings, less None, quiet defaults
+    and options that are not plain data."""
     options = getattr(node, "options", None) or {}
+    hidden = NOT_SETTINGS.get(type(node), ())
     parts = [node.name]
     for name, value in options.items():
         value = _compact(name, value)
-        if value is not None and not (name in QUIET and value == QUIET[name]):
+        if value is None or name in hidden or not _plain(value):
+            continue
+        if not (name in QUIET and value == QUIET[name]):
             parts.append(f"{name}={fmt_option(value)}")
     return " ".join(parts)

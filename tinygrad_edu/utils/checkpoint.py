@@ -133,9 +133,10 @@ class Checkpoint(Function, register=False):
 
     forward:  out = function(*args), run by checkpoint(); saves the call and its inputs
               (args, params), not the values inside
-    backward: run function again, recording, on a = args (detached, or views of them when
-              the gradients are recorded too), and backpropagate g through it:
-              dL/d(args, params) = grad(out, (a, params), g)
+    VJP: dL/d(args, params) = g^T d function/d(args, params), by running function again
+              in backward, recording, on a = args (detached, or views of them when the
+              gradients are recorded too): grad(out, (a, params), g)
+
     A second backward without retain_graph=True is an error, as torch's (the first freed
     the saved inputs), and so is one after an input changed in place.
     """
