@@ -32,10 +32,11 @@ from .backward_hooks import BackwardHookCall
 class Parameter(Tensor):
     """A Tensor that a Module registers as trainable (requires_grad=True by default).
     Made from a Tensor, it shares that tensor's memory, as torch's `Parameter(t)`: an
-    optimizer step on the parameter shows in `t` (other data is copied)."""
+    optimizer step on the parameter shows in `t`. Other data is copied, and so is a
+    read-only tensor (`expand`'s broadcast view), which no step could write to."""
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        shares = isinstance(data, Tensor)
+        shares = isinstance(data, Tensor) and data.data.flags.writeable
         super().__init__(np.empty(0, get_default_dtype()) if data is None or shares else data)
         if shares:
             self._data = data.data

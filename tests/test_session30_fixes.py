@@ -21,6 +21,10 @@ def test_parameter_of_a_tensor_shares_its_memory_as_torch():
     assert not nn.Parameter(source, requires_grad=False).requires_grad
     array = np.zeros(2, np.float32)                   # other data is copied
     assert not np.shares_memory(nn.Parameter(array).data, array)
+    broadcast = nn.Parameter(tg.ones(3).expand(2, 3))  # (read-only: copied, so trainable)
+    broadcast.sum().backward()
+    nn.optim.SGD([broadcast], lr=0.5).step()
+    assert broadcast.tolist() == [[0.5] * 3] * 2
 
 
 def test_pretrained_embeddings_and_parameter_lists_share_the_given_tensor():
