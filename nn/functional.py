@@ -124,7 +124,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         out = (x - mean) / sqrt(var + eps) * weight + bias
 
     Training: mean and the biased var come from this batch (gradients flow through
-    them: the primitive Standardize, as layer_norm), and the running statistics move towards them in place,
+    them: the primitive Standardize, as layer_norm), and the running statistics move
+    towards them in place,
     running = (1 - momentum) * running + momentum * batch, with the *unbiased*
     variance var * n / (n - 1) for running_var (torch's rule). Evaluation: the
     running statistics are used as constants (torch refuses ones that require grad).

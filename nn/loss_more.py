@@ -16,7 +16,8 @@ from .loss import _Loss, _weight_buffer
 class _MarginLoss(_Loss):
     """A loss with a `margin` option."""
 
-    def __init__(self, margin: float, size_average: bool | None = None, reduce: bool | None = None,
+    def __init__(self, margin: float,
+                 size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
@@ -25,7 +26,8 @@ class _MarginLoss(_Loss):
 class MarginRankingLoss(_MarginLoss):
     """max(0, -y (x1 - x2) + margin) for y = +-1."""
 
-    def __init__(self, margin: float = 0.0, size_average: bool | None = None, reduce: bool | None = None,
+    def __init__(self, margin: float = 0.0,
+                 size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
         super().__init__(margin, size_average, reduce, reduction)
 
@@ -37,7 +39,8 @@ class MarginRankingLoss(_MarginLoss):
 class HingeEmbeddingLoss(_MarginLoss):
     """x where y = 1, max(0, margin - x) where y = -1."""
 
-    def __init__(self, margin: float = 1.0, size_average: bool | None = None, reduce: bool | None = None,
+    def __init__(self, margin: float = 1.0,
+                 size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
         super().__init__(margin, size_average, reduce, reduction)
 
@@ -48,7 +51,8 @@ class HingeEmbeddingLoss(_MarginLoss):
 class CosineEmbeddingLoss(_MarginLoss):
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
 
-    def __init__(self, margin: float = 0.0, size_average: bool | None = None, reduce: bool | None = None,
+    def __init__(self, margin: float = 0.0,
+                 size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
         super().__init__(margin, size_average, reduce, reduction)
 
@@ -61,7 +65,8 @@ class TripletMarginLoss(_MarginLoss):
     """max(0, margin + d(a, p) - d(a, n)), d the p-norm pairwise distance."""
 
     def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
-                 swap: bool = False, size_average: bool | None = None, reduce: bool | None = None,
+                 swap: bool = False,
+                 size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
         super().__init__(margin, size_average, reduce, reduction)
         if not margin > 0:
@@ -103,7 +108,8 @@ class SoftMarginLoss(_Loss):
 class MultiLabelSoftMarginLoss(_Loss):
     """One-vs-all logistic loss averaged over the classes; weight (C,) is a buffer."""
 
-    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None, reduce: bool | None = None,
+    def __init__(self, weight: Tensor | None = None,
+                 size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
         _weight_buffer(self, "weight", weight)
