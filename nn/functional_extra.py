@@ -403,8 +403,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     bag = np.repeat(np.arange(bags), lengths)
     pad = _padding_index(op, padding_idx, weight.shape[0])
     keep = np.ones(flat.shape, bool) if pad is None else flat.data != pad
-    rows = F.embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq,
-                       sparse)[keep]                # (max_norm renorms padding rows too, as torch)
+    rows = F.embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq, sparse)
+    if pad is not None:                  # (after the lookup: max_norm renorms padding rows
+        rows = rows[keep]                # too, as torch)
     if per_sample_weights is not None:
         rows = rows * _tensor(per_sample_weights).reshape(-1)[keep].unsqueeze(1)
     bag, sizes = bag[keep], np.bincount(bag[keep], minlength=bags)

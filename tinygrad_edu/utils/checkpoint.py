@@ -154,7 +154,8 @@ class Checkpoint(Function, register=False):
     def backward(ctx, g):
         call = ctx.options["call"]
         count = len(call.positions)
-        inputs = ctx.saved_tensors                       # (the graph's own Tensors)
+        ctx.saved_tensors               # (an error once freed, or after an input changed)
+        inputs = ctx.inputs
         create_graph = grad_mode.is_grad_enabled()       # the outer backward's create_graph
         with grad_mode.enable_grad():
             starts = [(t.view_as(t) if create_graph else t.detach().requires_grad_())
