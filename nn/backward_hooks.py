@@ -77,10 +77,10 @@ class BackwardHookCall:
     """One call of a module that has backward hooks: wraps its inputs and outputs and
     runs the hooks (taken when the call starts) during backward."""
 
-    def __init__(self, module: Any, args: tuple) -> None:
+    def __init__(self, module: Any, args: tuple, hooks: list, pre_hooks: list) -> None:
         self.module = module
-        self.hooks = [hook for (hook,) in module._backward_hooks]
-        self.pre_hooks = [hook for (hook,) in module._backward_pre_hooks]
+        self.hooks = [hook for (hook,) in hooks]
+        self.pre_hooks = [hook for (hook,) in pre_hooks]
         self.arg_count = len(args)
         self.inputs = self.outputs = None
         self.grad_output: tuple = ()

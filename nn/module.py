@@ -141,7 +141,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define one")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._hooked or GLOBAL_FORWARD_PRE_HOOKS or GLOBAL_FORWARD_HOOKS:
+        if self._hooked or any(GLOBAL_HOOKS):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -204,8 +204,10 @@ class Module:
                     result = hook(self, args)
                     if result is not None:
                         args = result if isinstance(result, tuple) else (result,)
-            backward = (BackwardHookCall(self, args) if is_grad_enabled() and (
-                self._backward_hooks or self._backward_pre_hooks) else None)
+            hooks = [*GLOBAL_BACKWARD_HOOKS, *self._backward_hooks]
+            pre_hooks = [*GLOBAL_BACKWARD_PRE_HOOKS, *self._backward_pre_hooks]
+            backward = (BackwardHookCall(self, args, hooks, pre_hooks)
+                        if is_grad_enabled() and (hooks or pre_hooks) else None)
             if backward is not None:
                 args = backward.wrap_inputs(args)
             output = self.forward(*args, **kwargs)
@@ -813,17 +815,29 @@ def _repr_lines(module: Module, child_lines: list[str]) -> str:
 def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
     """A forward pre-hook of every module, run before each module's own (torch's global
     hook, as attribution and profiling tools use it)."""
-    entry = (hook, False)
-    GLOBAL_FORWARD_PRE_HOOKS.append(entry)
-    return RemovableHandle(GLOBAL_FORWARD_PRE_HOOKS, entry)
+    return _append(GLOBAL_FORWARD_PRE_HOOKS, (hook, False))
 
 
 def register_module_forward_hook(hook: Callable, *, with_kwargs: bool = False,
                                  always_call: bool = False) -> RemovableHandle:
     """A forward hook of every module, run before each module's own."""
-    entry = (hook, with_kwargs, always_call)
-    GLOBAL_FORWARD_HOOKS.append(entry)
-    return RemovableHandle(GLOBAL_FORWARD_HOOKS, entry)
+    return _append(GLOBAL_FORWARD_HOOKS, (hook, with_kwargs, always_call))
+
+
+def register_module_full_backward_pre_hook(hook: Callable) -> RemovableHandle:
+    """A backward pre-hook of every module, run before each module's own."""
+    return _append(GLOBAL_BACKWARD_PRE_HOOKS, (hook,))
+
+
+def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
+    """A full backward hook of every module, run before each module's own."""
+    return _append(GLOBAL_BACKWARD_HOOKS, (hook,))
+
+
+def register_module_backward_hook(hook: Callable) -> RemovableHandle:
+    """torch's deprecated form of register_module_full_backward_hook, which it is here (see
+    Module.register_backward_hook)."""
+    return register_module_full_backward_hook(hook)
 
 
 class HookTable(list):
@@ -841,7 +855,9 @@ class HookTable(list):
         return list(enumerate(self.values()))
 
 
-GLOBAL_FORWARD_PRE_HOOKS, GLOBAL_FORWARD_HOOKS = HookTable(), HookTable()
+GLOBAL_HOOKS = (HookTable(), HookTable(), HookTable(), HookTable())      # every module's
+(GLOBAL_FORWARD_PRE_HOOKS, GLOBAL_FORWARD_HOOKS,
+ GLOBAL_BACKWARD_PRE_HOOKS, GLOBAL_BACKWARD_HOOKS) = GLOBAL_HOOKS
 
 
 def _append(hooks: list, entry: tuple) -> RemovableHandle:

@@ -46,8 +46,10 @@ BASES = {
     "dropout": {"_DropoutNd": layers.Dropout},
     "padding": {"_ConstantPadNd": padding._ConstantPadNd,
                 "_ReflectionPadNd": padding._ReflectionPadNd},
-    "module": {"register_module_forward_hook": module.register_module_forward_hook,
-               "register_module_forward_pre_hook": module.register_module_forward_pre_hook},
+    "module": {name: getattr(module, name) for name in (
+        "register_module_forward_hook", "register_module_forward_pre_hook",
+        "register_module_full_backward_hook", "register_module_full_backward_pre_hook",
+        "register_module_backward_hook")},
     "utils": {"consume_prefix_in_state_dict_if_present": consume_prefix_in_state_dict_if_present,
               "_ntuple": _ntuple, "_single": _ntuple(1, "_single"), "_pair": _ntuple(2, "_pair"),
               "_triple": _ntuple(3, "_triple"), "_quadruple": _ntuple(4, "_quadruple")},

@@ -313,8 +313,9 @@ def run_backward(roots: Sequence, root_grads: Sequence, retain_graph: bool,
             grads = _vjp(node, g)
             if looking_for_nan:
                 anomaly.check(node, grads)
-            if not node._fresh_gradients:         # a user's op may return a saved array: a
-                stored.update([id(getattr(gi, "data", gi)) for gi in grads])   # .grad copies it
+            if not node._fresh_gradients:         # a user's op may return a saved Tensor or
+                stored.update(id(gi.data if isinstance(gi, Tensor) else gi)   # ndarray: .grad
+                              for gi in grads)                                # copies it
                 if create_graph and node._kept_on_ctx:
                     raise kept_on_ctx_error(node)
             if hooked_nodes and node in AFTER_VJP_HOOKS:

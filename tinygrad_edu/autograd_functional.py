@@ -32,7 +32,7 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple:
     """(func(inputs), v^T J). v may be None when func returns a one-element Tensor."""
     with enable_grad():
-        xs, single_input = _leaves(inputs, create_graph)
+        xs, single_input = _leaves(inputs, create_graph, "vjp")
         outs, single_output = _as_tuple(func(*xs), "vjp", "outputs")
         vs = _vectors(v, outs, "vjp")
         result = _grads(outs, xs, vs, create_graph, strict, "vjp")
@@ -44,7 +44,7 @@ def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
     """(func(inputs), J v), from two reverse passes: u -> u^T J is linear in u, and its own
     VJP with v is (J^T)^T v = J v."""
     with enable_grad():
-        xs, single_input = _leaves(inputs, create_graph)
+        xs, single_input = _leaves(inputs, create_graph, "jvp")
         outs, single_output = _as_tuple(func(*xs), "jvp", "outputs")
         vs = _vectors(v, xs, "jvp")
         us = [Tensor(np.zeros(o.shape, o.dtype), requires_grad=True) for o in outs]
@@ -81,7 +81,7 @@ def _check_options(op: str, strategy: str, vectorize: bool, strict: bool,
 
 def _jacobian(func: Callable, inputs: Any, create_graph: bool, strict: bool, op: str) -> Any:
     with enable_grad():
-        xs, single_input = _leaves(inputs, create_graph)
+        xs, single_input = _leaves(inputs, create_graph, op)
         outs, single_output = _as_tuple(func(*xs), op, "outputs")
         blocks = []
         for out in outs:
@@ -113,7 +113,7 @@ def hvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple:
     """(func(inputs), H v) for a scalar func, without forming H: the VJP of the gradient."""
     with enable_grad():
-        xs, single_input = _leaves(inputs, create_graph)
+        xs, single_input = _leaves(inputs, create_graph, "hvp")
         out, _ = _as_tuple(func(*xs), "hvp", "outputs")
         if len(out) != 1 or out[0].numel() != 1:
             raise RuntimeError("hvp: the function must return a single Tensor with one element")
@@ -136,10 +136,10 @@ def _as_tuple(value: Any, op: str, what: str) -> tuple[tuple, bool]:
     return values, single
 
 
-def _leaves(inputs: Any, create_graph: bool) -> tuple[tuple, bool]:
+def _leaves(inputs: Any, create_graph: bool, op: str) -> tuple[tuple, bool]:
     """Fresh leaves that require grad; with create_graph, connected to the given inputs
     (x * 1 keeps x's graph), so the results can be differentiated with respect to them."""
-    xs, single = _as_tuple(inputs, "autograd.functional", "inputs")
+    xs, single = _as_tuple(inputs, op, "inputs")
     if create_graph:
         xs = tuple(x * 1 if x.requires_grad else x.detach().requires_grad_() for x in xs)
     else:
