@@ -238,15 +238,22 @@ def random_split(dataset: Any, lengths: Sequence[int | float],
     return [Subset(dataset, order[end - k:end]) for k, end in zip(lengths, ends)]
 
 
+def _plain(dataset: Any, cls: type) -> bool:
+    """Whether `dataset` reads its samples exactly as `cls` does (no override of either)."""
+    kind = type(dataset)
+    return (kind.__getitem__ is cls.__getitem__
+            and getattr(kind, "__getitems__", None) is getattr(cls, "__getitems__", None))
+
+
 def _gather(dataset: Any, indices: list) -> list | None:
     """The batch `default_collate([dataset[i] for i in indices])` would make, gathered with
     one fancy index per tensor (dozens of times faster); None unless that is provably the
-    same: a TensorDataset (or Subsets of one) whose `__getitem__` is not overridden, and
-    integer indices."""
-    while type(dataset).__getitem__ is Subset.__getitem__:
+    same: a TensorDataset (or Subsets of one) whose `__getitem__` is not overridden and
+    that adds no `__getitems__`, and integer indices."""
+    while _plain(dataset, Subset):
         indices = [dataset.indices[i] for i in indices]
         dataset = dataset.dataset
-    if type(dataset).__getitem__ is not TensorDataset.__getitem__:
+    if not _plain(dataset, TensorDataset):
         return None
     index = np.asarray(indices)
     if index.ndim != 1 or index.dtype.kind not in "iu":
@@ -311,9 +318,9 @@ class DataLoader:
             raise ValueError("DataLoader: multiprocessing_context can only be used with "
                              "multi-process loading (num_workers > 0), but got num_workers=0")
         if isinstance(dataset, IterableDataset):
-            for name, value in (("shuffle", shuffle), ("sampler", sampler),
+            for name, value in (("shuffle", shuffle or None), ("sampler", sampler),
                                 ("batch_sampler", batch_sampler)):
-                if value:
+                if value is not None:
                     raise ValueError(f"DataLoader with an IterableDataset: the stream gives "
                                      f"the order, so {name} does not apply (got {name}="
                                      f"{value!r})")
