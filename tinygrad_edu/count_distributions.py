@@ -14,8 +14,8 @@ import numpy as np
 
 from . import random
 from .cnn import log1p_exp
-from .distributions import (Distribution, _check, _clamped_log, _one_of, _parameter,
-                            _parameters, register_kl)
+from .distributions import (Distribution, _check, _clamped_log, _kl_bernoulli, _one_of,
+                            _parameter, _parameters, register_kl)
 from .math_more import xlogy
 from .special import lgamma
 from .tensor import Tensor
@@ -77,6 +77,7 @@ class Binomial(Distribution):
     variance = property(lambda self: self.total_count * self.probs * (1 - self.probs))
     mode = property(lambda self: ((self.total_count + 1) * self.probs).floor().minimum(
         self.total_count), doc="floor((n + 1) p), at most n (as torch).")
+
     def entropy(self) -> Tensor:
         """-sum_k p(k) log p(k) over k = 0..total_count (one total_count for the batch, as
         torch sums it)."""
@@ -115,3 +116,17 @@ class Binomial(Distribution):
 def _kl_poisson(p: Poisson, q: Poisson) -> Tensor:
     """rate_p log(rate_p / rate_q) - (rate_p - rate_q)."""
     return xlogy(p.rate, p.rate) - xlogy(p.rate, q.rate) - (p.rate - q.rate)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial(p: Binomial, q: Binomial) -> Tensor:
+    """n KL(Bernoulli(p) || Bernoulli(q)) for n independent trials each; inf where p has more
+    trials than q (p reaches counts that q cannot), as torch. At the edges (p or q 0 or 1)
+    this is n times the Bernoulli KL, 0 or inf, where torch's Binomial formula gives -inf,
+    nan or a large finite number."""
+    n_p, n_q = p.total_count.data, q.total_count.data
+    if np.any(n_p < n_q):
+        raise NotImplementedError("kl_divergence(Binomial, Binomial): expected p.total_count "
+                                  ">= q.total_count (no closed form when q has more trials)")
+    per_trial = _kl_bernoulli(p, q).where(n_p != 0, 0)    # (0 trials: a point mass, KL 0)
+    return (p.total_count * per_trial).where(n_p <= n_q, np.inf)

@@ -100,10 +100,16 @@ def _one_of(name: str, probs: Any, logits: Any) -> None:
         raise ValueError(f"{name}: give either probs or logits, not both or neither")
 
 
+def _validating(validate_args: bool | None) -> bool:
+    """Whether to validate: validate_args when given, else the class-wide default (True
+    unless Distribution.set_default_validate_args(False), as torch)."""
+    return Distribution._validate_args if validate_args is None else bool(validate_args)
+
+
 def _check(name: str, what: str, ok: bool, validate_args: bool | None) -> None:
-    """torch's argument validation (on unless validate_args=False): a bad parameter is an
-    error here, not nan in every log_prob later."""
-    if validate_args is not False and not ok:
+    """torch's argument validation (see `_validating`): a bad parameter is an error here,
+    not nan in every log_prob later."""
+    if _validating(validate_args) and not ok:
         raise ValueError(f"{name}: expected {what}")
 
 
@@ -115,6 +121,16 @@ class Distribution:
 
     has_rsample = False
     event_shape: tuple = ()
+    _validate_args = True          # validate_args=None means this (torch's default)
+
+    @staticmethod
+    def set_default_validate_args(value: bool) -> None:
+        """Switch argument validation on or off for every distribution whose validate_args
+        is None (torch's class-wide default)."""
+        if value not in (True, False):
+            raise ValueError(f"Distribution.set_default_validate_args: expected True or "
+                             f"False, got {value!r}")
+        Distribution._validate_args = bool(value)
 
     def __init__(self, batch_shape: tuple = (), event_shape: tuple = (),
                  validate_args: bool | None = None) -> None:
@@ -138,6 +154,12 @@ class Distribution:
 
     def entropy(self) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} has no closed-form entropy here")
+
+    def cdf(self, value: Any) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} has no cdf here")
+
+    def icdf(self, value: Any) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} has no icdf here")
 
     def perplexity(self) -> Tensor:
         """exp(entropy)."""
@@ -439,6 +461,16 @@ class Multinomial(Distribution):
     @property
     def variance(self) -> Tensor:
         return self.probs * (1 - self.probs) * self.total_count
+
+    def entropy(self) -> Tensor:
+        """-E[log_prob(x)] = n H(probs) - log n! + sum_k E[log x_k!], and each count x_k is
+        Binomial(n, p_k): a sum over n + 1 values per outcome, not over every count vector
+        (as torch)."""
+        n = self.total_count
+        counts = Binomial(n, self.probs, validate_args=False)
+        support = counts.enumerate_support(expand=False)
+        log_factorials = (counts.log_prob(support).exp() * lgamma(support + 1)).sum((0, -1))
+        return n * self._categorical.entropy() - math.lgamma(n + 1) + log_factorials
 
     def sample(self, sample_shape: Sequence[int] = ()) -> Tensor:
         """Counts of shape sample_shape + batch_shape + (K,) (no gradient)."""

@@ -24,7 +24,7 @@ from . import random
 from .cnn import log1p_exp
 from .composed import logsumexp
 from .distributions import (Distribution, _inside_unit_interval, _one_of, _parameters,
-                            probs_to_logits)
+                            _validating, probs_to_logits)
 from .tensor import Tensor
 from .transforms import ExpTransform, SigmoidTransform, TransformedDistribution
 
@@ -35,7 +35,7 @@ def _temperature_and_logits(name: str, temperature: Any, probs: Any, logits: Any
     temperature, given = _parameters(temperature, probs if logits is None else logits)
     if not np.all(temperature.data > 0):
         raise ValueError(f"{name}: the temperature must be positive")
-    if logits is None and validate_args is not False and not (
+    if logits is None and _validating(validate_args) and not (
             np.all(given.data >= 0) and (binary is False or np.all(given.data <= 1))):
         raise ValueError(f"{name}: expected probs " + ("in [0, 1]" if binary else ">= 0"))
     return temperature, given, logits is None

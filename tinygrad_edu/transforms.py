@@ -28,7 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .cnn import log1p_exp
-from .distributions import Distribution, _inside_unit_interval
+from .distributions import Distribution, _inside_unit_interval, _validating
 from .tensor import Tensor, _tensor
 
 
@@ -316,9 +316,9 @@ class TransformedDistribution(Distribution):
 
     def _in_support(self, value: Any) -> Tensor:
         """The value, checked to lie where the last transform maps (as torch's log_prob,
-        unless validate_args=False): outside it the density is 0, not a clamped number."""
+        unless validation is off): outside it the density is 0, not a clamped number."""
         y = self._value(value)
-        if self.transforms and self.validate_args is not False:
+        if self.transforms and _validating(self.validate_args):
             where, inside = self.transforms[-1].codomain
             bad = ~inside(y.data)
             if bad.any():
