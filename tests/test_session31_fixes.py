@@ -104,7 +104,6 @@ def test_global_deprecated_backward_hook_is_the_full_one():
     finally:
         handle.remove()
     assert seen == ["ReLU"]
-    from nn.modules.module import register_module_full_backward_pre_hook  # noqa: F401
 
 
 # ------------------------------------------------------------------ autograd.functional names
@@ -155,3 +154,61 @@ def test_data_loader_refuses_any_sampler_for_a_stream(option):
     with pytest.raises(ValueError, match=f"so {next(iter(option))} does not apply"):
         nn.data.DataLoader(Stream(), **option)
     assert len(list(nn.data.DataLoader(Stream(), shuffle=False))) == 4
+
+
+# ------------------------------------------------------------------ nn.utils
+def _weight_normed_linear() -> nn.Linear:
+    layer = nn.Linear(2, 2, dtype=tg.float64)
+    with tg.no_grad():
+        layer.weight.copy_(tg.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=tg.float64))
+        layer.bias.copy_(tg.tensor([0.1, -0.2], dtype=tg.float64))
+    return nn.utils.parametrizations.weight_norm(layer)
+
+
+def test_functional_call_replaces_a_parametrized_weight_by_the_given_tensor():
+    from nn.utils.stateless import functional_call
+    layer, x = _weight_normed_linear(), tg.ones(1, 2, dtype=tg.float64)
+    w = tg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=tg.float64, requires_grad=True)
+    out = functional_call(nn.Sequential(layer), {"0.weight": w}, (x,))
+    np.testing.assert_allclose(out.data, [[3.1, 6.8]], rtol=1e-15)  # x @ w.T + bias
+    out.sum().backward()
+    assert w.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    assert layer.parametrizations.weight.original0.grad is None
+    np.testing.assert_allclose(layer(x).data, [[-0.4, 2.05]], rtol=1e-14)   # its own again
+    with pytest.raises(ValueError, match="no parameter or buffer named 'weight'"):
+        functional_call(layer, {"weight": w}, (x,), strict=True)          # (as torch)
+
+
+def test_a_float32_max_norm_clips_float64_gradients_in_float64():
+    p = tg.zeros(3, dtype=tg.float64, requires_grad=True)
+    p.grad = tg.tensor([3.0, 4.0, 1.0], dtype=tg.float64)
+    nn.utils.clip_grad_norm_([p], tg.tensor(0.3, dtype=tg.float32))
+    coefficient = float(np.float32(0.3)) / (np.sqrt(26.0) + 1e-6)
+    np.testing.assert_allclose(p.grad.data, coefficient * np.array([3.0, 4.0, 1.0]),
+                               rtol=1e-15)
+
+
+def test_old_style_weight_norm_weight_is_in_the_graph_before_the_first_forward():
+    layer = nn.utils.weight_norm(nn.Linear(3, 2, dtype=tg.float64))
+    assert layer.weight.requires_grad                     # (torch: computed from g and v)
+    (layer.weight ** 2).sum().backward()
+    np.testing.assert_allclose(layer.weight_g.grad.data, 2 * layer.weight_g.data, rtol=1e-14)
+
+
+def test_spectral_norm_refuses_an_axis_the_weight_lacks():
+    for dim in (2, -3):
+        with pytest.raises(IndexError, match=f"spectral_norm: dim {dim} is out of range"):
+            nn.utils.spectral_norm(nn.Linear(3, 4), dim=dim)
+
+
+def test_vector_to_parameters_wants_a_vector():
+    with pytest.raises(ValueError, match=r"expected a 1-D vector, got shape \(2, 4\)"):
+        nn.utils.vector_to_parameters(tg.arange(8.0).reshape(2, 4), nn.Linear(3, 2).parameters())
+
+
+def test_parametrized_weight_norm_loads_an_old_weight_norm_state_dict():
+    old = nn.utils.weight_norm(nn.Linear(3, 2))
+    new = nn.Sequential(nn.utils.parametrizations.weight_norm(nn.Linear(3, 2)))
+    result = new.load_state_dict({"0." + k: v for k, v in old.state_dict().items()})
+    assert (result.missing_keys, result.unexpected_keys) == ([], [])
+    np.testing.assert_allclose(new[0].weight.data, old.weight.data, rtol=1e-6)

@@ -57,7 +57,7 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
                           total_norm: Tensor, foreach: bool | None = None) -> None:
     """Multiply every gradient in place by max_norm / (total_norm + 1e-6) when that is
     below 1 (a nan total makes them nan, as torch)."""
-    coefficient = max_norm / (float(total_norm) + 1e-6)
+    coefficient = float(max_norm) / (float(total_norm) + 1e-6)
     if not coefficient >= 1.0:                       # (nan: clipped too)
         with no_grad():
             for g in _grads(parameters):

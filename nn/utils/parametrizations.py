@@ -23,7 +23,7 @@ from tinygrad_edu.linear_algebra import norm
 
 from ..module import Module
 from .parametrize import register_parametrization
-from .reparametrization import length, norm_axes
+from .reparametrization import check_axis, length, norm_axes
 
 
 class _WeightNorm(Module):
@@ -39,17 +39,24 @@ class _WeightNorm(Module):
 
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
-    """weight = g v / ||v||, with g and v stored as parametrizations.<name>.original0, 1."""
-    return register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+    """weight = g v / ||v||, with g and v stored as parametrizations.<name>.original0, 1. A
+    state_dict of the old nn.utils.weight_norm (<name>_g, <name>_v) loads into it, as torch."""
+    register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def rename_old_keys(state_dict: dict, prefix: str, *_: Any) -> None:
+        old = [f"{prefix}{name}_g", f"{prefix}{name}_v"]
+        if all(key in state_dict for key in old):
+            for i, key in enumerate(old):
+                state_dict[f"{prefix}parametrizations.{name}.original{i}"] = state_dict.pop(key)
+    module._register_load_state_dict_pre_hook(rename_old_keys)
+    return module
 
 
 class _SpectralNorm(Module):
     def __init__(self, weight: Tensor, n_power_iterations: int = 1, dim: int = 0,
                  eps: float = 1e-12) -> None:
         super().__init__()
-        if not -weight.ndim <= dim < weight.ndim:
-            raise IndexError(f"spectral_norm: dim {dim} is out of range for a weight of shape "
-                             f"{weight.shape}")
+        check_axis(weight, dim)
         if n_power_iterations <= 0:
             raise ValueError(f"spectral_norm: expected n_power_iterations to be positive, but "
                              f"got n_power_iterations={n_power_iterations}")

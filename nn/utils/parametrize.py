@@ -25,6 +25,8 @@ from ..module import Module, Parameter
 
 _cache: dict | None = None
 """(id(module), name) -> the tensor computed inside `cached()`; None outside it."""
+_substitutes: dict = {}
+"""(id(module), name) -> the tensor `functional_call` gives in place of the parametrized one."""
 
 
 class ParametrizationList(ModuleList):
@@ -149,10 +151,12 @@ def _check_same_kind(chain: ParametrizationList, name: str, original: Tensor) ->
 
 def _getter(name: str):
     def get(self: Module) -> Tensor:
+        key = (id(self), name)
+        if key in _substitutes:
+            return _substitutes[key]
         chain = self.parametrizations[name]
         if _cache is None:
             return chain()
-        key = (id(self), name)
         if key not in _cache:
             _cache[key] = chain()
         return _cache[key]
@@ -226,6 +230,18 @@ def cached() -> Iterator[None]:
         yield
     finally:
         _cache = outer
+
+
+@contextlib.contextmanager
+def substituted(values: dict) -> Iterator[None]:
+    """Inside the block, the parametrized tensor (id(module), name) is values[that key]
+    itself, not computed (functional_call's `{"weight": w}` on a parametrized weight)."""
+    _substitutes.update(values)
+    try:
+        yield
+    finally:
+        for key in values:
+            del _substitutes[key]
 
 
 def _refuse_pickling(module: Module) -> None:

@@ -54,6 +54,7 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     weight = _parameter(module, name, "spectral_norm")
     if dim is None:
         dim = 1 if type(module).__name__.startswith("ConvTranspose") else 0
+    check_axis(weight, dim)
     rows = _as_matrix(weight.detach(), dim)
     u = _normalized(randn(rows.shape[0], dtype=weight.dtype), eps)
     v = _normalized(randn(rows.shape[1], dtype=weight.dtype), eps)
@@ -134,13 +135,11 @@ def _installed(module: Module) -> dict:
 def _install(module: Module, name: str, kind: str, compute: WeightNorm | SpectralNorm,
              initial: Tensor | None = None) -> None:
     """Recompute module.<name> before each forward; until the first, it is `initial` (torch:
-    the computed weight for weight norm, the unnormalized one for spectral norm)."""
+    the computed weight, in the graph, for weight norm; the unnormalized one for spectral
+    norm)."""
     handle = module.register_forward_pre_hook(Recompute(name, compute))
     _installed(module)[name] = (kind, compute, handle)
-    if initial is None:
-        with no_grad():
-            initial = compute(module).detach()
-    object.__setattr__(module, name, initial)
+    object.__setattr__(module, name, compute(module) if initial is None else initial)
 
 
 def _remove(module: Module, name: str, kind: str, owned: tuple) -> Module:
@@ -174,6 +173,13 @@ def norm_axes(ndim: int, dim: int | None) -> tuple:
 def length(v: Tensor, axes: tuple, keepdim: bool = True) -> Tensor:
     """||v|| over `axes`; over no axis (a 1-D v with dim 0) each element's |v|."""
     return norm(v, 2, axes, keepdim=keepdim) if axes else v.abs()
+
+
+def check_axis(weight: Tensor, dim: int) -> None:
+    """spectral_norm's dim must be an axis of the weight."""
+    if not -weight.ndim <= dim < weight.ndim:
+        raise IndexError(f"spectral_norm: dim {dim} is out of range for a weight of shape "
+                         f"{weight.shape}")
 
 
 def _as_matrix(w: Tensor, dim: int) -> Tensor:

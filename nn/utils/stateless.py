@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..module import Module
+from . import parametrize
 
 
 def _slots(module: Module) -> Iterator[tuple[str, dict, str]]:
@@ -18,6 +19,14 @@ def _slots(module: Module) -> Iterator[tuple[str, dict, str]]:
                     yield (f"{prefix}.{key}" if prefix else key), table, key
 
 
+def _parametrized(module: Module) -> Iterator[tuple[str, Module, str]]:
+    """(full name, its module, its name there) for every parametrized tensor."""
+    for prefix, sub in module.named_modules(remove_duplicate=False):
+        if parametrize.is_parametrized(sub):
+            for key in sub.parametrizations:
+                yield (f"{prefix}.{key}" if prefix else key), sub, key
+
+
 def functional_call(module: Module, parameters_and_buffers: Any, args: Any = None,
                     kwargs: dict | None = None, *, tie_weights: bool = True,
                     strict: bool = False) -> Any:
@@ -26,7 +35,10 @@ def functional_call(module: Module, parameters_and_buffers: Any, args: Any = Non
     into the given tensors. With tie_weights, a name tied to a given one (the same tensor)
     takes its value too; with strict, every parameter and buffer must be given and every
     name given must be one of them. Without strict, a name the module does not have is
-    ignored, as torch (a dict merged for several modules can be passed to each)."""
+    ignored, as torch (a dict merged for several modules can be passed to each). A
+    parametrized tensor's name (`weight` after weight_norm) makes the given tensor stand in
+    for the parametrized one, without strict: torch writes it through right_inverse (which
+    a parametrization may lack) and back, and a backward then fails."""
     dicts = (parameters_and_buffers if isinstance(parameters_and_buffers, (tuple, list))
              else (parameters_and_buffers,))
     given: dict[str, Any] = {}
@@ -59,7 +71,9 @@ def functional_call(module: Module, parameters_and_buffers: Any, args: Any = Non
                 saved.append((table, key, table[key]))
                 table[key] = given[name] if name in given else tied[id(table[key])]
         args = args if isinstance(args, tuple) else (() if args is None else (args,))
-        return module(*args, **(kwargs or {}))
+        with parametrize.substituted({(id(sub), key): given[name] for name, sub, key
+                                      in _parametrized(module) if name in given}):
+            return module(*args, **(kwargs or {}))
     finally:
         for table, key, original in reversed(saved):
             table[key] = original
