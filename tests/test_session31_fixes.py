@@ -201,11 +201,6 @@ def test_spectral_norm_refuses_an_axis_the_weight_lacks():
             nn.utils.spectral_norm(nn.Linear(3, 4), dim=dim)
 
 
-def test_vector_to_parameters_wants_a_vector():
-    with pytest.raises(ValueError, match=r"expected a 1-D vector, got shape \(2, 4\)"):
-        nn.utils.vector_to_parameters(tg.arange(8.0).reshape(2, 4), nn.Linear(3, 2).parameters())
-
-
 def test_parametrized_weight_norm_loads_an_old_weight_norm_state_dict():
     old = nn.utils.weight_norm(nn.Linear(3, 2))
     new = nn.Sequential(nn.utils.parametrizations.weight_norm(nn.Linear(3, 2)))

@@ -21,9 +21,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     others (backward would refuse it)."""
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected a Tensor, got {type(vec).__name__}")
-    if vec.ndim != 1:
-        raise ValueError(f"vector_to_parameters: expected a 1-D vector, got shape {vec.shape}")
-    params = list(parameters)
+    vec, params = vec.reshape(-1), list(parameters)
     total = sum(p.numel() for p in params)
     if vec.numel() != total:
         raise ValueError(f"vector_to_parameters: the vector has {vec.numel()} elements, the "
