@@ -15,8 +15,7 @@ import numpy as np
 
 from tinygrad_edu import (Tensor, avg_pool2d, binary_cross_entropy_with_logits, conv2d,
                           conv_transpose2d, cross_entropy, dropout, dropout2d, flatten,
-                          log_softmax, max_pool2d, mse_loss, multi_margin_loss, nll_loss, pad,
-                          sigmoid, softmax, tanh)
+                          max_pool2d, mse_loss, multi_margin_loss, nll_loss, pad, sigmoid, tanh)
 from tinygrad_edu.dtypes import check_bool, float16_via_float32
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.ops import elementwise as ew
@@ -27,7 +26,7 @@ from tinygrad_edu.tensor import _tensor
 __all__ = ["linear", "leaky_relu", "batch_norm", "conv2d", "conv_transpose2d", "max_pool2d",
            "avg_pool2d", "dropout", "dropout2d", "cross_entropy", "nll_loss", "mse_loss",
            "binary_cross_entropy_with_logits", "multi_margin_loss", "relu", "sigmoid", "tanh",
-           "softmax", "log_softmax", "flatten", "pad"]
+           "flatten", "pad"]
 
 from .functional_more import *  # noqa: E402,F401,F403  (activations, norms, embedding, losses)
 from .functional_more import __all__ as _more_names  # noqa: E402

@@ -1,7 +1,7 @@
-"""Still more of `torch.nn.functional`: the remaining activations (prelu, softmin,
-softsign, hardswish, hardsigmoid, mish, selu, celu, tanhshrink, threshold, hardshrink,
-softshrink, glu), the pixel and channel shuffles, and the distances pairwise_distance
-and pdist.
+"""Still more of `torch.nn.functional`: softmax and log_softmax with F's signature, the
+remaining activations (prelu, softmin, softsign, hardswish, hardsigmoid, mish, selu, celu,
+tanhshrink, threshold, hardshrink, softshrink, glu), the pixel and channel shuffles, and
+the distances pairwise_distance and pdist.
 
 Everything is composed from differentiable Tensor ops (no backward of its own), so
 first and second derivatives come from the primitives' VJPs. A piecewise function is
@@ -10,7 +10,7 @@ first and second derivatives come from the primitives' VJPs. A piecewise functio
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -27,10 +27,11 @@ from tinygrad_edu.tensor import _axis, _dim_or_implicit, _tensor
 from . import functional_more as F
 from .functional_more import _floating, _padding_index, elu, relu6
 
-__all__ = ["prelu", "rrelu", "softmin", "softsign", "hardswish", "hardsigmoid", "mish", "selu",
-           "celu", "tanhshrink", "threshold", "hardshrink", "softshrink", "glu", "pixel_shuffle",
-           "pixel_unshuffle", "channel_shuffle", "pairwise_distance", "pdist", "gumbel_softmax",
-           "embedding_bag", "bilinear", "alpha_dropout", "feature_alpha_dropout"]
+__all__ = ["softmax", "log_softmax", "prelu", "rrelu", "softmin", "softsign", "hardswish",
+           "hardsigmoid", "mish", "selu", "celu", "tanhshrink", "threshold", "hardshrink",
+           "softshrink", "glu", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+           "pairwise_distance", "pdist", "gumbel_softmax", "embedding_bag", "bilinear",
+           "alpha_dropout", "feature_alpha_dropout"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -62,6 +63,24 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
                              f"{tuple(x.shape)} has {channels} channels (axis 1)")
         w = w.reshape(channels, *(1,) * (x.ndim - 2))
     return x.where(x.data > 0, w * x)
+
+
+def _with_stacklevel(method: str) -> Callable[..., Tensor]:
+    """F.<method>: x.<method>(dim, dtype) with torch.nn.functional's signature (input,
+    dim=None, _stacklevel=3, dtype=None), where tg.<method> has torch.<method>'s (input,
+    dim, dtype). `_stacklevel` places the warning of an implicit dim (dim=None): 3 is the
+    caller of F.<method>."""
+    def fn(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+           dtype: Any = None) -> Tensor:
+        x = _tensor(input)
+        return getattr(x, method)(_dim_or_implicit(dim, x, method, _stacklevel), dtype)
+    fn.__name__ = fn.__qualname__ = method
+    fn.__doc__ = f"x.{method}(dim, dtype) with torch.nn.functional's signature."
+    return fn
+
+
+softmax = _with_stacklevel("softmax")            # exp(x_i) / sum_j exp(x_j)
+log_softmax = _with_stacklevel("log_softmax")    # x_i - log sum_j exp(x_j)
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
@@ -197,9 +216,11 @@ def tanhshrink(input: Tensor) -> Tensor:
     return x - x.tanh()
 
 
+@float16_via_float32
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else `value` (nan stays nan, as torch); an integer x keeps
-    its dtype (value truncated to it). Derivative 1 where x > threshold, 0 elsewhere."""
+    its dtype (value truncated to it). Derivative 1 where x > threshold, 0 elsewhere.
+    float16 compares in float32, as torch: threshold is not rounded to float16 first."""
     x = _tensor(input)
     if x.dtype == np.bool_:
         raise TypeError("threshold: expected a number tensor, got dtype bool")
@@ -214,9 +235,11 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     return x.where(~((x.data >= -lambd) & (x.data <= lambd)), 0)
 
 
+@float16_via_float32
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd for x > lambd, x + lambd for x < -lambd, 0 between (lambd >= 0); nan stays
-    nan. Derivative 1 where |x| > lambd, 0 elsewhere."""
+    nan. Derivative 1 where |x| > lambd, 0 elsewhere. float16 is computed in float32 and
+    rounded once, as torch (x - lambd in float16 would round lambd and the difference)."""
     x = _floating("softshrink", input)
     if not lambd >= 0:
         raise ValueError(f"softshrink: lambd must be non-negative, got {lambd}")

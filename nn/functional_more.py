@@ -147,14 +147,19 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return x.where(z.data > threshold, log1p_exp(z) / beta)
 
 
+@float16_via_float32
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
     """clamp(x, min_val, max_val). Derivative 1 strictly between the bounds and 0 outside
-    and at them, as torch (so relu6'(0) = 0 like relu'(0))."""
+    and at them, as torch (so relu6'(0) = 0 like relu'(0)). float16 compares in float32,
+    as torch: the bounds are not rounded to float16 first."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
     x = _tensor(input)
+    if x.dtype.kind == "u" and min_val < 0:
+        raise ValueError(f"hardtanh: cannot clamp an unsigned tensor ({x.dtype}) to a negative "
+                         f"limit (min_val={min_val}); expected limits >= 0, as torch")
     if x.dtype.kind in "iu":                   # as torch: clamped, then truncated to int
         return x.clamp(min_val, max_val).to(x.dtype)
     inside = (x.data > min_val) & (x.data < max_val)

@@ -380,7 +380,21 @@ for _name in ("index_select", "where", "cat", "concat", "concatenate", "stack", 
 
 _FROM_FUNCTIONAL = ("cosine_similarity", "pairwise_distance", "pdist", "pixel_shuffle",
                     "pixel_unshuffle", "channel_shuffle", "celu", "selu", "prelu", "rrelu",
-                    "hardshrink", "rms_norm", "layer_norm", "group_norm")
+                    "hardshrink", "threshold", "rms_norm", "layer_norm", "group_norm",
+                    "celu_", "selu_", "rrelu_", "threshold_")
+
+
+def _functional_method(name: str) -> Callable:
+    """The method x.name(...) = nn.functional.name(x, ...), as torch's Tensor has it."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        import nn.functional                    # (on first use: nn imports this package)
+        return getattr(nn.functional, name)(self, *args, **kwargs)
+    method.__name__ = name
+    method.__doc__ = f"`F.{name}(x, ...)` as a method (see nn.functional.{name})."
+    return method
+
+
+Tensor.hardshrink, Tensor.prelu = _functional_method("hardshrink"), _functional_method("prelu")
 
 
 def __getattr__(name: str) -> Any:
