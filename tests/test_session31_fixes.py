@@ -207,3 +207,25 @@ def test_parametrized_weight_norm_loads_an_old_weight_norm_state_dict():
     result = new.load_state_dict({"0." + k: v for k, v in old.state_dict().items()})
     assert (result.missing_keys, result.unexpected_keys) == ([], [])
     np.testing.assert_allclose(new[0].weight.data, old.weight.data, rtol=1e-6)
+
+
+# ------------------------------------------------------------------ Function.vjp
+def test_a_users_function_may_name_its_backward_vjp_as_torch():
+    class Cube(tg.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a ** 3
+
+        @staticmethod
+        def vjp(ctx, grad):
+            (a,) = ctx.saved_tensors
+            return grad * 3 * a ** 2
+
+    x = tg.tensor([2.0, -1.0], dtype=tg.float64, requires_grad=True)
+    Cube.apply(x).sum().backward()
+    assert x.grad.tolist() == [12.0, 3.0]
+    assert tg.Function.vjp is tg.Function.backward
+    with pytest.raises(TypeError, match="define backward or vjp"):
+        class Both(tg.Function):
+            backward = vjp = staticmethod(lambda ctx, grad: grad)

@@ -110,6 +110,11 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = _snake(cls.__name__)
+        if "vjp" in cls.__dict__:                  # torch's other name for backward
+            if "backward" in cls.__dict__:
+                raise TypeError(f"{cls.__name__}: define backward or vjp (the same method), "
+                                "not both")
+            cls.backward = cls.__dict__["vjp"]
         cls._fresh_gradients = _built_in(cls)   # a user's VJP may return arrays it keeps
         cls._separate_setup = hasattr(cls, "setup_context")   # torch 2's style, see apply
         if register:
@@ -254,6 +259,8 @@ class Function:
             f"{ctx.name}: backward is not defined: give {type(ctx).__name__} a "
             "@staticmethod backward(ctx, grad) that returns one gradient per input (None "
             "where there is none), or set differentiable = False if its output has none")
+
+    vjp = backward
 
     # --- torch's Node hooks ---------------------------------------------------------
     def register_prehook(self, hook: Callable) -> Any:
