@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .linalg import _matrices, _square, inv, solve
-from .ops.linalg import PseudoInverse
+from .ops.linalg import PseudoInverse, sign_logabsdet
 from .tensor import Tensor, _tensor
 
 LstsqResult = namedtuple("LstsqResult", ["solution", "residuals", "rank", "singular_values"])
@@ -72,8 +72,10 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *,
 
     As torch's drivers report (default gelsy): `residuals`, the squared residual of each
     column, only for gels/gelsd/gelss when m > n and every A has full rank (else empty);
-    `rank` for all but gels; `singular_values` for gelsd/gelss. Differs from torch: one
-    method (the SVD) for every driver, so the solutions agree with LAPACK's to rounding."""
+    `rank` for all but gels; `singular_values` for gelsd/gelss. gels ignores rcond, as
+    torch's (a QR solve for full-rank A). Differs from torch: one method (the SVD) for
+    every driver, so the solutions agree with LAPACK's to rounding where both find the same
+    rank (gelsy finds it from a pivoted QR, which can disagree near rcond)."""
     a, b = _matrices("lstsq", A), _tensor(B)
     if driver is not None and driver not in DRIVERS:
         raise ValueError(f"lstsq: driver must be one of {DRIVERS}, got {driver!r}")
@@ -84,8 +86,10 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *,
     if rhs.ndim < 2 or rhs.shape[-2] != a.shape[-2]:
         raise ValueError(f"lstsq: A {a.shape} needs B with {a.shape[-2]} rows, got shape "
                          f"{b.shape}")
-    solution = pinv(a, rtol=rcond) @ rhs
     driver = driver or "gelsy"
+    if driver == "gels":
+        rcond = None
+    solution = pinv(a, rtol=rcond) @ rhs
     m, n = a.shape[-2:]
     rank = matrix_rank(a, rtol=rcond)
     empty = Tensor(np.zeros(0, a.dtype))
@@ -129,11 +133,9 @@ def _reporting(op: str, a: Tensor, compute: Any, check_errors: bool, vector: boo
         if check_errors:
             raise np.linalg.LinAlgError(f"{op}: {error}") from None
     info = np.zeros(a.shape[:-2], np.int32)
-    for i in np.ndindex(a.shape[:-2]):                    # (the failing case only)
-        try:
-            np.linalg.inv(a.data[i])
-        except np.linalg.LinAlgError:                     # LAPACK met an exact zero pivot;
-            info[i] = _first_zero_pivot(a.data[i]) or a.shape[-1]     # where (in float64)
+    singular = sign_logabsdet(a.data)[1] == -np.inf      # LAPACK met an exact zero pivot
+    for i in map(tuple, np.argwhere(singular)):           # (the failing matrices only):
+        info[i] = _first_zero_pivot(a.data[i]) or a.shape[-1]     # where (in float64)
     failed = (info != 0)[..., None, None]
     result = compute(a.where(~failed, np.eye(a.shape[-1], dtype=a.dtype)))
     return result.where(~(failed[..., 0] if vector else failed), np.nan), Tensor(info)

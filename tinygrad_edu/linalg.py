@@ -18,7 +18,7 @@ from . import indexed, linear_algebra, linear_algebra_more
 from .composed import cat
 from .dtypes import check_int
 from .ops.decompositions import Cholesky, Eigh, Qr, Svd
-from .ops.linalg import Det, Inverse, LogAbsDet, MatrixExp, Solve
+from .ops.linalg import Det, Inverse, LogAbsDet, MatrixExp, Solve, sign_logabsdet
 from .shapes import broadcast_shapes
 from .statistics import cumprod
 from .tensor import Tensor, _axis, _tensor
@@ -77,7 +77,7 @@ def slogdet(A: Any) -> SignLogAbsDet:
     underflow (a normalizing flow's log-determinant). sign (+-1, 0 if singular) has no
     gradient; d log|det A| / dA = A^-T."""
     a = _square("slogdet", A)
-    return SignLogAbsDet(Tensor(np.linalg.slogdet(a.data)[0]), LogAbsDet.apply(a))
+    return SignLogAbsDet(Tensor(sign_logabsdet(a.data)[0]), LogAbsDet.apply(a))
 
 
 def det(A: Any) -> Tensor:
@@ -143,7 +143,9 @@ def cond(A: Any, p: Any = None) -> Tensor:
             ratio = values[..., 0] / values[..., -1]          # (a singular A: inf)
         return ratio if p != -2 else 1 / ratio
     inverse, info = inv_ex(_square("cond", a))
-    return (matrix_norm(a, p) * matrix_norm(inverse, p)).where(info.data == 0, np.inf)
+    inverted = info.data == 0                         # (a singular A: inf)
+    inverse = inverse.where(inverted[..., None, None], 0)   # (the SVD of 'nuc' refuses nan)
+    return (matrix_norm(a, p) * matrix_norm(inverse, p)).where(inverted, np.inf)
 
 
 def multi_dot(tensors: Sequence[Any]) -> Tensor:

@@ -70,9 +70,33 @@ class Affine(Function):
 
 
 def singular(op: str, a: np.ndarray) -> np.linalg.LinAlgError:
-    """The error for a singular matrix, naming the op (numpy says only "Singular matrix")."""
-    return np.linalg.LinAlgError(f"{op}: a matrix of shape {a.shape[-2:]} is singular (no "
-                                 "inverse)")
+    """The error for a singular matrix, naming the op and, in a batch, the first singular
+    entry (numpy says only "Singular matrix"): the LU that inverts A has a zero pivot
+    exactly where log |det A| is -inf."""
+    failed = np.argwhere(sign_logabsdet(a)[1] == -np.inf) if a.ndim > 2 else ()
+    which = f" (batch entry {tuple(int(i) for i in failed[0])})" if len(failed) else ""
+    return np.linalg.LinAlgError(f"{op}: a matrix of shape {a.shape[-2:]}{which} is singular "
+                                 "(no inverse)")
+
+
+def matrices_with(mask: np.ndarray) -> np.ndarray:
+    """(..., 1, 1): which matrices of the (..., m, n) boolean `mask` hold a True."""
+    return mask.any(axis=(-2, -1), keepdims=True)
+
+
+def set_aside(a: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """a with the matrices where `bad` (..., 1, 1) is True replaced by I, so that LAPACK
+    cannot fail on them; the caller then puts nan in their results. (LAPACK's LU can take
+    a nan pivot for a zero one and call a matrix holding nan singular: torch answers nan.)"""
+    return np.where(bad, np.eye(a.shape[-1], dtype=a.dtype), a) if bad.any() else a
+
+
+def sign_logabsdet(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """numpy's slogdet, but (0, nan) for a matrix holding nan, as torch."""
+    bad = matrices_with(np.isnan(a))
+    sign, logabsdet = np.linalg.slogdet(set_aside(a, bad))
+    bad = bad[..., 0, 0]
+    return np.where(bad, 0, sign), np.where(bad, np.nan, logabsdet)
 
 
 class Inverse(Function):
@@ -80,13 +104,14 @@ class Inverse(Function):
 
     From A A^-1 = I: dA A^-1 + A d(A^-1) = 0, so d(A^-1) = -A^-1 dA A^-1 and
     VJP: dL/dA = -out^T @ g @ out^T   (^T swaps the last two axes).   Saves out.
-    A singular A raises numpy's LinAlgError, as torch raises.
+    A singular A raises numpy's LinAlgError, as torch raises; an A holding nan gives nan.
     """
 
     @staticmethod
     def forward(ctx, a):
+        bad = matrices_with(np.isnan(a))
         try:
-            out = np.linalg.inv(a)
+            out = np.where(bad, np.nan, np.linalg.inv(set_aside(a, bad)))
         except np.linalg.LinAlgError:
             raise singular("inverse", a) from None
         ctx.save_for_backward(out)
@@ -140,7 +165,8 @@ class PseudoInverse(Function):
 class MatrixExp(Function):
     """out = e^A = sum_k A^k / k! for square A (..., n, n), by scaling and squaring:
     e^A = (e^(A / 2^s))^(2^s), the inner one a degree-13 Pade approximant (Higham 2005,
-    accurate to float64 rounding once ||A / 2^s||_1 <= 5.37).
+    accurate to float64 rounding once ||A / 2^s||_1 <= 5.37). Each matrix of a batch has
+    its own s (squaring multiplies the rounding error by about 2^s).
 
     The derivative in direction E is the integral of e^(tA) E e^((1-t)A) over t in [0, 1],
     which is the top-right block of e^[[A, E], [0, A]]. Its adjoint gives
@@ -148,6 +174,7 @@ class MatrixExp(Function):
     (this op again, on a 2n x 2n matrix: it differentiates to any order). Saves A.
     """
 
+    THETA_13 = 5.371920351148152                       # the largest ||A / 2^s||_1 wanted
     PADE_13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0,
                1187353796428800.0, 129060195264000.0, 10559470521600.0, 670442572800.0,
                33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0)
@@ -158,11 +185,11 @@ class MatrixExp(Function):
         if a.shape[-1] == 0:
             return a.copy()
         b = MatrixExp.PADE_13
-        broken = ~np.isfinite(a).all(axis=(-2, -1), keepdims=True)   # nan or inf: nan out
-        a_finite = np.where(broken, 0, a)
-        norm = np.abs(a_finite).sum(axis=-2).max(initial=0.0)        # the largest 1-norm
-        squarings = max(0, int(np.ceil(np.log2(norm / 5.371920351148152)))) if norm else 0
-        x = a_finite / 2.0 ** squarings
+        broken = matrices_with(~np.isfinite(a))                      # nan or inf: nan out
+        a_finite = set_aside(a, broken)
+        norm = np.abs(a_finite).sum(axis=-2).max(axis=-1)[..., None, None]    # ||A||_1
+        squarings = np.ceil(np.log2(np.maximum(norm / MatrixExp.THETA_13, 1))).astype(int)
+        x = np.ldexp(a_finite, -squarings)                           # A / 2^s, exactly
         eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
         x2 = x @ x
         x4 = x2 @ x2
@@ -172,8 +199,9 @@ class MatrixExp(Function):
         v = x6 @ (b[12] * x6 + b[10] * x4 + b[8] * x2) + b[6] * x6 + b[4] * x4 + b[2] * x2 \
             + b[0] * eye
         out = np.linalg.solve(v - u, v + u)
-        for _ in range(squarings):
-            out = out @ out
+        for step in range(squarings.max(initial=0)):
+            more = squarings[..., 0, 0] > step                      # the matrices still squaring
+            out[more] = out[more] @ out[more]
         return np.where(broken, np.nan, out)
 
     @staticmethod
@@ -195,8 +223,9 @@ class Solve(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        bad = matrices_with(np.isnan(a))             # (an A holding nan gives nan, as torch)
         try:
-            out = np.linalg.solve(a, b)
+            out = np.where(bad, np.nan, np.linalg.solve(set_aside(a, bad), b))
         except np.linalg.LinAlgError:
             raise singular("solve", a) from None
         ctx.save_for_backward(a, out)
@@ -225,7 +254,8 @@ class Det(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.linalg.det(a)
+        bad = matrices_with(np.isnan(a))             # (nan, as torch; numpy may answer 0)
+        return np.where(bad[..., 0, 0], np.nan, np.linalg.det(set_aside(a, bad)))
 
     @staticmethod
     def backward(ctx, g):
@@ -242,12 +272,13 @@ class Det(Function):
 
 def cofactors(a: np.ndarray) -> np.ndarray:
     """adj(A)^T = det(U) det(V) U diag(p) V^T from the SVD A = U diag(s) V^T, with
-    p_i = prod_{j != i} s_j (see Det)."""
-    u, s, vt = np.linalg.svd(a)
+    p_i = prod_{j != i} s_j (see Det); nan for an A holding nan or inf (no SVD)."""
+    bad = matrices_with(~np.isfinite(a))
+    u, s, vt = np.linalg.svd(set_aside(a, bad))
     n = s.shape[-1]
     others = np.where(np.eye(n, dtype=bool), 1, s[..., None, :]).prod(-1)
     signs = np.linalg.det(u) * np.linalg.det(vt)
-    return signs[..., None, None] * (u * others[..., None, :]) @ vt
+    return np.where(bad, np.nan, signs[..., None, None] * (u * others[..., None, :]) @ vt)
 
 
 class LogAbsDet(Function):
@@ -262,7 +293,7 @@ class LogAbsDet(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.linalg.slogdet(a)[1]
+        return sign_logabsdet(a)[1]
 
     @staticmethod
     def backward(ctx, g):
