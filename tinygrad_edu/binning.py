@@ -69,37 +69,64 @@ Histogram = namedtuple("histogram", ["hist", "bin_edges"])
 
 def histogram(input: Tensor, bins: int | Tensor = 100, *, range: tuple | None = None,  # noqa: A002
               weight: Tensor | None = None, density: bool = False) -> Histogram:
-    """(hist, bin_edges), as torch.histogram and numpy's: `bins` equal-width bins over
-    `range` (the data's min and max when None), or the given increasing edges; each bin
-    holds [edge_i, edge_i+1), the last also its right edge. `weight` counts each element
-    by its weight; density=True divides by the total and the bin widths (the histograms
-    of activations in Karpathy's makemore). Float input; both results in its dtype. No
+    """(hist, bin_edges), as torch.histogram: `bins` equal-width bins over `range` (the
+    data's min and max when None), or the given increasing edges; each bin holds
+    [edge_i, edge_i+1), the last also its right edge. `weight` counts each element by its
+    weight; density=True divides by the total and the bin widths (the histograms of
+    activations in Karpathy's makemore). Float input; the edges, the binning and both
+    results are in its dtype, as torch's (in float32, 0.29999998 can be an edge). No
     gradient."""
     x = _tensor(input)
     if x.dtype.kind != "f":
         raise TypeError(f"histogram: expected a floating point tensor, got dtype {x.dtype}")
-    edges = bins.data if isinstance(bins, Tensor) else bins
-    if isinstance(edges, (int, np.integer)) and edges <= 0:
-        raise ValueError(f"histogram: bins must be > 0, got {edges}")
-    data = x.data.reshape(-1).astype(np.float64)
-    if range is None and not isinstance(edges, np.ndarray) and data.size:
-        range = (data.min(), data.max())
-    if range is not None:             # in x's dtype, as torch: float32 0.6 is in [0, 0.6]
-        with np.errstate(over="ignore"):
-            cast = np.asarray(range, x.dtype)
-        if not np.isfinite(cast).all():
-            raise ValueError(f"histogram: the range {tuple(range)} is not finite in {x.dtype}")
-        range = tuple(cast.astype(np.float64))
+    data = x.data.reshape(-1)
+    if isinstance(bins, Tensor):
+        edges = bins.data.astype(x.dtype)
+        if edges.ndim != 1 or len(edges) < 2 or not (np.diff(edges) >= 0).all():
+            raise ValueError(f"histogram: `bins` must increase monotonically: a 1-D tensor of "
+                             f"at least 2 edges, got {edges}")
+    else:
+        edges = _even_edges(data, bins, range)
     w = None if weight is None else _tensor(weight).data.reshape(-1)
     if w is not None and w.size != data.size:
         raise ValueError(f"histogram: weight of shape {_tensor(weight).shape} for input of "
                          f"shape {x.shape}")
-    try:
-        counts, edges = np.histogram(data, edges, range, density=density, weights=w)
-    except ValueError as error:
-        raise ValueError(f"histogram: {error}") from None
-    return Histogram(Tensor._from_node(counts.astype(x.dtype), None),
-                     Tensor._from_node(edges.astype(x.dtype), None))
+    inside = (data >= edges[0]) & (data <= edges[-1])                  # nan is outside
+    found = np.searchsorted(edges, data[inside], side="right") - 1     # edge_i <= v
+    found = np.minimum(found, len(edges) - 2)                      # the last edge: last bin
+    hist = np.bincount(found, None if w is None else w[inside], minlength=len(edges) - 1)
+    hist = hist.astype(x.dtype)
+    if density:                                            # no element inside: nan, as torch
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hist = hist / hist.sum() / np.diff(edges)
+    return Histogram(Tensor._from_node(hist, None), Tensor._from_node(edges, None))
+
+
+def _even_edges(data: np.ndarray, bins: int, limits: tuple | None) -> np.ndarray:
+    """bins + 1 equally spaced edges from low to high in data's dtype, as torch.linspace:
+    step = (high - low) / bins, edge i = low + i step in the first half and
+    high - (bins - i) step in the second, so both ends are exact."""
+    check_int("histogram", "bins", bins)
+    if bins <= 0:
+        raise ValueError(f"histogram: bins must be > 0, got {bins}")
+    if limits is None:
+        limits = (float(data.min()), float(data.max())) if data.size else (0.0, 1.0)
+    with np.errstate(over="ignore"):      # in data's dtype, as torch: float32 0.6 is in [0, 0.6]
+        low, high = np.asarray(limits, data.dtype)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(f"histogram: the range {tuple(limits)} is not finite in {data.dtype}")
+    if low > high:
+        raise ValueError(f"histogram: range must have min <= max, got {tuple(limits)}")
+    if low == high:                                         # one value: a range of width 1
+        low, high = low - data.dtype.type(0.5), high + data.dtype.type(0.5)
+    step = (high - low) / data.dtype.type(bins)
+    # torch's kernel rounds each multiply-add once (a fused multiply-add); float64 holds
+    # the product of a float32 step and an int exactly, so float32 edges come out as torch's
+    # (float64 edges can differ from torch's in the last bit)
+    i = np.arange(bins + 1)
+    low, high, step = np.float64(low), np.float64(high), np.float64(step)
+    return np.where(i < (bins + 1) // 2, low + i * step, high - (bins - i) * step
+                    ).astype(data.dtype)
 
 
 def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False,

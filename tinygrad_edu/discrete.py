@@ -60,15 +60,10 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     gradient.
     """
     x = _tensor(input)
-    if dim is None:
-        values, inverse, counts = np.unique(x.data, return_inverse=True, return_counts=True,
-                                            equal_nan=False)
-        inverse = inverse.reshape(x.shape)
-    else:
-        axis = _axis(x, dim, "unique")
-        values, inverse, counts = np.unique(x.data, return_inverse=True, return_counts=True,
-                                            axis=axis)
-        inverse = inverse.reshape(-1)
+    axis = None if dim is None else _axis(x, dim, "unique")
+    values, inverse, counts = np.unique(x.data, return_inverse=True, return_counts=True,
+                                        axis=axis, equal_nan=False)
+    inverse = inverse.reshape(x.shape if axis is None else -1)
     results = [_constant(values)]
     if return_inverse:
         results.append(_constant(inverse.astype(np.int64)))

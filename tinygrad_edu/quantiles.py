@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .composed import ValuesIndices, take_along_dim
-from .tensor import Tensor, _axis, _tensor
+from .tensor import Tensor, _axis, _integer, _tensor
 
 INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -27,7 +27,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Val
     x1 = x.reshape(1) if x.ndim == 0 else x
     dim = _axis(x1, dim, "kthvalue")
     n = x1.shape[dim]
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
+    k = _integer(k, "k", "kthvalue")
+    if not 1 <= k <= n:
         raise ValueError(f"kthvalue: k={k!r} is out of range for dimension {dim} of size {n} "
                          f"(input shape {x.shape}); k must be between 1 and {n}")
     index = np.take(np.argsort(x1.data, axis=dim, kind="stable"), [k - 1], axis=dim)

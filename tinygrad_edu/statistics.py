@@ -73,9 +73,9 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
     gives nan (its first nan), as torch.
 
     median() -> 0-d tensor; tied elements share the gradient evenly, as torch (nan for an
-    empty tensor). median(dim) -> (values, indices); the gradient goes to the element at
-    the index. Among equal values which index is returned is not promised (torch's
-    neither); here it is the middle one in a stable sort.
+    empty tensor, whose gradient is then empty). median(dim) -> (values, indices); the
+    gradient goes to the element at the index. Among equal values which index is returned
+    is not promised (torch's neither); here it is the middle one in a stable sort.
     """
     x = _tensor(input)
     if x.dtype == np.bool_:
@@ -83,8 +83,8 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
     keepdim_needs_dim("median", dim, keepdim)
     if dim is not None:
         return _pick(x, _median_index, dim, keepdim, "median")
-    if x.numel() == 0:
-        return Tensor._from_node(np.array(np.nan, dtype=x._as_float().dtype), None)
+    if x.numel() == 0:                   # nan, recorded: backward gives an empty zero gradient
+        return x._as_float().sum() * np.nan
     flat = x.reshape(-1)
     m = flat.data[_median_index(flat.data, 0)].item()
     if x.dtype.kind != "f":
