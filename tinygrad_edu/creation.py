@@ -11,7 +11,7 @@ from .device import check_device, check_memory_format
 from .dtypes import LEGACY, check_int, fitted, get_default_dtype, to_dtype
 from .random import check_generator
 from .random import generator as shared_generator
-from .shapes import as_tuple, new_shape
+from .shapes import Size, as_tuple, new_shape
 from .tensor import Number, Tensor, _other_tensor, _shape_arg
 
 
@@ -39,10 +39,42 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
          device: Any = None) -> Tensor:
     """Filled with `fill_value`; the dtype follows the value when not given (as torch)."""
     check_device(device, "full")
-    dtype = Tensor(fill_value).dtype if dtype is None else to_dtype(dtype)
+    dtype = _fill_dtype(fill_value) if dtype is None else to_dtype(dtype)
     value = fitted("full", fill_value, dtype)
     shape = new_shape(_shape_arg((size,)), "full")
     return _make(np.full(shape, value, dtype=dtype), requires_grad)
+
+
+def _fill_dtype(fill_value: Any) -> np.dtype:
+    """full's dtype for a fill value, by its kind as torch's (not its precision): bool for a
+    bool, int64 for an int, the default float dtype for a float, also from a numpy scalar
+    or a 0-d tensor (np.float64(0.5) gives float32)."""
+    dtype = Tensor(fill_value).dtype
+    kinds = {"b": np.dtype(bool), "i": np.dtype(np.int64), "u": np.dtype(np.int64),
+             "f": get_default_dtype()}
+    return kinds.get(dtype.kind, dtype)
+
+
+def _real(op: str, name: str, value: Any) -> int | float:
+    """A range argument as a Python number: ints, floats and bools, numpy scalars and 0-d
+    tensors count; anything else is a TypeError naming the op and the argument."""
+    if isinstance(value, (Tensor, np.ndarray, np.generic)) and np.ndim(value) == 0:
+        value = value.item()
+    if not isinstance(value, (int, float)):
+        raise TypeError(f"{op}: {name} must be a real number or a 0-d tensor, got "
+                        f"{type(value).__name__} {value!r}")
+    return value
+
+
+def _steps(op: str, steps: Any) -> int:
+    """linspace's and logspace's `steps`: a non-negative int (numpy ints and 0-d int tensors
+    count)."""
+    if isinstance(steps, Tensor) and steps.ndim == 0 and steps.dtype.kind in "iu":
+        steps = steps.item()
+    check_int(op, "steps", steps)
+    if steps < 0:
+        raise ValueError(f"{op}: steps must be non-negative, got {steps}")
+    return int(steps)
 
 
 def arange(*limits: float, start: float | None = None, end: float | None = None,
@@ -57,8 +89,8 @@ def arange(*limits: float, start: float | None = None, end: float | None = None,
     """
     check_device(device, "arange")
     start, end, step = _range_limits(limits, start, end, step)
-    start, end, step = (v.item() if isinstance(v, (Tensor, np.generic)) else v
-                        for v in (start, end, step))
+    start, end, step = (_real("arange", name, v)
+                        for name, v in zip(("start", "end", "step"), (start, end, step)))
     if not all(math.isfinite(v) for v in (start, end, step)):
         raise ValueError(f"arange: unsupported range: {start} -> {end} (step {step})")
     if dtype is not None and to_dtype(dtype).kind in "iu":      # torch: the limits become
@@ -102,9 +134,9 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None,
     """`steps` evenly spaced values from start to end, both included (float32 by default;
     computed in float64, then cast)."""
     check_device(device, "linspace")
-    if steps < 0:
-        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
-    return _make(np.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
+    start, end = _real("linspace", "start", start), _real("linspace", "end", end)
+    values = np.linspace(start, end, _steps("linspace", steps))
+    return _make(values.astype(_float(dtype)), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False,
@@ -127,7 +159,7 @@ def rand(*size: Any, generator: Any = None, dtype: Any = None, requires_grad: bo
     check_device(device, "rand")
     dtype = _float(dtype)
     rng = check_generator(generator, "rand") or shared_generator()
-    drawn = rng.random(new_shape(_shape_arg(size), "rand"), dtype=_drawable(dtype))
+    drawn = rng.random(new_shape(_shape_arg(size), "rand"), dtype=_drawable(dtype, "rand"))
     drawn = drawn.astype(dtype, copy=False)
     if dtype == np.float16:                  # (rounding to float16 can reach 1.0)
         drawn = np.minimum(drawn, np.nextafter(np.float16(1), np.float16(0)))
@@ -140,12 +172,17 @@ def randn(*size: Any, generator: Any = None, dtype: Any = None, requires_grad: b
     check_device(device, "randn")
     dtype = _float(dtype)
     rng = check_generator(generator, "randn") or shared_generator()
-    drawn = rng.standard_normal(new_shape(_shape_arg(size), "randn"), dtype=_drawable(dtype))
+    drawn = rng.standard_normal(new_shape(_shape_arg(size), "randn"),
+                                dtype=_drawable(dtype, "randn"))
     return _make(drawn.astype(dtype, copy=False), requires_grad)
 
 
-def _drawable(dtype: np.dtype) -> np.dtype:
-    """numpy draws float32 and float64 only: float16 is drawn as float32, then rounded."""
+def _drawable(dtype: np.dtype, op: str) -> np.dtype:
+    """numpy draws float32 and float64 only: float16 is drawn as float32, then rounded.
+    An integer or bool dtype is a TypeError, as in torch."""
+    if dtype.kind != "f":
+        raise TypeError(f"{op}: dtype must be a floating point dtype, got {dtype} (randint "
+                        "draws integers; bernoulli draws 0s and 1s)")
     return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
@@ -270,7 +307,7 @@ def new(self: Tensor, *args: Any) -> Tensor:
     (or a shape tuple: x.new(x.shape), since .shape is a tuple here) as one of zeros
     (torch's is uninitialized), nothing as an empty one. (torch reads a tuple of
     numbers as data: write a list for that.)"""
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer, tuple)):
+    if not _sizes_given(args, tuple):
         return new_tensor(self, args[0])
     return zeros(*(args or (0,)), dtype=self.dtype)
 
@@ -280,12 +317,19 @@ for _factory in (zeros, ones, empty):
 Tensor.new_full, Tensor.new_tensor, Tensor.new = new_full, new_tensor, new
 
 
+def _sizes_given(args: tuple, shape_type: type = Size) -> bool:
+    """Whether the arguments of torch's legacy constructors are sizes, not data: ints, one
+    `shape_type` (a Size, as x.size(); a tuple of ints is data there, as in torch), or
+    nothing."""
+    return len(args) != 1 or isinstance(args[0], (int, np.integer, shape_type))
+
+
 def _legacy(name: str, dtype: np.dtype):
     """torch's legacy typed constructors (torch.LongTensor([1, 2]), torch.FloatTensor(2, 3)):
-    data gives a tensor of that dtype, ints a zero-filled tensor of that shape, nothing an
-    empty one. x.type(tg.LongTensor) reads the dtype from them."""
+    data gives a tensor of that dtype, ints or a Size (FloatTensor(x.size())) a zero-filled
+    tensor of that shape, nothing an empty one. x.type(tg.LongTensor) reads the dtype."""
     def make(*args: Any) -> Tensor:
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        if not _sizes_given(args):
             return Tensor(args[0], dtype=dtype)
         return zeros(*(args or (0,)), dtype=dtype)
     make.__name__ = make.__qualname__ = name

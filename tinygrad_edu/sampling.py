@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import random
-from .creation import _like, _make, empty, linspace
+from .creation import _like, _make, _real, _steps, empty, linspace
 from .device import check_device, check_memory_format
 from .dtypes import get_default_dtype, to_dtype
 from .shapes import broadcast_shapes, new_shape
@@ -64,8 +64,8 @@ def randint(*args: Any, low: int | None = None, high: int | None = None, size: A
     check_device(device, "randint")
     if args and isinstance(args[-1], (tuple, list)):
         size, args = args[-1], args[:-1]
-    if size is None:
-        raise TypeError("randint: size is required (a tuple of ints)")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint: size is required, as a tuple of ints, got {size!r}")
     low, high = _bounds("randint", args, low, high)
     dtype = np.dtype(np.int64) if dtype is None else to_dtype(dtype)
     shape = new_shape(_shape_arg((size,)), "randint")
@@ -292,9 +292,9 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
     """base ** linspace(start, end, steps): `steps` values from base**start to base**end,
     evenly spaced in the exponent (float32 by default; computed in float64, then cast)."""
     check_device(device, "logspace")
-    if steps < 0:
-        raise ValueError(f"logspace: steps must be non-negative, got {steps}")
-    exponents = linspace(start, end, steps, dtype=np.float64).data
+    start, end, base = (_real("logspace", name, value)
+                        for name, value in (("start", start), ("end", end), ("base", base)))
+    exponents = linspace(start, end, _steps("logspace", steps), dtype=np.float64).data
     dtype = get_default_dtype() if dtype is None else to_dtype(dtype)
     return _make((float(base) ** exponents).astype(dtype), requires_grad)
 

@@ -8,8 +8,10 @@ A Tensor (or array) met twice is stored once and comes back as one object, as in
 """
 from __future__ import annotations
 
+import io
 import json
 import os
+import zipfile
 from collections import OrderedDict
 from typing import Any, BinaryIO
 
@@ -19,6 +21,7 @@ from .device import check_device
 from .tensor import Tensor
 
 _STRUCTURE = "__structure__"
+_ZIP_END = b"PK\x05\x06"        # a zip archive's last record: 22 bytes, then a comment
 
 TORCH_HINT = ("a torch tensor or checkpoint? load it with torch and pass a dict of its "
               "tensors' .numpy() arrays: {k: v.numpy() for k, v in state_dict.items()}")
@@ -133,6 +136,25 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO, pickle_module: Any = None,
         np.savez(file, **entries, allow_pickle=False)
 
 
+def _first_archive(f: BinaryIO) -> io.BytesIO:
+    """The first archive saved into the file object f from where it stands, and f left just
+    after it, so that the next load reads the next one (as torch). np.load alone would read
+    the last: a zip is read from its end record. (Not an archive: all the bytes.)"""
+    data = f.read()
+    end = data.find(_ZIP_END)
+    while end != -1:                     # array data may hold the same 4 bytes: try each
+        stop = end + 22 + int.from_bytes(data[end + 20:end + 22], "little")
+        try:
+            with zipfile.ZipFile(io.BytesIO(data[:stop])) as archive:
+                if f"{_STRUCTURE}.npy" in archive.namelist():
+                    f.seek(stop - len(data), os.SEEK_CUR)
+                    return io.BytesIO(data[:stop])
+        except zipfile.BadZipFile:
+            pass
+        end = data.find(_ZIP_END, end + 1)
+    return io.BytesIO(data)
+
+
 def load(f: str | os.PathLike | BinaryIO, map_location: Any = None,
          weights_only: bool | None = None, *, mmap: bool | None = None) -> Any:
     """Read back what `save` wrote, from a path or a binary file object. Tensors come back
@@ -153,7 +175,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None,
     if weights_only is not None and not isinstance(weights_only, bool):
         raise TypeError(f"load: weights_only must be a bool or None, got {weights_only!r}")
     try:
-        archive = np.load(f, allow_pickle=False)
+        archive = np.load(_first_archive(f) if hasattr(f, "read") else f, allow_pickle=False)
     except ValueError:                           # numpy found pickled data (or text)
         raise ValueError(f"load: {f} was not written by tinygrad_edu.save, which writes an "
                          f".npz archive without pickled objects ({TORCH_HINT})") from None

@@ -48,14 +48,27 @@ def as_tuple(value: Any) -> tuple:
 
 def new_shape(shape: Any, op: str) -> tuple:
     """The shape of a tensor to be made: non-negative integers (0-d integer tensors and
-    numpy integers count), else a clear error, as torch's "negative dimension" one."""
-    try:
-        sizes = tuple(operator.index(n) for n in shape)
-    except TypeError:
-        raise TypeError(f"{op}: a size must be a sequence of ints, got {tuple(shape)!r}") from None
+    numpy integers count; bools and tensors of sizes do not, as in torch), else a clear
+    error, as torch's "negative dimension" one."""
+    shape = tuple(shape)
+    sizes = tuple(_size(n) for n in shape)
+    if None in sizes:
+        hint = ("; for a tensor t of sizes, pass tuple(t.tolist())"
+                if any(getattr(n, "ndim", 0) for n in shape) else "")
+        raise TypeError(f"{op}: a size must be a sequence of ints, got {shape!r}{hint}")
     if any(n < 0 for n in sizes):
         raise ValueError(f"{op}: cannot make a tensor with a negative dimension: {sizes}")
     return sizes
+
+
+def _size(n: Any) -> int | None:
+    """n as one size (an int, a numpy int, a 0-d integer tensor), or None for anything else."""
+    if isinstance(n, bool) or getattr(n, "ndim", 0) != 0:
+        return None
+    try:
+        return operator.index(n)
+    except TypeError:
+        return None
 
 
 @lru_cache(maxsize=4096)
