@@ -27,14 +27,13 @@ class SavedExp(tg.Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(out := np.exp(a))
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return out.data
+        return out.data if np.all(grad.data == 1) else grad.data * out.data
 
 
 def test_an_array_returned_by_a_users_backward_is_copied_into_grad():
@@ -98,7 +97,8 @@ def test_global_backward_hooks_run_for_every_module_before_its_own_as_torch():
 
 def test_global_deprecated_backward_hook_is_the_full_one():
     seen = []
-    handle = nn.modules.module.register_module_backward_hook(lambda m, gi, go: seen.append(type(m).__name__))
+    handle = nn.modules.module.register_module_backward_hook(
+        lambda m, gi, go: seen.append(type(m).__name__))
     try:
         nn.ReLU()(tg.ones(2, requires_grad=True)).sum().backward()
     finally:
@@ -211,20 +211,13 @@ def test_parametrized_weight_norm_loads_an_old_weight_norm_state_dict():
 
 # ------------------------------------------------------------------ Function.vjp
 def test_a_users_function_may_name_its_backward_vjp_as_torch():
-    class Cube(tg.Function):
-        @staticmethod
-        def forward(ctx, a):
-            ctx.save_for_backward(a)
-            return a ** 3
-
-        @staticmethod
-        def vjp(ctx, grad):
-            (a,) = ctx.saved_tensors
-            return grad * 3 * a ** 2
+    class Halve(tg.Function):
+        forward = staticmethod(lambda ctx, a: a / 2)
+        vjp = staticmethod(lambda ctx, grad: grad / 2)
 
     x = tg.tensor([2.0, -1.0], dtype=tg.float64, requires_grad=True)
-    Cube.apply(x).sum().backward()
-    assert x.grad.tolist() == [12.0, 3.0]
+    Halve.apply(x).sum().backward()
+    assert x.grad.tolist() == [0.5, 0.5]
     assert tg.Function.vjp is tg.Function.backward
     with pytest.raises(TypeError, match="define backward or vjp"):
         class Both(tg.Function):
