@@ -91,12 +91,18 @@ def set_aside(a: np.ndarray, bad: np.ndarray) -> np.ndarray:
     return np.where(bad, np.eye(a.shape[-1], dtype=a.dtype), a) if bad.any() else a
 
 
+def nan_where(bad: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out with nan in the results of the matrices `set_aside` replaced (out itself, not a
+    copy, when there were none)."""
+    return np.where(bad, np.nan, out) if bad.any() else out
+
+
 def sign_logabsdet(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """numpy's slogdet, but (0, nan) for a matrix holding nan, as torch."""
     bad = matrices_with(np.isnan(a))
     sign, logabsdet = np.linalg.slogdet(set_aside(a, bad))
     bad = bad[..., 0, 0]
-    return np.where(bad, 0, sign), np.where(bad, np.nan, logabsdet)
+    return np.where(bad, 0, sign), nan_where(bad, logabsdet)
 
 
 class Inverse(Function):
@@ -111,7 +117,7 @@ class Inverse(Function):
     def forward(ctx, a):
         bad = matrices_with(np.isnan(a))
         try:
-            out = np.where(bad, np.nan, np.linalg.inv(set_aside(a, bad)))
+            out = nan_where(bad, np.linalg.inv(set_aside(a, bad)))
         except np.linalg.LinAlgError:
             raise singular("inverse", a) from None
         ctx.save_for_backward(out)
@@ -202,7 +208,7 @@ class MatrixExp(Function):
         for step in range(squarings.max(initial=0)):
             more = squarings[..., 0, 0] > step                      # the matrices still squaring
             out[more] = out[more] @ out[more]
-        return np.where(broken, np.nan, out)
+        return nan_where(broken, out)
 
     @staticmethod
     def backward(ctx, g):
@@ -225,7 +231,7 @@ class Solve(Function):
     def forward(ctx, a, b):
         bad = matrices_with(np.isnan(a))             # (an A holding nan gives nan, as torch)
         try:
-            out = np.where(bad, np.nan, np.linalg.solve(set_aside(a, bad), b))
+            out = nan_where(bad, np.linalg.solve(set_aside(a, bad), b))
         except np.linalg.LinAlgError:
             raise singular("solve", a) from None
         ctx.save_for_backward(a, out)
@@ -255,7 +261,7 @@ class Det(Function):
     def forward(ctx, a):
         ctx.save_for_backward(a)
         bad = matrices_with(np.isnan(a))             # (nan, as torch; numpy may answer 0)
-        return np.where(bad[..., 0, 0], np.nan, np.linalg.det(set_aside(a, bad)))
+        return nan_where(bad[..., 0, 0], np.linalg.det(set_aside(a, bad)))
 
     @staticmethod
     def backward(ctx, g):
@@ -278,7 +284,7 @@ def cofactors(a: np.ndarray) -> np.ndarray:
     n = s.shape[-1]
     others = np.where(np.eye(n, dtype=bool), 1, s[..., None, :]).prod(-1)
     signs = np.linalg.det(u) * np.linalg.det(vt)
-    return np.where(bad, np.nan, signs[..., None, None] * (u * others[..., None, :]) @ vt)
+    return nan_where(bad, signs[..., None, None] * (u * others[..., None, :]) @ vt)
 
 
 class LogAbsDet(Function):
